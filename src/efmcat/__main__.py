@@ -1,0 +1,3 @@
+from efmcat.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""Read-side library calls behind search, list, show, stats and taxonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from efmcat.catalog import Catalog
+from efmcat.errors import UsageError
+from efmcat.ids import parse_paper_id
+from efmcat.records import paper_record, records_for
+from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+
+def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | None:
+    """Node ids to match for ``--tag`` options: each node and its subtopics."""
+    if not tags:
+        return None
+    nodes: list[str] = []
+    for t in tags:
+        for n in taxonomy.descendants(t):
+            if n not in nodes:
+                nodes.append(n)
+    return nodes
+
+
+def check_years(year: int | None, since: int | None, until: int | None) -> None:
+    if year is not None and (since is not None or until is not None):
+        raise UsageError("use --year, or --since/--until, not both")
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+
+
+def search_records(
+    catalog: Catalog,
+    query: str,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    limit: int | None = 20,
+    taxonomy: Taxonomy | None = None,
+) -> list[dict[str, Any]]:
+    """Search the catalog; records best first, each with a ``score``."""
+    check_years(year, since, until)
+    taxonomy = taxonomy or load_taxonomy()
+    hits = catalog.search(
+        query,
+        nodes=expand_nodes(taxonomy, tags),
+        year=year,
+        since=since,
+        until=until,
+        author=author,
+        limit=limit,
+    )
+    records = records_for(catalog, [p for p, _ in hits], taxonomy)
+    for rec, (_, score) in zip(records, hits):
+        rec["score"] = round(score, 4)
+    return records
+
+
+def list_records(
+    catalog: Catalog,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    sort: str = "year",
+    limit: int | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> list[dict[str, Any]]:
+    check_years(year, since, until)
+    taxonomy = taxonomy or load_taxonomy()
+    papers = catalog.list_papers(
+        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author, sort=sort,
+        limit=limit,
+    )  # fmt: skip
+    return records_for(catalog, papers, taxonomy)
+
+
+def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
+    """The record of the paper a user pasted (any id or URL form); PaperNotFoundError if absent."""
+    taxonomy = taxonomy or load_taxonomy()
+    paper = catalog.get_paper(parse_paper_id(text))
+    record = paper_record(paper, catalog.tags_of([paper.id])[paper.id], taxonomy)
+    record["sources"] = catalog.sources_of(paper.id)
+    return record
+
+
+@dataclass
+class Stats:
+    papers: int
+    per_area: list[tuple[str, int]]
+    per_year: list[tuple[str, int]]
+    untagged: int
+
+
+def catalog_stats(catalog: Catalog, taxonomy: Taxonomy | None = None) -> Stats:
+    taxonomy = taxonomy or load_taxonomy()
+    counts = area_paper_counts(catalog, taxonomy)
+    per_area = [(a.id, counts.get(a.id, 0)) for a in taxonomy.areas]
+    per_year = [(str(y) if y is not None else "unknown", c) for y, c in catalog.year_counts().items()]
+    untagged = catalog.conn.execute(
+        "SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM tags WHERE removed = 0)"
+    ).fetchone()[0]
+    return Stats(catalog.count(), per_area, per_year, int(untagged))
+
+
+def area_paper_counts(catalog: Catalog, taxonomy: Taxonomy) -> dict[str, int]:
+    """Distinct papers per node, counting a paper under a node when it or a subtopic is tagged."""
+    rows = catalog.conn.execute("SELECT DISTINCT paper_id, node FROM tags WHERE removed = 0").fetchall()
+    per_node: dict[str, set[str]] = {}
+    for paper_id, node in rows:
+        if node not in taxonomy:
+            continue
+        for n in [node, *taxonomy.ancestors(node)]:
+            per_node.setdefault(n, set()).add(paper_id)
+    return {n: len(s) for n, s in per_node.items()}

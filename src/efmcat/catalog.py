@@ -1,0 +1,592 @@
+"""The SQLite catalog: papers, tags, sources, a full-text index, and schema migrations.
+
+Reads go through the plain ``sqlite3`` connection (fast start-up); bulk writes use
+sqlite-utils. Every write happens inside :meth:`Catalog.transaction`, so a failed
+command leaves the file exactly as it was. WAL mode and a busy timeout let two
+efmcat processes share a catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
+from efmcat.models import Paper
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+ORIGINS = ("curated", "auto", "manual")
+_PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
+
+# Column order of the papers table (besides the integer key ``n``).
+PAPER_FIELDS = (
+    "id",
+    "version",
+    "title",
+    "authors",
+    "abstract",
+    "year",
+    "published",
+    "updated",
+    "categories",
+    "primary_category",
+    "doi",
+    "journal_ref",
+    "comment",
+    "url",
+    "pdf_url",
+    "source",
+    "verified",
+    "note",
+)
+_JSON_FIELDS = ("authors", "categories")
+
+_V1 = """
+CREATE TABLE papers (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    version INTEGER,
+    title TEXT NOT NULL,
+    authors TEXT NOT NULL DEFAULT '[]',
+    abstract TEXT,
+    year INTEGER,
+    published TEXT,
+    updated TEXT,
+    categories TEXT NOT NULL DEFAULT '[]',
+    primary_category TEXT,
+    doi TEXT,
+    journal_ref TEXT,
+    comment TEXT,
+    url TEXT,
+    pdf_url TEXT,
+    source TEXT,
+    verified INTEGER NOT NULL DEFAULT 1,
+    note TEXT,
+    added_at TEXT NOT NULL,
+    fetched_at TEXT
+);
+CREATE INDEX papers_year ON papers(year);
+CREATE INDEX papers_added ON papers(added_at);
+
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    title, abstract, authors,
+    content='papers', content_rowid='n',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO papers_fts(papers_fts, rank) VALUES('rank', 'bm25(10.0, 1.0, 3.0)');
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.n, new.title, new.abstract, new.authors);
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.n, old.title, old.abstract, old.authors);
+END;
+CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.n, old.title, old.abstract, old.authors);
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.n, new.title, new.abstract, new.authors);
+END;
+
+CREATE TABLE tags (
+    paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    node TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('curated', 'auto', 'manual')),
+    score REAL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (paper_id, node)
+) WITHOUT ROWID;
+CREATE INDEX tags_node ON tags(node, paper_id);
+
+CREATE TABLE sources (
+    paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    source TEXT NOT NULL,
+    locator TEXT NOT NULL DEFAULT '',
+    title TEXT,
+    link TEXT,
+    section TEXT,
+    PRIMARY KEY (paper_id, source, locator)
+) WITHOUT ROWID;
+
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+
+# MIGRATIONS[i] brings a catalog from schema version i to i + 1.
+MIGRATIONS: list[str] = [_V1]
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _json_list(value: str | None) -> list[str]:
+    if not value:
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return [value]
+    return data if isinstance(data, list) else [str(data)]
+
+
+class Catalog:
+    """A catalog file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise CatalogError(f"no catalog at {self.path}")
+        if self.path.parent and not self.path.parent.exists():
+            if not create:
+                raise CatalogError(f"no catalog at {self.path}")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION or self._journal_mode() != "wal":
+                self._set_wal()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
+        self._depth = 0
+        self._db = None
+        self.migrate()
+
+    # -- housekeeping ---------------------------------------------------------------
+    def _journal_mode(self) -> str:
+        return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+    def _set_wal(self) -> None:
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:  # read-only medium: keep the current mode
+            pass
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db(self):
+        """A sqlite-utils Database over the same connection (imported on first use)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise CatalogError(
+                f"catalog {self.path} has schema version {version}; this efmcat knows up to "
+                f"{len(MIGRATIONS)}: upgrade efmcat"
+            )
+        if version == 0 and self._has_foreign_tables():
+            raise CatalogError(f"{self.path} is an SQLite file but not an efmcat catalog")
+        while version < len(MIGRATIONS):
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[version]):
+                    self.conn.execute(statement)
+                version += 1
+                self.conn.execute(f"PRAGMA user_version = {version}")
+
+    def _has_foreign_tables(self) -> bool:
+        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return bool(names)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Catalog]:
+        """One atomic unit of work; nested calls become savepoints."""
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                self.conn.execute(f"RELEASE sp{self._depth}")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE sp{self._depth}")
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                self.conn.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    # -- papers ---------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def has(self, paper_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    def get_paper(self, paper_id: str) -> Paper:
+        row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if row is None:
+            raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+        return _row_to_paper(row)
+
+    def upsert_paper(
+        self,
+        paper: Paper,
+        *,
+        added_at: str | None = None,
+        fetched_at: str | None = None,
+        fill_only: bool = False,
+    ) -> str:
+        """Insert or update a paper; returns "added", "updated" or "unchanged".
+
+        ``fill_only`` keeps every non-empty stored value and only fills empty ones."""
+        values = _paper_values(paper)
+        with self.transaction():
+            row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper.id,)).fetchone()
+            if row is None:
+                cols = [*PAPER_FIELDS, "added_at", "fetched_at"]
+                self.conn.execute(
+                    f"INSERT INTO papers ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [*values, added_at or utcnow(), fetched_at],
+                )
+                return "added"
+            changes: dict[str, Any] = {}
+            for name, value in zip(PAPER_FIELDS, values):
+                old = row[name]
+                if name == "id":
+                    continue
+                empty_new = value is None or value == "" or value == "[]"
+                empty_old = old is None or old == "" or old == "[]"
+                if fill_only and not empty_old:
+                    continue
+                if empty_new and name not in ("verified",):
+                    continue
+                if value != old:
+                    changes[name] = value
+            if fetched_at:
+                changes["fetched_at"] = fetched_at
+            if not changes:
+                return "unchanged"
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            self.conn.execute(f"UPDATE papers SET {sets} WHERE id = ?", [*changes.values(), paper.id])
+            only_fetch = set(changes) <= {"fetched_at"}
+            return "unchanged" if only_fetch else "updated"
+
+    def rename_paper(self, old_id: str, new_id: str) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE papers SET id = ? WHERE id = ?", (new_id, old_id))
+
+    def delete_paper(self, paper_id: str) -> None:
+        with self.transaction():
+            cur = self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+            if cur.rowcount == 0:
+                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+
+    def set_note(self, paper_id: str, note: str | None) -> None:
+        with self.transaction():
+            cur = self.conn.execute("UPDATE papers SET note = ? WHERE id = ?", (note, paper_id))
+            if cur.rowcount == 0:
+                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+
+    # -- tags -------------------------------------------------------------------------
+    def tag_rows(self, paper_id: str, *, include_removed: bool = True) -> list[dict[str, Any]]:
+        sql = "SELECT node, origin, score, removed FROM tags WHERE paper_id = ?"
+        if not include_removed:
+            sql += " AND removed = 0"
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY node", (paper_id,))]
+
+    def tags_of(self, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Effective (not removed) tag nodes of each paper."""
+        out: dict[str, list[str]] = {pid: [] for pid in paper_ids}
+        ids = list(out)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({marks})", chunk
+            ):
+                out[r[0]].append(r[1])
+        return out
+
+    def set_tag(
+        self, paper_id: str, node: str, origin: str, score: float | None = None, *, removed: bool = False
+    ) -> None:
+        """Record one tag decision. Precedence: manual > curated > auto; a weaker origin
+        never overrides a stronger one."""
+        if origin not in ORIGINS:
+            raise ValueError(f"unknown tag origin {origin!r}")
+        with self.transaction():
+            if not self.has(paper_id):
+                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+            row = self.conn.execute(
+                "SELECT origin FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
+            ).fetchone()
+            if row is not None and _PRECEDENCE[origin] < _PRECEDENCE[row[0]]:
+                return
+            self.conn.execute(
+                "INSERT INTO tags(paper_id, node, origin, score, removed) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(paper_id, node) DO UPDATE SET origin = excluded.origin, "
+                "score = excluded.score, removed = excluded.removed",
+                (paper_id, node, origin, score, int(removed)),
+            )
+
+    def replace_auto_tags(self, paper_id: str, scores: dict[str, float]) -> dict[str, list[str]]:
+        """Make the auto tags of a paper exactly ``scores``; curated and manual rows stay.
+
+        Returns {"added": [...], "removed": [...]} of effective auto changes."""
+        with self.transaction():
+            rows = {r["node"]: r for r in self.tag_rows(paper_id)}
+            added, removed = [], []
+            for node, row in rows.items():
+                if row["origin"] == "auto" and node not in scores:
+                    self.conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node))
+                    removed.append(node)
+            for node, score in scores.items():
+                row = rows.get(node)
+                if row is None:
+                    self.conn.execute(
+                        "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, 'auto', ?)",
+                        (paper_id, node, score),
+                    )
+                    added.append(node)
+                elif row["origin"] == "auto" and row["score"] != score:
+                    self.conn.execute(
+                        "UPDATE tags SET score = ? WHERE paper_id = ? AND node = ?", (score, paper_id, node)
+                    )
+            return {"added": sorted(added), "removed": sorted(removed)}
+
+    def node_counts(self) -> dict[str, int]:
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute(
+                "SELECT node, count(*) FROM tags WHERE removed = 0 GROUP BY node ORDER BY node"
+            )
+        }
+
+    # -- sources ----------------------------------------------------------------------
+    def add_source(
+        self,
+        paper_id: str,
+        source: str,
+        locator: str = "",
+        *,
+        title: str | None = None,
+        link: str | None = None,
+        section: str | None = None,
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO sources(paper_id, source, locator, title, link, section) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
+                "link = excluded.link, section = excluded.section",
+                (paper_id, source, locator, title, link, section),
+            )
+
+    def sources_of(self, paper_id: str) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                "SELECT source, locator, title, link, section FROM sources WHERE paper_id = ? "
+                "ORDER BY source, locator",
+                (paper_id,),
+            )
+        ]
+
+    # -- queries ------------------------------------------------------------------------
+    def _filters(
+        self,
+        *,
+        nodes: Sequence[str] | None,
+        year: int | None,
+        since: int | None,
+        until: int | None,
+        author: str | None,
+    ) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        args: list[Any] = []
+        if nodes:
+            marks = ",".join("?" * len(nodes))
+            where.append(f"p.id IN (SELECT paper_id FROM tags WHERE removed = 0 AND node IN ({marks}))")
+            args.extend(nodes)
+        if year is not None:
+            where.append("p.year = ?")
+            args.append(year)
+        if since is not None:
+            where.append("p.year >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("p.year <= ?")
+            args.append(until)
+        if author:
+            where.append("p.authors LIKE ? ESCAPE '\\'")
+            escaped = author.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            args.append(f"%{escaped}%")
+        return where, args
+
+    def search(
+        self,
+        query: str,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        limit: int | None = 20,
+    ) -> list[tuple[Paper, float]]:
+        """Papers matching ``query`` (see efmcat.query), best first, with bm25 relevance."""
+        from efmcat.query import to_fts_query
+
+        match = to_fts_query(query)
+        where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
+        sql = (
+            "SELECT p.*, -f.rank AS score FROM papers_fts f JOIN papers p ON p.n = f.rowid "
+            "WHERE papers_fts MATCH ?"
+        )
+        if where:
+            sql += " AND " + " AND ".join(where)
+        sql += " ORDER BY f.rank"
+        params: list[Any] = [match, *args]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        try:
+            rows = self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
+            raise QueryError(f"cannot search for '{query}': {exc}") from exc
+        return [(_row_to_paper(r), float(r["score"])) for r in rows]
+
+    def list_papers(
+        self,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        sort: str = "year",
+        limit: int | None = None,
+    ) -> list[Paper]:
+        orders = {
+            "year": "p.year DESC, p.title COLLATE NOCASE",
+            "title": "p.title COLLATE NOCASE, p.id",
+            "added": "p.added_at DESC, p.n DESC",
+            "id": "p.id",
+        }
+        if sort not in orders:
+            raise QueryError(f"unknown sort '{sort}': use one of {', '.join(orders)}")
+        where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
+        sql = "SELECT p.* FROM papers p"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {orders[sort]}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_row_to_paper(r) for r in self.conn.execute(sql, args)]
+
+    def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
+        last = -1
+        while True:
+            rows = self.conn.execute(
+                "SELECT * FROM papers WHERE n > ? ORDER BY n LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_paper(r)
+            last = rows[-1]["n"]
+
+    def year_counts(self) -> dict[int | None, int]:
+        return {
+            r[0]: r[1]
+            for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
+        }
+
+    def rebuild_fts(self) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner semicolons)."""
+    statements, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        joined = "\n".join(buf).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            buf = []
+    tail = "\n".join(buf).strip()
+    if tail:
+        statements.append(tail)
+    return statements
+
+
+def _paper_values(paper: Paper) -> list[Any]:
+    values: list[Any] = []
+    for name in PAPER_FIELDS:
+        value = getattr(paper, name)
+        if name in _JSON_FIELDS:
+            value = json.dumps(list(value or []), ensure_ascii=False)
+        elif name == "verified":
+            value = int(bool(value))
+        values.append(value)
+    return values
+
+
+def _row_to_paper(row: sqlite3.Row) -> Paper:
+    data = {name: row[name] for name in PAPER_FIELDS}
+    for name in _JSON_FIELDS:
+        data[name] = _json_list(data[name])
+    data["verified"] = bool(data["verified"])
+    return Paper(**data, added_at=row["added_at"])

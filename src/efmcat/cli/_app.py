@@ -1,0 +1,143 @@
+"""The Typer app and what every command shares: options, consoles, error translation.
+
+Commands live in the sibling modules (one per group); each parses its arguments,
+makes one library call and renders the result. Library errors (``EfmcatError``)
+become one ``Error: ...`` line on stderr and the error's exit code here, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from efmcat.errors import EfmcatError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from efmcat.catalog import Catalog
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="efmcat",
+    help="A research catalog of efficient large foundation models: search, tag, import and export papers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _no_color() -> bool:
+    return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+
+
+@functools.cache
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=_no_color(), highlight=False, soft_wrap=True)
+
+
+@functools.cache
+def out_console() -> Console:
+    from rich.console import Console
+
+    return Console(no_color=_no_color(), highlight=False)
+
+
+def reset_consoles() -> None:
+    """Forget cached consoles (tests swap stdout/stderr between invocations)."""
+    err_console.cache_clear()
+    out_console.cache_clear()
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def say(message: str) -> None:
+    """A message for the user (stderr, never mixed with data)."""
+    err_console().print(message, markup=False, highlight=False)
+
+
+def warn(message: str) -> None:
+    say(f"Warning: {message}")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``Error: message`` on stderr and return the Exit to raise."""
+    err_console().print(f"Error: {message}", markup=False, highlight=False, style="red")
+    return typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Translate library errors into one line on stderr and an exit status."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        reset_consoles()
+        try:
+            return func(*args, **kwargs)
+        except EfmcatError as exc:
+            if os.environ.get("EFMCAT_DEBUG"):
+                raise
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+        except BrokenPipeError:
+            # Reader went away (e.g. `efmcat list | head`): exit quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """``@command("name")``: register a Typer command with error translation."""
+
+    def decorate(func: F) -> F:
+        app.command(*args, **kwargs)(handle_errors(func))
+        return func
+
+    return decorate
+
+
+def open_catalog(db: Path | None) -> Catalog:
+    """Open the catalog chosen by --db / EFMCAT_DB / the default (created from the shipped one)."""
+    from efmcat.catalog import Catalog
+    from efmcat.paths import choose_db, ensure_default_catalog
+
+    choice = choose_db(db)
+    if choice.origin == "default" and ensure_default_catalog(choice.path):
+        say(f"Created your catalog at {choice.path} from the shipped survey catalog.")
+    return Catalog(choice.path)

@@ -1,0 +1,288 @@
+"""Commands over the catalog: search, show, list, stats, taxonomy, export, build, path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import (
+    DbOption,
+    JsonOption,
+    command,
+    open_catalog,
+    out_console,
+    say,
+    stdout_is_terminal,
+)
+
+TagOption = Annotated[
+    list[str] | None,
+    typer.Option("--tag", "-t", help="Only papers tagged with this node or its subtopics (repeatable)."),
+]
+YearOption = Annotated[int | None, typer.Option("--year", help="Only papers of this year.")]
+SinceOption = Annotated[int | None, typer.Option("--since", help="Only papers of this year or later.")]
+UntilOption = Annotated[int | None, typer.Option("--until", help="Only papers of this year or earlier.")]
+AuthorOption = Annotated[
+    str | None, typer.Option("--author", help="Only papers with an author matching NAME.")
+]
+
+
+def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
+    from efmcat import render
+
+    if as_json:
+        render.write_json(records)
+        return
+    if not records:
+        say(empty)
+        return
+    if stdout_is_terminal():
+        render.print_papers_table(records, with_score=with_score)
+    else:
+        render.write_papers_plain(records, sys.stdout, with_score=with_score)
+
+
+@command("search")
+def search(
+    query: Annotated[str, typer.Argument(help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')],
+    tag: TagOption = None,
+    year: YearOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    author: AuthorOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Full-text search of titles, abstracts and authors, best matches first.
+
+    Example: efmcat search "post-training quantization" --since 2023
+    """
+    from efmcat.browse import search_records
+
+    with open_catalog(db) as catalog:
+        records = search_records(
+            catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit
+        )
+    _emit_papers(records, as_json, with_score=True, empty=f"No papers match '{query}'.")
+
+
+@command("show")
+def show(
+    paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show one paper with its metadata, tags and where it was listed.
+
+    Example: efmcat show https://arxiv.org/abs/2210.17323v2
+    """
+    from efmcat import render
+    from efmcat.browse import show_record
+
+    with open_catalog(db) as catalog:
+        record = show_record(catalog, paper_id)
+    if as_json:
+        render.write_json(record)
+    else:
+        sys.stdout.write(render.show_plain(record, record.get("sources", [])))
+
+
+@command("list")
+def list_(
+    tag: TagOption = None,
+    year: YearOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    author: AuthorOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List papers, optionally filtered by tag and year.
+
+    Example: efmcat list --tag memory --since 2024 --sort title
+    """
+    from efmcat.browse import list_records
+
+    with open_catalog(db) as catalog:
+        records = list_records(
+            catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit
+        )
+    _emit_papers(records, as_json, empty="No papers.")
+
+
+@command("stats")
+def stats(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Papers per area and per year, drawn as bar charts.
+
+    Example: efmcat stats
+    """
+    from efmcat import render
+    from efmcat.browse import catalog_stats
+
+    with open_catalog(db) as catalog:
+        st = catalog_stats(catalog)
+    if as_json:
+        render.write_json(
+            {
+                "papers": st.papers,
+                "untagged": st.untagged,
+                "areas": dict(st.per_area),
+                "years": dict(st.per_year),
+            }
+        )
+        return
+    out = [
+        f"{st.papers} papers" + (f", {st.untagged} untagged" if st.untagged else ""),
+        "",
+        "Papers per area",
+    ]
+    out += ["  " + line for line in render.bar_chart(st.per_area)]
+    out += ["", "Papers per year"]
+    out += ["  " + line for line in render.bar_chart(st.per_year)]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+@command("taxonomy")
+def taxonomy(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The taxonomy tree with the number of papers under each node.
+
+    Example: efmcat taxonomy
+    """
+    from efmcat import render
+    from efmcat.browse import area_paper_counts
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    with open_catalog(db) as catalog:
+        counts = area_paper_counts(catalog, tax)
+    if as_json:
+        render.write_json(
+            [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "core": a.core,
+                    "papers": counts.get(a.id, 0),
+                    "children": [
+                        {"id": c, "name": tax.nodes[c].name, "papers": counts.get(c, 0)} for c in a.children
+                    ],
+                }
+                for a in tax.areas
+            ]
+        )
+        return
+    lines = []
+    for area in tax.areas:
+        star = " *" if area.core else ""
+        lines.append(f"{area.id:<30} {counts.get(area.id, 0):>5}  {area.name}{star}")
+        for i, cid in enumerate(area.children):
+            branch = "└─" if i == len(area.children) - 1 else "├─"
+            node = tax.nodes[cid]
+            lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
+    lines.append("")
+    lines.append("* core area of the survey's taxonomy")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, bibtex, csv, json, jsonl or yaml.")] = "md",
+    tag: TagOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="Only papers matching this search.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the catalog (or a selection) as Markdown, BibTeX, CSV, JSON or YAML.
+
+    Example: efmcat export --format md --tag quantization -o quantization.md
+    """
+    from efmcat.export import export_catalog, write_output
+
+    with open_catalog(db) as catalog:
+        text, count = export_catalog(catalog, fmt, tags=tag, since=since, until=until, query=query)
+    write_output(text, output)
+    if output is not None:
+        say(f"Wrote {count} papers to {output}.")
+
+
+@command("build")
+def build(
+    seeds: Annotated[
+        Path | None, typer.Option("--seeds", help="Seeds folder (default: the shipped seeds/).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Catalog to write (default: --db or data/catalog.db)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Build a catalog from seeds/ deterministically (how data/catalog.db is made).
+
+    Example: efmcat build -o data/catalog.db
+    """
+    from efmcat.build import build_catalog
+    from efmcat.errors import UsageError
+    from efmcat.paths import choose_db, seeds_dir, shipped_catalog
+
+    src = seeds or seeds_dir()
+    if src is None:
+        raise UsageError("no seeds folder found: give --seeds DIR")
+    target = output or (Path(db) if db else None)
+    if target is None:
+        shipped = shipped_catalog()
+        target = shipped if shipped is not None else choose_db(None).path
+    report = build_catalog(src, target)
+    say(
+        f"Built {report.path}: {report.papers} papers, {report.tags} curated tags "
+        f"({report.unverified} unverified) from {', '.join(report.files)}."
+    )
+
+
+@command("path")
+def path(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Print where efmcat keeps its catalog, data and the shipped files.
+
+    Example: efmcat path
+    """
+    import os
+
+    from efmcat import render
+    from efmcat.paths import cache_dir, choose_db, data_dir, seeds_dir, shipped_catalog
+    from efmcat.taxonomy import taxonomy_path
+
+    choice = choose_db(db)
+    info = {
+        "catalog": str(choice.path),
+        "catalog_from": choice.origin,
+        "catalog_exists": choice.path.exists(),
+        "data_dir": str(data_dir()),
+        "cache_dir": str(cache_dir()),
+        "shipped_catalog": str(shipped_catalog()) if shipped_catalog() else None,
+        "seeds": str(seeds_dir()) if seeds_dir() else None,
+        "taxonomy": str(taxonomy_path()),
+        "arxiv_url": os.environ.get("EFMCAT_ARXIV_URL") or "https://export.arxiv.org/api/query",
+    }
+    if as_json:
+        render.write_json(info)
+        return
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        out_console().print(f"{key:<{width}}  {value}", markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,95 @@
+"""Export a selection of the catalog in one of the formats under efmcat.formats."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from efmcat.browse import expand_nodes, list_records, search_records
+from efmcat.catalog import Catalog
+from efmcat.errors import EfmcatError, UsageError
+from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+# format name -> module in efmcat.formats with ``render(records, taxonomy) -> str``
+EXPORTERS = {
+    "md": "markdown",
+    "markdown": "markdown",
+    "bibtex": "bibtex",
+    "bib": "bibtex",
+    "csv": "csv_format",
+    "json": "json_format",
+    "jsonl": "json_format:render_lines",
+    "yaml": "yaml_format",
+}
+
+
+def select_records(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    *,
+    tags: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    query: str | None = None,
+) -> list[dict[str, Any]]:
+    """The papers an export covers, in a stable order (by id)."""
+    if query:
+        recs = search_records(
+            catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy
+        )
+        for r in recs:
+            r.pop("score", None)
+    else:
+        recs = list_records(catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy)
+    recs.sort(key=lambda r: r["id"])
+    expand_nodes(taxonomy, tags)  # validates the node ids even when nothing matched
+    return recs
+
+
+def export_catalog(
+    catalog: Catalog,
+    fmt: str,
+    *,
+    tags: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    query: str | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> tuple[str, int]:
+    """Render the selection as text in ``fmt``; returns (text, number of papers)."""
+    key = fmt.lower().strip()
+    if key not in EXPORTERS:
+        raise UsageError(f"unknown export format '{fmt}': use one of md, bibtex, csv, json, jsonl, yaml")
+    module_name, _, func_name = EXPORTERS[key].partition(":")
+    try:
+        module = importlib.import_module(f"efmcat.formats.{module_name}")
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"export format '{fmt}' is not available in this version") from exc
+    render = getattr(module, func_name or "render")
+    taxonomy = taxonomy or load_taxonomy()
+    records = select_records(catalog, taxonomy, tags=tags, since=since, until=until, query=query)
+    if tags:
+        taxonomy_filter = {"tags": list(tags)}
+    else:
+        taxonomy_filter = {}
+    text = render(records, taxonomy, **({"selection": taxonomy_filter} if module_name == "markdown" else {}))
+    return text, len(records)
+
+
+def write_output(text: str, output: str | os.PathLike[str] | None) -> None:
+    """Write to a file atomically (``-`` or None: stdout)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,136 @@
+"""The seeds format: human-editable YAML lists of papers with curated tags and provenance.
+
+A seeds file is a mapping with ``source`` (a short name such as ``survey``) and
+``papers``, a list of mappings with the Paper fields plus ``tags``, ``sections``,
+``link`` and ``rows`` (where the paper was listed). See seeds/survey.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from efmcat.errors import ParseError
+from efmcat.ids import paper_id_from_link
+from efmcat.models import Paper
+
+_PAPER_KEYS = {
+    "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
+    "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
+    "sections", "verified", "note", "rows",
+}  # fmt: skip
+
+
+@dataclass
+class SeedPaper:
+    paper: Paper
+    tags: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    line: int = 0
+
+
+def _line_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return yaml, Loader
+
+
+def _str_list(value: Any, where: str, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise ParseError(f"{where}: '{key}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[SeedPaper]]:
+    """Parse seeds YAML; ParseError names the file and line at fault."""
+    yaml, loader = _line_loader()
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source_name}:{mark.line + 1}" if mark else source_name
+        raise ParseError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("papers"), list):
+        raise ParseError(f"{source_name}:1: a seeds file is a mapping with a list 'papers'")
+    source = str(data.get("source") or Path(source_name).stem)
+    out: list[SeedPaper] = []
+    for raw in data["papers"]:
+        if not isinstance(raw, dict):
+            raise ParseError(f"{source_name}: each paper must be a mapping, got {raw!r}")
+        line = raw.pop("__line__", 0)
+        where = f"{source_name}:{line}"
+        unknown = set(raw) - _PAPER_KEYS
+        if unknown:
+            raise ParseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        pid = raw.get("id")
+        if pid is None and raw.get("link"):
+            pid = paper_id_from_link(str(raw["link"]))
+        if pid is None or not str(pid).strip():
+            raise ParseError(f"{where}: a paper needs an id (or a link to derive one)")
+        title = raw.get("title")
+        if title is None or not str(title).strip():
+            raise ParseError(f"{where}: paper {pid} needs a title")
+        year = raw.get("year")
+        if year is not None and not isinstance(year, int):
+            raise ParseError(f"{where}: year of {pid} must be a whole number, got {year!r}")
+        link = raw.get("link")
+        pid = str(pid).strip()
+        is_arxiv = ":" not in pid
+        paper = Paper(
+            id=pid,
+            title=" ".join(str(title).split()),
+            version=raw.get("version"),
+            authors=_str_list(raw.get("authors"), where, "authors"),
+            abstract=" ".join(str(raw["abstract"]).split()) if raw.get("abstract") else None,
+            year=year,
+            published=str(raw["published"]) if raw.get("published") else None,
+            updated=str(raw["updated"]) if raw.get("updated") else None,
+            categories=_str_list(raw.get("categories"), where, "categories"),
+            primary_category=raw.get("primary_category"),
+            doi=raw.get("doi"),
+            journal_ref=raw.get("journal_ref"),
+            comment=raw.get("comment"),
+            url=raw.get("url") or (f"https://arxiv.org/abs/{pid}" if is_arxiv else link),
+            pdf_url=raw.get("pdf_url") or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
+            source=source,
+            verified=bool(raw.get("verified", True)),
+            note=raw.get("note"),
+        )
+        rows = raw.get("rows") or []
+        if not isinstance(rows, list):
+            raise ParseError(f"{where}: 'rows' must be a list")
+        clean_rows = [{k: v for k, v in r.items() if k != "__line__"} for r in rows if isinstance(r, dict)]
+        out.append(
+            SeedPaper(
+                paper=paper,
+                tags=_str_list(raw.get("tags"), where, "tags"),
+                sections=_str_list(raw.get("sections"), where, "sections"),
+                rows=clean_rows,
+                line=line,
+            )
+        )
+    return source, out
+
+
+def read_seeds(path: str | Path) -> tuple[str, list[SeedPaper]]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"cannot read {p}: {exc}") from exc
+    return parse_seeds(text, str(p))

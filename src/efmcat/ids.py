@@ -1,0 +1,185 @@
+"""arXiv identifier parsing and stable ids for papers that have none.
+
+Pure functions, no I/O. ``parse_arxiv_id`` accepts every form a user pastes
+(bare ids, ``arXiv:`` prefixes, abs/pdf/html URLs, the arXiv DOI) and returns
+the canonical unversioned id plus the version, or raises ``InvalidIdError``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from efmcat.errors import InvalidIdError
+
+# New-style ids: YYMM.NNNN (2007-2014) or YYMM.NNNNN (2015 on), month 01-12.
+_NEW = r"(?P<new>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})"
+# Old-style ids: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
+_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})"
+_VERSION = r"(?:v(?P<version>[1-9]\d*))?"
+_ID_RE = re.compile(rf"(?:{_NEW}|{_OLD}){_VERSION}")
+_BARE_RE = re.compile(rf"^(?:arxiv:)?{_ID_RE.pattern}$", re.IGNORECASE)
+_DOI_RE = re.compile(rf"^(?:doi:)?10\.48550/arxiv\.{_ID_RE.pattern}$", re.IGNORECASE)
+_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"}
+_PATH_RE = re.compile(rf"^/(?:abs|pdf|html|format|ps)/{_ID_RE.pattern}(?:\.pdf)?/?$")
+_FTP_RE = re.compile(r"^/ftp/arxiv/papers/\d{4}/(?P<rest>.+?)(?:\.pdf)?$")
+
+
+@dataclass(frozen=True, order=True)
+class ArxivId:
+    """A canonical arXiv id (unversioned) and an optional version number."""
+
+    id: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.id}v{self.version}" if self.version else self.id
+
+    @property
+    def is_old_style(self) -> bool:
+        return "/" in self.id
+
+
+def _from_match(m: re.Match[str]) -> ArxivId:
+    new, old, version = m.group("new"), m.group("old"), m.group("version")
+    ident = new if new else old
+    assert ident is not None
+    return ArxivId(ident, int(version) if version else None)
+
+
+def _case_fix(text: str) -> str:
+    """Old-style archives are lower case, subject classes upper case: normalise a pasted id."""
+    if "/" in text:
+        archive, _, number = text.partition("/")
+        if "." in archive:
+            name, _, subj = archive.partition(".")
+            archive = f"{name.lower()}.{subj.upper()}"
+        else:
+            archive = archive.lower()
+        return f"{archive}/{number.lower()}"
+    return text.lower()
+
+
+def try_parse_arxiv_id(text: str) -> ArxivId | None:
+    """Like :func:`parse_arxiv_id` but returns None for text that is not an arXiv id."""
+    if not isinstance(text, str):
+        return None
+    s = text.strip()
+    if not s:
+        return None
+    m = _BARE_RE.match(s)
+    if m is None:
+        prefix = re.match(r"^arxiv:", s, re.IGNORECASE)
+        if prefix:
+            m = _BARE_RE.match(_case_fix(s[prefix.end() :]))
+        else:
+            m = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None
+    if m:
+        return _from_match(m)
+    m = _DOI_RE.match(s)
+    if m:
+        return _from_match(m)
+    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/10\.48550/", s, re.IGNORECASE):
+        return try_parse_arxiv_id(s.split("doi.org/", 1)[1])
+    return _from_url(s)
+
+
+def _from_url(s: str) -> ArxivId | None:
+    if "://" not in s:
+        if not re.match(r"^(?:www\.|export\.|browse\.)?arxiv\.org/", s, re.IGNORECASE):
+            return None
+        s = "https://" + s
+    try:
+        parts = urlsplit(s)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"}:
+        return None
+    if (parts.hostname or "").lower() not in _HOSTS:
+        return None
+    path = unquote(parts.path)
+    m = _PATH_RE.match(path)
+    if m:
+        return _from_match(m)
+    m = _FTP_RE.match(path)
+    if m:
+        inner = _BARE_RE.match(m.group("rest"))
+        return _from_match(inner) if inner else None
+    return None
+
+
+def parse_arxiv_id(text: str) -> ArxivId:
+    """Parse any pasted form of an arXiv id; raise InvalidIdError naming the input."""
+    parsed = try_parse_arxiv_id(text)
+    if parsed is None:
+        raise InvalidIdError(f"not an arXiv id: {text.strip() if isinstance(text, str) else text!r}")
+    return parsed
+
+
+# ---------------------------------------------------------------------------
+# Stable ids for papers without an arXiv id.
+
+_OPENREVIEW_RE = re.compile(r"^(?:www\.)?openreview\.net$", re.IGNORECASE)
+_ACL_RE = re.compile(r"^(?:www\.)?aclanthology\.org$", re.IGNORECASE)
+_ACL_ID_RE = re.compile(r"^/(?P<id>(?:\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}))(?:\.pdf)?/?$", re.IGNORECASE)
+_DOI_ANY_RE = re.compile(r"(?P<doi>10\.\d{4,9}/[^\s?#]+)")
+_PREFIXED_RE = re.compile(r"^(?P<scheme>openreview|acl|doi|ieee|url):(?P<rest>\S.*)$", re.IGNORECASE)
+
+
+def paper_id_from_link(link: str) -> str | None:
+    """The catalog id a link stands for: an arXiv id, ``openreview:ID``, ``acl:ID``,
+    ``ieee:NUMBER``, ``doi:DOI``, else ``url:host/path``. None for text that is not a link."""
+    if not isinstance(link, str) or not link.strip():
+        return None
+    s = link.strip()
+    arxiv = try_parse_arxiv_id(s)
+    if arxiv is not None:
+        return arxiv.id
+    if "://" not in s:
+        return None
+    try:
+        parts = urlsplit(s)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    if _OPENREVIEW_RE.match(host):
+        ids = parse_qs(parts.query).get("id")
+        if ids and ids[0]:
+            return f"openreview:{ids[0]}"
+    if _ACL_RE.match(host):
+        m = _ACL_ID_RE.match(parts.path)
+        if m:
+            return f"acl:{m.group('id')}"
+    if host.endswith("ieeexplore.ieee.org"):
+        m = re.search(r"/document/(\d+)", parts.path)
+        if m:
+            return f"ieee:{m.group(1)}"
+    m = _DOI_ANY_RE.search(unquote(parts.path))
+    if m:
+        return f"doi:{m.group('doi').rstrip('/').lower()}"
+    path = re.sub(r"/+$", "", parts.path)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"url:{host.removeprefix('www.')}{path}{query}"
+
+
+def parse_paper_id(text: str) -> str:
+    """Resolve what a user typed for ``show``/``tag``/... to a catalog id.
+
+    Accepts every arXiv form, the prefixed ids efmcat gives non-arXiv papers
+    (``openreview:...``), and links to those sites."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidIdError("empty id")
+    s = text.strip()
+    arxiv = try_parse_arxiv_id(s)
+    if arxiv is not None:
+        return arxiv.id
+    m = _PREFIXED_RE.match(s)
+    if m:
+        return f"{m.group('scheme').lower()}:{m.group('rest')}"
+    linked = paper_id_from_link(s)
+    if linked is not None:
+        return linked
+    raise InvalidIdError(f"not an arXiv id or paper link: {s}")

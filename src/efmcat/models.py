@@ -1,0 +1,39 @@
+"""The Paper record shared by every module."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Paper:
+    """One paper. ``id`` is the catalog key: the unversioned arXiv id for arXiv papers,
+    else a stable id derived from the link (``openreview:...``, ``acl:...``, ``doi:...``)."""
+
+    id: str
+    title: str
+    version: int | None = None
+    authors: list[str] = field(default_factory=list)
+    abstract: str | None = None
+    year: int | None = None
+    published: str | None = None  # ISO date or datetime
+    updated: str | None = None
+    categories: list[str] = field(default_factory=list)
+    primary_category: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    source: str | None = None
+    verified: bool = True
+    note: str | None = None
+    added_at: str | None = None  # set by the catalog
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return None if ":" in self.id else self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

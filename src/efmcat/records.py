@@ -1,0 +1,66 @@
+"""Paper records: the JSON-ready view of a paper with its tags, shared by every output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy
+
+RECORD_KEYS = (
+    "id",
+    "arxiv_id",
+    "version",
+    "title",
+    "authors",
+    "abstract",
+    "year",
+    "published",
+    "updated",
+    "categories",
+    "primary_category",
+    "doi",
+    "journal_ref",
+    "comment",
+    "url",
+    "pdf_url",
+    "tags",
+    "areas",
+)
+
+
+def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[str, Any]:
+    """The documented JSON object of a paper (keys in RECORD_KEYS order, then extras)."""
+    ordered = taxonomy.order(tags)
+    record: dict[str, Any] = {
+        "id": paper.id,
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "abstract": paper.abstract,
+        "year": paper.year,
+        "published": paper.published,
+        "updated": paper.updated,
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "comment": paper.comment,
+        "url": paper.url,
+        "pdf_url": paper.pdf_url,
+        "tags": ordered,
+        "areas": taxonomy.areas_of(ordered),
+        "verified": paper.verified,
+        "note": paper.note,
+        "source": paper.source,
+        "added_at": paper.added_at,
+    }
+    return record
+
+
+def records_for(catalog: Catalog, papers: Sequence[Paper], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    tags = catalog.tags_of([p.id for p in papers])
+    return [paper_record(p, tags[p.id], taxonomy) for p in papers]

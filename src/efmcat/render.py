@@ -1,0 +1,116 @@
+"""Turning records into text: JSON, tables for a terminal, plain tab-separated lines for pipes.
+
+Rich is imported only when output goes to a terminal; piped output has no colour and no
+box-drawing, one paper per line, tab-separated, so ``cut``/``awk``/``sort`` work on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
+
+
+def dumps_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def write_json(data: Any, out: IO[str] | None = None) -> None:
+    out = out or sys.stdout
+    out.write(dumps_json(data) + "\n")
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text).split()) if text is not None else ""
+
+
+def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -> list[list[str]]:
+    rows = []
+    for r in records:
+        row = [r["id"], str(r.get("year") or ""), _clean(r["title"]), ",".join(r.get("areas") or [])]
+        if with_score:
+            row.insert(0, f"{r.get('score', 0):.2f}")
+        rows.append(row)
+    return rows
+
+
+def write_papers_plain(records: Sequence[Mapping[str, Any]], out: IO[str], with_score: bool = False) -> None:
+    for row in paper_rows(records, with_score):
+        out.write("\t".join(row) + "\n")
+
+
+def print_papers_table(
+    records: Sequence[Mapping[str, Any]], title: str | None = None, with_score: bool = False
+):
+    from rich import box
+    from rich.table import Table
+
+    from efmcat.cli._app import out_console
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title_justify="left")
+    if with_score:
+        table.add_column("Score", justify="right", style="dim", no_wrap=True)
+    table.add_column("ID", style="cyan", no_wrap=True)
+    table.add_column("Year", justify="right", no_wrap=True)
+    table.add_column("Title", overflow="fold", ratio=1)
+    table.add_column("Areas", style="green", overflow="fold")
+    for row in paper_rows(records, with_score):
+        table.add_row(*row)
+    out_console().print(table)
+
+
+def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()) -> str:
+    """A paper as labelled lines (the same text on a terminal and in a pipe)."""
+    lines = [f"{record['title']}", ""]
+
+    def add(label: str, value: Any) -> None:
+        if value in (None, "", []):
+            return
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        lines.append(f"{label + ':':<12} {value}")
+
+    arxiv = record.get("arxiv_id")
+    add("ID", record["id"] + (f"v{record['version']}" if arxiv and record.get("version") else ""))
+    add("Authors", record.get("authors"))
+    add("Year", record.get("year"))
+    add("Published", record.get("published"))
+    add("Updated", record.get("updated"))
+    add("Categories", record.get("categories"))
+    add("DOI", record.get("doi"))
+    add("Journal", record.get("journal_ref"))
+    add("Comment", record.get("comment"))
+    add("URL", record.get("url"))
+    add("PDF", record.get("pdf_url"))
+    add("Areas", record.get("areas"))
+    add("Tags", record.get("tags"))
+    if not record.get("verified", True):
+        add("Verified", "no")
+    add("Note", record.get("note"))
+    for s in sources:
+        where = f"{s['source']}" + (f" {s['locator']}" if s.get("locator") else "")
+        extra = f" [{s['section']}]" if s.get("section") else ""
+        add("Listed in", f"{where}{extra}")
+    if record.get("abstract"):
+        import textwrap
+
+        lines.append("")
+        lines.extend(textwrap.wrap(_clean(record["abstract"]), width=88))
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(counts: Sequence[tuple[str, int]], width: int = 40, char: str = "█") -> list[str]:
+    """Horizontal bars scaled to the largest count: ``label  ███████ 12``."""
+    if not counts:
+        return []
+    top = max(c for _, c in counts) or 1
+    label_w = max(len(label) for label, _ in counts)
+    num_w = max(len(str(c)) for _, c in counts)
+    lines = []
+    for label, count in counts:
+        n = round(count / top * width) if count else 0
+        if count and n == 0:
+            n = 1
+        lines.append(f"{label:<{label_w}}  {count:>{num_w}} {char * n}")
+    return lines

@@ -1,0 +1,292 @@
+"""The taxonomy: areas and subtopics, loaded from YAML and validated with line numbers.
+
+The packaged file is ``efmcat/taxonomy.yaml``; ``EFMCAT_TAXONOMY`` or an explicit
+path selects another. Parsed taxonomies are cached as JSON beside the user's
+catalog so that commands which only need node names do not import PyYAML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from efmcat.errors import TaxonomyError, UnknownNodeError
+
+PACKAGED = Path(__file__).with_name("taxonomy.yaml")
+CORE_AREAS = ("sparsification", "quantization", "attention", "memory", "compiler", "hardware")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NODE_KEYS = {"id", "name", "description", "core", "children", "rules"}
+
+
+@dataclass
+class Node:
+    id: str
+    name: str
+    description: str = ""
+    parent: str | None = None
+    children: list[str] = field(default_factory=list)
+    core: bool = False
+    rules: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+    @property
+    def is_area(self) -> bool:
+        return self.parent is None
+
+
+class Taxonomy:
+    """An ordered tree of nodes with unique ids."""
+
+    def __init__(self, nodes: Iterable[Node], source: str = "<taxonomy>") -> None:
+        self.nodes: dict[str, Node] = {n.id: n for n in nodes}
+        self.source = source
+
+    # -- structure -----------------------------------------------------------------
+    @property
+    def areas(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.parent is None]
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.nodes
+
+    def __iter__(self):
+        return iter(self.nodes.values())
+
+    def get(self, node_id: str) -> Node:
+        """The node with this id; UnknownNodeError naming close matches otherwise."""
+        key = node_id.strip().lower() if isinstance(node_id, str) else node_id
+        if key in self.nodes:
+            return self.nodes[key]
+        raise UnknownNodeError(self.unknown_message(str(node_id)))
+
+    def unknown_message(self, node_id: str) -> str:
+        close = difflib.get_close_matches(node_id.lower(), list(self.nodes), n=3, cutoff=0.5)
+        by_name = [n.id for n in self.nodes.values() if node_id.lower() in n.name.lower()]
+        hints = list(dict.fromkeys(close + by_name))[:4]
+        msg = f"unknown taxonomy node '{node_id}'"
+        if hints:
+            msg += "; did you mean " + ", ".join(hints) + "?"
+        else:
+            msg += "; `efmcat taxonomy` lists the nodes"
+        return msg
+
+    def area_of(self, node_id: str) -> str:
+        node = self.get(node_id)
+        while node.parent is not None:
+            node = self.nodes[node.parent]
+        return node.id
+
+    def ancestors(self, node_id: str) -> list[str]:
+        out = []
+        node = self.get(node_id)
+        while node.parent is not None:
+            out.append(node.parent)
+            node = self.nodes[node.parent]
+        return out
+
+    def descendants(self, node_id: str) -> list[str]:
+        """The node and every node below it, in tree order."""
+        out = [self.get(node_id).id]
+        for child in self.nodes[out[0]].children:
+            out.extend(self.descendants(child))
+        return out
+
+    def with_ancestors(self, node_ids: Iterable[str]) -> list[str]:
+        """The nodes plus the areas they imply, in taxonomy order; unknown ids are kept last."""
+        wanted: set[str] = set()
+        unknown: list[str] = []
+        for nid in node_ids:
+            if nid in self.nodes:
+                wanted.add(nid)
+                wanted.update(self.ancestors(nid))
+            elif nid not in unknown:
+                unknown.append(nid)
+        return [n for n in self.nodes if n in wanted] + unknown
+
+    def areas_of(self, node_ids: Iterable[str]) -> list[str]:
+        found = {self.area_of(n) for n in node_ids if n in self.nodes}
+        return [a.id for a in self.areas if a.id in found]
+
+    def order(self, node_ids: Iterable[str]) -> list[str]:
+        """Sort node ids in taxonomy order (unknown ones last, alphabetically)."""
+        rank = {nid: i for i, nid in enumerate(self.nodes)}
+        return sorted(set(node_ids), key=lambda n: (rank.get(n, len(rank)), n))
+
+    # -- (de)serialisation ---------------------------------------------------------
+    def to_json(self) -> str:
+        return json.dumps(
+            {"source": self.source, "nodes": [n.__dict__ for n in self.nodes.values()]}, sort_keys=True
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Taxonomy:
+        data = json.loads(text)
+        return cls((Node(**n) for n in data["nodes"]), source=data["source"])
+
+
+# ---------------------------------------------------------------------------------
+# Loading
+
+
+def _line_loader():
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        """A safe loader that records the 1-based line of every mapping as ``__line__``."""
+
+    def construct_mapping(loader, node, deep=False):
+        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return yaml, LineLoader
+
+
+def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
+    """Parse and validate taxonomy YAML; TaxonomyError names the file and line at fault."""
+    yaml, loader = _line_loader()
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise TaxonomyError(f"{where}: not valid YAML: {problem}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("areas"), list) or not data["areas"]:
+        raise TaxonomyError(f"{source}:1: a taxonomy needs a non-empty list 'areas'")
+
+    nodes: list[Node] = []
+    seen: dict[str, int] = {}
+
+    def fail(line: int, msg: str) -> TaxonomyError:
+        return TaxonomyError(f"{source}:{line}: {msg}")
+
+    def visit(raw: Any, parent: str | None, parent_line: int) -> None:
+        if not isinstance(raw, dict):
+            raise fail(parent_line, f"expected a node (a mapping with id and name), got {raw!r}")
+        line = raw.get("__line__", parent_line)
+        extra = set(raw) - _NODE_KEYS - {"__line__"}
+        if extra:
+            raise fail(line, f"unknown key(s) {', '.join(sorted(extra))} in a node")
+        nid = raw.get("id")
+        if not isinstance(nid, str) or not _SLUG_RE.match(nid):
+            raise fail(line, f"node id {nid!r} is not a lowercase slug like 'kv-cache-quant'")
+        if nid in seen:
+            raise fail(line, f"node id '{nid}' is already used on line {seen[nid]}")
+        seen[nid] = line
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise fail(line, f"node '{nid}' needs a name")
+        rules = raw.get("rules") or {}
+        if not isinstance(rules, dict):
+            raise fail(line, f"rules of '{nid}' must be a mapping")
+        children = raw.get("children") or []
+        if not isinstance(children, list):
+            raise fail(line, f"children of '{nid}' must be a list")
+        node = Node(
+            id=nid,
+            name=name.strip(),
+            description=str(raw.get("description") or "").strip(),
+            parent=parent,
+            core=bool(raw.get("core", False)),
+            rules=_strip_lines(rules),
+            line=line,
+        )
+        nodes.append(node)
+        for child in children:
+            before = len(nodes)
+            visit(child, nid, line)
+            node.children.append(nodes[before].id)
+
+    for area in data["areas"]:
+        visit(area, None, data.get("__line__", 1))
+    taxonomy = Taxonomy(nodes, source=source)
+    _validate_rules(taxonomy, fail)
+    return taxonomy
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _validate_rules(taxonomy: Taxonomy, fail) -> None:
+    """Hook for the tagger's rule schema: validated by efmcat.tagger when present."""
+    try:
+        from efmcat.tagger import validate_rules
+    except ImportError:  # pragma: no cover - tagger always ships
+        return
+    for node in taxonomy:
+        problem = validate_rules(node.rules)
+        if problem:
+            raise fail(node.line, f"rules of '{node.id}': {problem}")
+
+
+def taxonomy_path(path: str | os.PathLike[str] | None = None) -> Path:
+    if path:
+        return Path(path)
+    env = os.environ.get("EFMCAT_TAXONOMY")
+    return Path(env) if env else PACKAGED
+
+
+_cache: dict[tuple[str, float, int], Taxonomy] = {}
+
+
+def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
+    """Load (and validate) the taxonomy at ``path``, ``EFMCAT_TAXONOMY``, or the packaged one."""
+    p = taxonomy_path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
+    key = (str(p.resolve()), st.st_mtime, st.st_size)
+    if key in _cache:
+        return _cache[key]
+    cache_file = _json_cache_file(key)
+    taxonomy = None
+    if cache_file is not None:
+        try:
+            taxonomy = Taxonomy.from_json(cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            taxonomy = None
+    if taxonomy is None:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TaxonomyError(f"cannot read taxonomy {p}: {exc}") from exc
+        taxonomy = parse_taxonomy(text, source=str(p))
+        if cache_file is not None:
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(taxonomy.to_json(), encoding="utf-8")
+                os.replace(tmp, cache_file)
+            except OSError:
+                pass
+    _cache[key] = taxonomy
+    return taxonomy
+
+
+def _json_cache_file(key: tuple[str, float, int]) -> Path | None:
+    from efmcat.paths import cache_dir
+
+    try:
+        from efmcat import __version__
+    except ImportError:  # pragma: no cover
+        __version__ = "0"
+    digest = hashlib.sha1(repr((key, __version__)).encode()).hexdigest()[:16]
+    try:
+        return cache_dir() / f"taxonomy-{digest}.json"
+    except OSError:
+        return None

@@ -1,0 +1,61 @@
+"""Shared fixtures: every test gets its own catalog, data dir and a dead arXiv endpoint."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Own catalog path, data dir and taxonomy cache; arXiv pointed at a closed loopback port."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("EFMCAT_DATA_DIR", str(data))
+    monkeypatch.setenv("EFMCAT_DB", str(tmp_path / "catalog.db"))
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", "http://127.0.0.1:9/api/query")
+    monkeypatch.setenv("EFMCAT_ARXIV_DELAY", "0")
+    for var in ("NO_COLOR", "EFMCAT_TAXONOMY", "EFMCAT_DEBUG", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+class Cli:
+    """Run efmcat in-process through Typer's CliRunner."""
+
+    def __init__(self) -> None:
+        from efmcat.cli import app
+
+        self.app = app
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        return self.runner.invoke(self.app, list(args), input=input, env=env, prog_name="efmcat")
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def mini_seeds(tmp_path) -> Path:
+    dest = tmp_path / "seeds"
+    shutil.copytree(FIXTURES / "seeds", dest)
+    return dest
+
+
+@pytest.fixture
+def mini_db(tmp_path, mini_seeds, monkeypatch) -> Path:
+    """A catalog built from tests/fixtures/seeds, set as EFMCAT_DB."""
+    from efmcat.build import build_catalog
+
+    path = tmp_path / "mini.db"
+    build_catalog(mini_seeds, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    return path
