@@ -8,6 +8,7 @@ efmcat processes share a catalog.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -167,10 +168,8 @@ class Catalog:
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
     def _set_wal(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only medium: keep the mode
             self.conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:  # read-only medium: keep the current mode
-            pass
 
     def close(self) -> None:
         self.conn.close()

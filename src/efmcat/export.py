@@ -72,11 +72,7 @@ def export_catalog(
     render = getattr(module, func_name or "render")
     taxonomy = taxonomy or load_taxonomy()
     records = select_records(catalog, taxonomy, tags=tags, since=since, until=until, query=query)
-    if tags:
-        taxonomy_filter = {"tags": list(tags)}
-    else:
-        taxonomy_filter = {}
-    text = render(records, taxonomy, **({"selection": taxonomy_filter} if module_name == "markdown" else {}))
+    text = render(records, taxonomy)
     return text, len(records)
 
 

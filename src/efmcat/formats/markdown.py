@@ -43,9 +43,7 @@ def _table(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> list[str
     return lines
 
 
-def render(
-    records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy, selection: Mapping[str, Any] | None = None
-) -> str:
+def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> str:
     out = [
         "# Efficient Large Foundation Models: paper list",
         "",
