@@ -67,7 +67,7 @@ class Taxonomy:
         raise UnknownNodeError(self.unknown_message(str(node_id)))
 
     def unknown_message(self, node_id: str) -> str:
-        close = difflib.get_close_matches(node_id.lower(), list(self.nodes), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(node_id.lower(), list(self.nodes), n=3, cutoff=0.75)
         by_name = [n.id for n in self.nodes.values() if node_id.lower() in n.name.lower()]
         hints = list(dict.fromkeys(close + by_name))[:4]
         msg = f"unknown taxonomy node '{node_id}'"

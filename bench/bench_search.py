@@ -1,0 +1,152 @@
+"""Search speed: `efmcat search` against the floor of a bare FTS5 query from `python -c`.
+
+Builds synthetic arXiv-shaped catalogs (realistic title and abstract lengths, a
+generated vocabulary with a Zipf-like word distribution plus field terms) with
+efmcat's own schema, then times, in the same run and on the same file:
+
+- floor: ``python -c`` opening the file with sqlite3 and running the same FTS5 query
+  (same MATCH expression, bm25 ranking, LIMIT) and printing the rows;
+- efmcat: the installed ``efmcat search QUERY --db FILE --limit N`` with stdout piped.
+
+Prints the median wall time of each and the ratio efmcat/floor. Goal: <= 1.5 at 1M.
+
+    python bench/bench_search.py                 # 10k and 100k
+    python bench/bench_search.py --sizes 10000 100000 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+FIELD_TERMS = [
+    ("quantization", 0.03), ("pruning", 0.02), ("attention", 0.08), ("sparsity", 0.02),
+    ("cache", 0.03), ("kernel", 0.02), ("accelerator", 0.01), ("distillation", 0.01),
+    ("speculative", 0.005), ("transformer", 0.10), ("language", 0.15), ("model", 0.3),
+]  # fmt: skip
+QUERIES = ["quantization", "post training quantization", "kv cach*", '"speculative decoding"']
+
+
+def make_vocab(rng: random.Random, n: int = 30_000) -> list[str]:
+    syll = ["ka", "lo", "mi", "ne", "ta", "ri", "so", "vu", "pe", "za", "qu", "xi", "do", "fa", "gu", "he"]
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(syll) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def gen_text(rng: random.Random, vocab: list[str], weights: list[float], n_words: int) -> str:
+    words = rng.choices(vocab, cum_weights=weights, k=n_words)
+    for term, p in FIELD_TERMS:
+        if rng.random() < p:
+            words[rng.randrange(len(words))] = term
+    return " ".join(words)
+
+
+def build(path: Path, n: int, seed: int = 7) -> float:
+    """Write a synthetic catalog of n papers; returns seconds taken."""
+    from efmcat.catalog import Catalog
+
+    rng = random.Random(seed)
+    vocab = make_vocab(rng)
+    cum, total = [], 0.0
+    for i in range(len(vocab)):
+        total += 1.0 / (i + 1)
+        cum.append(total)
+    if path.exists():
+        path.unlink()
+    t0 = time.perf_counter()
+    cat = Catalog(path)
+    areas = ["quantization", "sparsification", "attention", "memory", "compiler", "hardware"]
+    batch = 5000
+    with cat.transaction():
+        for start in range(0, n, batch):
+            rows, tags = [], []
+            for i in range(start, min(n, start + batch)):
+                yy = 7 + i % 19
+                pid = (
+                    f"{yy:02d}{1 + i % 12:02d}.{i:05d}"
+                    if i < 100_000
+                    else f"{yy:02d}{1 + i % 12:02d}.{i:07d}"
+                )
+                title = gen_text(rng, vocab, cum, rng.randint(6, 16)).capitalize()
+                abstract = gen_text(rng, vocab, cum, rng.randint(120, 250))
+                authors = json.dumps(
+                    [f"{rng.choice(vocab).title()} {rng.choice(vocab).title()}" for _ in range(4)]
+                )
+                rows.append(
+                    (pid, 1, title, authors, abstract, 2000 + yy, "2020-01-01", "[]", "2024-01-01T00:00:00Z")
+                )
+                tags.append((pid, areas[i % 6], "auto", 1.0))
+            cat.conn.executemany(
+                "INSERT INTO papers (id, version, title, authors, abstract, year, published, categories, added_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            cat.conn.executemany("INSERT INTO tags (paper_id, node, origin, score) VALUES (?,?,?,?)", tags)
+    cat.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cat.close()
+    return time.perf_counter() - t0
+
+
+def median_time(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+FLOOR = (
+    "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);"
+    "print(c.execute('SELECT p.id,p.year,p.title FROM papers_fts f JOIN papers p ON p.n=f.rowid "
+    "WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT ?',(sys.argv[2],int(sys.argv[3]))).fetchall())"
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--limit", type=int, default=20)
+    ap.add_argument("--keep", action="store_true", help="keep the generated catalogs in bench/out/")
+    args = ap.parse_args()
+
+    from efmcat.query import to_fts_query
+
+    efmcat = shutil.which("efmcat") or str(Path(sys.executable).with_name("efmcat"))
+    OUT.mkdir(exist_ok=True)
+    print(f"{'papers':>9}  {'build s':>8}  {'query':<28} {'floor s':>8} {'efmcat s':>9} {'ratio':>6}")
+    for n in args.sizes:
+        path = OUT / f"search-{n}.db"
+        built = build(path, n)
+        # warm the page cache and the taxonomy cache once
+        subprocess.run([efmcat, "search", "warm", "--db", str(path)], stdout=subprocess.DEVNULL, check=False)
+        for q in QUERIES:
+            match = to_fts_query(q)
+            floor = median_time([sys.executable, "-c", FLOOR, str(path), match, str(args.limit)], args.runs)
+            ours = median_time(
+                [efmcat, "search", q, "--db", str(path), "--limit", str(args.limit)], args.runs
+            )
+            print(
+                f"{n:>9}  {built:>8.1f}  {q:<28} {floor:>8.3f} {ours:>9.3f} {ours / floor:>6.2f}", flush=True
+            )
+            built = 0.0
+        if not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""The catalog commands: search, show, list, stats, taxonomy, export md, path, build."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from efmcat.records import RECORD_KEYS
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def test_search_ranks_title_matches_first(cli, mini_db):
+    r = cli("search", "quantization")
+    assert r.exit_code == 0, r.stderr
+    ids = [line.split("\t")[1] for line in lines(r.stdout)]
+    assert ids[0] in {"2210.17323", "2306.00978"}
+    assert set(ids) == {"2210.17323", "2306.00978", "2208.07339"}
+    assert r.stderr == ""
+
+
+def test_search_piped_output_is_plain_tab_separated(cli, mini_db):
+    r = cli("search", "GPTQ")
+    assert r.exit_code == 0
+    (row,) = lines(r.stdout)
+    score, pid, year, title, areas = row.split("\t")
+    assert (pid, year, areas) == ("2210.17323", "2022", "quantization")
+    assert title.startswith("GPTQ: Accurate")
+    assert "\x1b[" not in r.stdout  # no colour codes in a pipe
+    assert "─" not in r.stdout  # no box drawing
+    assert float(score) > 0
+
+
+def test_search_json_has_documented_keys(cli, mini_db):
+    r = cli("search", "quantization", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert len(data) == 3
+    for rec in data:
+        assert list(rec)[: len(RECORD_KEYS)] == list(RECORD_KEYS)
+        assert isinstance(rec["authors"], list)
+        assert rec["score"] > 0
+    gptq = next(d for d in data if d["id"] == "2210.17323")
+    assert gptq["arxiv_id"] == "2210.17323"
+    assert gptq["tags"] == ["quantization", "weight-only-ptq"]
+    assert gptq["areas"] == ["quantization"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"post-training quantization"', {"2210.17323"}),
+        ("quantiz*", {"2210.17323", "2306.00978", "2208.07339"}),
+        ("weight quantization", {"2210.17323", "2306.00978"}),
+        ("quantization -GPTQ", {"2306.00978", "2208.07339"}),
+        ("pruned OR paging", {"2301.00774", "2309.06180"}),
+        ("Frantar", {"2210.17323", "2301.00774"}),
+        ("LLM.int8()", {"2208.07339"}),
+        ("Ré", {"2205.14135"}),
+        ("re", {"2205.14135"}),  # diacritics are folded: Ré matches re
+        ("zzzz", set()),
+    ],
+)
+def test_search_syntax(cli, mini_db, query, expected):
+    r = cli("search", query, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {d["id"] for d in json.loads(r.stdout)} == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['foo"', '"unbalanced', "AND", "OR OR", "NOT x", "a NEAR b", "title:gptq", "'; DROP TABLE papers; --",
+     "(", ")", "^", "a AND (", "*gptq", "col:", "{title}: x", "\\", "%", "a\x00b"],
+)  # fmt: skip
+def test_search_any_input_is_safe(cli, mini_db, query):
+    r = cli("search", query)
+    assert r.exit_code in (0, 1)
+    assert "Traceback" not in r.stdout + r.stderr
+    if r.exit_code == 1:
+        assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1
+    again = cli("list", "--json")
+    assert len(json.loads(again.stdout)) == 8  # nothing was dropped
+
+
+def test_search_foo_quote_ends_in_one_clear_line(cli, mini_db):
+    r = cli("search", 'foo"')
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert r.stderr == "No papers match 'foo\"'.\n"
+
+
+def test_search_with_only_punctuation_is_an_error(cli, mini_db):
+    r = cli("search", '"')
+    assert r.exit_code == 1
+    assert r.stderr == "Error: nothing to search for in '\"': give at least one word\n"
+
+
+def test_search_filters(cli, mini_db):
+    def ids(*args):
+        r = cli("search", *args, "--json")
+        assert r.exit_code == 0, r.stderr
+        return {d["id"] for d in json.loads(r.stdout)}
+
+    assert ids("quantization", "--tag", "weight-only-ptq") == {"2210.17323", "2306.00978"}
+    assert ids("quantization", "--tag", "hardware") == {"2306.00978"}
+    assert ids("quantization", "--year", "2022") == {"2210.17323", "2208.07339"}
+    assert ids("quantization", "--since", "2023") == {"2306.00978"}
+    assert ids("quantization", "--until", "2022") == {"2210.17323", "2208.07339"}
+    assert ids("quantization", "--author", "dettmers") == {"2208.07339"}
+    assert len(ids("quantization", "--limit", "1")) == 1
+
+
+def test_search_tag_matches_subtopics(cli, mini_db):
+    r = cli("list", "--tag", "memory", "--json")
+    assert [d["id"] for d in json.loads(r.stdout)] == ["2309.06180"]
+
+
+def test_unknown_tag_lists_close_matches(cli, mini_db):
+    r = cli("search", "x", "--tag", "quantisation")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: unknown taxonomy node 'quantisation'; did you mean quantization?\n"
+
+
+def test_year_and_since_together_is_usage_error(cli, mini_db):
+    r = cli("list", "--year", "2022", "--since", "2021")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: use --year, or --since/--until, not both\n"
+
+
+# -- show ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "2208.07339",
+        "2208.07339v2",
+        "arXiv:2208.07339",
+        "arxiv:2208.07339v1",
+        "https://arxiv.org/abs/2208.07339v1",
+        "https://arxiv.org/pdf/2208.07339.pdf",
+        "http://export.arxiv.org/abs/2208.07339",
+        " 10.48550/arXiv.2208.07339 ",
+    ],
+)
+def test_show_accepts_every_pasted_form(cli, mini_db, form):
+    r = cli("show", form, "--json")
+    assert r.exit_code == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["id"] == "2208.07339"
+    assert rec["title"].startswith("LLM.int8()")
+    assert rec["tags"] == ["quantization", "weight-activation-quant"]
+
+
+def test_show_text(cli, mini_db):
+    r = cli("show", "2208.07339")
+    assert r.exit_code == 0
+    out = r.stdout.splitlines()
+    assert out[0] == "LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale"
+    assert "Authors:     Tim Dettmers, Mike Lewis, Younes Belkada, Luke Zettlemoyer" in out
+    assert "Areas:       quantization" in out
+    assert "Listed in:   mini mini.yaml:12 [Model Design / Quantization]" in out
+
+
+def test_show_non_arxiv_paper_by_link_and_by_id(cli, mini_db):
+    for form in ("openreview:OdnNBxlShZG", "https://openreview.net/forum?id=OdnNBxlShZG"):
+        r = cli("show", form, "--json")
+        assert r.exit_code == 0, r.stderr
+        rec = json.loads(r.stdout)
+        assert rec["id"] == "openreview:OdnNBxlShZG"
+        assert rec["arxiv_id"] is None
+
+
+def test_show_nonsense_is_one_line_error(cli, mini_db):
+    r = cli("show", "nonsense")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr == "Error: not an arXiv id or paper link: nonsense\n"
+
+
+def test_show_missing_paper(cli, mini_db):
+    r = cli("show", "2401.00001")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: no paper 2401.00001 in the catalog\n"
+
+
+def test_show_malformed_arxiv_url(cli, mini_db):
+    r = cli("show", "https://arxiv.org/abs/203.05527")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: ")
+    assert "203.05527" in r.stderr
+
+
+def test_debug_env_shows_traceback(cli, mini_db):
+    r = cli("show", "nonsense", env={"EFMCAT_DEBUG": "1"})
+    assert r.exit_code != 0
+    assert r.exception is not None and type(r.exception).__name__ == "InvalidIdError"
+
+
+# -- list, stats, taxonomy -------------------------------------------------------------------
+
+
+def test_list_sorts(cli, mini_db):
+    by_year = [d["year"] for d in json.loads(cli("list", "--json").stdout)]
+    assert by_year == sorted(by_year, reverse=True)
+    titles = [d["title"].lower() for d in json.loads(cli("list", "--sort", "title", "--json").stdout)]
+    assert titles == sorted(titles)
+    r = cli("list", "--sort", "colour")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: unknown sort 'colour': use one of year, title, added, id\n"
+
+
+def test_stats_bars(cli, mini_db):
+    r = cli("stats")
+    assert r.exit_code == 0
+    out = r.stdout.splitlines()
+    assert out[0] == "8 papers"
+    quant = next(line for line in out if line.strip().startswith("quantization"))
+    assert quant.split()[1] == "3" and quant.endswith("█" * 40)
+    data = json.loads(cli("stats", "--json").stdout)
+    assert data["areas"]["quantization"] == 3
+    assert data["years"] == {"2021": 1, "2022": 3, "2023": 3, "2024": 1}
+
+
+def test_taxonomy_tree_counts(cli, mini_db):
+    r = cli("taxonomy")
+    assert r.exit_code == 0
+    out = r.stdout.splitlines()
+    assert any(line.startswith("quantization") and " 3 " in line for line in out)
+    assert any("weight-only-ptq" in line and " 2 " in line for line in out)
+    data = json.loads(cli("taxonomy", "--json").stdout)
+    assert [a["id"] for a in data[:6]] == [
+        "sparsification", "quantization", "attention", "memory", "compiler", "hardware"
+    ]  # fmt: skip
+
+
+# -- export md ---------------------------------------------------------------------------------
+
+
+def test_export_md_sections_and_escaping(cli, mini_db):
+    r = cli("export", "--format", "md")
+    assert r.exit_code == 0, r.stderr
+    md = r.stdout
+    for area in ("Sparsification", "Quantization", "Attention", "Memory", "Compiler", "Hardware"):
+        assert f"\n## {area}\n" in md
+    assert "| Title | Year | Tags | Link |" in md
+    assert r"**A \| Tricky \*Title\* with \<html\> & \[brackets\]**" in md
+    # AWQ is under quantization and hardware: it appears in both
+    assert md.count("AWQ: Activation-aware") == 2
+    quant = md.split("## Quantization")[1].split("\n## ")[0]
+    assert quant.index("GPTQ") < quant.index("AWQ")  # by year then title
+
+
+def test_export_md_to_file_with_filters(cli, mini_db, tmp_path):
+    out = tmp_path / "q.md"
+    r = cli("export", "--format", "md", "--tag", "quantization", "--since", "2023", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == f"Wrote 1 papers to {out}.\n"
+    text = out.read_text()
+    assert "AWQ" in text and "GPTQ" not in text
+
+
+def test_export_unknown_format(cli, mini_db):
+    r = cli("export", "--format", "docx")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: unknown export format 'docx': use one of md, bibtex, csv, json, jsonl, yaml\n"
+
+
+# -- path, default catalog -----------------------------------------------------------------------
+
+
+def test_path_reports_choice(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    data = json.loads(cli("path", "--json").stdout)
+    assert data["catalog"] == str(tmp_path / "data" / "catalog.db")
+    assert data["catalog_from"] == "default"
+    data = json.loads(cli("path", "--json", "--db", str(tmp_path / "x.db")).stdout)
+    assert (data["catalog"], data["catalog_from"]) == (str(tmp_path / "x.db"), "--db")
+
+
+def test_default_catalog_is_copied_from_shipped(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    r = cli("search", "quantization", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "data" / "catalog.db").exists()
+    assert r.stderr.startswith("Created your catalog at ")
+    assert len(json.loads(r.stdout)) > 5
+    again = cli("search", "quantization", "--json")
+    assert again.stderr == ""
+
+
+def test_not_a_catalog_file(cli, tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_text("this is not sqlite")
+    r = cli("list", "--db", str(bad))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"Error: cannot open catalog {bad}: ")
+
+
+def test_newer_schema_is_refused(cli, tmp_path):
+    import sqlite3
+
+    from efmcat.catalog import Catalog
+
+    path = tmp_path / "new.db"
+    Catalog(path).close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    r = cli("list", "--db", str(path))
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"Error: catalog {path} has schema version 99; this efmcat knows up to 1: upgrade efmcat\n"
+    )
+
+
+def test_every_command_has_help(cli):
+    from efmcat.cli import app
+
+    import typer.main
+
+    group = typer.main.get_group(app)
+    assert len(group.commands) >= 8
+    for name, cmd in group.commands.items():
+        assert cmd.help and cmd.help.strip(), f"{name} has no help"
+        r = cli(name, "--help")
+        assert r.exit_code == 0, name
+        assert "Example: efmcat" in r.stdout, f"{name} help has no example"

@@ -1,0 +1,140 @@
+"""The catalog library: schema, migrations, transactions, FTS sync, tag precedence."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from efmcat.catalog import SCHEMA_VERSION, Catalog
+from efmcat.errors import PaperNotFoundError
+from efmcat.models import Paper
+
+
+@pytest.fixture
+def cat(tmp_path):
+    c = Catalog(tmp_path / "c.db")
+    yield c
+    c.close()
+
+
+def ids(cat, q):
+    return sorted(p.id for p, _ in cat.search(q))
+
+
+def test_new_catalog_has_schema_wal_and_busy_timeout(cat):
+    assert cat.schema_version == SCHEMA_VERSION
+    assert cat.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert cat.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_fts_follows_inserts_updates_and_deletes(cat):
+    cat.upsert_paper(Paper(id="2401.00001", title="Sparse attention for speed", abstract="tokens"))
+    assert ids(cat, "sparse") == ["2401.00001"]
+    assert cat.upsert_paper(Paper(id="2401.00001", title="Dense attention for speed")) == "updated"
+    assert ids(cat, "sparse") == []
+    assert ids(cat, "dense") == ["2401.00001"]
+    cat.delete_paper("2401.00001")
+    assert ids(cat, "dense") == []
+    assert cat.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('integrity-check')") is not None
+
+
+def test_upsert_fill_only_keeps_existing_values(cat):
+    cat.upsert_paper(Paper(id="2401.00002", title="Old title", abstract=None, authors=["A B"]))
+    status = cat.upsert_paper(
+        Paper(id="2401.00002", title="New title", abstract="filled", authors=["C D"]), fill_only=True
+    )
+    assert status == "updated"
+    p = cat.get_paper("2401.00002")
+    assert (p.title, p.abstract, p.authors) == ("Old title", "filled", ["A B"])
+    assert cat.upsert_paper(Paper(id="2401.00002", title="Old title"), fill_only=True) == "unchanged"
+
+
+def test_failed_transaction_leaves_file_unchanged(tmp_path):
+    path = tmp_path / "t.db"
+    c = Catalog(path)
+    c.upsert_paper(Paper(id="2401.00003", title="Kept"))
+    c.close()
+    before = path.read_bytes()
+    c = Catalog(path)
+    with pytest.raises(RuntimeError), c.transaction():
+        c.upsert_paper(Paper(id="2401.00004", title="Rolled back"))
+        c.set_tag("2401.00003", "quantization", "manual")
+        raise RuntimeError("boom")
+    assert not c.has("2401.00004")
+    assert c.tag_rows("2401.00003") == []
+    c.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()
+    assert path.read_bytes() == before
+
+
+def test_nested_transactions_roll_back_inner_only(cat):
+    with cat.transaction():
+        cat.upsert_paper(Paper(id="2401.00005", title="Outer"))
+        with pytest.raises(ValueError), cat.transaction():
+            cat.upsert_paper(Paper(id="2401.00006", title="Inner"))
+            raise ValueError
+    assert cat.has("2401.00005") and not cat.has("2401.00006")
+
+
+def test_tag_precedence_manual_over_curated_over_auto(cat):
+    cat.upsert_paper(Paper(id="2401.00007", title="T"))
+    cat.set_tag("2401.00007", "quantization", "curated", 1.0)
+    cat.set_tag("2401.00007", "quantization", "auto", 0.3)
+    assert cat.tag_rows("2401.00007")[0]["origin"] == "curated"
+    cat.set_tag("2401.00007", "quantization", "manual", None, removed=True)
+    cat.set_tag("2401.00007", "quantization", "curated", 1.0)
+    row = cat.tag_rows("2401.00007")[0]
+    assert (row["origin"], row["removed"]) == ("manual", 1)
+    assert cat.tags_of(["2401.00007"]) == {"2401.00007": []}
+    changes = cat.replace_auto_tags("2401.00007", {"quantization": 0.9, "memory": 0.5})
+    assert changes == {"added": ["memory"], "removed": []}
+    assert cat.tags_of(["2401.00007"])["2401.00007"] == ["memory"]
+
+
+def test_set_tag_on_missing_paper(cat):
+    with pytest.raises(PaperNotFoundError, match="no paper 2401.09999 in the catalog"):
+        cat.set_tag("2401.09999", "quantization", "manual")
+
+
+def test_two_connections_write_in_turn(tmp_path):
+    """WAL + busy timeout: a second writer waits for the first instead of failing."""
+    path = tmp_path / "shared.db"
+    Catalog(path).close()
+    first = Catalog(path)
+    errors: list[Exception] = []
+
+    def second_writer():
+        try:
+            c = Catalog(path)
+            c.upsert_paper(Paper(id="2401.00009", title="Second"))
+            c.close()
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    with first.transaction():
+        first.upsert_paper(Paper(id="2401.00008", title="First"))
+        t = threading.Thread(target=second_writer)
+        t.start()
+        t.join(0.3)
+        assert t.is_alive()  # blocked on the write lock, not failed
+        # readers still see the last committed state meanwhile
+        reader = sqlite3.connect(path)
+        assert reader.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
+        reader.close()
+    t.join(10)
+    assert errors == []
+    assert first.existing_ids(["2401.00008", "2401.00009"]) == {"2401.00008", "2401.00009"}
+    first.close()
+
+
+def test_migration_from_version_zero_file_with_foreign_tables_is_refused(tmp_path):
+    from efmcat.errors import CatalogError
+
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE x (a)")
+    con.close()
+    with pytest.raises(CatalogError, match="is an SQLite file but not an efmcat catalog"):
+        Catalog(path)

@@ -1,0 +1,73 @@
+"""End-to-end: the installed `efmcat` executable, run for real in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+EXE = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
+
+
+def run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    assert EXE, "the efmcat executable is not installed next to this Python"
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([EXE, *args], capture_output=True, text=True, env=full_env, timeout=60, **kw)
+
+
+def test_search_on_the_shipped_catalog_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    p = run("search", "quantization", "--json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ids = [d["id"] for d in json.loads(p.stdout)]
+    assert "2210.17323" in ids[:5]
+    assert p.stderr.startswith("Created your catalog at ")
+
+
+def test_piped_output_has_no_colour_or_boxes(tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    p = run("search", "quantization", cwd=tmp_path)
+    assert p.returncode == 0
+    assert "\x1b[" not in p.stdout and "─" not in p.stdout and "┃" not in p.stdout
+    assert all(len(line.split("\t")) == 5 for line in p.stdout.splitlines())
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    p = run("show", "nonsense", env={"NO_COLOR": "1"})
+    assert p.returncode == 1
+    assert p.stdout == ""
+    assert p.stderr == "Error: not an arXiv id or paper link: nonsense\n"
+    p = run("search", 'foo"')
+    assert p.returncode == 0 and "Traceback" not in p.stderr
+
+
+def test_usage_error_exit_2():
+    p = run("search")
+    assert p.returncode == 2
+    assert "Error: Missing argument 'query'." in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_python_dash_m():
+    p = subprocess.run([sys.executable, "-m", "efmcat", "--help"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0
+    assert "search" in p.stdout
+
+
+def test_cli_import_does_not_load_heavy_modules():
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import efmcat.cli"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in p.stderr.splitlines() if "|" in line}
+    for heavy in ("httpx", "feedparser", "bibtexparser", "yaml", "sqlite_utils", "rapidfuzz", "pydantic"):
+        assert heavy not in loaded, heavy

@@ -1,0 +1,109 @@
+"""The shipped catalog: built from seeds/ deterministically, and right about the survey's papers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from efmcat.build import build_catalog
+from efmcat.taxonomy import CORE_AREAS
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = REPO / "data" / "catalog.db"
+SEEDS = REPO / "seeds"
+
+# (arXiv id, a title the survey's list wrongly paired with it)
+WRONG_PAIRS = [
+    ("2208.07339", "GPTQ"),
+    ("2205.14135", "Llama.int8"),
+    ("2401.07013", "Quest"),
+    ("2303.12712", "SparseGPT"),
+]
+
+
+def dump(path: Path) -> dict[str, list]:
+    """Everything a user can see in a catalog, independent of page layout."""
+    con = sqlite3.connect(path)
+    try:
+        return {
+            "papers": con.execute("SELECT * FROM papers ORDER BY id").fetchall(),
+            "tags": con.execute("SELECT * FROM tags ORDER BY paper_id, node").fetchall(),
+            "sources": con.execute("SELECT * FROM sources ORDER BY paper_id, source, locator").fetchall(),
+            "meta": con.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+            "version": con.execute("PRAGMA user_version").fetchall(),
+            "fts": con.execute(
+                "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'quantization' ORDER BY rowid"
+            ).fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def test_rebuild_from_seeds_matches_committed_catalog(tmp_path):
+    rebuilt = tmp_path / "rebuilt.db"
+    build_catalog(SEEDS, rebuilt)
+    assert dump(rebuilt) == dump(SHIPPED), "data/catalog.db is stale: run `efmcat build -o data/catalog.db`"
+
+
+def test_build_twice_gives_same_content(tmp_path):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    build_catalog(SEEDS, a)
+    build_catalog(SEEDS, b)
+    assert dump(a) == dump(b)
+
+
+def test_shipped_catalog_is_one_file_in_rollback_mode():
+    con = sqlite3.connect(f"file:{SHIPPED}?mode=ro", uri=True)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+@pytest.fixture
+def shipped(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    return cli
+
+
+def test_no_wrong_id_title_pair_ships(shipped):
+    for pid, wrong in WRONG_PAIRS:
+        r = shipped("show", pid, "--json")
+        if r.exit_code == 0:
+            assert wrong.lower() not in json.loads(r.stdout)["title"].lower(), pid
+    titles = json.loads(shipped("list", "--json").stdout)
+    quest = [d for d in titles if d["title"].lower().startswith("quest")]
+    assert quest and all(d["id"] != "2401.07013" for d in quest)
+
+
+def test_every_shipped_paper_has_an_area_and_unique_id(shipped):
+    records = json.loads(shipped("list", "--json").stdout)
+    assert len(records) > 150
+    ids = [d["id"] for d in records]
+    assert len(ids) == len(set(ids))
+    assert [d["id"] for d in records if not d["areas"]] == []
+
+
+def test_search_quantization_finds_gptq_near_the_top(shipped):
+    r = shipped("search", "quantization", "--json")
+    assert r.exit_code == 0, r.stderr
+    ids = [d["id"] for d in json.loads(r.stdout)]
+    assert "2210.17323" in ids[:5]
+    assert {"2306.00978", "2211.10438", "2404.00456"} <= set(ids)
+
+
+def test_show_llm_int8_with_curated_tags(shipped):
+    r = shipped("show", "arXiv:2208.07339v2", "--json")
+    assert r.exit_code == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["id"] == "2208.07339"
+    assert rec["title"].startswith("LLM.int8()")
+    assert "quantization" in rec["tags"]
+
+
+def test_export_md_has_each_core_area(shipped):
+    md = shipped("export", "--format", "md").stdout
+    for area in CORE_AREAS:
+        assert f"\n## {area.capitalize()}\n" in md
