@@ -321,9 +321,9 @@ def test_newer_schema_is_refused(cli, tmp_path):
 
 
 def test_every_command_has_help(cli):
-    from efmcat.cli import app
-
     import typer.main
+
+    from efmcat.cli import app
 
     group = typer.main.get_group(app)
     assert len(group.commands) >= 8

@@ -94,7 +94,7 @@ def test_tag_precedence_manual_over_curated_over_auto(cat):
 
 
 def test_set_tag_on_missing_paper(cat):
-    with pytest.raises(PaperNotFoundError, match="no paper 2401.09999 in the catalog"):
+    with pytest.raises(PaperNotFoundError, match=r"no paper 2401\.09999 in the catalog"):
         cat.set_tag("2401.09999", "quantization", "manual")
 
 
