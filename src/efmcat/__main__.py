@@ -1,3 +1,3 @@
-from efmcat.cli import main
+from efmcat.fastpath import main
 
 main()

@@ -8,7 +8,6 @@ from typing import Any
 
 from efmcat.catalog import Catalog
 from efmcat.errors import UsageError
-from efmcat.ids import parse_paper_id
 from efmcat.records import paper_record, records_for
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -85,6 +84,8 @@ def list_records(
 
 def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
     """The record of the paper a user pasted (any id or URL form); PaperNotFoundError if absent."""
+    from efmcat.ids import parse_paper_id
+
     taxonomy = taxonomy or load_taxonomy()
     paper = catalog.get_paper(parse_paper_id(text))
     record = paper_record(paper, catalog.tags_of([paper.id])[paper.id], taxonomy)

@@ -487,22 +487,32 @@ class Catalog:
 
         match = to_fts_query(query)
         where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
-        sql = (
-            "SELECT p.*, -f.rank AS score FROM papers_fts f JOIN papers p ON p.n = f.rowid "
-            "WHERE papers_fts MATCH ?"
-        )
+        # Phase 1 ranks rowids only (no paper rows are read for the matches that lose);
+        # without filters FTS5's own ORDER BY rank LIMIT optimisation applies.
         if where:
-            sql += " AND " + " AND ".join(where)
-        sql += " ORDER BY f.rank"
+            sql = (
+                "SELECT f.rowid AS n, f.rank AS rank FROM papers_fts f JOIN papers p ON p.n = f.rowid "
+                "WHERE papers_fts MATCH ? AND " + " AND ".join(where) + " ORDER BY f.rank"
+            )
+        else:
+            sql = "SELECT rowid AS n, rank FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank"
         params: list[Any] = [match, *args]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         try:
-            rows = self.conn.execute(sql, params).fetchall()
+            ranked = self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
-        return [(_row_to_paper(r), float(r["score"])) for r in rows]
+        # Phase 2 reads the winners' rows.
+        rows: dict[int, sqlite3.Row] = {}
+        keys = [r["n"] for r in ranked]
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM papers WHERE n IN ({marks})", chunk):
+                rows[row["n"]] = row
+        return [(_row_to_paper(rows[r["n"]]), -float(r["rank"])) for r in ranked if r["n"] in rows]
 
     def list_papers(
         self,

@@ -8,7 +8,7 @@ the shipped catalog. efmcat never writes into its own install directory.
 from __future__ import annotations
 
 import os
-import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,11 @@ def data_dir() -> Path:
     env = os.environ.get("EFMCAT_DATA_DIR")
     if env:
         return Path(env).expanduser()
+    if sys.platform.startswith("linux"):
+        # What platformdirs answers on Linux, without importing it on the start-up path.
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+        return base / "efmcat"
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("efmcat", appauthor=False))
@@ -67,6 +72,8 @@ def ensure_default_catalog(path: Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     if shipped is None:
         return False
+    import shutil
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     shutil.copyfile(shipped, tmp)
     os.replace(tmp, path)

@@ -7,11 +7,10 @@ catalog so that commands which only need node names do not import PyYAML.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +66,8 @@ class Taxonomy:
         raise UnknownNodeError(self.unknown_message(str(node_id)))
 
     def unknown_message(self, node_id: str) -> str:
+        import difflib
+
         close = difflib.get_close_matches(node_id.lower(), list(self.nodes), n=3, cutoff=0.75)
         by_name = [n.id for n in self.nodes.values() if node_id.lower() in n.name.lower()]
         hints = list(dict.fromkeys(close + by_name))[:4]
@@ -285,7 +286,7 @@ def _json_cache_file(key: tuple[str, float, int]) -> Path | None:
         from efmcat import __version__
     except ImportError:  # pragma: no cover
         __version__ = "0"
-    digest = hashlib.sha1(repr((key, __version__)).encode()).hexdigest()[:16]
+    digest = f"{zlib.crc32(repr((key, __version__)).encode()):08x}"
     try:
         return cache_dir() / f"taxonomy-{digest}.json"
     except OSError:

@@ -1,0 +1,132 @@
+"""A start-up fast path for `efmcat search` when its output goes to a pipe.
+
+Importing Typer costs more than a whole FTS5 query, and `efmcat search` is the
+command people (and scripts) run most. The console script therefore first offers the
+arguments to :func:`try_search`: it handles only the plain, valid, piped case (the
+documented options, each with a well-formed value) and otherwise returns None, so the
+Typer command runs and produces every message, error and help text. Both paths call
+the same library function (browse.search_records) and the same renderer; a test
+checks that their output is identical.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_VALUE_OPTIONS = {
+    "--tag": "tags",
+    "-t": "tags",
+    "--year": "year",
+    "--since": "since",
+    "--until": "until",
+    "--author": "author",
+    "--limit": "limit",
+    "-n": "limit",
+    "--db": "db",
+}
+_INT_KEYS = {"year", "since", "until", "limit"}
+
+
+def parse_search_args(args: list[str]) -> dict | None:
+    """Options of a plain `search` invocation, or None when Typer should handle it."""
+    opts: dict = {"tags": [], "year": None, "since": None, "until": None, "author": None, "limit": 20,
+                  "db": None, "json": False, "query": None}  # fmt: skip
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--json":
+            opts["json"] = True
+        elif arg.startswith("-") and arg != "-":
+            name, eq, inline = arg.partition("=")
+            key = _VALUE_OPTIONS.get(name)
+            if key is None:
+                return None
+            if eq:
+                value = inline
+            else:
+                i += 1
+                if i >= len(args):
+                    return None
+                value = args[i]
+            if key in _INT_KEYS:
+                try:
+                    value = int(value)
+                except ValueError:
+                    return None
+                if key == "limit" and value < 1:
+                    return None
+            if key == "tags":
+                opts["tags"].append(value)
+            else:
+                opts[key] = value
+        else:
+            if opts["query"] is not None:
+                return None
+            opts["query"] = arg
+        i += 1
+    if opts["query"] is None:
+        return None
+    return opts
+
+
+def try_search(args: list[str]) -> int | None:
+    """Run a piped `efmcat search`; None means "not handled here, use the full CLI"."""
+    try:
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    opts = parse_search_args(args)
+    if opts is None:
+        return None
+    from efmcat.catalog import Catalog
+    from efmcat.errors import EfmcatError
+    from efmcat.paths import choose_db
+
+    choice = choose_db(opts["db"])
+    if not choice.path.exists():
+        return None  # creating the default catalog says so: leave it to the CLI
+    try:
+        from efmcat import render
+        from efmcat.browse import search_records
+
+        with Catalog(choice.path, create=False) as catalog:
+            records = search_records(
+                catalog,
+                opts["query"],
+                tags=opts["tags"] or None,
+                year=opts["year"],
+                since=opts["since"],
+                until=opts["until"],
+                author=opts["author"],
+                limit=opts["limit"],
+            )
+    except EfmcatError:
+        if os.environ.get("EFMCAT_DEBUG"):
+            raise
+        return None  # the CLI repeats the (read-only) work and reports the error its way
+    try:
+        if opts["json"]:
+            render.write_json(records)
+        elif records:
+            render.write_papers_plain(records, sys.stdout, with_score=True)
+        else:
+            sys.stderr.write(f"No papers match '{opts['query']}'.\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+def main() -> None:
+    """The `efmcat` console script."""
+    argv = sys.argv[1:]
+    if argv and argv[0] == "search":
+        code = try_search(argv[1:])
+        if code is not None:
+            sys.exit(code)
+    from efmcat.cli import main as cli_main
+
+    cli_main()
