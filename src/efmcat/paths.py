@@ -42,6 +42,13 @@ def shipped_catalog() -> Path | None:
     return None
 
 
+def checkout_catalog() -> Path | None:
+    """data/catalog.db of a source checkout (None in an installed wheel)."""
+    if (_REPO / "pyproject.toml").is_file() and (_REPO / "seeds").is_dir():
+        return _REPO / "data" / "catalog.db"
+    return None
+
+
 def seeds_dir() -> Path | None:
     for candidate in (_PKG / "seeds", _REPO / "seeds"):
         if candidate.is_dir():

@@ -240,15 +240,14 @@ def build(
     """
     from efmcat.build import build_catalog
     from efmcat.errors import UsageError
-    from efmcat.paths import choose_db, seeds_dir, shipped_catalog
+    from efmcat.paths import checkout_catalog, seeds_dir
 
     src = seeds or seeds_dir()
     if src is None:
         raise UsageError("no seeds folder found: give --seeds DIR")
-    target = output or (Path(db) if db else None)
+    target = output or db or checkout_catalog()
     if target is None:
-        shipped = shipped_catalog()
-        target = shipped if shipped is not None else choose_db(None).path
+        raise UsageError("give --output FILE: build writes a new catalog file")
     report = build_catalog(src, target)
     say(
         f"Built {report.path}: {report.papers} papers, {report.tags} curated tags "
