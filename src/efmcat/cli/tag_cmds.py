@@ -1,3 +1,211 @@
-"""Commands: placeholder, filled in by its issue."""
+"""Commands: tag, untag, retag, explain, eval."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
+    ),
+]
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
+NodesArg = Annotated[list[str], typer.Argument(metavar="NODE...", help="Taxonomy node ids.")]
+
+
+def _load(taxonomy: Path | None):
+    from efmcat.taxonomy import load_taxonomy
+
+    return load_taxonomy(taxonomy)
+
+
+@command("tag")
+def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
+    """Tag a paper by hand (a subtopic brings its area); re-tagging never undoes it.
+
+    Example: efmcat tag 2306.14048 kv-cache-eviction
+    """
+    from efmcat.tagger import tag_manually
+
+    with open_catalog(db) as catalog:
+        pid, added = tag_manually(catalog, paper, nodes, _load(taxonomy))
+    if added:
+        say(f"Tagged {pid} with {', '.join(added)}.")
+    else:
+        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags.")
+
+
+@command("untag")
+def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
+    """Remove tags by hand (an area takes its subtopics along); re-tagging never brings them back.
+
+    Example: efmcat untag 2306.14048 attention
+    """
+    from efmcat.tagger import untag_manually
+
+    with open_catalog(db) as catalog:
+        pid, removed = untag_manually(catalog, paper, nodes, _load(taxonomy))
+    if removed:
+        say(f"Removed {', '.join(removed)} from {pid}.")
+    else:
+        say(f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them.")
+
+
+@command("retag")
+def retag(
+    papers: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID...]", help="Papers to re-tag (or --all).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Re-tag every paper in the catalog.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the differences, write nothing.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Re-run the auto-tagger and print what changes; manual decisions always stay.
+
+    Example: efmcat retag --all --dry-run
+    """
+    from efmcat.errors import UsageError
+    from efmcat.tagger import retag as do_retag
+
+    if bool(papers) == all_:
+        raise UsageError("give paper ids or --all (not both)")
+    with open_catalog(db) as catalog:
+        seen, changes = do_retag(catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy))
+    if as_json:
+        from efmcat import render
+
+        render.write_json(
+            {
+                "papers": seen,
+                "dry_run": dry_run,
+                "changes": [{"id": c.paper_id, "added": c.added, "removed": c.removed} for c in changes],
+            }
+        )
+        return
+    lines = []
+    for c in changes:
+        diff = [f"+{n}" for n in c.added] + [f"-{n}" for n in c.removed]
+        lines.append(f"{c.paper_id}  {' '.join(diff)}")
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+    verb = "would change" if dry_run else "changed"
+    say(
+        f"Re-tagged {seen} papers: {len(changes)} {verb}"
+        + (" (dry run, nothing written)." if dry_run else ".")
+    )
+
+
+@command("explain")
+def explain(
+    paper: IdArg,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list nodes whose rules fired below the threshold.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Why a paper has its tags: origin of each tag, and per node the score and the rules that fired.
+
+    Example: efmcat explain 2306.14048
+    """
+    from efmcat.tagger import explain_paper
+
+    with open_catalog(db) as catalog:
+        ex = explain_paper(catalog, paper, _load(taxonomy))
+    if as_json:
+        from dataclasses import asdict
+
+        from efmcat import render
+
+        render.write_json(
+            {
+                "id": ex.paper_id,
+                "title": ex.title,
+                "tags": ex.tags,
+                "scores": [asdict(s) for s in ex.scores],
+            }
+        )
+        return
+    out = [f"{ex.paper_id}  {ex.title}", "", "Tags:"]
+    if not ex.tags:
+        out.append("  (none)")
+    for r in ex.tags:
+        state = "removed" if r["removed"] else "tagged"
+        score = "" if r["score"] is None else f"  score {r['score']:g}"
+        out.append(f"  {r['node']:<26} {state:<8} {r['origin']}{score}")
+    out += ["", "Tagger rules:"]
+    shown = [s for s in ex.scores if show_all or s.assigned]
+    if not shown:
+        out.append("  no node reached its threshold" + ("" if show_all else " (--all shows the rest)"))
+    for s in shown:
+        mark = "assigned" if s.assigned else "below threshold"
+        if s.assigned and s.score < s.threshold:
+            mark = "assigned (implied by a subtopic)"
+        extra = f" (incl. {s.from_subtopics:.2f} from subtopics)" if s.from_subtopics else ""
+        out.append(f"  {s.node}: {s.score:.2f} / {s.threshold:g} {mark}{extra}")
+        for h in s.hits:
+            rule = ("-'" if h.kind == "not" else "'") + h.rule + "'"
+            out.append(f"    {h.points:+6.2f}  {h.kind:<8} {rule:<34} in {h.where}")
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+@command("eval")
+def eval_(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE...]", help="Labelled sets (JSONL or seeds YAML); default: the checkout's."
+        ),
+    ] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split (tune or test).")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List the papers the tagger gets wrong.")] = False,
+    as_json: JsonOption = False,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Measure the tagger: per-area precision, recall, F1 and the core macro-F1, title-only and with abstracts.
+
+    Example: efmcat eval --markdown
+    """
+    from efmcat.evaluate import markdown_table, run_eval
+
+    results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
+    if as_json:
+        from efmcat import render
+
+        data = [r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results]
+        render.write_json(data)
+        return
+    if markdown:
+        sys.stdout.write(markdown_table(results))
+        return
+    out = []
+    for r in results:
+        macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
+        out.append(f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro}")
+        for a, s in r.areas.items():
+            if s.f1 is None and not s.fp:
+                continue
+
+            def f(x):
+                return "  n/a" if x is None else f"{x:.3f}"
+
+            out.append(
+                f"  {a:<16} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}  (support {s.support}, fp {s.fp})"
+            )
+        if errors:
+            for e in r.errors:
+                out.append(
+                    f"    {e['id']}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
+                )
+    sys.stdout.write("\n".join(out) + "\n")

@@ -1,0 +1,140 @@
+"""Tagger speed: papers scored per second on one core, against a floor measured in the same run.
+
+Generates arXiv-shaped papers (title ~10 words, abstract ~180 words, a Zipf-like
+vocabulary mixed with the field's terms, one to three categories), then times:
+
+- floor: the least any word-level tagger does, lowercasing title and abstract and
+  splitting them into words;
+- tagger: ``efmcat.tagger.auto_tags`` (every node's rules, areas implied by subtopics);
+- tag_papers: the same through a catalog (read paper, score, replace auto tags), in
+  one transaction.
+
+Prints papers per second of each and the ratio tagger/floor. Goal: >= 5,000 papers/s.
+
+    python bench/bench_tagger.py            # 20,000 papers
+    python bench/bench_tagger.py --papers 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+FIELD = [
+    "quantization",
+    "4-bit",
+    "post-training",
+    "pruning",
+    "sparsity",
+    "N:M",
+    "attention",
+    "KV",
+    "cache",
+    "eviction",
+    "offloading",
+    "serving",
+    "kernel",
+    "fusion",
+    "compiler",
+    "FPGA",
+    "accelerator",
+    "edge",
+    "devices",
+    "distillation",
+    "LoRA",
+    "speculative",
+    "decoding",
+    "long-context",
+    "transformer",
+    "language",
+    "model",
+    "inference",
+    "memory",
+    "latency",
+    "throughput",
+]
+CATS = ["cs.LG", "cs.CL", "cs.AI", "cs.AR", "cs.DC", "cs.PL", "cs.CV"]
+
+
+def make_papers(n: int, seed: int = 7) -> list[tuple[str, str, list[str]]]:
+    rng = random.Random(seed)
+    vocab = [
+        "".join(rng.choice("abcdefghijklmnoprstu") for _ in range(rng.randint(3, 10))) for _ in range(20_000)
+    ]
+    weights = [1 / (i + 1) for i in range(len(vocab))]
+
+    def words(k: int) -> str:
+        out = rng.choices(vocab, weights, k=k)
+        for i in range(0, k, 8):
+            out[i] = rng.choice(FIELD)
+        return " ".join(out)
+
+    return [
+        (
+            words(rng.randint(6, 14)).capitalize(),
+            words(rng.randint(120, 240)) + ".",
+            rng.sample(CATS, rng.randint(1, 3)),
+        )
+        for _ in range(n)
+    ]
+
+
+def per_second(fn, papers) -> float:
+    start = time.perf_counter()
+    fn(papers)
+    return len(papers) / (time.perf_counter() - start)
+
+
+def floor(papers) -> None:
+    for title, abstract, _ in papers:
+        title.lower().split()
+        abstract.lower().split()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--papers", type=int, default=20_000)
+    args = ap.parse_args()
+
+    from efmcat.tagger import auto_tags, compile_rules, tag_papers
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    compile_rules(tax)
+    papers = make_papers(args.papers)
+
+    def tagger(ps) -> None:
+        for title, abstract, cats in ps:
+            auto_tags(tax, title, abstract, cats)
+
+    tagger(papers[:500])  # warm the per-token cache as a long-running build would
+    f = per_second(floor, papers)
+    t = per_second(tagger, papers)
+
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    n_cat = min(args.papers, 5_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        cat = Catalog(Path(tmp) / "bench.db")
+        with cat.transaction():
+            for i, (title, abstract, cats) in enumerate(papers[:n_cat]):
+                cat.upsert_paper(Paper(id=f"2401.{i:05d}", title=title, abstract=abstract, categories=cats))
+        ids = [f"2401.{i:05d}" for i in range(n_cat)]
+        start = time.perf_counter()
+        tag_papers(cat, ids, tax)
+        c = n_cat / (time.perf_counter() - start)
+        cat.close()
+
+    print(f"{'what':<28} {'papers/s':>10} {'vs floor':>9}")
+    print(f"{'floor (lower + split)':<28} {f:>10,.0f} {1.0:>9.2f}")
+    print(f"{'auto_tags':<28} {t:>10,.0f} {f / t:>9.2f}x slower")
+    print(f"{'tag_papers (catalog)':<28} {c:>10,.0f} {f / c:>9.2f}x slower")
+    print(f"goal >= 5,000 papers/s: {'met' if t >= 5000 else 'NOT met'} ({t:,.0f})")
+
+
+if __name__ == "__main__":
+    main()

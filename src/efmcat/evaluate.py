@@ -1,0 +1,245 @@
+"""Precision, recall and F1 of the tagger against labelled papers, per area and macro.
+
+Labelled sets are either JSONL (one object a line: id, title, labels, and optionally
+abstract, categories and split, as written by tools/derive_labels.py) or a seeds YAML
+file (curated ``tags`` of each paper, mapped to their areas). Papers are compared at
+the area level: a subtopic counts as its area. Macro-F1 is the mean over the six core
+areas that have at least one labelled paper in the set (an area with no positives has
+no recall to measure; the table says so).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from efmcat.errors import ParseError, UsageError
+from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
+
+MODES = ("title", "title+abstract")
+
+
+@dataclass
+class Labelled:
+    id: str
+    title: str
+    labels: set[str]
+    abstract: str | None = None
+    categories: list[str] = field(default_factory=list)
+    split: str | None = None
+
+
+def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[Labelled]:
+    """Read a labelled set (JSONL or seeds YAML); labels become taxonomy areas."""
+    taxonomy = taxonomy or load_taxonomy()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParseError(f"cannot read labelled set {p}: {exc.strerror or exc}") from exc
+    out: list[Labelled] = []
+    if p.suffix in (".yaml", ".yml"):
+        from efmcat.formats.seeds import read_seeds
+
+        _, papers = read_seeds(p)
+        for sp in papers:
+            out.append(
+                Labelled(
+                    sp.paper.id,
+                    sp.paper.title,
+                    set(taxonomy.areas_of(sp.tags)),
+                    sp.paper.abstract or None,
+                    list(sp.paper.categories),
+                )
+            )
+        return out
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            labels = {taxonomy.area_of(x) if x in taxonomy else x for x in rec["labels"]}
+            out.append(
+                Labelled(
+                    str(rec["id"]),
+                    rec["title"],
+                    labels,
+                    rec.get("abstract") or None,
+                    list(rec.get("categories") or []),
+                    rec.get("split"),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
+    return out
+
+
+@dataclass
+class AreaScore:
+    area: str
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / self.support if self.support else None
+
+    @property
+    def f1(self) -> float | None:
+        if not self.support:
+            return None
+        p, r = self.precision or 0.0, self.recall or 0.0
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class EvalResult:
+    name: str
+    mode: str
+    papers: int
+    areas: dict[str, AreaScore]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def macro_f1(self) -> float | None:
+        f1s = [self.areas[a].f1 for a in CORE_AREAS if a in self.areas and self.areas[a].f1 is not None]
+        return sum(f1s) / len(f1s) if f1s else None
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 3)
+
+        return {
+            "set": self.name,
+            "mode": self.mode,
+            "papers": self.papers,
+            "macro_f1": r(self.macro_f1),
+            "areas": {
+                a: {
+                    "precision": r(s.precision),
+                    "recall": r(s.recall),
+                    "f1": r(s.f1),
+                    "support": s.support,
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                }
+                for a, s in self.areas.items()
+            },
+        }
+
+
+def evaluate(
+    papers: Sequence[Labelled],
+    mode: str = "title+abstract",
+    *,
+    name: str = "",
+    taxonomy: Taxonomy | None = None,
+    areas: Sequence[str] = CORE_AREAS,
+) -> EvalResult:
+    """Score the tagger on ``papers``; in title+abstract mode only papers with an abstract count."""
+    from efmcat.tagger import auto_tags
+
+    if mode not in MODES:
+        raise UsageError(f"unknown mode '{mode}': use {' or '.join(MODES)}")
+    taxonomy = taxonomy or load_taxonomy()
+    use_abstract = mode == "title+abstract"
+    if use_abstract:
+        papers = [p for p in papers if p.abstract]
+    scores = {a: AreaScore(a) for a in areas}
+    errors = []
+    for p in papers:
+        tags = auto_tags(taxonomy, p.title, p.abstract if use_abstract else None, p.categories)
+        predicted = {n for n in tags if taxonomy.nodes[n].parent is None}
+        for a in areas:
+            want, got = a in p.labels, a in predicted
+            s = scores[a]
+            if want and got:
+                s.tp += 1
+            elif got:
+                s.fp += 1
+            elif want:
+                s.fn += 1
+        missed = sorted((p.labels & set(areas)) - predicted)
+        extra = sorted((predicted & set(areas)) - p.labels)
+        if missed or extra:
+            errors.append({"id": p.id, "title": p.title, "missed": missed, "extra": extra})
+    return EvalResult(name, mode, len(papers), scores, errors)
+
+
+def default_sets() -> list[tuple[str, Path, str | None]]:
+    """The labelled sets of a checkout: the horseee-derived set (tune and test halves) and seeds."""
+    from efmcat.paths import seeds_dir
+
+    repo = Path(__file__).resolve().parents[2]
+    sets: list[tuple[str, Path, str | None]] = []
+    horseee = repo / "tests" / "fixtures" / "labels" / "horseee.jsonl"
+    if horseee.exists():
+        sets.append(("horseee tune", horseee, "tune"))
+        sets.append(("horseee test (held out)", horseee, "test"))
+    seeds = seeds_dir()
+    if seeds is not None:
+        for f in sorted(seeds.glob("*.yaml")):
+            sets.append((f"seeds/{f.name}", f, None))
+    return sets
+
+
+def run_eval(
+    files: Sequence[str | Path] = (),
+    *,
+    split: str | None = None,
+    modes: Sequence[str] = MODES,
+    taxonomy: Taxonomy | None = None,
+) -> list[EvalResult]:
+    """Evaluate on the given labelled files (every default set when none) in each mode."""
+    taxonomy = taxonomy or load_taxonomy()
+    if files:
+        sets = [(str(f), Path(f), split) for f in files]
+    else:
+        sets = default_sets()
+        if split is not None:
+            sets = [s for s in sets if s[2] in (None, split)]
+        if not sets:
+            raise UsageError("no labelled sets found: give labelled files (JSONL or seeds YAML)")
+    results = []
+    for name, path, part in sets:
+        papers = load_labelled(path, taxonomy)
+        if part is not None:
+            papers = [p for p in papers if p.split == part]
+        for mode in modes:
+            results.append(evaluate(papers, mode, name=name, taxonomy=taxonomy))
+    return results
+
+
+def markdown_table(results: Sequence[EvalResult]) -> str:
+    """The accuracy table: F1 per core area (P/R in the JSON output) and macro-F1."""
+
+    def f(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.2f}"
+
+    head = "| labelled set | fields | papers | " + " | ".join(CORE_AREAS) + " | macro-F1 |"
+    sep = "|" + "---|" * (len(CORE_AREAS) + 4)
+    rows = [head, sep]
+    for r in results:
+        cells = []
+        for a in CORE_AREAS:
+            s = r.areas.get(a)
+            cells.append(
+                "n/a" if s is None or s.f1 is None else f"{s.f1:.2f} ({f(s.precision)}/{f(s.recall)})"
+            )
+        rows.append(
+            f"| {r.name} | {r.mode} | {r.papers} | " + " | ".join(cells) + f" | **{f(r.macro_f1)}** |"
+        )
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,513 @@
+"""Rule-based auto-tagging from the ``rules`` blocks of the taxonomy, with explanations.
+
+A node's rules (all optional)::
+
+    rules:
+      terms:       {quantization: 3, quantiz*: 2, "post-training quantization": 4}
+      patterns:    {'\\bw\\d+a\\d+\\b': 3}     # regular expressions, case-insensitive
+      not:         {quantum: 4}              # terms whose weight is subtracted
+      categories:  {cs.AR: 1.5}              # arXiv category priors
+      threshold:   3                         # score needed to assign the node (default 3)
+
+Terms are words or phrases matched on whole tokens, case-insensitively; hyphens and
+spaces are the same ("4-bit" = "4 bit") and a plural "s" is ignored. A trailing ``*``
+makes the last word a prefix. A rule contributes its weight times TITLE_WEIGHT when it
+matches the title and ABSTRACT_WEIGHT (a little more for repeated mentions) when it
+matches the abstract. An area is also scored with its subtopics' evidence, and a
+subtopic that is assigned implies its area. Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from efmcat.catalog import Catalog
+    from efmcat.taxonomy import Taxonomy
+
+TITLE_WEIGHT = 2.0
+ABSTRACT_WEIGHT = 0.75
+ABSTRACT_REPEAT = 0.25  # added per further mention in the abstract, at most ABSTRACT_REPEATS times
+ABSTRACT_REPEATS = 2
+CHILD_SHARE = 0.5  # share of subtopic evidence that counts towards the area
+DEFAULT_THRESHOLD = 3.0
+RULE_KEYS = ("terms", "patterns", "not", "categories", "threshold")
+
+_TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
+
+
+# ---------------------------------------------------------------------------------
+# Validation (called by the taxonomy loader)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate_rules(rules: dict) -> str | None:
+    """A description of what is wrong with one node's rules, or None."""
+    if not rules:
+        return None
+    if not isinstance(rules, dict):
+        return "must be a mapping"
+    for key in rules:
+        if key not in RULE_KEYS:
+            return f"unknown rule key '{key}' (use {', '.join(RULE_KEYS)})"
+    if "threshold" in rules:
+        t = rules["threshold"]
+        if not _is_number(t) or t <= 0:
+            return f"threshold must be a positive number, not {t!r}"
+    for key in ("terms", "patterns", "not", "categories"):
+        block = rules.get(key)
+        if block is None:
+            continue
+        if not isinstance(block, dict):
+            return f"'{key}' must be a mapping of {'pattern' if key == 'patterns' else 'term'} to weight"
+        for rule, weight in block.items():
+            if not isinstance(rule, str) or not rule.strip():
+                return f"'{key}' has an empty or non-text rule {rule!r}"
+            if not _is_number(weight):
+                return f"weight of '{rule}' in '{key}' must be a number, not {weight!r}"
+            if key == "patterns":
+                try:
+                    re.compile(rule)
+                except re.error as exc:
+                    return f"pattern '{rule}' is not a regular expression: {exc}"
+            elif key in ("terms", "not"):
+                problem = _term_problem(rule)
+                if problem:
+                    return f"term '{rule}' in '{key}' {problem}"
+    return None
+
+
+def _term_problem(term: str) -> str | None:
+    if any("*" in w.rstrip("*") or w.endswith("**") for w in term.split()):
+        return "may only use '*' at the end of a word (a prefix)"
+    if not _term_tokens(term):
+        return "has no letters or digits"
+    return None
+
+
+# ---------------------------------------------------------------------------------
+# Compilation
+
+
+def _fold(token: str) -> str:
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercased word tokens with a plural 's' folded away."""
+    folded = _FOLDED
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        f = folded.get(t)
+        if f is None:
+            f = _fold(t)
+            if len(folded) < 500_000:
+                folded[t] = f
+        out.append(f)
+    return out
+
+
+def _term_tokens(term: str) -> list[tuple[str, bool]]:
+    """A term as (token, is_prefix) pairs; a word ending in '*' is a prefix."""
+    out: list[tuple[str, bool]] = []
+    for word in term.strip().lower().split():
+        prefix = word.endswith("*")
+        toks = _TOKEN.findall(word.rstrip("*"))
+        out.extend((_fold(t), False) for t in toks)
+        if prefix and toks:
+            out[-1] = (toks[-1], True)
+    return out
+
+
+@dataclass
+class _Rule:
+    node: str
+    kind: str  # term, pattern, not, category
+    text: str
+    weight: float
+
+
+@dataclass
+class Compiled:
+    """A taxonomy's rules, indexed for one pass over each field's tokens."""
+
+    terms: list[tuple[tuple[tuple[str, bool], ...], list[int]]] = field(default_factory=list)
+    exact: dict[str, list[int]] = field(default_factory=dict)  # first token -> term indexes
+    prefix: dict[str, list[int]] = field(default_factory=dict)  # first-token prefix -> term indexes
+    prefix_lengths: list[int] = field(default_factory=list)
+    patterns: list[tuple[re.Pattern[str], list[int]]] = field(default_factory=list)
+    categories: dict[str, list[int]] = field(default_factory=dict)
+    rules: list[_Rule] = field(default_factory=list)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    parent: dict[str, str | None] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    _cands: dict[str, list[int]] = field(default_factory=dict)
+
+    def candidates(self, tok: str) -> list[int]:
+        found = self._cands.get(tok)
+        if found is None:
+            found = list(self.exact.get(tok, ()))
+            for n in self.prefix_lengths:
+                if n <= len(tok):
+                    found.extend(self.prefix.get(tok[:n], ()))
+            if len(self._cands) < 200_000:
+                self._cands[tok] = found
+        return found
+
+
+def compile_rules(taxonomy: Taxonomy) -> Compiled:
+    """The compiled rules of ``taxonomy`` (cached on the taxonomy object)."""
+    cached = getattr(taxonomy, "_tagger_compiled", None)
+    if cached is not None:
+        return cached
+    c = Compiled()
+    term_index: dict[tuple[tuple[str, bool], ...], int] = {}
+    pattern_index: dict[str, int] = {}
+    for node in taxonomy:
+        c.order.append(node.id)
+        c.parent[node.id] = node.parent
+        rules = node.rules or {}
+        c.thresholds[node.id] = float(rules.get("threshold", DEFAULT_THRESHOLD))
+        for kind, sign in (("terms", 1.0), ("not", -1.0)):
+            for text, weight in (rules.get(kind) or {}).items():
+                key = tuple(_term_tokens(text))
+                rid = len(c.rules)
+                c.rules.append(_Rule(node.id, "term" if sign > 0 else "not", text, sign * float(weight)))
+                if key not in term_index:
+                    term_index[key] = len(c.terms)
+                    c.terms.append((key, []))
+                c.terms[term_index[key]][1].append(rid)
+        for text, weight in (rules.get("patterns") or {}).items():
+            rid = len(c.rules)
+            c.rules.append(_Rule(node.id, "pattern", text, float(weight)))
+            if text not in pattern_index:
+                pattern_index[text] = len(c.patterns)
+                c.patterns.append((re.compile(text, re.IGNORECASE), []))
+            c.patterns[pattern_index[text]][1].append(rid)
+        for cat, weight in (rules.get("categories") or {}).items():
+            rid = len(c.rules)
+            c.rules.append(_Rule(node.id, "category", cat, float(weight)))
+            c.categories.setdefault(cat.lower(), []).append(rid)
+    for ti, (key, _) in enumerate(c.terms):
+        first, is_prefix = key[0]
+        if is_prefix:
+            c.prefix.setdefault(first, []).append(ti)
+        else:
+            c.exact.setdefault(first, []).append(ti)
+    c.prefix_lengths = sorted({len(p) for p in c.prefix})
+    taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
+    return c
+
+
+# ---------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass
+class Hit:
+    """One rule that fired for a paper."""
+
+    kind: str  # term, not, pattern, category
+    rule: str
+    weight: float
+    where: str  # "title", "abstract x2", "title, abstract", "category"
+    points: float
+
+
+@dataclass
+class NodeScore:
+    node: str
+    score: float
+    threshold: float
+    assigned: bool = False
+    hits: list[Hit] = field(default_factory=list)
+    from_subtopics: float = 0.0
+
+
+def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    n = len(toks)
+    terms = c.terms
+    cache = c._cands
+    for i, tok in enumerate(toks):
+        cands = cache.get(tok)
+        if cands is None:
+            cands = c.candidates(tok)
+        for ti in cands:
+            key = terms[ti][0]
+            if len(key) > 1:
+                if i + len(key) > n:
+                    continue
+                ok = True
+                for j in range(1, len(key)):
+                    want, is_prefix = key[j]
+                    got = toks[i + j]
+                    if not (got.startswith(want) if is_prefix else got == want):
+                        ok = False
+                        break
+                if not ok:
+                    continue
+            counts[ti] = counts.get(ti, 0) + 1
+    return counts
+
+
+def _field_hits(c: Compiled, text: str) -> dict[int, int]:
+    """Rule id -> number of matches in one field."""
+    out: dict[int, int] = {}
+    if not text:
+        return out
+    for ti, k in _count_terms(c, tokens(text)).items():
+        for rid in c.terms[ti][1]:
+            out[rid] = k
+    for pattern, rids in c.patterns:
+        found = pattern.findall(text)
+        if found:
+            for rid in rids:
+                out[rid] = len(found)
+    return out
+
+
+def _abstract_factor(count: int) -> float:
+    return ABSTRACT_WEIGHT + ABSTRACT_REPEAT * min(count - 1, ABSTRACT_REPEATS)
+
+
+def score_paper(
+    taxonomy: Taxonomy,
+    title: str,
+    abstract: str | None = None,
+    categories: Iterable[str] = (),
+    *,
+    explain: bool = False,
+) -> dict[str, NodeScore]:
+    """Score every node that some rule fired for; ``assigned`` marks the tags to give."""
+    c = compile_rules(taxonomy)
+    in_title = _field_hits(c, title or "")
+    in_abstract = _field_hits(c, abstract or "")
+    own: dict[str, float] = {}
+    hits: dict[str, list[Hit]] = {}
+    for rid in sorted(set(in_title) | set(in_abstract)):
+        rule = c.rules[rid]
+        points = 0.0
+        where = []
+        if rid in in_title:
+            points += rule.weight * TITLE_WEIGHT
+            where.append("title")
+        if rid in in_abstract:
+            k = in_abstract[rid]
+            points += rule.weight * _abstract_factor(k)
+            where.append(f"abstract x{k}" if k > 1 else "abstract")
+        own[rule.node] = own.get(rule.node, 0.0) + points
+        if explain:
+            hits.setdefault(rule.node, []).append(
+                Hit(rule.kind, rule.text, rule.weight, ", ".join(where), points)
+            )
+    for cat in dict.fromkeys(x.lower() for x in categories):
+        for rid in c.categories.get(cat, ()):
+            rule = c.rules[rid]
+            own[rule.node] = own.get(rule.node, 0.0) + rule.weight
+            if explain:
+                hits.setdefault(rule.node, []).append(
+                    Hit("category", rule.text, rule.weight, "category", rule.weight)
+                )
+
+    out: dict[str, NodeScore] = {}
+    for node, score in own.items():
+        out[node] = NodeScore(node, score, c.thresholds[node], hits=hits.get(node, []))
+    # Subtopics first, then areas with a share of their subtopics' positive evidence.
+    for node, ns in out.items():
+        if c.parent[node] is not None:
+            ns.assigned = ns.score >= ns.threshold
+    for node, ns in list(out.items()):
+        parent = c.parent[node]
+        if parent is not None and ns.score > 0:
+            area = out.get(parent)
+            if area is None:
+                area = out[parent] = NodeScore(parent, 0.0, c.thresholds[parent])
+            area.from_subtopics += CHILD_SHARE * ns.score
+    for node, ns in out.items():
+        if c.parent[node] is None:
+            ns.score += ns.from_subtopics
+            ns.assigned = ns.score >= ns.threshold
+    for node, ns in out.items():
+        parent = c.parent[node]
+        if ns.assigned and parent is not None:
+            out[parent].assigned = True
+    rank = {n: i for i, n in enumerate(c.order)}
+    return {n: out[n] for n in sorted(out, key=rank.__getitem__)}
+
+
+def auto_tags(
+    taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
+) -> dict[str, float]:
+    """The nodes the tagger assigns, with their (rounded) scores."""
+    scores = score_paper(taxonomy, title, abstract, categories)
+    return {n: round(s.score, 3) for n, s in scores.items() if s.assigned}
+
+
+# ---------------------------------------------------------------------------------
+# Catalog operations
+
+
+def _taxonomy(taxonomy: Taxonomy | None) -> Taxonomy:
+    if taxonomy is not None:
+        return taxonomy
+    from efmcat.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+def _paper_auto_tags(
+    catalog: Catalog, paper_id: str, taxonomy: Taxonomy, rows: list[dict]
+) -> dict[str, float]:
+    paper = catalog.get_paper(paper_id)
+    scores = auto_tags(taxonomy, paper.title, paper.abstract, paper.categories)
+    # A manual removal of an area also keeps the tagger away from its subtopics.
+    removed_areas = {r["node"] for r in rows if r["origin"] == "manual" and r["removed"]}
+    if removed_areas:
+        scores = {
+            n: s
+            for n, s in scores.items()
+            if n not in removed_areas and not (set(taxonomy.ancestors(n)) & removed_areas)
+        }
+    return scores
+
+
+def _effective_after(rows: list[dict], scores: dict[str, float]) -> set[str]:
+    """The effective tags once the auto tags are replaced by ``scores`` (as replace_auto_tags does)."""
+    by_node = {r["node"]: r for r in rows}
+    eff = {n for n, r in by_node.items() if not r["removed"] and (r["origin"] != "auto" or n in scores)}
+    eff.update(n for n in scores if n not in by_node)
+    return eff
+
+
+@dataclass
+class TagChange:
+    paper_id: str
+    added: list[str]
+    removed: list[str]
+
+
+def tag_papers(
+    catalog: Catalog, ids: Iterable[str], taxonomy: Taxonomy | None = None, *, dry_run: bool = False
+) -> list[TagChange]:
+    """(Re-)run the tagger over papers: their auto tags become exactly what the rules assign.
+
+    Curated and manual decisions are never touched. Returns the change in effective tags
+    of each paper whose tags change; ``dry_run`` computes the changes without writing."""
+    taxonomy = _taxonomy(taxonomy)
+    changes: list[TagChange] = []
+    with catalog.transaction():
+        for pid in ids:
+            rows = catalog.tag_rows(pid)
+            scores = _paper_auto_tags(catalog, pid, taxonomy, rows)
+            before = {r["node"] for r in rows if not r["removed"]}
+            after = _effective_after(rows, scores)
+            if not dry_run:
+                catalog.replace_auto_tags(pid, scores)
+            if before != after:
+                changes.append(TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after)))
+    return changes
+
+
+def retag(
+    catalog: Catalog,
+    ids: Sequence[str] | None = None,
+    *,
+    dry_run: bool = False,
+    taxonomy: Taxonomy | None = None,
+) -> tuple[int, list[TagChange]]:
+    """Re-run the tagger over ``ids`` (every paper when None): (papers seen, changes)."""
+    if ids is None:
+        ids = [r[0] for r in catalog.conn.execute("SELECT id FROM papers ORDER BY id")]
+    else:
+        ids = [_resolve(catalog, i) for i in ids]
+    return len(ids), tag_papers(catalog, ids, taxonomy, dry_run=dry_run)
+
+
+def _resolve(catalog: Catalog, text: str) -> str:
+    from efmcat.errors import PaperNotFoundError
+    from efmcat.ids import parse_paper_id
+
+    pid = parse_paper_id(text)
+    if not catalog.has(pid):
+        raise PaperNotFoundError(f"no paper {pid} in the catalog")
+    return pid
+
+
+def tag_manually(
+    catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
+) -> tuple[str, list[str]]:
+    """Record manual tags (and the areas they imply): (paper id, nodes newly effective)."""
+    taxonomy = _taxonomy(taxonomy)
+    wanted = [taxonomy.get(n).id for n in nodes]  # UnknownNodeError before any write
+    pid = _resolve(catalog, paper)
+    with catalog.transaction():
+        rows = {r["node"]: r for r in catalog.tag_rows(pid)}
+        before = {n for n, r in rows.items() if not r["removed"]}
+        for node in wanted:
+            for n in [node, *taxonomy.ancestors(node)]:
+                row = rows.get(n)
+                keep = row is not None and not row["removed"] and row["origin"] != "auto"
+                if n == node and row is not None and row["origin"] == "auto" and not row["removed"]:
+                    keep = False  # make it a manual decision so that retag cannot take it away
+                if not keep:
+                    catalog.set_tag(pid, n, "manual", 1.0)
+                    rows[n] = {"node": n, "origin": "manual", "score": 1.0, "removed": 0}
+        after = {n for n, r in rows.items() if not r["removed"]}
+    return pid, taxonomy.order(after - before)
+
+
+def untag_manually(
+    catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
+) -> tuple[str, list[str]]:
+    """Record manual removals: (paper id, nodes no longer effective).
+
+    Removing an area also removes its subtopics present on the paper; the removal is
+    remembered, so re-tagging never brings the tags back."""
+    taxonomy = _taxonomy(taxonomy)
+    wanted = [taxonomy.get(n).id for n in nodes]
+    pid = _resolve(catalog, paper)
+    with catalog.transaction():
+        rows = {r["node"]: r for r in catalog.tag_rows(pid)}
+        before = {n for n, r in rows.items() if not r["removed"]}
+        for node in wanted:
+            for n in taxonomy.descendants(node):
+                row = rows.get(n)
+                present = row is not None and not row["removed"]
+                already = row is not None and row["origin"] == "manual" and row["removed"]
+                if (n == node or present) and not already:
+                    catalog.set_tag(pid, n, "manual", None, removed=True)
+                    rows[n] = {"node": n, "origin": "manual", "score": None, "removed": 1}
+        after = {n for n, r in rows.items() if not r["removed"]}
+    return pid, taxonomy.order(before - after)
+
+
+@dataclass
+class Explanation:
+    paper_id: str
+    title: str
+    tags: list[dict[str, Any]]  # stored rows: node, origin, score, removed
+    scores: list[NodeScore]
+
+
+def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None) -> Explanation:
+    """Why a paper carries its tags: the stored rows and, per node, the rules that fired."""
+    taxonomy = _taxonomy(taxonomy)
+    pid = _resolve(catalog, paper)
+    p = catalog.get_paper(pid)
+    scores = score_paper(taxonomy, p.title, p.abstract, p.categories, explain=True)
+    rows = catalog.tag_rows(pid)
+    rank = {n: i for i, n in enumerate(taxonomy.nodes)}
+    rows.sort(key=lambda r: (rank.get(r["node"], len(rank)), r["node"]))
+    return Explanation(pid, p.title, rows, list(scores.values()))

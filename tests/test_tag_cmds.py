@@ -1,0 +1,99 @@
+"""The tag, untag, retag, explain and eval commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_explain_shows_tags_scores_and_rules(cli, mini_db):
+    r = cli("explain", "2210.17323")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("2210.17323  GPTQ: Accurate Post-Training Quantization")
+    assert "  quantization               tagged   curated  score 1" in r.stdout
+    assert "quantization: " in r.stdout and "'post-training quantization'" in r.stdout
+
+
+def test_explain_json(cli, mini_db):
+    data = json.loads(cli("explain", "2210.17323", "--json").stdout)
+    assert data["id"] == "2210.17323"
+    q = next(s for s in data["scores"] if s["node"] == "quantization")
+    assert q["assigned"] and q["hits"]
+
+
+def test_tag_and_untag_print_changes(cli, mini_db):
+    r = cli("tag", "2210.17323", "fpga")
+    assert r.exit_code == 0
+    assert r.stderr == "Tagged 2210.17323 with hardware, fpga.\n"
+    r = cli("untag", "2210.17323", "quantization")
+    assert r.stderr == "Removed quantization, weight-only-ptq from 2210.17323.\n"
+    r = cli("untag", "2210.17323", "quantization")
+    assert r.stderr == "2210.17323 had none of quantization; recorded that it should not get them.\n"
+    shown = json.loads(cli("show", "2210.17323", "--json").stdout)
+    assert shown["areas"] == ["hardware"]
+
+
+def test_manual_tags_survive_retag_all(cli, mini_db):
+    cli("tag", "2205.14135", "fpga")
+    cli("untag", "2205.14135", "attention")
+    r = cli("retag", "--all")
+    assert r.exit_code == 0
+    assert r.stderr == "Re-tagged 8 papers: 0 changed.\n"
+    shown = json.loads(cli("show", "2205.14135", "--json").stdout)
+    assert "attention" not in shown["areas"] and "hardware" in shown["areas"]
+
+
+def test_retag_dry_run_prints_differences_and_writes_nothing(cli, mini_db):
+    import sqlite3
+
+    with sqlite3.connect(mini_db) as conn:
+        conn.execute("DELETE FROM tags WHERE paper_id LIKE '22%'")
+    r = cli("retag", "--all", "--dry-run")
+    assert r.exit_code == 0
+    assert r.stdout  # "<id>  +node ..." lines
+    assert all("  +" in line or "  -" in line for line in r.stdout.splitlines())
+    assert r.stderr.endswith("would change (dry run, nothing written).\n")
+    again = cli("retag", "--all", "--dry-run")
+    assert again.stdout == r.stdout
+
+
+def test_retag_needs_ids_or_all(cli, mini_db):
+    r = cli("retag")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: give paper ids or --all (not both)\n"
+
+
+def test_unknown_node_lists_close_matches(cli, mini_db):
+    r = cli("tag", "2210.17323", "quantisation")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: unknown taxonomy node 'quantisation'; did you mean quantization?\n"
+
+
+def test_unknown_paper(cli, mini_db):
+    r = cli("explain", "2401.00001")
+    assert r.stderr == "Error: no paper 2401.00001 in the catalog\n"
+
+
+def test_bad_taxonomy_file_names_the_line(cli, mini_db, tmp_path):
+    bad = tmp_path / "tax.yaml"
+    bad.write_text("areas:\n  - id: quantization\n    name: Q\n    rules:\n      terms: {x: high}\n")
+    r = cli("explain", "2210.17323", "--taxonomy", str(bad))
+    assert r.exit_code == 1
+    assert (
+        r.stderr
+        == f"Error: {bad}:2: rules of 'quantization': weight of 'x' in 'terms' must be a number, not 'high'\n"
+    )
+    r = cli("explain", "2210.17323", env={"EFMCAT_TAXONOMY": str(bad)})
+    assert r.exit_code == 1 and "rules of 'quantization'" in r.stderr
+
+
+def test_eval_on_a_labelled_file(cli):
+    r = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--split", "test", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [d["mode"] for d in data] == ["title", "title+abstract"]
+    assert data[0]["papers"] > 200 and 0 < data[0]["macro_f1"] <= 1
+    md = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--markdown")
+    assert md.stdout.startswith("| labelled set | fields | papers | sparsification |")

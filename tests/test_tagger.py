@@ -1,0 +1,262 @@
+"""The rule-based tagger: rule validation, scoring, provenance and the labelled-set evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.errors import TaxonomyError, UnknownNodeError
+from efmcat.tagger import (
+    auto_tags,
+    retag,
+    score_paper,
+    tag_manually,
+    tag_papers,
+    untag_manually,
+    validate_rules,
+)
+from efmcat.taxonomy import CORE_AREAS, load_taxonomy, parse_taxonomy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+TINY = """\
+areas:
+  - id: quantization
+    name: Quantization
+    rules:
+      terms: {quantiz*: 3, low-bit: 2}
+      patterns: {'\\b[1-8]-?bits?\\b': 2}
+      not: {quantum: 5}
+    children:
+      - id: kv-cache-quant
+        name: KV-cache quantization
+        rules:
+          terms: {kv cache quantization: 4}
+  - id: memory
+    name: Memory
+    rules:
+      terms: {kv cache: 3}
+      categories: {cs.DC: 1}
+  - id: hardware
+    name: Hardware
+    rules:
+      terms: {fpga: 3}
+      categories: {cs.AR: 2}
+      threshold: 5
+"""
+
+
+@pytest.fixture
+def tiny():
+    return parse_taxonomy(TINY, "tiny.yaml")
+
+
+def test_every_node_of_the_shipped_taxonomy_has_rules():
+    tax = load_taxonomy()
+    assert [n.id for n in tax if not n.rules] == []
+    assert all(validate_rules(n.rules) is None for n in tax)
+
+
+@pytest.mark.parametrize(
+    ("rules", "problem"),
+    [
+        ({"term": {"x": 1}}, "unknown rule key 'term' (use terms, patterns, not, categories, threshold)"),
+        ({"terms": {"x": "high"}}, "weight of 'x' in 'terms' must be a number, not 'high'"),
+        ({"terms": ["x"]}, "'terms' must be a mapping of term to weight"),
+        (
+            {"patterns": {"(": 1}},
+            "pattern '(' is not a regular expression: missing ), unterminated subpattern at position 0",
+        ),
+        ({"terms": {"a*b": 1}}, "term 'a*b' in 'terms' may only use '*' at the end of a word (a prefix)"),
+        ({"threshold": 0}, "threshold must be a positive number, not 0"),
+        ({"terms": {"--": 1}}, "term '--' in 'terms' has no letters or digits"),
+    ],
+)
+def test_validate_rules_names_the_problem(rules, problem):
+    assert validate_rules(rules) == problem
+
+
+def test_a_bad_rule_fails_with_the_line_of_its_node(tmp_path):
+    bad = TINY.replace("threshold: 5", "threshold: -1")
+    with pytest.raises(TaxonomyError) as exc:
+        parse_taxonomy(bad, "bad.yaml")
+    assert str(exc.value) == "bad.yaml:18: rules of 'hardware': threshold must be a positive number, not -1"
+
+
+def test_terms_match_words_phrases_prefixes_and_plurals(tiny):
+    scores = score_paper(tiny, "Quantized KV Caches", None)
+    assert scores["quantization"].assigned  # quantiz* matches "quantized"
+    assert scores["memory"].assigned  # "kv cache" matches "KV Caches" (plural folded)
+    assert "kv-cache-quant" not in scores  # the phrase is not there
+
+
+def test_title_weighs_more_than_abstract(tiny):
+    title = score_paper(tiny, "Low-bit inference", None)["quantization"].score
+    abstract = score_paper(tiny, "Inference", "low-bit inference")["quantization"].score
+    assert title == 4.0 and abstract == 1.5
+
+
+def test_negative_rules_and_patterns(tiny):
+    assert auto_tags(tiny, "A 4-bit inference engine") == {"quantization": 4.0}
+    assert auto_tags(tiny, "Quantum quantization") == {}  # 6 - 10 < threshold
+
+
+def test_category_priors_and_node_thresholds(tiny):
+    assert auto_tags(tiny, "An FPGA design") == {"hardware": 6.0}
+    assert auto_tags(tiny, "Inference", "on an FPGA") == {}  # 2.25 < 5
+    with_prior = score_paper(tiny, "Inference", "on an FPGA", ["cs.AR"])["hardware"]
+    assert (with_prior.score, with_prior.assigned) == (4.25, False)
+    assert auto_tags(tiny, "An FPGA design", None, ["cs.AR", "cs.LG"]) == {"hardware": 8.0}
+
+
+def test_a_subtopic_implies_its_area_and_several_areas_are_normal(tiny):
+    tags = auto_tags(tiny, "Accurate KV Cache Quantization")
+    assert set(tags) == {"quantization", "kv-cache-quant", "memory"}
+
+
+def test_shipped_rules_on_vocabulary():
+    tax = load_taxonomy()
+    cases = {
+        "KIVI: A Tuning-Free Asymmetric 2bit Quantization for KV Cache": {"quantization", "memory"},
+        "Post-Training Quantization of LLMs to 4-bit": {"quantization"},
+        "N:M Sparsity for Large Language Models": {"sparsification"},
+        "Kernel Fusion for Transformer Inference on GPUs": {"compiler"},
+        "An FPGA Accelerator for Transformer Inference": {"hardware"},
+        "KV Cache Eviction with Heavy Hitters": {"memory"},
+        "Linear Attention for Long Sequences": {"attention"},
+    }
+    for title, want in cases.items():
+        got = {n for n in auto_tags(tax, title) if tax.nodes[n].parent is None} & set(CORE_AREAS)
+        assert got == want, title
+
+
+def test_deterministic():
+    tax = load_taxonomy()
+    args = ("SmoothQuant: W8A8 Post-Training Quantization", "Activation outliers are migrated to weights.")
+    assert auto_tags(tax, *args) == auto_tags(tax, *args)
+
+
+# -- catalog operations ----------------------------------------------------------------
+
+
+def test_tagger_alone_gives_the_mini_papers_their_curated_areas(mini_db):
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        curated = {pid: tax.areas_of(t) for pid, t in cat.tags_of(_ids(cat)).items()}
+        cat.conn.execute("DELETE FROM tags")
+        changes = tag_papers(cat, _ids(cat), tax)
+        auto = {pid: tax.areas_of(t) for pid, t in cat.tags_of(_ids(cat)).items()}
+        origins = {r[0] for r in cat.conn.execute("SELECT DISTINCT origin FROM tags")}
+    assert origins == {"auto"}
+    assert len(changes) == 7
+    # Only the deliberately tricky title (no abstract) stays untagged; hardware on AWQ is missed.
+    assert auto.pop("title:a-paper-with-a-wrong-id") == []
+    assert all(set(auto[pid]) <= set(curated[pid]) and auto[pid] for pid in auto)
+
+
+def _ids(cat):
+    return [r[0] for r in cat.conn.execute("SELECT id FROM papers ORDER BY id")]
+
+
+def test_manual_decisions_survive_retag_all(mini_db):
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        assert tag_manually(cat, "2210.17323", ["fpga"], tax) == ("2210.17323", ["hardware", "fpga"])
+        assert untag_manually(cat, "2210.17323", ["quantization"], tax) == (
+            "2210.17323",
+            ["quantization", "weight-only-ptq"],
+        )
+        before = cat.tag_rows("2210.17323")
+        seen, changes = retag(cat, None, taxonomy=tax)
+        assert seen == 8 and changes == []
+        assert cat.tag_rows("2210.17323") == before
+        assert set(cat.tags_of(["2210.17323"])["2210.17323"]) == {"hardware", "fpga"}
+
+
+def test_untag_of_an_auto_tag_is_remembered(mini_db):
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        cat.conn.execute("DELETE FROM tags")
+        tag_papers(cat, _ids(cat), tax)
+        pid, node = cat.conn.execute("SELECT paper_id, node FROM tags WHERE origin = 'auto'").fetchone()
+        untag_manually(cat, pid, [node], tax)
+        tag_papers(cat, [pid], tax)
+        assert node not in cat.tags_of([pid])[pid]
+
+
+def test_area_removal_keeps_the_tagger_off_its_subtopics(mini_db):
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        cat.conn.execute("DELETE FROM tags WHERE paper_id = '2210.17323'")
+        untag_manually(cat, "2210.17323", ["quantization"], tax)
+        tag_papers(cat, ["2210.17323"], tax)
+        eff = cat.tags_of(["2210.17323"])["2210.17323"]
+    assert not set(eff) & set(tax.descendants("quantization"))
+
+
+def test_dry_run_writes_nothing(mini_db):
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        cat.conn.execute("DELETE FROM tags WHERE paper_id LIKE '22%'")
+        rows = cat.conn.execute("SELECT * FROM tags ORDER BY paper_id, node").fetchall()
+        _, changes = retag(cat, None, dry_run=True, taxonomy=tax)
+        assert changes
+        assert cat.conn.execute("SELECT * FROM tags ORDER BY paper_id, node").fetchall() == rows
+        _, real = retag(cat, None, taxonomy=tax)
+        assert [(c.paper_id, c.added, c.removed) for c in real] == [
+            (c.paper_id, c.added, c.removed) for c in changes
+        ]
+
+
+def test_unknown_nodes_fail_before_writing(mini_db):
+    with Catalog(mini_db) as cat:
+        rows = cat.tag_rows("2210.17323")
+        with pytest.raises(UnknownNodeError, match="did you mean quantization"):
+            tag_manually(cat, "2210.17323", ["fpga", "quantisation"])
+        assert cat.tag_rows("2210.17323") == rows
+
+
+# -- evaluation ------------------------------------------------------------------------
+
+
+def test_labelled_fixture_shape():
+    lines = (FIXTURES / "labels" / "horseee.jsonl").read_text(encoding="utf-8").splitlines()
+    recs = [json.loads(x) for x in lines]
+    assert len(recs) > 400
+    assert {r["split"] for r in recs} == {"tune", "test"}
+    assert all(set(r) <= {"id", "title", "labels", "sections", "abstract", "split"} for r in recs)
+
+
+def test_evaluate_counts(tiny, tmp_path):
+    from efmcat.evaluate import evaluate, load_labelled
+
+    f = tmp_path / "l.jsonl"
+    f.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": "1", "title": "4-bit quantization", "labels": ["quantization"]},
+                {"id": "2", "title": "KV cache quantization", "labels": ["memory"]},
+                {"id": "3", "title": "An FPGA design", "labels": ["memory"], "abstract": "x"},
+            ]
+        )
+    )
+    r = evaluate(load_labelled(f, tiny), "title", taxonomy=tiny, areas=["quantization", "memory"])
+    q, m = r.areas["quantization"], r.areas["memory"]
+    assert (q.tp, q.fp, q.fn) == (1, 1, 0)
+    assert (m.tp, m.fp, m.fn) == (1, 0, 1)
+    assert r.macro_f1 == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert evaluate(load_labelled(f, tiny), "title+abstract", taxonomy=tiny).papers == 1
+
+
+def test_held_out_accuracy_floor():
+    """Guards against rule edits that wreck the measured accuracy (docs/tagging.md has the figures)."""
+    from efmcat.evaluate import evaluate, load_labelled
+
+    papers = [p for p in load_labelled(FIXTURES / "labels" / "horseee.jsonl") if p.split == "test"]
+    r = evaluate(papers, "title")
+    assert r.areas["quantization"].f1 > 0.8
+    assert r.areas["sparsification"].f1 > 0.75
