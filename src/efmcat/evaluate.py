@@ -117,6 +117,13 @@ class EvalResult:
         f1s = [self.areas[a].f1 for a in CORE_AREAS if a in self.areas and self.areas[a].f1 is not None]
         return sum(f1s) / len(f1s) if f1s else None
 
+    @property
+    def micro_f1(self) -> float | None:
+        """F1 over every (paper, core area) decision pooled: weighs areas by their support."""
+        core = [self.areas[a] for a in CORE_AREAS if a in self.areas]
+        tp, fp, fn = (sum(getattr(s, k) for s in core) for k in ("tp", "fp", "fn"))
+        return 2 * tp / (2 * tp + fp + fn) if tp + fn else None
+
     def to_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
             return None if x is None else round(x, 3)
@@ -126,6 +133,7 @@ class EvalResult:
             "mode": self.mode,
             "papers": self.papers,
             "macro_f1": r(self.macro_f1),
+            "micro_f1": r(self.micro_f1),
             "areas": {
                 a: {
                     "precision": r(s.precision),
@@ -224,13 +232,13 @@ def run_eval(
 
 
 def markdown_table(results: Sequence[EvalResult]) -> str:
-    """The accuracy table: F1 per core area (P/R in the JSON output) and macro-F1."""
+    """The accuracy table: F1 (precision/recall) per core area, macro- and micro-F1."""
 
     def f(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.2f}"
 
-    head = "| labelled set | fields | papers | " + " | ".join(CORE_AREAS) + " | macro-F1 |"
-    sep = "|" + "---|" * (len(CORE_AREAS) + 4)
+    head = "| labelled set | fields | papers | " + " | ".join(CORE_AREAS) + " | macro-F1 | micro-F1 |"
+    sep = "|" + "---|" * (len(CORE_AREAS) + 5)
     rows = [head, sep]
     for r in results:
         cells = []
@@ -240,6 +248,8 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
                 "n/a" if s is None or s.f1 is None else f"{s.f1:.2f} ({f(s.precision)}/{f(s.recall)})"
             )
         rows.append(
-            f"| {r.name} | {r.mode} | {r.papers} | " + " | ".join(cells) + f" | **{f(r.macro_f1)}** |"
+            f"| {r.name} | {r.mode} | {r.papers} | "
+            + " | ".join(cells)
+            + f" | **{f(r.macro_f1)}** | {f(r.micro_f1)} |"
         )
     return "\n".join(rows) + "\n"

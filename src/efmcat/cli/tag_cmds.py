@@ -192,7 +192,8 @@ def eval_(
     out = []
     for r in results:
         macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
-        out.append(f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro}")
+        micro = "n/a" if r.micro_f1 is None else f"{r.micro_f1:.3f}"
+        out.append(f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro}, micro-F1 {micro}")
         for a, s in r.areas.items():
             if s.f1 is None and not s.fp:
                 continue
