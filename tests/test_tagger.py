@@ -260,3 +260,8 @@ def test_held_out_accuracy_floor():
     r = evaluate(papers, "title")
     assert r.areas["quantization"].f1 > 0.8
     assert r.areas["sparsification"].f1 > 0.75
+
+
+def test_spellings_of_one_term_count_once(tiny):
+    tax = parse_taxonomy(TINY.replace("{kv cache: 3}", "{kv cache: 3, kv-cache: 3}"), "t.yaml")
+    assert score_paper(tax, "KV cache", None)["memory"].score == 6.0

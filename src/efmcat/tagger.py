@@ -179,9 +179,13 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
         c.parent[node.id] = node.parent
         rules = node.rules or {}
         c.thresholds[node.id] = float(rules.get("threshold", DEFAULT_THRESHOLD))
+        seen: set[tuple[str, tuple[tuple[str, bool], ...]]] = set()
         for kind, sign in (("terms", 1.0), ("not", -1.0)):
             for text, weight in (rules.get(kind) or {}).items():
                 key = tuple(_term_tokens(text))
+                if (kind, key) in seen:  # "heavy hitter" and "heavy-hitter" are one rule
+                    continue
+                seen.add((kind, key))
                 rid = len(c.rules)
                 c.rules.append(_Rule(node.id, "term" if sign > 0 else "not", text, sign * float(weight)))
                 if key not in term_index:
