@@ -21,7 +21,7 @@ from typing import Any
 from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
 from efmcat.models import Paper
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
@@ -120,8 +120,52 @@ CREATE TABLE sources (
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
+# v2: per-field indexes for ranking. FTS5's bm25 normalises by the length of the whole
+# row, so in papers_fts a paper with an abstract loses to one without. Title and
+# abstract get their own indexes; search matches in papers_fts and scores by field.
+_V2 = """
+CREATE VIRTUAL TABLE titles_fts USING fts5(
+    title, content='papers', content_rowid='n', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE abstracts_fts USING fts5(
+    abstract, content='papers', content_rowid='n', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO titles_fts(titles_fts) VALUES ('rebuild');
+INSERT INTO abstracts_fts(abstracts_fts) VALUES ('rebuild');
+CREATE TRIGGER papers_fields_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO titles_fts(rowid, title) VALUES (new.n, new.title);
+    INSERT INTO abstracts_fts(rowid, abstract) VALUES (new.n, new.abstract);
+END;
+CREATE TRIGGER papers_fields_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.n, old.title);
+    INSERT INTO abstracts_fts(abstracts_fts, rowid, abstract) VALUES ('delete', old.n, old.abstract);
+END;
+CREATE TRIGGER papers_fields_au AFTER UPDATE OF title, abstract ON papers BEGIN
+    INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.n, old.title);
+    INSERT INTO abstracts_fts(abstracts_fts, rowid, abstract) VALUES ('delete', old.n, old.abstract);
+    INSERT INTO titles_fts(rowid, title) VALUES (new.n, new.title);
+    INSERT INTO abstracts_fts(rowid, abstract) VALUES (new.n, new.abstract);
+END;
+"""
+
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
+
+# Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
+TITLE_WEIGHT = 2.0
+ABSTRACT_WEIGHT = 1.0
+
+# The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
+SEARCH_SQL = """
+WITH m AS MATERIALIZED (SELECT rowid AS n, rank FROM papers_fts WHERE papers_fts MATCH :all),
+t AS MATERIALIZED (SELECT rowid AS n, rank FROM titles_fts WHERE titles_fts MATCH :any),
+a AS MATERIALIZED (SELECT rowid AS n, rank FROM abstracts_fts WHERE abstracts_fts MATCH :any)
+SELECT m.n AS n,
+       m.rank + {tw} * coalesce(t.rank, 0) + {aw} * coalesce(a.rank, 0) AS rank
+FROM m LEFT JOIN t ON t.n = m.n LEFT JOIN a ON a.n = m.n {join}
+{filters}
+ORDER BY rank, m.n
+"""
 
 
 def utcnow() -> str:
@@ -154,12 +198,11 @@ class Catalog:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA foreign_keys = ON")
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version < SCHEMA_VERSION or self._journal_mode() != "wal":
-                self._set_wal()
+            self.conn.execute("PRAGMA user_version").fetchone()
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
         self._depth = 0
+        self._wal = False
         self._db = None
         self.migrate()
 
@@ -217,6 +260,11 @@ class Catalog:
     def transaction(self) -> Iterator[Catalog]:
         """One atomic unit of work; nested calls become savepoints."""
         if self._depth == 0:
+            if not self._wal:
+                # WAL is switched on before the first write, so that reading a catalog
+                # (e.g. the shipped one) never changes the file.
+                self._set_wal()
+                self._wal = True
             self.conn.execute("BEGIN IMMEDIATE")
         else:
             self.conn.execute(f"SAVEPOINT sp{self._depth}")
@@ -487,19 +535,22 @@ class Catalog:
 
         match = to_fts_query(query)
         where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
-        # Phase 1 ranks rowids only (no paper rows are read for the matches that lose);
-        # without filters FTS5's own ORDER BY rank LIMIT optimisation applies.
-        if where:
-            sql = (
-                "SELECT f.rowid AS n, f.rank AS rank FROM papers_fts f JOIN papers p ON p.n = f.rowid "
-                "WHERE papers_fts MATCH ? AND " + " AND ".join(where) + " ORDER BY f.rank"
-            )
-        else:
-            sql = "SELECT rowid AS n, rank FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank"
-        params: list[Any] = [match, *args]
+        # Phase 1 ranks rowids only (no paper rows are read for the matches that lose).
+        from efmcat.query import to_fts_any
+
+        params: dict[str, Any] = {"all": match, "any": to_fts_any(query)}
+        sql = SEARCH_SQL.format(
+            tw=TITLE_WEIGHT,
+            aw=ABSTRACT_WEIGHT,
+            join="JOIN papers p ON p.n = m.n" if where else "",
+            filters=("WHERE " + " AND ".join(where)) if where else "",
+        )
+        for i, value in enumerate(args):
+            params[f"f{i}"] = value
+        sql = _number_params(sql, len(args))
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+            sql += " LIMIT :limit"
+            params["limit"] = limit
         try:
             ranked = self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
@@ -564,6 +615,13 @@ class Catalog:
     def rebuild_fts(self) -> None:
         with self.transaction():
             self.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+
+
+def _number_params(sql: str, count: int) -> str:
+    """Turn the filters' positional ``?`` into named :f0, :f1, ... (the rest is named)."""
+    for i in range(count):
+        sql = sql.replace("?", f":f{i}", 1)
+    return sql
 
 
 def _split_sql(script: str) -> list[str]:

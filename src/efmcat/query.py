@@ -83,3 +83,13 @@ def to_fts_query(text: str) -> str:
         ]
         expr = rest + nots
     return " ".join(expr)
+
+
+def to_fts_any(text: str) -> str:
+    """The positive terms of ``text`` joined by OR: what scores a field in ranking."""
+    expr = to_fts_query(text)
+    terms = []
+    for m in re.finditer(r'(NOT )?("(?:[^"]|"")*"\*?)', expr):
+        if not m.group(1):
+            terms.append(m.group(2))
+    return " OR ".join(dict.fromkeys(terms))
