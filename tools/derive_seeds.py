@@ -489,9 +489,10 @@ def describe(ref: Ref) -> str:
 class Review:
     id: str
     title: str
-    decision: str  # 'wrong-id' | 'tags'
+    decision: str  # 'wrong-id' | 'tags' | 'same-paper'
     reason: str
     whose: str | None = None
+    correct: str | None = None
     tags: list[str] = field(default_factory=list)
     used: int = 0
 
@@ -505,7 +506,7 @@ def load_review(path: Path | None) -> list[Review]:
         for key in ("id", "title", "decision", "reason"):
             if not e.get(key):
                 raise SystemExit(f"error: {path}: entry {i} needs '{key}'")
-        if e["decision"] not in ("wrong-id", "tags"):
+        if e["decision"] not in ("wrong-id", "tags", "same-paper"):
             raise SystemExit(f"error: {path}: entry {i}: unknown decision {e['decision']!r}")
         out.append(
             Review(
@@ -513,8 +514,9 @@ def load_review(path: Path | None) -> list[Review]:
                 str(e["title"]),
                 e["decision"],
                 " ".join(str(e["reason"]).split()),
-                e.get("whose"),
-                list(e.get("tags") or []),
+                whose=e.get("whose"),
+                tags=list(e.get("tags") or []),
+                correct=str(e["correct"]) if e.get("correct") else None,
             )
         )
     return out
@@ -572,7 +574,23 @@ def check_rows(rows: list[Row], index: RefIndex, reviews: list[Review], log: lis
             continue
 
     # Pass 2: curator decisions for rows the references did not settle.
+    listed = {r.given_id for r in rows if r.is_arxiv}
     for row in rows:
+        rv = review_for(reviews, row, "same-paper")
+        if rv is None:
+            continue
+        # Only to an id the survey itself gives this paper elsewhere: the list confirms it.
+        if rv.correct not in listed:
+            raise SystemExit(f"error: review entry {rv.id}: {rv.correct} is not linked anywhere in the list")
+        row.paper_id = rv.correct
+        row.corrected_from = row.given_id
+        row.correction_note = (
+            f"linked {row.given_id}; the list itself gives this paper {rv.correct}. {rv.reason.rstrip('.')}"
+        )
+        log.append(f"corrected line {row.line}: {row.given_id} -> {rv.correct} '{row.title}' (review)")
+    for row in rows:
+        if row.corrected_from:
+            continue
         rv = review_for(reviews, row, "wrong-id")
         if rv is None:
             continue
