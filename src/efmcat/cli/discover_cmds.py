@@ -1,0 +1,3 @@
+"""Commands: discover (issue 6)."""
+
+from __future__ import annotations
