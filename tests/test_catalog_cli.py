@@ -264,6 +264,7 @@ def test_export_md_to_file_with_filters(cli, mini_db, tmp_path):
     assert r.stderr == f"Wrote 1 papers to {out}.\n"
     text = out.read_text()
     assert "AWQ" in text and "GPTQ" not in text
+    assert "## Attention" not in text  # a selection shows only the areas it has
 
 
 def test_export_unknown_format(cli, mini_db):

@@ -72,7 +72,12 @@ def export_catalog(
     render = getattr(module, func_name or "render")
     taxonomy = taxonomy or load_taxonomy()
     records = select_records(catalog, taxonomy, tags=tags, since=since, until=until, query=query)
-    text = render(records, taxonomy)
+    if module_name == "markdown":
+        # A whole-catalog list shows every core area; a selection only the areas it has.
+        whole = not (tags or since is not None or until is not None or query)
+        text = render(records, taxonomy, empty_core_sections=whole)
+    else:
+        text = render(records, taxonomy)
     return text, len(records)
 
 

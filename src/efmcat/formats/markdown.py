@@ -43,7 +43,9 @@ def _table(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> list[str
     return lines
 
 
-def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> str:
+def render(
+    records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy, *, empty_core_sections: bool = True
+) -> str:
     out = [
         "# Efficient Large Foundation Models: paper list",
         "",
@@ -55,7 +57,7 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> str:
     toc, body = [], []
     for area in taxonomy.areas:
         in_area = [r for r in records if area.id in (r.get("areas") or [])]
-        if not in_area and not area.core:
+        if not in_area and not (area.core and empty_core_sections):
             continue
         anchor = area.id
         toc.append(f"- [{escape(area.name)}](#{anchor}) ({len(in_area)})")
