@@ -13,17 +13,22 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from efmcat.errors import InvalidIdError
 
-# New-style ids: YYMM.NNNN (2007-2014) or YYMM.NNNNN (2015 on), month 01-12.
-_NEW = r"(?P<new>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})"
+# New-style ids: YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on), month 01-12.
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_NEW = (
+    rf"(?P<new>(?:07(?:0[4-9]|1[0-2])|0[89]{_MONTH}|1[0-4]{_MONTH})\.[0-9]{{4}}"
+    rf"|(?:1[5-9]|[2-9][0-9]){_MONTH}\.[0-9]{{5}})"
+)
 # Old-style ids: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
-_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})"
+_OLD = rf"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{{2}})?/[0-9]{{2}}{_MONTH}[0-9]{{3}})"
 _VERSION = r"(?:v(?P<version>[1-9]\d*))?"
-_ID_RE = re.compile(rf"(?:{_NEW}|{_OLD}){_VERSION}")
-_BARE_RE = re.compile(rf"^(?:arxiv:)?{_ID_RE.pattern}$", re.IGNORECASE)
-_DOI_RE = re.compile(rf"^(?:doi:)?10\.48550/arxiv\.{_ID_RE.pattern}$", re.IGNORECASE)
+# re.ASCII: no other scripts' digits, and IGNORECASE folds ASCII letters only.
+_ID_RE = re.compile(rf"(?:{_NEW}|{_OLD}){_VERSION}", re.ASCII)
+_BARE_RE = re.compile(rf"^(?:arxiv:)?{_ID_RE.pattern}$", re.IGNORECASE | re.ASCII)
+_DOI_RE = re.compile(rf"^(?:doi:)?10\.48550/arxiv\.{_ID_RE.pattern}$", re.IGNORECASE | re.ASCII)
 _HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"}
-_PATH_RE = re.compile(rf"^/(?:abs|pdf|html|format|ps)/{_ID_RE.pattern}(?:\.pdf)?/?$")
-_FTP_RE = re.compile(r"^/ftp/arxiv/papers/\d{4}/(?P<rest>.+?)(?:\.pdf)?$")
+_PATH_RE = re.compile(rf"^/(?:abs|pdf|html|format|ps)/{_ID_RE.pattern}(?:\.pdf)?/?$", re.ASCII)
+_FTP_RE = re.compile(r"^/ftp/arxiv/papers/[0-9]{4}/(?P<rest>.+?)(?:\.pdf)?$", re.ASCII)
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +50,8 @@ def _from_match(m: re.Match[str]) -> ArxivId:
     new, old, version = m.group("new"), m.group("old"), m.group("version")
     ident = new if new else old
     assert ident is not None
+    if old:  # the case-insensitive patterns let "HEP-TH/..." or "math.gt/..." through
+        ident = _case_fix(ident)
     return ArxivId(ident, int(version) if version else None)
 
 
@@ -70,7 +77,7 @@ def try_parse_arxiv_id(text: str) -> ArxivId | None:
         return None
     m = _BARE_RE.match(s)
     if m is None:
-        prefix = re.match(r"^arxiv:", s, re.IGNORECASE)
+        prefix = re.match(r"^arxiv:", s, re.IGNORECASE | re.ASCII)
         if prefix:
             m = _BARE_RE.match(_case_fix(s[prefix.end() :]))
         else:
@@ -80,14 +87,14 @@ def try_parse_arxiv_id(text: str) -> ArxivId | None:
     m = _DOI_RE.match(s)
     if m:
         return _from_match(m)
-    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/10\.48550/", s, re.IGNORECASE):
+    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/10\.48550/", s, re.IGNORECASE | re.ASCII):
         return try_parse_arxiv_id(s.split("doi.org/", 1)[1])
     return _from_url(s)
 
 
 def _from_url(s: str) -> ArxivId | None:
     if "://" not in s:
-        if not re.match(r"^(?:www\.|export\.|browse\.)?arxiv\.org/", s, re.IGNORECASE):
+        if not re.match(r"^(?:www\.|export\.|browse\.)?arxiv\.org/", s, re.IGNORECASE | re.ASCII):
             return None
         s = "https://" + s
     try:
@@ -104,7 +111,7 @@ def _from_url(s: str) -> ArxivId | None:
         return _from_match(m)
     m = _FTP_RE.match(path)
     if m:
-        inner = _BARE_RE.match(m.group("rest"))
+        inner = _ID_RE.fullmatch(m.group("rest"))
         return _from_match(inner) if inner else None
     return None
 
@@ -113,7 +120,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
     """Parse any pasted form of an arXiv id; raise InvalidIdError naming the input."""
     parsed = try_parse_arxiv_id(text)
     if parsed is None:
-        raise InvalidIdError(f"not an arXiv id: {text.strip() if isinstance(text, str) else text!r}")
+        shown = text.strip() if isinstance(text, str) else repr(text)  # (a !r here would quote str too)
+        raise InvalidIdError(f"not an arXiv id: {shown}")
     return parsed
 
 
@@ -124,7 +132,7 @@ _OPENREVIEW_RE = re.compile(r"^(?:www\.)?openreview\.net$", re.IGNORECASE)
 _ACL_RE = re.compile(r"^(?:www\.)?aclanthology\.org$", re.IGNORECASE)
 _ACL_ID_RE = re.compile(r"^/(?P<id>(?:\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}))(?:\.pdf)?/?$", re.IGNORECASE)
 _DOI_ANY_RE = re.compile(r"(?P<doi>10\.\d{4,9}/[^\s?#]+)")
-_PREFIXED_RE = re.compile(r"^(?P<scheme>openreview|acl|doi|ieee|url):(?P<rest>\S.*)$", re.IGNORECASE)
+_PREFIXED_RE = re.compile(r"^(?P<scheme>openreview|acl|doi|ieee|url|title):(?P<rest>\S.*)$", re.IGNORECASE)
 
 
 def paper_id_from_link(link: str) -> str | None:

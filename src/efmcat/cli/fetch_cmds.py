@@ -1,3 +1,168 @@
-"""Commands: placeholder, filled in by its issue."""
+"""Commands: add, refresh (papers from the arXiv API).
+
+The library (efmcat.fetch, efmcat.arxiv) is imported inside the commands: httpx and
+feedparser must stay off the start-up path of every other command.
+"""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import DbOption, command, err_console, open_catalog, say, stderr_is_terminal
+from efmcat.errors import EfmcatError, ParseError
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr, shown only on a terminal and for more than one batch."""
+    if not stderr_is_terminal():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("batches"),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+    )
+    state: dict[str, int] = {}
+
+    def update(done: int, total: int) -> None:
+        if total <= 1:
+            return
+        if "task" not in state:
+            bar.start()
+            state["task"] = bar.add_task(label, total=total)
+        bar.update(state["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if "task" in state:
+            bar.stop()
+
+
+def _read_file(path: str) -> list[str]:
+    from efmcat.fetch import read_id_lines
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"cannot read {path}: {exc}") from exc
+    return read_id_lines(text)
+
+
+def _print_papers(papers) -> None:
+    for p in papers:
+        version = f"v{p.version}" if p.version else ""
+        sys.stdout.write(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
+
+
+@command("add")
+def add(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID_OR_URL...]", help="arXiv ids, arXiv URLs or arXiv DOIs."),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", "-f", metavar="FILE", help="Read ids from FILE, one a line ('-' for stdin)."),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", metavar="NODE", help="Also tag with NODE (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Fetch papers already in the catalog again.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Fetch papers from arXiv, tag them and add them to the catalog.
+
+    Prints each added paper (id, year, title); messages and the summary go to stderr.
+    Exit status 0 only if every input was added or already present.
+
+    Example: efmcat add 2310.19102 https://arxiv.org/pdf/2306.00978v5.pdf arXiv:2211.10438
+    """
+    from efmcat.arxiv import ArxivClient
+    from efmcat.errors import UsageError
+    from efmcat.fetch import add_papers, parse_inputs, validate_nodes
+
+    inputs = list(ids or [])
+    if file is not None:
+        inputs += _read_file(file)
+    if not inputs:
+        raise UsageError("give arXiv ids or URLs, or --file FILE")
+    _, invalid = parse_inputs(inputs)
+    for bad in invalid:
+        say(f"Error: {bad.message}")
+    validate_nodes(tag or [])  # unknown nodes fail before any request
+    client = ArxivClient()  # a malformed EFMCAT_ARXIV_DELAY fails here, before the catalog opens
+    with client, open_catalog(db) as catalog, _progress_bar("Fetching from arXiv") as progress:
+        try:
+            report = add_papers(
+                catalog, inputs, tags=tag or [], force=force, client=client, progress=progress
+            )
+        except EfmcatError as exc:
+            partial = getattr(exc, "report", None)
+            if partial is not None and (partial.added or partial.updated):
+                _print_papers(partial.added + partial.updated)
+                say(f"Stored {len(partial.added) + len(partial.updated)} papers before the failure.")
+            raise
+    for pid in report.present:
+        say(f"Already in the catalog: {pid} (use --force to fetch it again)")
+    for pid in report.not_found:
+        say(f"Error: not found on arXiv: {pid}")
+    _print_papers(report.added + report.updated)
+    say(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@command("refresh")
+def refresh(
+    ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID...]", help="Papers to refresh (or --all).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Refresh every arXiv paper in the catalog.")] = False,
+    older_than: Annotated[
+        float | None,
+        typer.Option("--older-than", metavar="DAYS", help="Only papers not fetched in the last DAYS days."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Re-pull arXiv metadata: record new versions and changed titles, fill empty fields.
+
+    Notes and manual tags are kept. Prints each new version and changed title.
+
+    Example: efmcat refresh --all --older-than 30
+    """
+    from efmcat.arxiv import ArxivClient
+    from efmcat.fetch import refresh_papers
+
+    client = ArxivClient()
+    with client, open_catalog(db) as catalog, _progress_bar("Refreshing from arXiv") as progress:
+        report = refresh_papers(
+            catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
+        )
+    for c in report.new_versions:
+        sys.stdout.write(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
+    for c in report.retitled:
+        sys.stdout.write(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
+    for pid in report.not_found:
+        say(f"Error: not found on arXiv: {pid}")
+    if report.checked == 0 and not report.not_found:
+        say("Nothing to refresh.")
+        return
+    say(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,413 @@
+"""The arXiv API client: id_list batches, search paging, politeness, retries, Atom parsing.
+
+httpx and feedparser are imported here and nowhere on the CLI's start-up path: import this
+module from inside a command. Configuration comes from the environment unless given:
+``EFMCAT_ARXIV_URL`` (default https://export.arxiv.org/api/query), ``EFMCAT_ARXIV_DELAY``
+(seconds between requests, default 3, as arXiv asks), ``EFMCAT_ARXIV_BACKOFF`` (first retry
+wait, default 1 s) and ``EFMCAT_ARXIV_TIMEOUT`` (read timeout, default 30 s).
+
+Every fault becomes a typed error: ``NetworkError`` (unreachable, timeouts, 429/5xx after
+the last attempt) or ``ArxivAPIError`` (an arXiv error entry, a body that is not an arXiv
+feed). Nothing here touches the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import feedparser
+import httpx
+
+from efmcat import __version__
+from efmcat.errors import ArxivAPIError, NetworkError, UsageError
+from efmcat.ids import ArxivId, parse_arxiv_id, try_parse_arxiv_id
+from efmcat.models import Paper
+
+DEFAULT_URL = "https://export.arxiv.org/api/query"
+DEFAULT_DELAY = 3.0
+DEFAULT_BACKOFF = 1.0
+DEFAULT_READ_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
+MAX_BATCH = 100  # ids per id_list request
+MAX_ATTEMPTS = 4
+MAX_RETRY_WAIT = 300.0  # never sleep longer than this for one retry, whatever Retry-After says
+USER_AGENT = f"efmcat/{__version__} (efficient-LLM paper catalog; polite arXiv API client)"
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):  # also rejects nan
+        raise UsageError(f"{name} must be a number of seconds, got '{raw}'")
+    return value
+
+
+def api_url() -> str:
+    return os.environ.get("EFMCAT_ARXIV_URL") or DEFAULT_URL
+
+
+@dataclass
+class FetchResult:
+    """One id_list answer: the papers found and the requested ids arXiv left out."""
+
+    papers: list[Paper] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    """One page of a search_query answer."""
+
+    papers: list[Paper]
+    total: int
+    start: int
+    items_per_page: int
+
+
+class ArxivClient:
+    """A polite arXiv API client. Use as a context manager or call :meth:`close`.
+
+    ``delay`` is the minimum time between the end of one request and the start of the next
+    (retries included); ``backoff_base`` the first retry wait, doubled per attempt, with jitter;
+    a ``Retry-After`` header wins when it asks for longer."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        delay: float | None = None,
+        backoff_base: float | None = None,
+        read_timeout: float | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_attempts: int = MAX_ATTEMPTS,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url or api_url()
+        self.delay = _env_seconds("EFMCAT_ARXIV_DELAY", DEFAULT_DELAY) if delay is None else delay
+        self.backoff_base = (
+            _env_seconds("EFMCAT_ARXIV_BACKOFF", DEFAULT_BACKOFF) if backoff_base is None else backoff_base
+        )
+        read = (
+            _env_seconds("EFMCAT_ARXIV_TIMEOUT", DEFAULT_READ_TIMEOUT)
+            if read_timeout is None
+            else read_timeout
+        )
+        self.max_attempts = max(1, max_attempts)
+        self._sleep = sleep
+        self._last_done: float | None = None
+        self.requests_made = 0
+        self._http = httpx.Client(
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(read, connect=connect_timeout),
+            follow_redirects=True,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ArxivClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _wait_politely(self, at_least: float = 0.0) -> None:
+        wait = at_least
+        if self._last_done is not None:
+            wait = max(wait, self._last_done + self.delay - time.monotonic())
+        if wait > 0:
+            self._sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.backoff_base * 2 ** (attempt - 1)
+        return base * random.uniform(0.75, 1.25)
+
+    def get(self, params: dict[str, str | int]) -> str:
+        """GET the API with ``params``; the body of a 200 answer, after retries."""
+        retry_wait = 0.0
+        problem = ""
+        for attempt in range(1, self.max_attempts + 1):
+            self._wait_politely(retry_wait)
+            retry_after: float | None = None
+            self.requests_made += 1
+            try:
+                response = self._http.get(self.url, params=params)
+            except httpx.TimeoutException as exc:
+                kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
+                problem = f"timed out ({kind} timeout)"
+            except httpx.TransportError as exc:  # refused, DNS, reset, ...
+                problem = _transport_message(exc)
+            else:
+                if response.status_code == 200:
+                    return response.text
+                if response.status_code not in _RETRY_STATUS:
+                    raise _http_error(self.url, response)
+                problem = f"HTTP {response.status_code}"
+                retry_after = _retry_after(response)
+            finally:
+                self._last_done = time.monotonic()
+            retry_wait = min(max(self._backoff(attempt), retry_after or 0.0), MAX_RETRY_WAIT)
+        attempts = f"{self.max_attempts} attempt{'s' if self.max_attempts != 1 else ''}"
+        if problem.startswith("HTTP"):
+            raise NetworkError(f"arXiv at {self.url} kept failing: {problem} after {attempts}")
+        if problem.startswith("timed out"):
+            raise NetworkError(f"arXiv at {self.url} did not answer in time: {problem} after {attempts}")
+        raise NetworkError(f"could not reach arXiv at {self.url}: {problem} after {attempts}")
+
+    # -- API calls ------------------------------------------------------------------------
+    def fetch_batch(self, ids: Sequence[ArxivId | str]) -> FetchResult:
+        """Metadata of at most 100 papers in one id_list request (max_results = batch size)."""
+        wanted = _dedupe([i if isinstance(i, ArxivId) else parse_arxiv_id(i) for i in ids])
+        if not wanted:
+            return FetchResult()
+        if len(wanted) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} ids per request, got {len(wanted)}")
+        body = self.get(
+            {
+                "id_list": ",".join(str(i) for i in wanted),
+                "start": 0,
+                "max_results": len(wanted),
+            }
+        )
+        feed = parse_feed(body, self.url)
+        by_id = {p.id: p for p in feed.papers}
+        found = [by_id[w.id] for w in wanted if w.id in by_id]
+        missing = [str(w) for w in wanted if w.id not in by_id]
+        return FetchResult(found, missing)
+
+    def iter_batches(
+        self, ids: Iterable[ArxivId | str], batch_size: int = MAX_BATCH
+    ) -> Iterator[tuple[list[ArxivId], FetchResult]]:
+        """(batch, result) for each batch of at most ``batch_size`` ids, one request each."""
+        wanted = _dedupe([i if isinstance(i, ArxivId) else parse_arxiv_id(i) for i in ids])
+        size = max(1, min(batch_size, MAX_BATCH))
+        for i in range(0, len(wanted), size):
+            batch = wanted[i : i + size]
+            yield batch, self.fetch_batch(batch)
+
+    def fetch_papers(self, ids: Iterable[ArxivId | str]) -> list[Paper]:
+        """Every paper arXiv has among ``ids`` (missing ones are left out), in ceil(N/100) requests."""
+        out: list[Paper] = []
+        for _, result in self.iter_batches(ids):
+            out.extend(result.papers)
+        return out
+
+    def search(
+        self,
+        query: str,
+        *,
+        start: int = 0,
+        max_results: int = 100,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+    ) -> SearchPage:
+        """One page of a ``search_query`` (arXiv's query syntax, e.g. ``all:quantization``)."""
+        params: dict[str, str | int] = {"search_query": query, "start": start, "max_results": max_results}
+        if sort_by:
+            params["sortBy"] = sort_by
+        if sort_order:
+            params["sortOrder"] = sort_order
+        feed = parse_feed(self.get(params), self.url)
+        return SearchPage(feed.papers, feed.total, feed.start, feed.items_per_page)
+
+    def iter_search(
+        self, query: str, *, page_size: int = 100, limit: int | None = None, **kw
+    ) -> Iterator[Paper]:
+        """Every result of a search, page after page, until totalResults (or ``limit``)."""
+        start, seen = 0, 0
+        while True:
+            size = page_size if limit is None else min(page_size, limit - seen)
+            if size <= 0:
+                return
+            page = self.search(query, start=start, max_results=size, **kw)
+            for paper in page.papers:
+                yield paper
+                seen += 1
+            start += len(page.papers)
+            if not page.papers or start >= page.total:
+                return
+
+
+def fetch_papers(ids: Iterable[ArxivId | str]) -> list[Paper]:
+    """Convenience: fetch ``ids`` with a client configured from the environment."""
+    with ArxivClient() as client:
+        return client.fetch_papers(ids)
+
+
+def _dedupe(ids: Iterable[ArxivId]) -> list[ArxivId]:
+    seen: dict[str, ArxivId] = {}
+    for i in ids:
+        seen.setdefault(i.id, i)
+    return list(seen.values())
+
+
+def _transport_message(exc: Exception) -> str:
+    text = str(exc).strip()
+    cause = exc.__cause__ or exc.__context__
+    if not text and cause is not None:
+        text = str(cause).strip()
+    return text or type(exc).__name__
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _http_error(url: str, response: httpx.Response) -> ArxivAPIError:
+    message = _error_entry_message(response.text)
+    if message:
+        return ArxivAPIError(f"arXiv rejected the request: {message}")
+    return ArxivAPIError(f"arXiv at {url} answered HTTP {response.status_code}")
+
+
+# -- Atom parsing ---------------------------------------------------------------------------
+
+
+@dataclass
+class Feed:
+    papers: list[Paper]
+    total: int
+    start: int
+    items_per_page: int
+
+
+def _clean(text: object) -> str | None:
+    if text is None:
+        return None
+    s = " ".join(str(text).split())
+    return s or None
+
+
+def _is_error_entry(entry) -> bool:
+    eid = str(entry.get("id", ""))
+    return "arxiv.org/api/errors" in eid or (entry.get("title") == "Error" and "/abs/" not in eid)
+
+
+def _error_entry_message(body: str) -> str | None:
+    if not body or "<feed" not in body:
+        return None
+    parsed = feedparser.parse(body)
+    for entry in parsed.entries:
+        if _is_error_entry(entry):
+            return _clean(entry.get("summary")) or "unknown error"
+    return None
+
+
+def parse_feed(body: str, url: str = "arXiv") -> Feed:
+    """Parse an arXiv API Atom body (current or older format) into Papers.
+
+    ArxivAPIError for an arXiv error entry or for anything that is not an arXiv Atom feed
+    (an HTML page, truncated XML, an empty body)."""
+    if not body or not body.strip():
+        raise ArxivAPIError(f"arXiv at {url} sent an empty response instead of an Atom feed")
+    parsed = feedparser.parse(body)
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        # A declared-vs-actual encoding mismatch is harmless; anything else is a broken body.
+        if not isinstance(exc, (feedparser.CharacterEncodingOverride,)):
+            raise ArxivAPIError(
+                f"arXiv at {url} sent a response that is not a valid Atom feed ({_describe(exc)})"
+            )
+    version = str(parsed.get("version") or "")
+    feed = parsed.get("feed", {})
+    if not version.startswith("atom") or "opensearch_totalresults" not in feed:
+        raise ArxivAPIError(f"arXiv at {url} sent a response that is not an arXiv Atom feed")
+    for entry in parsed.entries:
+        if _is_error_entry(entry):
+            raise ArxivAPIError(
+                f"arXiv rejected the request: {_clean(entry.get('summary')) or 'unknown error'}"
+            )
+    papers = [entry_to_paper(e, url) for e in parsed.entries]
+    return Feed(
+        papers=papers,
+        total=_int(feed.get("opensearch_totalresults"), len(papers)),
+        start=_int(feed.get("opensearch_startindex"), 0),
+        items_per_page=_int(feed.get("opensearch_itemsperpage"), len(papers)),
+    )
+
+
+def _describe(exc: object) -> str:
+    import re
+
+    text = " ".join(str(exc).split()) if exc else ""
+    text = re.sub(r"^<unknown>:(\d+):(\d+): ", r"line \1, column \2: ", text)
+    return text or type(exc).__name__
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def entry_to_paper(entry, url: str = "arXiv") -> Paper:
+    """One Atom entry (a feedparser dict) as a Paper with every field arXiv gives."""
+    raw_id = str(entry.get("id", ""))
+    aid = try_parse_arxiv_id(raw_id)
+    if aid is None:
+        raise ArxivAPIError(f"arXiv at {url} sent an entry with an id that is not an arXiv id: '{raw_id}'")
+    title = _clean(entry.get("title"))
+    if title is None:  # a paper titled "0" is kept: only a missing or blank title falls back
+        title = str(aid)
+    published = entry.get("published") or None
+    categories: list[str] = []
+    for tag in entry.get("tags", []) or []:
+        term = _clean(tag.get("term"))
+        if term and term not in categories:
+            categories.append(term)
+    primary = entry.get("arxiv_primary_category")
+    primary_term = _clean(primary.get("term")) if isinstance(primary, dict) else None
+    pdf_url = None
+    for link in entry.get("links", []) or []:
+        if link.get("title") == "pdf" or link.get("type") == "application/pdf":
+            pdf_url = link.get("href")
+            break
+    version_suffix = f"v{aid.version}" if aid.version else ""
+    return Paper(
+        id=aid.id,
+        version=aid.version,
+        title=title,
+        authors=[n for n in (_clean(a.get("name")) for a in entry.get("authors", []) or []) if n],
+        abstract=_clean(entry.get("summary")),
+        year=int(published[:4]) if published and published[:4].isdigit() else None,
+        published=published,
+        updated=entry.get("updated") or None,
+        categories=categories,
+        primary_category=primary_term or (categories[0] if categories else None),
+        doi=_clean(entry.get("arxiv_doi")),
+        journal_ref=_clean(entry.get("arxiv_journal_ref")),
+        comment=_clean(entry.get("arxiv_comment")),
+        url=f"https://arxiv.org/abs/{aid.id}",
+        pdf_url=pdf_url or f"https://arxiv.org/pdf/{aid.id}{version_suffix}",
+        source="arxiv",
+        verified=True,
+    )

@@ -1,0 +1,360 @@
+"""``add`` and ``refresh``: ids -> arXiv -> tags -> catalog, one transaction per batch.
+
+Inputs are all parsed (and ``--tag`` nodes validated) before any request. Papers come from
+arXiv in batches of at most 100 ids; each batch is written in one transaction together with
+its tags (curated tags of the shipped seeds, ``--tag`` manual tags, the auto-tagger), so a
+batch that fails leaves the catalog as it was and the batches before it stay.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from efmcat.catalog import Catalog, utcnow
+from efmcat.errors import EfmcatError, InvalidIdError, PaperNotFoundError, UsageError
+from efmcat.ids import ArxivId, parse_paper_id, try_parse_arxiv_id
+from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from efmcat.arxiv import ArxivClient
+
+Progress = Callable[[int, int], None]  # (batches done, batches in all)
+
+
+@dataclass
+class InvalidInput:
+    text: str
+    message: str
+
+
+@dataclass
+class AddReport:
+    added: list[Paper] = field(default_factory=list)
+    updated: list[Paper] = field(default_factory=list)  # re-fetched with --force
+    present: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    invalid: list[InvalidInput] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Every input was added (or updated) or already present."""
+        return not self.not_found and not self.invalid
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added"]
+        if self.updated:
+            parts.append(f"{len(self.updated)} updated")
+        parts += [
+            f"{len(self.present)} already present",
+            f"{len(self.not_found)} not found",
+            f"{len(self.invalid)} invalid",
+        ]
+        return ", ".join(parts) + "."
+
+
+@dataclass
+class Change:
+    id: str
+    old: str
+    new: str
+
+
+@dataclass
+class RefreshReport:
+    checked: int = 0
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    new_versions: list[Change] = field(default_factory=list)
+    retitled: list[Change] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not arXiv papers
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_found
+
+    def summary(self) -> str:
+        return (
+            f"Refreshed {self.checked} paper{'s' if self.checked != 1 else ''}: {len(self.updated)} updated, "
+            f"{self.unchanged} unchanged, {len(self.new_versions)} new version"
+            f"{'s' if len(self.new_versions) != 1 else ''}, {len(self.retitled)} changed title"
+            f"{'s' if len(self.retitled) != 1 else ''}, {len(self.not_found)} not found."
+        )
+
+
+# -- inputs ---------------------------------------------------------------------------------
+def read_id_lines(text: str) -> list[str]:
+    """Ids from a file's text: one per line; blank lines and ``#`` comments are skipped."""
+    out = []
+    for line in text.splitlines():
+        s = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if s:
+            out.append(s)
+    return out
+
+
+def parse_inputs(texts: Iterable[str]) -> tuple[list[ArxivId], list[InvalidInput]]:
+    """Every input parsed: (unique ids in input order, the inputs that are not arXiv ids)."""
+    ids: dict[str, ArxivId] = {}
+    invalid: list[InvalidInput] = []
+    for text in texts:
+        parsed = try_parse_arxiv_id(text)
+        if parsed is None:
+            shown = text.strip() if isinstance(text, str) else repr(text)
+            invalid.append(InvalidInput(shown, f"not an arXiv id: {shown}"))
+        else:
+            ids.setdefault(parsed.id, parsed)
+    return list(ids.values()), invalid
+
+
+def validate_nodes(nodes: Sequence[str], taxonomy: Taxonomy | None = None) -> list[str]:
+    """``--tag`` nodes as taxonomy ids with the areas they imply (UnknownNodeError otherwise)."""
+    if not nodes:
+        return []
+    taxonomy = taxonomy or load_taxonomy()
+    return taxonomy.with_ancestors([taxonomy.get(n).id for n in nodes])
+
+
+@functools.cache
+def _curated_from(seeds: Path) -> dict[str, tuple[str, ...]]:
+    from efmcat.formats.seeds import read_seeds
+
+    out: dict[str, tuple[str, ...]] = {}
+    for f in sorted(p for p in seeds.glob("*.yaml") if p.is_file()):
+        _, papers = read_seeds(f)
+        for sp in papers:
+            if sp.tags:
+                out[sp.paper.id] = tuple(sp.tags)
+    return out
+
+
+def curated_tags(seeds: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Curated tags of the shipped seeds by paper id (empty without seeds)."""
+    if seeds is None:
+        from efmcat import paths
+
+        seeds = paths.seeds_dir()
+    if seeds is None or not Path(seeds).is_dir():
+        return {}
+    return _curated_from(Path(seeds).resolve())
+
+
+def _auto_tag(catalog: Catalog, ids: list[str]) -> None:
+    try:
+        from efmcat.tagger import tag_papers
+    except ImportError:  # the auto-tagger is optional
+        return
+    tag_papers(catalog, ids)
+
+
+def _client(client: ArxivClient | None) -> tuple[ArxivClient, bool]:
+    if client is not None:
+        return client, False
+    from efmcat.arxiv import ArxivClient
+
+    return ArxivClient(), True
+
+
+def _batches(items: Sequence[ArxivId], size: int) -> list[list[ArxivId]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+# -- add --------------------------------------------------------------------------------------
+def add_papers(
+    catalog: Catalog,
+    inputs: Iterable[str],
+    *,
+    tags: Sequence[str] = (),
+    force: bool = False,
+    client: ArxivClient | None = None,
+    taxonomy: Taxonomy | None = None,
+    seeds: Path | None = None,
+    batch_size: int = 100,
+    progress: Progress | None = None,
+) -> AddReport:
+    """Fetch the papers named by ``inputs`` from arXiv, tag them and store them.
+
+    Invalid inputs and papers arXiv does not know are reported, not raised; a network or
+    API failure raises (with ``.report`` holding what was stored before it)."""
+    report = AddReport()
+    ids, report.invalid = parse_inputs(inputs)
+    taxonomy = taxonomy or load_taxonomy()
+    manual = validate_nodes(tags, taxonomy)
+    present = catalog.existing_ids(i.id for i in ids)
+    if force:
+        wanted = ids
+    else:
+        wanted = [i for i in ids if i.id not in present]
+        report.present = [i.id for i in ids if i.id in present]
+    if not wanted:
+        return report
+    from efmcat.arxiv import MAX_BATCH
+
+    batches = _batches(wanted, max(1, min(batch_size, MAX_BATCH)))
+    client, own = _client(client)
+    try:
+        curated = curated_tags(seeds)
+        if progress:
+            progress(0, len(batches))
+        for done, batch in enumerate(batches, 1):
+            before = client.requests_made
+            result = client.fetch_batch(batch)
+            report.requests += client.requests_made - before
+            _store_batch(catalog, result.papers, present, curated, manual, taxonomy, report)
+            report.not_found.extend(result.missing)
+            if progress:
+                progress(done, len(batches))
+    except EfmcatError as exc:
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    finally:
+        if own:
+            client.close()
+    return report
+
+
+def _store_batch(
+    catalog: Catalog,
+    papers: list[Paper],
+    present: set[str],
+    curated: dict[str, tuple[str, ...]],
+    manual: list[str],
+    taxonomy: Taxonomy,
+    report: AddReport,
+) -> None:
+    now = utcnow()
+    added: list[Paper] = []
+    updated: list[Paper] = []
+    with catalog.transaction():
+        for paper in papers:
+            status = catalog.upsert_paper(paper, fetched_at=now)
+            (updated if paper.id in present or status != "added" else added).append(paper)
+            for node in taxonomy.with_ancestors(curated.get(paper.id, ())):
+                if node in taxonomy:
+                    catalog.set_tag(paper.id, node, "curated", 1.0)
+            for node in manual:
+                catalog.set_tag(paper.id, node, "manual", 1.0)
+        if papers:
+            _auto_tag(catalog, [p.id for p in papers])
+    # Only once the transaction has committed does the report claim these papers.
+    report.added.extend(added)
+    report.updated.extend(updated)
+
+
+# -- refresh ----------------------------------------------------------------------------------
+def select_for_refresh(
+    catalog: Catalog,
+    ids: Sequence[str] | None = None,
+    *,
+    all_: bool = False,
+    older_than: float | None = None,
+) -> tuple[list[str], list[str]]:
+    """(arXiv ids to refresh, non-arXiv ids skipped). Named ids must be in the catalog."""
+    if ids and all_:
+        raise UsageError("give paper ids or --all (not both)")
+    if not ids and not all_ and older_than is None:
+        raise UsageError("give paper ids, --all or --older-than DAYS")
+    if older_than is not None and older_than < 0:
+        raise UsageError("--older-than must be zero or more days")
+    skipped: list[str] = []
+    if ids:
+        chosen = list(dict.fromkeys(parse_paper_id(i) for i in ids))
+        missing = [i for i in chosen if i not in catalog.existing_ids(chosen)]
+        if missing:
+            raise PaperNotFoundError(f"not in the catalog: {', '.join(missing)}")
+        not_arxiv = [i for i in chosen if try_parse_arxiv_id(i) is None]
+        if not_arxiv:
+            raise InvalidIdError(
+                f"not an arXiv paper (refresh re-pulls arXiv metadata): {', '.join(not_arxiv)}"
+            )
+    else:
+        chosen = [r[0] for r in catalog.conn.execute("SELECT id FROM papers ORDER BY n")]
+        skipped = [i for i in chosen if try_parse_arxiv_id(i) is None]
+        chosen = [i for i in chosen if i not in set(skipped)]
+    if older_than is not None:
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than)).replace(microsecond=0)
+        cutoff_s = cutoff.isoformat().replace("+00:00", "Z")
+        stale = {
+            r[0]
+            for r in catalog.conn.execute(
+                "SELECT id FROM papers WHERE fetched_at IS NULL OR fetched_at < ?", (cutoff_s,)
+            )
+        }
+        chosen = [i for i in chosen if i in stale]
+    return chosen, skipped
+
+
+def refresh_papers(
+    catalog: Catalog,
+    ids: Sequence[str] | None = None,
+    *,
+    all_: bool = False,
+    older_than: float | None = None,
+    client: ArxivClient | None = None,
+    batch_size: int = 100,
+    progress: Progress | None = None,
+) -> RefreshReport:
+    """Re-pull arXiv metadata: new versions and titles are recorded, empty fields filled;
+    notes and manual/curated tags stay; the auto-tagger re-runs on what changed."""
+    report = RefreshReport()
+    chosen, report.skipped = select_for_refresh(catalog, ids, all_=all_, older_than=older_than)
+    if not chosen:
+        return report
+    from efmcat.arxiv import MAX_BATCH
+
+    wanted = [ArxivId(i) for i in chosen]
+    batches = _batches(wanted, max(1, min(batch_size, MAX_BATCH)))
+    client, own = _client(client)
+    try:
+        if progress:
+            progress(0, len(batches))
+        for done, batch in enumerate(batches, 1):
+            before = client.requests_made
+            result = client.fetch_batch(batch)
+            report.requests += client.requests_made - before
+            _refresh_batch(catalog, result.papers, report)
+            report.not_found.extend(result.missing)
+            if progress:
+                progress(done, len(batches))
+    except EfmcatError as exc:
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    finally:
+        if own:
+            client.close()
+    return report
+
+
+def _refresh_batch(catalog: Catalog, papers: list[Paper], report: RefreshReport) -> None:
+    now = utcnow()
+    updated: list[str] = []
+    versions: list[Change] = []
+    titles: list[Change] = []
+    unchanged = 0
+    with catalog.transaction():
+        for paper in papers:
+            old = catalog.get_paper(paper.id)
+            status = catalog.upsert_paper(paper, fetched_at=now)
+            if status == "updated":
+                updated.append(paper.id)
+            else:
+                unchanged += 1
+            if old.version is not None and paper.version is not None and paper.version != old.version:
+                versions.append(Change(paper.id, f"v{old.version}", f"v{paper.version}"))
+            if " ".join(old.title.split()) != paper.title:
+                titles.append(Change(paper.id, old.title, paper.title))
+        if updated:
+            _auto_tag(catalog, updated)
+    report.checked += len(papers)
+    report.updated.extend(updated)
+    report.unchanged += unchanged
+    report.new_versions.extend(versions)
+    report.retitled.extend(titles)

@@ -1,0 +1,320 @@
+"""`efmcat add` and `efmcat refresh` against a loopback arXiv (tests/arxiv_server.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from arxiv_server import ArxivServer, Reply, fixture
+from efmcat.catalog import Catalog
+
+EXE = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
+
+ATOM = "Atom: Low-bit Quantization for Efficient and Accurate LLM Serving"
+AWQ = "AWQ: Activation-aware Weight Quantization for LLM Compression and Acceleration"
+SMOOTH = "SmoothQuant: Accurate and Efficient Post-Training Quantization for Large Language Models"
+
+
+@pytest.fixture
+def server(monkeypatch):
+    s = ArxivServer().start()
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", s.url)
+    monkeypatch.setenv("EFMCAT_ARXIV_BACKOFF", "0.01")
+    s.add(
+        "2310.19102",
+        3,
+        title=ATOM,
+        authors=("Yilong Zhao", "Łukasz Kaiser"),
+        published="2023-10-29T18:33:50Z",
+    )
+    s.add("2306.00978", 5, title=AWQ, authors=("Ji Lin", "Song Han"), published="2023-06-01T17:59:10Z")
+    s.add("2211.10438", 7, title=SMOOTH, published="2022-11-18T18:59:33Z", doi="10.5555/smooth.2023")
+    yield s
+    s.stop()
+
+
+def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    assert EXE, "the efmcat executable is not installed next to this Python"
+    return subprocess.run(
+        [EXE, *args], capture_output=True, text=True, env=dict(os.environ), input=input, timeout=60
+    )
+
+
+def db_path() -> Path:
+    return Path(os.environ["EFMCAT_DB"])
+
+
+def stored(pid: str):
+    with Catalog(db_path()) as c:
+        return c.get_paper(pid), c.tag_rows(pid)
+
+
+def snapshot() -> bytes:
+    path = db_path()
+    assert not Path(str(path) + "-wal").exists()
+    return path.read_bytes()
+
+
+def test_add_three_forms_in_one_request_installed_cli(server):
+    p = run("add", "2310.19102", "https://arxiv.org/pdf/2306.00978v5.pdf", "arXiv:2211.10438")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == (
+        f"2310.19102v3\t2023\t{ATOM}\n2306.00978v5\t2023\t{AWQ}\n2211.10438v7\t2022\t{SMOOTH}\n"
+    )
+    assert p.stderr == "3 added, 0 already present, 0 not found, 0 invalid.\n"
+    [req] = server.requests
+    assert req.params["id_list"] == "2310.19102,2306.00978v5,2211.10438"
+    assert req.params["max_results"] == "3"
+    paper, _ = stored("2310.19102")
+    assert paper.authors == ["Yilong Zhao", "Łukasz Kaiser"]
+    assert (paper.version, paper.year, paper.primary_category) == (3, 2023, "cs.LG")
+    assert (
+        paper.url == "https://arxiv.org/abs/2310.19102"
+        and paper.pdf_url == "https://arxiv.org/pdf/2310.19102v3"
+    )
+    assert paper.source == "arxiv" and paper.abstract.startswith(
+        "An abstract of paper 2310.19102 about efficient inference"
+    )
+    assert stored("2211.10438")[0].doi == "10.5555/smooth.2023"
+    shown = json.loads(run("show", "2306.00978", "--json").stdout)
+    assert shown["title"] == AWQ
+
+
+def test_add_every_id_form(server, cli):
+    server.script += [
+        Reply(body=fixture("versioned_2105.04567v2_title0_2026format.xml")),
+        Reply(body=fixture("oldstyle_hep-th_9901001v2_2026format.xml")),
+        Reply(body=fixture("classic2019_1801.06146_doi.xml")),
+    ]
+    for text in ("https://arxiv.org/abs/2105.04567v2", "HEP-TH/9901001", "10.48550/arXiv.1801.06146"):
+        r = cli("add", text)
+        assert r.exit_code == 0, r.stderr
+    assert stored("2105.04567")[0].title == "0"
+    assert stored("hep-th/9901001")[0].year == 1999
+    classic = stored("1801.06146")[0]
+    assert classic.journal_ref == "Proceedings of ACL 2018, pages 328-339"
+    assert classic.authors[0] == "Jérémy Howard-Müller"
+
+
+def test_invalid_missing_and_present_are_reported_good_ones_kept(server, cli):
+    assert cli("add", "2310.19102").exit_code == 0
+    r = cli("add", "2310.19102", "abs/203.05527", "2306.00978", "2301.99999")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "Error: not an arXiv id: abs/203.05527\n"
+        "Already in the catalog: 2310.19102 (use --force to fetch it again)\n"
+        "Error: not found on arXiv: 2301.99999\n"
+        "1 added, 1 already present, 1 not found, 1 invalid.\n"
+    )
+    assert r.stdout == f"2306.00978v5\t2023\t{AWQ}\n"
+    assert server.requests[-1].params["id_list"] == "2306.00978,2301.99999"
+    with Catalog(db_path()) as c:
+        assert c.existing_ids(["2310.19102", "2306.00978", "2301.99999"]) == {"2310.19102", "2306.00978"}
+
+
+def test_only_invalid_inputs_make_no_request(server, cli):
+    r = cli("add", "abc", "2313.00001")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[:2] == ["Error: not an arXiv id: abc", "Error: not an arXiv id: 2313.00001"]
+    assert server.requests == []
+
+
+def test_add_file_of_250_ids_costs_three_requests(server, cli, tmp_path):
+    ids = [f"2402.{n:05d}" for n in range(1, 251)]
+    for i in ids:
+        server.add(i)
+    f = tmp_path / "ids.txt"
+    f.write_text("# my reading list\n\n" + "\n".join(f"https://arxiv.org/abs/{i}" for i in ids) + "\n")
+    r = cli("add", "--file", str(f))
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == "250 added, 0 already present, 0 not found, 0 invalid.\n"
+    assert "\x1b[" not in r.stderr  # no progress bar when stderr is not a terminal
+    assert [r.params["max_results"] for r in server.requests] == ["100", "100", "50"]
+    with Catalog(db_path()) as c:
+        assert c.count() == 250
+
+
+def test_add_file_from_stdin_installed_cli(server):
+    p = run("add", "--file", "-", input="2310.19102\n2211.10438  # SmoothQuant\n")
+    assert p.returncode == 0, p.stderr
+    assert server.requests[0].params["id_list"] == "2310.19102,2211.10438"
+
+
+def test_tags_curated_from_seeds_and_manual(server, cli, mini_seeds, monkeypatch):
+    from efmcat import paths
+
+    monkeypatch.setattr(paths, "seeds_dir", lambda: mini_seeds)
+    r = cli("add", "2306.00978", "2310.19102", "--tag", "fpga")
+    assert r.exit_code == 0, r.stderr
+    _, rows = stored("2306.00978")
+    origins = {row["node"]: row["origin"] for row in rows}
+    # mini.yaml tags AWQ with quantization, weight-only-ptq, hardware, edge-devices
+    assert origins["weight-only-ptq"] == "curated" and origins["edge-devices"] == "curated"
+    assert origins["fpga"] == "manual" and origins["hardware"] == "manual"
+    _, rows = stored("2310.19102")
+    assert {row["node"]: row["origin"] for row in rows}.get("fpga") == "manual"
+
+
+def test_unknown_tag_fails_before_any_request(server, cli):
+    r = cli("add", "2310.19102", "--tag", "quantisation")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: unknown taxonomy node 'quantisation'")
+    assert server.requests == []
+
+
+def test_force_fetches_again_and_keeps_notes(server, cli):
+    cli("add", "2310.19102")
+    with Catalog(db_path()) as c:
+        c.set_note("2310.19102", "read this")
+    server.add("2310.19102", 4, title=ATOM + " (v4)")
+    r = cli("add", "2310.19102", "--force")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == "0 added, 1 updated, 0 already present, 0 not found, 0 invalid.\n"
+    paper, _ = stored("2310.19102")
+    assert (paper.version, paper.note) == (4, "read this")
+
+
+def test_connection_refused_installed_cli_writes_nothing(server, monkeypatch):
+    assert run("add", "2310.19102").returncode == 0
+    before = snapshot()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/query"
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", url)
+    p = run("add", "2306.00978", "2211.10438")
+    assert p.returncode == 3
+    assert p.stderr.startswith(f"Error: could not reach arXiv at {url}: ")
+    assert p.stderr.endswith(" after 4 attempts\n") and p.stderr.count("\n") == 1
+    assert "Traceback" not in p.stderr and p.stdout == ""
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "reply,message",
+    [
+        (Reply(body=fixture("html_error_page.html")), "sent a response that is not an arXiv Atom feed"),
+        (
+            Reply(body=fixture("single_2310.19102_2026format.xml")[:700]),
+            "sent a response that is not a valid Atom feed",
+        ),
+        (Reply(400, fixture("error_incorrect_id_format_http400_2026format.xml")), None),
+    ],
+)
+def test_bad_answer_leaves_catalog_byte_for_byte(server, cli, reply, message):
+    assert cli("add", "2310.19102").exit_code == 0
+    before = snapshot()
+    server.script.append(reply)
+    r = cli("add", "2306.00978")
+    assert r.exit_code == 3
+    if message:
+        assert r.stderr.startswith(f"Error: arXiv at {server.url} {message}")
+    else:
+        assert r.stderr == "Error: arXiv rejected the request: incorrect id format for abc\n"
+    assert snapshot() == before
+
+
+def test_failed_second_batch_keeps_the_first(server, cli, tmp_path):
+    ids = [f"2402.{n:05d}" for n in range(1, 151)]
+    for i in ids:
+        server.add(i)
+    server.script += [Reply(body=server.answer({"id_list": ",".join(ids[:100]), "max_results": "100"}).body)]
+    server.script += [Reply(503, "busy")] * 4
+    f = tmp_path / "ids.txt"
+    f.write_text("\n".join(ids))
+    r = cli("add", "--file", str(f))
+    assert r.exit_code == 3
+    assert r.stderr == (
+        "Stored 100 papers before the failure.\n"
+        f"Error: arXiv at {server.url} kept failing: HTTP 503 after 4 attempts\n"
+    )
+    assert len(r.stdout.splitlines()) == 100
+    with Catalog(db_path()) as c:
+        assert c.count() == 100 and not c.has(ids[100])
+
+
+def test_failure_while_writing_a_batch_rolls_it_back(server, cli, monkeypatch):
+    assert cli("add", "2310.19102").exit_code == 0
+    before = snapshot()
+    from efmcat.errors import CatalogError
+
+    def broken(self, *a, **kw):
+        raise CatalogError("disk full")
+
+    monkeypatch.setattr(Catalog, "set_tag", broken)
+    r = cli("add", "2306.00978", "2211.10438", "--tag", "fpga")
+    assert r.exit_code == 1 and r.stderr == "Error: disk full\n"
+    assert snapshot() == before
+
+
+def test_malformed_delay_is_one_line(server, cli):
+    r = cli("add", "2310.19102", env={"EFMCAT_ARXIV_DELAY": "three"})
+    assert r.exit_code == 2
+    assert r.stderr == "Error: EFMCAT_ARXIV_DELAY must be a number of seconds, got 'three'\n"
+    assert server.requests == []
+
+
+def test_refresh_records_versions_titles_keeps_notes_and_manual_tags(server, cli, mini_db):
+    # mini.yaml has 2306.00978 without version, dates or categories: refresh fills them in.
+    with Catalog(mini_db) as c:
+        c.set_note("2306.00978", "my note")
+        c.set_tag("2306.00978", "fpga", "manual", 1.0)
+    assert cli("refresh", "2306.00978").exit_code == 0
+    paper, rows = stored("2306.00978")
+    assert (paper.version, paper.published, paper.note) == (5, "2023-06-01T17:59:10Z", "my note")
+    assert paper.categories == ["cs.LG", "cs.CL"]
+    origins = {r["node"]: r["origin"] for r in rows}
+    assert origins["fpga"] == "manual" and origins["weight-only-ptq"] == "curated"
+    server.add("2306.00978", 6, title="AWQ: Activation-aware Weight Quantization for On-Device LLMs")
+    r = cli("refresh", "https://arxiv.org/abs/2306.00978")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == (
+        "2306.00978\tnew version\tv5 -> v6\n"
+        f"2306.00978\tnew title\t{AWQ} -> AWQ: Activation-aware Weight Quantization for On-Device LLMs\n"
+    )
+    assert r.stderr == (
+        "Refreshed 1 paper: 1 updated, 0 unchanged, 1 new version, 1 changed title, 0 not found.\n"
+    )
+    assert stored("2306.00978")[0].note == "my note"
+
+
+def test_refresh_all_skips_non_arxiv_and_reports_missing(server, cli, mini_db):
+    r = cli("refresh", "--all")
+    assert r.exit_code == 1
+    # mini.yaml has six arXiv papers (the server knows only 2306.00978) and two others
+    assert "Error: not found on arXiv: 2205.14135\n" in r.stderr
+    assert r.stderr.endswith(
+        "Refreshed 1 paper: 1 updated, 0 unchanged, 0 new versions, 0 changed titles, 5 not found.\n"
+    )
+    ids = server.requests[0].params["id_list"].split(",")
+    assert "openreview:OdnNBxlShZG" not in ids and len(server.requests) == 1
+
+
+def test_refresh_older_than(server, cli):
+    cli("add", "2310.19102", "2306.00978")
+    n = len(server.requests)
+    r = cli("refresh", "--older-than", "1")
+    assert (r.exit_code, r.stderr) == (0, "Nothing to refresh.\n")
+    assert len(server.requests) == n
+    r = cli("refresh", "--older-than", "0")
+    assert r.exit_code == 0 and r.stderr.startswith("Refreshed 2 papers:")
+
+
+def test_refresh_needs_a_selection(cli):
+    r = cli("refresh")
+    assert (r.exit_code, r.stderr) == (2, "Error: give paper ids, --all or --older-than DAYS\n")
+    r = cli("refresh", "2310.19102")
+    assert (r.exit_code, r.stderr) == (1, "Error: not in the catalog: 2310.19102\n")
+
+
+def test_cli_import_does_not_load_http_libraries():
+    code = "import sys, efmcat.cli; print(sorted(m for m in ('httpx', 'feedparser', 'efmcat.arxiv', 'efmcat.fetch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
