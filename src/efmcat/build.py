@@ -75,7 +75,7 @@ def build_catalog(
                     catalog.add_source(
                         sp.paper.id,
                         source,
-                        f"{file_name}:{line}" if line else file_name,
+                        f"line {line}" if line else file_name,
                         title=row.get("title") or sp.paper.title,
                         link=row.get("link"),
                         section=row.get("section") or (sp.sections[0] if sp.sections else None),
