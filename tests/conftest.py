@@ -20,6 +20,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("EFMCAT_DB", str(tmp_path / "catalog.db"))
     monkeypatch.setenv("EFMCAT_ARXIV_URL", "http://127.0.0.1:9/api/query")
     monkeypatch.setenv("EFMCAT_ARXIV_DELAY", "0")
+    monkeypatch.setenv("EFMCAT_ARXIV_BACKOFF", "0.01")
     for var in ("NO_COLOR", "EFMCAT_TAXONOMY", "EFMCAT_DEBUG", "FORCE_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
