@@ -157,14 +157,17 @@ ABSTRACT_WEIGHT = 1.0
 
 # The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
 SEARCH_SQL = """
-WITH m AS MATERIALIZED (SELECT rowid AS n, rank FROM papers_fts WHERE papers_fts MATCH :all),
-t AS MATERIALIZED (SELECT rowid AS n, rank FROM titles_fts WHERE titles_fts MATCH :any),
-a AS MATERIALIZED (SELECT rowid AS n, rank FROM abstracts_fts WHERE abstracts_fts MATCH :any)
-SELECT m.n AS n,
-       m.rank + {tw} * coalesce(t.rank, 0) + {aw} * coalesce(a.rank, 0) AS rank
-FROM m LEFT JOIN t ON t.n = m.n LEFT JOIN a ON a.n = m.n {join}
-{filters}
-ORDER BY rank, m.n
+SELECT g.n AS n, g.rank AS rank FROM (
+    SELECT n, sum(r) AS rank, max(hit) AS hit FROM (
+        SELECT rowid AS n, rank AS r, 1 AS hit FROM papers_fts WHERE papers_fts MATCH :all
+        UNION ALL
+        SELECT rowid, {tw} * rank, 0 FROM titles_fts WHERE titles_fts MATCH :any
+        UNION ALL
+        SELECT rowid, {aw} * rank, 0 FROM abstracts_fts WHERE abstracts_fts MATCH :any
+    ) GROUP BY n
+) g {join}
+WHERE g.hit = 1 {filters}
+ORDER BY g.rank, g.n
 """
 
 
@@ -542,8 +545,8 @@ class Catalog:
         sql = SEARCH_SQL.format(
             tw=TITLE_WEIGHT,
             aw=ABSTRACT_WEIGHT,
-            join="JOIN papers p ON p.n = m.n" if where else "",
-            filters=("WHERE " + " AND ".join(where)) if where else "",
+            join="JOIN papers p ON p.n = g.n" if where else "",
+            filters=("AND " + " AND ".join(where)) if where else "",
         )
         for i, value in enumerate(args):
             params[f"f{i}"] = value
