@@ -318,3 +318,28 @@ def test_cli_import_does_not_load_http_libraries():
     code = "import sys, efmcat.cli; print(sorted(m for m in ('httpx', 'feedparser', 'efmcat.arxiv', 'efmcat.fetch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_added_and_refreshed_papers_record_arxiv_as_a_source(tmp_path):
+    """`show` and `check` name where a paper came from: arXiv's own title is kept as a source."""
+    from efmcat.catalog import Catalog
+    from efmcat.fetch import AddReport, RefreshReport, _refresh_batch, _store_batch
+    from efmcat.models import Paper
+    from efmcat.taxonomy import load_taxonomy
+
+    cat = Catalog(tmp_path / "s.db")
+    paper = Paper(id="2401.00001", title="First title", url="https://arxiv.org/abs/2401.00001", version=1)
+    _store_batch(cat, [paper], set(), {}, [], load_taxonomy(), AddReport())
+    assert cat.sources_of("2401.00001") == [
+        {
+            "source": "arxiv",
+            "locator": "",
+            "title": "First title",
+            "link": "https://arxiv.org/abs/2401.00001",
+            "section": None,
+        }
+    ]
+    newer = Paper(id="2401.00001", title="Second title", url="https://arxiv.org/abs/2401.00001", version=2)
+    _refresh_batch(cat, [newer], RefreshReport())
+    assert [s["title"] for s in cat.sources_of("2401.00001")] == ["Second title"]
+    cat.close()

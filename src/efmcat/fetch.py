@@ -236,6 +236,7 @@ def _store_batch(
     with catalog.transaction():
         for paper in papers:
             status = catalog.upsert_paper(paper, fetched_at=now)
+            catalog.add_source(paper.id, "arxiv", title=paper.title, link=paper.url)
             (updated if paper.id in present or status != "added" else added).append(paper)
             for node in taxonomy.with_ancestors(curated.get(paper.id, ())):
                 if node in taxonomy:
@@ -285,7 +286,7 @@ def select_for_refresh(
         stale = {
             r[0]
             for r in catalog.conn.execute(
-                "SELECT id FROM papers WHERE fetched_at IS NULL OR fetched_at < ?", (cutoff_s,)
+                "SELECT id FROM papers WHERE fetched_at IS NULL OR fetched_at <= ?", (cutoff_s,)
             )
         }
         chosen = [i for i in chosen if i in stale]
@@ -343,6 +344,7 @@ def _refresh_batch(catalog: Catalog, papers: list[Paper], report: RefreshReport)
         for paper in papers:
             old = catalog.get_paper(paper.id)
             status = catalog.upsert_paper(paper, fetched_at=now)
+            catalog.add_source(paper.id, "arxiv", title=paper.title, link=paper.url)
             if status == "updated":
                 updated.append(paper.id)
             else:
