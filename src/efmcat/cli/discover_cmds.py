@@ -1,3 +1,131 @@
-"""Commands: discover (issue 6)."""
+"""Commands: discover (issue 6): a ranked shortlist of what is new on arXiv.
+
+The library (efmcat.discover, efmcat.arxiv) is imported inside the command: httpx and
+feedparser must stay off the start-up path of every other command.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+
+
+def _line(c) -> str:
+    p = c.paper
+    mark = "added" if c.added else ("in-catalog" if c.in_catalog else "new")
+    day = (p.published or "")[:10]
+    return f"{c.score:.2f}\t{p.id}\t{day}\t{mark}\t{','.join(c.areas)}\t{' '.join(p.title.split())}\n"
+
+
+@command("discover")
+def discover(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID...]", help="With --reject: the arXiv ids to reject."),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            "-q",
+            metavar="QUERY",
+            help="An arXiv search_query instead of the watch query built from the taxonomy.",
+        ),
+    ] = None,
+    feed: Annotated[
+        str | None,
+        typer.Option("--feed", metavar="URL", help="Read an arXiv RSS/Atom listing feed (URL or file)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Start of the window, YYYY-MM-DD (default: 3 days before the end of the last run, else 7 days ago).",
+        ),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            metavar="SCORE",
+            help="Only candidates scoring at least SCORE (with --add, default 3).",
+        ),
+    ] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option("--area", "-a", metavar="NODE", help="Only candidates tagged NODE (repeatable)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N candidates.")
+    ] = None,
+    add: Annotated[
+        bool, typer.Option("--add", help="Add the shown candidates scoring at least --min-score.")
+    ] = False,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="Reject the given ids: they are never shown again.")
+    ] = False,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", metavar="N", help="Read at most N result pages of 100.")
+    ] = 5,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show what is new on arXiv in the field: candidates ranked by relevance.
+
+    Prints one candidate a line: score, id, submission date, new / in-catalog / added,
+    likely areas, title. The run is remembered: the next one shows only what is new.
+
+    Accept papers with --add (those scoring at least --min-score, default 3) or efmcat add
+    ID; reject them with --reject ID... so that they never come back.
+
+    Example: efmcat discover --since 2026-11-01 --area quantization --limit 20
+    """
+    from efmcat.errors import UsageError
+
+    if reject:
+        if not ids:
+            raise UsageError("give the arXiv ids to reject: efmcat discover --reject ID...")
+        from efmcat.discover import reject as reject_ids
+
+        with open_catalog(db) as catalog:
+            done = reject_ids(catalog, ids)
+        say(f"Rejected {len(done)} paper{'s' if len(done) != 1 else ''}: {', '.join(done)}")
+        return
+    if ids:
+        raise UsageError("ids are for --reject; to accept papers use --add or efmcat add ID")
+
+    from efmcat.arxiv import ArxivClient
+    from efmcat.discover import discover as run_discover
+
+    client = ArxivClient()  # a malformed EFMCAT_ARXIV_DELAY fails here, before the catalog opens
+    with client, open_catalog(db) as catalog:
+        report = run_discover(
+            catalog,
+            query=query,
+            feed=feed,
+            since=since,
+            min_score=min_score,
+            areas=area or [],
+            limit=limit,
+            add=add,
+            client=client,
+            max_pages=max_pages,
+        )
+    if json_:
+        from efmcat.render import write_json
+
+        write_json([c.to_json() for c in report.candidates])
+    else:
+        for c in report.candidates:
+            sys.stdout.write(_line(c))
+    if not report.complete:
+        say(
+            f"Warning: stopped after {report.pages} pages (--max-pages); "
+            "older papers of the window were not read."
+        )
+    say(report.summary())

@@ -1,0 +1,396 @@
+"""`efmcat discover` against a loopback arXiv that replays search pages (tests/arxiv_server.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from arxiv_server import ArxivServer, Reply
+from efmcat.catalog import Catalog
+
+FEEDS = Path(__file__).parent / "fixtures" / "discover"
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+QUANT = "Low-bit Weight Quantization of Large Language Models with INT4 Kernels"
+QUANT_ABS = "We quantize weights to 4 bits; int4 quantization keeps accuracy of large language models."
+KV = "Compressing the KV Cache for Long-Context Serving"
+KV_ABS = "The key-value cache dominates memory; we evict and merge KV cache entries."
+SPEC = "Speculative Decoding with a Tiny Drafter"
+SPEC_ABS = "A drafter proposes tokens that the model verifies; speculative decoding is faster."
+BIRDS = "On the Migration Routes of Birds"
+BIRDS_ABS = "We track birds across continents."
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WindowServer(ArxivServer):
+    """Answers search_query like arXiv: the submittedDate range filters, newest first, paged.
+
+    ``fail[n]`` replaces the answer to the n-th request (1-based) by a canned reply."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: dict[str, str] = {}
+        self.fail: dict[int, Reply] = {}
+
+    def put(self, arxiv_id: str, published: datetime, title: str, summary: str, **kw) -> None:
+        self.published[arxiv_id] = iso(published)
+        self.add(arxiv_id, title=title, summary=summary, published=iso(published), **kw)
+
+    def answer(self, params: dict[str, str]) -> Reply:
+        n = len(self.requests)
+        if n in self.fail:
+            return self.fail[n]
+        if "search_query" not in params:
+            return super().answer(params)
+        from arxiv_server import feed_xml
+
+        m = re.search(r"submittedDate:\[(\d{12}) TO (\d{12})\]", params["search_query"])
+        ids = list(self.papers)
+        if m:
+            lo, hi = m.groups()
+            ids = [i for i in ids if lo <= re.sub(r"\D", "", self.published[i])[:12] <= hi]
+        ids.sort(key=lambda i: self.published[i], reverse=True)
+        start, per = int(params.get("start", 0)), int(params.get("max_results", 10))
+        page = [self.papers[i] for i in ids[start : start + per]]
+        return Reply(body=feed_xml(page, total=len(ids), start=start, per_page=per))
+
+
+@pytest.fixture
+def server(monkeypatch):
+    s = WindowServer().start()
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", s.url)
+    monkeypatch.setenv("EFMCAT_ARXIV_BACKOFF", "0.01")
+    yield s
+    s.stop()
+
+
+def four(server: WindowServer) -> None:
+    server.put("2611.00001", NOW - timedelta(days=1), QUANT, QUANT_ABS)
+    server.put("2611.00002", NOW - timedelta(days=2), KV, KV_ABS)
+    server.put("2611.00003", NOW - timedelta(days=3, hours=1), SPEC, SPEC_ABS)
+    server.put("2611.00004", NOW - timedelta(days=4, hours=1), BIRDS, BIRDS_ABS)
+
+
+def db() -> Catalog:
+    import os
+
+    return Catalog(os.environ["EFMCAT_DB"])
+
+
+def ids_of(stdout: str) -> list[str]:
+    return [line.split("\t")[1] for line in stdout.splitlines()]
+
+
+def searches(server: WindowServer) -> list[dict[str, str]]:
+    return [r.params for r in server.requests if "search_query" in r.params]
+
+
+def test_lists_window_ranked_with_areas_and_remembers_the_run(server, cli):
+    four(server)
+    server.put("2610.00009", NOW - timedelta(days=9), QUANT + " II", QUANT_ABS)  # before the window
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["id"] for x in rows] == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
+    assert [x["score"] for x in rows] == [25.38, 23.62, 17.88, 0]
+    first = rows[0]
+    assert first["areas"] == ["quantization", "compiler"] and first["in_catalog"] is False
+    assert first["topics"] == ["weight-only-ptq"]
+    assert first["title"] == QUANT and first["published"] == iso(NOW - timedelta(days=1))
+    assert rows[-1]["areas"] == [] and rows[-1]["score"] == 0
+    assert {"id", "title", "published", "areas", "score", "in_catalog"} <= set(first)
+    [q] = searches(server)
+    assert q["sortBy"] == "submittedDate" and q["sortOrder"] == "descending"
+    assert (q["start"], q["max_results"]) == ("0", "100")
+    since = (NOW - timedelta(days=7)).strftime("%Y%m%d%H%M")
+    assert q["search_query"].endswith(f" AND submittedDate:[{since} TO {NOW:%Y%m%d%H%M}]")
+    assert q["search_query"].startswith("((cat:cs.LG OR cat:cs.CL OR cat:cs.AR OR cat:cs.DC")
+    assert "abs:quantization" in q["search_query"] and 'abs:"kv cache"' in q["search_query"]
+    assert r.stderr == (
+        f"From {NOW - timedelta(days=7):%Y-%m-%d %H:%M} to {NOW:%Y-%m-%d %H:%M} UTC: "
+        "4 papers in 1 page, 4 candidates.\n"
+    )
+    with db() as c:
+        runs = json.loads(c.get_meta("discover.runs"))
+    assert runs["default"]["until"] >= iso(NOW)
+    # Only ids a later window (which overlaps this one by 3 days) can still contain are kept.
+    assert sorted(runs["default"]["seen"]) == ["2611.00001", "2611.00002", "2611.00003"]
+
+
+def test_plain_output_marks_papers_in_the_catalog(server, cli):
+    four(server)
+    server.put("2611.00005", NOW - timedelta(hours=5), QUANT + " (v2)", QUANT_ABS)
+    with db() as c:
+        from efmcat.models import Paper
+
+        with c.transaction():
+            c.upsert_paper(Paper(id="2611.00002", title=KV), fetched_at=iso(NOW))
+    r = cli("discover", "--min-score", "1")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [ln.split("\t")[1:4] for ln in lines] == [
+        ["2611.00005", (NOW - timedelta(hours=5)).strftime("%Y-%m-%d"), "new"],
+        ["2611.00001", (NOW - timedelta(days=1)).strftime("%Y-%m-%d"), "new"],
+        ["2611.00002", (NOW - timedelta(days=2)).strftime("%Y-%m-%d"), "in-catalog"],
+        ["2611.00003", (NOW - timedelta(days=3, hours=1)).strftime("%Y-%m-%d"), "new"],
+    ]
+    assert lines[0].split("\t")[0] == "25.38"
+    assert lines[0].split("\t")[4:] == ["quantization,compiler", QUANT + " (v2)"]
+    assert r.stderr.endswith(
+        "5 papers in 1 page, 4 candidates, 1 already in the catalog, 1 below the filters.\n"
+    )
+
+
+def test_paging_across_three_pages(server, cli):
+    for k in range(230):
+        server.put(f"2611.{10000 + k}", NOW - timedelta(minutes=10 * k + 1), f"{QUANT} {k}", QUANT_ABS)
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 230 and len({x["id"] for x in rows}) == 230
+    # Equal scores: newest first.
+    assert [x["id"] for x in rows[:2]] == ["2611.10000", "2611.10001"]
+    assert [(q["start"], q["max_results"]) for q in searches(server)] == [
+        ("0", "100"),
+        ("100", "100"),
+        ("200", "100"),
+    ]
+    assert "230 papers in 3 pages, 230 candidates." in r.stderr
+
+
+def test_page_cap_warns_and_stops(server, cli):
+    for k in range(230):
+        server.put(f"2611.{10000 + k}", NOW - timedelta(minutes=10 * k + 1), f"{QUANT} {k}", QUANT_ABS)
+    r = cli("discover", "--max-pages", "2", "--limit", "3")
+    assert r.exit_code == 0, r.stderr
+    assert ids_of(r.stdout) == ["2611.10000", "2611.10001", "2611.10002"]
+    assert len(searches(server)) == 2
+    assert r.stderr.startswith(
+        "Warning: stopped after 2 pages (--max-pages); older papers of the window were not read.\n"
+    )
+
+
+def test_window_boundary_with_since(server, cli):
+    day = (NOW - timedelta(days=3)).date()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    server.put("2611.00010", midnight, QUANT, QUANT_ABS)  # exactly at the start: in
+    server.put("2611.00011", midnight - timedelta(seconds=1), KV, KV_ABS)  # a second before: out
+    server.put("2611.00012", midnight + timedelta(minutes=1), SPEC, SPEC_ABS)
+    r = cli("discover", "--since", day.isoformat(), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(x["id"] for x in json.loads(r.stdout)) == ["2611.00010", "2611.00012"]
+    [q] = searches(server)
+    assert f"submittedDate:[{day:%Y%m%d}0000 TO {NOW:%Y%m%d%H%M}]" in q["search_query"]
+
+
+def test_paper_published_before_the_range_minute_is_dropped_even_if_served(server, cli):
+    # A server that ignores the date range: the client still keeps only the window.
+    four(server)
+    server.put("2610.00001", NOW - timedelta(days=30), QUANT, QUANT_ABS)
+    server.fail[1] = Reply(
+        body=ArxivServer.answer(server, {"search_query": "x", "start": "0", "max_results": "100"}).body
+    )
+    r = cli("discover", "--since", (NOW - timedelta(days=2, hours=12)).isoformat(), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(x["id"] for x in json.loads(r.stdout)) == ["2611.00001", "2611.00002"]
+    assert len(searches(server)) == 1  # the page reached before the window: no more pages
+
+
+def test_empty_window(server, cli):
+    server.put("2610.00001", NOW - timedelta(days=30), QUANT, QUANT_ABS)
+    r = cli("discover")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ""
+    assert r.stderr.endswith(": 0 papers in 1 page, 0 candidates.\n")
+    assert cli("discover", "--json").stdout == "[]\n"
+    with db() as c:
+        assert "default" in json.loads(c.get_meta("discover.runs"))
+
+
+def test_503_mid_paging_is_retried_without_duplicates(server, cli):
+    for k in range(230):
+        server.put(f"2611.{10000 + k}", NOW - timedelta(minutes=10 * k + 1), f"{QUANT} {k}", QUANT_ABS)
+    server.fail[2] = Reply(503, "busy", {"Retry-After": "0"})
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 230 and len({x["id"] for x in rows}) == 230
+    assert [q["start"] for q in searches(server)] == ["0", "100", "100", "200"]
+
+
+def test_503_for_good_fails_and_remembers_nothing(server, cli):
+    four(server)
+    for n in range(1, 5):
+        server.fail[n] = Reply(503, "busy", {"Retry-After": "0"})
+    r = cli("discover", "--add")
+    assert r.exit_code == 3
+    assert r.stdout == ""
+    assert r.stderr == f"Error: arXiv at {server.url} kept failing: HTTP 503 after 4 attempts\n"
+    with db() as c:
+        assert c.get_meta("discover.runs") is None and c.count() == 0
+
+
+def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server, cli):
+    four(server)
+    assert ids_of(cli("discover").stdout) == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
+    again = cli("discover")
+    assert again.exit_code == 0 and again.stdout == ""
+    assert again.stderr.endswith("2 papers in 1 page, 0 candidates, 2 shown before.\n")
+    # The next window starts 3 days before the end of the last one (arXiv's announcement lag).
+    q = searches(server)[-1]["search_query"]
+    lo = re.search(r"submittedDate:\[(\d{12}) TO", q).group(1)
+    assert lo <= (NOW - timedelta(days=3)).strftime("%Y%m%d%H%M")
+    assert lo >= (NOW - timedelta(days=3, minutes=2)).strftime("%Y%m%d%H%M")
+
+    server.put("2611.00020", NOW - timedelta(hours=1), KV + " again", KV_ABS)
+    server.put("2611.00021", NOW - timedelta(hours=2), QUANT + " again", QUANT_ABS)
+    r = cli("discover", "--reject", "2611.00021", "arXiv:2611.00001v2")
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr == "Rejected 2 papers: 2611.00021, 2611.00001\n"
+    r = cli("discover")
+    assert ids_of(r.stdout) == ["2611.00020"]
+    assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 1 shown before, 2 rejected.\n")
+    # An explicit --since shows the window again, but not the rejected ones.
+    r = cli("discover", "--since", (NOW - timedelta(days=7)).date().isoformat())
+    assert ids_of(r.stdout) == ["2611.00020", "2611.00002", "2611.00003", "2611.00004"]
+    # A custom --query has its own state.
+    r = cli("discover", "--query", "all:quantization")
+    assert ids_of(r.stdout) == ["2611.00020", "2611.00002", "2611.00003", "2611.00004"]
+    assert searches(server)[-1]["search_query"].startswith("(all:quantization) AND submittedDate:[")
+    with db() as c:
+        runs = json.loads(c.get_meta("discover.runs"))
+        assert sorted(runs) == ["default", "query:all:quantization"]
+        assert sorted(json.loads(c.get_meta("discover.rejected"))) == ["2611.00001", "2611.00021"]
+
+
+def test_add_stores_candidates_above_the_threshold_tagged(server, cli):
+    four(server)
+    r = cli("discover", "--add", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = {x["id"]: x for x in json.loads(r.stdout)}
+    added = sorted(i for i, x in rows.items() if x["added"])
+    assert added == ["2611.00001", "2611.00002", "2611.00003"]  # not the birds (score 0 < 3)
+    assert all(rows[i]["in_catalog"] for i in added) and not rows["2611.00004"]["in_catalog"]
+    assert r.stderr.endswith("4 papers in 1 page, 4 candidates, 3 added.\n")
+    with db() as c:
+        assert c.count() == 3
+        paper = c.get_paper("2611.00001")
+        assert paper.title == QUANT and paper.version == 1 and paper.verified
+        assert "quantization" in c.tags_of(["2611.00001"])["2611.00001"]
+    assert [r.params for r in server.requests if "id_list" in r.params] == []  # no refetch
+    # --min-score sets the threshold; papers in the catalog are marked, not added again.
+    r = cli("discover", "--since", (NOW - timedelta(days=7)).isoformat(), "--add", "--min-score", "0")
+    assert r.exit_code == 0, r.stderr
+    assert [ln.split("\t")[3] for ln in r.stdout.splitlines()] == [
+        "in-catalog",
+        "in-catalog",
+        "in-catalog",
+        "added",
+    ]
+    with db() as c:
+        assert c.count() == 4
+
+
+def test_area_limit_and_min_score_filters(server, cli):
+    four(server)
+    r = cli("discover", "--area", "decoding", "--json")
+    assert [x["id"] for x in json.loads(r.stdout)] == ["2611.00003"]
+    r = cli("discover", "--since", "2000-01-01", "--min-score", "3", "--limit", "1")
+    assert ids_of(r.stdout) == ["2611.00001"]
+    assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 3 below the filters.\n")
+
+
+def test_feed_file_rss(server, cli):
+    with db() as c:
+        from efmcat.models import Paper
+
+        with c.transaction():
+            c.upsert_paper(Paper(id="2611.20002", title="Speculative"), fetched_at=iso(NOW))
+    r = cli("discover", "--feed", str(FEEDS / "cs_LG_rss_2026format.xml"), "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    # Replacements of old papers (AWQ, Atom) are not candidates.
+    assert [x["id"] for x in rows] == ["2611.20001", "2611.20002", "2611.20003"]
+    assert (rows[0]["areas"], rows[1]["areas"], rows[2]["areas"]) == (
+        ["quantization", "attention", "memory"],
+        ["decoding"],
+        [],
+    )
+    assert rows[0]["authors"] == ["Mei Chen", "Jonas Weber", "Ana Souza"] and rows[1]["version"] == 2
+    assert [x["in_catalog"] for x in rows] == [False, True, False]
+    assert rows[0]["published"] == "2026-11-26T05:00:00Z"
+    assert server.requests == []  # a file: no request
+    assert r.stderr == "From the feed: 3 papers, 3 candidates, 1 already in the catalog.\n"
+    again = cli("discover", "--feed", str(FEEDS / "cs_LG_rss_2026format.xml"))
+    assert again.stdout == "" and again.stderr.endswith("3 shown before.\n")
+
+
+def test_feed_atom_over_http_and_add_fetches_full_metadata(server, cli):
+    body = (FEEDS / "cs_AR_atom_2026format.xml").read_text(encoding="utf-8")
+    server.script.append(Reply(body=body, headers={"Content-Type": "application/atom+xml"}))
+    server.put(
+        "2611.20010",
+        NOW - timedelta(days=2),
+        "A Systolic FPGA Accelerator for Low-bit LLM Inference",
+        "Systolic arrays on an FPGA for int4 quantized models.",
+        categories=("cs.AR", "cs.LG"),
+    )
+    feed_url = server.url.replace("/api/query", "/atom/cs.AR")
+    r = cli("discover", "--feed", feed_url, "--add")
+    assert r.exit_code == 0, r.stderr
+    assert ids_of(r.stdout) == ["2611.20010", "2611.20011"]
+    assert r.stdout.splitlines()[0].split("\t")[3] == "added"
+    first, second = server.requests
+    assert first.params == {}
+    assert second.params["id_list"] == "2611.20010"
+    with db() as c:
+        paper = c.get_paper("2611.20010")
+        assert paper.verified and paper.authors == ["Ada Lovelace", "Charles Babbage"]
+        assert "hardware" in c.tags_of(["2611.20010"])["2611.20010"]
+
+
+def test_errors(server, cli, tmp_path):
+    cases = [
+        (("--query", "all:x", "--feed", "f.xml"), 2, "Error: give --query or --feed (not both)\n"),
+        (
+            ("--since", "last week"),
+            2,
+            "Error: --since must be a date (YYYY-MM-DD) or an ISO date-time, got 'last week'\n",
+        ),
+        (("--reject",), 2, "Error: give the arXiv ids to reject: efmcat discover --reject ID...\n"),
+        (("2611.00001",), 2, "Error: ids are for --reject; to accept papers use --add or efmcat add ID\n"),
+        (("--reject", "nonsense"), 1, "Error: not an arXiv id: nonsense\n"),
+        (("--limit", "0"), 2, "Error: --limit must be at least 1\n"),
+        (("--since", "2999-01-01"), 2, "Error: --since 2999-01-01T00:00:00Z is in the future\n"),
+        (
+            ("--feed", str(tmp_path / "missing.xml")),
+            1,
+            f"Error: cannot read feed {tmp_path / 'missing.xml'}: No such file or directory\n",
+        ),
+    ]
+    for args, code, err in cases:
+        r = cli("discover", *args)
+        assert (r.exit_code, r.stderr) == (code, err), args
+    bad = tmp_path / "bad.xml"
+    bad.write_text("this is not a feed", encoding="utf-8")
+    r = cli("discover", "--feed", str(bad))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {bad} is not an RSS or Atom feed\n")
+    r = cli("discover", "--area", "quantisation")
+    assert r.exit_code != 0 and r.stderr.startswith("Error: unknown taxonomy node 'quantisation'")
+    assert server.requests == []
+
+
+def test_cli_module_does_not_import_network_libraries():
+    import subprocess
+    import sys
+
+    code = "import sys, efmcat.cli; print('httpx' in sys.modules, 'feedparser' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False False\n"
