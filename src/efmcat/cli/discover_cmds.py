@@ -125,7 +125,7 @@ def discover(
             sys.stdout.write(_line(c))
     if not report.complete:
         say(
-            f"Warning: stopped after {report.pages} pages (--max-pages); "
+            f"Warning: stopped after {report.pages} page{'s' if report.pages != 1 else ''} (--max-pages); "
             "older papers of the window were not read."
         )
     say(report.summary())
