@@ -84,6 +84,19 @@ def db() -> Catalog:
     return Catalog(os.environ["EFMCAT_DB"])
 
 
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def stamps(t0: datetime, t1: datetime, back: timedelta = timedelta(0), fmt: str = "%Y%m%d%H%M") -> set[str]:
+    """The ways a time between t0 and t1 (minus ``back``) can be printed (a minute may turn)."""
+    return {(t0 - back).strftime(fmt), (t1 - back).strftime(fmt)}
+
+
+def window(query: str) -> tuple[str, str]:
+    return re.search(r" AND submittedDate:\[(\d{12}) TO (\d{12})\]$", query).groups()
+
+
 def ids_of(stdout: str) -> list[str]:
     return [line.split("\t")[1] for line in stdout.splitlines()]
 
@@ -95,7 +108,9 @@ def searches(server: WindowServer) -> list[dict[str, str]]:
 def test_lists_window_ranked_with_areas_and_remembers_the_run(server, cli):
     four(server)
     server.put("2610.00009", NOW - timedelta(days=9), QUANT + " II", QUANT_ABS)  # before the window
+    t0 = now()
     r = cli("discover", "--json")
+    t1 = now()
     assert r.exit_code == 0, r.stderr
     rows = json.loads(r.stdout)
     assert [x["id"] for x in rows] == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
@@ -109,19 +124,18 @@ def test_lists_window_ranked_with_areas_and_remembers_the_run(server, cli):
     [q] = searches(server)
     assert q["sortBy"] == "submittedDate" and q["sortOrder"] == "descending"
     assert (q["start"], q["max_results"]) == ("0", "100")
-    since = (NOW - timedelta(days=7)).strftime("%Y%m%d%H%M")
-    assert q["search_query"].endswith(f" AND submittedDate:[{since} TO {NOW:%Y%m%d%H%M}]")
+    lo, hi = window(q["search_query"])
+    assert lo in stamps(t0, t1, timedelta(days=7)) and hi in stamps(t0, t1)
     assert q["search_query"].startswith("((cat:cs.LG OR cat:cs.CL OR cat:cs.AR OR cat:cs.DC")
     assert "abs:quantization" in q["search_query"] and 'abs:"kv cache"' in q["search_query"]
-    assert r.stderr == (
-        f"From {NOW - timedelta(days=7):%Y-%m-%d %H:%M} to {NOW:%Y-%m-%d %H:%M} UTC: "
-        "4 papers in 1 page, 4 candidates.\n"
-    )
+    m = re.fullmatch(r"From (.{16}) to (.{16}) UTC: 4 papers in 1 page, 4 candidates\.\n", r.stderr)
+    assert m, r.stderr
+    assert m.group(1) in stamps(t0, t1, timedelta(days=7), "%Y-%m-%d %H:%M")
+    assert m.group(2) in stamps(t0, t1, fmt="%Y-%m-%d %H:%M")
     with db() as c:
         runs = json.loads(c.get_meta("discover.runs"))
-    assert runs["default"]["until"] >= iso(NOW)
-    # Only ids a later window (which overlaps this one by 3 days) can still contain are kept.
-    assert sorted(runs["default"]["seen"]) == ["2611.00001", "2611.00002", "2611.00003"]
+    assert iso(t0) <= runs["default"]["until"] <= iso(t1)
+    assert sorted(runs["default"]["seen"]) == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
 
 
 def test_plain_output_marks_papers_in_the_catalog(server, cli):
@@ -183,11 +197,14 @@ def test_window_boundary_with_since(server, cli):
     server.put("2611.00010", midnight, QUANT, QUANT_ABS)  # exactly at the start: in
     server.put("2611.00011", midnight - timedelta(seconds=1), KV, KV_ABS)  # a second before: out
     server.put("2611.00012", midnight + timedelta(minutes=1), SPEC, SPEC_ABS)
+    t0 = now()
     r = cli("discover", "--since", day.isoformat(), "--json")
+    t1 = now()
     assert r.exit_code == 0, r.stderr
     assert sorted(x["id"] for x in json.loads(r.stdout)) == ["2611.00010", "2611.00012"]
     [q] = searches(server)
-    assert f"submittedDate:[{day:%Y%m%d}0000 TO {NOW:%Y%m%d%H%M}]" in q["search_query"]
+    lo, hi = window(q["search_query"])
+    assert lo == f"{day:%Y%m%d}0000" and hi in stamps(t0, t1)
 
 
 def test_paper_published_before_the_range_minute_is_dropped_even_if_served(server, cli):
@@ -239,15 +256,15 @@ def test_503_for_good_fails_and_remembers_nothing(server, cli):
 
 def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server, cli):
     four(server)
+    t0 = now()
     assert ids_of(cli("discover").stdout) == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
+    t1 = now()
     again = cli("discover")
     assert again.exit_code == 0 and again.stdout == ""
     assert again.stderr.endswith("2 papers in 1 page, 0 candidates, 2 shown before.\n")
     # The next window starts 3 days before the end of the last one (arXiv's announcement lag).
-    q = searches(server)[-1]["search_query"]
-    lo = re.search(r"submittedDate:\[(\d{12}) TO", q).group(1)
-    assert lo <= (NOW - timedelta(days=3)).strftime("%Y%m%d%H%M")
-    assert lo >= (NOW - timedelta(days=3, minutes=2)).strftime("%Y%m%d%H%M")
+    lo, _ = window(searches(server)[-1]["search_query"])
+    assert lo in stamps(t0, t1, timedelta(days=3))
 
     server.put("2611.00020", NOW - timedelta(hours=1), KV + " again", KV_ABS)
     server.put("2611.00021", NOW - timedelta(hours=2), QUANT + " again", QUANT_ABS)
@@ -394,3 +411,24 @@ def test_cli_module_does_not_import_network_libraries():
     code = "import sys, efmcat.cli; print('httpx' in sys.modules, 'feedparser' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "False False\n"
+
+
+def test_seen_ids_are_forgotten_once_no_window_can_hold_them(server):
+    from efmcat.arxiv import ArxivClient
+    from efmcat.discover import discover
+
+    four(server)
+    with db() as c, ArxivClient() as client:
+        first = discover(c, client=client)
+        assert len(first.candidates) == 4
+        # Ten days on, the window reaches back to 3 days before the last run: two papers.
+        later = discover(c, client=client, now=NOW + timedelta(days=10))
+        assert (later.candidates, later.fetched, later.seen) == ([], 2, 2)
+        assert sorted(json.loads(c.get_meta("discover.runs"))["default"]["seen"]) == [
+            "2611.00001",
+            "2611.00002",
+        ]
+        latest = discover(c, client=client, now=NOW + timedelta(days=20))
+        assert latest.fetched == 0
+        run = json.loads(c.get_meta("discover.runs"))["default"]
+    assert run["seen"] == {} and run["until"] == iso(NOW + timedelta(days=20))

@@ -519,7 +519,8 @@ def discover(
             for c in to_add:
                 c.in_catalog = c.added = True
             report.added = [c.paper.id for c in to_add]
-        _remember(catalog, key, until, since_dt, run if from_state else None, shown)
+        fetched = {p.id for p in papers}
+        _remember(catalog, key, until, since_dt, run if from_state else None, shown, fetched)
     return report
 
 
@@ -536,16 +537,22 @@ def _remember(
     since: datetime | None,
     previous: dict[str, Any] | None,
     shown: list[Candidate],
+    fetched: set[str],
 ) -> None:
     runs = _load(catalog, RUNS_KEY)
     seen: dict[str, str] = dict((previous or {}).get("seen", {}))
     for c in shown:
         seen[c.paper.id] = c.paper.published or _iso(until)
-    # Only ids that a later window can still contain are worth remembering.
+    # Only ids that a later window can still contain are worth remembering: those read in
+    # this run (a feed file or a listing may stay the same) and the recent ones.
     horizon = until - timedelta(days=LAG_DAYS + 1)
     if key.startswith("feed:"):
         horizon = until - timedelta(days=DEFAULT_DAYS)
-    seen = {pid: when for pid, when in seen.items() if (w := _when(when)) is None or w >= horizon}
+    seen = {
+        pid: when
+        for pid, when in seen.items()
+        if pid in fetched or (w := _when(when)) is None or w >= horizon
+    }
     runs[key] = {
         "last_run": _iso(until),
         "since": _iso(since) if since is not None else None,
