@@ -1,3 +1,106 @@
-"""Commands: placeholder, filled in by its issue."""
+"""Commands: import (Markdown lists, BibTeX, YAML seeds, arXiv metadata JSONL) and check."""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, warn
+
+_SHOW = 20  # changes and problems listed in a plain report before "... and N more"
+
+
+@command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Files to import (Markdown, .bib, .yaml, .jsonl).")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="auto (by extension and content), md, bibtex, yaml or jsonl."),
+    ] = "auto",
+    fetch: Annotated[
+        bool, typer.Option("--fetch", help="Fill missing authors and abstracts from arXiv.")
+    ] = False,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Tag every imported paper with NODE (repeatable).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import papers from paper lists, BibTeX, seeds YAML or an arXiv metadata snapshot.
+
+    All files are imported in one transaction: a file that cannot be parsed imports
+    nothing and the error names its line. Importing the same file twice changes nothing.
+
+    Example: efmcat import README.md --tag quantization --dry-run
+    """
+    from efmcat.importer import import_files
+
+    with open_catalog(db) as catalog:
+        report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    for fr in report.files:
+        say(
+            f"{fr.path} ({fr.format}): {fr.rows} rows, {fr.papers} papers, {fr.arxiv} arXiv ids, "
+            f"{fr.non_arxiv} non-arXiv links, {fr.duplicates} duplicates merged"
+        )
+        for line, link in fr.malformed:
+            warn(f"{fr.path}:{line}: malformed arXiv link {link}")
+        for line, why in fr.skipped:
+            warn(f"{fr.path}:{line}: skipped: {why}")
+    if report.fetch_note:
+        warn(report.fetch_note)
+    elif report.fetched:
+        say(f"Fetched metadata of {report.fetched} papers from arXiv.")
+    verb = "Would add" if report.dry_run else "Added"
+    say(
+        f"{verb} {report.added} papers, {'would update' if report.dry_run else 'updated'} {report.updated}, "
+        f"{report.unchanged} unchanged; {report.tags_added} tags."
+    )
+    if report.dry_run:
+        for status, pid, title in report.changes[:_SHOW]:
+            say(f"  {status:7} {pid}  {title}")
+        more = report.added + report.updated - min(len(report.changes), _SHOW)
+        if more > 0:
+            say(f"  ... and {more} more")
+        say("Dry run: nothing was written.")
+
+
+@command("check")
+def check(
+    as_json: JsonOption = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe merges; report the rest.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Find the mistakes hand-made lists carry: duplicates, wrong ids, conflicting titles.
+
+    Exit status 1 when problems (errors or warnings) remain.
+
+    Example: efmcat check --json
+    """
+    from efmcat.check import check_catalog
+
+    with open_catalog(db) as catalog:
+        result = check_catalog(catalog, fix=fix)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out = sys.stdout
+        for f in result.findings:
+            out.write(f"{f.severity.upper()} {f.kind}: {f.message}\n")
+            for s in f.sources:
+                title = f'  "{s["title"]}"' if s.get("title") else ""
+                out.write(f"    {s['paper_id']}  {s['locator'] or s['source']}{title}\n")
+        for m in result.fixed:
+            out.write(f"FIXED {m}\n")
+        say(result.summary())
+    if result.problems:
+        raise typer.Exit(1)

@@ -1,0 +1,384 @@
+"""Find the mistakes hand-made paper lists carry (the library behind ``efmcat check``).
+
+Findings, each naming the papers and the sources (file:line when imported):
+
+- ``duplicate-rows`` (warning): one paper listed several times in one source.
+- ``same-title`` (warning): the same title under several ids; merging is safe (``--fix``)
+  when exactly one of the ids is an arXiv id and the others are links.
+- ``similar-titles`` (warning): near-identical titles (rapidfuzz) under different ids.
+- ``id-title-conflict`` (error): one id carrying clearly different titles across sources:
+  a row linked to another paper's arXiv id.
+- ``arxiv-title-mismatch`` (error): a source title that disagrees with the arXiv metadata
+  fetched for the id.
+- ``malformed-id`` (error): an arXiv link that is not a valid id (``arxiv.org/abs/203.05527``).
+- ``versions`` (info): one paper linked at several arXiv versions.
+- ``missing-metadata`` and ``non-arxiv`` (info): papers without authors or abstract; papers
+  with no arXiv id.
+
+Errors and warnings are problems (exit status 1); infos are not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from efmcat.catalog import Catalog
+from efmcat.ids import parse_paper_id, try_parse_arxiv_id
+
+SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
+CONFLICT = 60  # token_set_ratio below this: two titles name different papers
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Finding:
+    kind: str
+    severity: str
+    message: str
+    papers: list[str]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    fixable: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    papers: int = 0
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for f in self.findings if f.severity in ("error", "warning"))
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.kind] = out.get(f.kind, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        if not self.findings and not self.fixed:
+            return f"Checked {self.papers} papers: no problems found."
+        parts = ", ".join(f"{n} {k}" for k, n in self.counts().items())
+        fixed = f"; fixed {len(self.fixed)}" if self.fixed else ""
+        return f"Checked {self.papers} papers: {self.problems} problems ({parts or 'none'}){fixed}."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "papers": self.papers,
+            "problems": self.problems,
+            "counts": self.counts(),
+            "fixed": self.fixed,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def norm_title(title: str | None) -> str:
+    folded = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
+def _src(pid: str, s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "paper_id": pid,
+        "source": s["source"],
+        "locator": s["locator"],
+        "title": s["title"],
+        "link": s["link"],
+    }
+
+
+def _paper_src(p: dict[str, Any]) -> dict[str, Any]:
+    return {"paper_id": p["id"], "source": "catalog", "locator": "", "title": p["title"], "link": p["url"]}
+
+
+def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
+    result = CheckResult()
+    if fix:
+        result.fixed = _apply_safe_merges(catalog)
+    papers = {
+        r["id"]: dict(r)
+        for r in catalog.conn.execute(
+            "SELECT id, title, authors, abstract, year, url, fetched_at FROM papers ORDER BY id"
+        )
+    }
+    result.papers = len(papers)
+    sources: dict[str, list[dict[str, Any]]] = {}
+    for r in catalog.conn.execute(
+        "SELECT paper_id, source, locator, title, link, section FROM sources ORDER BY paper_id, source, locator"
+    ):
+        sources.setdefault(r["paper_id"], []).append(dict(r))
+    for rows in sources.values():
+        rows.sort(key=_line_order)
+    f = result.findings
+    f += _duplicate_rows(sources)
+    f += _title_conflicts(papers, sources)
+    f += _malformed(papers, sources)
+    f += _same_and_similar(papers, sources)
+    f += _versions(sources)
+    f += _infos(papers)
+    f.sort(key=lambda x: (_SEVERITY_RANK[x.severity], x.kind, x.papers))
+    return result
+
+
+def _line_order(row: dict[str, Any]) -> tuple[str, int, str]:
+    _, _, line = (row["locator"] or "").rpartition(":")
+    return (row["source"], int(line) if line.isdigit() else 0, row["locator"] or "")
+
+
+def _locators(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(r["locator"] or r["source"] for r in rows)
+
+
+def _duplicate_rows(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+    out = []
+    for pid, rows in sources.items():
+        by_source: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_source.setdefault(r["source"], []).append(r)
+        for source, group in by_source.items():
+            if len(group) > 1:
+                out.append(
+                    Finding(
+                        "duplicate-rows",
+                        "warning",
+                        f"{pid} is listed {len(group)} times in {source} ({_locators(group)})",
+                        [pid],
+                        [_src(pid, r) for r in group],
+                    )
+                )
+    return out
+
+
+def _title_conflicts(
+    papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]
+) -> list[Finding]:
+    from rapidfuzz import fuzz
+
+    out = []
+    for pid, rows in sources.items():
+        paper = papers.get(pid)
+        if paper is None:
+            continue
+        titled = [r for r in rows if r["title"]]
+        if paper["fetched_at"]:
+            ref = norm_title(paper["title"])
+            bad = [r for r in titled if fuzz.token_set_ratio(norm_title(r["title"]), ref) < CONFLICT]
+            if bad:
+                out.append(
+                    Finding(
+                        "arxiv-title-mismatch",
+                        "error",
+                        f'{pid} is "{paper["title"]}" on arXiv, but {_locators(bad)} '
+                        f'call{"s" if len(bad) == 1 else ""} it "{bad[0]["title"]}"',
+                        [pid],
+                        [_paper_src(paper)] + [_src(pid, r) for r in bad],
+                    )
+                )
+            continue
+        # Cluster the titles this id carries; more than one cluster is a conflict.
+        clusters: list[list[dict[str, Any]]] = []
+        for r in titled:
+            t = norm_title(r["title"])
+            for c in clusters:
+                if fuzz.token_set_ratio(t, norm_title(c[0]["title"])) >= CONFLICT:
+                    c.append(r)
+                    break
+            else:
+                clusters.append([r])
+        if len(clusters) > 1:
+            names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
+            out.append(
+                Finding(
+                    "id-title-conflict",
+                    "error",
+                    f"{pid} carries {len(clusters)} different titles: {names}",
+                    [pid],
+                    [_src(pid, r) for c in clusters for r in c],
+                )
+            )
+    return out
+
+
+def _malformed(papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+    out = []
+    for pid in papers:
+        bad = pid.lower().startswith(("url:arxiv.org/", "url:export.arxiv.org/"))
+        if not bad:
+            try:
+                parse_paper_id(pid)
+            except Exception:
+                bad = True
+        if bad:
+            rows = sources.get(pid, [])
+            where = f" ({_locators(rows)})" if rows else ""
+            out.append(
+                Finding(
+                    "malformed-id",
+                    "error",
+                    f"{pid}: not a valid arXiv id{where}",
+                    [pid],
+                    [_src(pid, r) for r in rows] or [_paper_src(papers[pid])],
+                )
+            )
+    return out
+
+
+def _same_and_similar(
+    papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]
+) -> list[Finding]:
+    from rapidfuzz import fuzz, process
+
+    out: list[Finding] = []
+    by_title: dict[str, list[str]] = {}
+    for pid, p in papers.items():
+        t = norm_title(p["title"])
+        if t:
+            by_title.setdefault(t, []).append(pid)
+
+    def srcs(ids: list[str]) -> list[dict[str, Any]]:
+        rows = []
+        for pid in ids:
+            rows += [_src(pid, r) for r in sources.get(pid, [])] or [_paper_src(papers[pid])]
+        return rows
+
+    for ids in by_title.values():
+        if len(ids) > 1:
+            arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
+            out.append(
+                Finding(
+                    "same-title",
+                    "warning",
+                    f'"{papers[ids[0]]["title"]}" is in the catalog under {len(ids)} ids: {", ".join(ids)}',
+                    ids,
+                    srcs(ids),
+                    fixable=len(arxiv) == 1,
+                )
+            )
+    titles = list(by_title)
+    if len(titles) < 2:
+        return out
+    # Blocks keep the comparison affordable on big catalogs.
+    blocks: dict[str, list[int]] = {}
+    for i, t in enumerate(titles):
+        blocks.setdefault(t.split()[0] if len(titles) > 50_000 else "", []).append(i)
+    seen: set[tuple[str, str]] = set()
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        choices = [titles[i] for i in members]
+        for a, ta in enumerate(choices):
+            for tb, score, b in process.extract(
+                ta, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR, limit=None
+            ):
+                if b <= a or (ta, tb) in seen:
+                    continue
+                seen.add((ta, tb))
+                ids = sorted(by_title[ta] + by_title[tb])
+                out.append(
+                    Finding(
+                        "similar-titles",
+                        "warning",
+                        f"near-identical titles under different ids: "
+                        f'{by_title[ta][0]} "{papers[by_title[ta][0]]["title"]}" and '
+                        f'{by_title[tb][0]} "{papers[by_title[tb][0]]["title"]}" '
+                        f"(similarity {int(score)})",
+                        ids,
+                        srcs(ids),
+                    )
+                )
+    return out
+
+
+def _versions(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+    out = []
+    for pid, rows in sources.items():
+        versions: dict[int | None, list[dict[str, Any]]] = {}
+        for r in rows:
+            parsed = try_parse_arxiv_id(r["link"] or "") if r["link"] else None
+            if parsed is not None and parsed.id == pid:
+                versions.setdefault(parsed.version, []).append(r)
+        if len([v for v in versions if v is not None]) > 1 or (None in versions and len(versions) > 1):
+            named = ", ".join(f"v{v}" if v else "unversioned" for v in sorted(versions, key=lambda v: v or 0))
+            out.append(
+                Finding(
+                    "versions",
+                    "info",
+                    f"{pid} is linked as {named}",
+                    [pid],
+                    [_src(pid, r) for rs in versions.values() for r in rs],
+                )
+            )
+    return out
+
+
+def _infos(papers: dict[str, dict[str, Any]]) -> list[Finding]:
+    out = []
+    missing = [pid for pid, p in papers.items() if not p["abstract"] or p["authors"] in (None, "", "[]")]
+    if missing:
+        out.append(
+            Finding(
+                "missing-metadata",
+                "info",
+                f"{len(missing)} papers lack authors or an abstract (arXiv ones can be filled with "
+                f"`efmcat import FILE --fetch`): {_sample(missing)}",
+                missing,
+            )
+        )
+    non_arxiv = [pid for pid in papers if try_parse_arxiv_id(pid) is None]
+    if non_arxiv:
+        out.append(
+            Finding(
+                "non-arxiv",
+                "info",
+                f"{len(non_arxiv)} papers have no arXiv id: {_sample(non_arxiv)}",
+                non_arxiv,
+            )
+        )
+    return out
+
+
+def _sample(ids: list[str], n: int = 8) -> str:
+    return ", ".join(ids[:n]) + (f" and {len(ids) - n} more" if len(ids) > n else "")
+
+
+# -- --fix -------------------------------------------------------------------------------------------
+def merge_papers(catalog: Catalog, old: str, into: str) -> None:
+    """Move sources and tags of ``old`` to ``into``, fill ``into``'s empty fields, delete ``old``."""
+    conn = catalog.conn
+    with catalog.transaction():
+        src = catalog.get_paper(old)
+        src.id = into
+        src.url = None
+        src.pdf_url = None
+        catalog.upsert_paper(src, fill_only=True)
+        for row in catalog.tag_rows(old):
+            catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
+        conn.execute("UPDATE OR IGNORE sources SET paper_id = ? WHERE paper_id = ?", (into, old))
+        catalog.delete_paper(old)
+
+
+def _apply_safe_merges(catalog: Catalog) -> list[str]:
+    """Merge papers whose titles are identical when exactly one of them has an arXiv id."""
+    by_title: dict[str, list[str]] = {}
+    for r in catalog.conn.execute("SELECT id, title FROM papers ORDER BY id"):
+        by_title.setdefault(norm_title(r["title"]), []).append(r["id"])
+    done = []
+    with catalog.transaction():
+        for t, ids in sorted(by_title.items()):
+            if not t or len(ids) < 2:
+                continue
+            arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
+            if len(arxiv) != 1:
+                continue
+            for other in ids:
+                if other != arxiv[0]:
+                    merge_papers(catalog, other, arxiv[0])
+                    done.append(f"merged {other} into {arxiv[0]} (same title)")
+    return done

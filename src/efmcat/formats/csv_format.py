@@ -1,0 +1,40 @@
+"""CSV export that opens safely in a spreadsheet.
+
+Lists are joined with ``; ``. A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return would run as a formula in Excel or LibreOffice: it gets a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from efmcat.taxonomy import Taxonomy
+
+COLUMNS = (
+    "id", "arxiv_id", "version", "title", "authors", "year", "published", "updated", "categories",
+    "primary_category", "doi", "journal_ref", "url", "pdf_url", "tags", "areas", "abstract",
+)  # fmt: skip
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    text = str(value)
+    if text.startswith(_FORMULA):
+        return "'" + text
+    return text
+
+
+def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for rec in records:
+        writer.writerow([safe_cell(rec.get(c)) for c in COLUMNS])
+    return buf.getvalue()

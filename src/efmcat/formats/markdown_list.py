@@ -1,0 +1,356 @@
+"""Import papers from Markdown paper lists (awesome-list READMEs).
+
+Handles the shapes real lists use: tables (the survey's ``Title | Year | Subfield | Link``,
+horseee's ``Title & Authors | Introduction | Links`` with badges and ``<br>``), bullet and
+numbered lists; the title in bold, as link text, or as plain text next to a ``[Paper]``
+link; HTML comments, emoji, authors lines. Every row gives an :class:`Entry` with its line
+number and heading path; headings that name a taxonomy node become tags.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
+from efmcat.importer import Entry, ParseResult
+from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy
+
+# Headings of real lists that name a taxonomy node in other words (lower case, after
+# normalising punctuation). Headings equal to a node's id or name need no entry here.
+HEADING_NODES: dict[str, str] = {
+    # the survey's list (arXiv 2409.01990)
+    "pruning": "sparsification",
+    "k v cache": "memory",
+    "kv cache": "memory",
+    "efficient cache eviction": "kv-cache-eviction",
+    "efficient retrieval augmented models": "rag",
+    "efficient transformer architecture design": "efficient-architecture",
+    "efficient transformers architecture design": "efficient-architecture",
+    "mixture of expert": "moe",
+    "mixed precision training": "low-precision-training",
+    "fine tuning with system optimization": "fine-tuning",
+    # horseee/Awesome-Efficient-LLM
+    "network pruning sparsity": "sparsification",
+    "network pruning": "sparsification",
+    "efficient moe": "moe",
+    "kv cache compression": "kv-cache-compression",
+    "efficient architecture of llm": "efficient-architecture",
+    "hardware system serving": "serving",
+    "inference acceleration": "decoding",
+    "efficient fine tuning": "fine-tuning",
+    "efficient training": "training",
+}
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_BR = re.compile(r"<\s*/?\s*br\s*/?\s*>", re.I)
+_TAG = re.compile(r"</?[a-z][^>]*>", re.I)
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)<>|\]]+", re.I)
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_VENUE_YEAR = re.compile(r"(?:'|’|\b20)(\d{2})\b")
+_ARXIV_HOST = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/", re.I)
+_GENERIC = {
+    "paper", "link", "pdf", "arxiv", "code", "github", "project", "website", "page", "blog", "slides",
+    "openreview", "acl", "doi", "url", "html", "abs", "here", "demo", "video", "homepage", "poster",
+}  # fmt: skip
+_PAPER_HOSTS = (
+    "openreview.net", "aclanthology.org", "doi.org", "ieeexplore.ieee.org", "dl.acm.org",
+    "proceedings.", "papers.nips.cc", "papers.neurips.cc", "openaccess.thecvf.com",
+    "ojs.aaai.org", "link.springer.com", "jmlr.org", "sciencedirect.com", "semanticscholar.org",
+)  # fmt: skip
+
+
+def norm_heading(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def heading_node(text: str, taxonomy: Taxonomy) -> str | None:
+    """The taxonomy node a heading names, if any."""
+    key = norm_heading(_clean_text(text))
+    if not key:
+        return None
+    for node in taxonomy:
+        if key == norm_heading(node.id) or key == norm_heading(node.name):
+            return node.id
+    node = HEADING_NODES.get(key)
+    return node if node in taxonomy else None
+
+
+def _clean_text(text: str) -> str:
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _TAG.sub(" ", text)
+    text = _EMOJI_CODE.sub(" ", text)
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]", " ", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>])", r"\1", text)
+    return " ".join(text.split()).strip(" -–—:;,|")
+
+
+def _split_cells(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    cells, buf, depth, i = [], [], 0, 0
+    while i < len(s):
+        ch = s[i]
+        if ch == "\\" and i + 1 < len(s):
+            buf.append(s[i : i + 2])
+            i += 2
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if ch == "|" and depth == 0:
+            cells.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    cells.append("".join(buf))
+    return [c.strip() for c in cells]
+
+
+def _strip_decor(text: str) -> str:
+    text = _BADGE.sub(" ", text)
+    text = _IMAGE.sub(" ", text)
+    return _IMG_TAG.sub(" ", text)
+
+
+def _links(text: str) -> list[tuple[str, str]]:
+    """(label, url) of every link that is not a badge or image, in order."""
+    text = _strip_decor(text)
+    out = [(m.group(1), m.group(2)) for m in _LINK.finditer(text)]
+    rest = _LINK.sub(" ", text)
+    out += [("", u.rstrip(".,;")) for u in _BARE_URL.findall(rest)]
+    return [(lab, url) for lab, url in out if url and not url.startswith("#")]
+
+
+def _is_external(url: str) -> bool:
+    return bool(re.match(r"^https?://", url, re.I)) or bool(_ARXIV_HOST.match(url))
+
+
+def _is_paper_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower() if "://" in url else ""
+    return any(h in host for h in _PAPER_HOSTS) or url.lower().split("?")[0].endswith(".pdf")
+
+
+def _title_from(segment_text: str) -> tuple[str | None, int]:
+    """The title in a piece of text: bold, else a non-generic link text, else plain text.
+
+    Returns (title, strength): 3 bold, 2 link text, 1 plain text."""
+    text = _strip_decor(segment_text)
+    m = _BOLD.search(text)
+    if m:
+        title = _clean_text(m.group(1) or m.group(2))
+        if title and title.lower() not in _GENERIC:
+            return title, 3
+    for lm in _LINK.finditer(text):
+        label = _clean_text(lm.group(1))
+        if label and label.lower().strip(" .") not in _GENERIC and not label.lower().startswith("http"):
+            return label, 2
+    plain = _clean_text(_BARE_URL.sub(" ", _LINK.sub(" ", text)))
+    if plain:
+        return plain, 1
+    return None, 0
+
+
+def _year_of(cells: dict[str, str], row_text: str, arxiv: str | None) -> int | None:
+    for name, value in cells.items():
+        if "year" in name:
+            v = _clean_text(value)
+            if _YEAR.match(v):
+                return int(v)
+    m = re.search(r"\((?:19|20)(\d{2})\)", row_text)
+    if m:
+        return 2000 + int(m.group(1)) if m.group(0)[1:3] == "20" else 1900 + int(m.group(1))
+    badge = re.search(r"img\.shields\.io/badge/[^)]*?(?:'|%27|’)(\d{2})", row_text)
+    if badge:
+        return 2000 + int(badge.group(1))
+    if arxiv and "/" not in arxiv:
+        return 2000 + int(arxiv[:2])
+    return None
+
+
+class _State:
+    def __init__(self, name: str, taxonomy: Taxonomy) -> None:
+        self.name = name
+        self.taxonomy = taxonomy
+        self.headings: list[tuple[int, str]] = []
+        self.result = ParseResult(source=name)
+
+    @property
+    def section(self) -> str | None:
+        return " / ".join(h for _, h in self.headings) or None
+
+    def tags(self) -> list[str]:
+        out = []
+        for _, h in self.headings:
+            node = heading_node(h, self.taxonomy)
+            if node and node not in out:
+                out.append(node)
+        return out
+
+
+def _make_entry(
+    st: _State,
+    line_no: int,
+    row_text: str,
+    title_text: str,
+    link_text: str,
+    cells: dict[str, str],
+    *,
+    in_table: bool,
+    authors_text: str | None = None,
+) -> None:
+    res = st.result
+    links = [(lab, url) for lab, url in _links(link_text) if _is_external(url)]
+    if not links:
+        links = [(lab, url) for lab, url in _links(row_text) if _is_external(url)]
+    title, _ = _title_from(title_text)
+    if not title or not links:
+        return
+    arxiv = None
+    arxiv_link = None
+    malformed = None
+    for _, url in links:
+        parsed = try_parse_arxiv_id(url)
+        if parsed is not None:
+            arxiv, arxiv_link = parsed, url
+            break
+        if _ARXIV_HOST.match(url) and malformed is None:
+            malformed = url
+    # In bullet lists only a link to a paper counts (not news, repos or other lists).
+    if arxiv is None and not in_table and malformed is None and not any(_is_paper_host(u) for _, u in links):
+        return
+    res.rows += 1
+    if arxiv is not None:
+        pid, link = arxiv.id, arxiv_link
+    else:
+        paper_links = [u for _, u in links if _is_paper_host(u)]
+        link = malformed or (paper_links[0] if paper_links else links[0][1])
+        pid = paper_id_from_link(link if "://" in link else "https://" + link)
+        if pid is None:
+            return
+        if malformed:
+            res.malformed.append((line_no, malformed))
+    authors: list[str] = []
+    if authors_text:
+        cleaned = _clean_text(authors_text)
+        if cleaned and len(cleaned) < 600:
+            parts = re.split(r"\s*,\s*|\s+and\s+", cleaned)
+            authors = [p.strip() for p in parts if p.strip() and len(p.strip()) < 80]
+    year = _year_of(cells, row_text, arxiv.id if arxiv else None)
+    is_arxiv = arxiv is not None
+    paper = Paper(
+        id=pid,
+        title=title,
+        version=arxiv.version if arxiv else None,
+        authors=authors,
+        year=year,
+        url=f"https://arxiv.org/abs/{pid}" if is_arxiv else link,
+        pdf_url=f"https://arxiv.org/pdf/{pid}" if is_arxiv else None,
+        source=st.name,
+        verified=False,
+    )
+    res.entries.append(Entry(paper=paper, line=line_no, link=link, section=st.section, tags=st.tags()))
+
+
+def _table_row(st: _State, line_no: int, line: str, header: list[str]) -> None:
+    cells = _split_cells(line)
+    names = [norm_heading(h) for h in header] if header else []
+    by_name = {names[i] if i < len(names) else f"col{i}": c for i, c in enumerate(cells)}
+    title_idx = next((i for i, n in enumerate(names) if "title" in n or n in ("paper", "name")), 0)
+    title_cell = cells[title_idx] if title_idx < len(cells) else cells[0]
+    link_idx = [i for i, n in enumerate(names) if n in ("link", "links", "paper", "pdf", "url", "arxiv")]
+    link_text = " ".join(cells[i] for i in link_idx if i < len(cells) and i != title_idx)
+    # The title cell may hold "badges <br> title <br> authors".
+    segments = [s for s in _BR.split(title_cell) if _clean_text(_strip_decor(s))]
+    title_seg, authors_text = title_cell, None
+    if len(segments) > 1:
+        scored = [(_title_from(s)[1], i) for i, s in enumerate(segments)]
+        best = max(scored, key=lambda t: (t[0], -t[1]))[1]
+        title_seg = segments[best]
+        if best + 1 < len(segments):
+            authors_text = segments[best + 1]
+    _make_entry(
+        st,
+        line_no,
+        line,
+        title_seg,
+        (link_text + " " + title_cell) if link_text else line,
+        by_name,
+        in_table=True,
+        authors_text=authors_text,
+    )
+
+
+def _list_item(st: _State, line_no: int, body: str) -> None:
+    segments = [s for s in _BR.split(body) if _clean_text(_strip_decor(s))]
+    if not segments:
+        return
+    title_seg = segments[0]
+    authors_text = segments[1] if len(segments) > 1 else None
+    # "Title. Authors. [Paper](url)" on one line: keep the part before the first link as title.
+    _make_entry(st, line_no, body, title_seg, body, {}, in_table=False, authors_text=authors_text)
+
+
+def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy) -> ParseResult:
+    """Parse a Markdown paper list. Never fails on odd rows: it skips what is not a paper."""
+    st = _State(name, taxonomy)
+    # Blank out HTML comments but keep their newlines so line numbers stay right.
+    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    lines = text.splitlines()
+    header: list[str] = []
+    in_table = False
+    fence = None
+    for idx, line in enumerate(lines):
+        line_no = idx + 1
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            marker = stripped[:3]
+            fence = None if fence == marker else (fence or marker)
+            continue
+        if fence:
+            continue
+        m = _HEADING.match(line)
+        if m:
+            level, heading = len(m.group(1)), _clean_text(m.group(2))
+            while st.headings and st.headings[-1][0] >= level:
+                st.headings.pop()
+            st.headings.append((level, heading))
+            in_table = False
+            continue
+        if stripped.startswith("|") or (in_table and "|" in stripped):
+            if _SEPARATOR.match(stripped):
+                continue
+            nxt = lines[idx + 1].strip() if idx + 1 < len(lines) else ""
+            if not in_table and _SEPARATOR.match(nxt):
+                header = _split_cells(stripped)
+                in_table = True
+                continue
+            if not in_table:
+                in_table, header = True, []
+            _table_row(st, line_no, stripped, header)
+            continue
+        in_table = False
+        li = _LIST_ITEM.match(line)
+        if li:
+            _list_item(st, line_no, li.group(2))
+            continue
+        if stripped and ("](" in stripped or "http" in stripped) and not stripped.startswith(">"):
+            # A paragraph line such as "**Title** [[Paper]](url)".
+            _make_entry(st, line_no, stripped, stripped, stripped, {}, in_table=False)
+    return st.result

@@ -1,0 +1,74 @@
+"""efmcat check: duplicates, wrong id-title pairs, malformed ids, and --fix."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+from efmcat.catalog import Catalog
+
+IMPORT = FIXTURES / "import"
+
+
+def _findings(cli):
+    result = cli("check", "--json")
+    return result, json.loads(result.stdout)
+
+
+def test_check_finds_the_list_mistakes(cli):
+    assert cli("import", str(IMPORT / "survey_table.md")).exit_code == 0
+    result, data = _findings(cli)
+    assert result.exit_code == 1
+    kinds = data["counts"]
+    assert kinds["id-title-conflict"] == 1
+    assert kinds["duplicate-rows"] == 2
+    assert kinds["malformed-id"] == 1
+    conflict = next(f for f in data["findings"] if f["kind"] == "id-title-conflict")
+    assert conflict["papers"] == ["2208.07339"]
+    assert {s["locator"] for s in conflict["sources"]} == {"survey_table.md:15", "survey_table.md:16"}
+    malformed = next(f for f in data["findings"] if f["kind"] == "malformed-id")
+    assert malformed["message"] == "url:arxiv.org/abs/203.05527: not a valid arXiv id (survey_table.md:18)"
+    versions = next(f for f in data["findings"] if f["kind"] == "versions")
+    assert versions["message"] == "2208.07339 is linked as unversioned, v2"
+
+
+def test_plain_output_names_file_and_line(cli):
+    cli("import", str(IMPORT / "survey_table.md"))
+    result = cli("check")
+    assert result.exit_code == 1
+    assert (
+        "ERROR id-title-conflict: 2208.07339 carries 2 different titles: "
+        '"LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale" (survey_table.md:15); '
+        '"GPTQ: Accurate Post-Training Quantization for Generative Pretrained Transformers" (survey_table.md:16)'
+    ) in result.stdout
+    assert "WARNING duplicate-rows: 2306.00978 is listed 2 times in survey_table.md" in result.stdout
+
+
+def test_clean_catalog_exits_zero(cli, mini_db):
+    result, data = _findings(cli)
+    assert data["problems"] == 0, data
+    assert result.exit_code == 0
+
+
+def test_fix_merges_only_safe_duplicates(cli, tmp_path):
+    md = tmp_path / "two.md"
+    md.write_text(
+        "## Quantization\n\n"
+        "- **SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot** "
+        "[Paper](https://openreview.net/forum?id=abc)\n"
+        "- **SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot** "
+        "[Paper](https://arxiv.org/abs/2301.00774)\n"
+        "- **Same Title Twice** [Paper](https://arxiv.org/abs/2301.00001)\n"
+        "- **Same title twice** [Paper](https://arxiv.org/abs/2301.00002)\n"
+    )
+    assert cli("import", str(md)).exit_code == 0
+    result = cli("check", "--fix", "--json")
+    data = json.loads(result.stdout)
+    assert data["fixed"] == ["merged openreview:abc into 2301.00774 (same title)"]
+    assert result.exit_code == 1  # the two arXiv ids with one title are left to a human
+    left = [f for f in data["findings"] if f["kind"] == "same-title"]
+    assert [f["papers"] for f in left] == [["2301.00001", "2301.00002"]]
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert not cat.has("openreview:abc")
+        assert [s["locator"] for s in cat.sources_of("2301.00774")] == ["two.md:3", "two.md:4"]
+        assert "quantization" in cat.tags_of(["2301.00774"])["2301.00774"]

@@ -1,0 +1,126 @@
+"""arXiv snapshot JSONL import: fields, streaming, atomicity."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+from efmcat.catalog import Catalog
+
+IMPORT = FIXTURES / "import"
+
+
+def test_snapshot_fields(cli, tmp_path):
+    result = cli("import", str(IMPORT / "snapshot.jsonl"), "--json")
+    assert result.exit_code == 0, result.output
+    f = json.loads(result.stdout)["files"][0]
+    assert (f["rows"], f["papers"], f["arxiv"]) == (3, 3, 3)
+    with Catalog(tmp_path / "catalog.db") as cat:
+        p = cat.get_paper("2210.17323")
+        assert p.title == "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
+        assert p.authors == ["Elias Frantar", "Saleh Ashkboos", "Torsten Hoefler", "Dan Alistarh"]
+        assert p.abstract.startswith(
+            "Generative Pre-trained Transformer models stand out by their breakthrough perf"
+        )
+        assert (p.version, p.published, p.updated, p.year) == (2, "2022-10-31", "2023-03-23", 2022)
+        assert p.comment == "ICLR 2023"
+        paged = cat.get_paper("2309.06180")
+        assert (paged.categories, paged.doi, paged.journal_ref) == (
+            ["cs.LG", "cs.DC"],
+            "10.1145/3600006.3613165",
+            "SOSP 2023",
+        )
+        assert cat.get_paper("hep-th/9901001").year == 1999
+        assert "quantization" in {r["node"] for r in cat.tag_rows("2210.17323")}  # auto-tagged
+        assert cat.search("paging virtual memory")[0][0].id == "2309.06180"  # in the FTS index
+        cat.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('integrity-check')")
+
+
+def test_broken_snapshot_rolls_back_everything(cli, tmp_path):
+    result = cli("import", str(IMPORT / "snapshot.jsonl"), str(IMPORT / "broken.jsonl"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {IMPORT / 'broken.jsonl'}:3: not a JSON object: ")
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.count() == 0
+        names = {r[0] for r in cat.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert "papers_ai" in names
+
+
+def test_big_stream_uses_batches_and_stays_consistent(cli, tmp_path, monkeypatch):
+    import efmcat.importer as importer
+
+    monkeypatch.setattr(importer, "BATCH", 7)
+    path = tmp_path / "many.jsonl"
+    with path.open("w") as fh:
+        for i in range(30):
+            rec = {
+                "id": f"2301.{i:05d}",
+                "title": f"Quantization trick number {i}",
+                "abstract": "low-bit weights",
+            }
+            fh.write(json.dumps(rec) + "\n")
+        fh.write(json.dumps({"id": "2301.00003", "title": "Quantization trick number 3"}) + "\n")
+    result = cli("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    f = json.loads(result.stdout)["files"][0]
+    assert (f["rows"], f["papers"], f["duplicates"]) == (31, 30, 1)
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.count() == 30
+        assert len(cat.search("quantization", limit=None)) == 30
+        assert all("quantization" in t for t in cat.tags_of([f"2301.{i:05d}" for i in range(30)]).values())
+
+
+def test_fetch_without_client_is_reported(cli, tmp_path, monkeypatch):
+    import sys
+
+    import efmcat
+
+    monkeypatch.setitem(sys.modules, "efmcat.arxiv", None)  # as if the client were missing
+    monkeypatch.delattr(efmcat, "arxiv", raising=False)
+    result = cli("import", str(FIXTURES / "import" / "bullets.md"), "--fetch")
+    assert result.exit_code == 0, result.output
+    assert "Warning: --fetch needs efmcat.arxiv" in result.stderr
+
+
+def test_fetch_fills_metadata_and_check_compares_titles(cli, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    import efmcat
+    from efmcat.models import Paper
+
+    asked = []
+
+    def fetch_papers(ids):
+        asked.append(list(ids))
+        return [
+            Paper(
+                id="2301.00774",
+                title="SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot",
+                authors=["Elias Frantar", "Dan Alistarh"],
+                abstract="One-shot pruning of large models to 50% sparsity.",
+                year=2023,
+            )
+        ]
+
+    fake = types.ModuleType("efmcat.arxiv")
+    fake.fetch_papers = fetch_papers
+    monkeypatch.setitem(sys.modules, "efmcat.arxiv", fake)
+    monkeypatch.setattr(efmcat, "arxiv", fake, raising=False)
+    md = tmp_path / "wrong.md"
+    md.write_text(
+        "## Pruning\n\n- **Quest: Query-Aware Sparsity** [Paper](https://arxiv.org/abs/2301.00774)\n"
+    )
+    result = cli("import", str(md), "--fetch")
+    assert result.exit_code == 0, result.output
+    assert asked == [["2301.00774"]]
+    assert "Fetched metadata of 1 papers from arXiv." in result.stderr
+    with Catalog(tmp_path / "catalog.db") as cat:
+        p = cat.get_paper("2301.00774")
+        assert p.abstract == "One-shot pruning of large models to 50% sparsity."
+        assert p.title.startswith("SparseGPT")
+        assert cat.sources_of("2301.00774")[0]["title"] == "Quest: Query-Aware Sparsity"
+    check = cli("check", "--json")
+    found = [f for f in json.loads(check.stdout)["findings"] if f["kind"] == "arxiv-title-mismatch"]
+    assert [f["papers"] for f in found] == [["2301.00774"]]
+    assert found[0]["sources"][1]["locator"] == "wrong.md:3"

@@ -1,0 +1,132 @@
+"""Import of Markdown paper lists: tables, badges, bullet and numbered lists."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+from efmcat.catalog import Catalog
+from efmcat.formats.markdown_list import heading_node, parse_markdown_list
+from efmcat.taxonomy import load_taxonomy
+
+IMPORT = FIXTURES / "import"
+
+
+def _import(cli, *files, extra=()):
+    return cli("import", *[str(IMPORT / f) for f in files], "--json", *extra)
+
+
+def test_survey_table_counts_ids_and_malformed_links(cli, tmp_path):
+    result = _import(cli, "survey_table.md")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    f = report["files"][0]
+    assert (f["rows"], f["papers"], f["arxiv"], f["non_arxiv"], f["duplicates"]) == (10, 8, 6, 2, 2)
+    assert f["malformed"] == [{"line": 18, "link": "https://arxiv.org/abs/203.05527"}]
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.get_paper("2210.17323").year == 2022
+        # The first row's title is the paper's; the other row's title stays in sources.
+        titles = {s["locator"]: s["title"] for s in cat.sources_of("2208.07339")}
+        assert titles == {
+            "survey_table.md:15": "LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale",
+            "survey_table.md:16": "GPTQ: Accurate Post-Training Quantization for Generative Pretrained Transformers",
+        }
+        assert cat.sources_of("2306.00978")[0]["section"] == (
+            "A Survey-Style Paper List / Model Design / Quantization"
+        )
+        tags = {r["node"]: r["origin"] for r in cat.tag_rows("2301.00774")}
+        assert tags["sparsification"] == "curated"  # "### Pruning" names the node
+        assert {r["node"]: r["origin"] for r in cat.tag_rows("2309.06180")}["memory-management"] == "curated"
+        assert cat.has("url:arxiv.org/abs/203.05527")
+
+
+def test_html_comment_rows_are_ignored(tmp_path):
+    text = (IMPORT / "survey_table.md").read_text()
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    assert all(e.line != 6 for e in res.entries)
+
+
+def test_badges_br_and_authors(cli, tmp_path):
+    result = _import(cli, "badges_table.md")
+    assert result.exit_code == 0, result.output
+    f = json.loads(result.stdout)["files"][0]
+    # news bullets, anchor and relative links are not papers
+    assert (f["rows"], f["papers"], f["arxiv"], f["non_arxiv"]) == (5, 5, 3, 2)
+    assert f["malformed"] == [{"line": 17, "link": "https://arxiv.org/abs/2407.11681mini"}]
+    with Catalog(tmp_path / "catalog.db") as cat:
+        p = cat.get_paper("2301.00774")  # title linked to GitHub, paper link in the Links column
+        assert p.title == "SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot"
+        assert p.authors == ["Elias Frantar", "Dan Alistarh"]
+        assert cat.get_paper("openreview:hO0c2tG2xL").authors == ["Berivan Isik", "Hermann Kumbong"]
+        assert "kv-cache-compression" in {r["node"] for r in cat.tag_rows("2402.02750")}
+
+
+def test_bullet_and_numbered_lists(cli, tmp_path):
+    result = _import(cli, "bullets.md")
+    assert result.exit_code == 0, result.output
+    f = json.loads(result.stdout)["files"][0]
+    assert (f["papers"], f["arxiv"], f["non_arxiv"]) == (5, 4, 1)
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert (
+            cat.get_paper("2211.17192").title == "Fast Inference from Transformers via Speculative Decoding"
+        )
+        assert cat.get_paper("2302.01318").title == (
+            "Accelerating Large Language Model Decoding with Speculative Sampling"
+        )
+        assert cat.get_paper("2401.15077").authors == ["Yuhui Li", "Fangyun Wei"]
+        assert cat.get_paper("2309.17453").title == "Efficient Streaming Language Models with Attention Sinks"
+        assert cat.has("doi:10.1109/emc2-nips53020.2019.00016")
+        assert not any(i.startswith("url:example.com") for i in [p.id for p in cat.iter_papers()])
+        assert "speculative-decoding" in {r["node"] for r in cat.tag_rows("2211.17192")}
+
+
+def test_importing_twice_changes_nothing(cli, tmp_path):
+    assert _import(cli, "survey_table.md").exit_code == 0
+    db = tmp_path / "catalog.db"
+    with Catalog(db) as cat:
+        before = [list(r) for r in cat.conn.execute("SELECT * FROM papers ORDER BY id")]
+        tags_before = [list(r) for r in cat.conn.execute("SELECT * FROM tags ORDER BY 1, 2")]
+    second = json.loads(_import(cli, "survey_table.md").stdout)
+    assert (second["added"], second["updated"], second["unchanged"], second["tags_added"]) == (0, 0, 8, 0)
+    with Catalog(db) as cat:
+        assert [list(r) for r in cat.conn.execute("SELECT * FROM papers ORDER BY id")] == before
+        assert [list(r) for r in cat.conn.execute("SELECT * FROM tags ORDER BY 1, 2")] == tags_before
+
+
+def test_dry_run_writes_nothing(cli, tmp_path):
+    result = cli("import", str(IMPORT / "survey_table.md"), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Would add 8 papers" in result.stderr
+    assert "added   2210.17323  GPTQ" in result.stderr
+    assert "Dry run: nothing was written." in result.stderr
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.count() == 0
+
+
+def test_tag_option_adds_manual_tags(cli, tmp_path):
+    result = cli("import", str(IMPORT / "bullets.md"), "--tag", "hardware")
+    assert result.exit_code == 0, result.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert {"node": "hardware", "origin": "manual", "score": 1.0, "removed": 0} in cat.tag_rows(
+            "2211.17192"
+        )
+
+
+def test_unknown_tag_is_an_error(cli):
+    result = cli("import", str(IMPORT / "bullets.md"), "--tag", "quantisation-typo")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: unknown taxonomy node 'quantisation-typo'")
+
+
+def test_missing_file(cli, tmp_path):
+    result = cli("import", str(tmp_path / "nope.md"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: no such file: {tmp_path / 'nope.md'}"
+
+
+def test_heading_node_mapping():
+    tx = load_taxonomy()
+    assert heading_node("Quantization", tx) == "quantization"
+    assert heading_node("K-V Cache", tx) == "memory"
+    assert heading_node("Network Pruning / Sparsity", tx) == "sparsification"
+    assert heading_node("🚀 Updates", tx) is None
