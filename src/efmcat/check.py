@@ -65,9 +65,15 @@ class CheckResult:
     def summary(self) -> str:
         if not self.findings and not self.fixed:
             return f"Checked {self.papers} papers: no problems found."
-        parts = ", ".join(f"{n} {k}" for k, n in self.counts().items())
-        fixed = f"; fixed {len(self.fixed)}" if self.fixed else ""
-        return f"Checked {self.papers} papers: {self.problems} problems ({parts or 'none'}){fixed}."
+        severity = {f.kind: f.severity for f in self.findings}
+        counts = self.counts()
+        problems = ", ".join(f"{n} {k}" for k, n in counts.items() if severity[k] != "info")
+        notes = ", ".join(f"{n} {k}" for k, n in counts.items() if severity[k] == "info")
+        text = f"Checked {self.papers} papers: {self.problems} problems"
+        text += f" ({problems})" if problems else ""
+        text += f"; notes: {notes}" if notes else ""
+        text += f"; fixed {len(self.fixed)}" if self.fixed else ""
+        return text + "."
 
     def to_dict(self) -> dict[str, Any]:
         return {
