@@ -196,19 +196,40 @@ def add_papers(
         report.present = [i.id for i in ids if i.id in present]
     if not wanted:
         return report
+    curated = curated_tags(seeds)
+
+    def store(papers: list[Paper]) -> None:
+        _store_batch(catalog, papers, present, curated, manual, taxonomy, report)
+
+    _fetch_in_batches(wanted, store, report, client=client, batch_size=batch_size, progress=progress)
+    return report
+
+
+def _fetch_in_batches(
+    wanted: Sequence[ArxivId],
+    store: Callable[[list[Paper]], None],
+    report: AddReport | RefreshReport,
+    *,
+    client: ArxivClient | None,
+    batch_size: int,
+    progress: Progress | None,
+) -> None:
+    """Fetch ``wanted`` in id_list batches and ``store`` each batch (its own transaction).
+
+    Ids arXiv leaves out go to ``report.not_found``; an error raises with ``.report``
+    holding what was stored before it."""
     from efmcat.arxiv import MAX_BATCH
 
-    batches = _batches(wanted, max(1, min(batch_size, MAX_BATCH)))
+    batches = _batches(list(wanted), max(1, min(batch_size, MAX_BATCH)))
     client, own = _client(client)
     try:
-        curated = curated_tags(seeds)
         if progress:
             progress(0, len(batches))
         for done, batch in enumerate(batches, 1):
             before = client.requests_made
             result = client.fetch_batch(batch)
             report.requests += client.requests_made - before
-            _store_batch(catalog, result.papers, present, curated, manual, taxonomy, report)
+            store(result.papers)
             report.not_found.extend(result.missing)
             if progress:
                 progress(done, len(batches))
@@ -218,7 +239,6 @@ def add_papers(
     finally:
         if own:
             client.close()
-    return report
 
 
 def _store_batch(
@@ -309,28 +329,12 @@ def refresh_papers(
     chosen, report.skipped = select_for_refresh(catalog, ids, all_=all_, older_than=older_than)
     if not chosen:
         return report
-    from efmcat.arxiv import MAX_BATCH
-
     wanted = [ArxivId(i) for i in chosen]
-    batches = _batches(wanted, max(1, min(batch_size, MAX_BATCH)))
-    client, own = _client(client)
-    try:
-        if progress:
-            progress(0, len(batches))
-        for done, batch in enumerate(batches, 1):
-            before = client.requests_made
-            result = client.fetch_batch(batch)
-            report.requests += client.requests_made - before
-            _refresh_batch(catalog, result.papers, report)
-            report.not_found.extend(result.missing)
-            if progress:
-                progress(done, len(batches))
-    except EfmcatError as exc:
-        exc.report = report  # type: ignore[attr-defined]
-        raise
-    finally:
-        if own:
-            client.close()
+
+    def store(papers: list[Paper]) -> None:
+        _refresh_batch(catalog, papers, report)
+
+    _fetch_in_batches(wanted, store, report, client=client, batch_size=batch_size, progress=progress)
     return report
 
 
