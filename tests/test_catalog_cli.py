@@ -333,3 +333,20 @@ def test_every_command_has_help(cli):
         r = cli(name, "--help")
         assert r.exit_code == 0, name
         assert "Example: efmcat" in r.stdout, f"{name} help has no example"
+
+
+def test_readme_documents_every_command():
+    import re
+    from pathlib import Path
+
+    import typer.main
+
+    from efmcat.cli import app
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^### `efmcat (\w+)", readme, re.M))
+    documented |= set(re.findall(r"^### `efmcat \w+ [^`]*` and `efmcat (\w+)", readme, re.M))
+    commands = set(typer.main.get_group(app).commands)
+    assert commands - documented == set()
+    for name in commands:
+        assert f"$ efmcat {name}" in readme, f"README has no example run of {name}"
