@@ -138,3 +138,31 @@ def test_migration_from_version_zero_file_with_foreign_tables_is_refused(tmp_pat
     con.close()
     with pytest.raises(CatalogError, match="is an SQLite file but not an efmcat catalog"):
         Catalog(path)
+
+
+def _triggers(cat):
+    return sorted(r[0] for r in cat.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+
+
+def test_deferred_indexing_indexes_every_field_and_restores_triggers(cat):
+    before = _triggers(cat)
+    with cat.transaction(), cat.deferred_indexing() as flush:
+        cat.upsert_paper(Paper(id="2401.00010", title="Bulk one", abstract="sparse kernels"))
+        flush()
+        cat.upsert_paper(Paper(id="2401.00011", title="Bulk two", abstract="dense kernels"))
+    assert _triggers(cat) == before
+    assert ids(cat, "kernels") == ["2401.00010", "2401.00011"]
+    assert ids(cat, "bulk sparse") == ["2401.00010"]
+    for table in ("papers_fts", "titles_fts", "abstracts_fts"):
+        cat.conn.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
+    cat.upsert_paper(Paper(id="2401.00012", title="After bulk", abstract="kernels again"))
+    assert ids(cat, "kernels") == ["2401.00010", "2401.00011", "2401.00012"]
+
+
+def test_deferred_indexing_failure_rolls_back_triggers_too(cat):
+    before = _triggers(cat)
+    with pytest.raises(RuntimeError, match="boom"), cat.transaction(), cat.deferred_indexing():
+        cat.upsert_paper(Paper(id="2401.00013", title="Never"))
+        raise RuntimeError("boom")
+    assert _triggers(cat) == before
+    assert not cat.has("2401.00013")

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,6 +147,15 @@ CREATE TRIGGER papers_fields_au AFTER UPDATE OF title, abstract ON papers BEGIN
     INSERT INTO abstracts_fts(rowid, abstract) VALUES (new.n, new.abstract);
 END;
 """
+
+# The full-text indexes over papers and their columns, and the triggers that fill them
+# on insert (bulk imports replace those triggers by one INSERT ... SELECT per batch).
+FTS_INDEXES = {
+    "papers_fts": ("title", "abstract", "authors"),
+    "titles_fts": ("title",),
+    "abstracts_fts": ("abstract",),
+}
+INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
 MIGRATIONS: list[str] = [_V1, _V2]
@@ -288,6 +297,44 @@ class Catalog:
                 self.conn.execute("COMMIT")
             else:
                 self.conn.execute(f"RELEASE sp{self._depth}")
+
+    @contextmanager
+    def deferred_indexing(self) -> Iterator[Callable[[], None]]:
+        """Bulk inserts: index new papers per batch instead of per row.
+
+        Inside a transaction, drops the insert triggers of the full-text indexes and yields
+        ``flush``, which indexes every paper inserted since the last flush with one
+        INSERT ... SELECT per index; on exit it flushes and restores the triggers. DDL is
+        transactional in SQLite, so a failure rolls the triggers back with everything else.
+        Updates and deletes keep their triggers throughout."""
+        if self._depth == 0:
+            raise RuntimeError("deferred_indexing() needs an open transaction")
+        conn = self.conn
+        marks = ",".join("?" * len(INSERT_TRIGGERS))
+        saved = conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) ORDER BY name",
+            INSERT_TRIGGERS,
+        ).fetchall()
+        state = {"done": int(conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()[0])}
+
+        def flush() -> None:
+            top = int(conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()[0])
+            if top <= state["done"]:
+                return
+            for table, columns in FTS_INDEXES.items():
+                cols = ", ".join(columns)
+                conn.execute(
+                    f"INSERT INTO {table}(rowid, {cols}) SELECT n, {cols} FROM papers WHERE n > ? AND n <= ?",
+                    (state["done"], top),
+                )
+            state["done"] = top
+
+        for name, _ in saved:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        yield flush
+        flush()
+        for _, sql in saved:
+            conn.execute(sql)
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
