@@ -265,3 +265,28 @@ def test_held_out_accuracy_floor():
 def test_spellings_of_one_term_count_once(tiny):
     tax = parse_taxonomy(TINY.replace("{kv cache: 3}", "{kv cache: 3, kv-cache: 3}"), "t.yaml")
     assert score_paper(tax, "KV cache", None)["memory"].score == 6.0
+
+
+def test_auto_tags_fast_path_decides_like_score_paper():
+    """auto_tags skips explanations for speed; its decisions must equal score_paper's."""
+    import json
+    from pathlib import Path
+
+    from efmcat.tagger import auto_tags, score_paper
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parent / "fixtures" / "labels" / "horseee.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    assert len(rows) > 100
+    for row in rows:
+        title, abstract = row["title"], row.get("abstract")
+        expected = {
+            n: round(s.score, 3)
+            for n, s in score_paper(tax, title, abstract, ["cs.AR", "cs.LG"]).items()
+            if s.assigned
+        }
+        assert auto_tags(tax, title, abstract, ["cs.AR", "cs.LG"]) == expected, title

@@ -351,16 +351,51 @@ def score_paper(
     return {n: out[n] for n in sorted(out, key=rank.__getitem__)}
 
 
+def _own_scores(c: Compiled, title: str, abstract: str | None, categories: Iterable[str]) -> dict[str, float]:
+    """Each node's own rule score (what score_paper computes before areas are resolved)."""
+    in_title = _field_hits(c, title or "")
+    in_abstract = _field_hits(c, abstract or "")
+    own: dict[str, float] = {}
+    rules = c.rules
+    for rid in sorted(set(in_title) | set(in_abstract)):
+        rule = rules[rid]
+        points = 0.0
+        if rid in in_title:
+            points += rule.weight * TITLE_WEIGHT
+        if rid in in_abstract:
+            points += rule.weight * _abstract_factor(in_abstract[rid])
+        own[rule.node] = own.get(rule.node, 0.0) + points
+    for cat in dict.fromkeys(x.lower() for x in categories):
+        for rid in c.categories.get(cat, ()):
+            rule = rules[rid]
+            own[rule.node] = own.get(rule.node, 0.0) + rule.weight
+    return own
+
+
 def auto_tags(
     taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
 ) -> dict[str, float]:
-    """The nodes the tagger assigns, with their (rounded) scores."""
-    scores = score_paper(taxonomy, title, abstract, categories)
-    return {n: round(s.score, 3) for n, s in scores.items() if s.assigned}
+    """The nodes the tagger assigns, with their (rounded) scores.
 
-
-# ---------------------------------------------------------------------------------
-# Catalog operations
+    The same decisions as :func:`score_paper` (a test holds them equal) without building
+    explanations: this is the hot path of tagging on import."""
+    c = compile_rules(taxonomy)
+    own = _own_scores(c, title, abstract, categories)
+    parent, thresholds = c.parent, c.thresholds
+    score = dict(own)
+    assigned: set[str] = set()
+    for node, sc in own.items():
+        p = parent[node]
+        if p is not None:
+            if sc >= thresholds[node]:
+                assigned.add(node)
+                assigned.add(p)
+            if sc > 0:
+                score[p] = score.get(p, 0.0) + CHILD_SHARE * sc
+    for node, sc in score.items():
+        if parent[node] is None and sc >= thresholds[node]:
+            assigned.add(node)
+    return {n: round(score[n], 3) for n in c.order if n in assigned}
 
 
 def _taxonomy(taxonomy: Taxonomy | None) -> Taxonomy:
