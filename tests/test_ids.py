@@ -205,3 +205,16 @@ def test_error_message_names_the_input():
     with pytest.raises(InvalidIdError) as exc:
         parse_arxiv_id("  abs/203.05527 ")
     assert str(exc.value) == "not an arXiv id: abs/203.05527"
+
+
+def test_title_id_is_stable_ascii_slug_and_parses_back():
+    from efmcat.ids import parse_paper_id, title_id
+
+    assert title_id("Quest: Query-aware sparsity for long-context transformers") == (
+        "title:quest-query-aware-sparsity-for-long-context-transformers"
+    )
+    assert title_id("Réseaux  H₂O_net!") == "title:reseaux-h2onet"
+    long = title_id("word " * 40)
+    assert len(long) <= len("title:") + 60 and not long.endswith("-")
+    assert title_id("???") == "title:untitled"
+    assert parse_paper_id(title_id("A Paper")) == "title:a-paper"

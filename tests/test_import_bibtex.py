@@ -14,8 +14,8 @@ def test_bibtex_styles(cli, tmp_path):
     result = cli("import", str(IMPORT / "refs.bib"), "--json")
     assert result.exit_code == 0, result.output
     f = json.loads(result.stdout)["files"][0]
-    assert (f["rows"], f["papers"], f["arxiv"], f["non_arxiv"]) == (7, 6, 5, 1)
-    assert f["skipped"] == [{"line": 50, "reason": "entry noid2020 has no arXiv id, DOI or URL"}]
+    assert (f["rows"], f["papers"], f["arxiv"], f["non_arxiv"]) == (7, 7, 5, 2)
+    assert f["skipped"] == []
     with Catalog(tmp_path / "catalog.db") as cat:
         ids = {p.id for p in cat.iter_papers()}
         # eprint+archivePrefix, "arXiv preprint arXiv:", Ar{X}iv:, a pdf url, the arXiv DOI
@@ -27,6 +27,14 @@ def test_bibtex_styles(cli, tmp_path):
         assert cat.get_paper("2301.00774").primary_category == "cs.LG"
         assert cat.get_paper("doi:10.1109/emc2-nips53020.2019.00016").year == 2019
         assert cat.sources_of("2310.08659")[0]["locator"] == "refs.bib:13"
+        # an entry with no arXiv id, DOI or URL is kept under a title id
+        nolink = cat.get_paper("title:a-paper-without-any-link")
+        assert (nolink.authors, nolink.year, nolink.journal_ref) == (
+            ["Some Nobody"],
+            2020,
+            "Journal of Things",
+        )
+        assert cat.sources_of(nolink.id)[0]["locator"] == "refs.bib:50"
 
 
 def test_broken_bibtex_imports_nothing_and_names_the_line(cli, tmp_path):

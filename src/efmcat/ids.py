@@ -191,3 +191,19 @@ def parse_paper_id(text: str) -> str:
     if linked is not None:
         return linked
     raise InvalidIdError(f"not an arXiv id or paper link: {s}")
+
+
+def title_id(title: str, limit: int = 60) -> str:
+    """A stable id for a paper known only by its title: ``title:`` and the title's lowercase
+    ASCII words joined by '-', cut at a word boundary near ``limit`` characters (the rule
+    tools/derive_seeds.py uses for the seeds)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    out = ""
+    for word in re.findall(r"[a-z0-9]+", text.replace("_", "")):
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit and out:
+            break
+        out = candidate[:limit]
+    return f"title:{out or 'untitled'}"

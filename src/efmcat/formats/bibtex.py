@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from efmcat.errors import ParseError
-from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
+from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
 from efmcat.importer import Entry, ParseResult
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
@@ -132,8 +132,8 @@ def parse_bibtex(text: str, name: str, path: str | None = None) -> ParseResult:
             elif url:
                 pid = paper_id_from_link(url)
             if pid is None:
-                result.skipped.append((line, f"entry {entry.key} has no arXiv id, DOI or URL"))
-                continue
+                # Known by its title alone (a book, a workshop paper): keep it under a title id.
+                pid = title_id(title)
         year_text = fields.get("year", "").strip()
         year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
         if year is None and arxiv is not None and not arxiv.is_old_style:
