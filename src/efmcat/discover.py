@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import Catalog, utcnow
-from efmcat.errors import EfmcatError, InvalidIdError, ParseError, UsageError
+from efmcat.errors import InvalidIdError, ParseError, UsageError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -452,10 +452,9 @@ def discover(
         raise UsageError(f"--since {_iso(since_dt)} is in the future")
     report = DiscoverReport(key=key, since=since_dt, until=until)
 
-    from efmcat.fetch import _client
+    from efmcat.fetch import client_session
 
-    client, own = _client(client)
-    try:
+    with client_session(client, report) as client:
         before = client.requests_made
         if feed is not None:
             papers = parse_listing_feed(read_feed_text(feed, client), feed)
@@ -506,12 +505,6 @@ def discover(
                 for c in to_add:
                     c.paper = full[c.paper.id]
         report.requests = client.requests_made - before
-    except EfmcatError as exc:
-        exc.report = report  # type: ignore[attr-defined]
-        raise
-    finally:
-        if own:
-            client.close()
 
     with catalog.transaction():
         if to_add:

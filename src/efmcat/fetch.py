@@ -9,7 +9,8 @@ batch that fails leaves the catalog as it was and the batches before it stay.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -155,12 +156,23 @@ def _auto_tag(catalog: Catalog, ids: list[str]) -> None:
     tag_papers(catalog, ids)
 
 
-def _client(client: ArxivClient | None) -> tuple[ArxivClient, bool]:
-    if client is not None:
-        return client, False
-    from efmcat.arxiv import ArxivClient
+@contextmanager
+def client_session(client: ArxivClient | None, report: object) -> Iterator[ArxivClient]:
+    """The given client, or a new one from the environment closed afterwards. An error
+    leaves with ``.report`` set to ``report``: what was done before it."""
+    own = client is None
+    if client is None:
+        from efmcat.arxiv import ArxivClient
 
-    return ArxivClient(), True
+        client = ArxivClient()
+    try:
+        yield client
+    except EfmcatError as exc:
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    finally:
+        if own:
+            client.close()
 
 
 def _batches(items: Sequence[ArxivId], size: int) -> list[list[ArxivId]]:
@@ -221,24 +233,17 @@ def _fetch_in_batches(
     from efmcat.arxiv import MAX_BATCH
 
     batches = _batches(list(wanted), max(1, min(batch_size, MAX_BATCH)))
-    client, own = _client(client)
-    try:
+    with client_session(client, report) as session:
         if progress:
             progress(0, len(batches))
         for done, batch in enumerate(batches, 1):
-            before = client.requests_made
-            result = client.fetch_batch(batch)
-            report.requests += client.requests_made - before
+            before = session.requests_made
+            result = session.fetch_batch(batch)
+            report.requests += session.requests_made - before
             store(result.papers)
             report.not_found.extend(result.missing)
             if progress:
                 progress(done, len(batches))
-    except EfmcatError as exc:
-        exc.report = report  # type: ignore[attr-defined]
-        raise
-    finally:
-        if own:
-            client.close()
 
 
 def _store_batch(
