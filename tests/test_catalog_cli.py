@@ -261,7 +261,7 @@ def test_export_md_to_file_with_filters(cli, mini_db, tmp_path):
     out = tmp_path / "q.md"
     r = cli("export", "--format", "md", "--tag", "quantization", "--since", "2023", "-o", str(out))
     assert r.exit_code == 0, r.stderr
-    assert r.stderr == f"Wrote 1 papers to {out}.\n"
+    assert r.stderr == f"Wrote 1 paper to {out}.\n"
     text = out.read_text()
     assert "AWQ" in text and "GPTQ" not in text
     assert "## Attention" not in text  # a selection shows only the areas it has

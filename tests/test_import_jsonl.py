@@ -114,7 +114,7 @@ def test_fetch_fills_metadata_and_check_compares_titles(cli, tmp_path, monkeypat
     result = cli("import", str(md), "--fetch")
     assert result.exit_code == 0, result.output
     assert asked == [["2301.00774"]]
-    assert "Fetched metadata of 1 papers from arXiv." in result.stderr
+    assert "Fetched metadata of 1 paper from arXiv." in result.stderr
     with Catalog(tmp_path / "catalog.db") as cat:
         p = cat.get_paper("2301.00774")
         assert p.abstract == "One-shot pruning of large models to 50% sparsity."

@@ -12,6 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 
+def count(n: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``: a number and its noun (plural by adding 's')."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def dumps_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 

@@ -141,7 +141,7 @@ def stats(
         )
         return
     out = [
-        f"{st.papers} papers" + (f", {st.untagged} untagged" if st.untagged else ""),
+        render.count(st.papers, "paper") + (f", {st.untagged} untagged" if st.untagged else ""),
         "",
         "Papers per area",
     ]
@@ -220,7 +220,9 @@ def export(
         text, count = export_catalog(catalog, fmt, tags=tag, since=since, until=until, query=query)
     write_output(text, output)
     if output is not None:
-        say(f"Wrote {count} papers to {output}.")
+        from efmcat.render import count as counted
+
+        say(f"Wrote {counted(count, 'paper')} to {output}.")
 
 
 @command("build")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, warn
+from efmcat.render import count
 
 _SHOW = 20  # changes and problems listed in a plain report before "... and N more"
 
@@ -59,7 +60,7 @@ def import_(
     if report.fetch_note:
         warn(report.fetch_note)
     elif report.fetched:
-        say(f"Fetched metadata of {report.fetched} papers from arXiv.")
+        say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
     verb = "Would add" if report.dry_run else "Added"
     say(
         f"{verb} {report.added} papers, {'would update' if report.dry_run else 'updated'} {report.updated}, "

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+from efmcat.render import count
 
 TaxonomyOption = Annotated[
     Path | None,
@@ -99,7 +100,7 @@ def retag(
         sys.stdout.write("\n".join(lines) + "\n")
     verb = "would change" if dry_run else "changed"
     say(
-        f"Re-tagged {seen} papers: {len(changes)} {verb}"
+        f"Re-tagged {count(seen, 'paper')}: {len(changes)} {verb}"
         + (" (dry run, nothing written)." if dry_run else ".")
     )
 
