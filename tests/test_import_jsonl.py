@@ -70,18 +70,6 @@ def test_big_stream_uses_batches_and_stays_consistent(cli, tmp_path, monkeypatch
         assert all("quantization" in t for t in cat.tags_of([f"2301.{i:05d}" for i in range(30)]).values())
 
 
-def test_fetch_without_client_is_reported(cli, tmp_path, monkeypatch):
-    import sys
-
-    import efmcat
-
-    monkeypatch.setitem(sys.modules, "efmcat.arxiv", None)  # as if the client were missing
-    monkeypatch.delattr(efmcat, "arxiv", raising=False)
-    result = cli("import", str(FIXTURES / "import" / "bullets.md"), "--fetch")
-    assert result.exit_code == 0, result.output
-    assert "Warning: --fetch needs efmcat.arxiv" in result.stderr
-
-
 def test_fetch_fills_metadata_and_check_compares_titles(cli, tmp_path, monkeypatch):
     import sys
     import types

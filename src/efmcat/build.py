@@ -9,6 +9,7 @@ from pathlib import Path
 from efmcat.catalog import Catalog
 from efmcat.errors import ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
+from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 # Shipped papers get a fixed added_at so that builds are reproducible: the survey's v1 date.
@@ -83,7 +84,7 @@ def build_catalog(
                 report.papers += 1
                 report.unverified += 0 if sp.paper.verified else 1
             if auto_tag:
-                _auto_tag(catalog, [e[2].paper.id for e in entries])
+                tag_papers(catalog, [e[2].paper.id for e in entries])
         catalog.conn.execute("PRAGMA journal_mode = DELETE")
         catalog.conn.execute("VACUUM")
     finally:
@@ -92,12 +93,3 @@ def build_catalog(
     for suffix in ("-wal", "-shm"):
         Path(str(out_path) + suffix).unlink(missing_ok=True)
     return report
-
-
-def _auto_tag(catalog: Catalog, ids: list[str]) -> None:
-    """Run the auto-tagger over the new papers when it is available."""
-    try:
-        from efmcat.tagger import tag_papers
-    except ImportError:
-        return
-    tag_papers(catalog, ids)

@@ -20,6 +20,7 @@ from efmcat.catalog import Catalog, utcnow
 from efmcat.errors import EfmcatError, InvalidIdError, PaperNotFoundError, UsageError
 from efmcat.ids import ArxivId, parse_paper_id, try_parse_arxiv_id
 from efmcat.models import Paper
+from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -148,14 +149,6 @@ def curated_tags(seeds: Path | None = None) -> dict[str, tuple[str, ...]]:
     return _curated_from(Path(seeds).resolve())
 
 
-def _auto_tag(catalog: Catalog, ids: list[str]) -> None:
-    try:
-        from efmcat.tagger import tag_papers
-    except ImportError:  # the auto-tagger is optional
-        return
-    tag_papers(catalog, ids)
-
-
 @contextmanager
 def client_session(client: ArxivClient | None, report: object) -> Iterator[ArxivClient]:
     """The given client, or a new one from the environment closed afterwards. An error
@@ -269,7 +262,7 @@ def _store_batch(
             for node in manual:
                 catalog.set_tag(paper.id, node, "manual", 1.0)
         if papers:
-            _auto_tag(catalog, [p.id for p in papers])
+            tag_papers(catalog, [p.id for p in papers])
     # Only once the transaction has committed does the report claim these papers.
     report.added.extend(added)
     report.updated.extend(updated)
@@ -363,7 +356,7 @@ def _refresh_batch(catalog: Catalog, papers: list[Paper], report: RefreshReport)
             if " ".join(old.title.split()) != paper.title:
                 titles.append(Change(paper.id, old.title, paper.title))
         if updated:
-            _auto_tag(catalog, updated)
+            tag_papers(catalog, updated)
     report.checked += len(papers)
     report.updated.extend(updated)
     report.unchanged += unchanged

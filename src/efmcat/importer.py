@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, utcnow
-from efmcat.errors import EfmcatError, ParseError, UsageError
+from efmcat.errors import ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -83,7 +83,6 @@ class ImportReport:
     unchanged: int = 0
     tags_added: int = 0
     fetched: int = 0
-    fetch_note: str | None = None
     fetched_ids: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (status, id, title)
 
@@ -95,7 +94,6 @@ class ImportReport:
             "unchanged": self.unchanged,
             "tags_added": self.tags_added,
             "fetched": self.fetched,
-            "fetch_note": self.fetch_note,
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
         }
@@ -281,10 +279,8 @@ class _Writer:
         self.start_n = int(row[0])
         self.now = utcnow()
         self.retag: list[str] = []  # existing papers whose text changed
-        try:
-            from efmcat.tagger import auto_tags
-        except ImportError:  # the auto-tagger is optional
-            auto_tags = None
+        from efmcat.tagger import auto_tags
+
         self.auto_tags = auto_tags
 
     def _note(self, status: str, paper: Paper) -> None:
@@ -320,7 +316,7 @@ class _Writer:
         pending: tuple[Any, list[Entry], list[Entry]] | None = None
         try:
             for batch in _chunks(entries, BATCH):
-                if pool is None and streamed and len(batch) == BATCH and self.auto_tags is not None:
+                if pool is None and streamed and len(batch) == BATCH:
                     pool = _tag_pool(self.taxonomy)
                 job = None
                 if pool is not None:
@@ -405,7 +401,7 @@ class _Writer:
             for e in new_entries:
                 for node, origin in self._tags_for(e).items():
                     tag_rows.append((e.paper.id, node, origin, 1.0))
-                if tag_here and e.auto_tag and self.auto_tags is not None:
+                if tag_here and e.auto_tag:
                     p = e.paper
                     for node, score in self.auto_tags(
                         self.taxonomy, p.title, p.abstract, p.categories
@@ -439,10 +435,8 @@ class _Writer:
         for pid in self.report.fetched_ids:
             self.conn.execute("UPDATE papers SET fetched_at = ? WHERE id = ?", (self.now, pid))
         if self.retag:
-            try:
-                from efmcat.tagger import tag_papers
-            except ImportError:
-                return
+            from efmcat.tagger import tag_papers
+
             for change in tag_papers(self.catalog, self.retag, self.taxonomy):
                 self.report.tags_added += len(change.added)
 
@@ -494,12 +488,9 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
             del want[pid]
     if not want:
         return
-    try:
-        from efmcat import arxiv  # written for the fetch issue; optional here
-    except ImportError:
-        report.fetch_note = "--fetch needs efmcat.arxiv, which this version does not have; nothing fetched"
-        return
-    fetched = _call_arxiv(arxiv, sorted(want))
+    from efmcat import arxiv
+
+    fetched = arxiv.fetch_papers(sorted(want))
     now = utcnow()
     for paper in fetched:
         for e in want.get(paper.id, []):
@@ -508,29 +499,6 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         if paper.id in want:
             report.fetched += 1
             report.fetched_ids.append(paper.id)
-
-
-def _call_arxiv(arxiv: Any, ids: list[str]) -> list[Paper]:
-    """Ask efmcat.arxiv for papers by id, whichever of its entry points it offers."""
-    for name in ("fetch_papers", "fetch_many", "fetch_ids", "fetch"):
-        func = getattr(arxiv, name, None)
-        if callable(func):
-            result = func(ids)
-            break
-    else:
-        client_cls = getattr(arxiv, "ArxivClient", None)
-        if client_cls is None:
-            raise EfmcatError("efmcat.arxiv offers no way to fetch papers by id")
-        client = client_cls()
-        func = next(
-            getattr(client, n)
-            for n in ("fetch_papers", "fetch_many", "fetch_ids", "fetch")
-            if hasattr(client, n)
-        )
-        result = func(ids)
-    if isinstance(result, dict):
-        result = list(result.values())
-    return [p for p in result if isinstance(p, Paper)]
 
 
 def _merge_fetched(listed: Paper, fetched: Paper, now: str) -> Paper:

@@ -223,11 +223,9 @@ def _strip_lines(value: Any) -> Any:
 
 
 def _validate_rules(taxonomy: Taxonomy, fail) -> None:
-    """Hook for the tagger's rule schema: validated by efmcat.tagger when present."""
-    try:
-        from efmcat.tagger import validate_rules
-    except ImportError:  # pragma: no cover - tagger always ships
-        return
+    """Each node's rules checked against the tagger's rule schema."""
+    from efmcat.tagger import validate_rules
+
     for node in taxonomy:
         problem = validate_rules(node.rules)
         if problem:
@@ -280,12 +278,9 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
 
 
 def _json_cache_file(key: tuple[str, float, int]) -> Path | None:
+    from efmcat import __version__
     from efmcat.paths import cache_dir
 
-    try:
-        from efmcat import __version__
-    except ImportError:  # pragma: no cover
-        __version__ = "0"
     digest = f"{zlib.crc32(repr((key, __version__)).encode()):08x}"
     try:
         return cache_dir() / f"taxonomy-{digest}.json"

@@ -57,9 +57,7 @@ def import_(
             warn(f"{fr.path}:{line}: malformed arXiv link {link}")
         for line, why in fr.skipped:
             warn(f"{fr.path}:{line}: skipped: {why}")
-    if report.fetch_note:
-        warn(report.fetch_note)
-    elif report.fetched:
+    if report.fetched:
         say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
     verb = "Would add" if report.dry_run else "Added"
     say(
