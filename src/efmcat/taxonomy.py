@@ -136,31 +136,11 @@ class Taxonomy:
 # Loading
 
 
-def _line_loader():
-    import yaml
-
-    class LineLoader(yaml.SafeLoader):
-        """A safe loader that records the 1-based line of every mapping as ``__line__``."""
-
-    def construct_mapping(loader, node, deep=False):
-        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
-
-    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return yaml, LineLoader
-
-
 def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
     """Parse and validate taxonomy YAML; TaxonomyError names the file and line at fault."""
-    yaml, loader = _line_loader()
-    try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise TaxonomyError(f"{where}: not valid YAML: {problem}") from exc
+    from efmcat.yamlio import load_with_lines, strip_lines
+
+    data = load_with_lines(text, source, TaxonomyError)
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list) or not data["areas"]:
         raise TaxonomyError(f"{source}:1: a taxonomy needs a non-empty list 'areas'")
 
@@ -198,7 +178,7 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
             description=str(raw.get("description") or "").strip(),
             parent=parent,
             core=bool(raw.get("core", False)),
-            rules=_strip_lines(rules),
+            rules=strip_lines(rules),
             line=line,
         )
         nodes.append(node)
@@ -212,14 +192,6 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
     taxonomy = Taxonomy(nodes, source=source)
     _validate_rules(taxonomy, fail)
     return taxonomy
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
 
 
 def _validate_rules(taxonomy: Taxonomy, fail) -> None:

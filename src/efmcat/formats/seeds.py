@@ -14,6 +14,7 @@ from typing import Any
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link
 from efmcat.models import Paper
+from efmcat.yamlio import load_with_lines
 
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
@@ -31,21 +32,6 @@ class SeedPaper:
     line: int = 0
 
 
-def _line_loader():
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def construct_mapping(loader, node, deep=False):
-        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return yaml, Loader
-
-
 def _str_list(value: Any, where: str, key: str) -> list[str]:
     if value is None:
         return []
@@ -58,13 +44,7 @@ def _str_list(value: Any, where: str, key: str) -> list[str]:
 
 def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[SeedPaper]]:
     """Parse seeds YAML; ParseError names the file and line at fault."""
-    yaml, loader = _line_loader()
-    try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source_name}:{mark.line + 1}" if mark else source_name
-        raise ParseError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    data = load_with_lines(text, source_name, ParseError)
     if not isinstance(data, dict) or not isinstance(data.get("papers"), list):
         raise ParseError(f"{source_name}:1: a seeds file is a mapping with a list 'papers'")
     source = str(data.get("source") or Path(source_name).stem)
