@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
-from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
+from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
 
 REPO = Path(__file__).resolve().parent.parent
 TAXONOMY = REPO / "src" / "efmcat" / "taxonomy.yaml"
@@ -221,17 +221,6 @@ def similarity(a: str, b: str) -> float:
         # ("RPTQ: Reorder-based post-training quantization [for large language models]").
         score = max(score, float(SAME_TITLE))
     return score
-
-
-def slug(title: str, limit: int = 60) -> str:
-    words = norm_title(title).split()
-    out = ""
-    for w in words:
-        cand = f"{out}-{w}" if out else w
-        if len(cand) > limit and out:
-            break
-        out = cand[:limit]
-    return out
 
 
 def casing_score(title: str) -> int:
@@ -539,7 +528,7 @@ def review_for(reviews: list[Review], row: Row, decision: str) -> Review | None:
 
 
 def flag(row: Row, note: str) -> None:
-    row.paper_id = f"title:{slug(row.title)}"
+    row.paper_id = title_id(clean_title(row.title))
     row.unverified_note = note
 
 
