@@ -107,12 +107,13 @@ def try_search(args: list[str]) -> int | None:
             raise
         return None  # the CLI repeats the (read-only) work and reports the error its way
     try:
-        if opts["json"]:
-            render.write_json(records)
-        elif records:
-            render.write_papers_plain(records, sys.stdout, with_score=True)
-        else:
-            sys.stderr.write(f"No papers match '{opts['query']}'.\n")
+        render.emit_papers(
+            records,
+            opts["json"],
+            with_score=True,
+            empty=render.no_match(opts["query"]),
+            say=lambda message: sys.stderr.write(message + "\n"),
+        )
         sys.stdout.flush()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)

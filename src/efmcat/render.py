@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
 
@@ -28,6 +28,30 @@ def write_json(data: Any, out: IO[str] | None = None) -> None:
 
 def _clean(text: Any) -> str:
     return " ".join(str(text).split()) if text is not None else ""
+
+
+def no_match(query: str) -> str:
+    return f"No papers match '{query}'."
+
+
+def emit_papers(
+    records: Sequence[Mapping[str, Any]],
+    as_json: bool,
+    *,
+    with_score: bool = False,
+    empty: str,
+    say: Callable[[str], None],
+    terminal: bool = False,
+) -> None:
+    """Papers to stdout as JSON, a table (terminal) or tab-separated lines; ``empty`` via ``say``."""
+    if as_json:
+        write_json(records)
+    elif not records:
+        say(empty)
+    elif terminal:
+        print_papers_table(records, with_score=with_score)
+    else:
+        write_papers_plain(records, sys.stdout, with_score=with_score)
 
 
 def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -> list[list[str]]:

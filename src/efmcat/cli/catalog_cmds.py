@@ -17,6 +17,7 @@ from efmcat.cli._app import (
     say,
     stdout_is_terminal,
 )
+from efmcat.render import no_match
 
 TagOption = Annotated[
     list[str] | None,
@@ -33,16 +34,9 @@ AuthorOption = Annotated[
 def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
     from efmcat import render
 
-    if as_json:
-        render.write_json(records)
-        return
-    if not records:
-        say(empty)
-        return
-    if stdout_is_terminal():
-        render.print_papers_table(records, with_score=with_score)
-    else:
-        render.write_papers_plain(records, sys.stdout, with_score=with_score)
+    render.emit_papers(
+        records, as_json, with_score=with_score, empty=empty, say=say, terminal=stdout_is_terminal()
+    )
 
 
 @command("search")
@@ -67,7 +61,7 @@ def search(
         records = search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit
         )
-    _emit_papers(records, as_json, with_score=True, empty=f"No papers match '{query}'.")
+    _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
 @command("show")
