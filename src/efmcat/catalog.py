@@ -1,8 +1,8 @@
 """The SQLite catalog: papers, tags, sources, a full-text index, and schema migrations.
 
-Reads go through the plain ``sqlite3`` connection (fast start-up); bulk writes use
-sqlite-utils. Every write happens inside :meth:`Catalog.transaction`, so a failed
-command leaves the file exactly as it was. WAL mode and a busy timeout let two
+Everything goes through one plain ``sqlite3`` connection (fast start-up). Every write
+happens inside :meth:`Catalog.transaction`, so a failed command leaves the file exactly
+as it was. WAL mode and a busy timeout let two
 efmcat processes share a catalog.
 """
 
@@ -215,7 +215,6 @@ class Catalog:
             raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
         self._depth = 0
         self._wal = False
-        self._db = None
         self.migrate()
 
     # -- housekeeping ---------------------------------------------------------------
@@ -234,15 +233,6 @@ class Catalog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def db(self):
-        """A sqlite-utils Database over the same connection (imported on first use)."""
-        if self._db is None:
-            import sqlite_utils
-
-            self._db = sqlite_utils.Database(self.conn)
-        return self._db
 
     @property
     def schema_version(self) -> int:
@@ -418,10 +408,6 @@ class Catalog:
             only_fetch = set(changes) <= {"fetched_at"}
             return "unchanged" if only_fetch else "updated"
 
-    def rename_paper(self, old_id: str, new_id: str) -> None:
-        with self.transaction():
-            self.conn.execute("UPDATE papers SET id = ? WHERE id = ?", (new_id, old_id))
-
     def delete_paper(self, paper_id: str) -> None:
         with self.transaction():
             cur = self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
@@ -501,15 +487,6 @@ class Catalog:
                     )
             return {"added": sorted(added), "removed": sorted(removed)}
 
-    def node_counts(self) -> dict[str, int]:
-        return {
-            r[0]: r[1]
-            for r in self.conn.execute(
-                "SELECT node, count(*) FROM tags WHERE removed = 0 GROUP BY node ORDER BY node"
-            )
-        }
-
-    # -- sources ----------------------------------------------------------------------
     def add_source(
         self,
         paper_id: str,
@@ -661,10 +638,6 @@ class Catalog:
             r[0]: r[1]
             for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
         }
-
-    def rebuild_fts(self) -> None:
-        with self.transaction():
-            self.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
 
 
 def _number_params(sql: str, count: int) -> str:
