@@ -350,3 +350,14 @@ def test_readme_documents_every_command():
     assert commands - documented == set()
     for name in commands:
         assert f"$ efmcat {name}" in readme, f"README has no example run of {name}"
+
+
+@pytest.mark.parametrize(
+    "command", [["search", "x"], ["list"], ["stats"], ["export"], ["show", "2210.17323"], ["check"]]
+)
+def test_reading_a_missing_catalog_is_an_error_not_a_new_file(cli, tmp_path, command):
+    missing = tmp_path / "typo" / "catalog.db"
+    r = cli(*command, "--db", str(missing))
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: no catalog at {missing}\n"
+    assert not missing.parent.exists()

@@ -39,7 +39,8 @@ def test_piped_output_has_no_colour_or_boxes(tmp_path, monkeypatch):
     assert all(len(line.split("\t")) == 5 for line in p.stdout.splitlines())
 
 
-def test_errors_are_one_line_without_traceback(tmp_path):
+def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")  # the user's default catalog, made from the shipped one
     p = run("show", "nonsense", env={"NO_COLOR": "1"})
     assert p.returncode == 1
     assert p.stdout == ""

@@ -132,12 +132,15 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     return decorate
 
 
-def open_catalog(db: Path | None) -> Catalog:
-    """Open the catalog chosen by --db / EFMCAT_DB / the default (created from the shipped one)."""
+def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
+    """Open the catalog chosen by --db / EFMCAT_DB / the default (created from the shipped one).
+
+    Commands that only read (or change existing papers) pass ``create=False``: a mistyped
+    --db path is then an error instead of a new empty catalog."""
     from efmcat.catalog import Catalog
     from efmcat.paths import choose_db, ensure_default_catalog
 
     choice = choose_db(db)
     if choice.origin == "default" and ensure_default_catalog(choice.path):
         say(f"Created your catalog at {choice.path} from the shipped survey catalog.")
-    return Catalog(choice.path)
+    return Catalog(choice.path, create=create)

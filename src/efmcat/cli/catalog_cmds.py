@@ -57,7 +57,7 @@ def search(
     """
     from efmcat.browse import search_records
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         records = search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit
         )
@@ -76,9 +76,11 @@ def show(
     """
     from efmcat import render
     from efmcat.browse import show_record
+    from efmcat.ids import parse_paper_id
 
-    with open_catalog(db) as catalog:
-        record = show_record(catalog, paper_id)
+    wanted = parse_paper_id(paper_id)  # a bad id is reported before the catalog is opened
+    with open_catalog(db, create=False) as catalog:
+        record = show_record(catalog, wanted)
     if as_json:
         render.write_json(record)
     else:
@@ -103,7 +105,7 @@ def list_(
     """
     from efmcat.browse import list_records
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         records = list_records(
             catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit
         )
@@ -122,7 +124,7 @@ def stats(
     from efmcat import render
     from efmcat.browse import catalog_stats
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         st = catalog_stats(catalog)
     if as_json:
         render.write_json(
@@ -159,7 +161,7 @@ def taxonomy(
     from efmcat.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         counts = area_paper_counts(catalog, tax)
     if as_json:
         render.write_json(
@@ -210,7 +212,7 @@ def export(
     """
     from efmcat.export import export_catalog, write_output
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         text, count = export_catalog(catalog, fmt, tags=tag, since=since, until=until, query=query)
     write_output(text, output)
     if output is not None:

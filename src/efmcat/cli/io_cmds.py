@@ -87,7 +87,7 @@ def check(
     """
     from efmcat.check import check_catalog
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         result = check_catalog(catalog, fix=fix)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -35,7 +35,7 @@ def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOp
     """
     from efmcat.tagger import tag_manually
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         pid, added = tag_manually(catalog, paper, nodes, _load(taxonomy))
     if added:
         say(f"Tagged {pid} with {', '.join(added)}.")
@@ -51,7 +51,7 @@ def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: Taxonomy
     """
     from efmcat.tagger import untag_manually
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         pid, removed = untag_manually(catalog, paper, nodes, _load(taxonomy))
     if removed:
         say(f"Removed {', '.join(removed)} from {pid}.")
@@ -79,7 +79,7 @@ def retag(
 
     if bool(papers) == all_:
         raise UsageError("give paper ids or --all (not both)")
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         seen, changes = do_retag(catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy))
     if as_json:
         from efmcat import render
@@ -121,7 +121,7 @@ def explain(
     """
     from efmcat.tagger import explain_paper
 
-    with open_catalog(db) as catalog:
+    with open_catalog(db, create=False) as catalog:
         ex = explain_paper(catalog, paper, _load(taxonomy))
     if as_json:
         from dataclasses import asdict
