@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from efmcat.browse import expand_nodes, list_records, search_records
+from efmcat.browse import list_records, search_records
 from efmcat.catalog import Catalog
 from efmcat.errors import EfmcatError, UsageError
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -46,7 +46,6 @@ def select_records(
     else:
         recs = list_records(catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy)
     recs.sort(key=lambda r: r["id"])
-    expand_nodes(taxonomy, tags)  # validates the node ids even when nothing matched
     return recs
 
 
