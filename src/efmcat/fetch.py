@@ -122,7 +122,7 @@ def validate_nodes(nodes: Sequence[str], taxonomy: Taxonomy | None = None) -> li
     if not nodes:
         return []
     taxonomy = taxonomy or load_taxonomy()
-    return taxonomy.with_ancestors([taxonomy.get(n).id for n in nodes])
+    return taxonomy.resolve(nodes)
 
 
 @functools.cache

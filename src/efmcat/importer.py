@@ -188,7 +188,7 @@ def import_files(
 ) -> ImportReport:
     """Import every file in one transaction (all or nothing); see the module docstring."""
     taxonomy = taxonomy or load_taxonomy()
-    manual = [taxonomy.get(t).id for t in (tags or [])]
+    manual = taxonomy.resolve(tags or [])
     files = [Path(p) for p in paths]
     if not files:
         raise UsageError("name at least one file to import")
@@ -292,7 +292,7 @@ class _Writer:
         out: dict[str, str] = {}
         for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
             out[node] = "curated"
-        for node in self.taxonomy.with_ancestors(self.manual):
+        for node in self.manual:
             out[node] = "manual"
         return out
 

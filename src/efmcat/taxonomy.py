@@ -111,6 +111,11 @@ class Taxonomy:
                 unknown.append(nid)
         return [n for n in self.nodes if n in wanted] + unknown
 
+    def resolve(self, node_ids: Iterable[str]) -> list[str]:
+        """What a user named (``--tag``): each node checked (UnknownNodeError naming close
+        matches) and the areas it implies added, in taxonomy order."""
+        return self.with_ancestors([self.get(n).id for n in node_ids])
+
     def areas_of(self, node_ids: Iterable[str]) -> list[str]:
         found = {self.area_of(n) for n in node_ids if n in self.nodes}
         return [a.id for a in self.areas if a.id in found]
