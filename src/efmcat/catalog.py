@@ -21,7 +21,7 @@ from typing import Any
 from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
 from efmcat.models import Paper
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
@@ -46,6 +46,8 @@ PAPER_FIELDS = (
     "source",
     "verified",
     "note",
+    "venue",
+    "kind",
 )
 _JSON_FIELDS = ("authors", "categories")
 
@@ -148,6 +150,15 @@ CREATE TRIGGER papers_fields_au AFTER UPDATE OF title, abstract ON papers BEGIN
 END;
 """
 
+# v3: where a paper appeared (venue as the lists state it, e.g. "NeurIPS 2023") and what
+# kind of item it is: "paper", or a non-paper that a list links ("repo", "blog", "slides",
+# "talk"); non-papers stay out of paper results unless asked for.
+_V3 = """
+ALTER TABLE papers ADD COLUMN venue TEXT;
+ALTER TABLE papers ADD COLUMN kind TEXT NOT NULL DEFAULT 'paper';
+CREATE INDEX sources_source ON sources(source, paper_id);
+"""
+
 # The full-text indexes over papers and their columns, and the triggers that fill them
 # on insert (bulk imports replace those triggers by one INSERT ... SELECT per batch).
 FTS_INDEXES = {
@@ -158,7 +169,7 @@ FTS_INDEXES = {
 INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 # Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
 TITLE_WEIGHT = 2.0

@@ -251,6 +251,7 @@ _SOURCE_SQL = (
 _FAST_FIELDS = (
     "id", "version", "title", "authors", "abstract", "year", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source", "verified", "note",
+    "venue", "kind",
 )  # fmt: skip
 
 
@@ -262,7 +263,8 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
     return (
         p.id, p.version, p.title, dumps(list(p.authors or []), ensure_ascii=False), p.abstract, p.year,
         p.published, p.updated, dumps(list(p.categories or []), ensure_ascii=False), p.primary_category,
-        p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note, now,
+        p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note,
+        p.venue, p.kind or "paper", now,
     )  # fmt: skip
 
 

@@ -29,6 +29,8 @@ class Paper:
     source: str | None = None
     verified: bool = True
     note: str | None = None
+    venue: str | None = None  # where it appeared, as a list or BibTeX states it ("ICML 2023")
+    kind: str = "paper"  # "paper", or a non-paper a list links: "repo", "blog", "slides", "talk"
     added_at: str | None = None  # set by the catalog
 
     @property

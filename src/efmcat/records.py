@@ -26,6 +26,8 @@ RECORD_KEYS = (
     "comment",
     "url",
     "pdf_url",
+    "venue",
+    "kind",
     "tags",
     "areas",
 )
@@ -51,6 +53,8 @@ def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[
         "comment": paper.comment,
         "url": paper.url,
         "pdf_url": paper.pdf_url,
+        "venue": paper.venue,
+        "kind": paper.kind,
         "tags": ordered,
         "areas": taxonomy.areas_of(ordered),
         "verified": paper.verified,

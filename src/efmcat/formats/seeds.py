@@ -19,7 +19,7 @@ from efmcat.yamlio import load_with_lines
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
-    "sections", "verified", "note", "rows",
+    "sections", "verified", "note", "rows", "venue", "kind",
 }  # fmt: skip
 
 
@@ -90,6 +90,8 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             source=source,
             verified=bool(raw.get("verified", True)),
             note=raw.get("note"),
+            venue=str(raw["venue"]) if raw.get("venue") else None,
+            kind=str(raw.get("kind") or "paper"),
         )
         rows = raw.get("rows") or []
         if not isinstance(rows, list):
