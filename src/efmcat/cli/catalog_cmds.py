@@ -173,6 +173,38 @@ def stats(
     sys.stdout.write("\n".join(out) + "\n")
 
 
+@command("update")
+def update(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Merge the catalog shipped with this efmcat into yours: new papers and fixed metadata
+    arrive; your notes, manual tags, imports and edits stay.
+
+    Example: efmcat update --dry-run
+    """
+    from efmcat import render
+    from efmcat.errors import CatalogError
+    from efmcat.paths import shipped_catalog
+    from efmcat.update import update_catalog
+
+    shipped = shipped_catalog()
+    if shipped is None:
+        raise CatalogError("this efmcat has no shipped catalog to update from")
+    with open_catalog(db, create=False) as catalog:
+        report = update_catalog(catalog, shipped, dry_run=dry_run)
+    if as_json:
+        render.write_json(report.to_dict())
+    else:
+        for change in report.changes[:20]:
+            detail = change.get("title") or ", ".join(change.get("fields", [])) or change.get("old_id", "")
+            say(f"  {change['change']:<8} {change['id']}  {detail}")
+        if len(report.changes) > 20:
+            say(f"  ... and {report.added + report.updated + report.moved - 20} more")
+        say(report.summary())
+
+
 @command("sources")
 def sources(
     as_json: JsonOption = False,

@@ -19,7 +19,7 @@ from efmcat.yamlio import load_with_lines
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
-    "sections", "verified", "note", "rows", "venue", "kind", "provenance",
+    "sections", "verified", "note", "rows", "venue", "kind", "provenance", "moved_from",
 }  # fmt: skip
 
 
@@ -31,6 +31,7 @@ class SeedPaper:
     rows: list[dict[str, Any]] = field(default_factory=list)
     line: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
+    moved_from: list[str] = field(default_factory=list)  # ids an earlier release shipped it under
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
@@ -111,6 +112,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
                 rows=clean_rows,
                 line=line,
                 provenance={str(k): str(v) for k, v in provenance.items() if k != "__line__"},
+                moved_from=_str_list(raw.get("moved_from"), where, "moved_from"),
             )
         )
     return source, out
