@@ -40,6 +40,8 @@ def search_records(
     since: int | None = None,
     until: int | None = None,
     author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     limit: int | None = 20,
     taxonomy: Taxonomy | None = None,
 ) -> list[dict[str, Any]]:
@@ -53,6 +55,8 @@ def search_records(
         since=since,
         until=until,
         author=author,
+        status=status,
+        starred=starred,
         limit=limit,
     )
     records = records_for(catalog, [p for p, _ in hits], taxonomy)
@@ -69,6 +73,8 @@ def list_records(
     since: int | None = None,
     until: int | None = None,
     author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     sort: str = "year",
     limit: int | None = None,
     taxonomy: Taxonomy | None = None,
@@ -76,8 +82,8 @@ def list_records(
     check_years(year, since, until)
     taxonomy = taxonomy or load_taxonomy()
     papers = catalog.list_papers(
-        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author, sort=sort,
-        limit=limit,
+        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
+        status=status, starred=starred, sort=sort, limit=limit,
     )  # fmt: skip
     return records_for(catalog, papers, taxonomy)
 

@@ -35,16 +35,21 @@ def select_records(
     since: int | None = None,
     until: int | None = None,
     query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
 ) -> list[dict[str, Any]]:
     """The papers an export covers, in a stable order (by id)."""
+    mine = {"status": status, "starred": starred}
     if query:
         recs = search_records(
-            catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy
+            catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy, **mine
         )
         for r in recs:
             r.pop("score", None)
     else:
-        recs = list_records(catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy)
+        recs = list_records(
+            catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **mine
+        )
     recs.sort(key=lambda r: r["id"])
     return recs
 
@@ -57,6 +62,8 @@ def export_catalog(
     since: int | None = None,
     until: int | None = None,
     query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     taxonomy: Taxonomy | None = None,
 ) -> tuple[str, int]:
     """Render the selection as text in ``fmt``; returns (text, number of papers)."""
@@ -70,10 +77,12 @@ def export_catalog(
         raise UsageError(f"export format '{fmt}' is not available in this version") from exc
     render = getattr(module, func_name or "render")
     taxonomy = taxonomy or load_taxonomy()
-    records = select_records(catalog, taxonomy, tags=tags, since=since, until=until, query=query)
+    records = select_records(
+        catalog, taxonomy, tags=tags, since=since, until=until, query=query, status=status, starred=starred
+    )
     if module_name == "markdown":
         # A whole-catalog list shows every core area; a selection only the areas it has.
-        whole = not (tags or since is not None or until is not None or query)
+        whole = not (tags or since is not None or until is not None or query or status or starred)
         text = render(records, taxonomy, empty_core_sections=whole)
     else:
         text = render(records, taxonomy)

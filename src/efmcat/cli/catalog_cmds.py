@@ -29,6 +29,11 @@ UntilOption = Annotated[int | None, typer.Option("--until", help="Only papers of
 AuthorOption = Annotated[
     str | None, typer.Option("--author", help="Only papers with an author matching NAME.")
 ]
+StatusOption = Annotated[
+    str | None,
+    typer.Option("--status", help="Only papers with this reading status: to-read, reading, read or unread."),
+]
+StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
 
 def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
@@ -47,6 +52,8 @@ def search(
     since: SinceOption = None,
     until: UntilOption = None,
     author: AuthorOption = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -59,8 +66,9 @@ def search(
 
     with open_catalog(db, create=False) as catalog:
         records = search_records(
-            catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit
-        )
+            catalog, query, tags=tag, year=year, since=since, until=until, author=author,
+            status=status, starred=starred, limit=limit,
+        )  # fmt: skip
     _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
@@ -94,12 +102,14 @@ def list_(
     since: SinceOption = None,
     until: UntilOption = None,
     author: AuthorOption = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List papers, optionally filtered by tag and year.
+    """List papers, optionally filtered by tag, year, reading status and star.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
@@ -107,8 +117,9 @@ def list_(
 
     with open_catalog(db, create=False) as catalog:
         records = list_records(
-            catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit
-        )
+            catalog, tags=tag, year=year, since=since, until=until, author=author,
+            status=status, starred=starred, sort=sort, limit=limit,
+        )  # fmt: skip
     _emit_papers(records, as_json, empty="No papers.")
 
 
@@ -201,6 +212,8 @@ def export(
     query: Annotated[
         str | None, typer.Option("--query", "-q", help="Only papers matching this search.")
     ] = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -213,7 +226,9 @@ def export(
     from efmcat.export import export_catalog, write_output
 
     with open_catalog(db, create=False) as catalog:
-        text, count = export_catalog(catalog, fmt, tags=tag, since=since, until=until, query=query)
+        text, count = export_catalog(
+            catalog, fmt, tags=tag, since=since, until=until, query=query, status=status, starred=starred
+        )
     write_output(text, output)
     if output is not None:
         from efmcat.render import count as counted
