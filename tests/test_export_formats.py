@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from conftest import FIXTURES
 from efmcat.formats import bibtex, csv_format
 
@@ -52,15 +54,15 @@ def test_bibtex_entry_escapes_specials():
     )
     text = bibtex.render([rec])
     assert text == (
-        "@misc{dettmers2022llmint8,\n"
+        "@inproceedings{dettmers2022llmint8,\n"
         "  title = {{LLM.int8}(): 8-bit \\& 100\\% \\{fast\\} \\#1 under\\_score},\n"
         "  author = {Tim Dettmers},\n"
+        "  booktitle = {Advances in Neural Information Processing Systems},\n"
         "  year = {2022},\n"
         "  eprint = {2208.07339},\n"
         "  archivePrefix = {arXiv},\n"
         "  primaryClass = {cs.LG},\n"
         "  doi = {10.1/x\\_y},\n"
-        "  journal = {NeurIPS 2022},\n"
         "  url = {https://arxiv.org/abs/2208.07339}\n"
         "}\n"
     )
@@ -120,3 +122,105 @@ def test_yaml_with_unknown_tag_names_the_line(cli, tmp_path):
     assert result.stderr.strip() == (
         f"Error: {bad}:3: unknown taxonomy node 'nope-node'; `efmcat taxonomy` lists the nodes"
     )
+
+
+def test_bibtex_is_ascii_for_pdflatex():
+    rec = _rec(
+        "2306.14048",
+        "H₂O: Heavy-Hitter Oracle for Efficient Generative Inference of Large Language Models",
+        ["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser", "François Naïve"],
+        2023,
+        primary_category="cs.LG",
+        venue="NeurIPS 2023",
+    )
+    text = bibtex.render([rec])
+    assert text.isascii()
+    assert text == (
+        "@inproceedings{zhang2023h2o,\n"
+        "  title = {{H$_2$O}: {Heavy-Hitter} Oracle for Efficient Generative Inference of Large Language Models},\n"
+        '  author = {Zhenyu Zhang and J{\\"o}rg M{\\"u}ller and {\\L}ukasz Kaiser and Fran{\\c{c}}ois Na{\\"\\i}ve},\n'
+        "  booktitle = {Advances in Neural Information Processing Systems},\n"
+        "  year = {2023},\n"
+        "  eprint = {2306.14048},\n"
+        "  archivePrefix = {arXiv},\n"
+        "  primaryClass = {cs.LG},\n"
+        "  url = {https://arxiv.org/abs/2306.14048}\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("venue", "journal_ref", "expected"),
+    [
+        (
+            "ICLR 2023",
+            None,
+            ("inproceedings", {"booktitle": "International Conference on Learning Representations"}, "2023"),
+        ),
+        (
+            "EMNLP 2023 Findings",
+            None,
+            (
+                "inproceedings",
+                {"booktitle": "Findings of the Association for Computational Linguistics: EMNLP 2023"},
+                "2023",
+            ),
+        ),
+        ("TMLR", None, ("article", {"journal": "Transactions on Machine Learning Research"}, None)),
+        (
+            None,
+            "Journal of Machine Learning Systems 4(2), 2024",
+            ("article", {"journal": "Journal of Machine Learning Systems 4(2), 2024"}, "2024"),
+        ),
+        (
+            None,
+            "Proceedings of the 40th International Conference on Machine Learning, PMLR 202, 2023",
+            (
+                "inproceedings",
+                {
+                    "booktitle": "Proceedings of the 40th International Conference on Machine Learning, PMLR 202, 2023"
+                },
+                "2023",
+            ),
+        ),
+        (None, "10 pages, 3 figures", ("misc", {"note": "10 pages, 3 figures"}, None)),
+        ("arXiv preprint", None, ("misc", {}, None)),
+    ],
+)
+def test_bibtex_venues(venue, journal_ref, expected):
+    assert bibtex.venue_fields(venue, journal_ref) == expected
+
+
+def test_bibtex_keeps_the_users_citekeys(cli, tmp_path):
+    bib = tmp_path / "mine.bib"
+    bib.write_text(
+        "@article{frantar2023gptq,\n  title={GPTQ: Accurate Post-Training Quantization},\n"
+        "  author={Frantar, Elias},\n  journal={arXiv preprint arXiv:2210.17323},\n  year={2022}\n}\n"
+        "@inproceedings{MyWanda,\n  title={A Simple and Effective Pruning Approach for Large Language Models},\n"
+        "  author={Sun, Mingjie},\n  booktitle={ICLR 2024},\n  eprint={2306.11695},\n  archivePrefix={arXiv}\n}\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(bib)).exit_code == 0
+    text = cli("export", "--format", "bibtex").stdout
+    assert "@misc{frantar2023gptq,\n  title = {{GPTQ}: Accurate {Post-Training} Quantization}" in text
+    assert "@inproceedings{MyWanda,\n" in text
+    r = cli("show", "2306.11695")
+    assert "Citekey:     MyWanda\n" in r.stdout
+    # A re-import with another key keeps the first; the user's edit wins over both.
+    again = tmp_path / "again.bib"
+    again.write_text(bib.read_text().replace("MyWanda", "sun2024wanda"))
+    assert cli("import", str(again)).exit_code == 0
+    assert "@inproceedings{MyWanda,\n" in cli("export", "--format", "bibtex").stdout
+
+
+def test_generated_keys_step_around_the_users_keys():
+    recs = [
+        _rec("2210.17323", "GPTQ", ["Elias Frantar"], 2022, citekey="frantar2023gptq"),
+        _rec("2301.00001", "GPTQ again", ["Elias Frantar"], 2023),
+        _rec("2301.00002", "Other", ["Ana Smith"], 2023, citekey="frantar2023gptq"),
+    ]
+    assert bibtex.citekeys(recs) == {
+        "2210.17323": "frantar2023gptq",
+        "2301.00001": "frantar2023gptqa",
+        "2301.00002": "smith2023other",  # a key already taken by another paper is not reused
+    }

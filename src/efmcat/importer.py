@@ -41,6 +41,7 @@ class Entry:
     tags: list[str] = field(default_factory=list)  # curated tags (from headings or the file)
     auto_tag: bool = True  # False when the file carries the full classification (YAML)
     source_title: str | None = None  # the title as the file gives it (kept when arXiv's differs)
+    citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
 
 
 @dataclass
@@ -248,6 +249,11 @@ _SOURCE_SQL = (
 )
 
 
+_CITEKEY_SQL = (
+    "UPDATE papers SET citekey = ? WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0"
+)
+
+
 _FAST_FIELDS = (
     "id", "version", "title", "authors", "abstract", "year", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source", "verified", "note",
@@ -424,6 +430,9 @@ class _Writer:
                 self.catalog.set_tag(e.paper.id, node, origin, 1.0)
                 if had is None:
                     report.tags_added += 1
+        keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
+        if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
+            conn.executemany(_CITEKEY_SQL, keyed)
         conn.executemany(
             _SOURCE_SQL,
             [

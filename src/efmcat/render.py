@@ -109,6 +109,7 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("Categories", record.get("categories"))
     add("DOI", record.get("doi"))
     add("Journal", record.get("journal_ref"))
+    add("Venue", record.get("venue"))
     add("Comment", record.get("comment"))
     add("URL", record.get("url"))
     add("PDF", record.get("pdf_url"))
@@ -116,7 +117,13 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("Tags", record.get("tags"))
     if not record.get("verified", True):
         add("Verified", "no")
+    add("Status", record.get("status"))
+    if record.get("starred"):
+        add("Starred", "yes")
+    add("Citekey", record.get("citekey"))
     add("Note", record.get("note"))
+    if record.get("user_fields"):
+        add("Yours", ", ".join(record["user_fields"]) + " (edited by you: refresh and imports keep them)")
     for s in sources:
         where = f"{s['source']}" + (f" {s['locator']}" if s.get("locator") else "")
         extra = f" [{s['section']}]" if s.get("section") else ""

@@ -1,0 +1,1 @@
+"""Exploring the catalog: similar, sql, browse."""
