@@ -27,7 +27,8 @@ from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 MAX_TERMS = 20  # distinctive terms in the query
-MAX_DF = 0.3  # terms in more than this share of papers say little about a paper
+MAX_DF = 0.3  # terms in more than this share of papers say little about a paper...
+MIN_CAP = 20  # ... in catalogs large enough for shares to mean something
 MAX_LOOKUPS = 48  # terms of the paper whose document frequency is looked up
 DF_SAMPLE = 20_000  # above this many papers, document frequencies are estimated on the newest ones
 POSTINGS_BUDGET = 30_000  # the query's terms may occur in this many papers in all (bounds its time)
@@ -387,7 +388,7 @@ def distinctive_terms(catalog: Catalog, paper: Paper, limit: int = MAX_TERMS) ->
     df = _doc_freqs(conn, {stem: surface[stem] for stem in stems}, n)
     terms = []
     for stem, d in df.items():
-        if d < 2 or d > max(2, MAX_DF * n):
+        if d < 2 or d > max(MIN_CAP, MAX_DF * n):
             continue
         weight = (1 + math.log(tf[stem])) * math.log(n / d) * (TITLE_BOOST if stem in in_title else 1.0)
         terms.append(Term(stem, surface[stem], weight, d))

@@ -225,9 +225,15 @@ def command(site: Site, port: int, *, open_browser: bool = False) -> list[str]:
 
 
 def serve(site: Site, port: int, *, open_browser: bool = False) -> int:
-    """Run Datasette until it stops (Ctrl-C); returns its exit status."""
+    """Run Datasette until it stops (Ctrl-C); returns its exit status. On POSIX Datasette
+    replaces this process, so Ctrl-C and signals reach it directly and no server is orphaned."""
     require_datasette()
-    proc = subprocess.Popen(command(site, port, open_browser=open_browser))
+    cmd = command(site, port, open_browser=open_browser)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(cmd[0], cmd)
+    proc = subprocess.Popen(cmd)
     try:
         return proc.wait()
     except KeyboardInterrupt:
