@@ -196,13 +196,6 @@ def site_metadata(papers: int) -> dict[str, Any]:
                         "label_column": "title",
                         "sort_desc": "year",
                         "facets": [{"array": "areas"}, {"array": "tags"}, "year", "source", "status"],
-                        "columns": {
-                            "areas": "Top-level areas of the taxonomy (JSON list)",
-                            "tags": "Taxonomy nodes the paper is tagged with (JSON list)",
-                            "link": "The paper's page (arXiv abstract page for arXiv papers)",
-                            "status": "Your reading status: to-read, reading, read",
-                            "note": "Your note (efmcat note)",
-                        },
                     },
                     "nodes": {"label_column": "name"},
                 },
@@ -218,6 +211,7 @@ def command(site: Site, port: int, *, open_browser: bool = False) -> list[str]:
         sys.executable, "-m", "datasette", "serve", "--immutable", str(site.database),
         "--metadata", str(site.metadata), "--host", HOST, "--port", str(port),
         "--setting", "default_page_size", "50", "--setting", "facet_time_limit_ms", "1000",
+        "--setting", "default_facet_size", "8",
     ]  # fmt: skip
     if open_browser:
         cmd.append("--open")
