@@ -49,10 +49,11 @@ def sql(
 
     Example: efmcat sql "SELECT year, count(*) AS papers FROM papers GROUP BY year"
     """
-    from efmcat.paths import choose_db
     from efmcat.sqlquery import run_query
 
-    run_query(choose_db(db).path, query, fmt)
+    with open_catalog(db, create=False) as catalog:  # the default catalog is made on first use
+        path = catalog.path
+    run_query(path, query, fmt)
 
 
 @command("browse")
@@ -71,10 +72,11 @@ def browse(
     Example: efmcat browse --port 8001
     """
     from efmcat import web
-    from efmcat.paths import cache_dir, choose_db
+    from efmcat.paths import cache_dir
 
     web.require_datasette()
-    path = choose_db(db).path
+    with open_catalog(db, create=False) as catalog:  # made on first use; older schemas upgraded
+        path = catalog.path
     site = web.prepare(path, folder or cache_dir() / "browse")
     from efmcat.render import count
 
