@@ -329,3 +329,21 @@ def test_edited_fields_survive_refresh(cli, mini_db, monkeypatch):
     p = paper(mini_db, "2306.00978")
     assert (p.title, p.year, p.note, p.version) == ("AWQ (my title)", 2024, "mine", 6)
     assert p.authors == ["Ji Lin", "Song Han"]
+
+
+def test_check_fix_merge_carries_the_users_data(cli, mini_db):
+    from efmcat.models import Paper
+
+    title = "On-Policy Distillation of Language Models: Learning from Self-Generated Mistakes"
+    with Catalog(mini_db) as c:
+        c.upsert_paper(Paper(id="2306.13649", title=title, year=2023))
+    assert cli("note", "openreview:OdnNBxlShZG", "read the appendix").exit_code == 0
+    assert cli("status", "openreview:OdnNBxlShZG", "to-read").exit_code == 0
+    assert cli("star", "openreview:OdnNBxlShZG").exit_code == 0
+    assert cli("edit", "openreview:OdnNBxlShZG", "--venue", "ICLR 2024").exit_code == 0
+    r = cli("check", "--fix")
+    assert "merged openreview:OdnNBxlShZG into 2306.13649 (same title)" in r.stdout + r.stderr
+    p = paper(mini_db, "2306.13649")
+    assert (p.note, p.status, p.starred, p.venue) == ("read the appendix", "to-read", True, "ICLR 2024")
+    assert p.user_fields == ["note", "venue"]
+    assert [h.split("\t")[1] for h in cli("search", "appendix").stdout.splitlines()] == ["2306.13649"]

@@ -476,7 +476,7 @@ class Catalog:
         self.set_user_fields(paper_id, {"note": note or None})
 
     def set_user_fields(self, paper_id: str, values: dict[str, Any]) -> list[str]:
-        """Write fields the user chose (names in USER_EDITABLE) and record them as the
+        """Write fields the user chose (names in USER_EDITABLE) and record them all as the
         user's own, so later writers keep them. Returns the names whose value changed."""
         unknown = [k for k in values if k not in USER_EDITABLE]
         if unknown:
@@ -492,13 +492,13 @@ class Catalog:
                     value = json.dumps(list(value or []), ensure_ascii=False)
                 if value != row[name]:
                     changed[name] = value
-            if not changed:
+            new_owned = [k for k in values if k not in owned]
+            if not changed and not new_owned:
                 return []
-            owned = [*owned, *(k for k in changed if k not in owned)]
-            sets = ", ".join(f"{k} = ?" for k in changed)
+            sets = "".join(f"{k} = ?, " for k in changed)
             self.conn.execute(
-                f"UPDATE papers SET {sets}, user_fields = ? WHERE id = ?",
-                [*changed.values(), json.dumps(owned), paper_id],
+                f"UPDATE papers SET {sets}user_fields = ? WHERE id = ?",
+                [*changed.values(), json.dumps([*owned, *new_owned]), paper_id],
             )
             return list(changed)
 
