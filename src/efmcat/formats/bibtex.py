@@ -378,6 +378,17 @@ _JOURNAL_WORDS = re.compile(r"\b(journal|transactions|letters|magazine|review|na
 _PROC_WORDS = re.compile(r"\b(proceedings|conference|workshop|symposium|in proc)\b", re.I)
 
 
+_ACL_ID = re.compile(r"acl:(\d{4})\.(findings-)?([a-z]+)(?:-[a-z]+)?\.\d+$")
+
+
+def acl_venue(paper_id: str) -> str | None:
+    """The venue an ACL Anthology id names: ``acl:2024.findings-emnlp.831`` -> "EMNLP 2024 Findings"."""
+    m = _ACL_ID.match(paper_id)
+    if not m or m.group(3) not in VENUES:
+        return None
+    return f"{m.group(3).upper()} {m.group(1)}" + (" Findings" if m.group(2) else "")
+
+
 def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[str, str], str | None]:
     """(entry type, fields, year) for where a paper appeared: the venue a list or .bib gave
     ("NeurIPS 2023", "ACL Findings 2024") or arXiv's journal reference. Known venues get
@@ -419,7 +430,8 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
     keys = citekeys(records)
     out: list[str] = []
     for rec in sorted(records, key=lambda r: keys[r["id"]]):
-        kind, where, venue_year = venue_fields(rec.get("venue"), rec.get("journal_ref"))
+        venue = rec.get("venue") or (None if rec.get("journal_ref") else acl_venue(rec["id"]))
+        kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
         lines = [f"@{kind}{{{keys[rec['id']]},"]
         lines.append(_field("title", latex_title(rec.get("title") or "")))
         authors = [latex_escape(a) for a in rec.get("authors") or []]
