@@ -230,7 +230,13 @@ def test_acl_anthology_ids_name_their_venue():
     assert bibtex.acl_venue("acl:2024.findings-emnlp.831") == "EMNLP 2024 Findings"
     assert bibtex.acl_venue("acl:2023.acl-long.12") == "ACL 2023"
     assert bibtex.acl_venue("acl:2024.unlp-1.16") is None  # a workshop efmcat does not know
-    rec = _rec("acl:2024.findings-emnlp.831", "A paper", ["Ana Smith"], 2024, url="https://aclanthology.org/2024.findings-emnlp.831")
+    rec = _rec(
+        "acl:2024.findings-emnlp.831",
+        "A paper",
+        ["Ana Smith"],
+        2024,
+        url="https://aclanthology.org/2024.findings-emnlp.831",
+    )
     assert bibtex.render([rec]).startswith(
         "@inproceedings{smith2024paper,\n  title = {A paper},\n  author = {Ana Smith},\n"
         "  booktitle = {Findings of the Association for Computational Linguistics: EMNLP 2024},\n  year = {2024},\n"

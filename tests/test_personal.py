@@ -347,3 +347,35 @@ def test_check_fix_merge_carries_the_users_data(cli, mini_db):
     assert (p.note, p.status, p.starred, p.venue) == ("read the appendix", "to-read", True, "ICLR 2024")
     assert p.user_fields == ["note", "venue"]
     assert [h.split("\t")[1] for h in cli("search", "appendix").stdout.splitlines()] == ["2306.13649"]
+
+
+def test_yaml_export_is_a_backup_of_the_users_data(cli, mini_db, tmp_path):
+    cli("note", "2210.17323", "my baseline")
+    cli("status", "2210.17323", "reading")
+    cli("star", "2205.14135")
+    cli("edit", "2306.00978", "--venue", "MLSys 2024")
+    backup = tmp_path / "backup.yaml"
+    assert cli("export", "--format", "yaml", "-o", str(backup)).exit_code == 0
+    text = backup.read_text()
+    assert "  note: my baseline\n  status: reading\n  user_fields: [note]\n" in text
+    restored = tmp_path / "restored.db"
+    assert cli("import", str(backup), "--db", str(restored)).exit_code == 0
+    with Catalog(restored) as c:
+        gptq, flash, awq = (c.get_paper(i) for i in ("2210.17323", "2205.14135", "2306.00978"))
+    assert (gptq.note, gptq.status, gptq.user_fields) == ("my baseline", "reading", ["note"])
+    assert flash.starred and not gptq.starred
+    assert (awq.venue, awq.user_fields) == ("MLSys 2024", ["venue"])
+    assert [
+        h.split("\t")[1] for h in cli("search", "baseline", "--db", str(restored)).stdout.splitlines()
+    ] == ["2210.17323"]
+    assert cli("export", "--format", "yaml", "--db", str(restored)).stdout == text
+
+
+def test_yaml_with_a_bad_status_names_the_line(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source: x\npapers:\n- id: '2301.00774'\n  title: SparseGPT\n  status: done\n")
+    r = cli("import", str(bad))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {bad}:3: status of 2301.00774 must be one of to-read, reading, read, got 'done'\n",
+    )

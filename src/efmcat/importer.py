@@ -430,6 +430,7 @@ class _Writer:
                 self.catalog.set_tag(e.paper.id, node, origin, 1.0)
                 if had is None:
                     report.tags_added += 1
+        self._user_data(batch)
         keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
         if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
             conn.executemany(_CITEKEY_SQL, keyed)
@@ -441,6 +442,22 @@ class _Writer:
             ],
         )
         return new_entries
+
+    def _user_data(self, batch: list[Entry]) -> None:
+        """The researcher's own data a file carries (an efmcat YAML export): a reading status
+        or citekey where the catalog has none, a star, and which fields are the user's."""
+        for e in batch:
+            p = e.paper
+            if not (p.status or p.starred or p.citekey or p.user_fields):
+                continue
+            row = self.conn.execute("SELECT user_fields FROM papers WHERE id = ?", (p.id,)).fetchone()
+            owned = json.loads(row[0] or "[]") if row else []
+            owned += [f for f in p.user_fields if f not in owned]
+            self.conn.execute(
+                "UPDATE papers SET status = coalesce(status, ?), starred = max(starred, ?), "
+                "citekey = coalesce(citekey, ?), user_fields = ? WHERE id = ?",
+                (p.status, int(p.starred), p.citekey, json.dumps(owned), p.id),
+            )
 
     def finish(self) -> None:
         for pid in self.report.fetched_ids:
