@@ -241,3 +241,48 @@ def test_acl_anthology_ids_name_their_venue():
         "@inproceedings{smith2024paper,\n  title = {A paper},\n  author = {Ana Smith},\n"
         "  booktitle = {Findings of the Association for Computational Linguistics: EMNLP 2024},\n  year = {2024},\n"
     )
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("pdflatex") is None or __import__("shutil").which("bibtex") is None,
+    reason="pdflatex and bibtex are not installed",
+)
+@pytest.mark.parametrize(
+    "preamble", ["\\usepackage[numbers]{natbib}", "\\usepackage[backend=bibtex]{biblatex}"]
+)
+def test_bibtex_export_compiles_with_pdflatex(cli, mini_db, tmp_path, preamble):
+    import subprocess
+
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as c:
+        c.upsert_paper(Paper(id="2306.14048", title="H₂O: Heavy-Hitter Oracle for Efficient Generative Inference",
+                             authors=["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser"], venue="NeurIPS 2023"))  # fmt: skip
+        for i in range(30):  # more author-less papers of one year than natbib has letters
+            c.upsert_paper(
+                Paper(id=f"2401.{i:05d}", title=f"Paper {i}: 100% & #{i} under_score ~ café", year=2024)
+            )
+    assert cli("export", "--format", "bibtex", "-o", str(tmp_path / "refs.bib")).exit_code == 0
+    biblio = (
+        "\\printbibliography"
+        if "biblatex" in preamble
+        else "\\bibliographystyle{plainnat}\\bibliography{refs}"
+    )
+    extra = "\\addbibresource{refs.bib}" if "biblatex" in preamble else ""
+    (tmp_path / "doc.tex").write_text(
+        f"\\documentclass{{article}}{preamble}{extra}\\usepackage{{url}}\\begin{{document}}\\nocite{{*}}{biblio}\\end{{document}}\n"
+    )
+
+    def run(*cmd):
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    bib = run("bibtex", "doc")
+    assert bib.returncode == 0, bib.stdout
+    run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    final = run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    assert final.returncode == 0, final.stdout[-2000:]
+    assert "Citation" not in final.stdout or "undefined" not in final.stdout
+    bbl = (tmp_path / "doc.bbl").read_text()
+    assert "H$_2$O" in bbl and 'M{\\"u}ller' in bbl

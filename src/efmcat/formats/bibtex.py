@@ -420,6 +420,16 @@ def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[
     return "misc", {}, None
 
 
+def short_title(title: str) -> str:
+    """A label for an author-less entry: the title's name before a colon, else its first words."""
+    flat = " ".join(title.split())
+    head = flat.split(":", 1)[0].strip()
+    if head and len(head) <= 40 and head != flat:
+        return head
+    words = flat.split()
+    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
+
+
 def _field(name: str, value: str) -> str:
     return f"  {name} = {{{value}}},"
 
@@ -437,6 +447,10 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
         authors = [latex_escape(a) for a in rec.get("authors") or []]
         if authors:
             lines.append(_field("author", " and ".join(authors)))
+        else:
+            # natbib styles label and sort an author-less entry by its key field; without
+            # one every such entry is "Anonymous (2024a)", and past 26 of a year, "(2024{)".
+            lines.append(_field("key", latex_title(short_title(rec.get("title") or rec["id"]))))
         for name, value in where.items():
             lines.append(_field(name, latex_escape(value)))
         year = venue_year or rec.get("year")
