@@ -24,6 +24,7 @@ _VALUE_OPTIONS = {
     "--limit": "limit",
     "-n": "limit",
     "--db": "db",
+    "--status": "status",
 }
 _INT_KEYS = {"year", "since", "until", "limit"}
 
@@ -31,12 +32,14 @@ _INT_KEYS = {"year", "since", "until", "limit"}
 def parse_search_args(args: list[str]) -> dict | None:
     """Options of a plain `search` invocation, or None when Typer should handle it."""
     opts: dict = {"tags": [], "year": None, "since": None, "until": None, "author": None, "limit": 20,
-                  "db": None, "json": False, "query": None}  # fmt: skip
+                  "db": None, "json": False, "query": None, "status": None, "starred": False}  # fmt: skip
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--json":
             opts["json"] = True
+        elif arg == "--starred":
+            opts["starred"] = True
         elif arg.startswith("-") and arg != "-":
             name, eq, inline = arg.partition("=")
             key = _VALUE_OPTIONS.get(name)
@@ -100,6 +103,8 @@ def try_search(args: list[str]) -> int | None:
                 since=opts["since"],
                 until=opts["until"],
                 author=opts["author"],
+                status=opts["status"],
+                starred=opts["starred"],
                 limit=opts["limit"],
             )
     except EfmcatError:
