@@ -258,7 +258,8 @@ def test_bibtex_export_compiles_with_pdflatex(cli, mini_db, tmp_path, preamble):
 
     with Catalog(mini_db) as c:
         c.upsert_paper(Paper(id="2306.14048", title="H₂O: Heavy-Hitter Oracle for Efficient Generative Inference",
-                             authors=["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser"], venue="NeurIPS 2023"))  # fmt: skip
+                             authors=["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser", "Piotr Piękos"],
+                             venue="NeurIPS 2023"))  # fmt: skip
         for i in range(30):  # more author-less papers of one year than natbib has letters
             c.upsert_paper(
                 Paper(id=f"2401.{i:05d}", title=f"Paper {i}: 100% & #{i} under_score ~ café", year=2024)
@@ -286,3 +287,11 @@ def test_bibtex_export_compiles_with_pdflatex(cli, mini_db, tmp_path, preamble):
     assert "Citation" not in final.stdout or "undefined" not in final.stdout
     bbl = (tmp_path / "doc.bbl").read_text()
     assert "H$_2$O" in bbl and 'M{\\"u}ller' in bbl
+
+
+def test_latex_spellings_that_pdflatex_has_without_packages():
+    assert bibtex.to_latex("Ré Kühn Çelik naïve Dvořák Łukasz ß") == (
+        "R{\\'e} K{\\\"u}hn {\\c{C}}elik na{\\\"\\i}ve Dvo{\\v{r}}{\\'a}k {\\L}ukasz {\\ss}"
+    )
+    assert bibtex.to_latex("Piękos") == "Pi{e}kos"  # \\k needs T1 fonts: the ogonek is dropped
+    assert bibtex.to_latex("x² CO₂ α–β “q”") == "x$^2$ CO$_2$ $\\alpha$--$\\beta$ ``q''"

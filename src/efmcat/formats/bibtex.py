@@ -250,7 +250,7 @@ def latex_escape(text: str) -> str:
 
 _ACCENTS = {
     "\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=",
-    "\u0307": ".", "\u0327": "c", "\u030c": "v", "\u0306": "u", "\u030a": "r", "\u0328": "k",
+    "\u0307": ".", "\u0327": "c", "\u030c": "v", "\u0306": "u", "\u030a": "r", "\u0328": "",
     "\u030b": "H", "\u0323": "d",
 }  # fmt: skip
 _CHARS = {
@@ -294,6 +294,8 @@ def _accented(ch: str) -> str | None:
     out = r"\i" if base == "i" and marks[0] in "\u0301\u0300\u0302\u0308" else base
     for mark in marks:
         cmd = _ACCENTS[mark]
+        if not cmd:  # the ogonek (\k) needs T1 fonts; pdflatex's default OT1 has none: drop it
+            continue
         out = f"\\{cmd}{{{out}}}" if cmd.isalpha() else f"\\{cmd}{out}"
     return "{" + out + "}"
 
