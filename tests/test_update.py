@@ -148,3 +148,10 @@ def test_a_current_or_unrelated_catalog_is_not_told(cli, mini_db, tmp_path, monk
     shutil.copy(SHIPPED, current)
     monkeypatch.setenv("EFMCAT_DB", str(current))
     assert "newer shipped catalog" not in cli("stats").stderr
+
+
+def test_a_field_the_user_edited_stays(old_catalog, cli):
+    r = cli("edit", "2303.06865", "--title", "FlexGen (my title)")
+    assert r.exit_code == 0, r.stderr
+    cli("update")
+    assert json.loads(cli("show", "2303.06865", "--json").stdout)["title"] == "FlexGen (my title)"

@@ -237,10 +237,14 @@ def _merge_paper(
     # The user's copy follows the release where it is still the shipped text: not fetched
     # from arXiv since (arXiv's record is better) and the field not filled by the user.
     fetched = mine["fetched_at"] is not None
+    owned = set(json.loads(mine["user_fields"] or "[]"))
     changes: dict[str, Any] = {}
     for name in _FIELDS:
         new, old = row[name], mine[name]
         if new == old or _empty(new):
+            continue
+        if name in owned:  # edited by the user (efmcat edit): theirs
+            report.kept_user_fields += 1
             continue
         if _empty(old) or (not fetched and name not in ("verified", "kind")):
             changes[name] = new

@@ -77,6 +77,13 @@ def stdout_is_terminal() -> bool:
         return False
 
 
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def stderr_is_terminal() -> bool:
     try:
         return sys.stderr.isatty()
