@@ -85,8 +85,10 @@ def stderr_is_terminal() -> bool:
 
 
 def say(message: str) -> None:
-    """A message for the user (stderr, never mixed with data)."""
-    err_console().print(message, markup=False, highlight=False)
+    """A message for the user (stderr, never mixed with data), sanitised for the terminal."""
+    from efmcat.render import term
+
+    err_console().print(term(message, multiline=True), markup=False, highlight=False)
 
 
 def warn(message: str) -> None:
@@ -94,8 +96,10 @@ def warn(message: str) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``Error: message`` on stderr and return the Exit to raise."""
-    err_console().print(f"Error: {message}", markup=False, highlight=False, style="red")
+    """Print ``Error: message`` on stderr (one line, sanitised) and return the Exit to raise."""
+    from efmcat.render import term
+
+    err_console().print(f"Error: {term(message)}", markup=False, highlight=False, style="red")
     return typer.Exit(code)
 
 

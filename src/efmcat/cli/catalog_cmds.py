@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from efmcat.cli._app import (
     say,
     stdout_is_terminal,
 )
-from efmcat.render import no_match
+from efmcat.render import no_match, write_text
 
 TagOption = Annotated[
     list[str] | None,
@@ -84,7 +83,7 @@ def show(
     if as_json:
         render.write_json(record)
     else:
-        sys.stdout.write(render.show_plain(record, record.get("sources", [])))
+        write_text(render.show_plain(record, record.get("sources", [])))
 
 
 @command("list")
@@ -144,7 +143,7 @@ def stats(
     out += ["  " + line for line in render.bar_chart(st.per_area)]
     out += ["", "Papers per year"]
     out += ["  " + line for line in render.bar_chart(st.per_year)]
-    sys.stdout.write("\n".join(out) + "\n")
+    write_text("\n".join(out) + "\n")
 
 
 @command("taxonomy")
@@ -189,7 +188,7 @@ def taxonomy(
             lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
     lines.append("")
     lines.append("* core area of the survey's taxonomy")
-    sys.stdout.write("\n".join(lines) + "\n")
+    write_text("\n".join(lines) + "\n")
 
 
 @command("export")

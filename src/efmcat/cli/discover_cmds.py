@@ -6,12 +6,12 @@ feedparser must stay off the start-up path of every other command.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+from efmcat.render import write_text
 
 
 def _line(c) -> str:
@@ -122,7 +122,7 @@ def discover(
         write_json([c.to_json() for c in report.candidates])
     else:
         for c in report.candidates:
-            sys.stdout.write(_line(c))
+            write_text(_line(c))
     if not report.complete:
         say(
             f"Warning: stopped after {report.pages} page{'s' if report.pages != 1 else ''} (--max-pages); "

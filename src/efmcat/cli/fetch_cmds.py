@@ -16,6 +16,7 @@ import typer
 
 from efmcat.cli._app import DbOption, command, err_console, open_catalog, say, stderr_is_terminal
 from efmcat.errors import EfmcatError, ParseError
+from efmcat.render import write_text
 
 
 @contextmanager
@@ -65,7 +66,7 @@ def _read_file(path: str) -> list[str]:
 def _print_papers(papers) -> None:
     for p in papers:
         version = f"v{p.version}" if p.version else ""
-        sys.stdout.write(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
+        write_text(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
 
 
 @command("add")
@@ -155,9 +156,9 @@ def refresh(
             catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
         )
     for c in report.new_versions:
-        sys.stdout.write(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
+        write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
     for c in report.retitled:
-        sys.stdout.write(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
+        write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
     if report.checked == 0 and not report.not_found:

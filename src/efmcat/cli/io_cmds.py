@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, warn
-from efmcat.render import count
+from efmcat.render import count, dumps_json, write_text
 
 _SHOW = 20  # changes and problems listed in a plain report before "... and N more"
 
@@ -46,7 +44,7 @@ def import_(
     with open_catalog(db) as catalog:
         report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_text(dumps_json(report.to_dict()) + "\n")
         return
     for fr in report.files:
         say(
@@ -90,16 +88,15 @@ def check(
     with open_catalog(db, create=False) as catalog:
         result = check_catalog(catalog, fix=fix)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_text(dumps_json(result.to_dict()) + "\n")
     else:
-        out = sys.stdout
         for f in result.findings:
-            out.write(f"{f.severity.upper()} {f.kind}: {f.message}\n")
+            write_text(f"{f.severity.upper()} {f.kind}: {f.message}\n")
             for s in f.sources:
                 title = f'  "{s["title"]}"' if s.get("title") else ""
-                out.write(f"    {s['paper_id']}  {s['locator'] or s['source']}{title}\n")
+                write_text(f"    {s['paper_id']}  {s['locator'] or s['source']}{title}\n")
         for m in result.fixed:
-            out.write(f"FIXED {m}\n")
+            write_text(f"FIXED {m}\n")
         say(result.summary())
     if result.problems:
         raise typer.Exit(1)
