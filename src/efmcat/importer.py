@@ -11,6 +11,7 @@ keyed by file and line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -202,9 +203,23 @@ def import_files(
     report = ImportReport(dry_run=dry_run)
     if fetch:
         _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)
+    # A streamed (JSONL) file may be long: it is checked whole first (a bad line imports
+    # nothing), then written in batches that each commit, so other efmcat processes can
+    # write in between instead of waiting out the busy timeout. Everything else (and any
+    # dry run) is one transaction.
+    streamed = any(parsed is None for _, _, parsed in plan)
+    batched = streamed and not dry_run
+    if streamed:
+        from efmcat.formats.jsonl_snapshot import iter_snapshot
+
+        for p, _, parsed in plan:
+            if parsed is None:
+                for _ in iter_snapshot(p, None):
+                    pass
     writer = _Writer(catalog, taxonomy, manual, report)
+    outer = contextlib.nullcontext() if batched else catalog.transaction()
     try:
-        with catalog.transaction():
+        with outer:
             for p, f, parsed in plan:
                 fr = FileReport(path=str(p), format=f)
                 report.files.append(fr)
@@ -217,12 +232,11 @@ def import_files(
                     fr.malformed = parsed.malformed
                     fr.skipped = parsed.skipped
                     stream = parsed.entries
-                # Per file: a later file may update (and re-index) what an earlier one added.
-                with catalog.deferred_indexing() as index_new:
-                    writer.write(stream, fr, p.name, progress, streamed=parsed is None, after_batch=index_new)
+                writer.write(stream, fr, p.name, progress, streamed=parsed is None)
                 if parsed is None:
                     fr.rows = fr.papers + fr.duplicates
-            writer.finish()
+            with catalog.transaction():
+                writer.finish()
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -306,8 +320,10 @@ class _Writer:
         progress: Callable[[int], None] | None,
         *,
         streamed: bool = False,
-        after_batch: Callable[[], None] | None = None,
     ) -> None:
+        """Write ``entries`` a batch at a time, each batch in its own transaction (a savepoint
+        when the caller holds one): papers, full-text rows, tags and sources of a batch are
+        committed together. Streamed files tag batch k+1 in a worker while batch k is written."""
         row = self.conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()
         self.file_start_n = int(row[0])
         # Ids met in this file: a set for whole files; a streamed file relies on rowids instead
@@ -315,32 +331,45 @@ class _Writer:
         self.seen: set[str] = set()
         self.streamed = streamed
         pool = None
-        pending: tuple[Any, list[Entry], list[Entry]] | None = None
+        pending: tuple[Any, list[Entry]] | None = None
         try:
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
                     pool = _tag_pool(self.taxonomy)
                 job = None
                 if pool is not None:
-                    # Tag this batch in a worker process while this one writes it.
+                    # Tag this batch in a worker process while the previous one is written.
                     texts = [(e.paper.title, e.paper.abstract, e.paper.categories) for e in batch]
                     job = pool.apply_async(_tag_texts, (texts,))
-                new = self._batch(batch, fr, name, tag_here=job is None)
-                if after_batch is not None:
-                    after_batch()  # index while the worker tags
                 if pending is not None:
-                    self._insert_auto(*pending)
-                pending = (job, batch, new) if job is not None else None
-                if progress:
-                    progress(len(batch))
+                    self._commit_batch(*pending, fr, name, progress)
+                pending = (job, batch)
             if pending is not None:
-                self._insert_auto(*pending)
+                self._commit_batch(*pending, fr, name, progress)
         finally:
             if pool is not None:
                 pool.terminate()
 
-    def _insert_auto(self, job: Any, batch: list[Entry], new: list[Entry]) -> None:
-        results = job.get()
+    def _commit_batch(
+        self,
+        job: Any,
+        batch: list[Entry],
+        fr: FileReport,
+        name: str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        results = job.get() if job is not None else None  # before the write lock is taken
+        with self.catalog.transaction():
+            # A later batch or file may update (and re-index) what an earlier one added.
+            with self.catalog.deferred_indexing():
+                new = self._batch(batch, fr, name, tag_here=job is None)
+            if results is not None:
+                self._insert_auto(results, batch, new)
+        if progress:
+            progress(len(batch))
+        self.catalog.yield_to_waiters()  # a short write waiting for the lock goes now
+
+    def _insert_auto(self, results: list[dict[str, float]], batch: list[Entry], new: list[Entry]) -> None:
         wanted = {id(e) for e in new if e.auto_tag}
         rows = [
             (e.paper.id, node, "auto", score)

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import click
 import typer
 
-from efmcat.errors import EfmcatError
+from efmcat.errors import EfmcatError, translate
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -122,6 +123,18 @@ def handle_errors(func: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:
+            # Library, SQLite, network and runtime failures: one line and an exit status too.
+            if os.environ.get("EFMCAT_DEBUG"):
+                raise
+            err = translate(exc)
+            if err is None:
+                raise fail(
+                    f"unexpected {type(exc).__name__}: {exc} (a bug in efmcat; EFMCAT_DEBUG=1 shows where)", 1
+                ) from None
+            raise fail(str(err), err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
