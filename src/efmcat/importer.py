@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,15 @@ FORMATS = ("auto", "md", "bibtex", "yaml", "jsonl")
 BATCH = 5000
 TAG_WORKERS = 1  # tagger processes for streamed imports (2 measured no faster on 2 cores)
 MAX_CHANGES = 1000  # changes kept for the report (the counts are always exact)
+
+# Bounds on input, so no file can make an import run away (README: "Limits").
+MAX_FILE_BYTES = {"md": 32_000_000, "bibtex": 4_000_000, "yaml": 32_000_000}  # JSONL is streamed
+MD_MAX_LINE = 20_000  # characters; the longest row of the reference lists has 812
+# Link parsing costs about (number of "](") x (line length) per line; the reference lists
+# need at most 8,734 per line and 408,169 per file.
+MD_MAX_LINE_WORK = 100_000
+MD_MAX_FILE_WORK = 4_000_000
+BIB_MAX_ENTRY = 50_000  # characters in one entry (LaTeX decoding costs ~15 us a character)
 
 
 @dataclass
@@ -157,17 +166,70 @@ def _read_text(path: Path) -> str:
         raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
+    """Blank the lines too long or too link-dense to be list rows (keeping line numbers),
+    so the link parser's time stays bounded; ParseError when the file as a whole is."""
+    lines = text.split("\n")
+    skipped: list[tuple[int, str]] = []
+    total = 0
+    for i, line in enumerate(lines):
+        if len(line) < 200:
+            continue
+        if len(line) > MD_MAX_LINE:
+            skipped.append((i + 1, f"line longer than {MD_MAX_LINE} characters"))
+            lines[i] = ""
+            continue
+        work = line.count("](") * len(line)
+        if work > MD_MAX_LINE_WORK:
+            skipped.append((i + 1, f"{line.count('](')} links in {len(line)} characters: not a list row"))
+            lines[i] = ""
+            continue
+        total += work
+        if total > MD_MAX_FILE_WORK:
+            raise ParseError(f"{path}:{i + 1}: too many links for one Markdown list; split the file")
+    return ("\n".join(lines) if skipped else text), skipped
+
+
+def _check_bibtex(text: str, path: Path) -> None:
+    """Refuse entries so long that decoding their LaTeX would take minutes."""
+    import re
+
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t]*@", text)] + [len(text)]
+    if starts[0] > BIB_MAX_ENTRY:
+        starts.insert(0, 0)
+    for a, b in pairwise(starts):
+        if b - a > BIB_MAX_ENTRY:
+            line = text.count("\n", 0, a) + 1
+            raise ParseError(f"{path}:{line}: entry longer than {BIB_MAX_ENTRY} characters")
+
+
+def _check_size(path: Path, fmt: str) -> None:
+    limit = MAX_FILE_BYTES.get(fmt)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if limit is not None and size > limit:
+        raise ParseError(f"{path}: {size} bytes; a {fmt} file may have at most {limit}")
+
+
 def parse_file(path: Path, fmt: str, taxonomy: Taxonomy) -> ParseResult:
     """Parse a whole (non-streamed) file; ParseError names the file and line at fault."""
     name = path.name
+    _check_size(path, fmt)
     if fmt == "md":
         from efmcat.formats.markdown_list import parse_markdown_list
 
-        return parse_markdown_list(_read_text(path), name, taxonomy)
+        text, too_long = _tame_markdown(_read_text(path), path)
+        result = parse_markdown_list(text, name, taxonomy)
+        result.skipped = sorted([*result.skipped, *too_long])
+        return result
     if fmt == "bibtex":
         from efmcat.formats.bibtex import parse_bibtex
 
-        return parse_bibtex(_read_text(path), name, str(path))
+        text = _read_text(path)
+        _check_bibtex(text, path)
+        return parse_bibtex(text, name, str(path))
     if fmt == "yaml":
         from efmcat.formats.yaml_format import parse_yaml
 

@@ -7,6 +7,35 @@ from typing import Any
 from efmcat.errors import EfmcatError
 
 LINE_KEY = "__line__"
+MAX_DEPTH = 100  # nesting of mappings/lists; seeds and taxonomies need 5
+
+
+def _limited_loader(yaml: Any, source: str, error: type[EfmcatError]) -> Any:
+    """A SafeLoader that refuses aliases (``*name``: billion-laughs files expand them
+    exponentially) and nesting deeper than MAX_DEPTH (which would exhaust the stack)."""
+
+    class Loader(yaml.SafeLoader):
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.events.AliasEvent):
+                event = self.peek_event()
+                raise error(
+                    f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                    "supported: write the value out"
+                )
+            if self.check_event(yaml.events.MappingStartEvent, yaml.events.SequenceStartEvent):
+                self._depth += 1
+                if self._depth > MAX_DEPTH:
+                    line = self.peek_event().start_mark.line + 1
+                    raise error(f"{source}:{line}: nested more than {MAX_DEPTH} levels deep")
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+            return super().compose_node(parent, index)
+
+    return Loader
 
 
 def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
@@ -14,7 +43,7 @@ def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
     under ``__line__``; invalid YAML raises ``error("source:line: not valid YAML: ...")``."""
     import yaml
 
-    class LineLoader(yaml.SafeLoader):
+    class LineLoader(_limited_loader(yaml, source, error)):  # type: ignore[misc]
         pass
 
     def construct_mapping(loader, node, deep=False):

@@ -51,10 +51,13 @@ def import_(
             f"{fr.path} ({fr.format}): {fr.rows} rows, {fr.papers} papers, {fr.arxiv} arXiv ids, "
             f"{fr.non_arxiv} non-arXiv links, {fr.duplicates} duplicates merged"
         )
-        for line, link in fr.malformed:
+        for line, link in fr.malformed[:_SHOW]:
             warn(f"{fr.path}:{line}: malformed arXiv link {link}")
-        for line, why in fr.skipped:
+        for line, why in fr.skipped[:_SHOW]:
             warn(f"{fr.path}:{line}: skipped: {why}")
+        hidden = max(0, len(fr.malformed) - _SHOW) + max(0, len(fr.skipped) - _SHOW)
+        if hidden:
+            warn(f"{fr.path}: {hidden} more lines malformed or skipped (--json lists them all)")
     if report.fetched:
         say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
     verb = "Would add" if report.dry_run else "Added"

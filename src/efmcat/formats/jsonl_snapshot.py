@@ -29,6 +29,7 @@ _MONTHS = {
     )
 }
 _SPLIT_AUTHORS = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+MAX_LINE = 1_000_000  # characters in one record (arXiv's longest are ~10 KB)
 
 
 def _authors(rec: dict[str, Any]) -> list[str]:
@@ -128,18 +129,22 @@ def iter_snapshot(path: Path, report: FileReport | None = None) -> Iterator[Entr
         line_no = 0
         while True:
             try:
-                line = fh.readline()
+                line = fh.readline(MAX_LINE + 1)
             except UnicodeDecodeError as exc:
                 raise ParseError(f"{path}:{line_no + 1}: not UTF-8 text") from exc
             if not line:
                 return
             line_no += 1
+            if len(line) > MAX_LINE:
+                raise ParseError(f"{path}:{line_no}: line longer than {MAX_LINE} characters")
             if not line.strip():
                 continue
             try:
                 rec = loads(line)
             except ValueError as exc:
                 raise ParseError(f"{path}:{line_no}: not a JSON object: {exc}") from exc
+            except RecursionError as exc:
+                raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
             if not isinstance(rec, dict):
                 raise ParseError(f"{path}:{line_no}: not a JSON object")
             paper = record_to_paper(rec, f"{path}:{line_no}", name)
