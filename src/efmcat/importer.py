@@ -128,7 +128,40 @@ _EXT = {
 }
 
 
+def _head(path: Path) -> str:
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            return fh.read(4096)
+    except OSError as exc:
+        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def sniff_format(head: str) -> str | None:
+    """The format the first 4 KB of a file clearly have, or None (Markdown has no mark)."""
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0].strip()
+        try:
+            if isinstance(json.loads(first), dict):
+                return "jsonl"
+        except (ValueError, RecursionError):
+            pass
+        return None
+    if text.startswith("@") or "\n@" in head:
+        import re
+
+        if re.search(r"(?m)^\s*@\s*[A-Za-z]+\s*[{(]", head):
+            return "bibtex"
+    import re
+
+    if re.search(r"(?m)^papers:\s*(\[|$)", head) and not re.search(r"(?m)^\s*[-*+|]\s*\[", head):
+        return "yaml"
+    return None
+
+
 def detect_format(path: Path, fmt: str = "auto") -> str:
+    """The format to read ``path`` as: --format, else the extension (checked against the
+    content: JSON lines in a .bib are refused, not imported as nothing), else the content."""
     fmt = (fmt or "auto").lower()
     if fmt == "bib":
         fmt = "bibtex"
@@ -137,22 +170,40 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     if fmt != "auto":
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
-    for s in reversed(suffixes):
-        if s in _EXT:
-            return _EXT[s]
+    by_name = next((_EXT[s] for s in reversed(suffixes) if s in _EXT), None)
+    sniffed = sniff_format(_head(path))
+    if by_name is not None:
+        if sniffed is not None and sniffed != by_name and not (by_name == "md" and sniffed == "yaml"):
+            raise ParseError(
+                f"{path}: the name says {by_name} but the content is {sniffed}; "
+                f"rename the file or give --format {sniffed}"
+            )
+        return by_name
+    return sniffed or "md"
+
+
+def check_input_file(p: Path) -> None:
+    """ParseError saying what ``p`` is when it is not a regular file efmcat can read."""
+    import stat
+
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            head = fh.read(4096)
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {p}") from None
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    first = head.lstrip()[:1]
-    if first == "@" or "\n@" in head:
-        return "bibtex"
-    if first == "{":
-        return "jsonl"
-    if head.lstrip().startswith(("papers:", "source:", "---", "#")) and "papers:" in head:
-        return "yaml"
-    return "md"
+        raise ParseError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise ParseError(f"{p} is a folder: name the files to import")
+    if stat.S_ISFIFO(mode):
+        raise ParseError(f"{p} is a FIFO (named pipe), not a file: save the data to a file first")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise ParseError(f"{p} is a device, not a file")
+    if stat.S_ISSOCK(mode):
+        raise ParseError(f"{p} is a socket, not a file")
+    if not stat.S_ISREG(mode):
+        raise ParseError(f"{p} is not a regular file")
+    if not os.access(p, os.R_OK):
+        raise ParseError(f"cannot read {p}: permission denied")
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -257,11 +308,14 @@ def import_files(
         raise UsageError("name at least one file to import")
     plan: list[tuple[Path, str, ParseResult | None]] = []
     for p in files:
-        if not p.is_file():
-            raise ParseError(f"no such file: {p}")
+        check_input_file(p)
         f = detect_format(p, fmt)
         # Whole-file formats are parsed before anything is written.
-        plan.append((p, f, None if f == "jsonl" else parse_file(p, f, taxonomy)))
+        parsed = None if f == "jsonl" else parse_file(p, f, taxonomy)
+        empty = parsed is not None and not parsed.entries and not parsed.rows
+        if empty and f in ("bibtex", "yaml") and _read_text(p).strip():
+            raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
+        plan.append((p, f, parsed))
     report = ImportReport(dry_run=dry_run)
     if fetch:
         _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)

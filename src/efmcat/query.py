@@ -56,7 +56,8 @@ def to_fts_query(text: str) -> str:
     cleaned: list[str] = []
     for i, part in enumerate(parts):
         if part == "OR":
-            prev_ok = bool(cleaned) and cleaned[-1] != "OR"
+            # OR joins two positive terms; next to an exclusion (-word) it means nothing.
+            prev_ok = bool(cleaned) and cleaned[-1] != "OR" and not cleaned[-1].startswith("NOT ")
             next_ok = i + 1 < len(parts) and parts[i + 1] != "OR" and not parts[i + 1].startswith("NOT ")
             if prev_ok and next_ok:
                 cleaned.append("OR")

@@ -45,6 +45,19 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
+    ),
+]
+
+
+def use_taxonomy(path: Path | None) -> None:
+    """--taxonomy FILE: the taxonomy every library call of this command loads by default."""
+    from efmcat.taxonomy import set_default_path
+
+    set_default_path(path)
 
 
 def _no_color() -> bool:
@@ -110,6 +123,9 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         reset_consoles()
+        from efmcat.taxonomy import set_default_path
+
+        set_default_path(None)  # --taxonomy holds for one command only
         try:
             return func(*args, **kwargs)
         except EfmcatError as exc:

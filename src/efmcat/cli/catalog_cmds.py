@@ -10,11 +10,13 @@ import typer
 from efmcat.cli._app import (
     DbOption,
     JsonOption,
+    TaxonomyOption,
     command,
     open_catalog,
     out_console,
     say,
     stdout_is_terminal,
+    use_taxonomy,
 )
 from efmcat.render import no_match, write_text
 
@@ -49,11 +51,13 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Full-text search of titles, abstracts and authors, best matches first.
 
     Example: efmcat search "post-training quantization" --since 2023
     """
+    use_taxonomy(taxonomy)
     from efmcat.browse import search_records
 
     with open_catalog(db, create=False) as catalog:
@@ -68,11 +72,13 @@ def show(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Show one paper with its metadata, tags and where it was listed.
 
     Example: efmcat show https://arxiv.org/abs/2210.17323v2
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import show_record
     from efmcat.ids import parse_paper_id
@@ -97,11 +103,13 @@ def list_(
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """List papers, optionally filtered by tag and year.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
+    use_taxonomy(taxonomy)
     from efmcat.browse import list_records
 
     with open_catalog(db, create=False) as catalog:
@@ -115,11 +123,13 @@ def list_(
 def stats(
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Papers per area and per year, drawn as bar charts.
 
     Example: efmcat stats
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import catalog_stats
 
@@ -150,11 +160,13 @@ def stats(
 def taxonomy(
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """The taxonomy tree with the number of papers under each node.
 
     Example: efmcat taxonomy
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import area_paper_counts
     from efmcat.taxonomy import load_taxonomy
@@ -204,11 +216,13 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Export the catalog (or a selection) as Markdown, BibTeX, CSV, JSON or YAML.
 
     Example: efmcat export --format md --tag quantization -o quantization.md
     """
+    use_taxonomy(taxonomy)
     from efmcat.export import export_catalog, write_output
 
     with open_catalog(db, create=False) as catalog:
@@ -230,11 +244,13 @@ def build(
         typer.Option("--output", "-o", help="Catalog to write (default: --db or data/catalog.db)."),
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Build a catalog from seeds/ deterministically (how data/catalog.db is made).
 
     Example: efmcat build -o data/catalog.db
     """
+    use_taxonomy(taxonomy)
     from efmcat.build import build_catalog
     from efmcat.errors import UsageError
     from efmcat.paths import checkout_catalog, seeds_dir
@@ -253,11 +269,12 @@ def build(
 
 
 @command("path")
-def path(as_json: JsonOption = False, db: DbOption = None) -> None:
+def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
     """Print where efmcat keeps its catalog, data and the shipped files.
 
     Example: efmcat path
     """
+    use_taxonomy(taxonomy)
     import os
 
     from efmcat import render

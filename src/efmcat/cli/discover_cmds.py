@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say, use_taxonomy
 from efmcat.render import write_text
 
 
@@ -74,6 +74,7 @@ def discover(
     ] = 5,
     json_: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Show what is new on arXiv in the field: candidates ranked by relevance.
 
@@ -85,6 +86,7 @@ def discover(
 
     Example: efmcat discover --since 2026-11-01 --area quantization --limit 20
     """
+    use_taxonomy(taxonomy)
     from efmcat.errors import UsageError
 
     if reject:

@@ -14,7 +14,16 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, command, err_console, open_catalog, say, stderr_is_terminal
+from efmcat.cli._app import (
+    DbOption,
+    TaxonomyOption,
+    command,
+    err_console,
+    open_catalog,
+    say,
+    stderr_is_terminal,
+    use_taxonomy,
+)
 from efmcat.errors import EfmcatError, ParseError
 from efmcat.render import write_text
 
@@ -86,6 +95,7 @@ def add(
         bool, typer.Option("--force", help="Fetch papers already in the catalog again.")
     ] = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Fetch papers from arXiv, tag them and add them to the catalog.
 
@@ -94,6 +104,7 @@ def add(
 
     Example: efmcat add 2310.19102 https://arxiv.org/pdf/2306.00978v5.pdf arXiv:2211.10438
     """
+    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.errors import UsageError
     from efmcat.fetch import add_papers, parse_inputs, validate_nodes
@@ -140,6 +151,7 @@ def refresh(
         typer.Option("--older-than", metavar="DAYS", help="Only papers not fetched in the last DAYS days."),
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Re-pull arXiv metadata: record new versions and changed titles, fill empty fields.
 
@@ -147,6 +159,7 @@ def refresh(
 
     Example: efmcat refresh --all --older-than 30
     """
+    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.fetch import refresh_papers
 

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, warn
+from efmcat.cli._app import (
+    DbOption,
+    JsonOption,
+    TaxonomyOption,
+    command,
+    open_catalog,
+    say,
+    use_taxonomy,
+    warn,
+)
 from efmcat.render import count, dumps_json, write_text
 
 _SHOW = 20  # changes and problems listed in a plain report before "... and N more"
@@ -31,6 +40,7 @@ def import_(
     ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Import papers from paper lists, BibTeX, seeds YAML or an arXiv metadata snapshot.
 
@@ -39,6 +49,7 @@ def import_(
 
     Example: efmcat import README.md --tag quantization --dry-run
     """
+    use_taxonomy(taxonomy)
     from efmcat.importer import import_files
 
     with open_catalog(db) as catalog:
@@ -79,6 +90,7 @@ def check(
     as_json: JsonOption = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe merges; report the rest.")] = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Find the mistakes hand-made lists carry: duplicates, wrong ids, conflicting titles.
 
@@ -86,6 +98,7 @@ def check(
 
     Example: efmcat check --json
     """
+    use_taxonomy(taxonomy)
     from efmcat.check import check_catalog
 
     with open_catalog(db, create=False) as catalog:

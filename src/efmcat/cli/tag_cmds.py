@@ -7,15 +7,9 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say
 from efmcat.render import count, write_text
 
-TaxonomyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
-    ),
-]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
 NodesArg = Annotated[list[str], typer.Argument(metavar="NODE...", help="Taxonomy node ids.")]
 

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from efmcat import validate as V
 from efmcat.errors import ParseError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.importer import Entry, FileReport
@@ -32,62 +33,75 @@ _SPLIT_AUTHORS = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 MAX_LINE = 1_000_000  # characters in one record (arXiv's longest are ~10 KB)
 
 
-def _authors(rec: dict[str, Any]) -> list[str]:
+def _authors(rec: dict[str, Any], where: str) -> list[str]:
     parsed = rec.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
+    if parsed is not None and not isinstance(parsed, list):
+        raise ParseError(f"{where}: authors_parsed must be a list of [last, first, suffix] lists")
+    if parsed:
         out = []
         for p in parsed:
-            if isinstance(p, list) and p:
-                last = p[0] or ""
-                first = p[1] if len(p) > 1 and p[1] else ""
-                suffix = p[2] if len(p) > 2 and p[2] else ""
+            if not isinstance(p, list):
+                raise ParseError(f"{where}: authors_parsed must be a list of [last, first, suffix] lists")
+            parts = V.text_list(p, where, "authors_parsed")
+            if parts:
+                last = parts[0] or ""
+                first = parts[1] if len(parts) > 1 and parts[1] else ""
+                suffix = parts[2] if len(parts) > 2 and parts[2] else ""
                 out.append(" ".join(x for x in (first, last, suffix) if x).strip())
         return [a for a in out if a]
     authors = rec.get("authors")
     if isinstance(authors, list):
-        return [" ".join(str(a).split()) for a in authors if str(a).strip()]
-    if isinstance(authors, str) and authors.strip():
+        return [" ".join(a.split()) for a in V.text_list(authors, where, "authors") if a.strip()]
+    authors = V.text(authors, where, "authors")
+    if authors and authors.strip():
         return [a.strip() for a in _SPLIT_AUTHORS.split(" ".join(authors.split())) if a.strip()]
     return []
 
 
-def _published(rec: dict[str, Any]) -> str | None:
-    if rec.get("published"):
-        return str(rec["published"])
+def _published(rec: dict[str, Any], where: str) -> str | None:
+    published = V.text(rec.get("published"), where, "published")
+    if published:
+        return published
     versions = rec.get("versions")
-    if isinstance(versions, list) and versions and isinstance(versions[0], dict):
-        created = versions[0].get("created")
+    if versions is not None and not isinstance(versions, list):
+        raise ParseError(f"{where}: versions must be a list, not {type(versions).__name__}")
+    if versions:
+        first = versions[0]
+        if not isinstance(first, dict):
+            raise ParseError(f"{where}: versions must be a list of {{version, created}} objects")
+        created = V.text(first.get("created"), where, "versions created")
         if created:
             m = _CREATED.match(created)
             if m and m.group(2) in _MONTHS:
                 return f"{m.group(3)}-{_MONTHS[m.group(2)]:02d}-{int(m.group(1)):02d}"
             try:
                 return parsedate_to_datetime(created).date().isoformat()
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return None
     return None
 
 
-def _text(value: Any) -> str | None:
+def _text(rec: dict[str, Any], key: str, where: str) -> str | None:
+    value = V.text(rec.get(key), where, key)
     if value is None:
         return None
-    s = " ".join(str(value).split())
+    s = " ".join(value.split())
     return s or None
 
 
 def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     raw_id = rec.get("id")
     if not isinstance(raw_id, str) or not raw_id.strip():
-        raise ParseError(f"{where}: a record needs an 'id'")
+        raise ParseError(f"{where}: a record needs an 'id' (text)")
     parsed = try_parse_arxiv_id(raw_id)
     if parsed is None:
         raise ParseError(f"{where}: not an arXiv id: {raw_id}")
-    title = _text(rec.get("title"))
+    title = _text(rec, "title", where)
     if not title:
         raise ParseError(f"{where}: record {parsed.id} has no title")
     cats = rec.get("categories")
-    categories = cats.split() if isinstance(cats, str) else [str(c) for c in cats or []]
-    published = _published(rec)
+    categories = cats.split() if isinstance(cats, str) else V.text_list(cats, where, "categories")
+    published = _published(rec, where)
     versions = rec.get("versions")
     version = parsed.version or (len(versions) if isinstance(versions, list) and versions else None)
     year = int(published[:4]) if published and published[:4].isdigit() else None
@@ -96,20 +110,21 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     elif year is None:
         yy = int(parsed.id.split("/")[1][:2])
         year = (1900 if yy > 90 else 2000) + yy
+    year = V.year(year, where, "year (from published)")
     return Paper(
         id=parsed.id,
         title=title,
         version=version,
-        authors=_authors(rec),
-        abstract=_text(rec.get("abstract")),
+        authors=_authors(rec, where),
+        abstract=_text(rec, "abstract", where),
         year=year,
         published=published,
-        updated=_text(rec.get("update_date")) or _text(rec.get("updated")),
+        updated=_text(rec, "update_date", where) or _text(rec, "updated", where),
         categories=categories,
         primary_category=categories[0] if categories else None,
-        doi=_text(rec.get("doi")),
-        journal_ref=_text(rec.get("journal-ref") or rec.get("journal_ref")),
-        comment=_text(rec.get("comments") or rec.get("comment")),
+        doi=_text(rec, "doi", where),
+        journal_ref=_text(rec, "journal-ref", where) or _text(rec, "journal_ref", where),
+        comment=_text(rec, "comments", where) or _text(rec, "comment", where),
         url=f"https://arxiv.org/abs/{parsed.id}",
         pdf_url=f"https://arxiv.org/pdf/{parsed.id}",
         source=source,
