@@ -252,7 +252,7 @@ def test_export_md_sections_and_escaping(cli, mini_db):
     assert "| Title | Year | Tags | Link |" in md
     assert r"**A \| Tricky \*Title\* with \<html\> & \[brackets\]**" in md
     # AWQ is under quantization and hardware: it appears in both
-    assert md.count("AWQ: Activation-aware") == 2
+    assert md.count("**AWQ: Activation-aware") == 2
     quant = md.split("## Quantization")[1].split("\n## ")[0]
     assert quant.index("GPTQ") < quant.index("AWQ")  # by year then title
 

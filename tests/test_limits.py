@@ -137,7 +137,12 @@ def test_default_caps_are_the_documented_ones():
     from efmcat import yamlio
     from efmcat.formats import jsonl_snapshot
 
-    assert importer.MAX_FILE_BYTES == {"md": 32_000_000, "bibtex": 4_000_000, "yaml": 32_000_000}
+    assert importer.MAX_FILE_BYTES == {
+        "md": 32_000_000,
+        "bibtex": 4_000_000,
+        "yaml": 32_000_000,
+        "json": 200_000_000,
+    }
     assert (importer.MD_MAX_LINE, importer.BIB_MAX_ENTRY, yamlio.MAX_DEPTH, jsonl_snapshot.MAX_LINE) == (
         20_000,
         50_000,

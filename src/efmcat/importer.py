@@ -25,13 +25,18 @@ from efmcat.errors import ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
-FORMATS = ("auto", "md", "bibtex", "yaml", "jsonl")
+FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
 BATCH = 5000
 TAG_WORKERS = 1  # tagger processes for streamed imports (2 measured no faster on 2 cores)
 MAX_CHANGES = 1000  # changes kept for the report (the counts are always exact)
 
 # Bounds on input, so no file can make an import run away (README: "Limits").
-MAX_FILE_BYTES = {"md": 32_000_000, "bibtex": 4_000_000, "yaml": 32_000_000}  # JSONL is streamed
+MAX_FILE_BYTES = {
+    "md": 32_000_000,
+    "bibtex": 4_000_000,
+    "yaml": 32_000_000,
+    "json": 200_000_000,
+}  # JSONL is streamed
 MD_MAX_LINE = 20_000  # characters; the longest row of the reference lists has 812
 # Link parsing costs about (number of "](") x (line length) per line; the reference lists
 # need at most 8,734 per line and 408,169 per file.
@@ -124,7 +129,7 @@ _EXT = {
     ".yml": "yaml",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
+    ".json": "json",
 }
 
 
@@ -138,7 +143,11 @@ def _head(path: Path) -> str:
 
 def sniff_format(head: str) -> str | None:
     """The format the first 4 KB of a file clearly have, or None (Markdown has no mark)."""
+    import re
+
     text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("["):
+        return "json" if re.match(r"\[\s*(\{|\])", text) else None
     if text.startswith("{"):
         first = text.split("\n", 1)[0].strip()
         try:
@@ -241,6 +250,47 @@ def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
     return ("\n".join(lines) if skipped else text), skipped
 
 
+def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> ParseResult | None:
+    """An efmcat Markdown export: its rows carry their exact records in comments
+    (formats.markdown.row_comment); read those instead of the lossy table text."""
+    from efmcat import validate as V
+    from efmcat.formats.markdown import ROW_COMMENT
+
+    if "<!-- efmcat {" not in text:
+        return None
+    result = ParseResult(source=name)
+    for i, line in enumerate(text.split("\n")):
+        for m in ROW_COMMENT.finditer(line):
+            where = f"{path}:{i + 1}"
+            try:
+                rec = json.loads(m.group(1))
+            except (ValueError, RecursionError) as exc:
+                raise ParseError(f"{where}: broken efmcat row comment: {exc}") from exc
+            if not isinstance(rec, dict):
+                raise ParseError(f"{where}: broken efmcat row comment")
+            pid = V.catalog_id(rec.get("id"), where)
+            title = V.text(rec.get("title"), where, "title")
+            if not title:
+                raise ParseError(f"{where}: paper {pid} needs a title")
+            url = V.text(rec.get("url"), where, "url")
+            is_arxiv = ":" not in pid
+            paper = Paper(
+                id=pid,
+                title=title,
+                year=V.year(rec.get("year"), where),
+                version=V.positive_int(rec.get("version"), where, "version"),
+                url=url,
+                pdf_url=f"https://arxiv.org/pdf/{pid}" if is_arxiv else None,
+                source=Path(name).stem,
+                kind=V.text(rec.get("kind"), where, "kind") or "paper",
+                venue=V.text(rec.get("venue"), where, "venue"),
+            )
+            tags = [t for t in V.text_list(rec.get("tags"), where, "tags") if t in taxonomy]
+            result.entries.append(Entry(paper=paper, line=i + 1, link=url, tags=tags, auto_tag=False))
+            result.rows += 1
+    return result if result.entries else None
+
+
 def _check_bibtex(text: str, path: Path) -> None:
     """Refuse entries so long that decoding their LaTeX would take minutes."""
     import re
@@ -272,7 +322,7 @@ def parse_file(path: Path, fmt: str, taxonomy: Taxonomy) -> ParseResult:
         from efmcat.formats.markdown_list import parse_markdown_list
 
         text, too_long = _tame_markdown(_read_text(path), path)
-        result = parse_markdown_list(text, name, taxonomy)
+        result = _efmcat_markdown(text, path, name, taxonomy) or parse_markdown_list(text, name, taxonomy)
         result.skipped = sorted([*result.skipped, *too_long])
         return result
     if fmt == "bibtex":
@@ -285,6 +335,10 @@ def parse_file(path: Path, fmt: str, taxonomy: Taxonomy) -> ParseResult:
         from efmcat.formats.yaml_format import parse_yaml
 
         return parse_yaml(_read_text(path), name, str(path), taxonomy)
+    if fmt == "json":
+        from efmcat.formats.json_format import parse_json
+
+        return parse_json(_read_text(path), name, str(path), taxonomy)
     raise UsageError(f"format {fmt} is streamed, not parsed whole")
 
 
@@ -330,7 +384,7 @@ def import_files(
 
         for p, _, parsed in plan:
             if parsed is None:
-                for _ in iter_snapshot(p, None):
+                for _ in iter_snapshot(p, None, taxonomy):
                     pass
     writer = _Writer(catalog, taxonomy, manual, report)
     outer = contextlib.nullcontext() if batched else catalog.transaction()
@@ -342,7 +396,7 @@ def import_files(
                 if parsed is None:
                     from efmcat.formats.jsonl_snapshot import iter_snapshot
 
-                    stream: Iterable[Entry] = iter_snapshot(p, fr)
+                    stream: Iterable[Entry] = iter_snapshot(p, fr, taxonomy)
                 else:
                     fr.rows = parsed.rows or len(parsed.entries)
                     fr.malformed = parsed.malformed
@@ -388,13 +442,13 @@ _FAST_FIELDS = (
 def _row(p: Paper, now: str) -> Sequence[Any]:
     """The INSERT parameters of a paper (a hand-unrolled _paper_values: 3x faster in bulk)."""
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
-        return [*_paper_values(p), now]
+        return [*_paper_values(p), p.added_at or now]
     dumps = json.dumps
     return (
         p.id, p.version, p.title, dumps(list(p.authors or []), ensure_ascii=False), p.abstract, p.year,
         p.published, p.updated, dumps(list(p.categories or []), ensure_ascii=False), p.primary_category,
         p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note,
-        p.venue, p.kind or "paper", now,
+        p.venue, p.kind or "paper", p.added_at or now,
     )  # fmt: skip
 
 

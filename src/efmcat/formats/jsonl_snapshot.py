@@ -21,6 +21,7 @@ from efmcat.errors import ParseError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.importer import Entry, FileReport
 from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy
 
 _CREATED = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) ")
 _MONTHS = {
@@ -132,8 +133,12 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     )
 
 
-def iter_snapshot(path: Path, report: FileReport | None = None) -> Iterator[Entry]:
-    """Entries of a snapshot file, one line at a time."""
+def iter_snapshot(
+    path: Path, report: FileReport | None = None, taxonomy: Taxonomy | None = None
+) -> Iterator[Entry]:
+    """Entries of a snapshot file (or of efmcat's own JSON lines), one line at a time."""
+    from efmcat.formats.json_format import is_efmcat_record, record_to_entry
+
     name = path.name
     loads = json.loads
     try:
@@ -162,5 +167,8 @@ def iter_snapshot(path: Path, report: FileReport | None = None) -> Iterator[Entr
                 raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
             if not isinstance(rec, dict):
                 raise ParseError(f"{path}:{line_no}: not a JSON object")
+            if is_efmcat_record(rec):  # efmcat's own --format jsonl
+                yield record_to_entry(rec, f"{path}:{line_no}", line_no, taxonomy)
+                continue
             paper = record_to_paper(rec, f"{path}:{line_no}", name)
             yield Entry(paper=paper, line=line_no, link=paper.url)
