@@ -23,6 +23,7 @@ HOSTILE = [
     "x^2 and $math$ 50% off",
     "Ends with colon:",
     "Ré ünïcode — ok",
+    "LaTeX ligatures: it''s ``quoted'' ?`x !`y a---b",
 ]
 EXT = {"md": "md", "bibtex": "bib", "json": "json", "jsonl": "jsonl", "yaml": "yaml"}
 

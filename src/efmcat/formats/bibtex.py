@@ -246,7 +246,8 @@ def latex_escape(text: str) -> str:
     """Escape LaTeX specials; keep Unicode (UTF-8 is LaTeX's default input encoding)."""
     flat = " ".join(str(text).split())
     escaped = _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
-    return escaped.replace("--", "-{}-").replace("--", "-{}-")  # no -- or --- ligatures
+    # Break LaTeX's ligatures so the text reads back as written: -- --- '' `` ?` !`
+    return re.sub(r"(?<=[-'`?!])(?=[-'`])", "{}", escaped).replace("{}{}", "{}")
 
 
 def _protect_case(escaped: str) -> str:
