@@ -233,13 +233,15 @@ def main(argv: list[str] | None = None) -> int:
             queue = list(mutants)
             results: dict[Mutant, str] = {}
 
-            def work(worker: Worker, queue: list[Mutant] = queue, module: str = module) -> None:
+            def work(
+                worker: Worker, queue: list[Mutant] = queue, module: str = module, results: dict = results
+            ) -> None:
                 while queue:
                     try:
                         m = queue.pop(0)
                     except IndexError:
                         return
-                    outcome, secs = worker.run(module, m, args.timeout)
+                    outcome, _ = worker.run(module, m, args.timeout)
                     results[m] = outcome
                     mark = "." if outcome in ("killed", "timeout") else "S"
                     print(mark, end="", flush=True)
