@@ -141,7 +141,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="keep the generated catalogs in bench/out/")
     ap.add_argument("--reuse", action="store_true", help="reuse a kept catalog of the same size")
-    ap.add_argument("--shipped", action="store_true", help="time the shipped data/catalog.db (a copy) instead")
+    ap.add_argument(
+        "--shipped", action="store_true", help="time the shipped data/catalog.db (a copy) instead"
+    )
     args = ap.parse_args()
 
     from efmcat.query import to_fts_any, to_fts_query

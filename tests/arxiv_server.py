@@ -102,6 +102,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (read timeouts)
     drop: bool = False  # close the connection without an answer
+    raw: bytes | None = None  # bytes to send instead of ``body`` (gzip bombs, bad gzip)
+    trickle: float = 0.0  # seconds between single bytes of the body (a server that trickles)
+    length: int | None = None  # Content-Length to announce (default: the real length)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class ArxivServer:
         self.papers: dict[str, str] = {}
         self.script: list[Reply] = []
         self.requests: list[Logged] = []
+        self.stopping = False
         self._lock = threading.Lock()
         server = self
 
@@ -138,15 +142,25 @@ class ArxivServer:
                 if reply.drop:
                     self.close_connection = True
                     return
-                data = reply.body.encode("utf-8")
+                data = reply.raw if reply.raw is not None else reply.body.encode("utf-8")
                 try:
                     self.send_response(reply.status)
                     headers = {"Content-Type": "application/atom+xml; charset=utf-8", **reply.headers}
                     for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
+                        self.send_header(k, v.replace("{url}", server.url))
+                    self.send_header(
+                        "Content-Length", str(reply.length if reply.length is not None else len(data))
+                    )
                     self.end_headers()
-                    self.wfile.write(data)
+                    if reply.trickle:
+                        for i in range(len(data)):
+                            self.wfile.write(data[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                            if server.stopping:
+                                break
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -165,6 +179,7 @@ class ArxivServer:
         return self
 
     def stop(self) -> None:
+        self.stopping = True
         self.httpd.shutdown()
         self.httpd.server_close()
 

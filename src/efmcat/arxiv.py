@@ -6,6 +6,13 @@ module from inside a command. Configuration comes from the environment unless gi
 (seconds between requests, default 3, as arXiv asks), ``EFMCAT_ARXIV_BACKOFF`` (first retry
 wait, default 1 s) and ``EFMCAT_ARXIV_TIMEOUT`` (read timeout, default 30 s).
 
+Bounds: a body is read as a stream and abandoned past ``MAX_BODY_BYTES`` (decompressed, so a
+gzip bomb stops there); one request (all its bytes) may take ``EFMCAT_ARXIV_REQUEST_TIMEOUT``
+seconds (default 60; checked as bytes arrive, so add at most one read timeout), and all the
+requests of one client (one command) ``EFMCAT_ARXIV_DEADLINE`` seconds (default 900). A
+``Retry-After`` longer than ``MAX_RETRY_WAIT`` ends the command at once instead of sleeping;
+every wait of a second or more is announced ("waiting N s") through ``notify``.
+
 Every fault becomes a typed error: ``NetworkError`` (unreachable, timeouts, 429/5xx after
 the last attempt) or ``ArxivAPIError`` (an arXiv error entry, a body that is not an arXiv
 feed). Nothing here touches the catalog.
@@ -35,7 +42,11 @@ DEFAULT_READ_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
 MAX_BATCH = 100  # ids per id_list request
 MAX_ATTEMPTS = 4
-MAX_RETRY_WAIT = 300.0  # never sleep longer than this for one retry, whatever Retry-After says
+MAX_RETRY_WAIT = 120.0  # a Retry-After longer than this gives up instead of sleeping
+MAX_BODY_BYTES = 20_000_000  # a 100-paper answer is ~300 KB
+DEFAULT_REQUEST_TIMEOUT = 60.0
+DEFAULT_DEADLINE = 900.0
+MAX_REDIRECTS = 5
 USER_AGENT = f"efmcat/{__version__} (efficient-LLM paper catalog; polite arXiv API client)"
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -93,6 +104,10 @@ class ArxivClient:
         max_attempts: int = MAX_ATTEMPTS,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        notify: Callable[[str], None] | None = None,
+        request_timeout: float | None = None,
+        deadline: float | None = None,
+        max_body: int = MAX_BODY_BYTES,
     ) -> None:
         self.url = url or api_url()
         self.delay = _env_seconds("EFMCAT_ARXIV_DELAY", DEFAULT_DELAY) if delay is None else delay
@@ -105,6 +120,16 @@ class ArxivClient:
             else read_timeout
         )
         self.max_attempts = max(1, max_attempts)
+        self.request_timeout = (
+            _env_seconds("EFMCAT_ARXIV_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT)
+            if request_timeout is None
+            else request_timeout
+        )
+        total = _env_seconds("EFMCAT_ARXIV_DEADLINE", DEFAULT_DEADLINE) if deadline is None else deadline
+        self.deadline_seconds = total
+        self._deadline = time.monotonic() + total
+        self.max_body = max_body
+        self._notify = notify if notify is not None else _to_stderr
         self._sleep = sleep
         self._last_done: float | None = None
         self.requests_made = 0
@@ -112,6 +137,7 @@ class ArxivClient:
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(read, connect=connect_timeout),
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
             transport=transport,
         )
 
@@ -125,42 +151,86 @@ class ArxivClient:
         self.close()
 
     # -- HTTP ---------------------------------------------------------------------------
-    def _wait_politely(self, at_least: float = 0.0) -> None:
+    def _wait_politely(self, at_least: float = 0.0, why: str = "") -> None:
         wait = at_least
         if self._last_done is not None:
             wait = max(wait, self._last_done + self.delay - time.monotonic())
         if wait > 0:
+            if time.monotonic() + wait > self._deadline:
+                raise NetworkError(
+                    f"gave up on arXiv at {self.url}: over {self.deadline_seconds:g} s for this command "
+                    "(EFMCAT_ARXIV_DEADLINE)" + (f"; last problem: {why}" if why else "")
+                )
+            if wait >= 1 and why:
+                self._notify(f"arXiv: {why}; waiting {wait:.0f} s before retrying")
             self._sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_base * 2 ** (attempt - 1)
         return base * random.uniform(0.75, 1.25)
 
+    def _fetch(self, params: dict[str, str | int]) -> tuple[int, str, httpx.Headers]:
+        """One request, its body read as a stream within the size and time bounds."""
+        started = time.monotonic()
+        limit = min(started + self.request_timeout, self._deadline)
+        with self._http.stream("GET", self.url, params=params) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():  # decompressed bytes
+                size += len(chunk)
+                if size > self.max_body:
+                    raise NetworkError(
+                        f"arXiv at {self.url} sent more than {self.max_body} bytes; gave up reading"
+                    )
+                if time.monotonic() > limit:
+                    raise _TooSlow(f"the answer took longer than {limit - started:g} s")
+                chunks.append(chunk)
+            body = b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
+            return response.status_code, body, response.headers
+
     def get(self, params: dict[str, str | int]) -> str:
         """GET the API with ``params``; the body of a 200 answer, after retries."""
         retry_wait = 0.0
         problem = ""
         for attempt in range(1, self.max_attempts + 1):
-            self._wait_politely(retry_wait)
+            self._wait_politely(retry_wait, problem)
             retry_after: float | None = None
             self.requests_made += 1
             try:
-                response = self._http.get(self.url, params=params)
+                status, body, headers = self._fetch(params)
             except httpx.TimeoutException as exc:
                 kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
                 problem = f"timed out ({kind} timeout)"
+            except _TooSlow as exc:
+                problem = f"timed out ({exc})"
+            except httpx.TooManyRedirects:
+                raise NetworkError(
+                    f"arXiv at {self.url} redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+                ) from None
+            except httpx.DecodingError as exc:
+                raise NetworkError(
+                    f"arXiv at {self.url} sent a body that cannot be decoded ({_transport_message(exc)})"
+                ) from None
             except httpx.TransportError as exc:  # refused, DNS, reset, ...
                 problem = _transport_message(exc)
+            except httpx.HTTPError as exc:
+                raise NetworkError(f"arXiv at {self.url} failed: {_transport_message(exc)}") from None
             else:
-                if response.status_code == 200:
-                    return response.text
-                if response.status_code not in _RETRY_STATUS:
-                    raise _http_error(self.url, response)
-                problem = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response)
+                if status == 200:
+                    return body
+                if status not in _RETRY_STATUS:
+                    raise _http_error(self.url, status, body)
+                problem = f"HTTP {status}"
+                retry_after = _retry_after(headers)
+                if retry_after is not None and retry_after > MAX_RETRY_WAIT:
+                    raise NetworkError(
+                        f"arXiv at {self.url} answered {problem} and asks to wait {retry_after:.0f} s "
+                        "(Retry-After); try again later"
+                    )
             finally:
                 self._last_done = time.monotonic()
-            retry_wait = min(max(self._backoff(attempt), retry_after or 0.0), MAX_RETRY_WAIT)
+            if attempt < self.max_attempts:
+                retry_wait = min(max(self._backoff(attempt), retry_after or 0.0), MAX_RETRY_WAIT)
         attempts = f"{self.max_attempts} attempt{'s' if self.max_attempts != 1 else ''}"
         if problem.startswith("HTTP"):
             raise NetworkError(f"arXiv at {self.url} kept failing: {problem} after {attempts}")
@@ -263,8 +333,20 @@ def _transport_message(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+class _TooSlow(Exception):
+    """A request that went on past its time bound (e.g. a server trickling bytes)."""
+
+
+def _to_stderr(message: str) -> None:
+    import sys
+
+    from efmcat.render import term
+
+    sys.stderr.write(term(message) + "\n")
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("Retry-After")
     if not value:
         return None
     value = value.strip()
@@ -281,11 +363,11 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _http_error(url: str, response: httpx.Response) -> ArxivAPIError:
-    message = _error_entry_message(response.text)
+def _http_error(url: str, status: int, body: str) -> ArxivAPIError:
+    message = _error_entry_message(body)
     if message:
         return ArxivAPIError(f"arXiv rejected the request: {message}")
-    return ArxivAPIError(f"arXiv at {url} answered HTTP {response.status_code}")
+    return ArxivAPIError(f"arXiv at {url} answered HTTP {status}")
 
 
 # -- Atom parsing ---------------------------------------------------------------------------

@@ -24,7 +24,20 @@ def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | 
     return nodes
 
 
+YEAR_RANGE = (0, 9999)
+MAX_LIMIT = 1_000_000_000
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}")
+
+
 def check_years(year: int | None, since: int | None, until: int | None) -> None:
+    lo, hi = YEAR_RANGE
+    for name, value in (("--year", year), ("--since", since), ("--until", until)):
+        if value is not None and not lo <= value <= hi:
+            raise UsageError(f"{name} must be a year between {lo} and {hi}, not {value}")
     if year is not None and (since is not None or until is not None):
         raise UsageError("use --year, or --since/--until, not both")
     if since is not None and until is not None and since > until:
@@ -62,6 +75,7 @@ def search_records(
 ) -> list[dict[str, Any]]:
     """Search the catalog; records best first, each with a ``score``."""
     check_years(year, since, until)
+    check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
     hits = catalog.search(
         query,
@@ -101,6 +115,7 @@ def list_records(
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     check_years(year, since, until)
+    check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
     papers = catalog.list_papers(
         nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,

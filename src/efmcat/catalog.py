@@ -18,11 +18,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
+from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, translate
 from efmcat.models import Paper
 
 SCHEMA_VERSION = 4
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUSY_TIMEOUT (seconds)
+REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts", "abstracts_fts")
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
 # What paper results show unless told otherwise: papers, not the repos and posts lists link.
@@ -239,6 +240,36 @@ ORDER BY 2, g.n
 """
 
 
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another efmcat's write to finish ($EFMCAT_BUSY_TIMEOUT seconds)."""
+    raw = os.environ.get("EFMCAT_BUSY_TIMEOUT")
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise CatalogError(f"EFMCAT_BUSY_TIMEOUT must be a number of seconds, not {raw!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise CatalogError(f"EFMCAT_BUSY_TIMEOUT must be between 0 and 3600 seconds, not {raw!r}")
+    return int(seconds * 1000)
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -260,21 +291,56 @@ class Catalog:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise CatalogError(f"no catalog at {self.path}")
+        if self.path.exists() and not self.path.is_file():
+            what = "a folder" if self.path.is_dir() else "a device, FIFO or socket"
+            raise CatalogError(f"{self.path} is {what}, not a catalog file")
         if self.path.parent and not self.path.parent.exists():
             if not create:
                 raise CatalogError(f"no catalog at {self.path}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA user_version").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CatalogError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+        if not create and self.path.stat().st_size == 0:
+            raise CatalogError(f"{self.path} is an empty file, not a catalog")
         self._depth = 0
         self._wal = False
-        self.migrate()
+        try:
+            self._open(str(self.path), uri=False)
+        except sqlite3.Error as exc:
+            low = str(exc).lower()
+            if create or not ("readonly" in low or "unable to open" in low):
+                raise translate(exc, self.path) or CatalogError(str(exc)) from exc
+            # A WAL catalog in a file or folder this user cannot write: SQLite cannot create
+            # its -shm file, so read it as an immutable file (writes then fail as read-only).
+            try:
+                self._open(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            except sqlite3.Error as exc2:
+                raise translate(exc2, self.path) or CatalogError(str(exc2)) from exc2
+
+    def _open(self, target: str, *, uri: bool) -> None:
+        try:
+            self.conn = sqlite3.connect(
+                target, timeout=busy_timeout_ms() / 1000, isolation_level=None, uri=uri
+            )
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) or CatalogError(str(exc)) from exc
+        try:
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error:
+            self.conn.close()
+            raise
+        try:
+            self.migrate()
+        except EfmcatError:
+            self.conn.close()
+            raise
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise translate(exc, self.path) or CatalogError(str(exc)) from exc
 
     # -- housekeeping ---------------------------------------------------------------
     def _journal_mode(self) -> str:
@@ -304,14 +370,32 @@ class Catalog:
                 f"catalog {self.path} has schema version {version}; this efmcat knows up to "
                 f"{len(MIGRATIONS)}: upgrade efmcat"
             )
+        if version < 0:
+            raise CatalogError(f"catalog {self.path} has an invalid schema version {version}")
         if version == 0 and self._has_foreign_tables():
             raise CatalogError(f"{self.path} is an SQLite file but not an efmcat catalog")
+        start = version
         while version < len(MIGRATIONS):
-            with self.transaction():
-                for statement in _split_sql(MIGRATIONS[version]):
-                    self.conn.execute(statement)
-                version += 1
-                self.conn.execute(f"PRAGMA user_version = {version}")
+            try:
+                with self.transaction():
+                    for statement in _split_sql(MIGRATIONS[version]):
+                        self.conn.execute(statement)
+                    version += 1
+                    self.conn.execute(f"PRAGMA user_version = {version}")
+            except CatalogError as exc:
+                if "already exists" in str(exc) or "duplicate column" in str(exc):
+                    raise CatalogError(
+                        f"catalog {self.path} says schema version {start} but has newer tables "
+                        f"({exc.__cause__}); its user_version was changed by hand"
+                    ) from exc
+                raise
+        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = [t for t in REQUIRED_TABLES if t not in names]
+        if missing:
+            raise CatalogError(
+                f"the catalog {self.path} is damaged: missing table {', '.join(missing)}; "
+                "rebuild it or restore a copy"
+            )
 
     def _has_foreign_tables(self) -> bool:
         names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -320,32 +404,101 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[Catalog]:
         """One atomic unit of work; nested calls become savepoints."""
-        if self._depth == 0:
-            if not self._wal:
-                # WAL is switched on before the first write, so that reading a catalog
-                # (e.g. the shipped one) never changes the file.
-                self._set_wal()
-                self._wal = True
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        try:
+            if self._depth == 0:
+                if not self._wal:
+                    # WAL is switched on before the first write, so that reading a catalog
+                    # (e.g. the shipped one) never changes the file.
+                    self._set_wal()
+                    self._wal = True
+                self._begin_immediate()
+            else:
+                self.conn.execute(f"SAVEPOINT sp{self._depth}")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) or CatalogError(str(exc)) from exc
         self._depth += 1
         try:
             yield self
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
-            if self._depth == 0:
-                self.conn.execute("ROLLBACK")
-            else:
-                self.conn.execute(f"ROLLBACK TO sp{self._depth}")
-                self.conn.execute(f"RELEASE sp{self._depth}")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                if self._depth == 0:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                    self.conn.execute(f"RELEASE sp{self._depth}")
+            if isinstance(exc, sqlite3.Error):
+                raise translate(exc, self.path) or CatalogError(str(exc)) from exc
             raise
         else:
             self._depth -= 1
-            if self._depth == 0:
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute(f"RELEASE sp{self._depth}")
+            try:
+                if self._depth == 0:
+                    self.conn.execute("COMMIT")
+                else:
+                    self.conn.execute(f"RELEASE sp{self._depth}")
+            except sqlite3.Error as exc:
+                if self._depth == 0:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise translate(exc, self.path) or CatalogError(str(exc)) from exc
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting up to the busy timeout for another writer.
+
+        SQLite's own busy handler polls every 100 ms once it has waited a while, so a writer
+        that commits batch after batch (a long import) would win the lock again and again.
+        Here a waiter polls every few milliseconds and leaves a ``<catalog>.waiting.<pid>``
+        marker, which :meth:`yield_to_waiters` honours between two batches."""
+        import random
+        import time
+
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+        deadline = time.monotonic() + busy_timeout_ms() / 1000
+        marker = self.path.with_name(f"{self.path.name}.waiting.{os.getpid()}")
+        with contextlib.suppress(OSError):
+            marker.touch()
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                time.sleep(random.uniform(0.001, 0.004))
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    low = str(exc).lower()
+                    if ("locked" not in low and "busy" not in low) or time.monotonic() >= deadline:
+                        raise
+        finally:
+            with contextlib.suppress(OSError):
+                marker.unlink()
+            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+
+    def yield_to_waiters(self, limit: float = 5.0) -> None:
+        """Between two batches of a long write: let writers waiting for the lock go first.
+
+        Waits (at most ``limit`` seconds) until every writer that was waiting has had its
+        turn, i.e. removed its marker. Markers of processes that no longer exist are ignored."""
+        import time
+
+        if self._depth:
+            return  # inside a transaction nobody else can get in anyway
+        me = os.getpid()
+        waiting = set()
+        with contextlib.suppress(OSError):
+            for m in self.path.parent.glob(f"{glob_escape(self.path.name)}.waiting.*"):
+                pid = m.name.rsplit(".", 1)[-1]
+                if pid.isdigit() and int(pid) != me and _alive(int(pid)):
+                    waiting.add(m)
+        end = time.monotonic() + limit
+        while waiting and time.monotonic() < end:
+            time.sleep(0.005)
+            waiting = {m for m in waiting if m.exists()}
 
     @contextmanager
     def deferred_indexing(self) -> Iterator[Callable[[], None]]:

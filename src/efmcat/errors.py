@@ -53,3 +53,75 @@ class ArxivAPIError(EfmcatError):
     """arXiv answered with an error entry or a body that is not an arXiv feed."""
 
     exit_code = 3
+
+
+class CatalogBusyError(CatalogError):
+    """Another process held the catalog's write lock for longer than the busy timeout."""
+
+
+BUSY_MESSAGE = "catalog is busy (another efmcat is writing); try again"
+
+
+def translate(exc: BaseException, catalog: object = None) -> EfmcatError | None:
+    """The one place where library, SQLite, network and runtime failures become EfmcatErrors.
+
+    Returns None for exceptions that are not failures of input or environment (bugs, and
+    KeyboardInterrupt/SystemExit, which the caller handles). ``catalog`` (a path) is named
+    in catalog errors when known."""
+    if isinstance(exc, EfmcatError):
+        return exc
+    import sqlite3
+
+    where = f" {catalog}" if catalog else ""
+    if isinstance(exc, sqlite3.Error):
+        msg = str(exc)
+        low = msg.lower()
+        if "locked" in low or "busy" in low:
+            return CatalogBusyError(BUSY_MESSAGE)
+        if "readonly" in low or "read-only" in low:
+            return CatalogError(
+                f"cannot write the catalog{where}: it is read-only (the file or its folder cannot be "
+                "written); commands that only read it still work"
+            )
+        if "unable to open" in low:
+            return CatalogError(f"cannot open the catalog{where}: the file or its folder cannot be used")
+        if "disk i/o" in low or "disk is full" in low or "database or disk is full" in low:
+            return CatalogError(f"cannot write the catalog{where}: {msg}")
+        if "no such table" in low or "no such column" in low or "no such index" in low:
+            return CatalogError(
+                f"the catalog{where} is damaged or not an efmcat catalog ({msg}); rebuild it or restore a copy"
+            )
+        if "not a database" in low:
+            return CatalogError(f"cannot open catalog{where}: {msg} (not a catalog, or a damaged one)")
+        if "malformed" in low or "corrupt" in low:
+            return CatalogError(f"the catalog{where} is damaged ({msg}); rebuild it or restore a copy")
+        if isinstance(exc, sqlite3.IntegrityError):
+            return CatalogError(f"the catalog{where} refused a change: {msg}")
+        return CatalogError(f"catalog error{where}: {msg}")
+    if isinstance(exc, OverflowError):
+        return UsageError(f"a number is out of range ({exc})")
+    if isinstance(exc, RecursionError):
+        return ParseError("input nested too deeply")
+    if isinstance(exc, UnicodeDecodeError):
+        return ParseError(
+            f"text that is not valid UTF-8 ({exc.reason}): the catalog or an input file is damaged"
+        )
+    if isinstance(exc, UnicodeError):
+        reason = getattr(exc, "reason", str(exc))
+        obj = getattr(exc, "object", None)
+        start = getattr(exc, "start", None)
+        bad = ""
+        if isinstance(obj, str) and isinstance(start, int) and start < len(obj):
+            bad = f" (\\u{ord(obj[start]):04x})"
+        return ParseError(f"text that cannot be encoded{bad}: {reason}")
+    if isinstance(exc, MemoryError):
+        return EfmcatError("out of memory")
+    module = type(exc).__module__ or ""
+    if module.startswith(("httpx", "httpcore", "h11", "ssl")) or isinstance(
+        exc, (ConnectionError, TimeoutError)
+    ):
+        return NetworkError(f"network error: {exc or type(exc).__name__}")
+    if isinstance(exc, OSError):
+        what = exc.strerror or str(exc)
+        return EfmcatError(f"{exc.filename}: {what}" if exc.filename else what)
+    return None

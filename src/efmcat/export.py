@@ -130,6 +130,14 @@ def source_sections(
 def write_output(text: str, output: str | os.PathLike[str] | None) -> None:
     """Write to a file atomically (``-`` or None: stdout)."""
     if output is None or str(output) == "-":
+        try:
+            terminal = sys.stdout.isatty()
+        except (AttributeError, ValueError):
+            terminal = False
+        if terminal:  # shown, not saved: no escape sequence reaches the terminal
+            from efmcat.render import term
+
+            text = term(text, multiline=True)
         sys.stdout.write(text)
         return
     path = Path(output)

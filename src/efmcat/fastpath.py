@@ -90,7 +90,6 @@ def try_search(args: list[str]) -> int | None:
     if opts is None:
         return None
     from efmcat.catalog import Catalog
-    from efmcat.errors import EfmcatError
     from efmcat.paths import choose_db
 
     choice = choose_db(opts["db"])
@@ -116,10 +115,10 @@ def try_search(args: list[str]) -> int | None:
                 section=opts["section"],
                 kinds=opts["kinds"] or None,
             )
-    except EfmcatError:
+    except Exception:
         if os.environ.get("EFMCAT_DEBUG"):
             raise
-        return None  # the CLI repeats the (read-only) work and reports the error its way
+        return None  # the CLI repeats the (read-only) work and reports any error its way
     try:
         render.emit_papers(
             records,

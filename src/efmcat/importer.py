@@ -11,11 +11,12 @@ keyed by file and line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,24 @@ from efmcat.errors import ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
-FORMATS = ("auto", "md", "bibtex", "yaml", "jsonl")
+FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
 BATCH = 5000
 TAG_WORKERS = 1  # tagger processes for streamed imports (2 measured no faster on 2 cores)
 MAX_CHANGES = 1000  # changes kept for the report (the counts are always exact)
+
+# Bounds on input, so no file can make an import run away (README: "Limits").
+MAX_FILE_BYTES = {
+    "md": 32_000_000,
+    "bibtex": 4_000_000,
+    "yaml": 32_000_000,
+    "json": 200_000_000,
+}  # JSONL is streamed
+MD_MAX_LINE = 20_000  # characters; the longest row of the reference lists has 812
+# Link parsing costs about (number of "](") x (line length) per line; the reference lists
+# need at most 8,734 per line and 408,169 per file.
+MD_MAX_LINE_WORK = 100_000
+MD_MAX_FILE_WORK = 4_000_000
+BIB_MAX_ENTRY = 50_000  # characters in one entry (LaTeX decoding costs ~15 us a character)
 
 
 @dataclass
@@ -115,11 +130,48 @@ _EXT = {
     ".yml": "yaml",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
-    ".json": "jsonl",
+    ".json": "json",
 }
 
 
+def _head(path: Path) -> str:
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            return fh.read(4096)
+    except OSError as exc:
+        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def sniff_format(head: str) -> str | None:
+    """The format the first 4 KB of a file clearly have, or None (Markdown has no mark)."""
+    import re
+
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("["):
+        return "json" if re.match(r"\[\s*(\{|\])", text) else None
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0].strip()
+        try:
+            if isinstance(json.loads(first), dict):
+                return "jsonl"
+        except (ValueError, RecursionError):
+            pass
+        return None
+    if text.startswith("@") or "\n@" in head:
+        import re
+
+        if re.search(r"(?m)^\s*@\s*[A-Za-z]+\s*[{(]", head):
+            return "bibtex"
+    import re
+
+    if re.search(r"(?m)^papers:\s*(\[|$)", head) and not re.search(r"(?m)^\s*[-*+|]\s*\[", head):
+        return "yaml"
+    return None
+
+
 def detect_format(path: Path, fmt: str = "auto") -> str:
+    """The format to read ``path`` as: --format, else the extension (checked against the
+    content: JSON lines in a .bib are refused, not imported as nothing), else the content."""
     fmt = (fmt or "auto").lower()
     if fmt == "bib":
         fmt = "bibtex"
@@ -128,22 +180,40 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     if fmt != "auto":
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
-    for s in reversed(suffixes):
-        if s in _EXT:
-            return _EXT[s]
+    by_name = next((_EXT[s] for s in reversed(suffixes) if s in _EXT), None)
+    sniffed = sniff_format(_head(path))
+    if by_name is not None:
+        if sniffed is not None and sniffed != by_name and not (by_name == "md" and sniffed == "yaml"):
+            raise ParseError(
+                f"{path}: the name says {by_name} but the content is {sniffed}; "
+                f"rename the file or give --format {sniffed}"
+            )
+        return by_name
+    return sniffed or "md"
+
+
+def check_input_file(p: Path) -> None:
+    """ParseError saying what ``p`` is when it is not a regular file efmcat can read."""
+    import stat
+
     try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            head = fh.read(4096)
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {p}") from None
     except OSError as exc:
-        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    first = head.lstrip()[:1]
-    if first == "@" or "\n@" in head:
-        return "bibtex"
-    if first == "{":
-        return "jsonl"
-    if head.lstrip().startswith(("papers:", "source:", "---", "#")) and "papers:" in head:
-        return "yaml"
-    return "md"
+        raise ParseError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise ParseError(f"{p} is a folder: name the files to import")
+    if stat.S_ISFIFO(mode):
+        raise ParseError(f"{p} is a FIFO (named pipe), not a file: save the data to a file first")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise ParseError(f"{p} is a device, not a file")
+    if stat.S_ISSOCK(mode):
+        raise ParseError(f"{p} is a socket, not a file")
+    if not stat.S_ISREG(mode):
+        raise ParseError(f"{p} is not a regular file")
+    if not os.access(p, os.R_OK):
+        raise ParseError(f"cannot read {p}: permission denied")
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -157,21 +227,119 @@ def _read_text(path: Path) -> str:
         raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
+    """Blank the lines too long or too link-dense to be list rows (keeping line numbers),
+    so the link parser's time stays bounded; ParseError when the file as a whole is."""
+    lines = text.split("\n")
+    skipped: list[tuple[int, str]] = []
+    total = 0
+    for i, line in enumerate(lines):
+        if len(line) < 200:
+            continue
+        if len(line) > MD_MAX_LINE:
+            skipped.append((i + 1, f"line longer than {MD_MAX_LINE} characters"))
+            lines[i] = ""
+            continue
+        work = line.count("](") * len(line)
+        if work > MD_MAX_LINE_WORK:
+            skipped.append((i + 1, f"{line.count('](')} links in {len(line)} characters: not a list row"))
+            lines[i] = ""
+            continue
+        total += work
+        if total > MD_MAX_FILE_WORK:
+            raise ParseError(f"{path}:{i + 1}: too many links for one Markdown list; split the file")
+    return ("\n".join(lines) if skipped else text), skipped
+
+
+def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> ParseResult | None:
+    """An efmcat Markdown export: its rows carry their exact records in comments
+    (formats.markdown.row_comment); read those instead of the lossy table text."""
+    from efmcat import validate as V
+    from efmcat.formats.markdown import ROW_COMMENT
+
+    if "<!-- efmcat {" not in text:
+        return None
+    result = ParseResult(source=name)
+    for i, line in enumerate(text.split("\n")):
+        for m in ROW_COMMENT.finditer(line):
+            where = f"{path}:{i + 1}"
+            try:
+                rec = json.loads(m.group(1))
+            except (ValueError, RecursionError) as exc:
+                raise ParseError(f"{where}: broken efmcat row comment: {exc}") from exc
+            if not isinstance(rec, dict):
+                raise ParseError(f"{where}: broken efmcat row comment")
+            pid = V.catalog_id(rec.get("id"), where)
+            title = V.text(rec.get("title"), where, "title")
+            if not title:
+                raise ParseError(f"{where}: paper {pid} needs a title")
+            url = V.text(rec.get("url"), where, "url")
+            is_arxiv = ":" not in pid
+            paper = Paper(
+                id=pid,
+                title=title,
+                year=V.year(rec.get("year"), where),
+                version=V.positive_int(rec.get("version"), where, "version"),
+                url=url,
+                pdf_url=f"https://arxiv.org/pdf/{pid}" if is_arxiv else None,
+                source=Path(name).stem,
+                kind=V.text(rec.get("kind"), where, "kind") or "paper",
+                venue=V.text(rec.get("venue"), where, "venue"),
+            )
+            tags = [t for t in V.text_list(rec.get("tags"), where, "tags") if t in taxonomy]
+            result.entries.append(Entry(paper=paper, line=i + 1, link=url, tags=tags, auto_tag=False))
+            result.rows += 1
+    return result if result.entries else None
+
+
+def _check_bibtex(text: str, path: Path) -> None:
+    """Refuse entries so long that decoding their LaTeX would take minutes."""
+    import re
+
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t]*@", text)] + [len(text)]
+    if starts[0] > BIB_MAX_ENTRY:
+        starts.insert(0, 0)
+    for a, b in pairwise(starts):
+        if b - a > BIB_MAX_ENTRY:
+            line = text.count("\n", 0, a) + 1
+            raise ParseError(f"{path}:{line}: entry longer than {BIB_MAX_ENTRY} characters")
+
+
+def _check_size(path: Path, fmt: str) -> None:
+    limit = MAX_FILE_BYTES.get(fmt)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if limit is not None and size > limit:
+        raise ParseError(f"{path}: {size} bytes; a {fmt} file may have at most {limit}")
+
+
 def parse_file(path: Path, fmt: str, taxonomy: Taxonomy) -> ParseResult:
     """Parse a whole (non-streamed) file; ParseError names the file and line at fault."""
     name = path.name
+    _check_size(path, fmt)
     if fmt == "md":
         from efmcat.formats.markdown_list import parse_markdown_list
 
-        return parse_markdown_list(_read_text(path), name, taxonomy)
+        text, too_long = _tame_markdown(_read_text(path), path)
+        result = _efmcat_markdown(text, path, name, taxonomy) or parse_markdown_list(text, name, taxonomy)
+        result.skipped = sorted([*result.skipped, *too_long])
+        return result
     if fmt == "bibtex":
         from efmcat.formats.bibtex import parse_bibtex
 
-        return parse_bibtex(_read_text(path), name, str(path))
+        text = _read_text(path)
+        _check_bibtex(text, path)
+        return parse_bibtex(text, name, str(path))
     if fmt == "yaml":
         from efmcat.formats.yaml_format import parse_yaml
 
         return parse_yaml(_read_text(path), name, str(path), taxonomy)
+    if fmt == "json":
+        from efmcat.formats.json_format import parse_json
+
+        return parse_json(_read_text(path), name, str(path), taxonomy)
     raise UsageError(f"format {fmt} is streamed, not parsed whole")
 
 
@@ -195,35 +363,51 @@ def import_files(
         raise UsageError("name at least one file to import")
     plan: list[tuple[Path, str, ParseResult | None]] = []
     for p in files:
-        if not p.is_file():
-            raise ParseError(f"no such file: {p}")
+        check_input_file(p)
         f = detect_format(p, fmt)
         # Whole-file formats are parsed before anything is written.
-        plan.append((p, f, None if f == "jsonl" else parse_file(p, f, taxonomy)))
+        parsed = None if f == "jsonl" else parse_file(p, f, taxonomy)
+        empty = parsed is not None and not parsed.entries and not parsed.rows
+        if empty and f in ("bibtex", "yaml") and _read_text(p).strip():
+            raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
+        plan.append((p, f, parsed))
     report = ImportReport(dry_run=dry_run)
     if fetch:
         _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)
+    # A streamed (JSONL) file may be long: it is checked whole first (a bad line imports
+    # nothing), then written in batches that each commit, so other efmcat processes can
+    # write in between instead of waiting out the busy timeout. Everything else (and any
+    # dry run) is one transaction.
+    streamed = any(parsed is None for _, _, parsed in plan)
+    batched = streamed and not dry_run
+    if streamed:
+        from efmcat.formats.jsonl_snapshot import iter_snapshot
+
+        for p, _, parsed in plan:
+            if parsed is None:
+                for _ in iter_snapshot(p, None, taxonomy):
+                    pass
     writer = _Writer(catalog, taxonomy, manual, report)
+    outer = contextlib.nullcontext() if batched else catalog.transaction()
     try:
-        with catalog.transaction():
+        with outer:
             for p, f, parsed in plan:
                 fr = FileReport(path=str(p), format=f)
                 report.files.append(fr)
                 if parsed is None:
                     from efmcat.formats.jsonl_snapshot import iter_snapshot
 
-                    stream: Iterable[Entry] = iter_snapshot(p, fr)
+                    stream: Iterable[Entry] = iter_snapshot(p, fr, taxonomy)
                 else:
                     fr.rows = parsed.rows or len(parsed.entries)
                     fr.malformed = parsed.malformed
                     fr.skipped = parsed.skipped
                     stream = parsed.entries
-                # Per file: a later file may update (and re-index) what an earlier one added.
-                with catalog.deferred_indexing() as index_new:
-                    writer.write(stream, fr, p.name, progress, streamed=parsed is None, after_batch=index_new)
+                writer.write(stream, fr, p.name, progress, streamed=parsed is None)
                 if parsed is None:
                     fr.rows = fr.papers + fr.duplicates
-            writer.finish()
+            with catalog.transaction():
+                writer.finish()
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -264,13 +448,13 @@ _FAST_FIELDS = (
 def _row(p: Paper, now: str) -> Sequence[Any]:
     """The INSERT parameters of a paper (a hand-unrolled _paper_values: 3x faster in bulk)."""
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
-        return [*_paper_values(p), now]
+        return [*_paper_values(p), p.added_at or now]
     dumps = json.dumps
     return (
         p.id, p.version, p.title, dumps(list(p.authors or []), ensure_ascii=False), p.abstract, p.year,
         p.published, p.updated, dumps(list(p.categories or []), ensure_ascii=False), p.primary_category,
         p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note,
-        p.venue, p.kind or "paper", now,
+        p.venue, p.kind or "paper", p.added_at or now,
     )  # fmt: skip
 
 
@@ -312,8 +496,10 @@ class _Writer:
         progress: Callable[[int], None] | None,
         *,
         streamed: bool = False,
-        after_batch: Callable[[], None] | None = None,
     ) -> None:
+        """Write ``entries`` a batch at a time, each batch in its own transaction (a savepoint
+        when the caller holds one): papers, full-text rows, tags and sources of a batch are
+        committed together. Streamed files tag batch k+1 in a worker while batch k is written."""
         row = self.conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()
         self.file_start_n = int(row[0])
         # Ids met in this file: a set for whole files; a streamed file relies on rowids instead
@@ -321,32 +507,45 @@ class _Writer:
         self.seen: set[str] = set()
         self.streamed = streamed
         pool = None
-        pending: tuple[Any, list[Entry], list[Entry]] | None = None
+        pending: tuple[Any, list[Entry]] | None = None
         try:
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
                     pool = _tag_pool(self.taxonomy)
                 job = None
                 if pool is not None:
-                    # Tag this batch in a worker process while this one writes it.
+                    # Tag this batch in a worker process while the previous one is written.
                     texts = [(e.paper.title, e.paper.abstract, e.paper.categories) for e in batch]
                     job = pool.apply_async(_tag_texts, (texts,))
-                new = self._batch(batch, fr, name, tag_here=job is None)
-                if after_batch is not None:
-                    after_batch()  # index while the worker tags
                 if pending is not None:
-                    self._insert_auto(*pending)
-                pending = (job, batch, new) if job is not None else None
-                if progress:
-                    progress(len(batch))
+                    self._commit_batch(*pending, fr, name, progress)
+                pending = (job, batch)
             if pending is not None:
-                self._insert_auto(*pending)
+                self._commit_batch(*pending, fr, name, progress)
         finally:
             if pool is not None:
                 pool.terminate()
 
-    def _insert_auto(self, job: Any, batch: list[Entry], new: list[Entry]) -> None:
-        results = job.get()
+    def _commit_batch(
+        self,
+        job: Any,
+        batch: list[Entry],
+        fr: FileReport,
+        name: str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        results = job.get() if job is not None else None  # before the write lock is taken
+        with self.catalog.transaction():
+            # A later batch or file may update (and re-index) what an earlier one added.
+            with self.catalog.deferred_indexing():
+                new = self._batch(batch, fr, name, tag_here=job is None)
+            if results is not None:
+                self._insert_auto(results, batch, new)
+        if progress:
+            progress(len(batch))
+        self.catalog.yield_to_waiters()  # a short write waiting for the lock goes now
+
+    def _insert_auto(self, results: list[dict[str, float]], batch: list[Entry], new: list[Entry]) -> None:
         wanted = {id(e) for e in new if e.auto_tag}
         rows = [
             (e.paper.id, node, "auto", score)

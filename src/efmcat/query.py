@@ -14,6 +14,7 @@ from efmcat.errors import QueryError
 
 _TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORDCHAR_RE = re.compile(r"\w", re.UNICODE)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _quote(text: str) -> str:
@@ -37,7 +38,8 @@ def _term(raw: str, phrase: bool) -> str | None:
 def to_fts_query(text: str) -> str:
     """The FTS5 expression for ``text``; QueryError when it holds nothing to search for."""
     parts: list[str] = []  # terms and "OR" / "NOT" markers
-    for m in _TOKEN_RE.finditer(text or ""):
+    # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
+    for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
         phrase, word = m.group(1), m.group(2)
         if phrase is not None:
             term = _term(phrase, phrase=True)
@@ -56,7 +58,8 @@ def to_fts_query(text: str) -> str:
     cleaned: list[str] = []
     for i, part in enumerate(parts):
         if part == "OR":
-            prev_ok = bool(cleaned) and cleaned[-1] != "OR"
+            # OR joins two positive terms; next to an exclusion (-word) it means nothing.
+            prev_ok = bool(cleaned) and cleaned[-1] != "OR" and not cleaned[-1].startswith("NOT ")
             next_ok = i + 1 < len(parts) and parts[i + 1] != "OR" and not parts[i + 1].startswith("NOT ")
             if prev_ok and next_ok:
                 cleaned.append("OR")

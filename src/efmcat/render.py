@@ -7,9 +7,40 @@ box-drawing, one paper per line, tab-separated, so ``cut``/``awk``/``sort`` work
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
+
+# Characters a terminal may act on instead of showing: C0 controls (ESC starts escape
+# sequences, BEL ends OSC titles), DEL, C1 controls (U+009B is an 8-bit CSI), bidi
+# overrides and isolates, zero-width and line/paragraph separators, lone surrogates
+# (which cannot even be encoded). Shown as visible escapes: ``\x1b``, ``\u202e``.
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+# What JSON (with ensure_ascii=False) leaves raw and a terminal may act on.
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def term(text: Any, *, multiline: bool = False) -> str:
+    """Text safe to show on a terminal: every control or escape character made visible.
+
+    The one sanitiser for everything efmcat prints for people (tables, ``show``, messages,
+    errors); stored data is never changed. ``multiline`` keeps newlines and tabs."""
+    s = "" if text is None else str(text)
+    return (_UNSAFE_TEXT if multiline else _UNSAFE_LINE).sub(_visible, s)
+
+
+def write_text(text: str, out: IO[str] | None = None) -> None:
+    """Human-readable text to stdout (or ``out``), sanitised for the terminal."""
+    (out or sys.stdout).write(term(text, multiline=True))
 
 
 def count(n: int, noun: str) -> str:
@@ -17,8 +48,11 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def dumps_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+def dumps_json(data: Any, indent: int | None = 2) -> str:
+    """JSON text; characters a terminal could act on are written as ``\\uXXXX`` escapes
+    (the same JSON value, so nothing is lost)."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_json(data: Any, out: IO[str] | None = None) -> None:
@@ -27,11 +61,11 @@ def write_json(data: Any, out: IO[str] | None = None) -> None:
 
 
 def _clean(text: Any) -> str:
-    return " ".join(str(text).split()) if text is not None else ""
+    return term(" ".join(str(text).split())) if text is not None else ""
 
 
 def no_match(query: str) -> str:
-    return f"No papers match '{query}'."
+    return f"No papers match '{term(query)}'."
 
 
 def emit_papers(
@@ -91,7 +125,12 @@ def emit_similar(records: Sequence[Mapping[str, Any]], *, terminal: bool = False
 def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -> list[list[str]]:
     rows = []
     for r in records:
-        row = [r["id"], str(r.get("year") or ""), _clean(r["title"]), ",".join(r.get("areas") or [])]
+        row = [
+            term(r["id"]),
+            str(r.get("year") or ""),
+            _clean(r["title"]),
+            term(",".join(r.get("areas") or [])),
+        ]
         if with_score:
             row.insert(0, f"{r.get('score', 0):.2f}")
         rows.append(row)
@@ -108,6 +147,7 @@ def print_papers_table(
 ):
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     from efmcat.cli._app import out_console
 
@@ -119,23 +159,23 @@ def print_papers_table(
     table.add_column("Title", overflow="fold", ratio=1)
     table.add_column("Areas", style="green", overflow="fold")
     for row in paper_rows(records, with_score):
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # Text: a title is never read as markup
     out_console().print(table)
 
 
 def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()) -> str:
     """A paper as labelled lines (the same text on a terminal and in a pipe)."""
-    lines = [f"{record['title']}", ""]
+    lines = [_clean(record["title"]), ""]
 
     def add(label: str, value: Any) -> None:
         if value in (None, "", []):
             return
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        lines.append(f"{label + ':':<12} {value}")
+        lines.append(f"{label + ':':<12} {_clean(value)}")
 
     arxiv = record.get("arxiv_id")
-    add("ID", record["id"] + (f"v{record['version']}" if arxiv and record.get("version") else ""))
+    add("ID", str(record["id"]) + (f"v{record['version']}" if arxiv and record.get("version") else ""))
     add("Authors", record.get("authors"))
     add("Year", record.get("year"))
     add("Published", record.get("published"))

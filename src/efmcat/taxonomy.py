@@ -209,9 +209,20 @@ def _validate_rules(taxonomy: Taxonomy, fail) -> None:
             raise fail(node.line, f"rules of '{node.id}': {problem}")
 
 
+_default_path: Path | None = None  # set by a command's --taxonomy option
+
+
+def set_default_path(path: str | os.PathLike[str] | None) -> None:
+    """Make ``path`` the taxonomy loaded when none is named (None: back to the usual choice)."""
+    global _default_path
+    _default_path = Path(path) if path else None
+
+
 def taxonomy_path(path: str | os.PathLike[str] | None = None) -> Path:
     if path:
         return Path(path)
+    if _default_path is not None:
+        return _default_path
     env = os.environ.get("EFMCAT_TAXONOMY")
     return Path(env) if env else PACKAGED
 

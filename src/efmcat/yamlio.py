@@ -7,16 +7,58 @@ from typing import Any
 from efmcat.errors import EfmcatError
 
 LINE_KEY = "__line__"
+MAX_DEPTH = 100  # nesting of mappings/lists; seeds and taxonomies need 5
 
 
-def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
-    """Parse ``text`` with PyYAML's safe loader, adding to every mapping its 1-based line
-    under ``__line__``; invalid YAML raises ``error("source:line: not valid YAML: ...")``."""
-    import yaml
+def _limited_loader(yaml: Any, source: str, error: type[EfmcatError]) -> Any:
+    """A SafeLoader that refuses aliases (``*name``: billion-laughs files expand them
+    exponentially) and nesting deeper than MAX_DEPTH (which would exhaust the stack)."""
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on the seeds
+    class Loader(yaml.SafeLoader):
+        _depth = 0
 
-    class LineLoader(base):  # type: ignore[valid-type,misc]
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.events.AliasEvent):
+                event = self.peek_event()
+                raise error(
+                    f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                    "supported: write the value out"
+                )
+            if self.check_event(yaml.events.MappingStartEvent, yaml.events.SequenceStartEvent):
+                self._depth += 1
+                if self._depth > MAX_DEPTH:
+                    line = self.peek_event().start_mark.line + 1
+                    raise error(f"{source}:{line}: nested more than {MAX_DEPTH} levels deep")
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+            return super().compose_node(parent, index)
+
+    return Loader
+
+
+def _check_events(yaml: Any, text: str, loader: Any, source: str, error: type[EfmcatError]) -> None:
+    """The limits of _limited_loader, checked on libyaml's event stream (C speed)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise error(
+                f"{source}:{event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not "
+                "supported: write the value out"
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise error(f"{source}:{event.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _with_lines(yaml: Any, base: Any) -> Any:
+    """``base`` (a loader class) that adds ``__line__`` to every mapping."""
+
+    class LineLoader(base):  # type: ignore[misc,valid-type]
         pass
 
     def construct_mapping(loader, node, deep=False):
@@ -25,8 +67,27 @@ def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
         return mapping
 
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
+
+
+def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
+    """Parse ``text`` with PyYAML's safe loader, adding to every mapping its 1-based line
+    under ``__line__``; invalid YAML raises ``error("source:line: not valid YAML: ...")``.
+
+    With libyaml (PyYAML's C loader) the limits are checked on its event stream first and
+    the document is then loaded in C: about 10x faster on the 3 MB shipped seeds."""
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    LineLoader = _with_lines(yaml, fast) if fast is not None else None
     try:
-        return yaml.load(text, Loader=LineLoader)
+        if fast is not None:
+            try:
+                _check_events(yaml, text, fast, source, error)
+                return yaml.load(text, Loader=LineLoader)
+            except yaml.YAMLError:
+                pass  # libyaml refuses some text PyYAML reads (a lone surrogate escape): say it the same way
+        return yaml.load(text, Loader=_with_lines(yaml, _limited_loader(yaml, source, error)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source

@@ -8,15 +8,17 @@ become one ``Error: ...`` line on stderr and the error's exit code here, once.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import click
 import typer
 
-from efmcat.errors import EfmcatError
+from efmcat.errors import EfmcatError, translate
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +46,19 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
+    ),
+]
+
+
+def use_taxonomy(path: Path | None) -> None:
+    """--taxonomy FILE: the taxonomy every library call of this command loads by default."""
+    from efmcat.taxonomy import set_default_path
+
+    set_default_path(path)
 
 
 def _no_color() -> bool:
@@ -92,8 +107,10 @@ def stderr_is_terminal() -> bool:
 
 
 def say(message: str) -> None:
-    """A message for the user (stderr, never mixed with data)."""
-    err_console().print(message, markup=False, highlight=False)
+    """A message for the user (stderr, never mixed with data), sanitised for the terminal."""
+    from efmcat.render import term
+
+    err_console().print(term(message, multiline=True), markup=False, highlight=False)
 
 
 def warn(message: str) -> None:
@@ -101,8 +118,10 @@ def warn(message: str) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``Error: message`` on stderr and return the Exit to raise."""
-    err_console().print(f"Error: {message}", markup=False, highlight=False, style="red")
+    """Print ``Error: message`` on stderr (one line, sanitised) and return the Exit to raise."""
+    from efmcat.render import term
+
+    err_console().print(f"Error: {term(message)}", markup=False, highlight=False, style="red")
     return typer.Exit(code)
 
 
@@ -112,6 +131,9 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         reset_consoles()
+        from efmcat.taxonomy import set_default_path
+
+        set_default_path(None)  # --taxonomy holds for one command only
         try:
             return func(*args, **kwargs)
         except EfmcatError as exc:
@@ -125,7 +147,42 @@ def handle_errors(func: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:
+            # Library, SQLite, network and runtime failures: one line and an exit status too.
+            if os.environ.get("EFMCAT_DEBUG"):
+                raise
+            err = translate(exc)
+            if err is None:
+                raise fail(
+                    f"unexpected {type(exc).__name__}: {exc} (a bug in efmcat; EFMCAT_DEBUG=1 shows where)", 1
+                ) from None
+            raise fail(str(err), err.exit_code) from None
 
+    return wrapper  # type: ignore[return-value]
+
+
+def _with_taxonomy(func: F) -> F:
+    """Every command takes --taxonomy: a command that does not declare it gets it here."""
+    sig = inspect.signature(func, eval_str=True)  # real Annotated options, not strings
+    if "taxonomy" in sig.parameters:
+        return func
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, taxonomy: Path | None = None, **kwargs: Any) -> Any:
+        use_taxonomy(taxonomy)
+        return func(*args, **kwargs)
+
+    param = inspect.Parameter(
+        "taxonomy", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=TaxonomyOption
+    )
+    wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), param])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **{name: p.annotation for name, p in sig.parameters.items()},
+        "taxonomy": TaxonomyOption,
+        "return": sig.return_annotation,
+    }
     return wrapper  # type: ignore[return-value]
 
 
@@ -133,7 +190,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """``@command("name")``: register a Typer command with error translation."""
 
     def decorate(func: F) -> F:
-        app.command(*args, **kwargs)(handle_errors(func))
+        app.command(*args, **kwargs)(handle_errors(_with_taxonomy(func)))
         return func
 
     return decorate

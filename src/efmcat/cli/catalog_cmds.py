@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +10,15 @@ import typer
 from efmcat.cli._app import (
     DbOption,
     JsonOption,
+    TaxonomyOption,
     command,
     open_catalog,
     out_console,
     say,
     stdout_is_terminal,
+    use_taxonomy,
 )
-from efmcat.render import no_match
+from efmcat.render import no_match, write_text
 
 TagOption = Annotated[
     list[str] | None,
@@ -77,11 +78,13 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Full-text search of titles, abstracts and authors, best matches first.
 
     Example: efmcat search "post-training quantization" --since 2023
     """
+    use_taxonomy(taxonomy)
     from efmcat.browse import search_records
 
     with open_catalog(db, create=False) as catalog:
@@ -97,11 +100,13 @@ def show(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Show one paper with its metadata, tags and where it was listed.
 
     Example: efmcat show https://arxiv.org/abs/2210.17323v2
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import show_record
     from efmcat.ids import parse_paper_id
@@ -112,7 +117,7 @@ def show(
     if as_json:
         render.write_json(record)
     else:
-        sys.stdout.write(render.show_plain(record, record.get("sources", [])))
+        write_text(render.show_plain(record, record.get("sources", [])))
 
 
 @command("list")
@@ -131,11 +136,13 @@ def list_(
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """List papers, optionally filtered by tag, year, source, section, reading status and star.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
+    use_taxonomy(taxonomy)
     from efmcat.browse import list_records
 
     with open_catalog(db, create=False) as catalog:
@@ -151,11 +158,13 @@ def stats(
     source: SourceOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Papers per area and per year, drawn as bar charts.
 
     Example: efmcat stats --source survey
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import catalog_stats
 
@@ -179,7 +188,7 @@ def stats(
     out += ["  " + line for line in render.bar_chart(st.per_area)]
     out += ["", "Papers per year"]
     out += ["  " + line for line in render.bar_chart(st.per_year)]
-    sys.stdout.write("\n".join(out) + "\n")
+    write_text("\n".join(out) + "\n")
 
 
 @command("update")
@@ -235,18 +244,20 @@ def sources(
         say("No sources.")
         return
     width = max(len(r["source"]) for r in rows)
-    sys.stdout.write("".join(f"{r['source']:<{width}}  {r['papers']:>6}\n" for r in rows))
+    write_text("".join(f"{r['source']:<{width}}  {r['papers']:>6}\n" for r in rows))
 
 
 @command("taxonomy")
 def taxonomy(
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """The taxonomy tree with the number of papers under each node.
 
     Example: efmcat taxonomy
     """
+    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import area_paper_counts
     from efmcat.taxonomy import load_taxonomy
@@ -280,7 +291,7 @@ def taxonomy(
             lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
     lines.append("")
     lines.append("* core area of the survey's taxonomy")
-    sys.stdout.write("\n".join(lines) + "\n")
+    write_text("\n".join(lines) + "\n")
 
 
 @command("export")
@@ -301,6 +312,7 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Export the catalog (or a selection) as Markdown, BibTeX, CSV, JSON or YAML.
 
@@ -308,6 +320,7 @@ def export(
 
     Example: efmcat export --format md --source survey -o survey.md
     """
+    use_taxonomy(taxonomy)
     from efmcat.export import export_catalog, write_output
 
     with open_catalog(db, create=False) as catalog:
@@ -332,11 +345,13 @@ def build(
         typer.Option("--output", "-o", help="Catalog to write (default: --db or data/catalog.db)."),
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Build a catalog from seeds/ deterministically (how data/catalog.db is made).
 
     Example: efmcat build -o data/catalog.db
     """
+    use_taxonomy(taxonomy)
     from efmcat.build import build_catalog
     from efmcat.errors import UsageError
     from efmcat.paths import checkout_catalog, seeds_dir
@@ -355,11 +370,12 @@ def build(
 
 
 @command("path")
-def path(as_json: JsonOption = False, db: DbOption = None) -> None:
+def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
     """Print where efmcat keeps its catalog, data and the shipped files.
 
     Example: efmcat path
     """
+    use_taxonomy(taxonomy)
     import os
 
     from efmcat import render

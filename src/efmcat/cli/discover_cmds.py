@@ -6,12 +6,12 @@ feedparser must stay off the start-up path of every other command.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
+from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say, use_taxonomy
+from efmcat.render import write_text
 
 
 def _line(c) -> str:
@@ -74,6 +74,7 @@ def discover(
     ] = 5,
     json_: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Show what is new on arXiv in the field: candidates ranked by relevance.
 
@@ -85,6 +86,7 @@ def discover(
 
     Example: efmcat discover --since 2026-11-01 --area quantization --limit 20
     """
+    use_taxonomy(taxonomy)
     from efmcat.errors import UsageError
 
     if reject:
@@ -122,7 +124,7 @@ def discover(
         write_json([c.to_json() for c in report.candidates])
     else:
         for c in report.candidates:
-            sys.stdout.write(_line(c))
+            write_text(_line(c))
     if not report.complete:
         say(
             f"Warning: stopped after {report.pages} page{'s' if report.pages != 1 else ''} (--max-pages); "

@@ -14,8 +14,18 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, command, err_console, open_catalog, say, stderr_is_terminal
+from efmcat.cli._app import (
+    DbOption,
+    TaxonomyOption,
+    command,
+    err_console,
+    open_catalog,
+    say,
+    stderr_is_terminal,
+    use_taxonomy,
+)
 from efmcat.errors import EfmcatError, ParseError
+from efmcat.render import write_text
 
 
 @contextmanager
@@ -65,7 +75,7 @@ def _read_file(path: str) -> list[str]:
 def _print_papers(papers) -> None:
     for p in papers:
         version = f"v{p.version}" if p.version else ""
-        sys.stdout.write(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
+        write_text(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
 
 
 @command("add")
@@ -85,6 +95,7 @@ def add(
         bool, typer.Option("--force", help="Fetch papers already in the catalog again.")
     ] = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Fetch papers from arXiv, tag them and add them to the catalog.
 
@@ -93,6 +104,7 @@ def add(
 
     Example: efmcat add 2310.19102 https://arxiv.org/pdf/2306.00978v5.pdf arXiv:2211.10438
     """
+    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.errors import UsageError
     from efmcat.fetch import add_papers, parse_inputs, validate_nodes
@@ -139,6 +151,7 @@ def refresh(
         typer.Option("--older-than", metavar="DAYS", help="Only papers not fetched in the last DAYS days."),
     ] = None,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Re-pull arXiv metadata: record new versions and changed titles, fill empty fields.
 
@@ -146,6 +159,7 @@ def refresh(
 
     Example: efmcat refresh --all --older-than 30
     """
+    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.fetch import refresh_papers
 
@@ -155,9 +169,9 @@ def refresh(
             catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
         )
     for c in report.new_versions:
-        sys.stdout.write(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
+        write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
     for c in report.retitled:
-        sys.stdout.write(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
+        write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
     if report.checked == 0 and not report.not_found:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, warn
-from efmcat.render import count
+from efmcat.cli._app import (
+    DbOption,
+    JsonOption,
+    TaxonomyOption,
+    command,
+    open_catalog,
+    say,
+    use_taxonomy,
+    warn,
+)
+from efmcat.render import count, dumps_json, write_text
 
 _SHOW = 20  # changes and problems listed in a plain report before "... and N more"
 
@@ -33,6 +40,7 @@ def import_(
     ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Import papers from paper lists, BibTeX, seeds YAML or an arXiv metadata snapshot.
 
@@ -41,22 +49,26 @@ def import_(
 
     Example: efmcat import README.md --tag quantization --dry-run
     """
+    use_taxonomy(taxonomy)
     from efmcat.importer import import_files
 
     with open_catalog(db) as catalog:
         report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_text(dumps_json(report.to_dict()) + "\n")
         return
     for fr in report.files:
         say(
             f"{fr.path} ({fr.format}): {fr.rows} rows, {fr.papers} papers, {fr.arxiv} arXiv ids, "
             f"{fr.non_arxiv} non-arXiv links, {fr.duplicates} duplicates merged"
         )
-        for line, link in fr.malformed:
+        for line, link in fr.malformed[:_SHOW]:
             warn(f"{fr.path}:{line}: malformed arXiv link {link}")
-        for line, why in fr.skipped:
+        for line, why in fr.skipped[:_SHOW]:
             warn(f"{fr.path}:{line}: skipped: {why}")
+        hidden = max(0, len(fr.malformed) - _SHOW) + max(0, len(fr.skipped) - _SHOW)
+        if hidden:
+            warn(f"{fr.path}: {hidden} more lines malformed or skipped (--json lists them all)")
     if report.fetched:
         say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
     verb = "Would add" if report.dry_run else "Added"
@@ -78,6 +90,7 @@ def check(
     as_json: JsonOption = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe merges; report the rest.")] = False,
     db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
 ) -> None:
     """Find the mistakes hand-made lists carry: duplicates, wrong ids, conflicting titles.
 
@@ -85,21 +98,21 @@ def check(
 
     Example: efmcat check --json
     """
+    use_taxonomy(taxonomy)
     from efmcat.check import check_catalog
 
     with open_catalog(db, create=False) as catalog:
         result = check_catalog(catalog, fix=fix)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_text(dumps_json(result.to_dict()) + "\n")
     else:
-        out = sys.stdout
         for f in result.findings:
-            out.write(f"{f.severity.upper()} {f.kind}: {f.message}\n")
+            write_text(f"{f.severity.upper()} {f.kind}: {f.message}\n")
             for s in f.sources:
                 title = f'  "{s["title"]}"' if s.get("title") else ""
-                out.write(f"    {s['paper_id']}  {s['locator'] or s['source']}{title}\n")
+                write_text(f"    {s['paper_id']}  {s['locator'] or s['source']}{title}\n")
         for m in result.fixed:
-            out.write(f"FIXED {m}\n")
+            write_text(f"FIXED {m}\n")
         say(result.summary())
     if result.problems:
         raise typer.Exit(1)

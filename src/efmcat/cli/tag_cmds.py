@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say
-from efmcat.render import count
+from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say
+from efmcat.render import count, write_text
 
-TaxonomyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
-    ),
-]
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
 NodesArg = Annotated[list[str], typer.Argument(metavar="NODE...", help="Taxonomy node ids.")]
 
@@ -97,7 +90,7 @@ def retag(
         diff = [f"+{n}" for n in c.added] + [f"-{n}" for n in c.removed]
         lines.append(f"{c.paper_id}  {' '.join(diff)}")
     if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_text("\n".join(lines) + "\n")
     verb = "would change" if dry_run else "changed"
     say(
         f"Re-tagged {count(seen, 'paper')}: {len(changes)} {verb}"
@@ -157,7 +150,7 @@ def explain(
         for h in s.hits:
             rule = ("-'" if h.kind == "not" else "'") + h.rule + "'"
             out.append(f"    {h.points:+6.2f}  {h.kind:<8} {rule:<34} in {h.where}")
-    sys.stdout.write("\n".join(out) + "\n")
+    write_text("\n".join(out) + "\n")
 
 
 @command("eval")
@@ -188,7 +181,7 @@ def eval_(
         render.write_json(data)
         return
     if markdown:
-        sys.stdout.write(markdown_table(results))
+        write_text(markdown_table(results))
         return
     out = []
     for r in results:
@@ -210,4 +203,4 @@ def eval_(
                 out.append(
                     f"    {e['id']}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
                 )
-    sys.stdout.write("\n".join(out) + "\n")
+    write_text("\n".join(out) + "\n")

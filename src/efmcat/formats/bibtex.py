@@ -49,6 +49,22 @@ def _clean(value: str) -> str:
     return " ".join(value.replace("{", "").replace("}", "").replace("~", " ").split())
 
 
+_CIRCUMFLEX = "\ue000"  # stands for \textasciicircum{} while pylatexenc decodes (it gives U+02C6)
+
+
+def decode_text(value: str) -> str:
+    """A raw BibTeX value as text: enclosing braces or quotes dropped, LaTeX decoded, grouping
+    braces removed but escaped ones (\\{ \\}) kept, ``~`` a space, whitespace collapsed."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    v = value.strip()
+    if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
+        v = v[1:-1]
+    v = re.sub(r"\\(?:textasciicircum|\^)\{\}", _CIRCUMFLEX, v)
+    text = LatexNodes2Text().latex_to_text(v)
+    return " ".join(text.replace(_CIRCUMFLEX, "^").split())
+
+
 def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]):
     """The arXiv id an entry names, or None."""
     eprint = fields.get("eprint", "")
@@ -113,7 +129,7 @@ def parse_bibtex(text: str, name: str, path: str | None = None) -> ParseResult:
         raw_entry = raw_entries.get((entry.start_line, entry.key))
         raw = {f.key.lower(): str(f.value) for f in raw_entry.fields} if raw_entry else fields
         result.rows += 1
-        title = _clean(fields.get("title", ""))
+        title = decode_text(raw["title"]) if "title" in raw else ""
         if not title:
             result.skipped.append((line, f"entry {entry.key} has no title"))
             continue
@@ -244,8 +260,15 @@ def _suffix(i: int) -> str:
 def latex_escape(text: str) -> str:
     """Escape LaTeX specials, then spell non-ASCII characters the way pdflatex reads them
     without any package (accents as {\'e}, H₂O as H$_2$O, Greek as $\alpha$)."""
+    return to_latex(_escape_specials(text))
+
+
+def _escape_specials(text: str) -> str:
+    """Spaces folded, LaTeX specials escaped, and LaTeX's ligatures broken so the text reads
+    back as written: -- --- '' `` ?` !`."""
     flat = " ".join(str(text).split())
-    return to_latex(_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat))
+    escaped = _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
+    return re.sub(r"(?<=[-'`?!])(?=[-'`])", "{}", escaped).replace("{}{}", "{}")
 
 
 _ACCENTS = {
@@ -333,9 +356,7 @@ def _protect_case(escaped: str) -> str:
 
 
 def latex_title(title: str) -> str:
-    flat = " ".join(str(title).split())
-    escaped = _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
-    return to_latex(_protect_case(escaped))
+    return to_latex(_protect_case(_escape_specials(title)))
 
 
 # -- venues -----------------------------------------------------------------------------------

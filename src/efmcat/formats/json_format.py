@@ -15,3 +15,111 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
 
 def render_lines(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+# -- import: efmcat's own records (what show --json and these exports write) -----------------
+def is_efmcat_record(rec: Mapping[str, Any]) -> bool:
+    """A record written by efmcat (it has ``arxiv_id``), not a line of arXiv's snapshot."""
+    return "arxiv_id" in rec
+
+
+def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Taxonomy | None = None):
+    """An efmcat record as an import Entry: every field kept as exported, tags included."""
+    from efmcat import validate as V
+    from efmcat.errors import ParseError
+    from efmcat.importer import Entry
+    from efmcat.models import Paper
+
+    pid = V.catalog_id(rec.get("id"), where)
+    title = V.text(rec.get("title"), where, "title")
+    if not title or not title.strip():
+        raise ParseError(f"{where}: paper {pid} needs a title")
+    verified = rec.get("verified", True)
+    if not isinstance(verified, bool):
+        raise ParseError(f"{where}: verified must be true or false, not {verified!r}")
+    paper = Paper(
+        id=pid,
+        version=V.positive_int(rec.get("version"), where, "version"),
+        title=title,
+        authors=V.text_list(rec.get("authors"), where, "authors"),
+        abstract=V.text(rec.get("abstract"), where, "abstract"),
+        year=V.year(rec.get("year"), where),
+        published=V.text(rec.get("published"), where, "published"),
+        updated=V.text(rec.get("updated"), where, "updated"),
+        categories=V.text_list(rec.get("categories"), where, "categories"),
+        primary_category=V.text(rec.get("primary_category"), where, "primary_category"),
+        doi=V.text(rec.get("doi"), where, "doi"),
+        journal_ref=V.text(rec.get("journal_ref"), where, "journal_ref"),
+        comment=V.text(rec.get("comment"), where, "comment"),
+        url=V.text(rec.get("url"), where, "url"),
+        pdf_url=V.text(rec.get("pdf_url"), where, "pdf_url"),
+        source=V.text(rec.get("source"), where, "source"),
+        verified=verified,
+        note=V.text(rec.get("note"), where, "note"),
+        venue=V.text(rec.get("venue"), where, "venue"),
+        kind=V.text(rec.get("kind"), where, "kind") or "paper",
+        added_at=V.text(rec.get("added_at"), where, "added_at"),
+    )
+    tags = V.text_list(rec.get("tags"), where, "tags")
+    if taxonomy is not None:
+        tags = [t for t in tags if t in taxonomy]
+    return Entry(paper=paper, line=line, link=paper.url, tags=tags, auto_tag=False)
+
+
+def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
+    """A JSON array of records (efmcat's ``--format json``, or arXiv snapshot objects)."""
+    import json as _json
+
+    from efmcat.errors import ParseError
+    from efmcat.formats.jsonl_snapshot import record_to_paper
+    from efmcat.importer import Entry, ParseResult
+
+    try:
+        data = _json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        raise ParseError(f"{path}:{line}: not valid JSON: {getattr(exc, 'msg', exc)}") from exc
+    except RecursionError as exc:
+        raise ParseError(f"{path}: JSON nested too deeply") from exc
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ParseError(f"{path}:1: a JSON import is an array of paper objects")
+    lines = _object_lines(text, len(data))
+    result = ParseResult(source=name)
+    for i, rec in enumerate(data):
+        line = lines[i] if i < len(lines) else 1
+        where = f"{path}:{line}"
+        if not isinstance(rec, dict):
+            raise ParseError(f"{where}: item {i + 1} is not a JSON object")
+        if is_efmcat_record(rec):
+            result.entries.append(record_to_entry(rec, where, line, taxonomy))
+        else:
+            paper = record_to_paper(rec, where, name)
+            result.entries.append(Entry(paper=paper, line=line, link=paper.url))
+        result.rows += 1
+    return result
+
+
+def _object_lines(text: str, count: int) -> list[int]:
+    """Line numbers of the top-level objects of a JSON array (for file:line errors)."""
+    import json as _json
+
+    decoder = _json.JSONDecoder()
+    out: list[int] = []
+    pos = text.find("[")
+    if pos < 0:
+        return out
+    pos += 1
+    n = len(text)
+    while len(out) < count and pos < n:
+        while pos < n and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= n or text[pos] == "]":
+            break
+        out.append(text.count("\n", 0, pos) + 1)
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            break
+    return out

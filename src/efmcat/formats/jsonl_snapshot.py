@@ -16,10 +16,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from efmcat import validate as V
 from efmcat.errors import ParseError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.importer import Entry, FileReport
 from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy
 
 _CREATED = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) ")
 _MONTHS = {
@@ -29,64 +31,78 @@ _MONTHS = {
     )
 }
 _SPLIT_AUTHORS = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+MAX_LINE = 1_000_000  # characters in one record (arXiv's longest are ~10 KB)
 
 
-def _authors(rec: dict[str, Any]) -> list[str]:
+def _authors(rec: dict[str, Any], where: str) -> list[str]:
     parsed = rec.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
+    if parsed is not None and not isinstance(parsed, list):
+        raise ParseError(f"{where}: authors_parsed must be a list of [last, first, suffix] lists")
+    if parsed:
         out = []
         for p in parsed:
-            if isinstance(p, list) and p:
-                last = p[0] or ""
-                first = p[1] if len(p) > 1 and p[1] else ""
-                suffix = p[2] if len(p) > 2 and p[2] else ""
+            if not isinstance(p, list):
+                raise ParseError(f"{where}: authors_parsed must be a list of [last, first, suffix] lists")
+            parts = V.text_list(p, where, "authors_parsed")
+            if parts:
+                last = parts[0] or ""
+                first = parts[1] if len(parts) > 1 and parts[1] else ""
+                suffix = parts[2] if len(parts) > 2 and parts[2] else ""
                 out.append(" ".join(x for x in (first, last, suffix) if x).strip())
         return [a for a in out if a]
     authors = rec.get("authors")
     if isinstance(authors, list):
-        return [" ".join(str(a).split()) for a in authors if str(a).strip()]
-    if isinstance(authors, str) and authors.strip():
+        return [" ".join(a.split()) for a in V.text_list(authors, where, "authors") if a.strip()]
+    authors = V.text(authors, where, "authors")
+    if authors and authors.strip():
         return [a.strip() for a in _SPLIT_AUTHORS.split(" ".join(authors.split())) if a.strip()]
     return []
 
 
-def _published(rec: dict[str, Any]) -> str | None:
-    if rec.get("published"):
-        return str(rec["published"])
+def _published(rec: dict[str, Any], where: str) -> str | None:
+    published = V.text(rec.get("published"), where, "published")
+    if published:
+        return published
     versions = rec.get("versions")
-    if isinstance(versions, list) and versions and isinstance(versions[0], dict):
-        created = versions[0].get("created")
+    if versions is not None and not isinstance(versions, list):
+        raise ParseError(f"{where}: versions must be a list, not {type(versions).__name__}")
+    if versions:
+        first = versions[0]
+        if not isinstance(first, dict):
+            raise ParseError(f"{where}: versions must be a list of {{version, created}} objects")
+        created = V.text(first.get("created"), where, "versions created")
         if created:
             m = _CREATED.match(created)
             if m and m.group(2) in _MONTHS:
                 return f"{m.group(3)}-{_MONTHS[m.group(2)]:02d}-{int(m.group(1)):02d}"
             try:
                 return parsedate_to_datetime(created).date().isoformat()
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return None
     return None
 
 
-def _text(value: Any) -> str | None:
+def _text(rec: dict[str, Any], key: str, where: str) -> str | None:
+    value = V.text(rec.get(key), where, key)
     if value is None:
         return None
-    s = " ".join(str(value).split())
+    s = " ".join(value.split())
     return s or None
 
 
 def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     raw_id = rec.get("id")
     if not isinstance(raw_id, str) or not raw_id.strip():
-        raise ParseError(f"{where}: a record needs an 'id'")
+        raise ParseError(f"{where}: a record needs an 'id' (text)")
     parsed = try_parse_arxiv_id(raw_id)
     if parsed is None:
         raise ParseError(f"{where}: not an arXiv id: {raw_id}")
-    title = _text(rec.get("title"))
+    title = _text(rec, "title", where)
     if not title:
         raise ParseError(f"{where}: record {parsed.id} has no title")
     cats = rec.get("categories")
-    categories = cats.split() if isinstance(cats, str) else [str(c) for c in cats or []]
-    published = _published(rec)
+    categories = cats.split() if isinstance(cats, str) else V.text_list(cats, where, "categories")
+    published = _published(rec, where)
     versions = rec.get("versions")
     version = parsed.version or (len(versions) if isinstance(versions, list) and versions else None)
     year = int(published[:4]) if published and published[:4].isdigit() else None
@@ -95,20 +111,21 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     elif year is None:
         yy = int(parsed.id.split("/")[1][:2])
         year = (1900 if yy > 90 else 2000) + yy
+    year = V.year(year, where, "year (from published)")
     return Paper(
         id=parsed.id,
         title=title,
         version=version,
-        authors=_authors(rec),
-        abstract=_text(rec.get("abstract")),
+        authors=_authors(rec, where),
+        abstract=_text(rec, "abstract", where),
         year=year,
         published=published,
-        updated=_text(rec.get("update_date")) or _text(rec.get("updated")),
+        updated=_text(rec, "update_date", where) or _text(rec, "updated", where),
         categories=categories,
         primary_category=categories[0] if categories else None,
-        doi=_text(rec.get("doi")),
-        journal_ref=_text(rec.get("journal-ref") or rec.get("journal_ref")),
-        comment=_text(rec.get("comments") or rec.get("comment")),
+        doi=_text(rec, "doi", where),
+        journal_ref=_text(rec, "journal-ref", where) or _text(rec, "journal_ref", where),
+        comment=_text(rec, "comments", where) or _text(rec, "comment", where),
         url=f"https://arxiv.org/abs/{parsed.id}",
         pdf_url=f"https://arxiv.org/pdf/{parsed.id}",
         source=source,
@@ -116,8 +133,12 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     )
 
 
-def iter_snapshot(path: Path, report: FileReport | None = None) -> Iterator[Entry]:
-    """Entries of a snapshot file, one line at a time."""
+def iter_snapshot(
+    path: Path, report: FileReport | None = None, taxonomy: Taxonomy | None = None
+) -> Iterator[Entry]:
+    """Entries of a snapshot file (or of efmcat's own JSON lines), one line at a time."""
+    from efmcat.formats.json_format import is_efmcat_record, record_to_entry
+
     name = path.name
     loads = json.loads
     try:
@@ -128,19 +149,26 @@ def iter_snapshot(path: Path, report: FileReport | None = None) -> Iterator[Entr
         line_no = 0
         while True:
             try:
-                line = fh.readline()
+                line = fh.readline(MAX_LINE + 1)
             except UnicodeDecodeError as exc:
                 raise ParseError(f"{path}:{line_no + 1}: not UTF-8 text") from exc
             if not line:
                 return
             line_no += 1
+            if len(line) > MAX_LINE:
+                raise ParseError(f"{path}:{line_no}: line longer than {MAX_LINE} characters")
             if not line.strip():
                 continue
             try:
                 rec = loads(line)
             except ValueError as exc:
                 raise ParseError(f"{path}:{line_no}: not a JSON object: {exc}") from exc
+            except RecursionError as exc:
+                raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
             if not isinstance(rec, dict):
                 raise ParseError(f"{path}:{line_no}: not a JSON object")
+            if is_efmcat_record(rec):  # efmcat's own --format jsonl
+                yield record_to_entry(rec, f"{path}:{line_no}", line_no, taxonomy)
+                continue
             paper = record_to_paper(rec, f"{path}:{line_no}", name)
             yield Entry(paper=paper, line=line_no, link=paper.url)

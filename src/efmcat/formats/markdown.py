@@ -7,12 +7,17 @@ appears in each. Title text is escaped so that no title can break the table.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from efmcat.taxonomy import Taxonomy
 
+ROW_KEYS = ("id", "title", "year", "url", "tags", "version", "kind", "venue")
+ROW_COMMENT = re.compile(r"<!-- efmcat (\{[^\n]*?\}) -->")
+NO_AREA = "Not in an area"
+NO_AREA_ANCHOR = "not-in-an-area"
 _SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
@@ -34,12 +39,25 @@ def _sort_key(rec: Mapping[str, Any]) -> tuple:
     return (rec.get("year") or 0, str(rec.get("title") or "").lower(), rec["id"])
 
 
+def row_comment(rec: Mapping[str, Any]) -> str:
+    """The exact record of a row, hidden in an HTML comment, so that importing the export
+    gives back every title unchanged (Markdown itself cannot carry every character: list
+    parsers drop emoji, HTML and link syntax from titles) and papers that have no link."""
+    data = {k: rec.get(k) for k in ROW_KEYS if rec.get(k) not in (None, "", [])}
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    for ch in "<>|&":  # nothing that could end the comment or split the table row
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    return f"<!-- efmcat {text} -->"
+
+
 def _table(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> list[str]:
     lines = ["| Title | Year | Tags | Link |", "| --- | --- | --- | --- |"]
     for rec in sorted(records, key=_sort_key):
         tags = [t for t in rec.get("tags", []) if t in taxonomy and taxonomy.nodes[t].parent is not None]
         tag_text = ", ".join(f"`{t}`" for t in tags)
-        lines.append(f"| **{escape(rec['title'])}** | {rec.get('year') or ''} | {tag_text} | {_link(rec)} |")
+        lines.append(
+            f"| **{escape(rec['title'])}** {row_comment(rec)} | {rec.get('year') or ''} | {tag_text} | {_link(rec)} |"
+        )
     return lines
 
 
@@ -60,7 +78,7 @@ def render(
         "",
         f"{len(records)} papers, exported by efmcat. Areas follow the taxonomy of the survey "
         "*Efficient Large Foundation Models Design: A Perspective From Model and System Co-Design* "
-        "([arXiv:2409.01990](https://arxiv.org/abs/2409.01990)).",
+        "(arXiv 2409.01990).",  # not a link: re-importing this file must not add the survey itself
         "",
     ]
     toc, body = [], []
@@ -85,6 +103,10 @@ def render(
         if rest:
             heading = "Other" if placed else "Papers"
             body += [f"### {heading}", "", *_table(rest, taxonomy), ""]
+    no_area = [r for r in records if not (r.get("areas") or [])]
+    if no_area:  # every paper of the selection appears somewhere
+        toc.append(f"- [{NO_AREA}](#{NO_AREA_ANCHOR}) ({len(no_area)})")
+        body += [f"## {NO_AREA}", "", *_table(no_area, taxonomy), ""]
     out += ["## Contents", "", *toc, "", *body]
     return "\n".join(out).rstrip() + "\n"
 

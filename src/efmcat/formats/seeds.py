@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from efmcat import validate as V
 from efmcat.catalog import STATUSES, USER_EDITABLE
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link
@@ -51,7 +52,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
     data = load_with_lines(text, source_name, ParseError)
     if not isinstance(data, dict) or not isinstance(data.get("papers"), list):
         raise ParseError(f"{source_name}:1: a seeds file is a mapping with a list 'papers'")
-    source = str(data.get("source") or Path(source_name).stem)
+    source = V.text(data.get("source"), f"{source_name}:1", "source", numbers=True) or Path(source_name).stem
     out: list[SeedPaper] = []
     for raw in data["papers"]:
         if not isinstance(raw, dict):
@@ -62,52 +63,58 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         if unknown:
             raise ParseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         pid = raw.get("id")
-        if pid is None and raw.get("link"):
-            pid = paper_id_from_link(str(raw["link"]))
-        if pid is None or not str(pid).strip():
+        link = V.text(raw.get("link"), where, "link")
+        if pid is None and link:
+            pid = paper_id_from_link(link)
+        if pid is None or (isinstance(pid, str) and not pid.strip()):
             raise ParseError(f"{where}: a paper needs an id (or a link to derive one)")
-        title = raw.get("title")
-        if title is None or not str(title).strip():
+        if isinstance(pid, float):  # an unquoted new-style id: 2210.17323 reads as a number
+            raise ParseError(f"{where}: id {pid!r} must be quoted text ('{pid}')")
+        pid = V.catalog_id(str(pid).strip() if isinstance(pid, (str, int)) else pid, where)
+        title = V.text(raw.get("title"), where, "title", numbers=True)
+        if title is None or not title.strip():
             raise ParseError(f"{where}: paper {pid} needs a title")
-        year = raw.get("year")
-        if year is not None and not isinstance(year, int):
-            raise ParseError(f"{where}: year of {pid} must be a whole number, got {year!r}")
-        link = raw.get("link")
-        pid = str(pid).strip()
+        year = V.year(raw.get("year"), where)
         status = raw.get("status")
         if status is not None and status not in STATUSES:
             raise ParseError(f"{where}: status of {pid} must be one of {', '.join(STATUSES)}, got {status!r}")
-        user_fields = _str_list(raw.get("user_fields"), where, "user_fields")
+        user_fields = V.text_list(raw.get("user_fields"), where, "user_fields")
         unknown_fields = [f for f in user_fields if f not in USER_EDITABLE]
         if unknown_fields:
             raise ParseError(
                 f"{where}: user_fields of {pid} has fields that cannot be edited: {', '.join(unknown_fields)}"
             )
         is_arxiv = ":" not in pid
+        abstract = V.text(raw.get("abstract"), where, "abstract")
+        verified = raw.get("verified", True)
+        if not isinstance(verified, bool):
+            raise ParseError(f"{where}: verified must be true or false, not {verified!r}")
         paper = Paper(
             id=pid,
-            title=" ".join(str(title).split()),
-            version=raw.get("version"),
-            authors=_str_list(raw.get("authors"), where, "authors"),
-            abstract=" ".join(str(raw["abstract"]).split()) if raw.get("abstract") else None,
+            title=" ".join(title.split()),
+            version=V.positive_int(raw.get("version"), where, "version"),
+            authors=V.text_list(raw.get("authors"), where, "authors"),
+            abstract=" ".join(abstract.split()) if abstract else None,
             year=year,
-            published=str(raw["published"]) if raw.get("published") else None,
-            updated=str(raw["updated"]) if raw.get("updated") else None,
-            categories=_str_list(raw.get("categories"), where, "categories"),
-            primary_category=raw.get("primary_category"),
-            doi=raw.get("doi"),
-            journal_ref=raw.get("journal_ref"),
-            comment=raw.get("comment"),
-            url=raw.get("url") or (f"https://arxiv.org/abs/{pid}" if is_arxiv else link),
-            pdf_url=raw.get("pdf_url") or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
+            published=V.text(raw.get("published"), where, "published", numbers=True) or None,
+            updated=V.text(raw.get("updated"), where, "updated", numbers=True) or None,
+            categories=V.text_list(raw.get("categories"), where, "categories"),
+            primary_category=V.text(raw.get("primary_category"), where, "primary_category"),
+            doi=V.text(raw.get("doi"), where, "doi"),
+            journal_ref=V.text(raw.get("journal_ref"), where, "journal_ref", numbers=True),
+            comment=V.text(raw.get("comment"), where, "comment", numbers=True),
+            url=V.text(raw.get("url"), where, "url")
+            or (f"https://arxiv.org/abs/{pid}" if is_arxiv else link),
+            pdf_url=V.text(raw.get("pdf_url"), where, "pdf_url")
+            or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
             source=source,
-            verified=bool(raw.get("verified", True)),
-            note=raw.get("note"),
-            venue=str(raw["venue"]) if raw.get("venue") else None,
-            kind=str(raw.get("kind") or "paper"),
+            verified=verified,
+            note=V.text(raw.get("note"), where, "note", numbers=True),
+            venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
+            kind=V.text(raw.get("kind"), where, "kind") or "paper",
             status=status,
             starred=bool(raw.get("starred", False)),
-            citekey=str(raw["citekey"]) if raw.get("citekey") else None,
+            citekey=V.text(raw.get("citekey"), where, "citekey") or None,
             user_fields=user_fields,
         )
         rows = raw.get("rows") or []
@@ -122,8 +129,8 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         out.append(
             SeedPaper(
                 paper=paper,
-                tags=_str_list(raw.get("tags"), where, "tags"),
-                sections=_str_list(raw.get("sections"), where, "sections"),
+                tags=V.text_list(raw.get("tags"), where, "tags"),
+                sections=V.text_list(raw.get("sections"), where, "sections"),
                 rows=clean_rows,
                 line=line,
                 provenance={str(k): str(v) for k, v in provenance.items() if k != "__line__"},

@@ -1,0 +1,109 @@
+"""Type checks for imported fields: every value a file gives is checked before it becomes a
+Paper, and a wrong one is a ParseError naming ``file:line`` and the field.
+
+Text must be text (a list or a number is not silently turned into ``"['a', 'b']"`` or
+``"nan"``), years are whole numbers in YEAR_RANGE, lists are lists of text, and no string
+may hold a lone surrogate (``"\\ud800"`` in JSON or YAML), which SQLite cannot store.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from efmcat.errors import InvalidIdError, ParseError
+
+YEAR_RANGE = (1900, 2100)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def clean_text(value: str, where: str, key: str) -> str:
+    m = _SURROGATE.search(value)
+    if m:
+        raise ParseError(f"{where}: {key} holds a lone surrogate (\\u{ord(m.group()):04x}), not text")
+    return value
+
+
+def text(value: Any, where: str, key: str, *, numbers: bool = False) -> str | None:
+    """A text field: str (or None); ``numbers`` also accepts whole numbers (YAML ``title: 1984``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return clean_text(value, where, key)
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ParseError(f"{where}: {key} must be text, not {_kind(value)}")
+
+
+def text_list(value: Any, where: str, key: str) -> list[str]:
+    """A list of text (a single string counts as a list of one)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [clean_text(value, where, key)]
+    if not isinstance(value, list):
+        raise ParseError(f"{where}: {key} must be a list of text, not {_kind(value)}")
+    out = []
+    for v in value:
+        if not isinstance(v, str):
+            raise ParseError(f"{where}: {key} must be a list of text, but holds {_kind(v)}")
+        out.append(clean_text(v, where, key))
+    return out
+
+
+def year(value: Any, where: str, key: str = "year") -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParseError(f"{where}: {key} must be a whole number, not {value}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+            value = int(value.strip())
+        else:
+            raise ParseError(f"{where}: {key} must be a whole number, not {_kind(value)}")
+    lo, hi = YEAR_RANGE
+    if not lo <= value <= hi:
+        shown = str(value) if len(str(value)) <= 12 else f"{str(value)[:12]}..."
+        raise ParseError(f"{where}: {key} {shown} is not a year between {lo} and {hi}")
+    return value
+
+
+def positive_int(value: Any, where: str, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ParseError(f"{where}: {key} must be a whole number from 1 to 1000, not {value!r}")
+    return value
+
+
+def catalog_id(value: Any, where: str) -> str:
+    """An id as stored in the catalog: canonical (what ``efmcat show`` resolves it to)."""
+    from efmcat.ids import parse_paper_id
+
+    raw = text(value, where, "id")
+    if raw is None or not raw.strip():
+        raise ParseError(f"{where}: a paper needs an id")
+    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in raw):
+        raise ParseError(f"{where}: id {raw!r} holds spaces or control characters")
+    try:
+        canonical = parse_paper_id(raw)
+    except InvalidIdError:
+        raise ParseError(
+            f"{where}: {raw!r} is not a paper id (an arXiv id, or openreview:, acl:, doi:, ieee:, url:, title:)"
+        ) from None
+    if canonical != raw:
+        raise ParseError(f"{where}: id {raw!r} is not in its canonical form: write {canonical}")
+    return raw

@@ -1,0 +1,180 @@
+"""Network faults from a loopback fake arXiv: every one ends in one line, exit 3, in bounded
+time (issue 11, cases 2 and 3). The client library is tested directly and through the CLI."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from arxiv_server import ArxivServer, Reply, feed_xml
+from efmcat.arxiv import ArxivClient
+from efmcat.catalog import Catalog
+from efmcat.errors import ArxivAPIError, NetworkError
+
+
+@pytest.fixture
+def server():
+    s = ArxivServer().start()
+    yield s
+    s.stop()
+
+
+def client_for(server, **kw) -> ArxivClient:
+    kw.setdefault("delay", 0.0)
+    kw.setdefault("backoff_base", 0.01)
+    return ArxivClient(server.url, **kw)
+
+
+def _cli_add(cli, server, monkeypatch, *ids):
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", server.url)
+    return cli("add", *ids)
+
+
+def test_redirect_loop(server, cli, monkeypatch, tmp_path):
+    server.script += [Reply(302, "", {"Location": "{url}?again=1"})] * 20
+    with client_for(server) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == f"arXiv at {server.url} redirected more than 5 times (a redirect loop?)"
+    assert exc.value.exit_code == 3
+    server.script[:] = [Reply(302, "", {"Location": "{url}?again=1"})] * 20
+    r = _cli_add(cli, server, monkeypatch, "2310.19102")
+    assert r.exit_code == 3
+    assert r.stderr.endswith(
+        f"Error: arXiv at {server.url} redirected more than 5 times (a redirect loop?)\n"
+    )
+    assert "Traceback" not in r.output
+
+
+def test_bad_gzip_body(server, cli, monkeypatch):
+    server.script.append(Reply(raw=b"this is not gzip at all", headers={"Content-Encoding": "gzip"}))
+    r = _cli_add(cli, server, monkeypatch, "2310.19102")
+    assert r.exit_code == 3, r.output
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: arXiv at {server.url} sent a body that cannot be decoded (")
+    assert "Traceback" not in r.output
+
+
+def test_gzip_bomb_stops_at_the_decompressed_cap(server):
+    bomb = gzip.compress(b"<" * 50_000_000)  # 50 MB that compress to ~50 KB
+    assert len(bomb) < 200_000
+    server.script.append(Reply(raw=bomb, headers={"Content-Encoding": "gzip"}))
+    with client_for(server, max_body=1_000_000) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == f"arXiv at {server.url} sent more than 1000000 bytes; gave up reading"
+    assert len(server.requests) == 1
+
+
+def test_huge_plain_body_is_refused(server):
+    server.script.append(Reply(body="x" * 3_000_000))
+    with client_for(server, max_body=1_000_000) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert "sent more than 1000000 bytes" in str(exc.value)
+
+
+def test_default_body_cap_is_documented_size():
+    from efmcat import arxiv
+
+    assert arxiv.MAX_BODY_BYTES == 20_000_000
+
+
+def test_trickling_server_is_given_up_on(server):
+    """One byte every 0.05 s: the read timeout never fires, the request time bound does."""
+    server.script += [Reply(body=feed_xml([]), trickle=0.05)] * 2
+    t0 = time.monotonic()
+    with client_for(server, request_timeout=0.3, max_attempts=2) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value).startswith(
+        f"arXiv at {server.url} did not answer in time: timed out (the answer took longer than 0.3"
+    )
+    assert len(server.requests) == 2
+    assert time.monotonic() - t0 < 10
+
+
+def test_command_deadline(server):
+    server.script += [Reply(503, "busy")] * 10
+    with client_for(server, backoff_base=0.5, deadline=0.6) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: over 0.6 s for this command (EFMCAT_ARXIV_DEADLINE); "
+        "last problem: HTTP 503"
+    )
+
+
+def test_deadline_from_the_environment(monkeypatch, server):
+    monkeypatch.setenv("EFMCAT_ARXIV_DEADLINE", "12")
+    monkeypatch.setenv("EFMCAT_ARXIV_REQUEST_TIMEOUT", "7")
+    c = ArxivClient(server.url)
+    assert (c.deadline_seconds, c.request_timeout) == (12.0, 7.0)
+    c.close()
+
+
+def test_huge_retry_after_gives_up_at_once(server, cli, monkeypatch):
+    server.script.append(Reply(503, "busy", {"Retry-After": "100000"}))
+    t0 = time.monotonic()
+    r = _cli_add(cli, server, monkeypatch, "2310.19102")
+    assert r.exit_code == 3
+    assert r.stderr.splitlines()[-1] == (
+        f"Error: arXiv at {server.url} answered HTTP 503 and asks to wait 100000 s (Retry-After); try again later"
+    )
+    assert len(server.requests) == 1
+    assert time.monotonic() - t0 < 10
+
+
+def test_retry_after_wait_is_announced(server):
+    server.script.append(Reply(503, "busy", {"Retry-After": "1"}))
+    server.add("2310.19102")
+    said: list[str] = []
+    slept: list[float] = []
+    with client_for(server, notify=said.append, sleep=slept.append) as c:
+        assert [p.id for p in c.fetch_batch(["2310.19102"]).papers] == ["2310.19102"]
+    assert said == ["arXiv: HTTP 503; waiting 1 s before retrying"]
+    assert slept and slept[0] >= 1
+
+
+def test_retry_after_as_http_date(server):
+    when = datetime.now(timezone.utc) + timedelta(seconds=3)
+    server.script.append(Reply(503, "busy", {"Retry-After": format_datetime(when, usegmt=True)}))
+    server.add("2310.19102")
+    slept: list[float] = []
+    with client_for(server, sleep=slept.append, notify=lambda m: None) as c:
+        c.fetch_batch(["2310.19102"])
+    assert 1.0 <= slept[0] <= 3.5  # the date, not the 0.01 s backoff
+
+
+def test_504_is_retried(server):
+    server.script.append(Reply(504, "gateway timeout"))
+    server.add("2310.19102")
+    with client_for(server) as c:
+        assert [p.id for p in c.fetch_batch(["2310.19102"]).papers] == ["2310.19102"]
+    assert len(server.requests) == 2
+
+
+def test_backoff_doubles(server):
+    server.script += [Reply(503, "busy")] * 3
+    server.add("2310.19102")
+    slept: list[float] = []
+    with client_for(server, backoff_base=1.0, sleep=slept.append, notify=lambda m: None) as c:
+        c.fetch_batch(["2310.19102"])
+    assert len(slept) == 3
+    assert 0.75 <= slept[0] <= 1.25 and 1.5 <= slept[1] <= 2.5 and 3.0 <= slept[2] <= 5.0
+
+
+def test_html_400_without_error_entry(server):
+    server.script.append(Reply(400, "<html><body>Bad Request</body></html>", {"Content-Type": "text/html"}))
+    with client_for(server) as c, pytest.raises(ArxivAPIError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == f"arXiv at {server.url} answered HTTP 400"
+
+
+def test_network_failure_leaves_the_catalog_unchanged(server, cli, monkeypatch, mini_db):
+    before = mini_db.read_bytes()
+    server.script += [Reply(302, "", {"Location": "{url}"})] * 20
+    r = _cli_add(cli, server, monkeypatch, "2310.19102")
+    assert r.exit_code == 3
+    with Catalog(mini_db) as cat:
+        assert not cat.has("2310.19102")
+    assert len(before) > 0

@@ -1,0 +1,271 @@
+"""Mutation testing for efmcat: change one line at a time and see whether the tests notice.
+
+    python tools/mutate.py                      # all six modules, 80 mutants each
+    python tools/mutate.py ids query --per-module 40 --jobs 2
+    python tools/mutate.py arxiv --list         # show the sampled mutants, run nothing
+
+Operators (one change per mutant): flip a comparison (== !=, < >=, > <=, <= <, >= >), swap
+and/or, True/False, drop a ``not``, negate an if/elif/while condition, drop a regular
+expression's ^ or $ anchor, add 1 to a number, delete a simple statement (``pass``).
+Mutants that do not compile are discarded. Candidates are sampled deterministically
+(``--seed``), so two runs on the same code try the same mutants.
+
+Each mutant runs the module's tests (TESTS below) with ``pytest -x`` against a copy of the
+source tree put first on PYTHONPATH, so tests that start ``python -m efmcat`` or the
+installed ``efmcat`` in a subprocess run the mutant too. A mutant is killed when the tests
+fail or time out. The score is killed / run per module; survivors are listed with their
+line, and those known to be equivalent (no behaviour can tell them apart) are marked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SRC = REPO / "src" / "efmcat"
+
+TESTS: dict[str, list[str]] = {
+    "ids": ["tests/test_ids.py", "tests/test_mutation_kills.py"],
+    "query": ["tests/test_query.py", "tests/test_catalog_cli.py", "-k", "search or query"],
+    "tagger": ["tests/test_tagger.py", "tests/test_tag_cmds.py", "tests/test_mutation_kills.py"],
+    "formats/markdown_list": ["tests/test_import_markdown.py", "tests/test_mutation_kills.py"],
+    "arxiv": ["tests/test_arxiv_client.py", "tests/test_faults_network.py"],
+    "catalog": [
+        "tests/test_catalog_store.py",
+        "tests/test_faults_catalog.py",
+        "tests/test_mutation_kills.py",
+    ],
+}
+
+# Survivors that are equivalent mutants (no input can tell them apart), by module and the
+# mutated line's text; listed in the README. Keep this short and justified.
+EQUIVALENT: dict[str, set[str]] = {}
+
+_FLIP = {"==": "!=", "!=": "==", "<=": "<", ">=": ">", "<": ">=", ">": "<="}
+_SWAP_NAMES = {"and": "or", "or": "and", "True": "False", "False": "True"}
+_COMPOUND = ("def ", "class ", "if ", "elif ", "else", "for ", "while ", "with ", "try", "except", "finally",
+             "@", "return", "yield", "raise", "import ", "from ", "global ", "nonlocal ", "async ", "case ", "match ")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    line: int  # 1-based
+    op: str
+    before: str
+    after: str
+
+    def describe(self) -> str:
+        return f"{self.module}:{self.line} [{self.op}] {self.before.strip()}  ->  {self.after.strip()}"
+
+
+def _string_lines(source: str) -> set[int]:
+    """Lines that are inside a multi-line string (docstrings): never mutated."""
+    out: set[int] = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+            out.update(range(tok.start[0], tok.end[0] + 1))
+    return out
+
+
+def candidates(module: str) -> list[Mutant]:
+    path = SRC / f"{module}.py"
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    skip = _string_lines(source)
+    out: list[Mutant] = []
+
+    def add(lineno: int, op: str, new_line: str) -> None:
+        old = lines[lineno - 1]
+        if new_line != old:
+            out.append(Mutant(module, lineno, op, old, new_line))
+
+    toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    for tok in toks:
+        (row, col), (erow, ecol) = tok.start, tok.end
+        if row in skip or row != erow or row > len(lines):
+            continue
+        line = lines[row - 1]
+        if tok.type == tokenize.OP and tok.string in _FLIP:
+            add(row, "flip comparison", line[:col] + _FLIP[tok.string] + line[ecol:])
+        elif tok.type == tokenize.NAME and tok.string in _SWAP_NAMES:
+            add(row, "swap", line[:col] + _SWAP_NAMES[tok.string] + line[ecol:])
+        elif tok.type == tokenize.NAME and tok.string == "not" and line[ecol : ecol + 1] == " ":
+            if line[:col].rstrip().endswith(" is") or line[ecol:].lstrip().startswith("in "):
+                continue
+            add(row, "drop not", line[:col] + line[ecol + 1 :])
+        elif tok.type == tokenize.NUMBER and tok.string.isdigit():
+            add(row, "number + 1", line[:col] + str(int(tok.string) + 1) + line[ecol:])
+        elif tok.type == tokenize.STRING:
+            text = tok.string
+            m = re.match(r"^([rRbBuUfF]*)('''|\"\"\"|'|\")", text)
+            if not m:
+                continue
+            prefix, quote = m.group(1), m.group(2)
+            body = text[len(prefix) + len(quote) : len(text) - len(quote)]
+            if "r" not in prefix.lower():
+                continue  # anchors live in raw regular-expression strings
+            if body.startswith("^"):
+                new = prefix + quote + body[1:] + quote
+                add(row, "drop ^ anchor", line[:col] + new + line[ecol:])
+            if body.endswith("$") and not body.endswith("\\$"):
+                new = prefix + quote + body[:-1] + quote
+                add(row, "drop $ anchor", line[:col] + new + line[ecol:])
+    for i, line in enumerate(lines, 1):
+        if i in skip:
+            continue
+        stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
+        m = re.match(r"^(\s*)(if|elif|while) (.+):(\s*#.*)?$", line.rstrip("\n"))
+        if m and not m.group(3).rstrip().endswith(("(", "[", "{", ",")):
+            add(i, "negate condition", f"{m.group(1)}{m.group(2)} not ({m.group(3)}):\n")
+        if (
+            stripped
+            and not stripped.startswith(("#", '"', "'", ")", "]", "}"))
+            and not stripped.startswith(_COMPOUND)
+            and not stripped.endswith((":", "(", "[", "{", ",", "\\"))
+            and indent
+        ):
+            add(i, "delete statement", f"{indent}pass\n")
+    return out
+
+
+def compiles(module: str, mutant: Mutant) -> bool:
+    lines = (SRC / f"{module}.py").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[mutant.line - 1] = mutant.after
+    try:
+        compile("".join(lines), module, "exec")
+    except SyntaxError:
+        return False
+    return True
+
+
+def sample(module: str, n: int, seed: int) -> list[Mutant]:
+    pool = [m for m in candidates(module) if compiles(module, m)]
+    rng = random.Random(f"{seed}:{module}")
+    picked = rng.sample(pool, min(n, len(pool)))
+    return sorted(picked, key=lambda m: (m.line, m.op, m.after))
+
+
+class Worker:
+    """A private copy of the tree (src, data, seeds) that mutants are written into."""
+
+    def __init__(self, base: Path) -> None:
+        self.root = base
+        for part in ("src", "data", "seeds"):
+            if (REPO / part).exists():
+                shutil.copytree(
+                    REPO / part, base / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+                )
+
+    def run(self, module: str, mutant: Mutant | None, timeout: float) -> tuple[str, float]:
+        target = self.root / "src" / "efmcat" / f"{module}.py"
+        original = (SRC / f"{module}.py").read_text(encoding="utf-8")
+        if mutant is not None:
+            lines = original.splitlines(keepends=True)
+            lines[mutant.line - 1] = mutant.after
+            target.write_text("".join(lines), encoding="utf-8")
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(self.root / "src"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+               *[a if a.startswith("-") or a in ("search or query",) else str(REPO / a) for a in TESTS[module]]]  # fmt: skip
+        cmd = [c for c in cmd if not c.endswith("test_query.py") or Path(c).exists()]
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+            outcome = (
+                "survived"
+                if proc.returncode == 0
+                else ("killed" if proc.returncode == 1 else f"error {proc.returncode}")
+            )
+            if proc.returncode not in (0, 1) and mutant is None:
+                sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        except subprocess.TimeoutExpired:
+            outcome = "timeout"
+        finally:
+            target.write_text(original, encoding="utf-8")
+        return outcome, time.monotonic() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", default=list(TESTS), help=f"any of {', '.join(TESTS)}")
+    ap.add_argument("--per-module", type=int, default=80)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant run")
+    ap.add_argument("--list", action="store_true", help="print the sampled mutants and stop")
+    args = ap.parse_args(argv)
+    unknown = [m for m in args.modules if m not in TESTS]
+    if unknown:
+        ap.error(f"unknown module {', '.join(unknown)}: use {', '.join(TESTS)}")
+    with tempfile.TemporaryDirectory(prefix="efmcat-mutate-") as tmp:
+        workers = [Worker(Path(tmp) / f"w{k}") for k in range(max(1, args.jobs))]
+        scores: dict[str, tuple[int, int]] = {}
+        for module in args.modules:
+            mutants = sample(module, args.per_module, args.seed)
+            print(f"== {module}: {len(mutants)} mutants of {len(candidates(module))} candidates", flush=True)
+            if args.list:
+                for m in mutants:
+                    print("  " + m.describe())
+                continue
+            base, _ = workers[0].run(module, None, args.timeout)
+            if base != "survived":
+                print(f"   the tests fail without any mutant ({base}): fix them first", flush=True)
+                return 2
+            queue = list(mutants)
+            results: dict[Mutant, str] = {}
+
+            def work(
+                worker: Worker, queue: list[Mutant] = queue, module: str = module, results: dict = results
+            ) -> None:
+                while queue:
+                    try:
+                        m = queue.pop(0)
+                    except IndexError:
+                        return
+                    outcome, _ = worker.run(module, m, args.timeout)
+                    results[m] = outcome
+                    mark = "." if outcome in ("killed", "timeout") else "S"
+                    print(mark, end="", flush=True)
+
+            with ThreadPoolExecutor(len(workers)) as pool:
+                list(pool.map(work, workers))
+            print()
+            survivors = [m for m in mutants if results[m] == "survived"]
+            errors = [m for m in mutants if results[m].startswith("error")]
+            killed = len(mutants) - len(survivors) - len(errors)
+            run = len(mutants) - len(errors)
+            scores[module] = (killed, run)
+            for m in survivors:
+                eq = " (equivalent)" if m.after.strip() in EQUIVALENT.get(module, set()) else ""
+                print(f"   survived{eq}: {m.describe()}")
+            for m in errors:
+                print(f"   {results[m]} (not counted): {m.describe()}")
+            print(f"   {module}: {killed}/{run} killed = {100 * killed / max(run, 1):.0f}%", flush=True)
+        if scores:
+            print("\nmodule                  killed/run  score")
+            for module, (k, r) in scores.items():
+                print(f"{module:<24}{k:>5}/{r:<5} {100 * k / max(r, 1):5.0f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
