@@ -256,3 +256,21 @@ def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
     assert "alpha: training on 36 papers, testing on 18" in r.stderr
     md = cli("eval", "--lolo", "--labels", str(labels_file), "--markdown").stdout
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
+
+
+def test_commands_that_do_not_tag_never_load_the_model(mini_db):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, efmcat.cli\n"
+        "loaded = 'efmcat.model' in sys.modules\n"
+        "try:\n"
+        f"    efmcat.cli.app(['list', '--db', {str(mini_db)!r}], prog_name='efmcat', standalone_mode=False)\n"
+        f"    efmcat.cli.app(['taxonomy', '--db', {str(mini_db)!r}], prog_name='efmcat', standalone_mode=False)\n"
+        "finally:\n"
+        "    sys.stderr.write('MODEL=%s,%s' % (loaded, 'efmcat.model' in sys.modules))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "MODEL=False,False" in p.stderr

@@ -412,11 +412,16 @@ def _merge(*parts: dict[str, float]) -> dict[str, float]:
 
 
 def _rule_values(c: Any, points: dict[str, float]) -> dict[str, float]:
-    """Rule feature values: each area's score (with its subtopics' share) over its threshold, capped."""
+    """Rule feature values: each area's score (with its subtopics' share) and each subtopic's
+    score, over the node's threshold, capped."""
     out = {}
     for area, sc in area_scores(c, points).items():
         if sc > 0:
             out[area] = min(sc / c.thresholds[area], RULE_CAP)
+    parent = c.parent
+    for node, sc in points.items():  # and each subtopic's own score: finer evidence
+        if sc > 0 and parent[node] is not None:
+            out[node] = min(sc / c.thresholds[node], RULE_CAP)
     return out
 
 
