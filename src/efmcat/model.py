@@ -215,7 +215,7 @@ class Model:
             t, a = dense(self.title), dense(self.abstract)
             first_t = frozenset(f.split(" ", 1)[0] for f in t if " " in f)
             first_a = frozenset(f.split(" ", 1)[0] for f in a if " " in f)
-            self._dense = (t, a, first_t, first_a)
+            self._dense = (t, a, first_t, first_a, frozenset(t), frozenset(a))
         return self._dense
 
     def _logits(
@@ -227,17 +227,17 @@ class Model:
         t_points: dict[str, float],
         a_points: dict[str, float],
     ) -> list[float]:
-        t_dense, a_dense, first_t, first_a = self._index()
+        t_dense, a_dense, first_t, first_a, t_keys, a_keys = self._index()
         vectors = [tuple(self.bias)]
         # Candidate features: every word, and the pairs whose first word starts a known pair
         # (stop words never occur in known features, so no need to drop them here).
         feats = set(title_toks)
         feats.update([x + " " + y for x, y in itertools.pairwise(title_toks) if x in first_t])
-        vectors += [t_dense[f] for f in feats.intersection(t_dense)]
+        vectors += [t_dense[f] for f in feats & t_keys]  # a set: iterates the smaller side
         if abstract_toks:
             feats = set(abstract_toks)
             feats.update([x + " " + y for x, y in itertools.pairwise(abstract_toks) if x in first_a])
-            vectors += [a_dense[f] for f in feats.intersection(a_dense)]
+            vectors += [a_dense[f] for f in feats & a_keys]
         z = [sum(col) for col in zip(*vectors)]
         other = self.other
         for cat in {x.lower() for x in categories}:
