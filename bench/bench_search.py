@@ -118,9 +118,12 @@ FLOOR = (
 
 def floor_sql() -> str:
     """The exact ranking SQL efmcat runs for an unfiltered search."""
-    from efmcat.catalog import ABSTRACT_WEIGHT, SEARCH_SQL, TITLE_WEIGHT
+    from efmcat.catalog import ABSTRACT_WEIGHT, LISTED_BOOST, SEARCH_SQL, TITLE_WEIGHT
 
-    return SEARCH_SQL.format(tw=TITLE_WEIGHT, aw=ABSTRACT_WEIGHT, join="", filters="") + " LIMIT :limit"
+    return (
+        SEARCH_SQL.format(lb=LISTED_BOOST, tw=TITLE_WEIGHT, aw=ABSTRACT_WEIGHT, join="", filters="")
+        + " LIMIT :limit"
+    )
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def test_plain_output_names_file_and_line(cli):
         '"LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale" (survey_table.md:15); '
         '"GPTQ: Accurate Post-Training Quantization for Generative Pretrained Transformers" (survey_table.md:16)'
     ) in result.stdout
-    assert "WARNING duplicate-rows: 2306.00978 is listed 2 times in survey_table.md" in result.stdout
+    assert "INFO duplicate-rows: 2306.00978 is listed 2 times in survey_table.md" in result.stdout
 
 
 def test_clean_catalog_exits_zero(cli, mini_db):

@@ -760,6 +760,14 @@ def dump(papers: list[dict]) -> str:
 
 
 def derive(survey: Path, ref_paths: list[Path], review_path: Path | None) -> tuple[str, dict[str, int]]:
+    papers, stats = derive_papers(survey, ref_paths, review_path)
+    return dump(papers), stats
+
+
+def derive_papers(
+    survey: Path, ref_paths: list[Path], review_path: Path | None
+) -> tuple[list[dict], dict[str, int]]:
+    """The survey's papers as seeds mappings (sorted by id), and a summary of the checks."""
     order, area_of = load_taxonomy()
     rows = parse_survey(survey)
     index = RefIndex(load_refs(ref_paths))
@@ -791,7 +799,7 @@ def derive(survey: Path, ref_paths: list[Path], review_path: Path | None) -> tup
         "unverified papers": sum(1 for p in papers if p.get("verified") is False),
         "unverified rows": sum(1 for r in rows if r.unverified_note),
     }
-    return dump(papers), stats
+    return papers, stats
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from efmcat.catalog import Catalog
+from efmcat.catalog import DEFAULT_KINDS, KINDS, Catalog
 from efmcat.errors import UsageError
 from efmcat.records import paper_record, records_for
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -31,6 +31,18 @@ def check_years(year: int | None, since: int | None, until: int | None) -> None:
         raise UsageError(f"--since {since} is after --until {until}")
 
 
+def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:
+    """``--kind`` values as catalog kinds: none given means papers only, ``any`` means all."""
+    if not kinds:
+        return DEFAULT_KINDS
+    if "any" in kinds:
+        return None
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise UsageError(f"unknown kind '{bad[0]}': use one of {', '.join(KINDS)} or any")
+    return tuple(dict.fromkeys(kinds))
+
+
 def search_records(
     catalog: Catalog,
     query: str,
@@ -42,6 +54,9 @@ def search_records(
     author: str | None = None,
     limit: int | None = 20,
     taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Search the catalog; records best first, each with a ``score``."""
     check_years(year, since, until)
@@ -54,6 +69,9 @@ def search_records(
         until=until,
         author=author,
         limit=limit,
+        sources=sources or None,
+        section=section,
+        kinds=check_kinds(kinds),
     )
     records = records_for(catalog, [p for p, _ in hits], taxonomy)
     for rec, (_, score) in zip(records, hits):
@@ -72,12 +90,15 @@ def list_records(
     sort: str = "year",
     limit: int | None = None,
     taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     check_years(year, since, until)
     taxonomy = taxonomy or load_taxonomy()
     papers = catalog.list_papers(
         nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author, sort=sort,
-        limit=limit,
+        limit=limit, sources=sources or None, section=section, kinds=check_kinds(kinds),
     )  # fmt: skip
     return records_for(catalog, papers, taxonomy)
 
@@ -90,7 +111,13 @@ def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -
     paper = catalog.get_paper(parse_paper_id(text))
     record = paper_record(paper, catalog.tags_of([paper.id])[paper.id], taxonomy)
     record["sources"] = catalog.sources_of(paper.id)
+    record["provenance"] = catalog.provenance_of(paper.id)
     return record
+
+
+def source_list(catalog: Catalog) -> list[dict[str, Any]]:
+    """The sources papers were listed in (curated lists, imported files, arXiv) with counts."""
+    return [{"source": name, "papers": n} for name, n in catalog.source_counts()]
 
 
 @dataclass
@@ -101,20 +128,40 @@ class Stats:
     untagged: int
 
 
-def catalog_stats(catalog: Catalog, taxonomy: Taxonomy | None = None) -> Stats:
+def _in_sources(sources: Sequence[str] | None, column: str) -> tuple[str, list[str]]:
+    if not sources:
+        return "", []
+    marks = ",".join("?" * len(sources))
+    return f" AND {column} IN (SELECT paper_id FROM sources WHERE source IN ({marks}))", list(sources)
+
+
+def catalog_stats(
+    catalog: Catalog, taxonomy: Taxonomy | None = None, *, sources: Sequence[str] | None = None
+) -> Stats:
     taxonomy = taxonomy or load_taxonomy()
-    counts = area_paper_counts(catalog, taxonomy)
+    counts = area_paper_counts(catalog, taxonomy, sources=sources)
     per_area = [(a.id, counts.get(a.id, 0)) for a in taxonomy.areas]
-    per_year = [(str(y) if y is not None else "unknown", c) for y, c in catalog.year_counts().items()]
+    where, args = _in_sources(sources, "id")
+    years = catalog.conn.execute(
+        f"SELECT year, count(*) FROM papers WHERE 1 {where} GROUP BY year ORDER BY year", args
+    ).fetchall()
+    per_year = [(str(y) if y is not None else "unknown", c) for y, c in years]
     untagged = catalog.conn.execute(
-        "SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM tags WHERE removed = 0)"
+        f"SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM tags WHERE removed = 0) {where}",
+        args,
     ).fetchone()[0]
-    return Stats(catalog.count(), per_area, per_year, int(untagged))
+    total = catalog.conn.execute(f"SELECT count(*) FROM papers WHERE 1 {where}", args).fetchone()[0]
+    return Stats(int(total), per_area, per_year, int(untagged))
 
 
-def area_paper_counts(catalog: Catalog, taxonomy: Taxonomy) -> dict[str, int]:
+def area_paper_counts(
+    catalog: Catalog, taxonomy: Taxonomy, *, sources: Sequence[str] | None = None
+) -> dict[str, int]:
     """Distinct papers per node, counting a paper under a node when it or a subtopic is tagged."""
-    rows = catalog.conn.execute("SELECT DISTINCT paper_id, node FROM tags WHERE removed = 0").fetchall()
+    where, args = _in_sources(sources, "paper_id")
+    rows = catalog.conn.execute(
+        f"SELECT DISTINCT paper_id, node FROM tags WHERE removed = 0 {where}", args
+    ).fetchall()
     per_node: dict[str, set[str]] = {}
     for paper_id, node in rows:
         if node not in taxonomy:

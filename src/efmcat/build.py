@@ -73,14 +73,22 @@ def build_catalog(
                     report.tags += 1
                 for row in sp.rows or [{}]:
                     line = row.get("line")
+                    where = row.get("file")
+                    locator = (
+                        f"{where}:{line}"
+                        if where and line
+                        else where or (f"line {line}" if line else file_name)
+                    )
                     catalog.add_source(
                         sp.paper.id,
-                        source,
-                        f"line {line}" if line else file_name,
+                        str(row.get("source") or source),
+                        locator,
                         title=row.get("title") or sp.paper.title,
                         link=row.get("link"),
                         section=row.get("section") or (sp.sections[0] if sp.sections else None),
                     )
+                if sp.provenance:
+                    catalog.set_provenance(sp.paper.id, sp.provenance)
                 report.papers += 1
                 report.unverified += 0 if sp.paper.verified else 1
             if auto_tag:

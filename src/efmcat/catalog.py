@@ -25,6 +25,9 @@ SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
+# What paper results show unless told otherwise: papers, not the repos and posts lists link.
+DEFAULT_KINDS: tuple[str, ...] = ("paper",)
+KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
 PAPER_FIELDS = (
@@ -150,12 +153,14 @@ CREATE TRIGGER papers_fields_au AFTER UPDATE OF title, abstract ON papers BEGIN
 END;
 """
 
-# v3: where a paper appeared (venue as the lists state it, e.g. "NeurIPS 2023") and what
-# kind of item it is: "paper", or a non-paper that a list links ("repo", "blog", "slides",
-# "talk"); non-papers stay out of paper results unless asked for.
+# v3: where a paper appeared (venue as the lists state it, e.g. "NeurIPS 2023"), what kind
+# of item it is ("paper", or a non-paper that a list links: "repo", "blog", "slides", "post";
+# non-papers stay out of paper results unless asked for), and where each field of its
+# metadata came from (``provenance``, JSON: field -> source).
 _V3 = """
 ALTER TABLE papers ADD COLUMN venue TEXT;
 ALTER TABLE papers ADD COLUMN kind TEXT NOT NULL DEFAULT 'paper';
+ALTER TABLE papers ADD COLUMN provenance TEXT;
 CREATE INDEX sources_source ON sources(source, paper_id);
 """
 
@@ -176,8 +181,14 @@ TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 1.0
 
 # The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
+# A paper that several curated lists name is a landmark of the field: its relevance is
+# multiplied by 1 + LISTED_BOOST for every list beyond the first (GPTQ, listed by three
+# lists, outranks a one-list paper that says "quantization" a little more often).
+LISTED_BOOST = 0.25
 SEARCH_SQL = """
-SELECT g.n AS n, g.rank AS rank FROM (
+SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
+    SELECT count(DISTINCT s.source) FROM sources s WHERE s.paper_id = (SELECT id FROM papers WHERE n = g.n)
+) - 1)) AS rank FROM (
     SELECT n, sum(r) AS rank, max(hit) AS hit FROM (
         SELECT rowid AS n, rank AS r, 1 AS hit FROM papers_fts WHERE papers_fts MATCH :all
         UNION ALL
@@ -187,7 +198,7 @@ SELECT g.n AS n, g.rank AS rank FROM (
     ) GROUP BY n
 ) g {join}
 WHERE g.hit = 1 {filters}
-ORDER BY g.rank, g.n
+ORDER BY 2, g.n
 """
 
 
@@ -516,6 +527,31 @@ class Catalog:
                 (paper_id, source, locator, title, link, section),
             )
 
+    def set_provenance(self, paper_id: str, provenance: dict[str, str] | None) -> None:
+        """Record where each field of a paper's metadata came from (field -> source)."""
+        value = json.dumps(provenance, ensure_ascii=False, sort_keys=True) if provenance else None
+        with self.transaction():
+            self.conn.execute("UPDATE papers SET provenance = ? WHERE id = ?", (value, paper_id))
+
+    def provenance_of(self, paper_id: str) -> dict[str, str]:
+        row = self.conn.execute("SELECT provenance FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if row is None or not row[0]:
+            return {}
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def source_counts(self) -> list[tuple[str, int]]:
+        """Each source (list) with the number of distinct papers it lists, largest first."""
+        return [
+            (r[0], int(r[1]))
+            for r in self.conn.execute(
+                "SELECT source, count(DISTINCT paper_id) AS n FROM sources GROUP BY source ORDER BY n DESC, source"
+            )
+        ]
+
     def sources_of(self, paper_id: str) -> list[dict[str, Any]]:
         return [
             dict(r)
@@ -535,9 +571,25 @@ class Catalog:
         since: int | None,
         until: int | None,
         author: str | None,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         args: list[Any] = []
+        if sources or section:
+            cond, sargs = [], []
+            if sources:
+                cond.append(f"source IN ({','.join('?' * len(sources))})")
+                sargs.extend(sources)
+            if section:
+                cond.append("section LIKE ? ESCAPE '\\'")
+                sargs.append("%" + _like_escape(section) + "%")
+            where.append(f"p.id IN (SELECT paper_id FROM sources WHERE {' AND '.join(cond)})")
+            args.extend(sargs)
+        if kinds:
+            where.append(f"p.kind IN ({','.join('?' * len(kinds))})")
+            args.extend(kinds)
         if nodes:
             marks = ",".join("?" * len(nodes))
             where.append(f"p.id IN (SELECT paper_id FROM tags WHERE removed = 0 AND node IN ({marks}))")
@@ -553,8 +605,7 @@ class Catalog:
             args.append(until)
         if author:
             where.append("p.authors LIKE ? ESCAPE '\\'")
-            escaped = author.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            args.append(f"%{escaped}%")
+            args.append(f"%{_like_escape(author.strip())}%")
         return where, args
 
     def search(
@@ -567,17 +618,24 @@ class Catalog:
         until: int | None = None,
         author: str | None = None,
         limit: int | None = 20,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[tuple[Paper, float]]:
         """Papers matching ``query`` (see efmcat.query), best first, with bm25 relevance."""
         from efmcat.query import to_fts_query
 
         match = to_fts_query(query)
-        where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
+        where, args = self._filters(
+            nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
+            kinds=kinds,
+        )  # fmt: skip
         # Phase 1 ranks rowids only (no paper rows are read for the matches that lose).
         from efmcat.query import to_fts_any
 
         params: dict[str, Any] = {"all": match, "any": to_fts_any(query)}
         sql = SEARCH_SQL.format(
+            lb=LISTED_BOOST,
             tw=TITLE_WEIGHT,
             aw=ABSTRACT_WEIGHT,
             join="JOIN papers p ON p.n = g.n" if where else "",
@@ -613,6 +671,9 @@ class Catalog:
         author: str | None = None,
         sort: str = "year",
         limit: int | None = None,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[Paper]:
         orders = {
             "year": "p.year DESC, p.title COLLATE NOCASE",
@@ -622,7 +683,10 @@ class Catalog:
         }
         if sort not in orders:
             raise QueryError(f"unknown sort '{sort}': use one of {', '.join(orders)}")
-        where, args = self._filters(nodes=nodes, year=year, since=since, until=until, author=author)
+        where, args = self._filters(
+            nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
+            kinds=kinds,
+        )  # fmt: skip
         sql = "SELECT p.* FROM papers p"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -649,6 +713,10 @@ class Catalog:
             r[0]: r[1]
             for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
         }
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _number_params(sql: str, count: int) -> str:

@@ -2,10 +2,13 @@
 
 Findings, each naming the papers and the sources (file:line when imported):
 
-- ``duplicate-rows`` (warning): one paper listed several times in one source.
+- ``duplicate-rows`` (info): one paper listed several times in one file of a source (the
+  catalog holds it once; a note for the list's maintainers).
 - ``same-title`` (warning): the same title under several ids; merging is safe (``--fix``)
   when exactly one of the ids is an arXiv id and the others are links.
 - ``similar-titles`` (warning): near-identical titles (rapidfuzz) under different ids.
+- ``renamed`` (info): an id listed under different titles that its note explains (a paper
+  renamed between arXiv versions).
 - ``id-title-conflict`` (error): one id carrying clearly different titles across sources:
   a row linked to another paper's arXiv id.
 - ``arxiv-title-mismatch`` (error): a source title that disagrees with the arXiv metadata
@@ -111,7 +114,7 @@ def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
     papers = {
         r["id"]: dict(r)
         for r in catalog.conn.execute(
-            "SELECT id, title, authors, abstract, year, url, fetched_at FROM papers ORDER BY id"
+            "SELECT id, title, authors, abstract, year, url, fetched_at, note FROM papers ORDER BY id"
         )
     }
     result.papers = len(papers)
@@ -147,13 +150,18 @@ def _duplicate_rows(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
     for pid, rows in sources.items():
         by_source: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
-            by_source.setdefault(r["source"], []).append(r)
-        for source, group in by_source.items():
+            # One file of a source: a list that spreads over pages (a README and its topic
+            # pages) may name a paper once on each.
+            file, _, line = (r["locator"] or "").rpartition(":")
+            key = f"{r['source']} {file}" if line.isdigit() and file else r["source"]
+            by_source.setdefault(key, []).append(r)
+        for group in by_source.values():
+            source = group[0]["source"]
             if len(group) > 1:
                 out.append(
                     Finding(
                         "duplicate-rows",
-                        "warning",
+                        "info",
                         f"{pid} is listed {len(group)} times in {source} ({_locators(group)})",
                         [pid],
                         [_src(pid, r) for r in group],
@@ -200,11 +208,20 @@ def _title_conflicts(
                 clusters.append([r])
         if len(clusters) > 1:
             names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
+            # A conflict the catalog settled: the paper's note names the other titles.
+            note = (paper.get("note") or "").lower()
+            own = norm_title(paper["title"])
+            settled = all(
+                c[0]["title"].lower() in note
+                or fuzz.token_set_ratio(norm_title(c[0]["title"]), own) >= CONFLICT
+                for c in clusters
+            )
             out.append(
                 Finding(
-                    "id-title-conflict",
-                    "error",
-                    f"{pid} carries {len(clusters)} different titles: {names}",
+                    "renamed" if settled else "id-title-conflict",
+                    "info" if settled else "error",
+                    f"{pid} carries {len(clusters)} different titles: {names}"
+                    + (" (settled: the note names them)" if settled else ""),
                     [pid],
                     [_src(pid, r) for c in clusters for r in c],
                 )
@@ -287,10 +304,13 @@ def _same_and_similar(
                     continue
                 seen.add((ta, tb))
                 ids = sorted(by_title[ta] + by_title[tb])
+                # Two arXiv ids (or two ids of one scheme, e.g. a conference and a journal
+                # DOI) are two records by construction: a note, not a problem.
+                schemes = {"arxiv" if try_parse_arxiv_id(i) is not None else i.split(":", 1)[0] for i in ids}
                 out.append(
                     Finding(
                         "similar-titles",
-                        "warning",
+                        "info" if len(schemes) == 1 else "warning",
                         f"near-identical titles under different ids: "
                         f'{by_title[ta][0]} "{papers[by_title[ta][0]]["title"]}" and '
                         f'{by_title[tb][0]} "{papers[by_title[tb][0]]["title"]}" '

@@ -24,14 +24,20 @@ _VALUE_OPTIONS = {
     "--limit": "limit",
     "-n": "limit",
     "--db": "db",
+    "--source": "sources",
+    "-s": "sources",
+    "--section": "section",
+    "--kind": "kinds",
 }
+_LIST_KEYS = {"tags", "sources", "kinds"}
 _INT_KEYS = {"year", "since", "until", "limit"}
 
 
 def parse_search_args(args: list[str]) -> dict | None:
     """Options of a plain `search` invocation, or None when Typer should handle it."""
     opts: dict = {"tags": [], "year": None, "since": None, "until": None, "author": None, "limit": 20,
-                  "db": None, "json": False, "query": None}  # fmt: skip
+                  "db": None, "json": False, "query": None, "sources": [], "section": None,
+                  "kinds": []}  # fmt: skip
     i = 0
     while i < len(args):
         arg = args[i]
@@ -56,8 +62,8 @@ def parse_search_args(args: list[str]) -> dict | None:
                     return None
                 if key == "limit" and value < 1:
                     return None
-            if key == "tags":
-                opts["tags"].append(value)
+            if key in _LIST_KEYS:
+                opts[key].append(value)
             else:
                 opts[key] = value
         else:
@@ -101,6 +107,9 @@ def try_search(args: list[str]) -> int | None:
                 until=opts["until"],
                 author=opts["author"],
                 limit=opts["limit"],
+                sources=opts["sources"] or None,
+                section=opts["section"],
+                kinds=opts["kinds"] or None,
             )
     except EfmcatError:
         if os.environ.get("EFMCAT_DEBUG"):

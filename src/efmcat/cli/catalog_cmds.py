@@ -29,6 +29,23 @@ UntilOption = Annotated[int | None, typer.Option("--until", help="Only papers of
 AuthorOption = Annotated[
     str | None, typer.Option("--author", help="Only papers with an author matching NAME.")
 ]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        "-s",
+        help="Only papers listed in this source, e.g. survey, horseee (repeatable; see `efmcat sources`).",
+    ),
+]
+SectionOption = Annotated[
+    str | None, typer.Option("--section", help="Only papers listed under a section heading containing TEXT.")
+]
+KindOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kind", help="paper (default), repo, blog, slides, post, page, report, or any (repeatable)."
+    ),
+]
 
 
 def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
@@ -47,6 +64,9 @@ def search(
     since: SinceOption = None,
     until: UntilOption = None,
     author: AuthorOption = None,
+    source: SourceOption = None,
+    section: SectionOption = None,
+    kind: KindOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -59,8 +79,9 @@ def search(
 
     with open_catalog(db, create=False) as catalog:
         records = search_records(
-            catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit
-        )
+            catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
+            sources=source, section=section, kinds=kind,
+        )  # fmt: skip
     _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
@@ -94,12 +115,15 @@ def list_(
     since: SinceOption = None,
     until: UntilOption = None,
     author: AuthorOption = None,
+    source: SourceOption = None,
+    section: SectionOption = None,
+    kind: KindOption = None,
     sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List papers, optionally filtered by tag and year.
+    """List papers, optionally filtered by tag, year, source and section.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
@@ -107,25 +131,27 @@ def list_(
 
     with open_catalog(db, create=False) as catalog:
         records = list_records(
-            catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit
-        )
+            catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
+            sources=source, section=section, kinds=kind,
+        )  # fmt: skip
     _emit_papers(records, as_json, empty="No papers.")
 
 
 @command("stats")
 def stats(
+    source: SourceOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Papers per area and per year, drawn as bar charts.
 
-    Example: efmcat stats
+    Example: efmcat stats --source survey
     """
     from efmcat import render
     from efmcat.browse import catalog_stats
 
     with open_catalog(db, create=False) as catalog:
-        st = catalog_stats(catalog)
+        st = catalog_stats(catalog, sources=source)
     if as_json:
         render.write_json(
             {
@@ -145,6 +171,30 @@ def stats(
     out += ["", "Papers per year"]
     out += ["  " + line for line in render.bar_chart(st.per_year)]
     sys.stdout.write("\n".join(out) + "\n")
+
+
+@command("sources")
+def sources(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The sources papers are listed in (the survey, the curated lists, your imports), with counts.
+
+    Example: efmcat sources
+    """
+    from efmcat import render
+    from efmcat.browse import source_list
+
+    with open_catalog(db, create=False) as catalog:
+        rows = source_list(catalog)
+    if as_json:
+        render.write_json(rows)
+        return
+    if not rows:
+        say("No sources.")
+        return
+    width = max(len(r["source"]) for r in rows)
+    sys.stdout.write("".join(f"{r['source']:<{width}}  {r['papers']:>6}\n" for r in rows))
 
 
 @command("taxonomy")
@@ -212,6 +262,9 @@ def export(
     query: Annotated[
         str | None, typer.Option("--query", "-q", help="Only papers matching this search.")
     ] = None,
+    source: SourceOption = None,
+    section: SectionOption = None,
+    kind: KindOption = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -219,12 +272,17 @@ def export(
 ) -> None:
     """Export the catalog (or a selection) as Markdown, BibTeX, CSV, JSON or YAML.
 
-    Example: efmcat export --format md --tag quantization -o quantization.md
+    With one --source, Markdown follows that source's own sections (each paper once).
+
+    Example: efmcat export --format md --source survey -o survey.md
     """
     from efmcat.export import export_catalog, write_output
 
     with open_catalog(db, create=False) as catalog:
-        text, count = export_catalog(catalog, fmt, tags=tag, since=since, until=until, query=query)
+        text, count = export_catalog(
+            catalog, fmt, tags=tag, since=since, until=until, query=query, sources=source, section=section,
+            kinds=kind,
+        )  # fmt: skip
     write_output(text, output)
     if output is not None:
         from efmcat.render import count as counted

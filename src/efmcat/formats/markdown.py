@@ -44,8 +44,17 @@ def _table(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy) -> list[str
 
 
 def render(
-    records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy, *, empty_core_sections: bool = True
+    records: Sequence[Mapping[str, Any]],
+    taxonomy: Taxonomy,
+    *,
+    empty_core_sections: bool = True,
+    sections: Sequence[tuple[str, Sequence[str]]] | None = None,
+    title: str | None = None,
 ) -> str:
+    """The papers as a Markdown list: by area and subtopic, or, given ``sections`` (section
+    name, paper ids in order), by those sections, each paper once."""
+    if sections is not None:
+        return _render_sections(records, taxonomy, sections, title or "")
     out = [
         "# Efficient Large Foundation Models: paper list",
         "",
@@ -76,5 +85,31 @@ def render(
         if rest:
             heading = "Other" if placed else "Papers"
             body += [f"### {heading}", "", *_table(rest, taxonomy), ""]
+    out += ["## Contents", "", *toc, "", *body]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _render_sections(
+    records: Sequence[Mapping[str, Any]],
+    taxonomy: Taxonomy,
+    sections: Sequence[tuple[str, Sequence[str]]],
+    source: str,
+) -> str:
+    by_id = {r["id"]: r for r in records}
+    count = sum(len(ids) for _, ids in sections)
+    out = [
+        f"# {escape(source)}: paper list",
+        "",
+        f"{count} papers as the source `{escape(source)}` lists them, one paper once, corrected and "
+        "deduplicated by efmcat.",
+        "",
+    ]
+    toc, body = [], []
+    for name, ids in sections:
+        rows = [by_id[i] for i in ids if i in by_id]
+        if not rows:
+            continue
+        toc.append(f"- {escape(name)} ({len(rows)})")
+        body += [f"## {escape(name)}", "", *_table(rows, taxonomy), ""]
     out += ["## Contents", "", *toc, "", *body]
     return "\n".join(out).rstrip() + "\n"

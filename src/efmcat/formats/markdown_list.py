@@ -50,6 +50,10 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _BR = re.compile(r"<\s*/?\s*br\s*/?\s*>", re.I)
 _TAG = re.compile(r"</?[a-z][^>]*>", re.I)
+# An HTML anchor, as some lists write their links: <a href="URL" target="_blank">text</a>.
+_A_TAG = re.compile(
+    r"<a\s[^>]*?\bhref\s*=\s*[\"']([^\"'<>]*)[\"'][^>]*>([^<]*(?:<(?!/a\s*>)[^<]*)*)</a\s*>", re.I
+)
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)<>|\]]+", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
@@ -62,7 +66,16 @@ _ARXIV_HOST = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|p
 _GENERIC = {
     "paper", "link", "pdf", "arxiv", "code", "github", "project", "website", "page", "blog", "slides",
     "openreview", "acl", "doi", "url", "html", "abs", "here", "demo", "video", "homepage", "poster",
+    "repo", "official", "tweet", "news", "talk", "model", "models", "weights", "checkpoint",
 }  # fmt: skip
+# Link texts that are a date or a venue tag, not a title: "[11 Jan 2021]", "[ICML2021]", "arxiv'21".
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_DATE_OR_VENUE = re.compile(
+    rf"^\W*(?:(?:\d{{1,2}}\s+)?(?:{_MONTHS})[a-z]*\.?,?\s*\d{{2,4}}|[A-Za-z][A-Za-z&-]{{1,12}}\s*'?\s*\d{{2,4}}|\d{{4}}(?:[.-]\d{{1,2}})*)\W*$",
+    re.I,
+)
+_BRACKET_NOTE = re.compile(r"\[\s*(?:\*\*|__)[^\[\]]*(?:\*\*|__)\s*\](?!\()")
+_BRACKET_DATE = re.compile(rf"\[\s*(?:\d{{1,2}}\s+)?(?:{_MONTHS})[a-z]*\.?\s*\d{{4}}\s*\]", re.I)
 _PAPER_HOSTS = (
     "openreview.net", "aclanthology.org", "doi.org", "ieeexplore.ieee.org", "dl.acm.org",
     "proceedings.", "papers.nips.cc", "papers.neurips.cc", "openaccess.thecvf.com",
@@ -126,7 +139,10 @@ def _split_cells(line: str) -> list[str]:
 def _strip_decor(text: str) -> str:
     text = _BADGE.sub(" ", text)
     text = _IMAGE.sub(" ", text)
-    return _IMG_TAG.sub(" ", text)
+    text = _IMG_TAG.sub(" ", text)
+    if "<a" in text or "<A" in text:
+        text = _A_TAG.sub(lambda m: f" [{_TAG.sub(' ', m.group(2)).strip()}]({m.group(1).strip()}) ", text)
+    return text
 
 
 def _links(text: str) -> list[tuple[str, str]]:
@@ -152,6 +168,7 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
 
     Returns (title, strength): 3 bold, 2 link text, 1 plain text."""
     text = _strip_decor(segment_text)
+    text = _BRACKET_NOTE.sub(" ", text)  # "[**From OpenAI**]": a remark, not the title
     m = _BOLD.search(text)
     if m:
         title = _clean_text(m.group(1) or m.group(2))
@@ -159,9 +176,14 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
             return title, 3
     for lm in _LINK.finditer(text):
         label = _clean_text(lm.group(1))
-        if label and label.lower().strip(" .") not in _GENERIC and not label.lower().startswith("http"):
+        if (
+            label
+            and label.lower().strip(" .[]") not in _GENERIC
+            and not label.lower().startswith("http")
+            and not _DATE_OR_VENUE.match(label)
+        ):
             return label, 2
-    plain = _clean_text(_BARE_URL.sub(" ", _LINK.sub(" ", text)))
+    plain = _clean_text(_BRACKET_DATE.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
     if plain:
         return plain, 1
     return None, 0
@@ -303,8 +325,20 @@ def _list_item(st: _State, line_no: int, body: str) -> None:
         return
     title_seg = segments[0]
     authors_text = segments[1] if len(segments) > 1 else None
+    if authors_text and "[" in authors_text:  # "*Authors*. [[pdf](url)], 2023.04."
+        authors_text = authors_text[: authors_text.index("[")].strip().rstrip(".")
     # "Title. Authors. [Paper](url)" on one line: keep the part before the first link as title.
     _make_entry(st, line_no, body, title_seg, body, {}, in_table=False, authors_text=authors_text)
+
+
+def _is_continuation(line: str) -> bool:
+    """An indented line that goes on with the list item above (not a new item or block)."""
+    if not line[:1].isspace() or not line.strip():
+        return False
+    stripped = line.strip()
+    return not (
+        _LIST_ITEM.match(line) or _HEADING.match(line) or stripped.startswith(("|", "```", "~~~", ">"))
+    )
 
 
 def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy) -> ParseResult:
@@ -316,7 +350,10 @@ def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy) -> ParseResult
     header: list[str] = []
     in_table = False
     fence = None
-    for idx, line in enumerate(lines):
+    idx = -1
+    while idx + 1 < len(lines):
+        idx += 1
+        line = lines[idx]
         line_no = idx + 1
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
@@ -348,7 +385,12 @@ def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy) -> ParseResult
         in_table = False
         li = _LIST_ITEM.match(line)
         if li:
-            _list_item(st, line_no, li.group(2))
+            body = li.group(2)
+            # Indented continuation lines belong to the item ("- **Title**" then "  *Authors* [pdf](url)").
+            while idx + 1 < len(lines) and _is_continuation(lines[idx + 1]):
+                idx += 1
+                body += "<br>" + lines[idx].strip()
+            _list_item(st, line_no, body)
             continue
         if stripped and ("](" in stripped or "http" in stripped) and not stripped.startswith(">"):
             # A paragraph line such as "**Title** [[Paper]](url)".

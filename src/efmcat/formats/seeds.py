@@ -19,7 +19,7 @@ from efmcat.yamlio import load_with_lines
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
-    "sections", "verified", "note", "rows", "venue", "kind",
+    "sections", "verified", "note", "rows", "venue", "kind", "provenance",
 }  # fmt: skip
 
 
@@ -30,6 +30,7 @@ class SeedPaper:
     sections: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     line: int = 0
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
@@ -97,6 +98,11 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         if not isinstance(rows, list):
             raise ParseError(f"{where}: 'rows' must be a list")
         clean_rows = [{k: v for k, v in r.items() if k != "__line__"} for r in rows if isinstance(r, dict)]
+        if clean_rows and clean_rows[0].get("source") and source == "lists":
+            paper.source = str(clean_rows[0]["source"])  # the list that has it first
+        provenance = raw.get("provenance") or {}
+        if not isinstance(provenance, dict):
+            raise ParseError(f"{where}: 'provenance' must be a mapping of field to source")
         out.append(
             SeedPaper(
                 paper=paper,
@@ -104,6 +110,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
                 sections=_str_list(raw.get("sections"), where, "sections"),
                 rows=clean_rows,
                 line=line,
+                provenance={str(k): str(v) for k, v in provenance.items() if k != "__line__"},
             )
         )
     return source, out

@@ -1,0 +1,877 @@
+"""Derive the shipped catalog's seeds and the tagger's labelled set from the field's lists.
+
+Usage:
+    PYTHONPATH=src python tools/derive_catalog.py --reference ../shared/reference
+
+Reads the curated lists named in tools/sections.yaml (the survey's own list and every other
+list in REFERENCE/lists/), the arXiv metadata in REFERENCE/metadata/ and the BibTeX in
+REFERENCE/bib/, and writes (deterministically, sorted by id):
+
+- seeds/survey.yaml: every paper the survey lists (its rows, corrections and curated tags
+  come from tools/derive_seeds.py), with the rows of every other list that has it;
+- seeds/lists.yaml: every other in-field paper of the lists;
+- data/labels.jsonl: the labelled set for the tagger: each paper with the areas (and
+  subtopics) that each list's section headings give it.
+
+How papers become one (each step logged to stderr, counted in the summary):
+1. rows are parsed with efmcat's own Markdown list importer and kept only in sections
+   tools/sections.yaml says are in the field;
+2. rows merge by id (arXiv id, else DOI / OpenReview / ACL / IEEE / URL id);
+3. a row whose title clearly differs from the other titles of its id (and from the arXiv
+   metadata title) is a conflict: it moves to the paper of the same title if one is known,
+   else to a ``title:`` id with ``verified: false`` and a note;
+4. non-arXiv ids whose normalised title equals an arXiv paper's (rapidfuzz, >= 95) merge
+   into the arXiv paper; the same title under two non-arXiv ids merges into one;
+5. the survey's ``title:`` papers move to the arXiv id of the same title where a list or
+   the metadata gives one.
+
+Metadata precedence per field: an arXiv API record (metadata sample records that carry
+categories or a date) > another metadata record > the lists' text. Titles keep the
+paper's own casing (the candidate with the most capitals inside words wins, so a list
+site's "Sparsegpt: ..." loses to "SparseGPT: ..."); abstracts get their LaTeX rendered as
+plain text; an arXiv paper's year comes from its id. Each paper records the provenance
+of its metadata in ``provenance``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from rapidfuzz import fuzz, process
+
+TOOLS = Path(__file__).resolve().parent
+REPO = TOOLS.parent
+sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(REPO / "src"))
+
+import derive_seeds as ds  # noqa: E402
+from efmcat.formats.markdown_list import parse_markdown_list  # noqa: E402
+from efmcat.ids import title_id, try_parse_arxiv_id  # noqa: E402
+from efmcat.latex import latex_to_text  # noqa: E402
+from efmcat.taxonomy import load_taxonomy  # noqa: E402
+
+SAME_TITLE = 95  # rapidfuzz ratio of normalised titles: the same paper under two ids
+SAME_NAMED = 85  # ... or at or above this when both titles carry the same name before a colon
+CONFLICT = 75  # below: a row's title names another paper than its id's
+
+LIST_HEADER = """\
+# efmcat seeds: the in-field papers of the field's curated lists other than the survey's
+# (tools/sections.yaml names them, with the sections kept and left out), merged, one paper
+# once, derived by tools/derive_catalog.py. `efmcat build` turns seeds/ into data/catalog.db.
+"""
+SURVEY_HEADER = ds.HEADER.replace(
+    "derived by tools/derive_seeds.py.",
+    "derived by tools/derive_catalog.py\n# (rows and corrections by tools/derive_seeds.py; rows of other lists added).",
+)
+
+
+# ---------------------------------------------------------------------------
+# Lists and sections
+
+
+@dataclass
+class Rule:
+    pattern: re.Pattern[str]
+    tags: list[str] | None
+    skip: str | None
+
+
+@dataclass
+class ListSpec:
+    name: str
+    title: str
+    repo: str
+    files: list[str]
+    strip: re.Pattern[str] | None
+    rules: list[Rule]
+
+    def classify(self, section: str) -> Rule:
+        for rule in self.rules:
+            if rule.pattern.search(section):
+                return rule
+        raise SystemExit(f"error: {self.name}: no rule in tools/sections.yaml for section '{section}'")
+
+
+RENAMED: set[tuple[str, str]] = set()  # (id, normalised listed title) that a curator confirmed
+SAME_PAPER: list[dict[str, str]] = []  # {from: id, to: id}: two links of one paper
+
+
+def load_specs(path: Path) -> list[ListSpec]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    SAME_PAPER.extend({"from": str(e["from"]), "to": str(e["to"])} for e in data.get("same") or [])
+    for entry in data.get("renamed") or []:
+        RENAMED.add((str(entry["id"]), ds.norm_title(entry["listed"])))
+    specs = []
+    for raw in data["lists"]:
+        rules = [
+            Rule(re.compile(r["match"], re.I), r.get("tags"), r.get("skip")) for r in raw.get("rules") or []
+        ]
+        strip = re.compile(raw["strip"]) if raw.get("strip") else None
+        specs.append(ListSpec(raw["name"], raw["title"], raw["repo"], raw["files"], strip, rules))
+    return specs
+
+
+@dataclass
+class Row:
+    source: str  # list name
+    file: str  # file in the list's repo, as "repo@commit:path"
+    line: int
+    section: str
+    title: str
+    link: str | None
+    pid: str
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    tags: list[str] = field(default_factory=list)
+    labelled: bool = False  # the section maps to at least one taxonomy node
+
+    def as_seed(self) -> dict[str, Any]:
+        return ds.prune(
+            {
+                "source": self.source,
+                "file": self.file,
+                "line": self.line,
+                "section": self.section,
+                "title": self.title,
+                "link": self.link,
+            }
+        )
+
+
+def repo_file(spec: ListSpec, file_name: str) -> str:
+    """The file a row came from, as the list's repository names it."""
+    stem = file_name.removesuffix(".md").split("__", 2)
+    inner = stem[2].replace("__", "/") + ".md" if len(stem) > 2 else "README.md"
+    if spec.name == "edge-llms":
+        inner = "docs/" + inner
+    return f"{spec.repo}:{inner}"
+
+
+def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple[list[Row], Counter]:
+    taxonomy = load_taxonomy()
+    rows: list[Row] = []
+    skipped: Counter = Counter()
+    for spec in specs:
+        if spec.name == "survey":
+            continue
+        for name in spec.files:
+            text = (lists_dir / name).read_text(encoding="utf-8")
+            result = parse_markdown_list(text, spec.name, taxonomy)
+            for e in result.entries:
+                section = e.section or ""
+                if spec.strip is not None:
+                    section = spec.strip.sub("", section)
+                rule = spec.classify(section)
+                if rule.skip is not None:
+                    skipped[(spec.name, section, rule.skip)] += 1
+                    continue
+                p = e.paper
+                rows.append(
+                    Row(
+                        source=spec.name,
+                        file=repo_file(spec, name),
+                        line=e.line,
+                        section=section,
+                        title=ds.clean_title(p.title),
+                        link=e.link,
+                        pid=p.id,
+                        authors=list(p.authors),
+                        year=p.year,
+                        tags=list(rule.tags or []),
+                        labelled=bool(rule.tags),
+                    )
+                )
+    return rows, skipped
+
+
+# ---------------------------------------------------------------------------
+# Metadata
+
+
+@dataclass
+class Meta:
+    id: str
+    title: str
+    authors: list[str]
+    abstract: str | None
+    categories: list[str]
+    published: str | None
+    origin: str  # provenance, e.g. "arxiv-metadata-sample.jsonl (arXiv API)"
+    rank: int  # lower is better
+
+
+def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
+    out: dict[str, list[Meta]] = defaultdict(list)
+    for name in ("arxiv-metadata-sample.jsonl", "arxiv-metadata-lists.jsonl"):
+        path = meta_dir / name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            parsed = try_parse_arxiv_id(str(rec.get("id", "")))
+            if parsed is None:
+                continue
+            api_like = bool(rec.get("categories") or rec.get("published"))
+            src = rec.get("source")
+            if isinstance(src, dict):
+                src = ", ".join(f"{k}: {v}" for k, v in sorted(src.items()))
+            origin = f"{name}" + (f" ({src})" if src else "")
+            out[parsed.id].append(
+                Meta(
+                    id=parsed.id,
+                    title=ds.clean_title(rec.get("title") or ""),
+                    authors=[" ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()],
+                    abstract=" ".join(str(rec["abstract"]).split()) if rec.get("abstract") else None,
+                    categories=list(rec.get("categories") or []),
+                    published=str(rec["published"])[:10] if rec.get("published") else None,
+                    origin=origin,
+                    rank=0 if (name.endswith("sample.jsonl") and api_like) else 1,
+                )
+            )
+    for metas in out.values():
+        metas.sort(key=lambda m: m.rank)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Titles
+
+
+_SMALL = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "via",
+    "with",
+}
+
+
+def casing_score(title: str) -> tuple[int, int]:
+    """Prefer the paper's own casing: capitals inside words ("SparseGPT", "LLM") first;
+    then titles that keep small words lower case, as arXiv titles do (a list site's
+    recasing capitalises every word: "Framework With Multiple ..."); an all-capitals
+    title scores nothing."""
+    letters = [c for c in title if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        return (0, 0)
+    words = title.split()
+    inner = sum(1 for w in words for c in w[1:] if c.isupper())
+    recased_small = sum(1 for w in words[1:] if w.lower() in _SMALL and w[:1].isupper() and not w.isupper())
+    return (inner, -recased_small, ds.casing_score(title))
+
+
+def best_title(candidates: list[str], reference: str | None = None) -> str:
+    """The best-cased of the candidate titles (first wins ties: pass them by precedence);
+    with a ``reference`` (the arXiv metadata's title), only the candidates that are that
+    title in another casing or wording, not a later or earlier title of the paper."""
+    cands = [c for c in candidates if c]
+    if reference:
+        cands = [c for c in cands if ds.similarity(c, reference) >= SAME_NAMED] or [reference]
+    return max(cands, key=casing_score) if cands else ""
+
+
+# ---------------------------------------------------------------------------
+# Kinds of items
+
+
+def kind_of(pid: str, link: str | None) -> str:
+    url = (link or "").lower()
+    host = urlsplit(url if "://" in url else "https://" + url).hostname or ""
+    if "/slides/" in url or url.endswith((".ppt", ".pptx")):
+        return "slides"
+    if host.startswith("discuss.") or "forum" in host or host in ("twitter.com", "x.com", "www.reddit.com"):
+        return "post"
+    if host == "github.com" and not url.endswith(".pdf"):
+        return "repo"
+    if "blog" in host or "medium.com" in host or "/blog/" in url:
+        return "blog"
+    if host.endswith("paperswithcode.com"):
+        return "page"
+    if pid.startswith("url:") and any(w in url for w in ("report", "product-flyer")):
+        return "report"
+    return "paper"
+
+
+# ---------------------------------------------------------------------------
+# Merging
+
+
+def group_rows(rows: list[Row]) -> dict[str, list[Row]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        groups[r.pid].append(r)
+    return groups
+
+
+def resolve_conflicts(
+    groups: dict[str, list[Row]],
+    metadata: dict[str, list[Meta]],
+    known_titles: dict[str, str],
+    survey_titles: dict[str, list[str]],
+    log: list[str],
+    stats: Counter,
+) -> None:
+    """Rows whose title names another paper than their id's: move them where they belong."""
+    for pid in sorted(groups):
+        rows = groups[pid]
+        metas = metadata.get(pid, [])
+        reference = [m.title for m in metas if m.title] or list(survey_titles.get(pid, []))
+        if not reference and len(rows) < 2:
+            continue
+        if not reference:
+            # No metadata: the title most rows agree with is the id's.
+            votes = Counter()
+            for r in rows:
+                votes[r.title] += sum(1 for o in rows if ds.similarity(r.title, o.title) >= CONFLICT)
+            reference = [max(rows, key=lambda r: (votes[r.title], -r.line)).title]
+        keep, move = [], []
+        for r in rows:
+            if any(ds.similarity(r.title, t) >= CONFLICT for t in reference):
+                keep.append(r)
+            elif any(renamed(r.title, t) for t in reference) or (pid, ds.norm_title(r.title)) in RENAMED:
+                keep.append(r)
+                stats["conflicts resolved as a renamed paper"] += 1
+                r.renamed_from = reference[0]  # type: ignore[attr-defined]
+                log.append(
+                    f"renamed: {pid} is '{reference[0]}', listed as '{r.title}' ({r.source} line {r.line})"
+                )
+            else:
+                move.append(r)
+        if not move:
+            continue
+        if not keep:  # no row agrees with the metadata: trust the lists, note it
+            log.append(
+                f"note: {pid}: the lists' title '{rows[0].title}' differs from the metadata's '{reference[0]}'"
+            )
+            continue
+        groups[pid] = keep
+        for r in move:
+            stats["conflicts"] += 1
+            target = find_by_title(r.title, exclude=pid)
+            where = f"{r.source} {r.file.split(':', 1)[1]}:{r.line}"
+            if target:
+                log.append(
+                    f"conflict: {where} links '{r.title}' to {pid} ('{reference[0]}'): moved to {target}"
+                )
+                r.pid = target
+                stats["conflicts moved to the right id"] += 1
+            else:
+                new = title_id(r.title)
+                log.append(
+                    f"conflict: {where} links '{r.title}' to {pid} ('{reference[0]}'): kept as {new}, unverified"
+                )
+                r.pid = new
+                r.wrong_id = pid  # type: ignore[attr-defined]
+                stats["conflicts kept unverified"] += 1
+            groups.setdefault(r.pid, []).append(r)
+
+
+TITLE_INDEX: list[tuple[str, str]] = []  # (arXiv id, title): every title an id is known by
+
+
+def find_by_title(
+    title: str, known_titles: dict[str, str] | None = None, exclude: str | None = None
+) -> str | None:
+    """The arXiv id known by this title (rapidfuzz on normalised titles), from the metadata,
+    the survey and every list row; ``known_titles`` limits the ids to those given."""
+    norm = ds.norm_title(title)
+    if len(norm.split()) < 3:
+        return None
+    pairs = [
+        (pid, t) for pid, t in TITLE_INDEX if pid != exclude and (known_titles is None or pid in known_titles)
+    ]
+    hit = process.extractOne(
+        norm, [ds.norm_title(t) for _, t in pairs], scorer=fuzz.ratio, score_cutoff=SAME_NAMED
+    )
+    if hit is None:
+        return None
+    pid = pairs[hit[2]][0]
+    if hit[1] >= SAME_TITLE:
+        return pid
+    # Below SAME_TITLE only when both titles carry the same short name ("SpecInfer: ...").
+    name = ds._split_name(title)[0]
+    return pid if name and any(ds._split_name(t)[0] == name for p, t in pairs if p == pid) else None
+
+
+def renamed(a: str, b: str) -> bool:
+    """Two titles of one paper across versions: the same short name before a colon."""
+    name_a, name_b = ds._split_name(a)[0], ds._split_name(b)[0]
+    return bool(name_a) and name_a == name_b
+
+
+# ---------------------------------------------------------------------------
+# Papers
+
+
+def year_from_id(pid: str) -> int | None:
+    parsed = try_parse_arxiv_id(pid)
+    if parsed is None:
+        return None
+    digits = pid.split("/")[-1]
+    yy = int(digits[:2])
+    return 2000 + yy if yy < 90 else 1900 + yy
+
+
+def month_from_id(pid: str) -> str | None:
+    if try_parse_arxiv_id(pid) is None:
+        return None
+    digits = pid.split("/")[-1]
+    year = year_from_id(pid)
+    return f"{year}-{digits[2:4]}"
+
+
+def build_list_paper(pid: str, rows: list[Row], metadata: dict[str, list[Meta]]) -> dict[str, Any]:
+    rows = sorted(rows, key=lambda r: (ORDER[r.source], r.file, r.line))
+    is_arxiv = try_parse_arxiv_id(pid) is not None
+    metas = metadata.get(pid, []) if is_arxiv else []
+    prov: dict[str, str] = {}
+    ref_title = next((m.title for m in metas if m.title), None)
+    title = best_title(
+        [m.title for m in metas if m.rank == 0]
+        + [r.title for r in rows if not getattr(r, "renamed_from", None)]
+        + [m.title for m in metas],
+        ref_title,
+    ) or best_title([r.title for r in rows])
+    prov["title"] = _origin_of(title, metas, rows)
+    paper: dict[str, Any] = {"id": pid, "title": title}
+    if is_arxiv:
+        paper["year"] = year_from_id(pid)
+        prov["year"] = "arXiv id"
+    else:
+        years = [r.year for r in rows if r.year]
+        paper["year"] = Counter(years).most_common(1)[0][0] if years else None
+        if paper["year"]:
+            prov["year"] = "list text"
+    paper["link"] = (
+        f"https://arxiv.org/abs/{pid}"
+        if is_arxiv
+        else (rows[0].link if not pid.startswith("title:") else None)
+    )
+    authors_meta = next((m for m in metas if m.authors), None)
+    authors_rows = next((r for r in rows if r.authors), None)
+    if authors_meta:
+        paper["authors"], prov["authors"] = authors_meta.authors, authors_meta.origin
+    elif authors_rows:
+        paper["authors"], prov["authors"] = authors_rows.authors, f"{authors_rows.file}:{authors_rows.line}"
+    abstract_meta = next((m for m in metas if m.abstract), None)
+    if abstract_meta:
+        paper["abstract"] = latex_to_text(abstract_meta.abstract)
+        prov["abstract"] = abstract_meta.origin
+    published = next((m.published for m in metas if m.published), None)
+    if published:
+        paper["published"], prov["published"] = published, next(m.origin for m in metas if m.published)
+    elif is_arxiv:
+        paper["published"], prov["published"] = month_from_id(pid), "arXiv id (month)"
+    cats = next((m.categories for m in metas if m.categories), [])
+    if cats:
+        paper["categories"] = cats
+        paper["primary_category"] = cats[0]
+    paper["kind"] = kind_of(pid, rows[0].link)
+    tags: list[str] = []
+    for r in rows:
+        tags += [t for t in r.tags if t not in tags]
+    paper["tags"] = tags
+    paper["sections"] = list(dict.fromkeys(f"{r.source}: {r.section}" for r in rows))
+    fixed = sorted({getattr(r, "corrected_link", None) for r in rows} - {None})
+    names = sorted({r.title for r in rows if getattr(r, "renamed_from", None)})
+    if names:
+        paper["note"] = (
+            "Also listed as "
+            + "; ".join(f"'{n}'" for n in names)
+            + " (an earlier or later title of the paper)."
+        )
+    if fixed:
+        paper["note"] = (
+            (paper.get("note") or "")
+            + " Corrected: listed with the malformed link "
+            + ", ".join(f[4:] for f in fixed)
+            + "."
+        ).strip()
+    wrong = sorted({getattr(r, "wrong_id", None) for r in rows} - {None})
+    if wrong or pid.startswith("title:"):
+        paper["verified"] = False
+        if wrong:
+            paper["note"] = (
+                f"Listed with arXiv id {', '.join(wrong)}, which is another paper; the right id is not known."
+            )
+    paper["provenance"] = prov
+    paper["rows"] = [r.as_seed() for r in rows]
+    return ds.prune(paper)
+
+
+def _origin_of(title: str, metas: list[Meta], rows: list[Row]) -> str:
+    for m in metas:
+        if m.title == title:
+            return m.origin
+    for r in rows:
+        if r.title == title:
+            return f"{r.file}:{r.line}"
+    return "derived"
+
+
+ORDER: dict[str, int] = {}
+
+
+def enrich_survey_paper(
+    paper: dict[str, Any], extra: list[Row], metadata: dict[str, list[Meta]], area_of: dict[str, str]
+) -> dict[str, Any]:
+    """The survey's paper, with the rows of other lists, better casing and metadata filled."""
+    pid = paper["id"]
+    is_arxiv = try_parse_arxiv_id(pid) is not None
+    metas = metadata.get(pid, []) if is_arxiv else []
+    prov: dict[str, str] = {}
+    survey_titles = [r["title"] for r in paper.get("rows", [])]
+    candidates = [m.title for m in metas if m.rank == 0] + [paper["title"]] + [r.title for r in extra]
+    candidates += [m.title for m in metas] + survey_titles
+    title = best_title(candidates, next((m.title for m in metas if m.title), None))
+    if title != paper["title"]:
+        prov["title"] = _origin_of(title, metas, extra) if title not in survey_titles else "survey list"
+        paper["title"] = title
+    else:
+        prov["title"] = _origin_of(title, metas, extra) if title not in survey_titles else "survey list"
+    if is_arxiv:
+        year = year_from_id(pid)
+        if paper.get("year") != year:
+            paper["year"] = year
+        prov["year"] = "arXiv id"
+    authors_meta = next((m for m in metas if m.authors), None)
+    if authors_meta:
+        paper["authors"], prov["authors"] = authors_meta.authors, authors_meta.origin
+    elif not paper.get("authors"):
+        row = next((r for r in extra if r.authors), None)
+        if row:
+            paper["authors"], prov["authors"] = row.authors, f"{row.file}:{row.line}"
+    abstract_meta = next((m for m in metas if m.abstract), None)
+    if abstract_meta:
+        paper["abstract"], prov["abstract"] = latex_to_text(abstract_meta.abstract), abstract_meta.origin
+    elif paper.get("abstract"):
+        paper["abstract"] = latex_to_text(paper["abstract"])
+    published = next((m.published for m in metas if m.published), None)
+    if published:
+        paper["published"], prov["published"] = published, next(m.origin for m in metas if m.published)
+    elif is_arxiv and not paper.get("published"):
+        paper["published"], prov["published"] = month_from_id(pid), "arXiv id (month)"
+    cats = next((m.categories for m in metas if m.categories), [])
+    if cats and not paper.get("categories"):
+        paper["categories"], paper["primary_category"] = cats, cats[0]
+    tags = list(paper.get("tags") or [])
+    for r in extra:
+        for t in r.tags:
+            for node in (t, area_of[t]):
+                if node not in tags:
+                    tags.append(node)
+    paper["tags"] = tags
+    sections = [f"survey: {s}" for s in paper.get("sections") or []]
+    sections += [f"{r.source}: {r.section}" for r in extra]
+    paper["sections"] = list(dict.fromkeys(sections))
+    paper["provenance"] = prov
+    rows = [dict(r, source="survey", file=SURVEY_FILE) for r in paper.get("rows") or []]
+    rows += [r.as_seed() for r in sorted(extra, key=lambda r: (ORDER[r.source], r.file, r.line))]
+    paper["rows"] = rows
+    keys = [
+        "id",
+        "title",
+        "year",
+        "link",
+        "authors",
+        "abstract",
+        "published",
+        "categories",
+        "primary_category",
+    ]
+    keys += ["kind", "tags", "sections", "verified", "note", "provenance", "rows"]
+    ordered = {k: paper[k] for k in keys if k in paper}
+    ordered.update({k: v for k, v in paper.items() if k not in ordered})
+    return ds.prune(ordered)
+
+
+SURVEY_FILE = ""
+
+
+# ---------------------------------------------------------------------------
+# Labels
+
+
+# Tags too coarse to be a label: "serving" sections (inference systems, LLM serving) hold
+# papers of every area; the taxonomy files serving under memory, but a list putting a paper
+# there says nothing about its area.
+NOT_A_LABEL = {"serving"}
+
+
+def labels_of(
+    paper: dict[str, Any], rows_by_source: dict[str, list[Row]], area_of: dict[str, str], survey: bool
+):
+    lists: dict[str, list[str]] = {}
+    subtopics: dict[str, list[str]] = {}
+    if survey:
+        tags = [t for t in paper.get("survey_tags", [])]
+        areas = sorted({area_of[t] for t in tags})
+        if areas:
+            lists["survey"] = areas
+            subs = sorted({t for t in tags if area_of[t] != t})
+            if subs:
+                subtopics["survey"] = subs
+    for source, rows in rows_by_source.items():
+        tags = [t for r in rows if r.labelled for t in r.tags if t not in NOT_A_LABEL]
+        if not tags:
+            continue
+        lists[source] = sorted({area_of[t] for t in tags})
+        subs = sorted({t for t in tags if area_of[t] != t})
+        if subs:
+            subtopics[source] = subs
+    return lists, subtopics
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+
+class _Dumper(ds._Dumper):
+    pass
+
+
+def dump(source: str, header: str, papers: list[dict]) -> str:
+    body = yaml.dump(
+        {"source": source, "papers": papers},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1_000_000,
+        default_flow_style=False,
+    )
+    return header + body
+
+
+def main(argv: list[str] | None = None) -> int:
+    global SURVEY_FILE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--reference", type=Path, required=True, help="the reference folder (lists/, metadata/, bib/)"
+    )
+    ap.add_argument("--sections", type=Path, default=TOOLS / "sections.yaml")
+    ap.add_argument("--review", type=Path, default=TOOLS / "survey_review.yaml")
+    ap.add_argument("--seeds", type=Path, default=REPO / "seeds")
+    ap.add_argument("--labels", type=Path, default=REPO / "data" / "labels.jsonl")
+    args = ap.parse_args(argv)
+    ref = args.reference
+    specs = load_specs(args.sections)
+    for i, spec in enumerate(specs):
+        ORDER[spec.name] = i
+    survey_spec = next(s for s in specs if s.name == "survey")
+    SURVEY_FILE = repo_file(survey_spec, survey_spec.files[0])
+    order, area_of = ds.load_taxonomy()
+    log: list[str] = []
+    stats: Counter = Counter()
+
+    # 1. The survey, as tools/derive_seeds.py derives it.
+    horseee = next(s for s in specs if s.name == "horseee")
+    refs = [ref / "lists" / f for f in horseee.files] + sorted((ref / "bib").glob("*.bib"))
+    refs += [
+        ref / "metadata" / "arxiv-metadata-sample.jsonl",
+        ref / "metadata" / "arxiv-metadata-lists.jsonl",
+    ]
+    survey_papers, survey_stats = ds.derive_papers(ref / "lists" / survey_spec.files[0], refs, args.review)
+
+    # 2. Every other list.
+    metadata = load_metadata(ref / "metadata")
+    rows, skipped = parse_lists(specs, ref / "lists", log)
+    stats["list rows kept"] = len(rows)
+    stats["list rows left out (off-field sections)"] = sum(skipped.values())
+
+    # Titles known per arXiv id: the metadata's, then the survey's.
+    known: dict[str, str] = {}
+    for pid, metas in metadata.items():
+        if metas and metas[0].title:
+            known[pid] = metas[0].title
+    for p in survey_papers:
+        if try_parse_arxiv_id(p["id"]) is not None:
+            known.setdefault(p["id"], p["title"])
+    reference_titles = dict(known)  # the metadata's and the survey's titles only
+    for r in rows:
+        m = re.match(r"url:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})(?!\d)\S+$", r.pid)
+        if m and try_parse_arxiv_id(m.group(1)) is not None:
+            log.append(
+                f"corrected: {r.source} {r.file}:{r.line} links arxiv.org/{r.pid[4:].split('/', 1)[1]}: id {m.group(1)}"
+            )
+            r.corrected_link = r.pid  # type: ignore[attr-defined]
+            r.pid = m.group(1)
+            stats["malformed arXiv links corrected"] += 1
+    groups = group_rows(rows)
+    for pid, grp in groups.items():
+        if try_parse_arxiv_id(pid) is not None and pid not in known:
+            known[pid] = best_title([r.title for r in grp])
+
+    # 3. Conflicts.
+    for pid, title in known.items():
+        TITLE_INDEX.append((pid, title))
+    for r in rows:
+        if try_parse_arxiv_id(r.pid) is not None:
+            TITLE_INDEX.append((r.pid, r.title))
+    TITLE_INDEX[:] = sorted(set(TITLE_INDEX))
+    survey_titles = {p["id"]: [p["title"]] for p in survey_papers}
+    resolve_conflicts(groups, metadata, known, survey_titles, log, stats)
+    # The titles each id is known by, now that misattributed rows have left their ids.
+    TITLE_INDEX[:] = sorted(
+        {(pid, t) for pid, t in reference_titles.items()}
+        | {(pid, r.title) for pid, grp in groups.items() for r in grp if try_parse_arxiv_id(pid)}
+    )
+
+    # 4. Non-arXiv ids that are arXiv papers, and the same title under two links.
+    by_norm: dict[str, str] = {}
+    for same in SAME_PAPER:
+        if same["from"] in groups and same["to"] in groups:
+            for r in groups[same["from"]]:
+                r.pid = same["to"]
+            groups[same["to"]].extend(groups.pop(same["from"]))
+            stats["links merged into one paper by title"] += 1
+            log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
+    for pid in sorted(groups, key=lambda p: (try_parse_arxiv_id(p) is None, p)):
+        if try_parse_arxiv_id(pid) is not None:
+            continue
+        grp = groups[pid]
+        title = best_title([r.title for r in grp])
+        wrong = {getattr(r, "wrong_id", None) for r in grp}
+        target = find_by_title(title)
+        if target in wrong:
+            target = None
+        if target is None:
+            norm = ds.norm_title(title)
+            if len(norm.split()) >= 3 and norm in by_norm:
+                target = by_norm[norm]
+            else:
+                by_norm.setdefault(norm, pid)
+                continue
+        for r in grp:
+            r.pid = target
+        groups.setdefault(target, []).extend(grp)
+        del groups[pid]
+        stats["links merged into one paper by title"] += 1
+        log.append(f"merged: {pid} '{title}' is {target}")
+
+    # 5. The survey's papers: title: ids that a list or the metadata knows under an arXiv id.
+    survey_by_id: dict[str, dict] = {}
+    for p in survey_papers:
+        pid = p["id"]
+        if pid.startswith("title:") or try_parse_arxiv_id(pid) is None:
+            target = find_by_title(p["title"])
+            if target is not None and target not in {q["id"] for q in survey_papers}:
+                log.append(f"moved: survey paper {pid} '{p['title']}' is arXiv {target}")
+                stats["survey papers moved to their arXiv id"] += 1
+                note = p.get("note")
+                p["id"] = target
+                p["link"] = f"https://arxiv.org/abs/{target}"
+                if pid.startswith("title:"):
+                    p.pop("verified", None)
+                    p["note"] = (
+                        f"Moved from {pid}: the lists and the arXiv metadata give this title arXiv id {target}."
+                        + (f" Before: {note}" if note else "")
+                    )
+                pid = target
+        survey_by_id[pid] = p
+    # A survey paper merged with a non-arXiv survey link of the same title.
+    for pid in list(groups):
+        if pid in survey_by_id:
+            continue
+        if try_parse_arxiv_id(pid) is None:
+            title = best_title([r.title for r in groups[pid]])
+            for sp in survey_by_id.values():
+                if ds.similarity(title, sp["title"]) >= SAME_TITLE:
+                    groups.setdefault(sp["id"], []).extend(groups.pop(pid))
+                    stats["links merged into one paper by title"] += 1
+                    break
+
+    # 6. Papers.
+    survey_out, list_out, labels = [], [], []
+    for pid in sorted(set(survey_by_id) | set(groups)):
+        extra = groups.get(pid, [])
+        by_source: dict[str, list[Row]] = defaultdict(list)
+        for r in extra:
+            by_source[r.source].append(r)
+        if pid in survey_by_id:
+            sp = survey_by_id[pid]
+            survey_tags = list(sp.get("tags") or [])
+            paper = enrich_survey_paper(sp, extra, metadata, area_of)
+            survey_out.append(paper)
+            lists, subs = labels_of({"survey_tags": survey_tags}, by_source, area_of, True)
+        else:
+            paper = build_list_paper(pid, extra, metadata)
+            tags = paper.get("tags") or []
+            full = list(tags)
+            for t in tags:
+                if area_of[t] not in full:
+                    full.append(area_of[t])
+            paper["tags"] = [t for t in order if t in full]
+            list_out.append(paper)
+            lists, subs = labels_of({}, by_source, area_of, False)
+        if lists and paper.get("kind", "paper") == "paper":
+            labels.append(
+                {
+                    "id": paper["id"],
+                    "title": paper["title"],
+                    "abstract": paper.get("abstract"),
+                    "categories": paper.get("categories", []),
+                    "lists": lists,
+                    "subtopics": subs,
+                }
+            )
+
+    args.seeds.mkdir(parents=True, exist_ok=True)
+    (args.seeds / "survey.yaml").write_text(dump("survey", SURVEY_HEADER, survey_out), encoding="utf-8")
+    (args.seeds / "lists.yaml").write_text(dump("lists", LIST_HEADER, list_out), encoding="utf-8")
+    args.labels.parent.mkdir(parents=True, exist_ok=True)
+    with args.labels.open("w", encoding="utf-8") as fh:
+        for rec in sorted(labels, key=lambda r: r["id"]):
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
+
+    everything = survey_out + list_out
+    stats["papers"] = len(everything)
+    stats["survey papers"] = len(survey_out)
+    stats["arXiv papers"] = sum(1 for p in everything if try_parse_arxiv_id(p["id"]) is not None)
+    stats["non-papers (repos, posts, slides)"] = sum(
+        1 for p in everything if p.get("kind", "paper") != "paper"
+    )
+    stats["with authors"] = sum(1 for p in everything if p.get("authors"))
+    stats["with abstract"] = sum(1 for p in everything if p.get("abstract"))
+    stats["with year"] = sum(1 for p in everything if p.get("year"))
+    stats["labelled papers"] = len(labels)
+    per_list: Counter = Counter()
+    for p in everything:
+        for s in {r["source"] for r in p.get("rows", [])}:
+            per_list[s] += 1
+    for msg in log:
+        print(msg, file=sys.stderr)
+    for (name, section, why), n in sorted(skipped.items()):
+        print(f"left out: {name}: {section} ({n} rows): {why}", file=sys.stderr)
+    print("survey: " + ", ".join(f"{k} {v}" for k, v in survey_stats.items()), file=sys.stderr)
+    print(
+        "per list: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(per_list.items(), key=lambda kv: ORDER[kv[0]])),
+        file=sys.stderr,
+    )
+    print("summary: " + ", ".join(f"{k} {v}" for k, v in stats.items()), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
