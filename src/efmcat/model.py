@@ -145,7 +145,12 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-Weights = dict[str, tuple[tuple[int, float], ...]]
+Weights = dict[str, list[float]]  # feature -> [area index, weight, area index, weight, ...]
+
+
+def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
+    """(area index, weight) pairs of one feature."""
+    return zip(flat[::2], flat[1::2])
 
 
 @dataclass
@@ -205,17 +210,23 @@ class Model:
 
             def dense(ws: Weights) -> dict[str, tuple[float, ...]]:
                 out = {}
-                for f, pairs in ws.items():
+                for f, flat in ws.items():
                     v = [0.0] * n
-                    for i, w in pairs:
-                        v[i] = w
+                    for i, w in _pairs(flat):
+                        v[int(i)] = w
                     out[f] = tuple(v)
                 return out
 
+            def pairs(d: dict[str, Any]) -> dict[str, frozenset[str]]:
+                out: dict[str, set[str]] = {}
+                for f in d:
+                    first, _, second = f.partition(" ")
+                    if second:
+                        out.setdefault(first, set()).add(second)
+                return {k: frozenset(v) for k, v in out.items()}
+
             t, a = dense(self.title), dense(self.abstract)
-            first_t = frozenset(f.split(" ", 1)[0] for f in t if " " in f)
-            first_a = frozenset(f.split(" ", 1)[0] for f in a if " " in f)
-            self._dense = (t, a, first_t, first_a, frozenset(t), frozenset(a))
+            self._dense = (t, a, pairs(t), pairs(a), frozenset(t), frozenset(a))
         return self._dense
 
     def _logits(
@@ -227,30 +238,28 @@ class Model:
         t_points: dict[str, float],
         a_points: dict[str, float],
     ) -> list[float]:
-        t_dense, a_dense, first_t, first_a, t_keys, a_keys = self._index()
+        t_dense, a_dense, t_pairs, a_pairs, t_keys, a_keys = self._index()
         vectors = [tuple(self.bias)]
-        # Candidate features: every word, and the pairs whose first word starts a known pair
-        # (stop words never occur in known features, so no need to drop them here).
-        feats = set(title_toks)
-        feats.update([x + " " + y for x, y in itertools.pairwise(title_toks) if x in first_t])
-        vectors += [t_dense[f] for f in feats & t_keys]  # a set: iterates the smaller side
+        # Known words (a set intersection: iterates the smaller side), then the known pairs:
+        # stop words never occur in known features, so they need no filtering here.
+        vectors += [t_dense[f] for f in t_keys.intersection(title_toks)]
+        vectors += [t_dense[f] for f in _known_pairs(title_toks, t_pairs)]
         if abstract_toks:
-            feats = set(abstract_toks)
-            feats.update([x + " " + y for x, y in itertools.pairwise(abstract_toks) if x in first_a])
-            vectors += [a_dense[f] for f in feats & a_keys]
+            vectors += [a_dense[f] for f in a_keys.intersection(abstract_toks)]
+            vectors += [a_dense[f] for f in _known_pairs(abstract_toks, a_pairs)]
         z = [sum(col) for col in zip(*vectors)]
         other = self.other
         for cat in {x.lower() for x in categories}:
             ws = other.get("c:" + cat)
             if ws:
-                for i, w in ws:
-                    z[i] += w
+                for i, w in _pairs(ws):
+                    z[int(i)] += w
         for prefix, points in (("rt:", t_points), ("ra:", a_points)):
             for area, v in _rule_values(c, points).items():
                 ws = other.get(prefix + area)
                 if ws:
-                    for i, w in ws:
-                        z[i] += w * v
+                    for i, w in _pairs(ws):
+                        z[int(i)] += w * v
         return z
 
     def tags(
@@ -311,19 +320,19 @@ class Model:
         z = self._logits(c, tt, at, categories, t, a)
         contrib: dict[int, list[Contribution]] = {i: [] for i in range(len(self.areas))}
 
-        def add(label: str, ws: Iterable[tuple[int, float]], v: float = 1.0) -> None:
-            for i, w in ws:
-                contrib[i].append(Contribution(label, w * v))
+        def add(label: str, ws: list[float], v: float = 1.0) -> None:
+            for i, w in _pairs(ws):
+                contrib[int(i)].append(Contribution(label, w * v))
 
         for f in sorted(text_features(tt)):
-            add(f"title '{f}'", self.title.get(f, ()))
+            add(f"title '{f}'", self.title.get(f, []))
         for f in sorted(text_features(at or ())):
-            add(f"abstract '{f}'", self.abstract.get(f, ()))
+            add(f"abstract '{f}'", self.abstract.get(f, []))
         for cat in sorted({x.lower() for x in categories}):
-            add(f"category {cat}", self.other.get("c:" + cat, ()))
+            add(f"category {cat}", self.other.get("c:" + cat, []))
         for prefix, label, points in (("rt:", "title", t), ("ra:", "abstract", a)):
             for area, v in sorted(_rule_values(c, points).items()):
-                add(f"rules({label}) {area} x{v:.2f}", self.other.get(prefix + area, ()), v)
+                add(f"rules({label}) {area} x{v:.2f}", self.other.get(prefix + area, []), v)
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
         combine = self.combine.get(mode) or ["model"] * len(self.areas)
@@ -350,9 +359,6 @@ class Model:
 
     # -- (de)serialisation ------------------------------------------------------------
     def to_json(self) -> str:
-        def pack(ws: Weights) -> dict[str, list[float]]:
-            return {f: [x for i, w in pairs for x in (i, round(w, 4))] for f, pairs in sorted(ws.items())}
-
         data = {
             "format": FORMAT,
             "areas": self.areas,
@@ -362,7 +368,7 @@ class Model:
             "combine": self.combine,
             "rules": self.rules,
             "info": self.info,
-            "weights": {"t": pack(self.title), "a": pack(self.abstract), "o": pack(self.other)},
+            "weights": {"t": self.title, "a": self.abstract, "o": self.other},
         }
         return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 
@@ -372,22 +378,30 @@ class Model:
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown model format {data.get('format')!r}")
 
-        def unpack(d: dict[str, list[float]]) -> Weights:
-            return {f: tuple((int(v[j]), v[j + 1]) for j in range(0, len(v), 2)) for f, v in d.items()}
-
         w = data["weights"]
         return cls(
             data["areas"],
             data["bias"],
-            unpack(w["t"]),
-            unpack(w["a"]),
-            unpack(w["o"]),
+            w["t"],
+            w["a"],
+            w["o"],
             data["thresholds"],
             data["override"],
             data["rules"],
             data.get("combine") or {},
             data.get("info") or {},
         )
+
+
+def _known_pairs(toks: Sequence[str], pairs: dict[str, frozenset[str]]) -> set[str]:
+    """The adjacent word pairs of ``toks`` that are known features (each once)."""
+    get = pairs.get
+    out = set()
+    for x, y in itertools.pairwise(toks):
+        nxt = get(x)
+        if nxt is not None and y in nxt:
+            out.add(x + " " + y)
+    return out
 
 
 def _by(
@@ -708,7 +722,7 @@ def train(
     w, b = _fit(sx, sy, len(vocab), len(areas), seed)
     packed: dict[str, Weights] = {"t": {}, "a": {}, "o": {}}
     for i, f in enumerate(vocab):
-        pairs = tuple((a, w[a][i]) for a in range(len(areas)) if abs(w[a][i]) >= PRUNE)
+        pairs = [x for a in range(len(areas)) if abs(w[a][i]) >= PRUNE for x in (a, round(w[a][i], 4))]
         if not pairs:
             continue
         ns, _, name = f.partition(":")
@@ -721,7 +735,7 @@ def train(
     override = _override_levels(examples, taxonomy, areas, c)
     return Model(
         areas,
-        b,
+        [round(x, 4) for x in b],  # as stored: the model in memory decides as the loaded one
         packed["t"],
         packed["a"],
         packed["o"],
