@@ -33,9 +33,11 @@ def _labels_rows() -> list[dict]:
             for k in range(6):
                 n += 1
                 word = words[(k + li) % len(words)]
-                title = f"{word.capitalize()} {NOUNS[(k + li) % len(NOUNS)]} number {n}"
+                # "throughput" is a weak rule term (memory's serving): some rule fires on every
+                # paper, as on any paper of the field (the model judges no other)
+                title = f"{word.capitalize()} {NOUNS[(k + li) % len(NOUNS)]} number {n} at high throughput"
                 if k % 3 == 0:
-                    title = f"{AREA_WORDS[area][0].capitalize()} meets {word} for {NOUNS[k % len(NOUNS)]}"
+                    title = f"{AREA_WORDS[area][0].capitalize()} meets {word} for {NOUNS[k % len(NOUNS)]} throughput"
                 rows.append(
                     {
                         "id": f"2401.{n:05d}",
@@ -77,10 +79,14 @@ def test_training_is_deterministic_and_round_trips(labels_file):
 def test_learned_words_decide_what_rules_cannot(labels_file):
     tax = load_taxonomy()
     model = train(_examples(load_labels(labels_file)), tax)
-    title = "Gribble for chat models"  # no rule knows "gribble"
+    title = "Gribble for chat model throughput"  # no rule knows "gribble"; "throughput" is weak
     assert rule_tags(tax, title) == {}
     assert "memory" in auto_tags(tax, title, model=model)
-    assert "quantization" in auto_tags(tax, "Florp for decoders", model=model)
+    assert "quantization" in auto_tags(tax, "Florp for decoder throughput", model=model)
+    # a paper with hardly any evidence of the field is not the model's to judge: rules decide
+    assert auto_tags(tax, "Gribble for chat models", model=model) == {}
+    birds = ("On the Migration Routes of Birds", "We track birds with a recurrent network.")
+    assert rule_tags(tax, *birds) == {} and auto_tags(tax, *birds, model=model) == {}
 
 
 def test_best_threshold_maximises_f1_on_held_out_predictions():
@@ -125,7 +131,7 @@ def test_new_nodes_and_edited_rules_fall_back_to_rules(labels_file):
     assert [model.areas[i] for i in model.active(user)] == ["sparsification", "quantization"]
     tags = auto_tags(user, "Florp robot", model=model)
     assert "robotics" in tags and "quantization" in tags  # rules for the new node, model for the old
-    assert "memory" not in auto_tags(user, "Gribble for chat models", model=model)  # memory: rules now
+    assert "memory" not in auto_tags(user, "Gribble for chat model throughput", model=model)  # rules now
 
 
 def test_model_scores_are_probabilities_and_subtopics_follow_their_area(labels_file):
@@ -146,7 +152,7 @@ def _zorblax(cat: Catalog, n: int) -> list[str]:
         for i in range(n):
             pid = f"2402.{i:05d}"
             cat.upsert_paper(
-                Paper(id=pid, title=f"Zorblax tiles for transformer inference, part {i}", abstract=None)
+                Paper(id=pid, title=f"Zorblax tiles for transformer throughput, part {i}", abstract=None)
             )
             ids.append(pid)
     return ids
@@ -203,6 +209,13 @@ def test_explain_shows_the_shipped_models_evidence(cli, mini_db):
     assert data["model_source"] == "shipped"
     q = next(d for d in data["model"] if d["area"] == "quantization")
     assert q["assigned"] and q["contributions"]
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2611.20003", title="On the Migration Routes of Birds"))
+    r = cli("explain", "2611.20003")
+    assert (
+        "Model: not applied (no rule reaches half its threshold: hardly any evidence of the field)"
+        in r.stdout
+    )
 
 
 def test_train_needs_labels(cli, mini_db, tmp_path):

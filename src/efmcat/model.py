@@ -18,7 +18,8 @@ they predict), maximising F1. A rule is a precise override where it is certain: 
 whose rule score reaches a level at which the rules were at least 90% precise on the
 training papers is assigned whatever the model says.
 
-The model decides only the areas it was trained for, and only while the taxonomy's
+The model judges only papers on which some node's rules reach half their threshold (it
+learned from papers of the field only: a paper about birds is not its to judge), decides only the areas it was trained for, and only while the taxonomy's
 rules for the area are the ones it was trained with (a fingerprint per area); other
 nodes (a user's new areas, subtopics) are decided by the rules. This module is imported
 only by commands that tag.
@@ -56,6 +57,7 @@ MIN_COUNT = 2  # a word or pair must occur in this many training papers
 PRUNE = 0.005  # weights smaller than this are dropped from the shipped model
 RULE_CAP = 3.0
 OVERRIDE_PRECISION = 0.9
+FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach this share of their threshold
 USER_WEIGHT = 3  # a user's manual decision counts as this many papers
 
 STOP = frozenset(
@@ -274,7 +276,9 @@ class Model:
         own = _merge(t, a, k)
         ruled = decide(c, own)
         active = self.active(taxonomy)
-        if not active:
+        if not active or not _in_field(c, own):
+            # The model learned from papers of the field only: a paper with hardly any
+            # evidence of the field (birds, proteins) is not its to judge.
             return ruled
         z = self._logits(c, tt, at, categories, t, a)
         rule_area = area_scores(c, own)
@@ -316,6 +320,8 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, k = field_scores(c, title, abstract, categories, tt, at)
+        if not _in_field(c, _merge(t, a, k)):
+            return []  # not the model's to judge (see tags)
         rule_area = area_scores(c, _merge(t, a, k))
         z = self._logits(c, tt, at, categories, t, a)
         contrib: dict[int, list[Contribution]] = {i: [] for i in range(len(self.areas))}
@@ -391,6 +397,12 @@ class Model:
             data.get("combine") or {},
             data.get("info") or {},
         )
+
+
+def _in_field(c: Any, own: dict[str, float]) -> bool:
+    """Whether some node's rules give the paper at least FIELD_EVIDENCE of their threshold."""
+    th = c.thresholds
+    return any(v >= FIELD_EVIDENCE * th[n] for n, v in own.items())
 
 
 def _known_pairs(toks: Sequence[str], pairs: dict[str, frozenset[str]]) -> set[str]:

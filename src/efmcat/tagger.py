@@ -617,7 +617,7 @@ class Explanation:
     tags: list[dict[str, Any]]  # stored rows: node, origin, score, removed
     scores: list[NodeScore]
     model: list[Any] = field(default_factory=list)  # efmcat.model.AreaDecision per area the model decides
-    model_source: str = ""  # "catalog" (efmcat train), "shipped", or "" (rules alone)
+    model_source: str = ""  # "catalog" (efmcat train), "shipped", "out of field", or "" (rules alone)
 
 
 def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None) -> Explanation:
@@ -635,4 +635,13 @@ def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None
     model = tagger_model(catalog)
     decisions = [] if model is None else model.explain(taxonomy, p.title, p.abstract, p.categories)
     source = "" if model is None else ("catalog" if catalog.get_meta(META_KEY) else "shipped")
-    return Explanation(pid, p.title, rows, list(scores.values()), decisions, source if decisions else "")
+    if model is not None and not decisions and model.active(taxonomy):
+        source = "out of field"  # hardly any evidence of the field: the rules decide
+    return Explanation(
+        pid,
+        p.title,
+        rows,
+        list(scores.values()),
+        decisions,
+        source if decisions or source == "out of field" else "",
+    )

@@ -146,6 +146,11 @@ def explain(
         state = "removed" if r["removed"] else "tagged"
         score = "" if r["score"] is None else f"  score {r['score']:g}"
         out.append(f"  {r['node']:<26} {state:<8} {r['origin']}{score}")
+    if ex.model_source == "out of field":
+        out += [
+            "",
+            "Model: not applied (no rule reaches half its threshold: hardly any evidence of the field)",
+        ]
     if ex.model:
         info = f"{ex.model_source} model"
         out += ["", f"Model ({info}): per area probability / threshold, and the features that weighed most:"]
