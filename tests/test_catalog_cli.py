@@ -319,7 +319,7 @@ def test_newer_schema_is_refused(cli, tmp_path):
     r = cli("list", "--db", str(path))
     assert r.exit_code == 1
     assert r.stderr == (
-        f"Error: catalog {path} has schema version 99; this efmcat knows up to 3: upgrade efmcat\n"
+        f"Error: catalog {path} has schema version 99; this efmcat knows up to 4: upgrade efmcat\n"
     )
 
 
@@ -355,8 +355,14 @@ def test_readme_documents_every_command():
 
 
 @pytest.mark.parametrize(
-    "command", [["search", "x"], ["list"], ["stats"], ["export"], ["show", "2210.17323"], ["check"]]
-)
+    "command",
+    [
+        ["search", "x"], ["list"], ["stats"], ["export"], ["show", "2210.17323"], ["check"],
+        ["sql", "SELECT 1"], ["similar", "2210.17323"], ["rm", "2210.17323", "--yes"],
+        ["note", "2210.17323", "x"], ["status", "2210.17323", "read"], ["star", "2210.17323"],
+        ["open", "2210.17323", "--print"], ["edit", "2210.17323", "--year", "2023"],
+    ],
+)  # fmt: skip
 def test_reading_a_missing_catalog_is_an_error_not_a_new_file(cli, tmp_path, command):
     missing = tmp_path / "typo" / "catalog.db"
     r = cli(*command, "--db", str(missing))

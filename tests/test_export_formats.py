@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from conftest import FIXTURES
 from efmcat.formats import bibtex, csv_format
 
@@ -52,15 +54,15 @@ def test_bibtex_entry_escapes_specials():
     )
     text = bibtex.render([rec])
     assert text == (
-        "@misc{dettmers2022llmint8,\n"
+        "@inproceedings{dettmers2022llmint8,\n"
         "  title = {{LLM.int8}(): 8-bit \\& 100\\% \\{fast\\} \\#1 under\\_score},\n"
         "  author = {Tim Dettmers},\n"
+        "  booktitle = {Advances in Neural Information Processing Systems},\n"
         "  year = {2022},\n"
         "  eprint = {2208.07339},\n"
         "  archivePrefix = {arXiv},\n"
         "  primaryClass = {cs.LG},\n"
         "  doi = {10.1/x\\_y},\n"
-        "  journal = {NeurIPS 2022},\n"
         "  url = {https://arxiv.org/abs/2208.07339}\n"
         "}\n"
     )
@@ -120,3 +122,176 @@ def test_yaml_with_unknown_tag_names_the_line(cli, tmp_path):
     assert result.stderr.strip() == (
         f"Error: {bad}:3: unknown taxonomy node 'nope-node'; `efmcat taxonomy` lists the nodes"
     )
+
+
+def test_bibtex_is_ascii_for_pdflatex():
+    rec = _rec(
+        "2306.14048",
+        "H₂O: Heavy-Hitter Oracle for Efficient Generative Inference of Large Language Models",
+        ["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser", "François Naïve"],
+        2023,
+        primary_category="cs.LG",
+        venue="NeurIPS 2023",
+    )
+    text = bibtex.render([rec])
+    assert text.isascii()
+    assert text == (
+        "@inproceedings{zhang2023h2o,\n"
+        "  title = {{H$_2$O}: {Heavy-Hitter} Oracle for Efficient Generative Inference of Large Language Models},\n"
+        '  author = {Zhenyu Zhang and J{\\"o}rg M{\\"u}ller and {\\L}ukasz Kaiser and Fran{\\c{c}}ois Na{\\"\\i}ve},\n'
+        "  booktitle = {Advances in Neural Information Processing Systems},\n"
+        "  year = {2023},\n"
+        "  eprint = {2306.14048},\n"
+        "  archivePrefix = {arXiv},\n"
+        "  primaryClass = {cs.LG},\n"
+        "  url = {https://arxiv.org/abs/2306.14048}\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("venue", "journal_ref", "expected"),
+    [
+        (
+            "ICLR 2023",
+            None,
+            ("inproceedings", {"booktitle": "International Conference on Learning Representations"}, "2023"),
+        ),
+        (
+            "EMNLP 2023 Findings",
+            None,
+            (
+                "inproceedings",
+                {"booktitle": "Findings of the Association for Computational Linguistics: EMNLP 2023"},
+                "2023",
+            ),
+        ),
+        ("TMLR", None, ("article", {"journal": "Transactions on Machine Learning Research"}, None)),
+        (
+            None,
+            "Journal of Machine Learning Systems 4(2), 2024",
+            ("article", {"journal": "Journal of Machine Learning Systems 4(2), 2024"}, "2024"),
+        ),
+        (
+            None,
+            "Proceedings of the 40th International Conference on Machine Learning, PMLR 202, 2023",
+            (
+                "inproceedings",
+                {
+                    "booktitle": "Proceedings of the 40th International Conference on Machine Learning, PMLR 202, 2023"
+                },
+                "2023",
+            ),
+        ),
+        (None, "10 pages, 3 figures", ("misc", {"note": "10 pages, 3 figures"}, None)),
+        ("arXiv preprint", None, ("misc", {}, None)),
+    ],
+)
+def test_bibtex_venues(venue, journal_ref, expected):
+    assert bibtex.venue_fields(venue, journal_ref) == expected
+
+
+def test_bibtex_keeps_the_users_citekeys(cli, tmp_path):
+    bib = tmp_path / "mine.bib"
+    bib.write_text(
+        "@article{frantar2023gptq,\n  title={GPTQ: Accurate Post-Training Quantization},\n"
+        "  author={Frantar, Elias},\n  journal={arXiv preprint arXiv:2210.17323},\n  year={2022}\n}\n"
+        "@inproceedings{MyWanda,\n  title={A Simple and Effective Pruning Approach for Large Language Models},\n"
+        "  author={Sun, Mingjie},\n  booktitle={ICLR 2024},\n  eprint={2306.11695},\n  archivePrefix={arXiv}\n}\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(bib)).exit_code == 0
+    text = cli("export", "--format", "bibtex").stdout
+    assert "@misc{frantar2023gptq,\n  title = {{GPTQ}: Accurate {Post-Training} Quantization}" in text
+    assert "@inproceedings{MyWanda,\n" in text
+    r = cli("show", "2306.11695")
+    assert "Citekey:     MyWanda\n" in r.stdout
+    # A re-import with another key keeps the first; the user's edit wins over both.
+    again = tmp_path / "again.bib"
+    again.write_text(bib.read_text().replace("MyWanda", "sun2024wanda"))
+    assert cli("import", str(again)).exit_code == 0
+    assert "@inproceedings{MyWanda,\n" in cli("export", "--format", "bibtex").stdout
+
+
+def test_generated_keys_step_around_the_users_keys():
+    recs = [
+        _rec("2210.17323", "GPTQ", ["Elias Frantar"], 2022, citekey="frantar2023gptq"),
+        _rec("2301.00001", "GPTQ again", ["Elias Frantar"], 2023),
+        _rec("2301.00002", "Other", ["Ana Smith"], 2023, citekey="frantar2023gptq"),
+    ]
+    assert bibtex.citekeys(recs) == {
+        "2210.17323": "frantar2023gptq",
+        "2301.00001": "frantar2023gptqa",
+        "2301.00002": "smith2023other",  # a key already taken by another paper is not reused
+    }
+
+
+def test_acl_anthology_ids_name_their_venue():
+    assert bibtex.acl_venue("acl:2024.findings-emnlp.831") == "EMNLP 2024 Findings"
+    assert bibtex.acl_venue("acl:2023.acl-long.12") == "ACL 2023"
+    assert bibtex.acl_venue("acl:2024.unlp-1.16") is None  # a workshop efmcat does not know
+    rec = _rec(
+        "acl:2024.findings-emnlp.831",
+        "A paper",
+        ["Ana Smith"],
+        2024,
+        url="https://aclanthology.org/2024.findings-emnlp.831",
+    )
+    assert bibtex.render([rec]).startswith(
+        "@inproceedings{smith2024paper,\n  title = {A paper},\n  author = {Ana Smith},\n"
+        "  booktitle = {Findings of the Association for Computational Linguistics: EMNLP 2024},\n  year = {2024},\n"
+    )
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("pdflatex") is None or __import__("shutil").which("bibtex") is None,
+    reason="pdflatex and bibtex are not installed",
+)
+@pytest.mark.parametrize(
+    "preamble", ["\\usepackage[numbers]{natbib}", "\\usepackage[backend=bibtex]{biblatex}"]
+)
+def test_bibtex_export_compiles_with_pdflatex(cli, mini_db, tmp_path, preamble):
+    import subprocess
+
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as c:
+        c.upsert_paper(Paper(id="2306.14048", title="H₂O: Heavy-Hitter Oracle for Efficient Generative Inference",
+                             authors=["Zhenyu Zhang", "Jörg Müller", "Łukasz Kaiser", "Piotr Piękos"],
+                             venue="NeurIPS 2023"))  # fmt: skip
+        for i in range(30):  # more author-less papers of one year than natbib has letters
+            c.upsert_paper(
+                Paper(id=f"2401.{i:05d}", title=f"Paper {i}: 100% & #{i} under_score ~ café", year=2024)
+            )
+    assert cli("export", "--format", "bibtex", "-o", str(tmp_path / "refs.bib")).exit_code == 0
+    biblio = (
+        "\\printbibliography"
+        if "biblatex" in preamble
+        else "\\bibliographystyle{plainnat}\\bibliography{refs}"
+    )
+    extra = "\\addbibresource{refs.bib}" if "biblatex" in preamble else ""
+    (tmp_path / "doc.tex").write_text(
+        f"\\documentclass{{article}}{preamble}{extra}\\usepackage{{url}}\\begin{{document}}\\nocite{{*}}{biblio}\\end{{document}}\n"
+    )
+
+    def run(*cmd):
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    bib = run("bibtex", "doc")
+    assert bib.returncode == 0, bib.stdout
+    run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    final = run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc")
+    assert final.returncode == 0, final.stdout[-2000:]
+    assert "Citation" not in final.stdout or "undefined" not in final.stdout
+    bbl = (tmp_path / "doc.bbl").read_text()
+    assert "H$_2$O" in bbl and 'M{\\"u}ller' in bbl
+
+
+def test_latex_spellings_that_pdflatex_has_without_packages():
+    assert bibtex.to_latex("Ré Kühn Çelik naïve Dvořák Łukasz ß") == (
+        "R{\\'e} K{\\\"u}hn {\\c{C}}elik na{\\\"\\i}ve Dvo{\\v{r}}{\\'a}k {\\L}ukasz {\\ss}"
+    )
+    assert bibtex.to_latex("Piękos") == "Pi{e}kos"  # \\k needs T1 fonts: the ogonek is dropped
+    assert bibtex.to_latex("x² CO₂ α–β “q”") == "x$^2$ CO$_2$ $\\alpha$--$\\beta$ ``q''"

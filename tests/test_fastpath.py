@@ -27,9 +27,15 @@ from efmcat import fastpath
         ['"post-training quantization"'],
         ["zzzz"],
         ["quantiz*", "--json"],
+        ["quantization", "--status", "unread"],
+        ["quantization", "--starred", "--json"],
+        ["ternary"],  # a word only in a user's note (set below)
     ],
 )
 def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
+    cli("status", "2210.17323", "read")
+    cli("star", "2306.00978")
+    cli("note", "2208.07339", "ternary weights next")
     expected = cli("search", *args)
     out, err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
@@ -56,6 +62,7 @@ def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
         ['"'],  # nothing to search for: the CLI prints the error
         ["x", "--tag", "nope"],  # unknown node: the CLI prints close matches
         ["x", "--year", "2022", "--since", "2021"],
+        ["x", "--status", "done"],  # unknown status: the CLI prints the error
     ],
 )
 def test_fast_path_leaves_everything_else_to_the_cli(mini_db, monkeypatch, args):

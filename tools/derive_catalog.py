@@ -131,6 +131,7 @@ class Row:
     pid: str
     authors: list[str] = field(default_factory=list)
     year: int | None = None
+    venue: str | None = None
     tags: list[str] = field(default_factory=list)
     labelled: bool = False  # the section maps to at least one taxonomy node
 
@@ -156,6 +157,44 @@ def repo_file(spec: ListSpec, file_name: str) -> str:
     return f"{spec.repo}:{inner}"
 
 
+# Venues and years as the lists write them next to a paper.
+_VENUE_PATTERNS = [
+    # horseee: [![Publish](https://img.shields.io/badge/Conference-NeurIPS'23-blue)]
+    re.compile(
+        r"img\.shields\.io/badge/(?:Conference|Journal|Publish)-([A-Za-z][\w&.@ -]{1,30}?)(?:%27|')(\d{2})-"
+    ),
+    # hemingkx: ![](https://img.shields.io/badge/ICML2024-orange), EMNLP_2024, ACL2024--findings
+    re.compile(r"img\.shields\.io/badge/([A-Za-z][A-Za-z]{1,12})_?(20\d{2})(?:--findings)?-orange"),
+    # ml-systems: - [OSDI'22] [Title](url), [SustaiNLP @ EMNLP'22]
+    re.compile(r"^\s*[-*]\s+\[(?:[\w -]+ @ )?([A-Za-z][A-Za-z0-9 &.-]{1,20}?)\s?'(\d{2})\]"),
+    # efficient-dl: -   2021-ICML-[Title](url)
+    re.compile(r"^\s*[-*]\s+(20\d{2}|19\d{2})-([A-Za-z][A-Za-z0-9]{1,15})-"),
+    # tensor-compilers: [Title](url) by Authors et al., OSDI 2022
+    re.compile(r"\bby [^\n]*?,\s*([A-Z][A-Za-z]{1,12})\s+(20\d{2})\s*$"),
+]
+_NOT_VENUES = {"arxiv", "arixv", "preprint", "technical", "tech", "blog", "github", "workshop"}
+
+
+def venue_year(line: str) -> tuple[str | None, int | None]:
+    """(venue, year) a list line states, e.g. ("NeurIPS 2023", 2023)."""
+    for i, pat in enumerate(_VENUE_PATTERNS):
+        m = pat.search(line)
+        if not m:
+            continue
+        a, b = m.group(1), m.group(2)
+        venue, year = (b, a) if i == 3 else (a, b)
+        year_n = int(year) if len(year) == 4 else 2000 + int(year)
+        if not 1950 < year_n < 2100:
+            continue
+        venue = venue.replace("_", " ").strip()
+        if venue.lower().split()[0] in _NOT_VENUES:
+            return None, year_n
+        if venue.upper() == "NIPS" and year_n >= 2018:
+            venue = "NeurIPS"  # renamed in 2018
+        return f"{venue} {year_n}", year_n
+    return None, None
+
+
 def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple[list[Row], Counter]:
     taxonomy = load_taxonomy()
     rows: list[Row] = []
@@ -165,6 +204,7 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
             continue
         for name in spec.files:
             text = (lists_dir / name).read_text(encoding="utf-8")
+            lines = text.splitlines()
             result = parse_markdown_list(text, spec.name, taxonomy)
             for e in result.entries:
                 section = e.section or ""
@@ -175,6 +215,10 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
                     skipped[(spec.name, section, rule.skip)] += 1
                     continue
                 p = e.paper
+                venue, year = venue_year(lines[e.line - 1]) if 0 < e.line <= len(lines) else (None, None)
+                heading_year = re.search(r"(?:^|/ )((?:19|20)\d{2})$", section)
+                if year is None and heading_year and spec.name == "efficient-dl":
+                    year = int(heading_year.group(1))  # papers listed under year headings
                 rows.append(
                     Row(
                         source=spec.name,
@@ -185,7 +229,8 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
                         link=e.link,
                         pid=p.id,
                         authors=list(p.authors),
-                        year=p.year,
+                        year=p.year or year,
+                        venue=venue,
                         tags=list(rule.tags or []),
                         labelled=bool(rule.tags),
                     )
@@ -487,6 +532,9 @@ def build_list_paper(pid: str, rows: list[Row], metadata: dict[str, list[Meta]])
     if cats:
         paper["categories"] = cats
         paper["primary_category"] = cats[0]
+    venue = next((r.venue for r in rows if r.venue), None)
+    if venue:
+        paper["venue"], prov["venue"] = venue, next(f"{r.file}:{r.line}" for r in rows if r.venue)
     paper["kind"] = kind_of(pid, rows[0].link)
     tags: list[str] = []
     for r in rows:
@@ -572,6 +620,11 @@ def enrich_survey_paper(
         paper["published"], prov["published"] = published, next(m.origin for m in metas if m.published)
     elif is_arxiv and not paper.get("published"):
         paper["published"], prov["published"] = month_from_id(pid), "arXiv id (month)"
+    venue_row = next((r for r in extra if r.venue), None)
+    if venue_row and not paper.get("venue"):
+        paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
+    first_link = next((r.get("link") for r in paper.get("rows") or [] if r.get("link")), None)
+    paper["kind"] = kind_of(pid, first_link)
     cats = next((m.categories for m in metas if m.categories), [])
     if cats and not paper.get("categories"):
         paper["categories"], paper["primary_category"] = cats, cats[0]
@@ -600,7 +653,7 @@ def enrich_survey_paper(
         "categories",
         "primary_category",
     ]
-    keys += ["kind", "tags", "sections", "verified", "note", "provenance", "rows"]
+    keys += ["kind", "tags", "sections", "verified", "note", "moved_from", "provenance", "rows"]
     ordered = {k: paper[k] for k in keys if k in paper}
     ordered.update({k: v for k, v in paper.items() if k not in ordered})
     return ds.prune(ordered)
@@ -661,6 +714,30 @@ def dump(source: str, header: str, papers: list[dict]) -> str:
         default_flow_style=False,
     )
     return header + body
+
+
+def verify(papers: list[dict[str, Any]], metadata: dict[str, list[Meta]]) -> None:
+    """The promises of the shipped catalog, checked before anything is written."""
+    seen: set[str] = set()
+    problems = []
+    for p in papers:
+        pid = p["id"]
+        if pid in seen:
+            problems.append(f"{pid} twice")
+        seen.add(pid)
+        if not p.get("title"):
+            problems.append(f"{pid} has no title")
+        if try_parse_arxiv_id(pid) is not None:
+            if p.get("year") != year_from_id(pid):
+                problems.append(f"{pid}: year {p.get('year')} contradicts the id")
+            if any(m.abstract for m in metadata.get(pid, [])) and not p.get("abstract"):
+                problems.append(f"{pid}: the metadata's abstract is missing")
+            if any(m.authors for m in metadata.get(pid, [])) and not p.get("authors"):
+                problems.append(f"{pid}: the metadata's authors are missing")
+        if "\\(" in (p.get("abstract") or ""):
+            problems.append(f"{pid}: raw LaTeX in the abstract")
+    if problems:
+        raise SystemExit("error: " + "; ".join(problems[:20]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -779,6 +856,7 @@ def main(argv: list[str] | None = None) -> int:
                 log.append(f"moved: survey paper {pid} '{p['title']}' is arXiv {target}")
                 stats["survey papers moved to their arXiv id"] += 1
                 note = p.get("note")
+                p["moved_from"] = [pid]
                 p["id"] = target
                 p["link"] = f"https://arxiv.org/abs/{target}"
                 if pid.startswith("title:"):
@@ -836,6 +914,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
 
+    verify(survey_out + list_out, metadata)
     args.seeds.mkdir(parents=True, exist_ok=True)
     (args.seeds / "survey.yaml").write_text(dump("survey", SURVEY_HEADER, survey_out), encoding="utf-8")
     (args.seeds / "lists.yaml").write_text(dump("lists", LIST_HEADER, list_out), encoding="utf-8")
@@ -854,6 +933,7 @@ def main(argv: list[str] | None = None) -> int:
     stats["with authors"] = sum(1 for p in everything if p.get("authors"))
     stats["with abstract"] = sum(1 for p in everything if p.get("abstract"))
     stats["with year"] = sum(1 for p in everything if p.get("year"))
+    stats["with venue"] = sum(1 for p in everything if p.get("venue"))
     stats["labelled papers"] = len(labels)
     per_list: Counter = Counter()
     for p in everything:

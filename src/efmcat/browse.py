@@ -52,6 +52,8 @@ def search_records(
     since: int | None = None,
     until: int | None = None,
     author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     limit: int | None = 20,
     taxonomy: Taxonomy | None = None,
     sources: Sequence[str] | None = None,
@@ -68,6 +70,8 @@ def search_records(
         since=since,
         until=until,
         author=author,
+        status=status,
+        starred=starred,
         limit=limit,
         sources=sources or None,
         section=section,
@@ -87,6 +91,8 @@ def list_records(
     since: int | None = None,
     until: int | None = None,
     author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     sort: str = "year",
     limit: int | None = None,
     taxonomy: Taxonomy | None = None,
@@ -97,8 +103,9 @@ def list_records(
     check_years(year, since, until)
     taxonomy = taxonomy or load_taxonomy()
     papers = catalog.list_papers(
-        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author, sort=sort,
-        limit=limit, sources=sources or None, section=section, kinds=check_kinds(kinds),
+        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
+        status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
+        kinds=check_kinds(kinds),
     )  # fmt: skip
     return records_for(catalog, papers, taxonomy)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from efmcat.errors import ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
 from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
+from efmcat.update import MOVED_KEY, RELEASE_KEY
 
 # Shipped papers get a fixed added_at so that builds are reproducible: the survey's v1 date.
 SEED_ADDED_AT = "2024-09-03T00:00:00Z"
@@ -23,6 +26,14 @@ class BuildReport:
     tags: int = 0
     files: list[str] = field(default_factory=list)
     unverified: int = 0
+
+
+def release_id(files: list[Path]) -> str:
+    """The release of a shipped catalog: a short hash of the seeds it was built from."""
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def seed_files(seeds: Path) -> list[Path]:
@@ -93,6 +104,9 @@ def build_catalog(
                 report.unverified += 0 if sp.paper.verified else 1
             if auto_tag:
                 tag_papers(catalog, [e[2].paper.id for e in entries])
+            moved = {old: sp.paper.id for _, _, sp in entries for old in sp.moved_from}
+            catalog.set_meta(MOVED_KEY, json.dumps(moved, sort_keys=True) if moved else None)
+            catalog.set_meta(RELEASE_KEY, release_id(seed_files(seeds_path)))
         catalog.conn.execute("PRAGMA journal_mode = DELETE")
         catalog.conn.execute("VACUUM")
     finally:

@@ -21,7 +21,7 @@ from typing import Any
 from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
 from efmcat.models import Paper
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
@@ -53,6 +53,12 @@ PAPER_FIELDS = (
     "kind",
 )
 _JSON_FIELDS = ("authors", "categories")
+# Fields a user may edit (efmcat edit); an edited one is recorded in papers.user_fields and
+# from then on no writer (refresh, update, import, check --fix) overwrites it.
+USER_EDITABLE = (
+    "title", "authors", "year", "venue", "abstract", "doi", "journal_ref", "url", "pdf_url", "note", "citekey",
+)  # fmt: skip
+STATUSES = ("to-read", "reading", "read")
 
 _V1 = """
 CREATE TABLE papers (
@@ -164,6 +170,33 @@ ALTER TABLE papers ADD COLUMN provenance TEXT;
 CREATE INDEX sources_source ON sources(source, paper_id);
 """
 
+# v4: the researcher's own data. ``user_fields`` lists the fields the user edited (JSON list),
+# which upsert_paper never overwrites; reading ``status``, ``starred``, the user's BibTeX
+# ``citekey``. ``notes_fts`` indexes the notes the user wrote (not the curators' provenance
+# notes the seeds carry), so search finds papers by them; a plain FTS5 table (not external
+# content), so a row is deleted by rowid whatever it held.
+_V4 = """
+ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE papers ADD COLUMN status TEXT CHECK (status IN ('to-read', 'reading', 'read'));
+ALTER TABLE papers ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE papers ADD COLUMN citekey TEXT;
+CREATE INDEX papers_status ON papers(status);
+CREATE INDEX papers_starred ON papers(starred) WHERE starred = 1;
+CREATE VIRTUAL TABLE notes_fts USING fts5(note, tokenize='porter unicode61 remove_diacritics 2');
+CREATE TRIGGER papers_notes_ai AFTER INSERT ON papers
+WHEN new.note IS NOT NULL AND new.note <> '' AND instr(new.user_fields, '"note"') > 0 BEGIN
+    INSERT INTO notes_fts(rowid, note) VALUES (new.n, new.note);
+END;
+CREATE TRIGGER papers_notes_ad AFTER DELETE ON papers BEGIN
+    DELETE FROM notes_fts WHERE rowid = old.n;
+END;
+CREATE TRIGGER papers_notes_au AFTER UPDATE OF note, user_fields ON papers BEGIN
+    DELETE FROM notes_fts WHERE rowid = old.n;
+    INSERT INTO notes_fts(rowid, note) SELECT new.n, new.note
+    WHERE new.note IS NOT NULL AND new.note <> '' AND instr(new.user_fields, '"note"') > 0;
+END;
+"""
+
 # The full-text indexes over papers and their columns, and the triggers that fill them
 # on insert (bulk imports replace those triggers by one INSERT ... SELECT per batch).
 FTS_INDEXES = {
@@ -174,11 +207,13 @@ FTS_INDEXES = {
 INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 # Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
 TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 1.0
+# The user's notes (notes_fts) count like an abstract: a paper matches when all the words
+# are in its record (papers_fts) or all are in its note.
 
 # The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
 # A paper that several curated lists name is a landmark of the field: its relevance is
@@ -195,6 +230,8 @@ SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
         SELECT rowid, {tw} * rank, 0 FROM titles_fts WHERE titles_fts MATCH :any
         UNION ALL
         SELECT rowid, {aw} * rank, 0 FROM abstracts_fts WHERE abstracts_fts MATCH :any
+        UNION ALL
+        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all
     ) GROUP BY n
 ) g {join}
 WHERE g.hit = 1 {filters}
@@ -397,7 +434,9 @@ class Catalog:
     ) -> str:
         """Insert or update a paper; returns "added", "updated" or "unchanged".
 
-        ``fill_only`` keeps every non-empty stored value and only fills empty ones."""
+        ``fill_only`` keeps every non-empty stored value and only fills empty ones. Fields
+        the user edited (``user_fields``) are never changed here, whoever calls: refresh,
+        update, imports and fixes all write through this method."""
         values = _paper_values(paper)
         with self.transaction():
             row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper.id,)).fetchone()
@@ -408,10 +447,11 @@ class Catalog:
                     [*values, added_at or utcnow(), fetched_at],
                 )
                 return "added"
+            owned = set(_json_list(row["user_fields"]))
             changes: dict[str, Any] = {}
             for name, value in zip(PAPER_FIELDS, values):
                 old = row[name]
-                if name == "id":
+                if name == "id" or name in owned:
                     continue
                 empty_new = value is None or value == "" or value == "[]"
                 empty_old = old is None or old == "" or old == "[]"
@@ -436,11 +476,58 @@ class Catalog:
             if cur.rowcount == 0:
                 raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
 
-    def set_note(self, paper_id: str, note: str | None) -> None:
+    def delete_papers(self, paper_ids: Sequence[str]) -> None:
+        """Delete papers with their tags and sources (all or none: a missing id raises)."""
         with self.transaction():
-            cur = self.conn.execute("UPDATE papers SET note = ? WHERE id = ?", (note, paper_id))
-            if cur.rowcount == 0:
+            for paper_id in paper_ids:
+                self.delete_paper(paper_id)
+
+    def set_note(self, paper_id: str, note: str | None) -> None:
+        """The user's note (None or "" clears it); the note becomes one of the user's fields."""
+        self.set_user_fields(paper_id, {"note": note or None})
+
+    def set_user_fields(self, paper_id: str, values: dict[str, Any]) -> list[str]:
+        """Write fields the user chose (names in USER_EDITABLE) and record them all as the
+        user's own, so later writers keep them. Returns the names whose value changed."""
+        unknown = [k for k in values if k not in USER_EDITABLE]
+        if unknown:
+            raise ValueError(f"not user-editable: {', '.join(unknown)}")
+        with self.transaction():
+            row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+            if row is None:
                 raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+            owned = _json_list(row["user_fields"])
+            changed: dict[str, Any] = {}
+            for name, value in values.items():
+                if name in _JSON_FIELDS:
+                    value = json.dumps(list(value or []), ensure_ascii=False)
+                if value != row[name]:
+                    changed[name] = value
+            new_owned = [k for k in values if k not in owned]
+            if not changed and not new_owned:
+                return []
+            sets = "".join(f"{k} = ?, " for k in changed)
+            self.conn.execute(
+                f"UPDATE papers SET {sets}user_fields = ? WHERE id = ?",
+                [*changed.values(), json.dumps([*owned, *new_owned]), paper_id],
+            )
+            return list(changed)
+
+    def set_status(self, paper_ids: Sequence[str], status: str | None) -> None:
+        """Reading status (one of STATUSES, or None to clear) of each paper."""
+        if status is not None and status not in STATUSES:
+            raise QueryError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
+        self._set_column(paper_ids, "status", status)
+
+    def set_starred(self, paper_ids: Sequence[str], starred: bool = True) -> None:
+        self._set_column(paper_ids, "starred", int(starred))
+
+    def _set_column(self, paper_ids: Sequence[str], column: str, value: Any) -> None:
+        with self.transaction():
+            for paper_id in paper_ids:
+                cur = self.conn.execute(f"UPDATE papers SET {column} = ? WHERE id = ?", (value, paper_id))
+                if cur.rowcount == 0:
+                    raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
 
     # -- tags -------------------------------------------------------------------------
     def tag_rows(self, paper_id: str, *, include_removed: bool = True) -> list[dict[str, Any]]:
@@ -574,6 +661,8 @@ class Catalog:
         sources: Sequence[str] | None = None,
         section: str | None = None,
         kinds: Sequence[str] | None = DEFAULT_KINDS,
+        status: str | None = None,
+        starred: bool = False,
     ) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         args: list[Any] = []
@@ -590,6 +679,16 @@ class Catalog:
         if kinds:
             where.append(f"p.kind IN ({','.join('?' * len(kinds))})")
             args.extend(kinds)
+        if status is not None:
+            if status == "unread":
+                where.append("(p.status IS NULL OR p.status <> 'read')")
+            elif status in STATUSES:
+                where.append("p.status = ?")
+                args.append(status)
+            else:
+                raise QueryError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
+        if starred:
+            where.append("p.starred = 1")
         if nodes:
             marks = ",".join("?" * len(nodes))
             where.append(f"p.id IN (SELECT paper_id FROM tags WHERE removed = 0 AND node IN ({marks}))")
@@ -617,6 +716,8 @@ class Catalog:
         since: int | None = None,
         until: int | None = None,
         author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
         limit: int | None = 20,
         sources: Sequence[str] | None = None,
         section: str | None = None,
@@ -628,7 +729,7 @@ class Catalog:
         match = to_fts_query(query)
         where, args = self._filters(
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
-            kinds=kinds,
+            kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
         # Phase 1 ranks rowids only (no paper rows are read for the matches that lose).
         from efmcat.query import to_fts_any
@@ -669,6 +770,8 @@ class Catalog:
         since: int | None = None,
         until: int | None = None,
         author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
         sort: str = "year",
         limit: int | None = None,
         sources: Sequence[str] | None = None,
@@ -685,7 +788,7 @@ class Catalog:
             raise QueryError(f"unknown sort '{sort}': use one of {', '.join(orders)}")
         where, args = self._filters(
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
-            kinds=kinds,
+            kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
         sql = "SELECT p.* FROM papers p"
         if where:
@@ -758,4 +861,11 @@ def _row_to_paper(row: sqlite3.Row) -> Paper:
     for name in _JSON_FIELDS:
         data[name] = _json_list(data[name])
     data["verified"] = bool(data["verified"])
-    return Paper(**data, added_at=row["added_at"])
+    return Paper(
+        **data,
+        added_at=row["added_at"],
+        status=row["status"],
+        starred=bool(row["starred"]),
+        citekey=row["citekey"],
+        user_fields=_json_list(row["user_fields"]),
+    )

@@ -35,12 +35,14 @@ def select_records(
     since: int | None = None,
     until: int | None = None,
     query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     sources: Sequence[str] | None = None,
     section: str | None = None,
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The papers an export covers, in a stable order (by id)."""
-    where = {"sources": sources, "section": section, "kinds": kinds}
+    where = {"sources": sources, "section": section, "kinds": kinds, "status": status, "starred": starred}
     if query:
         recs = search_records(
             catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy, **where
@@ -63,6 +65,8 @@ def export_catalog(
     since: int | None = None,
     until: int | None = None,
     query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
     taxonomy: Taxonomy | None = None,
     sources: Sequence[str] | None = None,
     section: str | None = None,
@@ -81,7 +85,7 @@ def export_catalog(
     taxonomy = taxonomy or load_taxonomy()
     records = select_records(
         catalog, taxonomy, tags=tags, since=since, until=until, query=query, sources=sources, section=section,
-        kinds=kinds,
+        kinds=kinds, status=status, starred=starred,
     )  # fmt: skip
     if module_name == "markdown" and sources and len(sources) == 1:
         # One source: its own sections, in its own order, each paper once (under the first
@@ -91,7 +95,9 @@ def export_catalog(
         )
     elif module_name == "markdown":
         # A whole-catalog list shows every core area; a selection only the areas it has.
-        whole = not (tags or since is not None or until is not None or query or sources or section)
+        whole = not (
+            tags or since is not None or until is not None or query or sources or section or status or starred
+        )
         text = render(records, taxonomy, empty_core_sections=whole)
     else:
         text = render(records, taxonomy)

@@ -28,6 +28,7 @@ _VALUE_OPTIONS = {
     "-s": "sources",
     "--section": "section",
     "--kind": "kinds",
+    "--status": "status",
 }
 _LIST_KEYS = {"tags", "sources", "kinds"}
 _INT_KEYS = {"year", "since", "until", "limit"}
@@ -37,12 +38,14 @@ def parse_search_args(args: list[str]) -> dict | None:
     """Options of a plain `search` invocation, or None when Typer should handle it."""
     opts: dict = {"tags": [], "year": None, "since": None, "until": None, "author": None, "limit": 20,
                   "db": None, "json": False, "query": None, "sources": [], "section": None,
-                  "kinds": []}  # fmt: skip
+                  "kinds": [], "status": None, "starred": False}  # fmt: skip
     i = 0
     while i < len(args):
         arg = args[i]
         if arg == "--json":
             opts["json"] = True
+        elif arg == "--starred":
+            opts["starred"] = True
         elif arg.startswith("-") and arg != "-":
             name, eq, inline = arg.partition("=")
             key = _VALUE_OPTIONS.get(name)
@@ -106,6 +109,8 @@ def try_search(args: list[str]) -> int | None:
                 since=opts["since"],
                 until=opts["until"],
                 author=opts["author"],
+                status=opts["status"],
+                starred=opts["starred"],
                 limit=opts["limit"],
                 sources=opts["sources"] or None,
                 section=opts["section"],

@@ -353,7 +353,7 @@ def _refresh_batch(catalog: Catalog, papers: list[Paper], report: RefreshReport)
                 unchanged += 1
             if old.version is not None and paper.version is not None and paper.version != old.version:
                 versions.append(Change(paper.id, f"v{old.version}", f"v{paper.version}"))
-            if " ".join(old.title.split()) != paper.title:
+            if " ".join(old.title.split()) != paper.title and "title" not in old.user_fields:
                 titles.append(Change(paper.id, old.title, paper.title))
         if updated:
             tag_papers(catalog, updated)

@@ -41,6 +41,7 @@ class Entry:
     tags: list[str] = field(default_factory=list)  # curated tags (from headings or the file)
     auto_tag: bool = True  # False when the file carries the full classification (YAML)
     source_title: str | None = None  # the title as the file gives it (kept when arXiv's differs)
+    citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
 
 
 @dataclass
@@ -248,6 +249,11 @@ _SOURCE_SQL = (
 )
 
 
+_CITEKEY_SQL = (
+    "UPDATE papers SET citekey = ? WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0"
+)
+
+
 _FAST_FIELDS = (
     "id", "version", "title", "authors", "abstract", "year", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source", "verified", "note",
@@ -427,6 +433,10 @@ class _Writer:
                 self.catalog.set_tag(e.paper.id, node, origin, 1.0)
                 if had is None:
                     report.tags_added += 1
+        self._user_data(batch)
+        keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
+        if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
+            conn.executemany(_CITEKEY_SQL, keyed)
         conn.executemany(
             _SOURCE_SQL,
             [
@@ -435,6 +445,22 @@ class _Writer:
             ],
         )
         return new_entries
+
+    def _user_data(self, batch: list[Entry]) -> None:
+        """The researcher's own data a file carries (an efmcat YAML export): a reading status
+        or citekey where the catalog has none, a star, and which fields are the user's."""
+        for e in batch:
+            p = e.paper
+            if not (p.status or p.starred or p.citekey or p.user_fields):
+                continue
+            row = self.conn.execute("SELECT user_fields FROM papers WHERE id = ?", (p.id,)).fetchone()
+            owned = json.loads(row[0] or "[]") if row else []
+            owned += [f for f in p.user_fields if f not in owned]
+            self.conn.execute(
+                "UPDATE papers SET status = coalesce(status, ?), starred = max(starred, ?), "
+                "citekey = coalesce(citekey, ?), user_fields = ? WHERE id = ?",
+                (p.status, int(p.starred), p.citekey, json.dumps(owned), p.id),
+            )
 
     def finish(self) -> None:
         for pid in self.report.fetched_ids:

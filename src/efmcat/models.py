@@ -32,6 +32,11 @@ class Paper:
     venue: str | None = None  # where it appeared, as a list or BibTeX states it ("ICML 2023")
     kind: str = "paper"  # "paper", or a non-paper a list links: "repo", "blog", "slides", "talk"
     added_at: str | None = None  # set by the catalog
+    # The researcher's own data (schema v4), never written by upsert_paper:
+    status: str | None = None  # reading status: "to-read", "reading", "read"
+    starred: bool = False
+    citekey: str | None = None  # the user's BibTeX key (imported .bib files, or efmcat edit)
+    user_fields: list[str] = field(default_factory=list)  # fields the user edited: kept on refresh
 
     @property
     def arxiv_id(self) -> str | None:

@@ -61,6 +61,10 @@ def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[
         "note": paper.note,
         "source": paper.source,
         "added_at": paper.added_at,
+        "status": paper.status,
+        "starred": paper.starred,
+        "citekey": paper.citekey,
+        "user_fields": list(paper.user_fields),
     }
     return record
 

@@ -54,6 +54,40 @@ def emit_papers(
         write_papers_plain(records, sys.stdout, with_score=with_score)
 
 
+def similar_rows(records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """score, id, year, title, and why: the shared terms, then the shared tags."""
+    rows = []
+    for r in records:
+        why = ", ".join(r.get("shared_terms") or [])
+        if r.get("shared_tags"):
+            why += ("; " if why else "") + "tags: " + ", ".join(r["shared_tags"])
+        rows.append([f"{r.get('score', 0):.2f}", r["id"], str(r.get("year") or ""), _clean(r["title"]), why])
+    return rows
+
+
+def emit_similar(records: Sequence[Mapping[str, Any]], *, terminal: bool = False) -> None:
+    """Similar papers as a table (terminal) or tab-separated lines."""
+    rows = similar_rows(records)
+    if not terminal:
+        for row in rows:
+            sys.stdout.write("\t".join(row) + "\n")
+        return
+    from rich import box
+    from rich.table import Table
+
+    from efmcat.cli._app import out_console
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Score", justify="right", style="dim", no_wrap=True)
+    table.add_column("ID", style="cyan", no_wrap=True)
+    table.add_column("Year", justify="right", no_wrap=True)
+    table.add_column("Title", overflow="fold", ratio=2)
+    table.add_column("Shared", style="green", overflow="fold", ratio=1)
+    for row in rows:
+        table.add_row(*row)
+    out_console().print(table)
+
+
 def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -> list[list[str]]:
     rows = []
     for r in records:
@@ -109,6 +143,7 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("Categories", record.get("categories"))
     add("DOI", record.get("doi"))
     add("Journal", record.get("journal_ref"))
+    add("Venue", record.get("venue"))
     add("Comment", record.get("comment"))
     add("URL", record.get("url"))
     add("PDF", record.get("pdf_url"))
@@ -116,7 +151,13 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("Tags", record.get("tags"))
     if not record.get("verified", True):
         add("Verified", "no")
+    add("Status", record.get("status"))
+    if record.get("starred"):
+        add("Starred", "yes")
+    add("Citekey", record.get("citekey"))
     add("Note", record.get("note"))
+    if record.get("user_fields"):
+        add("Yours", ", ".join(record["user_fields"]) + " (edited by you: refresh and imports keep them)")
     for s in sources:
         where = f"{s['source']}" + (f" {s['locator']}" if s.get("locator") else "")
         extra = f" [{s['section']}]" if s.get("section") else ""

@@ -7,8 +7,10 @@ from __future__ import annotations
 from efmcat.cli import (
     catalog_cmds,  # noqa: F401
     discover_cmds,  # noqa: F401
+    explore_cmds,  # noqa: F401
     fetch_cmds,  # noqa: F401
     io_cmds,  # noqa: F401
+    personal_cmds,  # noqa: F401
     tag_cmds,  # noqa: F401
 )
 from efmcat.cli._app import app

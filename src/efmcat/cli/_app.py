@@ -77,6 +77,13 @@ def stdout_is_terminal() -> bool:
         return False
 
 
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def stderr_is_terminal() -> bool:
     try:
         return sys.stderr.isatty()
@@ -142,5 +149,12 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
 
     choice = choose_db(db)
     if choice.origin == "default" and ensure_default_catalog(choice.path):
-        say(f"Created your catalog at {choice.path} from the shipped survey catalog.")
-    return Catalog(choice.path, create=create)
+        say(f"Created your catalog at {choice.path} from the shipped catalog.")
+    catalog = Catalog(choice.path, create=create)
+    from efmcat.paths import shipped_catalog
+    from efmcat.update import update_notice
+
+    notice = update_notice(catalog, shipped_catalog())
+    if notice:
+        say(notice)
+    return catalog

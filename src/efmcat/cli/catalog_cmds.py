@@ -46,6 +46,11 @@ KindOption = Annotated[
         "--kind", help="paper (default), repo, blog, slides, post, page, report, or any (repeatable)."
     ),
 ]
+StatusOption = Annotated[
+    str | None,
+    typer.Option("--status", help="Only papers with this reading status: to-read, reading, read or unread."),
+]
+StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
 
 def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
@@ -67,6 +72,8 @@ def search(
     source: SourceOption = None,
     section: SectionOption = None,
     kind: KindOption = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -80,7 +87,7 @@ def search(
     with open_catalog(db, create=False) as catalog:
         records = search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
-            sources=source, section=section, kinds=kind,
+            sources=source, section=section, kinds=kind, status=status, starred=starred,
         )  # fmt: skip
     _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
@@ -118,12 +125,14 @@ def list_(
     source: SourceOption = None,
     section: SectionOption = None,
     kind: KindOption = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List papers, optionally filtered by tag, year, source and section.
+    """List papers, optionally filtered by tag, year, source, section, reading status and star.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
@@ -132,7 +141,7 @@ def list_(
     with open_catalog(db, create=False) as catalog:
         records = list_records(
             catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
-            sources=source, section=section, kinds=kind,
+            sources=source, section=section, kinds=kind, status=status, starred=starred,
         )  # fmt: skip
     _emit_papers(records, as_json, empty="No papers.")
 
@@ -171,6 +180,38 @@ def stats(
     out += ["", "Papers per year"]
     out += ["  " + line for line in render.bar_chart(st.per_year)]
     sys.stdout.write("\n".join(out) + "\n")
+
+
+@command("update")
+def update(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Merge the catalog shipped with this efmcat into yours: new papers and fixed metadata
+    arrive; your notes, manual tags, imports and edits stay.
+
+    Example: efmcat update --dry-run
+    """
+    from efmcat import render
+    from efmcat.errors import CatalogError
+    from efmcat.paths import shipped_catalog
+    from efmcat.update import update_catalog
+
+    shipped = shipped_catalog()
+    if shipped is None:
+        raise CatalogError("this efmcat has no shipped catalog to update from")
+    with open_catalog(db, create=False) as catalog:
+        report = update_catalog(catalog, shipped, dry_run=dry_run)
+    if as_json:
+        render.write_json(report.to_dict())
+    else:
+        for change in report.changes[:20]:
+            detail = change.get("title") or ", ".join(change.get("fields", [])) or change.get("old_id", "")
+            say(f"  {change['change']:<8} {change['id']}  {detail}")
+        if len(report.changes) > 20:
+            say(f"  ... and {report.added + report.updated + report.moved - 20} more")
+        say(report.summary())
 
 
 @command("sources")
@@ -265,6 +306,8 @@ def export(
     source: SourceOption = None,
     section: SectionOption = None,
     kind: KindOption = None,
+    status: StatusOption = None,
+    starred: StarredOption = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
@@ -281,7 +324,7 @@ def export(
     with open_catalog(db, create=False) as catalog:
         text, count = export_catalog(
             catalog, fmt, tags=tag, since=since, until=until, query=query, sources=source, section=section,
-            kinds=kind,
+            kinds=kind, status=status, starred=starred,
         )  # fmt: skip
     write_output(text, output)
     if output is not None:

@@ -157,7 +157,7 @@ def parse_bibtex(text: str, name: str, path: str | None = None) -> ParseResult:
             source=name,
             verified=False,
         )
-        result.entries.append(Entry(paper=paper, line=line, link=link, section=None))
+        result.entries.append(Entry(paper=paper, line=line, link=link, section=None, citekey=entry.key))
     return result
 
 
@@ -203,17 +203,32 @@ def base_key(rec: Mapping[str, Any]) -> str:
 
 
 def citekeys(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """id -> citekey; a key shared by several papers gets a, b, c... in id order."""
+    """id -> citekey. The user's own key (``citekey``: from an imported .bib file or
+    ``efmcat edit``) is kept; the others are generated, and a generated key shared by
+    several papers (or taken by a user's key) gets a, b, c... in id order."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for rec in sorted(records, key=lambda r: r["id"]):
+        own = rec.get("citekey")
+        if own and own not in taken:
+            out[rec["id"]] = own
+            taken.add(own)
     groups: dict[str, list[str]] = {}
     for rec in records:
-        groups.setdefault(base_key(rec), []).append(rec["id"])
-    out: dict[str, str] = {}
-    for key, ids in groups.items():
-        if len(ids) == 1:
+        if rec["id"] not in out:
+            groups.setdefault(base_key(rec), []).append(rec["id"])
+    for key, ids in sorted(groups.items()):
+        if len(ids) == 1 and key not in taken:
             out[ids[0]] = key
+            taken.add(key)
             continue
-        for i, pid in enumerate(sorted(ids)):
+        i = 0
+        for pid in sorted(ids):
+            while key + _suffix(i) in taken:
+                i += 1
             out[pid] = key + _suffix(i)
+            taken.add(out[pid])
+            i += 1
     return out
 
 
@@ -227,13 +242,88 @@ def _suffix(i: int) -> str:
 
 
 def latex_escape(text: str) -> str:
-    """Escape LaTeX specials; keep Unicode (UTF-8 is LaTeX's default input encoding)."""
+    """Escape LaTeX specials, then spell non-ASCII characters the way pdflatex reads them
+    without any package (accents as {\'e}, H₂O as H$_2$O, Greek as $\alpha$)."""
     flat = " ".join(str(text).split())
-    return _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
+    return to_latex(_SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat))
+
+
+_ACCENTS = {
+    "\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=",
+    "\u0307": ".", "\u0327": "c", "\u030c": "v", "\u0306": "u", "\u030a": "r", "\u0328": "",
+    "\u030b": "H", "\u0323": "d",
+}  # fmt: skip
+_CHARS = {
+    "ß": r"{\ss}", "ø": r"{\o}", "Ø": r"{\O}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}",
+    "Œ": r"{\OE}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "đ": "d", "Đ": "D", "þ": "th",
+    "–": "--", "—": "---", "‐": "-", "‑": "-", "‘": "`", "’": "'", "‚": ",", "“": "``",
+    "”": "''", "„": ",,", "«": "<<", "»": ">>", "…": r"\ldots{}", "\u00a0": "~", "\u200b": "",
+    "×": r"$\times$", "°": r"$^\circ$", "→": r"$\rightarrow$", "←": r"$\leftarrow$",
+    "≤": r"$\leq$", "≥": r"$\geq$", "±": r"$\pm$", "∞": r"$\infty$", "·": r"$\cdot$",
+    "≈": r"$\approx$", "√": r"$\surd$", "∼": r"$\sim$", "−": "-", "™": r"\texttrademark{}",
+    "©": r"\copyright{}", "®": r"\textregistered{}", "€": "EUR", "£": r"\pounds{}",
+}  # fmt: skip
+_SUB = {c: str(i) for i, c in enumerate("₀₁₂₃₄₅₆₇₈₉")} | {"₊": "+", "₋": "-"}
+_SUP = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")} | {"⁺": "+", "⁻": "-", "ⁿ": "n"}
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+_RUN_RE = re.compile(r"[₀-₉₊₋]+|[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ]+|[^\x00-\x7f]")
+
+
+def _greek(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
+    if not m:
+        return None
+    word = m.group(2).lower()
+    word = {"lamda": "lambda"}.get(word, word)
+    if m.group(1) == "SMALL":
+        return f"$\\{word}$" if word != "omicron" else "o"
+    cap = word.capitalize()
+    if cap in _GREEK_CAPITALS:
+        return f"$\\{cap}$"
+    return unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or {
+        "Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",
+        "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X",
+    }.get(cap, cap[0])  # fmt: skip
+
+
+def _accented(ch: str) -> str | None:
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if not marks or not base.isascii() or any(m not in _ACCENTS for m in marks):
+        return None
+    out = r"\i" if base == "i" and marks[0] in "\u0301\u0300\u0302\u0308" else base
+    for mark in marks:
+        cmd = _ACCENTS[mark]
+        if not cmd:  # the ogonek (\k) needs T1 fonts; pdflatex's default OT1 has none: drop it
+            continue
+        out = f"\\{cmd}{{{out}}}" if cmd.isalpha() else f"\\{cmd}{out}"
+    return "{" + out + "}"
+
+
+def to_latex(text: str) -> str:
+    """Replace every non-ASCII character by LaTeX that pdflatex compiles with no package:
+    accents, ligatures, dashes and quotes, sub- and superscript digits, Greek letters; what
+    has no spelling is transliterated (NFKD) or, failing that, kept as it is."""
+
+    def one(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if run[0] in _SUB:
+            return "$_{" + "".join(_SUB[c] for c in run) + "}$" if len(run) > 1 else f"$_{_SUB[run]}$"
+        if run[0] in _SUP:
+            return "$^{" + "".join(_SUP[c] for c in run) + "}$" if len(run) > 1 else f"$^{_SUP[run]}$"
+        if run in _CHARS:
+            return _CHARS[run]
+        spelled = _accented(run) or _greek(run)
+        if spelled is not None:
+            return spelled
+        folded = unicodedata.normalize("NFKD", run).encode("ascii", "ignore").decode()
+        return folded or run
+
+    return text if text.isascii() else _RUN_RE.sub(one, text)
 
 
 def _protect_case(escaped: str) -> str:
-    """Brace words with capitals after the first letter ({GPTQ}, {LLaMA}) so styles keep them."""
+    """Brace words with capitals after the first letter ({GPTQ}, {LLaMA}, {H₂O}) so styles keep them."""
 
     def brace(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -242,21 +332,132 @@ def _protect_case(escaped: str) -> str:
     return re.sub(r"(?<![\\{\w])[A-Za-z][\w.+-]*[A-Za-z0-9]", brace, escaped)
 
 
+def latex_title(title: str) -> str:
+    flat = " ".join(str(title).split())
+    escaped = _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
+    return to_latex(_protect_case(escaped))
+
+
+# -- venues -----------------------------------------------------------------------------------
+_PROC = "inproceedings"
+VENUES: dict[str, tuple[str, str]] = {
+    "neurips": (_PROC, "Advances in Neural Information Processing Systems"),
+    "nips": (_PROC, "Advances in Neural Information Processing Systems"),
+    "icml": (_PROC, "Proceedings of the International Conference on Machine Learning"),
+    "iclr": (_PROC, "International Conference on Learning Representations"),
+    "acl": (_PROC, "Proceedings of the Annual Meeting of the Association for Computational Linguistics"),
+    "emnlp": (_PROC, "Proceedings of the Conference on Empirical Methods in Natural Language Processing"),
+    "naacl": (_PROC, "Proceedings of the Conference of the North American Chapter of the Association for Computational Linguistics"),
+    "eacl": (_PROC, "Proceedings of the Conference of the European Chapter of the Association for Computational Linguistics"),
+    "coling": (_PROC, "Proceedings of the International Conference on Computational Linguistics"),
+    "colm": (_PROC, "Conference on Language Modeling"),
+    "cvpr": (_PROC, "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition"),
+    "iccv": (_PROC, "Proceedings of the IEEE/CVF International Conference on Computer Vision"),
+    "eccv": (_PROC, "Proceedings of the European Conference on Computer Vision"),
+    "aaai": (_PROC, "Proceedings of the AAAI Conference on Artificial Intelligence"),
+    "ijcai": (_PROC, "Proceedings of the International Joint Conference on Artificial Intelligence"),
+    "kdd": (_PROC, "Proceedings of the ACM SIGKDD Conference on Knowledge Discovery and Data Mining"),
+    "mlsys": (_PROC, "Proceedings of Machine Learning and Systems"),
+    "isca": (_PROC, "Proceedings of the International Symposium on Computer Architecture"),
+    "micro": (_PROC, "Proceedings of the IEEE/ACM International Symposium on Microarchitecture"),
+    "hpca": (_PROC, "Proceedings of the IEEE International Symposium on High-Performance Computer Architecture"),
+    "asplos": (_PROC, "Proceedings of the ACM International Conference on Architectural Support for Programming Languages and Operating Systems"),
+    "osdi": (_PROC, "Proceedings of the USENIX Symposium on Operating Systems Design and Implementation"),
+    "sosp": (_PROC, "Proceedings of the ACM Symposium on Operating Systems Principles"),
+    "nsdi": (_PROC, "Proceedings of the USENIX Symposium on Networked Systems Design and Implementation"),
+    "eurosys": (_PROC, "Proceedings of the European Conference on Computer Systems"),
+    "atc": (_PROC, "Proceedings of the USENIX Annual Technical Conference"),
+    "sc": (_PROC, "Proceedings of the International Conference for High Performance Computing, Networking, Storage and Analysis"),
+    "dac": (_PROC, "Proceedings of the ACM/IEEE Design Automation Conference"),
+    "fpga": (_PROC, "Proceedings of the ACM/SIGDA International Symposium on Field-Programmable Gate Arrays"),
+    "ppopp": (_PROC, "Proceedings of the ACM SIGPLAN Symposium on Principles and Practice of Parallel Programming"),
+    "tmlr": ("article", "Transactions on Machine Learning Research"),
+    "jmlr": ("article", "Journal of Machine Learning Research"),
+    "tpami": ("article", "IEEE Transactions on Pattern Analysis and Machine Intelligence"),
+    "tacl": ("article", "Transactions of the Association for Computational Linguistics"),
+}  # fmt: skip
+_JOURNAL_WORDS = re.compile(r"\b(journal|transactions|letters|magazine|review|nature|science)\b", re.I)
+_PROC_WORDS = re.compile(r"\b(proceedings|conference|workshop|symposium|in proc)\b", re.I)
+
+
+_ACL_ID = re.compile(r"acl:(\d{4})\.(findings-)?([a-z]+)(?:-[a-z]+)?\.\d+$")
+
+
+def acl_venue(paper_id: str) -> str | None:
+    """The venue an ACL Anthology id names: ``acl:2024.findings-emnlp.831`` -> "EMNLP 2024 Findings"."""
+    m = _ACL_ID.match(paper_id)
+    if not m or m.group(3) not in VENUES:
+        return None
+    return f"{m.group(3).upper()} {m.group(1)}" + (" Findings" if m.group(2) else "")
+
+
+def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[str, str], str | None]:
+    """(entry type, fields, year) for where a paper appeared: the venue a list or .bib gave
+    ("NeurIPS 2023", "ACL Findings 2024") or arXiv's journal reference. Known venues get
+    their full name; a year in the venue text is the publication year."""
+    for text in (venue, journal_ref):
+        text = " ".join((text or "").split())
+        if not text or re.search(r"\barxiv\b", text, re.I):
+            continue
+        m = re.search(r"\b(19|20)\d{2}\b", text)
+        year = m.group(0) if m else None
+        words = re.findall(r"[A-Za-z]+", text)
+        key = next((w.lower() for w in words if w.lower() in VENUES), None)
+        if key is not None and len(words) <= 4:
+            kind, name = VENUES[key]
+            if re.search(r"\bfindings\b", text, re.I):
+                return (
+                    _PROC,
+                    {
+                        "booktitle": f"Findings of the Association for Computational Linguistics: {key.upper()}{' ' + year if year else ''}"
+                    },
+                    year,
+                )
+            return kind, {("journal" if kind == "article" else "booktitle"): name}, year
+        if _JOURNAL_WORDS.search(text) and not _PROC_WORDS.search(text):
+            return "article", {"journal": text}, year
+        if text is venue or _PROC_WORDS.search(text) or key is not None:
+            return _PROC, {"booktitle": text}, year
+        return "misc", {"note": text}, None
+    return "misc", {}, None
+
+
+def short_title(title: str) -> str:
+    """A label for an author-less entry: the title's name before a colon, else its first words."""
+    flat = " ".join(title.split())
+    head = flat.split(":", 1)[0].strip()
+    if head and len(head) <= 40 and head != flat:
+        return head
+    words = flat.split()
+    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
+
+
 def _field(name: str, value: str) -> str:
     return f"  {name} = {{{value}}},"
 
 
 def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
+    """BibTeX that pdflatex, BibTeX/natbib and biber accept: @inproceedings/@article where
+    the venue is known (with arXiv's eprint fields kept), else arXiv-style @misc."""
     keys = citekeys(records)
     out: list[str] = []
     for rec in sorted(records, key=lambda r: keys[r["id"]]):
-        lines = [f"@misc{{{keys[rec['id']]},"]
-        lines.append(_field("title", _protect_case(latex_escape(rec.get("title") or ""))))
+        venue = rec.get("venue") or (None if rec.get("journal_ref") else acl_venue(rec["id"]))
+        kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
+        lines = [f"@{kind}{{{keys[rec['id']]},"]
+        lines.append(_field("title", latex_title(rec.get("title") or "")))
         authors = [latex_escape(a) for a in rec.get("authors") or []]
         if authors:
             lines.append(_field("author", " and ".join(authors)))
-        if rec.get("year"):
-            lines.append(_field("year", str(rec["year"])))
+        else:
+            # natbib styles label and sort an author-less entry by its key field; without
+            # one every such entry is "Anonymous (2024a)", and past 26 of a year, "(2024{)".
+            lines.append(_field("key", latex_title(short_title(rec.get("title") or rec["id"]))))
+        for name, value in where.items():
+            lines.append(_field(name, latex_escape(value)))
+        year = venue_year or rec.get("year")
+        if year:
+            lines.append(_field("year", str(year)))
         arxiv = rec.get("arxiv_id")
         if arxiv:
             lines.append(_field("eprint", arxiv))
@@ -266,8 +467,6 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
                 lines.append(_field("primaryClass", latex_escape(primary)))
         if rec.get("doi"):
             lines.append(_field("doi", latex_escape(rec["doi"])))
-        if rec.get("journal_ref"):
-            lines.append(_field("journal", latex_escape(rec["journal_ref"])))
         url = rec.get("url") or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
         if url:
             lines.append(_field("url", url.replace("%", r"\%").replace("#", r"\#").replace(" ", "%20")))

@@ -181,6 +181,7 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
             and label.lower().strip(" .[]") not in _GENERIC
             and not label.lower().startswith("http")
             and not _DATE_OR_VENUE.match(label)
+            and not (lm.group(1).startswith("[") and lm.group(1).endswith("]"))  # "[[AI Open]](url)": a venue
         ):
             return label, 2
     plain = _clean_text(_BRACKET_DATE.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from efmcat.catalog import STATUSES, USER_EDITABLE
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link
 from efmcat.models import Paper
@@ -19,7 +20,8 @@ from efmcat.yamlio import load_with_lines
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
-    "sections", "verified", "note", "rows", "venue", "kind", "provenance",
+    "sections", "verified", "note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
+    "citekey", "user_fields",
 }  # fmt: skip
 
 
@@ -31,6 +33,7 @@ class SeedPaper:
     rows: list[dict[str, Any]] = field(default_factory=list)
     line: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
+    moved_from: list[str] = field(default_factory=list)  # ids an earlier release shipped it under
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
@@ -71,6 +74,15 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             raise ParseError(f"{where}: year of {pid} must be a whole number, got {year!r}")
         link = raw.get("link")
         pid = str(pid).strip()
+        status = raw.get("status")
+        if status is not None and status not in STATUSES:
+            raise ParseError(f"{where}: status of {pid} must be one of {', '.join(STATUSES)}, got {status!r}")
+        user_fields = _str_list(raw.get("user_fields"), where, "user_fields")
+        unknown_fields = [f for f in user_fields if f not in USER_EDITABLE]
+        if unknown_fields:
+            raise ParseError(
+                f"{where}: user_fields of {pid} has fields that cannot be edited: {', '.join(unknown_fields)}"
+            )
         is_arxiv = ":" not in pid
         paper = Paper(
             id=pid,
@@ -93,6 +105,10 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             note=raw.get("note"),
             venue=str(raw["venue"]) if raw.get("venue") else None,
             kind=str(raw.get("kind") or "paper"),
+            status=status,
+            starred=bool(raw.get("starred", False)),
+            citekey=str(raw["citekey"]) if raw.get("citekey") else None,
+            user_fields=user_fields,
         )
         rows = raw.get("rows") or []
         if not isinstance(rows, list):
@@ -111,6 +127,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
                 rows=clean_rows,
                 line=line,
                 provenance={str(k): str(v) for k, v in provenance.items() if k != "__line__"},
+                moved_from=_str_list(raw.get("moved_from"), where, "moved_from"),
             )
         )
     return source, out

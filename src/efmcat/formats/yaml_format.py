@@ -3,7 +3,9 @@
 The export round-trips: export, import into an empty catalog, export again gives the same
 text. Titles and abstracts are written with their whitespace folded (as the seeds parser
 reads them), tags are the paper's effective tags, and fields equal to what the parser
-would derive (the arXiv abs/pdf URLs, ``verified: true``) are left out.
+would derive (the arXiv abs/pdf URLs, ``verified: true``) are left out. The researcher's
+own data (reading status, star, citekey, which fields they edited) goes along, so an export
+is a backup of the reading list too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from efmcat.taxonomy import Taxonomy
 SOURCE = "efmcat-export"
 _ORDER = (
     "id", "title", "year", "authors", "abstract", "published", "updated", "categories",
-    "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "verified", "note",
+    "primary_category", "doi", "journal_ref", "venue", "kind", "comment", "url", "pdf_url", "version",
+    "verified", "note", "status", "starred", "citekey", "user_fields",
 )  # fmt: skip
 
 
@@ -34,7 +37,11 @@ def paper_mapping(rec: Mapping[str, Any]) -> dict[str, Any]:
         value = rec.get(key)
         if key in ("title", "abstract"):
             value = _fold(value)
-        if value in (None, "", []):
+        if (
+            value in (None, "", [])
+            or (key == "starred" and not value)
+            or (key == "kind" and value == "paper")
+        ):
             continue
         if key == "url" and is_arxiv and value == f"https://arxiv.org/abs/{pid}":
             continue

@@ -1,0 +1,88 @@
+"""Exploring the catalog: similar, sql, browse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, stdout_is_terminal
+
+
+@command("similar")
+def similar(
+    paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = 10,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Papers most like one paper, offline, with the terms and tags they share.
+
+    Example: efmcat similar 2306.14048 --limit 5
+    """
+    from efmcat import render
+    from efmcat.similar import similar_papers
+
+    with open_catalog(db, create=False) as catalog:
+        result = similar_papers(catalog, paper_id, limit=limit)
+    if as_json:
+        render.write_json(result.hits)
+        return
+    if not result.hits:
+        say(f"No papers like {result.paper.id} in the catalog.")
+        return
+    say(f"Papers like {result.paper.id}: {' '.join(result.paper.title.split())}")
+    render.emit_similar(result.hits, terminal=stdout_is_terminal())
+
+
+@command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT (or WITH) statement.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or nl (JSON lines).")
+    ] = "table",
+    db: DbOption = None,
+) -> None:
+    """Run a read-only SQL query over the catalog (see the schema in the README).
+
+    Example: efmcat sql "SELECT year, count(*) AS papers FROM papers GROUP BY year"
+    """
+    from efmcat.sqlquery import run_query
+
+    with open_catalog(db, create=False) as catalog:  # the default catalog is made on first use
+        path = catalog.path
+    run_query(path, query, fmt)
+
+
+@command("browse")
+def browse(
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the web browser.")] = False,
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Where to write the snapshot (default: the cache dir).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Browse the catalog in Datasette on 127.0.0.1 (search, facets, canned queries), read-only.
+
+    Needs the web extra: pip install "efmcat[web]".
+
+    Example: efmcat browse --port 8001
+    """
+    from efmcat import web
+    from efmcat.paths import cache_dir
+
+    web.require_datasette()
+    with open_catalog(db, create=False) as catalog:  # made on first use; older schemas upgraded
+        path = catalog.path
+    site = web.prepare(path, folder or cache_dir() / "browse")
+    from efmcat.render import count
+
+    say(f"Serving {count(site.papers, 'paper')} from {path} at http://{web.HOST}:{port}/{web.DB_NAME}/papers")
+    say("Read-only snapshot; press Ctrl-C to stop.")
+    code = web.serve(site, port, open_browser=open_browser)
+    if code:
+        raise typer.Exit(code)
+    sys.stdout.flush()

@@ -1,0 +1,194 @@
+"""The researcher's own commands: rm, edit, note, status, star, open."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from efmcat.cli import _app
+from efmcat.cli._app import DbOption, command, open_catalog, say
+from efmcat.errors import UsageError
+
+IdsArgument = Annotated[
+    list[str], typer.Argument(metavar="ID...", help="arXiv ids, arXiv URLs, DOIs or catalog ids.")
+]
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
+
+
+def _short(title: str, width: int = 60) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+@command("rm")
+def rm(
+    paper_ids: IdsArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Remove papers from the catalog, with their tags, sources and notes.
+
+    Asks for confirmation on a terminal; --yes skips it (needed when stdin is not a terminal).
+
+    Example: efmcat rm 2306.11695 --yes
+    """
+    from efmcat import personal
+    from efmcat.render import count
+
+    with open_catalog(db, create=False) as catalog:
+        chosen = personal.papers(catalog, paper_ids)
+        if not yes:
+            if not _app.stdin_is_terminal():
+                raise UsageError("not removing without confirmation: stdin is not a terminal; add --yes")
+            for p in chosen:
+                say(f"  {p.id}  {_short(p.title)}")
+            if not typer.confirm(f"Remove {count(len(chosen), 'paper')}?", default=False, err=True):
+                say("Nothing removed.")
+                return
+        removed = personal.remove_papers(catalog, [p.id for p in chosen])
+    say(f"Removed {count(len(removed), 'paper')}: {', '.join(p.id for p in removed)}.")
+
+
+@command("edit")
+def edit(
+    paper_id: IdArgument,
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="New year.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help='Where it appeared, e.g. "ICML 2023".')] = None,
+    abstract: Annotated[str | None, typer.Option("--abstract", help="New abstract.")] = None,
+    add_author: Annotated[
+        list[str] | None, typer.Option("--add-author", help="Add an author at the end (repeatable).")
+    ] = None,
+    remove_author: Annotated[
+        list[str] | None, typer.Option("--remove-author", help="Remove an author (repeatable).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Correct a paper's record: as YAML in $EDITOR, or with flags in scripts.
+
+    Edited fields become yours: refresh, update and re-imports never overwrite them
+    (`efmcat show` lists them). An invalid record is re-opened with the error on top;
+    an emptied file cancels.
+
+    Example: efmcat edit 2306.11695 --title "Wanda: A Simple and Effective Pruning Approach for LLMs"
+    """
+    from efmcat import edit as editing
+
+    with open_catalog(db, create=False) as catalog:
+        flags = (title, year, venue, abstract, add_author, remove_author)
+        if any(f is not None and f != [] for f in flags):
+            result = editing.edit_fields(
+                catalog, paper_id, title=title, year=year, venue=venue, abstract=abstract,
+                add_authors=add_author or (), remove_authors=remove_author or (),
+            )  # fmt: skip
+        else:
+            result = editing.edit_in_editor(
+                catalog, paper_id, on_error=lambda m: say(f"Error: {m}; re-opening the editor.")
+            )
+    if result.cancelled:
+        say(f"Edit cancelled: {result.id} is unchanged.")
+    elif not result.changed:
+        say(f"No changes to {result.id}.")
+    else:
+        retag = " (re-tagged)" if result.retagged else ""
+        say(f"Edited {result.id}: {', '.join(result.changed)}{retag}.")
+
+
+@command("note")
+def note(
+    paper_id: IdArgument,
+    text: Annotated[
+        str | None, typer.Argument(help='The note ("-" reads stdin); without it, $EDITOR opens.')
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", "-a", help="Add to the note instead of replacing it.")
+    ] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Delete the note.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write your note on a paper (search finds papers by their notes).
+
+    Example: efmcat note 2210.17323 "baseline for the 3-bit experiments"
+    """
+    from efmcat import personal
+
+    if clear and text is not None:
+        raise UsageError("give a note or --clear, not both")
+    with open_catalog(db, create=False) as catalog:
+        if clear:
+            paper = personal.set_note(catalog, paper_id, None)
+            say(f"Note cleared on {paper.id}.")
+            return
+        if text == "-":
+            text = sys.stdin.read()
+        elif text is None:
+            from efmcat.editor import edit_text
+
+            (current,) = personal.papers(catalog, [paper_id])
+            text = edit_text("" if append else (current.note or ""), suffix=".md")
+        paper = personal.set_note(catalog, paper_id, text, append=append)
+    say(f"Note saved on {paper.id}." if paper.note else f"Note cleared on {paper.id}.")
+
+
+@command("status")
+def status(
+    args: Annotated[
+        list[str],
+        typer.Argument(metavar="ID... STATUS", help="Papers, then to-read, reading, read, or none to clear."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Set the reading status of papers: to-read, reading, read (none clears it).
+
+    Example: efmcat status 2210.17323 2306.00978 reading
+    """
+    from efmcat import personal
+    from efmcat.render import count
+
+    if len(args) < 2:
+        raise UsageError("give paper ids, then a status: to-read, reading, read or none")
+    *paper_ids, value = args
+    with open_catalog(db, create=False) as catalog:
+        ids = personal.set_status(catalog, paper_ids, value)
+    what = f"status {value}" if value != "none" else "no status"
+    say(f"{count(len(ids), 'paper')} now {what}: {', '.join(ids)}.")
+
+
+@command("star")
+def star(
+    paper_ids: IdsArgument,
+    unstar: Annotated[bool, typer.Option("--unstar", help="Remove the star instead.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Star papers (list --starred shows them); --unstar removes the star.
+
+    Example: efmcat star 2205.14135
+    """
+    from efmcat import personal
+
+    with open_catalog(db, create=False) as catalog:
+        ids = personal.set_starred(catalog, paper_ids, not unstar)
+    say(f"{'Unstarred' if unstar else 'Starred'} {', '.join(ids)}.")
+
+
+@command("open")
+def open_(
+    paper_id: IdArgument,
+    pdf: Annotated[bool, typer.Option("--pdf", help="The PDF instead of the abstract page.")] = False,
+    print_: Annotated[bool, typer.Option("--print", help="Print the link instead of opening it.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Open a paper's page (or PDF) in the web browser.
+
+    Example: efmcat open 2205.14135 --pdf --print
+    """
+    from efmcat import personal
+
+    with open_catalog(db, create=False) as catalog:
+        link = personal.open_paper(catalog, paper_id, pdf=pdf, browse=not print_)
+    if print_:
+        sys.stdout.write(link + "\n")
+    else:
+        say(f"Opened {link}")

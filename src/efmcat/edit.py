@@ -1,0 +1,245 @@
+"""``efmcat edit``: correct a paper's record, from flags or as YAML in the user's editor.
+
+Every edited field becomes the user's own (``papers.user_fields``): Catalog.upsert_paper
+never overwrites it, so refresh, update and re-imports keep the correction. A changed
+title or abstract re-runs the auto-tagger on the paper (manual and curated tags stay).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from efmcat.catalog import USER_EDITABLE, Catalog
+from efmcat.errors import ParseError, UsageError
+from efmcat.models import Paper
+
+# The fields of the YAML record, in the order shown.
+EDIT_FIELDS = (
+    "title", "authors", "year", "venue", "doi", "journal_ref", "url", "pdf_url", "citekey", "note", "abstract",
+)  # fmt: skip
+assert set(EDIT_FIELDS) == set(USER_EDITABLE)
+_TEXT_FIELDS = ("venue", "doi", "journal_ref", "note", "abstract")
+_CITEKEY_RE = re.compile(r"[^\s,{}()%#\"'=\\]+")
+ERROR_MARK = "# ERROR: "
+
+
+@dataclass
+class EditResult:
+    id: str
+    changed: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    retagged: bool = False
+
+
+def check_value(name: str, value: Any) -> Any:
+    """The stored form of one edited value; ValueError (a message for the user) if invalid."""
+    if name not in EDIT_FIELDS:
+        raise ValueError(f"unknown field '{name}' (editable: {', '.join(EDIT_FIELDS)})")
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            value = None
+    if name == "title":
+        if value is None:
+            raise ValueError("title cannot be empty")
+        if not isinstance(value, str):
+            value = str(value)
+        return " ".join(value.split())
+    if name == "authors":
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(a, str | int | float) for a in value):
+            raise ValueError("authors must be a list of names, one per line starting with '- '")
+        names = [" ".join(str(a).split()) for a in value]
+        return [a for a in names if a]
+    if name == "year":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"year must be a year such as 2023, not {value!r}")
+        text = str(value)
+        if not re.fullmatch(r"\d{4}", text) or not 1900 <= int(text) <= 2100:
+            raise ValueError(f"year must be a year such as 2023, not {text!r}")
+        return int(text)
+    if value is None:
+        return None
+    if isinstance(value, list | dict):
+        raise ValueError(f"{name} must be text, not a {'list' if isinstance(value, list) else 'mapping'}")
+    value = str(value)
+    if name in ("url", "pdf_url") and not re.match(r"https?://\S+$", value):
+        raise ValueError(f"{name} must be a link starting with http:// or https://, not {value!r}")
+    if name == "citekey" and not _CITEKEY_RE.fullmatch(value):
+        raise ValueError(f"citekey {value!r} cannot hold spaces, commas, braces, quotes, % or #")
+    if name in _TEXT_FIELDS and name != "note":
+        value = " ".join(value.split()) if name != "abstract" else value
+    return value
+
+
+def apply_edit(catalog: Catalog, paper_id: str, values: Mapping[str, Any]) -> EditResult:
+    """Store checked values as the user's own; re-tag when the title or abstract changed."""
+    result = EditResult(paper_id)
+    with catalog.transaction():
+        result.changed = catalog.set_user_fields(paper_id, dict(values))
+        if {"title", "abstract"} & set(result.changed):
+            from efmcat.tagger import tag_papers
+
+            tag_papers(catalog, [paper_id])
+            result.retagged = True
+    return result
+
+
+def edit_fields(
+    catalog: Catalog,
+    text: str,
+    *,
+    title: str | None = None,
+    year: int | None = None,
+    venue: str | None = None,
+    abstract: str | None = None,
+    add_authors: Sequence[str] = (),
+    remove_authors: Sequence[str] = (),
+) -> EditResult:
+    """Edit from flags (scripts): only the fields given change."""
+    from efmcat.personal import papers
+
+    (paper,) = papers(catalog, [text])
+    values: dict[str, Any] = {}
+    for name, value in (("title", title), ("year", year), ("venue", venue), ("abstract", abstract)):
+        if value is not None:
+            values[name] = value
+    if add_authors or remove_authors:
+        authors = list(paper.authors)
+        for name in remove_authors:
+            match = [a for a in authors if a.casefold() == " ".join(name.split()).casefold()]
+            if not match:
+                have = ", ".join(authors) or "none"
+                raise UsageError(f"{paper.id} has no author '{name}' (its authors: {have})")
+            authors.remove(match[0])
+        authors += [a for a in add_authors if a not in authors]
+        values["authors"] = authors
+    if not values:
+        raise UsageError(
+            "nothing to change: give --title, --year, --venue, --abstract or --add-author/--remove-author, or no flag to open $EDITOR"
+        )
+    checked = {}
+    for name, value in values.items():
+        try:
+            checked[name] = check_value(name, value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return apply_edit(catalog, paper.id, checked)
+
+
+# -- the YAML record ---------------------------------------------------------------------
+def record_yaml(paper: Paper) -> str:
+    """The editable record of a paper as YAML, with a header saying how to use it."""
+    import yaml
+
+    data = {name: getattr(paper, name) for name in EDIT_FIELDS}
+    data["authors"] = list(paper.authors)
+    yours = ", ".join(f for f in EDIT_FIELDS if f in paper.user_fields) or "none yet"
+    header = (
+        f"# efmcat edit {paper.id}: change what you need, save and close.\n"
+        "# Fields you change become yours: refresh and imports keep them. Empty the file to cancel.\n"
+        f"# Yours so far: {yours}\n"
+    )
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return header + body
+
+
+def parse_record_yaml(text: str, source: str = "record") -> dict[str, Any]:
+    """Checked values from an edited record; ParseError naming the line of the first problem."""
+    from efmcat.yamlio import LINE_KEY, load_with_lines
+
+    data = load_with_lines(text, source, ParseError)
+    if not isinstance(data, dict):
+        raise ParseError(f"{source}:1: the record must be 'field: value' lines")
+    lines = _key_lines(text)
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == LINE_KEY:
+            continue
+        try:
+            out[name] = check_value(str(name), value)
+        except ValueError as exc:
+            raise ParseError(f"{source}:{lines.get(str(name), data.get(LINE_KEY, 1))}: {exc}") from None
+    if "title" not in out:
+        raise ParseError(f"{source}:1: title cannot be empty")
+    return out
+
+
+def _current(paper: Paper, name: str) -> Any:
+    value = getattr(paper, name)
+    try:
+        return check_value(name, value)
+    except ValueError:
+        return value
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"([A-Za-z_]\w*)\s*:", line)
+        if m:
+            out.setdefault(m.group(1), i)
+    return out
+
+
+def _strip_errors(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(ERROR_MARK))
+
+
+def _blank(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def edit_in_editor(
+    catalog: Catalog,
+    text: str,
+    *,
+    editor: Callable[[str], str] | None = None,
+    on_error: Callable[[str], None] | None = None,
+) -> EditResult:
+    """Open the record in the editor until it validates (or the user empties the file).
+
+    An invalid record is re-opened with the error on top; saving it unchanged gives up
+    with that error, so a non-interactive editor cannot loop."""
+    from efmcat.personal import papers
+
+    if editor is None:
+        from efmcat.editor import edit_text
+
+        def editor(t: str) -> str:
+            return edit_text(t, suffix=".yaml")
+
+    (paper,) = papers(catalog, [text])
+    original = record_yaml(paper)
+    shown = original
+    while True:
+        saved = editor(shown)
+        if _blank(saved):
+            return EditResult(paper.id, cancelled=True)
+        try:
+            values = parse_record_yaml(saved)
+            break
+        except ParseError as exc:
+            if saved == shown:
+                raise
+            if on_error:
+                on_error(str(exc))
+            body = _strip_errors(saved)
+            shown = f"{ERROR_MARK}{exc}\n" + body
+    # Only fields whose value differs from the stored one become the user's.
+    current = {name: _current(paper, name) for name in EDIT_FIELDS}
+    changes = {k: v for k, v in values.items() if v != current.get(k)}
+    for name in EDIT_FIELDS:
+        if name not in values and name != "title" and current.get(name) not in (None, []):
+            changes[name] = [] if name == "authors" else None  # a deleted line clears the field
+    if not changes:
+        return EditResult(paper.id)
+    return apply_edit(catalog, paper.id, changes)

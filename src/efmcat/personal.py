@@ -1,0 +1,96 @@
+"""The researcher's own data: remove papers, notes, reading status, stars, links to open.
+
+Each call takes ids as a user pastes them (any form ``efmcat show`` accepts), checks that
+every paper is in the catalog before writing anything, and writes in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from efmcat.catalog import STATUSES, Catalog
+from efmcat.errors import PaperNotFoundError, UsageError
+from efmcat.models import Paper
+
+ARXIV_ABS = "https://arxiv.org/abs/{}"
+ARXIV_PDF = "https://arxiv.org/pdf/{}"
+
+
+def resolve_ids(catalog: Catalog, texts: Sequence[str]) -> list[str]:
+    """Catalog ids of the pasted ids, in order, without repeats; every one must be present."""
+    from efmcat.ids import parse_paper_id
+
+    if not texts:
+        raise UsageError("name at least one paper")
+    ids = list(dict.fromkeys(parse_paper_id(t) for t in texts))
+    present = catalog.existing_ids(ids)
+    missing = [i for i in ids if i not in present]
+    if missing:
+        raise PaperNotFoundError(f"not in the catalog: {', '.join(missing)}")
+    return ids
+
+
+def papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
+    return [catalog.get_paper(i) for i in resolve_ids(catalog, texts)]
+
+
+def remove_papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
+    """Delete the papers with their tags, sources and notes; returns what was removed."""
+    chosen = papers(catalog, texts)
+    catalog.delete_papers([p.id for p in chosen])
+    return chosen
+
+
+def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = False) -> Paper:
+    """Set (or, with ``append``, add a paragraph to) the note of a paper; None or "" clears it.
+    A note written here is the user's own: search finds it and no import overwrites it."""
+    (paper,) = papers(catalog, [text])
+    note = (note or "").strip()
+    if append and paper.note and note:
+        note = f"{paper.note.rstrip()}\n\n{note}"
+    catalog.set_note(paper.id, note or None)
+    return catalog.get_paper(paper.id)
+
+
+def set_status(catalog: Catalog, texts: Sequence[str], status: str | None) -> list[str]:
+    """Reading status of each paper: to-read, reading, read; None (or "none") clears it."""
+    if status == "none":
+        status = None
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or none")
+    ids = resolve_ids(catalog, texts)
+    catalog.set_status(ids, status)
+    return ids
+
+
+def set_starred(catalog: Catalog, texts: Sequence[str], starred: bool = True) -> list[str]:
+    ids = resolve_ids(catalog, texts)
+    catalog.set_starred(ids, starred)
+    return ids
+
+
+def paper_link(paper: Paper, *, pdf: bool = False) -> str:
+    """The page (or PDF) of a paper: arXiv's for arXiv papers, else the stored links."""
+    if pdf:
+        link = paper.pdf_url or (ARXIV_PDF.format(paper.arxiv_id) if paper.arxiv_id else None)
+        if not link:
+            raise UsageError(f"{paper.id} has no PDF link; open its page without --pdf")
+        return link
+    link = paper.url or (ARXIV_ABS.format(paper.arxiv_id) if paper.arxiv_id else None)
+    if not link and paper.doi:
+        link = f"https://doi.org/{paper.doi}"
+    if not link:
+        raise UsageError(f"{paper.id} has no link to open")
+    return link
+
+
+def open_paper(catalog: Catalog, text: str, *, pdf: bool = False, browse: bool = True) -> str:
+    """The link of a paper, opened in the web browser unless ``browse`` is False."""
+    (paper,) = papers(catalog, [text])
+    link = paper_link(paper, pdf=pdf)
+    if browse:
+        import webbrowser
+
+        if not webbrowser.open(link):
+            raise UsageError(f"no web browser to open {link} (use --print to print the link)")
+    return link

@@ -1,0 +1,273 @@
+"""``efmcat similar``: the papers most like one paper, offline, from the full-text index.
+
+A "more like this" query. The paper's distinctive terms are its words (tokenized and
+stemmed by FTS5 itself) weighted by tf-idf, title words counting more; document
+frequencies come from counting MATCHes in ``papers_fts``. Candidates are the papers that
+contain those terms, scored by the summed weights of the terms they share (more in their
+title), one posting-list walk per term and field over ``titles_fts`` and
+``abstracts_fts``; the terms' document frequencies are held under a budget, so a query
+costs the same at 100k papers as at 10k. The best candidates are then normalised for
+abstract length and lifted by the taxonomy tags they share with the paper. Each result
+carries its reason: the terms and tags it shares. Nothing is precomputed, so the answer
+always reflects the catalog as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
+from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+MAX_TERMS = 20  # distinctive terms in the query
+MAX_DF = 0.3  # terms in more than this share of papers say little about a paper...
+MIN_CAP = 20  # ... in catalogs large enough for shares to mean something
+MAX_LOOKUPS = 48  # terms of the paper whose document frequency is looked up
+DF_SAMPLE = 20_000  # above this many papers, document frequencies are estimated on the newest ones
+POSTINGS_BUDGET = 30_000  # the query's terms may occur in this many papers in all (bounds its time)
+POOL = 100  # candidates from the query, re-ranked by length and shared tags
+SUBTOPIC_BOOST = 0.35  # score x (1 + this) per shared subtopic tag
+AREA_BOOST = 0.1  # ... and per shared area
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_STOP = frozenset(  # words that say nothing about a paper's subject
+    """a about above across after again against all almost also although always among amount an and
+    another any approach approaches are around as at available based be because been before being
+    below best better between both but by can cannot case cases challenge challenges compared
+    computationally consider considerable considered could current demonstrate demonstrates
+    different do does doing done down due during each easily effective effectively efficient
+    efficiency either end enable enables enabling especially even ever every existing experiment
+    experiments extensive extremely few first for found from further furthermore given good great
+    has have having here high highly how however hundreds important improve improved improves
+    improving in including increase increasingly into introduce is it its itself just key known
+    language large larger largely last less like low make makes making many may method methods might
+    model models more moreover most much must near nearly need needs new no non not novel number of
+    often on one only open or order other others our out over overall paper particular per
+    performance popular possible present previous prior problem problems propose proposed provide
+    provides range rather recent recently relative remain remains require requires research result
+    results same second several show shows significant significantly similar simple since so some
+    state still strong study such superior than that the their them then there these they third this
+    those three through thus to top two under up upon us use used uses using various very via was
+    way we well were what when where whether which while who whose why widely will with within
+    without work works would yet yield yielding""".split()  # noqa: SIM905
+)
+TITLE_BOOST = 2.5  # a word of the paper's title weighs this much more than one of its abstract
+TITLE_HIT = 1.5  # a shared term in the candidate's title counts this much more
+
+
+@dataclass
+class Term:
+    stem: str
+    word: str  # a surface form from the paper (what the query and the reason show)
+    weight: float
+    df: int  # papers with the term (estimated above DF_SAMPLE papers)
+
+
+@dataclass
+class SimilarResult:
+    paper: Paper
+    terms: list[Term]  # the query: the paper's distinctive terms
+    hits: list[dict[str, Any]]  # records, best first, with score, shared_terms, shared_tags
+
+
+def _setup(conn: sqlite3.Connection) -> None:
+    """Temp-schema helpers (the catalog file is never written): a scratch FTS5 table that
+    tokenizes text exactly as the catalog does, and its vocabulary."""
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.sim_scratch USING fts5(t, {_TOKENIZE})")
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.sim_scratch_terms USING fts5vocab(temp, sim_scratch, instance)"
+    )
+
+
+def _stems(
+    conn: sqlite3.Connection, texts: Sequence[str], only: Sequence[str] | None = None
+) -> list[list[str]]:
+    """The index terms of each text, in order (FTS5's own tokenizer and stemmer); with
+    ``only``, just those terms (in no particular order)."""
+    out: list[list[tuple[int, str]]] = [[] for _ in texts]
+    sql = "SELECT term, doc, offset FROM temp.sim_scratch_terms"
+    args: list[str] = []
+    if only is not None:
+        if not only:
+            return [[] for _ in texts]
+        sql += f" WHERE term IN ({','.join('?' * len(only))})"
+        args = list(only)
+    # One savepoint: the scratch rows are written once, not committed row by row. Only the
+    # temp schema is written, so this takes no lock on the catalog file.
+    conn.execute("SAVEPOINT sim_scratch")
+    try:
+        conn.executemany("INSERT INTO temp.sim_scratch(rowid, t) VALUES (?, ?)", list(enumerate(texts, 1)))
+        for term, doc, offset in conn.execute(sql, args):
+            out[doc - 1].append((offset, term))
+    finally:
+        conn.execute("ROLLBACK TO sim_scratch")
+        conn.execute("RELEASE sim_scratch")
+    return [[t for _, t in sorted(doc)] for doc in out]
+
+
+def distinctive_terms(catalog: Catalog, paper: Paper, limit: int = MAX_TERMS) -> list[Term]:
+    """The paper's terms by tf-idf (title words weigh more), common and unique ones left out."""
+    conn = catalog.conn
+    _setup(conn)
+    words = [w.lower() for w in _WORD_RE.findall(f"{paper.title} {paper.abstract or ''}")]
+    distinct = list(dict.fromkeys(w for w in words if w not in _STOP and not w.isdigit() and len(w) > 1))
+    if not distinct:
+        return []
+    stem_of = {w: (s[0] if s else None) for w, s in zip(distinct, _stems(conn, distinct))}
+    title_words = {w.lower() for w in _WORD_RE.findall(paper.title)}
+    tf: Counter[str] = Counter()
+    in_title: set[str] = set()
+    surface: dict[str, str] = {}
+    for w in words:
+        stem = stem_of.get(w)
+        if stem is None:
+            continue
+        tf[stem] += 1
+        if w in title_words:
+            in_title.add(stem)
+        surface.setdefault(stem, w)
+    n = max(catalog.count(), 1)
+    # Document frequencies cost a walk of each term's posting list: ask for the title's
+    # terms and the abstract's most frequent (then longest) ones only.
+    stems = sorted(tf, key=lambda t: (t not in in_title, -tf[t], -len(t), t))[:MAX_LOOKUPS]
+    df = _doc_freqs(conn, {stem: surface[stem] for stem in stems}, n)
+    terms = []
+    for stem, d in df.items():
+        if d < 2 or d > max(MIN_CAP, MAX_DF * n):
+            continue
+        weight = (1 + math.log(tf[stem])) * math.log(n / d) * (TITLE_BOOST if stem in in_title else 1.0)
+        terms.append(Term(stem, surface[stem], weight, d))
+    terms.sort(key=lambda t: (-t.weight, t.stem))
+    chosen, postings = [], 0
+    for t in terms:
+        if postings + t.df <= POSTINGS_BUDGET:
+            chosen.append(t)
+            postings += t.df
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _doc_freqs(conn: sqlite3.Connection, words: dict[str, str], n: int) -> dict[str, int]:
+    """stem -> number of papers with it (counted on a MATCH, ten times faster than the
+    fts5vocab table; above DF_SAMPLE papers, estimated from the newest DF_SAMPLE)."""
+    top = int(conn.execute("SELECT coalesce(max(n), 0) FROM papers").fetchone()[0])
+    sample = n > DF_SAMPLE
+    out: dict[str, int] = {}
+    for stem, word in words.items():
+        q = _quote(word)
+        if sample:
+            seen = conn.execute(
+                "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ? AND rowid > ?", (q, top - DF_SAMPLE)
+            ).fetchone()[0]
+            if seen:
+                out[stem] = max(2, round(seen * n / DF_SAMPLE))
+                continue
+            sql = "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT 2)"
+        else:
+            sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
+        out[stem] = int(conn.execute(sql, (q,)).fetchone()[0])
+    return out
+
+
+def _pool_sql(count: int) -> str:
+    """Candidates scored by the weights of the paper's terms they contain (x TITLE_HIT in
+    their title): one posting-list walk per term and field, no bm25 over every match."""
+    parts = []
+    for i in range(count):
+        parts.append(
+            f"SELECT rowid AS n, {TITLE_HIT} * :w{i} AS s FROM titles_fts WHERE titles_fts MATCH :t{i}"
+        )
+        parts.append(f"SELECT rowid, :w{i} FROM abstracts_fts WHERE abstracts_fts MATCH :t{i}")
+    return (
+        "SELECT n, sum(s) AS score FROM (" + " UNION ALL ".join(parts) + ") "
+        "WHERE n <> :self GROUP BY n ORDER BY score DESC, n LIMIT :pool"
+    )
+
+
+def _pool_params(terms: Sequence[Term], self_n: int, pool: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"self": self_n, "pool": pool}
+    for i, t in enumerate(terms):
+        params[f"t{i}"] = _quote(t.word)
+        params[f"w{i}"] = t.weight
+    return params
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def similar_papers(
+    catalog: Catalog, text: str, *, limit: int = 10, taxonomy: Taxonomy | None = None
+) -> SimilarResult:
+    """The ``limit`` papers most like the one named by ``text`` (any pasted id form)."""
+    from efmcat.ids import parse_paper_id
+    from efmcat.records import records_for
+
+    taxonomy = taxonomy or load_taxonomy()
+    paper = catalog.get_paper(text if catalog.has(text) else parse_paper_id(text))
+    conn = catalog.conn
+    self_n = conn.execute("SELECT n FROM papers WHERE id = ?", (paper.id,)).fetchone()[0]
+    terms = distinctive_terms(catalog, paper)
+    scores: dict[int, float] = {}
+    if terms:
+        params = _pool_params(terms, self_n, max(POOL, limit * 3))
+        for n, score in conn.execute(_pool_sql(len(terms)), params):
+            scores[n] = float(score)
+    # Shared tags lift candidates on the same subtopic; with few text matches, papers
+    # sharing the most subtopics fill the list.
+    own = set(catalog.tags_of([paper.id])[paper.id])
+    subtopics = sorted(t for t in own if t in taxonomy and taxonomy.nodes[t].parent)
+    if subtopics and len(scores) < limit:
+        marks = ",".join("?" * len(subtopics))
+        for n, shared in conn.execute(
+            f"SELECT p.n, count(*) AS c FROM tags t JOIN papers p ON p.id = t.paper_id "
+            f"WHERE t.removed = 0 AND t.node IN ({marks}) AND p.n <> ? GROUP BY p.n ORDER BY c DESC, p.n LIMIT ?",
+            [*subtopics, self_n, limit * 3],
+        ):
+            scores.setdefault(n, 0.1 * shared)
+    if not scores:
+        return SimilarResult(paper, terms, [])
+    from efmcat.catalog import _row_to_paper
+
+    keys = list(scores)
+    by_n: dict[int, Paper] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT * FROM papers WHERE n IN ({marks}) AND kind = 'paper'", chunk):
+            by_n[row["n"]] = _row_to_paper(row)
+    cands = [by_n[n] for n in keys if n in by_n]
+    by_id = {p.id: n for n, p in by_n.items()}
+    tags = catalog.tags_of([p.id for p in cands])
+    texts = [t for p in cands for t in (p.title, p.abstract or "")]
+    found = _stems(conn, texts, only=[t.stem for t in terms])
+    title_stems, abstract_stems = found[0::2], found[1::2]
+    ranked = []
+    for p, ts, abs_ in zip(cands, title_stems, abstract_stems):
+        anywhere = set(ts) | set(abs_)
+        shared_terms = [t for t in terms if t.stem in anywhere]
+        text = scores.get(by_id[p.id], 0.0) if shared_terms else 0.0
+        size = len({w.lower() for w in _WORD_RE.findall(f"{p.title} {p.abstract or ''}")})
+        text /= math.sqrt(max(1.0, size / 40))  # long abstracts share words by chance
+        shared = sorted(own & set(tags[p.id]))
+        subs = sum(1 for t in shared if t in taxonomy and taxonomy.nodes[t].parent)
+        boost = 1 + SUBTOPIC_BOOST * subs + AREA_BOOST * (len(shared) - subs)
+        score = (text or 0.1 * subs) * boost
+        ranked.append((score, p, [t.word for t in shared_terms], taxonomy.order(shared)))
+    ranked.sort(key=lambda x: (-x[0], x[1].id))
+    ranked = ranked[:limit]
+    records = records_for(catalog, [p for _, p, _, _ in ranked], taxonomy)
+    for rec, (score, _, shared_terms, shared_tags) in zip(records, ranked):
+        rec["score"] = round(score, 2)
+        rec["shared_terms"] = shared_terms
+        rec["shared_tags"] = shared_tags
+    return SimilarResult(paper, terms, records)

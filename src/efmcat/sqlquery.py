@@ -1,0 +1,90 @@
+"""``efmcat sql``: a read-only SQL query over the catalog, printed with sqlite-utils.
+
+The file is opened read-only (``file:...?mode=ro``) and an authorizer allows only reads,
+so no statement (INSERT, DROP, PRAGMA writes, ATTACH of another file) can change
+anything. Output formats are sqlite-utils': a table (tabulate), CSV, a JSON array, or
+newline-delimited JSON; JSON-looking values (authors, categories) are emitted as JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import IO
+
+from efmcat.errors import CatalogError, QueryError, UsageError
+
+FORMATS = ("table", "csv", "json", "nl")
+_ALLOWED = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+
+
+def _authorize(action: int, arg1: object, arg2: object, *_: object) -> int:
+    if action in _ALLOWED:
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is None:
+        return sqlite3.SQLITE_OK  # reading a pragma (FTS5 reads data_version itself)
+    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+        return sqlite3.SQLITE_OK  # FTS5 declaring its table while parsing the schema (the file is read-only)
+    return sqlite3.SQLITE_DENY
+
+
+def connect_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only connection to ``path`` (an error if there is no file)."""
+    path = Path(path)
+    if not path.exists():
+        raise CatalogError(f"no catalog at {path}")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise CatalogError(f"cannot open catalog {path}: {exc}") from exc
+    return conn
+
+
+def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: IO[str] | None = None) -> int:
+    """Run ``sql`` read-only on the catalog at ``path``, write the rows in ``fmt``; returns the row count."""
+    import sqlite_utils
+    from sqlite_utils.cli import output_rows
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    out = out or sys.stdout
+    conn = connect_readonly(path)
+    try:
+        db = sqlite_utils.Database(conn)
+        conn.set_authorizer(_authorize)  # after sqlite-utils' own set-up PRAGMAs
+        try:
+            cursor = db.execute(sql)
+            rows = cursor.fetchall()
+        except sqlite3.DatabaseError as exc:
+            message = str(exc)
+            if "not authorized" in message or "readonly" in message:
+                message = "only reading queries (SELECT, WITH) are allowed"
+            raise QueryError(f"cannot run the query: {message}") from exc
+        except sqlite3.Warning as exc:  # e.g. two statements in one string
+            raise QueryError(f"cannot run the query: {exc}") from exc
+        if cursor.description is None:
+            raise QueryError("cannot run the query: only reading queries (SELECT, WITH) are allowed")
+        headers = [c[0] for c in cursor.description]
+    finally:
+        conn.close()
+    if fmt == "table":
+        import tabulate
+
+        out.write(tabulate.tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+    else:
+        for line in output_rows(iter(rows), headers, fmt == "nl", False, True):
+            out.write(line + "\n")
+    return len(rows)

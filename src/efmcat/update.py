@@ -1,0 +1,300 @@
+"""Bring a user's catalog up to the newly shipped catalog (the library behind ``efmcat update``).
+
+A user's catalog starts as a copy of the shipped one and then becomes theirs: notes,
+manual tags, imports, papers refreshed from arXiv. A new release of efmcat ships a better
+catalog (more papers, fixed titles and ids). :func:`update_catalog` merges it in, in one
+transaction:
+
+- papers the user lacks are added with their tags, sources and provenance;
+- papers the user has get the shipped metadata where the user's copy is still the shipped
+  one (not refreshed from arXiv, not edited): fixed titles, authors, abstracts, years; a
+  field the user filled or changed, a note and a manual tag are never touched;
+- curated tags arrive (a manual decision wins, as everywhere), auto tags follow the
+  shipped tagger for papers whose text is the shipped one;
+- sources (where a paper is listed) are replaced by the shipped ones for the shipped lists,
+  so fixed line numbers do not leave stale rows; the user's own imports stay;
+- a paper the release moved to another id (a ``title:`` id that became an arXiv id) moves,
+  with its notes and manual tags.
+
+The shipped catalog records its release (a hash of the seeds) in ``meta``; a user catalog
+records the release it came from or was last updated to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from efmcat.catalog import PAPER_FIELDS, Catalog
+from efmcat.errors import CatalogError
+
+RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
+NOTICE_KEY = "update_notice"  # the release the user was last told about
+MOVED_KEY = "moved"  # JSON {old id: new id} of papers a release moved
+# Metadata fields an update may bring; note, verified and source stay the user's.
+_FIELDS = tuple(f for f in PAPER_FIELDS if f not in ("id", "note", "source"))
+MAX_CHANGES = 1000
+
+
+@dataclass
+class UpdateReport:
+    release_from: str | None
+    release_to: str
+    dry_run: bool = False
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    tags_added: int = 0
+    sources_added: int = 0
+    kept_user_fields: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.moved or self.tags_added or self.sources_added)
+
+    def note(self, **change: Any) -> None:
+        if len(self.changes) < MAX_CHANGES:
+            self.changes.append(change)
+
+    def summary(self) -> str:
+        if not self.changed and self.release_from == self.release_to:
+            return f"Your catalog is up to date (release {self.release_to})."
+        verb = "Would add" if self.dry_run else "Added"
+        parts = [
+            f"{verb} {self.added} paper{'s' if self.added != 1 else ''}",
+            f"updated {self.updated}",
+            f"moved {self.moved}",
+            f"{self.tags_added} tag{'s' if self.tags_added != 1 else ''}",
+            f"{self.sources_added} source row{'s' if self.sources_added != 1 else ''}",
+        ]
+        text = ", ".join(parts) + f" (release {self.release_from or 'none'} -> {self.release_to})"
+        if self.kept_user_fields:
+            text += (
+                f"; kept {self.kept_user_fields} field{'s' if self.kept_user_fields != 1 else ''} you changed"
+            )
+        return text + ("; nothing written (dry run)." if self.dry_run else ".")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "release_from": self.release_from,
+            "release_to": self.release_to,
+            "dry_run": self.dry_run,
+            "added": self.added,
+            "updated": self.updated,
+            "moved": self.moved,
+            "tags_added": self.tags_added,
+            "sources_added": self.sources_added,
+            "kept_user_fields": self.kept_user_fields,
+            "changes": self.changes,
+        }
+
+
+class _DryRun(Exception):
+    pass
+
+
+def release_of(path: Path) -> str | None:
+    """The release recorded in a catalog file (None if it has none or cannot be read)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", (RELEASE_KEY,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def update_notice(catalog: Catalog, shipped: Path | None) -> str | None:
+    """A one-time message when ``catalog`` came from an older shipped catalog, else None.
+
+    Catalogs that never came from a shipped one (no papers listed by the survey) get none;
+    the notice is recorded so that it is said once per release."""
+    if shipped is None or catalog.path.resolve() == shipped.resolve():
+        return None
+    try:
+        mine = catalog.get_meta(RELEASE_KEY)
+        told = catalog.get_meta(NOTICE_KEY)
+        if not catalog.conn.execute("SELECT 1 FROM sources WHERE source = 'survey' LIMIT 1").fetchone():
+            return None
+    except sqlite3.Error:
+        return None
+    new = release_of(shipped)
+    if new is None or new in (mine, told):
+        return None
+    with contextlib.suppress(sqlite3.Error, CatalogError):  # read-only: say it again next time
+        catalog.set_meta(NOTICE_KEY, new)
+    return (
+        f"A newer shipped catalog is available (release {new}): run `efmcat update` (--dry-run to preview)."
+    )
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == "[]"
+
+
+def update_catalog(catalog: Catalog, shipped: Path, *, dry_run: bool = False) -> UpdateReport:
+    """Merge the shipped catalog at ``shipped`` into ``catalog`` (one transaction)."""
+    if not shipped.is_file():
+        raise CatalogError(f"no shipped catalog at {shipped}")
+    new_release = release_of(shipped)
+    if new_release is None:
+        raise CatalogError(f"{shipped} records no release: not a shipped efmcat catalog")
+    report = UpdateReport(catalog.get_meta(RELEASE_KEY), new_release, dry_run=dry_run)
+    conn = catalog.conn
+    conn.execute("ATTACH DATABASE ? AS shipped", (f"file:{shipped}?mode=ro",))
+    try:
+        try:
+            with catalog.transaction():
+                _merge(catalog, report)
+                catalog.set_meta(RELEASE_KEY, new_release)
+                catalog.set_meta(NOTICE_KEY, new_release)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+    finally:
+        conn.execute("DETACH DATABASE shipped")
+    return report
+
+
+def _merge(catalog: Catalog, report: UpdateReport) -> None:
+    conn = catalog.conn
+    shipped_sources = {r[0] for r in conn.execute("SELECT DISTINCT source FROM shipped.sources")}
+    moved_row = conn.execute("SELECT value FROM shipped.meta WHERE key = ?", (MOVED_KEY,)).fetchone()
+    moved: dict[str, str] = json.loads(moved_row[0]) if moved_row and moved_row[0] else {}
+    for old, new in sorted(moved.items()):
+        if catalog.has(old):
+            _move(catalog, old, new, report)
+    cols = [*PAPER_FIELDS, "added_at", "fetched_at", "provenance"]
+    last = -1
+    while True:
+        batch = conn.execute(
+            f"SELECT n, {', '.join(cols)} FROM shipped.papers WHERE n > ? ORDER BY n LIMIT 500", (last,)
+        ).fetchall()
+        if not batch:
+            break
+        last = batch[-1]["n"]
+        for row in batch:
+            _merge_paper(catalog, row, cols, shipped_sources, report)
+
+
+def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
+    conn = catalog.conn
+    if catalog.has(new):
+        # Both exist: the user's note and manual tags follow the paper to its new id.
+        note = conn.execute("SELECT note FROM papers WHERE id = ?", (old,)).fetchone()[0]
+        if note:
+            conn.execute(
+                "UPDATE papers SET note = CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' ' || ? END "
+                "WHERE id = ?",
+                (note, note, new),
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO tags(paper_id, node, origin, score, removed) "
+            "SELECT ?, node, origin, score, removed FROM tags WHERE paper_id = ? AND origin = 'manual'",
+            (new, old),
+        )
+        conn.execute("DELETE FROM papers WHERE id = ?", (old,))
+    else:
+        conn.execute("UPDATE papers SET id = ? WHERE id = ?", (new, old))  # tags and sources cascade
+    report.moved += 1
+    report.note(id=new, change="moved", old_id=old)
+
+
+def _merge_paper(
+    catalog: Catalog, row: sqlite3.Row, cols: list[str], shipped_sources: set[str], report: UpdateReport
+) -> None:
+    conn = catalog.conn
+    pid = row["id"]
+    mine = conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+    if mine is None:
+        insert = [c for c in cols if c != "fetched_at"]
+        conn.execute(
+            f"INSERT INTO papers ({', '.join(insert)}) VALUES ({', '.join('?' * len(insert))})",
+            [row[c] for c in insert],
+        )
+        conn.execute(
+            "INSERT INTO tags(paper_id, node, origin, score, removed) "
+            "SELECT paper_id, node, origin, score, removed FROM shipped.tags WHERE paper_id = ?",
+            (pid,),
+        )
+        cur = conn.execute(
+            "INSERT INTO sources(paper_id, source, locator, title, link, section) "
+            "SELECT paper_id, source, locator, title, link, section FROM shipped.sources WHERE paper_id = ?",
+            (pid,),
+        )
+        report.added += 1
+        report.sources_added += max(cur.rowcount, 0)
+        report.note(id=pid, change="added", title=row["title"])
+        return
+    # The user's copy follows the release where it is still the shipped text: not fetched
+    # from arXiv since (arXiv's record is better) and the field not filled by the user.
+    fetched = mine["fetched_at"] is not None
+    owned = set(json.loads(mine["user_fields"] or "[]"))
+    changes: dict[str, Any] = {}
+    for name in _FIELDS:
+        new, old = row[name], mine[name]
+        if new == old or _empty(new):
+            continue
+        if name in owned:  # edited by the user (efmcat edit): theirs
+            report.kept_user_fields += 1
+            continue
+        if _empty(old) or (not fetched and name not in ("verified", "kind")):
+            changes[name] = new
+        elif name not in ("verified", "kind"):
+            report.kept_user_fields += 1
+    new_prov = row["provenance"]
+    if (_empty(mine["provenance"]) or not fetched) and new_prov and new_prov != mine["provenance"]:
+        changes["provenance"] = new_prov
+    if changes:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        conn.execute(f"UPDATE papers SET {sets} WHERE id = ?", [*changes.values(), pid])
+        if set(changes) - {"provenance"}:
+            report.updated += 1
+            report.note(id=pid, change="updated", fields=sorted(set(changes) - {"provenance"}))
+    # Tags: curated ones arrive (never over a manual decision); auto ones follow the
+    # shipped tagger where the text is the shipped one.
+    tags = conn.execute("SELECT node, origin, score FROM shipped.tags WHERE paper_id = ?", (pid,)).fetchall()
+    have = {r[0]: r[1] for r in conn.execute("SELECT node, origin FROM tags WHERE paper_id = ?", (pid,))}
+    if not fetched:
+        auto = {t["node"] for t in tags if t["origin"] == "auto"}
+        for node, origin in have.items():
+            if origin == "auto" and node not in auto:
+                conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = ?", (pid, node))
+    for t in tags:
+        origin = have.get(t["node"])
+        if origin == "manual" or (origin == "curated" and t["origin"] == "auto"):
+            continue
+        if origin == "auto" and (t["origin"] == "auto" and fetched):
+            continue
+        conn.execute(
+            "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(paper_id, node) DO UPDATE SET origin = excluded.origin, score = excluded.score",
+            (pid, t["node"], t["origin"], t["score"]),
+        )
+        if origin is None:
+            report.tags_added += 1
+    # Sources: the shipped lists' rows replace the old shipped rows; the user's stay.
+    rows = conn.execute(
+        "SELECT source, locator, title, link, section FROM shipped.sources WHERE paper_id = ?", (pid,)
+    ).fetchall()
+    keep = {(r["source"], r["locator"]) for r in rows}
+    for src, loc in conn.execute("SELECT source, locator FROM sources WHERE paper_id = ?", (pid,)).fetchall():
+        if src in shipped_sources and (src, loc) not in keep:
+            conn.execute(
+                "DELETE FROM sources WHERE paper_id = ? AND source = ? AND locator = ?", (pid, src, loc)
+            )
+    for r in rows:
+        cur = conn.execute(
+            "INSERT INTO sources(paper_id, source, locator, title, link, section) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(paper_id, source, locator) DO NOTHING",
+            (pid, r["source"], r["locator"], r["title"], r["link"], r["section"]),
+        )
+        report.sources_added += max(cur.rowcount, 0)

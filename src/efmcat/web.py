@@ -1,0 +1,236 @@
+"""``efmcat browse``: the catalog as a web page, served by Datasette on 127.0.0.1.
+
+Datasette serves a snapshot of the catalog made for browsing: SQLite's backup API copies
+the catalog (which is only read), then the copy's ``papers`` table is rebuilt with one
+row per paper that carries what a page needs and the catalog keeps elsewhere: its areas
+and tags as JSON arrays (Datasette facets them), the arXiv (or other) link and PDF link,
+the reading status and star. The rows keep their keys, so the copied ``papers_fts`` index
+serves the search box. The taxonomy goes in as a ``nodes`` table. Facets, the search
+index and canned queries are set in a metadata file written next to the snapshot, and
+Datasette opens the snapshot immutable: the page can never change anything. It shows the
+catalog as it was when ``browse`` started.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from efmcat.errors import CatalogError, EfmcatError
+from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+DB_NAME = "efmcat"  # the snapshot's file stem: Datasette's database name and URL path
+HOST = "127.0.0.1"
+INSTALL_HINT = 'pip install "efmcat[web]"'
+
+_PAPERS = """
+CREATE TABLE papers (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    year INTEGER,
+    areas TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    venue TEXT,
+    status TEXT,
+    starred INTEGER NOT NULL,
+    link TEXT,
+    pdf TEXT,
+    authors TEXT NOT NULL,
+    abstract TEXT,
+    note TEXT,
+    source TEXT,
+    kind TEXT,
+    citekey TEXT,
+    published TEXT,
+    added_at TEXT
+)
+"""
+
+QUERIES = {
+    "papers_per_area_and_year": {
+        "title": "Papers per area and year",
+        "sql": (
+            "SELECT a.value AS area, p.year, count(*) AS papers\n"
+            "FROM papers p, json_each(p.areas) a\n"
+            "GROUP BY a.value, p.year\n"
+            "ORDER BY (SELECT position FROM nodes WHERE id = a.value), p.year DESC"
+        ),
+    },
+    "recently_added": {
+        "title": "Recently added papers",
+        "sql": (
+            "SELECT id, title, year, areas, link, added_at\n"
+            "FROM papers ORDER BY added_at DESC, n DESC LIMIT 100"
+        ),
+    },
+    "unread_in_area": {
+        "title": "Unread papers in an area",
+        "description": "Papers of an area (e.g. quantization) not marked read, newest first.",
+        "sql": (
+            "SELECT id, title, year, status, starred, link\n"
+            "FROM papers\n"
+            "WHERE EXISTS (SELECT 1 FROM json_each(papers.areas) WHERE value = :area)\n"
+            "  AND coalesce(status, '') <> 'read'\n"
+            "ORDER BY starred DESC, year DESC, title"
+        ),
+    },
+}
+
+
+@dataclass
+class Site:
+    database: Path
+    metadata: Path
+    papers: int
+
+
+def datasette_available() -> bool:
+    return importlib.util.find_spec("datasette") is not None
+
+
+def require_datasette() -> None:
+    if not datasette_available():
+        raise EfmcatError(f"Datasette is not installed: {INSTALL_HINT}")
+
+
+def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str],
+            taxonomy: Taxonomy | None = None) -> Site:  # fmt: skip
+    """Write the browsing snapshot and its metadata file into ``folder``."""
+    taxonomy = taxonomy or load_taxonomy()
+    source = Path(catalog_path)
+    if not source.exists():
+        raise CatalogError(f"no catalog at {source}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{DB_NAME}.db"
+    tmp = folder / f".{DB_NAME}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            papers = _reshape(dst, taxonomy)
+            dst.commit()
+        finally:
+            src.close()
+            dst.close()
+        os.replace(tmp, target)
+    except sqlite3.DatabaseError as exc:
+        raise CatalogError(f"cannot prepare {source} for browsing: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    metadata = folder / "metadata.json"
+    metadata.write_text(json.dumps(site_metadata(papers), indent=2, ensure_ascii=False), encoding="utf-8")
+    return Site(target, metadata, papers)
+
+
+def _reshape(conn: sqlite3.Connection, taxonomy: Taxonomy) -> int:
+    """The copy's papers table rebuilt for browsing (same keys n, so papers_fts still fits)."""
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "CREATE TABLE nodes (id TEXT PRIMARY KEY, name TEXT, area TEXT, parent TEXT, core INTEGER, position INTEGER)"
+    )
+    rows = []
+    for i, node in enumerate(taxonomy):
+        area = node.id if node.parent is None else taxonomy.ancestors(node.id)[-1]
+        rows.append((node.id, node.name, area, node.parent, int(node.core), i))
+    conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)", rows)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    for table in ("titles_fts", "abstracts_fts", "notes_fts"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("ALTER TABLE papers RENAME TO papers_raw")
+    conn.execute(_PAPERS)
+    conn.execute(
+        """
+        INSERT INTO papers
+        SELECT p.n, p.id, p.title, p.year,
+            coalesce((SELECT json_group_array(id) FROM (
+                SELECT DISTINCT d.area AS id, a.position FROM tags t JOIN nodes d ON d.id = t.node
+                JOIN nodes a ON a.id = d.area
+                WHERE t.paper_id = p.id AND t.removed = 0 ORDER BY a.position)), '[]'),
+            coalesce((SELECT json_group_array(node) FROM (
+                SELECT t.node FROM tags t LEFT JOIN nodes d ON d.id = t.node
+                WHERE t.paper_id = p.id AND t.removed = 0 ORDER BY d.position, t.node)), '[]'),
+            p.venue, p.status, p.starred,
+            CASE WHEN instr(p.id, ':') = 0 THEN 'https://arxiv.org/abs/' || p.id
+                 ELSE coalesce(p.url, CASE WHEN p.doi IS NOT NULL THEN 'https://doi.org/' || p.doi END) END,
+            CASE WHEN instr(p.id, ':') = 0 THEN coalesce(p.pdf_url, 'https://arxiv.org/pdf/' || p.id)
+                 ELSE p.pdf_url END,
+            p.authors, p.abstract,
+            CASE WHEN instr(p.user_fields, '"note"') > 0 THEN p.note END,
+            p.source, p.kind, p.citekey, p.published, p.added_at
+        FROM papers_raw p
+        """
+    )
+    conn.execute("DROP TABLE papers_raw")
+    for column in ("year", "status", "source", "added_at"):
+        conn.execute(f"CREATE INDEX papers_{column} ON papers({column})")
+    return int(conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+
+def site_metadata(papers: int) -> dict[str, Any]:
+    """Datasette metadata: search index, facets, columns and canned queries of the page."""
+    return {
+        "title": "efmcat: efficient large foundation models",
+        "description": (
+            f"{papers} papers of the efmcat catalog. Search titles, abstracts and authors; "
+            "facet by area, tag, year, source and reading status."
+        ),
+        "databases": {
+            DB_NAME: {
+                "tables": {
+                    "papers": {
+                        "fts_table": "papers_fts",
+                        "fts_pk": "n",
+                        "label_column": "title",
+                        "sort_desc": "year",
+                        "facets": [{"array": "areas"}, {"array": "tags"}, "year", "source", "status"],
+                    },
+                    "nodes": {"label_column": "name"},
+                },
+                "queries": QUERIES,
+            }
+        },
+    }
+
+
+def command(site: Site, port: int, *, open_browser: bool = False) -> list[str]:
+    """The Datasette command line serving ``site`` read-only on 127.0.0.1:port."""
+    cmd = [
+        sys.executable, "-m", "datasette", "serve", "--immutable", str(site.database),
+        "--metadata", str(site.metadata), "--host", HOST, "--port", str(port),
+        "--setting", "default_page_size", "50", "--setting", "facet_time_limit_ms", "1000",
+        "--setting", "default_facet_size", "8",
+    ]  # fmt: skip
+    if open_browser:
+        cmd.append("--open")
+    return cmd
+
+
+def serve(site: Site, port: int, *, open_browser: bool = False) -> int:
+    """Run Datasette until it stops (Ctrl-C); returns its exit status. On POSIX Datasette
+    replaces this process, so Ctrl-C and signals reach it directly and no server is orphaned."""
+    require_datasette()
+    cmd = command(site, port, open_browser=open_browser)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(cmd[0], cmd)
+    proc = subprocess.Popen(cmd)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0

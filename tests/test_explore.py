@@ -1,0 +1,222 @@
+"""similar, sql and browse: related papers, read-only SQL, the Datasette page over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from efmcat.catalog import Catalog
+
+EXE = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
+
+
+# -- similar ------------------------------------------------------------------------------------
+def test_similar_finds_the_paper_on_the_same_subject(cli, mini_db):
+    r = cli("similar", "2210.17323", "--json")
+    assert r.exit_code == 0, r.stderr
+    hits = json.loads(r.stdout)
+    assert hits[0]["id"] == "2306.00978"  # GPTQ -> AWQ: both weight-only quantization
+    assert "2210.17323" not in [h["id"] for h in hits]
+    assert hits[0]["shared_tags"] == ["quantization", "weight-only-ptq"]
+    assert "quantization" in hits[0]["shared_terms"]
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_similar_plain_output_gives_the_reason(cli, mini_db):
+    r = cli("similar", "https://arxiv.org/abs/2210.17323v2", "--limit", "1")
+    assert r.exit_code == 0
+    assert r.stderr == (
+        "Papers like 2210.17323: GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers\n"
+    )
+    score, pid, year, _title, why = r.stdout.rstrip("\n").split("\t")
+    assert (pid, year) == ("2306.00978", "2023")
+    assert why.endswith("; tags: quantization, weight-only-ptq")
+    assert float(score) > 0
+
+
+def test_similar_errors(cli, mini_db):
+    r = cli("similar", "2401.99999")
+    assert (r.exit_code, r.stderr) == (1, "Error: no paper 2401.99999 in the catalog\n")
+    r = cli("similar", "nonsense")
+    assert (r.exit_code, r.stderr) == (1, "Error: not an arXiv id or paper link: nonsense\n")
+
+
+def test_similar_with_nothing_in_common(cli, tmp_path):
+    from efmcat.models import Paper
+
+    db = tmp_path / "two.db"
+    with Catalog(db) as c:
+        c.upsert_paper(Paper(id="2401.00001", title="Zebra stripes"))
+        c.upsert_paper(Paper(id="2401.00002", title="Quantum gravity"))
+    r = cli("similar", "2401.00001", "--db", str(db))
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "No papers like 2401.00001 in the catalog.\n")
+
+
+def test_similar_leaves_the_catalog_file_unchanged(cli, mini_db):
+    before = mini_db.read_bytes()
+    assert cli("similar", "2205.14135").exit_code == 0
+    assert mini_db.read_bytes() == before
+
+
+# -- sql -----------------------------------------------------------------------------------------
+def test_sql_formats(cli, mini_db):
+    q = "SELECT id, year FROM papers WHERE id IN ('2210.17323', '2205.14135') ORDER BY id"
+    assert (
+        cli("sql", q).stdout == "id          year\n----------  ------\n2205.14135  2022\n2210.17323  2022\n"
+    )
+    assert cli("sql", q, "--format", "csv").stdout == "id,year\n2205.14135,2022\n2210.17323,2022\n"
+    assert json.loads(cli("sql", q, "-f", "json").stdout) == [
+        {"id": "2205.14135", "year": 2022},
+        {"id": "2210.17323", "year": 2022},
+    ]
+    assert (
+        cli("sql", q, "-f", "nl").stdout
+        == '{"id": "2205.14135", "year": 2022}\n{"id": "2210.17323", "year": 2022}\n'
+    )
+    authors = json.loads(
+        cli("sql", "SELECT authors FROM papers WHERE id = '2210.17323'", "-f", "json").stdout
+    )
+    assert authors[0]["authors"][0] == "Elias Frantar"  # JSON columns come out as JSON
+
+
+def test_sql_full_text_and_tags(cli, mini_db):
+    q = ("SELECT p.id FROM papers_fts JOIN papers p ON p.n = papers_fts.rowid "
+         "WHERE papers_fts MATCH 'quantization' AND p.id IN (SELECT paper_id FROM tags WHERE node = 'weight-only-ptq') ORDER BY p.id")  # fmt: skip
+    assert cli("sql", q, "-f", "csv").stdout == "id\n2210.17323\n2306.00978\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "DELETE FROM papers",
+            "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n",
+        ),
+        ("DROP TABLE tags", "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n"),
+        (
+            "ATTACH 'other.db' AS o",
+            "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n",
+        ),
+        (
+            "PRAGMA user_version = 1",
+            "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n",
+        ),
+        (
+            "SELECT 1; DELETE FROM papers",
+            "Error: cannot run the query: You can only execute one statement at a time.\n",
+        ),
+        ("SELEC id FROM papers", 'Error: cannot run the query: near "SELEC": syntax error\n'),
+    ],
+)
+def test_sql_is_read_only(cli, mini_db, query, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = mini_db.read_bytes()
+    r = cli("sql", query)
+    assert (r.exit_code, r.stderr) == (1, message)
+    assert mini_db.read_bytes() == before
+    assert not (tmp_path / "other.db").exists()
+
+
+def test_sql_missing_catalog_and_bad_format(cli, tmp_path, mini_db):
+    missing = tmp_path / "nope.db"
+    assert cli("sql", "SELECT 1", "--db", str(missing)).stderr == f"Error: no catalog at {missing}\n"
+    r = cli("sql", "SELECT 1", "-f", "xml")
+    assert (r.exit_code, r.stderr) == (2, "Error: unknown format 'xml': use one of table, csv, json, nl\n")
+
+
+# -- browse --------------------------------------------------------------------------------------
+def test_browse_without_datasette_says_how_to_install(cli, mini_db, monkeypatch):
+    from efmcat import web
+
+    monkeypatch.setattr(web, "datasette_available", lambda: False)
+    r = cli("browse")
+    assert (r.exit_code, r.stderr) == (1, 'Error: Datasette is not installed: pip install "efmcat[web]"\n')
+
+
+def test_browse_snapshot_has_areas_tags_links(mini_db, tmp_path):
+    import sqlite3
+
+    from efmcat.web import prepare
+
+    before = mini_db.read_bytes()
+    site = prepare(mini_db, tmp_path / "site")
+    assert mini_db.read_bytes() == before
+    con = sqlite3.connect(site.database)
+    row = con.execute("SELECT areas, tags, link, pdf FROM papers WHERE id = '2210.17323'").fetchone()
+    assert json.loads(row[0]) == ["quantization"]
+    assert json.loads(row[1]) == ["quantization", "weight-only-ptq"]
+    assert row[2:] == ("https://arxiv.org/abs/2210.17323", "https://arxiv.org/pdf/2210.17323")
+    hits = con.execute(
+        "SELECT id FROM papers WHERE n IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'GPTQ') ORDER BY id"
+    ).fetchall()
+    assert hits == [("2210.17323",)]
+    meta = json.loads(site.metadata.read_text())
+    assert set(meta["databases"]["efmcat"]["queries"]) == {
+        "papers_per_area_and_year",
+        "recently_added",
+        "unread_in_area",
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return resp.status, resp.read().decode("utf-8")
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("datasette") is None, reason="datasette is not installed"
+)
+def test_browse_serves_search_facets_and_queries_over_http(mini_db, tmp_path):
+    assert EXE, "the efmcat executable is not installed next to this Python"
+    with Catalog(mini_db) as c:
+        c.set_status(["2210.17323"], "read")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [EXE, "browse", "--port", str(port), "--dir", str(tmp_path / "site")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/efmcat"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _get(f"http://127.0.0.1:{port}/-/versions.json")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"browse did not start: {proc.communicate(timeout=5)}") from None
+                time.sleep(0.3)
+        status, body = _get(f"{base}/papers.json?_search=quantization&_shape=array&_col=id")
+        assert status == 200
+        assert {r["id"] for r in json.loads(body)} >= {"2210.17323", "2306.00978", "2208.07339"}
+        status, body = _get(f"{base}/papers.json?_facet=year&_facet_array=areas&_size=0")
+        facets = json.loads(body)["facet_results"]
+        areas = {r["value"]: r["count"] for r in facets["areas"]["results"]}
+        assert areas["quantization"] == 3
+        status, page = _get(f"{base}/papers?_facet_array=tags")
+        assert status == 200 and "weight-only-ptq" in page
+        status, body = _get(f"{base}/unread_in_area.json?area=quantization&_shape=array")
+        assert [r["id"] for r in json.loads(body)] == ["2306.00978", "2208.07339"]
+        with pytest.raises(urllib.error.HTTPError):  # no writes through the page
+            urllib.request.urlopen(
+                urllib.request.Request(f"{base}/papers/-/insert", data=b"{}", method="POST"), timeout=10
+            )
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=15)
+    assert err.startswith(f"Serving 8 papers from {mini_db} at http://127.0.0.1:{port}/efmcat/papers\n")

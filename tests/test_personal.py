@@ -1,0 +1,381 @@
+"""The researcher's own commands: rm, edit, note, status, star, open; user fields kept."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from efmcat.catalog import Catalog
+
+GPTQ = "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
+
+
+@pytest.fixture
+def editor(tmp_path, monkeypatch):
+    """$EDITOR as a script: the n-th run applies the n-th list of (old, new) replacements
+    to the file and logs what it was shown."""
+    script = tmp_path / "fake_editor.py"
+    state = tmp_path / "editor_state.json"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import json, sys
+            from pathlib import Path
+            state = Path(sys.argv[1]); path = Path(sys.argv[2])
+            data = json.loads(state.read_text())
+            text = path.read_text(encoding="utf-8")
+            data["shown"].append(text)
+            edits = data["runs"][len(data["shown"]) - 1]
+            if edits == "EMPTY":
+                text = ""
+            else:
+                for old, new in edits:
+                    assert old in text, (old, text)
+                    text = text.replace(old, new)
+            path.write_text(text, encoding="utf-8")
+            state.write_text(json.dumps(data))
+            """
+        )
+    )
+
+    def set_runs(*runs):
+        state.write_text(json.dumps({"runs": list(runs), "shown": []}))
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {script} {state}")
+        monkeypatch.delenv("VISUAL", raising=False)
+
+    def shown():
+        return json.loads(state.read_text())["shown"]
+
+    set_runs.shown = shown
+    return set_runs
+
+
+def paper(db, pid):
+    with Catalog(db) as c:
+        return c.get_paper(pid)
+
+
+# -- rm ------------------------------------------------------------------------------------
+def test_rm_refuses_without_a_terminal_or_yes(cli, mini_db):
+    r = cli("rm", "2210.17323")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: not removing without confirmation: stdin is not a terminal; add --yes\n",
+    )
+    assert paper(mini_db, "2210.17323").title == GPTQ
+
+
+def test_rm_yes_removes_papers_with_tags_and_sources(cli, mini_db):
+    r = cli("rm", "https://arxiv.org/abs/2210.17323v2", "2208.07339", "--yes")
+    assert (r.exit_code, r.stderr) == (0, "Removed 2 papers: 2210.17323, 2208.07339.\n")
+    with Catalog(mini_db) as c:
+        assert not c.has("2210.17323")
+        assert c.conn.execute("SELECT count(*) FROM tags WHERE paper_id = '2210.17323'").fetchone()[0] == 0
+        assert c.conn.execute("SELECT count(*) FROM sources WHERE paper_id = '2208.07339'").fetchone()[0] == 0
+    assert cli("search", "GPTQ").stderr == "No papers match 'GPTQ'.\n"
+
+
+def test_rm_checks_every_id_before_removing_any(cli, mini_db):
+    r = cli("rm", "2210.17323", "2401.99999", "--yes")
+    assert (r.exit_code, r.stderr) == (1, "Error: not in the catalog: 2401.99999\n")
+    assert paper(mini_db, "2210.17323").title == GPTQ
+
+
+@pytest.mark.parametrize(("answer", "removed"), [("y\n", True), ("n\n", False), ("\n", False)])
+def test_rm_asks_on_a_terminal(cli, mini_db, monkeypatch, answer, removed):
+    from efmcat.cli import _app
+
+    monkeypatch.setattr(_app, "stdin_is_terminal", lambda: True)
+    r = cli("rm", "2210.17323", input=answer)
+    assert r.exit_code == 0
+    assert r.stderr.startswith(f"  2210.17323  {GPTQ[:59]}…\nRemove 1 paper? [y/N]:")
+    assert r.stderr.endswith("Removed 1 paper: 2210.17323.\n" if removed else "Nothing removed.\n")
+    with Catalog(mini_db) as c:
+        assert c.has("2210.17323") is not removed
+
+
+# -- edit ------------------------------------------------------------------------------------
+def test_edit_flags(cli, mini_db):
+    r = cli("edit", "2210.17323", "--title", "GPTQ: post-training quantization", "--year", "2023",
+            "--venue", "ICLR 2023", "--add-author", "New Person", "--remove-author", "saleh ashkboos")  # fmt: skip
+    assert (r.exit_code, r.stderr) == (0, "Edited 2210.17323: title, year, venue, authors (re-tagged).\n")
+    p = paper(mini_db, "2210.17323")
+    assert (p.title, p.year, p.venue) == ("GPTQ: post-training quantization", 2023, "ICLR 2023")
+    assert p.authors == ["Elias Frantar", "Torsten Hoefler", "Dan Alistarh", "New Person"]
+    assert p.user_fields == ["title", "year", "venue", "authors"]
+    out = cli("show", "2210.17323").stdout
+    assert "Venue:       ICLR 2023\n" in out
+    assert "Yours:       title, year, venue, authors (edited by you: refresh and imports keep them)\n" in out
+    assert cli("show", "2210.17323", "--json").stdout.count('"user_fields"') == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "23"], "Error: year must be a year such as 2023, not '23'\n"),
+        (["--title", "  "], "Error: title cannot be empty\n"),
+        (
+            ["--remove-author", "Nobody"],
+            "Error: 2210.17323 has no author 'Nobody' (its authors: Elias Frantar, Saleh Ashkboos, Torsten Hoefler, Dan Alistarh)\n",
+        ),
+    ],
+)
+def test_edit_flag_errors_change_nothing(cli, mini_db, args, message):
+    r = cli("edit", "2210.17323", *args)
+    assert (r.exit_code, r.stderr) == (2, message)
+    assert paper(mini_db, "2210.17323").user_fields == []
+
+
+def test_edit_in_editor_reopens_on_error(cli, mini_db, editor):
+    editor(
+        [("year: 2022", "year: twenty")],
+        [("year: twenty", "year: 2023"), ("venue: null", "venue: NeurIPS 2023")],
+    )
+    r = cli("edit", "2210.17323")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "Error: record:10: year must be a year such as 2023, not 'twenty'; re-opening the editor.\n"
+        "Edited 2210.17323: year, venue.\n"
+    )
+    first, second = editor.shown()
+    assert first.startswith("# efmcat edit 2210.17323: change what you need, save and close.\n")
+    assert f"title: '{GPTQ}'\n" in first or f"title: {GPTQ}\n" in first
+    assert second.startswith(
+        "# ERROR: record:10: year must be a year such as 2023, not 'twenty'\n# efmcat edit"
+    )
+    p = paper(mini_db, "2210.17323")
+    assert (p.year, p.venue, p.user_fields) == (2023, "NeurIPS 2023", ["year", "venue"])
+
+
+def test_edit_unchanged_after_an_error_gives_up(cli, mini_db, editor):
+    editor([("year: 2022", "year: [1]")], [])
+    r = cli("edit", "2210.17323")
+    assert r.exit_code == 1
+    assert r.stderr.endswith("Error: record:11: year must be a year such as 2023, not [1]\n")
+    assert paper(mini_db, "2210.17323").year == 2022
+
+
+def test_edit_empty_file_cancels_and_no_change_says_so(cli, mini_db, editor):
+    editor("EMPTY")
+    assert cli("edit", "2210.17323").stderr == "Edit cancelled: 2210.17323 is unchanged.\n"
+    editor([])
+    assert cli("edit", "2210.17323").stderr == "No changes to 2210.17323.\n"
+    assert paper(mini_db, "2210.17323").user_fields == []
+
+
+def test_edit_unknown_field_names_the_line(cli, mini_db, editor):
+    editor([("year: 2022", "yeer: 2022")], "EMPTY")
+    r = cli("edit", "2210.17323")
+    assert r.stderr.startswith(
+        "Error: record:10: unknown field 'yeer' (editable: title, authors, year, venue, doi, journal_ref, url, pdf_url, citekey, note, abstract); re-opening the editor.\n"
+    )
+    assert r.stderr.endswith("Edit cancelled: 2210.17323 is unchanged.\n")
+
+
+def test_edit_without_editor_is_a_clear_error(cli, mini_db, monkeypatch):
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = cli("edit", "2210.17323")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: set $EDITOR (or $VISUAL) to your text editor, e.g. export EDITOR=nano\n",
+    )
+
+
+def test_user_fields_survive_upserts_from_every_writer(mini_db):
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as c:
+        c.set_user_fields("2210.17323", {"title": "My GPTQ", "year": 2023})
+        fetched = Paper(id="2210.17323", title=GPTQ, year=2022, version=3, comment="ICLR 2023")
+        assert c.upsert_paper(fetched, fetched_at="2026-01-01T00:00:00Z") == "updated"
+        assert c.upsert_paper(fetched, fill_only=True) == "unchanged"
+        p = c.get_paper("2210.17323")
+    assert (p.title, p.year, p.version, p.comment) == ("My GPTQ", 2023, 3, "ICLR 2023")
+
+
+def test_edited_title_survives_reimport(cli, mini_db, tmp_path):
+    assert cli("edit", "2210.17323", "--title", "My GPTQ", "--venue", "ICLR 2023").exit_code == 0
+    lst = tmp_path / "list.md"
+    lst.write_text(f"# Quantization\n\n- [{GPTQ}](https://arxiv.org/abs/2210.17323) NeurIPS 2022\n")
+    r = cli("import", str(lst))
+    assert r.exit_code == 0, r.stderr
+    p = paper(mini_db, "2210.17323")
+    assert (p.title, p.venue) == ("My GPTQ", "ICLR 2023")
+
+
+# -- note, status, star ---------------------------------------------------------------------
+def test_note_is_saved_searched_and_cleared(cli, mini_db):
+    r = cli("note", "2210.17323", "baseline for the ternary experiments")
+    assert (r.exit_code, r.stderr) == (0, "Note saved on 2210.17323.\n")
+    assert "Note:        baseline for the ternary experiments\n" in cli("show", "2210.17323").stdout
+    hits = cli("search", "ternary").stdout.splitlines()
+    assert [h.split("\t")[1] for h in hits] == ["2210.17323"]
+    assert cli("note", "2210.17323", "also see AWQ", "--append").exit_code == 0
+    assert paper(mini_db, "2210.17323").note == "baseline for the ternary experiments\n\nalso see AWQ"
+    assert cli("note", "2210.17323", "--clear").stderr == "Note cleared on 2210.17323.\n"
+    assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
+
+
+def test_search_ranking_without_notes_is_unchanged(cli, mini_db):
+    before = cli("search", "quantization").stdout
+    cli("note", "2205.14135", "not about that topic")
+    assert cli("search", "quantization").stdout == before
+
+
+def test_curators_notes_are_not_searched(cli, mini_db):
+    with Catalog(mini_db) as c:
+        c.conn.execute("UPDATE papers SET note = 'linked to the ternary paper' WHERE id = '2210.17323'")
+    assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
+
+
+def test_note_from_editor_and_stdin(cli, mini_db, editor):
+    editor([("", "read section 3 again\n")])
+    assert cli("note", "2210.17323").stderr == "Note saved on 2210.17323.\n"
+    assert paper(mini_db, "2210.17323").note == "read section 3 again"
+    assert cli("note", "2210.17323", "-", input="from stdin\n").exit_code == 0
+    assert paper(mini_db, "2210.17323").note == "from stdin"
+
+
+def test_status_and_star_filter_list_search_export(cli, mini_db):
+    r = cli("status", "2210.17323", "2208.07339", "reading")
+    assert (r.exit_code, r.stderr) == (0, "2 papers now status reading: 2210.17323, 2208.07339.\n")
+    assert cli("status", "2306.00978", "read").exit_code == 0
+    assert cli("star", "2210.17323").stderr == "Starred 2210.17323.\n"
+    ids = lambda r: [line.split("\t")[0] for line in r.stdout.splitlines()]  # noqa: E731
+    assert ids(cli("list", "--status", "reading", "--sort", "id")) == ["2208.07339", "2210.17323"]
+    assert ids(cli("list", "--starred")) == ["2210.17323"]
+    unread = ids(cli("list", "--status", "unread"))
+    assert "2306.00978" not in unread and "2210.17323" in unread
+    hits = cli("search", "quantization", "--status", "reading").stdout.splitlines()
+    assert sorted(h.split("\t")[1] for h in hits) == ["2208.07339", "2210.17323"]
+    exported = json.loads(cli("export", "--format", "json", "--starred").stdout)
+    assert [(p["id"], p["status"], p["starred"]) for p in exported] == [("2210.17323", "reading", True)]
+    assert "Status:      reading\nStarred:     yes\n" in cli("show", "2210.17323").stdout
+    assert cli("star", "2210.17323", "--unstar").stderr == "Unstarred 2210.17323.\n"
+    assert cli("list", "--starred").stderr == "No papers.\n"
+    assert cli("status", "2210.17323", "none").stderr == "1 paper now no status: 2210.17323.\n"
+
+
+def test_status_errors(cli, mini_db):
+    assert cli("status", "2210.17323", "done").stderr == (
+        "Error: unknown status 'done': use one of to-read, reading, read or none\n"
+    )
+    assert (
+        cli("status", "reading").stderr
+        == "Error: give paper ids, then a status: to-read, reading, read or none\n"
+    )
+    assert cli("list", "--status", "finished").stderr == (
+        "Error: unknown status 'finished': use one of to-read, reading, read or unread\n"
+    )
+
+
+def test_star_survives_refresh_style_upsert(mini_db):
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as c:
+        c.set_starred(["2210.17323"])
+        c.set_status(["2210.17323"], "read")
+        c.upsert_paper(Paper(id="2210.17323", title=GPTQ, version=4))
+        p = c.get_paper("2210.17323")
+    assert (p.starred, p.status, p.version) == (True, "read", 4)
+
+
+# -- open -------------------------------------------------------------------------------------
+def test_open_print(cli, mini_db):
+    r = cli("open", "2205.14135", "--print")
+    assert (r.exit_code, r.stdout) == (0, "https://arxiv.org/abs/2205.14135\n")
+    assert cli("open", "arXiv:2205.14135", "--pdf", "--print").stdout == "https://arxiv.org/pdf/2205.14135\n"
+    r = cli("open", "openreview:OdnNBxlShZG", "--print")
+    assert r.stdout == "https://openreview.net/forum?id=OdnNBxlShZG\n"
+    r = cli("open", "openreview:OdnNBxlShZG", "--pdf", "--print")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: openreview:OdnNBxlShZG has no PDF link; open its page without --pdf\n",
+    )
+
+
+def test_open_calls_the_browser(cli, mini_db, monkeypatch):
+    import webbrowser
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    r = cli("open", "2205.14135")
+    assert (r.exit_code, r.stderr, opened) == (
+        0,
+        "Opened https://arxiv.org/abs/2205.14135\n",
+        ["https://arxiv.org/abs/2205.14135"],
+    )
+
+
+def test_edited_fields_survive_refresh(cli, mini_db, monkeypatch):
+    from arxiv_server import ArxivServer
+
+    server = ArxivServer().start()
+    try:
+        monkeypatch.setenv("EFMCAT_ARXIV_URL", server.url)
+        server.add("2306.00978", 6, title="AWQ: Activation-aware Weight Quantization for On-Device LLMs",
+                   authors=("Ji Lin", "Song Han"), published="2023-06-01T17:59:10Z")  # fmt: skip
+        assert cli("edit", "2306.00978", "--title", "AWQ (my title)", "--year", "2024").exit_code == 0
+        assert cli("note", "2306.00978", "mine").exit_code == 0
+        r = cli("refresh", "2306.00978")
+        assert r.exit_code == 0, r.stderr
+        assert r.stdout == ""  # the title did not change: it is the user's
+    finally:
+        server.stop()
+    p = paper(mini_db, "2306.00978")
+    assert (p.title, p.year, p.note, p.version) == ("AWQ (my title)", 2024, "mine", 6)
+    assert p.authors == ["Ji Lin", "Song Han"]
+
+
+def test_check_fix_merge_carries_the_users_data(cli, mini_db):
+    from efmcat.models import Paper
+
+    title = "On-Policy Distillation of Language Models: Learning from Self-Generated Mistakes"
+    with Catalog(mini_db) as c:
+        c.upsert_paper(Paper(id="2306.13649", title=title, year=2023))
+    assert cli("note", "openreview:OdnNBxlShZG", "read the appendix").exit_code == 0
+    assert cli("status", "openreview:OdnNBxlShZG", "to-read").exit_code == 0
+    assert cli("star", "openreview:OdnNBxlShZG").exit_code == 0
+    assert cli("edit", "openreview:OdnNBxlShZG", "--venue", "ICLR 2024").exit_code == 0
+    r = cli("check", "--fix")
+    assert "merged openreview:OdnNBxlShZG into 2306.13649 (same title)" in r.stdout + r.stderr
+    p = paper(mini_db, "2306.13649")
+    assert (p.note, p.status, p.starred, p.venue) == ("read the appendix", "to-read", True, "ICLR 2024")
+    assert p.user_fields == ["note", "venue"]
+    assert [h.split("\t")[1] for h in cli("search", "appendix").stdout.splitlines()] == ["2306.13649"]
+
+
+def test_yaml_export_is_a_backup_of_the_users_data(cli, mini_db, tmp_path):
+    cli("note", "2210.17323", "my baseline")
+    cli("status", "2210.17323", "reading")
+    cli("star", "2205.14135")
+    cli("edit", "2306.00978", "--venue", "MLSys 2024")
+    backup = tmp_path / "backup.yaml"
+    assert cli("export", "--format", "yaml", "-o", str(backup)).exit_code == 0
+    text = backup.read_text()
+    assert "  note: my baseline\n  status: reading\n  user_fields: [note]\n" in text
+    restored = tmp_path / "restored.db"
+    assert cli("import", str(backup), "--db", str(restored)).exit_code == 0
+    with Catalog(restored) as c:
+        gptq, flash, awq = (c.get_paper(i) for i in ("2210.17323", "2205.14135", "2306.00978"))
+    assert (gptq.note, gptq.status, gptq.user_fields) == ("my baseline", "reading", ["note"])
+    assert flash.starred and not gptq.starred
+    assert (awq.venue, awq.user_fields) == ("MLSys 2024", ["venue"])
+    assert [
+        h.split("\t")[1] for h in cli("search", "baseline", "--db", str(restored)).stdout.splitlines()
+    ] == ["2210.17323"]
+    assert cli("export", "--format", "yaml", "--db", str(restored)).stdout == text
+
+
+def test_yaml_with_a_bad_status_names_the_line(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source: x\npapers:\n- id: '2301.00774'\n  title: SparseGPT\n  status: done\n")
+    r = cli("import", str(bad))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {bad}:3: status of 2301.00774 must be one of to-read, reading, read, got 'done'\n",
+    )

@@ -1,0 +1,157 @@
+"""`efmcat update`: a catalog made by the previous release (0.1.0, the survey's 169 papers)
+takes in the new shipped catalog and keeps what the user did to it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.update import RELEASE_KEY, release_of, update_catalog
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+OLD = FIXTURES / "release" / "catalog-0.1.0.db"  # data/catalog.db as release 0.1.0 shipped it
+SHIPPED = REPO / "data" / "catalog.db"
+
+
+@pytest.fixture
+def old_catalog(tmp_path, monkeypatch, cli) -> Path:
+    """The previous release's catalog, lived in: a note, a manual tag, an untag, an import."""
+    path = tmp_path / "mine.db"
+    shutil.copy(OLD, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    assert cli("tag", "2210.17323", "hardware").exit_code == 0
+    assert cli("untag", "2208.07339", "quantization").exit_code == 0
+    with Catalog(path) as cat:
+        cat.set_note("2306.14048", "read for the reading group")
+    r = cli("import", str(FIXTURES / "import" / "snapshot.jsonl"))
+    assert r.exit_code == 0, r.stderr
+    return path
+
+
+def _ids(path: Path) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {r[0] for r in con.execute("SELECT id FROM papers")}
+    finally:
+        con.close()
+
+
+def test_the_old_release_has_no_release_and_the_shipped_one_has(old_catalog):
+    assert release_of(old_catalog) is None
+    assert release_of(SHIPPED)
+
+
+def test_update_brings_new_papers_and_keeps_the_users_work(old_catalog, cli):
+    imported = _ids(old_catalog) - _ids(OLD)
+    assert imported  # the user's own imports
+    r = cli("update")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.splitlines()[-1].startswith("Added 30")  # about 3,000 new papers
+    ids = _ids(old_catalog)
+    assert {"2401.10774", "2309.17453", "2307.08691", "2402.02750"} <= ids  # Medusa, StreamingLLM, FA-2, KIVI
+    assert imported <= ids
+    gptq = json.loads(cli("show", "2210.17323", "--json").stdout)
+    assert "hardware" in gptq["tags"]  # the manual tag
+    int8 = json.loads(cli("show", "2208.07339", "--json").stdout)
+    assert "quantization" not in int8["tags"]  # the manual removal
+    h2o = json.loads(cli("show", "2306.14048", "--json").stdout)
+    assert h2o["note"] == "read for the reading group"
+    # Fixed metadata arrived: the old release lower-cased this title.
+    flexgen = json.loads(cli("show", "2303.06865", "--json").stdout)
+    assert flexgen["title"].startswith("FlexGen: High-Throughput")
+    # Sources: the new shipped rows replace the old "line N" ones.
+    assert all(not s["locator"].startswith("line ") for s in flexgen["sources"])
+    assert {s["source"] for s in flexgen["sources"]} >= {"survey", "horseee"}
+
+
+def test_a_second_update_changes_nothing(old_catalog, cli):
+    cli("update")
+    r = cli("update")
+    assert r.exit_code == 0
+    assert r.stderr.strip().endswith(f"Your catalog is up to date (release {release_of(SHIPPED)}).")
+
+
+def test_dry_run_writes_nothing(old_catalog, cli):
+    before = old_catalog.read_bytes()
+    r = cli("update", "--dry-run", "--json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["dry_run"] is True and report["added"] > 2900
+    assert report["release_from"] is None and report["release_to"] == release_of(SHIPPED)
+    with Catalog(old_catalog) as cat:
+        assert cat.get_meta(RELEASE_KEY) is None
+    assert len(_ids(old_catalog)) < 500
+    del before
+
+
+def test_moved_paper_keeps_the_users_note(old_catalog, cli):
+    old_id = "openreview:jxpsAj7ltE"  # Soft MoE: the old release had it under its OpenReview id
+    assert old_id in _ids(old_catalog)
+    with Catalog(old_catalog) as cat:
+        cat.set_note(old_id, "survey to cite")
+    cli("update")
+    ids = _ids(old_catalog)
+    assert old_id not in ids
+    moved = json.loads(cli("show", "2308.00951", "--json").stdout)
+    assert "survey to cite" in moved["note"]
+
+
+def test_an_edited_field_stays(old_catalog, cli):
+    with Catalog(old_catalog) as cat:
+        cat.conn.execute(
+            "UPDATE papers SET title = 'my own title', fetched_at = '2025-01-01T00:00:00Z' WHERE id = '2303.06865'"
+        )
+    r = cli("update", "--json")
+    assert json.loads(r.stdout)["kept_user_fields"] >= 1
+    assert json.loads(cli("show", "2303.06865", "--json").stdout)["title"] == "my own title"
+
+
+def test_update_is_one_transaction(old_catalog, monkeypatch):
+    before = _ids(old_catalog)
+    import efmcat.update as upd
+
+    calls = {"n": 0}
+    real = upd._merge_paper
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2000:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(upd, "_merge_paper", failing)
+    with Catalog(old_catalog) as cat, pytest.raises(RuntimeError):
+        update_catalog(cat, SHIPPED)
+    assert _ids(old_catalog) == before
+
+
+def test_an_old_catalog_is_told_once(cli, tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    first = cli("stats")
+    assert "A newer shipped catalog is available" in first.stderr
+    assert "efmcat update" in first.stderr
+    second = cli("stats")
+    assert "A newer shipped catalog is available" not in second.stderr
+
+
+def test_a_current_or_unrelated_catalog_is_not_told(cli, mini_db, tmp_path, monkeypatch):
+    assert "newer shipped catalog" not in cli("stats").stderr  # never came from the shipped one
+    current = tmp_path / "current.db"
+    shutil.copy(SHIPPED, current)
+    monkeypatch.setenv("EFMCAT_DB", str(current))
+    assert "newer shipped catalog" not in cli("stats").stderr
+
+
+def test_a_field_the_user_edited_stays(old_catalog, cli):
+    r = cli("edit", "2303.06865", "--title", "FlexGen (my title)")
+    assert r.exit_code == 0, r.stderr
+    cli("update")
+    assert json.loads(cli("show", "2303.06865", "--json").stdout)["title"] == "FlexGen (my title)"
