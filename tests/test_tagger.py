@@ -12,6 +12,7 @@ from efmcat.errors import TaxonomyError, UnknownNodeError
 from efmcat.tagger import (
     auto_tags,
     retag,
+    rule_tags,
     score_paper,
     tag_manually,
     tag_papers,
@@ -129,7 +130,7 @@ def test_shipped_rules_on_vocabulary():
         "Linear Attention for Long Sequences": {"attention"},
     }
     for title, want in cases.items():
-        got = {n for n in auto_tags(tax, title) if tax.nodes[n].parent is None} & set(CORE_AREAS)
+        got = {n for n in rule_tags(tax, title) if tax.nodes[n].parent is None} & set(CORE_AREAS)
         assert got == want, title
 
 
@@ -267,12 +268,12 @@ def test_spellings_of_one_term_count_once(tiny):
     assert score_paper(tax, "KV cache", None)["memory"].score == 6.0
 
 
-def test_auto_tags_fast_path_decides_like_score_paper():
-    """auto_tags skips explanations for speed; its decisions must equal score_paper's."""
+def test_rule_tags_fast_path_decides_like_score_paper():
+    """rule_tags skips explanations for speed; its decisions must equal score_paper's."""
     import json
     from pathlib import Path
 
-    from efmcat.tagger import auto_tags, score_paper
+    from efmcat.tagger import rule_tags, score_paper
     from efmcat.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
@@ -289,4 +290,4 @@ def test_auto_tags_fast_path_decides_like_score_paper():
             for n, s in score_paper(tax, title, abstract, ["cs.AR", "cs.LG"]).items()
             if s.assigned
         }
-        assert auto_tags(tax, title, abstract, ["cs.AR", "cs.LG"]) == expected, title
+        assert rule_tags(tax, title, abstract, ["cs.AR", "cs.LG"]) == expected, title

@@ -299,17 +299,19 @@ class Candidate:
 
 
 def rank(catalog: Catalog, papers: Iterable[Paper], taxonomy: Taxonomy) -> list[Candidate]:
-    """Candidates scored by the tagger: relevance = the best area score; most relevant first,
-    newest first among equals. ``areas``/``topics`` are the nodes the tagger would assign."""
-    from efmcat.tagger import score_paper
+    """Candidates scored by the rules: relevance = the best area rule score; most relevant
+    first, newest first among equals. ``areas``/``topics`` are the nodes the tagger (the
+    catalog's model with the rules) would assign."""
+    from efmcat.tagger import auto_tags, score_paper, tagger_model
 
     papers = list(papers)
     present = catalog.existing_ids(p.id for p in papers)
+    model = tagger_model(catalog) if papers else None
     out = []
     for p in papers:
         scores = score_paper(taxonomy, p.title, p.abstract, p.categories)
         area_scores = [s.score for n, s in scores.items() if taxonomy.get(n).is_area]
-        assigned = [n for n, s in scores.items() if s.assigned]
+        assigned = list(auto_tags(taxonomy, p.title, p.abstract, p.categories, model=model))
         out.append(
             Candidate(
                 paper=p,

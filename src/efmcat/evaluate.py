@@ -157,8 +157,10 @@ def evaluate(
     taxonomy: Taxonomy | None = None,
     areas: Sequence[str] = CORE_AREAS,
 ) -> EvalResult:
-    """Score the tagger on ``papers``; in title+abstract mode only papers with an abstract count."""
-    from efmcat.tagger import auto_tags
+    """Score the rule tagger on ``papers``; in title+abstract mode only papers with an abstract count.
+
+    (The model is measured by :func:`leave_one_list_out`: it was trained on these sets.)"""
+    from efmcat.tagger import rule_tags
 
     if mode not in MODES:
         raise UsageError(f"unknown mode '{mode}': use {' or '.join(MODES)}")
@@ -169,7 +171,7 @@ def evaluate(
     scores = {a: AreaScore(a) for a in areas}
     errors = []
     for p in papers:
-        tags = auto_tags(taxonomy, p.title, p.abstract if use_abstract else None, p.categories)
+        tags = rule_tags(taxonomy, p.title, p.abstract if use_abstract else None, p.categories)
         predicted = {n for n in tags if taxonomy.nodes[n].parent is None}
         for a in areas:
             want, got = a in p.labels, a in predicted
@@ -253,3 +255,94 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
             + f" | **{f(r.macro_f1)}** | {f(r.micro_f1)} |"
         )
     return "\n".join(rows) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# Leave one list out: train on every curated list but one, test on that one.
+
+LOLO_TAGGERS = ("rules", "model")
+
+
+def lolo_splits(papers: Sequence[Any]) -> list[tuple[str, list[Any], list[Any]]]:
+    """(held-out list, training papers, test papers) for each list.
+
+    The test papers are those the list gives at least one area; every paper the list holds
+    (even under a heading with no area, even if other lists have it too) is kept out of
+    training, so no paper is both trained and tested on. Training papers need an area."""
+    names = sorted({name for p in papers for name in p.lists})
+    out = []
+    for name in names:
+        test = [p for p in papers if p.lists.get(name)]
+        train = [p for p in papers if name not in p.lists and p.areas() and p.title]
+        out.append((name, train, test))
+    return out
+
+
+def leave_one_list_out(
+    papers: Sequence[Any],
+    *,
+    taxonomy: Taxonomy | None = None,
+    modes: Sequence[str] = MODES,
+    lists: Sequence[str] | None = None,
+    progress: Any = None,
+) -> list[EvalResult]:
+    """Rules and model, per mode, pooled over the held-out lists.
+
+    A list is scored only on the areas it gives some paper (a list without a hardware
+    section says nothing about whether its papers are hardware); the model of each fold is
+    trained on the other lists with the default settings, thresholds chosen inside them."""
+    from efmcat.model import Example, train
+    from efmcat.tagger import rule_tags
+
+    taxonomy = taxonomy or load_taxonomy()
+    areas = [a.id for a in taxonomy.areas]
+    results = {
+        (t, m): EvalResult(
+            f"{'rule tagger (today)' if t == 'rules' else 'model'}", m, 0, {a: AreaScore(a) for a in areas}
+        )
+        for t in LOLO_TAGGERS
+        for m in modes
+    }
+    for name, train_papers, test in lolo_splits(papers):
+        if lists is not None and name not in lists:
+            continue
+        if progress:
+            progress(f"{name}: training on {len(train_papers)} papers, testing on {len(test)}")
+        model = train(
+            [
+                Example(p.id, p.title, p.abstract, p.categories, p.areas(), groups=tuple(sorted(p.lists)))
+                for p in train_papers
+            ],
+            taxonomy,
+        )
+        covered = {a for p in test for a in p.lists[name] if a in taxonomy.nodes}
+        for mode in modes:
+            use_abstract = mode == "title+abstract"
+            for p in test:
+                if use_abstract and not p.abstract:
+                    continue
+                abstract = p.abstract if use_abstract else None
+                want = set(p.lists[name])
+                for tagger in LOLO_TAGGERS:
+                    if tagger == "rules":
+                        tags = rule_tags(taxonomy, p.title, abstract, p.categories)
+                    else:
+                        tags = model.tags(taxonomy, p.title, abstract, p.categories)
+                    got = {n for n in tags if taxonomy.nodes[n].parent is None}
+                    r = results[(tagger, mode)]
+                    r.papers += 1
+                    missed = sorted((want & covered) - got)
+                    extra = sorted((got & covered) - want)
+                    for a in covered:
+                        s = r.areas[a]
+                        if a in want and a in got:
+                            s.tp += 1
+                        elif a in got:
+                            s.fp += 1
+                        elif a in want:
+                            s.fn += 1
+                    if missed or extra:
+                        r.errors.append(
+                            {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
+                        )
+    return [results[(t, m)] for m in modes for t in LOLO_TAGGERS]

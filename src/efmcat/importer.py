@@ -471,9 +471,12 @@ class _Writer:
         self.start_n = int(row[0])
         self.now = utcnow()
         self.retag: list[str] = []  # existing papers whose text changed
-        from efmcat.tagger import auto_tags
+        from functools import partial
 
-        self.auto_tags = auto_tags
+        from efmcat.tagger import auto_tags, tagger_model
+
+        self.model = tagger_model(catalog)
+        self.auto_tags = partial(auto_tags, model=self.model)
 
     def _note(self, status: str, paper: Paper) -> None:
         if len(self.report.changes) < MAX_CHANGES:
@@ -511,7 +514,7 @@ class _Writer:
         try:
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
-                    pool = _tag_pool(self.taxonomy)
+                    pool = _tag_pool(self.taxonomy, self.model)
                 job = None
                 if pool is not None:
                     # Tag this batch in a worker process while the previous one is written.
@@ -670,21 +673,23 @@ class _Writer:
 
 # -- tagging in a worker process (streamed imports) -----------------------------------------
 _WORKER_TAXONOMY: Taxonomy | None = None
+_WORKER_MODEL: Any = None
 
 
-def _init_worker(taxonomy: Taxonomy) -> None:
-    global _WORKER_TAXONOMY
+def _init_worker(taxonomy: Taxonomy, model: Any = None) -> None:
+    global _WORKER_TAXONOMY, _WORKER_MODEL
     _WORKER_TAXONOMY = taxonomy
+    _WORKER_MODEL = model
 
 
 def _tag_texts(texts: list[tuple[str, str | None, list[str]]]) -> list[dict[str, float]]:
     from efmcat.tagger import auto_tags
 
     assert _WORKER_TAXONOMY is not None
-    return [auto_tags(_WORKER_TAXONOMY, t, a, c) for t, a, c in texts]
+    return [auto_tags(_WORKER_TAXONOMY, t, a, c, model=_WORKER_MODEL) for t, a, c in texts]
 
 
-def _tag_pool(taxonomy: Taxonomy):
+def _tag_pool(taxonomy: Taxonomy, model: Any = None):
     """One worker process for the tagger, or None where fork is not available.
 
     fork, not spawn: spawn re-imports ``__main__`` (impossible for ``python -`` or a REPL) and
@@ -694,7 +699,7 @@ def _tag_pool(taxonomy: Taxonomy):
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     ctx = multiprocessing.get_context("fork")
-    return ctx.Pool(TAG_WORKERS, initializer=_init_worker, initargs=(taxonomy,))
+    return ctx.Pool(TAG_WORKERS, initializer=_init_worker, initargs=(taxonomy, model))
 
 
 # -- --fetch ------------------------------------------------------------------------------------

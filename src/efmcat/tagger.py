@@ -266,12 +266,12 @@ def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
     return counts
 
 
-def _field_hits(c: Compiled, text: str) -> dict[int, int]:
-    """Rule id -> number of matches in one field."""
+def _field_hits(c: Compiled, text: str, toks: Sequence[str] | None = None) -> dict[int, int]:
+    """Rule id -> number of matches in one field (``toks``: its tokens, if already known)."""
     out: dict[int, int] = {}
     if not text:
         return out
-    for ti, k in _count_terms(c, tokens(text)).items():
+    for ti, k in _count_terms(c, tokens(text) if toks is None else toks).items():
         for rid in c.terms[ti][1]:
             out[rid] = k
     for pattern, rids in c.patterns:
@@ -353,34 +353,57 @@ def score_paper(
 
 def _own_scores(c: Compiled, title: str, abstract: str | None, categories: Iterable[str]) -> dict[str, float]:
     """Each node's own rule score (what score_paper computes before areas are resolved)."""
-    in_title = _field_hits(c, title or "")
-    in_abstract = _field_hits(c, abstract or "")
-    own: dict[str, float] = {}
-    rules = c.rules
-    for rid in sorted(set(in_title) | set(in_abstract)):
-        rule = rules[rid]
-        points = 0.0
-        if rid in in_title:
-            points += rule.weight * TITLE_WEIGHT
-        if rid in in_abstract:
-            points += rule.weight * _abstract_factor(in_abstract[rid])
-        own[rule.node] = own.get(rule.node, 0.0) + points
-    for cat in dict.fromkeys(x.lower() for x in categories):
-        for rid in c.categories.get(cat, ()):
-            rule = rules[rid]
-            own[rule.node] = own.get(rule.node, 0.0) + rule.weight
+    t, a, k = field_scores(c, title, abstract, categories)
+    own = dict(t)
+    for part in (a, k):
+        for node, sc in part.items():
+            own[node] = own.get(node, 0.0) + sc
     return own
 
 
-def auto_tags(
-    taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
-) -> dict[str, float]:
-    """The nodes the tagger assigns, with their (rounded) scores.
+def field_scores(
+    c: Compiled,
+    title: str,
+    abstract: str | None,
+    categories: Iterable[str],
+    title_tokens: Sequence[str] | None = None,
+    abstract_tokens: Sequence[str] | None = None,
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Each node's own rule points from the title, from the abstract and from the categories."""
+    in_title = _field_hits(c, title or "", title_tokens)
+    in_abstract = _field_hits(c, abstract or "", abstract_tokens)
+    rules = c.rules
+    t: dict[str, float] = {}
+    a: dict[str, float] = {}
+    k: dict[str, float] = {}
+    for rid in in_title:
+        rule = rules[rid]
+        t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
+    for rid, n in in_abstract.items():
+        rule = rules[rid]
+        a[rule.node] = a.get(rule.node, 0.0) + rule.weight * _abstract_factor(n)
+    for cat in dict.fromkeys(x.lower() for x in categories):
+        for rid in c.categories.get(cat, ()):
+            rule = rules[rid]
+            k[rule.node] = k.get(rule.node, 0.0) + rule.weight
+    return t, a, k
 
-    The same decisions as :func:`score_paper` (a test holds them equal) without building
-    explanations: this is the hot path of tagging on import."""
-    c = compile_rules(taxonomy)
-    own = _own_scores(c, title, abstract, categories)
+
+def area_scores(c: Compiled, own: dict[str, float]) -> dict[str, float]:
+    """Each area's rule score: its own points plus a share of its subtopics' positive points."""
+    out: dict[str, float] = {}
+    parent = c.parent
+    for node, sc in own.items():
+        p = parent[node]
+        if p is None:
+            out[node] = out.get(node, 0.0) + sc
+        elif sc > 0:
+            out[p] = out.get(p, 0.0) + CHILD_SHARE * sc
+    return out
+
+
+def decide(c: Compiled, own: dict[str, float]) -> dict[str, float]:
+    """The nodes the rules assign from each node's own points, with their (rounded) scores."""
     parent, thresholds = c.parent, c.thresholds
     score = dict(own)
     assigned: set[str] = set()
@@ -398,6 +421,42 @@ def auto_tags(
     return {n: round(score[n], 3) for n in c.order if n in assigned}
 
 
+def rule_tags(
+    taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
+) -> dict[str, float]:
+    """The nodes the rules alone assign, with their (rounded) scores.
+
+    The same decisions as :func:`score_paper` (a test holds them equal) without building
+    explanations."""
+    c = compile_rules(taxonomy)
+    return decide(c, _own_scores(c, title, abstract, categories))
+
+
+SHIPPED = "shipped"
+
+
+def auto_tags(
+    taxonomy: Taxonomy,
+    title: str,
+    abstract: str | None = None,
+    categories: Iterable[str] = (),
+    *,
+    model: Any = SHIPPED,
+) -> dict[str, float]:
+    """The nodes the tagger assigns, with their scores: the hot path of tagging on import.
+
+    ``model`` is a :class:`efmcat.model.Model` (``SHIPPED``: the one shipped with efmcat;
+    None: rules alone). The model decides the areas it was trained for under the same
+    rules; other nodes (a user's new areas) are decided by the rules."""
+    if isinstance(model, str):
+        from efmcat.model import shipped_model
+
+        model = shipped_model()
+    if model is None:
+        return rule_tags(taxonomy, title, abstract, categories)
+    return model.tags(taxonomy, title, abstract, categories)
+
+
 def _taxonomy(taxonomy: Taxonomy | None) -> Taxonomy:
     if taxonomy is not None:
         return taxonomy
@@ -406,11 +465,18 @@ def _taxonomy(taxonomy: Taxonomy | None) -> Taxonomy:
     return load_taxonomy()
 
 
+def tagger_model(catalog: Catalog) -> Any:
+    """The model that tags this catalog's papers: its own (``efmcat train``), else the shipped one."""
+    from efmcat.model import catalog_model
+
+    return catalog_model(catalog)
+
+
 def _paper_auto_tags(
-    catalog: Catalog, paper_id: str, taxonomy: Taxonomy, rows: list[dict]
+    catalog: Catalog, paper_id: str, taxonomy: Taxonomy, rows: list[dict], model: Any = None
 ) -> dict[str, float]:
     paper = catalog.get_paper(paper_id)
-    scores = auto_tags(taxonomy, paper.title, paper.abstract, paper.categories)
+    scores = auto_tags(taxonomy, paper.title, paper.abstract, paper.categories, model=model)
     # A manual removal of an area also keeps the tagger away from its subtopics.
     removed_areas = {r["node"] for r in rows if r["origin"] == "manual" and r["removed"]}
     if removed_areas:
@@ -437,19 +503,31 @@ class TagChange:
     removed: list[str]
 
 
-def tag_papers(
-    catalog: Catalog, ids: Iterable[str], taxonomy: Taxonomy | None = None, *, dry_run: bool = False
-) -> list[TagChange]:
-    """(Re-)run the tagger over papers: their auto tags become exactly what the rules assign.
+CATALOG = "catalog"
 
-    Curated and manual decisions are never touched. Returns the change in effective tags
-    of each paper whose tags change; ``dry_run`` computes the changes without writing."""
+
+def tag_papers(
+    catalog: Catalog,
+    ids: Iterable[str],
+    taxonomy: Taxonomy | None = None,
+    *,
+    dry_run: bool = False,
+    model: Any = CATALOG,
+) -> list[TagChange]:
+    """(Re-)run the tagger over papers: their auto tags become exactly what the tagger assigns.
+
+    ``model``: the catalog's model (default; see :func:`tagger_model`), a Model, or None for
+    the rules alone. Curated and manual decisions are never touched. Returns the change in
+    effective tags of each paper whose tags change; ``dry_run`` computes the changes
+    without writing."""
     taxonomy = _taxonomy(taxonomy)
+    if isinstance(model, str):
+        model = tagger_model(catalog)
     changes: list[TagChange] = []
     with catalog.transaction():
         for pid in ids:
             rows = catalog.tag_rows(pid)
-            scores = _paper_auto_tags(catalog, pid, taxonomy, rows)
+            scores = _paper_auto_tags(catalog, pid, taxonomy, rows, model)
             before = {r["node"] for r in rows if not r["removed"]}
             after = _effective_after(rows, scores)
             if not dry_run:
@@ -538,10 +616,15 @@ class Explanation:
     title: str
     tags: list[dict[str, Any]]  # stored rows: node, origin, score, removed
     scores: list[NodeScore]
+    model: list[Any] = field(default_factory=list)  # efmcat.model.AreaDecision per area the model decides
+    model_source: str = ""  # "catalog" (efmcat train), "shipped", "out of field", or "" (rules alone)
 
 
 def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None) -> Explanation:
-    """Why a paper carries its tags: the stored rows and, per node, the rules that fired."""
+    """Why a paper carries its tags: the stored rows, per area the model's score and its
+    weightiest features, and per node the rules that fired."""
+    from efmcat.model import META_KEY
+
     taxonomy = _taxonomy(taxonomy)
     pid = _resolve(catalog, paper)
     p = catalog.get_paper(pid)
@@ -549,4 +632,16 @@ def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None
     rows = catalog.tag_rows(pid)
     rank = {n: i for i, n in enumerate(taxonomy.nodes)}
     rows.sort(key=lambda r: (rank.get(r["node"], len(rank)), r["node"]))
-    return Explanation(pid, p.title, rows, list(scores.values()))
+    model = tagger_model(catalog)
+    decisions = [] if model is None else model.explain(taxonomy, p.title, p.abstract, p.categories)
+    source = "" if model is None else ("catalog" if catalog.get_meta(META_KEY) else "shipped")
+    if model is not None and not decisions and model.active(taxonomy):
+        source = "out of field"  # hardly any evidence of the field: the rules decide
+    return Explanation(
+        pid,
+        p.title,
+        rows,
+        list(scores.values()),
+        decisions,
+        source if decisions or source == "out of field" else "",
+    )

@@ -272,19 +272,30 @@ def taxonomy(
                     "id": a.id,
                     "name": a.name,
                     "core": a.core,
+                    "description": a.description,
                     "papers": counts.get(a.id, 0),
                     "children": [
-                        {"id": c, "name": tax.nodes[c].name, "papers": counts.get(c, 0)} for c in a.children
+                        {
+                            "id": c,
+                            "name": tax.nodes[c].name,
+                            "description": tax.nodes[c].description,
+                            "papers": counts.get(c, 0),
+                        }
+                        for c in a.children
                     ],
                 }
                 for a in tax.areas
             ]
         )
         return
+    import textwrap
+
     lines = []
     for area in tax.areas:
         star = " *" if area.core else ""
         lines.append(f"{area.id:<30} {counts.get(area.id, 0):>5}  {area.name}{star}")
+        if area.description:  # the area's boundary: what belongs here and what does not
+            lines += textwrap.wrap(area.description, 96, initial_indent="  │ ", subsequent_indent="  │ ")
         for i, cid in enumerate(area.children):
             branch = "└─" if i == len(area.children) - 1 else "├─"
             node = tax.nodes[cid]

@@ -108,7 +108,7 @@ def explain(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Why a paper has its tags: origin of each tag, and per node the score and the rules that fired.
+    """Why a paper has its tags: origin of each tag, the model's score and evidence per area, and the rules that fired.
 
     Example: efmcat explain 2306.14048
     """
@@ -127,6 +127,8 @@ def explain(
                 "title": ex.title,
                 "tags": ex.tags,
                 "scores": [asdict(s) for s in ex.scores],
+                "model": [asdict(d) for d in ex.model],
+                "model_source": ex.model_source or None,
             }
         )
         return
@@ -137,6 +139,32 @@ def explain(
         state = "removed" if r["removed"] else "tagged"
         score = "" if r["score"] is None else f"  score {r['score']:g}"
         out.append(f"  {r['node']:<26} {state:<8} {r['origin']}{score}")
+    if ex.model_source == "out of field":
+        out += [
+            "",
+            "Model: not applied (no rule reaches half its threshold: hardly any evidence of the field)",
+        ]
+    if ex.model:
+        info = f"{ex.model_source} model"
+        out += ["", f"Model ({info}): per area probability / threshold, and the features that weighed most:"]
+        shown_model = [d for d in ex.model if show_all or d.assigned]
+        if not shown_model:
+            out.append(
+                "  no area assigned by the model or a certain rule"
+                + ("" if show_all else " (--all shows the rest)")
+            )
+        for d in shown_model:
+            how = {
+                "model": "assigned by the model",
+                "rules": "assigned by the rules",
+                "rule override": "assigned by a certain rule",
+            }
+            mark = how.get(d.by, "not assigned")
+            out.append(
+                f"  {d.area}: {d.probability:.2f} / {d.threshold:.2f} {mark} (decided by {d.strategy})"
+            )
+            for cpart in d.contributions:
+                out.append(f"    {cpart.weight:+6.2f}  {cpart.feature}")
     out += ["", "Tagger rules:"]
     shown = [s for s in ex.scores if show_all or s.assigned]
     if not shown:
@@ -162,6 +190,17 @@ def eval_(
         ),
     ] = None,
     split: Annotated[str | None, typer.Option("--split", help="Only this split (tune or test).")] = None,
+    lolo: Annotated[
+        bool,
+        typer.Option(
+            "--lolo",
+            help="Leave one list out: train the model on every curated list but one, test on that one.",
+        ),
+    ] = False,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Labels table for --lolo (default: the shipped data/labels.jsonl)."),
+    ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
     errors: Annotated[bool, typer.Option("--errors", help="List the papers the tagger gets wrong.")] = False,
     as_json: JsonOption = False,
@@ -169,11 +208,21 @@ def eval_(
 ) -> None:
     """Measure the tagger: per-area precision, recall, F1 and the core macro-F1, title-only and with abstracts.
 
-    Example: efmcat eval --markdown
+    Example: efmcat eval --lolo --markdown
     """
     from efmcat.evaluate import markdown_table, run_eval
 
-    results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
+    if lolo:
+        from efmcat.evaluate import leave_one_list_out
+        from efmcat.labels import load_labels
+
+        if files:
+            from efmcat.errors import UsageError
+
+            raise UsageError("--lolo reads a labels table (--labels FILE), not labelled sets")
+        results = leave_one_list_out(load_labels(labels), taxonomy=_load(taxonomy), progress=say)
+    else:
+        results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
     if as_json:
         from efmcat import render
 
@@ -200,7 +249,68 @@ def eval_(
             )
         if errors:
             for e in r.errors:
+                where = f" [{e['list']}]" if "list" in e else ""
                 out.append(
-                    f"    {e['id']}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
+                    f"    {e['id']}{where}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
                 )
     write_text("\n".join(out) + "\n")
+
+
+@command("train")
+def train(
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="Labels table (default: the shipped data/labels.jsonl).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the model to this JSON file instead of the catalog."),
+    ] = None,
+    no_manual: Annotated[
+        bool, typer.Option("--no-manual", help="Leave the catalog's manual tag decisions out.")
+    ] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Drop the catalog's own model: tag with the shipped one again.")
+    ] = False,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Refit the tagger's model on the shipped labels plus your manual tag/untag decisions.
+
+    The model is stored in the catalog; `efmcat retag --all` then applies it (manual
+    decisions and curated tags always stay).
+
+    Example: efmcat train
+    """
+    from efmcat.model import save_to_catalog, training_examples
+    from efmcat.model import train as fit
+
+    if reset:
+        with open_catalog(db, create=False) as catalog:
+            save_to_catalog(catalog, None)
+        say("Dropped the catalog's model: tagging uses the shipped model again.")
+        return
+    tax = _load(taxonomy)
+    if no_manual and output is not None:
+        examples = training_examples(tax, labels)
+        catalog = None
+    else:
+        catalog = open_catalog(db, create=False)
+        examples = training_examples(tax, labels, None if no_manual else catalog)
+    try:
+        manual = sum(1 for e in examples if e.weight > 1)
+        say(f"Training on {count(len(examples), 'labelled paper')} ({manual} with your manual decisions)...")
+        model = fit(examples, tax, progress=lambda m: say(f"  {m}"))
+        if output is not None:
+            output.write_text(model.to_json(), encoding="utf-8")
+            where = str(output)
+        else:
+            save_to_catalog(catalog, model)
+            where = "the catalog (efmcat retag --all applies it)"
+    finally:
+        if catalog is not None:
+            catalog.close()
+    f1 = model.info.get("heldout_f1", {}).get("title", {})
+    summary = ", ".join(f"{a} {f1[a]:.2f}" for a in model.areas if a in f1)
+    say(f"Model of {len(model.areas)} areas written to {where}.")
+    if summary:
+        say(f"Held-out F1 (title only): {summary}")

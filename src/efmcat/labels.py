@@ -1,0 +1,74 @@
+"""The labelled training table (``data/labels.jsonl``): papers with the areas each curated list gives them.
+
+One JSON object a line, sorted by id::
+
+    {"id": "2306.00978", "title": "...", "abstract": "..." or null, "categories": ["cs.CL"],
+     "lists": {"horseee": ["quantization"], "survey": ["quantization", "hardware"]},
+     "subtopics": {"horseee": ["weight-only-ptq"]}}
+
+``lists`` maps each list to the taxonomy areas its section heading(s) give the paper (an
+empty list: the paper is in the list under a heading with no area).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from efmcat.errors import ParseError, UsageError
+
+
+@dataclass
+class ListPaper:
+    id: str
+    title: str
+    abstract: str | None = None
+    categories: list[str] = field(default_factory=list)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+    def areas(self, without: str | None = None) -> set[str]:
+        """The union of the areas every list (but ``without``) gives the paper."""
+        return {a for name, areas in self.lists.items() if name != without for a in areas}
+
+
+def shipped_labels() -> Path | None:
+    """data/labels.jsonl of the wheel or the checkout."""
+    pkg = Path(__file__).resolve().parent
+    for candidate in (pkg / "data" / "labels.jsonl", pkg.parent.parent / "data" / "labels.jsonl"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_labels(path: str | Path | None = None) -> list[ListPaper]:
+    """Read a labels table (default: the shipped one); ParseError names the bad line."""
+    if path is None:
+        path = shipped_labels()
+        if path is None:
+            raise UsageError("no labelled papers shipped with this efmcat: give --labels FILE")
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParseError(f"cannot read labels {p}: {exc.strerror or exc}") from exc
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            lists = {str(k): [str(a) for a in v] for k, v in (rec.get("lists") or {}).items()}
+            out.append(
+                ListPaper(
+                    str(rec["id"]),
+                    str(rec.get("title") or ""),
+                    rec.get("abstract") or None,
+                    [str(c) for c in rec.get("categories") or []],
+                    lists,
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
+    out.sort(key=lambda x: x.id)
+    return out

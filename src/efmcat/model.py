@@ -1,0 +1,836 @@
+"""The learned area tagger: one-vs-rest logistic regression on top of the taxonomy's rules.
+
+Features of a paper (binary unless said):
+
+- ``t:`` title words and word pairs, ``a:`` abstract words and word pairs (the tagger's
+  tokens: lowercased, plural ``s`` folded; pairs and words without common stop words);
+- ``c:`` its arXiv categories;
+- ``rt:AREA`` / ``ra:AREA``: the rule score of each area from the title / the abstract,
+  divided by the area's threshold and capped at 3 (the rules are features, not rivals);
+- a bias per area.
+
+Training is plain stochastic gradient descent on the log loss with an L2 penalty, in pure
+Python: examples sorted by id, shuffled by a fixed seed, so the same labels always give
+the same weights. Each paper with an abstract is also seen title-only, so one model
+serves both. A threshold per area and per mode (title-only, with abstract) is chosen on
+held-out predictions (k-fold by a hash of the id: the fold models never saw the papers
+they predict), maximising F1. A rule is a precise override where it is certain: an area
+whose rule score reaches a level at which the rules were at least 90% precise on the
+training papers is assigned whatever the model says.
+
+The model judges only papers on which some node's rules reach half their threshold (it
+learned from papers of the field only: a paper about birds is not its to judge), decides only the areas it was trained for, and only while the taxonomy's
+rules for the area are the ones it was trained with (a fingerprint per area); other
+nodes (a user's new areas, subtopics) are decided by the rules. This module is imported
+only by commands that tag.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import random
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from efmcat.tagger import area_scores, compile_rules, decide, field_scores, tokens
+
+if TYPE_CHECKING:
+    from efmcat.taxonomy import Taxonomy
+
+FORMAT = 1
+PACKAGED = Path(__file__).with_name("model.json")
+META_KEY = "tagger_model"
+
+# Training settings, fixed before any evaluation (not tuned on a test list).
+SEED = 13
+EPOCHS = 12
+LEARNING_RATE = 0.1
+L2 = 1e-4
+FOLDS = 3
+MIN_POSITIVES = 5  # an area needs this many labelled papers to be learned
+MIN_COUNT = 2  # a word or pair must occur in this many training papers
+PRUNE = 0.005  # weights smaller than this are dropped from the shipped model
+RULE_CAP = 3.0
+OVERRIDE_PRECISION = 0.9
+FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach this share of their threshold
+USER_WEIGHT = 3  # a user's manual decision counts as this many papers
+
+STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "towards",
+        "toward",
+        "via",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "without",
+        "using",
+        "use",
+        "used",
+        "based",
+        "can",
+        "do",
+        "does",
+        "how",
+        "new",
+        "not",
+        "than",
+        "then",
+        "these",
+        "those",
+        "up",
+        "vs",
+    ]
+)
+
+
+def text_features(toks: Sequence[str]) -> set[str]:
+    """Words and adjacent word pairs of one field, without stop words."""
+    out = {t for t in toks if t not in STOP}
+    prev = None
+    for t in toks:
+        if t in STOP:
+            prev = None
+            continue
+        if prev is not None:
+            out.add(prev + " " + t)
+        prev = t
+    return out
+
+
+def rules_fingerprint(taxonomy: Taxonomy, area: str) -> str:
+    """A short hash of an area's rules and its subtopics' rules (the model's rule features)."""
+    nodes = [(n, taxonomy.nodes[n].rules) for n in taxonomy.descendants(area)]
+    return f"{zlib.crc32(json.dumps(nodes, sort_keys=True).encode()):08x}"
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+Weights = dict[str, list[float]]  # feature -> [area index, weight, area index, weight, ...]
+
+
+def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
+    """(area index, weight) pairs of one feature."""
+    return zip(flat[::2], flat[1::2])
+
+
+@dataclass
+class Contribution:
+    feature: str  # e.g. "title 'kv cache'", "abstract 'quantiz'", "category cs.AR", "rules(title) memory"
+    weight: float  # its contribution to the area's log-odds
+
+
+@dataclass
+class AreaDecision:
+    area: str
+    probability: float
+    threshold: float
+    assigned: bool
+    by: str  # "model", "rules", "rule override" or "" (not assigned)
+    rule_score: float
+    contributions: list[Contribution] = field(default_factory=list)
+    strategy: str = "model"  # how this area is decided: model, either (model or rules), rules
+
+
+@dataclass
+class Model:
+    areas: list[str]
+    bias: list[float]
+    title: Weights
+    abstract: Weights
+    other: Weights  # c: categories, rt:/ra: rule scores
+    thresholds: dict[str, list[float]]  # "title" / "abstract" -> per area
+    override: list[float | None]  # rule area score from which the rule decides
+    rules: dict[str, str]  # area -> rules fingerprint it was trained with
+    combine: dict[str, list[str]] = field(default_factory=dict)  # mode -> per area: model, either, rules
+    info: dict[str, Any] = field(default_factory=dict)
+    _active: tuple[Any, list[int]] | None = field(default=None, repr=False, compare=False)
+    _dense: Any = field(default=None, repr=False, compare=False)
+
+    # -- inference --------------------------------------------------------------------
+    def active(self, taxonomy: Taxonomy) -> list[int]:
+        """Indexes of the areas this model decides under ``taxonomy`` (same rules as in training)."""
+        if self._active is not None and self._active[0] is taxonomy:
+            return self._active[1]
+        got = [
+            i
+            for i, a in enumerate(self.areas)
+            if a in taxonomy.nodes
+            and taxonomy.nodes[a].parent is None
+            and rules_fingerprint(taxonomy, a) == self.rules.get(a)
+        ]
+        self._active = (taxonomy, got)
+        return got
+
+    def _index(
+        self,
+    ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], frozenset, frozenset]:
+        """Dense weight vectors per feature and the first words of known pairs (built once)."""
+        if self._dense is None:
+            n = len(self.areas)
+
+            def dense(ws: Weights) -> dict[str, tuple[float, ...]]:
+                out = {}
+                for f, flat in ws.items():
+                    v = [0.0] * n
+                    for i, w in _pairs(flat):
+                        v[int(i)] = w
+                    out[f] = tuple(v)
+                return out
+
+            def pairs(d: dict[str, Any]) -> dict[str, frozenset[str]]:
+                out: dict[str, set[str]] = {}
+                for f in d:
+                    first, _, second = f.partition(" ")
+                    if second:
+                        out.setdefault(first, set()).add(second)
+                return {k: frozenset(v) for k, v in out.items()}
+
+            t, a = dense(self.title), dense(self.abstract)
+            self._dense = (t, a, pairs(t), pairs(a), frozenset(t), frozenset(a))
+        return self._dense
+
+    def _logits(
+        self,
+        c: Any,
+        title_toks: Sequence[str],
+        abstract_toks: Sequence[str] | None,
+        categories: Iterable[str],
+        t_points: dict[str, float],
+        a_points: dict[str, float],
+    ) -> list[float]:
+        t_dense, a_dense, t_pairs, a_pairs, t_keys, a_keys = self._index()
+        vectors = [tuple(self.bias)]
+        # Known words (a set intersection: iterates the smaller side), then the known pairs:
+        # stop words never occur in known features, so they need no filtering here.
+        vectors += [t_dense[f] for f in t_keys.intersection(title_toks)]
+        vectors += [t_dense[f] for f in _known_pairs(title_toks, t_pairs)]
+        if abstract_toks:
+            vectors += [a_dense[f] for f in a_keys.intersection(abstract_toks)]
+            vectors += [a_dense[f] for f in _known_pairs(abstract_toks, a_pairs)]
+        z = [sum(col) for col in zip(*vectors)]
+        other = self.other
+        for cat in {x.lower() for x in categories}:
+            ws = other.get("c:" + cat)
+            if ws:
+                for i, w in _pairs(ws):
+                    z[int(i)] += w
+        for prefix, points in (("rt:", t_points), ("ra:", a_points)):
+            for area, v in _rule_values(c, points).items():
+                ws = other.get(prefix + area)
+                if ws:
+                    for i, w in _pairs(ws):
+                        z[int(i)] += w * v
+        return z
+
+    def tags(
+        self, taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
+    ) -> dict[str, float]:
+        """The nodes to tag: model areas with their probability, the rest decided by the rules."""
+        c = compile_rules(taxonomy)
+        categories = list(categories)
+        tt = tokens(title or "")
+        at = tokens(abstract) if abstract else None
+        t, a, k = field_scores(c, title, abstract, categories, tt, at)
+        own = _merge(t, a, k)
+        ruled = decide(c, own)
+        active = self.active(taxonomy)
+        if not active or not _in_field(c, own):
+            # The model learned from papers of the field only: a paper with hardly any
+            # evidence of the field (birds, proteins) is not its to judge.
+            return ruled
+        z = self._logits(c, tt, at, categories, t, a)
+        rule_area = area_scores(c, own)
+        mode = "abstract" if abstract else "title"
+        thresholds = self.thresholds[mode]
+        combine = self.combine.get(mode) or ["model"] * len(self.areas)
+        chosen: dict[str, float] = {}
+        decided = set()
+        for i in active:
+            area = self.areas[i]
+            decided.add(area)
+            p = _sigmoid(z[i])
+            if _by(p, thresholds[i], combine[i], area in ruled, self.override[i], rule_area.get(area, 0.0)):
+                chosen[area] = round(p, 3)
+        parent = c.parent
+        out: dict[str, float] = {}
+        for node in c.order:
+            if node in decided:
+                if node in chosen:
+                    out[node] = chosen[node]
+            elif node in ruled:
+                p = parent[node]
+                if p is None or p not in decided or p in chosen:
+                    out[node] = ruled[node]
+        return out
+
+    def explain(
+        self,
+        taxonomy: Taxonomy,
+        title: str,
+        abstract: str | None = None,
+        categories: Iterable[str] = (),
+        *,
+        top: int = 6,
+    ) -> list[AreaDecision]:
+        """Per area the model decides: probability, threshold, decision and the features that weighed most."""
+        c = compile_rules(taxonomy)
+        categories = list(categories)
+        tt = tokens(title or "")
+        at = tokens(abstract) if abstract else None
+        t, a, k = field_scores(c, title, abstract, categories, tt, at)
+        if not _in_field(c, _merge(t, a, k)):
+            return []  # not the model's to judge (see tags)
+        rule_area = area_scores(c, _merge(t, a, k))
+        z = self._logits(c, tt, at, categories, t, a)
+        contrib: dict[int, list[Contribution]] = {i: [] for i in range(len(self.areas))}
+
+        def add(label: str, ws: list[float], v: float = 1.0) -> None:
+            for i, w in _pairs(ws):
+                contrib[int(i)].append(Contribution(label, w * v))
+
+        for f in sorted(text_features(tt)):
+            add(f"title '{f}'", self.title.get(f, []))
+        for f in sorted(text_features(at or ())):
+            add(f"abstract '{f}'", self.abstract.get(f, []))
+        for cat in sorted({x.lower() for x in categories}):
+            add(f"category {cat}", self.other.get("c:" + cat, []))
+        for prefix, label, points in (("rt:", "title", t), ("ra:", "abstract", a)):
+            for area, v in sorted(_rule_values(c, points).items()):
+                add(f"rules({label}) {area} x{v:.2f}", self.other.get(prefix + area, []), v)
+        mode = "abstract" if abstract else "title"
+        thresholds = self.thresholds[mode]
+        combine = self.combine.get(mode) or ["model"] * len(self.areas)
+        ruled = decide(c, _merge(t, a, k))
+        out = []
+        for i in self.active(taxonomy):
+            area = self.areas[i]
+            p = _sigmoid(z[i])
+            by = _by(p, thresholds[i], combine[i], area in ruled, self.override[i], rule_area.get(area, 0.0))
+            items = sorted(contrib[i], key=lambda x: (-abs(x.weight), x.feature))[:top]
+            out.append(
+                AreaDecision(
+                    area,
+                    p,
+                    thresholds[i],
+                    bool(by),
+                    by,
+                    round(rule_area.get(area, 0.0), 3),
+                    items,
+                    combine[i],
+                )
+            )
+        return out
+
+    # -- (de)serialisation ------------------------------------------------------------
+    def to_json(self) -> str:
+        data = {
+            "format": FORMAT,
+            "areas": self.areas,
+            "bias": [round(b, 4) for b in self.bias],
+            "thresholds": {m: [round(x, 4) for x in v] for m, v in sorted(self.thresholds.items())},
+            "override": [None if o is None else round(o, 4) for o in self.override],
+            "combine": self.combine,
+            "rules": self.rules,
+            "info": self.info,
+            "weights": {"t": self.title, "a": self.abstract, "o": self.other},
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        data = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown model format {data.get('format')!r}")
+
+        w = data["weights"]
+        return cls(
+            data["areas"],
+            data["bias"],
+            w["t"],
+            w["a"],
+            w["o"],
+            data["thresholds"],
+            data["override"],
+            data["rules"],
+            data.get("combine") or {},
+            data.get("info") or {},
+        )
+
+
+def _in_field(c: Any, own: dict[str, float]) -> bool:
+    """Whether some node's rules give the paper at least FIELD_EVIDENCE of their threshold."""
+    th = c.thresholds
+    return any(v >= FIELD_EVIDENCE * th[n] for n, v in own.items())
+
+
+def _known_pairs(toks: Sequence[str], pairs: dict[str, frozenset[str]]) -> set[str]:
+    """The adjacent word pairs of ``toks`` that are known features (each once)."""
+    get = pairs.get
+    out = set()
+    for x, y in itertools.pairwise(toks):
+        nxt = get(x)
+        if nxt is not None and y in nxt:
+            out.add(x + " " + y)
+    return out
+
+
+def _by(
+    p: float, threshold: float, strategy: str, ruled: bool, override: float | None, rule_score: float
+) -> str:
+    """What assigns an area ("" if nothing): the model, the rules, or a certain rule."""
+    if strategy != "rules" and p >= threshold:
+        return "model"
+    if strategy != "model" and ruled:
+        return "rules"
+    if override is not None and rule_score >= override:
+        return "rule override"
+    return ""
+
+
+def _merge(*parts: dict[str, float]) -> dict[str, float]:
+    out = dict(parts[0])
+    for part in parts[1:]:
+        for n, v in part.items():
+            out[n] = out.get(n, 0.0) + v
+    return out
+
+
+def _rule_values(c: Any, points: dict[str, float]) -> dict[str, float]:
+    """Rule feature values: each area's score (with its subtopics' share) and each subtopic's
+    score, over the node's threshold, capped."""
+    out = {}
+    for area, sc in area_scores(c, points).items():
+        if sc > 0:
+            out[area] = min(sc / c.thresholds[area], RULE_CAP)
+    parent = c.parent
+    for node, sc in points.items():  # and each subtopic's own score: finer evidence
+        if sc > 0 and parent[node] is not None:
+            out[node] = min(sc / c.thresholds[node], RULE_CAP)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+_shipped: list[Model | None] = []
+
+
+def shipped_model() -> Model | None:
+    """The model shipped with efmcat (``efmcat/model.json``), or None if there is none."""
+    if not _shipped:
+        try:
+            _shipped.append(Model.from_json(PACKAGED.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            _shipped.append(None)
+    return _shipped[0]
+
+
+def catalog_model(catalog: Any) -> Model | None:
+    """The catalog's own model (``efmcat train``), else the shipped one."""
+    text = catalog.get_meta(META_KEY)
+    if text:
+        try:
+            return Model.from_json(text)
+        except (ValueError, KeyError, TypeError):
+            pass
+    return shipped_model()
+
+
+# ---------------------------------------------------------------------------------------
+# Training
+
+
+@dataclass
+class Example:
+    id: str
+    title: str
+    abstract: str | None
+    categories: list[str]
+    labels: set[str]  # areas
+    weight: int = 1
+    groups: tuple[str, ...] = ()  # where the labels come from (list names): held-out folds keep groups apart
+
+
+@dataclass
+class _Row:
+    example: int
+    full: bool  # with the abstract (else title-only)
+    binary: set[str]
+    real: dict[str, float]
+    ruled: set[str]  # areas the rules alone assign
+
+
+def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
+    """Per example its title-only row and, with an abstract, its full row."""
+    c = compile_rules(taxonomy)
+    parent = c.parent
+    out = []
+    for k, ex in enumerate(examples):
+        tt = tokens(ex.title or "")
+        cats = {"c:" + x.lower() for x in ex.categories}
+        t, _, kp = field_scores(c, ex.title, None, ex.categories, tt, None)
+        rt = {"rt:" + a: v for a, v in _rule_values(c, t).items()}
+        base = {"t:" + f for f in text_features(tt)} | cats
+        ruled = {n for n in decide(c, _merge(t, kp)) if parent[n] is None}
+        out.append(_Row(k, False, base, rt, ruled))
+        if ex.abstract:
+            at = tokens(ex.abstract)
+            _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
+            ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
+            ruled = {n for n in decide(c, _merge(t, a, kp)) if parent[n] is None}
+            out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
+    return out
+
+
+def _fit(
+    xs: list[tuple[list[int], list[tuple[int, float]]]],
+    ys: list[list[int]],
+    n_features: int,
+    n_areas: int,
+    seed: int,
+) -> tuple[list[list[float]], list[float]]:
+    """SGD on the mean log loss + L2/2 |w|^2, one weight vector per area, fixed order."""
+    weights = [[0.0] * n_features for _ in range(n_areas)]
+    bias = []
+    n = len(xs)
+    for a in range(n_areas):
+        pos = sum(y[a] for y in ys)
+        pos = min(max(pos, 1), n - 1)
+        bias.append(math.log(pos / (n - pos)))
+    rng = random.Random(seed)
+    order = list(range(n))
+    exp = math.exp
+    for epoch in range(EPOCHS):
+        rng.shuffle(order)
+        lr = LEARNING_RATE / (1 + 0.5 * epoch)
+        for r in order:
+            idx, real = xs[r]
+            y = ys[r]
+            for a in range(n_areas):
+                w = weights[a]
+                z = bias[a] + sum(map(w.__getitem__, idx))
+                for i, v in real:
+                    z += w[i] * v
+                if z > 30:
+                    p = 1.0
+                elif z < -30:
+                    p = 0.0
+                else:
+                    p = 1.0 / (1.0 + exp(-z))
+                g = p - y[a]
+                if -1e-4 < g < 1e-4:
+                    continue
+                step = lr * g
+                for i in idx:
+                    w[i] -= step
+                for i, v in real:
+                    w[i] -= step * v
+                bias[a] -= step
+        decay = (1 - lr * L2) ** n
+        for w in weights:
+            for i in range(n_features):
+                w[i] *= decay
+    return weights, bias
+
+
+def _predict(weights: list[list[float]], bias: list[float], x: tuple[list[int], list[tuple[int, float]]]):
+    idx, real = x
+    out = []
+    for a, w in enumerate(weights):
+        z = bias[a] + sum(map(w.__getitem__, idx))
+        for i, v in real:
+            z += w[i] * v
+        out.append(_sigmoid(z))
+    return out
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _best_threshold(
+    probs: list[float], truth: list[int], ruled: list[bool] | None = None
+) -> tuple[float, float]:
+    """(threshold, F1) with the best F1 on held-out predictions; with ``ruled``, a paper the
+    rules assign counts as assigned whatever its probability (the "either" strategy)."""
+    total = sum(truth)
+    if ruled is None:
+        ruled = [False] * len(probs)
+    base_tp = sum(1 for y, r in zip(truth, ruled) if r and y)
+    base_fp = sum(1 for y, r in zip(truth, ruled) if r and not y)
+    rest = sorted(((p, y) for p, y, r in zip(probs, truth, ruled) if not r), key=lambda x: -x[0])
+    best, best_t = _f1(base_tp, base_fp, total - base_tp), 1.0
+    tp, fp = base_tp, base_fp
+    for k, (p, y) in enumerate(rest):
+        if y:
+            tp += 1
+        else:
+            fp += 1
+        if k + 1 < len(rest) and rest[k + 1][0] == p:
+            continue
+        f1 = _f1(tp, fp, total - tp)
+        if f1 > best:
+            nxt = rest[k + 1][0] if k + 1 < len(rest) else 0.0
+            best, best_t = f1, (p + nxt) / 2  # midway to the next lower score
+    return min(max(best_t, 0.01), 0.99), best
+
+
+def _folds(examples: Sequence[Example], folds: int) -> list[set[int]]:
+    """Held-out folds of example indexes: by group (list) when there are enough groups, so
+    the thresholds are chosen on lists the fold model never saw; else by a hash of the id.
+    An example whose groups fall in several folds is held out of each of them."""
+    groups = sorted({g for e in examples for g in e.groups})
+    out: list[set[int]] = [set() for _ in range(folds)]
+    if len(groups) >= folds:
+        fold_of = {g: i % folds for i, g in enumerate(groups)}
+        for k, e in enumerate(examples):
+            for g in e.groups:
+                out[fold_of[g]].add(k)
+            if not e.groups:
+                out[zlib.crc32(e.id.encode()) % folds].add(k)
+    else:
+        for k, e in enumerate(examples):
+            out[zlib.crc32(e.id.encode()) % folds].add(k)
+    return out
+
+
+def train(
+    examples: Sequence[Example],
+    taxonomy: Taxonomy,
+    *,
+    seed: int = SEED,
+    folds: int = FOLDS,
+    progress: Callable[[str], None] | None = None,
+) -> Model:
+    """Fit the model on labelled papers; deterministic for the same examples and taxonomy."""
+    examples = sorted(examples, key=lambda e: e.id)
+    c = compile_rules(taxonomy)
+    areas = [
+        a.id
+        for a in taxonomy.areas
+        if sum(e.weight for e in examples if a.id in e.labels) >= MIN_POSITIVES
+        and sum(e.weight for e in examples if a.id not in e.labels) >= MIN_POSITIVES
+    ]
+    if not areas:
+        from efmcat.errors import EfmcatError
+
+        raise EfmcatError(f"too few labelled papers to learn from: every area needs {MIN_POSITIVES}")
+    rows = _rows(examples, taxonomy)
+    # Vocabulary: words and pairs of at least MIN_COUNT papers; rule features always.
+    per_example: list[set[str]] = [set() for _ in examples]
+    for row in rows:
+        per_example[row.example] |= row.binary
+    df: dict[str, int] = {}
+    for feats in per_example:
+        for f in feats:
+            df[f] = df.get(f, 0) + 1
+    vocab = sorted(f for f, n in df.items() if n >= MIN_COUNT)
+    vocab += sorted({f for row in rows for f in row.real})
+    index = {f: i for i, f in enumerate(vocab)}
+    xs = [
+        (
+            [index[f] for f in sorted(row.binary) if f in index],
+            [(index[f], v) for f, v in sorted(row.real.items())],
+        )
+        for row in rows
+    ]
+    ys = [[int(a in examples[row.example].labels) for a in areas] for row in rows]
+
+    def expand(sel: Iterable[int]):
+        sx, sy = [], []
+        for r in sel:
+            for _ in range(examples[rows[r].example].weight):
+                sx.append(xs[r])
+                sy.append(ys[r])
+        return sx, sy
+
+    fold_sets = _folds(examples, folds)
+    held: dict[str, list[tuple[list[float], list[int], set[str]]]] = {"title": [], "abstract": []}
+    predicted: set[int] = set()
+    for f, out_of_fold in enumerate(fold_sets):
+        if progress:
+            progress(f"held-out fold {f + 1}/{folds}")
+        train_rows = [
+            r for r in range(len(rows)) if not any(rows[r].example in s for s in fold_sets[f : f + 1])
+        ]
+        if not out_of_fold or len(train_rows) == len(rows):
+            continue
+        sx, sy = expand(train_rows)
+        w, b = _fit(sx, sy, len(vocab), len(areas), seed + f + 1)
+        for r, row in enumerate(rows):
+            if row.example in out_of_fold and r not in predicted:
+                predicted.add(r)
+                held["abstract" if row.full else "title"].append((_predict(w, b, xs[r]), ys[r], row.ruled))
+    thresholds: dict[str, list[float]] = {}
+    combine: dict[str, list[str]] = {}
+    heldout_f1: dict[str, dict[str, float]] = {}
+    for mode in ("title", "abstract"):
+        ts, cs, fs = [], [], {}
+        for a, area in enumerate(areas):
+            probs = [h[0][a] for h in held[mode]]
+            truth = [h[1][a] for h in held[mode]]
+            ruled = [area in h[2] for h in held[mode]]
+            if sum(truth) < MIN_POSITIVES:  # too few held-out positives: as in title-only mode
+                ts.append(thresholds["title"][a] if mode == "abstract" else 0.5)
+                cs.append(combine["title"][a] if mode == "abstract" else "model")
+                continue
+            t_model, f_model = _best_threshold(probs, truth)
+            t_either, f_either = _best_threshold(probs, truth, ruled)
+            tp = sum(1 for y, r in zip(truth, ruled) if y and r)
+            f_rules = _f1(tp, sum(ruled) - tp, sum(truth) - tp)
+            best = max(
+                (f_model, 2, "model", t_model), (f_either, 1, "either", t_either), (f_rules, 0, "rules", 1.0)
+            )
+            ts.append(best[3])
+            cs.append(best[2])
+            fs[area] = round(best[0], 3)
+        thresholds[mode], combine[mode], heldout_f1[mode] = ts, cs, fs
+    if progress:
+        progress("final fit")
+    sx, sy = expand(range(len(xs)))
+    w, b = _fit(sx, sy, len(vocab), len(areas), seed)
+    packed: dict[str, Weights] = {"t": {}, "a": {}, "o": {}}
+    for i, f in enumerate(vocab):
+        pairs = [x for a in range(len(areas)) if abs(w[a][i]) >= PRUNE for x in (a, round(w[a][i], 4))]
+        if not pairs:
+            continue
+        ns, _, name = f.partition(":")
+        if ns == "t":
+            packed["t"][name] = pairs
+        elif ns == "a":
+            packed["a"][name] = pairs
+        else:
+            packed["o"][f] = pairs
+    override = _override_levels(examples, taxonomy, areas, c)
+    return Model(
+        areas,
+        [round(x, 4) for x in b],  # as stored: the model in memory decides as the loaded one
+        packed["t"],
+        packed["a"],
+        packed["o"],
+        thresholds,
+        override,
+        {a: rules_fingerprint(taxonomy, a) for a in areas},
+        combine,
+        {
+            "papers": len(examples),
+            "with_abstract": sum(1 for e in examples if e.abstract),
+            "user_decisions": sum(1 for e in examples if e.weight > 1),
+            "seed": seed,
+            "heldout_f1": heldout_f1,
+        },
+    )
+
+
+def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: list[str], c: Any):
+    """Per area the lowest rule score (2, 3 or 4 times the threshold) at which the rules were
+    at least OVERRIDE_PRECISION precise on these papers (title-only and with abstract), or None."""
+    scores: list[tuple[dict[str, float], set[str]]] = []
+    for ex in examples:
+        for abstract in (None, ex.abstract) if ex.abstract else (None,):
+            t, a, k = field_scores(c, ex.title, abstract, ex.categories)
+            scores.append((area_scores(c, _merge(t, a, k)), ex.labels))
+    out: list[float | None] = []
+    for area in areas:
+        level = None
+        for mult in (2, 3, 4):
+            cut = mult * c.thresholds[area]
+            hits = [area in labels for s, labels in scores if s.get(area, 0.0) >= cut]
+            if len(hits) >= MIN_POSITIVES and sum(hits) / len(hits) >= OVERRIDE_PRECISION:
+                level = cut
+                break
+        out.append(level)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Training from the shipped labels and a catalog's manual decisions
+
+
+def user_examples(catalog: Any, taxonomy: Taxonomy) -> list[Example]:
+    """Papers of the catalog with a manual decision (tag or untag), labelled with the areas
+    they carry now: what the user added, minus what the user removed, plus the tags the
+    user saw and left."""
+    ids = [
+        r[0]
+        for r in catalog.conn.execute(
+            "SELECT DISTINCT paper_id FROM tags WHERE origin = 'manual' ORDER BY paper_id"
+        )
+    ]
+    out = []
+    for pid in ids:
+        p = catalog.get_paper(pid)
+        rows = catalog.tag_rows(pid)
+        labels = set(taxonomy.areas_of(r["node"] for r in rows if not r["removed"]))
+        # No group: the user's papers are spread over the held-out folds by id, so areas only
+        # the user labelled still get a threshold from predictions of unseen papers.
+        out.append(Example(pid, p.title, p.abstract, list(p.categories), labels, USER_WEIGHT))
+    return out
+
+
+def training_examples(
+    taxonomy: Taxonomy, labels: str | Path | None = None, catalog: Any = None
+) -> list[Example]:
+    """The shipped (or given) labelled papers, with a catalog's manual decisions on top."""
+    from efmcat.labels import load_labels
+
+    examples: dict[str, Example] = {}
+    for p in load_labels(labels):
+        areas = p.areas()
+        if areas and p.title:
+            examples[p.id] = Example(
+                p.id, p.title, p.abstract, p.categories, areas, 1, tuple(sorted(p.lists))
+            )
+    if catalog is not None:
+        for ex in user_examples(catalog, taxonomy):
+            examples[ex.id] = ex  # the user's decision replaces the lists' labels
+    return list(examples.values())
+
+
+def save_to_catalog(catalog: Any, model: Model | None) -> None:
+    """Store a model as the catalog's own (None: drop it, back to the shipped model)."""
+    with catalog.transaction():
+        catalog.set_meta(META_KEY, None if model is None else model.to_json())

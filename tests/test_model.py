@@ -1,0 +1,289 @@
+"""The learned tagger: determinism, thresholds, rules fallback, explanations, training from
+manual decisions, and the leave-one-list-out split."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.labels import ListPaper, load_labels
+from efmcat.model import Example, Model, _best_threshold, _folds, rules_fingerprint, train
+from efmcat.models import Paper
+from efmcat.tagger import auto_tags, rule_tags
+from efmcat.taxonomy import PACKAGED, load_taxonomy, parse_taxonomy
+
+# A small labels table: three "lists", each with papers of two or three areas. Titles name
+# what the papers do in the field's words, with a nonsense word per area ("florp" for
+# quantization, "gribble" for memory, "snark" for sparsification) that no rule knows.
+AREA_WORDS = {
+    "quantization": ["florp", "low-bit weights", "4-bit quantization", "outlier-aware rounding"],
+    "memory": ["gribble", "kv cache", "paged memory", "cache offloading"],
+    "sparsification": ["snark", "pruning", "sparse weights", "structured pruning"],
+}
+NOUNS = ["transformers", "language models", "LLM inference", "vision models", "chat models", "decoders"]
+
+
+def _labels_rows() -> list[dict]:
+    rows = []
+    n = 0
+    for li, name in enumerate(["alpha", "beta", "gamma"]):
+        for area, words in AREA_WORDS.items():
+            for k in range(6):
+                n += 1
+                word = words[(k + li) % len(words)]
+                # "throughput" is a weak rule term (memory's serving): some rule fires on every
+                # paper, as on any paper of the field (the model judges no other)
+                title = f"{word.capitalize()} {NOUNS[(k + li) % len(NOUNS)]} number {n} at high throughput"
+                if k % 3 == 0:
+                    title = f"{AREA_WORDS[area][0].capitalize()} meets {word} for {NOUNS[k % len(NOUNS)]} throughput"
+                rows.append(
+                    {
+                        "id": f"2401.{n:05d}",
+                        "title": title,
+                        "abstract": f"We study {word} and {AREA_WORDS[area][0]} for {NOUNS[k % 6]}."
+                        if k % 2
+                        else None,
+                        "categories": ["cs.LG"],
+                        "lists": {name: [area]},
+                        "subtopics": {},
+                    }
+                )
+    return sorted(rows, key=lambda r: r["id"])
+
+
+@pytest.fixture
+def labels_file(tmp_path):
+    f = tmp_path / "labels.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in _labels_rows()), encoding="utf-8")
+    return f
+
+
+def _examples(papers: list[ListPaper]) -> list[Example]:
+    return [Example(p.id, p.title, p.abstract, p.categories, p.areas(), 1, tuple(p.lists)) for p in papers]
+
+
+def test_training_is_deterministic_and_round_trips(labels_file):
+    tax = load_taxonomy()
+    papers = load_labels(labels_file)
+    one = train(_examples(papers), tax)
+    two = train(list(reversed(_examples(papers))), tax)  # input order does not matter
+    assert one.to_json() == two.to_json()
+    assert Model.from_json(one.to_json()).to_json() == one.to_json()
+    assert one.areas == ["sparsification", "quantization", "memory"]  # areas with enough labels only
+    assert set(one.thresholds) == {"title", "abstract"}
+    assert all(0 < t < 1 for ts in one.thresholds.values() for t in ts)
+
+
+def test_learned_words_decide_what_rules_cannot(labels_file):
+    tax = load_taxonomy()
+    model = train(_examples(load_labels(labels_file)), tax)
+    title = "Gribble for chat model throughput"  # no rule knows "gribble"; "throughput" is weak
+    assert rule_tags(tax, title) == {}
+    assert "memory" in auto_tags(tax, title, model=model)
+    assert "quantization" in auto_tags(tax, "Florp for decoder throughput", model=model)
+    # a paper with hardly any evidence of the field is not the model's to judge: rules decide
+    assert auto_tags(tax, "Gribble for chat models", model=model) == {}
+    birds = ("On the Migration Routes of Birds", "We track birds with a recurrent network.")
+    assert rule_tags(tax, *birds) == {} and auto_tags(tax, *birds, model=model) == {}
+
+
+def test_best_threshold_maximises_f1_on_held_out_predictions():
+    probs = [0.9, 0.8, 0.7, 0.4, 0.3, 0.1]
+    truth = [1, 1, 0, 1, 0, 0]
+    t, f1 = _best_threshold(probs, truth)
+    assert 0.3 < t <= 0.4  # take 0.9, 0.8, 0.7, 0.4: tp 3, fp 1 -> F1 0.857
+    assert f1 == pytest.approx(6 / 7)
+    # "either": papers the rules assign count as assigned whatever their probability
+    t2, f2 = _best_threshold(probs, truth, ruled=[False, False, False, True, False, False])
+    assert (t2, f2) == (pytest.approx(0.75), 1.0)  # 0.9 and 0.8 by the model, 0.4 by the rules
+    assert _best_threshold([0.2, 0.1], [0, 0]) == (0.99, 0.0)  # no positives: assign nothing
+
+
+def test_held_out_folds_keep_lists_apart():
+    exs = [Example(f"id{i}", "t", None, [], {"memory"}, 1, (g,)) for i, g in enumerate("aabbccdd")]
+    exs.append(Example("both", "t", None, [], {"memory"}, 1, ("a", "b")))
+    exs.append(Example("user", "t", None, [], {"memory"}, 3, ()))
+    folds = _folds(exs, 3)
+    fold_of_group = {}
+    for f, members in enumerate(folds):
+        for k in members:
+            if len(exs[k].groups) == 1:
+                fold_of_group.setdefault(exs[k].groups[0], set()).add(f)
+    assert all(len(fs) == 1 for fs in fold_of_group.values())  # a list is held out in one fold
+    both = exs.index(next(e for e in exs if e.id == "both"))
+    assert sum(both in m for m in folds) == 2  # held out wherever one of its lists is
+    assert sum(len(m) for m in folds) == len(exs) + 1
+
+
+def test_new_nodes_and_edited_rules_fall_back_to_rules(labels_file):
+    tax = load_taxonomy()
+    model = train(_examples(load_labels(labels_file)), tax)
+    text = PACKAGED.read_text(encoding="utf-8")
+    extra = text + ("  - id: robotics\n    name: Robotics\n    rules:\n      terms: {robot: 3}\n")
+    edited = extra.replace(
+        "terms: {kv cache: 3, key-value cache: 3,", "terms: {kv cache: 3.5, key-value cache: 3,"
+    )
+    user = parse_taxonomy(edited, "user.yaml")
+    assert rules_fingerprint(user, "quantization") == rules_fingerprint(tax, "quantization")
+    assert rules_fingerprint(user, "memory") != rules_fingerprint(tax, "memory")
+    assert [model.areas[i] for i in model.active(user)] == ["sparsification", "quantization"]
+    tags = auto_tags(user, "Florp robot", model=model)
+    assert "robotics" in tags and "quantization" in tags  # rules for the new node, model for the old
+    assert "memory" not in auto_tags(user, "Gribble for chat model throughput", model=model)  # rules now
+
+
+def test_model_scores_are_probabilities_and_subtopics_follow_their_area(labels_file):
+    tax = load_taxonomy()
+    model = train(_examples(load_labels(labels_file)), tax)
+    tags = auto_tags(tax, "KV cache quantization with 4-bit florp", model=model)
+    assert 0 < tags["quantization"] <= 1
+    # a subtopic the rules assign is kept only under an area that is assigned
+    for node in tags:
+        parent = tax.nodes[node].parent
+        if parent is not None:
+            assert parent in tags
+
+
+def _zorblax(cat: Catalog, n: int) -> list[str]:
+    ids = []
+    with cat.transaction():
+        for i in range(n):
+            pid = f"2402.{i:05d}"
+            cat.upsert_paper(
+                Paper(id=pid, title=f"Zorblax tiles for transformer throughput, part {i}", abstract=None)
+            )
+            ids.append(pid)
+    return ids
+
+
+def test_train_after_manual_tags_changes_predictions_of_similar_papers(cli, mini_db, labels_file):
+    with Catalog(mini_db) as cat:
+        ids = _zorblax(cat, 10)
+    target, kept_off = ids[-1], ids[-2]
+    r = cli("retag", *ids[-2:])
+    assert r.exit_code == 0
+    with Catalog(mini_db) as cat:
+        assert "hardware" not in cat.tags_of([target])[target]
+    for pid in ids[:8]:
+        assert cli("tag", pid, "hardware").exit_code == 0
+    assert cli("untag", kept_off, "hardware").exit_code == 0
+
+    r = cli("train", "--labels", str(labels_file))
+    assert r.exit_code == 0, r.stderr
+    assert "Training on 63 labelled papers (9 with your manual decisions)..." in r.stderr
+    assert "Model of 4 areas written to the catalog (efmcat retag --all applies it)." in r.stderr
+
+    r = cli("retag", "--all")
+    assert r.exit_code == 0
+    assert f"{target}  +hardware" in r.stdout
+    with Catalog(mini_db) as cat:
+        tags = cat.tags_of([target, kept_off])
+        assert "hardware" in tags[target]
+        assert "hardware" not in tags[kept_off]  # a manual removal always stays
+        assert {r["origin"] for r in cat.tag_rows(target)} == {"auto"}
+        # curated tags of the seeds stay
+        assert "quantization" in cat.tags_of(["2210.17323"])["2210.17323"]
+
+    r = cli("explain", target)
+    assert "Model (catalog model): per area probability / threshold" in r.stdout
+    assert "  hardware: " in r.stdout and "assigned by the model" in r.stdout
+    assert "title 'zorblax'" in r.stdout
+
+    assert (
+        cli("train", "--reset").stderr
+        == "Dropped the catalog's model: tagging uses the shipped model again.\n"
+    )
+    with Catalog(mini_db) as cat:
+        assert cat.get_meta("tagger_model") is None
+
+
+def test_explain_shows_the_shipped_models_evidence(cli, mini_db):
+    r = cli("explain", "2210.17323")
+    assert r.exit_code == 0
+    assert "Model (shipped model): per area probability / threshold" in r.stdout
+    assert "  quantization: " in r.stdout
+    assert "title 'quantization'" in r.stdout or "rules(title) quantization" in r.stdout
+    data = json.loads(cli("explain", "2210.17323", "--json").stdout)
+    assert data["model_source"] == "shipped"
+    q = next(d for d in data["model"] if d["area"] == "quantization")
+    assert q["assigned"] and q["contributions"]
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2611.20003", title="On the Migration Routes of Birds"))
+    r = cli("explain", "2611.20003")
+    assert (
+        "Model: not applied (no rule reaches half its threshold: hardly any evidence of the field)"
+        in r.stdout
+    )
+
+
+def test_train_needs_labels(cli, mini_db, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = cli("train", "--labels", str(empty))
+    assert r.exit_code == 1
+    assert r.stderr.endswith("Error: too few labelled papers to learn from: every area needs 5\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1"}\nnot json\n', encoding="utf-8")
+    r = cli("train", "--labels", str(bad))
+    assert r.exit_code == 1
+    assert "bad.jsonl:2: not a labelled paper" in r.stderr
+
+
+# -- leave one list out --------------------------------------------------------------------
+
+
+def test_lolo_never_tests_on_a_paper_it_trained_on():
+    from efmcat.evaluate import lolo_splits
+
+    papers = [
+        ListPaper("1", "a", lists={"x": ["memory"], "y": ["memory"]}),
+        ListPaper("2", "b", lists={"x": []}),  # in x under a heading with no area
+        ListPaper("3", "c", lists={"y": ["quantization"]}),
+        ListPaper("4", "d", lists={"z": ["quantization"]}),
+    ]
+    splits = {name: (train, test) for name, train, test in lolo_splits(papers)}
+    assert sorted(splits) == ["x", "y", "z"]
+    for name, (train_, test) in splits.items():
+        assert not {p.id for p in train_} & {p.id for p in test}
+        assert all(name not in p.lists for p in train_)
+    assert [p.id for p in splits["x"][1]] == ["1"]
+    assert [p.id for p in splits["x"][0]] == ["3", "4"]  # 2 is in x too: never trained on
+    assert [p.id for p in splits["z"][0]] == ["1", "3"]
+
+
+def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
+    r = cli("eval", "--lolo", "--labels", str(labels_file), "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [(d["set"], d["mode"]) for d in data] == [
+        ("rule tagger (today)", "title"),
+        ("model", "title"),
+        ("rule tagger (today)", "title+abstract"),
+        ("model", "title+abstract"),
+    ]
+    assert data[0]["papers"] == data[1]["papers"] == 54
+    assert data[2]["papers"] == 27  # papers with an abstract
+    assert data[1]["areas"]["memory"]["f1"] > data[0]["areas"]["memory"]["f1"]  # learned "gribble"
+    assert "alpha: training on 36 papers, testing on 18" in r.stderr
+    md = cli("eval", "--lolo", "--labels", str(labels_file), "--markdown").stdout
+    assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
+
+
+def test_commands_that_do_not_tag_never_load_the_model(mini_db):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, efmcat.cli\n"
+        "loaded = 'efmcat.model' in sys.modules\n"
+        "try:\n"
+        f"    efmcat.cli.app(['list', '--db', {str(mini_db)!r}], prog_name='efmcat', standalone_mode=False)\n"
+        f"    efmcat.cli.app(['taxonomy', '--db', {str(mini_db)!r}], prog_name='efmcat', standalone_mode=False)\n"
+        "finally:\n"
+        "    sys.stderr.write('MODEL=%s,%s' % (loaded, 'efmcat.model' in sys.modules))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "MODEL=False,False" in p.stderr
