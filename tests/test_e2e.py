@@ -72,3 +72,27 @@ def test_cli_import_does_not_load_heavy_modules():
     loaded = {line.rsplit("|", 1)[-1].strip() for line in p.stderr.splitlines() if "|" in line}
     for heavy in ("httpx", "feedparser", "bibtexparser", "yaml", "sqlite_utils", "rapidfuzz", "pydantic"):
         assert heavy not in loaded, heavy
+
+
+def test_version():
+    from efmcat import __version__
+
+    for flag in ("--version", "-V"):
+        p = run(flag)
+        assert (p.returncode, p.stdout, p.stderr) == (0, f"efmcat {__version__}\n", "")
+
+
+def test_version_in_process(cli):
+    from efmcat import __version__
+
+    r = cli("--version")
+    assert (r.exit_code, r.stdout) == (0, f"efmcat {__version__}\n")
+
+
+def test_db_before_the_command(mini_db, monkeypatch):
+    monkeypatch.delenv("EFMCAT_DB")
+    after = run("search", "quantization", "--db", str(mini_db))
+    before = run("--db", str(mini_db), "search", "quantization")
+    joined = run(f"--db={mini_db}", "list", "--json")
+    assert before.returncode == 0 and before.stdout == after.stdout and before.stdout
+    assert joined.returncode == 0 and len(json.loads(joined.stdout)) == 8

@@ -195,6 +195,16 @@ def venue_year(line: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+def plausible_venue(pid: str, venue: str | None) -> bool:
+    """A venue a list states, unless its year is before the arXiv id's (GPTQ, arXiv 2210,
+    listed as ICLR'22: it appeared at ICLR 2023)."""
+    if not venue:
+        return False
+    year = year_from_id(pid)
+    m = re.search(r"(\d{4})$", venue)
+    return year is None or m is None or int(m.group(1)) >= year
+
+
 def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple[list[Row], Counter]:
     taxonomy = load_taxonomy()
     rows: list[Row] = []
@@ -532,9 +542,9 @@ def build_list_paper(pid: str, rows: list[Row], metadata: dict[str, list[Meta]])
     if cats:
         paper["categories"] = cats
         paper["primary_category"] = cats[0]
-    venue = next((r.venue for r in rows if r.venue), None)
-    if venue:
-        paper["venue"], prov["venue"] = venue, next(f"{r.file}:{r.line}" for r in rows if r.venue)
+    venue_row = next((r for r in rows if plausible_venue(pid, r.venue)), None)
+    if venue_row:
+        paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
     paper["kind"] = kind_of(pid, rows[0].link)
     tags: list[str] = []
     for r in rows:
@@ -620,7 +630,7 @@ def enrich_survey_paper(
         paper["published"], prov["published"] = published, next(m.origin for m in metas if m.published)
     elif is_arxiv and not paper.get("published"):
         paper["published"], prov["published"] = month_from_id(pid), "arXiv id (month)"
-    venue_row = next((r for r in extra if r.venue), None)
+    venue_row = next((r for r in extra if plausible_venue(pid, r.venue)), None)
     if venue_row and not paper.get("venue"):
         paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
     first_link = next((r.get("link") for r in paper.get("rows") or [] if r.get("link")), None)

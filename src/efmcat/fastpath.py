@@ -134,9 +134,25 @@ def try_search(args: list[str]) -> int | None:
     return 0
 
 
+def hoist_db(argv: list[str]) -> list[str]:
+    """``efmcat --db FILE CMD ...`` as ``efmcat CMD ... --db FILE``: --db may come before the
+    command, as it does in git and sqlite-utils."""
+    if argv and argv[0] == "--db" and len(argv) >= 3:
+        return [*argv[2:], "--db", argv[1]]
+    if argv and argv[0].startswith("--db=") and len(argv) >= 2:
+        return [*argv[1:], argv[0]]
+    return argv
+
+
 def main() -> None:
     """The `efmcat` console script."""
-    argv = sys.argv[1:]
+    argv = hoist_db(sys.argv[1:])
+    if argv in (["--version"], ["-V"]):
+        from efmcat import __version__
+
+        sys.stdout.write(f"efmcat {__version__}\n")
+        sys.exit(0)
+    sys.argv[1:] = argv
     if argv and argv[0] == "search":
         code = try_search(argv[1:])
         if code is not None:

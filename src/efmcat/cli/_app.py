@@ -37,6 +37,25 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from efmcat import __version__
+
+        typer.echo(f"efmcat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """A research catalog of efficient large foundation models: search, tag, import and export papers."""
+
+
 DbOption = Annotated[
     Path | None,
     typer.Option(
