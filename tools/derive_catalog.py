@@ -267,22 +267,15 @@ class Meta:
 def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
     out: dict[str, list[Meta]] = defaultdict(list)
     for name in ("arxiv-metadata-sample.jsonl", "arxiv-metadata-lists.jsonl"):
-        path = meta_dir / name
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            parsed = try_parse_arxiv_id(str(rec.get("id", "")))
-            if parsed is None:
-                continue
+        for pid, rec in ds.metadata_records(meta_dir / name):
             api_like = bool(rec.get("categories") or rec.get("published"))
             src = rec.get("source")
             if isinstance(src, dict):
                 src = ", ".join(f"{k}: {v}" for k, v in sorted(src.items()))
             origin = f"{name}" + (f" ({src})" if src else "")
-            out[parsed.id].append(
+            out[pid].append(
                 Meta(
-                    id=parsed.id,
+                    id=pid,
                     title=ds.clean_title(rec.get("title") or ""),
                     authors=[" ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()],
                     abstract=" ".join(str(rec["abstract"]).split()) if rec.get("abstract") else None,

@@ -32,6 +32,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -394,19 +395,24 @@ def parse_bib(path: Path) -> list[Ref]:
     return out
 
 
-def parse_jsonl(path: Path) -> list[Ref]:
-    out = []
+def metadata_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(arXiv id, record) of every line of an arXiv metadata JSONL file with a valid id."""
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         rec = json.loads(line)
         parsed = try_parse_arxiv_id(str(rec.get("id", "")))
-        if parsed is None:
-            continue
+        if parsed is not None:
+            yield parsed.id, rec
+
+
+def parse_jsonl(path: Path) -> list[Ref]:
+    out = []
+    for pid, rec in metadata_records(path):
         cats = list(rec.get("categories") or [])
         out.append(
             Ref(
-                parsed.id,
+                pid,
                 clean_title(rec.get("title") or ""),
                 path.name,
                 "jsonl",
