@@ -13,14 +13,19 @@ from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 
 def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | None:
-    """Node ids to match for ``--tag`` options: each node and its subtopics."""
+    """Node ids to match for ``--tag`` options: each node and its subtopics; a prefix that is
+    no node names the family of nodes it starts (``kv-cache`` -> kv-cache-quant, ...)."""
     if not tags:
         return None
     nodes: list[str] = []
     for t in tags:
-        for n in taxonomy.descendants(t):
-            if n not in nodes:
-                nodes.append(n)
+        key = t.strip().lower()
+        # A family of nodes by their shared prefix: `--tag kv-cache` is every kv-cache-* node.
+        family = [n for n in taxonomy.nodes if n.startswith(key + "-")] if key not in taxonomy.nodes else []
+        for top in family or [t]:
+            for n in taxonomy.descendants(top):
+                if n not in nodes:
+                    nodes.append(n)
     return nodes
 
 
