@@ -219,7 +219,9 @@ def test_check_on_a_fresh_install_exits_zero(shipped):
 def test_list_by_a_node_family(shipped):
     family = json.loads(shipped("list", "--tag", "kv-cache", "--json").stdout)
     assert len(family) > 50
-    assert all({"kv-cache-quant", "kv-cache-compression", "kv-cache-eviction"} & set(p["tags"]) for p in family)
+    assert all(
+        {"kv-cache-quant", "kv-cache-compression", "kv-cache-eviction"} & set(p["tags"]) for p in family
+    )
     r = shipped("list", "--tag", "kv-cach")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: unknown taxonomy node 'kv-cach'")
