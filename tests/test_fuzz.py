@@ -195,5 +195,9 @@ def test_export_round_trip_keeps_titles(tmp_path, titles, fmt):
         import_files(cat, [out], taxonomy=tax)
         got = {p.id: p.title for p in cat.iter_papers()}
         again, _ = export_catalog(cat, fmt, taxonomy=tax)
+    if fmt == "bibtex":  # pdflatex has no ogonek in its default fonts: ę is exported as e
+        from efmcat.formats.bibtex import without_ogonek
+
+        titles = [without_ogonek(t) for t in titles]
     assert got == {f"2301.{i:05d}": t for i, t in enumerate(titles)}
     assert again == text

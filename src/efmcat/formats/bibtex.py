@@ -52,6 +52,20 @@ def _clean(value: str) -> str:
 _CIRCUMFLEX = "\ue000"  # stands for \textasciicircum{} while pylatexenc decodes (it gives U+02C6)
 
 
+_SUB_DIGITS = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
+_SUP_DIGITS = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+_UNSPELL = {r"\copyright{}": "©", r"\pounds{}": "£", r"$^\circ$": "°"}
+
+
+def _unspell(v: str) -> str:
+    """Read back the spellings to_latex writes that pylatexenc does not know (H$_2$O, ©)."""
+    v = re.sub(r"\$_\{?([0-9+-]+)\}?\$", lambda m: m.group(1).translate(_SUB_DIGITS), v)
+    v = re.sub(r"\$\^\{?([0-9+-n]+)\}?\$", lambda m: m.group(1).translate(_SUP_DIGITS), v)
+    for spelled, char in _UNSPELL.items():
+        v = v.replace(spelled, char)
+    return v
+
+
 def decode_text(value: str) -> str:
     """A raw BibTeX value as text: enclosing braces or quotes dropped, LaTeX decoded, grouping
     braces removed but escaped ones (\\{ \\}) kept, ``~`` a space, whitespace collapsed."""
@@ -61,6 +75,7 @@ def decode_text(value: str) -> str:
     if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
         v = v[1:-1]
     v = re.sub(r"\\(?:textasciicircum|\^)\{\}", _CIRCUMFLEX, v)
+    v = _unspell(v)
     text = LatexNodes2Text().latex_to_text(v)
     return " ".join(text.replace(_CIRCUMFLEX, "^").split())
 
@@ -260,7 +275,26 @@ def _suffix(i: int) -> str:
 def latex_escape(text: str) -> str:
     """Escape LaTeX specials, then spell non-ASCII characters the way pdflatex reads them
     without any package (accents as {\'e}, H₂O as H$_2$O, Greek as $\alpha$)."""
-    return to_latex(_escape_specials(text))
+    escaped = _escape_specials(without_ogonek(text))
+    return _readable(text, escaped, to_latex(escaped))
+
+
+def _readable(text: str, escaped: str, spelled: str) -> str:
+    """``spelled`` (non-ASCII spelled in LaTeX for pdflatex) when it reads back as ``text``,
+    else ``escaped`` with the characters as written: an import gives back what was exported
+    (pdflatex may then need inputenc for a rare character such as a spacing cedilla). The
+    one loss kept on purpose is the ogonek (see without_ogonek)."""
+    if spelled == escaped or decode_text(spelled) == without_ogonek(" ".join(str(text).split())):
+        return spelled
+    return without_ogonek(escaped)
+
+
+def without_ogonek(text: str) -> str:
+    """``text`` as the BibTeX export gives it back: pdflatex's default OT1 fonts have no
+    ogonek, so ``ę`` is written (and reads back) as ``e``; nothing else is lost."""
+    if "\u0328" not in unicodedata.normalize("NFD", text):
+        return text
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).replace("\u0328", ""))
 
 
 def _escape_specials(text: str) -> str:
@@ -320,7 +354,7 @@ def _accented(ch: str) -> str | None:
         if not cmd:  # the ogonek (\k) needs T1 fonts; pdflatex's default OT1 has none: drop it
             continue
         out = f"\\{cmd}{{{out}}}" if cmd.isalpha() else f"\\{cmd}{out}"
-    return "{" + out + "}"
+    return "{" + out + "}" if out != base else base  # only an ogonek, dropped: the bare letter
 
 
 def to_latex(text: str) -> str:
@@ -340,7 +374,7 @@ def to_latex(text: str) -> str:
         if spelled is not None:
             return spelled
         folded = unicodedata.normalize("NFKD", run).encode("ascii", "ignore").decode()
-        return folded or run
+        return folded if folded.strip() else run  # nothing to spell it with: keep it as written
 
     return text if text.isascii() else _RUN_RE.sub(one, text)
 
@@ -356,7 +390,8 @@ def _protect_case(escaped: str) -> str:
 
 
 def latex_title(title: str) -> str:
-    return to_latex(_protect_case(_escape_specials(title)))
+    protected = _protect_case(_escape_specials(without_ogonek(title)))
+    return _readable(title, protected, to_latex(protected))
 
 
 # -- venues -----------------------------------------------------------------------------------
