@@ -84,3 +84,75 @@ def test_bold_title_paragraph_line_is_imported():
         (3, "2210.17323", "Bold Title Of A Paper")
     ]
     assert res.entries[0].tags == ["quantization"]
+
+
+# -- ids: survivors of tools/mutate.py --------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("arXiv:HEP-TH/9901001", "hep-th/9901001"),
+        ("HEP-TH/9901001", "hep-th/9901001"),
+        ("math.gt/0309136", "math.GT/0309136"),
+        ("MATH.GT/0309136", "math.GT/0309136"),
+    ],
+)
+def test_old_style_case_is_fixed(text, expected):
+    assert str(try_parse_arxiv_id(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://arxiv.org/abs/2210.17323/x",
+        "https://arxiv.org/abs/2210.17323junk",
+        "https://doi.org/10.48550/arXiv.2210.17323doi.org/zzz",
+    ],
+)
+def test_junk_after_an_arxiv_url_is_not_an_id(text):
+    assert try_parse_arxiv_id(text) is None
+
+
+def test_arxiv_ids_are_immutable_and_hashable():
+    import dataclasses
+
+    a = try_parse_arxiv_id("2210.17323v2")
+    assert {a, try_parse_arxiv_id("2210.17323v2")} == {a}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.version = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "link, expected",
+    [
+        ("https://example.com/paper?id=5", "url:example.com/paper?id=5"),
+        ("https://openreview.net/forum?id=", "url:openreview.net/forum?id="),
+        ("https://openreview.net/forum", "url:openreview.net/forum"),
+        ("https://aclanthology.org/2023.acl-long.123/extra", "url:aclanthology.org/2023.acl-long.123/extra"),
+        (
+            "https://aclanthology.org.evil.com/2023.acl-long.123/",
+            "url:aclanthology.org.evil.com/2023.acl-long.123",
+        ),
+    ],
+)
+def test_links_that_only_look_like_stable_ids(link, expected):
+    assert paper_id_from_link(link) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [(None, "empty id"), ("  ", "empty id"), ("title:a\nb", "not an arXiv id or paper link: title:a\nb")],
+)
+def test_bad_paper_ids(text, message):
+    from efmcat.errors import InvalidIdError
+
+    with pytest.raises(InvalidIdError) as exc:
+        parse_paper_id(text)  # type: ignore[arg-type]
+    assert str(exc.value) == message
+
+
+def test_title_id_cuts_near_sixty_characters():
+    from efmcat.ids import title_id
+
+    title = "Efficient Memory Management for Large Language Model Serving with PagedAttention and more words"
+    assert title_id(title) == "title:efficient-memory-management-for-large-language-model-serving"
+    assert title_id("a" * 61) == "title:" + "a" * 60
