@@ -156,3 +156,20 @@ def test_title_id_cuts_near_sixty_characters():
     title = "Efficient Memory Management for Large Language Model Serving with PagedAttention and more words"
     assert title_id(title) == "title:efficient-memory-management-for-large-language-model-serving"
     assert title_id("a" * 61) == "title:" + "a" * 60
+
+
+def test_openreview_look_alike_host():
+    assert (
+        paper_id_from_link("https://openreview.net.evil.com/forum?id=x")
+        == "url:openreview.net.evil.com/forum?id=x"
+    )
+
+
+@pytest.mark.parametrize("link", [None, "", "   "])
+def test_no_link(link):
+    assert paper_id_from_link(link) is None  # type: ignore[arg-type]
+
+
+def test_arxiv_ids_sort_by_id_then_version():
+    ids = [try_parse_arxiv_id(t) for t in ("2301.00002", "2210.17323v2", "2210.17323v1")]
+    assert [str(i) for i in sorted(ids)] == ["2210.17323v1", "2210.17323v2", "2301.00002"]
