@@ -304,3 +304,35 @@ def test_first_pdf_link_wins_and_either_mark_counts():
         _entry(links='<link href="https://example.org/b.pdf" type="application/pdf"/>').pdf_url
         == "https://example.org/b.pdf"
     )
+
+
+def test_a_paper_titled_error_is_a_paper():
+    from arxiv_server import entry_xml
+    from efmcat.arxiv import parse_feed
+
+    [p] = parse_feed(feed_xml([entry_xml("2310.19102", title="Error")])).papers
+    assert (p.id, p.title) == ("2310.19102", "Error")
+
+
+def test_atom_feed_without_opensearch_is_not_an_arxiv_feed():
+    from efmcat.arxiv import parse_feed
+
+    body = feed_xml([]).replace("opensearch:totalResults", "opensearch:other")
+    with pytest.raises(ArxivAPIError) as exc:
+        parse_feed(body, "U")
+    assert str(exc.value) == "arXiv at U sent a response that is not an arXiv Atom feed"
+
+
+def test_transport_messages_fall_back_to_the_cause():
+    import httpx
+
+    from efmcat.arxiv import _transport_message
+
+    def raised(exc, cause=None, context=None):
+        exc.__cause__, exc.__context__ = cause, context
+        return exc
+
+    assert _transport_message(raised(httpx.ConnectError("refused"), OSError("other"))) == "refused"
+    assert _transport_message(raised(httpx.ConnectError(""), OSError("cause text"))) == "cause text"
+    assert _transport_message(raised(httpx.ConnectError(""), None, OSError("context text"))) == "context text"
+    assert _transport_message(raised(httpx.ConnectError(""))) == "ConnectError"
