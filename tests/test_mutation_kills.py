@@ -173,3 +173,85 @@ def test_no_link(link):
 def test_arxiv_ids_sort_by_id_then_version():
     ids = [try_parse_arxiv_id(t) for t in ("2301.00002", "2210.17323v2", "2210.17323v1")]
     assert [str(i) for i in sorted(ids)] == ["2210.17323v1", "2210.17323v2", "2301.00002"]
+
+
+# -- markdown_list helpers: exact behaviour, so a flipped comparison shows --------------------
+@pytest.mark.parametrize(
+    "line, cells",
+    [
+        ("| a | b |", ["a", "b"]),
+        ("| a | b", ["a", "b"]),
+        ("a | b |", ["a", "b"]),
+        ("| x \\| y | z |", ["x \\| y", "z"]),
+        ("| [t](u) (p | q) | r |", ["[t](u) (p | q)", "r"]),
+        ("| a (b) | c | d |", ["a (b)", "c", "d"]),
+        ("|a|b|c|", ["a", "b", "c"]),
+        ("| ends with escaped \\|", ["ends with escaped \\|"]),
+    ],
+)
+def test_split_cells(line, cells):
+    from efmcat.formats.markdown_list import _split_cells
+
+    assert _split_cells(line) == cells
+
+
+@pytest.mark.parametrize(
+    "text, clean",
+    [
+        ("**Bold** title", "Bold title"),
+        ("[A](http://x) :rocket: 🚀 <b>x</b>", "A x"),
+        ("a \\| b \\* c \\[d\\]", "a | b * c [d]"),
+        (" - lead: ", "lead"),
+    ],
+)
+def test_clean_text(text, clean):
+    from efmcat.formats.markdown_list import _clean_text
+
+    assert _clean_text(text) == clean
+
+
+def test_links_skip_images_badges_and_anchors():
+    from efmcat.formats.markdown_list import _links
+
+    text = "[A](http://a.com) ![img](i.png) [![b](x)](y) http://bare.com/x. [#](#anchor)"
+    assert _links(text) == [("A", "http://a.com"), ("", "http://bare.com/x")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("**T**", ("T", 3)),
+        ("__U__ rest", ("U", 3)),
+        ("[Paper](http://x) [Real Title](http://y)", ("Real Title", 2)),
+        ("plain text [Paper](http://x)", ("plain text", 1)),
+        ("[Paper](http://x)", (None, 0)),
+    ],
+)
+def test_title_from(text, expected):
+    from efmcat.formats.markdown_list import _title_from
+
+    assert _title_from(text) == expected
+
+
+def test_table_rows_heading_levels_and_fences():
+    text = (
+        "# Quantization\n"
+        "## KV cache\n"
+        "| Title | Year | Link |\n"
+        "| --- | --- | --- |\n"
+        "| **First Paper** | 2021 | [arXiv](https://arxiv.org/abs/2101.00001) |\n"
+        "| Second (with | parens) | 2022 | [arXiv](https://arxiv.org/abs/2201.00002) |\n"
+        "```\n"
+        "- [Fenced](https://arxiv.org/abs/2301.00003)\n"
+        "```\n"
+        "# Sparsity\n"
+        "- [Third](https://arxiv.org/abs/2301.00004)\n"
+    )
+    res = _parse(text)
+    got = [(e.line, e.paper.id, e.paper.title, e.paper.year, e.section) for e in res.entries]
+    assert got == [
+        (5, "2101.00001", "First Paper", 2021, "Quantization / KV cache"),
+        (6, "2201.00002", "Second (with | parens)", 2022, "Quantization / KV cache"),
+        (11, "2301.00004", "Third", 2023, "Sparsity"),
+    ]
+    assert res.rows == 3
