@@ -255,3 +255,23 @@ def test_table_rows_heading_levels_and_fences():
         (11, "2301.00004", "Third", 2023, "Sparsity"),
     ]
     assert res.rows == 3
+
+
+def test_year_column_wins_over_the_id():
+    res = _parse(
+        "| Title | Year | Link |\n| --- | --- | --- |\n| Old Work | 2019 | [arXiv](https://arxiv.org/abs/2210.17323) |\n"
+    )
+    assert [(e.paper.title, e.paper.year) for e in res.entries] == [("Old Work", 2019)]
+
+
+def test_title_column_found_by_name():
+    text = (
+        "| Code | Name | Venue |\n| --- | --- | --- |\n"
+        "| [code](https://github.com/x/y) | [My Title](https://arxiv.org/abs/2101.00001) | ICML |\n"
+    )
+    assert [(e.paper.id, e.paper.title) for e in _parse(text).entries] == [("2101.00001", "My Title")]
+
+
+def test_rows_without_a_title_or_link_are_not_papers():
+    res = _parse("- [Paper](https://arxiv.org/abs/2101.00001)\n- Just a title with no link\n")
+    assert res.entries == []
