@@ -9,7 +9,6 @@ import os
 import random
 import shutil
 import sqlite3
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -211,14 +210,18 @@ def _run(prefix: list[str], *args: str, db: Path) -> subprocess.CompletedProcess
 
 
 @pytest.fixture
-def shared_dir(tmp_path_factory):
-    """A folder another user can enter (pytest's tmp folders are private to root)."""
-    base = Path(tmp_path_factory.mktemp("shared"))
-    for p in (base, *base.parents):
-        if p == Path("/tmp") or p == Path("/"):
-            break
-        p.chmod(p.stat().st_mode | stat.S_IXOTH | stat.S_IROTH)
-    return base
+def shared_dir():
+    """A folder another user can enter: not under pytest's tmp folders, which are private to
+    root (and which every pytest session resets to 0700)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="efmcat-shared-"))
+    base.chmod(0o755)
+    yield base
+    for p in base.rglob("*"):
+        if p.is_dir():
+            p.chmod(0o755)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])

@@ -178,3 +178,161 @@ def test_network_failure_leaves_the_catalog_unchanged(server, cli, monkeypatch, 
     with Catalog(mini_db) as cat:
         assert not cat.has("2310.19102")
     assert len(before) > 0
+
+
+# -- tests that kill tools/mutate.py's arxiv mutants --------------------------------------------
+def test_redirect_loop_stops_after_five_redirects(server):
+    server.script += [Reply(302, "", {"Location": "{url}?again=1"})] * 20
+    with client_for(server) as c, pytest.raises(NetworkError):
+        c.fetch_batch(["2310.19102"])
+    assert len(server.requests) == 6  # the request and 5 redirects
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_retried_statuses(server, status):
+    server.script.append(Reply(status, "busy"))
+    server.add("2310.19102")
+    with client_for(server) as c:
+        assert [p.id for p in c.fetch_batch(["2310.19102"]).papers] == ["2310.19102"]
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 501, 505])
+def test_other_statuses_are_not_retried(server, status):
+    server.script.append(Reply(status, "no"))
+    with client_for(server) as c, pytest.raises(ArxivAPIError):
+        c.fetch_batch(["2310.19102"])
+    assert len(server.requests) == 1
+
+
+def test_one_attempt_means_one_request(server):
+    server.script += [Reply(503, "busy")] * 3
+    with client_for(server, max_attempts=1) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == f"arXiv at {server.url} kept failing: HTTP 503 after 1 attempt"
+    assert len(server.requests) == 1 and c.requests_made == 1
+
+
+def test_request_parameters_and_count(server):
+    server.add("2310.19102")
+    with client_for(server) as c:
+        c.fetch_batch(["2310.19102"])
+        assert c.requests_made == 1
+    assert server.requests[0].params == {"id_list": "2310.19102", "start": "0", "max_results": "1"}
+
+
+def test_client_closes_its_connection(server):
+    with client_for(server) as c:
+        pass
+    assert c._http.is_closed
+
+
+def test_body_cap_is_exact(server):
+    body = feed_xml([])
+    size = len(body.encode())
+    server.script += [Reply(body=body), Reply(body=body)]
+    with client_for(server, max_body=size) as c:
+        assert c.fetch_batch(["2310.19102"]).papers == []
+    with client_for(server, max_body=size - 1) as c, pytest.raises(NetworkError):
+        c.fetch_batch(["2310.19102"])
+
+
+@pytest.mark.parametrize("raw, expected", [("", 3.0), ("  ", 3.0), ("0", 0.0), ("2.5", 2.5)])
+def test_delay_setting(monkeypatch, raw, expected):
+    monkeypatch.setenv("EFMCAT_ARXIV_DELAY", raw)
+    c = ArxivClient("http://127.0.0.1:9/")
+    assert c.delay == expected
+    c.close()
+
+
+@pytest.mark.parametrize("raw", ["-1", "inf", "nan", "soon"])
+def test_bad_delay_setting(monkeypatch, raw):
+    from efmcat.errors import UsageError
+
+    monkeypatch.setenv("EFMCAT_ARXIV_DELAY", raw)
+    with pytest.raises(UsageError) as exc:
+        ArxivClient("http://127.0.0.1:9/")
+    assert str(exc.value) == f"EFMCAT_ARXIV_DELAY must be a number of seconds, got '{raw}'"
+
+
+def test_whitespace_body_is_an_empty_response(server):
+    server.script.append(Reply(body="   \n"))
+    with client_for(server) as c, pytest.raises(ArxivAPIError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == f"arXiv at {server.url} sent an empty response instead of an Atom feed"
+
+
+ENTRY = """  <entry>
+    <id>http://arxiv.org/abs/2310.19102v2</id>
+    <title>{title}</title>
+    <updated>2023-11-01T00:00:00Z</updated>
+    {published}
+    <summary>An abstract.</summary>
+    <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>
+    {links}
+    <author><name>Ada Lovelace</name></author>
+  </entry>"""
+
+
+def _entry(title="A title", published="<published>2023-10-30T17:59:01Z</published>", links=""):
+    from efmcat.arxiv import parse_feed
+
+    [paper] = parse_feed(feed_xml([ENTRY.format(title=title, published=published, links=links)])).papers
+    return paper
+
+
+def test_entry_without_primary_category_or_pdf_link():
+    p = _entry()
+    assert (p.primary_category, p.categories) == ("cs.CL", ["cs.CL", "cs.LG"])
+    assert p.pdf_url == "https://arxiv.org/pdf/2310.19102v2"
+    assert (p.year, p.updated, p.verified, p.version) == (2023, "2023-11-01T00:00:00Z", True, 2)
+
+
+def test_entry_with_a_blank_title_or_no_published_date():
+    assert _entry(title="  ").title == "2310.19102v2"
+    assert _entry(published="").year is None
+
+
+def test_first_pdf_link_wins_and_either_mark_counts():
+    links = (
+        '<link href="https://example.org/a.pdf" title="pdf"/>'
+        '<link href="https://example.org/b.pdf" type="application/pdf"/>'
+    )
+    assert _entry(links=links).pdf_url == "https://example.org/a.pdf"
+    assert (
+        _entry(links='<link href="https://example.org/b.pdf" type="application/pdf"/>').pdf_url
+        == "https://example.org/b.pdf"
+    )
+
+
+def test_a_paper_titled_error_is_a_paper():
+    from arxiv_server import entry_xml
+    from efmcat.arxiv import parse_feed
+
+    [p] = parse_feed(feed_xml([entry_xml("2310.19102", title="Error")])).papers
+    assert (p.id, p.title) == ("2310.19102", "Error")
+
+
+def test_atom_feed_without_opensearch_is_not_an_arxiv_feed():
+    from efmcat.arxiv import parse_feed
+
+    body = feed_xml([]).replace("opensearch:totalResults", "opensearch:other")
+    with pytest.raises(ArxivAPIError) as exc:
+        parse_feed(body, "U")
+    assert str(exc.value) == "arXiv at U sent a response that is not an arXiv Atom feed"
+
+
+def test_transport_messages_fall_back_to_the_cause():
+    import httpx
+
+    from efmcat.arxiv import _transport_message
+
+    def raised(exc, cause=None, context=None):
+        exc.__cause__, exc.__context__ = cause, context
+        return exc
+
+    assert _transport_message(raised(httpx.ConnectError("refused"), OSError("other"))) == "refused"
+    assert _transport_message(raised(httpx.ConnectError(""), OSError("cause text"))) == "cause text"
+    assert _transport_message(raised(httpx.ConnectError(""), None, OSError("context text"))) == "context text"
+    assert _transport_message(raised(httpx.ConnectError(""))) == "ConnectError"

@@ -84,3 +84,194 @@ def test_bold_title_paragraph_line_is_imported():
         (3, "2210.17323", "Bold Title Of A Paper")
     ]
     assert res.entries[0].tags == ["quantization"]
+
+
+# -- ids: survivors of tools/mutate.py --------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("arXiv:HEP-TH/9901001", "hep-th/9901001"),
+        ("HEP-TH/9901001", "hep-th/9901001"),
+        ("math.gt/0309136", "math.GT/0309136"),
+        ("MATH.GT/0309136", "math.GT/0309136"),
+    ],
+)
+def test_old_style_case_is_fixed(text, expected):
+    assert str(try_parse_arxiv_id(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://arxiv.org/abs/2210.17323/x",
+        "https://arxiv.org/abs/2210.17323junk",
+        "https://doi.org/10.48550/arXiv.2210.17323doi.org/zzz",
+    ],
+)
+def test_junk_after_an_arxiv_url_is_not_an_id(text):
+    assert try_parse_arxiv_id(text) is None
+
+
+def test_arxiv_ids_are_immutable_and_hashable():
+    import dataclasses
+
+    a = try_parse_arxiv_id("2210.17323v2")
+    assert {a, try_parse_arxiv_id("2210.17323v2")} == {a}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.version = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "link, expected",
+    [
+        ("https://example.com/paper?id=5", "url:example.com/paper?id=5"),
+        ("https://openreview.net/forum?id=", "url:openreview.net/forum?id="),
+        ("https://openreview.net/forum", "url:openreview.net/forum"),
+        ("https://aclanthology.org/2023.acl-long.123/extra", "url:aclanthology.org/2023.acl-long.123/extra"),
+        (
+            "https://aclanthology.org.evil.com/2023.acl-long.123/",
+            "url:aclanthology.org.evil.com/2023.acl-long.123",
+        ),
+    ],
+)
+def test_links_that_only_look_like_stable_ids(link, expected):
+    assert paper_id_from_link(link) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [(None, "empty id"), ("  ", "empty id"), ("title:a\nb", "not an arXiv id or paper link: title:a\nb")],
+)
+def test_bad_paper_ids(text, message):
+    from efmcat.errors import InvalidIdError
+
+    with pytest.raises(InvalidIdError) as exc:
+        parse_paper_id(text)  # type: ignore[arg-type]
+    assert str(exc.value) == message
+
+
+def test_title_id_cuts_near_sixty_characters():
+    from efmcat.ids import title_id
+
+    title = "Efficient Memory Management for Large Language Model Serving with PagedAttention and more words"
+    assert title_id(title) == "title:efficient-memory-management-for-large-language-model-serving"
+    assert title_id("a" * 61) == "title:" + "a" * 60
+
+
+def test_openreview_look_alike_host():
+    assert (
+        paper_id_from_link("https://openreview.net.evil.com/forum?id=x")
+        == "url:openreview.net.evil.com/forum?id=x"
+    )
+
+
+@pytest.mark.parametrize("link", [None, "", "   "])
+def test_no_link(link):
+    assert paper_id_from_link(link) is None  # type: ignore[arg-type]
+
+
+def test_arxiv_ids_sort_by_id_then_version():
+    ids = [try_parse_arxiv_id(t) for t in ("2301.00002", "2210.17323v2", "2210.17323v1")]
+    assert [str(i) for i in sorted(ids)] == ["2210.17323v1", "2210.17323v2", "2301.00002"]
+
+
+# -- markdown_list helpers: exact behaviour, so a flipped comparison shows --------------------
+@pytest.mark.parametrize(
+    "line, cells",
+    [
+        ("| a | b |", ["a", "b"]),
+        ("| a | b", ["a", "b"]),
+        ("a | b |", ["a", "b"]),
+        ("| x \\| y | z |", ["x \\| y", "z"]),
+        ("| [t](u) (p | q) | r |", ["[t](u) (p | q)", "r"]),
+        ("| a (b) | c | d |", ["a (b)", "c", "d"]),
+        ("|a|b|c|", ["a", "b", "c"]),
+        ("| ends with escaped \\|", ["ends with escaped \\|"]),
+    ],
+)
+def test_split_cells(line, cells):
+    from efmcat.formats.markdown_list import _split_cells
+
+    assert _split_cells(line) == cells
+
+
+@pytest.mark.parametrize(
+    "text, clean",
+    [
+        ("**Bold** title", "Bold title"),
+        ("[A](http://x) :rocket: 🚀 <b>x</b>", "A x"),
+        ("a \\| b \\* c \\[d\\]", "a | b * c [d]"),
+        (" - lead: ", "lead"),
+    ],
+)
+def test_clean_text(text, clean):
+    from efmcat.formats.markdown_list import _clean_text
+
+    assert _clean_text(text) == clean
+
+
+def test_links_skip_images_badges_and_anchors():
+    from efmcat.formats.markdown_list import _links
+
+    text = "[A](http://a.com) ![img](i.png) [![b](x)](y) http://bare.com/x. [#](#anchor)"
+    assert _links(text) == [("A", "http://a.com"), ("", "http://bare.com/x")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("**T**", ("T", 3)),
+        ("__U__ rest", ("U", 3)),
+        ("[Paper](http://x) [Real Title](http://y)", ("Real Title", 2)),
+        ("plain text [Paper](http://x)", ("plain text", 1)),
+        ("[Paper](http://x)", (None, 0)),
+    ],
+)
+def test_title_from(text, expected):
+    from efmcat.formats.markdown_list import _title_from
+
+    assert _title_from(text) == expected
+
+
+def test_table_rows_heading_levels_and_fences():
+    text = (
+        "# Quantization\n"
+        "## KV cache\n"
+        "| Title | Year | Link |\n"
+        "| --- | --- | --- |\n"
+        "| **First Paper** | 2021 | [arXiv](https://arxiv.org/abs/2101.00001) |\n"
+        "| Second (with | parens) | 2022 | [arXiv](https://arxiv.org/abs/2201.00002) |\n"
+        "```\n"
+        "- [Fenced](https://arxiv.org/abs/2301.00003)\n"
+        "```\n"
+        "# Sparsity\n"
+        "- [Third](https://arxiv.org/abs/2301.00004)\n"
+    )
+    res = _parse(text)
+    got = [(e.line, e.paper.id, e.paper.title, e.paper.year, e.section) for e in res.entries]
+    assert got == [
+        (5, "2101.00001", "First Paper", 2021, "Quantization / KV cache"),
+        (6, "2201.00002", "Second (with | parens)", 2022, "Quantization / KV cache"),
+        (11, "2301.00004", "Third", 2023, "Sparsity"),
+    ]
+    assert res.rows == 3
+
+
+def test_year_column_wins_over_the_id():
+    res = _parse(
+        "| Title | Year | Link |\n| --- | --- | --- |\n| Old Work | 2019 | [arXiv](https://arxiv.org/abs/2210.17323) |\n"
+    )
+    assert [(e.paper.title, e.paper.year) for e in res.entries] == [("Old Work", 2019)]
+
+
+def test_title_column_found_by_name():
+    text = (
+        "| Code | Name | Venue |\n| --- | --- | --- |\n"
+        "| [code](https://github.com/x/y) | [My Title](https://arxiv.org/abs/2101.00001) | ICML |\n"
+    )
+    assert [(e.paper.id, e.paper.title) for e in _parse(text).entries] == [("2101.00001", "My Title")]
+
+
+def test_rows_without_a_title_or_link_are_not_papers():
+    res = _parse("- [Paper](https://arxiv.org/abs/2101.00001)\n- Just a title with no link\n")
+    assert res.entries == []

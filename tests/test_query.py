@@ -32,6 +32,10 @@ from efmcat.query import to_fts_any, to_fts_query
         ("a -", '"a"'),
         ('say "it', '"say" AND "it"'),
         ('"a""b"', '"a" AND "b"'),
+        ('"a*b"', '"a*b"'),  # a phrase keeps its *
+        ("a -b c", '"a" NOT "b" AND "c"'),  # exclusions stay where they were typed
+        ("-x", None),  # only an exclusion: nothing to search for
+        ("-x -y", None),
     ],
 )
 def test_to_fts_query(text, expected):

@@ -51,8 +51,17 @@ TESTS: dict[str, list[str]] = {
 }
 
 # Survivors that are equivalent mutants (no input can tell them apart), by module and the
-# mutated line's text; listed in the README. Keep this short and justified.
-EQUIVALENT: dict[str, set[str]] = {}
+# original line's text; listed in the README. Keep this short and justified.
+EQUIVALENT: dict[str, set[str]] = {
+    # type-narrowing asserts that cannot fail; and try_parse_arxiv_id's case-fixing retry,
+    # dead code since _BARE_RE is case-insensitive (the first match already succeeds)
+    "ids": {
+        "assert ident is not None",
+        "m = _BARE_RE.match(_case_fix(s[prefix.end() :]))",
+        'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
+    },
+    "query": {"assert word is not None"},
+}
 
 _FLIP = {"==": "!=", "!=": "==", "<=": "<", ">=": ">", "<": ">=", ">": "<="}
 _SWAP_NAMES = {"and": "or", "or": "and", "True": "False", "False": "True"}
@@ -79,6 +88,22 @@ def _string_lines(source: str) -> set[int]:
         if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
             out.update(range(tok.start[0], tok.end[0] + 1))
     return out
+
+
+def _pattern_uses(source: str, line: str, col: int) -> set[str]:
+    """How the regular expression at ``line[col:]`` is used: {"match"}, {"search", "sub"}, ...
+
+    ``re.match(r"...")`` on the line itself, or ``NAME = re.compile(...)`` and every
+    ``NAME.method(`` in the module. An empty set means unknown (mutate everything)."""
+    before = line[:col]
+    m = re.search(r"re\.(match|fullmatch|search|sub|findall|finditer|split)\($", before.rstrip())
+    if m:
+        return {m.group(1)}
+    m = re.match(r"\s*(\w+)\s*=\s*re\.compile\($", before.rstrip())
+    if m:
+        methods = set(re.findall(rf"\b{re.escape(m.group(1))}\.(\w+)\(", source))
+        return methods or {"?"}
+    return {"?"}
 
 
 def candidates(module: str) -> list[Mutant]:
@@ -118,10 +143,13 @@ def candidates(module: str) -> list[Mutant]:
             body = text[len(prefix) + len(quote) : len(text) - len(quote)]
             if "r" not in prefix.lower():
                 continue  # anchors live in raw regular-expression strings
-            if body.startswith("^"):
+            uses = _pattern_uses(source, line, col)
+            # With match()/fullmatch() a ^ anchor changes nothing, and with fullmatch() a $:
+            # such mutants are equivalent, so they are not generated.
+            if body.startswith("^") and not uses <= {"match", "fullmatch"}:
                 new = prefix + quote + body[1:] + quote
                 add(row, "drop ^ anchor", line[:col] + new + line[ecol:])
-            if body.endswith("$") and not body.endswith("\\$"):
+            if body.endswith("$") and not body.endswith("\\$") and not uses <= {"fullmatch"}:
                 new = prefix + quote + body[:-1] + quote
                 add(row, "drop $ anchor", line[:col] + new + line[ecol:])
     for i, line in enumerate(lines, 1):
@@ -255,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             run = len(mutants) - len(errors)
             scores[module] = (killed, run)
             for m in survivors:
-                eq = " (equivalent)" if m.after.strip() in EQUIVALENT.get(module, set()) else ""
+                eq = " (equivalent)" if m.before.strip() in EQUIVALENT.get(module, set()) else ""
                 print(f"   survived{eq}: {m.describe()}")
             for m in errors:
                 print(f"   {results[m]} (not counted): {m.describe()}")
