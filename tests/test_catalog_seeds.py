@@ -225,3 +225,13 @@ def test_list_by_a_node_family(shipped):
     r = shipped("list", "--tag", "kv-cach")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: unknown taxonomy node 'kv-cach'")
+
+
+def test_an_unknown_source_is_one_line(shipped):
+    for args in (("search", "gptq"), ("list",), ("stats",), ("export", "--format", "md")):
+        r = shipped(*args, "--source", "survy")
+        assert r.exit_code == 1, args
+        assert r.stderr.splitlines()[-1] == (
+            "Error: unknown source 'survy': `efmcat sources` lists the sources of this catalog"
+        )
+        assert len([line for line in r.stderr.splitlines() if line.startswith("Error")]) == 1

@@ -168,6 +168,8 @@ def catalog_stats(
     taxonomy = taxonomy or load_taxonomy()
     counts = area_paper_counts(catalog, taxonomy, sources=sources)
     per_area = [(a.id, counts.get(a.id, 0)) for a in taxonomy.areas]
+    if sources:
+        catalog.check_sources(sources)
     where, args = _in_sources(sources, "id")
     years = catalog.conn.execute(
         f"SELECT year, count(*) FROM papers WHERE 1 {where} GROUP BY year ORDER BY year", args

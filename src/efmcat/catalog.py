@@ -783,6 +783,14 @@ class Catalog:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def check_sources(self, sources: Sequence[str]) -> None:
+        """QueryError naming the first source no paper is listed in (a typo in --source)."""
+        for name in sources:
+            if not self.conn.execute("SELECT 1 FROM sources WHERE source = ? LIMIT 1", (name,)).fetchone():
+                raise QueryError(
+                    f"unknown source '{name}': `efmcat sources` lists the sources of this catalog"
+                )
+
     def source_counts(self) -> list[tuple[str, int]]:
         """Each source (list) with the number of distinct papers it lists, largest first."""
         return [
@@ -819,6 +827,8 @@ class Catalog:
     ) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         args: list[Any] = []
+        if sources:
+            self.check_sources(sources)
         if sources or section:
             cond, sargs = [], []
             if sources:
