@@ -36,6 +36,7 @@ of its metadata in ``provenance``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -438,20 +439,17 @@ def resolve_conflicts(
 TITLE_INDEX: list[tuple[str, str]] = []  # (arXiv id, title): every title an id is known by
 
 
-def find_by_title(
-    title: str, known_titles: dict[str, str] | None = None, exclude: str | None = None
-) -> str | None:
+_norm = functools.lru_cache(maxsize=None)(ds.norm_title)  # each title is normalised once
+
+
+def find_by_title(title: str, exclude: str | None = None) -> str | None:
     """The arXiv id known by this title (rapidfuzz on normalised titles), from the metadata,
-    the survey and every list row; ``known_titles`` limits the ids to those given."""
-    norm = ds.norm_title(title)
+    the survey and every list row."""
+    norm = _norm(title)
     if len(norm.split()) < 3:
         return None
-    pairs = [
-        (pid, t) for pid, t in TITLE_INDEX if pid != exclude and (known_titles is None or pid in known_titles)
-    ]
-    hit = process.extractOne(
-        norm, [ds.norm_title(t) for _, t in pairs], scorer=fuzz.ratio, score_cutoff=SAME_NAMED
-    )
+    pairs = [(pid, t) for pid, t in TITLE_INDEX if pid != exclude]
+    hit = process.extractOne(norm, [_norm(t) for _, t in pairs], scorer=fuzz.ratio, score_cutoff=SAME_NAMED)
     if hit is None:
         return None
     pid = pairs[hit[2]][0]
