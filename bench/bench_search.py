@@ -9,7 +9,7 @@ efmcat's own schema, then times, in the same run and on the same file:
   LIMIT), then reading the winners' rows and printing them;
 - efmcat: the installed ``efmcat search QUERY --db FILE --limit N`` with stdout piped.
 
-Prints the median wall time of each and the ratio efmcat/floor. Goal: <= 1.5 at 1M.
+Prints the median wall time and CPU time of each (their runs interleaved) and the ratios\nefmcat/floor. Goal: <= 1.5 at 10k to 1M.
 
     python bench/bench_search.py                 # 10k and 100k
     python bench/bench_search.py --sizes 10000 100000 1000000
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -101,13 +102,21 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     return time.perf_counter() - t0
 
 
-def median_time(cmd: list[str], runs: int) -> float:
-    times = []
+def median_times(cmds: list[list[str]], runs: int) -> list[tuple[float, float]]:
+    """(median wall s, median CPU s) of each command, their runs interleaved so that every
+    command meets the same machine load; CPU time (user + system of the child) is the
+    steadier figure on a busy machine."""
+    walls: list[list[float]] = [[] for _ in cmds]
+    cpus: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for i, cmd in enumerate(cmds):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            walls[i].append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[i].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus)]
 
 
 FLOOR = (
@@ -150,7 +159,10 @@ def main() -> None:
 
     efmcat = shutil.which("efmcat") or str(Path(sys.executable).with_name("efmcat"))
     OUT.mkdir(exist_ok=True)
-    print(f"{'papers':>9}  {'build s':>8}  {'query':<28} {'floor s':>8} {'efmcat s':>9} {'ratio':>6}")
+    print(
+        f"{'papers':>9}  {'build s':>8}  {'query':<24} {'floor s':>8} {'efmcat s':>9} {'ratio':>6}"
+        f"  {'floor cpu':>9} {'efmcat cpu':>10} {'cpu ratio':>9}"
+    )
     for n in [0] if args.shipped else args.sizes:
         path = OUT / f"search-{n}.db"
         if args.shipped:
@@ -163,12 +175,17 @@ def main() -> None:
         subprocess.run([efmcat, "search", "warm", "--db", str(path)], stdout=subprocess.DEVNULL, check=False)
         for q in QUERIES:
             cmd = [sys.executable, "-c", FLOOR, str(path), floor_sql(), to_fts_query(q), to_fts_any(q)]
-            floor = median_time([*cmd, str(args.limit)], args.runs)
-            ours = median_time(
-                [efmcat, "search", q, "--db", str(path), "--limit", str(args.limit)], args.runs
+            (floor, floor_cpu), (ours, ours_cpu) = median_times(
+                [
+                    [*cmd, str(args.limit)],
+                    [efmcat, "search", q, "--db", str(path), "--limit", str(args.limit)],
+                ],
+                args.runs,
             )
             print(
-                f"{n:>9}  {built:>8.1f}  {q:<28} {floor:>8.3f} {ours:>9.3f} {ours / floor:>6.2f}", flush=True
+                f"{n:>9}  {built:>8.1f}  {q:<24} {floor:>8.3f} {ours:>9.3f} {ours / floor:>6.2f}"
+                f"  {floor_cpu:>9.3f} {ours_cpu:>10.3f} {ours_cpu / floor_cpu:>9.2f}",
+                flush=True,
             )
             built = 0.0
         if not args.keep:

@@ -235,3 +235,17 @@ def test_an_unknown_source_is_one_line(shipped):
             "Error: unknown source 'survy': `efmcat sources` lists the sources of this catalog"
         )
         assert len([line for line in r.stderr.splitlines() if line.startswith("Error")]) == 1
+
+
+def test_an_unknown_section_is_one_line(shipped):
+    r = shipped("list", "--source", "survey", "--section", "Quantisation")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1] == (
+        "Error: no section heading of survey contains 'Quantisation': `efmcat show ID` lists a paper's sections"
+    )
+    r = shipped("search", "gptq", "--section", "zzz")
+    assert r.stderr.splitlines()[-1] == (
+        "Error: no section heading contains 'zzz': `efmcat show ID` lists a paper's sections"
+    )
+    listed = json.loads(shipped("list", "--source", "survey", "--section", "Quantization", "--json").stdout)
+    assert len(listed) > 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -84,3 +85,106 @@ def test_fast_path_does_not_import_typer(mini_db):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.stderr.endswith("RC=0 TYPER=False"), p.stderr
     assert len(json.loads(p.stdout)) == 3
+
+
+# -- the lean path (efmcat.quicksearch): no Catalog class, no taxonomy module ---------------
+
+
+def _full_rows(args: dict) -> list[dict]:
+    from efmcat.browse import search_records
+    from efmcat.catalog import Catalog
+
+    with Catalog(os.environ["EFMCAT_DB"], create=False) as catalog:
+        records = search_records(catalog, **args)
+    return [{k: r[k] for k in ("id", "year", "title", "areas", "score")} for r in records]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"query": "quantization"},
+        {"query": "quantization", "limit": 2},
+        {"query": "quantiz*", "since": 2023},
+        {"query": "quantization", "year": 2022},
+        {"query": "quantization", "author": "Dettmers"},
+        {"query": '"post-training quantization"'},
+        {"query": "quantization", "status": "unread"},
+        {"query": "ternary"},
+        {"query": "zzzz"},
+    ],
+)
+def test_lean_rows_equal_the_library_search(cli, mini_db, args):
+    from efmcat.quicksearch import search_rows
+
+    cli("note", "2208.07339", "ternary weights next")  # also caches the taxonomy's area map
+    lean = search_rows(str(mini_db), **args)
+    assert lean == _full_rows(args)
+    if args["query"] != "zzzz":
+        assert lean  # the cases above are not all empty
+
+
+def test_lean_path_needs_the_cached_area_map(mini_db, monkeypatch, tmp_path):
+    from efmcat import areamap
+    from efmcat.quicksearch import search_rows
+    from efmcat.taxonomy import load_taxonomy
+
+    monkeypatch.setenv("EFMCAT_DATA_DIR", str(tmp_path / "fresh"))
+    assert areamap.load_default() is None  # nothing loaded the taxonomy in this data dir yet
+    assert search_rows(str(mini_db), "quantization") is None
+    load_taxonomy()
+    areas, area_of = areamap.load_default()
+    assert areas[:6] == ["sparsification", "quantization", "attention", "memory", "compiler", "hardware"]
+    assert area_of["weight-only-ptq"] == "quantization" and area_of["quantization"] == "quantization"
+    assert search_rows(str(mini_db), "quantization")
+
+
+def test_lean_path_follows_a_users_taxonomy(cli, mini_db, tmp_path, monkeypatch):
+    from efmcat import areamap
+    from efmcat.quicksearch import search_rows
+    from efmcat.taxonomy import load_taxonomy
+
+    load_taxonomy()
+    custom = tmp_path / "tax.yaml"
+    custom.write_text("areas:\n  - id: quantization\n    name: Quantization\n", encoding="utf-8")
+    monkeypatch.setenv("EFMCAT_TAXONOMY", str(custom))
+    assert areamap.load_default() is None  # the packaged map is not taken for another taxonomy
+    load_taxonomy()
+    assert areamap.load_default() == (["quantization"], {"quantization": "quantization"})
+    rows = search_rows(str(mini_db), "quantization")
+    assert rows and all(r["areas"] in ([], ["quantization"]) for r in rows)
+    custom.write_text("areas:\n  - id: hardware\n    name: Hardware\n", encoding="utf-8")
+    os.utime(custom, (1, 1))  # an edited taxonomy has another key: no stale map is read
+    assert areamap.load_default() is None
+
+
+def test_lean_path_leaves_other_schema_versions_to_the_catalog(mini_db):
+    import sqlite3
+
+    from efmcat.quicksearch import search_rows
+    from efmcat.taxonomy import load_taxonomy
+
+    load_taxonomy()
+    conn = sqlite3.connect(mini_db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    assert search_rows(str(mini_db), "quantization") is None
+
+
+def test_search_schema_is_the_catalogs():
+    from efmcat.catalog import MIGRATIONS, SCHEMA_VERSION
+    from efmcat.searchsql import SEARCH_SCHEMA
+
+    assert SEARCH_SCHEMA == SCHEMA_VERSION == len(MIGRATIONS)
+
+
+def test_lean_path_imports_no_heavy_module(cli, mini_db):
+    cli("taxonomy")  # caches the area map, as any earlier efmcat command does
+    code = (
+        "import sys; from efmcat.fastpath import try_search; rc = try_search(['quantization']);"
+        "heavy = sorted(m for m in ('typer', 'rich', 'efmcat.catalog', 'efmcat.taxonomy', 'efmcat.render',"
+        " 'dataclasses', 'pathlib', 'json', 'typing') if m in sys.modules);"
+        "sys.stderr.write('RC=%s HEAVY=%s' % (rc, heavy))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.stderr.endswith("RC=0 HEAVY=[]"), p.stderr
+    assert p.stdout.count("\n") == 3 and "\t2210.17323\t2022\t" in p.stdout

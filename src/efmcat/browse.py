@@ -9,6 +9,7 @@ from typing import Any
 from efmcat.catalog import DEFAULT_KINDS, KINDS, Catalog
 from efmcat.errors import UsageError
 from efmcat.records import paper_record, records_for
+from efmcat.searchsql import MAX_LIMIT, YEAR_RANGE, check_limit, check_years  # noqa: F401  (re-exported)
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -27,26 +28,6 @@ def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | 
                 if n not in nodes:
                     nodes.append(n)
     return nodes
-
-
-YEAR_RANGE = (0, 9999)
-MAX_LIMIT = 1_000_000_000
-
-
-def check_limit(limit: int | None) -> None:
-    if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}")
-
-
-def check_years(year: int | None, since: int | None, until: int | None) -> None:
-    lo, hi = YEAR_RANGE
-    for name, value in (("--year", year), ("--since", since), ("--until", until)):
-        if value is not None and not lo <= value <= hi:
-            raise UsageError(f"{name} must be a year between {lo} and {hi}, not {value}")
-    if year is not None and (since is not None or until is not None):
-        raise UsageError("use --year, or --since/--until, not both")
-    if since is not None and until is not None and since > until:
-        raise UsageError(f"--since {since} is after --until {until}")
 
 
 def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:

@@ -20,14 +20,24 @@ from typing import Any
 
 from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, translate
 from efmcat.models import Paper
+from efmcat.query import to_fts_query
+from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
+    ABSTRACT_WEIGHT,
+    DEFAULT_KINDS,
+    LISTED_BOOST,
+    SEARCH_SQL,
+    STATUSES,
+    TITLE_WEIGHT,
+    filter_clauses,
+    like_escape,
+    ranking,
+)
 
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUSY_TIMEOUT (seconds)
 REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts", "abstracts_fts")
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
-# What paper results show unless told otherwise: papers, not the repos and posts lists link.
-DEFAULT_KINDS: tuple[str, ...] = ("paper",)
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
@@ -59,7 +69,6 @@ _JSON_FIELDS = ("authors", "categories")
 USER_EDITABLE = (
     "title", "authors", "year", "venue", "abstract", "doi", "journal_ref", "url", "pdf_url", "note", "citekey",
 )  # fmt: skip
-STATUSES = ("to-read", "reading", "read")
 
 _V1 = """
 CREATE TABLE papers (
@@ -209,35 +218,6 @@ INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
 MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
-
-# Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
-TITLE_WEIGHT = 2.0
-ABSTRACT_WEIGHT = 1.0
-# The user's notes (notes_fts) count like an abstract: a paper matches when all the words
-# are in its record (papers_fts) or all are in its note.
-
-# The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
-# A paper that several curated lists name is a landmark of the field: its relevance is
-# multiplied by 1 + LISTED_BOOST for every list beyond the first (GPTQ, listed by three
-# lists, outranks a one-list paper that says "quantization" a little more often).
-LISTED_BOOST = 0.25
-SEARCH_SQL = """
-SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
-    SELECT count(DISTINCT s.source) FROM sources s WHERE s.paper_id = (SELECT id FROM papers WHERE n = g.n)
-) - 1)) AS rank FROM (
-    SELECT n, sum(r) AS rank, max(hit) AS hit FROM (
-        SELECT rowid AS n, rank AS r, 1 AS hit FROM papers_fts WHERE papers_fts MATCH :all
-        UNION ALL
-        SELECT rowid, {tw} * rank, 0 FROM titles_fts WHERE titles_fts MATCH :any
-        UNION ALL
-        SELECT rowid, {aw} * rank, 0 FROM abstracts_fts WHERE abstracts_fts MATCH :any
-        UNION ALL
-        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all
-    ) GROUP BY n
-) g {join}
-WHERE g.hit = 1 {filters}
-ORDER BY 2, g.n
-"""
 
 
 def busy_timeout_ms() -> int:
@@ -791,6 +771,20 @@ class Catalog:
                     f"unknown source '{name}': `efmcat sources` lists the sources of this catalog"
                 )
 
+    def check_section(self, section: str, sources: Sequence[str] | None = None) -> None:
+        """QueryError when no section heading (of ``sources``, if given) contains ``section``:
+        a typo in --section says so instead of giving an empty result."""
+        sql = "SELECT 1 FROM sources WHERE section LIKE ? ESCAPE '\\'"
+        args: list[Any] = ["%" + like_escape(section) + "%"]
+        if sources:
+            sql += f" AND source IN ({','.join('?' * len(sources))})"
+            args.extend(sources)
+        if not self.conn.execute(sql + " LIMIT 1", args).fetchone():
+            where = f" of {', '.join(sources)}" if sources else ""
+            raise QueryError(
+                f"no section heading{where} contains '{section}': `efmcat show ID` lists a paper's sections"
+            )
+
     def source_counts(self) -> list[tuple[str, int]]:
         """Each source (list) with the number of distinct papers it lists, largest first."""
         return [
@@ -825,50 +819,14 @@ class Catalog:
         status: str | None = None,
         starred: bool = False,
     ) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        args: list[Any] = []
         if sources:
             self.check_sources(sources)
-        if sources or section:
-            cond, sargs = [], []
-            if sources:
-                cond.append(f"source IN ({','.join('?' * len(sources))})")
-                sargs.extend(sources)
-            if section:
-                cond.append("section LIKE ? ESCAPE '\\'")
-                sargs.append("%" + _like_escape(section) + "%")
-            where.append(f"p.id IN (SELECT paper_id FROM sources WHERE {' AND '.join(cond)})")
-            args.extend(sargs)
-        if kinds:
-            where.append(f"p.kind IN ({','.join('?' * len(kinds))})")
-            args.extend(kinds)
-        if status is not None:
-            if status == "unread":
-                where.append("(p.status IS NULL OR p.status <> 'read')")
-            elif status in STATUSES:
-                where.append("p.status = ?")
-                args.append(status)
-            else:
-                raise QueryError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
-        if starred:
-            where.append("p.starred = 1")
-        if nodes:
-            marks = ",".join("?" * len(nodes))
-            where.append(f"p.id IN (SELECT paper_id FROM tags WHERE removed = 0 AND node IN ({marks}))")
-            args.extend(nodes)
-        if year is not None:
-            where.append("p.year = ?")
-            args.append(year)
-        if since is not None:
-            where.append("p.year >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("p.year <= ?")
-            args.append(until)
-        if author:
-            where.append("p.authors LIKE ? ESCAPE '\\'")
-            args.append(f"%{_like_escape(author.strip())}%")
-        return where, args
+        if section:
+            self.check_section(section, sources)
+        return filter_clauses(
+            nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
+            kinds=kinds, status=status, starred=starred,
+        )  # fmt: skip
 
     def search(
         self,
@@ -887,30 +845,13 @@ class Catalog:
         kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[tuple[Paper, float]]:
         """Papers matching ``query`` (see efmcat.query), best first, with bm25 relevance."""
-        from efmcat.query import to_fts_query
-
-        match = to_fts_query(query)
+        to_fts_query(query)  # a query that cannot be searched is reported before the filters
         where, args = self._filters(
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
             kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
         # Phase 1 ranks rowids only (no paper rows are read for the matches that lose).
-        from efmcat.query import to_fts_any
-
-        params: dict[str, Any] = {"all": match, "any": to_fts_any(query)}
-        sql = SEARCH_SQL.format(
-            lb=LISTED_BOOST,
-            tw=TITLE_WEIGHT,
-            aw=ABSTRACT_WEIGHT,
-            join="JOIN papers p ON p.n = g.n" if where else "",
-            filters=("AND " + " AND ".join(where)) if where else "",
-        )
-        for i, value in enumerate(args):
-            params[f"f{i}"] = value
-        sql = _number_params(sql, len(args))
-        if limit is not None:
-            sql += " LIMIT :limit"
-            params["limit"] = limit
+        sql, params = ranking(query, where, args, limit)
         try:
             ranked = self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
@@ -979,17 +920,6 @@ class Catalog:
             r[0]: r[1]
             for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
         }
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _number_params(sql: str, count: int) -> str:
-    """Turn the filters' positional ``?`` into named :f0, :f1, ... (the rest is named)."""
-    for i in range(count):
-        sql = sql.replace("?", f":f{i}", 1)
-    return sql
 
 
 def _split_sql(script: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 _VALUE_OPTIONS = {
     "--tag": "tags",
@@ -89,17 +90,22 @@ def try_search(args: list[str]) -> int | None:
     opts = parse_search_args(args)
     if opts is None:
         return None
-    from efmcat.catalog import Catalog
-    from efmcat.paths import choose_db
+    from efmcat import locations
 
-    choice = choose_db(opts["db"])
-    if not choice.path.exists():
+    db, _ = locations.catalog_location(opts["db"])
+    if db is None or not os.path.exists(db):
         return None  # creating the default catalog says so: leave it to the CLI
+    if not (opts["json"] or opts["tags"] or opts["sources"] or opts["section"] or opts["kinds"]):
+        code = _lean_search(db, opts)
+        if code is not None:
+            return code
+    from efmcat.catalog import Catalog
+
     try:
         from efmcat import render
         from efmcat.browse import search_records
 
-        with Catalog(choice.path, create=False) as catalog:
+        with Catalog(db, create=False) as catalog:
             records = search_records(
                 catalog,
                 opts["query"],
@@ -119,19 +125,49 @@ def try_search(args: list[str]) -> int | None:
         if os.environ.get("EFMCAT_DEBUG"):
             raise
         return None  # the CLI repeats the (read-only) work and reports any error its way
-    try:
-        render.emit_papers(
+    _write_safely(
+        lambda: render.emit_papers(
             records,
             opts["json"],
             with_score=True,
             empty=render.no_match(opts["query"]),
             say=lambda message: sys.stderr.write(message + "\n"),
         )
+    )
+    return 0
+
+
+def _lean_search(db: str, opts: dict) -> int | None:
+    """The plain piped search without the Catalog class (efmcat.quicksearch); None when that
+    path cannot answer."""
+    try:
+        from efmcat.quicksearch import search_rows
+
+        rows = search_rows(
+            db, opts["query"], year=opts["year"], since=opts["since"], until=opts["until"],
+            author=opts["author"], status=opts["status"], starred=opts["starred"], limit=opts["limit"],
+        )  # fmt: skip
+    except Exception:
+        return None  # the next path repeats the (read-only) work and reports any error its way
+    if rows is None:
+        return None
+    from efmcat import textsafe
+
+    if rows:
+        _write_safely(lambda: textsafe.write_papers_plain(rows, sys.stdout, with_score=True))
+    else:
+        sys.stderr.write(textsafe.no_match(opts["query"]) + "\n")
+    return 0
+
+
+def _write_safely(write: Callable[[], None]) -> None:
+    """Run ``write`` for stdout; a reader that went away (``| head``) ends the output quietly."""
+    try:
+        write()
         sys.stdout.flush()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    return 0
 
 
 def hoist_db(argv: list[str]) -> list[str]:

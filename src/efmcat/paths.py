@@ -8,23 +8,19 @@ the shipped catalog. efmcat never writes into its own install directory.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from efmcat import locations
 
 _PKG = Path(__file__).resolve().parent
 _REPO = _PKG.parent.parent  # src/efmcat -> repo root in a checkout / editable install
 
 
 def data_dir() -> Path:
-    env = os.environ.get("EFMCAT_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    if sys.platform.startswith("linux"):
-        # What platformdirs answers on Linux, without importing it on the start-up path.
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
-        base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-        return base / "efmcat"
+    base = locations.data_dir()
+    if base is not None:
+        return Path(base)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("efmcat", appauthor=False))
@@ -63,12 +59,8 @@ class DbChoice:
 
 
 def choose_db(db: str | os.PathLike[str] | None = None) -> DbChoice:
-    if db:
-        return DbChoice(Path(db).expanduser(), "--db")
-    env = os.environ.get("EFMCAT_DB")
-    if env:
-        return DbChoice(Path(env).expanduser(), "EFMCAT_DB")
-    return DbChoice(data_dir() / "catalog.db", "default")
+    path, origin = locations.catalog_location(os.fspath(db) if db else None)
+    return DbChoice(Path(path) if path is not None else data_dir() / "catalog.db", origin)
 
 
 def ensure_default_catalog(path: Path) -> bool:

@@ -12,30 +12,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
-# Characters a terminal may act on instead of showing: C0 controls (ESC starts escape
-# sequences, BEL ends OSC titles), DEL, C1 controls (U+009B is an 8-bit CSI), bidi
-# overrides and isolates, zero-width and line/paragraph separators, lone surrogates
-# (which cannot even be encoded). Shown as visible escapes: ``\x1b``, ``\u202e``.
-_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
-_UNSAFE_TEXT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
+from efmcat.textsafe import _clean, no_match, paper_row, paper_rows, term, write_papers_plain  # noqa: F401
+
 # What JSON (with ensure_ascii=False) leaves raw and a terminal may act on.
 _UNSAFE_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
-
-
-def _visible(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def term(text: Any, *, multiline: bool = False) -> str:
-    """Text safe to show on a terminal: every control or escape character made visible.
-
-    The one sanitiser for everything efmcat prints for people (tables, ``show``, messages,
-    errors); stored data is never changed. ``multiline`` keeps newlines and tabs."""
-    s = "" if text is None else str(text)
-    return (_UNSAFE_TEXT if multiline else _UNSAFE_LINE).sub(_visible, s)
 
 
 def write_text(text: str, out: IO[str] | None = None) -> None:
@@ -58,14 +38,6 @@ def dumps_json(data: Any, indent: int | None = 2) -> str:
 def write_json(data: Any, out: IO[str] | None = None) -> None:
     out = out or sys.stdout
     out.write(dumps_json(data) + "\n")
-
-
-def _clean(text: Any) -> str:
-    return term(" ".join(str(text).split())) if text is not None else ""
-
-
-def no_match(query: str) -> str:
-    return f"No papers match '{term(query)}'."
 
 
 def emit_papers(
@@ -120,26 +92,6 @@ def emit_similar(records: Sequence[Mapping[str, Any]], *, terminal: bool = False
     for row in rows:
         table.add_row(*row)
     out_console().print(table)
-
-
-def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -> list[list[str]]:
-    rows = []
-    for r in records:
-        row = [
-            term(r["id"]),
-            str(r.get("year") or ""),
-            _clean(r["title"]),
-            term(",".join(r.get("areas") or [])),
-        ]
-        if with_score:
-            row.insert(0, f"{r.get('score', 0):.2f}")
-        rows.append(row)
-    return rows
-
-
-def write_papers_plain(records: Sequence[Mapping[str, Any]], out: IO[str], with_score: bool = False) -> None:
-    for row in paper_rows(records, with_score):
-        out.write("\t".join(row) + "\n")
 
 
 def print_papers_table(

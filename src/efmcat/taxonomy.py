@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from efmcat import areamap
 from efmcat.errors import TaxonomyError, UnknownNodeError
 
 PACKAGED = Path(__file__).with_name("taxonomy.yaml")
@@ -227,24 +227,23 @@ def taxonomy_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else PACKAGED
 
 
-_cache: dict[tuple[str, float, int], Taxonomy] = {}
+_cache: dict[tuple[tuple[str, float, int], str | None], Taxonomy] = {}
 
 
 def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
     """Load (and validate) the taxonomy at ``path``, ``EFMCAT_TAXONOMY``, or the packaged one."""
     p = taxonomy_path(path)
     try:
-        st = p.stat()
+        key = areamap.cache_key(str(p))
     except OSError as exc:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
-    key = (str(p.resolve()), st.st_mtime, st.st_size)
-    if key in _cache:
-        return _cache[key]
-    cache_file = _json_cache_file(key)
+    stem = _cache_stem(key)
+    if (key, stem) in _cache:  # the data dir is part of the key: its cache files get written
+        return _cache[key, stem]
     taxonomy = None
-    if cache_file is not None:
+    if stem is not None:
         try:
-            taxonomy = Taxonomy.from_json(cache_file.read_text(encoding="utf-8"))
+            taxonomy = Taxonomy.from_json(Path(stem + ".json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError, TypeError):
             taxonomy = None
     if taxonomy is None:
@@ -253,24 +252,33 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
         except (OSError, UnicodeDecodeError) as exc:
             raise TaxonomyError(f"cannot read taxonomy {p}: {exc}") from exc
         taxonomy = parse_taxonomy(text, source=str(p))
-        if cache_file is not None:
-            try:
-                cache_file.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(taxonomy.to_json(), encoding="utf-8")
-                os.replace(tmp, cache_file)
-            except OSError:
-                pass
-    _cache[key] = taxonomy
+        if stem is not None:
+            _write_cache(Path(stem + ".json"), taxonomy.to_json())
+    if stem is not None and not os.path.exists(stem + ".areas"):
+        area_of = {nid: taxonomy.area_of(nid) for nid in taxonomy.nodes}
+        _write_cache(Path(stem + ".areas"), areamap.dump([a.id for a in taxonomy.areas], area_of))
+    _cache[key, stem] = taxonomy
     return taxonomy
 
 
-def _json_cache_file(key: tuple[str, float, int]) -> Path | None:
-    from efmcat import __version__
+def _write_cache(file: Path, text: str) -> None:
+    """Write a cache file atomically; a cache that cannot be written is only slower."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass
+
+
+def _cache_stem(key: tuple[str, float, int]) -> str | None:
+    stem = areamap.cache_stem(key)
+    if stem is not None:
+        return stem
     from efmcat.paths import cache_dir
 
-    digest = f"{zlib.crc32(repr((key, __version__)).encode()):08x}"
     try:
-        return cache_dir() / f"taxonomy-{digest}.json"
+        return str(cache_dir() / areamap.cache_name(key))
     except OSError:
         return None

@@ -1,0 +1,158 @@
+"""The search SQL and its filters, shared by Catalog.search and the piped-search fast path.
+
+This module is on the start-up path of ``efmcat search ... | head`` (see efmcat.fastpath),
+so it imports nothing beyond efmcat.query and efmcat.errors (``re`` only): no dataclasses,
+pathlib, json or typing. Everything here works on a plain sqlite3 connection.
+"""
+
+from __future__ import annotations
+
+from efmcat.errors import QueryError, UsageError
+from efmcat.query import to_fts_any, to_fts_query
+
+# The schema this SQL is written for (catalog.SCHEMA_VERSION; a test keeps them equal). The
+# fast path leaves any other catalog to the full CLI, which migrates it or says why not.
+SEARCH_SCHEMA = 4
+YEAR_RANGE = (0, 9999)
+MAX_LIMIT = 1_000_000_000
+STATUSES = ("to-read", "reading", "read")
+# What paper results show unless told otherwise: papers, not the repos and posts lists link.
+DEFAULT_KINDS: tuple[str, ...] = ("paper",)
+
+# Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
+TITLE_WEIGHT = 2.0
+ABSTRACT_WEIGHT = 1.0
+# The user's notes (notes_fts) count like an abstract: a paper matches when all the words
+# are in its record (papers_fts) or all are in its note.
+
+# The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
+# A paper that several curated lists name is a landmark of the field: its relevance is
+# multiplied by 1 + LISTED_BOOST for every list beyond the first (GPTQ, listed by three
+# lists, outranks a one-list paper that says "quantization" a little more often).
+LISTED_BOOST = 0.25
+SEARCH_SQL = """
+SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
+    SELECT count(DISTINCT s.source) FROM sources s WHERE s.paper_id = (SELECT id FROM papers WHERE n = g.n)
+) - 1)) AS rank FROM (
+    SELECT n, sum(r) AS rank, max(hit) AS hit FROM (
+        SELECT rowid AS n, rank AS r, 1 AS hit FROM papers_fts WHERE papers_fts MATCH :all
+        UNION ALL
+        SELECT rowid, {tw} * rank, 0 FROM titles_fts WHERE titles_fts MATCH :any
+        UNION ALL
+        SELECT rowid, {aw} * rank, 0 FROM abstracts_fts WHERE abstracts_fts MATCH :any
+        UNION ALL
+        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all
+    ) GROUP BY n
+) g {join}
+WHERE g.hit = 1 {filters}
+ORDER BY 2, g.n
+"""
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}")
+
+
+def check_years(year: int | None, since: int | None, until: int | None) -> None:
+    lo, hi = YEAR_RANGE
+    for name, value in (("--year", year), ("--since", since), ("--until", until)):
+        if value is not None and not lo <= value <= hi:
+            raise UsageError(f"{name} must be a year between {lo} and {hi}, not {value}")
+    if year is not None and (since is not None or until is not None):
+        raise UsageError("use --year, or --since/--until, not both")
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_clauses(
+    *,
+    nodes: list[str] | tuple[str, ...] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    sources: list[str] | tuple[str, ...] | None = None,
+    section: str | None = None,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    status: str | None = None,
+    starred: bool = False,
+) -> tuple[list[str], list[object]]:
+    """WHERE conditions on papers ``p`` (with positional ``?``) and their arguments.
+
+    ``sources`` are taken as given: Catalog.check_sources says which names exist."""
+    where: list[str] = []
+    args: list[object] = []
+    if sources or section:
+        cond, sargs = [], []
+        if sources:
+            cond.append(f"source IN ({','.join('?' * len(sources))})")
+            sargs.extend(sources)
+        if section:
+            cond.append("section LIKE ? ESCAPE '\\'")
+            sargs.append("%" + like_escape(section) + "%")
+        where.append(f"p.id IN (SELECT paper_id FROM sources WHERE {' AND '.join(cond)})")
+        args.extend(sargs)
+    if kinds:
+        where.append(f"p.kind IN ({','.join('?' * len(kinds))})")
+        args.extend(kinds)
+    if status is not None:
+        if status == "unread":
+            where.append("(p.status IS NULL OR p.status <> 'read')")
+        elif status in STATUSES:
+            where.append("p.status = ?")
+            args.append(status)
+        else:
+            raise QueryError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
+    if starred:
+        where.append("p.starred = 1")
+    if nodes:
+        marks = ",".join("?" * len(nodes))
+        where.append(f"p.id IN (SELECT paper_id FROM tags WHERE removed = 0 AND node IN ({marks}))")
+        args.extend(nodes)
+    if year is not None:
+        where.append("p.year = ?")
+        args.append(year)
+    if since is not None:
+        where.append("p.year >= ?")
+        args.append(since)
+    if until is not None:
+        where.append("p.year <= ?")
+        args.append(until)
+    if author:
+        where.append("p.authors LIKE ? ESCAPE '\\'")
+        args.append(f"%{like_escape(author.strip())}%")
+    return where, args
+
+
+def number_params(sql: str, count: int) -> str:
+    """Turn the filters' positional ``?`` into named :f0, :f1, ... (the rest is named)."""
+    for i in range(count):
+        sql = sql.replace("?", f":f{i}", 1)
+    return sql
+
+
+def ranking(
+    query: str, where: list[str], args: list[object], limit: int | None
+) -> tuple[str, dict[str, object]]:
+    """The SQL (and its parameters) that ranks the papers matching ``query``: rows of the
+    papers' integer key ``n`` and ``rank`` (lower is better), best first."""
+    params: dict[str, object] = {"all": to_fts_query(query), "any": to_fts_any(query)}
+    sql = SEARCH_SQL.format(
+        lb=LISTED_BOOST,
+        tw=TITLE_WEIGHT,
+        aw=ABSTRACT_WEIGHT,
+        join="JOIN papers p ON p.n = g.n" if where else "",
+        filters=("AND " + " AND ".join(where)) if where else "",
+    )
+    for i, value in enumerate(args):
+        params[f"f{i}"] = value
+    sql = number_params(sql, len(args))
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return sql, params

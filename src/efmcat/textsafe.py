@@ -1,0 +1,67 @@
+"""Text made safe for a terminal, and papers as plain tab-separated lines.
+
+The lean half of efmcat.render: a piped ``efmcat search`` prints through these without
+importing json, typing or Rich (see efmcat.fastpath). Everything else that writes for
+people goes through render, which re-exports these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from io import TextIOBase
+
+# Characters a terminal may act on instead of showing: C0 controls (ESC starts escape
+# sequences, BEL ends OSC titles), DEL, C1 controls (U+009B is an 8-bit CSI), bidi
+# overrides and isolates, zero-width and line/paragraph separators, lone surrogates
+# (which cannot even be encoded). Shown as visible escapes: ``\x1b``, ``\u202e``.
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def term(text: object, *, multiline: bool = False) -> str:
+    """Text safe to show on a terminal: every control or escape character made visible.
+
+    The one sanitiser for everything efmcat prints for people (tables, ``show``, messages,
+    errors); stored data is never changed. ``multiline`` keeps newlines and tabs."""
+    s = "" if text is None else str(text)
+    return (_UNSAFE_TEXT if multiline else _UNSAFE_LINE).sub(_visible, s)
+
+
+def _clean(text: object) -> str:
+    return term(" ".join(str(text).split())) if text is not None else ""
+
+
+def no_match(query: str) -> str:
+    return f"No papers match '{term(query)}'."
+
+
+def paper_row(r: Mapping[str, object], with_score: bool = False) -> list[str]:
+    """A paper as the cells of a plain line or table row: [score,] id, year, title, areas."""
+    row = [
+        term(r["id"]),
+        str(r.get("year") or ""),
+        _clean(r["title"]),
+        term(",".join(r.get("areas") or [])),
+    ]
+    if with_score:
+        row.insert(0, f"{r.get('score', 0):.2f}")
+    return row
+
+
+def paper_rows(records: Iterable[Mapping[str, object]], with_score: bool = False) -> list[list[str]]:
+    return [paper_row(r, with_score) for r in records]
+
+
+def write_papers_plain(
+    records: Iterable[Mapping[str, object]], out: TextIOBase, with_score: bool = False
+) -> None:
+    for r in records:
+        out.write("\t".join(paper_row(r, with_score)) + "\n")
