@@ -173,7 +173,7 @@ def test_show_text(cli, mini_db):
     assert out[0] == "LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale"
     assert "Authors:     Tim Dettmers, Mike Lewis, Younes Belkada, Luke Zettlemoyer" in out
     assert "Areas:       quantization" in out
-    assert "Listed in:   mini line 12 [Model Design / Quantization]" in out
+    assert "Listed in:   mini: Model Design / Quantization (line 12)" in out
 
 
 def test_show_non_arxiv_paper_by_link_and_by_id(cli, mini_db):

@@ -153,6 +153,20 @@ def stdout_is_terminal() -> bool:
         return False
 
 
+def text_width(default: int = 88) -> int:
+    """Columns to wrap text at: $COLUMNS if set, else the terminal's width when stdout is
+    one, else ``default`` (pipes and files get the same text on every machine)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stdout_is_terminal():
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            pass
+    return default
+
+
 def stdin_is_terminal() -> bool:
     try:
         return sys.stdin.isatty()

@@ -20,6 +20,7 @@ from efmcat.cli._app import (
     out_console,
     say,
     stdout_is_terminal,
+    text_width,
     use_taxonomy,
 )
 from efmcat.render import no_match, write_text
@@ -121,7 +122,7 @@ def show(
     if as_json:
         render.write_json(record)
     else:
-        write_text(render.show_plain(record, record.get("sources", [])))
+        write_text(render.show_plain(record, record.get("sources", []), width=text_width()))
 
 
 @command("list", rich_help_panel=CATALOG)
