@@ -7,7 +7,8 @@ Times, in the same run and interleaved (so machine load hits every case alike):
   ``efmcat search quantization`` on a copy of the shipped catalog, and one shell-completion
   request (``_EFMCAT_COMPLETE=complete_bash``, a paper-id prefix after ``show``).
 
-Prints the median wall time of each and its ratio to the floor. ``--base DIR`` adds the
+Prints the median wall time and CPU time (user + system, less disturbed by other load on
+the machine) of each, their ratios to the floor, and the fastest wall time. ``--base DIR`` adds the
 same cases run from another source tree (e.g. ``git archive main src | tar -x -C DIR``),
 for a before/after comparison on the same machine in the same run.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,10 +44,14 @@ def cases(db: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     }
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> float:
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main() -> None:
@@ -72,18 +78,22 @@ def main() -> None:
                 jobs[(name, tree)] = ([sys.executable, "-c", SCRIPT, *argv], {**tenv, **extra})
         for argv, jenv in jobs.values():  # warm page cache, bytecode and taxonomy caches
             run_once(argv, jenv)
-        times: dict[tuple[str, str], list[float]] = {key: [] for key in jobs}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {key: [] for key in jobs}
         for _ in range(args.runs):
             for key, (argv, jenv) in jobs.items():
                 times[key].append(run_once(argv, jenv))
-    med = {key: statistics.median(ts) for key, ts in times.items()}
-    base = med[("floor", "")]
-    print(f"{'case':<20} {'tree':<5} {'median s':>9} {'ratio':>6}")
-    print(f"{'python -c pass':<20} {'':<5} {base:>9.3f} {1.0:>6.2f}")
-    for name in cases(Path()):
-        for tree in trees:
-            m = med[(name, tree)]
-            print(f"{name:<20} {tree:<5} {m:>9.3f} {m / base:>6.2f}")
+    wall = {key: statistics.median(t[0] for t in ts) for key, ts in times.items()}
+    cpu = {key: statistics.median(t[1] for t in ts) for key, ts in times.items()}
+    best = {key: min(t[0] for t in ts) for key, ts in times.items()}
+    floor = ("floor", "")
+    print(f"{'case':<20} {'tree':<5} {'wall s':>7} {'ratio':>6} {'cpu s':>7} {'ratio':>6} {'min s':>7}")
+    rows = [("python (floor)", floor)] + [(name, (name, tree)) for name in cases(Path()) for tree in trees]
+    for label, key in rows:
+        tree = key[1]
+        print(
+            f"{label:<20} {tree:<5} {wall[key]:>7.3f} {wall[key] / wall[floor]:>6.2f}"
+            f" {cpu[key]:>7.3f} {cpu[key] / cpu[floor]:>6.2f} {best[key]:>7.3f}"
+        )
 
 
 if __name__ == "__main__":
