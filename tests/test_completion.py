@@ -163,3 +163,20 @@ def test_the_installed_script_completes_in_bash(mini_db):
     env = {**os.environ, "PATH": f"{Path(efmcat).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     r = subprocess.run(["bash", "--norc", "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert r.stdout == "2210.17323\n"
+
+
+def test_bash_completes_ids_with_a_colon_whole(cli, mini_db):
+    """Bash splits `openreview:Od` at the colon; the candidate is what follows it."""
+    assert complete(cli, "efmcat show openreview : Od") == ["OdnNBxlShZG"]
+    assert complete(cli, "efmcat show openreview :") == ["OdnNBxlShZG"]
+    assert complete(cli, "efmcat show openre") == ["openreview:OdnNBxlShZG"]
+    assert complete(cli, "efmcat show title : a-paper") == ["a-paper-with-a-wrong-id"]
+
+
+def test_join_colons():
+    from efmcat.cli.completion_cmds import join_colons
+
+    assert join_colons(["show", "openreview", ":", "Od"]) == (["show", "openreview:Od"], "openreview:")
+    assert join_colons(["show", "doi", ":", "10.1", ":", "x"]) == (["show", "doi:10.1:x"], "doi:10.1:")
+    assert join_colons(["show", "a", ":"]) == (["show", "a:"], "a:")
+    assert join_colons(["show", "2210"]) == (["show", "2210"], "")

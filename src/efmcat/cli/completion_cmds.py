@@ -100,6 +100,47 @@ def prepare() -> None:
     # help texts are plain (no Rich markup mode; titles pass through render.term), so
     # they are used as they are.
     _completion_classes._sanitize_help_text = str
+    from typer._click.shell_completion import add_completion_class
+
+    add_completion_class(_bash_class(_completion_classes.BashComplete), "bash")
+
+
+def join_colons(words: list[str]) -> tuple[list[str], str]:
+    """Bash splits ``openreview:Od`` into ``openreview``, ``:``, ``Od`` (``:`` is in
+    COMP_WORDBREAKS). Glue such words back together; returns the words and the part of
+    the last one up to its last ``:``, which bash does not replace (candidates are given
+    without it, as bash-completion's __ltrim_colon_completions does)."""
+    out: list[str] = []
+    glue = False
+    for word in words:
+        if word and set(word) == {":"}:
+            out[-1:] = [(out[-1] if out else "") + word]
+            glue = True
+        elif glue and out:
+            out[-1] += word
+            glue = False
+        else:
+            out.append(word)
+    last = out[-1] if out else ""
+    return out, last[: last.rfind(":") + 1]
+
+
+def _bash_class(base: type) -> type:
+    class BashComplete(base):  # type: ignore[valid-type, misc]
+        """Typer's bash completion, with ids that contain ``:`` completed whole."""
+
+        def get_completion_args(self) -> tuple[list[str], str]:
+            args, incomplete = super().get_completion_args()
+            words, self.kept = join_colons([*args, incomplete])
+            return words[:-1], words[-1]
+
+        def format_completion(self, item: Any) -> str:
+            value = item.value
+            if self.kept and value.startswith(self.kept):
+                value = value[len(self.kept) :]
+            return value
+
+    return BashComplete
 
 
 def script(shell: str, prog_name: str = "efmcat") -> str:
