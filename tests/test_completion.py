@@ -100,6 +100,11 @@ def test_paper_ids_come_from_the_catalog_given_with_db(cli, mini_db, tmp_path, m
     with Catalog(other) as catalog, catalog.transaction():
         catalog.upsert_paper(Paper(id="2401.00001", title="Other catalog's paper"))
     assert complete(cli, f"efmcat show --db {other} 24") == ["2401.00001"]
+    assert complete(cli, f"efmcat --db {other} show 24") == ["2401.00001"]  # before the command
+    assert complete(cli, f"efmcat --db={other} show 24", shell="fish") == [
+        "2401.00001\tOther catalog's paper"
+    ]
+    assert complete(cli, f"efmcat --db {other} sho") == ["show"]
     assert complete(cli, "efmcat show 24") == []  # $EFMCAT_DB: the mini catalog
 
 

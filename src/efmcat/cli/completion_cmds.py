@@ -102,7 +102,19 @@ def prepare() -> None:
     _completion_classes._sanitize_help_text = str
     from typer._click.shell_completion import add_completion_class
 
-    add_completion_class(_bash_class(_completion_classes.BashComplete), "bash")
+    for name in SHELLS:
+        base = _completion_classes._click.shell_completion.get_completion_class(name)
+        add_completion_class(_efmcat_class(base), name)
+
+
+def hoist_db(args: list[str]) -> list[str]:
+    """``--db FILE`` typed before the command moves after it, as the console script does
+    (fastpath.hoist_db), so that paper ids come from that catalog."""
+    if args[:1] == ["--db"] and len(args) >= 2:
+        return [*args[2:], *args[:2]] if len(args) > 2 else []
+    if args and args[0].startswith("--db="):
+        return [*args[1:], args[0]] if len(args) > 1 else []
+    return args
 
 
 def join_colons(words: list[str]) -> tuple[list[str], str]:
@@ -125,22 +137,27 @@ def join_colons(words: list[str]) -> tuple[list[str], str]:
     return out, last[: last.rfind(":") + 1]
 
 
-def _bash_class(base: type) -> type:
-    class BashComplete(base):  # type: ignore[valid-type, misc]
-        """Typer's bash completion, with ids that contain ``:`` completed whole."""
+def _efmcat_class(base: type) -> type:
+    """Typer's completion class for a shell, with ``--db`` before the command understood
+    and, in bash, ids that contain ``:`` completed whole."""
+    bash = base.name == "bash"
+
+    class EfmcatComplete(base):  # type: ignore[valid-type, misc]
+        kept = ""
 
         def get_completion_args(self) -> tuple[list[str], str]:
             args, incomplete = super().get_completion_args()
-            words, self.kept = join_colons([*args, incomplete])
-            return words[:-1], words[-1]
+            if bash:
+                words, self.kept = join_colons([*args, incomplete])
+                args, incomplete = words[:-1], words[-1]
+            return hoist_db(args), incomplete
 
         def format_completion(self, item: Any) -> str:
-            value = item.value
-            if self.kept and value.startswith(self.kept):
-                value = value[len(self.kept) :]
-            return value
+            if self.kept and item.value.startswith(self.kept):
+                item.value = item.value[len(self.kept) :]
+            return super().format_completion(item)
 
-    return BashComplete
+    return EfmcatComplete
 
 
 def script(shell: str, prog_name: str = "efmcat") -> str:
