@@ -173,7 +173,7 @@ def test_show_text(cli, mini_db):
     assert out[0] == "LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale"
     assert "Authors:     Tim Dettmers, Mike Lewis, Younes Belkada, Luke Zettlemoyer" in out
     assert "Areas:       quantization" in out
-    assert "Listed in:   mini line 12 [Model Design / Quantization]" in out
+    assert "Listed in:   mini: Model Design / Quantization (line 12)" in out
 
 
 def test_show_non_arxiv_paper_by_link_and_by_id(cli, mini_db):
@@ -329,18 +329,67 @@ def test_newer_schema_is_refused(cli, tmp_path):
     )
 
 
-def test_every_command_has_help(cli):
+def test_every_command_has_help(cli, tmp_path, monkeypatch):
+    """A one-line summary that `efmcat --help` shows whole, and an example that parses."""
+    import shlex
+
     import typer.main
 
     from efmcat.cli import app
 
+    monkeypatch.chdir(tmp_path)
     group = typer.main.get_group(app)
     assert len(group.commands) >= 8
     for name, cmd in group.commands.items():
         assert cmd.help and cmd.help.strip(), f"{name} has no help"
+        summary, _, rest = cmd.help.partition("\n\n")
+        assert "\n" not in summary and len(summary) <= 60 and summary.endswith("."), f"{name}: {summary!r}"
+        assert cmd.get_short_help_str(64) == summary, name  # not cut short in the command list
         r = cli(name, "--help")
         assert r.exit_code == 0, name
-        assert "Example: efmcat" in r.stdout, f"{name} help has no example"
+        assert f"  {summary}\n" in r.stdout, name
+        examples = [line.split("Example: ", 1)[1] for line in rest.splitlines() if "Example: " in line]
+        assert examples, f"{name} help has no example"
+        for example in examples:
+            words = shlex.split(example)
+            words = words[: next((i for i, w in enumerate(words) if w in (">", ">>", "|")), len(words))]
+            assert words[:2] == ["efmcat", name], f"{name}'s example runs another command: {example}"
+            cmd.make_context(name, words[2:])  # raises on an unknown option or a bad value
+
+
+def test_efmcat_alone_lists_the_commands_in_groups(cli):
+    import re
+
+    import typer.main
+
+    from efmcat.cli import app
+
+    for args in ([], ["--help"]):
+        r = cli(*args)
+        # alone: the help on stderr with the usage status (2); --help: on stdout, 0
+        assert r.exit_code == (2 if not args else 0)
+        out = r.stderr if not args else r.stdout
+        panels = re.findall(r"^(\S[^:\n]*):\n", out, re.M)
+        assert panels == ["Options", "Catalog", "Fetch", "Tagging", "Import/export", "Workflow", "Setup"]
+        listed = {}
+        for panel, body in re.findall(r"^(\S[^:\n]*):\n((?:  .*\n)+)", out, re.M):
+            for line in body.splitlines():
+                listed[line.split()[0]] = panel
+        assert listed["search"] == listed["show"] == listed["similar"] == "Catalog"
+        assert listed["add"] == listed["discover"] == "Fetch"
+        assert listed["tag"] == listed["retag"] == listed["train"] == "Tagging"
+        assert listed["import"] == listed["export"] == "Import/export"
+        assert listed["note"] == listed["star"] == listed["rm"] == "Workflow"
+        assert listed["completion"] == "Setup"
+        commands = set(typer.main.get_group(app).commands)
+        assert commands <= set(listed), commands - set(listed)
+        # the summaries line up in one column across the panels
+        columns = {
+            line.index(line.split()[1])
+            for line in out.splitlines()
+            if line.split()[:1] and line.split()[0] in commands
+        }
+        assert len(columns) == 1
 
 
 def test_readme_documents_every_command():

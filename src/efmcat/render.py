@@ -110,13 +110,46 @@ def print_papers_table(
     table.add_column("Year", justify="right", no_wrap=True)
     table.add_column("Title", overflow="fold", ratio=1)
     table.add_column("Areas", style="green", overflow="fold")
-    for row in paper_rows(records, with_score):
+    # ", " between areas: a narrow column wraps between them, never inside a word
+    for row in paper_rows(records, with_score, area_sep=", "):
         table.add_row(*(Text(cell) for cell in row))  # Text: a title is never read as markup
     out_console().print(table)
 
 
-def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()) -> str:
-    """A paper as labelled lines (the same text on a terminal and in a pipe)."""
+def _locator_parts(locator: str | None) -> tuple[str | None, int | None]:
+    """``file:12`` -> (file, 12); ``line 12`` -> (None, 12); ``file`` -> (file, None)."""
+    loc = locator or ""
+    m = re.fullmatch(r"(.*):(\d+)", loc) or re.fullmatch(r"()line (\d+)", loc)
+    if m:
+        return (m.group(1) or None), int(m.group(2))
+    return (loc or None), None
+
+
+def listed_in(sources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Where a paper is listed, one line per source file, its sections and lines grouped:
+    ``survey owner/repo@abc:README.md: Model Design / Quantization (lines 33, 69, 75)``."""
+    files: dict[tuple[str, str | None], dict[str | None, list[int]]] = {}
+    for s in sources:
+        file, line = _locator_parts(s.get("locator"))
+        sections = files.setdefault((str(s["source"]), file), {})
+        lines = sections.setdefault(s.get("section") or None, [])
+        if line is not None:
+            lines.append(line)
+    out = []
+    for (source, file), sections in files.items():
+        parts = []
+        for section, lines in sorted(sections.items(), key=lambda kv: min(kv[1], default=0)):
+            nums = sorted(set(lines))
+            where = f"({'line' if len(nums) == 1 else 'lines'} {', '.join(map(str, nums))})" if nums else ""
+            parts.append(" ".join(x for x in (section, where) if x))
+        head = source + (f" {file}" if file else "")
+        out.append(head + (": " + "; ".join(p for p in parts if p) if any(parts) else ""))
+    return out
+
+
+def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = (), width: int = 88) -> str:
+    """A paper as labelled lines (the same text on a terminal and in a pipe); the abstract
+    wrapped at ``width`` columns (the terminal's width on a terminal)."""
     lines = [_clean(record["title"]), ""]
 
     def add(label: str, value: Any) -> None:
@@ -150,15 +183,13 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("Note", record.get("note"))
     if record.get("user_fields"):
         add("Yours", ", ".join(record["user_fields"]) + " (edited by you: refresh and imports keep them)")
-    for s in sources:
-        where = f"{s['source']}" + (f" {s['locator']}" if s.get("locator") else "")
-        extra = f" [{s['section']}]" if s.get("section") else ""
-        add("Listed in", f"{where}{extra}")
+    for i, where in enumerate(listed_in(sources)):
+        lines.append(f"{'Listed in:' if i == 0 else '':<12} {_clean(where)}")
     if record.get("abstract"):
         import textwrap
 
         lines.append("")
-        lines.extend(textwrap.wrap(_clean(record["abstract"]), width=88))
+        lines.extend(textwrap.wrap(_clean(record["abstract"]), width=max(width, 20), break_on_hyphens=False))
     return "\n".join(lines) + "\n"
 
 

@@ -43,21 +43,24 @@ def no_match(query: str) -> str:
     return f"No papers match '{term(query)}'."
 
 
-def paper_row(r: Mapping[str, object], with_score: bool = False) -> list[str]:
-    """A paper as the cells of a plain line or table row: [score,] id, year, title, areas."""
+def paper_row(r: Mapping[str, object], with_score: bool = False, area_sep: str = ",") -> list[str]:
+    """A paper as the cells of a plain line or table row: [score,] id, year, title, areas
+    (joined by ``area_sep``: "," in a pipe, ", " in a table so a column wraps between areas)."""
     row = [
         term(r["id"]),
         str(r.get("year") or ""),
         _clean(r["title"]),
-        term(",".join(r.get("areas") or [])),
+        term(area_sep.join(r.get("areas") or [])),
     ]
     if with_score:
         row.insert(0, f"{r.get('score', 0):.2f}")
     return row
 
 
-def paper_rows(records: Iterable[Mapping[str, object]], with_score: bool = False) -> list[list[str]]:
-    return [paper_row(r, with_score) for r in records]
+def paper_rows(
+    records: Iterable[Mapping[str, object]], with_score: bool = False, area_sep: str = ","
+) -> list[list[str]]:
+    return [paper_row(r, with_score, area_sep) for r in records]
 
 
 def write_papers_plain(

@@ -6,6 +6,7 @@ from __future__ import annotations
 # Each module registers its commands on ``app``.
 from efmcat.cli import (
     catalog_cmds,  # noqa: F401
+    completion_cmds,  # noqa: F401
     discover_cmds,  # noqa: F401
     explore_cmds,  # noqa: F401
     fetch_cmds,  # noqa: F401

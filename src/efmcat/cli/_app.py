@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import click
 import typer
+from typer.core import TyperGroup
 
 from efmcat.errors import EfmcatError, translate
 
@@ -27,8 +28,49 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The panels `efmcat --help` groups the commands in, in this order (each command names its
+# panel: ``@command("search", rich_help_panel=CATALOG)``).
+CATALOG = "Catalog"
+FETCH = "Fetch"
+TAGGING = "Tagging"
+IMPORT_EXPORT = "Import/export"
+WORKFLOW = "Workflow"
+SETUP = "Setup"
+PANELS = (CATALOG, FETCH, TAGGING, IMPORT_EXPORT, WORKFLOW, SETUP)
+
+
+class EfmcatGroup(TyperGroup):
+    """The root command: commands listed in panels; shell completion set up on demand."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        panels: dict[str, list[tuple[str, Any]]] = {}
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                panels.setdefault(getattr(cmd, "rich_help_panel", None) or "Commands", []).append((name, cmd))
+        if not panels:
+            return
+        width = max(len(name) for cmds in panels.values() for name, _ in cmds)
+        limit = formatter.width - 6 - width
+        order = {panel: i for i, panel in enumerate(PANELS)}
+        for panel in sorted(panels, key=lambda p: order.get(p, -1)):
+            rows = [(name.ljust(width), cmd.get_short_help_str(limit)) for name, cmd in panels[panel]]
+            with formatter.section(panel):
+                formatter.write_dl(rows)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(var):
+            from efmcat.cli import completion_cmds
+
+            completion_cmds.prepare()
+            completion_cmds.attach(self)
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
 app = typer.Typer(
     name="efmcat",
+    cls=EfmcatGroup,
     help="A research catalog of efficient large foundation models: search, tag, import and export papers.",
     no_args_is_help=True,
     add_completion=False,
@@ -109,6 +151,20 @@ def stdout_is_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def text_width(default: int = 88) -> int:
+    """Columns to wrap text at: $COLUMNS if set, else the terminal's width when stdout is
+    one, else ``default`` (pipes and files get the same text on every machine)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stdout_is_terminal():
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            pass
+    return default
 
 
 def stdin_is_terminal() -> bool:

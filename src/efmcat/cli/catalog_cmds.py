@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import (
+    CATALOG,
+    FETCH,
+    IMPORT_EXPORT,
+    SETUP,
     DbOption,
     JsonOption,
     TaxonomyOption,
@@ -16,6 +20,7 @@ from efmcat.cli._app import (
     out_console,
     say,
     stdout_is_terminal,
+    text_width,
     use_taxonomy,
 )
 from efmcat.render import no_match, write_text
@@ -62,7 +67,7 @@ def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False
     )
 
 
-@command("search")
+@command("search", rich_help_panel=CATALOG)
 def search(
     query: Annotated[str, typer.Argument(help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')],
     tag: TagOption = None,
@@ -80,7 +85,7 @@ def search(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Full-text search of titles, abstracts and authors, best matches first.
+    """Search titles, abstracts, authors and notes; best first.
 
     Example: efmcat search "post-training quantization" --since 2023
     """
@@ -95,14 +100,14 @@ def search(
     _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
-@command("show")
+@command("show", rich_help_panel=CATALOG)
 def show(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Show one paper with its metadata, tags and where it was listed.
+    """Show a paper: its metadata, tags and where it is listed.
 
     Example: efmcat show https://arxiv.org/abs/2210.17323v2
     """
@@ -117,10 +122,10 @@ def show(
     if as_json:
         render.write_json(record)
     else:
-        write_text(render.show_plain(record, record.get("sources", [])))
+        write_text(render.show_plain(record, record.get("sources", []), width=text_width()))
 
 
-@command("list")
+@command("list", rich_help_panel=CATALOG)
 def list_(
     tag: TagOption = None,
     year: YearOption = None,
@@ -138,7 +143,7 @@ def list_(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """List papers, optionally filtered by tag, year, source, section, reading status and star.
+    """List papers, filtered by tag, year, source, status or star.
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
@@ -153,7 +158,7 @@ def list_(
     _emit_papers(records, as_json, empty="No papers.")
 
 
-@command("stats")
+@command("stats", rich_help_panel=CATALOG)
 def stats(
     source: SourceOption = None,
     as_json: JsonOption = False,
@@ -191,14 +196,15 @@ def stats(
     write_text("\n".join(out) + "\n")
 
 
-@command("update")
+@command("update", rich_help_panel=FETCH)
 def update(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Merge the catalog shipped with this efmcat into yours: new papers and fixed metadata
-    arrive; your notes, manual tags, imports and edits stay.
+    """Merge the newly shipped catalog into yours.
+
+    New papers and fixed metadata arrive; your notes, manual tags, imports and edits stay.
 
     Example: efmcat update --dry-run
     """
@@ -223,12 +229,14 @@ def update(
         say(report.summary())
 
 
-@command("sources")
+@command("sources", rich_help_panel=CATALOG)
 def sources(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The sources papers are listed in (the survey, the curated lists, your imports), with counts.
+    """The sources papers are listed in, with counts.
+
+    The survey, the curated lists and your imports.
 
     Example: efmcat sources
     """
@@ -247,7 +255,7 @@ def sources(
     write_text("".join(f"{r['source']:<{width}}  {r['papers']:>6}\n" for r in rows))
 
 
-@command("taxonomy")
+@command("taxonomy", rich_help_panel=CATALOG)
 def taxonomy(
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -305,7 +313,7 @@ def taxonomy(
     write_text("\n".join(lines) + "\n")
 
 
-@command("export")
+@command("export", rich_help_panel=IMPORT_EXPORT)
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, bibtex, csv, json, jsonl or yaml.")] = "md",
     tag: TagOption = None,
@@ -325,7 +333,9 @@ def export(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Export the catalog (or a selection) as Markdown, BibTeX, CSV, JSON or YAML.
+    """Export papers as Markdown, BibTeX, CSV, JSON or YAML.
+
+    The whole catalog or a selection.
 
     With one --source, Markdown follows that source's own sections (each paper once).
 
@@ -346,7 +356,7 @@ def export(
         say(f"Wrote {counted(count, 'paper')} to {output}.")
 
 
-@command("build")
+@command("build", rich_help_panel=IMPORT_EXPORT)
 def build(
     seeds: Annotated[
         Path | None, typer.Option("--seeds", help="Seeds folder (default: the shipped seeds/).")
@@ -358,7 +368,9 @@ def build(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Build a catalog from seeds/ deterministically (how data/catalog.db is made).
+    """Build a catalog from seeds/, deterministically.
+
+    This is how data/catalog.db is made.
 
     Example: efmcat build -o data/catalog.db
     """
@@ -380,9 +392,9 @@ def build(
     )
 
 
-@command("path")
+@command("path", rich_help_panel=SETUP)
 def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
-    """Print where efmcat keeps its catalog, data and the shipped files.
+    """Print where the catalog, data and shipped files are.
 
     Example: efmcat path
     """

@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say, use_taxonomy
+from efmcat.cli._app import (
+    FETCH,
+    DbOption,
+    JsonOption,
+    TaxonomyOption,
+    command,
+    open_catalog,
+    say,
+    use_taxonomy,
+)
 from efmcat.render import write_text
 
 
@@ -21,7 +30,7 @@ def _line(c) -> str:
     return f"{c.score:.2f}\t{p.id}\t{day}\t{mark}\t{','.join(c.areas)}\t{' '.join(p.title.split())}\n"
 
 
-@command("discover")
+@command("discover", rich_help_panel=FETCH)
 def discover(
     ids: Annotated[
         list[str] | None,
@@ -76,7 +85,7 @@ def discover(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Show what is new on arXiv in the field: candidates ranked by relevance.
+    """Show what is new on arXiv in the field, ranked.
 
     Prints one candidate a line: score, id, submission date, new / in-catalog / added,
     likely areas, title. The run is remembered: the next one shows only what is new.

@@ -8,17 +8,19 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, command, open_catalog, say, stdout_is_terminal
+from efmcat.cli._app import CATALOG, DbOption, JsonOption, command, open_catalog, say, stdout_is_terminal
 
 
-@command("similar")
+@command("similar", rich_help_panel=CATALOG)
 def similar(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = 10,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Papers most like one paper, offline, with the terms and tags they share.
+    """Papers most like one paper, and the terms they share.
+
+    Offline; each result says the terms and tags it shares with the paper.
 
     Example: efmcat similar 2306.14048 --limit 5
     """
@@ -37,7 +39,7 @@ def similar(
     render.emit_similar(result.hits, terminal=stdout_is_terminal())
 
 
-@command("sql")
+@command("sql", rich_help_panel=CATALOG)
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT (or WITH) statement.")],
     fmt: Annotated[
@@ -45,7 +47,9 @@ def sql(
     ] = "table",
     db: DbOption = None,
 ) -> None:
-    """Run a read-only SQL query over the catalog (see the schema in the README).
+    """Run a read-only SQL query over the catalog.
+
+    The schema is in the README.
 
     Example: efmcat sql "SELECT year, count(*) AS papers FROM papers GROUP BY year"
     """
@@ -56,7 +60,7 @@ def sql(
     run_query(path, query, fmt)
 
 
-@command("browse")
+@command("browse", rich_help_panel=CATALOG)
 def browse(
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the web browser.")] = False,
@@ -65,7 +69,9 @@ def browse(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Browse the catalog in Datasette on 127.0.0.1 (search, facets, canned queries), read-only.
+    """Browse the catalog in Datasette, as a local web page.
+
+    Served on 127.0.0.1, read-only: search, facets, canned queries.
 
     Needs the web extra: pip install "efmcat[web]".
 

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import (
+    FETCH,
     DbOption,
     TaxonomyOption,
     command,
@@ -78,7 +79,7 @@ def _print_papers(papers) -> None:
         write_text(f"{p.id}{version}\t{p.year or ''}\t{p.title}\n")
 
 
-@command("add")
+@command("add", rich_help_panel=FETCH)
 def add(
     ids: Annotated[
         list[str] | None,
@@ -97,7 +98,7 @@ def add(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Fetch papers from arXiv, tag them and add them to the catalog.
+    """Fetch papers from arXiv, tag them and add them.
 
     Prints each added paper (id, year, title); messages and the summary go to stderr.
     Exit status 0 only if every input was added or already present.
@@ -140,7 +141,7 @@ def add(
         raise typer.Exit(1)
 
 
-@command("refresh")
+@command("refresh", rich_help_panel=FETCH)
 def refresh(
     ids: Annotated[
         list[str] | None, typer.Argument(metavar="[ID...]", help="Papers to refresh (or --all).")
@@ -153,7 +154,9 @@ def refresh(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Re-pull arXiv metadata: record new versions and changed titles, fill empty fields.
+    """Re-pull arXiv metadata: new versions, changed titles.
+
+    Fills empty fields too.
 
     Notes and manual tags are kept. Prints each new version and changed title.
 

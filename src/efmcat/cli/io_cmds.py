@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import (
+    IMPORT_EXPORT,
     DbOption,
     JsonOption,
     TaxonomyOption,
@@ -22,7 +23,7 @@ from efmcat.render import count, dumps_json, write_text
 _SHOW = 20  # changes and problems listed in a plain report before "... and N more"
 
 
-@command("import")
+@command("import", rich_help_panel=IMPORT_EXPORT)
 def import_(
     files: Annotated[list[Path], typer.Argument(help="Files to import (Markdown, .bib, .yaml, .jsonl).")],
     fmt: Annotated[
@@ -42,7 +43,7 @@ def import_(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Import papers from paper lists, BibTeX, seeds YAML or an arXiv metadata snapshot.
+    """Import paper lists, BibTeX, seeds YAML or arXiv JSONL.
 
     All files are imported in one transaction: a file that cannot be parsed imports
     nothing and the error names its line. Importing the same file twice changes nothing.
@@ -85,14 +86,16 @@ def import_(
         say("Dry run: nothing was written.")
 
 
-@command("check")
+@command("check", rich_help_panel=IMPORT_EXPORT)
 def check(
     as_json: JsonOption = False,
     fix: Annotated[bool, typer.Option("--fix", help="Apply the safe merges; report the rest.")] = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Find the mistakes hand-made lists carry: duplicates, wrong ids, conflicting titles.
+    """Find duplicates, wrong ids and conflicting titles.
+
+    The mistakes hand-made lists carry.
 
     Exit status 1 when problems (errors or warnings) remain.
 

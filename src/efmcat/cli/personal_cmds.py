@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli import _app
-from efmcat.cli._app import DbOption, command, open_catalog, say
+from efmcat.cli._app import WORKFLOW, DbOption, command, open_catalog, say
 from efmcat.errors import UsageError
 
 IdsArgument = Annotated[
@@ -22,13 +22,13 @@ def _short(title: str, width: int = 60) -> str:
     return title if len(title) <= width else title[: width - 1] + "…"
 
 
-@command("rm")
+@command("rm", rich_help_panel=WORKFLOW)
 def rm(
     paper_ids: IdsArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Remove papers from the catalog, with their tags, sources and notes.
+    """Remove papers, with their tags, sources and notes.
 
     Asks for confirmation on a terminal; --yes skips it (needed when stdin is not a terminal).
 
@@ -51,7 +51,7 @@ def rm(
     say(f"Removed {count(len(removed), 'paper')}: {', '.join(p.id for p in removed)}.")
 
 
-@command("edit")
+@command("edit", rich_help_panel=WORKFLOW)
 def edit(
     paper_id: IdArgument,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
@@ -66,7 +66,7 @@ def edit(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Correct a paper's record: as YAML in $EDITOR, or with flags in scripts.
+    """Correct a paper's record, in $EDITOR or with flags.
 
     Edited fields become yours: refresh, update and re-imports never overwrite them
     (`efmcat show` lists them). An invalid record is re-opened with the error on top;
@@ -96,7 +96,7 @@ def edit(
         say(f"Edited {result.id}: {', '.join(result.changed)}{retag}.")
 
 
-@command("note")
+@command("note", rich_help_panel=WORKFLOW)
 def note(
     paper_id: IdArgument,
     text: Annotated[
@@ -108,7 +108,7 @@ def note(
     clear: Annotated[bool, typer.Option("--clear", help="Delete the note.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write your note on a paper (search finds papers by their notes).
+    """Write your note on a paper; search finds notes too.
 
     Example: efmcat note 2210.17323 "baseline for the 3-bit experiments"
     """
@@ -132,7 +132,7 @@ def note(
     say(f"Note saved on {paper.id}." if paper.note else f"Note cleared on {paper.id}.")
 
 
-@command("status")
+@command("status", rich_help_panel=WORKFLOW)
 def status(
     args: Annotated[
         list[str],
@@ -140,7 +140,7 @@ def status(
     ],
     db: DbOption = None,
 ) -> None:
-    """Set the reading status of papers: to-read, reading, read (none clears it).
+    """Set the reading status: to-read, reading, read or none.
 
     Example: efmcat status 2210.17323 2306.00978 reading
     """
@@ -156,13 +156,15 @@ def status(
     say(f"{count(len(ids), 'paper')} now {what}: {', '.join(ids)}.")
 
 
-@command("star")
+@command("star", rich_help_panel=WORKFLOW)
 def star(
     paper_ids: IdsArgument,
     unstar: Annotated[bool, typer.Option("--unstar", help="Remove the star instead.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Star papers (list --starred shows them); --unstar removes the star.
+    """Star papers; --unstar removes the star.
+
+    `efmcat list --starred` shows them.
 
     Example: efmcat star 2205.14135
     """
@@ -173,7 +175,7 @@ def star(
     say(f"{'Unstarred' if unstar else 'Starred'} {', '.join(ids)}.")
 
 
-@command("open")
+@command("open", rich_help_panel=WORKFLOW)
 def open_(
     paper_id: IdArgument,
     pdf: Annotated[bool, typer.Option("--pdf", help="The PDF instead of the abstract page.")] = False,

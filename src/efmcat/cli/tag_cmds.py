@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import DbOption, JsonOption, TaxonomyOption, command, open_catalog, say
+from efmcat.cli._app import TAGGING, DbOption, JsonOption, TaxonomyOption, command, open_catalog, say
 from efmcat.render import count, write_text
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
@@ -20,9 +20,11 @@ def _load(taxonomy: Path | None):
     return load_taxonomy(taxonomy)
 
 
-@command("tag")
+@command("tag", rich_help_panel=TAGGING)
 def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
-    """Tag a paper by hand (a subtopic brings its area); re-tagging never undoes it.
+    """Tag a paper by hand; re-tagging never undoes it.
+
+    A subtopic brings its area along.
 
     Example: efmcat tag 2306.14048 kv-cache-eviction
     """
@@ -36,9 +38,11 @@ def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOp
         say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags.")
 
 
-@command("untag")
+@command("untag", rich_help_panel=TAGGING)
 def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
-    """Remove tags by hand (an area takes its subtopics along); re-tagging never brings them back.
+    """Remove tags by hand; re-tagging never brings them back.
+
+    An area takes its subtopics along.
 
     Example: efmcat untag 2306.14048 attention
     """
@@ -52,7 +56,7 @@ def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: Taxonomy
         say(f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them.")
 
 
-@command("retag")
+@command("retag", rich_help_panel=TAGGING)
 def retag(
     papers: Annotated[
         list[str] | None, typer.Argument(metavar="[ID...]", help="Papers to re-tag (or --all).")
@@ -63,7 +67,9 @@ def retag(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Re-run the auto-tagger and print what changes; manual decisions always stay.
+    """Re-run the auto-tagger and print what changes.
+
+    Manual decisions always stay.
 
     Example: efmcat retag --all --dry-run
     """
@@ -98,7 +104,7 @@ def retag(
     )
 
 
-@command("explain")
+@command("explain", rich_help_panel=TAGGING)
 def explain(
     paper: IdArg,
     show_all: Annotated[
@@ -108,7 +114,9 @@ def explain(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Why a paper has its tags: origin of each tag, the model's score and evidence per area, and the rules that fired.
+    """Why a paper has its tags.
+
+    The origin of each tag, the model's score and evidence per area, and the rules that fired.
 
     Example: efmcat explain 2306.14048
     """
@@ -181,7 +189,7 @@ def explain(
     write_text("\n".join(out) + "\n")
 
 
-@command("eval")
+@command("eval", rich_help_panel=TAGGING)
 def eval_(
     files: Annotated[
         list[Path] | None,
@@ -206,7 +214,9 @@ def eval_(
     as_json: JsonOption = False,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Measure the tagger: per-area precision, recall, F1 and the core macro-F1, title-only and with abstracts.
+    """Measure the tagger: precision, recall and F1 per area.
+
+    Also the core macro-F1, title-only and with abstracts.
 
     Example: efmcat eval --lolo --markdown
     """
@@ -256,7 +266,7 @@ def eval_(
     write_text("\n".join(out) + "\n")
 
 
-@command("train")
+@command("train", rich_help_panel=TAGGING)
 def train(
     labels: Annotated[
         Path | None, typer.Option("--labels", help="Labels table (default: the shipped data/labels.jsonl).")
@@ -274,7 +284,9 @@ def train(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
-    """Refit the tagger's model on the shipped labels plus your manual tag/untag decisions.
+    """Refit the tagger's model, with your tag/untag decisions.
+
+    Trains on the shipped labels plus your manual tag/untag decisions.
 
     The model is stored in the catalog; `efmcat retag --all` then applies it (manual
     decisions and curated tags always stay).
