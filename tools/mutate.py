@@ -43,10 +43,11 @@ TESTS: dict[str, list[str]] = {
     "tagger": ["tests/test_tagger.py", "tests/test_tag_cmds.py", "tests/test_mutation_kills.py"],
     "formats/markdown_list": ["tests/test_import_markdown.py", "tests/test_mutation_kills.py"],
     "arxiv": ["tests/test_arxiv_client.py", "tests/test_faults_network.py"],
-    "catalog": [
+    "catalog": [  # the fast library tests first: with -x most mutants die in seconds
+        "tests/test_catalog_library.py",
         "tests/test_catalog_store.py",
-        "tests/test_faults_catalog.py",
         "tests/test_mutation_kills.py",
+        "tests/test_faults_catalog.py",
     ],
 }
 
