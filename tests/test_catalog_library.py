@@ -427,3 +427,73 @@ def test_search_shows_every_match_unless_told_starred(shelf):
     assert sorted(p.id for p, _ in shelf.search("alpha")) == ["2301.00001", "2401.00005"]
     shelf.set_starred(["2401.00005"])
     assert [p.id for p, _ in shelf.search("alpha", starred=True)] == ["2401.00005"]
+
+
+def test_list_papers_by_source_and_section(shelf):
+    shelf.add_source("2301.00001", "Big-List", "1", section="Quantization / Weights")
+    shelf.add_source("2201.00002", "Big-List", "2", section="Pruning")
+    shelf.add_source("2101.00003", "Small-List", "1", section="Quantization")
+    assert _ids(shelf.list_papers(sources=["Big-List"])) == ["2301.00001", "2201.00002"]
+    assert _ids(shelf.list_papers(section="quantization")) == ["2301.00001", "2101.00003"]
+    assert _ids(shelf.list_papers(sources=["Big-List"], section="quantization")) == ["2301.00001"]
+    assert _ids(shelf.list_papers(section="100%")) == []
+
+
+def test_search_returns_twenty_unless_told(cat):
+    _many(cat, 25)
+    assert len(cat.search("paper")) == 20
+    assert len(cat.search("paper", limit=None)) == 25
+    assert len(cat.search("paper", limit=3)) == 3
+
+
+def test_year_counts(shelf):
+    assert shelf.year_counts() == {2021: 1, 2022: 1, 2023: 2}
+
+
+# -- the rest of the paper record ------------------------------------------------------------
+def test_meta_set_get_and_clear(cat):
+    assert cat.get_meta("built", "never") == "never"
+    cat.set_meta("built", "2026-01-01")
+    cat.set_meta("built", "2026-02-02")
+    assert cat.get_meta("built") == "2026-02-02"
+    cat.set_meta("built", None)
+    assert cat.get_meta("built") is None
+
+
+def test_added_at_is_set_once(cat):
+    cat.upsert_paper(Paper(id="2401.00001", title="T"))
+    stamped = cat.get_paper("2401.00001").added_at
+    assert stamped is not None and stamped.endswith("Z")
+    cat.upsert_paper(Paper(id="2401.00002", title="T"), added_at="2020-05-06T07:08:09Z")
+    assert cat.get_paper("2401.00002").added_at == "2020-05-06T07:08:09Z"
+    cat.upsert_paper(Paper(id="2401.00002", title="T2"), added_at="2030-01-01T00:00:00Z")
+    assert cat.get_paper("2401.00002").added_at == "2020-05-06T07:08:09Z"
+
+
+def test_fields_the_user_edited_are_kept_by_every_writer(cat):
+    cat.upsert_paper(Paper(id="2401.00001", title="Arxiv title", venue="arXiv"))
+    assert cat.set_user_fields("2401.00001", {"title": "My title"}) == ["title"]
+    assert cat.set_user_fields("2401.00001", {"title": "My title"}) == []
+    assert cat.upsert_paper(Paper(id="2401.00001", title="Newer arxiv title", venue="ICML")) == "updated"
+    p = cat.get_paper("2401.00001")
+    assert (p.title, p.venue, p.user_fields) == ("My title", "ICML", ["title"])
+    with pytest.raises(ValueError, match="not user-editable: kind"):
+        cat.set_user_fields("2401.00001", {"kind": "repo"})
+
+
+def test_a_commit_that_fails_leaves_nothing_behind(tmp_path):
+    """A failure at COMMIT (here a deferred foreign key) rolls the whole transaction back."""
+    path = tmp_path / "c.db"
+    c = Catalog(path)
+    with (
+        pytest.raises(CatalogError, match=r"^the catalog refused a change: FOREIGN KEY constraint failed$"),
+        c.transaction(),
+    ):
+        c.conn.execute("PRAGMA defer_foreign_keys = ON")
+        c.upsert_paper(Paper(id="2401.00001", title="Lost with the bad tag"))
+        c.conn.execute("INSERT INTO tags(paper_id, node, origin) VALUES ('2401.09999', 'x', 'manual')")
+    c.upsert_paper(Paper(id="2401.00002", title="Kept"))
+    c.close()
+    with Catalog(path) as again:
+        assert _ids(again.iter_papers()) == ["2401.00002"]
+        assert again.tag_rows("2401.09999") == []
