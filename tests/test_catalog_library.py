@@ -496,3 +496,21 @@ def test_a_commit_that_fails_leaves_nothing_behind(tmp_path):
     with Catalog(path) as again:
         assert _ids(again.iter_papers()) == ["2401.00002"]
         assert again.tag_rows("2401.09999") == []
+
+
+def test_a_waiter_of_another_user_counts_as_alive():
+    """A marker left by another user's efmcat (pid 1 here, which this user may not signal)
+    is waited for: the process exists although os.kill is refused."""
+    import shutil
+    import subprocess
+    import sys
+
+    code = "import sys; from efmcat.catalog import _alive; sys.exit(0 if _alive(1) else 3)"
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: cannot drop privileges")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    r = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert r.returncode == 0, r.stderr
