@@ -281,8 +281,15 @@ class Catalog:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise CatalogError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from exc
-        if not create and self.path.stat().st_size == 0:
+        size = self.path.stat().st_size if self.path.exists() else 0
+        if not create and size == 0:
             raise CatalogError(f"{self.path} is an empty file, not a catalog")
+        if 0 < size < 100:
+            # Shorter than an SQLite header; SQLite would take a 1-byte file for an empty
+            # database and write a catalog over it.
+            raise CatalogError(
+                f"cannot open catalog {self.path}: file is not a database (not a catalog, or a damaged one)"
+            )
         self._depth = 0
         self._wal = False
         try:
@@ -433,18 +440,21 @@ class Catalog:
         import random
         import time
 
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
-                raise
-        deadline = time.monotonic() + busy_timeout_ms() / 1000
-        marker = self.path.with_name(f"{self.path.name}.waiting.{os.getpid()}")
-        with contextlib.suppress(OSError):
-            marker.touch()
+        # The first try does not wait: SQLite's busy handler would wait the whole timeout
+        # before this loop even left its marker (and the wait would then be twice as long).
         self.conn.execute("PRAGMA busy_timeout = 0")
+        marker: Path | None = None
         try:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                    raise
+            deadline = time.monotonic() + busy_timeout_ms() / 1000
+            marker = self.path.with_name(f"{self.path.name}.waiting.{os.getpid()}")
+            with contextlib.suppress(OSError):
+                marker.touch()
             while True:
                 time.sleep(random.uniform(0.001, 0.004))
                 try:
@@ -455,8 +465,9 @@ class Catalog:
                     if ("locked" not in low and "busy" not in low) or time.monotonic() >= deadline:
                         raise
         finally:
-            with contextlib.suppress(OSError):
-                marker.unlink()
+            if marker is not None:
+                with contextlib.suppress(OSError):
+                    marker.unlink()
             self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
 
     def yield_to_waiters(self, limit: float = 5.0) -> None:

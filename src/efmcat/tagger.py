@@ -575,9 +575,9 @@ def tag_manually(
         for node in wanted:
             for n in [node, *taxonomy.ancestors(node)]:
                 row = rows.get(n)
+                # an auto tag (of the node or of an area it implies) becomes a manual decision,
+                # so that retag cannot take it away; curated and manual ones stay as they are
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
-                if n == node and row is not None and row["origin"] == "auto" and not row["removed"]:
-                    keep = False  # make it a manual decision so that retag cannot take it away
                 if not keep:
                     catalog.set_tag(pid, n, "manual", 1.0)
                     rows[n] = {"node": n, "origin": "manual", "score": 1.0, "removed": 0}

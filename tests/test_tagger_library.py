@@ -1,0 +1,108 @@
+"""The tagger as a library: rule kinds in explanations, the model switch, retag's default,
+manual tags over auto areas, the order of explained tags (see tools/mutate.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
+from efmcat.tagger import auto_tags, explain_paper, retag, rule_tags, score_paper, tag_manually
+from efmcat.taxonomy import parse_taxonomy
+
+TINY = """\
+areas:
+  - id: quantization
+    name: Quantization
+    rules:
+      terms: {quantiz*: 3, low-bit: 2}
+      not: {quantum: 5}
+    children:
+      - id: kv-cache-quant
+        name: KV-cache quantization
+        rules:
+          terms: {kv cache quantization: 4}
+  - id: memory
+    name: Memory
+    rules:
+      terms: {kv cache: 3}
+  - id: hardware
+    name: Hardware
+    rules:
+      terms: {fpga: 3}
+"""
+
+
+@pytest.fixture
+def tiny():
+    return parse_taxonomy(TINY, "tiny.yaml")
+
+
+@pytest.fixture
+def cat(tmp_path):
+    c = Catalog(tmp_path / "c.db")
+    c.upsert_paper(Paper(id="2401.00001", title="Low-bit quantization of a KV cache on an FPGA"))
+    yield c
+    c.close()
+
+
+def test_explained_hits_say_which_rules_add_and_which_subtract(tiny):
+    scores = score_paper(tiny, "Quantization for quantum circuits", explain=True)
+    hits = {(h.kind, h.rule, h.weight) for h in scores["quantization"].hits}
+    assert hits == {("term", "quantiz*", 3.0), ("not", "quantum", -5.0)}
+
+
+class _FakeModel:
+    def tags(self, taxonomy, title, abstract, categories):
+        return {"hardware": 0.9}
+
+
+def test_auto_tags_uses_the_model_given_and_the_rules_without_one(tiny):
+    title = "Low-bit quantization of a KV cache"
+    assert (
+        auto_tags(tiny, title, model=None) == rule_tags(tiny, title) == {"quantization": 10.0, "memory": 6.0}
+    )
+    assert auto_tags(tiny, title, model=_FakeModel()) == {"hardware": 0.9}
+
+
+def test_retag_writes_unless_it_is_a_dry_run(cat, tiny):
+    seen, planned = retag(cat, taxonomy=tiny, dry_run=True)
+    assert seen == 1 and planned
+    assert cat.tag_rows("2401.00001") == []
+    seen, done = retag(cat, taxonomy=tiny)
+    assert done == planned
+    assert set(cat.tags_of(["2401.00001"])["2401.00001"]) == set(planned[0].added)
+
+
+def test_a_manual_subtopic_makes_an_auto_area_manual_and_leaves_a_curated_one(cat, tiny):
+    cat.replace_auto_tags("2401.00001", {"quantization": 4.0})
+    assert tag_manually(cat, "2401.00001", ["kv-cache-quant"], tiny) == ("2401.00001", ["kv-cache-quant"])
+    origins = {r["node"]: r["origin"] for r in cat.tag_rows("2401.00001")}
+    assert origins == {"quantization": "manual", "kv-cache-quant": "manual"}
+    cat.replace_auto_tags("2401.00001", {})  # retag cannot take the area away now
+    assert sorted(cat.tags_of(["2401.00001"])["2401.00001"]) == ["kv-cache-quant", "quantization"]
+
+    cat.upsert_paper(Paper(id="2401.00002", title="T"))
+    cat.set_tag("2401.00002", "quantization", "curated", 1.0)
+    assert tag_manually(cat, "2401.00002", ["kv-cache-quant"], tiny) == ("2401.00002", ["kv-cache-quant"])
+    rows = {r["node"]: (r["origin"], r["score"]) for r in cat.tag_rows("2401.00002")}
+    assert rows == {"quantization": ("curated", 1.0), "kv-cache-quant": ("manual", 1.0)}
+
+
+def test_explained_tags_come_in_taxonomy_order(cat, tiny):
+    tag_manually(cat, "2401.00001", ["hardware", "memory", "kv-cache-quant"], tiny)
+    rows = explain_paper(cat, "2401.00001", tiny).tags
+    assert [r["node"] for r in rows] == ["quantization", "kv-cache-quant", "memory", "hardware"]
+
+
+def test_explain_says_when_a_paper_is_out_of_the_models_field(cat):
+    cat.upsert_paper(Paper(id="2401.00003", title="A recipe for sourdough bread", abstract="Flour and salt."))
+    e = explain_paper(cat, "2401.00003")
+    assert (e.model, e.model_source) == ([], "out of field")
+    cat.upsert_paper(
+        Paper(
+            id="2401.00004", title="GPTQ: post-training quantization", abstract="Weights to 4-bit and 3-bit."
+        )
+    )
+    e = explain_paper(cat, "2401.00004")
+    assert e.model and e.model_source == "shipped"
