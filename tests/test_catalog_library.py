@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from efmcat.catalog import Catalog
-from efmcat.errors import CatalogError, PaperNotFoundError
+from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
 from efmcat.models import Paper
 
 
@@ -436,7 +436,11 @@ def test_list_papers_by_source_and_section(shelf):
     assert _ids(shelf.list_papers(sources=["Big-List"])) == ["2301.00001", "2201.00002"]
     assert _ids(shelf.list_papers(section="quantization")) == ["2301.00001", "2101.00003"]
     assert _ids(shelf.list_papers(sources=["Big-List"], section="quantization")) == ["2301.00001"]
-    assert _ids(shelf.list_papers(section="100%")) == []
+    for text in ("100%", "%", "_"):  # LIKE's wildcards are literal: no heading has them
+        with pytest.raises(QueryError, match=f"no section heading contains '{text}'"):
+            shelf.list_papers(section=text)
+    with pytest.raises(QueryError, match="no section heading of Small-List contains 'Pruning'"):
+        shelf.list_papers(sources=["Small-List"], section="Pruning")
 
 
 def test_search_returns_twenty_unless_told(cat):
