@@ -46,23 +46,33 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_DB_HELP = "Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir)."
+_state: dict[str, Any] = {"root_db": None, "new_catalogs": []}
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", metavar="FILE", help=_DB_HELP + " Also accepted after the command."),
+    ] = None,
 ) -> None:
     """A research catalog of efficient large foundation models: search, tag, import and export papers."""
+    _state["root_db"] = db  # `efmcat --db x.db CMD`: the command's own --db wins when both are given
+
+
+def db_choice(db: Path | None) -> Path | None:
+    """The --db given after the command, else the one given before it."""
+    return db if db is not None else _state["root_db"]
 
 
 DbOption = Annotated[
     Path | None,
-    typer.Option(
-        "--db",
-        help="Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir).",
-        show_default=False,
-    ),
+    typer.Option("--db", metavar="FILE", help=_DB_HELP, show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 TaxonomyOption = Annotated[
@@ -149,6 +159,20 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _state["new_catalogs"] = []
+        ok = False
+        try:
+            result = _run(*args, **kwargs)
+            ok = True
+            return result
+        except (typer.Exit, click.exceptions.Exit) as exc:
+            ok = exc.exit_code == 0
+            raise
+        finally:
+            if not ok:
+                drop_new_empty_catalogs()
+
+    def _run(*args: Any, **kwargs: Any) -> Any:
         reset_consoles()
         from efmcat.taxonomy import set_default_path
 
@@ -223,10 +247,13 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     from efmcat.catalog import Catalog
     from efmcat.paths import choose_db, ensure_default_catalog
 
-    choice = choose_db(db)
+    choice = choose_db(db_choice(db))
     if choice.origin == "default" and ensure_default_catalog(choice.path):
         say(f"Created your catalog at {choice.path} from the shipped catalog.")
+    existed = choice.path.exists()
     catalog = Catalog(choice.path, create=create)
+    if not existed:
+        _state["new_catalogs"].append(choice.path)
     from efmcat.paths import shipped_catalog
     from efmcat.update import update_notice
 
@@ -234,3 +261,27 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     if notice:
         say(notice)
     return catalog
+
+
+def drop_new_empty_catalogs() -> None:
+    """A failed command leaves no new empty catalog behind: remove the catalog files this
+    command created (with their -wal/-shm/-journal) while they hold no paper."""
+    import sqlite3
+
+    for path in _state["new_catalogs"]:
+        try:
+            with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+                papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+            conn.close()
+        except (sqlite3.Error, OSError):
+            continue
+        if papers:
+            continue
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                Path(f"{path}{suffix}").unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                break
+    _state["new_catalogs"] = []

@@ -12,6 +12,7 @@ from efmcat.cli._app import (
     JsonOption,
     TaxonomyOption,
     command,
+    db_choice,
     open_catalog,
     out_console,
     say,
@@ -370,7 +371,7 @@ def build(
     src = seeds or seeds_dir()
     if src is None:
         raise UsageError("no seeds folder found: give --seeds DIR")
-    target = output or db or checkout_catalog()
+    target = output or db_choice(db) or checkout_catalog()
     if target is None:
         raise UsageError("give --output FILE: build writes a new catalog file")
     report = build_catalog(src, target)
@@ -393,7 +394,7 @@ def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOpt
     from efmcat.paths import cache_dir, choose_db, data_dir, seeds_dir, shipped_catalog
     from efmcat.taxonomy import taxonomy_path
 
-    choice = choose_db(db)
+    choice = choose_db(db_choice(db))
     info = {
         "catalog": str(choice.path),
         "catalog_from": choice.origin,
