@@ -120,3 +120,101 @@ def test_db_before_the_command(cli, mini_db, monkeypatch):
     assert before.stdout == after.stdout and before.stdout.startswith("[")
     r = cli("--db", str(mini_db), "path", "--json")
     assert f'"catalog": "{mini_db}"' in r.stdout and '"catalog_from": "--db"' in r.stdout
+
+
+# -- one option vocabulary ----------------------------------------------------------------------
+
+
+def _commands():
+    import typer
+
+    from efmcat.cli import app
+
+    group = typer.main.get_command(app)
+    root = group.make_context("efmcat", [], resilient_parsing=True)
+    yield "efmcat", group, root
+    for name, cmd in sorted(group.commands.items()):
+        yield name, cmd, cmd.make_context(name, [], parent=root, resilient_parsing=True)
+
+
+def _options():
+    for name, cmd, ctx in _commands():
+        for p in cmd.get_params(ctx):
+            if p.param_type_name == "option":
+                names = p.opts + p.secondary_opts
+                longs = [o for o in names if o.startswith("--")]
+                shorts = [o for o in names if not o.startswith("--")]
+                yield name, p, longs, shorts
+
+
+def test_each_short_flag_means_one_long_option_everywhere():
+    meaning: dict[str, set[str]] = {}
+    shorts_of: dict[str, set[tuple[str, ...]]] = {}
+    for _, _, longs, shorts in _options():
+        for short in shorts:
+            meaning.setdefault(short, set()).add(longs[0])
+        shorts_of.setdefault(longs[0], set()).add(tuple(shorts))
+    assert {s: m for s, m in meaning.items() if len(m) > 1} == {}
+    assert {o: s for o, s in shorts_of.items() if len(s) > 1} == {}
+    # the vocabulary the README's Conventions section writes down
+    assert {s: next(iter(m)) for s, m in meaning.items()} == {
+        "-V": "--version",
+        "-h": "--help",
+        "-f": "--format",
+        "-i": "--file",
+        "-n": "--limit",
+        "-o": "--output",
+        "-p": "--port",
+        "-q": "--query",
+        "-s": "--source",
+        "-t": "--tag",
+        "-a": "--append",
+        "-y": "--yes",
+    }
+
+
+def test_metavars_are_upper_case_words():
+    import re
+
+    style = re.compile(r"^\[?[A-Z][A-Z_]*(\.\.\.)?\]?( \[?[A-Z][A-Z_]*(\.\.\.)?\]?)*$")
+    bad = []
+    for name, cmd, ctx in _commands():
+        for p in cmd.get_params(ctx):
+            if p.param_type_name == "option" and (p.is_flag or p.count):
+                continue
+            shown = p.make_metavar(ctx)
+            if not style.match(shown):
+                bad.append(f"{name} {p.name}: {shown}")
+    assert bad == []
+
+
+def test_help_shows_no_typer_style_metavars(cli):
+    import re
+
+    import typer
+
+    from efmcat.cli import app
+
+    names = sorted(typer.main.get_command(app).commands)
+    assert len(names) > 25
+    for name in [*names, None]:
+        r = cli(*([name] if name else []), "--help")
+        assert r.exit_code == 0
+        assert not re.search(r"<[a-z ]+>|\{[A-Za-z_]+\}", r.stdout), (name, r.stdout)
+
+
+def test_old_short_flags_are_usage_errors_not_silent_changes(cli, mini_db, tmp_path):
+    md = tmp_path / "list.md"
+    md.write_text("- [SmoothQuant](https://arxiv.org/abs/2211.10438)\n", encoding="utf-8")
+    r = cli("import", str(md), "-n")  # was --dry-run; -n is --limit everywhere
+    assert r.exit_code == 2 and "No such option: -n" in r.stderr
+    r = cli("add", "-f", str(md))  # was --file; -f is --format everywhere
+    assert r.exit_code == 2 and "No such option: -f" in r.stderr
+
+
+def test_discover_filters_by_tag_like_search_and_list(cli, mini_db, tmp_path):
+    from efmcat.errors import EfmcatError  # noqa: F401  (the library is importable)
+
+    for flag in ("--tag", "-t", "--area"):
+        r = cli("discover", flag, "quantisation")
+        assert r.exit_code == 1 and r.stderr.startswith("Error: unknown taxonomy node 'quantisation'")

@@ -78,7 +78,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 TaxonomyOption = Annotated[
     Path | None,
     typer.Option(
-        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
+        "--taxonomy",
+        metavar="FILE",
+        help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one).",
     ),
 ]
 
@@ -229,8 +231,17 @@ def _with_taxonomy(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _Command(typer.core.TyperCommand):
+    """Usage lines in one metavar style: ``efmcat show [OPTIONS] ID``, not Typer's ``{ID}``."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """``@command("name")``: register a Typer command with error translation."""
+    kwargs.setdefault("cls", _Command)
 
     def decorate(func: F) -> F:
         app.command(*args, **kwargs)(handle_errors(_with_taxonomy(func)))

@@ -23,34 +23,50 @@ from efmcat.render import no_match, write_text
 
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", help="Only papers tagged with this node or its subtopics (repeatable)."),
+    typer.Option(
+        "--tag", "-t", metavar="NODE", help="Only papers tagged with this node or its subtopics (repeatable)."
+    ),
 ]
-YearOption = Annotated[int | None, typer.Option("--year", help="Only papers of this year.")]
-SinceOption = Annotated[int | None, typer.Option("--since", help="Only papers of this year or later.")]
-UntilOption = Annotated[int | None, typer.Option("--until", help="Only papers of this year or earlier.")]
+YearOption = Annotated[int | None, typer.Option("--year", metavar="YEAR", help="Only papers of this year.")]
+SinceOption = Annotated[
+    int | None, typer.Option("--since", metavar="YEAR", help="Only papers of this year or later.")
+]
+UntilOption = Annotated[
+    int | None, typer.Option("--until", metavar="YEAR", help="Only papers of this year or earlier.")
+]
 AuthorOption = Annotated[
-    str | None, typer.Option("--author", help="Only papers with an author matching NAME.")
+    str | None, typer.Option("--author", metavar="NAME", help="Only papers with an author matching NAME.")
 ]
 SourceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--source",
         "-s",
+        metavar="SOURCE",
         help="Only papers listed in this source, e.g. survey, horseee (repeatable; see `efmcat sources`).",
     ),
 ]
 SectionOption = Annotated[
-    str | None, typer.Option("--section", help="Only papers listed under a section heading containing TEXT.")
+    str | None,
+    typer.Option(
+        "--section", metavar="TEXT", help="Only papers listed under a section heading containing TEXT."
+    ),
 ]
 KindOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--kind", help="paper (default), repo, blog, slides, post, page, report, or any (repeatable)."
+        "--kind",
+        metavar="KIND",
+        help="paper (default), repo, blog, slides, post, page, report, or any (repeatable).",
     ),
 ]
 StatusOption = Annotated[
     str | None,
-    typer.Option("--status", help="Only papers with this reading status: to-read, reading, read or unread."),
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Only papers with this reading status: to-read, reading, read or unread.",
+    ),
 ]
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
@@ -65,7 +81,9 @@ def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False
 
 @command("search")
 def search(
-    query: Annotated[str, typer.Argument(help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')],
+    query: Annotated[
+        str, typer.Argument(metavar="QUERY", help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')
+    ],
     tag: TagOption = None,
     year: YearOption = None,
     since: SinceOption = None,
@@ -76,7 +94,7 @@ def search(
     kind: KindOption = None,
     status: StatusOption = None,
     starred: StarredOption = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -133,8 +151,12 @@ def list_(
     kind: KindOption = None,
     status: StatusOption = None,
     starred: StarredOption = False,
-    sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", metavar="ORDER", help="year (newest first), title, added or id.")
+    ] = "year",
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N papers.")
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -308,12 +330,14 @@ def taxonomy(
 
 @command("export")
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md, bibtex, csv, json, jsonl or yaml.")] = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="md, bibtex, csv, json, jsonl or yaml.")
+    ] = "md",
     tag: TagOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     query: Annotated[
-        str | None, typer.Option("--query", "-q", help="Only papers matching this search.")
+        str | None, typer.Option("--query", "-q", metavar="QUERY", help="Only papers matching this search.")
     ] = None,
     source: SourceOption = None,
     section: SectionOption = None,
@@ -321,7 +345,7 @@ def export(
     status: StatusOption = None,
     starred: StarredOption = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
     ] = None,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -350,11 +374,14 @@ def export(
 @command("build")
 def build(
     seeds: Annotated[
-        Path | None, typer.Option("--seeds", help="Seeds folder (default: the shipped seeds/).")
+        Path | None,
+        typer.Option("--seeds", metavar="DIR", help="Seeds folder (default: the shipped seeds/)."),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Catalog to write (default: --db or data/catalog.db)."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Catalog to write (default: --db or data/catalog.db)."
+        ),
     ] = None,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,

@@ -86,7 +86,7 @@ def add(
     ] = None,
     file: Annotated[
         str | None,
-        typer.Option("--file", "-f", metavar="FILE", help="Read ids from FILE, one a line ('-' for stdin)."),
+        typer.Option("--file", "-i", metavar="FILE", help="Read ids from FILE, one a line ('-' for stdin)."),
     ] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", metavar="NODE", help="Also tag with NODE (repeatable).")

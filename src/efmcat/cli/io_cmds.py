@@ -24,19 +24,27 @@ _SHOW = 20  # changes and problems listed in a plain report before "... and N mo
 
 @command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import (Markdown, .bib, .yaml, .jsonl).")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Files to import (Markdown, .bib, .yaml, .jsonl).")
+    ],
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="auto (by extension and content), md, bibtex, yaml or jsonl."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="auto (by extension and content), md, bibtex, yaml or jsonl.",
+        ),
     ] = "auto",
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fill missing authors and abstracts from arXiv.")
     ] = False,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="Tag every imported paper with NODE (repeatable).")
+        list[str] | None,
+        typer.Option("--tag", "-t", metavar="NODE", help="Tag every imported paper with NODE (repeatable)."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,

@@ -54,15 +54,19 @@ def rm(
 @command("edit")
 def edit(
     paper_id: IdArgument,
-    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="New year.")] = None,
-    venue: Annotated[str | None, typer.Option("--venue", help='Where it appeared, e.g. "ICML 2023".')] = None,
-    abstract: Annotated[str | None, typer.Option("--abstract", help="New abstract.")] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="New title.")] = None,
+    year: Annotated[int | None, typer.Option("--year", metavar="YEAR", help="New year.")] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", metavar="TEXT", help='Where it appeared, e.g. "ICML 2023".')
+    ] = None,
+    abstract: Annotated[str | None, typer.Option("--abstract", metavar="TEXT", help="New abstract.")] = None,
     add_author: Annotated[
-        list[str] | None, typer.Option("--add-author", help="Add an author at the end (repeatable).")
+        list[str] | None,
+        typer.Option("--add-author", metavar="NAME", help="Add an author at the end (repeatable)."),
     ] = None,
     remove_author: Annotated[
-        list[str] | None, typer.Option("--remove-author", help="Remove an author (repeatable).")
+        list[str] | None,
+        typer.Option("--remove-author", metavar="NAME", help="Remove an author (repeatable)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -100,7 +104,8 @@ def edit(
 def note(
     paper_id: IdArgument,
     text: Annotated[
-        str | None, typer.Argument(help='The note ("-" reads stdin); without it, $EDITOR opens.')
+        str | None,
+        typer.Argument(metavar="[TEXT]", help='The note ("-" reads stdin); without it, $EDITOR opens.'),
     ] = None,
     append: Annotated[
         bool, typer.Option("--append", "-a", help="Add to the note instead of replacing it.")

@@ -189,7 +189,9 @@ def eval_(
             metavar="[FILE...]", help="Labelled sets (JSONL or seeds YAML); default: the checkout's."
         ),
     ] = None,
-    split: Annotated[str | None, typer.Option("--split", help="Only this split (tune or test).")] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", metavar="SPLIT", help="Only this split (tune or test).")
+    ] = None,
     lolo: Annotated[
         bool,
         typer.Option(
@@ -199,7 +201,11 @@ def eval_(
     ] = False,
     labels: Annotated[
         Path | None,
-        typer.Option("--labels", help="Labels table for --lolo (default: the shipped data/labels.jsonl)."),
+        typer.Option(
+            "--labels",
+            metavar="FILE",
+            help="Labels table for --lolo (default: the shipped data/labels.jsonl).",
+        ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
     errors: Annotated[bool, typer.Option("--errors", help="List the papers the tagger gets wrong.")] = False,
@@ -259,11 +265,16 @@ def eval_(
 @command("train")
 def train(
     labels: Annotated[
-        Path | None, typer.Option("--labels", help="Labels table (default: the shipped data/labels.jsonl).")
+        Path | None,
+        typer.Option(
+            "--labels", metavar="FILE", help="Labels table (default: the shipped data/labels.jsonl)."
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the model to this JSON file instead of the catalog."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the model to this JSON file instead of the catalog."
+        ),
     ] = None,
     no_manual: Annotated[
         bool, typer.Option("--no-manual", help="Leave the catalog's manual tag decisions out.")
