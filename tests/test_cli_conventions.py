@@ -3,6 +3,7 @@ helpful offline failures, and no empty catalog left behind by a failed command."
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -218,3 +219,77 @@ def test_discover_filters_by_tag_like_search_and_list(cli, mini_db, tmp_path):
     for flag in ("--tag", "-t", "--area"):
         r = cli("discover", flag, "quantisation")
         assert r.exit_code == 1 and r.stderr.startswith("Error: unknown taxonomy node 'quantisation'")
+
+
+# -- `-` is stdin for every file argument -------------------------------------------------------
+
+LIST_MD = "# My list\n\n- [SmoothQuant](https://arxiv.org/abs/2211.10438)\n- [AWQ](https://arxiv.org/abs/2306.00978)\n"
+
+
+def _ids(db):
+    from efmcat.catalog import Catalog
+
+    with Catalog(db, create=False) as c:
+        return sorted(r[0] for r in c.conn.execute("SELECT id FROM papers"))
+
+
+def test_import_dash_reads_markdown_from_stdin(cli, tmp_path):
+    db = tmp_path / "new.db"
+    r = cli("import", "-", "--db", str(db), input=LIST_MD)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "stdin (md): 2 rows, 2 papers, 2 arXiv ids, 0 non-arXiv links, 0 duplicates merged\n"
+        "Added 2 papers, updated 0, 0 unchanged; 0 tags.\n"
+    )
+    assert _ids(db) == ["2211.10438", "2306.00978"]
+
+
+def test_import_dash_sniffs_bibtex_and_jsonl(cli, tmp_path):
+    db = tmp_path / "new.db"
+    bib = "@article{awq,\n  title = {AWQ},\n  eprint = {2306.00978},\n  archivePrefix = {arXiv}\n}\n"
+    r = cli("import", "-", "--db", str(db), "--json", input=bib)
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert [(f["path"], f["format"]) for f in report["files"]] == [("stdin", "bibtex")]
+    line = json.dumps({"id": "2211.10438", "title": "SmoothQuant", "abstract": "An abstract."}) + "\n"
+    r = cli("import", "-", "--db", str(db), "--json", input=line)
+    assert r.exit_code == 0, r.stderr
+    assert [(f["path"], f["format"]) for f in json.loads(r.stdout)["files"]] == [("stdin", "jsonl")]
+    assert _ids(db) == ["2211.10438", "2306.00978"]
+
+
+def test_import_dash_with_format_and_errors_name_stdin(cli, mini_db):
+    r = cli("import", "-", "--format", "yaml", input="papers: [\n")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: stdin:2: not valid YAML")
+    r = cli("import", "-", "-", input=LIST_MD)
+    assert (r.exit_code, r.stderr) == (2, "Error: '-' (stdin) can be given only once\n")
+
+
+def test_import_dash_beside_files_in_one_transaction(cli, tmp_path):
+    db = tmp_path / "new.db"
+    md = tmp_path / "more.md"
+    md.write_text("- [GPTQ](https://arxiv.org/abs/2210.17323)\n", encoding="utf-8")
+    r = cli("import", str(md), "-", "--db", str(db), "--dry-run", input=LIST_MD)
+    assert r.exit_code == 0, r.stderr
+    assert "Would add 3 papers" in r.stderr
+    r = cli("import", str(md), "-", "--db", str(db), input=LIST_MD)
+    assert r.exit_code == 0, r.stderr
+    assert _ids(db) == ["2210.17323", "2211.10438", "2306.00978"]
+
+
+def test_add_file_dash_reads_ids_from_stdin(cli, mini_db):
+    r = cli("add", "-i", "-", input="# ids\nnot-an-id\n")
+    assert r.exit_code == 1
+    assert (
+        r.stderr == "Error: not an arXiv id: not-an-id\n0 added, 0 already present, 0 not found, 1 invalid.\n"
+    )
+
+
+def test_discover_feed_dash_reads_stdin(cli, mini_db):
+    from pathlib import Path
+
+    feed = Path(__file__).parent / "fixtures" / "discover" / "cs_LG_rss_2026format.xml"
+    r = cli("discover", "--feed", "-", "--json", input=feed.read_text(encoding="utf-8"))
+    assert r.exit_code == 0, r.stderr
+    assert [x["id"] for x in json.loads(r.stdout)] == ["2611.20001", "2611.20002", "2611.20003"]

@@ -41,7 +41,7 @@ def discover(
         typer.Option(
             "--feed",
             metavar="FILE_OR_URL",
-            help="Read an arXiv RSS/Atom listing feed (a saved file or a URL).",
+            help="Read an arXiv RSS/Atom listing feed (a saved file, - for stdin, or a URL).",
         ),
     ] = None,
     since: Annotated[

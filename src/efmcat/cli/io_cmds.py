@@ -25,7 +25,10 @@ _SHOW = 20  # changes and problems listed in a plain report before "... and N mo
 @command("import")
 def import_(
     files: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="Files to import (Markdown, .bib, .yaml, .jsonl).")
+        list[Path],
+        typer.Argument(
+            metavar="FILE...", help="Files to import (Markdown, .bib, .yaml, .jsonl); - reads stdin."
+        ),
     ],
     fmt: Annotated[
         str,
@@ -33,7 +36,7 @@ def import_(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="auto (by extension and content), md, bibtex, yaml or jsonl.",
+            help="auto (by extension and content; stdin by content), md, bibtex, yaml, json or jsonl.",
         ),
     ] = "auto",
     fetch: Annotated[
