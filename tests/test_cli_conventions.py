@@ -293,3 +293,36 @@ def test_discover_feed_dash_reads_stdin(cli, mini_db):
     r = cli("discover", "--feed", "-", "--json", input=feed.read_text(encoding="utf-8"))
     assert r.exit_code == 0, r.stderr
     assert [x["id"] for x in json.loads(r.stdout)] == ["2611.20001", "2611.20002", "2611.20003"]
+
+
+# -- import --fetch offline keeps the list --------------------------------------------------------
+
+
+def test_import_fetch_offline_keeps_the_papers_and_warns_once(cli, tmp_path, attempts):
+    db = tmp_path / "new.db"
+    md = tmp_path / "list.md"
+    md.write_text(LIST_MD, encoding="utf-8")
+    r = cli("import", str(md), "--fetch", "--db", str(db))
+    assert r.exit_code == 0, r.stderr
+    url = "http://127.0.0.1:9/api/query"
+    assert r.stderr.splitlines()[-1] == (
+        f"Warning: could not reach arXiv at {url}: [Errno 111] Connection refused; 2 papers imported "
+        "without their arXiv metadata: run `efmcat refresh 2211.10438 2306.00978` later"
+    )
+    assert r.stderr.count("Warning:") == 1 and "Added 2 papers" in r.stderr
+    assert attempts == [url]
+    assert _ids(db) == ["2211.10438", "2306.00978"]
+    r = cli("import", str(md), "--fetch", "--db", str(db), "--json")
+    report = json.loads(r.stdout)
+    assert report["fetch_error"] == f"could not reach arXiv at {url}: [Errno 111] Connection refused"
+    assert report["unfetched"] == ["2211.10438", "2306.00978"]
+
+
+def test_import_fetch_offline_many_papers_suggests_refresh_all(cli, tmp_path):
+    md = tmp_path / "list.md"
+    md.write_text("".join(f"- [P{i}](https://arxiv.org/abs/2401.0000{i})\n" for i in range(1, 8)))
+    r = cli("import", str(md), "--fetch", "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.splitlines()[-1].endswith(
+        "7 papers would be imported without their arXiv metadata: run `efmcat refresh --all` later"
+    )

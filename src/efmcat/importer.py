@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, utcnow
-from efmcat.errors import EfmcatError, ParseError, UsageError
+from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -101,6 +101,14 @@ class ImportReport:
     fetched: int = 0
     fetched_ids: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (status, id, title)
+    fetch_error: str | None = None  # --fetch could not reach arXiv: imported without its metadata
+    unfetched: list[str] = field(default_factory=list)  # the ids --fetch wanted and did not get
+
+    def refresh_hint(self) -> str:
+        """The command that fetches later what --fetch could not."""
+        if len(self.unfetched) <= 5:
+            return "efmcat refresh " + " ".join(self.unfetched)
+        return "efmcat refresh --all"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +118,8 @@ class ImportReport:
             "unchanged": self.unchanged,
             "tags_added": self.tags_added,
             "fetched": self.fetched,
+            "fetch_error": self.fetch_error,
+            "unfetched": self.unfetched,
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
         }
@@ -775,7 +785,13 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         return
     from efmcat import arxiv
 
-    fetched = arxiv.fetch_papers(sorted(want))
+    fetched: list[Paper] = []
+    try:
+        fetched = arxiv.fetch_papers(sorted(want))
+    except (NetworkError, ArxivAPIError) as exc:
+        # The list is what is imported; arXiv's metadata can come later (efmcat refresh).
+        report.fetch_error = str(exc).replace(f"; {arxiv.OFFLINE_HINT}", "")
+        report.unfetched = sorted(want)
     now = utcnow()
     for paper in fetched:
         for e in want.get(paper.id, []):

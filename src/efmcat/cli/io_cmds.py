@@ -67,6 +67,7 @@ def import_(
         report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
     if as_json:
         write_text(dumps_json(report.to_dict()) + "\n")
+        _warn_unfetched(report)
         return
     for fr in report.files:
         say(
@@ -94,6 +95,17 @@ def import_(
         if more > 0:
             say(f"  ... and {more} more")
         say("Dry run: nothing was written.")
+    _warn_unfetched(report)
+
+
+def _warn_unfetched(report) -> None:
+    """--fetch could not reach arXiv: the list was imported anyway; say how to fetch later."""
+    if report.fetch_error:
+        verb = "would be imported" if report.dry_run else "imported"
+        warn(
+            f"{report.fetch_error}; {count(len(report.unfetched), 'paper')} {verb} without their "
+            f"arXiv metadata: run `{report.refresh_hint()}` later"
+        )
 
 
 @command("check")
