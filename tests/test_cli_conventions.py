@@ -326,3 +326,163 @@ def test_import_fetch_offline_many_papers_suggests_refresh_all(cli, tmp_path):
     assert r.stderr.splitlines()[-1].endswith(
         "7 papers would be imported without their arXiv metadata: run `efmcat refresh --all` later"
     )
+
+
+# -- --json reports (and --dry-run) of every command that writes ---------------------------------
+
+REPORT_KEYS = ["dry_run", "added", "updated", "removed", "unchanged", "failed"]
+
+
+def _report(r) -> dict:
+    assert r.exit_code in (0, 1), r.stderr
+    data = json.loads(r.stdout)
+    assert list(data)[: len(REPORT_KEYS)] == REPORT_KEYS
+    return data
+
+
+def _pick(data, *keys):
+    return {k: data[k] for k in keys}
+
+
+@pytest.fixture
+def arxiv(monkeypatch):
+    from arxiv_server import ArxivServer
+
+    s = ArxivServer().start()
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", s.url)
+    s.add(
+        "2306.00978", 5, title="AWQ: Activation-aware Weight Quantization", published="2023-06-01T17:59:10Z"
+    )
+    s.add("2211.10438", 7, title="SmoothQuant", published="2022-11-18T18:59:33Z")
+    yield s
+    s.stop()
+
+
+def test_add_json(cli, mini_db, arxiv):
+    r = cli("add", "2211.10438", "2306.00978", "2401.99999", "nonsense", "--json")
+    assert r.exit_code == 1
+    data = _report(r)
+    assert data == {
+        "dry_run": False,
+        "added": ["2211.10438"],
+        "updated": [],
+        "removed": [],
+        "unchanged": ["2306.00978"],
+        "failed": [
+            {"input": "nonsense", "error": "not an arXiv id: nonsense"},
+            {"input": "2401.99999", "error": "not found on arXiv"},
+        ],
+    }
+    assert r.stderr.endswith("1 added, 1 already present, 1 not found, 1 invalid.\n")
+
+
+def test_refresh_json(cli, mini_db, arxiv):
+    r = cli("refresh", "2306.00978", "2210.17323", "--json")
+    data = _report(r)
+    assert _pick(data, "updated", "unchanged", "failed") == {
+        "updated": ["2306.00978"],
+        "unchanged": [],
+        "failed": [{"input": "2210.17323", "error": "not found on arXiv"}],
+    }
+    assert isinstance(data["new_versions"], list) and isinstance(data["retitled"], list)
+    again = _report(cli("refresh", "2306.00978", "--json"))
+    assert _pick(again, "updated", "unchanged") == {"updated": [], "unchanged": ["2306.00978"]}
+
+
+def _tags(pid):
+    import os
+
+    from efmcat.catalog import Catalog
+
+    with Catalog(os.environ["EFMCAT_DB"], create=False) as c:
+        return sorted(r["node"] for r in c.tag_rows(pid) if not r["removed"])
+
+
+def test_tag_and_untag_json_and_dry_run(cli, mini_db):
+    before = _tags("2205.14135")
+    r = cli("tag", "2205.14135", "fpga", "--dry-run", "--json")
+    data = _report(r)
+    assert data["dry_run"] is True and data["updated"] == ["2205.14135"] and "fpga" in data["tags_added"]
+    assert _tags("2205.14135") == before  # nothing written
+    r = cli("tag", "2205.14135", "fpga", "--dry-run")
+    assert r.stderr.startswith("Would tag 2205.14135 with ") and r.stderr.endswith(
+        "fpga (dry run: nothing was written)\n"
+    )
+    assert _tags("2205.14135") == before
+    data = _report(cli("tag", "2205.14135", "fpga", "--json"))
+    assert data["dry_run"] is False and "fpga" in data["tags_added"] and "fpga" in _tags("2205.14135")
+    data = _report(cli("tag", "2205.14135", "fpga", "--json"))
+    assert _pick(data, "updated", "unchanged", "tags_added") == {
+        "updated": [],
+        "unchanged": ["2205.14135"],
+        "tags_added": [],
+    }
+    data = _report(cli("untag", "2205.14135", "fpga", "--dry-run", "--json"))
+    assert data["tags_removed"] == ["fpga"] and "fpga" in _tags("2205.14135")
+    data = _report(cli("untag", "2205.14135", "fpga", "--json"))
+    assert data["updated"] == ["2205.14135"] and "fpga" not in _tags("2205.14135")
+
+
+def test_rm_json_and_dry_run(cli, mini_db):
+    r = cli("rm", "2205.14135", "--dry-run")
+    assert r.exit_code == 0 and r.stderr.endswith("Would remove 1 paper (dry run: nothing was written).\n")
+    data = _report(cli("rm", "2205.14135", "--dry-run", "--json"))
+    assert _pick(data, "dry_run", "removed") == {"dry_run": True, "removed": ["2205.14135"]}
+    assert cli("show", "2205.14135").exit_code == 0
+    data = _report(cli("rm", "https://arxiv.org/abs/2205.14135", "--yes", "--json"))
+    assert _pick(data, "dry_run", "removed") == {"dry_run": False, "removed": ["2205.14135"]}
+    assert cli("show", "2205.14135").exit_code == 1
+
+
+def test_edit_and_note_json(cli, mini_db):
+    data = _report(cli("edit", "2205.14135", "--venue", "NeurIPS 2022", "--json"))
+    assert _pick(data, "updated", "fields") == {"updated": ["2205.14135"], "fields": ["venue"]}
+    data = _report(cli("edit", "2205.14135", "--venue", "NeurIPS 2022", "--json"))
+    assert _pick(data, "updated", "unchanged") == {"updated": [], "unchanged": ["2205.14135"]}
+    data = _report(cli("note", "2205.14135", "read it", "--json"))
+    assert _pick(data, "updated", "note") == {"updated": ["2205.14135"], "note": "read it"}
+    data = _report(cli("note", "2205.14135", "--clear", "--json"))
+    assert _pick(data, "updated", "note") == {"updated": ["2205.14135"], "note": None}
+
+
+def test_status_and_star_json_and_dry_run(cli, mini_db):
+    data = _report(cli("status", "2205.14135", "2208.07339", "reading", "--dry-run", "--json"))
+    assert _pick(data, "dry_run", "updated", "status") == {
+        "dry_run": True,
+        "updated": ["2205.14135", "2208.07339"],
+        "status": "reading",
+    }
+    assert cli("list", "--status", "reading", "--json").stdout == "[]\n"
+    cli("status", "2205.14135", "reading")
+    data = _report(cli("status", "2205.14135", "2208.07339", "reading", "--json"))
+    assert _pick(data, "updated", "unchanged") == {"updated": ["2208.07339"], "unchanged": ["2205.14135"]}
+    r = cli("star", "2205.14135", "--dry-run")
+    assert r.stderr == "Would star 2205.14135 (dry run: nothing was written).\n"
+    assert cli("list", "--starred", "--json").stdout == "[]\n"
+    data = _report(cli("star", "2205.14135", "--json"))
+    assert _pick(data, "updated", "starred") == {"updated": ["2205.14135"], "starred": True}
+    data = _report(cli("star", "2205.14135", "--unstar", "--json"))
+    assert _pick(data, "updated", "starred") == {"updated": ["2205.14135"], "starred": False}
+
+
+def test_retag_json(cli, mini_db):
+    data = _report(cli("retag", "2205.14135", "https://arxiv.org/abs/2208.07339", "--dry-run", "--json"))
+    assert data["dry_run"] is True and data["papers"] == 2
+    assert sorted(data["updated"] + data["unchanged"]) == ["2205.14135", "2208.07339"]
+    assert data["updated"] == [c["id"] for c in data["changes"]]
+
+
+def test_train_json(cli, mini_db, tmp_path):
+    data = _report(cli("train", "--reset", "--json"))
+    assert _pick(data, "model", "reset") == {"model": None, "reset": True}
+
+
+def test_every_command_that_writes_takes_json():
+    writers = {"add", "refresh", "tag", "untag", "rm", "edit", "note", "status", "star", "import", "retag",
+               "update", "train", "check", "discover"}  # fmt: skip
+    dry = {"import", "retag", "update", "tag", "untag", "rm", "status", "star"}
+    opts: dict[str, set[str]] = {}
+    for name, _, longs, _ in _options():
+        opts.setdefault(name, set()).update(longs)
+    assert [w for w in sorted(writers) if "--json" not in opts[w]] == []
+    assert [w for w in sorted(dry) if "--dry-run" not in opts[w]] == []

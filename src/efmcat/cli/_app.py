@@ -75,6 +75,7 @@ DbOption = Annotated[
     typer.Option("--db", metavar="FILE", help=_DB_HELP, show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")]
 TaxonomyOption = Annotated[
     Path | None,
     typer.Option(
