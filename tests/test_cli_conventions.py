@@ -486,3 +486,11 @@ def test_every_command_that_writes_takes_json():
         opts.setdefault(name, set()).update(longs)
     assert [w for w in sorted(writers) if "--json" not in opts[w]] == []
     assert [w for w in sorted(dry) if "--dry-run" not in opts[w]] == []
+
+
+def test_offline_add_fails_before_reading_the_seeds(cli, mini_db, monkeypatch, attempts):
+    read: list[object] = []
+    monkeypatch.setattr("efmcat.fetch.curated_tags", lambda seeds=None: read.append(seeds) or {})
+    r = cli("add", "2310.19102")
+    assert r.exit_code == 3 and len(attempts) == 1
+    assert read == []  # seconds of YAML parsing only once arXiv has answered

@@ -229,10 +229,15 @@ def add_papers(
         report.present = [i.id for i in ids if i.id in present]
     if not wanted:
         return report
-    curated = curated_tags(seeds)
+    curated: dict[str, tuple[str, ...]] | None = None
 
     def store(papers: list[Paper]) -> None:
-        _store_batch(catalog, papers, present, curated, manual, taxonomy, report)
+        nonlocal curated
+        if curated is None and papers:
+            # Read the seeds (seconds of YAML) only once arXiv has answered: offline, the
+            # command fails at once instead of after parsing them.
+            curated = curated_tags(seeds)
+        _store_batch(catalog, papers, present, curated or {}, manual, taxonomy, report)
 
     _fetch_in_batches(wanted, store, report, client=client, batch_size=batch_size, progress=progress)
     return report

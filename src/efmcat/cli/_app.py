@@ -75,6 +75,9 @@ DbOption = Annotated[
     typer.Option("--db", metavar="FILE", help=_DB_HELP, show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ReportOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON report of what changed (ids added, updated, ...).")
+]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")]
 TaxonomyOption = Annotated[
     Path | None,

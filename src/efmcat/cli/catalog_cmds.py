@@ -10,6 +10,7 @@ import typer
 from efmcat.cli._app import (
     DbOption,
     JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
     db_choice,
@@ -217,7 +218,7 @@ def stats(
 @command("update")
 def update(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Merge the catalog shipped with this efmcat into yours: new papers and fixed metadata

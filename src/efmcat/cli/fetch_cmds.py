@@ -16,7 +16,7 @@ import typer
 
 from efmcat.cli._app import (
     DbOption,
-    JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
     err_console,
@@ -95,7 +95,7 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Fetch papers already in the catalog again.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -158,7 +158,7 @@ def refresh(
         float | None,
         typer.Option("--older-than", metavar="DAYS", help="Only papers not fetched in the last DAYS days."),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:

@@ -10,6 +10,7 @@ import typer
 from efmcat.cli._app import (
     DbOption,
     JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
     open_catalog,
@@ -49,7 +50,7 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli import _app
-from efmcat.cli._app import DbOption, DryRunOption, JsonOption, command, open_catalog, say
+from efmcat.cli._app import DbOption, DryRunOption, ReportOption, command, open_catalog, say
 from efmcat.errors import UsageError
 
 IdsArgument = Annotated[
@@ -35,7 +35,7 @@ def rm(
     paper_ids: IdsArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Remove papers from the catalog, with their tags, sources and notes.
@@ -92,7 +92,7 @@ def edit(
         list[str] | None,
         typer.Option("--remove-author", metavar="NAME", help="Remove an author (repeatable)."),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Correct a paper's record: as YAML in $EDITOR, or with flags in scripts.
@@ -145,7 +145,7 @@ def note(
         bool, typer.Option("--append", "-a", help="Add to the note instead of replacing it.")
     ] = False,
     clear: Annotated[bool, typer.Option("--clear", help="Delete the note.")] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Write your note on a paper (search finds papers by their notes).
@@ -196,7 +196,7 @@ def status(
         typer.Argument(metavar="ID... STATUS", help="Papers, then to-read, reading, read, or none to clear."),
     ],
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Set the reading status of papers: to-read, reading, read (none clears it).
@@ -233,7 +233,7 @@ def star(
     paper_ids: IdsArgument,
     unstar: Annotated[bool, typer.Option("--unstar", help="Remove the star instead.")] = False,
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Star papers (list --starred shows them); --unstar removes the star.

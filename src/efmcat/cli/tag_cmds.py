@@ -11,6 +11,7 @@ from efmcat.cli._app import (
     DbOption,
     DryRunOption,
     JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
     open_catalog,
@@ -47,7 +48,7 @@ def tag(
     paper: IdArg,
     nodes: NodesArg,
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -74,7 +75,7 @@ def untag(
     paper: IdArg,
     nodes: NodesArg,
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -106,7 +107,7 @@ def retag(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Re-tag every paper in the catalog.")] = False,
     dry_run: DryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -342,7 +343,7 @@ def train(
     reset: Annotated[
         bool, typer.Option("--reset", help="Drop the catalog's own model: tag with the shipped one again.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
