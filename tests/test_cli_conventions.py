@@ -494,3 +494,17 @@ def test_offline_add_fails_before_reading_the_seeds(cli, mini_db, monkeypatch, a
     r = cli("add", "2310.19102")
     assert r.exit_code == 3 and len(attempts) == 1
     assert read == []  # seconds of YAML parsing only once arXiv has answered
+
+
+def test_cleanup_leaves_a_new_catalog_another_writer_holds(tmp_path):
+    from efmcat.catalog import Catalog
+    from efmcat.cli import _app
+
+    new = tmp_path / "new.db"
+    with Catalog(new) as other, other.transaction():  # a concurrent command, mid-write
+        _app._state["new_catalogs"] = [new]
+        _app.drop_new_empty_catalogs()
+        assert new.exists()
+    _app._state["new_catalogs"] = [new]
+    _app.drop_new_empty_catalogs()  # nobody holds it and it has no paper: removed
+    assert _catalog_files(tmp_path) == []

@@ -285,11 +285,18 @@ def drop_new_empty_catalogs() -> None:
 
     for path in _state["new_catalogs"]:
         try:
-            with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-                papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-            conn.close()
-        except (sqlite3.Error, OSError):
+            conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+        except sqlite3.Error:
             continue
+        try:
+            # Another efmcat writing to the same new file holds its lock: leave the file be.
+            conn.execute("BEGIN EXCLUSIVE")
+            papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
         if papers:
             continue
         for suffix in ("", "-wal", "-shm", "-journal"):
