@@ -200,14 +200,58 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_connection_refused_after_four_attempts():
+def test_connection_refused_fails_at_once_and_says_what_to_do():
     url = f"http://127.0.0.1:{_closed_port()}/api/query"
-    with ArxivClient(url, delay=0, backoff_base=0.01) as c, pytest.raises(NetworkError) as exc:
+    slept: list[float] = []
+    with (
+        ArxivClient(url, delay=0, backoff_base=0.01, sleep=slept.append) as c,
+        pytest.raises(NetworkError) as exc,
+    ):
         c.fetch_batch(["2310.19102"])
-    assert str(exc.value).startswith(f"could not reach arXiv at {url}: ")
-    assert str(exc.value).endswith(" after 4 attempts")
-    assert "refused" in str(exc.value).lower()
-    assert c.requests_made == 4
+    assert str(exc.value) == (
+        f"could not reach arXiv at {url}: [Errno 111] Connection refused; offline? check the network "
+        "or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable server, or give discover "
+        "a saved listing with --feed FILE"
+    )
+    assert exc.value.exit_code == 3
+    assert (c.requests_made, slept) == (1, [])  # one attempt, no retry wait
+
+
+def test_dns_failure_fails_at_once():
+    import httpx
+
+    def no_dns(request):
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    slept: list[float] = []
+    url = "http://arxiv.invalid/api/query"
+    transport = httpx.MockTransport(no_dns)
+    with (
+        ArxivClient(url, delay=0, transport=transport, sleep=slept.append) as c,
+        pytest.raises(NetworkError) as exc,
+    ):
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value).startswith(
+        f"could not reach arXiv at {url}: [Errno -2] Name or service not known; offline? "
+    )
+    assert (c.requests_made, slept) == (1, [])
+
+
+def test_timeouts_are_still_retried():
+    import httpx
+
+    def slow(request):
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    slept: list[float] = []
+    transport = httpx.MockTransport(slow)
+    with (
+        ArxivClient("http://127.0.0.1:9/api/query", delay=0, transport=transport, sleep=slept.append) as c,
+        pytest.raises(NetworkError) as exc,
+    ):
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value).endswith("timed out (read timeout) after 4 attempts")
+    assert (c.requests_made, len(slept)) == (4, 3)
 
 
 def test_delay_between_requests_measured_by_the_server(server):

@@ -52,7 +52,7 @@ def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
 def test_usage_error_exit_2():
     p = run("search")
     assert p.returncode == 2
-    assert "Error: Missing argument 'query'." in p.stderr
+    assert "Error: Missing argument 'QUERY'." in p.stderr
     assert "Traceback" not in p.stderr
 
 

@@ -13,7 +13,8 @@ requests of one client (one command) ``EFMCAT_ARXIV_DEADLINE`` seconds (default 
 ``Retry-After`` longer than ``MAX_RETRY_WAIT`` ends the command at once instead of sleeping;
 every wait of a second or more is announced ("waiting N s") through ``notify``.
 
-Every fault becomes a typed error: ``NetworkError`` (unreachable, timeouts, 429/5xx after
+Every fault becomes a typed error: ``NetworkError`` (unreachable at once: a DNS failure or a
+refused connection is not retried, the message says what to do; timeouts and 429/5xx after
 the last attempt) or ``ArxivAPIError`` (an arXiv error entry, a body that is not an arXiv
 feed). Nothing here touches the catalog.
 """
@@ -211,7 +212,9 @@ class ArxivClient:
                 raise NetworkError(
                     f"arXiv at {self.url} sent a body that cannot be decoded ({_transport_message(exc)})"
                 ) from None
-            except httpx.TransportError as exc:  # refused, DNS, reset, ...
+            except httpx.ConnectError as exc:  # DNS failure, connection refused: retrying will not help
+                raise NetworkError(offline_message(self.url, _transport_message(exc))) from None
+            except httpx.TransportError as exc:  # reset, broken connection, ...
                 problem = _transport_message(exc)
             except httpx.HTTPError as exc:
                 raise NetworkError(f"arXiv at {self.url} failed: {_transport_message(exc)}") from None
@@ -316,6 +319,17 @@ def fetch_papers(ids: Iterable[ArxivId | str]) -> list[Paper]:
     """Convenience: fetch ``ids`` with a client configured from the environment."""
     with ArxivClient() as client:
         return client.fetch_papers(ids)
+
+
+OFFLINE_HINT = (
+    "offline? check the network or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable "
+    "server, or give discover a saved listing with --feed FILE"
+)
+
+
+def offline_message(url: str, problem: str) -> str:
+    """The one line for an unreachable API (no DNS answer, connection refused): what to do."""
+    return f"could not reach arXiv at {url}: {problem}; {OFFLINE_HINT}"
 
 
 def _dedupe(ids: Iterable[ArxivId]) -> list[ArxivId]:

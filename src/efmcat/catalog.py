@@ -264,6 +264,10 @@ def _json_list(value: str | None) -> list[str]:
     return data if isinstance(data, list) else [str(data)]
 
 
+class _DryRunRollback(Exception):
+    """Raised at the end of a dry run's transaction to undo it."""
+
+
 class Catalog:
     """A catalog file. Use as a context manager or call :meth:`close`."""
 
@@ -429,6 +433,20 @@ class Catalog:
                     with contextlib.suppress(sqlite3.Error):
                         self.conn.execute("ROLLBACK")
                 raise translate(exc, self.path) or CatalogError(str(exc)) from exc
+
+    @contextmanager
+    def dry_run(self, enabled: bool = True) -> Iterator[Catalog]:
+        """A unit of work that is rolled back when ``enabled``: it runs (and reports what it
+        would change) but writes nothing. Exceptions roll back and propagate as usual."""
+        if not enabled:
+            yield self
+            return
+        try:
+            with self.transaction():
+                yield self
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting up to the busy timeout for another writer.

@@ -191,7 +191,14 @@ _ANNOUNCE = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*(\S+)\s*(?:Abstract:\s
 
 def read_feed_text(source: str, client: ArxivClient) -> str:
     """The body of a feed: an http(s) URL through the polite client (its delay, retries and
-    errors, pointed at the feed for one request), else a local file."""
+    errors, pointed at the feed for one request), ``-`` standard input, else a local file."""
+    if source == "-":
+        import sys
+
+        try:
+            return sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ParseError(f"cannot read the feed from stdin: {exc}") from exc
     if re.match(r"^https?://", source, re.IGNORECASE):
         api = client.url
         client.url = source

@@ -44,6 +44,19 @@ class AddReport:
     invalid: list[InvalidInput] = field(default_factory=list)
     requests: int = 0
 
+    def to_dict(self) -> dict:
+        """The --json report (efmcat.reports): present papers are unchanged; invalid and
+        not-found inputs failed."""
+        from efmcat.reports import change_report
+
+        return change_report(
+            added=[p.id for p in self.added],
+            updated=[p.id for p in self.updated],
+            unchanged=self.present,
+            failed=[(b.text, b.message) for b in self.invalid]
+            + [(i, "not found on arXiv") for i in self.not_found],
+        )
+
     @property
     def ok(self) -> bool:
         """Every input was added (or updated) or already present."""
@@ -78,6 +91,21 @@ class RefreshReport:
     not_found: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not arXiv papers
     requests: int = 0
+    chosen: list[str] = field(default_factory=list)  # the ids asked of arXiv
+
+    def to_dict(self) -> dict:
+        """The --json report (efmcat.reports): updated, unchanged, not found as failed."""
+        from efmcat.reports import change_report
+
+        done = set(self.updated) | set(self.not_found)
+        return change_report(
+            updated=self.updated,
+            unchanged=[i for i in self.chosen if i not in done],
+            failed=[(i, "not found on arXiv") for i in self.not_found],
+            new_versions=[c.__dict__ for c in self.new_versions],
+            retitled=[c.__dict__ for c in self.retitled],
+            skipped=self.skipped,
+        )
 
     @property
     def ok(self) -> bool:
@@ -201,10 +229,15 @@ def add_papers(
         report.present = [i.id for i in ids if i.id in present]
     if not wanted:
         return report
-    curated = curated_tags(seeds)
+    curated: dict[str, tuple[str, ...]] | None = None
 
     def store(papers: list[Paper]) -> None:
-        _store_batch(catalog, papers, present, curated, manual, taxonomy, report)
+        nonlocal curated
+        if curated is None and papers:
+            # Read the seeds (seconds of YAML) only once arXiv has answered: offline, the
+            # command fails at once instead of after parsing them.
+            curated = curated_tags(seeds)
+        _store_batch(catalog, papers, present, curated or {}, manual, taxonomy, report)
 
     _fetch_in_batches(wanted, store, report, client=client, batch_size=batch_size, progress=progress)
     return report
@@ -325,6 +358,7 @@ def refresh_papers(
     notes and manual/curated tags stay; the auto-tagger re-runs on what changed."""
     report = RefreshReport()
     chosen, report.skipped = select_for_refresh(catalog, ids, all_=all_, older_than=older_than)
+    report.chosen = list(chosen)
     if not chosen:
         return report
     wanted = [ArxivId(i) for i in chosen]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, utcnow
-from efmcat.errors import ParseError, UsageError
+from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -101,6 +101,14 @@ class ImportReport:
     fetched: int = 0
     fetched_ids: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (status, id, title)
+    fetch_error: str | None = None  # --fetch could not reach arXiv: imported without its metadata
+    unfetched: list[str] = field(default_factory=list)  # the ids --fetch wanted and did not get
+
+    def refresh_hint(self) -> str:
+        """The command that fetches later what --fetch could not."""
+        if len(self.unfetched) <= 5:
+            return "efmcat refresh " + " ".join(self.unfetched)
+        return "efmcat refresh --all"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +118,8 @@ class ImportReport:
             "unchanged": self.unchanged,
             "tags_added": self.tags_added,
             "fetched": self.fetched,
+            "fetch_error": self.fetch_error,
+            "unfetched": self.unfetched,
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
         }
@@ -355,12 +365,65 @@ def import_files(
     taxonomy: Taxonomy | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import every file in one transaction (all or nothing); see the module docstring."""
-    taxonomy = taxonomy or load_taxonomy()
-    manual = taxonomy.resolve(tags or [])
+    """Import every file in one transaction (all or nothing); see the module docstring.
+
+    A path ``-`` is standard input, read once; its format is ``fmt``, else sniffed from the
+    content (Markdown when nothing else matches); messages name it ``stdin``."""
     files = [Path(p) for p in paths]
     if not files:
         raise UsageError("name at least one file to import")
+    if not any(str(p) == "-" for p in files):
+        return _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+    if sum(1 for p in files if str(p) == "-") > 1:
+        raise UsageError("'-' (stdin) can be given only once")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="efmcat-stdin-") as folder:
+        spooled = Path(folder) / "stdin"
+        _spool_stdin(spooled)
+        files = [spooled if str(p) == "-" else p for p in files]
+        try:
+            report = _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+        except EfmcatError as exc:
+            exc.args = tuple(_named_stdin(a, spooled) for a in exc.args)
+            raise
+    for fr in report.files:
+        fr.path = _named_stdin(fr.path, spooled)
+    return report
+
+
+def _named_stdin(value: Any, spooled: Path) -> Any:
+    return value.replace(str(spooled), "stdin") if isinstance(value, str) else value
+
+
+def _spool_stdin(dest: Path) -> None:
+    """Copy standard input to ``dest`` (bytes as they are: the parsers check the encoding)."""
+    import shutil
+    import sys
+
+    source = getattr(sys.stdin, "buffer", None)
+    try:
+        with dest.open("wb") as out:
+            if source is not None:
+                shutil.copyfileobj(source, out, 1 << 20)
+            else:
+                out.write(sys.stdin.read().encode("utf-8", errors="surrogatepass"))
+    except (OSError, ValueError) as exc:
+        raise ParseError(f"cannot read stdin: {exc}") from exc
+
+
+def _import_files(
+    catalog: Catalog,
+    files: list[Path],
+    fmt: str,
+    fetch: bool,
+    tags: Sequence[str] | None,
+    dry_run: bool,
+    taxonomy: Taxonomy | None,
+    progress: Callable[[int], None] | None,
+) -> ImportReport:
+    taxonomy = taxonomy or load_taxonomy()
+    manual = taxonomy.resolve(tags or [])
     plan: list[tuple[Path, str, ParseResult | None]] = []
     for p in files:
         check_input_file(p)
@@ -722,7 +785,13 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         return
     from efmcat import arxiv
 
-    fetched = arxiv.fetch_papers(sorted(want))
+    fetched: list[Paper] = []
+    try:
+        fetched = arxiv.fetch_papers(sorted(want))
+    except (NetworkError, ArxivAPIError) as exc:
+        # The list is what is imported; arXiv's metadata can come later (efmcat refresh).
+        report.fetch_error = str(exc).replace(f"; {arxiv.OFFLINE_HINT}", "")
+        report.unfetched = sorted(want)
     now = utcnow()
     for paper in fetched:
         for e in want.get(paper.id, []):

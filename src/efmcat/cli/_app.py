@@ -88,29 +88,45 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_DB_HELP = "Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir)."
+_state: dict[str, Any] = {"root_db": None, "new_catalogs": []}
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", metavar="FILE", help=_DB_HELP + " Also accepted after the command."),
+    ] = None,
 ) -> None:
     """A research catalog of efficient large foundation models: search, tag, import and export papers."""
+    _state["root_db"] = db  # `efmcat --db x.db CMD`: the command's own --db wins when both are given
+
+
+def db_choice(db: Path | None) -> Path | None:
+    """The --db given after the command, else the one given before it."""
+    return db if db is not None else _state["root_db"]
 
 
 DbOption = Annotated[
     Path | None,
-    typer.Option(
-        "--db",
-        help="Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir).",
-        show_default=False,
-    ),
+    typer.Option("--db", metavar="FILE", help=_DB_HELP, show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ReportOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON report of what changed (ids added, updated, ...).")
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")]
 TaxonomyOption = Annotated[
     Path | None,
     typer.Option(
-        "--taxonomy", help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one)."
+        "--taxonomy",
+        metavar="FILE",
+        help="Taxonomy YAML with the rules (default: $EFMCAT_TAXONOMY, else the shipped one).",
     ),
 ]
 
@@ -205,6 +221,20 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _state["new_catalogs"] = []
+        ok = False
+        try:
+            result = _run(*args, **kwargs)
+            ok = True
+            return result
+        except (typer.Exit, click.exceptions.Exit) as exc:
+            ok = exc.exit_code == 0
+            raise
+        finally:
+            if not ok:
+                drop_new_empty_catalogs()
+
+    def _run(*args: Any, **kwargs: Any) -> Any:
         reset_consoles()
         from efmcat.taxonomy import set_default_path
 
@@ -261,8 +291,17 @@ def _with_taxonomy(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _Command(typer.core.TyperCommand):
+    """Usage lines in one metavar style: ``efmcat show [OPTIONS] ID``, not Typer's ``{ID}``."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """``@command("name")``: register a Typer command with error translation."""
+    kwargs.setdefault("cls", _Command)
 
     def decorate(func: F) -> F:
         app.command(*args, **kwargs)(handle_errors(_with_taxonomy(func)))
@@ -279,10 +318,13 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     from efmcat.catalog import Catalog
     from efmcat.paths import choose_db, ensure_default_catalog
 
-    choice = choose_db(db)
+    choice = choose_db(db_choice(db))
     if choice.origin == "default" and ensure_default_catalog(choice.path):
         say(f"Created your catalog at {choice.path} from the shipped catalog.")
+    existed = choice.path.exists()
     catalog = Catalog(choice.path, create=create)
+    if not existed:
+        _state["new_catalogs"].append(choice.path)
     from efmcat.paths import shipped_catalog
     from efmcat.update import update_notice
 
@@ -290,3 +332,34 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     if notice:
         say(notice)
     return catalog
+
+
+def drop_new_empty_catalogs() -> None:
+    """A failed command leaves no new empty catalog behind: remove the catalog files this
+    command created (with their -wal/-shm/-journal) while they hold no paper."""
+    import sqlite3
+
+    for path in _state["new_catalogs"]:
+        try:
+            conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+        except sqlite3.Error:
+            continue
+        try:
+            # Another efmcat writing to the same new file holds its lock: leave the file be.
+            conn.execute("BEGIN EXCLUSIVE")
+            papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
+        if papers:
+            continue
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                Path(f"{path}{suffix}").unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                break
+    _state["new_catalogs"] = []

@@ -14,8 +14,10 @@ from efmcat.cli._app import (
     SETUP,
     DbOption,
     JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
+    db_choice,
     open_catalog,
     out_console,
     say,
@@ -27,34 +29,50 @@ from efmcat.render import no_match, write_text
 
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", help="Only papers tagged with this node or its subtopics (repeatable)."),
+    typer.Option(
+        "--tag", "-t", metavar="NODE", help="Only papers tagged with this node or its subtopics (repeatable)."
+    ),
 ]
-YearOption = Annotated[int | None, typer.Option("--year", help="Only papers of this year.")]
-SinceOption = Annotated[int | None, typer.Option("--since", help="Only papers of this year or later.")]
-UntilOption = Annotated[int | None, typer.Option("--until", help="Only papers of this year or earlier.")]
+YearOption = Annotated[int | None, typer.Option("--year", metavar="YEAR", help="Only papers of this year.")]
+SinceOption = Annotated[
+    int | None, typer.Option("--since", metavar="YEAR", help="Only papers of this year or later.")
+]
+UntilOption = Annotated[
+    int | None, typer.Option("--until", metavar="YEAR", help="Only papers of this year or earlier.")
+]
 AuthorOption = Annotated[
-    str | None, typer.Option("--author", help="Only papers with an author matching NAME.")
+    str | None, typer.Option("--author", metavar="NAME", help="Only papers with an author matching NAME.")
 ]
 SourceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--source",
         "-s",
+        metavar="SOURCE",
         help="Only papers listed in this source, e.g. survey, horseee (repeatable; see `efmcat sources`).",
     ),
 ]
 SectionOption = Annotated[
-    str | None, typer.Option("--section", help="Only papers listed under a section heading containing TEXT.")
+    str | None,
+    typer.Option(
+        "--section", metavar="TEXT", help="Only papers listed under a section heading containing TEXT."
+    ),
 ]
 KindOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--kind", help="paper (default), repo, blog, slides, post, page, report, or any (repeatable)."
+        "--kind",
+        metavar="KIND",
+        help="paper (default), repo, blog, slides, post, page, report, or any (repeatable).",
     ),
 ]
 StatusOption = Annotated[
     str | None,
-    typer.Option("--status", help="Only papers with this reading status: to-read, reading, read or unread."),
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Only papers with this reading status: to-read, reading, read or unread.",
+    ),
 ]
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
@@ -69,7 +87,9 @@ def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False
 
 @command("search", rich_help_panel=CATALOG)
 def search(
-    query: Annotated[str, typer.Argument(help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')],
+    query: Annotated[
+        str, typer.Argument(metavar="QUERY", help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')
+    ],
     tag: TagOption = None,
     year: YearOption = None,
     since: SinceOption = None,
@@ -80,7 +100,7 @@ def search(
     kind: KindOption = None,
     status: StatusOption = None,
     starred: StarredOption = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N results.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -137,8 +157,12 @@ def list_(
     kind: KindOption = None,
     status: StatusOption = None,
     starred: StarredOption = False,
-    sort: Annotated[str, typer.Option("--sort", help="year (newest first), title, added or id.")] = "year",
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", metavar="ORDER", help="year (newest first), title, added or id.")
+    ] = "year",
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N papers.")
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -199,7 +223,7 @@ def stats(
 @command("update", rich_help_panel=FETCH)
 def update(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Merge the newly shipped catalog into yours.
@@ -315,12 +339,14 @@ def taxonomy(
 
 @command("export", rich_help_panel=IMPORT_EXPORT)
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md, bibtex, csv, json, jsonl or yaml.")] = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="md, bibtex, csv, json, jsonl or yaml.")
+    ] = "md",
     tag: TagOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     query: Annotated[
-        str | None, typer.Option("--query", "-q", help="Only papers matching this search.")
+        str | None, typer.Option("--query", "-q", metavar="QUERY", help="Only papers matching this search.")
     ] = None,
     source: SourceOption = None,
     section: SectionOption = None,
@@ -328,7 +354,7 @@ def export(
     status: StatusOption = None,
     starred: StarredOption = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
     ] = None,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -359,11 +385,14 @@ def export(
 @command("build", rich_help_panel=IMPORT_EXPORT)
 def build(
     seeds: Annotated[
-        Path | None, typer.Option("--seeds", help="Seeds folder (default: the shipped seeds/).")
+        Path | None,
+        typer.Option("--seeds", metavar="DIR", help="Seeds folder (default: the shipped seeds/)."),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Catalog to write (default: --db or data/catalog.db)."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Catalog to write (default: --db or data/catalog.db)."
+        ),
     ] = None,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -382,7 +411,7 @@ def build(
     src = seeds or seeds_dir()
     if src is None:
         raise UsageError("no seeds folder found: give --seeds DIR")
-    target = output or db or checkout_catalog()
+    target = output or db_choice(db) or checkout_catalog()
     if target is None:
         raise UsageError("give --output FILE: build writes a new catalog file")
     report = build_catalog(src, target)
@@ -405,7 +434,7 @@ def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOpt
     from efmcat.paths import cache_dir, choose_db, data_dir, seeds_dir, shipped_catalog
     from efmcat.taxonomy import taxonomy_path
 
-    choice = choose_db(db)
+    choice = choose_db(db_choice(db))
     info = {
         "catalog": str(choice.path),
         "catalog_from": choice.origin,

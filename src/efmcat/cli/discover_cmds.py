@@ -47,7 +47,11 @@ def discover(
     ] = None,
     feed: Annotated[
         str | None,
-        typer.Option("--feed", metavar="URL", help="Read an arXiv RSS/Atom listing feed (URL or file)."),
+        typer.Option(
+            "--feed",
+            metavar="FILE_OR_URL",
+            help="Read an arXiv RSS/Atom listing feed (a saved file, - for stdin, or a URL).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
@@ -67,7 +71,9 @@ def discover(
     ] = None,
     area: Annotated[
         list[str] | None,
-        typer.Option("--area", "-a", metavar="NODE", help="Only candidates tagged NODE (repeatable)."),
+        typer.Option(
+            "--tag", "-t", "--area", metavar="NODE", help="Only candidates tagged NODE (repeatable)."
+        ),
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", metavar="N", help="Show at most N candidates.")

@@ -14,7 +14,7 @@ from efmcat.cli._app import CATALOG, DbOption, JsonOption, command, open_catalog
 @command("similar", rich_help_panel=CATALOG)
 def similar(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N papers.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N papers.")] = 10,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -41,9 +41,9 @@ def similar(
 
 @command("sql", rich_help_panel=CATALOG)
 def sql(
-    query: Annotated[str, typer.Argument(help="One SELECT (or WITH) statement.")],
+    query: Annotated[str, typer.Argument(metavar="SQL", help="One SELECT (or WITH) statement.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, json or nl (JSON lines).")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv, json or nl (JSON lines).")
     ] = "table",
     db: DbOption = None,
 ) -> None:
@@ -62,10 +62,13 @@ def sql(
 
 @command("browse", rich_help_panel=CATALOG)
 def browse(
-    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port on 127.0.0.1.")] = 8001,
+    port: Annotated[
+        int, typer.Option("--port", "-p", metavar="PORT", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8001,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the web browser.")] = False,
     folder: Annotated[
-        Path | None, typer.Option("--dir", help="Where to write the snapshot (default: the cache dir).")
+        Path | None,
+        typer.Option("--dir", metavar="DIR", help="Where to write the snapshot (default: the cache dir)."),
     ] = None,
     db: DbOption = None,
 ) -> None:

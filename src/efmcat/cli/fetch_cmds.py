@@ -17,6 +17,7 @@ import typer
 from efmcat.cli._app import (
     FETCH,
     DbOption,
+    ReportOption,
     TaxonomyOption,
     command,
     err_console,
@@ -26,7 +27,7 @@ from efmcat.cli._app import (
     use_taxonomy,
 )
 from efmcat.errors import EfmcatError, ParseError
-from efmcat.render import write_text
+from efmcat.render import write_json, write_text
 
 
 @contextmanager
@@ -87,7 +88,7 @@ def add(
     ] = None,
     file: Annotated[
         str | None,
-        typer.Option("--file", "-f", metavar="FILE", help="Read ids from FILE, one a line ('-' for stdin)."),
+        typer.Option("--file", "-i", metavar="FILE", help="Read ids from FILE, one a line ('-' for stdin)."),
     ] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", metavar="NODE", help="Also tag with NODE (repeatable).")
@@ -95,13 +96,14 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Fetch papers already in the catalog again.")
     ] = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
     """Fetch papers from arXiv, tag them and add them.
 
-    Prints each added paper (id, year, title); messages and the summary go to stderr.
-    Exit status 0 only if every input was added or already present.
+    Prints each added paper (id, year, title), or with --json one report object; messages
+    and the summary go to stderr. Exit status 0 only if every input was added or already present.
 
     Example: efmcat add 2310.19102 https://arxiv.org/pdf/2306.00978v5.pdf arXiv:2211.10438
     """
@@ -128,14 +130,20 @@ def add(
         except EfmcatError as exc:
             partial = getattr(exc, "report", None)
             if partial is not None and (partial.added or partial.updated):
-                _print_papers(partial.added + partial.updated)
+                if as_json:
+                    write_json(partial.to_dict())
+                else:
+                    _print_papers(partial.added + partial.updated)
                 say(f"Stored {len(partial.added) + len(partial.updated)} papers before the failure.")
             raise
     for pid in report.present:
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
-    _print_papers(report.added + report.updated)
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        _print_papers(report.added + report.updated)
     say(report.summary())
     if not report.ok:
         raise typer.Exit(1)
@@ -151,6 +159,7 @@ def refresh(
         float | None,
         typer.Option("--older-than", metavar="DAYS", help="Only papers not fetched in the last DAYS days."),
     ] = None,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -171,10 +180,13 @@ def refresh(
         report = refresh_papers(
             catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
         )
-    for c in report.new_versions:
-        write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
-    for c in report.retitled:
-        write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        for c in report.new_versions:
+            write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
+        for c in report.retitled:
+            write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
     if report.checked == 0 and not report.not_found:

@@ -11,6 +11,7 @@ from efmcat.cli._app import (
     IMPORT_EXPORT,
     DbOption,
     JsonOption,
+    ReportOption,
     TaxonomyOption,
     command,
     open_catalog,
@@ -25,21 +26,32 @@ _SHOW = 20  # changes and problems listed in a plain report before "... and N mo
 
 @command("import", rich_help_panel=IMPORT_EXPORT)
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import (Markdown, .bib, .yaml, .jsonl).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...", help="Files to import (Markdown, .bib, .yaml, .jsonl); - reads stdin."
+        ),
+    ],
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="auto (by extension and content), md, bibtex, yaml or jsonl."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="auto (by extension and content; stdin by content), md, bibtex, yaml, json or jsonl.",
+        ),
     ] = "auto",
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fill missing authors and abstracts from arXiv.")
     ] = False,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="Tag every imported paper with NODE (repeatable).")
+        list[str] | None,
+        typer.Option("--tag", "-t", metavar="NODE", help="Tag every imported paper with NODE (repeatable)."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -57,6 +69,7 @@ def import_(
         report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
     if as_json:
         write_text(dumps_json(report.to_dict()) + "\n")
+        _warn_unfetched(report)
         return
     for fr in report.files:
         say(
@@ -84,6 +97,17 @@ def import_(
         if more > 0:
             say(f"  ... and {more} more")
         say("Dry run: nothing was written.")
+    _warn_unfetched(report)
+
+
+def _warn_unfetched(report) -> None:
+    """--fetch could not reach arXiv: the list was imported anyway; say how to fetch later."""
+    if report.fetch_error:
+        verb = "would be imported" if report.dry_run else "imported"
+        warn(
+            f"{report.fetch_error}; {count(len(report.unfetched), 'paper')} {verb} without their "
+            f"arXiv metadata: run `{report.refresh_hint()}` later"
+        )
 
 
 @command("check", rich_help_panel=IMPORT_EXPORT)

@@ -8,13 +8,21 @@ from typing import Annotated
 import typer
 
 from efmcat.cli import _app
-from efmcat.cli._app import WORKFLOW, DbOption, command, open_catalog, say
+from efmcat.cli._app import WORKFLOW, DbOption, DryRunOption, ReportOption, command, open_catalog, say
 from efmcat.errors import UsageError
 
 IdsArgument = Annotated[
     list[str], typer.Argument(metavar="ID...", help="arXiv ids, arXiv URLs, DOIs or catalog ids.")
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
+
+
+def _report(**kw) -> None:
+    """The --json report of a change (efmcat.reports) on stdout."""
+    from efmcat.render import write_json
+    from efmcat.reports import change_report
+
+    write_json(change_report(**kw))
 
 
 def _short(title: str, width: int = 60) -> str:
@@ -26,11 +34,14 @@ def _short(title: str, width: int = 60) -> str:
 def rm(
     paper_ids: IdsArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Remove papers, with their tags, sources and notes.
 
     Asks for confirmation on a terminal; --yes skips it (needed when stdin is not a terminal).
+    --dry-run lists what would be removed and asks nothing.
 
     Example: efmcat rm 2306.11695 --yes
     """
@@ -39,6 +50,14 @@ def rm(
 
     with open_catalog(db, create=False) as catalog:
         chosen = personal.papers(catalog, paper_ids)
+        if dry_run:
+            if as_json:
+                _report(removed=[p.id for p in chosen], dry_run=True)
+            else:
+                for p in chosen:
+                    say(f"  {p.id}  {_short(p.title)}")
+                say(f"Would remove {count(len(chosen), 'paper')} (dry run: nothing was written).")
+            return
         if not yes:
             if not _app.stdin_is_terminal():
                 raise UsageError("not removing without confirmation: stdin is not a terminal; add --yes")
@@ -46,24 +65,34 @@ def rm(
                 say(f"  {p.id}  {_short(p.title)}")
             if not typer.confirm(f"Remove {count(len(chosen), 'paper')}?", default=False, err=True):
                 say("Nothing removed.")
+                if as_json:
+                    _report(unchanged=[p.id for p in chosen])
                 return
         removed = personal.remove_papers(catalog, [p.id for p in chosen])
+    if as_json:
+        _report(removed=[p.id for p in removed])
+        return
     say(f"Removed {count(len(removed), 'paper')}: {', '.join(p.id for p in removed)}.")
 
 
 @command("edit", rich_help_panel=WORKFLOW)
 def edit(
     paper_id: IdArgument,
-    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="New year.")] = None,
-    venue: Annotated[str | None, typer.Option("--venue", help='Where it appeared, e.g. "ICML 2023".')] = None,
-    abstract: Annotated[str | None, typer.Option("--abstract", help="New abstract.")] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="New title.")] = None,
+    year: Annotated[int | None, typer.Option("--year", metavar="YEAR", help="New year.")] = None,
+    venue: Annotated[
+        str | None, typer.Option("--venue", metavar="TEXT", help='Where it appeared, e.g. "ICML 2023".')
+    ] = None,
+    abstract: Annotated[str | None, typer.Option("--abstract", metavar="TEXT", help="New abstract.")] = None,
     add_author: Annotated[
-        list[str] | None, typer.Option("--add-author", help="Add an author at the end (repeatable).")
+        list[str] | None,
+        typer.Option("--add-author", metavar="NAME", help="Add an author at the end (repeatable)."),
     ] = None,
     remove_author: Annotated[
-        list[str] | None, typer.Option("--remove-author", help="Remove an author (repeatable).")
+        list[str] | None,
+        typer.Option("--remove-author", metavar="NAME", help="Remove an author (repeatable)."),
     ] = None,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Correct a paper's record, in $EDITOR or with flags.
@@ -87,7 +116,16 @@ def edit(
             result = editing.edit_in_editor(
                 catalog, paper_id, on_error=lambda m: say(f"Error: {m}; re-opening the editor.")
             )
-    if result.cancelled:
+    if as_json:
+        changed = bool(result.changed) and not result.cancelled
+        _report(
+            updated=[result.id] if changed else [],
+            unchanged=[] if changed else [result.id],
+            fields=list(result.changed) if changed else [],
+            retagged=bool(result.retagged) if changed else False,
+            cancelled=bool(result.cancelled),
+        )
+    elif result.cancelled:
         say(f"Edit cancelled: {result.id} is unchanged.")
     elif not result.changed:
         say(f"No changes to {result.id}.")
@@ -100,12 +138,14 @@ def edit(
 def note(
     paper_id: IdArgument,
     text: Annotated[
-        str | None, typer.Argument(help='The note ("-" reads stdin); without it, $EDITOR opens.')
+        str | None,
+        typer.Argument(metavar="[TEXT]", help='The note ("-" reads stdin); without it, $EDITOR opens.'),
     ] = None,
     append: Annotated[
         bool, typer.Option("--append", "-a", help="Add to the note instead of replacing it.")
     ] = False,
     clear: Annotated[bool, typer.Option("--clear", help="Delete the note.")] = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Write your note on a paper; search finds notes too.
@@ -118,8 +158,12 @@ def note(
         raise UsageError("give a note or --clear, not both")
     with open_catalog(db, create=False) as catalog:
         if clear:
+            (before,) = personal.papers(catalog, [paper_id])
             paper = personal.set_note(catalog, paper_id, None)
-            say(f"Note cleared on {paper.id}.")
+            if as_json:
+                _note_report(before, paper)
+            else:
+                say(f"Note cleared on {paper.id}.")
             return
         if text == "-":
             text = sys.stdin.read()
@@ -128,8 +172,21 @@ def note(
 
             (current,) = personal.papers(catalog, [paper_id])
             text = edit_text("" if append else (current.note or ""), suffix=".md")
+        (before,) = personal.papers(catalog, [paper_id])
         paper = personal.set_note(catalog, paper_id, text, append=append)
+    if as_json:
+        _note_report(before, paper)
+        return
     say(f"Note saved on {paper.id}." if paper.note else f"Note cleared on {paper.id}.")
+
+
+def _note_report(before, after) -> None:
+    changed = (before.note or None) != (after.note or None)
+    _report(
+        updated=[after.id] if changed else [],
+        unchanged=[] if changed else [after.id],
+        note=after.note or None,
+    )
 
 
 @command("status", rich_help_panel=WORKFLOW)
@@ -138,6 +195,8 @@ def status(
         list[str],
         typer.Argument(metavar="ID... STATUS", help="Papers, then to-read, reading, read, or none to clear."),
     ],
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Set the reading status: to-read, reading, read or none.
@@ -150,16 +209,31 @@ def status(
     if len(args) < 2:
         raise UsageError("give paper ids, then a status: to-read, reading, read or none")
     *paper_ids, value = args
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
+        before = {p.id: p.status for p in personal.papers(catalog, paper_ids)}
         ids = personal.set_status(catalog, paper_ids, value)
+    new = None if value == "none" else value
+    if as_json:
+        _report(
+            updated=[i for i in ids if before.get(i) != new],
+            unchanged=[i for i in ids if before.get(i) == new],
+            dry_run=dry_run,
+            status=new,
+        )
+        return
     what = f"status {value}" if value != "none" else "no status"
-    say(f"{count(len(ids), 'paper')} now {what}: {', '.join(ids)}.")
+    if dry_run:
+        say(f"{count(len(ids), 'paper')} would be {what}: {', '.join(ids)} (dry run: nothing was written).")
+    else:
+        say(f"{count(len(ids), 'paper')} now {what}: {', '.join(ids)}.")
 
 
 @command("star", rich_help_panel=WORKFLOW)
 def star(
     paper_ids: IdsArgument,
     unstar: Annotated[bool, typer.Option("--unstar", help="Remove the star instead.")] = False,
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
 ) -> None:
     """Star papers; --unstar removes the star.
@@ -170,9 +244,21 @@ def star(
     """
     from efmcat import personal
 
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
+        before = {p.id: bool(p.starred) for p in personal.papers(catalog, paper_ids)}
         ids = personal.set_starred(catalog, paper_ids, not unstar)
-    say(f"{'Unstarred' if unstar else 'Starred'} {', '.join(ids)}.")
+    if as_json:
+        _report(
+            updated=[i for i in ids if before.get(i) == unstar],
+            unchanged=[i for i in ids if before.get(i) != unstar],
+            dry_run=dry_run,
+            starred=not unstar,
+        )
+        return
+    if dry_run:
+        say(f"Would {'unstar' if unstar else 'star'} {', '.join(ids)} (dry run: nothing was written).")
+    else:
+        say(f"{'Unstarred' if unstar else 'Starred'} {', '.join(ids)}.")
 
 
 @command("open", rich_help_panel=WORKFLOW)

@@ -7,8 +7,18 @@ from typing import Annotated
 
 import typer
 
-from efmcat.cli._app import TAGGING, DbOption, JsonOption, TaxonomyOption, command, open_catalog, say
-from efmcat.render import count, write_text
+from efmcat.cli._app import (
+    TAGGING,
+    DbOption,
+    DryRunOption,
+    JsonOption,
+    ReportOption,
+    TaxonomyOption,
+    command,
+    open_catalog,
+    say,
+)
+from efmcat.render import count, write_json, write_text
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")]
 NodesArg = Annotated[list[str], typer.Argument(metavar="NODE...", help="Taxonomy node ids.")]
@@ -20,8 +30,29 @@ def _load(taxonomy: Path | None):
     return load_taxonomy(taxonomy)
 
 
+def _tag_report(pid: str, changed: list[str], key: str, dry_run: bool) -> dict:
+    from efmcat.reports import change_report
+
+    return change_report(
+        updated=[pid] if changed else [],
+        unchanged=[] if changed else [pid],
+        dry_run=dry_run,
+        **{key: changed},
+    )
+
+
+_DRY = " (dry run: nothing was written)"
+
+
 @command("tag", rich_help_panel=TAGGING)
-def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
+def tag(
+    paper: IdArg,
+    nodes: NodesArg,
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
     """Tag a paper by hand; re-tagging never undoes it.
 
     A subtopic brings its area along.
@@ -30,16 +61,27 @@ def tag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOp
     """
     from efmcat.tagger import tag_manually
 
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         pid, added = tag_manually(catalog, paper, nodes, _load(taxonomy))
-    if added:
-        say(f"Tagged {pid} with {', '.join(added)}.")
+    if as_json:
+        write_json(_tag_report(pid, added, "tags_added", dry_run))
+    elif added:
+        say(
+            f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(added)}{'.' if not dry_run else _DRY}"
+        )
     else:
-        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags.")
+        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags{'.' if not dry_run else _DRY}")
 
 
 @command("untag", rich_help_panel=TAGGING)
-def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: TaxonomyOption = None) -> None:
+def untag(
+    paper: IdArg,
+    nodes: NodesArg,
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
     """Remove tags by hand; re-tagging never brings them back.
 
     An area takes its subtopics along.
@@ -48,12 +90,19 @@ def untag(paper: IdArg, nodes: NodesArg, db: DbOption = None, taxonomy: Taxonomy
     """
     from efmcat.tagger import untag_manually
 
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         pid, removed = untag_manually(catalog, paper, nodes, _load(taxonomy))
-    if removed:
-        say(f"Removed {', '.join(removed)} from {pid}.")
+    if as_json:
+        write_json(_tag_report(pid, removed, "tags_removed", dry_run))
+    elif removed:
+        say(
+            f"{'Would remove' if dry_run else 'Removed'} {', '.join(removed)} from {pid}{'.' if not dry_run else _DRY}"
+        )
     else:
-        say(f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them.")
+        say(
+            f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them"
+            + ("." if not dry_run else _DRY)
+        )
 
 
 @command("retag", rich_help_panel=TAGGING)
@@ -62,8 +111,8 @@ def retag(
         list[str] | None, typer.Argument(metavar="[ID...]", help="Papers to re-tag (or --all).")
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Re-tag every paper in the catalog.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the differences, write nothing.")] = False,
-    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -80,15 +129,28 @@ def retag(
         raise UsageError("give paper ids or --all (not both)")
     with open_catalog(db, create=False) as catalog:
         seen, changes = do_retag(catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy))
+        if as_json:
+            from efmcat.personal import resolve_ids
+
+            ids = (
+                [r[0] for r in catalog.conn.execute("SELECT id FROM papers ORDER BY id")]
+                if all_
+                else resolve_ids(catalog, papers or [])
+            )
     if as_json:
         from efmcat import render
+        from efmcat.reports import change_report
 
+        changed = [c.paper_id for c in changes]
+        changed_set = set(changed)
         render.write_json(
-            {
-                "papers": seen,
-                "dry_run": dry_run,
-                "changes": [{"id": c.paper_id, "added": c.added, "removed": c.removed} for c in changes],
-            }
+            change_report(
+                updated=changed,
+                unchanged=[i for i in ids if i not in changed_set],
+                dry_run=dry_run,
+                papers=seen,
+                changes=[{"id": c.paper_id, "added": c.added, "removed": c.removed} for c in changes],
+            )
         )
         return
     lines = []
@@ -197,7 +259,9 @@ def eval_(
             metavar="[FILE...]", help="Labelled sets (JSONL or seeds YAML); default: the checkout's."
         ),
     ] = None,
-    split: Annotated[str | None, typer.Option("--split", help="Only this split (tune or test).")] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", metavar="SPLIT", help="Only this split (tune or test).")
+    ] = None,
     lolo: Annotated[
         bool,
         typer.Option(
@@ -207,7 +271,11 @@ def eval_(
     ] = False,
     labels: Annotated[
         Path | None,
-        typer.Option("--labels", help="Labels table for --lolo (default: the shipped data/labels.jsonl)."),
+        typer.Option(
+            "--labels",
+            metavar="FILE",
+            help="Labels table for --lolo (default: the shipped data/labels.jsonl).",
+        ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
     errors: Annotated[bool, typer.Option("--errors", help="List the papers the tagger gets wrong.")] = False,
@@ -269,11 +337,16 @@ def eval_(
 @command("train", rich_help_panel=TAGGING)
 def train(
     labels: Annotated[
-        Path | None, typer.Option("--labels", help="Labels table (default: the shipped data/labels.jsonl).")
+        Path | None,
+        typer.Option(
+            "--labels", metavar="FILE", help="Labels table (default: the shipped data/labels.jsonl)."
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the model to this JSON file instead of the catalog."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the model to this JSON file instead of the catalog."
+        ),
     ] = None,
     no_manual: Annotated[
         bool, typer.Option("--no-manual", help="Leave the catalog's manual tag decisions out.")
@@ -281,6 +354,7 @@ def train(
     reset: Annotated[
         bool, typer.Option("--reset", help="Drop the catalog's own model: tag with the shipped one again.")
     ] = False,
+    as_json: ReportOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -299,6 +373,11 @@ def train(
     if reset:
         with open_catalog(db, create=False) as catalog:
             save_to_catalog(catalog, None)
+        if as_json:
+            from efmcat.reports import change_report
+
+            write_json(change_report(model=None, reset=True))
+            return
         say("Dropped the catalog's model: tagging uses the shipped model again.")
         return
     tax = _load(taxonomy)
@@ -322,6 +401,20 @@ def train(
         if catalog is not None:
             catalog.close()
     f1 = model.info.get("heldout_f1", {}).get("title", {})
+    if as_json:
+        from efmcat.reports import change_report
+
+        write_json(
+            change_report(
+                model=str(output) if output is not None else "catalog",
+                reset=False,
+                examples=len(examples),
+                manual=manual,
+                areas=list(model.areas),
+                heldout_f1=model.info.get("heldout_f1", {}),
+            )
+        )
+        return
     summary = ", ".join(f"{a} {f1[a]:.2f}" for a in model.areas if a in f1)
     say(f"Model of {len(model.areas)} areas written to {where}.")
     if summary:
