@@ -21,14 +21,14 @@ from efmcat.cli._app import SETUP, command
 if TYPE_CHECKING:
     import click
 
-SHELLS = ("bash", "zsh", "fish")
-
 
 class Shell(str, Enum):
     bash = "bash"
     zsh = "zsh"
     fish = "fish"
 
+
+SHELLS = tuple(s.value for s in Shell)
 
 COMPLETE_VAR = "_EFMCAT_COMPLETE"
 
@@ -51,21 +51,21 @@ def _items(pairs: list[tuple[str, str]]) -> list[Any]:
     return [CompletionItem(term(value), help=term(help_) or None) for value, help_ in pairs]
 
 
-def _root_param(ctx: click.Context, name: str) -> Any:
-    """The value of ``--name`` typed so far on the command line (None if not given)."""
+def _typed(ctx: click.Context, name: str) -> Any:
+    """The value of the command's ``--name`` typed so far on the line (None if not given)."""
     return ctx.params.get(name)
 
 
 def complete_nodes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     from efmcat.completion import node_candidates
 
-    return _items(node_candidates(incomplete, _root_param(ctx, "taxonomy")))
+    return _items(node_candidates(incomplete, _typed(ctx, "taxonomy")))
 
 
 def complete_papers(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     from efmcat.completion import paper_candidates
 
-    return _items(paper_candidates(_root_param(ctx, "db"), incomplete))
+    return _items(paper_candidates(_typed(ctx, "db"), incomplete))
 
 
 def complete_papers_or_status(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
