@@ -1,7 +1,5 @@
 """Commands over the catalog: search, show, list, stats, taxonomy, export, build, path."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

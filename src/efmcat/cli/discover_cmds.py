@@ -4,8 +4,6 @@ The library (efmcat.discover, efmcat.arxiv) is imported inside the command: http
 feedparser must stay off the start-up path of every other command.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

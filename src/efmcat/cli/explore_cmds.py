@@ -1,7 +1,5 @@
 """Exploring the catalog: similar, sql, browse."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -4,8 +4,6 @@ The library (efmcat.fetch, efmcat.arxiv) is imported inside the commands: httpx 
 feedparser must stay off the start-up path of every other command.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

@@ -1,7 +1,5 @@
 """Commands: import (Markdown lists, BibTeX, YAML seeds, arXiv metadata JSONL) and check."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """The researcher's own commands: rm, edit, note, status, star, open."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Commands: tag, untag, retag, explain, eval."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
