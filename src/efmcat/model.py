@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import random
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -205,30 +206,41 @@ class Model:
 
     def _index(
         self,
-    ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], frozenset, frozenset]:
-        """Dense weight vectors per feature and the first words of known pairs (built once)."""
+    ) -> tuple[
+        dict[str, tuple[float, ...]],
+        dict[tuple[str, str], tuple[float, ...]],
+        dict[str, tuple[float, ...]],
+        dict[str, tuple[float, ...]],
+        dict[tuple[str, str], tuple[float, ...]],
+        dict[str, tuple[float, ...]],
+    ]:
+        """Dense weight vectors (one weight per area) keyed by feature, built once: title
+        words, title word pairs (as token tuples), then the same for the abstract, and the
+        other features (categories, rule scores)."""
         if self._dense is None:
             n = len(self.areas)
 
-            def dense(ws: Weights) -> dict[str, tuple[float, ...]]:
-                out = {}
-                for f, flat in ws.items():
-                    v = [0.0] * n
-                    for i, w in _pairs(flat):
-                        v[int(i)] = w
-                    out[f] = tuple(v)
-                return out
+            def dense(flat: list[float]) -> tuple[float, ...]:
+                v = [0.0] * n
+                for i, w in _pairs(flat):
+                    v[int(i)] = w
+                return tuple(v)
 
-            def pairs(d: dict[str, Any]) -> dict[str, frozenset[str]]:
-                out: dict[str, set[str]] = {}
-                for f in d:
+            def split(ws: Weights) -> tuple[dict, dict]:
+                words, pairs = {}, {}
+                for f, flat in ws.items():
                     first, _, second = f.partition(" ")
                     if second:
-                        out.setdefault(first, set()).add(second)
-                return {k: frozenset(v) for k, v in out.items()}
+                        pairs[(first, second)] = dense(flat)
+                    else:
+                        words[f] = dense(flat)
+                return words, pairs
 
-            t, a = dense(self.title), dense(self.abstract)
-            self._dense = (t, a, pairs(t), pairs(a), frozenset(t), frozenset(a))
+            self._dense = (
+                *split(self.title),
+                *split(self.abstract),
+                {f: dense(w) for f, w in self.other.items()},
+            )
         return self._dense
 
     def _logits(
@@ -240,28 +252,28 @@ class Model:
         t_points: dict[str, float],
         a_points: dict[str, float],
     ) -> list[float]:
-        t_dense, a_dense, t_pairs, a_pairs, t_keys, a_keys = self._index()
-        vectors = [tuple(self.bias)]
-        # Known words (a set intersection: iterates the smaller side), then the known pairs:
-        # stop words never occur in known features, so they need no filtering here.
-        vectors += [t_dense[f] for f in t_keys.intersection(title_toks)]
-        vectors += [t_dense[f] for f in _known_pairs(title_toks, t_pairs)]
+        t_words, t_pairs, a_words, a_pairs, other = self._index()
+        # Known words and word pairs by set intersection (C speed): stop words never occur
+        # in known features, so they need no filtering here.
+        vectors: list[tuple[float, ...]] = [tuple(self.bias)]
+        vectors += [t_words[f] for f in t_words.keys() & title_toks]
+        if len(title_toks) > 1:
+            vectors += [t_pairs[f] for f in t_pairs.keys() & itertools.pairwise(title_toks)]
         if abstract_toks:
-            vectors += [a_dense[f] for f in a_keys.intersection(abstract_toks)]
-            vectors += [a_dense[f] for f in _known_pairs(abstract_toks, a_pairs)]
-        z = [sum(col) for col in zip(*vectors)]
-        other = self.other
+            vectors += [a_words[f] for f in a_words.keys() & abstract_toks]
+            if len(abstract_toks) > 1:
+                vectors += [a_pairs[f] for f in a_pairs.keys() & itertools.pairwise(abstract_toks)]
         for cat in {x.lower() for x in categories}:
-            ws = other.get("c:" + cat)
-            if ws:
-                for i, w in _pairs(ws):
-                    z[int(i)] += w
+            v = other.get("c:" + cat)
+            if v is not None:
+                vectors.append(v)
         for prefix, points in (("rt:", t_points), ("ra:", a_points)):
-            for area, v in _rule_values(c, points).items():
-                ws = other.get(prefix + area)
-                if ws:
-                    for i, w in _pairs(ws):
-                        z[int(i)] += w * v
+            if points:
+                for area, value in _rule_values(c, points).items():
+                    v = other.get(prefix + area)
+                    if v is not None:
+                        vectors.append(tuple(map(operator.mul, v, itertools.repeat(value))))
+        z = list(map(sum, zip(*vectors)))
         return z
 
     def tags(
@@ -295,7 +307,7 @@ class Model:
                 chosen[area] = round(p, 3)
         parent = c.parent
         out: dict[str, float] = {}
-        for node in c.order:
+        for node in sorted(decided.union(ruled), key=c.rank.__getitem__):
             if node in decided:
                 if node in chosen:
                     out[node] = chosen[node]
@@ -403,17 +415,6 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
     """Whether some node's rules give the paper at least FIELD_EVIDENCE of their threshold."""
     th = c.thresholds
     return any(v >= FIELD_EVIDENCE * th[n] for n, v in own.items())
-
-
-def _known_pairs(toks: Sequence[str], pairs: dict[str, frozenset[str]]) -> set[str]:
-    """The adjacent word pairs of ``toks`` that are known features (each once)."""
-    get = pairs.get
-    out = set()
-    for x, y in itertools.pairwise(toks):
-        nxt = get(x)
-        if nxt is not None and y in nxt:
-            out.add(x + " " + y)
-    return out
 
 
 def _by(
