@@ -212,20 +212,23 @@ class Compiled:
     def starters(self, toks: Sequence[str]) -> dict[str, _Plan]:
         """The tokens of ``toks`` that start some term, with their candidate terms."""
         hot = self._hot
-        new = set(toks) - self._seen
-        if not new:
+        seen = self._seen
+        if seen.issuperset(toks):
             return hot
-        local = dict(hot)
+        new = set(toks) - seen
+        local = None  # only once the caches are full: this paper's starters beside them
         for tok in new:
             found = self.candidates(tok)
             plan = self._plan(found) if found else None
-            if plan is not None:
-                local[tok] = plan
-            if len(self._seen) < 200_000:
-                self._seen.add(tok)
+            if len(seen) < 200_000:
+                seen.add(tok)
                 if plan is not None:
                     hot[tok] = plan
-        return local
+            elif plan is not None:
+                if local is None:
+                    local = dict(hot)
+                local[tok] = plan
+        return hot if local is None else local
 
 
 _Plan = tuple  # (singles, by_second, loose): see Compiled._plan
