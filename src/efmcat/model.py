@@ -61,7 +61,7 @@ OVERRIDE_PRECISION = 0.9
 FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach this share of their threshold
 USER_WEIGHT = 3  # a user's manual decision counts as this many papers
 LIST_BALANCE = False  # weigh each list's papers by the mean list size over the list's size
-RULES_MARGIN = 0.0  # held-out F1 the model must gain over the rules to decide an area
+RULES_MARGIN = 0.1  # held-out F1 the model must gain over the rules to decide an area
 
 STOP = frozenset(
     [
