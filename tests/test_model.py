@@ -73,7 +73,12 @@ def test_training_is_deterministic_and_round_trips(labels_file):
     assert Model.from_json(one.to_json()).to_json() == one.to_json()
     assert one.areas == ["sparsification", "quantization", "memory"]  # areas with enough labels only
     assert set(one.thresholds) == {"title", "abstract"}
-    assert all(0 < t < 1 for ts in one.thresholds.values() for t in ts)
+    # A probability threshold per area and mode; 1.0 where the rules alone decide (the model
+    # did not beat them by RULES_MARGIN on held-out lists).
+    for mode, ts in one.thresholds.items():
+        for t, how in zip(ts, one.combine[mode], strict=True):
+            assert how in ("model", "either", "rules")
+            assert 0 < t < 1 or (t == 1.0 and how == "rules")
 
 
 def test_learned_words_decide_what_rules_cannot(labels_file):

@@ -291,3 +291,16 @@ def test_rule_tags_fast_path_decides_like_score_paper():
             if s.assigned
         }
         assert rule_tags(tax, title, abstract, ["cs.AR", "cs.LG"]) == expected, title
+
+
+def test_each_core_area_says_where_token_reduction_belongs():
+    """The boundary the lists blur (issue 10): every core area's definition places prompt
+    compression, token pruning or merging, and KV-cache token eviction."""
+    from efmcat.taxonomy import CORE_AREAS
+
+    tax = load_taxonomy()
+    for area in CORE_AREAS:
+        text = " ".join(tax.get(area).description.lower().split())
+        assert "prompt compression" in text, area
+        assert "token pruning or merging" in text or "token pruning and merging" in text, area
+        assert "eviction" in text, area

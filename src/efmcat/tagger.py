@@ -20,8 +20,9 @@ subtopic that is assigned implies its area. Everything is deterministic.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ DEFAULT_THRESHOLD = 3.0
 RULE_KEYS = ("terms", "patterns", "not", "categories", "threshold")
 
 _TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
+_LONE_COLON = re.compile(r"(?<![a-z0-9]):|:(?![a-z0-9])")
+_KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789:")
 
 
 # ---------------------------------------------------------------------------------
@@ -101,20 +104,41 @@ def _fold(token: str) -> str:
     return token
 
 
+class _Separators(dict):
+    """A str.translate table: every character but ``a-z``, ``0-9`` and ``:`` becomes a space."""
+
+    def __missing__(self, code: int) -> int:
+        if len(self) < 100_000:
+            self[code] = 32
+        return 32
+
+
 _FOLDED: dict[str, str] = {}
+_SEPARATORS = _Separators((i, i if chr(i) in _KEEP else 32) for i in range(128))
 
 
 def tokens(text: str) -> list[str]:
-    """Lowercased word tokens with a plural 's' folded away."""
-    folded = _FOLDED
-    out = []
-    for t in _TOKEN.findall(text.lower()):
-        f = folded.get(t)
-        if f is None:
-            f = _fold(t)
-            if len(folded) < 500_000:
-                folded[t] = f
-        out.append(f)
+    """Lowercased word tokens with a plural 's' folded away.
+
+    The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
+    the lowered text with every other character made a space is split on whitespace, after
+    the colons that join no two letters or digits are made spaces too."""
+    s = text.lower().translate(_SEPARATORS)
+    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
+        s = _LONE_COLON.sub(" ", s)
+    raw = s.split()
+    out = list(map(_FOLDED.get, raw))
+    if None in out:  # tokens seen for the first time
+        i = out.index(None)
+        while True:
+            t = raw[i]
+            out[i] = f = _fold(t)
+            if len(_FOLDED) < 500_000:
+                _FOLDED[t] = f
+            try:
+                i = out.index(None, i + 1)
+            except ValueError:
+                break
     return out
 
 
@@ -152,7 +176,11 @@ class Compiled:
     thresholds: dict[str, float] = field(default_factory=dict)
     parent: dict[str, str | None] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    rank: dict[str, int] = field(default_factory=dict)  # node -> its place in order
     _cands: dict[str, list[int]] = field(default_factory=dict)
+    term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
+    _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
+    _seen: set[str] = field(default_factory=set)  # tokens whose candidates are known
 
     def candidates(self, tok: str) -> list[int]:
         found = self._cands.get(tok)
@@ -164,6 +192,46 @@ class Compiled:
             if len(self._cands) < 200_000:
                 self._cands[tok] = found
         return found
+
+    def _plan(self, found: list[int]) -> _Plan:
+        """A starting token's candidate terms, as (rank, term index[, key]) by how they match:
+        one-word terms, longer terms by their exact second word, longer terms with a prefix second word."""
+        singles: list[tuple[int, int]] = []
+        by_second: dict[str, list[tuple[int, int, tuple]]] = {}
+        loose: list[tuple[int, int, tuple]] = []
+        for rank, ti in enumerate(found):
+            key = self.terms[ti][0]
+            if len(key) == 1:
+                singles.append((rank, ti))
+            elif key[1][1]:
+                loose.append((rank, ti, key))
+            else:
+                by_second.setdefault(key[1][0], []).append((rank, ti, key))
+        return tuple(singles), by_second, tuple(loose)
+
+    def starters(self, toks: Sequence[str]) -> dict[str, _Plan]:
+        """The tokens of ``toks`` that start some term, with their candidate terms."""
+        hot = self._hot
+        seen = self._seen
+        if seen.issuperset(toks):
+            return hot
+        new = set(toks) - seen
+        local = None  # only once the caches are full: this paper's starters beside them
+        for tok in new:
+            found = self.candidates(tok)
+            plan = self._plan(found) if found else None
+            if len(seen) < 200_000:
+                seen.add(tok)
+                if plan is not None:
+                    hot[tok] = plan
+            elif plan is not None:
+                if local is None:
+                    local = dict(hot)
+                local[tok] = plan
+        return hot if local is None else local
+
+
+_Plan = tuple  # (singles, by_second, loose): see Compiled._plan
 
 
 def compile_rules(taxonomy: Taxonomy) -> Compiled:
@@ -210,6 +278,8 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
         else:
             c.exact.setdefault(first, []).append(ti)
     c.prefix_lengths = sorted({len(p) for p in c.prefix})
+    c.rank = {n: i for i, n in enumerate(c.order)}
+    c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
 
@@ -240,29 +310,43 @@ class NodeScore:
 
 
 def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
+    """Term index -> number of matches in ``toks``, counted in the order of trying each
+    position and, at a position, each candidate term in turn (a test holds this equal to
+    that plain loop): only positions whose token starts some term are visited, and longer
+    terms are looked up by their second word."""
     counts: dict[int, int] = {}
+    get = counts.get
     n = len(toks)
-    terms = c.terms
-    cache = c._cands
-    for i, tok in enumerate(toks):
-        cands = cache.get(tok)
-        if cands is None:
-            cands = c.candidates(tok)
-        for ti in cands:
-            key = terms[ti][0]
-            if len(key) > 1:
-                if i + len(key) > n:
-                    continue
-                ok = True
-                for j in range(1, len(key)):
-                    want, is_prefix = key[j]
-                    got = toks[i + j]
-                    if not (got.startswith(want) if is_prefix else got == want):
-                        ok = False
-                        break
-                if not ok:
-                    continue
-            counts[ti] = counts.get(ti, 0) + 1
+    plans = c.starters(toks)
+    for i in compress(range(n), map(plans.__contains__, toks)):
+        singles, by_second, loose = plans[toks[i]]
+        extra = None
+        if i + 1 < n and (by_second or loose):
+            group = by_second.get(toks[i + 1])
+            for entries in (group, loose) if group else (loose,):
+                for rank, ti, key in entries:
+                    k = len(key)
+                    if i + k > n:
+                        continue
+                    for j in range(1, k):
+                        want, is_prefix = key[j]
+                        got = toks[i + j]
+                        if not (got.startswith(want) if is_prefix else got == want):
+                            break
+                    else:
+                        if extra is None:
+                            extra = []
+                        extra.append((rank, ti))
+        if extra is not None:
+            if singles:
+                extra.extend(singles)
+            if len(extra) > 1:
+                extra.sort()
+            for _, ti in extra:
+                counts[ti] = get(ti, 0) + 1
+        else:
+            for _, ti in singles:
+                counts[ti] = get(ti, 0) + 1
     return counts
 
 
@@ -369,24 +453,43 @@ def field_scores(
     title_tokens: Sequence[str] | None = None,
     abstract_tokens: Sequence[str] | None = None,
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Each node's own rule points from the title, from the abstract and from the categories."""
-    in_title = _field_hits(c, title or "", title_tokens)
-    in_abstract = _field_hits(c, abstract or "", abstract_tokens)
+    """Each node's own rule points from the title, from the abstract and from the categories.
+
+    The points of :func:`_field_hits`' matches, summed in the same order, without building
+    the per-rule table."""
+    t = _field_points(c, title or "", title_tokens, None)
+    a = _field_points(c, abstract or "", abstract_tokens, _abstract_factor)
     rules = c.rules
-    t: dict[str, float] = {}
-    a: dict[str, float] = {}
     k: dict[str, float] = {}
-    for rid in in_title:
-        rule = rules[rid]
-        t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
-    for rid, n in in_abstract.items():
-        rule = rules[rid]
-        a[rule.node] = a.get(rule.node, 0.0) + rule.weight * _abstract_factor(n)
     for cat in dict.fromkeys(x.lower() for x in categories):
         for rid in c.categories.get(cat, ()):
             rule = rules[rid]
             k[rule.node] = k.get(rule.node, 0.0) + rule.weight
     return t, a, k
+
+
+def _field_points(
+    c: Compiled, text: str, toks: Sequence[str] | None, factor: Callable[[int], float] | None
+) -> dict[str, float]:
+    """Node -> points of one field's rule matches (``factor``: of the match count; None: the title's)."""
+    out: dict[str, float] = {}
+    if not text:
+        return out
+    get = out.get
+    term_rules = c.term_rules
+    for ti, n in _count_terms(c, tokens(text) if toks is None else toks).items():
+        f = TITLE_WEIGHT if factor is None else factor(n)
+        for node, weight in term_rules[ti]:
+            out[node] = get(node, 0.0) + weight * f
+    rules = c.rules
+    for pattern, rids in c.patterns:
+        found = pattern.findall(text)
+        if found:
+            f = TITLE_WEIGHT if factor is None else factor(len(found))
+            for rid in rids:
+                rule = rules[rid]
+                out[rule.node] = get(rule.node, 0.0) + rule.weight * f
+    return out
 
 
 def area_scores(c: Compiled, own: dict[str, float]) -> dict[str, float]:
@@ -418,7 +521,7 @@ def decide(c: Compiled, own: dict[str, float]) -> dict[str, float]:
     for node, sc in score.items():
         if parent[node] is None and sc >= thresholds[node]:
             assigned.add(node)
-    return {n: round(score[n], 3) for n in c.order if n in assigned}
+    return {n: round(score[n], 3) for n in sorted(assigned, key=c.rank.__getitem__)}
 
 
 def rule_tags(

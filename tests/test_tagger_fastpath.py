@@ -1,0 +1,120 @@
+"""The tagger's fast paths decide exactly as the plain definitions they replace.
+
+Tokens (translate + split instead of a regular expression), term matching (only the
+positions whose token starts a term, longer terms looked up by their second word) and the
+model's log-odds (set intersections over dense weight vectors) are each compared with a
+straightforward reference on the labelled papers and on generated text."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from efmcat.labels import load_labels
+from efmcat.model import _rule_values, shipped_model, text_features
+from efmcat.tagger import _count_terms, _fold, compile_rules, field_scores, tokens
+from efmcat.taxonomy import load_taxonomy
+
+_TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
+
+
+def reference_tokens(text: str) -> list[str]:
+    return [_fold(t) for t in _TOKEN.findall(text.lower())]
+
+
+def reference_count_terms(c, toks) -> list[tuple[int, int]]:
+    """Every position, every candidate term, in turn: (term index, count) in order of first match."""
+    counts: dict[int, int] = {}
+    for i, tok in enumerate(toks):
+        for ti in c.candidates(tok):
+            key = c.terms[ti][0]
+            if i + len(key) > len(toks):
+                continue
+            if all(toks[i + j].startswith(w) if pre else toks[i + j] == w for j, (w, pre) in enumerate(key)):
+                counts[ti] = counts.get(ti, 0) + 1
+    return list(counts.items())
+
+
+def reference_logits(model, c, tt, at, categories, t_points, a_points) -> list[float]:
+    z = list(model.bias)
+
+    def add(flat, v=1.0):
+        for i, w in zip(flat[::2], flat[1::2]):
+            z[int(i)] += w * v
+
+    for f in text_features(tt):
+        add(model.title.get(f, []))
+    for f in text_features(at or ()):
+        add(model.abstract.get(f, []))
+    for cat in {x.lower() for x in categories}:
+        add(model.other.get("c:" + cat, []))
+    for prefix, points in (("rt:", t_points), ("ra:", a_points)):
+        for area, v in _rule_values(c, points).items():
+            add(model.other.get(prefix + area, []), v)
+    return z
+
+
+@pytest.fixture(scope="module")
+def papers():
+    out = [(p.title, p.abstract, p.categories) for p in load_labels()]
+    rng = random.Random(5)
+    words = ["KV-cache", "N:M", "2:4", "w4a8", "W8A16", "quantized", "pruning", "İ", "ﬁne", "::", ":x", "a:"]
+    words += ["sparse", "attention", "memory", "kernels", "Flash", "LLMs", "token", "évict", "low-rank"]
+    for _ in range(300):
+        out.append(
+            (
+                " ".join(rng.choices(words, k=rng.randint(1, 12))),
+                " ".join(rng.choices(words, k=rng.randint(0, 60))) or None,
+                rng.sample(["cs.LG", "cs.AR", "cs.PL", "cs.CL"], rng.randint(0, 2)),
+            )
+        )
+    return out
+
+
+def test_tokens_equal_the_regular_expression(papers):
+    for title, abstract, _ in papers:
+        assert tokens(title) == reference_tokens(title)
+        assert tokens(abstract or "") == reference_tokens(abstract or "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09:: -_.,'K\u0130\u00e9\u212a\ufb01\u00a0\n")), max_size=40))
+def test_tokens_equal_the_regular_expression_on_any_text(text):
+    assert tokens(text) == reference_tokens(text)
+
+
+def test_term_counts_equal_trying_every_position(papers):
+    c = compile_rules(load_taxonomy())
+    for title, abstract, _ in papers:
+        for text in (title, abstract or ""):
+            toks = tokens(text)
+            assert list(_count_terms(c, toks).items()) == reference_count_terms(c, toks)
+
+
+def test_model_logits_equal_the_sum_over_features(papers):
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    for title, abstract, cats in papers:
+        tt, at = tokens(title), tokens(abstract) if abstract else None
+        t, a, _ = field_scores(c, title, abstract, cats, tt, at)
+        got = model._logits(c, tt, at, cats, t, a)
+        want = reference_logits(model, c, tt, at, cats, t, a)
+        assert all(math.isclose(x, y, abs_tol=1e-9) for x, y in zip(got, want, strict=True))
+
+
+def test_model_tags_agree_with_explain(papers):
+    tax = load_taxonomy()
+    model = shipped_model()
+    for title, abstract, cats in itertools.islice(papers, 0, None, 7):
+        tags = model.tags(tax, title, abstract, cats)
+        for d in model.explain(tax, title, abstract, cats):
+            assert (d.area in tags) == d.assigned
+            if d.assigned:
+                assert tags[d.area] == round(d.probability, 3)
