@@ -307,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
             errors = [m for m in mutants if results[m].startswith("error")]
             killed = len(mutants) - len(survivors) - len(errors)
             run = len(mutants) - len(errors)
-            scores[module] = (killed, run)
+            equivalent = sum(m.before.strip() in EQUIVALENT.get(module, set()) for m in survivors)
+            scores[module] = (killed, run, equivalent)
             for m in survivors:
                 eq = " (equivalent)" if m.before.strip() in EQUIVALENT.get(module, set()) else ""
                 print(f"   survived{eq}: {m.describe()}")
@@ -315,9 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"   {results[m]} (not counted): {m.describe()}")
             print(f"   {module}: {killed}/{run} killed = {100 * killed / max(run, 1):.0f}%", flush=True)
         if scores:
-            print("\nmodule                  killed/run  score")
-            for module, (k, r) in scores.items():
-                print(f"{module:<24}{k:>5}/{r:<5} {100 * k / max(r, 1):5.0f}%")
+            # the score counts equivalent survivors as survivors; they are shown beside it
+            print("\nmodule                  killed/run  score  equivalent survivors")
+            for module, (k, r, e) in scores.items():
+                print(f"{module:<24}{k:>5}/{r:<5} {100 * k / max(r, 1):5.0f}%  {e:>4}")
     return 0
 
 
