@@ -40,6 +40,7 @@ areas:
     name: Hardware
     rules:
       terms: {fpga: 3}
+      categories: {cs.AR: 2}
 """
 
 
@@ -174,3 +175,13 @@ def test_auto_tags_default_to_the_shipped_model():
     tax = load_taxonomy()
     title, abstract = "GPTQ: post-training quantization", "Weights to 4-bit and 3-bit."
     assert auto_tags(tax, title, abstract) == shipped_model().tags(tax, title, abstract, ())
+
+
+def test_category_evidence_is_explained_only_when_asked(tiny):
+    explained = score_paper(tiny, "FPGA", categories=["cs.AR", "CS.AR"], explain=True)["hardware"]
+    assert [(h.kind, h.rule, h.weight, h.where, h.points) for h in explained.hits] == [
+        ("term", "fpga", 3.0, "title", 6.0),
+        ("category", "cs.AR", 2.0, "category", 2.0),
+    ]
+    plain = score_paper(tiny, "FPGA", categories=["cs.AR"])["hardware"]
+    assert (plain.score, plain.hits) == (8.0, [])
