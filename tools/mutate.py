@@ -3,6 +3,7 @@
     python tools/mutate.py                      # all six modules, 80 mutants each
     python tools/mutate.py ids query --per-module 40 --jobs 2
     python tools/mutate.py arxiv --list         # show the sampled mutants, run nothing
+    python tools/mutate.py catalog --only 269,319   # only the sampled mutants on these lines
 
 Operators (one change per mutant): flip a comparison (== !=, < >=, > <=, <= <, >= >), swap
 and/or, True/False, drop a ``not``, negate an if/elif/while condition, drop a regular
@@ -263,6 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant run")
     ap.add_argument("--list", action="store_true", help="print the sampled mutants and stop")
+    ap.add_argument(
+        "--only",
+        type=lambda v: {int(x) for x in v.split(",")},
+        default=None,
+        metavar="LINE,LINE",
+        help="run only the sampled mutants on these lines (e.g. re-run a run's survivors)",
+    )
     args = ap.parse_args(argv)
     unknown = [m for m in args.modules if m not in TESTS]
     if unknown:
@@ -275,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         scores: dict[str, tuple[int, int]] = {}
         for module in args.modules:
             mutants = sample(module, args.per_module, args.seed)
+            if args.only is not None:
+                mutants = [m for m in mutants if m.line in args.only]
             print(f"== {module}: {len(mutants)} mutants of {len(candidates(module))} candidates", flush=True)
             if args.list:
                 for m in mutants:
