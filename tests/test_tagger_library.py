@@ -7,7 +7,17 @@ import pytest
 
 from efmcat.catalog import Catalog
 from efmcat.models import Paper
-from efmcat.tagger import auto_tags, explain_paper, retag, rule_tags, score_paper, tag_manually
+from efmcat.tagger import (
+    area_scores,
+    auto_tags,
+    compile_rules,
+    explain_paper,
+    retag,
+    rule_tags,
+    score_paper,
+    tag_manually,
+    tokens,
+)
 from efmcat.taxonomy import parse_taxonomy
 
 TINY = """\
@@ -30,6 +40,7 @@ areas:
     name: Hardware
     rules:
       terms: {fpga: 3}
+      categories: {cs.AR: 2}
 """
 
 
@@ -106,3 +117,71 @@ def test_explain_says_when_a_paper_is_out_of_the_models_field(cat):
     )
     e = explain_paper(cat, "2401.00004")
     assert e.model and e.model_source == "shipped"
+
+
+WEAK = """\
+areas:
+  - id: area
+    name: Area
+    rules:
+      terms: {alpha: 1.35, heavy hitter: 1, heavy-hitter: 1}
+    children:
+      - id: sub
+        name: Sub
+        rules:
+          terms: {beta: 1}
+          not: {gamma: 2}
+"""
+
+
+def test_a_weak_subtopic_mention_still_counts_towards_its_area():
+    tax = parse_taxonomy(WEAK, "weak.yaml")
+    # area: 1.35 x 2 (title) = 2.7; sub: 1 x 0.75 (abstract) = 0.75, half of it to the area
+    assert rule_tags(tax, "alpha", "beta") == {"area": 3.075}
+    assert score_paper(tax, "alpha", "beta")["area"].assigned
+    assert rule_tags(tax, "alpha", "") == {}
+
+
+def test_area_scores_take_half_of_positive_subtopic_points_only():
+    tax = parse_taxonomy(WEAK, "weak.yaml")
+    c = compile_rules(tax)
+    assert area_scores(c, {"area": 1.0, "sub": 4.0}) == {"area": 3.0}
+    assert area_scores(c, {"area": 1.0, "sub": -4.0}) == {"area": 1.0}
+    assert area_scores(c, {"sub": 0.5}) == {"area": 0.25}
+
+
+def test_one_rule_written_two_ways_counts_once():
+    tax = parse_taxonomy(WEAK, "weak.yaml")
+    assert score_paper(tax, "heavy hitter")["area"].score == 2.0
+
+
+def test_where_a_rule_fired_says_how_often():
+    tax = parse_taxonomy(WEAK, "weak.yaml")
+    hits = score_paper(tax, "alpha", "alpha and alpha", explain=True)["area"].hits
+    assert [(h.where, h.points) for h in hits] == [("title, abstract x2", 2.7 + 1.35)]
+    hits = score_paper(tax, "", "alpha", explain=True)["area"].hits
+    assert [(h.where, h.points) for h in hits] == [("abstract", 1.35 * 0.75)]
+
+
+def test_four_letter_plurals_are_folded():
+    assert tokens("Bits gaps class LLMs") == ["bit", "gap", "class", "llm"]
+    assert tokens("bus gas") == ["bus", "gas"]
+
+
+def test_auto_tags_default_to_the_shipped_model():
+    from efmcat.model import shipped_model
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    title, abstract = "GPTQ: post-training quantization", "Weights to 4-bit and 3-bit."
+    assert auto_tags(tax, title, abstract) == shipped_model().tags(tax, title, abstract, ())
+
+
+def test_category_evidence_is_explained_only_when_asked(tiny):
+    explained = score_paper(tiny, "FPGA", categories=["cs.AR", "CS.AR"], explain=True)["hardware"]
+    assert [(h.kind, h.rule, h.weight, h.where, h.points) for h in explained.hits] == [
+        ("term", "fpga", 3.0, "title", 6.0),
+        ("category", "cs.AR", 2.0, "category", 2.0),
+    ]
+    plain = score_paper(tiny, "FPGA", categories=["cs.AR"])["hardware"]
+    assert (plain.score, plain.hits) == (8.0, [])
