@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import DEFAULT_KINDS, KINDS, Catalog
 from efmcat.errors import UsageError
@@ -61,6 +61,45 @@ def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(kinds))
 
 
+def iter_search_records(
+    catalog: Catalog,
+    query: str,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    limit: int | None = 20,
+    taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """:func:`search_records` as a stream: checks and the query run now, records are built a
+    page at a time (tags read in bulk per page) as the caller iterates."""
+    check_years(year, since, until)
+    check_limit(limit)
+    taxonomy = taxonomy or load_taxonomy()
+    hits = catalog.iter_search(
+        query,
+        nodes=expand_nodes(taxonomy, tags),
+        year=year,
+        since=since,
+        until=until,
+        author=author,
+        status=status,
+        starred=starred,
+        limit=limit,
+        sources=sources or None,
+        section=section,
+        kinds=check_kinds(kinds),
+    )
+    return _scored_records(catalog, hits, taxonomy)
+
+
 def search_records(
     catalog: Catalog,
     query: str,
@@ -79,27 +118,70 @@ def search_records(
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Search the catalog; records best first, each with a ``score``."""
+    return list(
+        iter_search_records(
+            catalog, query, tags=tags, year=year, since=since, until=until, author=author, status=status,
+            starred=starred, limit=limit, taxonomy=taxonomy, sources=sources, section=section, kinds=kinds,
+        )
+    )  # fmt: skip
+
+
+PAGE = 500  # papers whose records are built (and tags read) together
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from efmcat.models import Paper
+
+
+def _scored_records(
+    catalog: Catalog, hits: Iterable[tuple[Paper, float]], taxonomy: Taxonomy
+) -> Iterator[dict[str, Any]]:
+    from itertools import islice
+
+    it = iter(hits)
+    while page := list(islice(it, PAGE)):
+        for rec, (_, score) in zip(records_for(catalog, [p for p, _ in page], taxonomy), page):
+            rec["score"] = round(score, 4)
+            yield rec
+
+
+def paged_records(catalog: Catalog, papers: Iterable[Paper], taxonomy: Taxonomy) -> Iterator[dict[str, Any]]:
+    """The records of a stream of papers, a page at a time."""
+    from itertools import islice
+
+    it = iter(papers)
+    while page := list(islice(it, PAGE)):
+        yield from records_for(catalog, page, taxonomy)
+
+
+def iter_list_records(
+    catalog: Catalog,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    sort: str = "year",
+    limit: int | None = None,
+    taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """:func:`list_records` as a stream (one cursor; records built a page at a time)."""
     check_years(year, since, until)
     check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
-    hits = catalog.search(
-        query,
-        nodes=expand_nodes(taxonomy, tags),
-        year=year,
-        since=since,
-        until=until,
-        author=author,
-        status=status,
-        starred=starred,
-        limit=limit,
-        sources=sources or None,
-        section=section,
+    papers = catalog.iter_list(
+        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
+        status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
         kinds=check_kinds(kinds),
-    )
-    records = records_for(catalog, [p for p, _ in hits], taxonomy)
-    for rec, (_, score) in zip(records, hits):
-        rec["score"] = round(score, 4)
-    return records
+    )  # fmt: skip
+    return paged_records(catalog, papers, taxonomy)
 
 
 def list_records(
@@ -119,15 +201,13 @@ def list_records(
     section: str | None = None,
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    check_years(year, since, until)
-    check_limit(limit)
-    taxonomy = taxonomy or load_taxonomy()
-    papers = catalog.list_papers(
-        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
-        status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
-        kinds=check_kinds(kinds),
+    return list(
+        iter_list_records(
+            catalog, tags=tags, year=year, since=since, until=until, author=author, status=status,
+            starred=starred, sort=sort, limit=limit, taxonomy=taxonomy, sources=sources, section=section,
+            kinds=kinds,
+        )
     )  # fmt: skip
-    return records_for(catalog, papers, taxonomy)
 
 
 def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -> dict[str, Any]:

@@ -887,6 +887,33 @@ class Catalog:
         kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[tuple[Paper, float]]:
         """Papers matching ``query`` (see efmcat.query), best first, with bm25 relevance."""
+        return list(
+            self.iter_search(
+                query, nodes=nodes, year=year, since=since, until=until, author=author, status=status,
+                starred=starred, limit=limit, sources=sources, section=section, kinds=kinds,
+            )
+        )  # fmt: skip
+
+    def iter_search(
+        self,
+        query: str,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        limit: int | None = 20,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+        page: int = 500,
+    ) -> Iterator[tuple[Paper, float]]:
+        """:meth:`search` as a stream: the query runs (and a bad one raises) here, the rows
+        are read a page at a time as the caller iterates, so all hits of a large catalog
+        never sit in memory at once."""
         from efmcat.query import to_fts_query
 
         match = to_fts_query(query)
@@ -912,18 +939,27 @@ class Catalog:
             sql += " LIMIT :limit"
             params["limit"] = limit
         try:
-            ranked = self.conn.execute(sql, params).fetchall()
+            ranked = self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
-        # Phase 2 reads the winners' rows.
-        rows: dict[int, sqlite3.Row] = {}
-        keys = [r["n"] for r in ranked]
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM papers WHERE n IN ({marks})", chunk):
-                rows[row["n"]] = row
-        return [(_row_to_paper(rows[r["n"]]), -float(r["rank"])) for r in ranked if r["n"] in rows]
+        return self._ranked_papers(ranked, page)
+
+    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int) -> Iterator[tuple[Paper, float]]:
+        """Phase 2: the winners' rows, a page at a time, in rank order (memory stays flat)."""
+        while True:
+            hits = ranked.fetchmany(page)
+            if not hits:
+                return
+            marks = ",".join("?" * len(hits))
+            rows = {
+                row["n"]: row
+                for row in self.conn.execute(
+                    f"SELECT * FROM papers WHERE n IN ({marks})", [r[0] for r in hits]
+                )
+            }
+            for n, rank in hits:
+                if n in rows:
+                    yield _row_to_paper(rows[n]), -float(rank)
 
     def list_papers(
         self,
@@ -941,6 +977,30 @@ class Catalog:
         section: str | None = None,
         kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[Paper]:
+        return list(
+            self.iter_list(
+                nodes=nodes, year=year, since=since, until=until, author=author, status=status,
+                starred=starred, sort=sort, limit=limit, sources=sources, section=section, kinds=kinds,
+            )
+        )  # fmt: skip
+
+    def iter_list(
+        self,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        sort: str = "year",
+        limit: int | None = None,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+    ) -> Iterator[Paper]:
+        """:meth:`list_papers` as a stream over one cursor (SQLite sorts, spilling to disk)."""
         orders = {
             "year": "p.year DESC, p.title COLLATE NOCASE",
             "title": "p.title COLLATE NOCASE, p.id",
@@ -960,7 +1020,8 @@ class Catalog:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        return [_row_to_paper(r) for r in self.conn.execute(sql, args)]
+        cursor = self.conn.execute(sql, args)
+        return (_row_to_paper(r) for r in cursor)
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1

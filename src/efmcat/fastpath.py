@@ -97,24 +97,25 @@ def try_search(args: list[str]) -> int | None:
         return None  # creating the default catalog says so: leave it to the CLI
     try:
         from efmcat import render
-        from efmcat.browse import search_records
+        from efmcat.browse import iter_search_records
 
-        with Catalog(choice.path, create=False) as catalog:
-            records = search_records(
-                catalog,
-                opts["query"],
-                tags=opts["tags"] or None,
-                year=opts["year"],
-                since=opts["since"],
-                until=opts["until"],
-                author=opts["author"],
-                status=opts["status"],
-                starred=opts["starred"],
-                limit=opts["limit"],
-                sources=opts["sources"] or None,
-                section=opts["section"],
-                kinds=opts["kinds"] or None,
-            )
+        catalog = Catalog(choice.path, create=False)
+        # A stream (the query runs here; rows are read as they are written below).
+        records = iter_search_records(
+            catalog,
+            opts["query"],
+            tags=opts["tags"] or None,
+            year=opts["year"],
+            since=opts["since"],
+            until=opts["until"],
+            author=opts["author"],
+            status=opts["status"],
+            starred=opts["starred"],
+            limit=opts["limit"],
+            sources=opts["sources"] or None,
+            section=opts["section"],
+            kinds=opts["kinds"] or None,
+        )
     except Exception:
         if os.environ.get("EFMCAT_DEBUG"):
             raise
@@ -131,6 +132,8 @@ def try_search(args: list[str]) -> int | None:
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        catalog.close()
     return 0
 
 

@@ -69,7 +69,7 @@ def no_match(query: str) -> str:
 
 
 def emit_papers(
-    records: Sequence[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
     as_json: bool,
     *,
     with_score: bool = False,
@@ -77,15 +77,33 @@ def emit_papers(
     say: Callable[[str], None],
     terminal: bool = False,
 ) -> None:
-    """Papers to stdout as JSON, a table (terminal) or tab-separated lines; ``empty`` via ``say``."""
+    """Papers to stdout as JSON, a table (terminal) or tab-separated lines; ``empty`` via ``say``.
+
+    ``records`` may be a stream (browse.iter_search_records): JSON and plain lines are
+    written as it is read, so memory does not grow with the number of papers."""
     if as_json:
-        write_json(records)
-    elif not records:
+        write_json_array(records)
+        return
+    it = iter(records)
+    first = next(it, None)
+    if first is None:
         say(empty)
     elif terminal:
-        print_papers_table(records, with_score=with_score)
+        print_papers_table([first, *it], with_score=with_score)
     else:
-        write_papers_plain(records, sys.stdout, with_score=with_score)
+        from itertools import chain
+
+        write_papers_plain(chain([first], it), sys.stdout, with_score=with_score)
+
+
+def write_json_array(items: Iterable[Any], out: IO[str] | None = None) -> None:
+    """``write_json(list(items))``, byte for byte, written an item at a time."""
+    out = out or sys.stdout
+    first = True
+    for item in items:
+        out.write(("[\n  " if first else ",\n  ") + dumps_json(item).replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def similar_rows(records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
@@ -137,9 +155,9 @@ def paper_rows(records: Sequence[Mapping[str, Any]], with_score: bool = False) -
     return rows
 
 
-def write_papers_plain(records: Sequence[Mapping[str, Any]], out: IO[str], with_score: bool = False) -> None:
-    for row in paper_rows(records, with_score):
-        out.write("\t".join(row) + "\n")
+def write_papers_plain(records: Iterable[Mapping[str, Any]], out: IO[str], with_score: bool = False) -> None:
+    for rec in records:
+        out.write("\t".join(paper_rows([rec], with_score)[0]) + "\n")
 
 
 def print_papers_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -54,7 +55,7 @@ StatusOption = Annotated[
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
 
-def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
+def _emit_papers(records: Iterable[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
     from efmcat import render
 
     render.emit_papers(
@@ -85,14 +86,14 @@ def search(
     Example: efmcat search "post-training quantization" --since 2023
     """
     use_taxonomy(taxonomy)
-    from efmcat.browse import search_records
+    from efmcat.browse import iter_search_records
 
     with open_catalog(db, create=False) as catalog:
-        records = search_records(
+        records = iter_search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
             sources=source, section=section, kinds=kind, status=status, starred=starred,
         )  # fmt: skip
-    _emit_papers(records, as_json, with_score=True, empty=no_match(query))
+        _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
 @command("show")
@@ -143,14 +144,14 @@ def list_(
     Example: efmcat list --tag memory --since 2024 --sort title
     """
     use_taxonomy(taxonomy)
-    from efmcat.browse import list_records
+    from efmcat.browse import iter_list_records
 
     with open_catalog(db, create=False) as catalog:
-        records = list_records(
+        records = iter_list_records(
             catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
             sources=source, section=section, kinds=kind, status=status, starred=starred,
         )  # fmt: skip
-    _emit_papers(records, as_json, empty="No papers.")
+        _emit_papers(records, as_json, empty="No papers.")
 
 
 @command("stats")
