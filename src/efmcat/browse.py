@@ -77,9 +77,12 @@ def iter_search_records(
     sources: Sequence[str] | None = None,
     section: str | None = None,
     kinds: Sequence[str] | None = None,
+    brief: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """:func:`search_records` as a stream: checks and the query run now, records are built a
-    page at a time (tags read in bulk per page) as the caller iterates."""
+    page at a time (tags read in bulk per page) as the caller iterates. ``brief``: records
+    of id, year, title, areas and score only (what plain output shows), read without the
+    rest of the row."""
     check_years(year, since, until)
     check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
@@ -96,8 +99,9 @@ def iter_search_records(
         sources=sources or None,
         section=section,
         kinds=check_kinds(kinds),
+        brief=brief,
     )
-    return _scored_records(catalog, hits, taxonomy)
+    return _scored_records(catalog, hits, taxonomy, brief)
 
 
 def search_records(
@@ -131,28 +135,42 @@ PAGE = 500  # papers whose records are built (and tags read) together
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from efmcat.models import Paper
-
 
 def _scored_records(
-    catalog: Catalog, hits: Iterable[tuple[Paper, float]], taxonomy: Taxonomy
+    catalog: Catalog, hits: Iterable[tuple[Any, float]], taxonomy: Taxonomy, brief: bool = False
 ) -> Iterator[dict[str, Any]]:
     from itertools import islice
 
+    build = brief_records if brief else records_for
     it = iter(hits)
     while page := list(islice(it, PAGE)):
-        for rec, (_, score) in zip(records_for(catalog, [p for p, _ in page], taxonomy), page):
+        for rec, (_, score) in zip(build(catalog, [p for p, _ in page], taxonomy), page):
             rec["score"] = round(score, 4)
             yield rec
 
 
-def paged_records(catalog: Catalog, papers: Iterable[Paper], taxonomy: Taxonomy) -> Iterator[dict[str, Any]]:
-    """The records of a stream of papers, a page at a time."""
+def brief_records(catalog: Catalog, rows: list[dict[str, Any]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Brief rows (id, year, title) with their areas, tags read in bulk."""
+    tags = catalog.tags_of([r["id"] for r in rows])
+    memo: dict[frozenset[str], list[str]] = {}
+    for r in rows:
+        key = frozenset(tags[r["id"]])
+        if key not in memo:
+            memo[key] = taxonomy.areas_of(key)
+        r["areas"] = list(memo[key])
+    return rows
+
+
+def paged_records(
+    catalog: Catalog, papers: Iterable[Any], taxonomy: Taxonomy, brief: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The records of a stream of papers (or of brief rows), a page at a time."""
     from itertools import islice
 
+    build = brief_records if brief else records_for
     it = iter(papers)
     while page := list(islice(it, PAGE)):
-        yield from records_for(catalog, page, taxonomy)
+        yield from build(catalog, page, taxonomy)
 
 
 def iter_list_records(
@@ -171,17 +189,19 @@ def iter_list_records(
     sources: Sequence[str] | None = None,
     section: str | None = None,
     kinds: Sequence[str] | None = None,
+    brief: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """:func:`list_records` as a stream (one cursor; records built a page at a time)."""
+    """:func:`list_records` as a stream (one cursor; records built a page at a time);
+    ``brief`` as in :func:`iter_search_records`."""
     check_years(year, since, until)
     check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
     papers = catalog.iter_list(
         nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
         status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
-        kinds=check_kinds(kinds),
+        kinds=check_kinds(kinds), brief=brief,
     )  # fmt: skip
-    return paged_records(catalog, papers, taxonomy)
+    return paged_records(catalog, papers, taxonomy, brief)
 
 
 def list_records(

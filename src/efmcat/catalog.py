@@ -275,7 +275,7 @@ def utcnow() -> str:
 
 
 def _json_list(value: str | None) -> list[str]:
-    if not value:
+    if not value or value == "[]":  # the common case, without the JSON parser
         return []
     try:
         data = json.loads(value)
@@ -910,10 +910,12 @@ class Catalog:
         section: str | None = None,
         kinds: Sequence[str] | None = DEFAULT_KINDS,
         page: int = 500,
-    ) -> Iterator[tuple[Paper, float]]:
+        brief: bool = False,
+    ) -> Iterator[tuple[Any, float]]:
         """:meth:`search` as a stream: the query runs (and a bad one raises) here, the rows
         are read a page at a time as the caller iterates, so all hits of a large catalog
-        never sit in memory at once."""
+        never sit in memory at once. ``brief``: instead of Papers, dicts of the id, year and
+        title only (what a plain listing shows; no abstract is read)."""
         from efmcat.query import to_fts_query
 
         match = to_fts_query(query)
@@ -942,9 +944,9 @@ class Catalog:
             ranked = self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
-        return self._ranked_papers(ranked, page)
+        return self._ranked_papers(ranked, page, brief)
 
-    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int) -> Iterator[tuple[Paper, float]]:
+    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int, brief: bool) -> Iterator[tuple[Any, float]]:
         """Phase 2: the winners' rows, a page at a time, in rank order (memory stays flat)."""
         while True:
             hits = ranked.fetchmany(page)
@@ -954,12 +956,17 @@ class Catalog:
             rows = {
                 row["n"]: row
                 for row in self.conn.execute(
-                    f"SELECT * FROM papers WHERE n IN ({marks})", [r[0] for r in hits]
+                    f"SELECT {_BRIEF if brief else '*'} FROM papers WHERE n IN ({marks})",
+                    [r[0] for r in hits],
                 )
             }
             for n, rank in hits:
                 if n in rows:
-                    yield _row_to_paper(rows[n]), -float(rank)
+                    row = rows[n]
+                    yield (
+                        ({"id": row[1], "year": row[2], "title": row[3]} if brief else _row_to_paper(row)),
+                        -float(rank),
+                    )
 
     def list_papers(
         self,
@@ -999,8 +1006,10 @@ class Catalog:
         sources: Sequence[str] | None = None,
         section: str | None = None,
         kinds: Sequence[str] | None = DEFAULT_KINDS,
-    ) -> Iterator[Paper]:
-        """:meth:`list_papers` as a stream over one cursor (SQLite sorts, spilling to disk)."""
+        brief: bool = False,
+    ) -> Iterator[Any]:
+        """:meth:`list_papers` as a stream over one cursor (SQLite sorts, spilling to disk);
+        ``brief`` as in :meth:`iter_search`."""
         orders = {
             "year": "p.year DESC, p.title COLLATE NOCASE",
             "title": "p.title COLLATE NOCASE, p.id",
@@ -1013,7 +1022,7 @@ class Catalog:
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
             kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
-        sql = "SELECT p.* FROM papers p"
+        sql = f"SELECT {'p.' + _BRIEF.replace(', ', ', p.') if brief else 'p.*'} FROM papers p"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {orders[sort]}"
@@ -1021,7 +1030,41 @@ class Catalog:
             sql += " LIMIT ?"
             args.append(limit)
         cursor = self.conn.execute(sql, args)
+        if brief:
+            return ({"id": r[1], "year": r[2], "title": r[3]} for r in cursor)
         return (_row_to_paper(r) for r in cursor)
+
+    def count_papers(
+        self,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+    ) -> int:
+        """How many papers :meth:`list_papers` with these filters gives."""
+        where, args = self._filters(
+            nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
+            kinds=kinds, status=status, starred=starred,
+        )  # fmt: skip
+        sql = "SELECT count(*) FROM papers p" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """The papers with these ids, in the order given (ids not in the catalog are left out)."""
+        rows: dict[str, sqlite3.Row] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
+                rows[row["id"]] = row
+        return [_row_to_paper(rows[i]) for i in ids if i in rows]
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1
@@ -1040,6 +1083,9 @@ class Catalog:
             r[0]: r[1]
             for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
         }
+
+
+_BRIEF = "n, id, year, title"  # the columns of a brief row
 
 
 def _like_escape(text: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,14 +109,23 @@ def _paper_src(p: dict[str, Any]) -> dict[str, Any]:
     return {"paper_id": p["id"], "source": "catalog", "locator": "", "title": p["title"], "link": p["url"]}
 
 
-def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
+def check_catalog(
+    catalog: Catalog, *, fix: bool = False, progress: Callable[[int, int | None], None] | None = None
+) -> CheckResult:
+    """Every check over the catalog; ``progress(checks done, checks in all)`` after each."""
     result = CheckResult()
+    steps = 8
+    tell = progress or (lambda done, total: None)
+    tell(0, steps)
     if fix:
         result.fixed = _apply_safe_merges(catalog)
+    # Titles, links and flags only: abstracts and author lists are never held (at 1M papers
+    # they would be gigabytes); "lacks" is what the missing-metadata note needs of them.
     papers = {
         r["id"]: dict(r)
         for r in catalog.conn.execute(
-            "SELECT id, title, authors, abstract, year, url, fetched_at, note FROM papers ORDER BY id"
+            "SELECT id, title, year, url, fetched_at, note, (abstract IS NULL OR abstract = '' "
+            "OR authors IS NULL OR authors IN ('', '[]')) AS lacks FROM papers ORDER BY id"
         )
     }
     result.papers = len(papers)
@@ -126,13 +136,21 @@ def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
         sources.setdefault(r["paper_id"], []).append(dict(r))
     for rows in sources.values():
         rows.sort(key=_line_order)
+    tell(2, steps)
     f = result.findings
-    f += _duplicate_rows(sources)
-    f += _title_conflicts(papers, sources)
-    f += _malformed(papers, sources)
-    f += _same_and_similar(papers, sources)
-    f += _versions(sources)
-    f += _infos(papers)
+    for i, check in enumerate(
+        (
+            lambda: _duplicate_rows(sources),
+            lambda: _title_conflicts(papers, sources),
+            lambda: _malformed(papers, sources),
+            lambda: _same_and_similar(papers, sources),
+            lambda: _versions(sources),
+            lambda: _infos(papers),
+        ),
+        start=3,
+    ):
+        f += check()
+        tell(i, steps)
     f.sort(key=lambda x: (_SEVERITY_RANK[x.severity], x.kind, x.papers))
     return result
 
@@ -347,7 +365,7 @@ def _versions(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
 
 def _infos(papers: dict[str, dict[str, Any]]) -> list[Finding]:
     out = []
-    missing = [pid for pid, p in papers.items() if not p["abstract"] or p["authors"] in (None, "", "[]")]
+    missing = [pid for pid, p in papers.items() if p["lacks"]]
     if missing:
         out.append(
             Finding(

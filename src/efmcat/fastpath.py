@@ -115,6 +115,7 @@ def try_search(args: list[str]) -> int | None:
             sources=opts["sources"] or None,
             section=opts["section"],
             kinds=opts["kinds"] or None,
+            brief=not opts["json"],
         )
     except Exception:
         if os.environ.get("EFMCAT_DEBUG"):

@@ -353,9 +353,11 @@ def import_files(
     tags: Sequence[str] | None = None,
     dry_run: bool = False,
     taxonomy: Taxonomy | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ImportReport:
-    """Import every file in one transaction (all or nothing); see the module docstring."""
+    """Import every file in one transaction (all or nothing); see the module docstring.
+
+    ``progress(rows written, rows in all)`` is called after each batch."""
     taxonomy = taxonomy or load_taxonomy()
     manual = taxonomy.resolve(tags or [])
     files = [Path(p) for p in paths]
@@ -380,14 +382,18 @@ def import_files(
     # dry run) is one transaction.
     streamed = any(parsed is None for _, _, parsed in plan)
     batched = streamed and not dry_run
+    total = sum(len(parsed.entries) for _, _, parsed in plan if parsed is not None)
     if streamed:
         from efmcat.formats.jsonl_snapshot import iter_snapshot
 
         for p, _, parsed in plan:
             if parsed is None:
                 for _ in iter_snapshot(p, None, taxonomy):
-                    pass
+                    total += 1
+                    if progress and total % BATCH == 0:
+                        progress(0, None)  # still checking: the total is not known yet
     writer = _Writer(catalog, taxonomy, manual, report)
+    step = _stepper(progress, total)
     outer = contextlib.nullcontext() if batched else catalog.transaction()
     try:
         with outer:
@@ -403,7 +409,7 @@ def import_files(
                     fr.malformed = parsed.malformed
                     fr.skipped = parsed.skipped
                     stream = parsed.entries
-                writer.write(stream, fr, p.name, progress, streamed=parsed is None)
+                writer.write(stream, fr, p.name, step, streamed=parsed is None)
                 if parsed is None:
                     fr.rows = fr.papers + fr.duplicates
             with catalog.transaction():
@@ -413,6 +419,22 @@ def import_files(
     except _Rollback:
         pass
     return report
+
+
+def _stepper(
+    progress: Callable[[int, int | None], None] | None, total: int | None
+) -> Callable[[int], None] | None:
+    """A callback taking the size of each batch written that tells ``progress`` the running count."""
+    if progress is None:
+        return None
+    done = [0]
+    progress(0, total)
+
+    def step(n: int) -> None:
+        done[0] += n
+        progress(done[0], total)
+
+    return step
 
 
 def _chunks(items: Iterable[Entry], size: int) -> Iterator[list[Entry]]:

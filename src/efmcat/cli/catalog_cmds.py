@@ -91,7 +91,7 @@ def search(
     with open_catalog(db, create=False) as catalog:
         records = iter_search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
-            sources=source, section=section, kinds=kind, status=status, starred=starred,
+            sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
         _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
@@ -149,7 +149,7 @@ def list_(
     with open_catalog(db, create=False) as catalog:
         records = iter_list_records(
             catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
-            sources=source, section=section, kinds=kind, status=status, starred=starred,
+            sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
         _emit_papers(records, as_json, empty="No papers.")
 
@@ -211,8 +211,10 @@ def update(
     shipped = shipped_catalog()
     if shipped is None:
         raise CatalogError("this efmcat has no shipped catalog to update from")
-    with open_catalog(db, create=False) as catalog:
-        report = update_catalog(catalog, shipped, dry_run=dry_run)
+    from efmcat.cli.progress import progress_bar
+
+    with open_catalog(db, create=False) as catalog, progress_bar("Updating") as progress:
+        report = update_catalog(catalog, shipped, dry_run=dry_run, progress=progress)
     if as_json:
         render.write_json(report.to_dict())
     else:
@@ -333,14 +335,18 @@ def export(
     Example: efmcat export --format md --source survey -o survey.md
     """
     use_taxonomy(taxonomy)
-    from efmcat.export import export_catalog, write_output
+    from efmcat.cli.progress import progress_bar
+    from efmcat.export import export_to, open_output
 
-    with open_catalog(db, create=False) as catalog:
-        text, count = export_catalog(
-            catalog, fmt, tags=tag, since=since, until=until, query=query, sources=source, section=section,
-            kinds=kind, status=status, starred=starred,
+    with (
+        open_catalog(db, create=False) as catalog,
+        progress_bar("Exporting") as progress,
+        open_output(output) as out,
+    ):
+        count = export_to(
+            catalog, fmt, out, tags=tag, since=since, until=until, query=query, sources=source,
+            section=section, kinds=kind, status=status, starred=starred, progress=progress,
         )  # fmt: skip
-    write_output(text, output)
     if output is not None:
         from efmcat.render import count as counted
 
@@ -374,7 +380,10 @@ def build(
     target = output or db or checkout_catalog()
     if target is None:
         raise UsageError("give --output FILE: build writes a new catalog file")
-    report = build_catalog(src, target)
+    from efmcat.cli.progress import progress_bar
+
+    with progress_bar("Building", unit="steps") as progress:
+        report = build_catalog(src, target, progress=progress)
     say(
         f"Built {report.path}: {report.papers} papers, {report.tags} curated tags "
         f"({report.unverified} unverified) from {', '.join(report.files)}."
