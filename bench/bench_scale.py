@@ -137,18 +137,22 @@ def row(name: str, r: Result, n: int, floor: Result | None = None, note: str = "
     print(f"  {name:<34} {r.seconds:>8.2f} {rate} {r.rss_mb:>8.0f} {ratio}  {note}", flush=True)
 
 
-def run(n: int, work: Path, src: Path | None, only: set[str]) -> None:
+def run(n: int, work: Path, src: Path | None, only: set[str], reuse: bool = False) -> None:
     data = work / f"snapshot-{n}.jsonl"
     t = time.perf_counter()
-    if src is not None:
+    db = work / "catalog.db"
+    if reuse and db.exists():
+        print(f"\nN = {n:,} papers (the catalog already in {work}: import skipped)")
+        only = (only or {"search", "list", "export", "check", "retag", "train"}) - {"import"}
+    elif src is not None:
         n = head(src, data, n)
         how = f"first {n:,} lines of {src.name}"
     else:
         generate(data, n)
         how = "generated"
-    print(f"\nN = {n:,} papers ({how}: {mb(data):.0f} MB JSONL in {time.perf_counter() - t:.1f} s)")
+    if not (reuse and db.exists()):
+        print(f"\nN = {n:,} papers ({how}: {mb(data):.0f} MB JSONL in {time.perf_counter() - t:.1f} s)")
     print(f"  {'step':<34} {'seconds':>8} {'papers/s':>10} {'peak MB':>8} {'ratio':>7}  notes")
-    db = work / "catalog.db"
 
     def want(step: str) -> bool:
         return not only or step in only
@@ -221,6 +225,11 @@ def main() -> int:
         help="run only these steps (the import always runs first when the catalog is needed)",
     )
     ap.add_argument("--work", type=Path, help="folder for the files (default: a temporary folder)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --work and one --n: time the later steps on the catalog there",
+    )
     args = ap.parse_args()
     only = set(args.only)
     if only and "import" not in only:
@@ -228,9 +237,10 @@ def main() -> int:
     for n in args.n:
         if args.work:
             args.work.mkdir(parents=True, exist_ok=True)
-            for p in args.work.iterdir():
-                p.unlink()
-            run(n, args.work, args.input, only)
+            if not args.reuse:
+                for p in args.work.iterdir():
+                    p.unlink()
+            run(n, args.work, args.input, only, args.reuse)
         else:
             with tempfile.TemporaryDirectory(prefix="efmcat-scale-") as tmp:
                 run(n, Path(tmp), args.input, only)

@@ -276,3 +276,23 @@ def test_export_to_a_file_is_atomic_on_error(big, tmp_path):
     with pytest.raises(EfmcatError), Catalog(big, create=False) as cat, open_output(out) as fh:
         export_to(cat, "csv", fh, sources=["nope"])
     assert not out.exists() and not list(tmp_path.glob(".x.csv.*"))
+
+
+def test_plain_lines_equal_paper_rows():
+    from efmcat import render
+
+    recs = [
+        {
+            "id": "2401.00001",
+            "year": 2024,
+            "title": "A  title\twith\x1b[31m escape",
+            "areas": ["memory"],
+            "score": 1.23456,
+        },
+        {"id": "x:\u202e", "year": None, "title": None, "areas": [], "score": 0},
+        {"id": "2401.00002", "year": 2023, "title": "Plain", "areas": ["attention", "memory"]},
+    ]
+    for with_score in (False, True):
+        out = io.StringIO()
+        render.write_papers_plain(iter(recs), out, with_score=with_score)
+        assert out.getvalue() == "".join("\t".join(row) + "\n" for row in render.paper_rows(recs, with_score))

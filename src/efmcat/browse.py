@@ -150,13 +150,13 @@ def _scored_records(
 
 
 def brief_records(catalog: Catalog, rows: list[dict[str, Any]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
-    """Brief rows (id, year, title) with their areas, tags read in bulk."""
-    tags = catalog.tags_of([r["id"] for r in rows])
-    memo: dict[frozenset[str], list[str]] = {}
+    """Brief rows (id, year, title, and their tags comma-separated, as Catalog.iter_search
+    gives them with ``brief``) as records of id, year, title and areas."""
+    memo: dict[str | None, list[str]] = {}
     for r in rows:
-        key = frozenset(tags[r["id"]])
+        key = r.pop("tags")
         if key not in memo:
-            memo[key] = taxonomy.areas_of(key)
+            memo[key] = taxonomy.areas_of(key.split(",") if key else [])
         r["areas"] = list(memo[key])
     return rows
 

@@ -940,13 +940,18 @@ class Catalog:
         if limit is not None:
             sql += " LIMIT :limit"
             params["limit"] = limit
+        if brief:
+            # One statement: the winners' id, year, title and tags joined on in SQLite.
+            sql = f"SELECT r.rank, {_BRIEF_COLUMNS} FROM ({sql}) r JOIN papers p ON p.n = r.n ORDER BY r.rank, r.n"
         try:
             ranked = self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
-        return self._ranked_papers(ranked, page, brief)
+        if brief:
+            return ((_brief(row, 1), -float(row[0])) for row in ranked)
+        return self._ranked_papers(ranked, page)
 
-    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int, brief: bool) -> Iterator[tuple[Any, float]]:
+    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int) -> Iterator[tuple[Paper, float]]:
         """Phase 2: the winners' rows, a page at a time, in rank order (memory stays flat)."""
         while True:
             hits = ranked.fetchmany(page)
@@ -956,17 +961,12 @@ class Catalog:
             rows = {
                 row["n"]: row
                 for row in self.conn.execute(
-                    f"SELECT {_BRIEF if brief else '*'} FROM papers WHERE n IN ({marks})",
-                    [r[0] for r in hits],
+                    f"SELECT * FROM papers WHERE n IN ({marks})", [r[0] for r in hits]
                 )
             }
             for n, rank in hits:
                 if n in rows:
-                    row = rows[n]
-                    yield (
-                        ({"id": row[1], "year": row[2], "title": row[3]} if brief else _row_to_paper(row)),
-                        -float(rank),
-                    )
+                    yield _row_to_paper(rows[n]), -float(rank)
 
     def list_papers(
         self,
@@ -1022,7 +1022,7 @@ class Catalog:
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
             kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
-        sql = f"SELECT {'p.' + _BRIEF.replace(', ', ', p.') if brief else 'p.*'} FROM papers p"
+        sql = f"SELECT {_BRIEF_COLUMNS if brief else 'p.*'} FROM papers p"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {orders[sort]}"
@@ -1031,7 +1031,7 @@ class Catalog:
             args.append(limit)
         cursor = self.conn.execute(sql, args)
         if brief:
-            return ({"id": r[1], "year": r[2], "title": r[3]} for r in cursor)
+            return (_brief(r, 0) for r in cursor)
         return (_row_to_paper(r) for r in cursor)
 
     def count_papers(
@@ -1085,7 +1085,15 @@ class Catalog:
         }
 
 
-_BRIEF = "n, id, year, title"  # the columns of a brief row
+# A brief row: what a plain listing shows, and the paper's effective tags (comma-separated).
+_BRIEF_COLUMNS = (
+    "p.id, p.year, p.title, "
+    "(SELECT group_concat(t.node) FROM tags t WHERE t.paper_id = p.id AND t.removed = 0)"
+)
+
+
+def _brief(row: Sequence[Any], at: int) -> dict[str, Any]:
+    return {"id": row[at], "year": row[at + 1], "title": row[at + 2], "tags": row[at + 3]}
 
 
 def _like_escape(text: str) -> str:
