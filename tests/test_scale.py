@@ -296,3 +296,22 @@ def test_plain_lines_equal_paper_rows():
         out = io.StringIO()
         render.write_papers_plain(iter(recs), out, with_score=with_score)
         assert out.getvalue() == "".join("\t".join(row) + "\n" for row in render.paper_rows(recs, with_score))
+
+
+def test_title_blocks_of_a_large_catalog_still_pair_near_identical_titles(monkeypatch):
+    from efmcat import check
+
+    monkeypatch.setattr(check, "EXHAUSTIVE", 3)
+    monkeypatch.setattr(check, "BLOCK", 2)
+    titles = [
+        "sparse attention for long context",  # 0
+        "a sparse attention for long context",  # 1: differs at the start, shares the end with 0
+        "sparse attention for long contexts",  # 2: differs at the end, shares the start with 0
+        "kernel fusion on gpus",  # 3
+        "sparse kernels",  # 4
+    ]
+    pairs = {(a, b) for block in check._blocks(titles) for a in block for b in block if a < b}
+    assert {(0, 1), (0, 2)} <= pairs
+    assert (0, 3) not in pairs and (3, 4) not in pairs
+    monkeypatch.setattr(check, "EXHAUSTIVE", 5000)
+    assert check._blocks(titles) == [[0, 1, 2, 3, 4]]

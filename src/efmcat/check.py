@@ -306,12 +306,8 @@ def _same_and_similar(
     titles = list(by_title)
     if len(titles) < 2:
         return out
-    # Blocks keep the comparison affordable on big catalogs.
-    blocks: dict[str, list[int]] = {}
-    for i, t in enumerate(titles):
-        blocks.setdefault(t.split()[0] if len(titles) > 50_000 else "", []).append(i)
     seen: set[tuple[str, str]] = set()
-    for members in blocks.values():
+    for members in _blocks(titles):
         if len(members) < 2:
             continue
         choices = [titles[i] for i in members]
@@ -338,6 +334,34 @@ def _same_and_similar(
                         srcs(ids),
                     )
                 )
+    return out
+
+
+EXHAUSTIVE = 5_000  # up to this many titles every pair is compared
+BLOCK = 2_000  # a block larger than this is split by the next word
+
+
+def _blocks(titles: list[str]) -> list[list[int]]:
+    """Groups of title indexes to compare pairwise. Small catalogs: one group. Larger ones:
+    titles grouped by their first word and, again, by their last word (two near-identical
+    titles share one end or the other), a group that grows past BLOCK split by the next
+    word in, so the work grows about linearly with the catalog instead of with its square."""
+    if len(titles) <= EXHAUSTIVE:
+        return [list(range(len(titles)))]
+    out: list[list[int]] = []
+    for words in ([t.split() for t in titles], [t.split()[::-1] for t in titles]):
+        todo = [(list(range(len(titles))), 0)]
+        while todo:
+            members, depth = todo.pop()
+            groups: dict[str, list[int]] = {}
+            for i in members:
+                w = words[i]
+                groups.setdefault(w[depth] if depth < len(w) else "", []).append(i)
+            for key, group in groups.items():
+                if len(group) > BLOCK and key and depth < 3:
+                    todo.append((group, depth + 1))
+                elif len(group) > 1:
+                    out.append(group)
     return out
 
 
