@@ -64,11 +64,19 @@ HEADER = "# efmcat catalog in the seeds format: `efmcat import FILE` reads it ba
 _DUMP = {"sort_keys": False, "allow_unicode": True, "width": 100, "default_flow_style": None}
 
 
+def _dumper():
+    """libyaml's safe dumper where PyYAML has it (the same text as the pure-Python one on the
+    shipped and the bench catalogs, 4-5x faster), else the pure-Python one."""
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     import yaml
 
     data = {"source": SOURCE, "papers": [paper_mapping(r) for r in records]}
-    return HEADER + yaml.safe_dump(data, **_DUMP)
+    return HEADER + yaml.dump(data, Dumper=_dumper(), **_DUMP)
 
 
 def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
@@ -76,10 +84,11 @@ def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy
     ``papers:`` is not indented, so each item dumps alone exactly as in the whole list)."""
     import yaml
 
-    out.write(HEADER + yaml.safe_dump({"source": SOURCE}, **{**_DUMP, "default_flow_style": False}))
+    dumper = _dumper()
+    out.write(HEADER + yaml.dump({"source": SOURCE}, Dumper=dumper, **{**_DUMP, "default_flow_style": False}))
     n = 0
     for rec in records:
-        out.write(("papers:\n" if n == 0 else "") + yaml.safe_dump([paper_mapping(rec)], **_DUMP))
+        out.write(("papers:\n" if n == 0 else "") + yaml.dump([paper_mapping(rec)], Dumper=dumper, **_DUMP))
         n += 1
     if n == 0:
         out.write("papers: []\n")
