@@ -350,14 +350,22 @@ def _blocks(titles: list[str]) -> list[list[int]]:
     if len(titles) <= EXHAUSTIVE:
         return [list(range(len(titles)))]
     out: list[list[int]] = []
-    for words in ([t.split() for t in titles], [t.split()[::-1] for t in titles]):
+
+    def first(t: str, depth: int) -> str:  # the depth-th word (not every title split and kept)
+        w = t.split(maxsplit=depth + 1)
+        return w[depth] if depth < len(w) else ""
+
+    def last(t: str, depth: int) -> str:
+        w = t.rsplit(maxsplit=depth + 1)
+        return w[-depth - 1] if depth < len(w) else ""
+
+    for word in (first, last):
         todo = [(list(range(len(titles))), 0)]
         while todo:
             members, depth = todo.pop()
             groups: dict[str, list[int]] = {}
             for i in members:
-                w = words[i]
-                groups.setdefault(w[depth] if depth < len(w) else "", []).append(i)
+                groups.setdefault(word(titles[i], depth), []).append(i)
             for key, group in groups.items():
                 if len(group) > BLOCK and key and depth < 3:
                     todo.append((group, depth + 1))
