@@ -315,3 +315,34 @@ def test_title_blocks_of_a_large_catalog_still_pair_near_identical_titles(monkey
     assert (0, 3) not in pairs and (3, 4) not in pairs
     monkeypatch.setattr(check, "EXHAUSTIVE", 5000)
     assert check._blocks(titles) == [[0, 1, 2, 3, 4]]
+
+
+def test_indented_json_is_the_json_modules_text():
+    import random
+
+    from efmcat.render import dumps_indented
+
+    rng = random.Random(3)
+    pieces = ["", "a", "é\u2028", '"q"\\', "\x00\x1f", "\ud800", "日本", "x\ny"]
+
+    def value(depth: int):
+        kind = rng.randrange(9 if depth < 3 else 6)
+        if kind == 0:
+            return rng.choice(pieces)
+        if kind == 1:
+            return rng.randint(-(10**20), 10**20)
+        if kind == 2:
+            return rng.choice([0.1, -2.5e-300, 1e300, float("nan"), float("inf"), 3.0])
+        if kind == 3:
+            return rng.choice([True, False, None])
+        if kind in (4, 5):
+            return rng.choice(pieces) * rng.randint(0, 3)
+        if kind in (6, 7):
+            return {rng.choice(pieces) + str(i): value(depth + 1) for i in range(rng.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+
+    for _ in range(300):
+        v = value(0)
+        for level in (0, 1, 2):
+            want = json.dumps(v, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+            assert dumps_indented(v, level) == want

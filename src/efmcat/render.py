@@ -55,6 +55,47 @@ def dumps_json(data: Any, indent: int | None = 2) -> str:
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def dumps_indented(obj: Any, level: int = 0) -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, for the records efmcat
+    writes (dicts with text keys, lists, text, numbers, booleans, null): with an indent the
+    json module uses its pure-Python encoder, 5-10x slower on a million records."""
+    if isinstance(obj, str):
+        return _encode_text(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if type(obj) is int:
+        return int.__repr__(obj)
+    if type(obj) is float:
+        return json.dumps(obj)
+    if type(obj) is dict and all(type(k) is str for k in obj):
+        if not obj:
+            return "{}"
+        pad = "\n" + "  " * (level + 1)
+        items = (f"{_encode_text(k)}: {dumps_indented(v, level + 1)}" for k, v in obj.items())
+        return "{" + pad + ("," + pad).join(items) + "\n" + "  " * level + "}"
+    if type(obj) in (list, tuple):
+        if not obj:
+            return "[]"
+        pad = "\n" + "  " * (level + 1)
+        return (
+            "["
+            + pad
+            + ("," + pad).join(dumps_indented(v, level + 1) for v in obj)
+            + "\n"
+            + "  " * level
+            + "]"
+        )
+    text = json.dumps(obj, indent=2, ensure_ascii=False)  # anything else: the json module's text
+    return text.replace("\n", "\n" + "  " * level)
+
+
+_encode_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for text
+
+
 def write_json(data: Any, out: IO[str] | None = None) -> None:
     out = out or sys.stdout
     out.write(dumps_json(data) + "\n")
@@ -101,7 +142,8 @@ def write_json_array(items: Iterable[Any], out: IO[str] | None = None) -> None:
     out = out or sys.stdout
     first = True
     for item in items:
-        out.write(("[\n  " if first else ",\n  ") + dumps_json(item).replace("\n", "\n  "))
+        text = _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumps_indented(item, 1))
+        out.write(("[\n  " if first else ",\n  ") + text)
         first = False
     out.write("[]\n" if first else "\n]\n")
 

@@ -19,9 +19,11 @@ def render_lines(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None
 
 def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
     """``render`` written to ``out`` a record at a time (the same text); the number of records."""
+    from efmcat.render import dumps_indented
+
     n = 0
     for rec in records:
-        text = json.dumps(rec, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        text = dumps_indented(rec, 1)
         out.write(("[\n  " if n == 0 else ",\n  ") + text)
         n += 1
     out.write("\n]\n" if n else "[]\n")
