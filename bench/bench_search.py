@@ -32,28 +32,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
-FIELD_TERMS = [
-    ("quantization", 0.03), ("pruning", 0.02), ("attention", 0.08), ("sparsity", 0.02),
-    ("cache", 0.03), ("kernel", 0.02), ("accelerator", 0.01), ("distillation", 0.01),
-    ("speculative", 0.005), ("transformer", 0.10), ("language", 0.15), ("model", 0.3),
-]  # fmt: skip
+sys.path.insert(0, str(HERE))
+from _synth import gen_text, make_vocab  # noqa: E402
+
 QUERIES = ["quantization", "transformer attention", "cach*", '"language model"', "speculative kernel"]
-
-
-def make_vocab(rng: random.Random, n: int = 30_000) -> list[str]:
-    syll = ["ka", "lo", "mi", "ne", "ta", "ri", "so", "vu", "pe", "za", "qu", "xi", "do", "fa", "gu", "he"]
-    words = set()
-    while len(words) < n:
-        words.add("".join(rng.choice(syll) for _ in range(rng.randint(2, 4))))
-    return sorted(words)
-
-
-def gen_text(rng: random.Random, vocab: list[str], weights: list[float], n_words: int) -> str:
-    words = rng.choices(vocab, cum_weights=weights, k=n_words)
-    for term, p in FIELD_TERMS:
-        if rng.random() < p:
-            words[rng.randrange(len(words))] = term
-    return " ".join(words)
 
 
 def build(path: Path, n: int, seed: int = 7) -> float:

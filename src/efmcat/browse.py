@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import DEFAULT_KINDS, KINDS, Catalog
 from efmcat.errors import UsageError
@@ -42,6 +42,49 @@ def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(kinds))
 
 
+def iter_search_records(
+    catalog: Catalog,
+    query: str,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    limit: int | None = 20,
+    taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+    brief: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """:func:`search_records` as a stream: checks and the query run now, records are built a
+    page at a time (tags read in bulk per page) as the caller iterates. ``brief``: records
+    of id, year, title, areas and score only (what plain output shows), read without the
+    rest of the row."""
+    check_years(year, since, until)
+    check_limit(limit)
+    taxonomy = taxonomy or load_taxonomy()
+    hits = catalog.iter_search(
+        query,
+        nodes=expand_nodes(taxonomy, tags),
+        year=year,
+        since=since,
+        until=until,
+        author=author,
+        status=status,
+        starred=starred,
+        limit=limit,
+        sources=sources or None,
+        section=section,
+        kinds=check_kinds(kinds),
+        brief=brief,
+    )
+    return _scored_records(catalog, hits, taxonomy, brief)
+
+
 def search_records(
     catalog: Catalog,
     query: str,
@@ -60,27 +103,86 @@ def search_records(
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Search the catalog; records best first, each with a ``score``."""
+    return list(
+        iter_search_records(
+            catalog, query, tags=tags, year=year, since=since, until=until, author=author, status=status,
+            starred=starred, limit=limit, taxonomy=taxonomy, sources=sources, section=section, kinds=kinds,
+        )
+    )  # fmt: skip
+
+
+PAGE = 500  # papers whose records are built (and tags read) together
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+
+def _scored_records(
+    catalog: Catalog, hits: Iterable[tuple[Any, float]], taxonomy: Taxonomy, brief: bool = False
+) -> Iterator[dict[str, Any]]:
+    from itertools import islice
+
+    build = brief_records if brief else records_for
+    it = iter(hits)
+    while page := list(islice(it, PAGE)):
+        for rec, (_, score) in zip(build(catalog, [p for p, _ in page], taxonomy), page):
+            rec["score"] = round(score, 4)
+            yield rec
+
+
+def brief_records(catalog: Catalog, rows: list[dict[str, Any]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Brief rows (id, year, title, and their tags comma-separated, as Catalog.iter_search
+    gives them with ``brief``) as records of id, year, title and areas."""
+    memo: dict[str | None, list[str]] = {}
+    for r in rows:
+        key = r.pop("tags")
+        if key not in memo:
+            memo[key] = taxonomy.areas_of(key.split(",") if key else [])
+        r["areas"] = list(memo[key])
+    return rows
+
+
+def paged_records(
+    catalog: Catalog, papers: Iterable[Any], taxonomy: Taxonomy, brief: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The records of a stream of papers (or of brief rows), a page at a time."""
+    from itertools import islice
+
+    build = brief_records if brief else records_for
+    it = iter(papers)
+    while page := list(islice(it, PAGE)):
+        yield from build(catalog, page, taxonomy)
+
+
+def iter_list_records(
+    catalog: Catalog,
+    *,
+    tags: Sequence[str] | None = None,
+    year: int | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    sort: str = "year",
+    limit: int | None = None,
+    taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+    brief: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """:func:`list_records` as a stream (one cursor; records built a page at a time);
+    ``brief`` as in :func:`iter_search_records`."""
     check_years(year, since, until)
     check_limit(limit)
     taxonomy = taxonomy or load_taxonomy()
-    hits = catalog.search(
-        query,
-        nodes=expand_nodes(taxonomy, tags),
-        year=year,
-        since=since,
-        until=until,
-        author=author,
-        status=status,
-        starred=starred,
-        limit=limit,
-        sources=sources or None,
-        section=section,
-        kinds=check_kinds(kinds),
-    )
-    records = records_for(catalog, [p for p, _ in hits], taxonomy)
-    for rec, (_, score) in zip(records, hits):
-        rec["score"] = round(score, 4)
-    return records
+    papers = catalog.iter_list(
+        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
+        status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
+        kinds=check_kinds(kinds), brief=brief,
+    )  # fmt: skip
+    return paged_records(catalog, papers, taxonomy, brief)
 
 
 def list_records(
@@ -100,15 +202,13 @@ def list_records(
     section: str | None = None,
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    check_years(year, since, until)
-    check_limit(limit)
-    taxonomy = taxonomy or load_taxonomy()
-    papers = catalog.list_papers(
-        nodes=expand_nodes(taxonomy, tags), year=year, since=since, until=until, author=author,
-        status=status, starred=starred, sort=sort, limit=limit, sources=sources or None, section=section,
-        kinds=check_kinds(kinds),
+    return list(
+        iter_list_records(
+            catalog, tags=tags, year=year, since=since, until=until, author=author, status=status,
+            starred=starred, sort=sort, limit=limit, taxonomy=taxonomy, sources=sources, section=section,
+            kinds=kinds,
+        )
     )  # fmt: skip
-    return records_for(catalog, papers, taxonomy)
 
 
 def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -> dict[str, Any]:

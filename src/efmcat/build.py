@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,9 +63,15 @@ def load_seed_papers(seeds: Path, taxonomy: Taxonomy) -> list[tuple[str, str, Se
 
 
 def build_catalog(
-    seeds: str | os.PathLike[str], out: str | os.PathLike[str], *, auto_tag: bool = True
+    seeds: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    auto_tag: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> BuildReport:
-    """Write a fresh catalog built from every seeds file to ``out`` (replaced atomically)."""
+    """Write a fresh catalog built from every seeds file to ``out`` (replaced atomically).
+
+    ``progress(steps done, steps in all)``: a step per paper written, then per paper tagged."""
     seeds_path, out_path = Path(seeds), Path(out)
     taxonomy = load_taxonomy()
     entries = load_seed_papers(seeds_path, taxonomy)
@@ -74,6 +81,7 @@ def build_catalog(
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     report = BuildReport(path=out_path, files=sorted({e[0] for e in entries}))
+    total = len(entries) * (2 if auto_tag else 1)
     catalog = Catalog(tmp)
     try:
         with catalog.transaction():
@@ -102,8 +110,17 @@ def build_catalog(
                     catalog.set_provenance(sp.paper.id, sp.provenance)
                 report.papers += 1
                 report.unverified += 0 if sp.paper.verified else 1
+                if progress and report.papers % 100 == 0:
+                    progress(report.papers, total)
             if auto_tag:
-                tag_papers(catalog, [e[2].paper.id for e in entries])
+                tagged = None
+                if progress:
+                    progress(len(entries), total)
+
+                    def tagged(done: int, _: int | None) -> None:
+                        progress(len(entries) + done, total)
+
+                tag_papers(catalog, [e[2].paper.id for e in entries], progress=tagged)
             moved = {old: sp.paper.id for _, _, sp in entries for old in sp.moved_from}
             catalog.set_meta(MOVED_KEY, json.dumps(moved, sort_keys=True) if moved else None)
             catalog.set_meta(RELEASE_KEY, release_id(seed_files(seeds_path)))

@@ -255,7 +255,7 @@ def utcnow() -> str:
 
 
 def _json_list(value: str | None) -> list[str]:
-    if not value:
+    if not value or value == "[]":  # the common case, without the JSON parser
         return []
     try:
         data = json.loads(value)
@@ -874,6 +874,35 @@ class Catalog:
         kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[tuple[Paper, float]]:
         """Papers matching ``query`` (see efmcat.query), best first, with bm25 relevance."""
+        return list(
+            self.iter_search(
+                query, nodes=nodes, year=year, since=since, until=until, author=author, status=status,
+                starred=starred, limit=limit, sources=sources, section=section, kinds=kinds,
+            )
+        )  # fmt: skip
+
+    def iter_search(
+        self,
+        query: str,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        limit: int | None = 20,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+        page: int = 500,
+        brief: bool = False,
+    ) -> Iterator[tuple[Any, float]]:
+        """:meth:`search` as a stream: the query runs (and a bad one raises) here, the rows
+        are read a page at a time as the caller iterates, so all hits of a large catalog
+        never sit in memory at once. ``brief``: instead of Papers, dicts of the id, year and
+        title only (what a plain listing shows; no abstract is read)."""
         to_fts_query(query)  # a query that cannot be searched is reported before the filters
         where, args = self._filters(
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
@@ -881,19 +910,33 @@ class Catalog:
         )  # fmt: skip
         # Phase 1 ranks rowids only (no paper rows are read for the matches that lose).
         sql, params = ranking(query, where, args, limit)
+        if brief:
+            # One statement: the winners' id, year, title and tags joined on in SQLite.
+            sql = f"SELECT r.rank, {_BRIEF_COLUMNS} FROM ({sql}) r JOIN papers p ON p.n = r.n ORDER BY r.rank, r.n"
         try:
-            ranked = self.conn.execute(sql, params).fetchall()
+            ranked = self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
-        # Phase 2 reads the winners' rows.
-        rows: dict[int, sqlite3.Row] = {}
-        keys = [r["n"] for r in ranked]
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM papers WHERE n IN ({marks})", chunk):
-                rows[row["n"]] = row
-        return [(_row_to_paper(rows[r["n"]]), -float(r["rank"])) for r in ranked if r["n"] in rows]
+        if brief:
+            return ((_brief(row, 1), -float(row[0])) for row in ranked)
+        return self._ranked_papers(ranked, page)
+
+    def _ranked_papers(self, ranked: sqlite3.Cursor, page: int) -> Iterator[tuple[Paper, float]]:
+        """Phase 2: the winners' rows, a page at a time, in rank order (memory stays flat)."""
+        while True:
+            hits = ranked.fetchmany(page)
+            if not hits:
+                return
+            marks = ",".join("?" * len(hits))
+            rows = {
+                row["n"]: row
+                for row in self.conn.execute(
+                    f"SELECT * FROM papers WHERE n IN ({marks})", [r[0] for r in hits]
+                )
+            }
+            for n, rank in hits:
+                if n in rows:
+                    yield _row_to_paper(rows[n]), -float(rank)
 
     def list_papers(
         self,
@@ -911,6 +954,32 @@ class Catalog:
         section: str | None = None,
         kinds: Sequence[str] | None = DEFAULT_KINDS,
     ) -> list[Paper]:
+        return list(
+            self.iter_list(
+                nodes=nodes, year=year, since=since, until=until, author=author, status=status,
+                starred=starred, sort=sort, limit=limit, sources=sources, section=section, kinds=kinds,
+            )
+        )  # fmt: skip
+
+    def iter_list(
+        self,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        sort: str = "year",
+        limit: int | None = None,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+        brief: bool = False,
+    ) -> Iterator[Any]:
+        """:meth:`list_papers` as a stream over one cursor (SQLite sorts, spilling to disk);
+        ``brief`` as in :meth:`iter_search`."""
         orders = {
             "year": "p.year DESC, p.title COLLATE NOCASE",
             "title": "p.title COLLATE NOCASE, p.id",
@@ -923,14 +992,49 @@ class Catalog:
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
             kinds=kinds, status=status, starred=starred,
         )  # fmt: skip
-        sql = "SELECT p.* FROM papers p"
+        sql = f"SELECT {_BRIEF_COLUMNS if brief else 'p.*'} FROM papers p"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {orders[sort]}"
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        return [_row_to_paper(r) for r in self.conn.execute(sql, args)]
+        cursor = self.conn.execute(sql, args)
+        if brief:
+            return (_brief(r, 0) for r in cursor)
+        return (_row_to_paper(r) for r in cursor)
+
+    def count_papers(
+        self,
+        *,
+        nodes: Sequence[str] | None = None,
+        year: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        author: str | None = None,
+        status: str | None = None,
+        starred: bool = False,
+        sources: Sequence[str] | None = None,
+        section: str | None = None,
+        kinds: Sequence[str] | None = DEFAULT_KINDS,
+    ) -> int:
+        """How many papers :meth:`list_papers` with these filters gives."""
+        where, args = self._filters(
+            nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
+            kinds=kinds, status=status, starred=starred,
+        )  # fmt: skip
+        sql = "SELECT count(*) FROM papers p" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """The papers with these ids, in the order given (ids not in the catalog are left out)."""
+        rows: dict[str, sqlite3.Row] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
+                rows[row["id"]] = row
+        return [_row_to_paper(rows[i]) for i in ids if i in rows]
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1
@@ -949,6 +1053,17 @@ class Catalog:
             r[0]: r[1]
             for r in self.conn.execute("SELECT year, count(*) FROM papers GROUP BY year ORDER BY year")
         }
+
+
+# A brief row: what a plain listing shows, and the paper's effective tags (comma-separated).
+_BRIEF_COLUMNS = (
+    "p.id, p.year, p.title, "
+    "(SELECT group_concat(t.node) FROM tags t WHERE t.paper_id = p.id AND t.removed = 0)"
+)
+
+
+def _brief(row: Sequence[Any], at: int) -> dict[str, Any]:
+    return {"id": row[at], "year": row[at + 1], "title": row[at + 2], "tags": row[at + 3]}
 
 
 def _split_sql(script: str) -> list[str]:

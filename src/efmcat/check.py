@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,14 +109,24 @@ def _paper_src(p: dict[str, Any]) -> dict[str, Any]:
     return {"paper_id": p["id"], "source": "catalog", "locator": "", "title": p["title"], "link": p["url"]}
 
 
-def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
+def check_catalog(
+    catalog: Catalog, *, fix: bool = False, progress: Callable[[int, int | None], None] | None = None
+) -> CheckResult:
+    """Every check over the catalog; ``progress(checks done, checks in all)`` after each."""
     result = CheckResult()
+    steps = 8
+    tell = progress or (lambda done, total: None)
+    tell(0, steps)
     if fix:
         result.fixed = _apply_safe_merges(catalog)
+    # Titles, links and flags only: abstracts and author lists are never held (at 1M papers
+    # they would be gigabytes); "lacks" is what the missing-metadata note needs of them.
+    # sqlite3.Row, not dicts: half the memory, the same r["key"] access.
     papers = {
-        r["id"]: dict(r)
+        r["id"]: r
         for r in catalog.conn.execute(
-            "SELECT id, title, authors, abstract, year, url, fetched_at, note FROM papers ORDER BY id"
+            "SELECT id, title, year, url, fetched_at, note, (abstract IS NULL OR abstract = '' "
+            "OR authors IS NULL OR authors IN ('', '[]')) AS lacks FROM papers ORDER BY id"
         )
     }
     result.papers = len(papers)
@@ -123,16 +134,24 @@ def check_catalog(catalog: Catalog, *, fix: bool = False) -> CheckResult:
     for r in catalog.conn.execute(
         "SELECT paper_id, source, locator, title, link, section FROM sources ORDER BY paper_id, source, locator"
     ):
-        sources.setdefault(r["paper_id"], []).append(dict(r))
+        sources.setdefault(r["paper_id"], []).append(r)
     for rows in sources.values():
         rows.sort(key=_line_order)
+    tell(2, steps)
     f = result.findings
-    f += _duplicate_rows(sources)
-    f += _title_conflicts(papers, sources)
-    f += _malformed(papers, sources)
-    f += _same_and_similar(papers, sources)
-    f += _versions(sources)
-    f += _infos(papers)
+    for i, check in enumerate(
+        (
+            lambda: _duplicate_rows(sources),
+            lambda: _title_conflicts(papers, sources),
+            lambda: _malformed(papers, sources),
+            lambda: _same_and_similar(papers, sources),
+            lambda: _versions(sources),
+            lambda: _infos(papers),
+        ),
+        start=3,
+    ):
+        f += check()
+        tell(i, steps)
     f.sort(key=lambda x: (_SEVERITY_RANK[x.severity], x.kind, x.papers))
     return result
 
@@ -210,7 +229,7 @@ def _title_conflicts(
         if len(clusters) > 1:
             names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
             # A conflict the catalog settled: the paper's note names the other titles.
-            note = (paper.get("note") or "").lower()
+            note = (paper["note"] or "").lower()
             own = norm_title(paper["title"])
             settled = all(
                 c[0]["title"].lower() in note
@@ -288,12 +307,8 @@ def _same_and_similar(
     titles = list(by_title)
     if len(titles) < 2:
         return out
-    # Blocks keep the comparison affordable on big catalogs.
-    blocks: dict[str, list[int]] = {}
-    for i, t in enumerate(titles):
-        blocks.setdefault(t.split()[0] if len(titles) > 50_000 else "", []).append(i)
     seen: set[tuple[str, str]] = set()
-    for members in blocks.values():
+    for members in _blocks(titles):
         if len(members) < 2:
             continue
         choices = [titles[i] for i in members]
@@ -323,6 +338,42 @@ def _same_and_similar(
     return out
 
 
+EXHAUSTIVE = 5_000  # up to this many titles every pair is compared
+BLOCK = 500  # a block larger than this is split by the next word
+
+
+def _blocks(titles: list[str]) -> list[list[int]]:
+    """Groups of title indexes to compare pairwise. Small catalogs: one group. Larger ones:
+    titles grouped by their first word and, again, by their last word (two near-identical
+    titles share one end or the other), a group that grows past BLOCK split by the next
+    word in, so the work grows about linearly with the catalog instead of with its square."""
+    if len(titles) <= EXHAUSTIVE:
+        return [list(range(len(titles)))]
+    out: list[list[int]] = []
+
+    def first(t: str, depth: int) -> str:  # the depth-th word (not every title split and kept)
+        w = t.split(maxsplit=depth + 1)
+        return w[depth] if depth < len(w) else ""
+
+    def last(t: str, depth: int) -> str:
+        w = t.rsplit(maxsplit=depth + 1)
+        return w[-depth - 1] if depth < len(w) else ""
+
+    for word in (first, last):
+        todo = [(list(range(len(titles))), 0)]
+        while todo:
+            members, depth = todo.pop()
+            groups: dict[str, list[int]] = {}
+            for i in members:
+                groups.setdefault(word(titles[i], depth), []).append(i)
+            for key, group in groups.items():
+                if len(group) > BLOCK and key and depth < 3:
+                    todo.append((group, depth + 1))
+                elif len(group) > 1:
+                    out.append(group)
+    return out
+
+
 def _versions(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
     out = []
     for pid, rows in sources.items():
@@ -347,7 +398,7 @@ def _versions(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
 
 def _infos(papers: dict[str, dict[str, Any]]) -> list[Finding]:
     out = []
-    missing = [pid for pid, p in papers.items() if not p["abstract"] or p["authors"] in (None, "", "[]")]
+    missing = [pid for pid, p in papers.items() if p["lacks"]]
     if missing:
         out.append(
             Finding(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from efmcat.browse import list_records, search_records
+from efmcat.browse import iter_list_records, search_records
 from efmcat.catalog import Catalog
 from efmcat.errors import EfmcatError, UsageError
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -27,6 +29,9 @@ EXPORTERS = {
 }
 
 
+Progress = Callable[[int, "int | None"], None]  # (papers done, papers in all or None)
+
+
 def select_records(
     catalog: Catalog,
     taxonomy: Taxonomy,
@@ -42,6 +47,30 @@ def select_records(
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The papers an export covers, in a stable order (by id)."""
+    return list(
+        iter_selected(
+            catalog, taxonomy, tags=tags, since=since, until=until, query=query, status=status,
+            starred=starred, sources=sources, section=section, kinds=kinds,
+        )
+    )  # fmt: skip
+
+
+def iter_selected(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    *,
+    tags: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """:func:`select_records` as a stream (the selection is checked now). Without --query the
+    records come off one cursor ordered by id; a --query selection is sorted in memory."""
     where = {"sources": sources, "section": section, "kinds": kinds, "status": status, "starred": starred}
     if query:
         recs = search_records(
@@ -49,12 +78,23 @@ def select_records(
         )
         for r in recs:
             r.pop("score", None)
-    else:
-        recs = list_records(
-            catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
-        )
-    recs.sort(key=lambda r: r["id"])
-    return recs
+        recs.sort(key=lambda r: r["id"])
+        return iter(recs)
+    return iter_list_records(
+        catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
+    )
+
+
+def _module(fmt: str) -> tuple[str, Any, str]:
+    key = fmt.lower().strip()
+    if key not in EXPORTERS:
+        raise UsageError(f"unknown export format '{fmt}': use one of md, bibtex, csv, json, jsonl, yaml")
+    module_name, _, func_name = EXPORTERS[key].partition(":")
+    try:
+        module = importlib.import_module(f"efmcat.formats.{module_name}")
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"export format '{fmt}' is not available in this version") from exc
+    return module_name, module, func_name or "render"
 
 
 def export_catalog(
@@ -73,35 +113,130 @@ def export_catalog(
     kinds: Sequence[str] | None = None,
 ) -> tuple[str, int]:
     """Render the selection as text in ``fmt``; returns (text, number of papers)."""
-    key = fmt.lower().strip()
-    if key not in EXPORTERS:
-        raise UsageError(f"unknown export format '{fmt}': use one of md, bibtex, csv, json, jsonl, yaml")
-    module_name, _, func_name = EXPORTERS[key].partition(":")
-    try:
-        module = importlib.import_module(f"efmcat.formats.{module_name}")
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"export format '{fmt}' is not available in this version") from exc
-    render = getattr(module, func_name or "render")
-    taxonomy = taxonomy or load_taxonomy()
-    records = select_records(
-        catalog, taxonomy, tags=tags, since=since, until=until, query=query, sources=sources, section=section,
-        kinds=kinds, status=status, starred=starred,
+    buf = io.StringIO()
+    n = export_to(
+        catalog, fmt, buf, tags=tags, since=since, until=until, query=query, status=status, starred=starred,
+        taxonomy=taxonomy, sources=sources, section=section, kinds=kinds,
     )  # fmt: skip
-    if module_name == "markdown" and sources and len(sources) == 1:
+    return buf.getvalue(), n
+
+
+# What the Markdown export reads of a record (it is built whole, so it keeps no abstracts).
+_MD_KEYS = ("id", "arxiv_id", "title", "year", "url", "tags", "areas", "version", "kind", "venue")
+
+
+def export_to(
+    catalog: Catalog,
+    fmt: str,
+    out: IO[str],
+    *,
+    tags: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    query: str | None = None,
+    status: str | None = None,
+    starred: bool = False,
+    taxonomy: Taxonomy | None = None,
+    sources: Sequence[str] | None = None,
+    section: str | None = None,
+    kinds: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write the selection in ``fmt`` to ``out``; returns the number of papers.
+
+    JSON, JSON lines, CSV and YAML are written a record at a time (memory stays flat);
+    BibTeX reads the selection twice (first only what numbers the citekeys); Markdown,
+    grouped by area, is built whole from records without abstracts."""
+    module_name, module, func_name = _module(fmt)
+    taxonomy = taxonomy or load_taxonomy()
+    sel = {
+        "tags": tags, "since": since, "until": until, "query": query, "status": status, "starred": starred,
+        "sources": sources, "section": section, "kinds": kinds,
+    }  # fmt: skip
+    records = iter_selected(catalog, taxonomy, **sel)
+    total = _count(catalog, taxonomy, sel) if progress else None
+    if module_name in ("json_format", "csv_format", "yaml_format"):
+        write = getattr(module, "write_lines" if func_name == "render_lines" else "write")
+        return write(_counting(records, progress, total), out, taxonomy)
+    if module_name == "bibtex":
+        return _write_bibtex(catalog, taxonomy, module, records, out, progress, total)
+    light = [{k: r.get(k) for k in _MD_KEYS} for r in _counting(records, progress, total)]
+    render = getattr(module, func_name)
+    if sources and len(sources) == 1:
         # One source: its own sections, in its own order, each paper once (under the first
         # section that lists it), so `--source survey` rebuilds the survey's list, corrected.
-        text = render(
-            records, taxonomy, sections=source_sections(catalog, sources[0], records), title=sources[0]
-        )
-    elif module_name == "markdown":
+        text = render(light, taxonomy, sections=source_sections(catalog, sources[0], light), title=sources[0])
+    else:
         # A whole-catalog list shows every core area; a selection only the areas it has.
         whole = not (
             tags or since is not None or until is not None or query or sources or section or status or starred
         )
-        text = render(records, taxonomy, empty_core_sections=whole)
-    else:
-        text = render(records, taxonomy)
-    return text, len(records)
+        text = render(light, taxonomy, empty_core_sections=whole)
+    out.write(text)
+    return len(light)
+
+
+def _counting(
+    records: Iterable[dict[str, Any]], progress: Progress | None, total: int | None, start: int = 0
+) -> Iterator[dict[str, Any]]:
+    """``records`` unchanged, telling ``progress`` every 1,000 papers and at the end."""
+    if progress is None:
+        yield from records
+        return
+    done = start
+    progress(done, total)
+    for rec in records:
+        yield rec
+        done += 1
+        if done % 1000 == 0:
+            progress(done, total)
+    progress(done, total)
+
+
+def _count(catalog: Catalog, taxonomy: Taxonomy, sel: dict[str, Any]) -> int | None:
+    """How many papers a selection without --query has (for a progress bar's total)."""
+    if sel["query"]:
+        return None
+    from efmcat.browse import check_kinds, expand_nodes
+
+    return catalog.count_papers(
+        nodes=expand_nodes(taxonomy, sel["tags"]), year=None, since=sel["since"], until=sel["until"],
+        author=None, sources=sel["sources"] or None, section=sel["section"], kinds=check_kinds(sel["kinds"]),
+        status=sel["status"], starred=sel["starred"],
+    )  # fmt: skip
+
+
+def _write_bibtex(
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    bibtex: Any,
+    records: Iterator[dict[str, Any]],
+    out: IO[str],
+    progress: Progress | None,
+    total: int | None,
+) -> int:
+    """BibTeX in key order: pass 1 keeps (id, own key, base key) of each paper to number the
+    keys; pass 2 reads the records again, a page of ids at a time, in key order."""
+    from efmcat.browse import PAGE
+    from efmcat.records import records_for
+
+    twice = 2 * total if total is not None else None
+    keys = bibtex.citekeys_of(
+        (r["id"], r.get("citekey"), bibtex.base_key(r)) for r in _counting(records, progress, twice)
+    )
+    order = sorted(keys, key=keys.__getitem__)
+    first, done = True, len(order)
+    for i in range(0, len(order), PAGE):
+        page = catalog.papers_by_ids(order[i : i + PAGE])
+        for rec in records_for(catalog, page, taxonomy):
+            out.write(("" if first else "\n\n") + bibtex.entry(rec, keys[rec["id"]]))
+            first = False
+        done += len(page)
+        if progress:
+            progress(done, twice)
+    if not first:
+        out.write("\n")
+    return len(order)
 
 
 def source_sections(
@@ -148,3 +283,41 @@ def write_output(text: str, output: str | os.PathLike[str] | None) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def open_output(output: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
+    """A text stream to export into: a file written atomically (a temporary file renamed
+    over it when everything is written; removed on error), or stdout (``-`` or None),
+    sanitised for a terminal when it is one."""
+    if output is None or str(output) == "-":
+        try:
+            terminal = sys.stdout.isatty()
+        except (AttributeError, ValueError):
+            terminal = False
+        yield _Shown(sys.stdout) if terminal else sys.stdout
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _Shown:
+    """stdout on a terminal: shown, not saved, so no escape sequence reaches the terminal."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        from efmcat.render import term
+
+        return self.out.write(term(text, multiline=True))

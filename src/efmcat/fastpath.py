@@ -101,39 +101,47 @@ def try_search(args: list[str]) -> int | None:
             return code
     from efmcat.catalog import Catalog
 
+    catalog = None
     try:
         from efmcat import render
-        from efmcat.browse import search_records
+        from efmcat.browse import iter_search_records
 
-        with Catalog(db, create=False) as catalog:
-            records = search_records(
-                catalog,
-                opts["query"],
-                tags=opts["tags"] or None,
-                year=opts["year"],
-                since=opts["since"],
-                until=opts["until"],
-                author=opts["author"],
-                status=opts["status"],
-                starred=opts["starred"],
-                limit=opts["limit"],
-                sources=opts["sources"] or None,
-                section=opts["section"],
-                kinds=opts["kinds"] or None,
-            )
+        catalog = Catalog(db, create=False)
+        # A stream (the query runs here; rows are read as they are written below).
+        records = iter_search_records(
+            catalog,
+            opts["query"],
+            tags=opts["tags"] or None,
+            year=opts["year"],
+            since=opts["since"],
+            until=opts["until"],
+            author=opts["author"],
+            status=opts["status"],
+            starred=opts["starred"],
+            limit=opts["limit"],
+            sources=opts["sources"] or None,
+            section=opts["section"],
+            kinds=opts["kinds"] or None,
+            brief=not opts["json"],
+        )
     except Exception:
+        if catalog is not None:
+            catalog.close()
         if os.environ.get("EFMCAT_DEBUG"):
             raise
         return None  # the CLI repeats the (read-only) work and reports any error its way
-    _write_safely(
-        lambda: render.emit_papers(
-            records,
-            opts["json"],
-            with_score=True,
-            empty=render.no_match(opts["query"]),
-            say=lambda message: sys.stderr.write(message + "\n"),
+    try:
+        _write_safely(
+            lambda: render.emit_papers(
+                records,
+                opts["json"],
+                with_score=True,
+                empty=render.no_match(opts["query"]),
+                say=lambda message: sys.stderr.write(message + "\n"),
+            )
         )
-    )
+    finally:
+        catalog.close()
     return 0
 
 

@@ -36,6 +36,10 @@ RECORD_KEYS = (
 def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[str, Any]:
     """The documented JSON object of a paper (keys in RECORD_KEYS order, then extras)."""
     ordered = taxonomy.order(tags)
+    return _record(paper, ordered, taxonomy.areas_of(ordered))
+
+
+def _record(paper: Paper, ordered: list[str], areas: list[str]) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": paper.id,
         "arxiv_id": paper.arxiv_id,
@@ -56,7 +60,7 @@ def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[
         "venue": paper.venue,
         "kind": paper.kind,
         "tags": ordered,
-        "areas": taxonomy.areas_of(ordered),
+        "areas": areas,
         "verified": paper.verified,
         "note": paper.note,
         "source": paper.source,
@@ -70,5 +74,16 @@ def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[
 
 
 def records_for(catalog: Catalog, papers: Sequence[Paper], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """The records of ``papers``, their tags read in bulk (papers share few distinct tag
+    sets, so each set is put in taxonomy order once)."""
     tags = catalog.tags_of([p.id for p in papers])
-    return [paper_record(p, tags[p.id], taxonomy) for p in papers]
+    memo: dict[frozenset[str], tuple[list[str], list[str]]] = {}
+    out = []
+    for p in papers:
+        key = frozenset(tags[p.id])
+        if key not in memo:
+            ordered = taxonomy.order(key)
+            memo[key] = (ordered, taxonomy.areas_of(ordered))
+        ordered, areas = memo[key]
+        out.append(_record(p, list(ordered), list(areas)))
+    return out

@@ -20,7 +20,7 @@ subtopic that is assigned implies its area. Everything is deterministic.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Any
@@ -578,7 +578,10 @@ def tagger_model(catalog: Catalog) -> Any:
 def _paper_auto_tags(
     catalog: Catalog, paper_id: str, taxonomy: Taxonomy, rows: list[dict], model: Any = None
 ) -> dict[str, float]:
-    paper = catalog.get_paper(paper_id)
+    return _auto_tags_of(catalog.get_paper(paper_id), taxonomy, rows, model)
+
+
+def _auto_tags_of(paper: Any, taxonomy: Taxonomy, rows: list[dict], model: Any = None) -> dict[str, float]:
     scores = auto_tags(taxonomy, paper.title, paper.abstract, paper.categories, model=model)
     # A manual removal of an area also keeps the tagger away from its subtopics.
     removed_areas = {r["node"] for r in rows if r["origin"] == "manual" and r["removed"]}
@@ -616,28 +619,77 @@ def tag_papers(
     *,
     dry_run: bool = False,
     model: Any = CATALOG,
+    progress: Callable[[int, int | None], None] | None = None,
+    total: int | None = None,
 ) -> list[TagChange]:
     """(Re-)run the tagger over papers: their auto tags become exactly what the tagger assigns.
 
     ``model``: the catalog's model (default; see :func:`tagger_model`), a Model, or None for
     the rules alone. Curated and manual decisions are never touched. Returns the change in
     effective tags of each paper whose tags change; ``dry_run`` computes the changes
-    without writing."""
+    without writing. Papers are read a page at a time (``ids`` may be a stream), their tags
+    in bulk; ``progress(papers done, total)`` is called after each page."""
+    from itertools import islice
+
+    from efmcat.errors import PaperNotFoundError
+
     taxonomy = _taxonomy(taxonomy)
     if isinstance(model, str):
         model = tagger_model(catalog)
     changes: list[TagChange] = []
+    done = 0
+    it = iter(ids)
     with catalog.transaction():
-        for pid in ids:
-            rows = catalog.tag_rows(pid)
-            scores = _paper_auto_tags(catalog, pid, taxonomy, rows, model)
-            before = {r["node"] for r in rows if not r["removed"]}
-            after = _effective_after(rows, scores)
-            if not dry_run:
-                catalog.replace_auto_tags(pid, scores)
-            if before != after:
-                changes.append(TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after)))
+        while page := list(islice(it, PAGE)):
+            chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
+            papers = {p.id: p for p in catalog.papers_by_ids(chunk)}
+            rows_of = _tag_rows_of(catalog, list(papers))
+            for pid in chunk:
+                if pid not in papers:
+                    raise PaperNotFoundError(f"no paper {pid} in the catalog")
+                rows = rows_of.get(pid, [])
+                scores = _auto_tags_of(papers[pid], taxonomy, rows, model)
+                before = {r["node"] for r in rows if not r["removed"]}
+                after = _effective_after(rows, scores)
+                if not dry_run and not _unchanged(rows, scores):
+                    catalog.replace_auto_tags(pid, scores)
+                if before != after:
+                    changes.append(
+                        TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
+                    )
+            done += len(page)
+            if progress:
+                progress(done, total)
     return changes
+
+
+PAGE = 500  # papers tagged per page (read together, their tags in bulk)
+
+
+def _tag_rows_of(catalog: Catalog, ids: list[str]) -> dict[str, list[dict]]:
+    """paper id -> its tag rows (as Catalog.tag_rows gives them), for many papers at once."""
+    out: dict[str, list[dict]] = {}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    for r in catalog.conn.execute(
+        f"SELECT paper_id, node, origin, score, removed FROM tags WHERE paper_id IN ({marks}) "
+        "ORDER BY paper_id, node",
+        ids,
+    ):
+        out.setdefault(r[0], []).append({"node": r[1], "origin": r[2], "score": r[3], "removed": r[4]})
+    return out
+
+
+def _unchanged(rows: list[dict], scores: dict[str, float]) -> bool:
+    """Whether replace_auto_tags(scores) would write nothing: every auto row is in ``scores``
+    with the same score, and every node of ``scores`` has a row already."""
+    nodes = set()
+    for r in rows:
+        nodes.add(r["node"])
+        if r["origin"] == "auto" and scores.get(r["node"]) != r["score"]:
+            return False
+    return all(n in nodes for n in scores)
 
 
 def retag(
@@ -646,13 +698,31 @@ def retag(
     *,
     dry_run: bool = False,
     taxonomy: Taxonomy | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> tuple[int, list[TagChange]]:
-    """Re-run the tagger over ``ids`` (every paper when None): (papers seen, changes)."""
+    """Re-run the tagger over ``ids`` (every paper when None): (papers seen, changes).
+
+    Every paper is read a page at a time in id order, so memory does not grow with the
+    catalog (only with the changes reported)."""
     if ids is None:
-        ids = [r[0] for r in catalog.conn.execute("SELECT id FROM papers ORDER BY id")]
-    else:
-        ids = [_resolve(catalog, i) for i in ids]
-    return len(ids), tag_papers(catalog, ids, taxonomy, dry_run=dry_run)
+        total = catalog.count()
+        changes = tag_papers(
+            catalog, _all_ids(catalog), taxonomy, dry_run=dry_run, progress=progress, total=total
+        )
+        return total, changes
+    ids = [_resolve(catalog, i) for i in ids]
+    return len(ids), tag_papers(catalog, ids, taxonomy, dry_run=dry_run, progress=progress, total=len(ids))
+
+
+def _all_ids(catalog: Catalog, page: int = 1000) -> Iterator[str]:
+    """Every paper id in id order, read a page at a time (the unique index on id)."""
+    rows = catalog.conn.execute("SELECT id FROM papers ORDER BY id LIMIT ?", (page,)).fetchall()
+    while rows:
+        for r in rows:
+            yield r[0]
+        rows = catalog.conn.execute(
+            "SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?", (rows[-1][0], page)
+        ).fetchall()
 
 
 def _resolve(catalog: Catalog, text: str) -> str:

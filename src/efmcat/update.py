@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,8 +140,15 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == "[]"
 
 
-def update_catalog(catalog: Catalog, shipped: Path, *, dry_run: bool = False) -> UpdateReport:
-    """Merge the shipped catalog at ``shipped`` into ``catalog`` (one transaction)."""
+def update_catalog(
+    catalog: Catalog,
+    shipped: Path,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> UpdateReport:
+    """Merge the shipped catalog at ``shipped`` into ``catalog`` (one transaction);
+    ``progress(shipped papers merged, shipped papers in all)`` after each batch."""
     if not shipped.is_file():
         raise CatalogError(f"no shipped catalog at {shipped}")
     new_release = release_of(shipped)
@@ -152,7 +160,7 @@ def update_catalog(catalog: Catalog, shipped: Path, *, dry_run: bool = False) ->
     try:
         try:
             with catalog.transaction():
-                _merge(catalog, report)
+                _merge(catalog, report, progress)
                 catalog.set_meta(RELEASE_KEY, new_release)
                 catalog.set_meta(NOTICE_KEY, new_release)
                 if dry_run:
@@ -164,8 +172,12 @@ def update_catalog(catalog: Catalog, shipped: Path, *, dry_run: bool = False) ->
     return report
 
 
-def _merge(catalog: Catalog, report: UpdateReport) -> None:
+def _merge(
+    catalog: Catalog, report: UpdateReport, progress: Callable[[int, int | None], None] | None = None
+) -> None:
     conn = catalog.conn
+    total = int(conn.execute("SELECT count(*) FROM shipped.papers").fetchone()[0]) if progress else None
+    done = 0
     shipped_sources = {r[0] for r in conn.execute("SELECT DISTINCT source FROM shipped.sources")}
     moved_row = conn.execute("SELECT value FROM shipped.meta WHERE key = ?", (MOVED_KEY,)).fetchone()
     moved: dict[str, str] = json.loads(moved_row[0]) if moved_row and moved_row[0] else {}
@@ -183,6 +195,9 @@ def _merge(catalog: Catalog, report: UpdateReport) -> None:
         last = batch[-1]["n"]
         for row in batch:
             _merge_paper(catalog, row, cols, shipped_sources, report)
+        done += len(batch)
+        if progress:
+            progress(done, total)
 
 
 def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:

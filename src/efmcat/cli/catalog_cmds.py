@@ -1,5 +1,6 @@
 """Commands over the catalog: search, show, list, stats, taxonomy, export, build, path."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -75,7 +76,7 @@ StatusOption = Annotated[
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
 
-def _emit_papers(records: list[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
+def _emit_papers(records: Iterable[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
     from efmcat import render
 
     render.emit_papers(
@@ -108,14 +109,14 @@ def search(
     Example: efmcat search "post-training quantization" --since 2023
     """
     use_taxonomy(taxonomy)
-    from efmcat.browse import search_records
+    from efmcat.browse import iter_search_records
 
     with open_catalog(db, create=False) as catalog:
-        records = search_records(
+        records = iter_search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
-            sources=source, section=section, kinds=kind, status=status, starred=starred,
+            sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
-    _emit_papers(records, as_json, with_score=True, empty=no_match(query))
+        _emit_papers(records, as_json, with_score=True, empty=no_match(query))
 
 
 @command("show", rich_help_panel=CATALOG)
@@ -170,14 +171,14 @@ def list_(
     Example: efmcat list --tag memory --since 2024 --sort title
     """
     use_taxonomy(taxonomy)
-    from efmcat.browse import list_records
+    from efmcat.browse import iter_list_records
 
     with open_catalog(db, create=False) as catalog:
-        records = list_records(
+        records = iter_list_records(
             catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
-            sources=source, section=section, kinds=kind, status=status, starred=starred,
+            sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
-    _emit_papers(records, as_json, empty="No papers.")
+        _emit_papers(records, as_json, empty="No papers.")
 
 
 @command("stats", rich_help_panel=CATALOG)
@@ -238,8 +239,10 @@ def update(
     shipped = shipped_catalog()
     if shipped is None:
         raise CatalogError("this efmcat has no shipped catalog to update from")
-    with open_catalog(db, create=False) as catalog:
-        report = update_catalog(catalog, shipped, dry_run=dry_run)
+    from efmcat.cli.progress import progress_bar
+
+    with open_catalog(db, create=False) as catalog, progress_bar("Updating") as progress:
+        report = update_catalog(catalog, shipped, dry_run=dry_run, progress=progress)
     if as_json:
         render.write_json(report.to_dict())
     else:
@@ -366,14 +369,18 @@ def export(
     Example: efmcat export --format md --source survey -o survey.md
     """
     use_taxonomy(taxonomy)
-    from efmcat.export import export_catalog, write_output
+    from efmcat.cli.progress import progress_bar
+    from efmcat.export import export_to, open_output
 
-    with open_catalog(db, create=False) as catalog:
-        text, count = export_catalog(
-            catalog, fmt, tags=tag, since=since, until=until, query=query, sources=source, section=section,
-            kinds=kind, status=status, starred=starred,
+    with (
+        open_catalog(db, create=False) as catalog,
+        progress_bar("Exporting") as progress,
+        open_output(output) as out,
+    ):
+        count = export_to(
+            catalog, fmt, out, tags=tag, since=since, until=until, query=query, sources=source,
+            section=section, kinds=kind, status=status, starred=starred, progress=progress,
         )  # fmt: skip
-    write_output(text, output)
     if output is not None:
         from efmcat.render import count as counted
 
@@ -412,7 +419,10 @@ def build(
     target = output or db_choice(db) or checkout_catalog()
     if target is None:
         raise UsageError("give --output FILE: build writes a new catalog file")
-    report = build_catalog(src, target)
+    from efmcat.cli.progress import progress_bar
+
+    with progress_bar("Building", unit="steps") as progress:
+        report = build_catalog(src, target, progress=progress)
     say(
         f"Built {report.path}: {report.papers} papers, {report.tags} curated tags "
         f"({report.unverified} unverified) from {', '.join(report.files)}."

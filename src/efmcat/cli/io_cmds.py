@@ -61,10 +61,13 @@ def import_(
     Example: efmcat import README.md --tag quantization --dry-run
     """
     use_taxonomy(taxonomy)
+    from efmcat.cli.progress import progress_bar
     from efmcat.importer import import_files
 
-    with open_catalog(db) as catalog:
-        report = import_files(catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run)
+    with open_catalog(db) as catalog, progress_bar("Importing") as progress:
+        report = import_files(
+            catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run, progress=progress
+        )
     if as_json:
         write_text(dumps_json(report.to_dict()) + "\n")
         _warn_unfetched(report)
@@ -125,9 +128,10 @@ def check(
     """
     use_taxonomy(taxonomy)
     from efmcat.check import check_catalog
+    from efmcat.cli.progress import progress_bar
 
-    with open_catalog(db, create=False) as catalog:
-        result = check_catalog(catalog, fix=fix)
+    with open_catalog(db, create=False) as catalog, progress_bar("Checking", unit="checks") as progress:
+        result = check_catalog(catalog, fix=fix, progress=progress)
     if as_json:
         write_text(dumps_json(result.to_dict()) + "\n")
     else:

@@ -125,8 +125,12 @@ def retag(
 
     if bool(papers) == all_:
         raise UsageError("give paper ids or --all (not both)")
-    with open_catalog(db, create=False) as catalog:
-        seen, changes = do_retag(catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy))
+    from efmcat.cli.progress import progress_bar
+
+    with open_catalog(db, create=False) as catalog, progress_bar("Re-tagging") as progress:
+        seen, changes = do_retag(
+            catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy), progress=progress
+        )
         if as_json:
             from efmcat.personal import resolve_ids
 
@@ -388,7 +392,19 @@ def train(
     try:
         manual = sum(1 for e in examples if e.weight > 1)
         say(f"Training on {count(len(examples), 'labelled paper')} ({manual} with your manual decisions)...")
-        model = fit(examples, tax, progress=lambda m: say(f"  {m}"))
+        from efmcat.cli.progress import progress_bar
+        from efmcat.model import FOLDS
+
+        with progress_bar("Training", unit="steps") as bar:
+            steps = [0]
+
+            def told(message: str) -> None:
+                say(f"  {message}")
+                if bar:  # a step per held-out fold, then the final fit
+                    bar(steps[0], FOLDS + 1)
+                    steps[0] += 1
+
+            model = fit(examples, tax, progress=told)
         if output is not None:
             output.write_text(model.to_json(), encoding="utf-8")
             where = str(output)

@@ -11,10 +11,11 @@ LaTeX compiles, and words with several capitals keep their case with braces.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from efmcat.errors import ParseError
@@ -69,15 +70,22 @@ def _unspell(v: str) -> str:
 def decode_text(value: str) -> str:
     """A raw BibTeX value as text: enclosing braces or quotes dropped, LaTeX decoded, grouping
     braces removed but escaped ones (\\{ \\}) kept, ``~`` a space, whitespace collapsed."""
-    from pylatexenc.latex2text import LatexNodes2Text
-
     v = value.strip()
     if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
         v = v[1:-1]
     v = re.sub(r"\\(?:textasciicircum|\^)\{\}", _CIRCUMFLEX, v)
     v = _unspell(v)
-    text = LatexNodes2Text().latex_to_text(v)
+    text = _latex2text().latex_to_text(v)
     return " ".join(text.replace(_CIRCUMFLEX, "^").split())
+
+
+@functools.cache
+def _latex2text():
+    """One converter for every value: building one sets up pylatexenc's whole macro table
+    (~3 ms), more than decoding a title; an export of 10,000 entries built 10,000."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text()
 
 
 def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]):
@@ -237,17 +245,23 @@ def citekeys(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """id -> citekey. The user's own key (``citekey``: from an imported .bib file or
     ``efmcat edit``) is kept; the others are generated, and a generated key shared by
     several papers (or taken by a user's key) gets a, b, c... in id order."""
+    return citekeys_of((r["id"], r.get("citekey"), base_key(r)) for r in records)
+
+
+def citekeys_of(items: Iterable[tuple[str, str | None, str]]) -> dict[str, str]:
+    """:func:`citekeys` from (id, the user's key or None, base_key) of each paper: what a
+    streamed export keeps of each record (not the record) to number the keys."""
+    items = sorted(items)
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for rec in sorted(records, key=lambda r: r["id"]):
-        own = rec.get("citekey")
+    for pid, own, _ in items:
         if own and own not in taken:
-            out[rec["id"]] = own
+            out[pid] = own
             taken.add(own)
     groups: dict[str, list[str]] = {}
-    for rec in records:
-        if rec["id"] not in out:
-            groups.setdefault(base_key(rec), []).append(rec["id"])
+    for pid, _, base in items:
+        if pid not in out:
+            groups.setdefault(base, []).append(pid)
     for key, ids in sorted(groups.items()):
         if len(ids) == 1 and key not in taken:
             out[ids[0]] = key
@@ -496,37 +510,40 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
     """BibTeX that pdflatex, BibTeX/natbib and biber accept: @inproceedings/@article where
     the venue is known (with arXiv's eprint fields kept), else arXiv-style @misc."""
     keys = citekeys(records)
-    out: list[str] = []
-    for rec in sorted(records, key=lambda r: keys[r["id"]]):
-        venue = rec.get("venue") or (None if rec.get("journal_ref") else acl_venue(rec["id"]))
-        kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
-        lines = [f"@{kind}{{{keys[rec['id']]},"]
-        lines.append(_field("title", latex_title(rec.get("title") or "")))
-        authors = [latex_escape(a) for a in rec.get("authors") or []]
-        if authors:
-            lines.append(_field("author", " and ".join(authors)))
-        else:
-            # natbib styles label and sort an author-less entry by its key field; without
-            # one every such entry is "Anonymous (2024a)", and past 26 of a year, "(2024{)".
-            lines.append(_field("key", latex_title(short_title(rec.get("title") or rec["id"]))))
-        for name, value in where.items():
-            lines.append(_field(name, latex_escape(value)))
-        year = venue_year or rec.get("year")
-        if year:
-            lines.append(_field("year", str(year)))
-        arxiv = rec.get("arxiv_id")
-        if arxiv:
-            lines.append(_field("eprint", arxiv))
-            lines.append(_field("archivePrefix", "arXiv"))
-            primary = rec.get("primary_category") or ((rec.get("categories") or [None])[0])
-            if primary:
-                lines.append(_field("primaryClass", latex_escape(primary)))
-        if rec.get("doi"):
-            lines.append(_field("doi", latex_escape(rec["doi"])))
-        url = rec.get("url") or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
-        if url:
-            lines.append(_field("url", url.replace("%", r"\%").replace("#", r"\#").replace(" ", "%20")))
-        lines[-1] = lines[-1].rstrip(",")
-        lines.append("}")
-        out.append("\n".join(lines))
+    out = [entry(rec, keys[rec["id"]]) for rec in sorted(records, key=lambda r: keys[r["id"]])]
     return "\n\n".join(out) + ("\n" if out else "")
+
+
+def entry(rec: Mapping[str, Any], key: str) -> str:
+    """One paper's BibTeX entry under ``key`` (entries are separated by a blank line)."""
+    venue = rec.get("venue") or (None if rec.get("journal_ref") else acl_venue(rec["id"]))
+    kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
+    lines = [f"@{kind}{{{key},"]
+    lines.append(_field("title", latex_title(rec.get("title") or "")))
+    authors = [latex_escape(a) for a in rec.get("authors") or []]
+    if authors:
+        lines.append(_field("author", " and ".join(authors)))
+    else:
+        # natbib styles label and sort an author-less entry by its key field; without
+        # one every such entry is "Anonymous (2024a)", and past 26 of a year, "(2024{)".
+        lines.append(_field("key", latex_title(short_title(rec.get("title") or rec["id"]))))
+    for name, value in where.items():
+        lines.append(_field(name, latex_escape(value)))
+    year = venue_year or rec.get("year")
+    if year:
+        lines.append(_field("year", str(year)))
+    arxiv = rec.get("arxiv_id")
+    if arxiv:
+        lines.append(_field("eprint", arxiv))
+        lines.append(_field("archivePrefix", "arXiv"))
+        primary = rec.get("primary_category") or ((rec.get("categories") or [None])[0])
+        if primary:
+            lines.append(_field("primaryClass", latex_escape(primary)))
+    if rec.get("doi"):
+        lines.append(_field("doi", latex_escape(rec["doi"])))
+    url = rec.get("url") or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
+    if url:
+        lines.append(_field("url", url.replace("%", r"\%").replace("#", r"\#").replace(" ", "%20")))
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append("}")
+    return "\n".join(lines)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from efmcat.taxonomy import Taxonomy
 
@@ -33,8 +33,16 @@ def safe_cell(value: Any) -> str:
 
 def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    write(records, buf)
+    return buf.getvalue()
+
+
+def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
+    """``render`` written to ``out`` a record at a time; the number of records."""
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    n = 0
     for rec in records:
         writer.writerow([safe_cell(rec.get(c)) for c in COLUMNS])
-    return buf.getvalue()
+        n += 1
+    return n

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from efmcat.taxonomy import Taxonomy
 
@@ -15,6 +15,28 @@ def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = Non
 
 def render_lines(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
+    """``render`` written to ``out`` a record at a time (the same text); the number of records."""
+    from efmcat.render import dumps_indented
+
+    n = 0
+    for rec in records:
+        text = dumps_indented(rec, 1)
+        out.write(("[\n  " if n == 0 else ",\n  ") + text)
+        n += 1
+    out.write("\n]\n" if n else "[]\n")
+    return n
+
+
+def write_lines(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
+    """``render_lines`` written to ``out`` a record at a time; the number of records."""
+    n = 0
+    for rec in records:
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        n += 1
+    return n
 
 
 # -- import: efmcat's own records (what show --json and these exports write) -----------------

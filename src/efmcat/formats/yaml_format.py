@@ -10,8 +10,8 @@ is a backup of the reading list too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from efmcat.errors import ParseError
 from efmcat.importer import Entry, ParseResult
@@ -60,14 +60,39 @@ def paper_mapping(rec: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+HEADER = "# efmcat catalog in the seeds format: `efmcat import FILE` reads it back.\n"
+_DUMP = {"sort_keys": False, "allow_unicode": True, "width": 100, "default_flow_style": None}
+
+
+def _dumper():
+    """libyaml's safe dumper where PyYAML has it (the same text as the pure-Python one on the
+    shipped and the bench catalogs, 4-5x faster), else the pure-Python one."""
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     import yaml
 
     data = {"source": SOURCE, "papers": [paper_mapping(r) for r in records]}
-    header = "# efmcat catalog in the seeds format: `efmcat import FILE` reads it back.\n"
-    return header + yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-    )
+    return HEADER + yaml.dump(data, Dumper=_dumper(), **_DUMP)
+
+
+def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy | None = None) -> int:
+    """``render`` written to ``out`` a paper at a time (the same text: a block sequence under
+    ``papers:`` is not indented, so each item dumps alone exactly as in the whole list)."""
+    import yaml
+
+    dumper = _dumper()
+    out.write(HEADER + yaml.dump({"source": SOURCE}, Dumper=dumper, **{**_DUMP, "default_flow_style": False}))
+    n = 0
+    for rec in records:
+        out.write(("papers:\n" if n == 0 else "") + yaml.dump([paper_mapping(rec)], Dumper=dumper, **_DUMP))
+        n += 1
+    if n == 0:
+        out.write("papers: []\n")
+    return n
 
 
 def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResult:
