@@ -26,7 +26,11 @@ from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
-BATCH = 5000
+BATCH = 5000  # papers tagged together (in the worker processes) and counted by progress
+# Papers written per transaction of a streamed import. Short enough that, with eight efmcat
+# writers on one catalog of a loaded machine, each waits out the others' turns well inside
+# the busy timeout (5,000-paper commits made the eighth writer time out).
+COMMIT = 1000
 
 
 def _tag_workers() -> int:
@@ -727,15 +731,17 @@ class _Writer:
     ) -> None:
         # Before the write lock is taken.
         results = [r for part in job.get() for r in part] if job is not None else None
-        with self.catalog.transaction():
-            # A later batch or file may update (and re-index) what an earlier one added.
-            with self.catalog.deferred_indexing():
-                new = self._batch(batch, fr, name, tag_here=job is None)
-            if results is not None:
-                self._insert_auto(results, batch, new)
+        for i in range(0, len(batch), COMMIT):
+            part = batch[i : i + COMMIT]
+            with self.catalog.transaction():
+                # A later batch or file may update (and re-index) what an earlier one added.
+                with self.catalog.deferred_indexing():
+                    new = self._batch(part, fr, name, tag_here=job is None)
+                if results is not None:
+                    self._insert_auto(results[i : i + COMMIT], part, new)
+            self.catalog.yield_to_waiters()  # a write waiting for the lock goes now
         if progress:
             progress(len(batch))
-        self.catalog.yield_to_waiters()  # a short write waiting for the lock goes now
 
     def _insert_auto(self, results: list[dict[str, float]], batch: list[Entry], new: list[Entry]) -> None:
         wanted = {id(e) for e in new if e.auto_tag}
