@@ -97,3 +97,36 @@ def test_eval_on_a_labelled_file(cli):
     assert data[0]["papers"] > 200 and 0 < data[0]["macro_f1"] <= 1
     md = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--markdown")
     assert md.stdout.startswith("| labelled set | fields | papers | sparsification |")
+
+
+def test_eval_and_train_read_stdin_for_dash(cli, tmp_path):
+    labelled = (FIXTURES / "labels" / "horseee.jsonl").read_text(encoding="utf-8")
+    from_file = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--json")
+    from_stdin = cli("eval", "-", "--json", input=labelled)
+    assert from_stdin.exit_code == 0, from_stdin.output
+    got, want = json.loads(from_stdin.stdout), json.loads(from_file.stdout)
+    assert [(d["mode"], d["papers"], d["macro_f1"]) for d in got] == [
+        (d["mode"], d["papers"], d["macro_f1"]) for d in want
+    ]
+    bad = cli("eval", "-", input='{"id": "1"}\n')
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: stdin:1: not a labelled paper:")
+    rows = [
+        {"id": f"2401.{i:05d}", "title": t, "abstract": None, "categories": [], "lists": {"a": [area]}}
+        for i, (t, area) in enumerate(
+            [("Weight quantization of LLMs", "quantization"), ("Sparse attention kernels", "attention")] * 6
+        )
+    ]
+    out = tmp_path / "model.json"
+    r = cli(
+        "train",
+        "--labels",
+        "-",
+        "--no-manual",
+        "-o",
+        str(out),
+        input="".join(json.dumps(x) + "\n" for x in rows),
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(out.read_text(encoding="utf-8"))
+    bad = cli("train", "--labels", "-", "--no-manual", "-o", str(out), input="not json\n")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: stdin:1:")

@@ -11,6 +11,7 @@ no recall to measure; the table says so).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,12 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
     taxonomy = taxonomy or load_taxonomy()
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParseError(f"cannot read labelled set {p}: {exc.strerror or exc}") from exc
+        # "-" is standard input, read as JSON lines (efmcat eval -).
+        text = sys.stdin.read() if str(path) == "-" else p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"cannot read labelled set {p}: {getattr(exc, 'strerror', None) or exc}") from exc
+    if str(path) == "-":
+        p = Path("stdin")
     out: list[Labelled] = []
     if p.suffix in (".yaml", ".yml"):
         from efmcat.formats.seeds import read_seeds

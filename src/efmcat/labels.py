@@ -13,6 +13,7 @@ empty list: the paper is in the list under a heading with no area).
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +50,12 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
             raise UsageError("no labelled papers shipped with this efmcat: give --labels FILE")
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParseError(f"cannot read labels {p}: {exc.strerror or exc}") from exc
+        # "-" is standard input (efmcat train --labels -, eval --lolo --labels -).
+        text = sys.stdin.read() if str(path) == "-" else p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"cannot read labels {p}: {getattr(exc, 'strerror', None) or exc}") from exc
+    if str(path) == "-":
+        p = Path("stdin")
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -258,7 +258,8 @@ def eval_(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[FILE...]", help="Labelled sets (JSONL or seeds YAML); default: the checkout's."
+            metavar="[FILE...]",
+            help="Labelled sets (JSONL or seeds YAML; - reads JSON lines from stdin); default: the checkout's.",
         ),
     ] = None,
     split: Annotated[
@@ -276,7 +277,7 @@ def eval_(
         typer.Option(
             "--labels",
             metavar="FILE",
-            help="Labels table for --lolo (default: the shipped data/labels.jsonl).",
+            help="Labels table for --lolo (- for stdin; default: the shipped data/labels.jsonl).",
         ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
@@ -341,7 +342,9 @@ def train(
     labels: Annotated[
         Path | None,
         typer.Option(
-            "--labels", metavar="FILE", help="Labels table (default: the shipped data/labels.jsonl)."
+            "--labels",
+            metavar="FILE",
+            help="Labels table (- for stdin; default: the shipped data/labels.jsonl).",
         ),
     ] = None,
     output: Annotated[
