@@ -43,6 +43,7 @@ TESTS: dict[str, list[str]] = {
     "query": ["tests/test_query.py", "tests/test_catalog_cli.py", "-k", "search or query"],
     "tagger": [
         "tests/test_tagger_library.py",
+        "tests/test_tagger_fastpath.py",
         "tests/test_tagger.py",
         "tests/test_tag_cmds.py",
         "tests/test_mutation_kills.py",
@@ -54,6 +55,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_catalog_store.py",
         "tests/test_mutation_kills.py",
         "tests/test_faults_catalog.py",
+        "tests/test_scale.py",
     ],
 }
 
