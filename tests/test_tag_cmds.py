@@ -130,3 +130,19 @@ def test_eval_and_train_read_stdin_for_dash(cli, tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))
     bad = cli("train", "--labels", "-", "--no-manual", "-o", str(out), input="not json\n")
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: stdin:1:")
+
+
+def test_taxonomy_from_stdin(cli, mini_db):
+    yaml_text = (
+        "areas:\n  - id: quantization\n    name: Quantization\n    rules:\n      terms: {quantization: 2}\n"
+    )
+    r = cli("taxonomy", "--taxonomy", "-", "--json", input=yaml_text)
+    assert r.exit_code == 0, r.output
+    assert [n["id"] for n in json.loads(r.stdout)] == ["quantization"]
+    r = cli("explain", "2210.17323", "--taxonomy", "-", input=yaml_text)
+    assert r.exit_code == 0, r.output
+    bad = cli("taxonomy", "--taxonomy", "-", input="areas: 3\n")
+    assert bad.exit_code == 1
+    assert bad.stderr == "Error: stdin:1: a taxonomy needs a non-empty list 'areas'\n"
+    again = cli("taxonomy", "--json")  # the next command is back on the shipped taxonomy
+    assert len(json.loads(again.stdout)) > 6

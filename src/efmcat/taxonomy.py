@@ -214,17 +214,43 @@ _default_path: Path | None = None  # set by a command's --taxonomy option
 
 def set_default_path(path: str | os.PathLike[str] | None) -> None:
     """Make ``path`` the taxonomy loaded when none is named (None: back to the usual choice)."""
-    global _default_path
+    global _default_path, _stdin_file
     _default_path = Path(path) if path else None
+    if _stdin_file is not None:  # a new command reads its own stdin
+        _stdin_file.unlink(missing_ok=True)
+        _stdin_file = None
 
 
 def taxonomy_path(path: str | os.PathLike[str] | None = None) -> Path:
     if path:
-        return Path(path)
-    if _default_path is not None:
-        return _default_path
-    env = os.environ.get("EFMCAT_TAXONOMY")
-    return Path(env) if env else PACKAGED
+        chosen = Path(path)
+    elif _default_path is not None:
+        chosen = _default_path
+    else:
+        env = os.environ.get("EFMCAT_TAXONOMY")
+        chosen = Path(env) if env else PACKAGED
+    return _stdin_copy() if str(chosen) == "-" else chosen
+
+
+_stdin_file: Path | None = None
+
+
+def _stdin_copy() -> Path:
+    """``--taxonomy -``: standard input, read once and kept in a temporary file for the rest
+    of the command (which may load the taxonomy more than once); removed at exit."""
+    global _stdin_file
+    if _stdin_file is None:
+        import atexit
+        import sys
+        import tempfile
+
+        text = sys.stdin.read()
+        fd, name = tempfile.mkstemp(prefix="efmcat-taxonomy-", suffix=".yaml")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        _stdin_file = Path(name)
+        atexit.register(lambda: _stdin_file is not None and _stdin_file.unlink(missing_ok=True))
+    return _stdin_file
 
 
 _cache: dict[tuple[tuple[str, float, int], str | None], Taxonomy] = {}
@@ -237,7 +263,8 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
         key = areamap.cache_key(str(p))
     except OSError as exc:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
-    stem = _cache_stem(key)
+    from_stdin = _stdin_file is not None and p == _stdin_file
+    stem = None if from_stdin else _cache_stem(key)  # no cache files for a one-off taxonomy
     if (key, stem) in _cache:  # the data dir is part of the key: its cache files get written
         return _cache[key, stem]
     taxonomy = None
@@ -251,7 +278,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TaxonomyError(f"cannot read taxonomy {p}: {exc}") from exc
-        taxonomy = parse_taxonomy(text, source=str(p))
+        taxonomy = parse_taxonomy(text, source="stdin" if from_stdin else str(p))
         if stem is not None:
             _write_cache(Path(stem + ".json"), taxonomy.to_json())
     if stem is not None and not os.path.exists(stem + ".areas"):
