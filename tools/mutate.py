@@ -48,7 +48,11 @@ TESTS: dict[str, list[str]] = {
         "tests/test_tag_cmds.py",
         "tests/test_mutation_kills.py",
     ],
-    "formats/markdown_list": ["tests/test_import_markdown.py", "tests/test_mutation_kills.py"],
+    "formats/markdown_list": [
+        "tests/test_markdown_list_kills.py",
+        "tests/test_import_markdown.py",
+        "tests/test_mutation_kills.py",
+    ],
     "arxiv": ["tests/test_arxiv_client.py", "tests/test_faults_network.py"],
     "catalog": [  # the fast library tests first: with -x most mutants die in seconds
         "tests/test_catalog_library.py",

@@ -271,7 +271,7 @@ def _make_entry(
             res.malformed.append((line_no, malformed))
     authors: list[str] = []
     if authors_text:
-        cleaned = _clean_text(authors_text)
+        cleaned = _clean_text(authors_text).strip("*_ ")  # "*Ana Smith, Bo Wang*": italics
         if cleaned and len(cleaned) < 600:
             parts = re.split(r"\s*,\s*|\s+and\s+", cleaned)
             authors = [p.strip() for p in parts if p.strip() and len(p.strip()) < 80]

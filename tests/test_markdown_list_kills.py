@@ -1,0 +1,115 @@
+"""Markdown list parsing, case by case: the rows that mutation testing showed untested
+(tools/mutate.py formats/markdown_list). Each test is what a real list does."""
+
+from __future__ import annotations
+
+from efmcat.formats.markdown_list import parse_markdown_list
+from efmcat.taxonomy import load_taxonomy
+
+
+def _entries(text: str) -> list[tuple[str, str]]:
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    return [(e.paper.id, e.paper.title) for e in res.entries]
+
+
+def _paper(text: str):
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    assert len(res.entries) == 1, res.entries
+    return res.entries[0].paper
+
+
+def test_a_bold_generic_word_is_not_the_title():
+    text = "- **Paper** [Efficient Attention Kernels](https://arxiv.org/abs/2301.00001)\n"
+    assert _entries(text) == [("2301.00001", "Efficient Attention Kernels")]
+
+
+def test_a_bold_title_is_the_title():
+    text = "- **Sparse Mixtures at Scale** [[Paper]](https://arxiv.org/abs/2301.00021)\n"
+    assert _entries(text) == [("2301.00021", "Sparse Mixtures at Scale")]
+
+
+def test_years_in_parentheses_of_both_centuries():
+    old = _paper("- [Optimal Brain Damage (1989)](https://proceedings.neurips.cc/paper/1989/x.html)\n")
+    assert old.year == 1989
+    new = _paper("- [Pruning Filters (2017)](https://openreview.net/forum?id=rJqFGTslg)\n")
+    assert new.year == 2017
+
+
+def test_a_table_link_column_and_its_fallback_to_the_row():
+    text = (
+        "| Title | Link |\n|---|---|\n"
+        "| [Kernel Fusion Study](https://github.com/x/y) | [arXiv](https://arxiv.org/abs/2301.00002) |\n"
+        "| [Weight Sharing Study](https://arxiv.org/abs/2301.00003) | |\n"
+    )
+    assert _entries(text) == [("2301.00002", "Kernel Fusion Study"), ("2301.00003", "Weight Sharing Study")]
+
+
+def test_the_first_arxiv_link_of_a_row_is_the_paper():
+    text = "- [Token Merging Revisited](https://arxiv.org/abs/2301.00004) [v2](https://arxiv.org/abs/2301.00005)\n"
+    assert _entries(text) == [("2301.00004", "Token Merging Revisited")]
+
+
+def test_a_table_row_with_one_non_paper_link_keeps_it():
+    text = "| Title | Link |\n|---|---|\n| Serving Notes | [site](https://example.org/serving-notes) |\n"
+    p = _paper(text)
+    assert (p.title, p.url) == ("Serving Notes", "https://example.org/serving-notes")
+
+
+def test_an_authors_line_of_600_characters_is_not_taken():
+    names = ", ".join(f"Author Number{i}" for i in range(45))
+    assert len(names) >= 600
+    p = _paper(f"- [Long Author List Paper](https://arxiv.org/abs/2301.00006)<br>{names}\n")
+    assert p.authors == []
+    p = _paper("- [Short Author List Paper](https://arxiv.org/abs/2301.00007)<br>Ana Smith, Bo Wang\n")
+    assert p.authors == ["Ana Smith", "Bo Wang"]
+
+
+def test_the_first_column_is_the_title_when_no_header_names_one():
+    text = (
+        "| Work | Link |\n|---|---|\n| Fast Attention Kernels | [arXiv](https://arxiv.org/abs/2301.00008) |\n"
+    )
+    assert _entries(text) == [("2301.00008", "Fast Attention Kernels")]
+
+
+def test_indented_lines_continue_an_item_and_unindented_ones_do_not():
+    text = (
+        "- **Title Spread Over Lines**\n"
+        "  *Ana Smith, Bo Wang* [pdf](https://arxiv.org/abs/2301.00009)\n"
+        "- [Next Item Paper](https://arxiv.org/abs/2301.00010)\n"
+        "**Paragraph Paper** [[Paper]](https://arxiv.org/abs/2301.00011)\n"
+    )
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    got = [(e.paper.id, e.paper.title, e.line) for e in res.entries]
+    assert got == [
+        ("2301.00009", "Title Spread Over Lines", 1),
+        ("2301.00010", "Next Item Paper", 3),
+        ("2301.00011", "Paragraph Paper", 4),
+    ]
+    assert res.entries[0].paper.authors == ["Ana Smith", "Bo Wang"]
+
+
+def test_two_continuation_lines_join_one_item():
+    text = (
+        "- **Three Line Item**\n"
+        "  Ana Smith, Bo Wang\n"
+        "  [pdf](https://arxiv.org/abs/2301.00012)\n"
+        "- [After It](https://arxiv.org/abs/2301.00013)\n"
+    )
+    assert _entries(text) == [("2301.00012", "Three Line Item"), ("2301.00013", "After It")]
+
+
+def test_a_line_after_a_table_is_not_a_table_row():
+    text = (
+        "| Title | Link |\n|---|---|\n| Table Paper | [arXiv](https://arxiv.org/abs/2301.00014) |\n"
+        "\n"
+        "- [A blog post](https://example.com/blog) | news\n"
+    )
+    assert _entries(text) == [("2301.00014", "Table Paper")]
+
+
+def test_quote_lines_are_not_papers_but_paragraph_lines_are():
+    text = (
+        "> [Quoted Paper](https://arxiv.org/abs/2301.00015)\n"
+        "**Paragraph Line Paper** [[Paper]](https://arxiv.org/abs/2301.00016)\n"
+    )
+    assert _entries(text) == [("2301.00016", "Paragraph Line Paper")]
