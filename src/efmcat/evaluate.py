@@ -11,13 +11,13 @@ no recall to measure; the table says so).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from efmcat.errors import ParseError, UsageError
+from efmcat.inputs import read_text
 from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
 
 MODES = ("title", "title+abstract")
@@ -36,14 +36,8 @@ class Labelled:
 def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[Labelled]:
     """Read a labelled set (JSONL or seeds YAML); labels become taxonomy areas."""
     taxonomy = taxonomy or load_taxonomy()
-    p = Path(path)
-    try:
-        # "-" is standard input, read as JSON lines (efmcat eval -).
-        text = sys.stdin.read() if str(path) == "-" else p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(f"cannot read labelled set {p}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if str(path) == "-":
-        p = Path("stdin")
+    text, name = read_text(path, "labelled set")  # "-" is stdin, read as JSON lines (eval -)
+    p = Path(name)
     out: list[Labelled] = []
     if p.suffix in (".yaml", ".yml"):
         from efmcat.formats.seeds import read_seeds

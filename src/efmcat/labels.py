@@ -13,11 +13,11 @@ empty list: the paper is in the list under a heading with no area).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from efmcat.errors import ParseError, UsageError
+from efmcat.inputs import read_text
 
 
 @dataclass
@@ -48,14 +48,7 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
         path = shipped_labels()
         if path is None:
             raise UsageError("no labelled papers shipped with this efmcat: give --labels FILE")
-    p = Path(path)
-    try:
-        # "-" is standard input (efmcat train --labels -, eval --lolo --labels -).
-        text = sys.stdin.read() if str(path) == "-" else p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(f"cannot read labels {p}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if str(path) == "-":
-        p = Path("stdin")
+    text, p = read_text(path, "labels")  # "-" is stdin (train --labels -, eval --lolo --labels -)
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -4,10 +4,8 @@ The library (efmcat.fetch, efmcat.arxiv) is imported inside the commands: httpx 
 feedparser must stay off the start-up path of every other command.
 """
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,7 +22,7 @@ from efmcat.cli._app import (
     stderr_is_terminal,
     use_taxonomy,
 )
-from efmcat.errors import EfmcatError, ParseError
+from efmcat.errors import EfmcatError
 from efmcat.render import write_json, write_text
 
 
@@ -64,12 +62,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 def _read_file(path: str) -> list[str]:
     from efmcat.fetch import read_id_lines
+    from efmcat.inputs import read_text
 
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(f"cannot read {path}: {exc}") from exc
-    return read_id_lines(text)
+    return read_id_lines(read_text(path)[0])
 
 
 def _print_papers(papers) -> None:
