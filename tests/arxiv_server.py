@@ -207,3 +207,12 @@ class ArxivServer:
                 entries[start : start + per], query=query, total=len(entries), start=start, per_page=per
             )
         )
+
+
+def client_for(server: ArxivServer, **kw: object):
+    """An ArxivClient for ``server`` with no politeness delay and a short backoff."""
+    from efmcat.arxiv import ArxivClient
+
+    kw.setdefault("delay", 0.0)
+    kw.setdefault("backoff_base", 0.01)
+    return ArxivClient(server.url, **kw)

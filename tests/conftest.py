@@ -40,6 +40,16 @@ class Cli:
 
 
 @pytest.fixture
+def server():
+    """A loopback arXiv API server (tests/arxiv_server.py), stopped after the test."""
+    from arxiv_server import ArxivServer
+
+    s = ArxivServer().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
 def cli() -> Cli:
     return Cli()
 

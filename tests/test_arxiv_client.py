@@ -8,23 +8,10 @@ import socket
 
 import pytest
 
-from arxiv_server import ArxivServer, Reply, entry_xml, feed_xml, fixture
+from arxiv_server import Reply, client_for, entry_xml, feed_xml, fixture
 from efmcat import __version__
 from efmcat.arxiv import ArxivClient, parse_feed
 from efmcat.errors import ArxivAPIError, NetworkError, UsageError
-
-
-@pytest.fixture
-def server():
-    s = ArxivServer().start()
-    yield s
-    s.stop()
-
-
-def client_for(server, **kw) -> ArxivClient:
-    kw.setdefault("delay", 0.0)
-    kw.setdefault("backoff_base", 0.01)
-    return ArxivClient(server.url, **kw)
 
 
 def test_single_id_every_field(server):

@@ -10,23 +10,10 @@ from email.utils import format_datetime
 
 import pytest
 
-from arxiv_server import ArxivServer, Reply, feed_xml
+from arxiv_server import Reply, client_for, feed_xml
 from efmcat.arxiv import ArxivClient
 from efmcat.catalog import Catalog
 from efmcat.errors import ArxivAPIError, NetworkError
-
-
-@pytest.fixture
-def server():
-    s = ArxivServer().start()
-    yield s
-    s.stop()
-
-
-def client_for(server, **kw) -> ArxivClient:
-    kw.setdefault("delay", 0.0)
-    kw.setdefault("backoff_base", 0.01)
-    return ArxivClient(server.url, **kw)
 
 
 def _cli_add(cli, server, monkeypatch, *ids):
