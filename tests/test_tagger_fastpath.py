@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from efmcat.labels import load_labels
 from efmcat.model import _rule_values, shipped_model, text_features
-from efmcat.tagger import _count_terms, _fold, compile_rules, field_scores, tokens
+from efmcat.tagger import _count_terms, _fold, _prefilter, compile_rules, field_scores, tokens
 from efmcat.taxonomy import load_taxonomy
 
 _TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
@@ -118,3 +118,28 @@ def test_model_tags_agree_with_explain(papers):
             assert (d.area in tags) == d.assigned
             if d.assigned:
                 assert tags[d.area] == round(d.probability, 3)
+
+
+PATTERNS = [r"\bw\d{1,2}a\d{1,2}\b", r"\bW4", r"kv\s*cache", r"\bk\d", r"ab\d+c", r"\bsparse\b", r"x\d"]
+
+
+def test_pattern_prefilters_are_built_where_they_pay():
+    got = {p: (f.pattern if f else None) for p in PATTERNS for f in [_prefilter(p)]}
+    assert got == {
+        r"\bw\d{1,2}a\d{1,2}\b": r"w\d",
+        r"\bW4": "w4",
+        r"kv\s*cache": "kv",
+        r"\bk\d": r"k\d",
+        r"ab\d+c": r"ab\d",
+        r"\bsparse\b": None,  # 's' also matches 'ſ' case-insensitively: no prefilter
+        r"x\d": r"x\d",
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("wWaA4١ 16kKK\u212aſsS\u0130xbc_-:")), max_size=30))
+def test_a_pattern_never_matches_where_its_prefilter_does_not(text):
+    for p in PATTERNS:
+        f = _prefilter(p)
+        if f is not None and re.search(p, text, re.IGNORECASE):
+            assert f.search(text.lower()), (p, text)

@@ -38,7 +38,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from efmcat.tagger import area_scores, compile_rules, decide, field_scores, tokens
+from efmcat.tagger import (
+    CHILD_SHARE,
+    _abstract_factor,
+    area_scores,
+    category_points,
+    compile_rules,
+    count_planned,
+    decide,
+    field_scores,
+    fold_token,
+    points_of,
+    raw_tokens,
+    tokens,
+)
 
 if TYPE_CHECKING:
     from efmcat.taxonomy import Taxonomy
@@ -190,6 +203,10 @@ class Model:
     info: dict[str, Any] = field(default_factory=dict)
     _active: tuple[Any, list[int]] | None = field(default=None, repr=False, compare=False)
     _dense: Any = field(default=None, repr=False, compare=False)
+    _lexicon: tuple[Any, dict[str, _Entry]] | None = field(default=None, repr=False, compare=False)
+    _scaled: dict[tuple[str, str, float], tuple[float, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # -- inference --------------------------------------------------------------------
     def active(self, taxonomy: Taxonomy) -> list[int]:
@@ -249,23 +266,88 @@ class Model:
         t_points: dict[str, float],
         a_points: dict[str, float],
     ) -> list[float]:
-        t_known, a_known, other = self._index()
+        t_known, a_known, _ = self._index()
         vectors: list[tuple[float, ...]] = [tuple(self.bias)]
         _add_text(vectors, title_toks, t_known)
         if abstract_toks:
             _add_text(vectors, abstract_toks, a_known)
+        return self._finish(c, vectors, categories, t_points, a_points)
+
+    def _finish(
+        self,
+        c: Any,
+        vectors: list[tuple[float, ...]],
+        categories: Iterable[str],
+        t_points: dict[str, float],
+        a_points: dict[str, float],
+    ) -> list[float]:
+        """The logits: ``vectors`` (the bias and the text features' weights) plus the
+        categories' and the rule scores' weights, summed per area."""
+        other = self._index()[2]
         for cat in {x.lower() for x in categories}:
             v = other.get("c:" + cat)
             if v is not None:
                 vectors.append(v)
+        # The rule features (as _rule_values gives them, a test holds them equal): a node's
+        # weights times its value, kept by (feature, score), since scores recur.
+        scaled = self._scaled
+        parent, thresholds = c.parent, c.thresholds
         for prefix, points in (("rt:", t_points), ("ra:", a_points)):
-            if points:
-                for area, value in _rule_values(c, points).items():
-                    v = other.get(prefix + area)
-                    if v is not None:
-                        vectors.append(tuple(map(operator.mul, v, itertools.repeat(value))))
-        z = list(map(sum, zip(*vectors)))
-        return z
+            if not points:
+                continue
+            areas: dict[str, float] = {}
+            keys = []
+            for node, sc in points.items():
+                p = parent[node]
+                if p is None:
+                    areas[node] = areas.get(node, 0.0) + sc
+                elif sc > 0:
+                    areas[p] = areas.get(p, 0.0) + CHILD_SHARE * sc
+                    keys.append((prefix, node, sc))
+            keys.extend((prefix, area, sc) for area, sc in areas.items() if sc > 0)
+            for key in keys:
+                v = scaled.get(key)
+                if v is None:
+                    w = other.get(key[0] + key[1])
+                    value = min(key[2] / thresholds[key[1]], RULE_CAP)
+                    v = () if w is None else tuple(map(operator.mul, w, itertools.repeat(value)))
+                    if len(scaled) < 100_000:
+                        scaled[key] = v
+                if v:
+                    vectors.append(v)
+        return list(map(sum, zip(*vectors)))
+
+    def _lexicon_for(self, c: Any) -> dict[str, _Entry]:
+        """raw token -> (folded token, the rule terms it starts, its title and abstract
+        features): one dictionary lookup per token of a paper serves the rules and the model."""
+        if self._lexicon is None or self._lexicon[0] is not c:
+            self._lexicon = (c, {})
+        return self._lexicon[1]
+
+    def _columns(self, c: Any, text: str | None) -> tuple[tuple, ...]:
+        """The lexicon entries of ``text``'s tokens, column by column (six tuples)."""
+        entries = self._entries(c, text) if text else None
+        return tuple(zip(*entries)) if entries else _NO_COLUMNS
+
+    def _entries(self, c: Any, text: str) -> list[_Entry]:
+        lex = self._lexicon_for(c)
+        raw = raw_tokens(text)
+        out = list(map(lex.get, raw))
+        if None in out:  # tokens seen for the first time
+            t_known, a_known, _ = self._index()
+            i = out.index(None)
+            while True:
+                r = raw[i]
+                f = fold_token(r)
+                t, a = t_known.get(f, _UNKNOWN), a_known.get(f, _UNKNOWN)
+                out[i] = e = (f, c.plan(f), t[0], t[1], a[0], a[1])
+                if len(lex) < 500_000:
+                    lex[r] = e
+                try:
+                    i = out.index(None, i + 1)
+                except ValueError:
+                    break
+        return out
 
     def tags(
         self, taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
@@ -273,17 +355,24 @@ class Model:
         """The nodes to tag: model areas with their probability, the rest decided by the rules."""
         c = compile_rules(taxonomy)
         categories = list(categories)
-        tt = tokens(title or "")
-        at = tokens(abstract) if abstract else None
-        t, a, k = field_scores(c, title, abstract, categories, tt, at)
-        own = _merge(t, a, k)
+        # field_scores and _logits over one lexicon lookup per token (tests hold them equal);
+        # an entry's columns apart: folded tokens, rule plans, title and abstract features
+        tt, t_plans, t_words, t_pairs, _, _ = self._columns(c, title)
+        t = points_of(c, title, count_planned(tt, t_plans), None) if title else {}
+        at, a_plans, _, _, a_words, a_pairs = self._columns(c, abstract)
+        a = points_of(c, abstract, count_planned(at, a_plans), _abstract_factor) if abstract else {}
+        own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own)
         active = self.active(taxonomy)
         if not active or not _in_field(c, own):
             # The model learned from papers of the field only: a paper with hardly any
             # evidence of the field (birds, proteins) is not its to judge.
             return ruled
-        z = self._logits(c, tt, at, categories, t, a)
+        vectors: list[tuple[float, ...]] = [tuple(self.bias)]
+        _add_field(vectors, tt, t_words, t_pairs)
+        if at:
+            _add_field(vectors, at, a_words, a_pairs)
+        z = self._finish(c, vectors, categories, t, a)
         rule_area = None
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
@@ -416,6 +505,29 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
 
 
 _Known = tuple  # (word vector or None, {second word: pair vector} or None)
+# A lexicon entry: (folded token, rule plan or None, then for the title and the abstract:
+# the token's weight vector as a feature or None, {second word: pair vector} or None).
+_Entry = tuple
+_UNKNOWN = (None, None)
+_NO_COLUMNS = ((),) * 6
+
+
+def _add_field(
+    vectors: list[Any], toks: Sequence[str], words: Sequence[Any], pairs: Sequence[dict | None]
+) -> None:
+    """:func:`_add_text` from the field's lexicon entries: ``words[i]``, ``pairs[i]``: the
+    vector of ``toks[i]`` as a feature and the pairs it starts (or None). Each known word
+    once (a dictionary built at C speed), then the pairs at the positions that start some."""
+    vectors += dict(zip(itertools.compress(toks, words), itertools.compress(words, words))).values()
+    found = None
+    for i in itertools.compress(range(len(toks) - 1), pairs):
+        v = pairs[i].get(toks[i + 1])
+        if v is not None:
+            if found is None:
+                found = {}
+            found[toks[i], toks[i + 1]] = v
+    if found is not None:
+        vectors += found.values()
 
 
 def _add_text(vectors: list[Any], toks: Sequence[str], known: dict[str, _Known]) -> None:

@@ -117,24 +117,36 @@ _FOLDED: dict[str, str] = {}
 _SEPARATORS = _Separators((i, i if chr(i) in _KEEP else 32) for i in range(128))
 
 
+def raw_tokens(text: str) -> list[str]:
+    """The lowered words of ``text`` before plural folding (see :func:`tokens`)."""
+    s = text.lower().translate(_SEPARATORS)
+    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
+        s = _LONE_COLON.sub(" ", s)
+    return s.split()
+
+
+def fold_token(raw: str) -> str:
+    """One raw token folded (cached: the folded string object is shared by every paper)."""
+    f = _FOLDED.get(raw)
+    if f is None:
+        f = _fold(raw)
+        if len(_FOLDED) < 500_000:
+            _FOLDED[raw] = f
+    return f
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased word tokens with a plural 's' folded away.
 
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    s = text.lower().translate(_SEPARATORS)
-    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-        s = _LONE_COLON.sub(" ", s)
-    raw = s.split()
+    raw = raw_tokens(text)
     out = list(map(_FOLDED.get, raw))
     if None in out:  # tokens seen for the first time
         i = out.index(None)
         while True:
-            t = raw[i]
-            out[i] = f = _fold(t)
-            if len(_FOLDED) < 500_000:
-                _FOLDED[t] = f
+            out[i] = fold_token(raw[i])
             try:
                 i = out.index(None, i + 1)
             except ValueError:
@@ -170,7 +182,9 @@ class Compiled:
     exact: dict[str, list[int]] = field(default_factory=dict)  # first token -> term indexes
     prefix: dict[str, list[int]] = field(default_factory=dict)  # first-token prefix -> term indexes
     prefix_lengths: list[int] = field(default_factory=list)
-    patterns: list[tuple[re.Pattern[str], list[int]]] = field(default_factory=list)
+    patterns: list[tuple[re.Pattern[str], list[int], re.Pattern[str] | None]] = field(
+        default_factory=list
+    )  # (pattern, rule ids, prefilter)
     categories: dict[str, list[int]] = field(default_factory=dict)
     rules: list[_Rule] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -209,6 +223,18 @@ class Compiled:
                 by_second.setdefault(key[1][0], []).append((rank, ti, key))
         return tuple(singles), by_second, tuple(loose)
 
+    def plan(self, tok: str) -> _Plan | None:
+        """The candidate terms a (folded) token starts, or None if it starts none."""
+        plan = self._hot.get(tok)
+        if plan is None and tok not in self._seen:
+            found = self.candidates(tok)
+            plan = self._plan(found) if found else None
+            if len(self._seen) < 200_000:
+                self._seen.add(tok)
+                if plan is not None:
+                    self._hot[tok] = plan
+        return plan
+
     def starters(self, toks: Sequence[str]) -> dict[str, _Plan]:
         """The tokens of ``toks`` that start some term, with their candidate terms."""
         hot = self._hot
@@ -232,6 +258,44 @@ class Compiled:
 
 
 _Plan = tuple  # (singles, by_second, loose): see Compiled._plan
+
+
+def _prefilter(pattern: str) -> re.Pattern[str] | None:
+    """A case-sensitive regular expression that matches a text's lowered form wherever the
+    case-insensitive ``pattern`` matches the text (a necessary condition, cheap to test), or
+    None.
+
+    Python's ``re`` scans for a pattern's literal first letter at C speed only when matching
+    case-sensitively; ``\\bw\\d{1,2}a\\d{1,2}\\b`` case-insensitively costs ~20 us per
+    abstract, ``w\\d`` on the lowered text ~1 us. Built from the pattern's leading letters
+    and digit classes (after any anchors): ASCII letters without extra case forms, lowered
+    (``i`` and ``s`` match ``İ`` and ``ſ`` case-insensitively, so they end it), and ``\\d``
+    (digits have no case)."""
+    try:
+        from re import _casefix, _constants, _parser
+    except ImportError:  # Python 3.10: no prefilter, the pattern alone
+        return None
+    try:
+        items = list(_parser.parse(pattern, re.IGNORECASE))
+    except Exception:
+        return None
+    digit = [(_constants.IN, [(_constants.CATEGORY, _constants.CATEGORY_DIGIT)])]
+    parts: list[str] = []
+    for op, av in items:
+        if op is _constants.AT and not parts:
+            continue
+        if op is _constants.LITERAL:
+            ch = chr(av).lower()
+            if ch.isascii() and ch.isalnum() and ord(ch) not in _casefix._EXTRA_CASES:
+                parts.append(ch)
+                continue
+        elif op is _constants.IN and [(op, av)] == digit:
+            parts.append(r"\d")
+            continue
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and av[0] >= 1 and list(av[2]) == digit:
+            parts.append(r"\d")  # at least one digit, then an unknown number: the prefilter ends
+        break
+    return re.compile("".join(parts)) if len(parts) >= 2 else None
 
 
 def compile_rules(taxonomy: Taxonomy) -> Compiled:
@@ -265,7 +329,7 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
             c.rules.append(_Rule(node.id, "pattern", text, float(weight)))
             if text not in pattern_index:
                 pattern_index[text] = len(c.patterns)
-                c.patterns.append((re.compile(text, re.IGNORECASE), []))
+                c.patterns.append((re.compile(text, re.IGNORECASE), [], _prefilter(text)))
             c.patterns[pattern_index[text]][1].append(rid)
         for cat, weight in (rules.get("categories") or {}).items():
             rid = len(c.rules)
@@ -314,12 +378,17 @@ def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
     position and, at a position, each candidate term in turn (a test holds this equal to
     that plain loop): only positions whose token starts some term are visited, and longer
     terms are looked up by their second word."""
+    return count_planned(toks, list(map(c.starters(toks).get, toks)))
+
+
+def count_planned(toks: Sequence[str], plans: Sequence[_Plan | None]) -> dict[int, int]:
+    """:func:`_count_terms` given each position's plan (``plans[i]``: the terms ``toks[i]``
+    starts, or None)."""
     counts: dict[int, int] = {}
     get = counts.get
     n = len(toks)
-    plans = c.starters(toks)
-    for i in compress(range(n), map(plans.__contains__, toks)):
-        singles, by_second, loose = plans[toks[i]]
+    for i in compress(range(n), plans):
+        singles, by_second, loose = plans[i]
         extra = None
         if i + 1 < n and (by_second or loose):
             group = by_second.get(toks[i + 1])
@@ -358,8 +427,9 @@ def _field_hits(c: Compiled, text: str, toks: Sequence[str] | None = None) -> di
     for ti, k in _count_terms(c, tokens(text) if toks is None else toks).items():
         for rid in c.terms[ti][1]:
             out[rid] = k
-    for pattern, rids in c.patterns:
-        found = pattern.findall(text)
+    low = text.lower() if c.patterns else ""
+    for pattern, rids, pre in c.patterns:
+        found = pattern.findall(text) if pre is None or pre.search(low) else None
         if found:
             for rid in rids:
                 out[rid] = len(found)
@@ -459,31 +529,44 @@ def field_scores(
     the per-rule table."""
     t = _field_points(c, title or "", title_tokens, None)
     a = _field_points(c, abstract or "", abstract_tokens, _abstract_factor)
+    return t, a, category_points(c, categories)
+
+
+def category_points(c: Compiled, categories: Iterable[str]) -> dict[str, float]:
+    """Node -> points of the paper's arXiv categories (each category once)."""
     rules = c.rules
     k: dict[str, float] = {}
     for cat in dict.fromkeys(x.lower() for x in categories):
         for rid in c.categories.get(cat, ()):
             rule = rules[rid]
             k[rule.node] = k.get(rule.node, 0.0) + rule.weight
-    return t, a, k
+    return k
 
 
 def _field_points(
     c: Compiled, text: str, toks: Sequence[str] | None, factor: Callable[[int], float] | None
 ) -> dict[str, float]:
     """Node -> points of one field's rule matches (``factor``: of the match count; None: the title's)."""
-    out: dict[str, float] = {}
     if not text:
-        return out
+        return {}
+    return points_of(c, text, _count_terms(c, tokens(text) if toks is None else toks), factor)
+
+
+def points_of(
+    c: Compiled, text: str, counts: dict[int, int], factor: Callable[[int], float] | None
+) -> dict[str, float]:
+    """Node -> points of one field: its term counts (from :func:`count_planned`) and its patterns."""
+    out: dict[str, float] = {}
     get = out.get
     term_rules = c.term_rules
-    for ti, n in _count_terms(c, tokens(text) if toks is None else toks).items():
+    for ti, n in counts.items():
         f = TITLE_WEIGHT if factor is None else factor(n)
         for node, weight in term_rules[ti]:
             out[node] = get(node, 0.0) + weight * f
     rules = c.rules
-    for pattern, rids in c.patterns:
-        found = pattern.findall(text)
+    low = text.lower() if c.patterns else ""
+    for pattern, rids, pre in c.patterns:
+        found = pattern.findall(text) if pre is None or pre.search(low) else None
         if found:
             f = TITLE_WEIGHT if factor is None else factor(len(found))
             for rid in rids:
