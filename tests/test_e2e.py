@@ -70,7 +70,16 @@ def test_cli_import_does_not_load_heavy_modules():
         timeout=60,
     )
     loaded = {line.rsplit("|", 1)[-1].strip() for line in p.stderr.splitlines() if "|" in line}
-    for heavy in ("httpx", "feedparser", "bibtexparser", "yaml", "sqlite_utils", "rapidfuzz", "pydantic"):
+    for heavy in (
+        "httpx",
+        "feedparser",
+        "bibtexparser",
+        "yaml",
+        "sqlite_utils",
+        "rapidfuzz",
+        "pydantic",
+        "ahocorasick",
+    ):
         assert heavy not in loaded, heavy
 
 

@@ -143,3 +143,69 @@ def test_a_pattern_never_matches_where_its_prefilter_does_not(text):
         f = _prefilter(p)
         if f is not None and re.search(p, text, re.IGNORECASE):
             assert f.search(text.lower()), (p, text)
+
+
+def reference_scan(c, model, text, title: bool):
+    """What the automaton must find in one field: term counts on the tokens, and the known
+    words and adjacent pairs of the field's text features."""
+    toks = tokens(text)
+    known = model._index()[0 if title else 1]
+    words, pairs = set(), set()
+    for f in text_features(toks):
+        first, _, second = f.partition(" ")
+        vec, after = known.get(first, (None, None))
+        if not second and vec is not None:
+            words.add(first)
+        if second and (after or {}).get(second) is not None:
+            pairs.add((first, second))
+    return _count_terms(c, toks), words, pairs
+
+
+TRICKY = ["quantis", "Quantisation", "compress", "compresses", "reduces", "KVs", "kv caches", "the KV-cache"]
+TRICKY += [
+    "key-value caches",
+    "Shrinking the KV cache",
+    "bias",
+    "class",
+    "N:M",
+    "2:4",
+    "::",
+    "İ",
+    "ſ",
+    "٤bit",
+]
+TRICKY += ["quantized", "W4A16", "low-bit", "sparse attention", "mixture-of-experts", "LLMs", "ﬁne-tuning"]
+
+
+@pytest.fixture(scope="module")
+def tricky_texts(papers):
+    rng = random.Random(11)
+    texts = [t for p in papers for t in (p[0], p[1]) if t]
+    texts += [" ".join(rng.choices(TRICKY, k=rng.randint(1, 15))) for _ in range(400)]
+    return texts
+
+
+def test_the_automaton_finds_what_the_tokens_give(tricky_texts):
+    from efmcat.fastmatch import ABSTRACT, TITLE
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    m = model._matcher_for(c)
+    assert m is not None
+    for text in tricky_texts:
+        for title, where in ((True, TITLE), (False, ABSTRACT)):
+            counts, words, pairs = m.scan(text, where)
+            want_counts, want_words, want_pairs = reference_scan(c, model, text, title)
+            assert (dict(counts), set(words), set(pairs)) == (want_counts, want_words, want_pairs), text
+
+
+def test_model_tags_are_the_same_without_the_automaton(papers, tricky_texts, monkeypatch):
+    tax = load_taxonomy()
+    model = shipped_model()
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.LG"]) for t in tricky_texts[-400:]]
+    monkeypatch.setattr(model, "_tagged", 10**9)  # past AUTOMATON_AFTER: the automaton from the first paper
+    fast = [model.tags(tax, t, a, k) for t, a, k in cases]
+    assert model._matcher is not None and model._matcher[1] is not None
+    monkeypatch.setattr(type(model), "_matcher_for", lambda self, c: None)
+    assert [model.tags(tax, t, a, k) for t, a, k in cases] == fast

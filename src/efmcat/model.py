@@ -38,18 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from efmcat import fastmatch
 from efmcat.tagger import (
     CHILD_SHARE,
     _abstract_factor,
     area_scores,
     category_points,
     compile_rules,
-    count_planned,
     decide,
     field_scores,
-    fold_token,
     points_of,
-    raw_tokens,
     tokens,
 )
 
@@ -75,6 +73,7 @@ FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach
 USER_WEIGHT = 3  # a user's manual decision counts as this many papers
 LIST_BALANCE = False  # weigh each list's papers by the mean list size over the list's size
 RULES_MARGIN = 0.1  # held-out F1 the model must gain over the rules to decide an area
+AUTOMATON_AFTER = 300  # papers tagged token by token before the automaton (fastmatch) is built
 
 STOP = frozenset(
     [
@@ -203,7 +202,9 @@ class Model:
     info: dict[str, Any] = field(default_factory=dict)
     _active: tuple[Any, list[int]] | None = field(default=None, repr=False, compare=False)
     _dense: Any = field(default=None, repr=False, compare=False)
-    _lexicon: tuple[Any, dict[str, _Entry]] | None = field(default=None, repr=False, compare=False)
+    _matcher: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
+    _tagged: int = field(default=0, repr=False, compare=False)
+    _decided_of: tuple[list[int], frozenset[str]] | None = field(default=None, repr=False, compare=False)
     _scaled: dict[tuple[str, str, float], tuple[float, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -317,37 +318,12 @@ class Model:
                     vectors.append(v)
         return list(map(sum, zip(*vectors)))
 
-    def _lexicon_for(self, c: Any) -> dict[str, _Entry]:
-        """raw token -> (folded token, the rule terms it starts, its title and abstract
-        features): one dictionary lookup per token of a paper serves the rules and the model."""
-        if self._lexicon is None or self._lexicon[0] is not c:
-            self._lexicon = (c, {})
-        return self._lexicon[1]
-
-    def _columns(self, c: Any, text: str | None) -> tuple[tuple, ...]:
-        """The lexicon entries of ``text``'s tokens, column by column (six tuples)."""
-        entries = self._entries(c, text) if text else None
-        return tuple(zip(*entries)) if entries else _NO_COLUMNS
-
-    def _entries(self, c: Any, text: str) -> list[_Entry]:
-        lex = self._lexicon_for(c)
-        raw = raw_tokens(text)
-        out = list(map(lex.get, raw))
-        if None in out:  # tokens seen for the first time
+    def _matcher_for(self, c: Any) -> Any:
+        """The automaton of ``c``'s terms and this model's features (None: not available)."""
+        if self._matcher is None or self._matcher[0] is not c:
             t_known, a_known, _ = self._index()
-            i = out.index(None)
-            while True:
-                r = raw[i]
-                f = fold_token(r)
-                t, a = t_known.get(f, _UNKNOWN), a_known.get(f, _UNKNOWN)
-                out[i] = e = (f, c.plan(f), t[0], t[1], a[0], a[1])
-                if len(lex) < 500_000:
-                    lex[r] = e
-                try:
-                    i = out.index(None, i + 1)
-                except ValueError:
-                    break
-        return out
+            self._matcher = (c, fastmatch.build(c, t_known, a_known))
+        return self._matcher[1]
 
     def tags(
         self, taxonomy: Taxonomy, title: str, abstract: str | None = None, categories: Iterable[str] = ()
@@ -355,12 +331,19 @@ class Model:
         """The nodes to tag: model areas with their probability, the rest decided by the rules."""
         c = compile_rules(taxonomy)
         categories = list(categories)
-        # field_scores and _logits over one lexicon lookup per token (tests hold them equal);
-        # an entry's columns apart: folded tokens, rule plans, title and abstract features
-        tt, t_plans, t_words, t_pairs, _, _ = self._columns(c, title)
-        t = points_of(c, title, count_planned(tt, t_plans), None) if title else {}
-        at, a_plans, _, _, a_words, a_pairs = self._columns(c, abstract)
-        a = points_of(c, abstract, count_planned(at, a_plans), _abstract_factor) if abstract else {}
+        # The automaton takes about as long to build as the token path takes for a few
+        # hundred papers: built once that many were tagged (the same tags either way).
+        self._tagged += 1
+        m = self._matcher_for(c) if self._tagged > AUTOMATON_AFTER else None
+        features: list[tuple[float, ...]] | None = None  # the title's and abstract's known words and pairs
+        if m is not None:  # every term and feature of a field in one scan (a test holds it equal)
+            t, t_words, t_pairs = _scan(c, m, title, fastmatch.TITLE, None)
+            a, a_words, a_pairs = _scan(c, m, abstract, fastmatch.ABSTRACT, _abstract_factor)
+            features = [*t_words.values(), *t_pairs.values(), *a_words.values(), *a_pairs.values()]
+        else:
+            tt = tokens(title or "")
+            at = tokens(abstract) if abstract else None
+            t, a, _ = field_scores(c, title, abstract, (), tt, at)
         own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own)
         active = self.active(taxonomy)
@@ -369,40 +352,62 @@ class Model:
             # evidence of the field (birds, proteins) is not its to judge.
             return ruled
         vectors: list[tuple[float, ...]] = [tuple(self.bias)]
-        _add_field(vectors, tt, t_words, t_pairs)
-        if at:
-            _add_field(vectors, at, a_words, a_pairs)
+        if features is None:
+            t_known, a_known, _ = self._index()
+            _add_text(vectors, tt, t_known)
+            if at:
+                _add_text(vectors, at, a_known)
+        else:
+            vectors += features
         z = self._finish(c, vectors, categories, t, a)
+        return self._decide(c, z, own, ruled, active, abstract)
+
+    def _decide(
+        self,
+        c: Any,
+        z: list[float],
+        own: dict[str, float],
+        ruled: dict[str, float],
+        active: list[int],
+        abstract: str | None,
+    ) -> dict[str, float]:
+        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``."""
         rule_area = None
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
         combine = self.combine.get(mode) or ["model"] * len(self.areas)
         areas, override = self.areas, self.override
         chosen: dict[str, float] = {}
-        decided = set()
-        for i in active:  # as _by decides (inlined: the hot path)
+        decided = self._decided(active)
+        for i in active:  # as _by decides (inlined: the hot path; the probability only where it counts)
             area = areas[i]
-            decided.add(area)
-            p = _sigmoid(z[i])
             strategy = combine[i]
-            if (strategy != "rules" and p >= thresholds[i]) or (strategy != "model" and area in ruled):
-                chosen[area] = round(p, 3)
+            if strategy != "rules":
+                p = _sigmoid(z[i])
+                if p >= thresholds[i]:
+                    chosen[area] = round(p, 3)
+                    continue
+            if strategy != "model" and area in ruled:
+                chosen[area] = round(_sigmoid(z[i]), 3)
             elif override[i] is not None:
                 if rule_area is None:
                     rule_area = area_scores(c, own)
                 if rule_area.get(area, 0.0) >= override[i]:
-                    chosen[area] = round(p, 3)
+                    chosen[area] = round(_sigmoid(z[i]), 3)
+        # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
-        out: dict[str, float] = {}
-        for node in sorted(decided.union(ruled), key=c.rank.__getitem__):
-            if node in decided:
-                if node in chosen:
-                    out[node] = chosen[node]
-            elif node in ruled:
+        for node, score in ruled.items():
+            if node not in decided:
                 p = parent[node]
                 if p is None or p not in decided or p in chosen:
-                    out[node] = ruled[node]
-        return out
+                    chosen[node] = score
+        return {n: chosen[n] for n in sorted(chosen, key=c.rank.__getitem__)}
+
+    def _decided(self, active: list[int]) -> frozenset[str]:
+        """The areas of ``active`` (kept with it)."""
+        if self._decided_of is None or self._decided_of[0] is not active:
+            self._decided_of = (active, frozenset(self.areas[i] for i in active))
+        return self._decided_of[1]
 
     def explain(
         self,
@@ -505,29 +510,16 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
 
 
 _Known = tuple  # (word vector or None, {second word: pair vector} or None)
-# A lexicon entry: (folded token, rule plan or None, then for the title and the abstract:
-# the token's weight vector as a feature or None, {second word: pair vector} or None).
-_Entry = tuple
-_UNKNOWN = (None, None)
-_NO_COLUMNS = ((),) * 6
 
 
-def _add_field(
-    vectors: list[Any], toks: Sequence[str], words: Sequence[Any], pairs: Sequence[dict | None]
-) -> None:
-    """:func:`_add_text` from the field's lexicon entries: ``words[i]``, ``pairs[i]``: the
-    vector of ``toks[i]`` as a feature and the pairs it starts (or None). Each known word
-    once (a dictionary built at C speed), then the pairs at the positions that start some."""
-    vectors += dict(zip(itertools.compress(toks, words), itertools.compress(words, words))).values()
-    found = None
-    for i in itertools.compress(range(len(toks) - 1), pairs):
-        v = pairs[i].get(toks[i + 1])
-        if v is not None:
-            if found is None:
-                found = {}
-            found[toks[i], toks[i + 1]] = v
-    if found is not None:
-        vectors += found.values()
+def _scan(
+    c: Any, m: Any, text: str | None, where: tuple[int, int], factor: Callable[[int], float] | None
+) -> tuple[dict[str, float], dict, dict]:
+    """One field through the automaton: (node -> rule points, known words, known pairs)."""
+    if not text:
+        return {}, {}, {}
+    counts, words, pairs = m.scan(text, where)
+    return points_of(c, text, counts, factor), words, pairs
 
 
 def _add_text(vectors: list[Any], toks: Sequence[str], known: dict[str, _Known]) -> None:

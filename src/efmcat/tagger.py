@@ -117,36 +117,24 @@ _FOLDED: dict[str, str] = {}
 _SEPARATORS = _Separators((i, i if chr(i) in _KEEP else 32) for i in range(128))
 
 
-def raw_tokens(text: str) -> list[str]:
-    """The lowered words of ``text`` before plural folding (see :func:`tokens`)."""
-    s = text.lower().translate(_SEPARATORS)
-    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-        s = _LONE_COLON.sub(" ", s)
-    return s.split()
-
-
-def fold_token(raw: str) -> str:
-    """One raw token folded (cached: the folded string object is shared by every paper)."""
-    f = _FOLDED.get(raw)
-    if f is None:
-        f = _fold(raw)
-        if len(_FOLDED) < 500_000:
-            _FOLDED[raw] = f
-    return f
-
-
 def tokens(text: str) -> list[str]:
     """Lowercased word tokens with a plural 's' folded away.
 
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    raw = raw_tokens(text)
+    s = text.lower().translate(_SEPARATORS)
+    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
+        s = _LONE_COLON.sub(" ", s)
+    raw = s.split()
     out = list(map(_FOLDED.get, raw))
     if None in out:  # tokens seen for the first time
         i = out.index(None)
         while True:
-            out[i] = fold_token(raw[i])
+            t = raw[i]
+            out[i] = f = _fold(t)
+            if len(_FOLDED) < 500_000:
+                _FOLDED[t] = f
             try:
                 i = out.index(None, i + 1)
             except ValueError:
@@ -222,18 +210,6 @@ class Compiled:
             else:
                 by_second.setdefault(key[1][0], []).append((rank, ti, key))
         return tuple(singles), by_second, tuple(loose)
-
-    def plan(self, tok: str) -> _Plan | None:
-        """The candidate terms a (folded) token starts, or None if it starts none."""
-        plan = self._hot.get(tok)
-        if plan is None and tok not in self._seen:
-            found = self.candidates(tok)
-            plan = self._plan(found) if found else None
-            if len(self._seen) < 200_000:
-                self._seen.add(tok)
-                if plan is not None:
-                    self._hot[tok] = plan
-        return plan
 
     def starters(self, toks: Sequence[str]) -> dict[str, _Plan]:
         """The tokens of ``toks`` that start some term, with their candidate terms."""
@@ -378,17 +354,12 @@ def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
     position and, at a position, each candidate term in turn (a test holds this equal to
     that plain loop): only positions whose token starts some term are visited, and longer
     terms are looked up by their second word."""
-    return count_planned(toks, list(map(c.starters(toks).get, toks)))
-
-
-def count_planned(toks: Sequence[str], plans: Sequence[_Plan | None]) -> dict[int, int]:
-    """:func:`_count_terms` given each position's plan (``plans[i]``: the terms ``toks[i]``
-    starts, or None)."""
     counts: dict[int, int] = {}
     get = counts.get
     n = len(toks)
-    for i in compress(range(n), plans):
-        singles, by_second, loose = plans[i]
+    plans = c.starters(toks)
+    for i in compress(range(n), map(plans.__contains__, toks)):
+        singles, by_second, loose = plans[toks[i]]
         extra = None
         if i + 1 < n and (by_second or loose):
             group = by_second.get(toks[i + 1])
@@ -555,11 +526,12 @@ def _field_points(
 def points_of(
     c: Compiled, text: str, counts: dict[int, int], factor: Callable[[int], float] | None
 ) -> dict[str, float]:
-    """Node -> points of one field: its term counts (from :func:`count_planned`) and its patterns."""
+    """Node -> points of one field: its term counts (term index -> matches) and its patterns."""
     out: dict[str, float] = {}
     get = out.get
     term_rules = c.term_rules
-    for ti, n in counts.items():
+    for ti in sorted(counts):  # in term order, so that the sums do not depend on how terms were counted
+        n = counts[ti]
         f = TITLE_WEIGHT if factor is None else factor(n)
         for node, weight in term_rules[ti]:
             out[node] = get(node, 0.0) + weight * f

@@ -1,0 +1,129 @@
+"""A paper field's rule terms and model features found in one pass at C speed.
+
+The tagger's tokens (``tagger.tokens``) are the runs of ``a-z0-9:`` of the lowered text,
+with a plural ``s`` folded away. Written with single spaces between them and a space at
+each end, a rule term or a model feature (a word, or a pair of adjacent words) occurs
+exactly where ``' ' + its words + ' '`` occurs in that string; a term whose last word is a
+prefix (``quantiz*``) is the same key without the closing space. A key word also matches
+with the ``s`` that folding would take away (``cache`` matches ``caches``, not ``kvs``:
+folding leaves words of three letters alone).
+
+An Aho-Corasick automaton (pyahocorasick, a small C extension) holds every key of a
+taxonomy's compiled rules and a model's features, and reports each occurrence in one scan
+of the field: the same term counts and features as the token-by-token path in
+``tagger``/``model`` (a test holds them equal). Without pyahocorasick, :func:`build`
+gives None and the tagger takes its pure-Python path.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+from efmcat.tagger import _LONE_COLON, _SEPARATORS, _fold, tokens
+
+# payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
+# term indexes whose match this key takes back, term indexes to check on the tokens); a
+# feature is (name, weight vector) or None
+TITLE = (1, 3)
+ABSTRACT = (2, 4)
+_PAYLOAD = itemgetter(1)
+_TERMS = itemgetter(0)
+_BACK = itemgetter(5)
+_CHECKED = itemgetter(6)
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """The raw tokens that fold to ``word`` (a folded token)."""
+    if len(word) >= 3 and not word.endswith("s"):
+        return (word, word + "s")
+    return (word,)
+
+
+class Matcher:
+    def __init__(self, automaton: Any, terms: list) -> None:
+        self._iter = automaton.iter
+        self._terms = terms  # the compiled rules' terms, for the few checked word by word
+
+    def scan(self, text: str, where: tuple[int, int]) -> tuple[dict[int, int], dict, dict]:
+        """(term index -> matches, known words, known pairs) of one field; ``where`` is
+        TITLE or ABSTRACT (whose features to collect)."""
+        s = text.lower().translate(_SEPARATORS)
+        if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
+            s = _LONE_COLON.sub(" ", s)
+        s = f" {s} "
+        while "  " in s:  # single spaces between words (a pass or two of str.replace beat split + join)
+            s = s.replace("  ", " ")
+        found = list(map(_PAYLOAD, self._iter(s)))
+        counts = Counter(chain.from_iterable(map(_TERMS, found)))
+        wi, pi = where
+        words = dict(filter(None, map(itemgetter(wi), found)))
+        pairs = dict(filter(None, map(itemgetter(pi), found)))
+        for ti in chain.from_iterable(map(_BACK, found)):
+            counts[ti] -= 1
+            if not counts[ti]:
+                del counts[ti]
+        checked = set(chain.from_iterable(map(_CHECKED, found)))
+        if checked:  # terms with a prefix word before their last: counted on the tokens
+            toks = tokens(text)
+            for ti in checked:
+                k = _occurrences(self._terms[ti][0], toks)
+                if k:
+                    counts[ti] = k
+        return counts, words, pairs
+
+
+def _occurrences(key: tuple[tuple[str, bool], ...], toks: list[str]) -> int:
+    """How many positions of ``toks`` a term's words match (a word ending in * as a prefix)."""
+    n = len(key)
+    return sum(
+        all(toks[i + j].startswith(w) if pre else toks[i + j] == w for j, (w, pre) in enumerate(key))
+        for i in range(len(toks) - n + 1)
+    )
+
+
+def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
+    """A matcher for compiled rules ``c`` and a model's known features (``Model._index``),
+    or None (no pyahocorasick)."""
+    try:
+        import ahocorasick
+    except ImportError:
+        return None
+    keys: dict[tuple[tuple[str, ...], bool], list] = {}
+
+    def slot(words: tuple[str, ...], prefix: bool = False) -> list:
+        return keys.setdefault((words, prefix), [[], None, None, None, None, [], []])
+
+    for ti, (key, _) in enumerate(c.terms):
+        words = tuple(w for w, _ in key)
+        prefix = key[-1][1]
+        inner = [j for j, (_, pre) in enumerate(key[:-1]) if pre]
+        if inner:
+            # "compress* kv cache": its words after the last inner prefix find where to
+            # check it on the tokens
+            slot(words[inner[-1] + 1 :], prefix)[6].append(ti)
+            continue
+        slot(words, prefix)[0].append(ti)
+        last = words[-1]
+        if prefix and _fold(last) != last:
+            # "quantis*" does not match the word "quantis" itself (it folds to "quanti"),
+            # which the prefix key finds: the whole word takes that match back
+            slot((*words[:-1], last + " "), True)[5].append(ti)
+    for (wi, pi), known in ((TITLE, title_known), (ABSTRACT, abstract_known)):
+        for w, (vec, pairs) in known.items():
+            if vec is not None:
+                slot((w,))[wi] = (w, vec)
+            for second, pv in (pairs or {}).items():
+                slot((w, second))[pi] = ((w, second), pv)
+    automaton = ahocorasick.Automaton()
+    for (words, prefix), (terms, tw, aw, tp, ap, back, checked) in keys.items():
+        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked))
+        forms = [_forms(w) for w in words[:-1]] + [(words[-1],) if prefix else _forms(words[-1])]
+        end = "" if prefix else " "
+        for variant in itertools.product(*forms):
+            automaton.add_word(" " + " ".join(variant) + end, payload)
+    automaton.make_automaton()
+    return Matcher(automaton, c.terms)
