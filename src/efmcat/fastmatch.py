@@ -23,11 +23,12 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from efmcat.tagger import _LONE_COLON, _SEPARATORS, _fold, tokens
+from efmcat.tagger import _LONE_COLON, _SEPARATORS, _fold
 
 # payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
-# term indexes whose match this key takes back, term indexes to check on the tokens); a
-# feature is (name, weight vector) or None
+# term indexes whose match this key takes back, (term index, words, head) of the terms whose
+# last words this key is, to check their head words before it); a feature is (name, weight
+# vector) or None
 TITLE = (1, 3)
 ABSTRACT = (2, 4)
 _PAYLOAD = itemgetter(1)
@@ -44,9 +45,8 @@ def _forms(word: str) -> tuple[str, ...]:
 
 
 class Matcher:
-    def __init__(self, automaton: Any, terms: list) -> None:
+    def __init__(self, automaton: Any) -> None:
         self._iter = automaton.iter
-        self._terms = terms  # the compiled rules' terms, for the few checked word by word
 
     def scan(self, text: str, where: tuple[int, int]) -> tuple[dict[int, int], dict, dict]:
         """(term index -> matches, known words, known pairs) of one field; ``where`` is
@@ -57,7 +57,8 @@ class Matcher:
         s = f" {s} "
         while "  " in s:  # single spaces between words (a pass or two of str.replace beat split + join)
             s = s.replace("  ", " ")
-        found = list(map(_PAYLOAD, self._iter(s)))
+        matches = list(self._iter(s))
+        found = list(map(_PAYLOAD, matches))
         counts = Counter(chain.from_iterable(map(_TERMS, found)))
         wi, pi = where
         words = dict(filter(None, map(itemgetter(wi), found)))
@@ -66,23 +67,29 @@ class Matcher:
             counts[ti] -= 1
             if not counts[ti]:
                 del counts[ti]
-        checked = set(chain.from_iterable(map(_CHECKED, found)))
-        if checked:  # terms with a prefix word before their last: counted on the tokens
-            toks = tokens(text)
-            for ti in checked:
-                k = _occurrences(self._terms[ti][0], toks)
-                if k:
-                    counts[ti] = k
+        if any(map(_CHECKED, found)):  # terms with a prefix word before their last
+            for end, payload in matches:
+                for ti, tail, head in payload[6]:
+                    if _head_before(s, end, tail, head):
+                        counts[ti] = counts.get(ti, 0) + 1
         return counts, words, pairs
 
 
-def _occurrences(key: tuple[tuple[str, bool], ...], toks: list[str]) -> int:
-    """How many positions of ``toks`` a term's words match (a word ending in * as a prefix)."""
-    n = len(key)
-    return sum(
-        all(toks[i + j].startswith(w) if pre else toks[i + j] == w for j, (w, pre) in enumerate(key))
-        for i in range(len(toks) - n + 1)
-    )
+def _head_before(s: str, end: int, tail: int, head: tuple[tuple[str, bool], ...]) -> bool:
+    """Whether the words before a match of a term's last ``tail`` words (ending at ``end``
+    in ``s``) are its ``head``: each the folded token itself, or a prefix of it."""
+    start = end
+    for _ in range(tail):  # back to the space before the match's first word
+        start = s.rfind(" ", 0, start)
+    for word, prefix in reversed(head):
+        if start <= 0:
+            return False
+        before = s.rfind(" ", 0, start)
+        tok = _fold(s[before + 1 : start])
+        if not (tok.startswith(word) if prefix else tok == word):
+            return False
+        start = before
+    return True
 
 
 def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
@@ -104,7 +111,8 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
         if inner:
             # "compress* kv cache": its words after the last inner prefix find where to
             # check it on the tokens
-            slot(words[inner[-1] + 1 :], prefix)[6].append(ti)
+            cut = inner[-1] + 1
+            slot(words[cut:], prefix)[6].append((ti, len(words) - cut, key[:cut]))
             continue
         slot(words, prefix)[0].append(ti)
         last = words[-1]
@@ -126,4 +134,4 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
         for variant in itertools.product(*forms):
             automaton.add_word(" " + " ".join(variant) + end, payload)
     automaton.make_automaton()
-    return Matcher(automaton, c.terms)
+    return Matcher(automaton)

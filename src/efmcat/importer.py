@@ -894,6 +894,8 @@ def _tag_pool(taxonomy: Taxonomy, model: Any = None):
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     ctx = multiprocessing.get_context("fork")
+    if model is not None:
+        model.warm(taxonomy)
     return ctx.Pool(TAG_WORKERS, initializer=_init_worker, initargs=(taxonomy, model))
 
 

@@ -318,6 +318,12 @@ class Model:
                     vectors.append(v)
         return list(map(sum, zip(*vectors)))
 
+    def warm(self, taxonomy: Taxonomy) -> None:
+        """Get ready to tag many papers: build the lookup tables and the automaton now (in a
+        parent process, so that forked tagging workers share them)."""
+        self._tagged = max(self._tagged, AUTOMATON_AFTER)
+        self._matcher_for(compile_rules(taxonomy))
+
     def _matcher_for(self, c: Any) -> Any:
         """The automaton of ``c``'s terms and this model's features (None: not available)."""
         if self._matcher is None or self._matcher[0] is not c:
