@@ -320,6 +320,9 @@ class Catalog:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             self.conn.execute("PRAGMA foreign_keys = ON")
+            # In WAL mode, NORMAL syncs at checkpoints, not at every commit: a power cut may
+            # lose the last commits but never corrupts the file (SQLite's advice for WAL)
+            self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error:
             self.conn.close()

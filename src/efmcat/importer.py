@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -538,17 +539,13 @@ class _Spool:
 
         self.fh = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.fields = [f.name for f in dataclasses.fields(Paper)]
+        self._entry_values = operator.attrgetter(*_ENTRY_FIELDS)
+        self._paper_values = operator.attrgetter(*self.fields)
         self.buf: list[tuple] = []
         self.count = 0
 
     def add(self, e: Entry) -> None:
-        p = e.paper
-        self.buf.append(
-            (
-                tuple(getattr(e, f) for f in _ENTRY_FIELDS),
-                tuple(getattr(p, f) for f in self.fields),
-            )
-        )
+        self.buf.append((self._entry_values(e), self._paper_values(e.paper)))
         self.count += 1
         if len(self.buf) >= 1000:
             self._flush()
@@ -568,12 +565,11 @@ class _Spool:
 
         self._flush()
         self.fh.seek(0)
-        fields = self.fields
         while head := self.fh.read(8):
             chunk = marshal.loads(zlib.decompress(self.fh.read(int.from_bytes(head, "little"))))
             for (line, link, section, tags, auto_tag, source_title, citekey), values in chunk:
                 yield Entry(
-                    Paper(**dict(zip(fields, values))),
+                    Paper(*values),  # the values of every field, in the dataclass's order
                     line,
                     link,
                     section,
@@ -633,14 +629,17 @@ _FAST_FIELDS = (
 )  # fmt: skip
 
 
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), built once
+
+
 def _row(p: Paper, now: str) -> Sequence[Any]:
     """The INSERT parameters of a paper (a hand-unrolled _paper_values: 3x faster in bulk)."""
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
         return [*_paper_values(p), p.added_at or now]
-    dumps = json.dumps
+    dumps = _JSON_TEXT
     return (
-        p.id, p.version, p.title, dumps(list(p.authors or []), ensure_ascii=False), p.abstract, p.year,
-        p.published, p.updated, dumps(list(p.categories or []), ensure_ascii=False), p.primary_category,
+        p.id, p.version, p.title, dumps(list(p.authors or [])), p.abstract, p.year,
+        p.published, p.updated, dumps(list(p.categories or [])), p.primary_category,
         p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note,
         p.venue, p.kind or "paper", p.added_at or now,
     )  # fmt: skip

@@ -31,6 +31,8 @@ def _kind(value: Any) -> str:
 
 
 def clean_text(value: str, where: str, key: str) -> str:
+    if value.isascii():  # O(1) in CPython: most text needs no search
+        return value
     m = _SURROGATE.search(value)
     if m:
         raise ParseError(f"{where}: {key} holds a lone surrogate (\\u{ord(m.group()):04x}), not text")
