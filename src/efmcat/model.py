@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 from efmcat import fastmatch
 from efmcat.tagger import (
-    CHILD_SHARE,
     _abstract_factor,
     area_scores,
     category_points,
@@ -289,33 +288,21 @@ class Model:
             v = other.get("c:" + cat)
             if v is not None:
                 vectors.append(v)
-        # The rule features (as _rule_values gives them, a test holds them equal): a node's
-        # weights times its value, kept by (feature, score), since scores recur.
+        # The rule features: each node's weights times its value, kept by (feature, value),
+        # since values recur.
         scaled = self._scaled
-        parent, thresholds = c.parent, c.thresholds
         for prefix, points in (("rt:", t_points), ("ra:", a_points)):
-            if not points:
-                continue
-            areas: dict[str, float] = {}
-            keys = []
-            for node, sc in points.items():
-                p = parent[node]
-                if p is None:
-                    areas[node] = areas.get(node, 0.0) + sc
-                elif sc > 0:
-                    areas[p] = areas.get(p, 0.0) + CHILD_SHARE * sc
-                    keys.append((prefix, node, sc))
-            keys.extend((prefix, area, sc) for area, sc in areas.items() if sc > 0)
-            for key in keys:
-                v = scaled.get(key)
-                if v is None:
-                    w = other.get(key[0] + key[1])
-                    value = min(key[2] / thresholds[key[1]], RULE_CAP)
-                    v = () if w is None else tuple(map(operator.mul, w, itertools.repeat(value)))
-                    if len(scaled) < 100_000:
-                        scaled[key] = v
-                if v:
-                    vectors.append(v)
+            if points:
+                for node, value in _rule_values(c, points).items():
+                    key = (prefix, node, value)
+                    v = scaled.get(key)
+                    if v is None:
+                        w = other.get(prefix + node)
+                        v = () if w is None else tuple(map(operator.mul, w, itertools.repeat(value)))
+                        if len(scaled) < 100_000:
+                            scaled[key] = v
+                    if v:
+                        vectors.append(v)
         return list(map(sum, zip(*vectors)))
 
     def warm(self, taxonomy: Taxonomy) -> None:
