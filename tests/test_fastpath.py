@@ -117,7 +117,7 @@ def test_lean_rows_equal_the_library_search(cli, mini_db, args):
     from efmcat.quicksearch import search_rows
 
     cli("note", "2208.07339", "ternary weights next")  # also caches the taxonomy's area map
-    lean = search_rows(str(mini_db), **args)
+    lean = list(search_rows(str(mini_db), **args))
     assert lean == _full_rows(args)
     if args["query"] != "zzzz":
         assert lean  # the cases above are not all empty
@@ -135,7 +135,7 @@ def test_lean_path_needs_the_cached_area_map(mini_db, monkeypatch, tmp_path):
     areas, area_of = areamap.load_default()
     assert areas[:6] == ["sparsification", "quantization", "attention", "memory", "compiler", "hardware"]
     assert area_of["weight-only-ptq"] == "quantization" and area_of["quantization"] == "quantization"
-    assert search_rows(str(mini_db), "quantization")
+    assert list(search_rows(str(mini_db), "quantization"))
 
 
 def test_lean_path_follows_a_users_taxonomy(cli, mini_db, tmp_path, monkeypatch):
@@ -150,7 +150,7 @@ def test_lean_path_follows_a_users_taxonomy(cli, mini_db, tmp_path, monkeypatch)
     assert areamap.load_default() is None  # the packaged map is not taken for another taxonomy
     load_taxonomy()
     assert areamap.load_default() == (["quantization"], {"quantization": "quantization"})
-    rows = search_rows(str(mini_db), "quantization")
+    rows = list(search_rows(str(mini_db), "quantization"))
     assert rows and all(r["areas"] in ([], ["quantization"]) for r in rows)
     custom.write_text("areas:\n  - id: hardware\n    name: Hardware\n", encoding="utf-8")
     os.utime(custom, (1, 1))  # an edited taxonomy has another key: no stale map is read
@@ -168,6 +168,28 @@ def test_lean_path_leaves_other_schema_versions_to_the_catalog(mini_db):
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     assert search_rows(str(mini_db), "quantization") is None
+
+
+def test_lean_rows_are_read_a_page_at_a_time(cli, mini_db, monkeypatch):
+    """An all-hits search streams: the ranked hits are fetched 500 at a time, never all."""
+    from efmcat import quicksearch
+
+    cli("note", "2208.07339", "cache the taxonomy's area map")
+    sizes = []
+    real = quicksearch._pages
+
+    def spy(conn, ranked, amap):
+        class Cursor:
+            def fetchmany(self, n):
+                sizes.append(n)
+                return ranked.fetchmany(n)
+
+        return real(conn, Cursor(), amap)
+
+    monkeypatch.setattr(quicksearch, "_pages", spy)
+    rows = quicksearch.search_rows(str(mini_db), "quantization", limit=None)
+    assert not sizes  # nothing read yet: a generator
+    assert len(list(rows)) > 1 and sizes and set(sizes) == {500}
 
 
 def test_search_schema_is_the_catalogs():

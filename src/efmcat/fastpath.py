@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 _VALUE_OPTIONS = {
     "--tag": "tags",
@@ -155,17 +155,23 @@ def _lean_search(db: str, opts: dict) -> int | None:
             db, opts["query"], year=opts["year"], since=opts["since"], until=opts["until"],
             author=opts["author"], status=opts["status"], starred=opts["starred"], limit=opts["limit"],
         )  # fmt: skip
+        first = None if rows is None else next(rows, None)
     except Exception:
         return None  # the next path repeats the (read-only) work and reports any error its way
     if rows is None:
         return None
     from efmcat import textsafe
 
-    if rows:
-        _write_safely(lambda: textsafe.write_papers_plain(rows, sys.stdout, with_score=True))
+    if first is not None:
+        _write_safely(lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True))
     else:
         sys.stderr.write(textsafe.no_match(opts["query"]) + "\n")
     return 0
+
+
+def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    yield first
+    yield from rest
 
 
 def _write_safely(write: Callable[[], None]) -> None:

@@ -13,6 +13,7 @@ full path, which gives the same lines (a test checks it).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 from efmcat import areamap, searchsql
 
@@ -28,15 +29,16 @@ def search_rows(
     status: str | None = None,
     starred: bool = False,
     limit: int | None = 20,
-) -> list[dict[str, object]] | None:
-    """Hits best first as {id, year, title, areas, score}; None when this path cannot tell
-    (no cached area map, another schema version, anything unusual): ask the full one."""
+) -> Iterator[dict[str, object]] | None:
+    """Hits best first as {id, year, title, areas, score}, read a page at a time (an
+    all-hits search of a million papers never holds them all); None when this path cannot
+    tell (no cached area map, another schema version, anything unusual): ask the full one.
+    The ranking query runs before this returns, so a bad query fails here."""
     searchsql.check_years(year, since, until)
     searchsql.check_limit(limit)
     amap = areamap.load_default()
     if amap is None:
         return None
-    areas, area_of = amap
     where, args = searchsql.filter_clauses(
         year=year, since=since, until=until, author=author, kinds=searchsql.DEFAULT_KINDS,
         status=status, starred=starred,
@@ -45,33 +47,37 @@ def search_rows(
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != searchsql.SEARCH_SCHEMA:
+            conn.close()
             return None
-        ranked = conn.execute(sql, params).fetchall()
-        keys = [n for n, _ in ranked]
-        rows: dict[int, tuple] = {}
-        tags: dict[str, list[str]] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        ranked = conn.execute(sql, params)
+    except BaseException:
+        conn.close()
+        raise
+    return _pages(conn, ranked, amap)
+
+
+def _pages(conn: sqlite3.Connection, ranked: sqlite3.Cursor, amap: tuple) -> Iterator[dict[str, object]]:
+    """The ranked hits as rows, 500 at a time: their id, year and title, then their tags."""
+    areas, area_of = amap
+    try:
+        while page := ranked.fetchmany(500):
+            marks = ",".join("?" * len(page))
+            rows: dict[int, tuple] = {}
+            tags: dict[str, list[str]] = {}
             for n, pid, year_, title in conn.execute(
-                f"SELECT n, id, year, title FROM papers WHERE n IN ({marks})", chunk
+                f"SELECT n, id, year, title FROM papers WHERE n IN ({marks})", [n for n, _ in page]
             ):
                 rows[n] = (pid, year_, title)
                 tags[pid] = []
-        ids = list(tags)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
             for pid, node in conn.execute(
-                f"SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({marks})", chunk
+                f"SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({','.join('?' * len(tags))})",
+                list(tags),
             ):
                 tags[pid].append(node)
+            for n, rank in page:
+                if n in rows:
+                    pid, year_, title = rows[n]
+                    yield {"id": pid, "year": year_, "title": title,
+                           "areas": areamap.areas_of(tags[pid], areas, area_of), "score": round(-float(rank), 4)}  # fmt: skip
     finally:
         conn.close()
-    out: list[dict[str, object]] = []
-    for n, rank in ranked:
-        if n in rows:
-            pid, year_, title = rows[n]
-            out.append({"id": pid, "year": year_, "title": title,
-                        "areas": areamap.areas_of(tags[pid], areas, area_of), "score": round(-float(rank), 4)})  # fmt: skip
-    return out
