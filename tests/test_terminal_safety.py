@@ -121,3 +121,11 @@ def test_export_is_sanitised_on_a_terminal_only(monkeypatch):
         monkeypatch.setattr("sys.stdout", stream)
         write_output(f"t {CLEAR}\n", None)
         assert stream.getvalue() == expected  # a pipe or file gets the data unchanged
+
+
+def test_every_character_made_visible_is_unprintable():
+    """write_papers_plain skips the search on printable text: that is right only while the
+    pattern matches no printable character (all of Unicode checked)."""
+    from efmcat.textsafe import _UNSAFE_LINE
+
+    assert not [c for c in map(chr, range(0x110000)) if c.isprintable() and _UNSAFE_LINE.match(c)]

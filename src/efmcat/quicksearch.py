@@ -30,8 +30,8 @@ def search_rows(
     starred: bool = False,
     limit: int | None = 20,
 ) -> Iterator[dict[str, object]] | None:
-    """Hits best first as {id, year, title, areas, score}, read a page at a time (an
-    all-hits search of a million papers never holds them all); None when this path cannot
+    """Hits best first as {id, year, title, areas, score}, streamed from one SQL statement
+    (an all-hits search of a million papers never holds them all); None when this path cannot
     tell (no cached area map, another schema version, anything unusual): ask the full one.
     The ranking query runs before this returns, so a bad query fails here."""
     searchsql.check_years(year, since, until)
@@ -44,40 +44,35 @@ def search_rows(
         status=status, starred=starred,
     )  # fmt: skip
     sql, params = searchsql.ranking(query, where, args, limit)
+    # the ranked keys joined to what a line shows, as bench/'s floor joins them, plus the tags
+    sql = (
+        "SELECT r.rank, p.id, p.year, p.title, (SELECT group_concat(t.node, char(31)) FROM tags t "
+        f"WHERE t.paper_id = p.id AND t.removed = 0) FROM ({sql}) r JOIN papers p ON p.n = r.n "
+        "ORDER BY r.rank, r.n"
+    )
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != searchsql.SEARCH_SCHEMA:
             conn.close()
             return None
-        ranked = conn.execute(sql, params)
+        hits = conn.execute(sql, params)
     except BaseException:
         conn.close()
         raise
-    return _pages(conn, ranked, amap)
+    return _rows(conn, hits, amap)
 
 
-def _pages(conn: sqlite3.Connection, ranked: sqlite3.Cursor, amap: tuple) -> Iterator[dict[str, object]]:
-    """The ranked hits as rows, 500 at a time: their id, year and title, then their tags."""
+def _rows(conn: sqlite3.Connection, hits: sqlite3.Cursor, amap: tuple) -> Iterator[dict[str, object]]:
+    """The hits as rows, read from the cursor as they are written."""
     areas, area_of = amap
+    areas_by_tags: dict[str | None, list[str]] = {}  # papers share tag sets: each mapped once
     try:
-        while page := ranked.fetchmany(500):
-            marks = ",".join("?" * len(page))
-            rows: dict[int, tuple] = {}
-            tags: dict[str, list[str]] = {}
-            for n, pid, year_, title in conn.execute(
-                f"SELECT n, id, year, title FROM papers WHERE n IN ({marks})", [n for n, _ in page]
-            ):
-                rows[n] = (pid, year_, title)
-                tags[pid] = []
-            for pid, node in conn.execute(
-                f"SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({','.join('?' * len(tags))})",
-                list(tags),
-            ):
-                tags[pid].append(node)
-            for n, rank in page:
-                if n in rows:
-                    pid, year_, title = rows[n]
-                    yield {"id": pid, "year": year_, "title": title,
-                           "areas": areamap.areas_of(tags[pid], areas, area_of), "score": round(-float(rank), 4)}  # fmt: skip
+        for rank, pid, year_, title, nodes in hits:
+            got = areas_by_tags.get(nodes)
+            if got is None:
+                got = areamap.areas_of(nodes.split("\x1f") if nodes else [], areas, area_of)
+                if len(areas_by_tags) < 10_000:
+                    areas_by_tags[nodes] = got
+            yield {"id": pid, "year": year_, "title": title, "areas": got, "score": round(-float(rank), 4)}
     finally:
         conn.close()

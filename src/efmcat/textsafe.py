@@ -67,13 +67,15 @@ def write_papers_plain(
     records: Iterable[Mapping[str, object]], out: TextIOBase, with_score: bool = False
 ) -> None:
     """A line per paper, the cells of paper_row joined by tabs, written as the records are
-    read (inlined: an all-hits search writes a million of them; a test holds it equal)."""
+    read (inlined: an all-hits search writes a million of them; a test holds it equal).
+    Every character _UNSAFE_LINE matches is unprintable, so printable text skips the search."""
     sub, write = _UNSAFE_LINE.sub, out.write
     for r in records:
-        title = r["title"]
+        pid, title, areas = str(r["id"]), r["title"], ",".join(r.get("areas") or [])
+        title = "" if title is None else " ".join(str(title).split())
         line = (
-            f"{sub(_visible, str(r['id']))}\t{r.get('year') or ''}\t"
-            f"{sub(_visible, ' '.join(str(title).split())) if title is not None else ''}\t"
-            f"{sub(_visible, ','.join(r.get('areas') or []))}\n"
+            f"{pid if pid.isprintable() else sub(_visible, pid)}\t{r.get('year') or ''}\t"
+            f"{title if title.isprintable() else sub(_visible, title)}\t"
+            f"{areas if areas.isprintable() else sub(_visible, areas)}\n"
         )
         write(f"{r.get('score', 0):.2f}\t{line}" if with_score else line)
