@@ -153,7 +153,7 @@ def test_deferred_indexing_indexes_every_field_and_restores_triggers(cat):
     assert _triggers(cat) == before
     assert ids(cat, "kernels") == ["2401.00010", "2401.00011"]
     assert ids(cat, "bulk sparse") == ["2401.00010"]
-    for table in ("papers_fts", "titles_fts", "abstracts_fts"):
+    for table in ("papers_fts", "titles_fts"):
         cat.conn.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
     cat.upsert_paper(Paper(id="2401.00012", title="After bulk", abstract="kernels again"))
     assert ids(cat, "kernels") == ["2401.00010", "2401.00011", "2401.00012"]
@@ -166,3 +166,55 @@ def test_deferred_indexing_failure_rolls_back_triggers_too(cat):
         raise RuntimeError("boom")
     assert _triggers(cat) == before
     assert not cat.has("2401.00013")
+
+
+def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tmp_path):
+    from efmcat.catalog import MIGRATIONS, _split_sql
+
+    path = tmp_path / "v4.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:4]:
+        for statement in _split_sql(script):
+            con.execute(statement)
+    con.execute(
+        "INSERT INTO papers(id, title, abstract, added_at, status) "
+        "VALUES ('2401.00001', 'Sparse attention', 'kernels for speculative decoding', 'now', 'reading')"
+    )
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    con.close()
+    with Catalog(path) as c:
+        assert c.schema_version == SCHEMA_VERSION == 5
+        tables = {r[0] for r in c.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "abstracts_fts" not in tables and "titles_fts" in tables
+        assert ids(c, "speculative") == ids(c, "sparse") == ["2401.00001"]
+        assert [p.id for p in c.list_papers(status="reading")] == ["2401.00001"]
+        # the title index still follows edits after its triggers were re-made
+        c.upsert_paper(
+            Paper(id="2401.00001", title="Dense attention", abstract="kernels for speculative decoding")
+        )
+
+        def titled(word):
+            return [
+                r[0] for r in c.conn.execute("SELECT rowid FROM titles_fts WHERE titles_fts MATCH ?", (word,))
+            ]
+
+        assert (titled("dense"), titled("sparse")) == ([1], [])
+        c.conn.execute("INSERT INTO titles_fts(titles_fts) VALUES('integrity-check')")
+        index = c.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_status'").fetchone()[0]
+        assert "WHERE status IS NOT NULL" in index
+
+
+def test_abstract_matches_score_by_the_abstract_column_only(cat):
+    # Two papers alike but for where "kernels" is: in the abstract it adds the abstract's
+    # bm25 to the score; in the author list it does not.
+    cat.upsert_paper(
+        Paper(id="2401.00001", title="Speed", abstract="kernels kernels on gpus", authors=["Ann Lee"])
+    )
+    cat.upsert_paper(
+        Paper(id="2401.00002", title="Speed", abstract="words on gpus", authors=["Kernels Kernels"])
+    )
+    cat.upsert_paper(Paper(id="2401.00003", title="Other", abstract="nothing here at all", authors=["Bo Li"]))
+    scores = {p.id: s for p, s in cat.search("kernels")}
+    assert set(scores) == {"2401.00001", "2401.00002"}
+    assert scores["2401.00001"] > scores["2401.00002"]
