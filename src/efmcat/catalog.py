@@ -214,7 +214,15 @@ END;
 # own bm25; only the length normalisation differs (the whole row's length instead of the
 # abstract's). ``titles_fts`` stays: a title is short, and normalised by the whole row a
 # title match would count for almost nothing. The status index holds only papers with a
-# status (the filter ``status = ?`` still uses it; most papers have none).
+# status (the filter ``status = ?`` still uses it; most papers have none); the index on
+# added_at goes (``list --sort added`` sorts, as ``--sort title`` always has).
+# A source row keeps less: an import stores its title as NULL when it is the paper's own
+# title and the row is the paper's only source, and its link as NULL when it is the
+# paper's own url. The triggers keep "NULL title = the paper's title" true: a second
+# source row of the paper, a row moved to another paper (check --fix) or a change of the
+# paper's title writes the title out first. Readers that show a row's title take
+# coalesce(sources.title, papers.title) (Catalog.sources_of); check sees the same
+# findings, since a paper's only row cannot conflict with itself.
 _V5 = """
 DROP TRIGGER papers_fields_ai;
 DROP TRIGGER papers_fields_ad;
@@ -232,6 +240,26 @@ CREATE TRIGGER papers_fields_au AFTER UPDATE OF title ON papers BEGIN
 END;
 DROP INDEX papers_status;
 CREATE INDEX papers_status ON papers(status) WHERE status IS NOT NULL;
+DROP INDEX papers_added;
+CREATE TRIGGER sources_title_ai AFTER INSERT ON sources
+WHEN EXISTS (SELECT 1 FROM sources s WHERE s.paper_id = new.paper_id AND s.title IS NULL)
+AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1 BEGIN
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = new.paper_id)
+    WHERE paper_id = new.paper_id AND title IS NULL;
+END;
+CREATE TRIGGER sources_title_au AFTER UPDATE OF paper_id ON sources
+WHEN new.title IS NULL AND new.paper_id IS NOT old.paper_id BEGIN
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = old.paper_id)
+    WHERE paper_id = new.paper_id AND source = new.source AND locator = new.locator
+    AND EXISTS (SELECT 1 FROM papers WHERE id = old.paper_id);
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = new.paper_id)
+    WHERE paper_id = new.paper_id AND title IS NULL
+    AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1;
+END;
+CREATE TRIGGER papers_title_sources AFTER UPDATE OF title ON papers
+WHEN old.title IS NOT new.title BEGIN
+    UPDATE sources SET title = old.title WHERE paper_id = new.id AND title IS NULL;
+END;
 """
 
 # The full-text indexes over papers and their columns, and the triggers that fill them
@@ -853,8 +881,9 @@ class Catalog:
         return [
             dict(r)
             for r in self.conn.execute(
-                "SELECT source, locator, title, link, section FROM sources WHERE paper_id = ? "
-                "ORDER BY source, locator",
+                "SELECT s.source, s.locator, coalesce(s.title, p.title) AS title, s.link, s.section "
+                "FROM sources s JOIN papers p ON p.id = s.paper_id WHERE s.paper_id = ? "
+                "ORDER BY s.source, s.locator",
                 (paper_id,),
             )
         ]

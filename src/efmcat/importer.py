@@ -614,8 +614,15 @@ def _chunks(items: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
 
 _INSERT_COLS = [*PAPER_FIELDS, "added_at"]
 _INSERT_SQL = f"INSERT INTO papers ({', '.join(_INSERT_COLS)}) VALUES ({', '.join('?' * len(_INSERT_COLS))})"
+# A source row stores its title as NULL when it is the paper's title and the paper has no
+# other source row, its link as NULL when it is the paper's url (schema v5: a 1M-paper
+# import does not store every title and link twice; catalog.py says how NULL stays exact).
 _SOURCE_SQL = (
-    "INSERT INTO sources(paper_id, source, locator, title, link, section) VALUES (?, ?, ?, ?, ?, ?) "
+    "INSERT INTO sources(paper_id, source, locator, title, link, section) "
+    "SELECT p.id, :source, :locator, "
+    "CASE WHEN :title = p.title AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.paper_id = p.id "
+    "AND NOT (o.source = :source AND o.locator = :locator)) THEN NULL ELSE :title END, "
+    "CASE WHEN :link = p.url THEN NULL ELSE :link END, :section FROM papers p WHERE p.id = :id "
     "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
     "link = excluded.link, section = excluded.section"
 )
@@ -834,7 +841,14 @@ class _Writer:
         conn.executemany(
             _SOURCE_SQL,
             [
-                (e.paper.id, name, f"{name}:{e.line}", e.source_title or e.paper.title, e.link, e.section)
+                {
+                    "id": e.paper.id,
+                    "source": name,
+                    "locator": f"{name}:{e.line}",
+                    "title": e.source_title or e.paper.title,
+                    "link": e.link,
+                    "section": e.section,
+                }
                 for e in batch
             ],
         )
