@@ -177,8 +177,8 @@ def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tm
         for statement in _split_sql(script):
             con.execute(statement)
     con.execute(
-        "INSERT INTO papers(id, title, abstract, added_at, status) "
-        "VALUES ('2401.00001', 'Sparse attention', 'kernels for speculative decoding', 'now', 'reading')"
+        "INSERT INTO papers(id, title, abstract, added_at, status, url) VALUES ('2401.00001', "
+        "'Sparse attention', 'kernels for speculative decoding', 'now', 'reading', 'https://arxiv.org/abs/2401.00001')"
     )
     con.execute("PRAGMA user_version = 4")
     con.commit()
@@ -189,6 +189,8 @@ def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tm
         assert "abstracts_fts" not in tables and "titles_fts" in tables
         assert ids(c, "speculative") == ids(c, "sparse") == ["2401.00001"]
         assert [p.id for p in c.list_papers(status="reading")] == ["2401.00001"]
+        assert c.conn.execute("SELECT url FROM papers").fetchone()[0] is None
+        assert c.get_paper("2401.00001").url == "https://arxiv.org/abs/2401.00001"
         # the title index still follows edits after its triggers were re-made
         c.upsert_paper(
             Paper(id="2401.00001", title="Dense attention", abstract="kernels for speculative decoding")
@@ -218,3 +220,39 @@ def test_abstract_matches_score_by_the_abstract_column_only(cat):
     scores = {p.id: s for p, s in cat.search("kernels")}
     assert set(scores) == {"2401.00001", "2401.00002"}
     assert scores["2401.00001"] > scores["2401.00002"]
+
+
+def test_an_arxiv_papers_own_links_are_stored_once_and_read_back(cat):
+    own = Paper(
+        id="2401.00001",
+        title="T",
+        url="https://arxiv.org/abs/2401.00001",
+        pdf_url="https://arxiv.org/pdf/2401.00001",
+    )
+    assert cat.upsert_paper(own) == "added"
+    other = Paper(
+        id="doi:10.1/x", title="U", url="https://example.org/x", pdf_url="https://example.org/x.pdf"
+    )
+    cat.upsert_paper(other)
+    versioned = Paper(id="2401.00002", title="V", url="https://arxiv.org/abs/2401.00002v3")
+    cat.upsert_paper(versioned)
+
+    def stored(pid):
+        return tuple(cat.conn.execute("SELECT url, pdf_url FROM papers WHERE id = ?", (pid,)).fetchone())
+
+    assert stored("2401.00001") == (None, None)
+    assert stored("doi:10.1/x") == ("https://example.org/x", "https://example.org/x.pdf")
+    assert stored("2401.00002") == ("https://arxiv.org/abs/2401.00002v3", None)
+    p = cat.get_paper("2401.00001")
+    assert (p.url, p.pdf_url) == (own.url, own.pdf_url)
+    assert cat.get_paper("2401.00002").pdf_url == "https://arxiv.org/pdf/2401.00002"
+    assert cat.upsert_paper(own) == "unchanged"
+    # a different link replaces the arXiv one, and going back stores NULL again
+    assert cat.upsert_paper(Paper(id="2401.00001", title="T", url="https://mirror.org/a")) == "updated"
+    assert stored("2401.00001") == ("https://mirror.org/a", None)
+    # an import fills only empty fields: the arXiv link counts as there
+    assert cat.upsert_paper(
+        Paper(id="2401.00002", title="V", pdf_url="https://x.org/p.pdf"), fill_only=True
+    ) == ("unchanged")
+    assert cat.upsert_paper(own) == "updated"
+    assert stored("2401.00001") == (None, None)

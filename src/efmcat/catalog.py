@@ -216,6 +216,9 @@ END;
 # title match would count for almost nothing. The status index holds only papers with a
 # status (the filter ``status = ?`` still uses it; most papers have none); the index on
 # added_at goes (``list --sort added`` sorts, as ``--sort title`` always has).
+# An arXiv paper's url and pdf_url are NULL when they are its own arXiv links
+# (https://arxiv.org/abs/ID, https://arxiv.org/pdf/ID; ``own_link``): reading a paper
+# (``_row_to_paper``) gives them back, so they are stored once per catalog, not per paper.
 # A source row keeps less: an import stores its title as NULL when it is the paper's own
 # title and the row is the paper's only source, and its link as NULL when it is the
 # paper's own url. The triggers keep "NULL title = the paper's title" true: a second
@@ -241,6 +244,8 @@ END;
 DROP INDEX papers_status;
 CREATE INDEX papers_status ON papers(status) WHERE status IS NOT NULL;
 DROP INDEX papers_added;
+UPDATE papers SET url = NULL WHERE instr(id, ':') = 0 AND url = 'https://arxiv.org/abs/' || id;
+UPDATE papers SET pdf_url = NULL WHERE instr(id, ':') = 0 AND pdf_url = 'https://arxiv.org/pdf/' || id;
 CREATE TRIGGER sources_title_ai AFTER INSERT ON sources
 WHEN EXISTS (SELECT 1 FROM sources s WHERE s.paper_id = new.paper_id AND s.title IS NULL)
 AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1 BEGIN
@@ -669,6 +674,14 @@ class Catalog:
                 old = row[name]
                 if name == "id" or name in owned:
                     continue
+                if name in OWN_LINKS:
+                    # Compare the links themselves: NULL in the table is the arXiv link.
+                    old = old if old is not None else own_link(name, paper.id)
+                    new = getattr(paper, name)
+                    if (fill_only and old) or not new or new == old:
+                        continue
+                    changes[name] = value
+                    continue
                 empty_new = value is None or value == "" or value == "[]"
                 empty_old = old is None or old == "" or old == "[]"
                 if fill_only and not empty_old:
@@ -717,6 +730,8 @@ class Catalog:
             for name, value in values.items():
                 if name in _JSON_FIELDS:
                     value = json.dumps(list(value or []), ensure_ascii=False)
+                elif name in OWN_LINKS:
+                    value = stored_link(name, paper_id, value)
                 if value != row[name]:
                     changed[name] = value
             new_owned = [k for k in values if k not in owned]
@@ -1136,6 +1151,21 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+# An arXiv paper's own links, stored as NULL (schema v5) and given back when it is read.
+OWN_LINKS = {"url": "https://arxiv.org/abs/", "pdf_url": "https://arxiv.org/pdf/"}
+
+
+def own_link(name: str, paper_id: str) -> str | None:
+    """The ``url`` or ``pdf_url`` a paper has unless told otherwise: its arXiv pages (None
+    for a paper that is not on arXiv: its id has a prefix such as ``doi:``)."""
+    return None if ":" in paper_id else OWN_LINKS[name] + paper_id
+
+
+def stored_link(name: str, paper_id: str, value: str | None) -> str | None:
+    """What the papers table holds for a link: NULL for the paper's own arXiv link."""
+    return None if value is not None and value == own_link(name, paper_id) else value
+
+
 def _paper_values(paper: Paper) -> list[Any]:
     values: list[Any] = []
     for name in PAPER_FIELDS:
@@ -1144,6 +1174,8 @@ def _paper_values(paper: Paper) -> list[Any]:
             value = json.dumps(list(value or []), ensure_ascii=False)
         elif name == "verified":
             value = int(bool(value))
+        elif name in OWN_LINKS:
+            value = stored_link(name, paper.id, value)
         values.append(value)
     return values
 
@@ -1152,6 +1184,9 @@ def _row_to_paper(row: sqlite3.Row) -> Paper:
     data = {name: row[name] for name in PAPER_FIELDS}
     for name in _JSON_FIELDS:
         data[name] = _json_list(data[name])
+    for name in OWN_LINKS:
+        if data[name] is None:
+            data[name] = own_link(name, data["id"])
     data["verified"] = bool(data["verified"])
     return Paper(
         **data,
