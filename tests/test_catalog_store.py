@@ -189,8 +189,10 @@ def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tm
         assert "abstracts_fts" not in tables and "titles_fts" in tables
         assert ids(c, "speculative") == ids(c, "sparse") == ["2401.00001"]
         assert [p.id for p in c.list_papers(status="reading")] == ["2401.00001"]
-        assert c.conn.execute("SELECT url FROM papers").fetchone()[0] is None
+        # links written before v5 stay spelled out, and read the same as the NULL of new rows
+        assert c.conn.execute("SELECT url FROM papers").fetchone()[0] == "https://arxiv.org/abs/2401.00001"
         assert c.get_paper("2401.00001").url == "https://arxiv.org/abs/2401.00001"
+        assert c.upsert_paper(c.get_paper("2401.00001")) == "unchanged"
         # the title index still follows edits after its triggers were re-made
         c.upsert_paper(
             Paper(id="2401.00001", title="Dense attention", abstract="kernels for speculative decoding")

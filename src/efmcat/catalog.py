@@ -219,6 +219,8 @@ END;
 # An arXiv paper's url and pdf_url are NULL when they are its own arXiv links
 # (https://arxiv.org/abs/ID, https://arxiv.org/pdf/ID; ``own_link``): reading a paper
 # (``_row_to_paper``) gives them back, so they are stored once per catalog, not per paper.
+# Papers written before v5 keep their links spelled out (they read the same; rewriting every
+# row here would cost a 1M-paper catalog a WAL the size of its papers table).
 # A source row keeps less: an import stores its title as NULL when it is the paper's own
 # title and the row is the paper's only source, and its link as NULL when it is the
 # paper's own url. The triggers keep "NULL title = the paper's title" true: a second
@@ -244,8 +246,6 @@ END;
 DROP INDEX papers_status;
 CREATE INDEX papers_status ON papers(status) WHERE status IS NOT NULL;
 DROP INDEX papers_added;
-UPDATE papers SET url = NULL WHERE instr(id, ':') = 0 AND url = 'https://arxiv.org/abs/' || id;
-UPDATE papers SET pdf_url = NULL WHERE instr(id, ':') = 0 AND pdf_url = 'https://arxiv.org/pdf/' || id;
 CREATE TRIGGER sources_title_ai AFTER INSERT ON sources
 WHEN EXISTS (SELECT 1 FROM sources s WHERE s.paper_id = new.paper_id AND s.title IS NULL)
 AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1 BEGIN
