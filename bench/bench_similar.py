@@ -5,7 +5,7 @@ Zipf-like vocabulary, efmcat's own schema), then, for 20 papers picked at random
 the same run:
 
 - floor: the bare FTS5 part of the work, the query of the paper's distinctive terms over
-  titles_fts and abstracts_fts (similar._pool_sql) run on a plain sqlite3 connection;
+  titles_fts and the abstract column of papers_fts (similar._pool_sql) run on a plain sqlite3 connection;
 - similar: the library call behind `efmcat similar ID` (similar.similar_papers: term
   selection from the FTS5 vocabulary, the OR query, re-ranking by shared terms and tags).
 

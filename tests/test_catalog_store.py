@@ -153,7 +153,7 @@ def test_deferred_indexing_indexes_every_field_and_restores_triggers(cat):
     assert _triggers(cat) == before
     assert ids(cat, "kernels") == ["2401.00010", "2401.00011"]
     assert ids(cat, "bulk sparse") == ["2401.00010"]
-    for table in ("papers_fts", "titles_fts", "abstracts_fts"):
+    for table in ("papers_fts", "titles_fts"):
         cat.conn.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
     cat.upsert_paper(Paper(id="2401.00012", title="After bulk", abstract="kernels again"))
     assert ids(cat, "kernels") == ["2401.00010", "2401.00011", "2401.00012"]
@@ -166,3 +166,95 @@ def test_deferred_indexing_failure_rolls_back_triggers_too(cat):
         raise RuntimeError("boom")
     assert _triggers(cat) == before
     assert not cat.has("2401.00013")
+
+
+def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tmp_path):
+    from efmcat.catalog import MIGRATIONS, _split_sql
+
+    path = tmp_path / "v4.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:4]:
+        for statement in _split_sql(script):
+            con.execute(statement)
+    con.execute(
+        "INSERT INTO papers(id, title, abstract, added_at, status, url) VALUES ('2401.00001', "
+        "'Sparse attention', 'kernels for speculative decoding', 'now', 'reading', 'https://arxiv.org/abs/2401.00001')"
+    )
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    con.close()
+    with Catalog(path) as c:
+        assert c.schema_version == SCHEMA_VERSION == 5
+        tables = {r[0] for r in c.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "abstracts_fts" not in tables and "titles_fts" in tables
+        assert ids(c, "speculative") == ids(c, "sparse") == ["2401.00001"]
+        assert [p.id for p in c.list_papers(status="reading")] == ["2401.00001"]
+        # links written before v5 stay spelled out, and read the same as the NULL of new rows
+        assert c.conn.execute("SELECT url FROM papers").fetchone()[0] == "https://arxiv.org/abs/2401.00001"
+        assert c.get_paper("2401.00001").url == "https://arxiv.org/abs/2401.00001"
+        assert c.upsert_paper(c.get_paper("2401.00001")) == "unchanged"
+        # the title index still follows edits after its triggers were re-made
+        c.upsert_paper(
+            Paper(id="2401.00001", title="Dense attention", abstract="kernels for speculative decoding")
+        )
+
+        def titled(word):
+            return [
+                r[0] for r in c.conn.execute("SELECT rowid FROM titles_fts WHERE titles_fts MATCH ?", (word,))
+            ]
+
+        assert (titled("dense"), titled("sparse")) == ([1], [])
+        c.conn.execute("INSERT INTO titles_fts(titles_fts) VALUES('integrity-check')")
+        index = c.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'papers_status'").fetchone()[0]
+        assert "WHERE status IS NOT NULL" in index
+
+
+def test_abstract_matches_score_by_the_abstract_column_only(cat):
+    # Two papers alike but for where "kernels" is: in the abstract it adds the abstract's
+    # bm25 to the score; in the author list it does not.
+    cat.upsert_paper(
+        Paper(id="2401.00001", title="Speed", abstract="kernels kernels on gpus", authors=["Ann Lee"])
+    )
+    cat.upsert_paper(
+        Paper(id="2401.00002", title="Speed", abstract="words on gpus", authors=["Kernels Kernels"])
+    )
+    cat.upsert_paper(Paper(id="2401.00003", title="Other", abstract="nothing here at all", authors=["Bo Li"]))
+    scores = {p.id: s for p, s in cat.search("kernels")}
+    assert set(scores) == {"2401.00001", "2401.00002"}
+    assert scores["2401.00001"] > scores["2401.00002"]
+
+
+def test_an_arxiv_papers_own_links_are_stored_once_and_read_back(cat):
+    own = Paper(
+        id="2401.00001",
+        title="T",
+        url="https://arxiv.org/abs/2401.00001",
+        pdf_url="https://arxiv.org/pdf/2401.00001",
+    )
+    assert cat.upsert_paper(own) == "added"
+    other = Paper(
+        id="doi:10.1/x", title="U", url="https://example.org/x", pdf_url="https://example.org/x.pdf"
+    )
+    cat.upsert_paper(other)
+    versioned = Paper(id="2401.00002", title="V", url="https://arxiv.org/abs/2401.00002v3")
+    cat.upsert_paper(versioned)
+
+    def stored(pid):
+        return tuple(cat.conn.execute("SELECT url, pdf_url FROM papers WHERE id = ?", (pid,)).fetchone())
+
+    assert stored("2401.00001") == (None, None)
+    assert stored("doi:10.1/x") == ("https://example.org/x", "https://example.org/x.pdf")
+    assert stored("2401.00002") == ("https://arxiv.org/abs/2401.00002v3", None)
+    p = cat.get_paper("2401.00001")
+    assert (p.url, p.pdf_url) == (own.url, own.pdf_url)
+    assert cat.get_paper("2401.00002").pdf_url == "https://arxiv.org/pdf/2401.00002"
+    assert cat.upsert_paper(own) == "unchanged"
+    # a different link replaces the arXiv one, and going back stores NULL again
+    assert cat.upsert_paper(Paper(id="2401.00001", title="T", url="https://mirror.org/a")) == "updated"
+    assert stored("2401.00001") == ("https://mirror.org/a", None)
+    # an import fills only empty fields: the arXiv link counts as there
+    assert cat.upsert_paper(
+        Paper(id="2401.00002", title="V", pdf_url="https://x.org/p.pdf"), fill_only=True
+    ) == ("unchanged")
+    assert cat.upsert_paper(own) == "updated"
+    assert stored("2401.00001") == (None, None)

@@ -46,7 +46,7 @@ def _consistent(db: Path) -> None:
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        for table in ("papers_fts", "titles_fts", "abstracts_fts"):
+        for table in ("papers_fts", "titles_fts"):
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
         papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
         indexed = conn.execute("SELECT count(*) FROM titles_fts").fetchone()[0]

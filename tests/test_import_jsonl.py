@@ -6,6 +6,7 @@ import json
 
 from conftest import FIXTURES
 from efmcat.catalog import Catalog
+from efmcat.models import Paper
 
 IMPORT = FIXTURES / "import"
 
@@ -112,3 +113,45 @@ def test_fetch_fills_metadata_and_check_compares_titles(cli, tmp_path, monkeypat
     found = [f for f in json.loads(check.stdout)["findings"] if f["kind"] == "arxiv-title-mismatch"]
     assert [f["papers"] for f in found] == [["2301.00774"]]
     assert found[0]["sources"][1]["locator"] == "wrong.md:3"
+
+
+def _source_rows(cat, pid):
+    return [
+        tuple(r)
+        for r in cat.conn.execute(
+            "SELECT source, title, link FROM sources WHERE paper_id = ? ORDER BY source, locator", (pid,)
+        )
+    ]
+
+
+def test_a_source_row_does_not_store_the_papers_own_title_and_link_twice(cli, tmp_path):
+    gptq = "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
+    assert cli("import", str(IMPORT / "snapshot.jsonl")).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert _source_rows(cat, "2210.17323") == [("snapshot.jsonl", None, None)]
+        # what people see is the title as the file gave it
+        shown = cli("show", "2210.17323", "--json")
+        assert [(s["title"], s["link"]) for s in json.loads(shown.stdout)["sources"]] == [(gptq, None)]
+        # a second list naming the paper: the first row's title is written out
+        cat.add_source("2210.17323", "mylist", "mylist.md:3", title="GPTQ (the list's name for it)")
+        assert _source_rows(cat, "2210.17323") == [
+            ("mylist", "GPTQ (the list's name for it)", None),
+            ("snapshot.jsonl", gptq, None),
+        ]
+        # a changed title (a refresh, an edit): the row keeps the title the file gave
+        cat.upsert_paper(Paper(id="2309.06180", title="A new title"))
+        assert _source_rows(cat, "2309.06180")[0][1].startswith("Efficient Memory Management")
+        # a row moved to another paper (check --fix merges duplicates) takes its title along
+        title = cat.get_paper("hep-th/9901001").title
+        cat.conn.execute("UPDATE sources SET paper_id = '2210.17323' WHERE paper_id = 'hep-th/9901001'")
+        titles = {t for _, t, _ in _source_rows(cat, "2210.17323")}
+        assert titles == {"GPTQ (the list's name for it)", gptq, title}
+
+
+def test_check_sees_a_conflict_with_an_imported_title(cli, tmp_path):
+    assert cli("import", str(IMPORT / "snapshot.jsonl")).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        cat.add_source("2210.17323", "mylist", "mylist.md:3", title="Mixture of experts routing at scale")
+    out = json.loads(cli("check", "--json").stdout)
+    kinds = {(f["kind"], tuple(f["papers"])) for f in out["findings"]}
+    assert ("id-title-conflict", ("2210.17323",)) in kinds

@@ -33,9 +33,9 @@ from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: impor
     ranking,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUSY_TIMEOUT (seconds)
-REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts", "abstracts_fts")
+REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts")
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
@@ -207,17 +207,76 @@ CREATE TRIGGER papers_notes_au AFTER UPDATE OF note, user_fields ON papers BEGIN
 END;
 """
 
+# v5: a smaller file (issue 14: at scale the catalog should stay within 1.3x a plain FTS5
+# table of the same text). ``abstracts_fts`` goes: the abstract is almost all of a row, so
+# papers_fts scored on its abstract column alone (bm25 weights 0, 1, 0, MATCH under an
+# ``abstract :`` column filter, so the idf is the abstract's own) is nearly the abstract's
+# own bm25; only the length normalisation differs (the whole row's length instead of the
+# abstract's). ``titles_fts`` stays: a title is short, and normalised by the whole row a
+# title match would count for almost nothing. The status index holds only papers with a
+# status (the filter ``status = ?`` still uses it; most papers have none); the index on
+# added_at goes (``list --sort added`` sorts, as ``--sort title`` always has).
+# An arXiv paper's url and pdf_url are NULL when they are its own arXiv links
+# (https://arxiv.org/abs/ID, https://arxiv.org/pdf/ID; ``own_link``): reading a paper
+# (``_row_to_paper``) gives them back, so they are stored once per catalog, not per paper.
+# Papers written before v5 keep their links spelled out (they read the same; rewriting every
+# row here would cost a 1M-paper catalog a WAL the size of its papers table).
+# A source row keeps less: an import stores its title as NULL when it is the paper's own
+# title and the row is the paper's only source, and its link as NULL when it is the
+# paper's own url. The triggers keep "NULL title = the paper's title" true: a second
+# source row of the paper, a row moved to another paper (check --fix) or a change of the
+# paper's title writes the title out first. Readers that show a row's title take
+# coalesce(sources.title, papers.title) (Catalog.sources_of); check sees the same
+# findings, since a paper's only row cannot conflict with itself.
+_V5 = """
+DROP TRIGGER papers_fields_ai;
+DROP TRIGGER papers_fields_ad;
+DROP TRIGGER papers_fields_au;
+DROP TABLE abstracts_fts;
+CREATE TRIGGER papers_fields_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO titles_fts(rowid, title) VALUES (new.n, new.title);
+END;
+CREATE TRIGGER papers_fields_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.n, old.title);
+END;
+CREATE TRIGGER papers_fields_au AFTER UPDATE OF title ON papers BEGIN
+    INSERT INTO titles_fts(titles_fts, rowid, title) VALUES ('delete', old.n, old.title);
+    INSERT INTO titles_fts(rowid, title) VALUES (new.n, new.title);
+END;
+DROP INDEX papers_status;
+CREATE INDEX papers_status ON papers(status) WHERE status IS NOT NULL;
+DROP INDEX papers_added;
+CREATE TRIGGER sources_title_ai AFTER INSERT ON sources
+WHEN EXISTS (SELECT 1 FROM sources s WHERE s.paper_id = new.paper_id AND s.title IS NULL)
+AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1 BEGIN
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = new.paper_id)
+    WHERE paper_id = new.paper_id AND title IS NULL;
+END;
+CREATE TRIGGER sources_title_au AFTER UPDATE OF paper_id ON sources
+WHEN new.title IS NULL AND new.paper_id IS NOT old.paper_id BEGIN
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = old.paper_id)
+    WHERE paper_id = new.paper_id AND source = new.source AND locator = new.locator
+    AND EXISTS (SELECT 1 FROM papers WHERE id = old.paper_id);
+    UPDATE sources SET title = (SELECT title FROM papers WHERE id = new.paper_id)
+    WHERE paper_id = new.paper_id AND title IS NULL
+    AND (SELECT count(*) FROM sources s WHERE s.paper_id = new.paper_id) > 1;
+END;
+CREATE TRIGGER papers_title_sources AFTER UPDATE OF title ON papers
+WHEN old.title IS NOT new.title BEGIN
+    UPDATE sources SET title = old.title WHERE paper_id = new.id AND title IS NULL;
+END;
+"""
+
 # The full-text indexes over papers and their columns, and the triggers that fill them
 # on insert (bulk imports replace those triggers by one INSERT ... SELECT per batch).
 FTS_INDEXES = {
     "papers_fts": ("title", "abstract", "authors"),
     "titles_fts": ("title",),
-    "abstracts_fts": ("abstract",),
 }
 INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 
 
 def busy_timeout_ms() -> int:
@@ -618,6 +677,14 @@ class Catalog:
                 old = row[name]
                 if name == "id" or name in owned:
                     continue
+                if name in OWN_LINKS:
+                    # Compare the links themselves: NULL in the table is the arXiv link.
+                    old = old if old is not None else own_link(name, paper.id)
+                    new = getattr(paper, name)
+                    if (fill_only and old) or not new or new == old:
+                        continue
+                    changes[name] = value
+                    continue
                 empty_new = value is None or value == "" or value == "[]"
                 empty_old = old is None or old == "" or old == "[]"
                 if fill_only and not empty_old:
@@ -666,6 +733,8 @@ class Catalog:
             for name, value in values.items():
                 if name in _JSON_FIELDS:
                     value = json.dumps(list(value or []), ensure_ascii=False)
+                elif name in OWN_LINKS:
+                    value = stored_link(name, paper_id, value)
                 if value != row[name]:
                     changed[name] = value
             new_owned = [k for k in values if k not in owned]
@@ -830,8 +899,9 @@ class Catalog:
         return [
             dict(r)
             for r in self.conn.execute(
-                "SELECT source, locator, title, link, section FROM sources WHERE paper_id = ? "
-                "ORDER BY source, locator",
+                "SELECT s.source, s.locator, coalesce(s.title, p.title) AS title, s.link, s.section "
+                "FROM sources s JOIN papers p ON p.id = s.paper_id WHERE s.paper_id = ? "
+                "ORDER BY s.source, s.locator",
                 (paper_id,),
             )
         ]
@@ -1084,6 +1154,21 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+# An arXiv paper's own links, stored as NULL (schema v5) and given back when it is read.
+OWN_LINKS = {"url": "https://arxiv.org/abs/", "pdf_url": "https://arxiv.org/pdf/"}
+
+
+def own_link(name: str, paper_id: str) -> str | None:
+    """The ``url`` or ``pdf_url`` a paper has unless told otherwise: its arXiv pages (None
+    for a paper that is not on arXiv: its id has a prefix such as ``doi:``)."""
+    return None if ":" in paper_id else OWN_LINKS[name] + paper_id
+
+
+def stored_link(name: str, paper_id: str, value: str | None) -> str | None:
+    """What the papers table holds for a link: NULL for the paper's own arXiv link."""
+    return None if value is not None and value == own_link(name, paper_id) else value
+
+
 def _paper_values(paper: Paper) -> list[Any]:
     values: list[Any] = []
     for name in PAPER_FIELDS:
@@ -1092,6 +1177,8 @@ def _paper_values(paper: Paper) -> list[Any]:
             value = json.dumps(list(value or []), ensure_ascii=False)
         elif name == "verified":
             value = int(bool(value))
+        elif name in OWN_LINKS:
+            value = stored_link(name, paper.id, value)
         values.append(value)
     return values
 
@@ -1100,6 +1187,9 @@ def _row_to_paper(row: sqlite3.Row) -> Paper:
     data = {name: row[name] for name in PAPER_FIELDS}
     for name in _JSON_FIELDS:
         data[name] = _json_list(data[name])
+    for name in OWN_LINKS:
+        if data[name] is None:
+            data[name] = own_link(name, data["id"])
     data["verified"] = bool(data["verified"])
     return Paper(
         **data,

@@ -21,7 +21,7 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
-from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, utcnow
+from efmcat.catalog import OWN_LINKS, PAPER_FIELDS, Catalog, _paper_values, utcnow
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -610,8 +610,16 @@ def _chunks(items: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
 
 _INSERT_COLS = [*PAPER_FIELDS, "added_at"]
 _INSERT_SQL = f"INSERT INTO papers ({', '.join(_INSERT_COLS)}) VALUES ({', '.join('?' * len(_INSERT_COLS))})"
+# A source row stores its title as NULL when it is the paper's title and the paper has no
+# other source row, its link as NULL when it is the paper's url (schema v5: a 1M-paper
+# import does not store every title and link twice; catalog.py says how NULL stays exact).
 _SOURCE_SQL = (
-    "INSERT INTO sources(paper_id, source, locator, title, link, section) VALUES (?, ?, ?, ?, ?, ?) "
+    "INSERT INTO sources(paper_id, source, locator, title, link, section) "
+    "SELECT p.id, :source, :locator, "
+    "CASE WHEN :title = p.title AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.paper_id = p.id "
+    "AND NOT (o.source = :source AND o.locator = :locator)) THEN NULL ELSE :title END, "
+    "CASE WHEN :link = coalesce(p.url, CASE WHEN instr(p.id, ':') = 0 THEN 'https://arxiv.org/abs/' || p.id END) "
+    "THEN NULL ELSE :link END, :section FROM papers p WHERE p.id = :id "
     "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
     "link = excluded.link, section = excluded.section"
 )
@@ -630,6 +638,7 @@ _FAST_FIELDS = (
 
 
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), built once
+_ABS, _PDF = OWN_LINKS["url"], OWN_LINKS["pdf_url"]
 
 
 def _row(p: Paper, now: str) -> Sequence[Any]:
@@ -637,10 +646,14 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
         return [*_paper_values(p), p.added_at or now]
     dumps = _JSON_TEXT
+    url, pdf_url = p.url, p.pdf_url
+    if ":" not in p.id:  # an arXiv paper's own links are stored as NULL (catalog.own_link)
+        url = None if url == _ABS + p.id else url
+        pdf_url = None if pdf_url == _PDF + p.id else pdf_url
     return (
         p.id, p.version, p.title, dumps(list(p.authors or [])), p.abstract, p.year,
         p.published, p.updated, dumps(list(p.categories or [])), p.primary_category,
-        p.doi, p.journal_ref, p.comment, p.url, p.pdf_url, p.source, int(bool(p.verified)), p.note,
+        p.doi, p.journal_ref, p.comment, url, pdf_url, p.source, int(bool(p.verified)), p.note,
         p.venue, p.kind or "paper", p.added_at or now,
     )  # fmt: skip
 
@@ -833,7 +846,14 @@ class _Writer:
         conn.executemany(
             _SOURCE_SQL,
             [
-                (e.paper.id, name, f"{name}:{e.line}", e.source_title or e.paper.title, e.link, e.section)
+                {
+                    "id": e.paper.id,
+                    "source": name,
+                    "locator": f"{name}:{e.line}",
+                    "title": e.source_title or e.paper.title,
+                    "link": e.link,
+                    "section": e.section,
+                }
                 for e in batch
             ],
         )

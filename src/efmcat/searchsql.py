@@ -12,7 +12,7 @@ from efmcat.query import to_fts_any, to_fts_query
 
 # The schema this SQL is written for (catalog.SCHEMA_VERSION; a test keeps them equal). The
 # fast path leaves any other catalog to the full CLI, which migrates it or says why not.
-SEARCH_SCHEMA = 4
+SEARCH_SCHEMA = 5
 YEAR_RANGE = (0, 9999)
 MAX_LIMIT = 1_000_000_000
 STATUSES = ("to-read", "reading", "read")
@@ -20,6 +20,9 @@ STATUSES = ("to-read", "reading", "read")
 DEFAULT_KINDS: tuple[str, ...] = ("paper",)
 
 # Search score: a field-weighted sum of bm25 (BM25F-like). Weights of title and abstract.
+# The title's bm25 comes from its own index (titles_fts); the abstract's from papers_fts
+# with weights (0, 1, 0) under an ``abstract :`` column filter: the abstract's own idf, and
+# the whole row's length for normalisation, which the abstract is almost all of.
 TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 1.0
 # The user's notes (notes_fts) count like an abstract: a paper matches when all the words
@@ -39,7 +42,8 @@ SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
         UNION ALL
         SELECT rowid, {tw} * rank, 0 FROM titles_fts WHERE titles_fts MATCH :any
         UNION ALL
-        SELECT rowid, {aw} * rank, 0 FROM abstracts_fts WHERE abstracts_fts MATCH :any
+        SELECT rowid, {aw} * bm25(papers_fts, 0.0, 1.0, 0.0), 0 FROM papers_fts
+        WHERE papers_fts MATCH 'abstract : (' || :any || ')'
         UNION ALL
         SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all
     ) GROUP BY n

@@ -4,8 +4,8 @@ A "more like this" query. The paper's distinctive terms are its words (tokenized
 stemmed by FTS5 itself) weighted by tf-idf, title words counting more; document
 frequencies come from counting MATCHes in ``papers_fts``. Candidates are the papers that
 contain those terms, scored by the summed weights of the terms they share (more in their
-title), one posting-list walk per term and field over ``titles_fts`` and
-``abstracts_fts``; the terms' document frequencies are held under a budget, so a query
+title), one posting-list walk per term and field over ``titles_fts`` and the abstract
+column of ``papers_fts``; the terms' document frequencies are held under a budget, so a query
 costs the same at 100k papers as at 10k. The best candidates are then normalised for
 abstract length and lifted by the taxonomy tags they share with the paper. Each result
 carries its reason: the terms and tags it shares. Nothing is precomputed, so the answer
@@ -186,7 +186,7 @@ def _pool_sql(count: int) -> str:
         parts.append(
             f"SELECT rowid AS n, {TITLE_HIT} * :w{i} AS s FROM titles_fts WHERE titles_fts MATCH :t{i}"
         )
-        parts.append(f"SELECT rowid, :w{i} FROM abstracts_fts WHERE abstracts_fts MATCH :t{i}")
+        parts.append(f"SELECT rowid, :w{i} FROM papers_fts WHERE papers_fts MATCH 'abstract : ' || :t{i}")
     return (
         "SELECT n, sum(s) AS score FROM (" + " UNION ALL ".join(parts) + ") "
         "WHERE n <> :self GROUP BY n ORDER BY score DESC, n LIMIT :pool"

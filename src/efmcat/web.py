@@ -149,6 +149,10 @@ def _reshape(conn: sqlite3.Connection, taxonomy: Taxonomy) -> int:
         conn.execute(f'DROP TRIGGER "{name}"')
     for table in ("titles_fts", "abstracts_fts", "notes_fts"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    # A source row's NULL title is its paper's title (catalog schema v5): spelled out here.
+    conn.execute(
+        "UPDATE sources SET title = (SELECT title FROM papers p WHERE p.id = sources.paper_id) WHERE title IS NULL"
+    )
     conn.execute("ALTER TABLE papers RENAME TO papers_raw")
     conn.execute(_PAPERS)
     conn.execute(
