@@ -120,7 +120,7 @@ def check_catalog(
     together, one paper at a time, off two cursors ordered by id; titles go to a scratch
     database on disk (efmcat.scratch), where SQL groups them for the same-title and
     similar-title checks. Only the findings are kept."""
-    from efmcat.scratch import scratch_db
+    from efmcat.scratch import insert_all, scratch_db
 
     result = CheckResult()
     steps = 8
@@ -132,9 +132,9 @@ def check_catalog(
     f = result.findings
     missing: list[str] = []
     non_arxiv: list[str] = []
+    titles: list[tuple[str, str]] = []  # a batch of (id, normalised title) for the scratch table
     with scratch_db() as db:
         db.execute("CREATE TABLE t (id TEXT, nt TEXT)")  # papers with a title, in id order
-        db.execute("BEGIN")
         for pid, paper, rows in _papers_with_sources(catalog):
             if rows:
                 f += _duplicate_rows(pid, rows)
@@ -151,11 +151,11 @@ def check_catalog(
                 non_arxiv.append(pid)
             t = norm_title(paper["title"])
             if t:
-                db.execute("INSERT INTO t VALUES (?, ?)", (pid, t))
-            if result.papers % 10_000 == 0:
-                db.execute("COMMIT")
-                db.execute("BEGIN")
-        db.execute("COMMIT")
+                titles.append((pid, t))
+                if len(titles) >= 1_000:
+                    insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
+                    titles.clear()
+        insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
         tell(5, steps)
         db.execute("CREATE INDEX t_nt ON t (nt)")
         f += _same_and_similar(catalog, db)
