@@ -389,46 +389,54 @@ EXHAUSTIVE = 5_000  # up to this many titles every pair is compared
 BLOCK = 500  # a block larger than this is split by the next word
 
 
-def _word(t: str, depth: int) -> str:
-    """The depth-th word of a normalised title (counted from the end when depth < 0), or ''."""
+def _ends(t: str) -> tuple[str, ...]:
+    """A normalised title's first four words and last four words ('' where it has fewer)."""
     words = t.split()
-    return words[depth] if -len(words) <= depth < len(words) else ""
+    pad = [""] * max(0, 4 - len(words))
+    return (*words[:4], *pad, *reversed(words[-4:]), *pad)
 
 
 def _title_blocks(db: sqlite3.Connection) -> Iterator[list[str]]:
     """:func:`_blocks` over the scratch table ``ut (nt)`` of distinct titles (numbered by
-    rowid), each block's titles in rowid order: the same blocks, computed by SQL on disk
-    (window counts of the titles sharing the first one to four words, or the last ones)."""
+    rowid), each block's titles in rowid order: the same blocks, computed on disk. Each
+    title's first and last four words go in a table indexed by them; ``GROUP BY`` finds the
+    groups over BLOCK titles (split by the next word), and one pass in index order reads the
+    blocks, each next to its titles."""
+    from efmcat.scratch import insert_all
+
     if db.execute("SELECT count(*) FROM ut").fetchone()[0] <= EXHAUSTIVE:
         yield [r[0] for r in db.execute("SELECT nt FROM ut ORDER BY rowid")]
         return
-    db.create_function("word", 2, _word, deterministic=True)
-    for sign, offset in ((1, 0), (-1, -1)):  # first words, then last words
-        w = [f"word(nt, {sign * d + offset})" for d in range(4)]
-        db.execute("DROP TABLE IF EXISTS uw")
-        db.execute(
-            f"CREATE TABLE uw AS SELECT rowid AS i, nt, {', '.join(f'{x} AS w{d}' for d, x in enumerate(w))} FROM ut"
-        )
-        counts = ", ".join(
-            f"count(*) OVER (PARTITION BY {', '.join(f'w{k}' for k in range(d + 1))}) AS c{d}"
-            for d in range(4)
-        )
-        # The depth at which a title's group stops being split: its size is at most BLOCK,
-        # its word there is missing, or it is the fourth word.
-        depth = (
-            f"CASE WHEN c0 <= {BLOCK} OR w0 = '' THEN 0 WHEN c1 <= {BLOCK} OR w1 = '' THEN 1 "
-            f"WHEN c2 <= {BLOCK} OR w2 = '' THEN 2 ELSE 3 END"
-        )
-        rows = db.execute(
-            f"SELECT k1, k2, k3, k4, nt FROM (SELECT i, nt, w0 AS k1, "
-            f"CASE WHEN d >= 1 THEN w1 END AS k2, CASE WHEN d >= 2 THEN w2 END AS k3, "
-            f"CASE WHEN d >= 3 THEN w3 END AS k4, "
-            f"CASE d WHEN 0 THEN c0 WHEN 1 THEN c1 WHEN 2 THEN c2 ELSE c3 END AS size "
-            f"FROM (SELECT *, {depth} AS d FROM (SELECT *, {counts} FROM uw))) "
-            f"WHERE size > 1 ORDER BY k1, k2, k3, k4, i"
-        )
-        for _, block in groupby(rows, key=lambda r: r[:4]):
-            yield [r[4] for r in block]
+    db.execute("CREATE TABLE uw (i INTEGER PRIMARY KEY, nt TEXT, f0, f1, f2, f3, l0, l1, l2, l3)")
+    rows = db.execute("SELECT rowid, nt FROM ut ORDER BY rowid")
+    insert_all(
+        db, "INSERT INTO uw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ((i, t, *_ends(t)) for i, t in rows)
+    )
+    for end in "fl":  # first words, then last words
+        cols = [f"{end}{d}" for d in range(4)]
+        db.execute(f"CREATE INDEX uw_{end} ON uw ({', '.join(cols)}, i, nt)")
+        # The groups split by the next word: over BLOCK titles, a word there, inside a split
+        # group (few: at most one in BLOCK titles per depth).
+        split: list[set[tuple[str, ...]]] = []
+        for d in range(3):
+            keys = ", ".join(cols[: d + 1])
+            big = db.execute(
+                f"SELECT {keys} FROM uw GROUP BY {keys} HAVING count(*) > ? AND {cols[d]} <> ''", (BLOCK,)
+            )
+            split.append({tuple(r) for r in big if d == 0 or tuple(r[:d]) in split[d - 1]})
+
+        def block_of(row: tuple[Any, ...], split: list[set[tuple[str, ...]]] = split) -> tuple[str, ...]:
+            d = 0
+            while d < 3 and row[: d + 1] in split[d]:
+                d += 1
+            return row[: d + 1]
+
+        # One pass in index order: a block's titles are next to each other.
+        rows = db.execute(f"SELECT {', '.join(cols)}, i, nt FROM uw ORDER BY {', '.join(cols)}, i")
+        for _, group in groupby(rows, key=block_of):
+            block = sorted(group, key=lambda r: r[4])
+            if len(block) > 1:
+                yield [r[5] for r in block]
 
 
 def _blocks(titles: list[str]) -> list[list[int]]:
