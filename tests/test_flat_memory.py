@@ -230,3 +230,22 @@ def test_check_keeps_a_few_catalog_rows_alive_at_a_time(mixed):
     assert result.papers == n > 40
     assert result.findings  # it did look at every paper
     assert most[0] < 10, most[0]  # the catalog holds over a hundred paper and source rows
+
+
+def test_a_query_selection_is_sorted_on_disk_not_in_memory(mixed, monkeypatch):
+    import types
+
+    from efmcat import browse, export
+
+    tax = load_taxonomy()
+    with Catalog(mixed, create=False) as cat:
+        hits = browse.search_records(cat, "model", limit=None, taxonomy=tax)
+        for r in hits:
+            r.pop("score")
+        assert len(hits) > 10
+        # No whole list of hits: the ranked ids go to a scratch table, records come a page at a time.
+        monkeypatch.setattr(browse, "search_records", None)
+        monkeypatch.setattr(browse, "PAGE", 4)
+        stream = export.iter_selected(cat, tax, query="model")
+        assert isinstance(stream, types.GeneratorType)
+        assert list(stream) == sorted(hits, key=lambda r: r["id"])

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from efmcat.browse import iter_list_records, search_records
+from efmcat.browse import iter_list_records, iter_search_records
 from efmcat.catalog import Catalog
 from efmcat.errors import EfmcatError, UsageError
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -70,19 +70,39 @@ def iter_selected(
     kinds: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:func:`select_records` as a stream (the selection is checked now). Without --query the
-    records come off one cursor ordered by id; a --query selection is sorted in memory."""
+    records come off one cursor ordered by id; a --query selection's ids are sorted in a
+    scratch database on disk, then read a page at a time."""
     where = {"sources": sources, "section": section, "kinds": kinds, "status": status, "starred": starred}
     if query:
-        recs = search_records(
-            catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy, **where
+        hits = iter_search_records(
+            catalog,
+            query,
+            tags=tags,
+            since=since,
+            until=until,
+            limit=None,
+            taxonomy=taxonomy,
+            brief=True,
+            **where,
         )
-        for r in recs:
-            r.pop("score", None)
-        recs.sort(key=lambda r: r["id"])
-        return iter(recs)
+        return _in_id_order(catalog, taxonomy, (r["id"] for r in hits))
     return iter_list_records(
         catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
     )
+
+
+def _in_id_order(catalog: Catalog, taxonomy: Taxonomy, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The records of ``ids`` in id order: the ids sorted on disk, the records built a page at a time."""
+    from efmcat.browse import PAGE
+    from efmcat.records import records_for
+    from efmcat.scratch import insert_all, scratch_db
+
+    with scratch_db() as db:
+        db.execute("CREATE TABLE s (id TEXT)")
+        insert_all(db, "INSERT INTO s VALUES (?)", ((i,) for i in ids))
+        cursor = db.execute("SELECT id FROM s ORDER BY id")
+        while page := [r[0] for r in cursor.fetchmany(PAGE)]:
+            yield from records_for(catalog, catalog.papers_by_ids(page), taxonomy)
 
 
 def _module(fmt: str) -> tuple[str, Any, str]:
