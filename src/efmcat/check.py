@@ -389,54 +389,65 @@ EXHAUSTIVE = 5_000  # up to this many titles every pair is compared
 BLOCK = 500  # a block larger than this is split by the next word
 
 
-def _ends(t: str) -> tuple[str, ...]:
-    """A normalised title's first four words and last four words ('' where it has fewer)."""
-    words = t.split()
-    pad = [""] * max(0, 4 - len(words))
-    return (*words[:4], *pad, *reversed(words[-4:]), *pad)
-
-
 def _title_blocks(db: sqlite3.Connection) -> Iterator[list[str]]:
     """:func:`_blocks` over the scratch table ``ut (nt)`` of distinct titles (numbered by
-    rowid), each block's titles in rowid order: the same blocks, computed on disk. Each
-    title's first and last four words go in a table indexed by them; ``GROUP BY`` finds the
-    groups over BLOCK titles (split by the next word), and one pass in index order reads the
-    blocks, each next to its titles."""
-    from efmcat.scratch import insert_all
-
+    rowid), each block's titles in rowid order: the same blocks, computed on disk. Titles
+    sorted as text come grouped by their first words (a space sorts before any letter or
+    digit), and with their words reversed, by their last words: one pass in that order
+    finds the groups over BLOCK titles (split by the next word), a second reads the blocks."""
     if db.execute("SELECT count(*) FROM ut").fetchone()[0] <= EXHAUSTIVE:
         yield [r[0] for r in db.execute("SELECT nt FROM ut ORDER BY rowid")]
         return
-    db.execute("CREATE TABLE uw (i INTEGER PRIMARY KEY, nt TEXT, f0, f1, f2, f3, l0, l1, l2, l3)")
-    rows = db.execute("SELECT rowid, nt FROM ut ORDER BY rowid")
-    insert_all(
-        db, "INSERT INTO uw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ((i, t, *_ends(t)) for i, t in rows)
-    )
-    for end in "fl":  # first words, then last words
-        cols = [f"{end}{d}" for d in range(4)]
-        db.execute(f"CREATE INDEX uw_{end} ON uw ({', '.join(cols)}, i, nt)")
-        # The groups split by the next word: over BLOCK titles, a word there, inside a split
-        # group (few: at most one in BLOCK titles per depth).
-        split: list[set[tuple[str, ...]]] = []
-        for d in range(3):
-            keys = ", ".join(cols[: d + 1])
-            big = db.execute(
-                f"SELECT {keys} FROM uw GROUP BY {keys} HAVING count(*) > ? AND {cols[d]} <> ''", (BLOCK,)
-            )
-            split.append({tuple(r) for r in big if d == 0 or tuple(r[:d]) in split[d - 1]})
+    db.create_function("reversed_words", 1, lambda t: " ".join(reversed(t.split())), deterministic=True)
+    db.execute("CREATE TABLE ur AS SELECT rowid AS i, reversed_words(nt) AS rt FROM ut")
+    db.execute("CREATE INDEX ut_nt ON ut (nt)")
+    db.execute("CREATE INDEX ur_rt ON ur (rt, i)")
+    for query, back in (
+        ("SELECT rowid, nt FROM ut ORDER BY nt", None),  # first words
+        ("SELECT i, rt FROM ur ORDER BY rt", lambda t: " ".join(reversed(t.split()))),  # last words
+    ):
+        split = _split_groups(t for _, t in db.execute(query))
 
-        def block_of(row: tuple[Any, ...], split: list[set[tuple[str, ...]]] = split) -> tuple[str, ...]:
+        def block_of(row: tuple[int, str], split: list[set[tuple[str, ...]]] = split) -> tuple[str, ...]:
+            words = [*row[1].split(maxsplit=4), "", "", "", ""][:4]
             d = 0
-            while d < 3 and row[: d + 1] in split[d]:
+            while d < 3 and tuple(words[: d + 1]) in split[d]:
                 d += 1
-            return row[: d + 1]
+            return tuple(words[: d + 1])
 
-        # One pass in index order: a block's titles are next to each other.
-        rows = db.execute(f"SELECT {', '.join(cols)}, i, nt FROM uw ORDER BY {', '.join(cols)}, i")
-        for _, group in groupby(rows, key=block_of):
-            block = sorted(group, key=lambda r: r[4])
+        for _, group in groupby(db.execute(query), key=block_of):
+            block = sorted(group)  # by number: the titles' order
             if len(block) > 1:
-                yield [r[5] for r in block]
+                yield [t if back is None else back(t) for _, t in block]
+
+
+def _split_groups(titles: Iterator[str]) -> list[set[tuple[str, ...]]]:
+    """From titles sorted as text: per depth 0-2, the groups of titles sharing their first
+    depth+1 words that :func:`_blocks` splits by the next word (over BLOCK titles, a word
+    there, inside a split group)."""
+    big: list[set[tuple[str, ...]]] = [set(), set(), set()]
+    current: list[tuple[str, ...] | None] = [None, None, None]
+    counts = [0, 0, 0]
+
+    def close(d: int) -> None:
+        group = current[d]
+        if group is not None and counts[d] > BLOCK and group[-1]:
+            big[d].add(group)
+
+    for t in titles:
+        words = [*t.split(maxsplit=3), "", "", ""][:3]
+        for d in range(3):
+            prefix = tuple(words[: d + 1])
+            if prefix != current[d]:
+                close(d)
+                current[d], counts[d] = prefix, 0
+            counts[d] += 1
+    for d in range(3):
+        close(d)
+    split = [big[0]]
+    for d in (1, 2):
+        split.append({g for g in big[d] if g[:d] in split[d - 1]})
+    return split
 
 
 def _blocks(titles: list[str]) -> list[list[int]]:
