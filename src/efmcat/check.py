@@ -136,13 +136,14 @@ def check_catalog(
     with scratch_db() as db:
         db.execute("CREATE TABLE t (id TEXT, nt TEXT)")  # papers with a title, in id order
         for pid, paper, rows in _papers_with_sources(catalog):
-            if rows:
+            # One source row cannot be listed twice, at two versions or under two titles.
+            if len(rows) > 1:
                 f += _duplicate_rows(pid, rows)
                 f += _versions(pid, rows)
             if paper is None:
                 continue
             result.papers += 1
-            if rows:
+            if len(rows) > 1 or (rows and paper["fetched_at"]):
                 f += _title_conflicts(paper, rows)
             f += _malformed(paper, rows)
             if paper["lacks"]:
