@@ -24,9 +24,11 @@ Errors and warnings are problems (exit status 1); infos are not.
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from efmcat.catalog import Catalog
@@ -112,48 +114,93 @@ def _paper_src(p: dict[str, Any]) -> dict[str, Any]:
 def check_catalog(
     catalog: Catalog, *, fix: bool = False, progress: Callable[[int, int | None], None] | None = None
 ) -> CheckResult:
-    """Every check over the catalog; ``progress(checks done, checks in all)`` after each."""
+    """Every check over the catalog; ``progress(checks done, checks in all)`` as they go.
+
+    Memory stays flat whatever the size of the catalog: papers and their source rows are read
+    together, one paper at a time, off two cursors ordered by id; titles go to a scratch
+    database on disk (efmcat.scratch), where SQL groups them for the same-title and
+    similar-title checks. Only the findings are kept."""
+    from efmcat.scratch import insert_all, scratch_db
+
     result = CheckResult()
     steps = 8
     tell = progress or (lambda done, total: None)
     tell(0, steps)
     if fix:
         result.fixed = _apply_safe_merges(catalog)
-    # Titles, links and flags only: abstracts and author lists are never held (at 1M papers
-    # they would be gigabytes); "lacks" is what the missing-metadata note needs of them.
-    # sqlite3.Row, not dicts: half the memory, the same r["key"] access.
-    papers = {
-        r["id"]: r
-        for r in catalog.conn.execute(
-            "SELECT id, title, year, url, fetched_at, note, (abstract IS NULL OR abstract = '' "
-            "OR authors IS NULL OR authors IN ('', '[]')) AS lacks FROM papers ORDER BY id"
-        )
-    }
-    result.papers = len(papers)
-    sources: dict[str, list[dict[str, Any]]] = {}
-    for r in catalog.conn.execute(
-        "SELECT paper_id, source, locator, title, link, section FROM sources ORDER BY paper_id, source, locator"
-    ):
-        sources.setdefault(r["paper_id"], []).append(r)
-    for rows in sources.values():
-        rows.sort(key=_line_order)
-    tell(2, steps)
+    tell(1, steps)
     f = result.findings
-    for i, check in enumerate(
-        (
-            lambda: _duplicate_rows(sources),
-            lambda: _title_conflicts(papers, sources),
-            lambda: _malformed(papers, sources),
-            lambda: _same_and_similar(papers, sources),
-            lambda: _versions(sources),
-            lambda: _infos(papers),
-        ),
-        start=3,
-    ):
-        f += check()
-        tell(i, steps)
+    missing: list[str] = []
+    non_arxiv: list[str] = []
+    titles: list[tuple[str, str]] = []  # a batch of (id, normalised title) for the scratch table
+    with scratch_db() as db:
+        db.execute("CREATE TABLE t (id TEXT, nt TEXT)")  # papers with a title, in id order
+        for pid, paper, rows in _papers_with_sources(catalog):
+            # One source row cannot be listed twice, at two versions or under two titles.
+            if len(rows) > 1:
+                f += _duplicate_rows(pid, rows)
+                f += _versions(pid, rows)
+            if paper is None:
+                continue
+            result.papers += 1
+            if len(rows) > 1 or (rows and paper["fetched_at"]):
+                f += _title_conflicts(paper, rows)
+            f += _malformed(paper, rows)
+            if paper["lacks"]:
+                missing.append(pid)
+            if try_parse_arxiv_id(pid) is None:
+                non_arxiv.append(pid)
+            t = norm_title(paper["title"])
+            if t:
+                titles.append((pid, t))
+                if len(titles) >= 1_000:
+                    insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
+                    titles.clear()
+        insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
+        tell(5, steps)
+        db.execute("CREATE INDEX t_nt ON t (nt)")
+        f += _same_and_similar(catalog, db)
+        tell(7, steps)
+    f += _infos(missing, non_arxiv)
+    tell(8, steps)
     f.sort(key=lambda x: (_SEVERITY_RANK[x.severity], x.kind, x.papers))
     return result
+
+
+_PAPER_COLUMNS = (
+    "SELECT id, title, year, url, fetched_at, note, (abstract IS NULL OR abstract = '' "
+    "OR authors IS NULL OR authors IN ('', '[]')) AS lacks FROM papers"
+)
+_SOURCE_COLUMNS = "SELECT paper_id, source, locator, title, link, section FROM sources"
+
+
+def _papers_with_sources(catalog: Catalog) -> Iterator[tuple[str, Any, list[Any]]]:
+    """(id, paper row or None, its source rows in line order) of every paper and of every
+    id the sources name, in id order: two cursors merged, one paper at a time. Rows are
+    sqlite3.Row (titles, links and flags; abstracts and authors are never read)."""
+    papers = catalog.conn.execute(_PAPER_COLUMNS + " ORDER BY id")
+    sources = groupby(
+        catalog.conn.execute(_SOURCE_COLUMNS + " ORDER BY paper_id, source, locator"), key=lambda r: r[0]
+    )
+    paper = next(papers, None)
+    group = next(sources, None)
+    while paper is not None or group is not None:
+        if group is None or (paper is not None and paper["id"] < group[0]):
+            yield paper["id"], paper, []
+            paper = next(papers, None)
+            continue
+        rows = sorted(group[1], key=_line_order)
+        if paper is not None and paper["id"] == group[0]:
+            yield paper["id"], paper, rows
+            paper = next(papers, None)
+        else:
+            yield group[0], None, rows
+        group = next(sources, None)
+
+
+def _sources_of(catalog: Catalog, pid: str) -> list[Any]:
+    rows = catalog.conn.execute(_SOURCE_COLUMNS + " WHERE paper_id = ? ORDER BY source, locator", (pid,))
+    return sorted(rows, key=_line_order)
 
 
 def _line_order(row: dict[str, Any]) -> tuple[str, int, str]:
@@ -165,153 +212,152 @@ def _locators(rows: list[dict[str, Any]]) -> str:
     return ", ".join(r["locator"] or r["source"] for r in rows)
 
 
-def _duplicate_rows(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+def _duplicate_rows(pid: str, rows: list[dict[str, Any]]) -> list[Finding]:
     out = []
-    for pid, rows in sources.items():
-        by_source: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            # One file of a source: a list that spreads over pages (a README and its topic
-            # pages) may name a paper once on each.
-            file, _, line = (r["locator"] or "").rpartition(":")
-            key = f"{r['source']} {file}" if line.isdigit() and file else r["source"]
-            by_source.setdefault(key, []).append(r)
-        for group in by_source.values():
-            source = group[0]["source"]
-            if len(group) > 1:
-                out.append(
-                    Finding(
-                        "duplicate-rows",
-                        "info",
-                        f"{pid} is listed {len(group)} times in {source} ({_locators(group)})",
-                        [pid],
-                        [_src(pid, r) for r in group],
-                    )
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        # One file of a source: a list that spreads over pages (a README and its topic
+        # pages) may name a paper once on each.
+        file, _, line = (r["locator"] or "").rpartition(":")
+        key = f"{r['source']} {file}" if line.isdigit() and file else r["source"]
+        by_source.setdefault(key, []).append(r)
+    for group in by_source.values():
+        source = group[0]["source"]
+        if len(group) > 1:
+            out.append(
+                Finding(
+                    "duplicate-rows",
+                    "info",
+                    f"{pid} is listed {len(group)} times in {source} ({_locators(group)})",
+                    [pid],
+                    [_src(pid, r) for r in group],
                 )
+            )
     return out
 
 
-def _title_conflicts(
-    papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]
-) -> list[Finding]:
+def _title_conflicts(paper: dict[str, Any], rows: list[dict[str, Any]]) -> list[Finding]:
     from rapidfuzz import fuzz
 
-    out = []
-    for pid, rows in sources.items():
-        paper = papers.get(pid)
-        if paper is None:
-            continue
-        titled = [r for r in rows if r["title"]]
-        if paper["fetched_at"]:
-            ref = norm_title(paper["title"])
-            bad = [r for r in titled if fuzz.token_set_ratio(norm_title(r["title"]), ref) < CONFLICT]
-            if bad:
-                out.append(
-                    Finding(
-                        "arxiv-title-mismatch",
-                        "error",
-                        f'{pid} is "{paper["title"]}" on arXiv, but {_locators(bad)} '
-                        f'call{"s" if len(bad) == 1 else ""} it "{bad[0]["title"]}"',
-                        [pid],
-                        [_paper_src(paper)] + [_src(pid, r) for r in bad],
-                    )
-                )
-            continue
-        # Cluster the titles this id carries; more than one cluster is a conflict.
-        clusters: list[list[dict[str, Any]]] = []
-        for r in titled:
-            t = norm_title(r["title"])
-            for c in clusters:
-                if fuzz.token_set_ratio(t, norm_title(c[0]["title"])) >= CONFLICT:
-                    c.append(r)
-                    break
-            else:
-                clusters.append([r])
-        if len(clusters) > 1:
-            names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
-            # A conflict the catalog settled: the paper's note names the other titles.
-            note = (paper["note"] or "").lower()
-            own = norm_title(paper["title"])
-            settled = all(
-                c[0]["title"].lower() in note
-                or fuzz.token_set_ratio(norm_title(c[0]["title"]), own) >= CONFLICT
-                for c in clusters
-            )
-            out.append(
-                Finding(
-                    "renamed" if settled else "id-title-conflict",
-                    "info" if settled else "error",
-                    f"{pid} carries {len(clusters)} different titles: {names}"
-                    + (" (settled: the note names them)" if settled else ""),
-                    [pid],
-                    [_src(pid, r) for c in clusters for r in c],
-                )
-            )
-    return out
-
-
-def _malformed(papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
-    out = []
-    for pid in papers:
-        bad = pid.lower().startswith(("url:arxiv.org/", "url:export.arxiv.org/"))
+    pid = paper["id"]
+    titled = [r for r in rows if r["title"]]
+    if paper["fetched_at"]:
+        ref = norm_title(paper["title"])
+        bad = [r for r in titled if fuzz.token_set_ratio(norm_title(r["title"]), ref) < CONFLICT]
         if not bad:
-            try:
-                parse_paper_id(pid)
-            except Exception:
-                bad = True
-        if bad:
-            rows = sources.get(pid, [])
-            where = f" ({_locators(rows)})" if rows else ""
-            out.append(
-                Finding(
-                    "malformed-id",
-                    "error",
-                    f"{pid}: not a valid arXiv id{where}",
-                    [pid],
-                    [_src(pid, r) for r in rows] or [_paper_src(papers[pid])],
-                )
+            return []
+        return [
+            Finding(
+                "arxiv-title-mismatch",
+                "error",
+                f'{pid} is "{paper["title"]}" on arXiv, but {_locators(bad)} '
+                f'call{"s" if len(bad) == 1 else ""} it "{bad[0]["title"]}"',
+                [pid],
+                [_paper_src(paper)] + [_src(pid, r) for r in bad],
             )
-    return out
+        ]
+    # Cluster the titles this id carries; more than one cluster is a conflict.
+    clusters: list[list[dict[str, Any]]] = []
+    for r in titled:
+        t = norm_title(r["title"])
+        for c in clusters:
+            if fuzz.token_set_ratio(t, norm_title(c[0]["title"])) >= CONFLICT:
+                c.append(r)
+                break
+        else:
+            clusters.append([r])
+    if len(clusters) <= 1:
+        return []
+    names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
+    # A conflict the catalog settled: the paper's note names the other titles.
+    note = (paper["note"] or "").lower()
+    own = norm_title(paper["title"])
+    settled = all(
+        c[0]["title"].lower() in note or fuzz.token_set_ratio(norm_title(c[0]["title"]), own) >= CONFLICT
+        for c in clusters
+    )
+    return [
+        Finding(
+            "renamed" if settled else "id-title-conflict",
+            "info" if settled else "error",
+            f"{pid} carries {len(clusters)} different titles: {names}"
+            + (" (settled: the note names them)" if settled else ""),
+            [pid],
+            [_src(pid, r) for c in clusters for r in c],
+        )
+    ]
 
 
-def _same_and_similar(
-    papers: dict[str, dict[str, Any]], sources: dict[str, list[dict[str, Any]]]
-) -> list[Finding]:
+def _malformed(paper: dict[str, Any], rows: list[dict[str, Any]]) -> list[Finding]:
+    pid = paper["id"]
+    bad = pid.lower().startswith(("url:arxiv.org/", "url:export.arxiv.org/"))
+    if not bad:
+        try:
+            parse_paper_id(pid)
+        except Exception:
+            bad = True
+    if not bad:
+        return []
+    where = f" ({_locators(rows)})" if rows else ""
+    return [
+        Finding(
+            "malformed-id",
+            "error",
+            f"{pid}: not a valid arXiv id{where}",
+            [pid],
+            [_src(pid, r) for r in rows] or [_paper_src(paper)],
+        )
+    ]
+
+
+def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]:
+    """same-title and similar-titles from the scratch table ``t (id, nt)`` of normalised
+    titles (in id order, indexed by nt): a paper's title, sources and ids are read from the
+    catalog only for the titles a finding names."""
     from rapidfuzz import fuzz, process
 
     out: list[Finding] = []
-    by_title: dict[str, list[str]] = {}
-    for pid, p in papers.items():
-        t = norm_title(p["title"])
-        if t:
-            by_title.setdefault(t, []).append(pid)
+    papers: dict[str, Any] = {}  # the few papers findings name
+
+    def paper(pid: str) -> Any:
+        if pid not in papers:
+            papers[pid] = catalog.conn.execute(_PAPER_COLUMNS + " WHERE id = ?", (pid,)).fetchone()
+        return papers[pid]
+
+    def ids_of(t: str) -> list[str]:
+        return [r[0] for r in db.execute("SELECT id FROM t WHERE nt = ? ORDER BY rowid", (t,))]
 
     def srcs(ids: list[str]) -> list[dict[str, Any]]:
         rows = []
         for pid in ids:
-            rows += [_src(pid, r) for r in sources.get(pid, [])] or [_paper_src(papers[pid])]
+            rows += [_src(pid, r) for r in _sources_of(catalog, pid)] or [_paper_src(paper(pid))]
         return rows
 
-    for ids in by_title.values():
-        if len(ids) > 1:
-            arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
-            out.append(
-                Finding(
-                    "same-title",
-                    "warning",
-                    f'"{papers[ids[0]]["title"]}" is in the catalog under {len(ids)} ids: {", ".join(ids)}',
-                    ids,
-                    srcs(ids),
-                    fixable=len(arxiv) == 1,
-                )
+    same = db.execute(
+        "SELECT nt, id FROM t WHERE nt IN (SELECT nt FROM t GROUP BY nt HAVING count(*) > 1) ORDER BY nt, rowid"
+    )
+    for _, group in groupby(same, key=lambda r: r[0]):
+        ids = [r[1] for r in group]
+        arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
+        out.append(
+            Finding(
+                "same-title",
+                "warning",
+                f'"{paper(ids[0])["title"]}" is in the catalog under {len(ids)} ids: {", ".join(ids)}',
+                ids,
+                srcs(ids),
+                fixable=len(arxiv) == 1,
             )
-    titles = list(by_title)
-    if len(titles) < 2:
+        )
+        papers.clear()
+    # The distinct titles, numbered in the order of their first paper's id.
+    db.execute(
+        "CREATE TABLE ut AS SELECT nt FROM (SELECT nt, min(rowid) AS first FROM t GROUP BY nt) ORDER BY first"
+    )
+    if db.execute("SELECT count(*) FROM ut").fetchone()[0] < 2:
         return out
     seen: set[tuple[str, str]] = set()
-    for members in _blocks(titles):
-        if len(members) < 2:
-            continue
-        choices = [titles[i] for i in members]
+    for choices in _title_blocks(db):
         for a, ta in enumerate(choices):
             for tb, score, b in process.extract(
                 ta, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR, limit=None
@@ -319,7 +365,8 @@ def _same_and_similar(
                 if b <= a or (ta, tb) in seen:
                     continue
                 seen.add((ta, tb))
-                ids = sorted(by_title[ta] + by_title[tb])
+                ids_a, ids_b = ids_of(ta), ids_of(tb)
+                ids = sorted(ids_a + ids_b)
                 # Two arXiv ids (or two ids of one scheme, e.g. a conference and a journal
                 # DOI) are two records by construction: a note, not a problem.
                 schemes = {"arxiv" if try_parse_arxiv_id(i) is not None else i.split(":", 1)[0] for i in ids}
@@ -328,13 +375,14 @@ def _same_and_similar(
                         "similar-titles",
                         "info" if len(schemes) == 1 else "warning",
                         f"near-identical titles under different ids: "
-                        f'{by_title[ta][0]} "{papers[by_title[ta][0]]["title"]}" and '
-                        f'{by_title[tb][0]} "{papers[by_title[tb][0]]["title"]}" '
+                        f'{ids_a[0]} "{paper(ids_a[0])["title"]}" and '
+                        f'{ids_b[0]} "{paper(ids_b[0])["title"]}" '
                         f"(similarity {int(score)})",
                         ids,
                         srcs(ids),
                     )
                 )
+                papers.clear()
     return out
 
 
@@ -342,8 +390,70 @@ EXHAUSTIVE = 5_000  # up to this many titles every pair is compared
 BLOCK = 500  # a block larger than this is split by the next word
 
 
+def _title_blocks(db: sqlite3.Connection) -> Iterator[list[str]]:
+    """:func:`_blocks` over the scratch table ``ut (nt)`` of distinct titles (numbered by
+    rowid), each block's titles in rowid order: the same blocks, computed on disk. Titles
+    sorted as text come grouped by their first words (a space sorts before any letter or
+    digit), and with their words reversed, by their last words: one pass in that order
+    finds the groups over BLOCK titles (split by the next word), a second reads the blocks."""
+    if db.execute("SELECT count(*) FROM ut").fetchone()[0] <= EXHAUSTIVE:
+        yield [r[0] for r in db.execute("SELECT nt FROM ut ORDER BY rowid")]
+        return
+    db.create_function("reversed_words", 1, lambda t: " ".join(reversed(t.split())), deterministic=True)
+    db.execute("CREATE TABLE ur AS SELECT rowid AS i, reversed_words(nt) AS rt FROM ut")
+    db.execute("CREATE INDEX ut_nt ON ut (nt)")
+    db.execute("CREATE INDEX ur_rt ON ur (rt, i)")
+    for query, back in (
+        ("SELECT rowid, nt FROM ut ORDER BY nt", None),  # first words
+        ("SELECT i, rt FROM ur ORDER BY rt", lambda t: " ".join(reversed(t.split()))),  # last words
+    ):
+        split = _split_groups(t for _, t in db.execute(query))
+
+        def block_of(row: tuple[int, str], split: list[set[tuple[str, ...]]] = split) -> tuple[str, ...]:
+            words = [*row[1].split(maxsplit=4), "", "", "", ""][:4]
+            d = 0
+            while d < 3 and tuple(words[: d + 1]) in split[d]:
+                d += 1
+            return tuple(words[: d + 1])
+
+        for _, group in groupby(db.execute(query), key=block_of):
+            block = sorted(group)  # by number: the titles' order
+            if len(block) > 1:
+                yield [t if back is None else back(t) for _, t in block]
+
+
+def _split_groups(titles: Iterator[str]) -> list[set[tuple[str, ...]]]:
+    """From titles sorted as text: per depth 0-2, the groups of titles sharing their first
+    depth+1 words that :func:`_blocks` splits by the next word (over BLOCK titles, a word
+    there, inside a split group)."""
+    big: list[set[tuple[str, ...]]] = [set(), set(), set()]
+    current: list[tuple[str, ...] | None] = [None, None, None]
+    counts = [0, 0, 0]
+
+    def close(d: int) -> None:
+        group = current[d]
+        if group is not None and counts[d] > BLOCK and group[-1]:
+            big[d].add(group)
+
+    for t in titles:
+        words = [*t.split(maxsplit=3), "", "", ""][:3]
+        for d in range(3):
+            prefix = tuple(words[: d + 1])
+            if prefix != current[d]:
+                close(d)
+                current[d], counts[d] = prefix, 0
+            counts[d] += 1
+    for d in range(3):
+        close(d)
+    split = [big[0]]
+    for d in (1, 2):
+        split.append({g for g in big[d] if g[:d] in split[d - 1]})
+    return split
+
+
 def _blocks(titles: list[str]) -> list[list[int]]:
-    """Groups of title indexes to compare pairwise. Small catalogs: one group. Larger ones:
+    """Groups of title indexes to compare pairwise (held in memory: the definition that
+    :func:`_title_blocks` computes on disk, kept for the tests). Small catalogs: one group. Larger ones:
     titles grouped by their first word and, again, by their last word (two near-identical
     titles share one end or the other), a group that grows past BLOCK split by the next
     word in, so the work grows about linearly with the catalog instead of with its square."""
@@ -374,31 +484,28 @@ def _blocks(titles: list[str]) -> list[list[int]]:
     return out
 
 
-def _versions(sources: dict[str, list[dict[str, Any]]]) -> list[Finding]:
-    out = []
-    for pid, rows in sources.items():
-        versions: dict[int | None, list[dict[str, Any]]] = {}
-        for r in rows:
-            parsed = try_parse_arxiv_id(r["link"] or "") if r["link"] else None
-            if parsed is not None and parsed.id == pid:
-                versions.setdefault(parsed.version, []).append(r)
-        if len([v for v in versions if v is not None]) > 1 or (None in versions and len(versions) > 1):
-            named = ", ".join(f"v{v}" if v else "unversioned" for v in sorted(versions, key=lambda v: v or 0))
-            out.append(
-                Finding(
-                    "versions",
-                    "info",
-                    f"{pid} is linked as {named}",
-                    [pid],
-                    [_src(pid, r) for rs in versions.values() for r in rs],
-                )
+def _versions(pid: str, rows: list[dict[str, Any]]) -> list[Finding]:
+    versions: dict[int | None, list[dict[str, Any]]] = {}
+    for r in rows:
+        parsed = try_parse_arxiv_id(r["link"] or "") if r["link"] else None
+        if parsed is not None and parsed.id == pid:
+            versions.setdefault(parsed.version, []).append(r)
+    if len([v for v in versions if v is not None]) > 1 or (None in versions and len(versions) > 1):
+        named = ", ".join(f"v{v}" if v else "unversioned" for v in sorted(versions, key=lambda v: v or 0))
+        return [
+            Finding(
+                "versions",
+                "info",
+                f"{pid} is linked as {named}",
+                [pid],
+                [_src(pid, r) for rs in versions.values() for r in rs],
             )
-    return out
+        ]
+    return []
 
 
-def _infos(papers: dict[str, dict[str, Any]]) -> list[Finding]:
+def _infos(missing: list[str], non_arxiv: list[str]) -> list[Finding]:
     out = []
-    missing = [pid for pid, p in papers.items() if p["lacks"]]
     if missing:
         out.append(
             Finding(
@@ -409,7 +516,6 @@ def _infos(papers: dict[str, dict[str, Any]]) -> list[Finding]:
                 missing,
             )
         )
-    non_arxiv = [pid for pid in papers if try_parse_arxiv_id(pid) is None]
     if non_arxiv:
         out.append(
             Finding(
@@ -460,20 +566,28 @@ def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
 
 
 def _apply_safe_merges(catalog: Catalog) -> list[str]:
-    """Merge papers whose titles are identical when exactly one of them has an arXiv id."""
-    by_title: dict[str, list[str]] = {}
-    for r in catalog.conn.execute("SELECT id, title FROM papers ORDER BY id"):
-        by_title.setdefault(norm_title(r["title"]), []).append(r["id"])
+    """Merge papers whose titles are identical when exactly one of them has an arXiv id
+    (titles grouped in a scratch database on disk, not in memory)."""
+    from efmcat.scratch import insert_all, scratch_db
+
     done = []
-    with catalog.transaction():
-        for t, ids in sorted(by_title.items()):
-            if not t or len(ids) < 2:
-                continue
-            arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
-            if len(arxiv) != 1:
-                continue
-            for other in ids:
-                if other != arxiv[0]:
-                    merge_papers(catalog, other, arxiv[0])
-                    done.append(f"merged {other} into {arxiv[0]} (same title)")
+    with scratch_db() as db:
+        db.execute("CREATE TABLE t (id TEXT, nt TEXT)")
+        rows = catalog.conn.execute("SELECT id, title FROM papers ORDER BY id")
+        insert_all(db, "INSERT INTO t VALUES (?, ?)", ((r["id"], norm_title(r["title"])) for r in rows))
+        db.execute("CREATE INDEX t_nt ON t (nt)")
+        same = db.execute(
+            "SELECT nt, id FROM t WHERE nt <> '' AND nt IN (SELECT nt FROM t GROUP BY nt HAVING count(*) > 1) "
+            "ORDER BY nt, rowid"
+        )
+        with catalog.transaction():
+            for _, group in groupby(same, key=lambda r: r[0]):
+                ids = [r[1] for r in group]
+                arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
+                if len(arxiv) != 1:
+                    continue
+                for other in ids:
+                    if other != arxiv[0]:
+                        merge_papers(catalog, other, arxiv[0])
+                        done.append(f"merged {other} into {arxiv[0]} (same title)")
     return done

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from efmcat.browse import iter_list_records, search_records
+from efmcat.browse import iter_list_records, iter_search_records
 from efmcat.catalog import Catalog
 from efmcat.errors import EfmcatError, UsageError
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -70,19 +70,39 @@ def iter_selected(
     kinds: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """:func:`select_records` as a stream (the selection is checked now). Without --query the
-    records come off one cursor ordered by id; a --query selection is sorted in memory."""
+    records come off one cursor ordered by id; a --query selection's ids are sorted in a
+    scratch database on disk, then read a page at a time."""
     where = {"sources": sources, "section": section, "kinds": kinds, "status": status, "starred": starred}
     if query:
-        recs = search_records(
-            catalog, query, tags=tags, since=since, until=until, limit=None, taxonomy=taxonomy, **where
+        hits = iter_search_records(
+            catalog,
+            query,
+            tags=tags,
+            since=since,
+            until=until,
+            limit=None,
+            taxonomy=taxonomy,
+            brief=True,
+            **where,
         )
-        for r in recs:
-            r.pop("score", None)
-        recs.sort(key=lambda r: r["id"])
-        return iter(recs)
+        return _in_id_order(catalog, taxonomy, (r["id"] for r in hits))
     return iter_list_records(
         catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
     )
+
+
+def _in_id_order(catalog: Catalog, taxonomy: Taxonomy, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The records of ``ids`` in id order: the ids sorted on disk, the records built a page at a time."""
+    from efmcat.browse import PAGE
+    from efmcat.records import records_for
+    from efmcat.scratch import insert_all, scratch_db
+
+    with scratch_db() as db:
+        db.execute("CREATE TABLE s (id TEXT)")
+        insert_all(db, "INSERT INTO s VALUES (?)", ((i,) for i in ids))
+        cursor = db.execute("SELECT id FROM s ORDER BY id")
+        while page := [r[0] for r in cursor.fetchmany(PAGE)]:
+            yield from records_for(catalog, catalog.papers_by_ids(page), taxonomy)
 
 
 def _module(fmt: str) -> tuple[str, Any, str]:
@@ -121,10 +141,6 @@ def export_catalog(
     return buf.getvalue(), n
 
 
-# What the Markdown export reads of a record (it is built whole, so it keeps no abstracts).
-_MD_KEYS = ("id", "arxiv_id", "title", "year", "url", "tags", "areas", "version", "kind", "venue")
-
-
 def export_to(
     catalog: Catalog,
     fmt: str,
@@ -144,9 +160,9 @@ def export_to(
 ) -> int:
     """Write the selection in ``fmt`` to ``out``; returns the number of papers.
 
-    JSON, JSON lines, CSV and YAML are written a record at a time (memory stays flat);
-    BibTeX reads the selection twice (first only what numbers the citekeys); Markdown,
-    grouped by area, is built whole from records without abstracts."""
+    JSON, JSON lines, CSV and YAML are written a record at a time; Markdown sorts its rows
+    into tables in a scratch database on disk (efmcat.scratch); BibTeX reads the selection
+    twice (first what numbers the citekeys, into a scratch database). Memory stays flat."""
     module_name, module, func_name = _module(fmt)
     taxonomy = taxonomy or load_taxonomy()
     sel = {
@@ -160,20 +176,19 @@ def export_to(
         return write(_counting(records, progress, total), out, taxonomy)
     if module_name == "bibtex":
         return _write_bibtex(catalog, taxonomy, module, records, out, progress, total)
-    light = [{k: r.get(k) for k in _MD_KEYS} for r in _counting(records, progress, total)]
-    render = getattr(module, func_name)
+    counted = _counting(records, progress, total)
     if sources and len(sources) == 1:
         # One source: its own sections, in its own order, each paper once (under the first
         # section that lists it), so `--source survey` rebuilds the survey's list, corrected.
-        text = render(light, taxonomy, sections=source_sections(catalog, sources[0], light), title=sources[0])
-    else:
-        # A whole-catalog list shows every core area; a selection only the areas it has.
-        whole = not (
-            tags or since is not None or until is not None or query or sources or section or status or starred
+        rows = catalog.conn.execute(
+            "SELECT paper_id, locator, coalesce(section, '') FROM sources WHERE source = ?", (sources[0],)
         )
-        text = render(light, taxonomy, empty_core_sections=whole)
-    out.write(text)
-    return len(light)
+        return module.write_sections(counted, out, taxonomy, (tuple(r) for r in rows), sources[0])
+    # A whole-catalog list shows every core area; a selection only the areas it has.
+    whole = not (
+        tags or since is not None or until is not None or query or sources or section or status or starred
+    )
+    return module.write(counted, out, taxonomy, empty_core_sections=whole)
 
 
 def _counting(
@@ -215,28 +230,32 @@ def _write_bibtex(
     progress: Progress | None,
     total: int | None,
 ) -> int:
-    """BibTeX in key order: pass 1 keeps (id, own key, base key) of each paper to number the
-    keys; pass 2 reads the records again, a page of ids at a time, in key order."""
+    """BibTeX in key order: pass 1 numbers the keys from (id, own key, base key) of each
+    paper in a scratch database on disk; pass 2 reads the records again, a page of ids at a
+    time, in key order."""
     from efmcat.browse import PAGE
     from efmcat.records import records_for
+    from efmcat.scratch import scratch_db
 
     twice = 2 * total if total is not None else None
-    keys = bibtex.citekeys_of(
-        (r["id"], r.get("citekey"), bibtex.base_key(r)) for r in _counting(records, progress, twice)
-    )
-    order = sorted(keys, key=keys.__getitem__)
-    first, done = True, len(order)
-    for i in range(0, len(order), PAGE):
-        page = catalog.papers_by_ids(order[i : i + PAGE])
-        for rec in records_for(catalog, page, taxonomy):
-            out.write(("" if first else "\n\n") + bibtex.entry(rec, keys[rec["id"]]))
-            first = False
-        done += len(page)
-        if progress:
-            progress(done, twice)
+    with scratch_db() as db:
+        count = bibtex.number_keys(
+            db, ((r["id"], r.get("citekey"), bibtex.base_key(r)) for r in _counting(records, progress, twice))
+        )
+        keyed = db.execute("SELECT key, id FROM keys ORDER BY key")
+        first, done = True, count
+        while page := keyed.fetchmany(PAGE):
+            key_of = {pid: key for key, pid in page}
+            papers = catalog.papers_by_ids([pid for _, pid in page])
+            for rec in records_for(catalog, papers, taxonomy):
+                out.write(("" if first else "\n\n") + bibtex.entry(rec, key_of[rec["id"]]))
+                first = False
+            done += len(papers)
+            if progress:
+                progress(done, twice)
     if not first:
         out.write("\n")
-    return len(order)
+    return count
 
 
 def source_sections(

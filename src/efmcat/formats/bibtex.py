@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -275,6 +276,46 @@ def citekeys_of(items: Iterable[tuple[str, str | None, str]]) -> dict[str, str]:
             taken.add(out[pid])
             i += 1
     return out
+
+
+def number_keys(db: sqlite3.Connection, items: Iterable[tuple[str, str | None, str]]) -> int:
+    """:func:`citekeys_of` in a scratch database (efmcat.scratch) instead of memory: fills its
+    table ``keys (key, id)`` with the same keys; returns the number of papers. Read the
+    entries in key order with ``SELECT key, id FROM keys ORDER BY key``."""
+    from efmcat.scratch import insert_all
+
+    db.execute("CREATE TABLE items (id TEXT PRIMARY KEY, own TEXT, base TEXT)")
+    db.execute("CREATE TABLE keys (key TEXT PRIMARY KEY, id TEXT)")
+    n = insert_all(db, "INSERT INTO items VALUES (?, ?, ?)", items)
+    # The user's own keys: the first paper (by id) with a key gets it.
+    db.execute(
+        "INSERT INTO keys SELECT own, min(id) FROM items WHERE own IS NOT NULL AND own <> '' GROUP BY own"
+    )
+    # The rest, by base key then id: a base key of one paper that nothing took is kept,
+    # the others get the first free suffixes (a, b, ...), in id order.
+    db.execute(
+        "CREATE TABLE todo AS SELECT base, id, count(*) OVER (PARTITION BY base) AS size FROM items "
+        "WHERE id NOT IN (SELECT id FROM keys) ORDER BY base, id"
+    )
+
+    def taken(key: str) -> bool:
+        return db.execute("SELECT 1 FROM keys WHERE key = ?", (key,)).fetchone() is not None
+
+    db.execute("BEGIN")
+    current, i = None, 0
+    for base, pid, size in db.execute("SELECT base, id, size FROM todo ORDER BY rowid"):
+        if base != current:
+            current, i = base, 0
+        if size == 1 and not taken(base):
+            key = base
+        else:
+            while taken(base + _suffix(i)):
+                i += 1
+            key = base + _suffix(i)
+            i += 1
+        db.execute("INSERT INTO keys VALUES (?, ?)", (key, pid))
+    db.execute("COMMIT")
+    return n
 
 
 def _suffix(i: int) -> str:
