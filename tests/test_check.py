@@ -72,3 +72,25 @@ def test_fix_merges_only_safe_duplicates(cli, tmp_path):
         assert not cat.has("openreview:abc")
         assert [s["locator"] for s in cat.sources_of("2301.00774")] == ["two.md:3", "two.md:4"]
         assert "quantization" in cat.tags_of(["2301.00774"])["2301.00774"]
+
+
+def test_json_rows_spell_out_what_schema_v5_stores_as_null(cli, tmp_path):
+    """A source row's link that is its paper's own arXiv page is stored as NULL (schema v5);
+    check --json shows it as it was given, as do the titles."""
+    lst = tmp_path / "l.md"
+    lst.write_text(
+        "# List\n\n## Quantization\n\n"
+        "- [GPTQ: Accurate Post-Training Quantization](https://arxiv.org/abs/2210.17323)\n"
+        "- [GPTQ again](https://arxiv.org/abs/2210.17323v2)\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(lst)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        stored = cat.conn.execute("SELECT locator, link FROM sources ORDER BY locator").fetchall()
+    assert [tuple(r) for r in stored] == [("l.md:5", None), ("l.md:6", "https://arxiv.org/abs/2210.17323v2")]
+    report = json.loads(cli("check", "--json").stdout)
+    rows = {(s["locator"], s["title"], s["link"]) for f in report["findings"] for s in f["sources"]}
+    assert rows == {
+        ("l.md:5", "GPTQ: Accurate Post-Training Quantization", "https://arxiv.org/abs/2210.17323"),
+        ("l.md:6", "GPTQ again", "https://arxiv.org/abs/2210.17323v2"),
+    }

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from efmcat.catalog import Catalog
+from efmcat.catalog import OWN_LINKS, Catalog
 from efmcat.ids import parse_paper_id, try_parse_arxiv_id
 from efmcat.models import Paper
 
@@ -167,20 +167,29 @@ def check_catalog(
     return result
 
 
+# Schema v5 stores an arXiv paper's own url, and a source row's title and link that are its
+# paper's own, as NULL (catalog.py says why): check reads them spelled out, as they were.
+_URL = f"coalesce({{t}}.url, CASE WHEN instr({{t}}.id, ':') = 0 THEN '{OWN_LINKS['url']}' || {{t}}.id END)"
 _PAPER_COLUMNS = (
-    "SELECT id, title, year, url, fetched_at, note, (abstract IS NULL OR abstract = '' "
-    "OR authors IS NULL OR authors IN ('', '[]')) AS lacks FROM papers"
+    f"SELECT p.id, p.title, p.year, {_URL.format(t='p')} AS url, p.fetched_at, p.note, "
+    "(p.abstract IS NULL OR p.abstract = '' OR p.authors IS NULL OR p.authors IN ('', '[]')) AS lacks "
+    "FROM papers p"
 )
-_SOURCE_COLUMNS = "SELECT paper_id, source, locator, title, link, section FROM sources"
+_SOURCE_COLUMNS = (
+    "SELECT s.paper_id, s.source, s.locator, coalesce(s.title, p.title) AS title, "
+    f"coalesce(s.link, {_URL.format(t='p')}) AS link, s.section "
+    "FROM sources s LEFT JOIN papers p ON p.id = s.paper_id"
+)
 
 
 def _papers_with_sources(catalog: Catalog) -> Iterator[tuple[str, Any, list[Any]]]:
     """(id, paper row or None, its source rows in line order) of every paper and of every
     id the sources name, in id order: two cursors merged, one paper at a time. Rows are
     sqlite3.Row (titles, links and flags; abstracts and authors are never read)."""
-    papers = catalog.conn.execute(_PAPER_COLUMNS + " ORDER BY id")
+    papers = catalog.conn.execute(_PAPER_COLUMNS + " ORDER BY p.id")
     sources = groupby(
-        catalog.conn.execute(_SOURCE_COLUMNS + " ORDER BY paper_id, source, locator"), key=lambda r: r[0]
+        catalog.conn.execute(_SOURCE_COLUMNS + " ORDER BY s.paper_id, s.source, s.locator"),
+        key=lambda r: r[0],
     )
     paper = next(papers, None)
     group = next(sources, None)
@@ -199,7 +208,9 @@ def _papers_with_sources(catalog: Catalog) -> Iterator[tuple[str, Any, list[Any]
 
 
 def _sources_of(catalog: Catalog, pid: str) -> list[Any]:
-    rows = catalog.conn.execute(_SOURCE_COLUMNS + " WHERE paper_id = ? ORDER BY source, locator", (pid,))
+    rows = catalog.conn.execute(
+        _SOURCE_COLUMNS + " WHERE s.paper_id = ? ORDER BY s.source, s.locator", (pid,)
+    )
     return sorted(rows, key=_line_order)
 
 
@@ -321,7 +332,7 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
 
     def paper(pid: str) -> Any:
         if pid not in papers:
-            papers[pid] = catalog.conn.execute(_PAPER_COLUMNS + " WHERE id = ?", (pid,)).fetchone()
+            papers[pid] = catalog.conn.execute(_PAPER_COLUMNS + " WHERE p.id = ?", (pid,)).fetchone()
         return papers[pid]
 
     def ids_of(t: str) -> list[str]:
