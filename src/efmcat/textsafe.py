@@ -70,7 +70,11 @@ def write_papers_plain(
     read (inlined: an all-hits search writes a million of them; a test holds it equal).
     Every character _UNSAFE_LINE matches is unprintable, so printable text skips the search."""
     sub, write = _UNSAFE_LINE.sub, out.write
+    lines: list[str] = []  # written 256 at a time: one write call per line costs more than the line
     for r in records:
+        if len(lines) >= 256:
+            write("".join(lines))
+            lines.clear()
         pid, title, areas = str(r["id"]), r["title"], ",".join(r.get("areas") or [])
         title = "" if title is None else " ".join(str(title).split())
         line = (
@@ -78,4 +82,5 @@ def write_papers_plain(
             f"{title if title.isprintable() else sub(_visible, title)}\t"
             f"{areas if areas.isprintable() else sub(_visible, areas)}\n"
         )
-        write(f"{r.get('score', 0):.2f}\t{line}" if with_score else line)
+        lines.append(f"{r.get('score', 0):.2f}\t{line}" if with_score else line)
+    write("".join(lines))
