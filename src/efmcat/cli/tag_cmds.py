@@ -39,7 +39,15 @@ def _tag_report(pid: str, changed: list[str], key: str, dry_run: bool) -> dict:
     )
 
 
-_DRY = " (dry run: nothing was written)"
+def _by_hand(change, paper: str, nodes: list[str], dry_run: bool, db, taxonomy) -> tuple[str, list[str]]:
+    """Run tag_manually / untag_manually on the catalog (rolled back on --dry-run):
+    (the paper's id, the nodes that changed)."""
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
+        return change(catalog, paper, nodes, _load(taxonomy))
+
+
+def _end(dry_run: bool) -> str:
+    return " (dry run: nothing was written)" if dry_run else "."
 
 
 @command("tag", rich_help_panel=TAGGING)
@@ -59,16 +67,13 @@ def tag(
     """
     from efmcat.tagger import tag_manually
 
-    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
-        pid, added = tag_manually(catalog, paper, nodes, _load(taxonomy))
+    pid, added = _by_hand(tag_manually, paper, nodes, dry_run, db, taxonomy)
     if as_json:
         write_json(_tag_report(pid, added, "tags_added", dry_run))
     elif added:
-        say(
-            f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(added)}{'.' if not dry_run else _DRY}"
-        )
+        say(f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(added)}{_end(dry_run)}")
     else:
-        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags{'.' if not dry_run else _DRY}")
+        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags{_end(dry_run)}")
 
 
 @command("untag", rich_help_panel=TAGGING)
@@ -88,19 +93,13 @@ def untag(
     """
     from efmcat.tagger import untag_manually
 
-    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
-        pid, removed = untag_manually(catalog, paper, nodes, _load(taxonomy))
+    pid, removed = _by_hand(untag_manually, paper, nodes, dry_run, db, taxonomy)
     if as_json:
         write_json(_tag_report(pid, removed, "tags_removed", dry_run))
     elif removed:
-        say(
-            f"{'Would remove' if dry_run else 'Removed'} {', '.join(removed)} from {pid}{'.' if not dry_run else _DRY}"
-        )
+        say(f"{'Would remove' if dry_run else 'Removed'} {', '.join(removed)} from {pid}{_end(dry_run)}")
     else:
-        say(
-            f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them"
-            + ("." if not dry_run else _DRY)
-        )
+        say(f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them{_end(dry_run)}")
 
 
 @command("retag", rich_help_panel=TAGGING)
