@@ -247,12 +247,11 @@ def _prefilter(pattern: str) -> re.Pattern[str] | None:
     and digit classes (after any anchors): ASCII letters without extra case forms, lowered
     (``i`` and ``s`` match ``İ`` and ``ſ`` case-insensitively, so they end it), and ``\\d``
     (digits have no case)."""
-    try:
+    try:  # re's private parser: where it is not (Python 3.10) or looks otherwise, no prefilter
         from re import _casefix, _constants, _parser
-    except ImportError:  # Python 3.10: no prefilter, the pattern alone
-        return None
-    try:
+
         items = list(_parser.parse(pattern, re.IGNORECASE))
+        extra_cases = _casefix._EXTRA_CASES
     except Exception:
         return None
     digit = [(_constants.IN, [(_constants.CATEGORY, _constants.CATEGORY_DIGIT)])]
@@ -262,7 +261,7 @@ def _prefilter(pattern: str) -> re.Pattern[str] | None:
             continue
         if op is _constants.LITERAL:
             ch = chr(av).lower()
-            if ch.isascii() and ch.isalnum() and ord(ch) not in _casefix._EXTRA_CASES:
+            if ch.isascii() and ch.isalnum() and ord(ch) not in extra_cases:
                 parts.append(ch)
                 continue
         elif op is _constants.IN and [(op, av)] == digit:
