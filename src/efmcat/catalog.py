@@ -1164,6 +1164,15 @@ def own_link(name: str, paper_id: str) -> str | None:
     return None if ":" in paper_id else OWN_LINKS[name] + paper_id
 
 
+def url_sql(alias: str) -> str:
+    """SQL for a paper's url as it reads (:func:`own_link` where the column is NULL), for
+    the papers table under ``alias``."""
+    return (
+        f"coalesce({alias}.url, CASE WHEN instr({alias}.id, ':') = 0 "
+        f"THEN '{OWN_LINKS['url']}' || {alias}.id END)"
+    )
+
+
 def stored_link(name: str, paper_id: str, value: str | None) -> str | None:
     """What the papers table holds for a link: NULL for the paper's own arXiv link."""
     return None if value is not None and value == own_link(name, paper_id) else value

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from efmcat.catalog import OWN_LINKS, Catalog
+from efmcat.catalog import Catalog, url_sql
 from efmcat.ids import parse_paper_id, try_parse_arxiv_id
 from efmcat.models import Paper
 
@@ -169,15 +169,14 @@ def check_catalog(
 
 # Schema v5 stores an arXiv paper's own url, and a source row's title and link that are its
 # paper's own, as NULL (catalog.py says why): check reads them spelled out, as they were.
-_URL = f"coalesce({{t}}.url, CASE WHEN instr({{t}}.id, ':') = 0 THEN '{OWN_LINKS['url']}' || {{t}}.id END)"
 _PAPER_COLUMNS = (
-    f"SELECT p.id, p.title, p.year, {_URL.format(t='p')} AS url, p.fetched_at, p.note, "
+    f"SELECT p.id, p.title, p.year, {url_sql('p')} AS url, p.fetched_at, p.note, "
     "(p.abstract IS NULL OR p.abstract = '' OR p.authors IS NULL OR p.authors IN ('', '[]')) AS lacks "
     "FROM papers p"
 )
 _SOURCE_COLUMNS = (
     "SELECT s.paper_id, s.source, s.locator, coalesce(s.title, p.title) AS title, "
-    f"coalesce(s.link, {_URL.format(t='p')}) AS link, s.section "
+    f"coalesce(s.link, {url_sql('p')}) AS link, s.section "
     "FROM sources s LEFT JOIN papers p ON p.id = s.paper_id"
 )
 

@@ -21,7 +21,7 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
-from efmcat.catalog import OWN_LINKS, PAPER_FIELDS, Catalog, _paper_values, utcnow
+from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, stored_link, url_sql, utcnow
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -618,8 +618,7 @@ _SOURCE_SQL = (
     "SELECT p.id, :source, :locator, "
     "CASE WHEN :title = p.title AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.paper_id = p.id "
     "AND NOT (o.source = :source AND o.locator = :locator)) THEN NULL ELSE :title END, "
-    "CASE WHEN :link = coalesce(p.url, CASE WHEN instr(p.id, ':') = 0 THEN 'https://arxiv.org/abs/' || p.id END) "
-    "THEN NULL ELSE :link END, :section FROM papers p WHERE p.id = :id "
+    f"CASE WHEN :link = {url_sql('p')} THEN NULL ELSE :link END, :section FROM papers p WHERE p.id = :id "
     "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
     "link = excluded.link, section = excluded.section"
 )
@@ -638,7 +637,6 @@ _FAST_FIELDS = (
 
 
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), built once
-_ABS, _PDF = OWN_LINKS["url"], OWN_LINKS["pdf_url"]
 
 
 def _row(p: Paper, now: str) -> Sequence[Any]:
@@ -646,10 +644,7 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
         return [*_paper_values(p), p.added_at or now]
     dumps = _JSON_TEXT
-    url, pdf_url = p.url, p.pdf_url
-    if ":" not in p.id:  # an arXiv paper's own links are stored as NULL (catalog.own_link)
-        url = None if url == _ABS + p.id else url
-        pdf_url = None if pdf_url == _PDF + p.id else pdf_url
+    url, pdf_url = stored_link("url", p.id, p.url), stored_link("pdf_url", p.id, p.pdf_url)
     return (
         p.id, p.version, p.title, dumps(list(p.authors or [])), p.abstract, p.year,
         p.published, p.updated, dumps(list(p.categories or [])), p.primary_category,
