@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
-from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, stored_link, url_sql, utcnow
+from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, own_link, stored_link, url_sql, utcnow
+from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -60,29 +60,6 @@ MD_MAX_LINE = 20_000  # characters; the longest row of the reference lists has 8
 MD_MAX_LINE_WORK = 100_000
 MD_MAX_FILE_WORK = 4_000_000
 BIB_MAX_ENTRY = 50_000  # characters in one entry (LaTeX decoding costs ~15 us a character)
-
-
-@dataclass
-class Entry:
-    """One row of an input file: a paper as that file gives it."""
-
-    paper: Paper
-    line: int
-    link: str | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)  # curated tags (from headings or the file)
-    auto_tag: bool = True  # False when the file carries the full classification (YAML)
-    source_title: str | None = None  # the title as the file gives it (kept when arXiv's differs)
-    citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
-
-
-@dataclass
-class ParseResult:
-    source: str
-    entries: list[Entry] = field(default_factory=list)
-    rows: int = 0
-    malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, link)
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
 
 
 @dataclass
@@ -466,7 +443,11 @@ def _import_files(
     spools: dict[Path, Any] = {}
     try:
         if streamed:
-            from efmcat.formats.jsonl_snapshot import iter_snapshot
+            from efmcat.spool import spool_jsonl
+
+            def checking() -> None:
+                if progress:
+                    progress(0, None)  # still checking: the total is not known yet
 
             for p, _, parsed in plan:
                 if parsed is None and p in spools:
@@ -474,12 +455,8 @@ def _import_files(
                 elif parsed is None:
                     # Checked whole, and each entry kept (marshalled, on disk): the write pass
                     # reads them back instead of parsing the file a second time.
-                    spools[p] = _Spool()
-                    for entry in iter_snapshot(p, None, taxonomy):
-                        spools[p].add(entry)
-                        total += 1
-                        if progress and total % BATCH == 0:
-                            progress(0, None)  # still checking: the total is not known yet
+                    spools[p] = spool_jsonl(p, taxonomy, workers=TAG_WORKERS, tick=checking)
+                    total += spools[p].count
         return _write_all(catalog, plan, spools, report, taxonomy, manual, batched, dry_run, progress, total)
     finally:
         for spool in spools.values():
@@ -525,64 +502,6 @@ def _write_all(
     return report
 
 
-_ENTRY_FIELDS = ("line", "link", "section", "tags", "auto_tag", "source_title", "citekey")
-
-
-class _Spool:
-    """Entries kept on disk between the check pass and the write pass of a streamed file:
-    marshalled tuples (plain values only), 1,000 to a zlib-compressed chunk (about a third
-    of the JSON's size on disk), read back a chunk at a time."""
-
-    def __init__(self) -> None:
-        import dataclasses
-        import tempfile
-
-        self.fh = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-        self.fields = [f.name for f in dataclasses.fields(Paper)]
-        self._entry_values = operator.attrgetter(*_ENTRY_FIELDS)
-        self._paper_values = operator.attrgetter(*self.fields)
-        self.buf: list[tuple] = []
-        self.count = 0
-
-    def add(self, e: Entry) -> None:
-        self.buf.append((self._entry_values(e), self._paper_values(e.paper)))
-        self.count += 1
-        if len(self.buf) >= 1000:
-            self._flush()
-
-    def _flush(self) -> None:
-        import marshal
-        import zlib
-
-        if self.buf:
-            data = zlib.compress(marshal.dumps(self.buf), 1)
-            self.fh.write(len(data).to_bytes(8, "little") + data)
-            self.buf = []
-
-    def entries(self) -> Iterator[Entry]:
-        import marshal
-        import zlib
-
-        self._flush()
-        self.fh.seek(0)
-        while head := self.fh.read(8):
-            chunk = marshal.loads(zlib.decompress(self.fh.read(int.from_bytes(head, "little"))))
-            for (line, link, section, tags, auto_tag, source_title, citekey), values in chunk:
-                yield Entry(
-                    Paper(*values),  # the values of every field, in the dataclass's order
-                    line,
-                    link,
-                    section,
-                    tags,
-                    auto_tag,
-                    source_title,
-                    citekey,
-                )
-
-    def close(self) -> None:
-        self.fh.close()
-
-
 def _stepper(
     progress: Callable[[int, int | None], None] | None, total: int | None
 ) -> Callable[[int], None] | None:
@@ -622,6 +541,20 @@ _SOURCE_SQL = (
     "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
     "link = excluded.link, section = excluded.section"
 )
+
+
+_NEW_SOURCE_SQL = (
+    "INSERT INTO sources(paper_id, source, locator, title, link, section) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _new_source_row(e: Entry, name: str) -> tuple[Any, ...]:
+    """The source row of a paper just added (no other source row): as _SOURCE_SQL stores it."""
+    p = e.paper
+    title = e.source_title or p.title
+    url = p.url if p.url is not None else own_link("url", p.id)  # the url as it reads
+    link = None if e.link is not None and e.link == url else e.link
+    return (p.id, name, f"{name}:{e.line}", None if title == p.title else title, link, e.section)
 
 
 _CITEKEY_SQL = (
@@ -838,6 +771,9 @@ class _Writer:
         keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
         if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
             conn.executemany(_CITEKEY_SQL, keyed)
+        # A paper this batch added has no other source row yet: its row's NULLs are worked
+        # out here (as _SOURCE_SQL would); the rows of papers met before go through the SQL.
+        conn.executemany(_NEW_SOURCE_SQL, [_new_source_row(e, name) for e in new_entries])
         conn.executemany(
             _SOURCE_SQL,
             [
@@ -849,7 +785,7 @@ class _Writer:
                     "link": e.link,
                     "section": e.section,
                 }
-                for e in batch
+                for e in later
             ],
         )
         return new_entries

@@ -19,9 +19,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
-from efmcat.importer import Entry, ParseResult
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
 

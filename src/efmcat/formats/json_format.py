@@ -48,8 +48,8 @@ def is_efmcat_record(rec: Mapping[str, Any]) -> bool:
 def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Taxonomy | None = None):
     """An efmcat record as an import Entry: every field kept as exported, tags included."""
     from efmcat import validate as V
+    from efmcat.entries import Entry
     from efmcat.errors import ParseError
-    from efmcat.importer import Entry
     from efmcat.models import Paper
 
     pid = V.catalog_id(rec.get("id"), where)
@@ -92,9 +92,9 @@ def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
     """A JSON array of records (efmcat's ``--format json``, or arXiv snapshot objects)."""
     import json as _json
 
+    from efmcat.entries import Entry, ParseResult
     from efmcat.errors import ParseError
     from efmcat.formats.jsonl_snapshot import record_to_paper
-    from efmcat.importer import Entry, ParseResult
 
     try:
         data = _json.loads(text)

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from efmcat import validate as V
+from efmcat.entries import Entry
 from efmcat.errors import ParseError
+from efmcat.formats.json_format import is_efmcat_record, record_to_entry
 from efmcat.ids import try_parse_arxiv_id
-from efmcat.importer import Entry, FileReport
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
 
@@ -133,14 +134,9 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     )
 
 
-def iter_snapshot(
-    path: Path, report: FileReport | None = None, taxonomy: Taxonomy | None = None
-) -> Iterator[Entry]:
-    """Entries of a snapshot file (or of efmcat's own JSON lines), one line at a time."""
-    from efmcat.formats.json_format import is_efmcat_record, record_to_entry
-
-    name = path.name
-    loads = json.loads
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a JSON-lines file with their numbers (from 1), one at a time;
+    ParseError names a line that is not UTF-8 or longer than MAX_LINE."""
     try:
         fh = path.open("r", encoding="utf-8-sig")
     except OSError as exc:
@@ -157,18 +153,27 @@ def iter_snapshot(
             line_no += 1
             if len(line) > MAX_LINE:
                 raise ParseError(f"{path}:{line_no}: line longer than {MAX_LINE} characters")
-            if not line.strip():
-                continue
-            try:
-                rec = loads(line)
-            except ValueError as exc:
-                raise ParseError(f"{path}:{line_no}: not a JSON object: {exc}") from exc
-            except RecursionError as exc:
-                raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
-            if not isinstance(rec, dict):
-                raise ParseError(f"{path}:{line_no}: not a JSON object")
-            if is_efmcat_record(rec):  # efmcat's own --format jsonl
-                yield record_to_entry(rec, f"{path}:{line_no}", line_no, taxonomy)
-                continue
-            paper = record_to_paper(rec, f"{path}:{line_no}", name)
-            yield Entry(paper=paper, line=line_no, link=paper.url)
+            if line.strip():
+                yield line_no, line
+
+
+def parse_line(line: str, line_no: int, path: Path, taxonomy: Taxonomy | None = None) -> Entry:
+    """The entry of one line: an arXiv snapshot record or a record of efmcat's own JSON lines."""
+    try:
+        rec = json.loads(line)
+    except ValueError as exc:
+        raise ParseError(f"{path}:{line_no}: not a JSON object: {exc}") from exc
+    except RecursionError as exc:
+        raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
+    if not isinstance(rec, dict):
+        raise ParseError(f"{path}:{line_no}: not a JSON object")
+    if is_efmcat_record(rec):  # efmcat's own --format jsonl
+        return record_to_entry(rec, f"{path}:{line_no}", line_no, taxonomy)
+    paper = record_to_paper(rec, f"{path}:{line_no}", path.name)
+    return Entry(paper=paper, line=line_no, link=paper.url)
+
+
+def iter_snapshot(path: Path, taxonomy: Taxonomy | None = None) -> Iterator[Entry]:
+    """Entries of a snapshot file (or of efmcat's own JSON lines), one line at a time."""
+    for line_no, line in read_lines(path):
+        yield parse_line(line, line_no, path, taxonomy)

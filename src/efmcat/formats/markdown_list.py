@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from efmcat.entries import Entry, ParseResult
 from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
-from efmcat.importer import Entry, ParseResult
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
 

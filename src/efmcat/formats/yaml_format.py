@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
-from efmcat.importer import Entry, ParseResult
 from efmcat.taxonomy import Taxonomy
 
 SOURCE = "efmcat-export"

@@ -1,0 +1,32 @@
+"""What a format parser gives the importer: one :class:`Entry` per row of an input file,
+and the :class:`ParseResult` of a whole file. Shared by every parser in efmcat.formats,
+the spool of streamed files and the importer (which re-exports both names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from efmcat.models import Paper
+
+
+@dataclass
+class Entry:
+    """One row of an input file: a paper as that file gives it."""
+
+    paper: Paper
+    line: int
+    link: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)  # curated tags (from headings or the file)
+    auto_tag: bool = True  # False when the file carries the full classification (YAML)
+    source_title: str | None = None  # the title as the file gives it (kept when arXiv's differs)
+    citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
+
+
+@dataclass
+class ParseResult:
+    source: str
+    entries: list[Entry] = field(default_factory=list)
+    rows: int = 0
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, link)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why)

@@ -1,0 +1,147 @@
+"""The import's fast paths give what the general ones give: a new paper's source row worked
+out in Python equals the one _SOURCE_SQL stores, and a JSON-lines file checked by worker
+processes spools the same entries (and reports the same first bad line) as one process."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from efmcat import importer, spool
+from efmcat.catalog import Catalog
+from efmcat.entries import Entry
+from efmcat.errors import ParseError
+from efmcat.models import Paper
+from efmcat.taxonomy import load_taxonomy
+
+IDS = ["2401.00001", "doi:10.1/x"]
+URLS = [None, "own", "https://example.org/p"]
+LINKS = [None, "own", "https://example.org/p", "https://arxiv.org/abs/2401.00001"]
+TITLES = [None, "A Title", "Another Title"]
+
+
+def _cases():
+    for pid, url, link, source_title in itertools.product(IDS, URLS, LINKS, TITLES):
+        own = f"https://arxiv.org/abs/{pid}"
+        paper = Paper(id=pid, title="A Title", url=own if url == "own" else url)
+        yield Entry(paper, 7, link=own if link == "own" else link, section="S", source_title=source_title)
+
+
+@pytest.mark.parametrize(
+    "entry", list(_cases()), ids=lambda e: f"{e.paper.id}-{e.paper.url}-{e.link}-{e.source_title}"
+)
+def test_new_source_row_equals_the_sql(tmp_path, entry):
+    cat = Catalog(tmp_path / "c.db")
+    with cat.transaction():
+        cat.conn.execute(importer._INSERT_SQL, importer._row(entry.paper, "2026-01-01"))
+        cat.conn.execute(
+            importer._SOURCE_SQL,
+            {
+                "id": entry.paper.id,
+                "source": "f.md",
+                "locator": f"f.md:{entry.line}",
+                "title": entry.source_title or entry.paper.title,
+                "link": entry.link,
+                "section": entry.section,
+            },
+        )
+        by_sql = cat.conn.execute("SELECT * FROM sources").fetchone()
+    assert tuple(by_sql) == importer._new_source_row(entry, "f.md")
+
+
+def _write_jsonl(path: Path, n: int, bad: dict[int, str] | None = None) -> list[int]:
+    """n records (record i replaced by bad[i]); returns the line numbers of the bad ones."""
+    lines: list[str] = []
+    at: list[int] = []
+    for i in range(1, n + 1):
+        if bad and i in bad:
+            lines.append(bad[i])
+            at.append(len(lines))
+            continue
+        rec = {
+            "id": f"2401.{i:05d}",
+            "title": f"Paper {i} on sparse attention",
+            "authors": "A. One, B. Two and C. Three",
+            "abstract": f"We study {i} kernels.",
+            "categories": "cs.LG cs.CL",
+            "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
+        }
+        lines.append(json.dumps(rec))
+        if i % 7 == 0:
+            lines.append("")  # blank lines are skipped, not counted
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return at
+
+
+def _spooled(path: Path, workers: int, monkeypatch) -> list[Entry]:
+    monkeypatch.setattr(spool, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(spool, "CHUNK", 50)
+    s = spool.spool_jsonl(path, load_taxonomy(), workers=workers)
+    try:
+        got = list(s.entries())
+        assert s.count == len(got)
+        return got
+    finally:
+        s.close()
+
+
+def test_workers_spool_the_same_entries(tmp_path, monkeypatch):
+    path = tmp_path / "s.jsonl"
+    _write_jsonl(path, 333)
+    one = _spooled(path, 1, monkeypatch)
+    two = _spooled(path, 2, monkeypatch)
+    assert len(one) == 333
+    assert two == one
+    assert [e.line for e in two][:8] == [1, 2, 3, 4, 5, 6, 7, 9]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {120: "{not json"},
+        {120: '{"id": "2401.99999"}', 260: "[1, 2]"},  # two bad lines: the first is named
+        {333: '{"id": "nonsense", "title": "x"}'},
+    ],
+)
+def test_workers_report_the_first_bad_line(tmp_path, monkeypatch, bad):
+    path = tmp_path / "s.jsonl"
+    first = _write_jsonl(path, 333, bad)[0]
+    with pytest.raises(ParseError) as one:
+        _spooled(path, 1, monkeypatch)
+    with pytest.raises(ParseError) as two:
+        _spooled(path, 2, monkeypatch)
+    assert str(two.value) == str(one.value)
+    assert str(two.value).startswith(f"{path}:{first}: ")
+
+
+def test_a_bad_line_before_an_unreadable_one_is_named_first(tmp_path, monkeypatch):
+    path = tmp_path / "s.jsonl"
+    first = _write_jsonl(path, 200, {30: "{not json"})[0]
+    with path.open("ab") as fh:
+        fh.write(b'{"id": "2401.0\xff"}\n')  # the last line: not UTF-8 (read by this process)
+    with pytest.raises(ParseError) as two:
+        _spooled(path, 2, monkeypatch)
+    assert str(two.value).startswith(f"{path}:{first}: not a JSON object")
+
+
+def test_import_with_workers_equals_import_in_one_process(tmp_path, monkeypatch):
+    path = tmp_path / "s.jsonl"
+    _write_jsonl(path, 120)
+
+    def imported(workers: int) -> list[tuple]:
+        monkeypatch.setattr(importer, "TAG_WORKERS", workers)
+        monkeypatch.setattr(spool, "PARALLEL_BYTES", 0 if workers > 1 else 1 << 60)
+        cat = Catalog(tmp_path / f"w{workers}.db")
+        importer.import_files(cat, [path])
+        return [
+            tuple(r)
+            for r in cat.conn.execute(
+                "SELECT p.id, p.title, p.authors, p.year, s.locator, s.title, s.link "
+                "FROM papers p JOIN sources s ON s.paper_id = p.id ORDER BY p.id"
+            )
+        ]
+
+    assert imported(2) == imported(1)
