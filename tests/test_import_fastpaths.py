@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from efmcat import importer, spool
 from efmcat.catalog import Catalog
@@ -145,3 +147,27 @@ def test_import_with_workers_equals_import_in_one_process(tmp_path, monkeypatch)
         ]
 
     assert imported(2) == imported(1)
+
+
+@given(st.lists(st.text(), max_size=6))
+def test_json_texts_equals_json_dumps(values):
+    assert importer._json_texts(values) == json.dumps(values, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text", ['a"b', "a\\b", "a\nb", "a\x1fb", "\x7f", "\u2028", "caf\u00e9", "\ud800"])
+def test_json_texts_escapes_what_json_escapes(text):
+    assert importer._json_texts(["x", text]) == json.dumps(["x", text], ensure_ascii=False)
+
+
+def test_json_texts_of_other_values_is_json_dumps():
+    assert importer._json_texts(["a", 1, None]) == '["a", 1, null]'
+
+
+def test_json_texts_joins_plain_text_without_the_encoder(monkeypatch):
+    def no_encoder(_):
+        raise AssertionError("the encoder ran")
+
+    monkeypatch.setattr(importer, "_JSON_TEXT", no_encoder)
+    assert importer._json_texts(["Ana Wang", "Dmitri Müller", "Chen O'Kumar"]) == (
+        '["Ana Wang", "Dmitri Müller", "Chen O\'Kumar"]'
+    )

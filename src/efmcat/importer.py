@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
@@ -28,6 +30,7 @@ from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
 BATCH = 5000  # papers tagged together (in the worker processes) and counted by progress
+TAG_AHEAD = 2  # batches being tagged while one is written (memory: about 10 MB a batch)
 # Papers written per transaction of a streamed import. Short enough that, with eight efmcat
 # writers on one catalog of a loaded machine, each waits out the others' turns well inside
 # the busy timeout (5,000-paper commits made the eighth writer time out).
@@ -570,17 +573,30 @@ _FAST_FIELDS = (
 
 
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), built once
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')  # what json.dumps(ensure_ascii=False) escapes in a string
+
+
+def _json_texts(values: Sequence[str] | None) -> str:
+    """``json.dumps(list(values), ensure_ascii=False)`` of a list of strings, joined by hand
+    when no string needs an escape (4x faster on authors and categories; a test holds it equal)."""
+    if not values:
+        return "[]"
+    try:
+        plain = _JSON_ESCAPED.search("".join(values)) is None
+    except TypeError:  # not all strings
+        plain = False
+    return '["' + '", "'.join(values) + '"]' if plain else _JSON_TEXT(list(values))
 
 
 def _row(p: Paper, now: str) -> Sequence[Any]:
     """The INSERT parameters of a paper (a hand-unrolled _paper_values: 3x faster in bulk)."""
     if PAPER_FIELDS != _FAST_FIELDS:  # the schema moved on: take the general path
         return [*_paper_values(p), p.added_at or now]
-    dumps = _JSON_TEXT
+    dumps = _json_texts
     url, pdf_url = stored_link("url", p.id, p.url), stored_link("pdf_url", p.id, p.pdf_url)
     return (
-        p.id, p.version, p.title, dumps(list(p.authors or [])), p.abstract, p.year,
-        p.published, p.updated, dumps(list(p.categories or [])), p.primary_category,
+        p.id, p.version, p.title, dumps(p.authors), p.abstract, p.year,
+        p.published, p.updated, dumps(p.categories), p.primary_category,
         p.doi, p.journal_ref, p.comment, url, pdf_url, p.source, int(bool(p.verified)), p.note,
         p.venue, p.kind or "paper", p.added_at or now,
     )  # fmt: skip
@@ -638,25 +654,27 @@ class _Writer:
         self.seen: set[str] = set()
         self.streamed = streamed
         pool = None
-        pending: tuple[Any, list[Entry]] | None = None
+        pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
                     pool = _tag_pool(self.taxonomy, self.model)
                 job = None
                 if pool is not None:
-                    # Tag this batch in a worker process while the previous one is written.
+                    # Tag this batch in the worker processes while earlier ones are written.
                     texts = [(e.paper.title, e.paper.abstract, e.paper.categories) for e in batch]
                     # One part per worker: the parts of a batch are tagged side by side.
                     size = -(-len(texts) // TAG_WORKERS)
                     job = pool.map_async(
                         _tag_texts, [texts[i : i + size] for i in range(0, len(texts), size)]
                     )
-                if pending is not None:
-                    self._commit_batch(*pending, fr, name, progress)
-                pending = (job, batch)
-            if pending is not None:
-                self._commit_batch(*pending, fr, name, progress)
+                pending.append((job, batch))
+                # Up to TAG_AHEAD batches are tagged ahead of the one written: the workers
+                # never wait for this process to hand them work (which left a core idle).
+                if len(pending) > TAG_AHEAD:
+                    self._commit_batch(*pending.popleft(), fr, name, progress)
+            while pending:
+                self._commit_batch(*pending.popleft(), fr, name, progress)
         finally:
             if pool is not None:
                 pool.terminate()
