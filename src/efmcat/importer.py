@@ -371,6 +371,22 @@ def import_files(
     files = [Path(p) for p in paths]
     if not files:
         raise UsageError("name at least one file to import")
+    from efmcat.bulk import few_collections
+
+    with few_collections():
+        return _import_paths(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+
+
+def _import_paths(
+    catalog: Catalog,
+    files: list[Path],
+    fmt: str,
+    fetch: bool,
+    tags: Sequence[str] | None,
+    dry_run: bool,
+    taxonomy: Taxonomy | None,
+    progress: Callable[[int, int | None], None] | None,
+) -> ImportReport:
     if not any(str(p) == "-" for p in files):
         return _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
     if sum(1 for p in files if str(p) == "-") > 1:
@@ -841,6 +857,9 @@ _WORKER_MODEL: Any = None
 
 def _init_worker(taxonomy: Taxonomy, model: Any = None) -> None:
     global _WORKER_TAXONOMY, _WORKER_MODEL
+    from efmcat.bulk import settle
+
+    settle()
     _WORKER_TAXONOMY = taxonomy
     _WORKER_MODEL = model
 

@@ -179,6 +179,9 @@ _WORKER_TAXONOMY: Taxonomy | None = None
 
 def _init_worker(taxonomy: Taxonomy | None) -> None:
     global _WORKER_TAXONOMY
+    from efmcat.bulk import settle
+
+    settle()
     _WORKER_TAXONOMY = taxonomy
 
 
