@@ -34,3 +34,12 @@ def test_an_import_runs_with_few_collections(tmp_path, monkeypatch):
     assert report.added == 1
     assert seen == [bulk.THRESHOLDS]
     assert gc.get_threshold() == before
+
+
+def test_tagging_workers_give_way_to_the_writer(monkeypatch):
+    calls = []
+    monkeypatch.setattr(importer.os, "nice", calls.append)
+    monkeypatch.setattr(bulk, "settle", lambda: calls.append("settled"))
+    importer._init_worker(object(), None)
+    assert calls == ["settled", importer.TAGGER_NICENESS]
+    assert importer.TAGGER_NICENESS > 0

@@ -30,6 +30,7 @@ from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
 BATCH = 5000  # papers tagged together (in the worker processes) and counted by progress
+TAGGER_NICENESS = 10  # added to the tagging workers' niceness: the writing process goes first
 TAG_AHEAD = 2  # batches being tagged while one is written (memory: about 10 MB a batch)
 # Papers written per transaction of a streamed import. Short enough that, with eight efmcat
 # writers on one catalog of a loaded machine, each waits out the others' turns well inside
@@ -860,6 +861,11 @@ def _init_worker(taxonomy: Taxonomy, model: Any = None) -> None:
     from efmcat.bulk import settle
 
     settle()
+    # The process writing the catalog is the one the import waits for: the taggers (two on
+    # two cores, with the writer a third process) take the time it leaves, instead of an
+    # even share of the cores (100k papers: 30.7 s became 28.4 s).
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(TAGGER_NICENESS)
     _WORKER_TAXONOMY = taxonomy
     _WORKER_MODEL = model
 
