@@ -38,6 +38,8 @@ def test_an_import_runs_with_few_collections(tmp_path, monkeypatch):
 
 def test_tagging_workers_give_way_to_the_writer(monkeypatch):
     calls = []
+    monkeypatch.setattr(importer, "_WORKER_TAXONOMY", None)
+    monkeypatch.setattr(importer, "_WORKER_MODEL", None)
     monkeypatch.setattr(importer.os, "nice", calls.append)
     monkeypatch.setattr(bulk, "settle", lambda: calls.append("settled"))
     importer._init_worker(object(), None)
