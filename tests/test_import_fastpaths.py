@@ -129,24 +129,28 @@ def test_a_bad_line_before_an_unreadable_one_is_named_first(tmp_path, monkeypatc
     assert str(two.value).startswith(f"{path}:{first}: not a JSON object")
 
 
-def test_import_with_workers_equals_import_in_one_process(tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch", [40, 5000])  # tagging workers in the write pass, or none
+def test_import_with_workers_equals_import_in_one_process(tmp_path, monkeypatch, batch):
     path = tmp_path / "s.jsonl"
     _write_jsonl(path, 120)
+    monkeypatch.setattr(importer, "BATCH", batch)
+    monkeypatch.setattr(spool, "CHUNK", 25)
 
-    def imported(workers: int) -> list[tuple]:
+    def imported(workers: int) -> tuple[list[tuple], list[tuple]]:
         monkeypatch.setattr(importer, "TAG_WORKERS", workers)
         monkeypatch.setattr(spool, "PARALLEL_BYTES", 0 if workers > 1 else 1 << 60)
-        cat = Catalog(tmp_path / f"w{workers}.db")
+        cat = Catalog(tmp_path / f"w{workers}-{batch}.db")
         importer.import_files(cat, [path])
-        return [
-            tuple(r)
-            for r in cat.conn.execute(
-                "SELECT p.id, p.title, p.authors, p.year, s.locator, s.title, s.link "
-                "FROM papers p JOIN sources s ON s.paper_id = p.id ORDER BY p.id"
-            )
-        ]
+        papers = cat.conn.execute(
+            "SELECT p.id, p.title, p.authors, p.year, s.locator, s.title, s.link "
+            "FROM papers p JOIN sources s ON s.paper_id = p.id ORDER BY p.id"
+        )
+        tags = cat.conn.execute("SELECT paper_id, node, origin, score FROM tags ORDER BY paper_id, node")
+        return [tuple(r) for r in papers], [tuple(r) for r in tags]
 
-    assert imported(2) == imported(1)
+    two, one = imported(2), imported(1)
+    assert two == one
+    assert len(one[1]) > 120  # the papers are tagged
 
 
 @given(st.lists(st.text(), max_size=6))

@@ -645,6 +645,8 @@ class _Writer:
 
     def _tags_for(self, entry: Entry) -> dict[str, str]:
         """node -> origin for the curated (file) and manual (--tag) tags of an entry."""
+        if not entry.tags and not self.manual:
+            return {}
         out: dict[str, str] = {}
         for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
             out[node] = "curated"
