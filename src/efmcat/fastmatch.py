@@ -18,7 +18,7 @@ gives None and the tagger takes its pure-Python path.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import _count_elements  # type: ignore[attr-defined]
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -59,14 +59,17 @@ class Matcher:
             s = s.replace("  ", " ")
         matches = list(self._iter(s))
         found = list(map(_PAYLOAD, matches))
-        counts = Counter(chain.from_iterable(map(_TERMS, found)))
+        counts: dict[int, int] = {}
+        _count_elements(counts, chain.from_iterable(map(_TERMS, found)))  # Counter's C loop, no Counter
         wi, pi = where
         words = dict(filter(None, map(itemgetter(wi), found)))
         pairs = dict(filter(None, map(itemgetter(pi), found)))
         for ti in chain.from_iterable(map(_BACK, found)):
-            counts[ti] -= 1
-            if not counts[ti]:
-                del counts[ti]
+            left = counts.get(ti, 0) - 1
+            if left > 0:
+                counts[ti] = left
+            else:
+                counts.pop(ti, None)
         if any(map(_CHECKED, found)):  # terms with a prefix word before their last
             for end, payload in matches:
                 for ti, tail, head in payload[6]:

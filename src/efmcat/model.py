@@ -164,6 +164,30 @@ def _sigmoid(z: float) -> float:
 Weights = dict[str, list[float]]  # feature -> [area index, weight, area index, weight, ...]
 
 
+# A text feature's weights as one integer: lane i (LANE bits) holds area i's weight in
+# units of 1/SCALE plus OFFSET. Weights are stored with 4 decimals (train rounds them), so
+# the lanes are exact, and the sum of a paper's features is one C-speed sum() of integers:
+# a lane sums to less than 2**64 for up to 2**23 features.
+LANE = 64
+OFFSET = 1 << 40
+SCALE = 10_000
+_LANE_MASK = (1 << LANE) - 1
+
+
+def _pack(flat: list[float], n: int) -> int:
+    """The packed vector of a feature's (area index, weight) pairs over ``n`` areas."""
+    lanes = [OFFSET] * n
+    for i, w in _pairs(flat):
+        lanes[int(i)] += round(w * SCALE)
+    return sum(v << (LANE * i) for i, v in enumerate(lanes))
+
+
+def _unpack(total: int, count: int, n: int) -> list[float]:
+    """Per area the weight sum of ``count`` packed vectors that sum to ``total``."""
+    base = count * OFFSET
+    return [(((total >> (LANE * i)) & _LANE_MASK) - base) / SCALE for i in range(n)]
+
+
 def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
     """(area index, weight) pairs of one feature."""
     return zip(flat[::2], flat[1::2])
@@ -226,10 +250,10 @@ class Model:
     def _index(
         self,
     ) -> tuple[dict[str, _Known], dict[str, _Known], dict[str, tuple[float, ...]]]:
-        """Dense weight vectors (one weight per area), built once: per title word, its
-        vector as a feature (or None) and the vectors of the pairs it starts (second word ->
-        vector, or None); the same for the abstract; the other features (categories, rule
-        scores) by name."""
+        """Weight vectors (one weight per area), built once: per title word, its packed
+        vector (:func:`_pack`) as a feature (or None) and the packed vectors of the pairs it
+        starts (second word -> vector, or None); the same for the abstract; the other
+        features (categories, rule scores) by name, as tuples."""
         if self._dense is None:
             n = len(self.areas)
 
@@ -245,9 +269,9 @@ class Model:
                 for f, flat in ws.items():
                     first, _, second = f.partition(" ")
                     if second:
-                        pairs.setdefault(first, {})[second] = dense(flat)
+                        pairs.setdefault(first, {})[second] = _pack(flat, n)
                     else:
-                        words[f] = dense(flat)
+                        words[f] = _pack(flat, n)
                 return {w: (words.get(w), pairs.get(w)) for w in sorted(words.keys() | pairs.keys())}
 
             self._dense = (
@@ -267,22 +291,23 @@ class Model:
         a_points: dict[str, float],
     ) -> list[float]:
         t_known, a_known, _ = self._index()
-        vectors: list[tuple[float, ...]] = [tuple(self.bias)]
-        _add_text(vectors, title_toks, t_known)
+        features: list[int] = []
+        _add_text(features, title_toks, t_known)
         if abstract_toks:
-            _add_text(vectors, abstract_toks, a_known)
-        return self._finish(c, vectors, categories, t_points, a_points)
+            _add_text(features, abstract_toks, a_known)
+        return self._finish(c, features, categories, t_points, a_points)
 
     def _finish(
         self,
         c: Any,
-        vectors: list[tuple[float, ...]],
+        features: list[int],
         categories: Iterable[str],
         t_points: dict[str, float],
         a_points: dict[str, float],
     ) -> list[float]:
-        """The logits: ``vectors`` (the bias and the text features' weights) plus the
+        """The logits: the bias, the text ``features`` (packed vectors, summed at once), the
         categories' and the rule scores' weights, summed per area."""
+        vectors: list[Sequence[float]] = [self.bias, _unpack(sum(features), len(features), len(self.areas))]
         other = self._index()[2]
         for cat in {x.lower() for x in categories}:
             v = other.get("c:" + cat)
@@ -328,7 +353,7 @@ class Model:
         # hundred papers: built once that many were tagged (the same tags either way).
         self._tagged += 1
         m = self._matcher_for(c) if self._tagged > AUTOMATON_AFTER else None
-        features: list[tuple[float, ...]] | None = None  # the title's and abstract's known words and pairs
+        features: list[int] | None = None  # the title's and abstract's known words and pairs (packed)
         if m is not None:  # every term and feature of a field in one scan (a test holds it equal)
             t, t_words, t_pairs = _scan(c, m, title, fastmatch.TITLE, None)
             a, a_words, a_pairs = _scan(c, m, abstract, fastmatch.ABSTRACT, _abstract_factor)
@@ -344,15 +369,13 @@ class Model:
             # The model learned from papers of the field only: a paper with hardly any
             # evidence of the field (birds, proteins) is not its to judge.
             return ruled
-        vectors: list[tuple[float, ...]] = [tuple(self.bias)]
         if features is None:
             t_known, a_known, _ = self._index()
-            _add_text(vectors, tt, t_known)
+            features = []
+            _add_text(features, tt, t_known)
             if at:
-                _add_text(vectors, at, a_known)
-        else:
-            vectors += features
-        z = self._finish(c, vectors, categories, t, a)
+                _add_text(features, at, a_known)
+        z = self._finish(c, features, categories, t, a)
         return self._decide(c, z, own, ruled, active, abstract)
 
     def _decide(
