@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from efmcat import importer, spool
@@ -175,3 +175,109 @@ def test_json_texts_joins_plain_text_without_the_encoder(monkeypatch):
     assert importer._json_texts(["Ana Wang", "Dmitri Müller", "Chen O'Kumar"]) == (
         '["Ana Wang", "Dmitri Müller", "Chen O\'Kumar"]'
     )
+
+
+_TEXTS = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["  a \n b ", "", " "]), st.integers())
+_KEYS = ("abstract", "update_date", "updated", "doi", "journal-ref", "journal_ref", "comments", "comment")
+_USUAL = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["2401.00001", "hep-th/9901001v2", "1501.00009v3"]),
+        "title": st.text(min_size=1, max_size=12),
+        "categories": st.sampled_from(["cs.LG cs.CL", "", " math.NA "]),
+        "authors_parsed": st.lists(
+            st.lists(st.text(max_size=6), min_size=3, max_size=3), min_size=1, max_size=3
+        ),
+        "versions": st.builds(
+            lambda d, m, y: [{"version": "v1", "created": f"Mon, {d} {m} {y} 19:18:42 GMT"}],
+            st.integers(1, 31),
+            st.sampled_from(["Jan", "Apr", "Dec"]),
+            st.sampled_from([1991, 2007, 2024]),
+        ),
+    },
+    optional={key: st.one_of(st.none(), st.text(max_size=12)) for key in _KEYS},
+)
+_UNUSUAL = {
+    "id": st.one_of(st.just("nonsense"), _TEXTS),
+    "title": st.one_of(st.just("   "), _TEXTS),
+    "categories": st.one_of(st.lists(st.text(max_size=5)), _TEXTS),
+    "authors_parsed": st.one_of(
+        st.lists(st.lists(st.one_of(st.text(max_size=6), st.integers()), max_size=4), max_size=3),
+        st.just([["Wang", "Ana", ""], ["", "", ""], [" ", "", "Jr."]]),
+        _TEXTS,
+    ),
+    "versions": st.sampled_from(
+        [
+            [{"created": "Tue, 9 Xyz 2007 19:18:42 GMT"}],
+            [{"created": "Mon, 2 Apr 1807 19:18:42 GMT"}],
+            [{"created": "2 Apr 2007"}],
+            ["v1"],
+            [],
+            None,
+            "v1",
+        ]
+    ),
+    **{key: _TEXTS for key in (*_KEYS, "published", "authors")},
+}
+# A usual record with up to two fields made unusual: most take the plain path, the rest
+# show it hands every unusual one to the general path.
+_RECORDS = st.builds(
+    lambda usual, spoilt: {**usual, **spoilt},
+    _USUAL,
+    st.lists(st.sampled_from(sorted(_UNUSUAL)), max_size=2, unique=True).flatmap(
+        lambda keys: st.fixed_dictionaries({k: _UNUSUAL[k] for k in keys})
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(_RECORDS)
+def test_plain_records_parse_as_the_general_path_parses_them(rec):
+    from efmcat.formats.jsonl_snapshot import _plain_paper, record_to_paper
+
+    fast = _plain_paper(rec, "s.jsonl")
+    if fast is None:
+        return  # the general path decides (and names what is wrong)
+    assert fast == record_to_paper(rec, "s.jsonl:1", "s.jsonl")
+
+
+def test_a_snapshot_record_takes_the_plain_path():
+    from efmcat.formats.jsonl_snapshot import _plain_paper, record_to_paper
+
+    rec = {
+        "id": "1501.00000",
+        "authors": "Ana Wang, Dmitri Müller",
+        "title": "Sparse  attention\n kernels",
+        "comments": "39 pages",
+        "journal-ref": None,
+        "categories": "cs.CL cs.LG",
+        "abstract": " We study \n kernels. ",
+        "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
+        "update_date": "2008-11-13",
+        "authors_parsed": [["Wang", "Ana", ""], ["Müller", "Dmitri", ""]],
+    }
+    fast = _plain_paper(rec, "s.jsonl")
+    assert fast is not None
+    assert fast == record_to_paper(rec, "s.jsonl:1", "s.jsonl")
+    assert (fast.title, fast.authors, fast.published, fast.year) == (
+        "Sparse attention kernels",
+        ["Ana Wang", "Dmitri Müller"],
+        "2007-04-02",
+        2007,
+    )
+
+
+def test_a_line_with_a_surrogate_escape_takes_the_general_path(tmp_path):
+    from efmcat.formats.jsonl_snapshot import parse_line
+
+    line = json.dumps(
+        {
+            "id": "1501.00000",
+            "title": "T",
+            "categories": "cs.CL",
+            "abstract": "bad \ud800 text",
+            "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
+            "authors_parsed": [["Wang", "Ana", ""]],
+        }
+    )
+    with pytest.raises(ParseError, match="abstract holds a lone surrogate"):
+        parse_line(line, 3, tmp_path / "s.jsonl")

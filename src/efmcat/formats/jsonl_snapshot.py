@@ -23,6 +23,7 @@ from efmcat.formats.json_format import is_efmcat_record, record_to_entry
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
+from efmcat.validate import YEAR_RANGE
 
 _CREATED = re.compile(r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) ")
 _MONTHS = {
@@ -134,6 +135,91 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     )
 
 
+_TEXT_KEYS = (
+    "abstract",
+    "update_date",
+    "updated",
+    "doi",
+    "journal-ref",
+    "journal_ref",
+    "comments",
+    "comment",
+)
+
+
+def _plain_paper(rec: dict[str, Any], source: str) -> Paper | None:
+    """The Paper of a record of the usual shape, or None: the caller takes the general path
+    (record_to_paper), which gives the same Paper or names what is wrong. Usual: text where
+    the snapshot has text, categories as a string, authors_parsed as [last, first, suffix]
+    lists of text, the first version's date in arXiv's format, no ``published``. The caller
+    knows that no string holds a lone surrogate (its line has no \\ud escape). A test holds
+    the two paths equal."""
+    raw_id, title = rec.get("id"), rec.get("title")
+    cats, parsed_authors, versions = rec.get("categories"), rec.get("authors_parsed"), rec.get("versions")
+    if (
+        type(raw_id) is not str
+        or type(title) is not str
+        or type(cats) is not str
+        or type(parsed_authors) is not list
+        or not parsed_authors
+        or type(versions) is not list
+        or not versions
+        or rec.get("published") is not None
+    ):
+        return None
+    parsed = try_parse_arxiv_id(raw_id)
+    title = " ".join(title.split())
+    first = versions[0]
+    if parsed is None or not title or type(first) is not dict:
+        return None
+    created = first.get("created")
+    m = _CREATED.match(created) if type(created) is str else None
+    if m is None or m.group(2) not in _MONTHS:
+        return None
+    published = f"{m.group(3)}-{_MONTHS[m.group(2)]:02d}-{int(m.group(1)):02d}"
+    year = int(published[:4])
+    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        return None
+    text: dict[str, str | None] = {}
+    for key in _TEXT_KEYS:
+        value = rec.get(key)
+        if value is not None:
+            if type(value) is not str:
+                return None
+            value = " ".join(value.split()) or None
+        text[key] = value
+    authors = []
+    for a in parsed_authors:
+        if type(a) is not list or len(a) != 3:
+            return None
+        last, given, suffix = a
+        if type(last) is not str or type(given) is not str or type(suffix) is not str:
+            return None
+        name = " ".join(x for x in (given, last, suffix) if x).strip()
+        if name:
+            authors.append(name)
+    categories = cats.split()
+    return Paper(
+        id=parsed.id,
+        title=title,
+        version=parsed.version or len(versions),
+        authors=authors,
+        abstract=text["abstract"],
+        year=year,
+        published=published,
+        updated=text["update_date"] or text["updated"],
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        doi=text["doi"],
+        journal_ref=text["journal-ref"] or text["journal_ref"],
+        comment=text["comments"] or text["comment"],
+        url=f"https://arxiv.org/abs/{parsed.id}",
+        pdf_url=f"https://arxiv.org/pdf/{parsed.id}",
+        source=source,
+        verified=True,
+    )
+
+
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
     """The non-blank lines of a JSON-lines file with their numbers (from 1), one at a time;
     ParseError names a line that is not UTF-8 or longer than MAX_LINE."""
@@ -169,7 +255,10 @@ def parse_line(line: str, line_no: int, path: Path, taxonomy: Taxonomy | None = 
         raise ParseError(f"{path}:{line_no}: not a JSON object")
     if is_efmcat_record(rec):  # efmcat's own --format jsonl
         return record_to_entry(rec, f"{path}:{line_no}", line_no, taxonomy)
-    paper = record_to_paper(rec, f"{path}:{line_no}", path.name)
+    # A lone surrogate can only come from a \ud... escape: without one, no text needs that check.
+    paper = None if "\\ud" in line or "\\uD" in line else _plain_paper(rec, path.name)
+    if paper is None:
+        paper = record_to_paper(rec, f"{path}:{line_no}", path.name)
     return Entry(paper=paper, line=line_no, link=paper.url)
 
 
