@@ -281,3 +281,28 @@ def test_a_line_with_a_surrogate_escape_takes_the_general_path(tmp_path):
     )
     with pytest.raises(ParseError, match="abstract holds a lone surrogate"):
         parse_line(line, 3, tmp_path / "s.jsonl")
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+def test_a_batch_is_one_transaction_unless_a_writer_waits(tmp_path, monkeypatch, waiting):
+    import os
+
+    path = tmp_path / "s.jsonl"
+    _write_jsonl(path, 100)
+    monkeypatch.setattr(importer, "BATCH", 40)
+    monkeypatch.setattr(importer, "COMMIT", 10)
+    db = tmp_path / "c.db"
+    if waiting:  # another live efmcat process (here: this test's parent) waits for the lock
+        (tmp_path / f"c.db.waiting.{os.getppid()}").touch()
+        monkeypatch.setattr(Catalog, "yield_to_waiters", lambda self: None)  # it never goes
+    parts = []
+    real = importer._Writer._batch
+
+    def spy(self, batch, *args, **kwargs):
+        parts.append(len(batch))
+        return real(self, batch, *args, **kwargs)
+
+    monkeypatch.setattr(importer._Writer, "_batch", spy)
+    report = importer.import_files(Catalog(db), [path])
+    assert report.added == 100
+    assert parts == ([10] * 10 if waiting else [40, 40, 20])

@@ -550,6 +550,17 @@ class Catalog:
                     marker.unlink()
             self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
 
+    def waiting_writers(self) -> set[Path]:
+        """The markers of other efmcat processes waiting for the write lock (live ones only)."""
+        me = os.getpid()
+        waiting = set()
+        with contextlib.suppress(OSError):
+            for m in self.path.parent.glob(f"{glob_escape(self.path.name)}.waiting.*"):
+                pid = m.name.rsplit(".", 1)[-1]
+                if pid.isdigit() and int(pid) != me and _alive(int(pid)):
+                    waiting.add(m)
+        return waiting
+
     def yield_to_waiters(self, limit: float = 5.0) -> None:
         """Between two batches of a long write: let writers waiting for the lock go first.
 
@@ -559,13 +570,7 @@ class Catalog:
 
         if self._depth:
             return  # inside a transaction nobody else can get in anyway
-        me = os.getpid()
-        waiting = set()
-        with contextlib.suppress(OSError):
-            for m in self.path.parent.glob(f"{glob_escape(self.path.name)}.waiting.*"):
-                pid = m.name.rsplit(".", 1)[-1]
-                if pid.isdigit() and int(pid) != me and _alive(int(pid)):
-                    waiting.add(m)
+        waiting = self.waiting_writers()
         end = time.monotonic() + limit
         while waiting and time.monotonic() < end:
             time.sleep(0.005)

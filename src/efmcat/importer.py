@@ -32,9 +32,12 @@ FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
 BATCH = 5000  # papers tagged together (in the worker processes) and counted by progress
 TAGGER_NICENESS = 10  # added to the tagging workers' niceness: the writing process goes first
 TAG_AHEAD = 2  # batches being tagged while one is written (memory: about 10 MB a batch)
-# Papers written per transaction of a streamed import. Short enough that, with eight efmcat
-# writers on one catalog of a loaded machine, each waits out the others' turns well inside
-# the busy timeout (5,000-paper commits made the eighth writer time out).
+# Papers written per transaction of a streamed import while another efmcat process waits to
+# write: short enough that, with eight efmcat writers on one catalog of a loaded machine,
+# each waits out the others' turns well inside the busy timeout (5,000-paper commits made
+# the eighth writer time out). With nobody waiting, a whole batch (BATCH) is one
+# transaction: fewer, larger full-text segments to write and merge (100k papers: about 2 s
+# less than 1,000 at a time).
 COMMIT = 1000
 
 
@@ -708,14 +711,15 @@ class _Writer:
     ) -> None:
         # Before the write lock is taken.
         results = [r for part in job.get() for r in part] if job is not None else None
-        for i in range(0, len(batch), COMMIT):
-            part = batch[i : i + COMMIT]
+        size = COMMIT if self.catalog.waiting_writers() else len(batch)
+        for i in range(0, len(batch), size):
+            part = batch[i : i + size]
             with self.catalog.transaction():
                 # A later batch or file may update (and re-index) what an earlier one added.
                 with self.catalog.deferred_indexing():
                     new = self._batch(part, fr, name, tag_here=job is None)
                 if results is not None:
-                    self._insert_auto(results[i : i + COMMIT], part, new)
+                    self._insert_auto(results[i : i + size], part, new)
             self.catalog.yield_to_waiters()  # a write waiting for the lock goes now
         if progress:
             progress(len(batch))
