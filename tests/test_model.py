@@ -368,6 +368,15 @@ def test_eval_expert_usage_errors(cli, labels_file, expert_file, args, message):
     assert r.stderr == f"Error: {message}\n"
 
 
+def test_eval_expert_reads_one_of_its_inputs_from_stdin(cli, labels_file, expert_file):
+    r = cli("eval", "--expert", "-", "--labels", "-", input="")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: the expert set and --labels cannot both be read from stdin\n"
+    r = cli("eval", "--expert", "-", "--labels", str(labels_file), "--json", input=expert_file.read_text())
+    assert r.exit_code == 0, r.stderr
+    assert [d["papers"] for d in json.loads(r.stdout)] == [6, 6, 6, 6]
+
+
 def test_eval_expert_bad_or_empty_expert_set(cli, tmp_path, labels_file):
     bad = tmp_path / "expert.jsonl"
     bad.write_text('{"id": "1", "title": "t", "labels": []}\n{"id": "2"}\n', encoding="utf-8")
