@@ -9,6 +9,10 @@ appears); the judge sees only the id, title and abstract this tool prints.
 
     python tools/expert_sample.py            # ids, one a line
     python tools/expert_sample.py --show     # id, title and abstract of each, for the judge
+
+The selection depends on data/labels.jsonl: on the table as committed with the expert set
+(2,205 papers, 267 with abstracts) it prints exactly the ids of data/expert_labels.jsonl.
+If the labels table is re-derived, the expert set stays as judged; do not re-sample it.
 """
 
 from __future__ import annotations
