@@ -276,6 +276,141 @@ def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
 
 
+# -- expert multi-labels ------------------------------------------------------------------
+
+
+@pytest.fixture
+def expert_file(tmp_path):
+    """Six papers of the labels table judged by an "expert": two of them get a second area."""
+    rows = [r for r in _labels_rows() if r["abstract"]][:6]
+    f = tmp_path / "expert.jsonl"
+    with f.open("w", encoding="utf-8") as out:
+        for k, r in enumerate(rows):
+            labels = r["lists"][next(iter(r["lists"]))] + (["quantization"] if k < 2 else [])
+            out.write(
+                json.dumps(
+                    {
+                        "id": r["id"],
+                        "title": r["title"],
+                        "abstract": r["abstract"],
+                        "categories": r["categories"],
+                        "labels": sorted(set(labels)),
+                    }
+                )
+                + "\n"
+            )
+    return f
+
+
+def test_expert_eval_trains_without_the_expert_papers(monkeypatch, labels_file, expert_file):
+    import efmcat.model
+    from efmcat.evaluate import expert_eval, load_labelled
+
+    seen: list[str] = []
+    real_train = efmcat.model.train
+
+    def spy(examples, taxonomy, **kw):
+        seen.extend(e.id for e in examples)
+        return real_train(examples, taxonomy, **kw)
+
+    monkeypatch.setattr(efmcat.model, "train", spy)
+    expert = load_labelled(expert_file)
+    said: list[str] = []
+    results = expert_eval(expert, load_labels(labels_file), progress=said.append)
+    assert len(seen) == 54 - 6 and not {p.id for p in expert} & set(seen)
+    assert said == ["training on 48 labelled papers (6 left out: expert papers or no area), testing on 6"]
+    assert [(r.name, r.mode, r.papers) for r in results] == [
+        ("rule tagger (today)", "title", 6),
+        ("model (trained without these papers)", "title", 6),
+        ("rule tagger (today)", "title+abstract", 6),
+        ("model (trained without these papers)", "title+abstract", 6),
+    ]
+    # Every area is scored against the expert's labels: the second area counts as a miss
+    # when the tagger gives only the first.
+    for r in results:
+        q = r.areas["quantization"]
+        assert q.support == sum("quantization" in p.labels for p in expert) >= 2
+        assert q.tp + q.fn == q.support
+        assert set(r.areas) == {a.id for a in load_taxonomy().areas}
+
+
+def test_eval_expert_cli(cli, labels_file, expert_file):
+    r = cli("eval", "--expert", str(expert_file), "--labels", str(labels_file), "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [(d["set"], d["mode"], d["papers"]) for d in data] == [
+        ("rule tagger (today)", "title", 6),
+        ("model (trained without these papers)", "title", 6),
+        ("rule tagger (today)", "title+abstract", 6),
+        ("model (trained without these papers)", "title+abstract", 6),
+    ]
+    assert "training on 48 labelled papers (6 left out: expert papers or no area), testing on 6" in r.stderr
+    text = cli("eval", "--expert", str(expert_file), "--labels", str(labels_file)).stdout
+    assert text.splitlines()[0].startswith("rule tagger (today) [title] 6 papers: macro-F1 ")
+    assert "model (trained without these papers) [title+abstract] 6 papers: macro-F1 " in text
+    md = cli("eval", "--expert", str(expert_file), "--labels", str(labels_file), "--markdown").stdout
+    assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
+    assert md.splitlines()[2].startswith("| rule tagger (today) | title | 6 | ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lolo"], "--expert and --lolo are two evaluations: give one"),
+        (["--split", "test"], "--split is for the older labelled sets, not --expert"),
+        (["EXPERT", "EXPERT"], "--expert takes one expert set (FILE), not several"),
+    ],
+)
+def test_eval_expert_usage_errors(cli, labels_file, expert_file, args, message):
+    args = [str(expert_file) if a == "EXPERT" else a for a in args]
+    r = cli("eval", "--expert", "--labels", str(labels_file), *args)
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: {message}\n"
+
+
+def test_eval_expert_reads_one_of_its_inputs_from_stdin(cli, labels_file, expert_file):
+    r = cli("eval", "--expert", "-", "--labels", "-", input="")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: the expert set and --labels cannot both be read from stdin\n"
+    r = cli("eval", "--expert", "-", "--labels", str(labels_file), "--json", input=expert_file.read_text())
+    assert r.exit_code == 0, r.stderr
+    assert [d["papers"] for d in json.loads(r.stdout)] == [6, 6, 6, 6]
+
+
+def test_eval_expert_bad_or_empty_expert_set(cli, tmp_path, labels_file):
+    bad = tmp_path / "expert.jsonl"
+    bad.write_text('{"id": "1", "title": "t", "labels": []}\n{"id": "2"}\n', encoding="utf-8")
+    r = cli("eval", "--expert", str(bad), "--labels", str(labels_file))
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: ") and "expert.jsonl:2: not a labelled paper" in r.stderr
+    assert r.stderr.count("\n") == 1
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    r = cli("eval", "--expert", str(empty), "--labels", str(labels_file))
+    assert r.exit_code == 2
+    assert r.stderr == "Error: the expert set has no papers\n"
+
+
+def test_shipped_expert_set_is_judged_on_labelled_papers_with_abstracts():
+    """Every expert paper is in the shipped labels table (so --expert can leave it out of
+    training), has an abstract (what was judged) and only taxonomy areas as labels; every
+    core area appears."""
+    from efmcat.evaluate import load_labelled, shipped_expert
+    from efmcat.taxonomy import CORE_AREAS
+
+    path = shipped_expert()
+    assert path is not None
+    tax = load_taxonomy()
+    expert = load_labelled(path, tax)
+    labelled = {p.id: p for p in load_labels()}
+    assert len(expert) == 150 == len({p.id for p in expert})
+    areas = {a.id for a in tax.areas}
+    for p in expert:
+        assert p.abstract and p.id in labelled and labelled[p.id].title == p.title
+        assert p.labels <= areas, p.id
+    assert all(sum(a in p.labels for p in expert) >= 3 for a in CORE_AREAS)
+
+
 def test_commands_that_do_not_tag_never_load_the_model(mini_db):
     import subprocess
     import sys

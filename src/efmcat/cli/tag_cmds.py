@@ -271,12 +271,20 @@ def eval_(
             help="Leave one list out: train the model on every curated list but one, test on that one.",
         ),
     ] = False,
+    expert: Annotated[
+        bool,
+        typer.Option(
+            "--expert",
+            help="Against expert multi-labels (FILE, default the shipped data/expert_labels.jsonl): "
+            "the model is trained on the labels table minus those papers.",
+        ),
+    ] = False,
     labels: Annotated[
         Path | None,
         typer.Option(
             "--labels",
             metavar="FILE",
-            help="Labels table for --lolo (- for stdin; default: the shipped data/labels.jsonl).",
+            help="Labels table for --lolo and --expert (- for stdin; default: the shipped data/labels.jsonl).",
         ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
@@ -292,7 +300,25 @@ def eval_(
     """
     from efmcat.evaluate import markdown_table, run_eval
 
-    if lolo:
+    if expert:
+        from efmcat.errors import UsageError
+        from efmcat.evaluate import expert_eval, load_labelled, shipped_expert
+        from efmcat.labels import load_labels
+
+        if lolo:
+            raise UsageError("--expert and --lolo are two evaluations: give one")
+        if split is not None:
+            raise UsageError("--split is for the older labelled sets, not --expert")
+        if files and len(files) > 1:
+            raise UsageError("--expert takes one expert set (FILE), not several")
+        path = files[0] if files else shipped_expert()
+        if path is None:
+            raise UsageError("no expert set shipped with this efmcat: give the expert set as FILE")
+        if str(path) == "-" and labels is not None and str(labels) == "-":
+            raise UsageError("the expert set and --labels cannot both be read from stdin")
+        tax = _load(taxonomy)
+        results = expert_eval(load_labelled(path, tax), load_labels(labels), taxonomy=tax, progress=say)
+    elif lolo:
         from efmcat.evaluate import leave_one_list_out
         from efmcat.labels import load_labels
 
