@@ -42,17 +42,25 @@ def dump(path: Path) -> dict[str, list]:
         con.close()
 
 
-def test_rebuild_from_seeds_matches_committed_catalog(tmp_path):
-    rebuilt = tmp_path / "rebuilt.db"
-    build_catalog(SEEDS, rebuilt)
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    """One build from the seeds, shared by the two tests that compare builds (a build takes ~7 s)."""
+    folder = tmp_path_factory.mktemp("build")
+    with pytest.MonkeyPatch.context() as mp:  # as the autouse fixture isolates a test
+        mp.setenv("EFMCAT_DATA_DIR", str(folder / "data"))
+        mp.delenv("EFMCAT_TAXONOMY", raising=False)
+        build_catalog(SEEDS, folder / "rebuilt.db")
+    return folder / "rebuilt.db"
+
+
+def test_rebuild_from_seeds_matches_committed_catalog(rebuilt):
     assert dump(rebuilt) == dump(SHIPPED), "data/catalog.db is stale: run `efmcat build -o data/catalog.db`"
 
 
-def test_build_twice_gives_same_content(tmp_path):
-    a, b = tmp_path / "a.db", tmp_path / "b.db"
-    build_catalog(SEEDS, a)
-    build_catalog(SEEDS, b)
-    assert dump(a) == dump(b)
+def test_build_twice_gives_same_content(rebuilt, tmp_path):
+    again = tmp_path / "again.db"
+    build_catalog(SEEDS, again)
+    assert dump(again) == dump(rebuilt)
 
 
 def test_shipped_catalog_is_one_file_in_rollback_mode():
