@@ -147,6 +147,19 @@ class EvalResult:
         }
 
 
+def _count(scores: dict[str, AreaScore], want: set[str], got: set[str]) -> tuple[list[str], list[str]]:
+    """Count one paper's decisions on the areas of ``scores``: ``want`` the labels, ``got`` the
+    tagger's areas; returns the areas it missed and the ones it added."""
+    for a, s in scores.items():
+        if a in want and a in got:
+            s.tp += 1
+        elif a in got:
+            s.fp += 1
+        elif a in want:
+            s.fn += 1
+    return sorted((want - got) & scores.keys()), sorted((got - want) & scores.keys())
+
+
 def evaluate(
     papers: Sequence[Labelled],
     mode: str = "title+abstract",
@@ -171,17 +184,7 @@ def evaluate(
     for p in papers:
         tags = rule_tags(taxonomy, p.title, p.abstract if use_abstract else None, p.categories)
         predicted = {n for n in tags if taxonomy.nodes[n].parent is None}
-        for a in areas:
-            want, got = a in p.labels, a in predicted
-            s = scores[a]
-            if want and got:
-                s.tp += 1
-            elif got:
-                s.fp += 1
-            elif want:
-                s.fn += 1
-        missed = sorted((p.labels & set(areas)) - predicted)
-        extra = sorted((predicted & set(areas)) - p.labels)
+        missed, extra = _count(scores, set(p.labels), predicted)
         if missed or extra:
             errors.append({"id": p.id, "title": p.title, "missed": missed, "extra": extra})
     return EvalResult(name, mode, len(papers), scores, errors)
@@ -329,16 +332,7 @@ def leave_one_list_out(
                     got = {n for n in tags if taxonomy.nodes[n].parent is None}
                     r = results[(tagger, mode)]
                     r.papers += 1
-                    missed = sorted((want & covered) - got)
-                    extra = sorted((got & covered) - want)
-                    for a in covered:
-                        s = r.areas[a]
-                        if a in want and a in got:
-                            s.tp += 1
-                        elif a in got:
-                            s.fp += 1
-                        elif a in want:
-                            s.fn += 1
+                    missed, extra = _count({a: r.areas[a] for a in covered}, want, got)
                     if missed or extra:
                         r.errors.append(
                             {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
@@ -416,16 +410,7 @@ def expert_eval(
                 else:
                     tags = model.tags(taxonomy, p.title, abstract, p.categories)
                 got = {n for n in tags if taxonomy.nodes[n].parent is None}
-                want = p.labels & set(areas)
-                for a in areas:
-                    s = r.areas[a]
-                    if a in want and a in got:
-                        s.tp += 1
-                    elif a in got:
-                        s.fp += 1
-                    elif a in want:
-                        s.fn += 1
-                missed, extra = sorted(want - got), sorted(got - want)
+                missed, extra = _count(r.areas, set(p.labels), got)
                 if missed or extra:
                     r.errors.append({"id": p.id, "title": p.title, "missed": missed, "extra": extra})
             out.append(r)

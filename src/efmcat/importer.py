@@ -378,37 +378,24 @@ def import_files(
     from efmcat.bulk import few_collections
 
     with few_collections():
-        return _import_paths(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+        if not any(str(p) == "-" for p in files):
+            return _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+        if sum(1 for p in files if str(p) == "-") > 1:
+            raise UsageError("'-' (stdin) can be given only once")
+        import tempfile
 
-
-def _import_paths(
-    catalog: Catalog,
-    files: list[Path],
-    fmt: str,
-    fetch: bool,
-    tags: Sequence[str] | None,
-    dry_run: bool,
-    taxonomy: Taxonomy | None,
-    progress: Callable[[int, int | None], None] | None,
-) -> ImportReport:
-    if not any(str(p) == "-" for p in files):
-        return _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
-    if sum(1 for p in files if str(p) == "-") > 1:
-        raise UsageError("'-' (stdin) can be given only once")
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="efmcat-stdin-") as folder:
-        spooled = Path(folder) / "stdin"
-        _spool_stdin(spooled)
-        files = [spooled if str(p) == "-" else p for p in files]
-        try:
-            report = _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
-        except EfmcatError as exc:
-            exc.args = tuple(_named_stdin(a, spooled) for a in exc.args)
-            raise
-    for fr in report.files:
-        fr.path = _named_stdin(fr.path, spooled)
-    return report
+        with tempfile.TemporaryDirectory(prefix="efmcat-stdin-") as folder:
+            spooled = Path(folder) / "stdin"
+            _spool_stdin(spooled)
+            files = [spooled if str(p) == "-" else p for p in files]
+            try:
+                report = _import_files(catalog, files, fmt, fetch, tags, dry_run, taxonomy, progress)
+            except EfmcatError as exc:
+                exc.args = tuple(_named_stdin(a, spooled) for a in exc.args)
+                raise
+        for fr in report.files:
+            fr.path = _named_stdin(fr.path, spooled)
+        return report
 
 
 def _named_stdin(value: Any, spooled: Path) -> Any:
