@@ -43,13 +43,18 @@ def search_rows(
         year=year, since=since, until=until, author=author, kinds=searchsql.DEFAULT_KINDS,
         status=status, starred=starred,
     )  # fmt: skip
-    sql, params = searchsql.ranking(query, where, args, limit)
-    # the ranked keys joined to what a line shows, as bench/'s floor joins them, plus the tags
-    sql = (
-        "SELECT r.rank, p.id, p.year, p.title, (SELECT group_concat(t.node, char(31)) FROM tags t "
-        f"WHERE t.paper_id = p.id AND t.removed = 0) FROM ({sql}) r JOIN papers p ON p.n = r.n "
-        "ORDER BY r.rank, r.n"
-    )
+    sql, params = searchsql.ranking(query, where, args, None)
+    # the ranked keys joined to what a line shows, as bench/'s floor joins them; the tags are
+    # read a page of hits at a time (_rows): a tags subquery here would be evaluated for
+    # every hit before the sort, and its text sorted with it. A limit up to SQL_LIMIT goes
+    # into the SQL (SQLite keeps the best hits as it ranks); a larger one is applied as the
+    # rows are read (_rows), since SQLite's sort for a LIMIT of millions is about twice as
+    # slow as sorting every hit (1M papers: 18.6 s to the first row, not 9.2 s)
+    sql = f"SELECT r.rank, p.id, p.year, p.title FROM ({sql}) r JOIN papers p ON p.n = r.n"
+    sql += " ORDER BY r.rank, r.n"
+    if limit is not None and limit <= SQL_LIMIT:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != searchsql.SEARCH_SCHEMA:
@@ -59,20 +64,49 @@ def search_rows(
     except BaseException:
         conn.close()
         raise
-    return _rows(conn, hits, amap)
+    return _rows(conn, hits, amap, limit)
 
 
-def _rows(conn: sqlite3.Connection, hits: sqlite3.Cursor, amap: tuple) -> Iterator[dict[str, object]]:
-    """The hits as rows, read from the cursor as they are written."""
+PAGE = 500  # hits whose tags are read by one query
+SQL_LIMIT = 10_000  # the largest --limit given to SQLite (see search_rows)
+
+
+def _rows(
+    conn: sqlite3.Connection, hits: sqlite3.Cursor, amap: tuple, limit: int | None = None
+) -> Iterator[dict[str, object]]:
+    """The first ``limit`` hits as rows, read from the cursor a page at a time as they are
+    written, each page's tags by one query."""
     areas, area_of = amap
     areas_by_tags: dict[str | None, list[str]] = {}  # papers share tag sets: each mapped once
+    left = limit
     try:
-        for rank, pid, year_, title, nodes in hits:
-            got = areas_by_tags.get(nodes)
-            if got is None:
-                got = areamap.areas_of(nodes.split("\x1f") if nodes else [], areas, area_of)
-                if len(areas_by_tags) < 10_000:
-                    areas_by_tags[nodes] = got
-            yield {"id": pid, "year": year_, "title": title, "areas": got, "score": round(-float(rank), 4)}
+        while left is None or left > 0:
+            page = hits.fetchmany(PAGE if left is None else min(PAGE, left))
+            if not page:
+                break
+            if left is not None:
+                left -= len(page)
+            marks = ",".join("?" * len(page))
+            tags = dict(
+                conn.execute(
+                    "SELECT paper_id, group_concat(node, char(31)) FROM tags "
+                    f"WHERE removed = 0 AND paper_id IN ({marks}) GROUP BY paper_id",
+                    [row[1] for row in page],
+                )
+            )
+            for rank, pid, year_, title in page:
+                nodes = tags.get(pid)
+                got = areas_by_tags.get(nodes)
+                if got is None:
+                    got = areamap.areas_of(nodes.split("\x1f") if nodes else [], areas, area_of)
+                    if len(areas_by_tags) < 10_000:
+                        areas_by_tags[nodes] = got
+                yield {
+                    "id": pid,
+                    "year": year_,
+                    "title": title,
+                    "areas": got,
+                    "score": round(-float(rank), 4),
+                }
     finally:
         conn.close()
