@@ -117,11 +117,11 @@ def _full_rows(args: dict) -> list[dict]:
 # applied as the rows are read
 @pytest.mark.parametrize(("page", "sql_limit"), [(500, 10_000), (2, 1)])
 def test_lean_rows_equal_the_library_search(cli, mini_db, monkeypatch, args, page, sql_limit):
-    from efmcat import quicksearch
+    from efmcat import quicksearch, searchsql
     from efmcat.quicksearch import search_rows
 
     monkeypatch.setattr(quicksearch, "PAGE", page)
-    monkeypatch.setattr(quicksearch, "SQL_LIMIT", sql_limit)
+    monkeypatch.setattr(searchsql, "SQL_LIMIT", sql_limit)
     cli("note", "2208.07339", "ternary weights next")  # also caches the taxonomy's area map
     lean = list(search_rows(str(mini_db), **args))
     assert lean == _full_rows(args)

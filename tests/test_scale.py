@@ -141,6 +141,20 @@ def test_streamed_search_and_list_equal_the_lists(big):
         )
 
 
+@pytest.mark.parametrize("brief", [False, True])
+@pytest.mark.parametrize("limit", [1, 5, 22, 23, 40])
+def test_a_limit_above_the_sql_limit_is_applied_as_rows_are_read(big, monkeypatch, brief, limit):
+    from efmcat import searchsql
+
+    with Catalog(big, create=False) as cat:
+        in_sql = list(cat.iter_search("model", limit=limit, brief=brief))
+        assert len(in_sql) == min(limit, 23)
+        monkeypatch.setattr(searchsql, "SQL_LIMIT", 0)  # every limit is now the reader's
+        sql, params = searchsql.ranking("model", [], [], limit)
+        assert "LIMIT" not in sql and "limit" not in params
+        assert list(cat.iter_search("model", limit=limit, brief=brief)) == in_sql
+
+
 def test_bad_search_fails_before_anything_is_streamed(big):
     from efmcat.browse import iter_search_records
     from efmcat.errors import EfmcatError

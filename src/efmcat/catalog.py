@@ -29,6 +29,7 @@ from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: impor
     STATUSES,
     TITLE_WEIGHT,
     filter_clauses,
+    first,
     like_escape,
     ranking,
 )
@@ -996,8 +997,8 @@ class Catalog:
         except sqlite3.OperationalError as exc:  # defensive: to_fts_query should prevent this
             raise QueryError(f"cannot search for '{query}': {exc}") from exc
         if brief:
-            return ((_brief(row, 1), -float(row[0])) for row in ranked)
-        return self._ranked_papers(ranked, page)
+            return first(((_brief(row, 1), -float(row[0])) for row in ranked), limit)
+        return first(self._ranked_papers(ranked, page), limit)
 
     def _ranked_papers(self, ranked: sqlite3.Cursor, page: int) -> Iterator[tuple[Paper, float]]:
         """Phase 2: the winners' rows, a page at a time, in rank order (memory stays flat)."""

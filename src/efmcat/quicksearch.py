@@ -46,15 +46,10 @@ def search_rows(
     sql, params = searchsql.ranking(query, where, args, None)
     # the ranked keys joined to what a line shows, as bench/'s floor joins them; the tags are
     # read a page of hits at a time (_rows): a tags subquery here would be evaluated for
-    # every hit before the sort, and its text sorted with it. A limit up to SQL_LIMIT goes
-    # into the SQL (SQLite keeps the best hits as it ranks); a larger one is applied as the
-    # rows are read (_rows), since SQLite's sort for a LIMIT of millions is about twice as
-    # slow as sorting every hit (1M papers: 18.6 s to the first row, not 9.2 s)
+    # every hit before the sort, and its text sorted with it. The limit goes on the outer
+    # query (searchsql.limit_clause: one above SQL_LIMIT is applied by _rows as it reads)
     sql = f"SELECT r.rank, p.id, p.year, p.title FROM ({sql}) r JOIN papers p ON p.n = r.n"
-    sql += " ORDER BY r.rank, r.n"
-    if limit is not None and limit <= SQL_LIMIT:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
+    sql += " ORDER BY r.rank, r.n" + searchsql.limit_clause(limit, params)
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != searchsql.SEARCH_SCHEMA:
@@ -68,7 +63,6 @@ def search_rows(
 
 
 PAGE = 500  # hits whose tags are read by one query
-SQL_LIMIT = 10_000  # the largest --limit given to SQLite (see search_rows)
 
 
 def _rows(
