@@ -137,7 +137,7 @@ def test_import_with_workers_equals_import_in_one_process(tmp_path, monkeypatch,
     monkeypatch.setattr(spool, "CHUNK", 25)
 
     def imported(workers: int) -> tuple[list[tuple], list[tuple]]:
-        monkeypatch.setattr(importer, "TAG_WORKERS", workers)
+        monkeypatch.setattr(importer, "IMPORT_WORKERS", workers)
         monkeypatch.setattr(spool, "PARALLEL_BYTES", 0 if workers > 1 else 1 << 60)
         cat = Catalog(tmp_path / f"w{workers}-{batch}.db")
         importer.import_files(cat, [path])
@@ -306,3 +306,23 @@ def test_a_batch_is_one_transaction_unless_a_writer_waits(tmp_path, monkeypatch,
     report = importer.import_files(Catalog(db), [path])
     assert report.added == 100
     assert parts == ([10] * 10 if waiting else [40, 40, 20])
+
+
+@pytest.mark.parametrize(
+    ("env", "workers"),
+    [
+        ({"EFMCAT_IMPORT_WORKERS": "3"}, 3),
+        ({"EFMCAT_TAG_WORKERS": "4"}, 4),  # the first name of the same setting
+        ({"EFMCAT_IMPORT_WORKERS": "1", "EFMCAT_TAG_WORKERS": "4"}, 1),
+        ({"EFMCAT_IMPORT_WORKERS": "0"}, 1),
+        ({"EFMCAT_IMPORT_WORKERS": "many", "EFMCAT_TAG_WORKERS": "5"}, 5),
+    ],
+)
+def test_import_workers_from_the_environment(monkeypatch, env, workers):
+    from efmcat.importer import _import_workers
+
+    for name in ("EFMCAT_IMPORT_WORKERS", "EFMCAT_TAG_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _import_workers() == workers
