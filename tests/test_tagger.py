@@ -96,8 +96,10 @@ def test_terms_match_words_phrases_prefixes_and_plurals(tiny):
 
 def test_title_weighs_more_than_abstract(tiny):
     title = score_paper(tiny, "Low-bit inference", None)["quantization"].score
-    abstract = score_paper(tiny, "Inference", "low-bit inference")["quantization"].score
-    assert title == 4.0 and abstract == 1.5
+    both = score_paper(tiny, "Low-bit inference", "low-bit inference")["quantization"].score
+    assert title == 4.0 and both == 4.0 + 1.5  # what the title claims, the abstract confirms in full
+    alone = score_paper(tiny, "Inference", "low-bit inference")["quantization"].score
+    assert alone == 1.5 * 0.5  # an area the title does not name: the abstract counts half
 
 
 def test_negative_rules_and_patterns(tiny):
@@ -109,7 +111,7 @@ def test_category_priors_and_node_thresholds(tiny):
     assert auto_tags(tiny, "An FPGA design") == {"hardware": 6.0}
     assert auto_tags(tiny, "Inference", "on an FPGA") == {}  # 2.25 < 5
     with_prior = score_paper(tiny, "Inference", "on an FPGA", ["cs.AR"])["hardware"]
-    assert (with_prior.score, with_prior.assigned) == (4.25, False)
+    assert (with_prior.score, with_prior.assigned) == (2.25 * 0.5 + 2, False)  # not in the title
     assert auto_tags(tiny, "An FPGA design", None, ["cs.AR", "cs.LG"]) == {"hardware": 8.0}
 
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from efmcat import fastmatch
 from efmcat.tagger import (
     _abstract_factor,
+    abstract_claims,
     area_scores,
     category_points,
     compile_rules,
@@ -362,6 +363,7 @@ class Model:
             tt = tokens(title or "")
             at = tokens(abstract) if abstract else None
             t, a, _ = field_scores(c, title, abstract, (), tt, at)
+        a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own)
         active = self.active(taxonomy)
@@ -440,6 +442,7 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, k = field_scores(c, title, abstract, categories, tt, at)
+        a = abstract_claims(c, t, a)
         if not _in_field(c, _merge(t, a, k)):
             return []  # not the model's to judge (see tags)
         rule_area = area_scores(c, _merge(t, a, k))
@@ -669,6 +672,7 @@ def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
         if ex.abstract:
             at = tokens(ex.abstract)
             _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
+            a = abstract_claims(c, t, a)
             ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
             ruled = {n for n in decide(c, _merge(t, a, kp)) if parent[n] is None}
             out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
@@ -940,6 +944,7 @@ def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: lis
     for ex in examples:
         for abstract in (None, ex.abstract) if ex.abstract else (None,):
             t, a, k = field_scores(c, ex.title, abstract, ex.categories)
+            a = abstract_claims(c, t, a)
             scores.append((area_scores(c, _merge(t, a, k)), ex.labels))
     out: list[float | None] = []
     for area in areas:
