@@ -72,7 +72,8 @@ OVERRIDE_PRECISION = 0.9
 FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach this share of their threshold
 USER_WEIGHT = 3  # a user's manual decision counts as this many papers
 LIST_BALANCE = False  # weigh each list's papers by the mean list size over the list's size
-RULES_MARGIN = 0.1  # held-out F1 the model must gain over the rules to decide an area
+RULES_MARGIN = 0.2  # held-out F1 the model must gain over the rules to decide an area alone
+EITHER_MARGIN = 0.03  # the same for adding the model's confident tags to the rules' ("either")
 AUTOMATON_AFTER = 300  # papers tagged token by token before the automaton (fastmatch) is built
 
 STOP = frozenset(
@@ -893,7 +894,7 @@ def train(
             # The rules are the same on every list; the model must beat them by RULES_MARGIN.
             best = max(
                 (f_model - RULES_MARGIN, 2, "model", t_model, f_model),
-                (f_either - RULES_MARGIN, 1, "either", t_either, f_either),
+                (f_either - EITHER_MARGIN, 1, "either", t_either, f_either),
                 (f_rules, 0, "rules", 1.0, f_rules),
             )
             ts.append(best[3])
