@@ -96,8 +96,10 @@ def test_terms_match_words_phrases_prefixes_and_plurals(tiny):
 
 def test_title_weighs_more_than_abstract(tiny):
     title = score_paper(tiny, "Low-bit inference", None)["quantization"].score
-    abstract = score_paper(tiny, "Inference", "low-bit inference")["quantization"].score
-    assert title == 4.0 and abstract == 1.5
+    both = score_paper(tiny, "Low-bit inference", "low-bit inference")["quantization"].score
+    assert title == 4.0 and both == 4.0 + 1.5  # what the title claims, the abstract confirms in full
+    alone = score_paper(tiny, "Inference", "low-bit inference")["quantization"].score
+    assert alone == 1.5 * 0.5  # an area the title does not name: the abstract counts half
 
 
 def test_negative_rules_and_patterns(tiny):
@@ -109,7 +111,7 @@ def test_category_priors_and_node_thresholds(tiny):
     assert auto_tags(tiny, "An FPGA design") == {"hardware": 6.0}
     assert auto_tags(tiny, "Inference", "on an FPGA") == {}  # 2.25 < 5
     with_prior = score_paper(tiny, "Inference", "on an FPGA", ["cs.AR"])["hardware"]
-    assert (with_prior.score, with_prior.assigned) == (4.25, False)
+    assert (with_prior.score, with_prior.assigned) == (2.25 * 0.5 + 2, False)  # not in the title
     assert auto_tags(tiny, "An FPGA design", None, ["cs.AR", "cs.LG"]) == {"hardware": 8.0}
 
 
@@ -304,3 +306,45 @@ def test_each_core_area_says_where_token_reduction_belongs():
         assert "prompt compression" in text, area
         assert "token pruning or merging" in text or "token pruning and merging" in text, area
         assert "eviction" in text, area
+
+
+QLORA = "QLoRA: Efficient Finetuning of Quantized LLMs"
+QLORA_ABSTRACT = (
+    "We present QLoRA, an efficient finetuning approach that reduces memory usage enough to "
+    "finetune a 65B parameter model on a single 48GB GPU. QLoRA backpropagates gradients through "
+    "a frozen, 4-bit quantized pretrained language model into Low Rank Adapters (LoRA). We release "
+    "all of our models and code, including CUDA kernels for 4-bit training."
+)
+
+
+@pytest.mark.parametrize("model", [None, "shipped"], ids=["rules", "model"])
+def test_a_passing_abstract_mention_does_not_tag_a_paper(model):
+    """Issue #10: QLoRA was tagged compiler because its abstract says "CUDA kernel". An area
+    the title gives no evidence for needs twice the abstract's evidence; what the title
+    claims, the abstract still confirms."""
+    tax = load_taxonomy()
+    kw = {} if model else {"model": None}
+    tags = auto_tags(tax, QLORA, QLORA_ABSTRACT, **kw)
+    assert "compiler" not in tags and "kernel-optimization" not in tags
+    assert "quantization" in tags
+    claimed = auto_tags(tax, "Fused CUDA Kernels for 4-bit Finetuning", QLORA_ABSTRACT, **kw)
+    assert "compiler" in claimed
+
+
+def test_explain_says_which_abstract_hits_the_title_does_not_claim():
+    tax = load_taxonomy()
+    scores = score_paper(tax, QLORA, QLORA_ABSTRACT, explain=True)
+    where = {h.rule: h.where for h in scores["compiler"].hits}
+    assert where["cuda"] == "abstract, not in title"
+    where = {h.rule: h.where for h in scores["quantization"].hits}
+    assert where["quantiz*"] == "title, abstract"
+
+
+def test_abstract_evidence_alone_can_still_tag_a_paper(tiny):
+    """A discount, not a ban: an abstract that is about an area still tags it."""
+    abstract = "kv cache quantization: quantized kv cache, low-bit kv cache quantization"
+    assert "quantization" in auto_tags(tiny, "Efficient inference", abstract)
+    # twice in passing (3 x (0.75 + 0.25) = the threshold) no longer does: it counts half
+    assert "quantization" not in auto_tags(
+        tiny, "Efficient inference", "a quantized baseline and its quantization"
+    )

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from efmcat import fastmatch
 from efmcat.tagger import (
     _abstract_factor,
+    abstract_claims,
     area_scores,
     category_points,
     compile_rules,
@@ -71,7 +72,8 @@ OVERRIDE_PRECISION = 0.9
 FIELD_EVIDENCE = 0.5  # the model judges a paper only if some node's rules reach this share of their threshold
 USER_WEIGHT = 3  # a user's manual decision counts as this many papers
 LIST_BALANCE = False  # weigh each list's papers by the mean list size over the list's size
-RULES_MARGIN = 0.1  # held-out F1 the model must gain over the rules to decide an area
+RULES_MARGIN = 0.2  # held-out F1 the model must gain over the rules to decide an area alone
+EITHER_MARGIN = 0.03  # the same for adding the model's confident tags to the rules' ("either")
 AUTOMATON_AFTER = 300  # papers tagged token by token before the automaton (fastmatch) is built
 
 STOP = frozenset(
@@ -362,6 +364,7 @@ class Model:
             tt = tokens(title or "")
             at = tokens(abstract) if abstract else None
             t, a, _ = field_scores(c, title, abstract, (), tt, at)
+        a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own)
         active = self.active(taxonomy)
@@ -440,6 +443,7 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, k = field_scores(c, title, abstract, categories, tt, at)
+        a = abstract_claims(c, t, a)
         if not _in_field(c, _merge(t, a, k)):
             return []  # not the model's to judge (see tags)
         rule_area = area_scores(c, _merge(t, a, k))
@@ -669,6 +673,7 @@ def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
         if ex.abstract:
             at = tokens(ex.abstract)
             _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
+            a = abstract_claims(c, t, a)
             ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
             ruled = {n for n in decide(c, _merge(t, a, kp)) if parent[n] is None}
             out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
@@ -889,7 +894,7 @@ def train(
             # The rules are the same on every list; the model must beat them by RULES_MARGIN.
             best = max(
                 (f_model - RULES_MARGIN, 2, "model", t_model, f_model),
-                (f_either - RULES_MARGIN, 1, "either", t_either, f_either),
+                (f_either - EITHER_MARGIN, 1, "either", t_either, f_either),
                 (f_rules, 0, "rules", 1.0, f_rules),
             )
             ts.append(best[3])
@@ -940,6 +945,7 @@ def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: lis
     for ex in examples:
         for abstract in (None, ex.abstract) if ex.abstract else (None,):
             t, a, k = field_scores(c, ex.title, abstract, ex.categories)
+            a = abstract_claims(c, t, a)
             scores.append((area_scores(c, _merge(t, a, k)), ex.labels))
     out: list[float | None] = []
     for area in areas:

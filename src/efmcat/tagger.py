@@ -13,7 +13,8 @@ Terms are words or phrases matched on whole tokens, case-insensitively; hyphens 
 spaces are the same ("4-bit" = "4 bit") and a plural "s" is ignored. A trailing ``*``
 makes the last word a prefix. A rule contributes its weight times TITLE_WEIGHT when it
 matches the title and ABSTRACT_WEIGHT (a little more for repeated mentions) when it
-matches the abstract. An area is also scored with its subtopics' evidence, and a
+matches the abstract; the abstract's points of an area the title gives no evidence for
+(ABSTRACT_ALONE) count half. An area is also scored with its subtopics' evidence, and a
 subtopic that is assigned implies its area. Everything is deterministic.
 """
 
@@ -33,6 +34,11 @@ TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 0.75
 ABSTRACT_REPEAT = 0.25  # added per further mention in the abstract, at most ABSTRACT_REPEATS times
 ABSTRACT_REPEATS = 2
+# An area the title gives no evidence for counts its abstract points at this share: a
+# passing mention in the abstract ("... with a custom CUDA kernel") is not the paper's
+# claim, so an area from the abstract alone needs twice the evidence. (A power of two: the
+# discounted sums are exact, whichever order they are added in.)
+ABSTRACT_ALONE = 0.5
 CHILD_SHARE = 0.5  # share of subtopic evidence that counts towards the area
 DEFAULT_THRESHOLD = 3.0
 RULE_KEYS = ("terms", "patterns", "not", "categories", "threshold")
@@ -422,6 +428,7 @@ def score_paper(
     c = compile_rules(taxonomy)
     in_title = _field_hits(c, title or "")
     in_abstract = _field_hits(c, abstract or "")
+    claimed = _claimed_areas(c, in_title) if in_abstract else frozenset()
     own: dict[str, float] = {}
     hits: dict[str, list[Hit]] = {}
     for rid in sorted(set(in_title) | set(in_abstract)):
@@ -433,8 +440,13 @@ def score_paper(
             where.append("title")
         if rid in in_abstract:
             k = in_abstract[rid]
-            points += rule.weight * _abstract_factor(k)
-            where.append(f"abstract x{k}" if k > 1 else "abstract")
+            f = _abstract_factor(k)
+            if (c.parent[rule.node] or rule.node) not in claimed:
+                f *= ABSTRACT_ALONE
+                where.append(f"abstract x{k}, not in title" if k > 1 else "abstract, not in title")
+            else:
+                where.append(f"abstract x{k}" if k > 1 else "abstract")
+            points += rule.weight * f
         own[rule.node] = own.get(rule.node, 0.0) + points
         if explain:
             hits.setdefault(rule.node, []).append(
@@ -475,9 +487,36 @@ def score_paper(
     return {n: out[n] for n in sorted(out, key=rank.__getitem__)}
 
 
+def _claimed_areas(c: Compiled, in_title: dict[int, int]) -> frozenset[str]:
+    """The areas the title's rule hits (rule id -> matches) give positive evidence for."""
+    t: dict[str, float] = {}
+    for rid in sorted(in_title):
+        rule = c.rules[rid]
+        t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
+    return frozenset(n for n, v in area_scores(c, t).items() if v > 0)
+
+
+def abstract_claims(c: Compiled, t: dict[str, float], a: dict[str, float]) -> dict[str, float]:
+    """The abstract's points ``a`` as they count beside the title's points ``t``: those of an
+    area (or its subtopics) the title gives no positive evidence for count ABSTRACT_ALONE.
+
+    An abstract names much in passing (the GPU it ran on, the attention it keeps, the kernel
+    it ships); what the title claims, the abstract confirms in full."""
+    if not a:
+        return a
+    claimed = area_scores(c, t) if t else {}
+    parent = c.parent
+    out = {}
+    for node, v in a.items():
+        area = parent[node] or node
+        out[node] = v if claimed.get(area, 0.0) > 0 else v * ABSTRACT_ALONE
+    return out
+
+
 def _own_scores(c: Compiled, title: str, abstract: str | None, categories: Iterable[str]) -> dict[str, float]:
     """Each node's own rule score (what score_paper computes before areas are resolved)."""
     t, a, k = field_scores(c, title, abstract, categories)
+    a = abstract_claims(c, t, a)
     own = dict(t)
     for part in (a, k):
         for node, sc in part.items():
