@@ -444,10 +444,9 @@ class Model:
         else:
             a, a_features = {}, {}
         k, cat_vectors = self._categories(c, categories)
-        own = _merge(t, a, k)
-        ruled = decide(c, own)
+        own, ruled, in_field = _judge(c, t, a, k)
         active = self.active(taxonomy)
-        if not active or not _in_field(c, own):
+        if not active or not in_field:
             return ruled  # not the model's to judge (see tags)
         n = len(features) + len(a_features)
         total = sum(features.values()) + sum(a_features.values())
@@ -654,6 +653,39 @@ class Model:
             data.get("combine") or {},
             data.get("info") or {},
         )
+
+
+def _judge(
+    c: Any, t: dict[str, float], a: dict[str, float], k: dict[str, float]
+) -> tuple[dict[str, float], dict[str, float], bool]:
+    """(own, ruled, in field): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)`` and
+    ``_in_field(c, own)`` in two passes (a test holds them equal)."""
+    own = dict(t)
+    get = own.get
+    for part in (a, k):
+        for n, v in part.items():
+            own[n] = get(n, 0.0) + v
+    info = c.info
+    score = dict(own)
+    sget = score.get
+    assigned: list[str] = []
+    in_field = False
+    for node, sc in own.items():  # decide's first pass, and _in_field
+        p, threshold = info[node]
+        if not in_field and sc >= FIELD_EVIDENCE * threshold:
+            in_field = True
+        if p is not None:
+            if sc >= threshold:
+                assigned += (node, p)
+            if sc > 0:
+                score[p] = sget(p, 0.0) + CHILD_SHARE * sc
+    for node, sc in score.items():
+        p, threshold = info[node]
+        if p is None and sc >= threshold:
+            assigned.append(node)
+    if not assigned:
+        return own, {}, in_field
+    return own, {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}, in_field
 
 
 def _in_field(c: Any, own: dict[str, float]) -> bool:
