@@ -333,16 +333,17 @@ def test_matcher_field_finds_what_scan_finds(tricky_texts):
             assert (got_counts, features, low) == (counts, {**words, **pairs}, text.lower())
 
 
-def test_judge_equals_merge_decide_and_in_field(papers, tricky_texts):
+def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts):
     from efmcat.model import _in_field, _judge, _merge
-    from efmcat.tagger import decide
+    from efmcat.tagger import area_scores, decide
 
     c = compile_rules(load_taxonomy())
     cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.AR", "cs.PL"]) for t in tricky_texts]
     for title, abstract, cats in cases:
         t, a, k = field_scores(c, title, abstract, cats)
-        own, ruled, in_field = _judge(c, t, a, k)
+        own, ruled, in_field, area = _judge(c, t, a, k)
         want = _merge(t, a, k)
         assert list(own.items()) == list(want.items())
         assert list(ruled.items()) == list(decide(c, want).items())
         assert in_field == _in_field(c, want)
+        assert list(area.items()) == list(area_scores(c, want).items())

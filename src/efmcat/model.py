@@ -337,7 +337,7 @@ class Model:
         subtopics): each node's weights times its value, kept per node and value, since
         values recur. The values as :func:`_rule_values` computes them (a test holds them
         equal), without its mapping; nodes without weights are skipped."""
-        parent, th = c.parent, c.thresholds
+        parent = c.parent
         weights = self._rule_weights(c, prefix)
         area: dict[str, float] = {}  # as area_scores sums them
         get = area.get
@@ -349,29 +349,38 @@ class Model:
             elif sc > 0:
                 area[p] = get(p, 0.0) + CHILD_SHARE * sc
                 subtopics = True
+        append = vectors.append
         for node, sc in area.items():
             if sc > 0:
                 entry = weights.get(node)
                 if entry is not None:
-                    value = sc / th[node]
-                    _scaled_vector(vectors, entry, value if value <= RULE_CAP else RULE_CAP)
+                    threshold, w, by_value = entry
+                    value = sc / threshold
+                    if value > RULE_CAP:
+                        value = RULE_CAP
+                    v = by_value.get(value)
+                    append(_scaled(by_value, w, value) if v is None else v)
         if subtopics:
             for node, sc in points.items():
                 if sc > 0 and parent[node] is not None:
                     entry = weights.get(node)
                     if entry is not None:
-                        value = sc / th[node]
-                        _scaled_vector(vectors, entry, value if value <= RULE_CAP else RULE_CAP)
+                        threshold, w, by_value = entry
+                        value = sc / threshold
+                        if value > RULE_CAP:
+                            value = RULE_CAP
+                        v = by_value.get(value)
+                        append(_scaled(by_value, w, value) if v is None else v)
 
-    def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[tuple[float, ...], dict]]:
-        """Node -> (its weights as the rule feature ``prefix``, its vectors by value so far),
-        for the nodes of ``c`` that have weights."""
+    def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[float, tuple[float, ...], dict]]:
+        """Node -> (its threshold, its weights as the rule feature ``prefix``, its vectors by
+        value so far), for the nodes of ``c`` that have weights."""
         if self._rules_of is None or self._rules_of[0] is not c:
             other = self._index()[2]
             self._rules_of = (
                 c,
                 {
-                    pre: {n: (other[pre + n], {}) for n in c.order if pre + n in other}
+                    pre: {n: (c.thresholds[n], other[pre + n], {}) for n in c.order if pre + n in other}
                     for pre in ("rt:", "ra:")
                 },
             )
@@ -444,7 +453,7 @@ class Model:
         else:
             a, a_features = {}, {}
         k, cat_vectors = self._categories(c, categories)
-        own, ruled, in_field = _judge(c, t, a, k)
+        own, ruled, in_field, rule_area = _judge(c, t, a, k)
         active = self.active(taxonomy)
         if not active or not in_field:
             return ruled  # not the model's to judge (see tags)
@@ -454,7 +463,7 @@ class Model:
         if a:
             self._add_rules(c, vectors, "ra:", a)
         z = list(map(sum, zip(*vectors)))  # as _finish sums them
-        return self._decide(c, z, own, ruled, active, abstract)
+        return self._decide(c, z, own, ruled, active, abstract, rule_area)
 
     def _title_rules(
         self, c: Any, title: str, counts: dict[int, int], low: str
@@ -508,9 +517,10 @@ class Model:
         ruled: dict[str, float],
         active: list[int],
         abstract: str | None,
+        rule_area: dict[str, float] | None = None,
     ) -> dict[str, float]:
-        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``."""
-        rule_area = None
+        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``
+        (``rule_area``: ``area_scores(c, own)``, if known)."""
         chosen: dict[str, float] = {}
         decided, plan = self._plan(active, "abstract" if abstract else "title")
         exp = math.exp
@@ -657,9 +667,9 @@ class Model:
 
 def _judge(
     c: Any, t: dict[str, float], a: dict[str, float], k: dict[str, float]
-) -> tuple[dict[str, float], dict[str, float], bool]:
-    """(own, ruled, in field): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)`` and
-    ``_in_field(c, own)`` in two passes (a test holds them equal)."""
+) -> tuple[dict[str, float], dict[str, float], bool, dict[str, float]]:
+    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)``,
+    ``_in_field(c, own)`` and ``area_scores(c, own)`` in two passes (a test holds them equal)."""
     own = dict(t)
     get = own.get
     for part in (a, k):
@@ -668,24 +678,41 @@ def _judge(
     info = c.info
     score = dict(own)
     sget = score.get
+    area: dict[str, float] = {}
+    aget = area.get
     assigned: list[str] = []
     in_field = False
-    for node, sc in own.items():  # decide's first pass, and _in_field
+    for node, sc in own.items():  # decide's first pass, area_scores and _in_field
         p, threshold = info[node]
         if not in_field and sc >= FIELD_EVIDENCE * threshold:
             in_field = True
-        if p is not None:
+        if p is None:
+            area[node] = aget(node, 0.0) + sc
+        else:
             if sc >= threshold:
                 assigned += (node, p)
             if sc > 0:
                 score[p] = sget(p, 0.0) + CHILD_SHARE * sc
+                area[p] = aget(p, 0.0) + CHILD_SHARE * sc
     for node, sc in score.items():
         p, threshold = info[node]
         if p is None and sc >= threshold:
             assigned.append(node)
     if not assigned:
-        return own, {}, in_field
-    return own, {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}, in_field
+        return own, {}, in_field, area
+    ruled = {}
+    for n in sorted(set(assigned), key=c.rank.__getitem__):
+        x = score[n]
+        r = _ROUNDED.get(x)
+        if r is None:
+            r = round(x, 3)
+            if len(_ROUNDED) < 100_000:
+                _ROUNDED[x] = r
+        ruled[n] = r
+    return own, ruled, in_field, area
+
+
+_ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3): rule scores recur
 
 
 def _in_field(c: Any, own: dict[str, float]) -> bool:
@@ -697,15 +724,12 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
 _Known = tuple  # (word vector or None, {second word: pair vector} or None)
 
 
-def _scaled_vector(vectors: list, entry: tuple[tuple[float, ...], dict], value: float) -> None:
-    """Append a rule feature's weights times ``value`` (kept by value in ``entry``)."""
-    w, by_value = entry
-    v = by_value.get(value)
-    if v is None:
-        v = tuple(map(operator.mul, w, itertools.repeat(value)))
-        if len(by_value) < 1_000:
-            by_value[value] = v
-    vectors.append(v)
+def _scaled(by_value: dict, w: tuple[float, ...], value: float) -> tuple[float, ...]:
+    """A rule feature's weights ``w`` times ``value``, kept in ``by_value``."""
+    v = tuple(map(operator.mul, w, itertools.repeat(value)))
+    if len(by_value) < 1_000:
+        by_value[value] = v
+    return v
 
 
 def _add_text(vectors: list[Any], toks: Sequence[str], known: dict[str, _Known]) -> None:
