@@ -347,3 +347,21 @@ def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts
         assert list(ruled.items()) == list(decide(c, want).items())
         assert in_field == _in_field(c, want)
         assert list(area.items()) == list(area_scores(c, want).items())
+
+
+def test_tag_papers_reports_changes_in_taxonomy_order(mini_db):
+    from efmcat.catalog import Catalog
+    from efmcat.tagger import tag_papers
+
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        ids = [r[0] for r in cat.conn.execute("SELECT id FROM papers ORDER BY id")]
+        cat.conn.execute("DELETE FROM tags")
+        with cat.transaction():
+            for pid in ids:  # auto tags the tagger takes away
+                for node in ("hardware", "fpga", "compiler"):
+                    cat.set_tag(pid, node, "auto", 0.9)
+        changes = tag_papers(cat, ids, tax)
+    assert any(len(ch.added) > 1 for ch in changes) and any(len(ch.removed) > 1 for ch in changes)
+    for ch in changes:
+        assert (ch.added, ch.removed) == (tax.order(ch.added), tax.order(ch.removed))

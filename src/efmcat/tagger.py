@@ -749,6 +749,11 @@ def tag_papers(
     changes: list[TagChange] = []
     done = 0
     it = iter(ids)
+    rank = {nid: i for i, nid in enumerate(taxonomy.nodes)}
+
+    def order(nodes: set[str]) -> list[str]:  # taxonomy.order, its ranks made once
+        return sorted(nodes, key=lambda n: (rank.get(n, len(rank)), n)) if nodes else []
+
     with catalog.transaction():
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
@@ -764,9 +769,7 @@ def tag_papers(
                 if not dry_run and not _unchanged(rows, scores):
                     catalog.replace_auto_tags(pid, scores)
                 if before != after:
-                    changes.append(
-                        TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
-                    )
+                    changes.append(TagChange(pid, order(after - before), order(before - after)))
             done += len(page)
             if progress:
                 progress(done, total)
