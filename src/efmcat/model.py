@@ -490,7 +490,7 @@ class Model:
             if t:
                 self._add_rules(c, vectors, "rt:", t)
             got = (t, tuple(vectors))
-            if len(cache) < 20_000:
+            if len(cache) < 5_000:
                 cache[key] = got
         return got
 
@@ -706,7 +706,7 @@ def _judge(
         r = _ROUNDED.get(x)
         if r is None:
             r = round(x, 3)
-            if len(_ROUNDED) < 100_000:
+            if len(_ROUNDED) < 10_000:
                 _ROUNDED[x] = r
         ruled[n] = r
     return own, ruled, in_field, area
@@ -727,7 +727,7 @@ _Known = tuple  # (word vector or None, {second word: pair vector} or None)
 def _scaled(by_value: dict, w: tuple[float, ...], value: float) -> tuple[float, ...]:
     """A rule feature's weights ``w`` times ``value``, kept in ``by_value``."""
     v = tuple(map(operator.mul, w, itertools.repeat(value)))
-    if len(by_value) < 1_000:
+    if len(by_value) < 500:
         by_value[value] = v
     return v
 
