@@ -219,3 +219,149 @@ def test_packed_vectors_sum_exactly():
     assert _unpack(sum(packed), 3, 4) == [1.2345, -99.9999, 0.0007, 0.4999]
     assert _unpack(sum(packed * 1000), 3000, 4) == [1234.5, -99999.9, 0.7, 499.9]
     assert _unpack(0, 0, 4) == [0.0, 0.0, 0.0, 0.0]
+
+
+# ---------------------------------------------------------------------------------------
+# The inference fast path (Model._tags_scanned and the tables it reads) against the plain
+# definitions: multiplied-out term points, the rule features' vectors, the title and
+# category caches, the separation of non-ASCII text.
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=40))
+def test_separated_text_equals_str_translate_on_any_text(text):
+    from efmcat.tagger import _SEPARATORS, separated
+
+    low = text.lower()
+    assert separated(low) == low.translate(_SEPARATORS)
+
+
+def reference_points(c, text, counts, factor):
+    """Node -> points, each term's weight times its factor, summed in term order, then the
+    patterns (the definition points_of's tables replace)."""
+    from efmcat.tagger import TITLE_WEIGHT
+
+    out: dict[str, float] = {}
+    for ti in sorted(counts):
+        f = TITLE_WEIGHT if factor is None else factor(counts[ti])
+        for rid in c.terms[ti][1]:
+            rule = c.rules[rid]
+            out[rule.node] = out.get(rule.node, 0.0) + rule.weight * f
+    for pattern, rids, _ in c.patterns:
+        found = pattern.findall(text)
+        if found:
+            f = TITLE_WEIGHT if factor is None else factor(len(found))
+            for rid in rids:
+                rule = c.rules[rid]
+                out[rule.node] = out.get(rule.node, 0.0) + rule.weight * f
+    return out
+
+
+def test_term_points_from_the_tables_equal_weight_times_factor(tricky_texts):
+    from efmcat.tagger import _abstract_factor, points_of
+
+    c = compile_rules(load_taxonomy())
+    rng = random.Random(3)
+    for text in tricky_texts:
+        counts = _count_terms(c, tokens(text))
+        # counts beyond what the texts give: the tables stop at ABSTRACT_REPEATS + 1
+        more = {ti: rng.randint(1, 6) for ti in rng.sample(range(len(c.terms)), 8)}
+        for cs in (counts, more, {**counts, **more}):
+            for factor in (None, _abstract_factor):
+                got = points_of(c, text, cs, factor)
+                # equal values in the same order (the order decides later float sums)
+                assert list(got.items()) == list(reference_points(c, text, cs, factor).items())
+
+
+def test_rule_feature_vectors_equal_the_rule_values_times_the_weights(papers):
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    other = model._index()[2]
+    for title, abstract, cats in papers:
+        t, a, _ = field_scores(c, title, abstract, cats)
+        for prefix, points in (("rt:", t), ("ra:", a)):
+            want = [
+                tuple(w * v for w in other[prefix + node])
+                for node, v in _rule_values(c, points).items()
+                if prefix + node in other
+            ]
+            got: list = []
+            model._add_rules(c, got, prefix, points)
+            assert got == want
+
+
+WORDS = [*TRICKY, "sparse attention", "KV cache eviction", "N:M sparsity", "W8A8", "w4a16", "int4"]
+WORDS += ["pruning", "distillation", "speculative decoding", "LoRA", "FPGA", "compiler", "TVM", "kernels"]
+WORDS += ["the", "of", "a", "model", "language", "birds", "protein", "é", "—", "x", "s"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=12),
+    st.one_of(st.none(), st.lists(st.sampled_from(WORDS), max_size=60)),
+    st.lists(st.sampled_from(["cs.LG", "cs.AR", "cs.PL", "cs.CL", "cs.DC", "CS.AR", "q-bio.BM"]), max_size=3),
+)
+def test_the_scanned_path_tags_as_the_token_path(title, abstract, cats):
+    """Model.tags through the automaton (with its caches, warm from earlier examples) gives
+    what the token-by-token path gives, for any title, abstract and categories."""
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    title_text = " ".join(title)
+    abstract_text = None if abstract is None else " ".join(abstract)
+    m = model._matcher_for(c)
+    assert m is not None
+    fast = model._tags_scanned(c, m, tax, title_text, abstract_text, tuple(cats))
+    saved, model._tagged = model._tagged, 0  # the token path for the next call
+    try:
+        plain = model.tags(tax, title_text, abstract_text, cats)
+    finally:
+        model._tagged = saved
+    assert list(fast.items()) == list(plain.items())
+
+
+def test_matcher_field_finds_what_scan_finds(tricky_texts):
+    from efmcat.fastmatch import ABSTRACT, FIELD_ABSTRACT, FIELD_TITLE, TITLE
+
+    c = compile_rules(load_taxonomy())
+    m = shipped_model()._matcher_for(c)
+    for text in tricky_texts:
+        for where, field in ((TITLE, FIELD_TITLE), (ABSTRACT, FIELD_ABSTRACT)):
+            counts, words, pairs = m.scan(text, where)
+            got_counts, features, low = m.field(text, field)
+            assert (got_counts, features, low) == (counts, {**words, **pairs}, text.lower())
+
+
+def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts):
+    from efmcat.model import _in_field, _judge, _merge
+    from efmcat.tagger import area_scores, decide
+
+    c = compile_rules(load_taxonomy())
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.AR", "cs.PL"]) for t in tricky_texts]
+    for title, abstract, cats in cases:
+        t, a, k = field_scores(c, title, abstract, cats)
+        own, ruled, in_field, area = _judge(c, t, a, k)
+        want = _merge(t, a, k)
+        assert list(own.items()) == list(want.items())
+        assert list(ruled.items()) == list(decide(c, want).items())
+        assert in_field == _in_field(c, want)
+        assert list(area.items()) == list(area_scores(c, want).items())
+
+
+def test_tag_papers_reports_changes_in_taxonomy_order(mini_db):
+    from efmcat.catalog import Catalog
+    from efmcat.tagger import tag_papers
+
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        ids = [r[0] for r in cat.conn.execute("SELECT id FROM papers ORDER BY id")]
+        cat.conn.execute("DELETE FROM tags")
+        with cat.transaction():
+            for pid in ids:  # auto tags the tagger takes away
+                for node in ("hardware", "fpga", "compiler"):
+                    cat.set_tag(pid, node, "auto", 0.9)
+        changes = tag_papers(cat, ids, tax)
+    assert any(len(ch.added) > 1 for ch in changes) and any(len(ch.removed) > 1 for ch in changes)
+    for ch in changes:
+        assert (ch.added, ch.removed) == (tax.order(ch.added), tax.order(ch.removed))

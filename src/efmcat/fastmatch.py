@@ -23,14 +23,17 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from efmcat.tagger import _LONE_COLON, _SEPARATORS, _fold
+from efmcat.tagger import _LONE_COLON, _fold, separated
 
 # payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
 # term indexes whose match this key takes back, (term index, words, head) of the terms whose
-# last words this key is, to check their head words before it); a feature is (name, weight
-# vector) or None
+# last words this key is, to check their head words before it, the title's feature, the
+# abstract's feature); a feature is (name, weight vector) or None, and the last two are the
+# word's or the pair's (a key is one word or one pair of words)
 TITLE = (1, 3)
 ABSTRACT = (2, 4)
+FIELD_TITLE = 7
+FIELD_ABSTRACT = 8
 _PAYLOAD = itemgetter(1)
 _TERMS = itemgetter(0)
 _BACK = itemgetter(5)
@@ -51,31 +54,51 @@ class Matcher:
     def scan(self, text: str, where: tuple[int, int]) -> tuple[dict[int, int], dict, dict]:
         """(term index -> matches, known words, known pairs) of one field; ``where`` is
         TITLE or ABSTRACT (whose features to collect)."""
-        s = text.lower().translate(_SEPARATORS)
+        _, spaced, matches, found = self._find(text)
+        counts = _counts(spaced, matches, found)
+        wi, pi = where
+        words = dict(filter(None, map(itemgetter(wi), found)))
+        pairs = dict(filter(None, map(itemgetter(pi), found)))
+        return counts, words, pairs
+
+    def field(self, text: str, where: int) -> tuple[dict[int, int], dict, str]:
+        """(term index -> matches, known words and pairs -> their packed vectors, the lowered
+        text) of one field: what :meth:`scan` finds, the words and pairs in one mapping;
+        ``where`` is FIELD_TITLE or FIELD_ABSTRACT."""
+        low, spaced, matches, found = self._find(text)
+        return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
+
+    def _find(self, text: str) -> tuple[str, str, list, list]:
+        """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
+        them, their payloads)."""
+        low = text.lower()
+        s = separated(low)
         if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
             s = _LONE_COLON.sub(" ", s)
         s = f" {s} "
         while "  " in s:  # single spaces between words (a pass or two of str.replace beat split + join)
             s = s.replace("  ", " ")
         matches = list(self._iter(s))
-        found = list(map(_PAYLOAD, matches))
-        counts: dict[int, int] = {}
-        _count_elements(counts, chain.from_iterable(map(_TERMS, found)))  # Counter's C loop, no Counter
-        wi, pi = where
-        words = dict(filter(None, map(itemgetter(wi), found)))
-        pairs = dict(filter(None, map(itemgetter(pi), found)))
-        for ti in chain.from_iterable(map(_BACK, found)):
-            left = counts.get(ti, 0) - 1
-            if left > 0:
-                counts[ti] = left
-            else:
-                counts.pop(ti, None)
-        if any(map(_CHECKED, found)):  # terms with a prefix word before their last
-            for end, payload in matches:
-                for ti, tail, head in payload[6]:
-                    if _head_before(s, end, tail, head):
-                        counts[ti] = counts.get(ti, 0) + 1
-        return counts, words, pairs
+        return low, s, matches, list(map(_PAYLOAD, matches))
+
+
+def _counts(s: str, matches: list, found: list) -> dict[int, int]:
+    """Term index -> matches, from the automaton's ``matches`` (and their payloads ``found``)
+    in the spaced tokens ``s``."""
+    counts: dict[int, int] = {}
+    _count_elements(counts, chain.from_iterable(map(_TERMS, found)))  # Counter's C loop, no Counter
+    for ti in chain.from_iterable(map(_BACK, found)):
+        left = counts.get(ti, 0) - 1
+        if left > 0:
+            counts[ti] = left
+        else:
+            counts.pop(ti, None)
+    if any(map(_CHECKED, found)):  # terms with a prefix word before their last
+        for end, payload in matches:
+            for ti, tail, head in payload[6]:
+                if _head_before(s, end, tail, head):
+                    counts[ti] = counts.get(ti, 0) + 1
+    return counts
 
 
 def _head_before(s: str, end: int, tail: int, head: tuple[tuple[str, bool], ...]) -> bool:
@@ -131,7 +154,7 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
                 slot((w, second))[pi] = ((w, second), pv)
     automaton = ahocorasick.Automaton()
     for (words, prefix), (terms, tw, aw, tp, ap, back, checked) in keys.items():
-        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked))
+        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked), tw or tp, aw or ap)
         forms = [_forms(w) for w in words[:-1]] + [(words[-1],) if prefix else _forms(words[-1])]
         end = "" if prefix else " "
         for variant in itertools.product(*forms):

@@ -32,6 +32,7 @@ import json
 import math
 import operator
 import random
+import struct
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from efmcat import fastmatch
 from efmcat.tagger import (
+    CHILD_SHARE,
     _abstract_factor,
     abstract_claims,
     area_scores,
@@ -185,9 +187,16 @@ def _pack(flat: list[float], n: int) -> int:
 
 
 def _unpack(total: int, count: int, n: int) -> list[float]:
-    """Per area the weight sum of ``count`` packed vectors that sum to ``total``."""
+    """Per area the weight sum of ``count`` packed vectors that sum to ``total``: its lanes
+    read as n unsigned 64-bit integers of its bytes (least significant lane first)."""
     base = count * OFFSET
-    return [(((total >> (LANE * i)) & _LANE_MASK) - base) / SCALE for i in range(n)]
+    lanes = _LANES.get(n)
+    if lanes is None:
+        lanes = _LANES[n] = struct.Struct(f"<{n}Q")
+    return [(v - base) / SCALE for v in lanes.unpack(total.to_bytes(LANE // 8 * n, "little"))]
+
+
+_LANES: dict[int, struct.Struct] = {}
 
 
 def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
@@ -230,9 +239,10 @@ class Model:
     _matcher: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
     _tagged: int = field(default=0, repr=False, compare=False)
     _decided_of: tuple[list[int], frozenset[str]] | None = field(default=None, repr=False, compare=False)
-    _scaled: dict[tuple[str, str, float], tuple[float, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    _cats: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
+    _rules_of: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
+    _plans: tuple[list[int], dict] | None = field(default=None, repr=False, compare=False)
+    _titles: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
 
     # -- inference --------------------------------------------------------------------
     def active(self, taxonomy: Taxonomy) -> list[int]:
@@ -315,22 +325,68 @@ class Model:
             v = other.get("c:" + cat)
             if v is not None:
                 vectors.append(v)
-        # The rule features: each node's weights times its value, kept by (feature, value),
-        # since values recur.
-        scaled = self._scaled
-        for prefix, points in (("rt:", t_points), ("ra:", a_points)):
-            if points:
-                for node, value in _rule_values(c, points).items():
-                    key = (prefix, node, value)
-                    v = scaled.get(key)
-                    if v is None:
-                        w = other.get(prefix + node)
-                        v = () if w is None else tuple(map(operator.mul, w, itertools.repeat(value)))
-                        if len(scaled) < 100_000:
-                            scaled[key] = v
-                    if v:
-                        vectors.append(v)
+        if t_points:
+            self._add_rules(c, vectors, "rt:", t_points)
+        if a_points:
+            self._add_rules(c, vectors, "ra:", a_points)
         return list(map(sum, zip(*vectors)))
+
+    def _add_rules(
+        self, c: Any, vectors: list[Sequence[float]], prefix: str, points: dict[str, float]
+    ) -> None:
+        """Append the rule features' vectors of one field (``prefix`` rt: or ra:, ``points``
+        its node points), in the order of :func:`_rule_values` (the areas, then the
+        subtopics): each node's weights times its value, kept per node and value, since
+        values recur. The values as :func:`_rule_values` computes them (a test holds them
+        equal), without its mapping; nodes without weights are skipped."""
+        parent = c.parent
+        weights = self._rule_weights(c, prefix)
+        area: dict[str, float] = {}  # as area_scores sums them
+        get = area.get
+        subtopics = False
+        for node, sc in points.items():
+            p = parent[node]
+            if p is None:
+                area[node] = get(node, 0.0) + sc
+            elif sc > 0:
+                area[p] = get(p, 0.0) + CHILD_SHARE * sc
+                subtopics = True
+        append = vectors.append
+        for node, sc in area.items():
+            if sc > 0:
+                entry = weights.get(node)
+                if entry is not None:
+                    threshold, w, by_value = entry
+                    value = sc / threshold
+                    if value > RULE_CAP:
+                        value = RULE_CAP
+                    v = by_value.get(value)
+                    append(_scaled(by_value, w, value) if v is None else v)
+        if subtopics:
+            for node, sc in points.items():
+                if sc > 0 and parent[node] is not None:
+                    entry = weights.get(node)
+                    if entry is not None:
+                        threshold, w, by_value = entry
+                        value = sc / threshold
+                        if value > RULE_CAP:
+                            value = RULE_CAP
+                        v = by_value.get(value)
+                        append(_scaled(by_value, w, value) if v is None else v)
+
+    def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[float, tuple[float, ...], dict]]:
+        """Node -> (its threshold, its weights as the rule feature ``prefix``, its vectors by
+        value so far), for the nodes of ``c`` that have weights."""
+        if self._rules_of is None or self._rules_of[0] is not c:
+            other = self._index()[2]
+            self._rules_of = (
+                c,
+                {
+                    pre: {n: (c.thresholds[n], other[pre + n], {}) for n in c.order if pre + n in other}
+                    for pre in ("rt:", "ra:")
+                },
+            )
+        return self._rules_of[1][prefix]
 
     def warm(self, taxonomy: Taxonomy) -> None:
         """Get ready to tag many papers: build the lookup tables and the automaton now (in a
@@ -350,20 +406,16 @@ class Model:
     ) -> dict[str, float]:
         """The nodes to tag: model areas with their probability, the rest decided by the rules."""
         c = compile_rules(taxonomy)
-        categories = list(categories)
         # The automaton takes about as long to build as the token path takes for a few
         # hundred papers: built once that many were tagged (the same tags either way).
         self._tagged += 1
         m = self._matcher_for(c) if self._tagged > AUTOMATON_AFTER else None
-        features: list[int] | None = None  # the title's and abstract's known words and pairs (packed)
         if m is not None:  # every term and feature of a field in one scan (a test holds it equal)
-            t, t_words, t_pairs = _scan(c, m, title, fastmatch.TITLE, None)
-            a, a_words, a_pairs = _scan(c, m, abstract, fastmatch.ABSTRACT, _abstract_factor)
-            features = [*t_words.values(), *t_pairs.values(), *a_words.values(), *a_pairs.values()]
-        else:
-            tt = tokens(title or "")
-            at = tokens(abstract) if abstract else None
-            t, a, _ = field_scores(c, title, abstract, (), tt, at)
+            return self._tags_scanned(c, m, taxonomy, title, abstract, tuple(categories))
+        categories = list(categories)
+        tt = tokens(title or "")
+        at = tokens(abstract) if abstract else None
+        t, a, _ = field_scores(c, title, abstract, (), tt, at)
         a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own)
@@ -372,14 +424,94 @@ class Model:
             # The model learned from papers of the field only: a paper with hardly any
             # evidence of the field (birds, proteins) is not its to judge.
             return ruled
-        if features is None:
-            t_known, a_known, _ = self._index()
-            features = []
-            _add_text(features, tt, t_known)
-            if at:
-                _add_text(features, at, a_known)
+        t_known, a_known, _ = self._index()
+        features: list[int] = []  # the title's and abstract's known words and pairs (packed)
+        _add_text(features, tt, t_known)
+        if at:
+            _add_text(features, at, a_known)
         z = self._finish(c, features, categories, t, a)
         return self._decide(c, z, own, ruled, active, abstract)
+
+    def _tags_scanned(
+        self,
+        c: Any,
+        m: Any,
+        taxonomy: Taxonomy,
+        title: str,
+        abstract: str | None,
+        categories: tuple[str, ...],
+    ) -> dict[str, float]:
+        """:meth:`tags` through the automaton ``m``: the same steps, each field scanned once
+        for its terms and features; the title's rule points and rule features, and the
+        categories' points and weights, looked up once per distinct title evidence and list
+        of categories."""
+        if title:
+            counts, features, low = m.field(title, fastmatch.FIELD_TITLE)
+            t, rt = self._title_rules(c, title, counts, low)
+        else:
+            t, rt, features = {}, (), {}
+        if abstract:
+            counts, a_features, low = m.field(abstract, fastmatch.FIELD_ABSTRACT)
+            a = points_of(c, abstract, counts, _abstract_factor, low)
+            a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
+        else:
+            a, a_features = {}, {}
+        k, cat_vectors = self._categories(c, categories)
+        own, ruled, in_field, rule_area = _judge(c, t, a, k)
+        active = self.active(taxonomy)
+        if not active or not in_field:
+            return ruled  # not the model's to judge (see tags)
+        n = len(features) + len(a_features)
+        total = sum(features.values()) + sum(a_features.values())
+        vectors: list[Sequence[float]] = [self.bias, _unpack(total, n, len(self.areas)), *cat_vectors, *rt]
+        if a:
+            self._add_rules(c, vectors, "ra:", a)
+        z = list(map(sum, zip(*vectors)))  # as _finish sums them
+        return self._decide(c, z, own, ruled, active, abstract, rule_area)
+
+    def _title_rules(
+        self, c: Any, title: str, counts: dict[int, int], low: str
+    ) -> tuple[dict[str, float], tuple[Sequence[float], ...]]:
+        """(node -> the title's rule points, the vectors of its rule features): kept by the
+        title's evidence, the terms it matches and the patterns it matches (in the title a
+        term counts the same however often it matches)."""
+        key: tuple = tuple(sorted(counts))
+        if c.patterns:  # whether each pattern matches, as points_of finds it
+            key = (
+                key,
+                *(
+                    bool(p.findall(title)) if pre is None or pre.search(low) else False
+                    for p, _, pre in c.patterns
+                ),
+            )
+        if self._titles is None or self._titles[0] is not c:
+            self._titles = (c, {})
+        cache = self._titles[1]
+        got = cache.get(key)
+        if got is None:
+            t = points_of(c, title, counts, None, low)
+            vectors: list[Sequence[float]] = []
+            if t:
+                self._add_rules(c, vectors, "rt:", t)
+            got = (t, tuple(vectors))
+            if len(cache) < 5_000:
+                cache[key] = got
+        return got
+
+    def _categories(self, c: Any, categories: tuple[str, ...]) -> tuple[dict[str, float], list]:
+        """(node -> the categories' rule points, the categories' weight vectors in the order
+        :meth:`_finish` adds them), kept per list of categories."""
+        if self._cats is None or self._cats[0] is not c:
+            self._cats = (c, {})
+        cache = self._cats[1]
+        got = cache.get(categories)
+        if got is None:
+            other = self._index()[2]
+            vectors = [other["c:" + x] for x in {x.lower() for x in categories} if "c:" + x in other]
+            got = (category_points(c, categories), vectors)
+            if len(cache) < 10_000:
+                cache[categories] = got
+        return got
 
     def _decide(
         self,
@@ -389,30 +521,27 @@ class Model:
         ruled: dict[str, float],
         active: list[int],
         abstract: str | None,
+        rule_area: dict[str, float] | None = None,
     ) -> dict[str, float]:
-        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``."""
-        rule_area = None
-        mode = "abstract" if abstract else "title"
-        thresholds = self.thresholds[mode]
-        combine = self.combine.get(mode) or ["model"] * len(self.areas)
-        areas, override = self.areas, self.override
+        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``
+        (``rule_area``: ``area_scores(c, own)``, if known)."""
         chosen: dict[str, float] = {}
-        decided = self._decided(active)
-        for i in active:  # as _by decides (inlined: the hot path; the probability only where it counts)
-            area = areas[i]
-            strategy = combine[i]
-            if strategy != "rules":
-                p = _sigmoid(z[i])
-                if p >= thresholds[i]:
-                    chosen[area] = round(p, 3)
-                    continue
-            if strategy != "model" and area in ruled:
-                chosen[area] = round(_sigmoid(z[i]), 3)
-            elif override[i] is not None:
+        decided, plan = self._plan(active, "abstract" if abstract else "title")
+        exp = math.exp
+        for i, area, strategy, threshold, override in plan:  # as _by decides (inlined: the hot path)
+            x = z[i]
+            if x >= 0:  # _sigmoid, inlined
+                p = 1.0 / (1.0 + exp(-x))
+            else:
+                e = exp(x)
+                p = e / (1.0 + e)
+            if (strategy != "rules" and p >= threshold) or (strategy != "model" and area in ruled):
+                chosen[area] = round(p, 3)
+            elif override is not None:
                 if rule_area is None:
                     rule_area = area_scores(c, own)
-                if rule_area.get(area, 0.0) >= override[i]:
-                    chosen[area] = round(_sigmoid(z[i]), 3)
+                if rule_area.get(area, 0.0) >= override:
+                    chosen[area] = round(p, 3)
         # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
         for node, score in ruled.items():
@@ -420,7 +549,25 @@ class Model:
                 p = parent[node]
                 if p is None or p not in decided or p in chosen:
                     chosen[node] = score
+        if len(chosen) < 2:
+            return chosen
         return {n: chosen[n] for n in sorted(chosen, key=c.rank.__getitem__)}
+
+    def _plan(self, active: list[int], mode: str) -> tuple[frozenset[str], list[tuple]]:
+        """The areas of ``active``, and per active area (index, area, strategy, threshold in
+        ``mode``, override level): kept with ``active``."""
+        if self._plans is None or self._plans[0] is not active:
+            self._plans = (active, {})
+        plans = self._plans[1]
+        got = plans.get(mode)
+        if got is None:
+            thresholds = self.thresholds[mode]
+            combine = self.combine.get(mode) or ["model"] * len(self.areas)
+            got = plans[mode] = (
+                self._decided(active),
+                [(i, self.areas[i], combine[i], thresholds[i], self.override[i]) for i in active],
+            )
+        return got
 
     def _decided(self, active: list[int]) -> frozenset[str]:
         """The areas of ``active`` (kept with it)."""
@@ -523,6 +670,56 @@ class Model:
         )
 
 
+def _judge(
+    c: Any, t: dict[str, float], a: dict[str, float], k: dict[str, float]
+) -> tuple[dict[str, float], dict[str, float], bool, dict[str, float]]:
+    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)``,
+    ``_in_field(c, own)`` and ``area_scores(c, own)`` in two passes (a test holds them equal)."""
+    own = dict(t)
+    get = own.get
+    for part in (a, k):
+        for n, v in part.items():
+            own[n] = get(n, 0.0) + v
+    info = c.info
+    score = dict(own)
+    sget = score.get
+    area: dict[str, float] = {}
+    aget = area.get
+    assigned: list[str] = []
+    in_field = False
+    for node, sc in own.items():  # decide's first pass, area_scores and _in_field
+        p, threshold = info[node]
+        if not in_field and sc >= FIELD_EVIDENCE * threshold:
+            in_field = True
+        if p is None:
+            area[node] = aget(node, 0.0) + sc
+        else:
+            if sc >= threshold:
+                assigned += (node, p)
+            if sc > 0:
+                score[p] = sget(p, 0.0) + CHILD_SHARE * sc
+                area[p] = aget(p, 0.0) + CHILD_SHARE * sc
+    for node, sc in score.items():
+        p, threshold = info[node]
+        if p is None and sc >= threshold:
+            assigned.append(node)
+    if not assigned:
+        return own, {}, in_field, area
+    ruled = {}
+    for n in sorted(set(assigned), key=c.rank.__getitem__):
+        x = score[n]
+        r = _ROUNDED.get(x)
+        if r is None:
+            r = round(x, 3)
+            if len(_ROUNDED) < 10_000:
+                _ROUNDED[x] = r
+        ruled[n] = r
+    return own, ruled, in_field, area
+
+
+_ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3): rule scores recur
+
+
 def _in_field(c: Any, own: dict[str, float]) -> bool:
     """Whether some node's rules give the paper at least FIELD_EVIDENCE of their threshold."""
     th = c.thresholds
@@ -532,14 +729,12 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
 _Known = tuple  # (word vector or None, {second word: pair vector} or None)
 
 
-def _scan(
-    c: Any, m: Any, text: str | None, where: tuple[int, int], factor: Callable[[int], float] | None
-) -> tuple[dict[str, float], dict, dict]:
-    """One field through the automaton: (node -> rule points, known words, known pairs)."""
-    if not text:
-        return {}, {}, {}
-    counts, words, pairs = m.scan(text, where)
-    return points_of(c, text, counts, factor), words, pairs
+def _scaled(by_value: dict, w: tuple[float, ...], value: float) -> tuple[float, ...]:
+    """A rule feature's weights ``w`` times ``value``, kept in ``by_value``."""
+    v = tuple(map(operator.mul, w, itertools.repeat(value)))
+    if len(by_value) < 500:
+        by_value[value] = v
+    return v
 
 
 def _add_text(vectors: list[Any], toks: Sequence[str], known: dict[str, _Known]) -> None:

@@ -123,13 +123,23 @@ _FOLDED: dict[str, str] = {}
 _SEPARATORS = _Separators((i, i if chr(i) in _KEEP else 32) for i in range(128))
 
 
+def separated(low: str) -> str:
+    """``low`` (lowered text) with every character but ``a-z``, ``0-9`` and ``:`` made a
+    space: ``low.translate(_SEPARATORS)`` (a test holds them equal). Text with a character
+    beyond ASCII has each such character made a ``?`` first (one per character, by the
+    ASCII codec), because str.translate is about 35 times slower on such text than on ASCII."""
+    if not low.isascii():
+        low = low.encode("ascii", "replace").decode("ascii")
+    return low.translate(_SEPARATORS)
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased word tokens with a plural 's' folded away.
 
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    s = text.lower().translate(_SEPARATORS)
+    s = separated(text.lower())
     if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
         s = _LONE_COLON.sub(" ", s)
     raw = s.split()
@@ -185,10 +195,27 @@ class Compiled:
     parent: dict[str, str | None] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     rank: dict[str, int] = field(default_factory=dict)  # node -> its place in order
+    info: dict[str, tuple[str | None, float]] = field(default_factory=dict)  # node -> (parent, threshold)
     _cands: dict[str, list[int]] = field(default_factory=dict)
     term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
     _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
     _seen: set[str] = field(default_factory=set)  # tokens whose candidates are known
+
+    _term_points: tuple[list, list] | None = field(default=None, repr=False, compare=False)
+
+    def term_points(self) -> tuple[list[tuple[tuple[str, float], ...]], list[tuple]]:
+        """Per term its (node, points) in the title (weight x TITLE_WEIGHT), and per term and
+        number of abstract matches (1 to ABSTRACT_REPEATS + 1; index 0 unused) its (node,
+        points) in the abstract: the products :func:`points_of` sums, made once."""
+        if self._term_points is None:
+            factors = [_abstract_factor(n) for n in range(1, ABSTRACT_REPEATS + 2)]
+            title = [tuple((node, w * TITLE_WEIGHT) for node, w in rules) for rules in self.term_rules]
+            abstract = [
+                ((), *(tuple((node, w * f) for node, w in rules) for f in factors))
+                for rules in self.term_rules
+            ]
+            self._term_points = (title, abstract)
+        return self._term_points
 
     def candidates(self, tok: str) -> list[int]:
         found = self._cands.get(tok)
@@ -324,6 +351,7 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
             c.exact.setdefault(first, []).append(ti)
     c.prefix_lengths = sorted({len(p) for p in c.prefix})
     c.rank = {n: i for i, n in enumerate(c.order)}
+    c.info = {n: (c.parent[n], c.thresholds[n]) for n in c.order}
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -562,26 +590,51 @@ def _field_points(
 
 
 def points_of(
-    c: Compiled, text: str, counts: dict[int, int], factor: Callable[[int], float] | None
+    c: Compiled,
+    text: str,
+    counts: dict[int, int],
+    factor: Callable[[int], float] | None,
+    low: str | None = None,
 ) -> dict[str, float]:
-    """Node -> points of one field: its term counts (term index -> matches) and its patterns."""
+    """Node -> points of one field: its term counts (term index -> matches) and its patterns
+    (``low``: the text lowered, if known).
+
+    A term's points in the title and in the abstract (by its number of matches, which
+    counts up to ABSTRACT_REPEATS + 1) are multiplied out once per taxonomy
+    (:meth:`Compiled.term_points`): the same products, summed in the same order."""
     out: dict[str, float] = {}
     get = out.get
-    term_rules = c.term_rules
-    for ti in sorted(counts):  # in term order, so that the sums do not depend on how terms were counted
-        n = counts[ti]
-        f = TITLE_WEIGHT if factor is None else factor(n)
-        for node, weight in term_rules[ti]:
-            out[node] = get(node, 0.0) + weight * f
-    rules = c.rules
-    low = text.lower() if c.patterns else ""
-    for pattern, rids, pre in c.patterns:
-        found = pattern.findall(text) if pre is None or pre.search(low) else None
-        if found:
-            f = TITLE_WEIGHT if factor is None else factor(len(found))
-            for rid in rids:
-                rule = rules[rid]
-                out[rule.node] = get(rule.node, 0.0) + rule.weight * f
+    if factor is None or factor is _abstract_factor:
+        title, abstract = c.term_points()
+        if factor is None:
+            for ti in sorted(
+                counts
+            ):  # in term order, so that the sums do not depend on how terms were counted
+                for node, p in title[ti]:
+                    out[node] = get(node, 0.0) + p
+        else:
+            top = ABSTRACT_REPEATS + 1
+            for ti in sorted(counts):
+                n = counts[ti]
+                for node, p in abstract[ti][n if n < top else top]:
+                    out[node] = get(node, 0.0) + p
+    else:
+        term_rules = c.term_rules
+        for ti in sorted(counts):
+            f = factor(counts[ti])
+            for node, weight in term_rules[ti]:
+                out[node] = get(node, 0.0) + weight * f
+    if c.patterns:
+        rules = c.rules
+        if low is None:
+            low = text.lower()
+        for pattern, rids, pre in c.patterns:
+            found = pattern.findall(text) if pre is None or pre.search(low) else None
+            if found:
+                f = TITLE_WEIGHT if factor is None else factor(len(found))
+                for rid in rids:
+                    rule = rules[rid]
+                    out[rule.node] = get(rule.node, 0.0) + rule.weight * f
     return out
 
 
@@ -600,21 +653,24 @@ def area_scores(c: Compiled, own: dict[str, float]) -> dict[str, float]:
 
 def decide(c: Compiled, own: dict[str, float]) -> dict[str, float]:
     """The nodes the rules assign from each node's own points, with their (rounded) scores."""
-    parent, thresholds = c.parent, c.thresholds
+    info = c.info
     score = dict(own)
-    assigned: set[str] = set()
+    get = score.get
+    assigned: list[str] = []
     for node, sc in own.items():
-        p = parent[node]
+        p, threshold = info[node]
         if p is not None:
-            if sc >= thresholds[node]:
-                assigned.add(node)
-                assigned.add(p)
+            if sc >= threshold:
+                assigned += (node, p)
             if sc > 0:
-                score[p] = score.get(p, 0.0) + CHILD_SHARE * sc
+                score[p] = get(p, 0.0) + CHILD_SHARE * sc
     for node, sc in score.items():
-        if parent[node] is None and sc >= thresholds[node]:
-            assigned.add(node)
-    return {n: round(score[n], 3) for n in sorted(assigned, key=c.rank.__getitem__)}
+        p, threshold = info[node]
+        if p is None and sc >= threshold:
+            assigned.append(node)
+    if not assigned:
+        return {}
+    return {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}
 
 
 def rule_tags(
@@ -732,6 +788,11 @@ def tag_papers(
     changes: list[TagChange] = []
     done = 0
     it = iter(ids)
+    rank = {nid: i for i, nid in enumerate(taxonomy.nodes)}
+
+    def order(nodes: set[str]) -> list[str]:  # taxonomy.order, its ranks made once
+        return sorted(nodes, key=lambda n: (rank.get(n, len(rank)), n)) if nodes else []
+
     with catalog.transaction():
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
@@ -747,9 +808,7 @@ def tag_papers(
                 if not dry_run and not _unchanged(rows, scores):
                     catalog.replace_auto_tags(pid, scores)
                 if before != after:
-                    changes.append(
-                        TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
-                    )
+                    changes.append(TagChange(pid, order(after - before), order(before - after)))
             done += len(page)
             if progress:
                 progress(done, total)
