@@ -352,7 +352,10 @@ class Model:
                 area[p] = get(p, 0.0) + CHILD_SHARE * sc
                 subtopics = True
         append = vectors.append
-        for node, sc in area.items():
+        scored = list(area.items())  # the areas' sums, then the subtopics' own points
+        if subtopics:
+            scored += [(node, sc) for node, sc in points.items() if parent[node] is not None]
+        for node, sc in scored:
             if sc > 0:
                 entry = weights.get(node)
                 if entry is not None:
@@ -362,17 +365,6 @@ class Model:
                         value = RULE_CAP
                     v = by_value.get(value)
                     append(_scaled(by_value, w, value) if v is None else v)
-        if subtopics:
-            for node, sc in points.items():
-                if sc > 0 and parent[node] is not None:
-                    entry = weights.get(node)
-                    if entry is not None:
-                        threshold, w, by_value = entry
-                        value = sc / threshold
-                        if value > RULE_CAP:
-                            value = RULE_CAP
-                        v = by_value.get(value)
-                        append(_scaled(by_value, w, value) if v is None else v)
 
     def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[float, tuple[float, ...], dict]]:
         """Node -> (its threshold, its weights as the rule feature ``prefix``, its vectors by
