@@ -79,6 +79,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_limits.py",
     ],
     "formats/bibtex": [
+        "tests/test_bibtex_export_kills.py",
         "tests/test_export_formats.py",
         "tests/test_import_bibtex.py",
         "tests/test_round_trips.py",
