@@ -78,3 +78,51 @@ def test_starred_only_when_asked(many, cli):
     cli("star", "2401.00007")
     assert [r["id"] for r in search_rows(str(many), "zebrafish", starred=True)] == ["2401.00007"]
     assert len(list(search_rows(str(many), "zebrafish", starred=False))) == 20
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The connections search_rows opens, each with a flag set when it is closed."""
+    import sqlite3
+
+    from efmcat import quicksearch
+
+    conns: list = []
+    real_connect = sqlite3.connect
+
+    class Tracked(sqlite3.Connection):
+        closed = False
+
+        def close(self):
+            self.closed = True
+            super().close()
+
+    def connect(*args, **kwargs):
+        conn = real_connect(*args, factory=Tracked, **kwargs)
+        conns.append(conn)
+        return conn
+
+    monkeypatch.setattr(quicksearch.sqlite3, "connect", connect)  # the sqlite3 module itself
+    return conns
+
+
+def test_connections_are_closed_on_every_way_out(many, tmp_path, opened):
+    import sqlite3
+    from contextlib import closing
+
+    from efmcat.quicksearch import search_rows
+
+    other, broken = tmp_path / "other.db", tmp_path / "broken.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with closing(sqlite3.connect(broken)) as conn:
+        conn.execute("PRAGMA user_version = 5")  # the version, not the tables
+    opened.clear()
+    assert len(list(search_rows(str(many), "zebrafish"))) == 20  # read to the end
+    rows = search_rows(str(many), "zebrafish")
+    next(rows)
+    rows.close()  # abandoned after one row (a closed pipe)
+    assert search_rows(str(other), "zebrafish") is None  # another schema: the full path decides
+    with pytest.raises(sqlite3.OperationalError):
+        search_rows(str(broken), "zebrafish")
+    assert [c.closed for c in opened] == [True, True, True, True]
