@@ -154,3 +154,28 @@ def test_author_names_drop_others_and_turn_last_first():
         "Big Org",
         "Bo Chen",
     ]
+
+
+def test_an_import_skips_an_untitled_entry_and_keeps_a_given_year():
+    text = (
+        "@misc{notitle,\n  author = {Ana Wang},\n  year = {2020}\n}\n\n"
+        "@inproceedings{frantar,\n  title = {{GPTQ}},\n  year = {2023},\n  eprint = {2210.17323}\n}\n\n"
+        "@misc{undated,\n  title = {Undated},\n  eprint = {2210.17324}\n}\n"
+    )
+    result = b.parse_bibtex(text, "refs.bib")
+    assert result.skipped == [(1, "entry notitle has no title")]
+    assert [(e.paper.id, e.paper.year, e.citekey) for e in result.entries] == [
+        ("2210.17323", 2023, "frantar"),  # the year given, not the arXiv id's
+        ("2210.17324", 2022, "undated"),  # none given: the arXiv id's
+    ]
+
+
+def test_keys_numbered_on_disk_skip_a_suffix_a_user_took():
+    from efmcat.scratch import scratch_db
+
+    items = [("id1", "xa", "q"), ("id2", None, "x"), ("id3", None, "x"), ("id4", None, "y")]
+    want = {"id1": "xa", "id2": "xb", "id3": "xc", "id4": "y"}
+    assert b.citekeys_of(items) == want
+    with scratch_db() as db:
+        assert b.number_keys(db, items) == 4
+        assert dict((pid, key) for key, pid in db.execute("SELECT key, id FROM keys")) == want
