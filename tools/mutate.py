@@ -1,6 +1,6 @@
 """Mutation testing for efmcat: change one line at a time and see whether the tests notice.
 
-    python tools/mutate.py                      # all six modules, 80 mutants each
+    python tools/mutate.py                      # every module in TESTS, 80 mutants each
     python tools/mutate.py ids query --per-module 40 --jobs 2
     python tools/mutate.py arxiv --list         # show the sampled mutants, run nothing
     python tools/mutate.py catalog --only 269,319   # only the sampled mutants on these lines
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                         return
                     outcome, _ = worker.run(module, m, args.timeout)
                     results[m] = outcome
-                    mark = "." if outcome in ("killed", "timeout") else "S"
+                    mark = {"killed": ".", "timeout": "T"}.get(outcome, "S")
                     print(mark, end="", flush=True)
 
             with ThreadPoolExecutor(len(workers)) as pool:
@@ -369,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
             for m in survivors:
                 eq = " (equivalent)" if m.before.strip() in EQUIVALENT.get(module, set()) else ""
                 print(f"   survived{eq}: {m.describe()}")
+            for m in mutants:
+                if results[m] == "timeout":  # a paused machine can time out a mutant: check these
+                    print(f"   timeout (counted killed): {m.describe()}")
             for m in errors:
                 print(f"   {results[m]} (not counted): {m.describe()}")
             print(f"   {module}: {killed}/{run} killed = {100 * killed / max(run, 1):.0f}%", flush=True)
