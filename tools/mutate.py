@@ -123,6 +123,9 @@ EQUIVALENT: dict[str, set[str]] = {
         "return 0  # read_lines reports it",
         'return "error", exc, 0',
     },
+    # first() at exactly SQL_LIMIT: limit_clause put that limit in the SQL, so the rows are
+    # already cut to it and an islice of them gives the same rows
+    "searchsql": {"if limit is None or limit <= SQL_LIMIT:"},
     # the page of hits whose tags one query reads (the same rows, in pages one row longer);
     # the areas-by-tag-set cache's bound and store (without it each row maps its tags again:
     # the same areas); the wait for a locked catalog, 11 s instead of 10 (no test times it)
