@@ -427,3 +427,31 @@ def test_commands_that_do_not_tag_never_load_the_model(mini_db):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert "MODEL=False,False" in p.stderr
+
+
+def test_a_few_manual_tags_teach_the_shipped_labels(cli, monkeypatch):
+    """Seven manual decisions among ~2,200 labelled papers do not move an area's held-out F1
+    by EITHER_MARGIN, but the user's own papers, held out, tell: the model's tags added to
+    the rules' agree with the user where the rules alone do not."""
+    monkeypatch.delenv("EFMCAT_DB")  # the user's catalog, made from the shipped one
+    serving = ["2404.14527", "2509.17357", "2509.08309", "doi:10.1145/3669940.3707215"]
+    serving += ["2502.00722", "2411.01075", "2507.10392"]  # heterogeneous-GPU serving and training
+    for pid in serving:
+        assert cli("tag", pid, "hardware").exit_code == 0
+    r = cli("train")
+    assert r.exit_code == 0, r.stderr
+    assert "Training on 2206 labelled papers (7 with your manual decisions)..." in r.stderr
+    r = cli("retag", "--all")
+    assert r.exit_code == 0
+    # GreenLLM and FREESH: LLM serving on heterogeneous GPUs, which no rule calls hardware
+    assert "2412.20322  +hardware" in r.stdout and "2511.00807  +hardware" in r.stdout
+    assert all(line.endswith("+hardware") for line in r.stdout.splitlines())
+
+
+def test_f1_of_the_rules_with_and_without_the_models_tags():
+    from efmcat.model import _f1_at
+
+    rows = [(0.9, 1, False), (0.2, 1, True), (0.6, 0, False), (0.1, 0, False)]
+    assert _f1_at(rows, None) == pytest.approx(2 / 3)  # tp 1, fn 1
+    assert _f1_at(rows, 0.5) == pytest.approx(0.8)  # tp 2, fp 1
+    assert _f1_at(rows, 0.95) == pytest.approx(2 / 3)

@@ -833,6 +833,7 @@ class Example:
     labels: set[str]  # areas
     weight: int = 1
     groups: tuple[str, ...] = ()  # where the labels come from (list names): held-out folds keep groups apart
+    user: bool = False  # a manual decision of the catalog's user
 
 
 @dataclass
@@ -1060,7 +1061,9 @@ def train(
         for r, row in enumerate(rows):
             if row.example in out_of_fold and r not in predicted:
                 predicted.add(r)
-                held["abstract" if row.full else "title"].append((_predict(w, b, xs[r]), ys[r], row.ruled))
+                held["abstract" if row.full else "title"].append(
+                    (_predict(w, b, xs[r]), ys[r], row.ruled, examples[row.example].user)
+                )
     thresholds: dict[str, list[float]] = {}
     combine: dict[str, list[str]] = {}
     heldout_f1: dict[str, dict[str, float]] = {}
@@ -1084,6 +1087,17 @@ def train(
                 (f_either - EITHER_MARGIN, 1, "either", t_either, f_either),
                 (f_rules, 0, "rules", 1.0, f_rules),
             )
+            if best[2] == "rules" and f_either >= f_rules - EITHER_MARGIN:
+                # The user's own decisions, held out: where the model's tags added to the
+                # rules' agree with them better than the rules alone, and cost the rest little,
+                # the user's correction is what the tagger should learn.
+                mine = [
+                    (p, y, r)
+                    for p, y, r, user in zip(probs, truth, ruled, (h[3] for h in held[mode]))
+                    if user
+                ]
+                if mine and _f1_at(mine, t_either) > _f1_at(mine, None):
+                    best = (f_either, 1, "either", t_either, f_either)
             ts.append(best[3])
             cs.append(best[2])
             fs[area] = round(best[4], 3)
@@ -1151,6 +1165,18 @@ def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: lis
 # Training from the shipped labels and a catalog's manual decisions
 
 
+def _f1_at(rows: list[tuple[float, int, bool]], threshold: float | None) -> float:
+    """F1 over (probability, truth, ruled) rows of the rules' tags, plus the model's where its
+    probability reaches ``threshold`` (None: the rules alone)."""
+    tp = fp = fn = 0
+    for p, y, r in rows:
+        hit = r or (threshold is not None and p >= threshold)
+        tp += hit and y
+        fp += hit and not y
+        fn += y and not hit
+    return _f1(tp, fp, fn)
+
+
 def user_examples(catalog: Any, taxonomy: Taxonomy) -> list[Example]:
     """Papers of the catalog with a manual decision (tag or untag), labelled with the areas
     they carry now: what the user added, minus what the user removed, plus the tags the
@@ -1168,7 +1194,7 @@ def user_examples(catalog: Any, taxonomy: Taxonomy) -> list[Example]:
         labels = set(taxonomy.areas_of(r["node"] for r in rows if not r["removed"]))
         # No group: the user's papers are spread over the held-out folds by id, so areas only
         # the user labelled still get a threshold from predictions of unseen papers.
-        out.append(Example(pid, p.title, p.abstract, list(p.categories), labels, USER_WEIGHT))
+        out.append(Example(pid, p.title, p.abstract, list(p.categories), labels, USER_WEIGHT, user=True))
     return out
 
 
