@@ -1079,8 +1079,7 @@ def train(
                 continue
             t_model, f_model = _best_threshold(probs, truth)
             t_either, f_either = _best_threshold(probs, truth, ruled)
-            tp = sum(1 for y, r in zip(truth, ruled) if y and r)
-            f_rules = _f1(tp, sum(ruled) - tp, sum(truth) - tp)
+            f_rules = _f1_at(list(zip(probs, truth, ruled)), None)
             # The rules are the same on every list; the model must beat them by RULES_MARGIN.
             best = max(
                 (f_model - RULES_MARGIN, 2, "model", t_model, f_model),
