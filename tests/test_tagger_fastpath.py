@@ -365,3 +365,16 @@ def test_tag_papers_reports_changes_in_taxonomy_order(mini_db):
     assert any(len(ch.added) > 1 for ch in changes) and any(len(ch.removed) > 1 for ch in changes)
     for ch in changes:
         assert (ch.added, ch.removed) == (tax.order(ch.added), tax.order(ch.removed))
+
+
+def test_rule_tags_are_the_same_without_the_automaton(papers, tricky_texts, monkeypatch):
+    from efmcat.tagger import rule_tags
+
+    tax = load_taxonomy()
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.LG", "cs.AR"]) for t in tricky_texts[-400:]]
+    cases += [(t, None, k) for t, _, k in papers]
+    assert compile_rules(tax).matcher() is not None
+    fast = [rule_tags(tax, t, a, k) for t, a, k in cases]
+    monkeypatch.setattr(type(compile_rules(tax)), "matcher", lambda self: None)
+    assert [list(rule_tags(tax, t, a, k).items()) for t, a, k in cases] == [list(f.items()) for f in fast]
+    assert any(fast)

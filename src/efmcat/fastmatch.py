@@ -68,6 +68,14 @@ class Matcher:
         low, spaced, matches, found = self._find(text)
         return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
 
+    def title(self, text: str) -> tuple[dict[int, int], dict, str]:
+        """:meth:`field` of a title."""
+        return self.field(text, FIELD_TITLE)
+
+    def abstract(self, text: str) -> tuple[dict[int, int], dict, str]:
+        """:meth:`field` of an abstract."""
+        return self.field(text, FIELD_ABSTRACT)
+
     def _find(self, text: str) -> tuple[str, str, list, list]:
         """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
         them, their payloads)."""

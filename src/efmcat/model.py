@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from efmcat import fastmatch
 from efmcat.tagger import (
     CHILD_SHARE,
-    _abstract_factor,
+    _merge,
     abstract_claims,
     area_scores,
     category_points,
@@ -50,6 +50,7 @@ from efmcat.tagger import (
     decide,
     field_scores,
     points_of,
+    scanned_abstract,
     tokens,
 )
 
@@ -438,14 +439,12 @@ class Model:
         categories' points and weights, looked up once per distinct title evidence and list
         of categories."""
         if title:
-            counts, features, low = m.field(title, fastmatch.FIELD_TITLE)
+            counts, features, low = m.title(title)
             t, rt = self._title_rules(c, title, counts, low)
         else:
             t, rt, features = {}, (), {}
-        if abstract:
-            counts, a_features, low = m.field(abstract, fastmatch.FIELD_ABSTRACT)
-            a = points_of(c, abstract, counts, _abstract_factor, low)
-            a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
+        if abstract:  # an area the title does not name needs more of the abstract
+            a, a_features = scanned_abstract(c, m, abstract, t)
         else:
             a, a_features = {}, {}
         k, cat_vectors = self._categories(c, categories)
@@ -768,14 +767,6 @@ def _by(
     if override is not None and rule_score >= override:
         return "rule override"
     return ""
-
-
-def _merge(*parts: dict[str, float]) -> dict[str, float]:
-    out = dict(parts[0])
-    for part in parts[1:]:
-        for n, v in part.items():
-            out[n] = out.get(n, 0.0) + v
-    return out
 
 
 def _rule_values(c: Any, points: dict[str, float]) -> dict[str, float]:
