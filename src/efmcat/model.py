@@ -46,6 +46,7 @@ from efmcat.tagger import (
     abstract_claims,
     area_scores,
     category_points,
+    claimed_areas,
     compile_rules,
     decide,
     field_scores,
@@ -440,11 +441,11 @@ class Model:
         of categories."""
         if title:
             counts, features, low = m.title(title)
-            t, rt = self._title_rules(c, title, counts, low)
+            t, rt, claimed = self._title_rules(c, title, counts, low)
         else:
-            t, rt, features = {}, (), {}
+            t, rt, features, claimed = {}, (), {}, frozenset()
         if abstract:  # an area the title does not name needs more of the abstract
-            a, a_features = scanned_abstract(c, m, abstract, t)
+            a, a_features = scanned_abstract(c, m, abstract, claimed)
         else:
             a, a_features = {}, {}
         k, cat_vectors = self._categories(c, categories)
@@ -462,9 +463,9 @@ class Model:
 
     def _title_rules(
         self, c: Any, title: str, counts: dict[int, int], low: str
-    ) -> tuple[dict[str, float], tuple[Sequence[float], ...]]:
-        """(node -> the title's rule points, the vectors of its rule features): kept by the
-        title's evidence, the terms it matches and the patterns it matches (in the title a
+    ) -> tuple[dict[str, float], tuple[Sequence[float], ...], frozenset[str]]:
+        """(node -> the title's rule points, the vectors of its rule features, the areas it
+        claims (:func:`claimed_areas`)): kept by the title's evidence, the terms it matches and the patterns it matches (in the title a
         term counts the same however often it matches)."""
         key: tuple = tuple(sorted(counts))
         if c.patterns:  # whether each pattern matches, as points_of finds it
@@ -484,7 +485,7 @@ class Model:
             vectors: list[Sequence[float]] = []
             if t:
                 self._add_rules(c, vectors, "rt:", t)
-            got = (t, tuple(vectors))
+            got = (t, tuple(vectors), claimed_areas(c, t))
             if len(cache) < 5_000:
                 cache[key] = got
         return got

@@ -196,6 +196,7 @@ class Compiled:
     order: list[str] = field(default_factory=list)
     rank: dict[str, int] = field(default_factory=dict)  # node -> its place in order
     info: dict[str, tuple[str | None, float]] = field(default_factory=dict)  # node -> (parent, threshold)
+    area: dict[str, str] = field(default_factory=dict)  # node -> its area (itself for an area)
     _cands: dict[str, list[int]] = field(default_factory=dict)
     term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
     _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
@@ -362,6 +363,7 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
     c.prefix_lengths = sorted({len(p) for p in c.prefix})
     c.rank = {n: i for i, n in enumerate(c.order)}
     c.info = {n: (c.parent[n], c.thresholds[n]) for n in c.order}
+    c.area = {n: c.parent[n] or n for n in c.order}
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -531,7 +533,12 @@ def _claimed_areas(c: Compiled, in_title: dict[int, int]) -> frozenset[str]:
     for rid in sorted(in_title):
         rule = c.rules[rid]
         t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
-    return frozenset(n for n, v in area_scores(c, t).items() if v > 0)
+    return claimed_areas(c, t)
+
+
+def claimed_areas(c: Compiled, t: dict[str, float]) -> frozenset[str]:
+    """The areas the title's points ``t`` (node -> points) give positive evidence for."""
+    return frozenset(n for n, v in area_scores(c, t).items() if v > 0) if t else frozenset()
 
 
 def abstract_claims(c: Compiled, t: dict[str, float], a: dict[str, float]) -> dict[str, float]:
@@ -540,15 +547,16 @@ def abstract_claims(c: Compiled, t: dict[str, float], a: dict[str, float]) -> di
 
     An abstract names much in passing (the GPU it ran on, the attention it keeps, the kernel
     it ships); what the title claims, the abstract confirms in full."""
-    if not a:
-        return a
-    claimed = area_scores(c, t) if t else {}
-    parent = c.parent
-    out = {}
-    for node, v in a.items():
-        area = parent[node] or node
-        out[node] = v if claimed.get(area, 0.0) > 0 else v * ABSTRACT_ALONE
-    return out
+    return discounted(c, a, claimed_areas(c, t)) if a else a
+
+
+def discounted(c: Compiled, a: dict[str, float], claimed: frozenset[str]) -> dict[str, float]:
+    """The abstract's points ``a`` beside a title that claims the areas ``claimed``
+    (:func:`claimed_areas`): see :func:`abstract_claims`."""
+    if not claimed:
+        return {node: v * ABSTRACT_ALONE for node, v in a.items()}
+    area = c.area
+    return {node: v if area[node] in claimed else v * ABSTRACT_ALONE for node, v in a.items()}
 
 
 def _own_scores(c: Compiled, title: str, abstract: str | None, categories: Iterable[str]) -> dict[str, float]:
@@ -694,17 +702,18 @@ def rule_tags(
     if title:
         counts, _, low = m.title(title)
         t = points_of(c, title, counts, None, low)
-    a = scanned_abstract(c, m, abstract, t)[0] if abstract else {}
+    a = scanned_abstract(c, m, abstract, claimed_areas(c, t))[0] if abstract else {}
     return decide(c, _merge(t, a, category_points(c, categories)))
 
 
 def scanned_abstract(
-    c: Compiled, m: Any, abstract: str, t: dict[str, float]
+    c: Compiled, m: Any, abstract: str, claimed: frozenset[str]
 ) -> tuple[dict[str, float], dict]:
-    """(node -> the abstract's points as they count beside the title's points ``t``, the
-    abstract's known words and pairs) through the automaton ``m`` (:mod:`efmcat.fastmatch`)."""
+    """(node -> the abstract's points beside a title that claims the areas ``claimed``
+    (:func:`discounted`), the abstract's known words and pairs) through the automaton ``m``
+    (:mod:`efmcat.fastmatch`)."""
     counts, features, low = m.abstract(abstract)
-    return abstract_claims(c, t, points_of(c, abstract, counts, _abstract_factor, low)), features
+    return discounted(c, points_of(c, abstract, counts, _abstract_factor, low), claimed), features
 
 
 def _merge(*parts: dict[str, float]) -> dict[str, float]:
