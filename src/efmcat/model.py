@@ -201,6 +201,12 @@ def _unpack(total: int, count: int, n: int) -> list[float]:
 _LANES: dict[int, struct.Struct] = {}
 
 
+def _lane(total: int, count: int, i: int) -> float:
+    """Area i's weight sum of ``count`` packed vectors that sum to ``total``: item i of
+    :func:`_unpack`."""
+    return (((total >> (LANE * i)) & _LANE_MASK) - count * OFFSET) / SCALE
+
+
 def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
     """(area index, weight) pairs of one feature."""
     return zip(flat[::2], flat[1::2])
@@ -424,7 +430,7 @@ class Model:
         if at:
             _add_text(features, at, a_known)
         z = self._finish(c, features, categories, t, a)
-        return self._decide(c, z, own, ruled, active, abstract)
+        return self._decide(c, z.__getitem__, own, ruled, active, abstract)
 
     def _tags_scanned(
         self,
@@ -455,11 +461,15 @@ class Model:
             return ruled  # not the model's to judge (see tags)
         n = len(features) + len(a_features)
         total = sum(features.values()) + sum(a_features.values())
-        vectors: list[Sequence[float]] = [self.bias, _unpack(total, n, len(self.areas)), *cat_vectors, *rt]
+        vectors: list[Sequence[float]] = [*cat_vectors, *rt]
         if a:
             self._add_rules(c, vectors, "ra:", a)
-        z = list(map(sum, zip(*vectors)))  # as _finish sums them
-        return self._decide(c, z, own, ruled, active, abstract, rule_area)
+        bias = self.bias
+
+        def logit(i: int) -> float:  # z[i] as _finish sums it: only the areas a decision needs
+            return sum((bias[i], _lane(total, n, i), *map(operator.itemgetter(i), vectors)))
+
+        return self._decide(c, logit, own, ruled, active, abstract, rule_area)
 
     def _title_rules(
         self, c: Any, title: str, counts: dict[int, int], low: str
@@ -508,32 +518,34 @@ class Model:
     def _decide(
         self,
         c: Any,
-        z: list[float],
+        logit: Callable[[int], float],
         own: dict[str, float],
         ruled: dict[str, float],
         active: list[int],
         abstract: str | None,
         rule_area: dict[str, float] | None = None,
     ) -> dict[str, float]:
-        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``
-        (``rule_area``: ``area_scores(c, own)``, if known)."""
+        """The nodes to tag from the logits (``logit(i)``: area i's) and the rules' decisions
+        ``ruled`` (``rule_area``: ``area_scores(c, own)``, if known). An area's logit and
+        probability are computed only where its decision needs them: to compare with its
+        threshold (strategy model or either), or as the score of an area the rules give."""
         chosen: dict[str, float] = {}
         decided, plan = self._plan(active, "abstract" if abstract else "title")
-        exp = math.exp
-        for i, area, strategy, threshold, override in plan:  # as _by decides (inlined: the hot path)
-            x = z[i]
-            if x >= 0:  # _sigmoid, inlined
-                p = 1.0 / (1.0 + exp(-x))
-            else:
-                e = exp(x)
-                p = e / (1.0 + e)
-            if (strategy != "rules" and p >= threshold) or (strategy != "model" and area in ruled):
-                chosen[area] = round(p, 3)
-            elif override is not None:
+        for i, area, strategy, threshold, override in plan:  # as _by decides
+            p = None
+            if strategy != "rules":
+                p = _sigmoid(logit(i))
+                if p >= threshold:
+                    chosen[area] = round(p, 3)
+                    continue
+            if strategy == "model" or area not in ruled:
+                if override is None:
+                    continue
                 if rule_area is None:
                     rule_area = area_scores(c, own)
-                if rule_area.get(area, 0.0) >= override:
-                    chosen[area] = round(p, 3)
+                if not rule_area.get(area, 0.0) >= override:
+                    continue
+            chosen[area] = round(_sigmoid(logit(i)) if p is None else p, 3)
         # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
         for node, score in ruled.items():
