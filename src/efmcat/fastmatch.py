@@ -23,7 +23,7 @@ from itertools import chain, compress
 from operator import itemgetter
 from typing import Any
 
-from efmcat.tagger import _LONE_COLON, _fold, separated
+from efmcat.tagger import _fold, separated, spaced_words
 
 # payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
 # term indexes whose match this key takes back, (term index, words, head) of the terms whose
@@ -79,11 +79,10 @@ class Matcher:
         """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
         them, their payloads)."""
         low = text.lower()
-        s = separated(low)
-        if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-            s = _LONE_COLON.sub(" ", s)
-        s = f" {s} ".replace("  ", " ")  # single spaces between words: a pass or two of
-        while "  " in s:  # str.replace beat split + join (the first without a search before it)
+        # single spaces between words: a pass or two of str.replace beat split + join (the
+        # first without a search before it)
+        s = f" {spaced_words(separated(low))} ".replace("  ", " ")
+        while "  " in s:
             s = s.replace("  ", " ")
         matches = list(self._iter(s))
         return low, s, matches, list(map(_PAYLOAD, matches))

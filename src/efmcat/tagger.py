@@ -133,16 +133,27 @@ def separated(low: str) -> str:
     return low.translate(_SEPARATORS)
 
 
+def spaced_words(s: str) -> str:
+    """``s`` (a :func:`separated` text) with the colons that join no two letters or digits
+    made spaces too."""
+    i = s.find(":")
+    if i < 0:
+        return s
+    last = len(s) - 1
+    while i >= 0:  # a few colons, each found by a one-character search
+        if i == 0 or i == last or s[i - 1] in " :" or s[i + 1] in " :":
+            return _LONE_COLON.sub(" ", s)
+        i = s.find(":", i + 2)
+    return s
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased word tokens with a plural 's' folded away.
 
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    s = separated(text.lower())
-    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-        s = _LONE_COLON.sub(" ", s)
-    raw = s.split()
+    raw = spaced_words(separated(text.lower())).split()
     out = list(map(_FOLDED.get, raw))
     if None in out:  # tokens seen for the first time
         i = out.index(None)
