@@ -139,7 +139,10 @@ def test_a_weak_subtopic_mention_still_counts_towards_its_area():
     # area: 1.35 x 2 (title) = 2.7; sub: 1 x 0.75 (abstract) = 0.75, half of it to the area
     assert rule_tags(tax, "alpha", "beta") == {"area": 3.075}
     assert score_paper(tax, "alpha", "beta")["area"].assigned
-    assert rule_tags(tax, "alpha", "") == {}
+    # alone, 2.7 < 3: the area only as the title's best evidence
+    assert rule_tags(tax, "alpha", "") == {"area": 2.7}
+    assert score_paper(tax, "alpha", "")["area"].note.startswith("the title's best evidence")
+    assert rule_tags(tax, "", "beta") == {}  # the abstract alone is never best evidence
 
 
 def test_area_scores_take_half_of_positive_subtopic_points_only():

@@ -50,6 +50,7 @@ from efmcat.tagger import (
     decide,
     field_scores,
     points_of,
+    settle,
     tokens,
 )
 
@@ -410,7 +411,7 @@ class Model:
         t, a, _ = field_scores(c, title, abstract, (), tt, at)
         a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
-        ruled = decide(c, own)
+        ruled = decide(c, own, t)
         active = self.active(taxonomy)
         if not active or not _in_field(c, own):
             # The model learned from papers of the field only: a paper with hardly any
@@ -605,7 +606,7 @@ class Model:
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
         combine = self.combine.get(mode) or ["model"] * len(self.areas)
-        ruled = decide(c, _merge(t, a, k))
+        ruled = decide(c, _merge(t, a, k), t)
         out = []
         for i in self.active(taxonomy):
             area = self.areas[i]
@@ -665,7 +666,7 @@ class Model:
 def _judge(
     c: Any, t: dict[str, float], a: dict[str, float], k: dict[str, float]
 ) -> tuple[dict[str, float], dict[str, float], bool, dict[str, float]]:
-    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)``,
+    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own, t)``,
     ``_in_field(c, own)`` and ``area_scores(c, own)`` in two passes (a test holds them equal)."""
     own = dict(t)
     get = own.get
@@ -696,7 +697,7 @@ def _judge(
         if p is None and sc >= threshold:
             assigned.append(node)
     if not assigned:
-        return own, {}, in_field, area
+        return own, settle(c, own, {}, t), in_field, area
     ruled = {}
     for n in sorted(set(assigned), key=c.rank.__getitem__):
         x = score[n]
@@ -706,7 +707,7 @@ def _judge(
             if len(_ROUNDED) < 10_000:
                 _ROUNDED[x] = r
         ruled[n] = r
-    return own, ruled, in_field, area
+    return own, settle(c, own, ruled, t), in_field, area
 
 
 _ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3): rule scores recur
@@ -856,14 +857,14 @@ def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
         t, _, kp = field_scores(c, ex.title, None, ex.categories, tt, None)
         rt = {"rt:" + a: v for a, v in _rule_values(c, t).items()}
         base = {"t:" + f for f in text_features(tt)} | cats
-        ruled = {n for n in decide(c, _merge(t, kp)) if parent[n] is None}
+        ruled = {n for n in decide(c, _merge(t, kp), t) if parent[n] is None}
         out.append(_Row(k, False, base, rt, ruled))
         if ex.abstract:
             at = tokens(ex.abstract)
             _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
             a = abstract_claims(c, t, a)
             ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
-            ruled = {n for n in decide(c, _merge(t, a, kp)) if parent[n] is None}
+            ruled = {n for n in decide(c, _merge(t, a, kp), t) if parent[n] is None}
             out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
     return out
 
