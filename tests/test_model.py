@@ -451,7 +451,25 @@ def test_a_few_manual_tags_teach_the_shipped_labels(cli, monkeypatch):
     assert r.exit_code == 0
     # GreenLLM and FREESH: LLM serving on heterogeneous GPUs, which no rule calls hardware
     assert "2412.20322  +hardware" in r.stdout and "2511.00807  +hardware" in r.stdout
-    assert all(line.endswith("+hardware") for line in r.stdout.splitlines())
+    # only additions, of the areas the user's seven papers carry (two are training papers)
+    assert all(line.endswith(("+hardware", "+training")) for line in r.stdout.splitlines())
+    assert sum(line.endswith("+hardware") for line in r.stdout.splitlines()) >= 4
+
+
+def test_the_users_threshold_is_the_one_that_agrees_best_within_the_cost():
+    from efmcat.model import _f1_at, _user_threshold
+
+    # the user's three papers (held out): two the rules miss, at 0.4 and 0.2
+    mine = [(0.4, 1, False), (0.2, 1, False), (0.9, 0, True)]
+    others = [(0.3, 0, False), (0.25, 0, False), (0.22, 0, False), (0.1, 0, False), (0.8, 1, True)]
+    rows = mine + others
+    assert [_f1_at(rows, t) for t in (None, 0.4, 0.2)] == pytest.approx([0.4, 2 / 3, 0.6])
+    assert [_f1_at(mine, t) for t in (None, 0.4, 0.2)] == pytest.approx([0.0, 0.5, 0.8])
+    # 0.2 agrees best with the user but costs the rest more than 0.4 does
+    assert _user_threshold(rows, mine, floor=0.65) == 0.4
+    assert _user_threshold(rows, mine, floor=0.55) == 0.2
+    assert _user_threshold(rows, mine, floor=0.7) is None  # every threshold costs too much
+    assert _user_threshold(rows, [(0.9, 0, True)], floor=0.0) is None  # nothing to add
 
 
 def test_f1_of_the_rules_with_and_without_the_models_tags():
