@@ -163,3 +163,12 @@ def test_explain_says_when_serving_yields_to_the_papers_method(cli, mini_db):
         " (incl. 3.00 from subtopics)\n" in r.stdout
     )
     assert "  serving: 6.00 / 3 not assigned (yields to fine-tuning: it stands only on serving)\n" in r.stdout
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(
+            Paper(id="1607.04381", title="DSD: Dense-Sparse-Dense Training for Deep Neural Networks")
+        )
+    r = cli("explain", "1607.04381")
+    assert (
+        "  sparsification: 2.00 / 3 assigned (the title's best evidence: no node reaches its threshold,"
+        " and 0.2 of it is enough)\n" in r.stdout
+    )

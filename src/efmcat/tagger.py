@@ -546,7 +546,7 @@ def _note_settled(
     for node, ns in out.items():
         if node in settled and not ns.assigned:
             ns.assigned = True
-            ns.note = f"the title's best evidence: no node reaches its threshold (this needs {FALLBACK_SHARE:g} of it)"
+            ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
         elif ns.assigned and node not in settled:
             area = c.parent[node] or node
             weak = [n for n in (area, *c.children[area]) if n in c.yields and own.get(n, 0.0) > 0]
