@@ -315,7 +315,7 @@ def test_a_batch_is_one_transaction_unless_a_writer_waits(tmp_path, monkeypatch,
         ({"EFMCAT_TAG_WORKERS": "4"}, 4),  # the first name of the same setting
         ({"EFMCAT_IMPORT_WORKERS": "1", "EFMCAT_TAG_WORKERS": "4"}, 1),
         ({"EFMCAT_IMPORT_WORKERS": "0"}, 1),
-        ({"EFMCAT_IMPORT_WORKERS": "many", "EFMCAT_TAG_WORKERS": "5"}, 5),
+        ({"EFMCAT_IMPORT_WORKERS": " ", "EFMCAT_TAG_WORKERS": "5"}, 5),  # blank: unset
     ],
 )
 def test_import_workers_from_the_environment(monkeypatch, env, workers):
@@ -326,3 +326,15 @@ def test_import_workers_from_the_environment(monkeypatch, env, workers):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert _import_workers() == workers
+
+
+def test_a_malformed_number_of_import_workers_is_one_line(cli, tmp_path, monkeypatch):
+    src = tmp_path / "one.jsonl"
+    src.write_text('{"id": "2210.17323", "title": "GPTQ"}\n', encoding="utf-8")
+    monkeypatch.setenv("EFMCAT_IMPORT_WORKERS", "many")
+    r = cli("import", str(src))
+    assert r.exit_code == 2
+    assert r.stderr == "Error: EFMCAT_IMPORT_WORKERS must be a whole number of worker processes, got 'many'\n"
+    monkeypatch.setenv("EFMCAT_IMPORT_WORKERS", "2")
+    monkeypatch.setenv("EFMCAT_TAG_WORKERS", "x")  # the first name is not read when the new one is set
+    assert cli("import", str(src)).exit_code == 0

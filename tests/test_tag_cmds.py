@@ -146,3 +146,29 @@ def test_taxonomy_from_stdin(cli, mini_db):
     assert bad.stderr == "Error: stdin:1: a taxonomy needs a non-empty list 'areas'\n"
     again = cli("taxonomy", "--json")  # the next command is back on the shipped taxonomy
     assert len(json.loads(again.stdout)) > 6
+
+
+def test_explain_says_when_serving_yields_to_the_papers_method(cli, mini_db):
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(
+            Paper(id="2311.03285", title="S-LoRA: Serving Thousands of Concurrent LoRA Adapters")
+        )
+    r = cli("explain", "2311.03285")
+    assert r.exit_code == 0, r.output
+    assert (
+        "  memory: 3.00 / 3 not assigned (yields to fine-tuning: it stands only on serving)"
+        " (incl. 3.00 from subtopics)\n" in r.stdout
+    )
+    assert "  serving: 6.00 / 3 not assigned (yields to fine-tuning: it stands only on serving)\n" in r.stdout
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(
+            Paper(id="1607.04381", title="DSD: Dense-Sparse-Dense Training for Deep Neural Networks")
+        )
+    r = cli("explain", "1607.04381")
+    assert (
+        "  sparsification: 2.00 / 3 assigned (the title's best evidence: no node reaches its threshold,"
+        " and 0.2 of it is enough)\n" in r.stdout
+    )

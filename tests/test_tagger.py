@@ -64,7 +64,11 @@ def test_every_node_of_the_shipped_taxonomy_has_rules():
 @pytest.mark.parametrize(
     ("rules", "problem"),
     [
-        ({"term": {"x": 1}}, "unknown rule key 'term' (use terms, patterns, not, categories, threshold)"),
+        (
+            {"term": {"x": 1}},
+            "unknown rule key 'term' (use terms, patterns, not, categories, threshold, yields)",
+        ),
+        ({"yields": "yes"}, "yields must be true or false, not 'yes'"),
         ({"terms": {"x": "high"}}, "weight of 'x' in 'terms' must be a number, not 'high'"),
         ({"terms": ["x"]}, "'terms' must be a mapping of term to weight"),
         (

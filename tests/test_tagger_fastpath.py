@@ -344,7 +344,7 @@ def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts
         own, ruled, in_field, area = _judge(c, t, a, k)
         want = _merge(t, a, k)
         assert list(own.items()) == list(want.items())
-        assert list(ruled.items()) == list(decide(c, want).items())
+        assert list(ruled.items()) == list(decide(c, want, t).items())
         assert in_field == _in_field(c, want)
         assert list(area.items()) == list(area_scores(c, want).items())
 

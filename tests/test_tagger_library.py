@@ -139,7 +139,10 @@ def test_a_weak_subtopic_mention_still_counts_towards_its_area():
     # area: 1.35 x 2 (title) = 2.7; sub: 1 x 0.75 (abstract) = 0.75, half of it to the area
     assert rule_tags(tax, "alpha", "beta") == {"area": 3.075}
     assert score_paper(tax, "alpha", "beta")["area"].assigned
-    assert rule_tags(tax, "alpha", "") == {}
+    # alone, 2.7 < 3: the area only as the title's best evidence
+    assert rule_tags(tax, "alpha", "") == {"area": 2.7}
+    assert score_paper(tax, "alpha", "")["area"].note.startswith("the title's best evidence")
+    assert rule_tags(tax, "", "beta") == {}  # the abstract alone is never best evidence
 
 
 def test_area_scores_take_half_of_positive_subtopic_points_only():
@@ -185,3 +188,60 @@ def test_category_evidence_is_explained_only_when_asked(tiny):
     ]
     plain = score_paper(tiny, "FPGA", categories=["cs.AR"])["hardware"]
     assert (plain.score, plain.hits) == (8.0, [])
+
+
+SETTLE = """\
+areas:
+  - id: method
+    name: Method
+    rules:
+      terms: {lora: 3, adapter: 0.5, tuning: 0.4}
+  - id: systems
+    name: Systems
+    rules:
+      terms: {kv cache: 3, memory: 0.5}
+    children:
+      - id: serve
+        name: Serve
+        rules:
+          terms: {serving: 3}
+          yields: true
+"""
+
+
+def test_a_yielding_node_alone_gives_way_to_another_area():
+    tax = parse_taxonomy(SETTLE, "settle.yaml")
+    # serving alone: systems stands on serve only, and the paper has another area
+    assert rule_tags(tax, "LoRA serving") == {"method": 6.0}
+    scores = score_paper(tax, "LoRA serving")
+    assert not scores["systems"].assigned and not scores["serve"].assigned
+    assert scores["systems"].note == "yields to method: it stands only on serve"
+    assert scores["serve"].note == "yields to method: it stands only on serve"
+    # no other area: serving keeps its area; own evidence of the area: it stands
+    assert rule_tags(tax, "Serving chat models") == {"systems": 3.0, "serve": 6.0}
+    assert rule_tags(tax, "LoRA serving with a KV cache") == {"method": 6.0, "systems": 9.0, "serve": 6.0}
+    assert all(not s.note for s in score_paper(tax, "LoRA serving with a KV cache").values())
+    # the model's fused path settles the same way
+    assert auto_tags(tax, "LoRA serving", model=None) == {"method": 6.0}
+
+
+def test_a_paper_no_node_assigns_takes_its_titles_best_evidence():
+    tax = parse_taxonomy(SETTLE, "settle.yaml")
+    # adapter 0.5 x 2 = 1.0 of 3 (a third) against memory's 1.0 of 3: a tie, the first area wins
+    assert rule_tags(tax, "Adapter memory") == {"method": 1.0}
+    assert rule_tags(tax, "Memory") == {"systems": 1.0}
+    score = score_paper(tax, "Memory")["systems"]
+    assert score.assigned and score.note.startswith(
+        "the title's best evidence: no node reaches its threshold"
+    )
+    # tuning 0.4 x 2 = 0.8 of 3 is more than a fifth; 0.5 x 0.75 in the abstract is not used
+    assert rule_tags(tax, "Tuning") == {"method": 0.8}
+    assert rule_tags(tax, "Efficient inference", "adapter memory adapter") == {}
+    assert rule_tags(tax, "Birds") == {}
+
+
+def test_yields_must_be_true_or_false():
+    from efmcat.errors import TaxonomyError
+
+    with pytest.raises(TaxonomyError, match="yields must be true or false, not 'often'"):
+        parse_taxonomy(SETTLE.replace("yields: true", "yields: often"), "settle.yaml")

@@ -44,17 +44,28 @@ COMMIT = 1000
 def _import_workers() -> int:
     """Worker processes of a large import, which parse a big JSON-lines file and then tag
     its papers: EFMCAT_IMPORT_WORKERS (EFMCAT_TAG_WORKERS, its first name, still works),
-    else 2 (1 on one core). With the check pass spooled, the main process has room: 2
-    workers measured 1.35x faster than 1 on this 2-core machine (10k papers, a loaded machine)."""
+    else 2 (1 on one core); 0 means 1. With the check pass spooled, the main process has
+    room: 2 workers measured 1.35x faster than 1 on this 2-core machine (10k papers, a
+    loaded machine). A value that is not a whole number is a usage error."""
     for name in ("EFMCAT_IMPORT_WORKERS", "EFMCAT_TAG_WORKERS"):
-        try:
-            return max(1, int(os.environ[name]))
-        except (KeyError, ValueError):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
             continue
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise UsageError(f"{name} must be a whole number of worker processes, got '{raw}'") from None
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-IMPORT_WORKERS = _import_workers()
+IMPORT_WORKERS: int | None = None  # a fixed number of workers (tests); None: _import_workers()
+
+
+def import_workers() -> int:
+    """The number of worker processes an import uses."""
+    return _import_workers() if IMPORT_WORKERS is None else IMPORT_WORKERS
+
+
 MAX_CHANGES = 1000  # changes kept for the report (the counts are always exact)
 
 # Bounds on input, so no file can make an import run away (README: "Limits").
@@ -378,6 +389,7 @@ def import_files(
     files = [Path(p) for p in paths]
     if not files:
         raise UsageError("name at least one file to import")
+    import_workers()  # a malformed EFMCAT_IMPORT_WORKERS fails before anything is read
     from efmcat.bulk import few_collections
 
     with few_collections():
@@ -468,7 +480,7 @@ def _import_files(
                 elif parsed is None:
                     # Checked whole, and each entry kept (marshalled, on disk): the write pass
                     # reads them back instead of parsing the file a second time.
-                    spools[p] = spool_jsonl(p, taxonomy, workers=IMPORT_WORKERS, tick=checking)
+                    spools[p] = spool_jsonl(p, taxonomy, workers=import_workers(), tick=checking)
                     total += spools[p].count
         return _write_all(catalog, plan, spools, report, taxonomy, manual, batched, dry_run, progress, total)
     finally:
@@ -676,7 +688,7 @@ class _Writer:
                     # Tag this batch in the worker processes while earlier ones are written.
                     texts = [(e.paper.title, e.paper.abstract, e.paper.categories) for e in batch]
                     # One part per worker: the parts of a batch are tagged side by side.
-                    size = -(-len(texts) // IMPORT_WORKERS)
+                    size = -(-len(texts) // import_workers())
                     job = pool.map_async(
                         _tag_texts, [texts[i : i + size] for i in range(0, len(texts), size)]
                     )
@@ -885,7 +897,7 @@ def _tag_pool(taxonomy: Taxonomy, model: Any = None):
     ctx = multiprocessing.get_context("fork")
     if model is not None:
         model.warm(taxonomy)
-    return ctx.Pool(IMPORT_WORKERS, initializer=_init_worker, initargs=(taxonomy, model))
+    return ctx.Pool(import_workers(), initializer=_init_worker, initargs=(taxonomy, model))
 
 
 # -- --fetch ------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from efmcat.tagger import (
     field_scores,
     points_of,
     scanned_abstract,
+    settle,
     tokens,
 )
 
@@ -418,7 +419,7 @@ class Model:
         t, a, _ = field_scores(c, title, abstract, (), tt, at)
         a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
-        ruled = decide(c, own)
+        ruled = decide(c, own, t)
         active = self.active(taxonomy)
         if not active or not _in_field(c, own):
             # The model learned from papers of the field only: a paper with hardly any
@@ -617,7 +618,7 @@ class Model:
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
         combine = self.combine.get(mode) or ["model"] * len(self.areas)
-        ruled = decide(c, _merge(t, a, k))
+        ruled = decide(c, _merge(t, a, k), t)
         out = []
         for i in self.active(taxonomy):
             area = self.areas[i]
@@ -677,7 +678,7 @@ class Model:
 def _judge(
     c: Any, t: dict[str, float], a: dict[str, float], k: dict[str, float]
 ) -> tuple[dict[str, float], dict[str, float], bool, dict[str, float]]:
-    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own)``,
+    """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own, t)``,
     ``_in_field(c, own)`` and ``area_scores(c, own)`` in two passes (a test holds them equal)."""
     own = dict(t)
     get = own.get
@@ -708,7 +709,7 @@ def _judge(
         if p is None and sc >= threshold:
             assigned.append(node)
     if not assigned:
-        return own, {}, in_field, area
+        return own, settle(c, own, {}, t), in_field, area
     ruled = {}
     for n in sorted(set(assigned), key=c.rank.__getitem__):
         x = score[n]
@@ -718,7 +719,7 @@ def _judge(
             if len(_ROUNDED) < 10_000:
                 _ROUNDED[x] = r
         ruled[n] = r
-    return own, ruled, in_field, area
+    return own, settle(c, own, ruled, t), in_field, area
 
 
 _ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3): rule scores recur
@@ -860,14 +861,14 @@ def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
         t, _, kp = field_scores(c, ex.title, None, ex.categories, tt, None)
         rt = {"rt:" + a: v for a, v in _rule_values(c, t).items()}
         base = {"t:" + f for f in text_features(tt)} | cats
-        ruled = {n for n in decide(c, _merge(t, kp)) if parent[n] is None}
+        ruled = {n for n in decide(c, _merge(t, kp), t) if parent[n] is None}
         out.append(_Row(k, False, base, rt, ruled))
         if ex.abstract:
             at = tokens(ex.abstract)
             _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
             a = abstract_claims(c, t, a)
             ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
-            ruled = {n for n in decide(c, _merge(t, a, kp)) if parent[n] is None}
+            ruled = {n for n in decide(c, _merge(t, a, kp), t) if parent[n] is None}
             out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
     return out
 
@@ -1090,7 +1091,7 @@ def train(
                 (f_either - EITHER_MARGIN, 1, "either", t_either, f_either),
                 (f_rules, 0, "rules", 1.0, f_rules),
             )
-            if best[2] == "rules" and f_either >= f_rules - EITHER_MARGIN:
+            if best[2] == "rules":
                 # The user's own decisions, held out: where the model's tags added to the
                 # rules' agree with them better than the rules alone, and cost the rest little,
                 # the user's correction is what the tagger should learn.
@@ -1099,8 +1100,11 @@ def train(
                     for p, y, r, user in zip(probs, truth, ruled, (h[3] for h in held[mode]))
                     if user
                 ]
-                if mine and _f1_at(mine, t_either) > _f1_at(mine, None):
-                    best = (f_either, 1, "either", t_either, f_either)
+                everyone = list(zip(probs, truth, ruled))
+                t_user = _user_threshold(everyone, mine, f_rules - EITHER_MARGIN) if mine else None
+                if t_user is not None:
+                    f_user = _f1_at(everyone, t_user)
+                    best = (f_user, 1, "either", t_user, f_user)
             ts.append(best[3])
             cs.append(best[2])
             fs[area] = round(best[4], 3)
@@ -1178,6 +1182,21 @@ def _f1_at(rows: list[tuple[float, int, bool]], threshold: float | None) -> floa
         fp += hit and not y
         fn += y and not hit
     return _f1(tp, fp, fn)
+
+
+def _user_threshold(
+    rows: list[tuple[float, int, bool]], mine: list[tuple[float, int, bool]], floor: float
+) -> float | None:
+    """The threshold at which the model's tags added to the rules' agree best with the user's
+    own held-out decisions ``mine`` (the lowest on a tie), among those that keep the F1 of
+    every held-out row ``rows`` at ``floor`` or above; None where none beats the rules alone
+    on ``mine``. Chosen among the probabilities of the user's papers the rules leave out."""
+    best_t, best_f = None, _f1_at(mine, None)
+    for t in sorted({p for p, _, r in mine if not r}, reverse=True):
+        f = _f1_at(mine, t)
+        if f >= best_f and (best_t is not None or f > best_f) and _f1_at(rows, t) >= floor:
+            best_t, best_f = t, f
+    return best_t
 
 
 def user_examples(catalog: Any, taxonomy: Taxonomy) -> list[Example]:

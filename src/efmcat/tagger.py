@@ -41,7 +41,10 @@ ABSTRACT_REPEATS = 2
 ABSTRACT_ALONE = 0.5
 CHILD_SHARE = 0.5  # share of subtopic evidence that counts towards the area
 DEFAULT_THRESHOLD = 3.0
-RULE_KEYS = ("terms", "patterns", "not", "categories", "threshold")
+# A paper no node's rules assign still takes the area its title gives the most evidence for,
+# when that reaches this share of the area's threshold: a paper of the field is about something.
+FALLBACK_SHARE = 0.2
+RULE_KEYS = ("terms", "patterns", "not", "categories", "threshold", "yields")
 
 _TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
 _LONE_COLON = re.compile(r"(?<![a-z0-9]):|:(?![a-z0-9])")
@@ -69,6 +72,8 @@ def validate_rules(rules: dict) -> str | None:
         t = rules["threshold"]
         if not _is_number(t) or t <= 0:
             return f"threshold must be a positive number, not {t!r}"
+    if "yields" in rules and not isinstance(rules["yields"], bool):
+        return f"yields must be true or false, not {rules['yields']!r}"
     for key in ("terms", "patterns", "not", "categories"):
         block = rules.get(key)
         if block is None:
@@ -208,6 +213,9 @@ class Compiled:
     rank: dict[str, int] = field(default_factory=dict)  # node -> its place in order
     info: dict[str, tuple[str | None, float]] = field(default_factory=dict)  # node -> (parent, threshold)
     area: dict[str, str] = field(default_factory=dict)  # node -> its area (itself for an area)
+    children: dict[str, list[str]] = field(default_factory=dict)  # area -> its subtopics, in order
+    yields: frozenset[str] = frozenset()  # nodes whose evidence alone yields to another area
+    yielding: frozenset[str] = frozenset()  # the areas that hold such a node (or are one)
     _cands: dict[str, list[int]] = field(default_factory=dict)
     term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
     _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
@@ -375,6 +383,11 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
     c.rank = {n: i for i, n in enumerate(c.order)}
     c.info = {n: (c.parent[n], c.thresholds[n]) for n in c.order}
     c.area = {n: c.parent[n] or n for n in c.order}
+    for n in c.order:
+        p = c.parent[n]
+        c.children.setdefault(n, []) if p is None else c.children.setdefault(p, []).append(n)
+    c.yields = frozenset(n.id for n in taxonomy if (n.rules or {}).get("yields"))
+    c.yielding = frozenset(c.parent[n] or n for n in c.yields)
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -403,6 +416,7 @@ class NodeScore:
     assigned: bool = False
     hits: list[Hit] = field(default_factory=list)
     from_subtopics: float = 0.0
+    note: str = ""  # why a paper-level rule (settle) changed ``assigned``
 
 
 def _count_terms(c: Compiled, toks: Sequence[str]) -> dict[int, int]:
@@ -534,8 +548,33 @@ def score_paper(
         parent = c.parent[node]
         if ns.assigned and parent is not None:
             out[parent].assigned = True
-    rank = {n: i for i, n in enumerate(c.order)}
-    return {n: out[n] for n in sorted(out, key=rank.__getitem__)}
+    rank = c.rank
+    out = {n: out[n] for n in sorted(out, key=rank.__getitem__)}
+    ruled = {n: ns.score for n, ns in out.items() if ns.assigned}
+    title_points: dict[str, float] = {}
+    for rid in sorted(in_title):  # summed as _field_points sums them
+        rule = c.rules[rid]
+        title_points[rule.node] = title_points.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
+    settled = settle(c, own, ruled, title_points)
+    if settled.keys() != ruled.keys():
+        _note_settled(c, own, out, settled)
+    return out
+
+
+def _note_settled(
+    c: Compiled, own: dict[str, float], out: dict[str, NodeScore], settled: dict[str, float]
+) -> None:
+    """Mark in ``out`` what :func:`settle` changed, and why."""
+    held = ", ".join(n for n in settled if c.parent[n] is None)
+    for node, ns in out.items():
+        if node in settled and not ns.assigned:
+            ns.assigned = True
+            ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
+        elif ns.assigned and node not in settled:
+            area = c.parent[node] or node
+            weak = [n for n in (area, *c.children[area]) if n in c.yields and own.get(n, 0.0) > 0]
+            ns.assigned = False
+            ns.note = f"yields to {held}: it stands only on {', '.join(weak)}"
 
 
 def _claimed_areas(c: Compiled, in_title: dict[int, int]) -> frozenset[str]:
@@ -570,10 +609,13 @@ def discounted(c: Compiled, a: dict[str, float], claimed: frozenset[str]) -> dic
     return {node: v if area[node] in claimed else v * ABSTRACT_ALONE for node, v in a.items()}
 
 
-def _own_scores(c: Compiled, title: str, abstract: str | None, categories: Iterable[str]) -> dict[str, float]:
-    """Each node's own rule score (what score_paper computes before areas are resolved)."""
+def _own_scores(
+    c: Compiled, title: str, abstract: str | None, categories: Iterable[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each node's own rule score (what score_paper computes before areas are resolved), and
+    the title's points alone."""
     t, a, k = field_scores(c, title, abstract, categories)
-    return _merge(t, abstract_claims(c, t, a), k)
+    return _merge(t, abstract_claims(c, t, a), k), t
 
 
 def field_scores(
@@ -675,8 +717,9 @@ def area_scores(c: Compiled, own: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def decide(c: Compiled, own: dict[str, float]) -> dict[str, float]:
-    """The nodes the rules assign from each node's own points, with their (rounded) scores."""
+def decide(c: Compiled, own: dict[str, float], title: dict[str, float] | None = None) -> dict[str, float]:
+    """The nodes the rules assign from each node's own points, with their (rounded) scores
+    (``title``: the title's points, for :func:`settle`; None: ``own``)."""
     info = c.info
     score = dict(own)
     get = score.get
@@ -693,8 +736,65 @@ def decide(c: Compiled, own: dict[str, float]) -> dict[str, float]:
         if p is None and sc >= threshold:
             assigned.append(node)
     if not assigned:
-        return {}
-    return {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}
+        return settle(c, own, {}, title)
+    ruled = {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}
+    return settle(c, own, ruled, title)
+
+
+def settle(
+    c: Compiled, own: dict[str, float], ruled: dict[str, float], title: dict[str, float] | None = None
+) -> dict[str, float]:
+    """The rules' decisions ``ruled`` (node -> score, from each node's ``own`` points) after the
+    two rules that weigh a paper's areas against each other:
+
+    - **the title's best evidence**: a paper no node reaches its threshold for takes the
+      area its ``title`` points (None: ``own``) give the highest score for its threshold,
+      when that reaches FALLBACK_SHARE of it (the abstract alone does not: it names much in
+      passing);
+    - **yielding**: an area that stands only on nodes marked ``yields`` (memory on serving
+      alone) is dropped when the paper has an area that stands without them. Serving says
+      where a method runs: a MoE serving system is sparsification, LoRA serving fine-tuning."""
+    if not ruled:
+        points = own if title is None else title
+        best = best_evidence(c, points)
+        return {} if best is None else {best: round(area_scores(c, points)[best], 3)}
+    if c.yielding.isdisjoint(ruled):
+        return ruled
+    weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a)}
+    parent = c.parent
+    if not weak or all(n in weak for n in ruled if parent[n] is None):
+        return ruled
+    return {n: v for n, v in ruled.items() if n not in weak and parent[n] not in weak}
+
+
+def best_evidence(c: Compiled, points: dict[str, float]) -> str | None:
+    """The area ``points`` (node -> points) give the highest score for its threshold, if at
+    least FALLBACK_SHARE of it (the first in taxonomy order on a tie)."""
+    if not points:
+        return None
+    area = area_scores(c, points)
+    best, top = None, FALLBACK_SHARE
+    for node in c.order:
+        if node in area and c.parent[node] is None:
+            share = area[node] / c.thresholds[node]
+            if share > top or (best is None and share == top):
+                best, top = node, share
+    return best
+
+
+def _stands(c: Compiled, own: dict[str, float], area: str) -> bool:
+    """Whether ``area`` reaches its threshold (or a subtopic reaches its own) without the
+    evidence of nodes marked ``yields``."""
+    yields = c.yields
+    score = 0.0 if area in yields else own.get(area, 0.0)
+    for child in c.children[area]:
+        v = own.get(child, 0.0)
+        if child in yields or v <= 0:
+            continue
+        if v >= c.thresholds[child]:
+            return True
+        score += CHILD_SHARE * v
+    return score >= c.thresholds[area]
 
 
 def rule_tags(
@@ -708,13 +808,14 @@ def rule_tags(
     c = compile_rules(taxonomy)
     m = c.matcher()
     if m is None:
-        return decide(c, _own_scores(c, title, abstract, categories))
+        own, t = _own_scores(c, title, abstract, categories)
+        return decide(c, own, t)
     t = {}
     if title:
         counts, _, low = m.title(title)
         t = points_of(c, title, counts, None, low)
     a = scanned_abstract(c, m, abstract, claimed_areas(c, t))[0] if abstract else {}
-    return decide(c, _merge(t, a, category_points(c, categories)))
+    return decide(c, _merge(t, a, category_points(c, categories)), t)
 
 
 def scanned_abstract(

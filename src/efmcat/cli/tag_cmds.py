@@ -237,13 +237,15 @@ def explain(
             for cpart in d.contributions:
                 out.append(f"    {cpart.weight:+6.2f}  {cpart.feature}")
     out += ["", "Tagger rules:"]
-    shown = [s for s in ex.scores if show_all or s.assigned]
+    shown = [s for s in ex.scores if show_all or s.assigned or s.note]
     if not shown:
         out.append("  no node reached its threshold" + ("" if show_all else " (--all shows the rest)"))
     for s in shown:
         mark = "assigned" if s.assigned else "below threshold"
         if s.assigned and s.score < s.threshold:
             mark = "assigned (implied by a subtopic)"
+        if s.note:  # a rule over the paper's areas changed what the threshold alone decides
+            mark = f"{'assigned' if s.assigned else 'not assigned'} ({s.note})"
         extra = f" (incl. {s.from_subtopics:.2f} from subtopics)" if s.from_subtopics else ""
         out.append(f"  {s.node}: {s.score:.2f} / {s.threshold:g} {mark}{extra}")
         for h in s.hits:
