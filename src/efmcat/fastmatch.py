@@ -28,8 +28,9 @@ from efmcat.tagger import _fold, separated, spaced_words
 # payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
 # term indexes whose match this key takes back, (term index, words, head) of the terms whose
 # last words this key is, to check their head words before it, the title's feature, the
-# abstract's feature, whether it takes back or checks any); a feature is (name, weight vector) or None, and the last two are the
-# word's or the pair's (a key is one word or one pair of words)
+# abstract's feature, whether it takes back or checks any term); a feature is (name, weight
+# vector) or None, and the title's and abstract's features are the word's or the pair's (a
+# key is one word or one pair of words)
 TITLE = (1, 3)
 ABSTRACT = (2, 4)
 FIELD_TITLE = 7

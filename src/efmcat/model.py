@@ -476,8 +476,9 @@ class Model:
         self, c: Any, title: str, counts: dict[int, int], low: str
     ) -> tuple[dict[str, float], tuple[Sequence[float], ...], frozenset[str]]:
         """(node -> the title's rule points, the vectors of its rule features, the areas it
-        claims (:func:`claimed_areas`)): kept by the title's evidence, the terms it matches and the patterns it matches (in the title a
-        term counts the same however often it matches)."""
+        claims (:func:`claimed_areas`)): kept by the title's evidence, the terms it matches
+        and the patterns it matches (in the title a term counts the same however often it
+        matches)."""
         key: tuple = tuple(sorted(counts))
         if c.patterns:  # whether each pattern matches, as points_of finds it
             key = (
