@@ -212,11 +212,12 @@ def test_model_tags_are_the_same_without_the_automaton(papers, tricky_texts, mon
 
 
 def test_packed_vectors_sum_exactly():
-    from efmcat.model import _pack, _unpack
+    from efmcat.model import _lane, _pack, _unpack
 
     flats = [[0, 1.2345, 3, -0.0001], [1, -99.9999, 3, 0.5], [2, 0.0007]]
     packed = [_pack(f, 4) for f in flats]
     assert _unpack(sum(packed), 3, 4) == [1.2345, -99.9999, 0.0007, 0.4999]
+    assert [_lane(sum(packed), 3, i) for i in range(4)] == [1.2345, -99.9999, 0.0007, 0.4999]
     assert _unpack(sum(packed * 1000), 3000, 4) == [1234.5, -99999.9, 0.7, 499.9]
     assert _unpack(0, 0, 4) == [0.0, 0.0, 0.0, 0.0]
 
@@ -365,3 +366,16 @@ def test_tag_papers_reports_changes_in_taxonomy_order(mini_db):
     assert any(len(ch.added) > 1 for ch in changes) and any(len(ch.removed) > 1 for ch in changes)
     for ch in changes:
         assert (ch.added, ch.removed) == (tax.order(ch.added), tax.order(ch.removed))
+
+
+def test_rule_tags_are_the_same_without_the_automaton(papers, tricky_texts, monkeypatch):
+    from efmcat.tagger import rule_tags
+
+    tax = load_taxonomy()
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.LG", "cs.AR"]) for t in tricky_texts[-400:]]
+    cases += [(t, None, k) for t, _, k in papers]
+    assert compile_rules(tax).matcher() is not None
+    fast = [rule_tags(tax, t, a, k) for t, a, k in cases]
+    monkeypatch.setattr(type(compile_rules(tax)), "matcher", lambda self: None)
+    assert [list(rule_tags(tax, t, a, k).items()) for t, a, k in cases] == [list(f.items()) for f in fast]
+    assert any(fast)

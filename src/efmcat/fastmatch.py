@@ -19,25 +19,25 @@ from __future__ import annotations
 
 import itertools
 from collections import _count_elements  # type: ignore[attr-defined]
-from itertools import chain
+from itertools import chain, compress
 from operator import itemgetter
 from typing import Any
 
-from efmcat.tagger import _LONE_COLON, _fold, separated
+from efmcat.tagger import _fold, separated, spaced_words
 
 # payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
 # term indexes whose match this key takes back, (term index, words, head) of the terms whose
 # last words this key is, to check their head words before it, the title's feature, the
-# abstract's feature); a feature is (name, weight vector) or None, and the last two are the
-# word's or the pair's (a key is one word or one pair of words)
+# abstract's feature, whether it takes back or checks any term); a feature is (name, weight
+# vector) or None, and the title's and abstract's features are the word's or the pair's (a
+# key is one word or one pair of words)
 TITLE = (1, 3)
 ABSTRACT = (2, 4)
 FIELD_TITLE = 7
 FIELD_ABSTRACT = 8
 _PAYLOAD = itemgetter(1)
 _TERMS = itemgetter(0)
-_BACK = itemgetter(5)
-_CHECKED = itemgetter(6)
+_SPECIAL = itemgetter(9)
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -68,15 +68,22 @@ class Matcher:
         low, spaced, matches, found = self._find(text)
         return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
 
+    def title(self, text: str) -> tuple[dict[int, int], dict, str]:
+        """:meth:`field` of a title."""
+        return self.field(text, FIELD_TITLE)
+
+    def abstract(self, text: str) -> tuple[dict[int, int], dict, str]:
+        """:meth:`field` of an abstract."""
+        return self.field(text, FIELD_ABSTRACT)
+
     def _find(self, text: str) -> tuple[str, str, list, list]:
         """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
         them, their payloads)."""
         low = text.lower()
-        s = separated(low)
-        if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-            s = _LONE_COLON.sub(" ", s)
-        s = f" {s} "
-        while "  " in s:  # single spaces between words (a pass or two of str.replace beat split + join)
+        # single spaces between words: a pass or two of str.replace beat split + join (the
+        # first without a search before it)
+        s = f" {spaced_words(separated(low))} ".replace("  ", " ")
+        while "  " in s:
             s = s.replace("  ", " ")
         matches = list(self._iter(s))
         return low, s, matches, list(map(_PAYLOAD, matches))
@@ -87,14 +94,14 @@ def _counts(s: str, matches: list, found: list) -> dict[int, int]:
     in the spaced tokens ``s``."""
     counts: dict[int, int] = {}
     _count_elements(counts, chain.from_iterable(map(_TERMS, found)))  # Counter's C loop, no Counter
-    for ti in chain.from_iterable(map(_BACK, found)):
-        left = counts.get(ti, 0) - 1
-        if left > 0:
-            counts[ti] = left
-        else:
-            counts.pop(ti, None)
-    if any(map(_CHECKED, found)):  # terms with a prefix word before their last
-        for end, payload in matches:
+    if any(map(_SPECIAL, found)):  # matches taken back, terms with a prefix word before their last
+        for end, payload in compress(matches, map(_SPECIAL, found)):
+            for ti in payload[5]:
+                left = counts.get(ti, 0) - 1
+                if left > 0:
+                    counts[ti] = left
+                else:
+                    counts.pop(ti, None)
             for ti, tail, head in payload[6]:
                 if _head_before(s, end, tail, head):
                     counts[ti] = counts.get(ti, 0) + 1
@@ -154,7 +161,8 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
                 slot((w, second))[pi] = ((w, second), pv)
     automaton = ahocorasick.Automaton()
     for (words, prefix), (terms, tw, aw, tp, ap, back, checked) in keys.items():
-        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked), tw or tp, aw or ap)
+        special = bool(back or checked)
+        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked), tw or tp, aw or ap, special)
         forms = [_forms(w) for w in words[:-1]] + [(words[-1],) if prefix else _forms(words[-1])]
         end = "" if prefix else " "
         for variant in itertools.product(*forms):

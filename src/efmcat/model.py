@@ -42,14 +42,16 @@ from typing import TYPE_CHECKING, Any
 from efmcat import fastmatch
 from efmcat.tagger import (
     CHILD_SHARE,
-    _abstract_factor,
+    _merge,
     abstract_claims,
     area_scores,
     category_points,
+    claimed_areas,
     compile_rules,
     decide,
     field_scores,
     points_of,
+    scanned_abstract,
     settle,
     tokens,
 )
@@ -198,6 +200,12 @@ def _unpack(total: int, count: int, n: int) -> list[float]:
 
 
 _LANES: dict[int, struct.Struct] = {}
+
+
+def _lane(total: int, count: int, i: int) -> float:
+    """Area i's weight sum of ``count`` packed vectors that sum to ``total``: item i of
+    :func:`_unpack`."""
+    return (((total >> (LANE * i)) & _LANE_MASK) - count * OFFSET) / SCALE
 
 
 def _pairs(flat: list[float]) -> Iterable[tuple[int, float]]:
@@ -423,7 +431,7 @@ class Model:
         if at:
             _add_text(features, at, a_known)
         z = self._finish(c, features, categories, t, a)
-        return self._decide(c, z, own, ruled, active, abstract)
+        return self._decide(c, z.__getitem__, own, ruled, active, abstract)
 
     def _tags_scanned(
         self,
@@ -439,14 +447,12 @@ class Model:
         categories' points and weights, looked up once per distinct title evidence and list
         of categories."""
         if title:
-            counts, features, low = m.field(title, fastmatch.FIELD_TITLE)
-            t, rt = self._title_rules(c, title, counts, low)
+            counts, features, low = m.title(title)
+            t, rt, claimed = self._title_rules(c, title, counts, low)
         else:
-            t, rt, features = {}, (), {}
-        if abstract:
-            counts, a_features, low = m.field(abstract, fastmatch.FIELD_ABSTRACT)
-            a = points_of(c, abstract, counts, _abstract_factor, low)
-            a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
+            t, rt, features, claimed = {}, (), {}, frozenset()
+        if abstract:  # an area the title does not name needs more of the abstract
+            a, a_features = scanned_abstract(c, m, abstract, claimed)
         else:
             a, a_features = {}, {}
         k, cat_vectors = self._categories(c, categories)
@@ -456,18 +462,23 @@ class Model:
             return ruled  # not the model's to judge (see tags)
         n = len(features) + len(a_features)
         total = sum(features.values()) + sum(a_features.values())
-        vectors: list[Sequence[float]] = [self.bias, _unpack(total, n, len(self.areas)), *cat_vectors, *rt]
+        vectors: list[Sequence[float]] = [*cat_vectors, *rt]
         if a:
             self._add_rules(c, vectors, "ra:", a)
-        z = list(map(sum, zip(*vectors)))  # as _finish sums them
-        return self._decide(c, z, own, ruled, active, abstract, rule_area)
+        bias = self.bias
+
+        def logit(i: int) -> float:  # z[i] as _finish sums it: only the areas a decision needs
+            return sum((bias[i], _lane(total, n, i), *map(operator.itemgetter(i), vectors)))
+
+        return self._decide(c, logit, own, ruled, active, abstract, rule_area)
 
     def _title_rules(
         self, c: Any, title: str, counts: dict[int, int], low: str
-    ) -> tuple[dict[str, float], tuple[Sequence[float], ...]]:
-        """(node -> the title's rule points, the vectors of its rule features): kept by the
-        title's evidence, the terms it matches and the patterns it matches (in the title a
-        term counts the same however often it matches)."""
+    ) -> tuple[dict[str, float], tuple[Sequence[float], ...], frozenset[str]]:
+        """(node -> the title's rule points, the vectors of its rule features, the areas it
+        claims (:func:`claimed_areas`)): kept by the title's evidence, the terms it matches
+        and the patterns it matches (in the title a term counts the same however often it
+        matches)."""
         key: tuple = tuple(sorted(counts))
         if c.patterns:  # whether each pattern matches, as points_of finds it
             key = (
@@ -486,7 +497,7 @@ class Model:
             vectors: list[Sequence[float]] = []
             if t:
                 self._add_rules(c, vectors, "rt:", t)
-            got = (t, tuple(vectors))
+            got = (t, tuple(vectors), claimed_areas(c, t))
             if len(cache) < 5_000:
                 cache[key] = got
         return got
@@ -509,32 +520,34 @@ class Model:
     def _decide(
         self,
         c: Any,
-        z: list[float],
+        logit: Callable[[int], float],
         own: dict[str, float],
         ruled: dict[str, float],
         active: list[int],
         abstract: str | None,
         rule_area: dict[str, float] | None = None,
     ) -> dict[str, float]:
-        """The nodes to tag from the logits ``z`` and the rules' decisions ``ruled``
-        (``rule_area``: ``area_scores(c, own)``, if known)."""
+        """The nodes to tag from the logits (``logit(i)``: area i's) and the rules' decisions
+        ``ruled`` (``rule_area``: ``area_scores(c, own)``, if known). An area's logit and
+        probability are computed only where its decision needs them: to compare with its
+        threshold (strategy model or either), or as the score of an area the rules give."""
         chosen: dict[str, float] = {}
         decided, plan = self._plan(active, "abstract" if abstract else "title")
-        exp = math.exp
-        for i, area, strategy, threshold, override in plan:  # as _by decides (inlined: the hot path)
-            x = z[i]
-            if x >= 0:  # _sigmoid, inlined
-                p = 1.0 / (1.0 + exp(-x))
-            else:
-                e = exp(x)
-                p = e / (1.0 + e)
-            if (strategy != "rules" and p >= threshold) or (strategy != "model" and area in ruled):
-                chosen[area] = round(p, 3)
-            elif override is not None:
+        for i, area, strategy, threshold, override in plan:  # as _by decides
+            p = None
+            if strategy != "rules":
+                p = _sigmoid(logit(i))
+                if p >= threshold:
+                    chosen[area] = round(p, 3)
+                    continue
+            if strategy == "model" or area not in ruled:
+                if override is None:
+                    continue
                 if rule_area is None:
                     rule_area = area_scores(c, own)
-                if rule_area.get(area, 0.0) >= override:
-                    chosen[area] = round(p, 3)
+                if not rule_area.get(area, 0.0) >= override:
+                    continue
+            chosen[area] = round(_sigmoid(logit(i)) if p is None else p, 3)
         # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
         for node, score in ruled.items():
@@ -769,14 +782,6 @@ def _by(
     if override is not None and rule_score >= override:
         return "rule override"
     return ""
-
-
-def _merge(*parts: dict[str, float]) -> dict[str, float]:
-    out = dict(parts[0])
-    for part in parts[1:]:
-        for n, v in part.items():
-            out[n] = out.get(n, 0.0) + v
-    return out
 
 
 def _rule_values(c: Any, points: dict[str, float]) -> dict[str, float]:

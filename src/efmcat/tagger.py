@@ -138,16 +138,27 @@ def separated(low: str) -> str:
     return low.translate(_SEPARATORS)
 
 
+def spaced_words(s: str) -> str:
+    """``s`` (a :func:`separated` text) with the colons that join no two letters or digits
+    made spaces too."""
+    i = s.find(":")
+    if i < 0:
+        return s
+    last = len(s) - 1
+    while i >= 0:  # a few colons, each found by a one-character search
+        if i == 0 or i == last or s[i - 1] in " :" or s[i + 1] in " :":
+            return _LONE_COLON.sub(" ", s)
+        i = s.find(":", i + 2)
+    return s
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased word tokens with a plural 's' folded away.
 
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    s = separated(text.lower())
-    if ":" in s and (" :" in s or ": " in s or "::" in s or s[0] == ":" or s[-1] == ":"):
-        s = _LONE_COLON.sub(" ", s)
-    raw = s.split()
+    raw = spaced_words(separated(text.lower())).split()
     out = list(map(_FOLDED.get, raw))
     if None in out:  # tokens seen for the first time
         i = out.index(None)
@@ -201,6 +212,7 @@ class Compiled:
     order: list[str] = field(default_factory=list)
     rank: dict[str, int] = field(default_factory=dict)  # node -> its place in order
     info: dict[str, tuple[str | None, float]] = field(default_factory=dict)  # node -> (parent, threshold)
+    area: dict[str, str] = field(default_factory=dict)  # node -> its area (itself for an area)
     children: dict[str, list[str]] = field(default_factory=dict)  # area -> its subtopics, in order
     yields: frozenset[str] = frozenset()  # nodes whose evidence alone yields to another area
     yielding: frozenset[str] = frozenset()  # the areas that hold such a node (or are one)
@@ -210,6 +222,16 @@ class Compiled:
     _seen: set[str] = field(default_factory=set)  # tokens whose candidates are known
 
     _term_points: tuple[list, list] | None = field(default=None, repr=False, compare=False)
+    _matcher: list = field(default_factory=list, repr=False, compare=False)
+
+    def matcher(self) -> Any:
+        """An automaton of these rules' terms alone (:mod:`efmcat.fastmatch`, ~10 ms to
+        build, at first use), or None without pyahocorasick."""
+        if not self._matcher:
+            from efmcat import fastmatch
+
+            self._matcher.append(fastmatch.build(self, {}, {}))
+        return self._matcher[0]
 
     def term_points(self) -> tuple[list[tuple[tuple[str, float], ...]], list[tuple]]:
         """Per term its (node, points) in the title (weight x TITLE_WEIGHT), and per term and
@@ -360,6 +382,7 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
     c.prefix_lengths = sorted({len(p) for p in c.prefix})
     c.rank = {n: i for i, n in enumerate(c.order)}
     c.info = {n: (c.parent[n], c.thresholds[n]) for n in c.order}
+    c.area = {n: c.parent[n] or n for n in c.order}
     for n in c.order:
         p = c.parent[n]
         c.children.setdefault(n, []) if p is None else c.children.setdefault(p, []).append(n)
@@ -560,7 +583,12 @@ def _claimed_areas(c: Compiled, in_title: dict[int, int]) -> frozenset[str]:
     for rid in sorted(in_title):
         rule = c.rules[rid]
         t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
-    return frozenset(n for n, v in area_scores(c, t).items() if v > 0)
+    return claimed_areas(c, t)
+
+
+def claimed_areas(c: Compiled, t: dict[str, float]) -> frozenset[str]:
+    """The areas the title's points ``t`` (node -> points) give positive evidence for."""
+    return frozenset(n for n, v in area_scores(c, t).items() if v > 0) if t else frozenset()
 
 
 def abstract_claims(c: Compiled, t: dict[str, float], a: dict[str, float]) -> dict[str, float]:
@@ -569,15 +597,16 @@ def abstract_claims(c: Compiled, t: dict[str, float], a: dict[str, float]) -> di
 
     An abstract names much in passing (the GPU it ran on, the attention it keeps, the kernel
     it ships); what the title claims, the abstract confirms in full."""
-    if not a:
-        return a
-    claimed = area_scores(c, t) if t else {}
-    parent = c.parent
-    out = {}
-    for node, v in a.items():
-        area = parent[node] or node
-        out[node] = v if claimed.get(area, 0.0) > 0 else v * ABSTRACT_ALONE
-    return out
+    return discounted(c, a, claimed_areas(c, t)) if a else a
+
+
+def discounted(c: Compiled, a: dict[str, float], claimed: frozenset[str]) -> dict[str, float]:
+    """The abstract's points ``a`` beside a title that claims the areas ``claimed``
+    (:func:`claimed_areas`): see :func:`abstract_claims`."""
+    if not claimed:
+        return {node: v * ABSTRACT_ALONE for node, v in a.items()}
+    area = c.area
+    return {node: v if area[node] in claimed else v * ABSTRACT_ALONE for node, v in a.items()}
 
 
 def _own_scores(
@@ -586,12 +615,7 @@ def _own_scores(
     """Each node's own rule score (what score_paper computes before areas are resolved), and
     the title's points alone."""
     t, a, k = field_scores(c, title, abstract, categories)
-    a = abstract_claims(c, t, a)
-    own = dict(t)
-    for part in (a, k):
-        for node, sc in part.items():
-            own[node] = own.get(node, 0.0) + sc
-    return own, t
+    return _merge(t, abstract_claims(c, t, a), k), t
 
 
 def field_scores(
@@ -779,10 +803,38 @@ def rule_tags(
     """The nodes the rules alone assign, with their (rounded) scores.
 
     The same decisions as :func:`score_paper` (a test holds them equal) without building
-    explanations."""
+    explanations; each field scanned once by the rules' automaton (:meth:`Compiled.matcher`),
+    or token by token without pyahocorasick (a test holds the two equal)."""
     c = compile_rules(taxonomy)
-    own, t = _own_scores(c, title, abstract, categories)
-    return decide(c, own, t)
+    m = c.matcher()
+    if m is None:
+        own, t = _own_scores(c, title, abstract, categories)
+        return decide(c, own, t)
+    t = {}
+    if title:
+        counts, _, low = m.title(title)
+        t = points_of(c, title, counts, None, low)
+    a = scanned_abstract(c, m, abstract, claimed_areas(c, t))[0] if abstract else {}
+    return decide(c, _merge(t, a, category_points(c, categories)), t)
+
+
+def scanned_abstract(
+    c: Compiled, m: Any, abstract: str, claimed: frozenset[str]
+) -> tuple[dict[str, float], dict]:
+    """(node -> the abstract's points beside a title that claims the areas ``claimed``
+    (:func:`discounted`), the abstract's known words and pairs) through the automaton ``m``
+    (:mod:`efmcat.fastmatch`)."""
+    counts, features, low = m.abstract(abstract)
+    return discounted(c, points_of(c, abstract, counts, _abstract_factor, low), claimed), features
+
+
+def _merge(*parts: dict[str, float]) -> dict[str, float]:
+    """The sum of node points ``parts``, added in order."""
+    out = dict(parts[0])
+    for part in parts[1:]:
+        for n, v in part.items():
+            out[n] = out.get(n, 0.0) + v
+    return out
 
 
 SHIPPED = "shipped"
