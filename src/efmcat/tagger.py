@@ -572,7 +572,11 @@ def _note_settled(
             ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
         elif ns.assigned and node not in settled:
             area = c.parent[node] or node
-            weak = [n for n in (area, *c.children[area]) if n in c.yields and own.get(n, 0.0) > 0]
+            weak = [
+                f"{n}'s own terms" if n == area else n
+                for n in (area, *c.children[area])
+                if n in c.yields and own.get(n, 0.0) > 0
+            ]
             ns.assigned = False
             ns.note = f"yields to {held}: it stands only on {', '.join(weak)}"
 
