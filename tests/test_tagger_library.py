@@ -245,3 +245,31 @@ def test_yields_must_be_true_or_false():
 
     with pytest.raises(TaxonomyError, match="yields must be true or false, not 'often'"):
         parse_taxonomy(SETTLE.replace("yields: true", "yields: often"), "settle.yaml")
+
+
+def test_an_areas_own_terms_can_yield_while_its_subtopics_stand():
+    tax = parse_taxonomy(
+        """\
+areas:
+  - id: attn
+    name: Attn
+    rules:
+      yields: true
+      terms: {attention: 3}
+    children:
+      - id: sparse
+        name: Sparse
+        rules:
+          terms: {sparse attention: 3}
+  - id: quant
+    name: Quant
+    rules:
+      terms: {quantization: 3}
+""",
+        "own.yaml",
+    )
+    assert rule_tags(tax, "Attention-aware quantization") == {"quant": 6.0}
+    note = score_paper(tax, "Attention-aware quantization")["attn"].note
+    assert note == "yields to quant: it stands only on attn's own terms"
+    assert rule_tags(tax, "Sparse attention quantization") == {"attn": 9.0, "sparse": 6.0, "quant": 6.0}
+    assert rule_tags(tax, "Attention") == {"attn": 6.0}  # no other area: it stays
