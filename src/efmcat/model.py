@@ -460,14 +460,17 @@ class Model:
         active = self.active(taxonomy)
         if not active or not in_field:
             return ruled  # not the model's to judge (see tags)
-        n = len(features) + len(a_features)
-        total = sum(features.values()) + sum(a_features.values())
-        vectors: list[Sequence[float]] = [*cat_vectors, *rt]
-        if a:
-            self._add_rules(c, vectors, "ra:", a)
         bias = self.bias
+        summed: list[tuple[int, int, list[Sequence[float]]]] = []  # the features, once needed
 
         def logit(i: int) -> float:  # z[i] as _finish sums it: only the areas a decision needs
+            if not summed:
+                vectors: list[Sequence[float]] = [*cat_vectors, *rt]
+                if a:
+                    self._add_rules(c, vectors, "ra:", a)
+                n = len(features) + len(a_features)
+                summed.append((n, sum(features.values()) + sum(a_features.values()), vectors))
+            n, total, vectors = summed[0]
             return sum((bias[i], _lane(total, n, i), *map(operator.itemgetter(i), vectors)))
 
         return self._decide(c, logit, own, ruled, active, abstract, rule_area)
@@ -528,26 +531,27 @@ class Model:
         rule_area: dict[str, float] | None = None,
     ) -> dict[str, float]:
         """The nodes to tag from the logits (``logit(i)``: area i's) and the rules' decisions
-        ``ruled`` (``rule_area``: ``area_scores(c, own)``, if known). An area's logit and
-        probability are computed only where its decision needs them: to compare with its
-        threshold (strategy model or either), or as the score of an area the rules give."""
+        ``ruled`` (``rule_area``: ``area_scores(c, own)``, if known). An area the model
+        assigns scores its probability; one the rules assign (strategy rules or either, or a
+        certain rule) scores the rules' score, as a subtopic does. So a logit is computed
+        only to compare with a threshold (strategy model or either)."""
         chosen: dict[str, float] = {}
         decided, plan = self._plan(active, "abstract" if abstract else "title")
         for i, area, strategy, threshold, override in plan:  # as _by decides
-            p = None
             if strategy != "rules":
                 p = _sigmoid(logit(i))
                 if p >= threshold:
                     chosen[area] = round(p, 3)
                     continue
-            if strategy == "model" or area not in ruled:
-                if override is None:
-                    continue
+            if strategy != "model" and area in ruled:
+                chosen[area] = ruled[area]
+                continue
+            if override is not None:
                 if rule_area is None:
                     rule_area = area_scores(c, own)
-                if not rule_area.get(area, 0.0) >= override:
-                    continue
-            chosen[area] = round(_sigmoid(logit(i)) if p is None else p, 3)
+                sc = rule_area.get(area, 0.0)
+                if sc >= override:
+                    chosen[area] = round(sc, 3)
         # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
         for node, score in ruled.items():

@@ -754,14 +754,13 @@ def settle(
     - **the title's best evidence**: a paper no node reaches its threshold for takes the
       area its ``title`` points (None: ``own``) give the highest score for its threshold,
       when that reaches FALLBACK_SHARE of it (the abstract alone does not: it names much in
-      passing);
+      passing), scored as the area's rules score it;
     - **yielding**: an area that stands only on nodes marked ``yields`` (memory on serving
       alone) is dropped when the paper has an area that stands without them. Serving says
       where a method runs: a MoE serving system is sparsification, LoRA serving fine-tuning."""
     if not ruled:
-        points = own if title is None else title
-        best = best_evidence(c, points)
-        return {} if best is None else {best: round(area_scores(c, points)[best], 3)}
+        best = best_evidence(c, own if title is None else title)
+        return {} if best is None else {best: round(area_scores(c, own).get(best, 0.0), 3)}
     if c.yielding.isdisjoint(ruled):
         return ruled
     weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a)}
