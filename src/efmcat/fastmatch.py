@@ -25,19 +25,16 @@ from typing import Any
 
 from efmcat.tagger import _fold, separated, spaced_words
 
-# payload of a key: (term indexes, title word, abstract word, title pair, abstract pair,
-# term indexes whose match this key takes back, (term index, words, head) of the terms whose
-# last words this key is, to check their head words before it, the title's feature, the
-# abstract's feature, whether it takes back or checks any term); a feature is (name, weight
-# vector) or None, and the title's and abstract's features are the word's or the pair's (a
-# key is one word or one pair of words)
-TITLE = (1, 3)
-ABSTRACT = (2, 4)
-FIELD_TITLE = 7
-FIELD_ABSTRACT = 8
+# payload of a key: (term indexes, the title's feature, the abstract's feature, term
+# indexes whose match this key takes back, (term index, words, head) of the terms whose last
+# words this key is, to check their head words before it, whether it takes back or checks
+# any term); a feature is (name, packed weight vector) or None: a word's (name a str) or a
+# pair's (name a tuple of two words), as a key is one word or one pair of words
+FIELD_TITLE = 1
+FIELD_ABSTRACT = 2
 _PAYLOAD = itemgetter(1)
 _TERMS = itemgetter(0)
-_SPECIAL = itemgetter(9)
+_SPECIAL = itemgetter(5)
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -51,20 +48,10 @@ class Matcher:
     def __init__(self, automaton: Any) -> None:
         self._iter = automaton.iter
 
-    def scan(self, text: str, where: tuple[int, int]) -> tuple[dict[int, int], dict, dict]:
-        """(term index -> matches, known words, known pairs) of one field; ``where`` is
-        TITLE or ABSTRACT (whose features to collect)."""
-        _, spaced, matches, found = self._find(text)
-        counts = _counts(spaced, matches, found)
-        wi, pi = where
-        words = dict(filter(None, map(itemgetter(wi), found)))
-        pairs = dict(filter(None, map(itemgetter(pi), found)))
-        return counts, words, pairs
-
     def field(self, text: str, where: int) -> tuple[dict[int, int], dict, str]:
         """(term index -> matches, known words and pairs -> their packed vectors, the lowered
-        text) of one field: what :meth:`scan` finds, the words and pairs in one mapping;
-        ``where`` is FIELD_TITLE or FIELD_ABSTRACT."""
+        text) of one field; ``where`` is FIELD_TITLE or FIELD_ABSTRACT (whose features to
+        collect)."""
         low, spaced, matches, found = self._find(text)
         return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
 
@@ -96,13 +83,13 @@ def _counts(s: str, matches: list, found: list) -> dict[int, int]:
     _count_elements(counts, chain.from_iterable(map(_TERMS, found)))  # Counter's C loop, no Counter
     if any(map(_SPECIAL, found)):  # matches taken back, terms with a prefix word before their last
         for end, payload in compress(matches, map(_SPECIAL, found)):
-            for ti in payload[5]:
+            for ti in payload[3]:
                 left = counts.get(ti, 0) - 1
                 if left > 0:
                     counts[ti] = left
                 else:
                     counts.pop(ti, None)
-            for ti, tail, head in payload[6]:
+            for ti, tail, head in payload[4]:
                 if _head_before(s, end, tail, head):
                     counts[ti] = counts.get(ti, 0) + 1
     return counts
@@ -135,7 +122,7 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
     keys: dict[tuple[tuple[str, ...], bool], list] = {}
 
     def slot(words: tuple[str, ...], prefix: bool = False) -> list:
-        return keys.setdefault((words, prefix), [[], None, None, None, None, [], []])
+        return keys.setdefault((words, prefix), [[], None, None, [], []])
 
     for ti, (key, _) in enumerate(c.terms):
         words = tuple(w for w, _ in key)
@@ -145,24 +132,23 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
             # "compress* kv cache": its words after the last inner prefix find where to
             # check it on the tokens
             cut = inner[-1] + 1
-            slot(words[cut:], prefix)[6].append((ti, len(words) - cut, key[:cut]))
+            slot(words[cut:], prefix)[4].append((ti, len(words) - cut, key[:cut]))
             continue
         slot(words, prefix)[0].append(ti)
         last = words[-1]
         if prefix and _fold(last) != last:
             # "quantis*" does not match the word "quantis" itself (it folds to "quanti"),
             # which the prefix key finds: the whole word takes that match back
-            slot((*words[:-1], last + " "), True)[5].append(ti)
-    for (wi, pi), known in ((TITLE, title_known), (ABSTRACT, abstract_known)):
+            slot((*words[:-1], last + " "), True)[3].append(ti)
+    for where, known in ((FIELD_TITLE, title_known), (FIELD_ABSTRACT, abstract_known)):
         for w, (vec, pairs) in known.items():
             if vec is not None:
-                slot((w,))[wi] = (w, vec)
+                slot((w,))[where] = (w, vec)
             for second, pv in (pairs or {}).items():
-                slot((w, second))[pi] = ((w, second), pv)
+                slot((w, second))[where] = ((w, second), pv)
     automaton = ahocorasick.Automaton()
-    for (words, prefix), (terms, tw, aw, tp, ap, back, checked) in keys.items():
-        special = bool(back or checked)
-        payload = (tuple(terms), tw, aw, tp, ap, tuple(back), tuple(checked), tw or tp, aw or ap, special)
+    for (words, prefix), (terms, title, abstract, back, checked) in keys.items():
+        payload = (tuple(terms), title, abstract, tuple(back), tuple(checked), bool(back or checked))
         forms = [_forms(w) for w in words[:-1]] + [(words[-1],) if prefix else _forms(words[-1])]
         end = "" if prefix else " "
         for variant in itertools.product(*forms):
