@@ -43,16 +43,15 @@ from efmcat import fastmatch
 from efmcat.tagger import (
     CHILD_SHARE,
     _merge,
-    abstract_claims,
     area_scores,
     category_points,
     claimed_areas,
     compile_rules,
     decide,
+    decided,
     field_scores,
     points_of,
     scanned_abstract,
-    settle,
     tokens,
 )
 
@@ -344,46 +343,27 @@ class Model:
         self, c: Any, vectors: list[Sequence[float]], prefix: str, points: dict[str, float]
     ) -> None:
         """Append the rule features' vectors of one field (``prefix`` rt: or ra:, ``points``
-        its node points), in the order of :func:`_rule_values` (the areas, then the
-        subtopics): each node's weights times its value, kept per node and value, since
-        values recur. The values as :func:`_rule_values` computes them (a test holds them
-        equal), without its mapping; nodes without weights are skipped."""
-        parent = c.parent
+        its node points), in the order of :func:`_rule_values`: each node's weights times
+        its value, kept per node and value, since values recur; nodes without weights are
+        skipped."""
         weights = self._rule_weights(c, prefix)
-        area: dict[str, float] = {}  # as area_scores sums them
-        get = area.get
-        subtopics = False
-        for node, sc in points.items():
-            p = parent[node]
-            if p is None:
-                area[node] = get(node, 0.0) + sc
-            elif sc > 0:
-                area[p] = get(p, 0.0) + CHILD_SHARE * sc
-                subtopics = True
         append = vectors.append
-        scored = list(area.items())  # the areas' sums, then the subtopics' own points
-        if subtopics:
-            scored += [(node, sc) for node, sc in points.items() if parent[node] is not None]
-        for node, sc in scored:
-            if sc > 0:
-                entry = weights.get(node)
-                if entry is not None:
-                    threshold, w, by_value = entry
-                    value = sc / threshold
-                    if value > RULE_CAP:
-                        value = RULE_CAP
-                    v = by_value.get(value)
-                    append(_scaled(by_value, w, value) if v is None else v)
+        for node, value in _rule_values(c, points).items():
+            entry = weights.get(node)
+            if entry is not None:
+                w, by_value = entry
+                v = by_value.get(value)
+                append(_scaled(by_value, w, value) if v is None else v)
 
-    def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[float, tuple[float, ...], dict]]:
-        """Node -> (its threshold, its weights as the rule feature ``prefix``, its vectors by
-        value so far), for the nodes of ``c`` that have weights."""
+    def _rule_weights(self, c: Any, prefix: str) -> dict[str, tuple[tuple[float, ...], dict]]:
+        """Node -> (its weights as the rule feature ``prefix``, its vectors by value so far),
+        for the nodes of ``c`` that have weights."""
         if self._rules_of is None or self._rules_of[0] is not c:
             other = self._index()[2]
             self._rules_of = (
                 c,
                 {
-                    pre: {n: (c.thresholds[n], other[pre + n], {}) for n in c.order if pre + n in other}
+                    pre: {n: (other[pre + n], {}) for n in c.order if pre + n in other}
                     for pre in ("rt:", "ra:")
                 },
             )
@@ -417,7 +397,6 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, _ = field_scores(c, title, abstract, (), tt, at)
-        a = abstract_claims(c, t, a)  # an area the title does not name needs more of the abstract
         own = _merge(t, a, category_points(c, categories))
         ruled = decide(c, own, t)
         active = self.active(taxonomy)
@@ -600,7 +579,6 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, k = field_scores(c, title, abstract, categories, tt, at)
-        a = abstract_claims(c, t, a)
         if not _in_field(c, _merge(t, a, k)):
             return []  # not the model's to judge (see tags)
         rule_area = area_scores(c, _merge(t, a, k))
@@ -709,25 +687,20 @@ def _judge(
             if sc > 0:
                 score[p] = sget(p, 0.0) + CHILD_SHARE * sc
                 area[p] = aget(p, 0.0) + CHILD_SHARE * sc
-    for node, sc in score.items():
-        p, threshold = info[node]
-        if p is None and sc >= threshold:
-            assigned.append(node)
-    if not assigned:
-        return own, settle(c, own, {}, t), in_field, area
-    ruled = {}
-    for n in sorted(set(assigned), key=c.rank.__getitem__):
-        x = score[n]
-        r = _ROUNDED.get(x)
-        if r is None:
-            r = round(x, 3)
-            if len(_ROUNDED) < 10_000:
-                _ROUNDED[x] = r
-        ruled[n] = r
-    return own, settle(c, own, ruled, t), in_field, area
+    return own, decided(c, own, score, assigned, t, _rounded), in_field, area
 
 
-_ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3): rule scores recur
+def _rounded(x: float) -> float:
+    """``round(x, 3)``, kept: rule scores recur."""
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 3)
+        if len(_ROUNDED) < 10_000:
+            _ROUNDED[x] = r
+    return r
+
+
+_ROUNDED: dict[float, float] = {}  # rule score -> round(score, 3)
 
 
 def _in_field(c: Any, own: dict[str, float]) -> bool:
@@ -870,8 +843,7 @@ def _rows(examples: Sequence[Example], taxonomy: Taxonomy) -> list[_Row]:
         out.append(_Row(k, False, base, rt, ruled))
         if ex.abstract:
             at = tokens(ex.abstract)
-            _, a, _ = field_scores(c, "", ex.abstract, (), None, at)
-            a = abstract_claims(c, t, a)
+            _, a, _ = field_scores(c, ex.title, ex.abstract, (), tt, at)
             ra = {"ra:" + n: v for n, v in _rule_values(c, a).items()}
             ruled = {n for n in decide(c, _merge(t, a, kp), t) if parent[n] is None}
             out.append(_Row(k, True, base | {"a:" + f for f in text_features(at)}, rt | ra, ruled))
@@ -1158,7 +1130,6 @@ def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: lis
     for ex in examples:
         for abstract in (None, ex.abstract) if ex.abstract else (None,):
             t, a, k = field_scores(c, ex.title, abstract, ex.categories)
-            a = abstract_claims(c, t, a)
             scores.append((area_scores(c, _merge(t, a, k)), ex.labels))
     out: list[float | None] = []
     for area in areas:

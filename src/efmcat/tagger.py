@@ -383,11 +383,12 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
     c.rank = {n: i for i, n in enumerate(c.order)}
     c.info = {n: (c.parent[n], c.thresholds[n]) for n in c.order}
     c.area = {n: c.parent[n] or n for n in c.order}
+    c.children = {n: [] for n in c.order if c.parent[n] is None}
     for n in c.order:
-        p = c.parent[n]
-        c.children.setdefault(n, []) if p is None else c.children.setdefault(p, []).append(n)
+        if c.parent[n] is not None:
+            c.children[c.parent[n]].append(n)
     c.yields = frozenset(n.id for n in taxonomy if (n.rules or {}).get("yields"))
-    c.yielding = frozenset(c.parent[n] or n for n in c.yields)
+    c.yielding = frozenset(c.area[n] for n in c.yields)
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -493,7 +494,8 @@ def score_paper(
     c = compile_rules(taxonomy)
     in_title = _field_hits(c, title or "")
     in_abstract = _field_hits(c, abstract or "")
-    claimed = _claimed_areas(c, in_title) if in_abstract else frozenset()
+    title_points = _title_points(c, in_title)
+    claimed = claimed_areas(c, title_points) if in_abstract else frozenset()
     own: dict[str, float] = {}
     hits: dict[str, list[Hit]] = {}
     for rid in sorted(set(in_title) | set(in_abstract)):
@@ -551,10 +553,6 @@ def score_paper(
     rank = c.rank
     out = {n: out[n] for n in sorted(out, key=rank.__getitem__)}
     ruled = {n: ns.score for n, ns in out.items() if ns.assigned}
-    title_points: dict[str, float] = {}
-    for rid in sorted(in_title):  # summed as _field_points sums them
-        rule = c.rules[rid]
-        title_points[rule.node] = title_points.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
     settled = settle(c, own, ruled, title_points)
     if settled.keys() != ruled.keys():
         _note_settled(c, own, out, settled)
@@ -571,7 +569,7 @@ def _note_settled(
             ns.assigned = True
             ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
         elif ns.assigned and node not in settled:
-            area = c.parent[node] or node
+            area = c.area[node]
             weak = [
                 f"{n}'s own terms" if n == area else n
                 for n in (area, *c.children[area])
@@ -581,13 +579,14 @@ def _note_settled(
             ns.note = f"yields to {held}: it stands only on {', '.join(weak)}"
 
 
-def _claimed_areas(c: Compiled, in_title: dict[int, int]) -> frozenset[str]:
-    """The areas the title's rule hits (rule id -> matches) give positive evidence for."""
+def _title_points(c: Compiled, in_title: dict[int, int]) -> dict[str, float]:
+    """Node -> points of the title's rule hits (rule id -> matches), summed in rule order as
+    :func:`_field_points` sums them."""
     t: dict[str, float] = {}
     for rid in sorted(in_title):
         rule = c.rules[rid]
         t[rule.node] = t.get(rule.node, 0.0) + rule.weight * TITLE_WEIGHT
-    return claimed_areas(c, t)
+    return t
 
 
 def claimed_areas(c: Compiled, t: dict[str, float]) -> frozenset[str]:
@@ -619,7 +618,7 @@ def _own_scores(
     """Each node's own rule score (what score_paper computes before areas are resolved), and
     the title's points alone."""
     t, a, k = field_scores(c, title, abstract, categories)
-    return _merge(t, abstract_claims(c, t, a), k), t
+    return _merge(t, a, k), t
 
 
 def field_scores(
@@ -630,12 +629,13 @@ def field_scores(
     title_tokens: Sequence[str] | None = None,
     abstract_tokens: Sequence[str] | None = None,
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Each node's own rule points from the title, from the abstract and from the categories.
+    """Each node's own rule points from the title, from the abstract (as they count beside
+    the title: :func:`abstract_claims`) and from the categories.
 
     The points of :func:`_field_hits`' matches, summed in the same order, without building
     the per-rule table."""
     t = _field_points(c, title or "", title_tokens, None)
-    a = _field_points(c, abstract or "", abstract_tokens, _abstract_factor)
+    a = abstract_claims(c, t, _field_points(c, abstract or "", abstract_tokens, _abstract_factor))
     return t, a, category_points(c, categories)
 
 
@@ -735,13 +735,34 @@ def decide(c: Compiled, own: dict[str, float], title: dict[str, float] | None = 
                 assigned += (node, p)
             if sc > 0:
                 score[p] = get(p, 0.0) + CHILD_SHARE * sc
+    return decided(c, own, score, assigned, title)
+
+
+def decided(
+    c: Compiled,
+    own: dict[str, float],
+    score: dict[str, float],
+    assigned: list[str],
+    title: dict[str, float] | None,
+    rounded: Callable[[float], float] | None = None,
+) -> dict[str, float]:
+    """:func:`decide`'s second pass, from its first: ``score`` (each node's own points, an
+    area's with its subtopics' share) and ``assigned`` (the subtopics that reach their
+    threshold, each with its area). Adds the areas whose score reaches their threshold, then
+    gives the assigned nodes in taxonomy order with their rounded scores, settled
+    (:func:`settle`); ``rounded``: round to 3 places (None: :func:`round`)."""
+    info = c.info
+    chosen = set(assigned)
     for node, sc in score.items():
         p, threshold = info[node]
         if p is None and sc >= threshold:
-            assigned.append(node)
-    if not assigned:
-        return settle(c, own, {}, title)
-    ruled = {n: round(score[n], 3) for n in sorted(set(assigned), key=c.rank.__getitem__)}
+            chosen.add(node)
+    ordered = sorted(chosen, key=c.rank.__getitem__)
+    ruled = (
+        {n: round(score[n], 3) for n in ordered}
+        if rounded is None
+        else {n: rounded(score[n]) for n in ordered}
+    )
     return settle(c, own, ruled, title)
 
 
@@ -944,11 +965,6 @@ def tag_papers(
     changes: list[TagChange] = []
     done = 0
     it = iter(ids)
-    rank = {nid: i for i, nid in enumerate(taxonomy.nodes)}
-
-    def order(nodes: set[str]) -> list[str]:  # taxonomy.order, its ranks made once
-        return sorted(nodes, key=lambda n: (rank.get(n, len(rank)), n)) if nodes else []
-
     with catalog.transaction():
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
@@ -964,7 +980,9 @@ def tag_papers(
                 if not dry_run and not _unchanged(rows, scores):
                     catalog.replace_auto_tags(pid, scores)
                 if before != after:
-                    changes.append(TagChange(pid, order(after - before), order(before - after)))
+                    changes.append(
+                        TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
+                    )
             done += len(page)
             if progress:
                 progress(done, total)
