@@ -281,6 +281,14 @@ def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
 
 
+def test_lolo_eval_of_an_empty_labels_table_is_one_line(cli, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = cli("eval", "--lolo", "--labels", str(empty))
+    assert r.exit_code == 2
+    assert r.stderr == "Error: the labels table has no paper a list gives an area: no list to leave out\n"
+
+
 # -- expert multi-labels ------------------------------------------------------------------
 
 

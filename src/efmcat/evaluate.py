@@ -295,6 +295,9 @@ def leave_one_list_out(
     from efmcat.model import Example, train
     from efmcat.tagger import rule_tags
 
+    splits = lolo_splits(papers)
+    if not splits:
+        raise UsageError("the labels table has no paper a list gives an area: no list to leave out")
     taxonomy = taxonomy or load_taxonomy()
     areas = [a.id for a in taxonomy.areas]
     results = {
@@ -304,7 +307,7 @@ def leave_one_list_out(
         for t in LOLO_TAGGERS
         for m in modes
     }
-    for name, train_papers, test in lolo_splits(papers):
+    for name, train_papers, test in splits:
         if lists is not None and name not in lists:
             continue
         if progress:
