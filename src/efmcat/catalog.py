@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, translate
-from efmcat.models import Paper
+from efmcat.models import Paper, PaperText
 from efmcat.query import to_fts_query
 from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
     ABSTRACT_WEIGHT,
@@ -326,6 +326,37 @@ def _json_list(value: str | None) -> list[str]:
 
 class _DryRunRollback(Exception):
     """Raised at the end of a dry run's transaction to undo it."""
+
+
+class AutoTagWrites:
+    """The rows that make papers' auto tags exactly the tagger's scores, collected so that
+    :meth:`Catalog.write_auto_tags` writes a page of papers in three statements."""
+
+    def __init__(self) -> None:
+        self.deletes: list[tuple[str, str]] = []
+        self.inserts: list[tuple[str, str, float]] = []
+        self.updates: list[tuple[float, str, str]] = []
+
+    def plan(
+        self, paper_id: str, rows: Iterable[dict[str, Any]], scores: dict[str, float]
+    ) -> dict[str, list[str]]:
+        """Add the writes for one paper whose tag rows are ``rows`` (as Catalog.tag_rows gives
+        them); curated and manual rows stay. Returns {"added": [...], "removed": [...]}
+        of effective auto changes."""
+        by_node = {r["node"]: r for r in rows}
+        added, removed = [], []
+        for node, row in by_node.items():
+            if row["origin"] == "auto" and node not in scores:
+                self.deletes.append((paper_id, node))
+                removed.append(node)
+        for node, score in scores.items():
+            row = by_node.get(node)
+            if row is None:
+                self.inserts.append((paper_id, node, score))
+                added.append(node)
+            elif row["origin"] == "auto" and row["score"] != score:
+                self.updates.append((score, paper_id, node))
+        return {"added": sorted(added), "removed": sorted(removed)}
 
 
 class Catalog:
@@ -816,25 +847,24 @@ class Catalog:
 
         Returns {"added": [...], "removed": [...]} of effective auto changes."""
         with self.transaction():
-            rows = {r["node"]: r for r in self.tag_rows(paper_id)}
-            added, removed = [], []
-            for node, row in rows.items():
-                if row["origin"] == "auto" and node not in scores:
-                    self.conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node))
-                    removed.append(node)
-            for node, score in scores.items():
-                row = rows.get(node)
-                if row is None:
-                    self.conn.execute(
-                        "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, 'auto', ?)",
-                        (paper_id, node, score),
-                    )
-                    added.append(node)
-                elif row["origin"] == "auto" and row["score"] != score:
-                    self.conn.execute(
-                        "UPDATE tags SET score = ? WHERE paper_id = ? AND node = ?", (score, paper_id, node)
-                    )
-            return {"added": sorted(added), "removed": sorted(removed)}
+            writes = AutoTagWrites()
+            changes = writes.plan(paper_id, self.tag_rows(paper_id), scores)
+            self.write_auto_tags(writes)
+            return changes
+
+    def write_auto_tags(self, writes: AutoTagWrites) -> None:
+        """Apply the auto-tag changes planned for many papers, one statement per kind."""
+        with self.transaction():
+            if writes.deletes:
+                self.conn.executemany("DELETE FROM tags WHERE paper_id = ? AND node = ?", writes.deletes)
+            if writes.inserts:
+                self.conn.executemany(
+                    "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, 'auto', ?)", writes.inserts
+                )
+            if writes.updates:
+                self.conn.executemany(
+                    "UPDATE tags SET score = ? WHERE paper_id = ? AND node = ?", writes.updates
+                )
 
     def add_source(
         self,
@@ -1114,6 +1144,17 @@ class Catalog:
             for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
                 rows[row["id"]] = row
         return [_row_to_paper(rows[i]) for i in ids if i in rows]
+
+    def texts_by_ids(self, ids: Sequence[str]) -> dict[str, PaperText]:
+        """id -> title, abstract and categories of the papers with these ids (at most 500 ids):
+        what tagging reads, without building whole Papers."""
+        marks = ",".join("?" * len(ids))
+        return {
+            r[0]: PaperText(r[0], r[1], r[2], _json_list(r[3]))
+            for r in self.conn.execute(
+                f"SELECT id, title, abstract, categories FROM papers WHERE id IN ({marks})", list(ids)
+            )
+        }
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1

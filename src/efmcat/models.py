@@ -1,9 +1,9 @@
-"""The Paper record shared by every module."""
+"""The Paper record shared by every module, and the slice of it the tagger reads."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass
@@ -44,3 +44,12 @@ class Paper:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class PaperText(NamedTuple):
+    """What the tagger reads of a paper (Catalog.texts_by_ids): cheaper to load than a Paper."""
+
+    id: str
+    title: str
+    abstract: str | None
+    categories: list[str]

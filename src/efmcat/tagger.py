@@ -921,7 +921,7 @@ def _auto_tags_of(paper: Any, taxonomy: Taxonomy, rows: list[dict], model: Any =
 
 
 def _effective_after(rows: list[dict], scores: dict[str, float]) -> set[str]:
-    """The effective tags once the auto tags are replaced by ``scores`` (as replace_auto_tags does)."""
+    """The effective tags once the auto tags are replaced by ``scores`` (as AutoTagWrites.plan writes them)."""
     by_node = {r["node"]: r for r in rows}
     eff = {n for n, r in by_node.items() if not r["removed"] and (r["origin"] != "auto" or n in scores)}
     eff.update(n for n in scores if n not in by_node)
@@ -957,6 +957,7 @@ def tag_papers(
     in bulk; ``progress(papers done, total)`` is called after each page."""
     from itertools import islice
 
+    from efmcat.catalog import AutoTagWrites
     from efmcat.errors import PaperNotFoundError
 
     taxonomy = _taxonomy(taxonomy)
@@ -968,8 +969,9 @@ def tag_papers(
     with catalog.transaction():
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
-            papers = {p.id: p for p in catalog.papers_by_ids(chunk)}
+            papers = catalog.texts_by_ids(chunk)
             rows_of = _tag_rows_of(catalog, list(papers))
+            writes = AutoTagWrites()
             for pid in chunk:
                 if pid not in papers:
                     raise PaperNotFoundError(f"no paper {pid} in the catalog")
@@ -977,12 +979,13 @@ def tag_papers(
                 scores = _auto_tags_of(papers[pid], taxonomy, rows, model)
                 before = {r["node"] for r in rows if not r["removed"]}
                 after = _effective_after(rows, scores)
-                if not dry_run and not _unchanged(rows, scores):
-                    catalog.replace_auto_tags(pid, scores)
+                if not dry_run:
+                    writes.plan(pid, rows, scores)  # nothing when the tags stand as they are
                 if before != after:
                     changes.append(
                         TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
                     )
+            catalog.write_auto_tags(writes)
             done += len(page)
             if progress:
                 progress(done, total)
@@ -1005,17 +1008,6 @@ def _tag_rows_of(catalog: Catalog, ids: list[str]) -> dict[str, list[dict]]:
     ):
         out.setdefault(r[0], []).append({"node": r[1], "origin": r[2], "score": r[3], "removed": r[4]})
     return out
-
-
-def _unchanged(rows: list[dict], scores: dict[str, float]) -> bool:
-    """Whether replace_auto_tags(scores) would write nothing: every auto row is in ``scores``
-    with the same score, and every node of ``scores`` has a row already."""
-    nodes = set()
-    for r in rows:
-        nodes.add(r["node"])
-        if r["origin"] == "auto" and scores.get(r["node"]) != r["score"]:
-            return False
-    return all(n in nodes for n in scores)
 
 
 def retag(
