@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from efmcat.catalog import Catalog
+from efmcat.catalog import AutoTagWrites, Catalog
 from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
-from efmcat.models import Paper
+from efmcat.models import Paper, PaperText
 
 
 @pytest.fixture
@@ -361,6 +361,59 @@ def test_replace_auto_tags_bookkeeping(cat):
     }
     assert cat.replace_auto_tags("2401.00001", {}) == {"added": [], "removed": ["b", "c"]}
     assert sorted(cat.tags_of(["2401.00001"])["2401.00001"]) == ["curated-node", "manual-node"]
+
+
+def test_auto_tag_writes_of_many_papers_in_one_go(cat):
+    for pid in ("2401.00001", "2401.00002", "2401.00003"):
+        cat.upsert_paper(Paper(id=pid, title="T"))
+    cat.set_tag("2401.00001", "a", "auto", 0.5)
+    cat.set_tag("2401.00001", "b", "auto", 0.6)
+    cat.set_tag("2401.00002", "b", "manual", removed=True)
+    cat.set_tag("2401.00003", "c", "curated", 1.0)
+    writes = AutoTagWrites()
+    plans = [
+        writes.plan(pid, cat.tag_rows(pid), scores)
+        for pid, scores in (
+            ("2401.00001", {"b": 0.9, "d": 0.1}),  # a goes, b rescored, d comes
+            ("2401.00002", {"b": 0.7, "e": 0.2}),  # the manual removal of b stays
+            ("2401.00003", {"c": 0.3}),  # a curated row is not the tagger's
+        )
+    ]
+    assert plans == [
+        {"added": ["d"], "removed": ["a"]},
+        {"added": ["e"], "removed": []},
+        {"added": [], "removed": []},
+    ]
+    assert (writes.deletes, writes.inserts, writes.updates) == (
+        [("2401.00001", "a")],
+        [("2401.00001", "d", 0.1), ("2401.00002", "e", 0.2)],
+        [(0.9, "2401.00001", "b")],
+    )
+    cat.write_auto_tags(writes)
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in cat.conn.execute("SELECT paper_id, node, origin, score, removed FROM tags")
+    }
+    assert rows == {
+        ("2401.00001", "b"): ("auto", 0.9, 0),
+        ("2401.00001", "d"): ("auto", 0.1, 0),
+        ("2401.00002", "b"): ("manual", None, 1),
+        ("2401.00002", "e"): ("auto", 0.2, 0),
+        ("2401.00003", "c"): ("curated", 1.0, 0),
+    }
+    unchanged = AutoTagWrites()
+    unchanged.plan("2401.00001", cat.tag_rows("2401.00001"), {"b": 0.9, "d": 0.1})
+    assert (unchanged.deletes, unchanged.inserts, unchanged.updates) == ([], [], [])
+
+
+def test_texts_by_ids_reads_what_the_tagger_needs(cat):
+    cat.upsert_paper(Paper(id="2401.00001", title="T1", abstract="A1", categories=["cs.LG", "cs.AR"]))
+    cat.upsert_paper(Paper(id="2401.00002", title="T2"))
+    texts = cat.texts_by_ids(["2401.00002", "2401.00001", "2401.09999"])
+    assert texts == {
+        "2401.00001": PaperText("2401.00001", "T1", "A1", ["cs.LG", "cs.AR"]),
+        "2401.00002": PaperText("2401.00002", "T2", None, []),
+    }
 
 
 # -- provenance and sources -------------------------------------------------------------------
