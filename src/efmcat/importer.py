@@ -677,18 +677,19 @@ class _Writer:
         # (a paper this file added has n > file_start_n), so memory stays constant.
         self.seen: set[str] = set()
         self.streamed = streamed
-        pool = None
+        pool, workers = None, 1
         pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
-                    pool = _tag_pool(self.taxonomy, self.model)
+                    workers = import_workers()
+                    pool = _tag_pool(self.taxonomy, self.model, workers)
                 job = None
                 if pool is not None:
                     # Tag this batch in the worker processes while earlier ones are written.
                     texts = [(e.paper.title, e.paper.abstract, e.paper.categories) for e in batch]
                     # One part per worker: the parts of a batch are tagged side by side.
-                    size = -(-len(texts) // import_workers())
+                    size = -(-len(texts) // workers)
                     job = pool.map_async(
                         _tag_texts, [texts[i : i + size] for i in range(0, len(texts), size)]
                     )
@@ -885,8 +886,8 @@ def _tag_texts(texts: list[tuple[str, str | None, list[str]]]) -> list[dict[str,
     return [auto_tags(_WORKER_TAXONOMY, t, a, c, model=_WORKER_MODEL) for t, a, c in texts]
 
 
-def _tag_pool(taxonomy: Taxonomy, model: Any = None):
-    """One worker process for the tagger, or None where fork is not available.
+def _tag_pool(taxonomy: Taxonomy, model: Any = None, workers: int = 1):
+    """``workers`` processes for the tagger, or None where fork is not available.
 
     fork, not spawn: spawn re-imports ``__main__`` (impossible for ``python -`` or a REPL) and
     pays the start-up again. The child never touches the parent's SQLite connection."""
@@ -897,7 +898,7 @@ def _tag_pool(taxonomy: Taxonomy, model: Any = None):
     ctx = multiprocessing.get_context("fork")
     if model is not None:
         model.warm(taxonomy)
-    return ctx.Pool(import_workers(), initializer=_init_worker, initargs=(taxonomy, model))
+    return ctx.Pool(workers, initializer=_init_worker, initargs=(taxonomy, model))
 
 
 # -- --fetch ------------------------------------------------------------------------------------
