@@ -289,6 +289,42 @@ def test_lolo_eval_of_an_empty_labels_table_is_one_line(cli, tmp_path):
     assert r.stderr == "Error: the labels table has no paper a list gives an area: no list to leave out\n"
 
 
+def test_list_agreement_scores_each_list_against_the_others():
+    from efmcat.evaluate import list_agreement
+
+    papers = [
+        # x and y agree; z files the paper elsewhere
+        ListPaper("1", "GPTQ: accurate post-training quantization", lists={"x": ["quantization"], "y": ["quantization"], "z": ["memory"]}),
+        ListPaper("2", "Pruning LLMs in one shot", lists={"x": ["sparsification"], "y": []}),  # y gives no area
+        ListPaper("3", "A paper only x has", lists={"x": ["memory"]}),  # nothing to compare
+        ListPaper("4", "KV cache eviction", lists={"y": ["memory"], "z": ["memory"]}),
+    ]  # fmt: skip
+    others, rules = list_agreement(papers)
+    assert (others.name, others.mode) == ("the other lists' sections", "list sections")
+    assert (rules.name, rules.mode) == ("rule tagger (today)", "title")
+    # instances: 1 in x, y, z; 4 in y, z (2 and 3 have no other list's area)
+    assert others.papers == rules.papers == 5
+    q, m = others.areas["quantization"], others.areas["memory"]
+    # x covers quantization, sparsification, memory; y quantization, memory; z memory
+    assert (q.tp, q.fp, q.fn) == (2, 0, 0)  # 1 in x and y; z has no quantization section
+    assert (m.tp, m.fp, m.fn) == (2, 2, 1)  # 4 in y and z; 1 gets z's memory in x and y, misses it in z
+    assert {(e["id"], e["list"]) for e in others.errors} == {("1", "x"), ("1", "y"), ("1", "z")}
+    assert rules.areas["quantization"].tp == 2  # the rules read the title: quantization
+
+
+def test_agreement_eval_on_the_command_line(cli, labels_file):
+    r = cli("eval", "--agreement", "--labels", str(labels_file), "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [(d["set"], d["mode"]) for d in data] == [
+        ("the other lists' sections", "list sections"),
+        ("rule tagger (today)", "title"),
+    ]
+    r = cli("eval", "--agreement", "--split", "test")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: --agreement reads a labels table (--labels FILE), not labelled sets\n"
+
+
 # -- expert multi-labels ------------------------------------------------------------------
 
 
@@ -369,7 +405,8 @@ def test_eval_expert_cli(cli, labels_file, expert_file):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lolo"], "--expert and --lolo are two evaluations: give one"),
+        (["--lolo"], "--expert, --lolo and --agreement are three evaluations: give one"),
+        (["--agreement"], "--expert, --lolo and --agreement are three evaluations: give one"),
         (["--split", "test"], "--split is for the older labelled sets, not --expert"),
         (["EXPERT", "EXPERT"], "--expert takes one expert set (FILE), not several"),
     ],

@@ -344,6 +344,48 @@ def leave_one_list_out(
 
 
 # ---------------------------------------------------------------------------------------
+# The lists against each other: what the leave-one-list-out figure can hope for.
+
+AGREEMENT_ROWS = ("the other lists' sections", "rule tagger (today)")
+
+
+def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -> list[EvalResult]:
+    """How well the other lists' sections predict a list's, beside the rule tagger (titles).
+
+    The test instances are those of :func:`leave_one_list_out` (a paper in a list that gives
+    it an area, scored on the areas that list gives some paper) whose paper some other list
+    also gives an area; the other lists' prediction is the union of their areas. So the first
+    row is how far curators of the field agree with a list they did not write, the bar a
+    tagger that learns from other lists is measured against."""
+    from efmcat.tagger import rule_tags
+
+    splits = lolo_splits(papers)
+    if not splits:
+        raise UsageError("the labels table has no paper a list gives an area: no list to compare")
+    taxonomy = taxonomy or load_taxonomy()
+    areas = [a.id for a in taxonomy.areas]
+    results = [
+        EvalResult(name, mode, 0, {a: AreaScore(a) for a in areas})
+        for name, mode in zip(AGREEMENT_ROWS, ("list sections", "title"))
+    ]
+    for name, _, test in splits:
+        covered = {a for p in test for a in p.lists[name] if a in taxonomy.nodes}
+        for p in test:
+            others = p.areas(without=name)
+            if not others:
+                continue
+            ruled = rule_tags(taxonomy, p.title, None, p.categories)
+            for r, got in zip(results, (others, {n for n in ruled if taxonomy.nodes[n].parent is None})):
+                r.papers += 1
+                missed, extra = _count({a: r.areas[a] for a in covered}, set(p.lists[name]), got)
+                if missed or extra:
+                    r.errors.append(
+                        {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
+                    )
+    return results
+
+
+# ---------------------------------------------------------------------------------------
 # Expert multi-labels: papers judged by hand, every area each genuinely contributes to.
 
 EXPERT_TAGGERS = (("rules", "rule tagger (today)"), ("model", "model (trained without these papers)"))

@@ -273,6 +273,14 @@ def eval_(
             help="Leave one list out: train the model on every curated list but one, test on that one.",
         ),
     ] = False,
+    agreement: Annotated[
+        bool,
+        typer.Option(
+            "--agreement",
+            help="The lists against each other: for papers two lists file, the other lists' sections "
+            "against each list's, beside the rule tagger on the same papers.",
+        ),
+    ] = False,
     expert: Annotated[
         bool,
         typer.Option(
@@ -286,7 +294,7 @@ def eval_(
         typer.Option(
             "--labels",
             metavar="FILE",
-            help="Labels table for --lolo and --expert (- for stdin; default: the shipped data/labels.jsonl).",
+            help="Labels table for --lolo, --agreement and --expert (- for stdin; default: the shipped data/labels.jsonl).",
         ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
@@ -302,13 +310,15 @@ def eval_(
     """
     from efmcat.evaluate import markdown_table, run_eval
 
+    if sum((expert, lolo, agreement)) > 1:
+        from efmcat.errors import UsageError
+
+        raise UsageError("--expert, --lolo and --agreement are three evaluations: give one")
     if expert:
         from efmcat.errors import UsageError
         from efmcat.evaluate import expert_eval, load_labelled, shipped_expert
         from efmcat.labels import load_labels
 
-        if lolo:
-            raise UsageError("--expert and --lolo are two evaluations: give one")
         if split is not None:
             raise UsageError("--split is for the older labelled sets, not --expert")
         if files and len(files) > 1:
@@ -320,15 +330,20 @@ def eval_(
             raise UsageError("the expert set and --labels cannot both be read from stdin")
         tax = _load(taxonomy)
         results = expert_eval(load_labelled(path, tax), load_labels(labels), taxonomy=tax, progress=say)
-    elif lolo:
-        from efmcat.evaluate import leave_one_list_out
+    elif lolo or agreement:
+        from efmcat.evaluate import leave_one_list_out, list_agreement
         from efmcat.labels import load_labels
 
-        if files:
+        if files or split is not None:
             from efmcat.errors import UsageError
 
-            raise UsageError("--lolo reads a labels table (--labels FILE), not labelled sets")
-        results = leave_one_list_out(load_labels(labels), taxonomy=_load(taxonomy), progress=say)
+            flag = "--lolo" if lolo else "--agreement"
+            raise UsageError(f"{flag} reads a labels table (--labels FILE), not labelled sets")
+        papers = load_labels(labels)
+        if lolo:
+            results = leave_one_list_out(papers, taxonomy=_load(taxonomy), progress=say)
+        else:
+            results = list_agreement(papers, taxonomy=_load(taxonomy))
     else:
         results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
     if as_json:
