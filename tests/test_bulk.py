@@ -1,8 +1,13 @@
-"""Bulk work runs with a rarely-running garbage collector, and gives it back as it was."""
+"""Bulk work runs with a rarely-running garbage collector, and gives it back as it was; its
+worker pools are shut down without killing a busy worker."""
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import time
+
+import pytest
 
 from efmcat import bulk, importer
 from efmcat.catalog import Catalog
@@ -45,3 +50,80 @@ def test_tagging_workers_give_way_to_the_writer(monkeypatch):
     importer._init_worker(object(), None)
     assert calls == ["settled", importer.TAGGER_NICENESS]
     assert importer.TAGGER_NICENESS > 0
+
+
+class FakePool:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+    def join(self) -> None:
+        self.calls.append("join")
+
+    def terminate(self) -> None:
+        self.calls.append("terminate")
+
+
+class FakeJob:
+    def __init__(self, done_after: float | None) -> None:
+        self.done_after, self.waited = done_after, []
+
+    def wait(self, timeout: float) -> None:
+        self.waited.append(timeout)
+
+    def ready(self) -> bool:
+        return self.done_after is not None and self.done_after <= sum(self.waited)
+
+
+@pytest.mark.parametrize(
+    ("jobs", "interrupted", "calls"),
+    [
+        ([], False, ["close", "join"]),
+        ([FakeJob(0.0), None, FakeJob(0.0)], False, ["close", "join"]),  # jobs done: workers exit
+        ([FakeJob(0.0), FakeJob(None)], False, ["terminate"]),  # a job never ends: killed after GRACE
+        ([FakeJob(0.0)], True, ["terminate"]),  # Ctrl-C: the workers may be gone, nothing waited for
+    ],
+)
+def test_close_pool_lets_workers_finish_unless_it_cannot(jobs, interrupted, calls):
+    pool = FakePool()
+    bulk.close_pool(pool, iter(jobs), interrupted=interrupted)
+    assert pool.calls == calls
+    waited = [j.waited for j in jobs if j is not None]
+    assert waited == [[] if interrupted else [pytest.approx(bulk.GRACE, abs=1)]] * len(waited)
+
+
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_close_pool_waits_for_a_job_in_flight_and_the_workers_exit():
+    pool = multiprocessing.get_context("fork").Pool(2)
+    job = pool.apply_async(_nap, (0.3,))
+    workers = list(pool._pool)
+    bulk.close_pool(pool, [job])
+    assert job.ready() and job.get() == 0.3
+    assert all(w.exitcode == 0 for w in workers)  # exited, not killed (terminate gives -15)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_an_import_that_stops_closes_its_tagging_pool_by_how_it_stopped(tmp_path, monkeypatch, error):
+    import json
+
+    closed = []
+    monkeypatch.setattr(importer, "BATCH", 7)
+    monkeypatch.setattr(
+        importer, "close_pool", lambda pool, jobs, interrupted: closed.append(interrupted) or pool.terminate()
+    )
+
+    def stop(*args, **kwargs):
+        raise error("stop")
+
+    monkeypatch.setattr(importer._Writer, "_commit_batch", stop)
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"2301.{i:05d}", "title": f"T {i}"}) + "\n" for i in range(30)))
+    with pytest.raises(error):
+        importer.import_files(Catalog(tmp_path / "c.db"), [path])
+    assert closed == [error is KeyboardInterrupt]

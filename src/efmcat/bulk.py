@@ -1,5 +1,5 @@
 """Bulk work (an import of a million papers, its tagging workers): Python's cyclic garbage
-collector told to run rarely.
+collector told to run rarely, and worker pools shut down without killing a busy worker.
 
 Bulk work makes millions of short-lived tuples, lists and objects. None of them form
 cycles, so reference counting frees them; but every 700 new objects the collector runs, and
@@ -12,8 +12,10 @@ and a collection runs every 100,000 new objects instead of 700.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 THRESHOLDS = (100_000, 50, 100)
 
@@ -34,3 +36,28 @@ def few_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+GRACE = 60.0  # seconds a shutdown waits for the jobs in flight before it kills the workers
+
+
+def close_pool(pool: Any, jobs: Iterable[Any], *, interrupted: bool = False) -> None:
+    """Shut a ``multiprocessing`` pool down once its caller is done with it (or failed).
+
+    ``Pool.terminate()`` kills the workers wherever they are: one killed half-way through
+    writing its result can leave a queue's lock taken, and ``terminate()`` itself then waits
+    for ever (CPython issues 78178 and 96995; a test run here hung that way once). So the
+    jobs still in flight (``jobs``: their AsyncResults, or None) are waited for, at most
+    GRACE seconds in all, their results dropped, and the idle workers told to exit (close,
+    join). After Ctrl-C (``interrupted``) the workers, which got the signal too, may be gone
+    with their jobs: those are not waited for, the pool is terminated."""
+    if not interrupted:
+        deadline = time.monotonic() + GRACE
+        flying = [job for job in jobs if job is not None]
+        for job in flying:
+            job.wait(max(0.0, deadline - time.monotonic()))
+        if all(job.ready() for job in flying):
+            pool.close()
+            pool.join()
+            return
+    pool.terminate()

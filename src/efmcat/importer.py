@@ -22,6 +22,7 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
+from efmcat.bulk import close_pool
 from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, own_link, stored_link, url_sql, utcnow
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
@@ -677,7 +678,7 @@ class _Writer:
         # (a paper this file added has n > file_start_n), so memory stays constant.
         self.seen: set[str] = set()
         self.streamed = streamed
-        pool, workers = None, 1
+        pool, workers, interrupted = None, 1, False
         pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
             for batch in _chunks(entries, BATCH):
@@ -700,9 +701,12 @@ class _Writer:
                     self._commit_batch(*pending.popleft(), fr, name, progress)
             while pending:
                 self._commit_batch(*pending.popleft(), fr, name, progress)
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
         finally:
             if pool is not None:
-                pool.terminate()
+                close_pool(pool, (job for job, _ in pending), interrupted=interrupted)
 
     def _commit_batch(
         self,

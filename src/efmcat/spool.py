@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from efmcat.bulk import close_pool
 from efmcat.entries import Entry
 from efmcat.errors import EfmcatError
 from efmcat.models import Paper
@@ -143,6 +144,7 @@ def _parse_in_workers(
 
     pool = _fork_context().Pool(workers, initializer=_init_worker, initargs=(taxonomy,))
     pending: deque[Any] = deque()
+    interrupted = False
 
     def take_one() -> None:
         outcome, payload, count = pending.popleft().get()
@@ -170,8 +172,11 @@ def _parse_in_workers(
             pending.append(pool.apply_async(_parse_chunk, (str(path), lines)))
         while pending:
             take_one()
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        pool.terminate()
+        close_pool(pool, pending, interrupted=interrupted)
 
 
 _WORKER_TAXONOMY: Taxonomy | None = None
