@@ -373,3 +373,45 @@ def test_rule_tags_are_the_same_without_the_automaton(papers, tricky_texts, monk
     monkeypatch.setattr(type(compile_rules(tax)), "matcher", lambda self: None)
     assert [list(rule_tags(tax, t, a, k).items()) for t, a, k in cases] == [list(f.items()) for f in fast]
     assert any(fast)
+
+
+def test_a_logits_ceiling_is_never_below_the_logit(papers, tricky_texts, monkeypatch):
+    """Model._decide skips an area's logit when its ceiling falls short of the threshold: so
+    the ceiling must be at least the logit, for every area, on every paper."""
+    from efmcat.model import Model
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    m = model._matcher_for(c)
+    seen = []
+
+    def spy(self, c, logit, own, ruled, active, abstract, rule_area=None, ceiling=None):
+        seen.append([(ceiling(i), logit(i)) for i in active])
+        return {}
+
+    monkeypatch.setattr(Model, "_decide", spy)
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.AR", "cs.PL"]) for t in tricky_texts]
+    for title, abstract, cats in cases:
+        model._tags_scanned(c, m, tax, title, abstract, tuple(cats))
+    pairs = [p for s in seen for p in s]
+    assert len(seen) > 200 and all(top >= z for top, z in pairs)
+    assert sum(top - z < 1e-3 for top, z in pairs) > 100  # often tight: no abstract rule feature counts
+
+
+def test_every_area_by_the_model_tags_as_the_token_path(papers, tricky_texts):
+    """With every area decided by the model (as a user's model may be), the scanned path,
+    which skips the logits whose ceiling falls short, tags as the token path."""
+    from efmcat.model import Model
+
+    tax = load_taxonomy()
+    model = Model.from_json(shipped_model().to_json())
+    n = len(model.areas)
+    model.combine = {"title": ["model"] * n, "abstract": ["either"] * n}
+    model.thresholds = {"title": [0.3] * n, "abstract": [0.05] * n}
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.LG"]) for t in tricky_texts[-400:]]
+    model._tagged = 10**9  # past AUTOMATON_AFTER: the automaton from the first paper
+    fast = [model.tags(tax, t, a, k) for t, a, k in cases]
+    model._tagged = -(10**9)  # the token path
+    plain = [model.tags(tax, t, a, k) for t, a, k in cases]
+    assert sum(map(len, fast)) > len(cases) and fast == plain
