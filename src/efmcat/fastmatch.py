@@ -67,9 +67,10 @@ class Matcher:
         """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
         them, their payloads)."""
         low = text.lower()
-        # single spaces between words: a pass or two of str.replace beat split + join (the
-        # first without a search before it)
-        s = f" {spaced_words(separated(low))} ".replace("  ", " ")
+        # single spaces between words: a pass or two of str.replace beat split + join; the
+        # ends stripped first, so that text whose words stand one separator apart (a sentence
+        # without commas) needs no pass but the search
+        s = f" {spaced_words(separated(low)).strip()} "
         while "  " in s:
             s = s.replace("  ", " ")
         matches = list(self._iter(s))

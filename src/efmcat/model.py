@@ -250,7 +250,6 @@ class Model:
     _dense: Any = field(default=None, repr=False, compare=False)
     _matcher: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
     _tagged: int = field(default=0, repr=False, compare=False)
-    _decided_of: tuple[list[int], frozenset[str]] | None = field(default=None, repr=False, compare=False)
     _cats: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
     _rules_of: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
     _plans: tuple[list[int], dict] | None = field(default=None, repr=False, compare=False)
@@ -543,23 +542,23 @@ class Model:
         ``ceiling(i)``, a cheaper number known to be at least ``logit(i)``, falls short of it
         (most papers: the exact logit costs about a fifth of the paper's time)."""
         chosen: dict[str, float] = {}
-        decided, plan = self._plan(active, "abstract" if abstract else "title")
-        for i, area, strategy, threshold, override in plan:  # as _by decides
-            if strategy != "rules" and (ceiling is None or _sigmoid(ceiling(i)) >= threshold):
+        decided, judged, by_rules, overrides = self._plan(active, "abstract" if abstract else "title")
+        for i, area, threshold in judged:  # as _by decides: the model first,
+            if ceiling is None or _sigmoid(ceiling(i)) >= threshold:
                 p = _sigmoid(logit(i))
                 if p >= threshold:
                     chosen[area] = round(p, 3)
-                    continue
-            if strategy != "model" and area in ruled:
-                chosen[area] = ruled[area]
-                continue
-            if override is not None:
+        for node, score in ruled.items():  # then the rules,
+            if node in by_rules and node not in chosen:
+                chosen[node] = score
+        for area, level in overrides:  # then a certain rule
+            if area not in chosen:
                 if rule_area is None:
                     rule_area = area_scores(c, own)
                 sc = rule_area.get(area, 0.0)
-                if sc >= override:
+                if sc >= level:
                     chosen[area] = round(sc, 3)
-        # the chosen areas, and the nodes the rules decide (a subtopic only with its area)
+        # the nodes the rules decide (a subtopic only with its area)
         parent = c.parent
         for node, score in ruled.items():
             if node not in decided:
@@ -570,9 +569,11 @@ class Model:
             return chosen
         return {n: chosen[n] for n in sorted(chosen, key=c.rank.__getitem__)}
 
-    def _plan(self, active: list[int], mode: str) -> tuple[frozenset[str], list[tuple]]:
-        """The areas of ``active``, and per active area (index, area, strategy, threshold in
-        ``mode``, override level): kept with ``active``."""
+    def _plan(self, active: list[int], mode: str) -> tuple[frozenset[str], tuple, frozenset[str], tuple]:
+        """How :meth:`_decide` decides the areas of ``active`` in ``mode``, kept with
+        ``active``: (the areas, (index, area, threshold) of those the model may assign
+        (strategy model or either), the areas the rules' decision assigns (strategy rules or
+        either), (area, override level) of those a certain rule assigns)."""
         if self._plans is None or self._plans[0] is not active:
             self._plans = (active, {})
         plans = self._plans[1]
@@ -580,17 +581,14 @@ class Model:
         if got is None:
             thresholds = self.thresholds[mode]
             combine = self.combine.get(mode) or ["model"] * len(self.areas)
+            areas = self.areas
             got = plans[mode] = (
-                self._decided(active),
-                [(i, self.areas[i], combine[i], thresholds[i], self.override[i]) for i in active],
+                frozenset(areas[i] for i in active),
+                tuple((i, areas[i], thresholds[i]) for i in active if combine[i] != "rules"),
+                frozenset(areas[i] for i in active if combine[i] != "model"),
+                tuple((areas[i], self.override[i]) for i in active if self.override[i] is not None),
             )
         return got
-
-    def _decided(self, active: list[int]) -> frozenset[str]:
-        """The areas of ``active`` (kept with it)."""
-        if self._decided_of is None or self._decided_of[0] is not active:
-            self._decided_of = (active, frozenset(self.areas[i] for i in active))
-        return self._decided_of[1]
 
     def explain(
         self,

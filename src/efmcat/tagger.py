@@ -115,27 +115,19 @@ def _fold(token: str) -> str:
     return token
 
 
-class _Separators(dict):
-    """A str.translate table: every character but ``a-z``, ``0-9`` and ``:`` becomes a space."""
-
-    def __missing__(self, code: int) -> int:
-        if len(self) < 100_000:
-            self[code] = 32
-        return 32
-
-
 _FOLDED: dict[str, str] = {}
-_SEPARATORS = _Separators((i, i if chr(i) in _KEEP else 32) for i in range(128))
+# bytes.translate's table: every byte but a-z, 0-9 and ":" becomes a space
+_SEPARATORS = bytes(i if chr(i) in _KEEP else 32 for i in range(256))
 
 
 def separated(low: str) -> str:
     """``low`` (lowered text) with every character but ``a-z``, ``0-9`` and ``:`` made a
-    space: ``low.translate(_SEPARATORS)`` (a test holds them equal). Text with a character
-    beyond ASCII has each such character made a ``?`` first (one per character, by the
-    ASCII codec), because str.translate is about 35 times slower on such text than on ASCII."""
-    if not low.isascii():
-        low = low.encode("ascii", "replace").decode("ascii")
-    return low.translate(_SEPARATORS)
+    space (a test holds it equal to that definition). Through bytes: each character beyond
+    ASCII becomes one ``?`` (the ASCII codec's replacement), then a 256-byte table maps
+    every byte: about twice as fast as str.translate with a mapping on ASCII text, and
+    text beyond ASCII costs less than twice as much, where str.translate slows down about 35
+    times."""
+    return low.encode("ascii", "replace").translate(_SEPARATORS).decode("ascii")
 
 
 def spaced_words(s: str) -> str:
