@@ -328,6 +328,15 @@ def test_the_scanned_path_tags_as_the_token_path(title, abstract, cats):
     assert list(fast.items()) == list(plain.items())
 
 
+def reference_merge(*parts):
+    """Node points of several parts summed part by part, node by node (what _merge does by dict union)."""
+    out = {}
+    for part in parts:
+        for n, v in part.items():
+            out[n] = out.get(n, 0.0) + v
+    return out
+
+
 def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts):
     from efmcat.model import _in_field, _judge, _merge
     from efmcat.tagger import area_scores, decide
@@ -337,7 +346,8 @@ def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts
     for title, abstract, cats in cases:
         t, a, k = field_scores(c, title, abstract, cats)
         own, ruled, in_field, area = _judge(c, t, a, k)
-        want = _merge(t, a, k)
+        want = reference_merge(t, a, k)
+        assert list(_merge(t, a, k).items()) == list(want.items())
         assert list(own.items()) == list(want.items())
         assert list(ruled.items()) == list(decide(c, want, t).items())
         assert in_field == _in_field(c, want)
@@ -396,7 +406,6 @@ def test_a_logits_ceiling_is_never_below_the_logit(papers, tricky_texts, monkeyp
         model._tags_scanned(c, m, tax, title, abstract, tuple(cats))
     pairs = [p for s in seen for p in s]
     assert len(seen) > 200 and all(top >= z for top, z in pairs)
-    assert sum(top - z < 1e-3 for top, z in pairs) > 100  # often tight: no abstract rule feature counts
 
 
 def test_every_area_by_the_model_tags_as_the_token_path(papers, tricky_texts):

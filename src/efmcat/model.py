@@ -373,18 +373,19 @@ class Model:
             )
         return self._rules_of[1][prefix]
 
-    def _abstract_ceiling(self, c: Any, i: int, a: dict[str, float]) -> float:
-        """The most the abstract's rule features (``a``: its node points) can add to area i's
-        logit, with CEILING_SLACK: each feature with a positive weight for the area whose node
-        (or, for an area, a subtopic) has points, at its capped value RULE_CAP. (A value is
-        never negative: the features with negative weights add nothing above zero.)"""
+    def _most(self, c: Any) -> list[float]:
+        """Per area its bias plus the most the abstract's rule features can add to its logit,
+        plus CEILING_SLACK: each feature with a positive weight for the area at its capped
+        value RULE_CAP (a value is never negative, so the features of negative weight add
+        nothing above zero). Kept per compiled rules."""
         if self._ceilings is None or self._ceilings[0] is not c:
-            self._ceilings = (c, _ceilings(c, self._rule_weights(c, "ra:"), len(self.areas)))
-        most = CEILING_SLACK
-        for w, nodes in self._ceilings[1][i]:
-            if not nodes.isdisjoint(a):
-                most += w
-        return most
+            positive = [0.0] * len(self.areas)
+            for w, _ in self._rule_weights(c, "ra:").values():
+                for i, wi in enumerate(w):
+                    if wi > 0:
+                        positive[i] += wi * RULE_CAP
+            self._ceilings = (c, [b + p + CEILING_SLACK for b, p in zip(self.bias, positive)])
+        return self._ceilings[1]
 
     def warm(self, taxonomy: Taxonomy) -> None:
         """Get ready to tag many papers: build the lookup tables and the automaton now (in a
@@ -472,9 +473,8 @@ class Model:
                 self._add_rules(c, ra, "ra:", a)
             return sum((bias[i], known(i), *map(operator.itemgetter(i), (*cat_vectors, *rt, *ra))))
 
-        def ceiling(i: int) -> float:  # at least logit(i), without the abstract's rule features
-            at_most = self._abstract_ceiling(c, i, a) if a else 0.0
-            return sum((bias[i], known(i), *map(operator.itemgetter(i), (*cat_vectors, *rt)))) + at_most
+        def ceiling(i: int) -> float:  # at least logit(i): the abstract's rule features at their most
+            return sum((self._most(c)[i], known(i), *map(operator.itemgetter(i), (*cat_vectors, *rt))))
 
         return self._decide(c, logit, own, ruled, active, abstract, rule_area, ceiling)
 
@@ -486,13 +486,14 @@ class Model:
         and the patterns it matches (in the title a term counts the same however often it
         matches)."""
         key: tuple = tuple(sorted(counts))
-        if c.patterns:  # whether each pattern matches, as points_of finds it
+        if c.patterns:  # which patterns match, as points_of finds them
             key = (
                 key,
-                *(
-                    bool(p.findall(title)) if pre is None or pre.search(low) else False
-                    for p, _, pre in c.patterns
-                ),
+                *[
+                    j
+                    for j, (p, _, pre) in enumerate(c.patterns)
+                    if (pre is None or pre.search(low)) and p.search(title)
+                ],
             )
         if self._titles is None or self._titles[0] is not c:
             self._titles = (c, {})
@@ -689,11 +690,7 @@ def _judge(
 ) -> tuple[dict[str, float], dict[str, float], bool, dict[str, float]]:
     """(own, ruled, in field, area): ``own = _merge(t, a, k)``, ``ruled = decide(c, own, t)``,
     ``_in_field(c, own)`` and ``area_scores(c, own)`` in two passes (a test holds them equal)."""
-    own = dict(t)
-    get = own.get
-    for part in (a, k):
-        for n, v in part.items():
-            own[n] = get(n, 0.0) + v
+    own = _merge(t, a, k)
     info = c.info
     score = dict(own)
     sget = score.get
@@ -736,19 +733,6 @@ def _in_field(c: Any, own: dict[str, float]) -> bool:
 
 
 _Known = tuple  # (word vector or None, {second word: pair vector} or None)
-
-
-def _ceilings(c: Any, weights: dict[str, tuple[tuple[float, ...], dict]], n: int) -> list[list[tuple]]:
-    """Per area index, the (weight x RULE_CAP, nodes whose points make the feature count) of
-    each rule feature ``weights`` (node -> (weights, ...)) with a positive weight for the
-    area: an area's feature counts when it or a subtopic has points, a subtopic's when it has."""
-    out: list[list[tuple]] = [[] for _ in range(n)]
-    for node, (w, _) in weights.items():
-        nodes = frozenset((node, *c.children[node])) if c.parent[node] is None else frozenset((node,))
-        for i, wi in enumerate(w):
-            if wi > 0:
-                out[i].append((wi * RULE_CAP, nodes))
-    return out
 
 
 def _scaled(by_value: dict, w: tuple[float, ...], value: float) -> tuple[float, ...]:

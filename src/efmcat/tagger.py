@@ -845,12 +845,19 @@ def scanned_abstract(
 
 
 def _merge(*parts: dict[str, float]) -> dict[str, float]:
-    """The sum of node points ``parts``, added in order."""
-    out = dict(parts[0])
+    """The sum of node points ``parts``, added in order: each node's points in the order
+    of the parts, the nodes in order of first appearance (a test holds it equal to adding
+    each part's points one by one). Dict union copies the nodes of one part only at C
+    speed; only the few nodes of two parts are added here."""
+    out = parts[0]
     for part in parts[1:]:
-        for n, v in part.items():
-            out[n] = out.get(n, 0.0) + v
-    return out
+        if part:
+            both = out.keys() & part.keys()
+            merged = out | part
+            for n in both:
+                merged[n] = out[n] + part[n]
+            out = merged
+    return dict(out) if out is parts[0] else out
 
 
 SHIPPED = "shipped"
