@@ -710,7 +710,7 @@ def _judge(
             if sc > 0:
                 score[p] = sget(p, 0.0) + CHILD_SHARE * sc
                 area[p] = aget(p, 0.0) + CHILD_SHARE * sc
-    return own, decided(c, own, score, assigned, t, _rounded), in_field, area
+    return own, decided(c, own, score, assigned, area, t, _rounded), in_field, area
 
 
 def _rounded(x: float) -> float:

@@ -720,14 +720,18 @@ def decide(c: Compiled, own: dict[str, float], title: dict[str, float] | None = 
     score = dict(own)
     get = score.get
     assigned: list[str] = []
+    areas: list[str] = []
     for node, sc in own.items():
         p, threshold = info[node]
-        if p is not None:
+        if p is None:
+            areas.append(node)
+        else:
             if sc >= threshold:
                 assigned += (node, p)
             if sc > 0:
                 score[p] = get(p, 0.0) + CHILD_SHARE * sc
-    return decided(c, own, score, assigned, title)
+                areas.append(p)
+    return decided(c, own, score, assigned, areas, title)
 
 
 def decided(
@@ -735,19 +739,20 @@ def decided(
     own: dict[str, float],
     score: dict[str, float],
     assigned: list[str],
+    areas: Iterable[str],
     title: dict[str, float] | None,
     rounded: Callable[[float], float] | None = None,
 ) -> dict[str, float]:
     """:func:`decide`'s second pass, from its first: ``score`` (each node's own points, an
-    area's with its subtopics' share) and ``assigned`` (the subtopics that reach their
-    threshold, each with its area). Adds the areas whose score reaches their threshold, then
-    gives the assigned nodes in taxonomy order with their rounded scores, settled
-    (:func:`settle`); ``rounded``: round to 3 places (None: :func:`round`)."""
-    info = c.info
+    area's with its subtopics' share), ``assigned`` (the subtopics that reach their
+    threshold, each with its area) and ``areas`` (the areas in ``score``, each at least
+    once). Adds the areas whose score reaches their threshold, then gives the assigned
+    nodes in taxonomy order with their rounded scores, settled (:func:`settle`);
+    ``rounded``: round to 3 places (None: :func:`round`)."""
+    thresholds = c.thresholds
     chosen = set(assigned)
-    for node, sc in score.items():
-        p, threshold = info[node]
-        if p is None and sc >= threshold:
+    for node in areas:
+        if score[node] >= thresholds[node]:
             chosen.add(node)
     ordered = sorted(chosen, key=c.rank.__getitem__)
     ruled = (
