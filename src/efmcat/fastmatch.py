@@ -35,6 +35,7 @@ FIELD_ABSTRACT = 2
 _PAYLOAD = itemgetter(1)
 _TERMS = itemgetter(0)
 _SPECIAL = itemgetter(5)
+_FEATURE = {FIELD_TITLE: itemgetter(FIELD_TITLE), FIELD_ABSTRACT: itemgetter(FIELD_ABSTRACT)}
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -53,7 +54,7 @@ class Matcher:
         text) of one field; ``where`` is FIELD_TITLE or FIELD_ABSTRACT (whose features to
         collect)."""
         low, spaced, matches, found = self._find(text)
-        return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
+        return _counts(spaced, matches, found), dict(filter(None, map(_FEATURE[where], found))), low
 
     def title(self, text: str) -> tuple[dict[int, int], dict, str]:
         """:meth:`field` of a title."""

@@ -708,8 +708,9 @@ def _judge(
             if sc >= threshold:
                 assigned += (node, p)
             if sc > 0:
-                score[p] = sget(p, 0.0) + CHILD_SHARE * sc
-                area[p] = aget(p, 0.0) + CHILD_SHARE * sc
+                share = CHILD_SHARE * sc
+                score[p] = sget(p, 0.0) + share
+                area[p] = aget(p, 0.0) + share
     return own, decided(c, own, score, assigned, area, t, _rounded), in_field, area
 
 
