@@ -188,12 +188,12 @@ def tricky_texts(papers):
 
 
 def test_the_automaton_finds_what_the_tokens_give(tricky_texts):
-    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE
+    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE, build
 
     tax = load_taxonomy()
     c = compile_rules(tax)
     model = shipped_model()
-    m = model._matcher_for(c)
+    m = build(c, *model._index()[:2])  # every known word and pair
     assert m is not None
     for text in tricky_texts:
         for title, where in ((True, FIELD_TITLE), (False, FIELD_ABSTRACT)):
@@ -424,3 +424,35 @@ def test_every_area_by_the_model_tags_as_the_token_path(papers, tricky_texts):
     model._tagged = -(10**9)  # the token path
     plain = [model.tags(tax, t, a, k) for t, a, k in cases]
     assert sum(map(len, fast)) > len(cases) and fast == plain
+
+
+def test_the_models_automaton_finds_the_features_that_weigh_in_a_compared_area(tricky_texts):
+    """Model._matcher_for leaves out the features of no weight in the areas whose
+    probability a mode compares (the shipped model: retrieval, with abstracts): it finds
+    exactly the others; with every area compared, every feature."""
+    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE
+    from efmcat.model import Model, _lane
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    shipped = shipped_model()
+    everything = Model.from_json(shipped.to_json())
+    everything.combine = {}  # every area by the model
+    compared = {
+        i for mode in ("title", "abstract") for i, s in enumerate(shipped.combine[mode]) if s != "rules"
+    }
+    assert compared
+    for model, areas in ((shipped, compared), (everything, range(len(shipped.areas)))):
+        m = model._matcher_for(c)
+        left_out = 0
+        for text in tricky_texts:
+            for title, where in ((True, FIELD_TITLE), (False, FIELD_ABSTRACT)):
+                _, features, _ = m.field(text, where)
+                _, words, pairs = reference_scan(c, model, text, title)
+                known = model._index()[0 if title else 1]
+                vectors = {w: known[w][0] for w in words} | {p: known[p[0]][1][p[1]] for p in pairs}
+                want = {f for f, v in vectors.items() if any(_lane(v, 1, i) for i in areas)}
+                assert set(features) == want, text
+                assert all(features[f] == vectors[f] for f in features)
+                left_out += len(vectors) - len(want)
+        assert (left_out > 100) if model is shipped else (left_out == 0)
