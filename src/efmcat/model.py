@@ -254,7 +254,7 @@ class Model:
     _rules_of: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
     _plans: tuple[list[int], dict] | None = field(default=None, repr=False, compare=False)
     _titles: tuple[Any, dict] | None = field(default=None, repr=False, compare=False)
-    _ceilings: tuple[Any, list] | None = field(default=None, repr=False, compare=False)
+    _most_of: tuple[Any, list[float]] | None = field(default=None, repr=False, compare=False)
 
     # -- inference --------------------------------------------------------------------
     def active(self, taxonomy: Taxonomy) -> list[int]:
@@ -378,14 +378,14 @@ class Model:
         plus CEILING_SLACK: each feature with a positive weight for the area at its capped
         value RULE_CAP (a value is never negative, so the features of negative weight add
         nothing above zero). Kept per compiled rules."""
-        if self._ceilings is None or self._ceilings[0] is not c:
+        if self._most_of is None or self._most_of[0] is not c:
             positive = [0.0] * len(self.areas)
             for w, _ in self._rule_weights(c, "ra:").values():
                 for i, wi in enumerate(w):
                     if wi > 0:
                         positive[i] += wi * RULE_CAP
-            self._ceilings = (c, [b + p + CEILING_SLACK for b, p in zip(self.bias, positive)])
-        return self._ceilings[1]
+            self._most_of = (c, [b + p + CEILING_SLACK for b, p in zip(self.bias, positive)])
+        return self._most_of[1]
 
     def warm(self, taxonomy: Taxonomy) -> None:
         """Get ready to tag many papers: build the lookup tables and the automaton now (in a
