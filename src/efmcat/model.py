@@ -73,7 +73,7 @@ MIN_COUNT = 2  # a word or pair must occur in this many training papers
 PRUNE = 0.005  # weights smaller than this are dropped from the shipped model
 RULE_CAP = 3.0
 OVERRIDE_PRECISION = 0.9
-# What a logit's ceiling (Model._abstract_ceiling) adds above its exact bound: far more than
+# What a logit's ceiling (Model._most) adds above its exact bound: far more than
 # the rounding of the few dozen additions that sum a logit, so a ceiling below a threshold's
 # logit means the exact logit is too.
 CEILING_SLACK = 1e-6
