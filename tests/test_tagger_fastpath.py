@@ -188,12 +188,12 @@ def tricky_texts(papers):
 
 
 def test_the_automaton_finds_what_the_tokens_give(tricky_texts):
-    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE
+    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE, build
 
     tax = load_taxonomy()
     c = compile_rules(tax)
     model = shipped_model()
-    m = model._matcher_for(c)
+    m = build(c, *model._index()[:2])  # every known word and pair
     assert m is not None
     for text in tricky_texts:
         for title, where in ((True, FIELD_TITLE), (False, FIELD_ABSTRACT)):
@@ -236,11 +236,11 @@ def test_packed_vectors_sum_exactly():
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=40))
-def test_separated_text_equals_str_translate_on_any_text(text):
-    from efmcat.tagger import _SEPARATORS, separated
+def test_separated_text_keeps_only_letters_digits_and_colons_on_any_text(text):
+    from efmcat.tagger import _KEEP, separated
 
     low = text.lower()
-    assert separated(low) == low.translate(_SEPARATORS)
+    assert separated(low) == "".join(ch if ch in _KEEP else " " for ch in low)
 
 
 def reference_points(c, text, counts, factor):
@@ -328,6 +328,15 @@ def test_the_scanned_path_tags_as_the_token_path(title, abstract, cats):
     assert list(fast.items()) == list(plain.items())
 
 
+def reference_merge(*parts):
+    """Node points of several parts summed part by part, node by node (what _merge does by dict union)."""
+    out = {}
+    for part in parts:
+        for n, v in part.items():
+            out[n] = out.get(n, 0.0) + v
+    return out
+
+
 def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts):
     from efmcat.model import _in_field, _judge, _merge
     from efmcat.tagger import area_scores, decide
@@ -337,7 +346,8 @@ def test_judge_equals_merge_decide_in_field_and_area_scores(papers, tricky_texts
     for title, abstract, cats in cases:
         t, a, k = field_scores(c, title, abstract, cats)
         own, ruled, in_field, area = _judge(c, t, a, k)
-        want = _merge(t, a, k)
+        want = reference_merge(t, a, k)
+        assert list(_merge(t, a, k).items()) == list(want.items())
         assert list(own.items()) == list(want.items())
         assert list(ruled.items()) == list(decide(c, want, t).items())
         assert in_field == _in_field(c, want)
@@ -373,3 +383,76 @@ def test_rule_tags_are_the_same_without_the_automaton(papers, tricky_texts, monk
     monkeypatch.setattr(type(compile_rules(tax)), "matcher", lambda self: None)
     assert [list(rule_tags(tax, t, a, k).items()) for t, a, k in cases] == [list(f.items()) for f in fast]
     assert any(fast)
+
+
+def test_a_logits_ceiling_is_never_below_the_logit(papers, tricky_texts, monkeypatch):
+    """Model._decide skips an area's logit when its ceiling falls short of the threshold: so
+    the ceiling must be at least the logit, for every area, on every paper."""
+    from efmcat.model import Model
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    model = shipped_model()
+    m = model._matcher_for(c)
+    seen = []
+
+    def spy(self, c, logit, own, ruled, active, abstract, rule_area=None, ceiling=None):
+        seen.append([(ceiling(i), logit(i)) for i in active])
+        return {}
+
+    monkeypatch.setattr(Model, "_decide", spy)
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.AR", "cs.PL"]) for t in tricky_texts]
+    for title, abstract, cats in cases:
+        model._tags_scanned(c, m, tax, title, abstract, tuple(cats))
+    pairs = [p for s in seen for p in s]
+    assert len(seen) > 200 and all(top >= z for top, z in pairs)
+
+
+def test_every_area_by_the_model_tags_as_the_token_path(papers, tricky_texts):
+    """With every area decided by the model (as a user's model may be), the scanned path,
+    which skips the logits whose ceiling falls short, tags as the token path."""
+    from efmcat.model import Model
+
+    tax = load_taxonomy()
+    model = Model.from_json(shipped_model().to_json())
+    n = len(model.areas)
+    model.combine = {"title": ["model"] * n, "abstract": ["either"] * n}
+    model.thresholds = {"title": [0.3] * n, "abstract": [0.05] * n}
+    cases = [(t, a, k) for t, a, k in papers] + [(t, t, ["cs.LG"]) for t in tricky_texts[-400:]]
+    model._tagged = 10**9  # past AUTOMATON_AFTER: the automaton from the first paper
+    fast = [model.tags(tax, t, a, k) for t, a, k in cases]
+    model._tagged = -(10**9)  # the token path
+    plain = [model.tags(tax, t, a, k) for t, a, k in cases]
+    assert sum(map(len, fast)) > len(cases) and fast == plain
+
+
+def test_the_models_automaton_finds_the_features_that_weigh_in_a_compared_area(tricky_texts):
+    """Model._matcher_for leaves out the features of no weight in the areas whose
+    probability a mode compares (the shipped model: retrieval, with abstracts): it finds
+    exactly the others; with every area compared, every feature."""
+    from efmcat.fastmatch import FIELD_ABSTRACT, FIELD_TITLE
+    from efmcat.model import Model, _lane
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    shipped = shipped_model()
+    everything = Model.from_json(shipped.to_json())
+    everything.combine = {}  # every area by the model
+    compared = {
+        i for mode in ("title", "abstract") for i, s in enumerate(shipped.combine[mode]) if s != "rules"
+    }
+    assert compared
+    for model, areas in ((shipped, compared), (everything, range(len(shipped.areas)))):
+        m = model._matcher_for(c)
+        left_out = 0
+        for text in tricky_texts:
+            for title, where in ((True, FIELD_TITLE), (False, FIELD_ABSTRACT)):
+                _, features, _ = m.field(text, where)
+                _, words, pairs = reference_scan(c, model, text, title)
+                known = model._index()[0 if title else 1]
+                vectors = {w: known[w][0] for w in words} | {p: known[p[0]][1][p[1]] for p in pairs}
+                want = {f for f, v in vectors.items() if any(_lane(v, 1, i) for i in areas)}
+                assert set(features) == want, text
+                assert all(features[f] == vectors[f] for f in features)
+                left_out += len(vectors) - len(want)
+        assert (left_out > 100) if model is shipped else (left_out == 0)

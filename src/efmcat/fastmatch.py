@@ -35,6 +35,7 @@ FIELD_ABSTRACT = 2
 _PAYLOAD = itemgetter(1)
 _TERMS = itemgetter(0)
 _SPECIAL = itemgetter(5)
+_FEATURE = {FIELD_TITLE: itemgetter(FIELD_TITLE), FIELD_ABSTRACT: itemgetter(FIELD_ABSTRACT)}
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -53,7 +54,7 @@ class Matcher:
         text) of one field; ``where`` is FIELD_TITLE or FIELD_ABSTRACT (whose features to
         collect)."""
         low, spaced, matches, found = self._find(text)
-        return _counts(spaced, matches, found), dict(filter(None, map(itemgetter(where), found))), low
+        return _counts(spaced, matches, found), dict(filter(None, map(_FEATURE[where], found))), low
 
     def title(self, text: str) -> tuple[dict[int, int], dict, str]:
         """:meth:`field` of a title."""
@@ -67,9 +68,10 @@ class Matcher:
         """(the lowered text, its tokens spaced by single spaces, the automaton's matches in
         them, their payloads)."""
         low = text.lower()
-        # single spaces between words: a pass or two of str.replace beat split + join (the
-        # first without a search before it)
-        s = f" {spaced_words(separated(low))} ".replace("  ", " ")
+        # single spaces between words: a pass or two of str.replace beat split + join; the
+        # ends stripped first, so that text whose words stand one separator apart (a sentence
+        # without commas) needs no pass but the search
+        s = f" {spaced_words(separated(low)).strip()} "
         while "  " in s:
             s = s.replace("  ", " ")
         matches = list(self._iter(s))
