@@ -262,10 +262,15 @@ def test_lolo_never_tests_on_a_paper_it_trained_on():
     assert [p.id for p in splits["z"][0]] == ["1", "3"]
 
 
-def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
-    r = cli("eval", "--lolo", "--labels", str(labels_file), "--json")
+def _eval_json(cli, *args: str) -> tuple[list[dict], str]:
+    """``efmcat eval ARGS --json``: its rows and its stderr."""
+    r = cli("eval", *args, "--json")
     assert r.exit_code == 0, r.stderr
-    data = json.loads(r.stdout)
+    return json.loads(r.stdout), r.stderr
+
+
+def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
+    data, stderr = _eval_json(cli, "--lolo", "--labels", str(labels_file))
     assert [(d["set"], d["mode"]) for d in data] == [
         ("rule tagger (today)", "title"),
         ("model", "title"),
@@ -276,7 +281,7 @@ def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
     assert data[2]["papers"] == 27  # papers with an abstract
     # learned "snark" (the rules tag those papers memory, for "throughput", their best evidence)
     assert data[1]["areas"]["sparsification"]["f1"] > data[0]["areas"]["sparsification"]["f1"]
-    assert "alpha: training on 36 papers, testing on 18" in r.stderr
+    assert "alpha: training on 36 papers, testing on 18" in stderr
     md = cli("eval", "--lolo", "--labels", str(labels_file), "--markdown").stdout
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
 
@@ -313,9 +318,7 @@ def test_list_agreement_scores_each_list_against_the_others():
 
 
 def test_agreement_eval_on_the_command_line(cli, labels_file):
-    r = cli("eval", "--agreement", "--labels", str(labels_file), "--json")
-    assert r.exit_code == 0, r.stderr
-    data = json.loads(r.stdout)
+    data, _ = _eval_json(cli, "--agreement", "--labels", str(labels_file))
     assert [(d["set"], d["mode"]) for d in data] == [
         ("the other lists' sections", "list sections"),
         ("rule tagger (today)", "title"),
