@@ -127,3 +127,42 @@ def test_an_import_that_stops_closes_its_tagging_pool_by_how_it_stopped(tmp_path
     with pytest.raises(error):
         importer.import_files(Catalog(tmp_path / "c.db"), [path])
     assert closed == [error is KeyboardInterrupt]
+
+
+@pytest.mark.parametrize(("error", "bad_line"), [(KeyboardInterrupt, None), (None, 130)])
+def test_the_spools_workers_are_closed_by_how_the_parse_stopped(tmp_path, monkeypatch, error, bad_line):
+    import json
+
+    from efmcat import spool
+    from efmcat.errors import ParseError
+
+    closed = []
+    real = spool.close_pool
+
+    def spy(pool, jobs, *, interrupted=False):
+        closed.append(interrupted)
+        real(pool, jobs, interrupted=interrupted)
+
+    monkeypatch.setattr(spool, "close_pool", spy)
+    monkeypatch.setattr(spool, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(spool, "CHUNK", 20)
+    lines = [json.dumps({"id": f"2301.{i:05d}", "title": f"T {i}"}) for i in range(200)]
+    if bad_line:
+        lines[bad_line] = "{not json"
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if error:
+        from efmcat.formats import jsonl_snapshot
+
+        real_lines = jsonl_snapshot.read_lines
+
+        def stopping(p):
+            for n, line in real_lines(p):
+                if n == 100:
+                    raise error
+                yield n, line
+
+        monkeypatch.setattr(jsonl_snapshot, "read_lines", stopping)
+    with pytest.raises(error or ParseError):
+        spool.spool_jsonl(path, workers=2)
+    assert closed == [error is KeyboardInterrupt]
