@@ -328,6 +328,34 @@ def test_agreement_eval_on_the_command_line(cli, labels_file):
     assert r.stderr == "Error: --agreement reads a labels table (--labels FILE), not labelled sets\n"
 
 
+def test_subtopic_eval_scores_the_rules_subtopics_against_the_lists():
+    from efmcat.evaluate import subtopic_eval, subtopic_table
+
+    papers = [
+        ListPaper("1", "Mixture of experts at scale", lists={"x": ["sparsification"]}, subtopics={"x": ["moe"]}),
+        ListPaper("2", "Speculative decoding with a draft model", "We draft.", lists={"x": ["decoding"]},
+                  subtopics={"x": ["speculative-decoding"]}),
+        ListPaper("3", "Pruning large models", lists={"x": ["sparsification"]}, subtopics={"x": ["moe"]}),  # a miss
+        ListPaper("4", "Sparse mixture of experts", lists={"y": ["sparsification"]}),  # y gives no subtopic
+    ]  # fmt: skip
+    title, abstract = subtopic_eval(papers)
+    assert (title.name, title.mode, title.papers, abstract.papers) == ("rule tagger (today)", "title", 3, 1)
+    moe, spec = title.areas["moe"], title.areas["speculative-decoding"]
+    assert (moe.tp, moe.fp, moe.fn, spec.tp) == (1, 0, 1, 1)
+    assert title.macro_f1 == pytest.approx((2 / 3 + 1.0) / 2)  # over the subtopics with support
+    assert [(e["id"], e["missed"]) for e in title.errors] == [("3", ["moe"])]
+    table = subtopic_table([title, abstract]).splitlines()
+    assert table[0] == "| subtopic | area | title F1 (P/R), support | title+abstract F1 (P/R), support |"
+    assert table[2] == "| moe | sparsification | 0.67 (1.00/0.50), 2 | n/a (n/a/n/a), 0 |"
+    assert table[-1] == "| **macro-F1** | | **0.83** (3 papers) | **1.00** (1 papers) |"
+
+
+def test_subtopic_eval_without_subtopics_is_one_line(cli, labels_file):
+    r = cli("eval", "--subtopics", "--labels", str(labels_file))
+    assert r.exit_code == 2
+    assert r.stderr == "Error: the labels table gives no paper a subtopic: nothing to score\n"
+
+
 # -- expert multi-labels ------------------------------------------------------------------
 
 
@@ -408,8 +436,9 @@ def test_eval_expert_cli(cli, labels_file, expert_file):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lolo"], "--expert, --lolo and --agreement are three evaluations: give one"),
-        (["--agreement"], "--expert, --lolo and --agreement are three evaluations: give one"),
+        (["--lolo"], "--expert, --lolo, --agreement and --subtopics are four evaluations: give one"),
+        (["--agreement"], "--expert, --lolo, --agreement and --subtopics are four evaluations: give one"),
+        (["--subtopics"], "--expert, --lolo, --agreement and --subtopics are four evaluations: give one"),
         (["--split", "test"], "--split is for the older labelled sets, not --expert"),
         (["EXPERT", "EXPERT"], "--expert takes one expert set (FILE), not several"),
     ],
@@ -526,3 +555,11 @@ def test_f1_of_the_rules_with_and_without_the_models_tags():
     assert _f1_at(rows, None) == pytest.approx(2 / 3)  # tp 1, fn 1
     assert _f1_at(rows, 0.5) == pytest.approx(0.8)  # tp 2, fp 1
     assert _f1_at(rows, 0.95) == pytest.approx(2 / 3)
+
+
+def test_the_labels_table_keeps_each_lists_subtopics(tmp_path):
+    f = tmp_path / "l.jsonl"
+    row = {"id": "2401.00001", "title": "T", "lists": {"x": ["memory"]}, "subtopics": {"x": ["offloading"]}}
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (p,) = load_labels(f)
+    assert (p.lists, p.subtopics) == ({"x": ["memory"]}, {"x": ["offloading"]})

@@ -110,15 +110,17 @@ class EvalResult:
     areas: dict[str, AreaScore]
     errors: list[dict[str, Any]] = field(default_factory=list)
 
+    over: tuple[str, ...] = CORE_AREAS  # the nodes macro- and micro-F1 are taken over
+
     @property
     def macro_f1(self) -> float | None:
-        f1s = [self.areas[a].f1 for a in CORE_AREAS if a in self.areas and self.areas[a].f1 is not None]
+        f1s = [self.areas[a].f1 for a in self.over if a in self.areas and self.areas[a].f1 is not None]
         return sum(f1s) / len(f1s) if f1s else None
 
     @property
     def micro_f1(self) -> float | None:
-        """F1 over every (paper, core area) decision pooled: weighs areas by their support."""
-        core = [self.areas[a] for a in CORE_AREAS if a in self.areas]
+        """F1 over every (paper, node of ``over``) decision pooled: weighs nodes by their support."""
+        core = [self.areas[a] for a in self.over if a in self.areas]
         tp, fp, fn = (sum(getattr(s, k) for s in core) for k in ("tp", "fp", "fn"))
         return 2 * tp / (2 * tp + fp + fn) if tp + fn else None
 
@@ -383,6 +385,75 @@ def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -
                         {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
                     )
     return results
+
+
+# ---------------------------------------------------------------------------------------
+# Subtopics: the rules' subtopics against the subtopics the lists' headings give.
+
+
+def subtopic_eval(
+    papers: Sequence[Any], *, taxonomy: Taxonomy | None = None, modes: Sequence[str] = MODES
+) -> list[EvalResult]:
+    """The rule tagger's subtopics (every node with a parent), per mode, against the lists'.
+
+    A heading gives a subtopic where the lists were derived with one (``labels.jsonl``'s
+    ``subtopics``); a list is scored only on the subtopics it gives some paper, and only on
+    the papers it gives one, as :func:`leave_one_list_out` scores areas. The model does not
+    decide subtopics (the rules do), so nothing is trained or left out. Macro-F1 is over
+    every subtopic of the taxonomy with support."""
+    from efmcat.tagger import rule_tags
+
+    taxonomy = taxonomy or load_taxonomy()
+    subtopics = tuple(n for n, node in taxonomy.nodes.items() if node.parent is not None)
+    names = sorted({name for p in papers for name, subs in p.subtopics.items() if subs})
+    if not names:
+        raise UsageError("the labels table gives no paper a subtopic: nothing to score")
+    results = []
+    for mode in modes:
+        r = EvalResult("rule tagger (today)", mode, 0, {n: AreaScore(n) for n in subtopics}, over=subtopics)
+        for name in names:
+            test = [p for p in papers if p.subtopics.get(name)]
+            covered = {n for p in test for n in p.subtopics[name] if n in r.areas}
+            for p in test:
+                if mode == "title+abstract" and not p.abstract:
+                    continue
+                abstract = p.abstract if mode == "title+abstract" else None
+                got = {n for n in rule_tags(taxonomy, p.title, abstract, p.categories) if n in r.areas}
+                r.papers += 1
+                missed, extra = _count({n: r.areas[n] for n in covered}, set(p.subtopics[name]), got)
+                if missed or extra:
+                    r.errors.append(
+                        {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
+                    )
+        results.append(r)
+    return results
+
+
+def subtopic_table(results: Sequence[EvalResult], taxonomy: Taxonomy | None = None) -> str:
+    """The subtopic accuracy table: a row per subtopic with support (most first), its area,
+    and F1 (precision/recall) and support in each mode; macro-F1 last."""
+    taxonomy = taxonomy or load_taxonomy()
+
+    def f(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:.2f}"
+
+    first = results[0]
+    shown = sorted(
+        (n for n in first.areas if any(r.areas[n].support for r in results)),
+        key=lambda n: (-first.areas[n].support, n),
+    )
+    head = "| subtopic | area | " + " | ".join(f"{r.mode} F1 (P/R), support" for r in results) + " |"
+    rows = [head, "|" + "---|" * (2 + len(results))]
+    for n in shown:
+        cells = [
+            f"{f(r.areas[n].f1)} ({f(r.areas[n].precision)}/{f(r.areas[n].recall)}), {r.areas[n].support}"
+            for r in results
+        ]
+        rows.append(f"| {n} | {taxonomy.nodes[n].parent} | " + " | ".join(cells) + " |")
+    rows.append(
+        "| **macro-F1** | | " + " | ".join(f"**{f(r.macro_f1)}** ({r.papers} papers)" for r in results) + " |"
+    )
+    return "\n".join(rows) + "\n"
 
 
 # ---------------------------------------------------------------------------------------

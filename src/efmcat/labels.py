@@ -27,6 +27,7 @@ class ListPaper:
     abstract: str | None = None
     categories: list[str] = field(default_factory=list)
     lists: dict[str, list[str]] = field(default_factory=dict)
+    subtopics: dict[str, list[str]] = field(default_factory=dict)  # per list, where its heading gives them
 
     def areas(self, without: str | None = None) -> set[str]:
         """The union of the areas every list (but ``without``) gives the paper."""
@@ -56,6 +57,7 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
         try:
             rec = json.loads(line)
             lists = {str(k): [str(a) for a in v] for k, v in (rec.get("lists") or {}).items()}
+            subtopics = {str(k): [str(a) for a in v] for k, v in (rec.get("subtopics") or {}).items()}
             out.append(
                 ListPaper(
                     str(rec["id"]),
@@ -63,6 +65,7 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
                     rec.get("abstract") or None,
                     [str(c) for c in rec.get("categories") or []],
                     lists,
+                    subtopics,
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

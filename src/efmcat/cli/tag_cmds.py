@@ -281,6 +281,13 @@ def eval_(
             "against each list's, beside the rule tagger on the same papers.",
         ),
     ] = False,
+    subtopics: Annotated[
+        bool,
+        typer.Option(
+            "--subtopics",
+            help="The rule tagger's subtopics against those the lists' headings give (per subtopic).",
+        ),
+    ] = False,
     expert: Annotated[
         bool,
         typer.Option(
@@ -294,7 +301,7 @@ def eval_(
         typer.Option(
             "--labels",
             metavar="FILE",
-            help="Labels table for --lolo, --agreement and --expert (- for stdin; default: the shipped data/labels.jsonl).",
+            help="Labels table for --lolo, --agreement, --subtopics and --expert (- for stdin; default: the shipped data/labels.jsonl).",
         ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown accuracy table.")] = False,
@@ -310,10 +317,10 @@ def eval_(
     """
     from efmcat.evaluate import markdown_table, run_eval
 
-    if sum((expert, lolo, agreement)) > 1:
+    if sum((expert, lolo, agreement, subtopics)) > 1:
         from efmcat.errors import UsageError
 
-        raise UsageError("--expert, --lolo and --agreement are three evaluations: give one")
+        raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
     if expert:
         from efmcat.errors import UsageError
         from efmcat.evaluate import expert_eval, load_labelled, shipped_expert
@@ -330,20 +337,26 @@ def eval_(
             raise UsageError("the expert set and --labels cannot both be read from stdin")
         tax = _load(taxonomy)
         results = expert_eval(load_labelled(path, tax), load_labels(labels), taxonomy=tax, progress=say)
-    elif lolo or agreement:
-        from efmcat.evaluate import leave_one_list_out, list_agreement
+    elif lolo or agreement or subtopics:
+        from efmcat.evaluate import leave_one_list_out, list_agreement, subtopic_eval, subtopic_table
         from efmcat.labels import load_labels
 
         if files or split is not None:
             from efmcat.errors import UsageError
 
-            flag = "--lolo" if lolo else "--agreement"
+            flag = "--lolo" if lolo else "--agreement" if agreement else "--subtopics"
             raise UsageError(f"{flag} reads a labels table (--labels FILE), not labelled sets")
         papers = load_labels(labels)
+        tax = _load(taxonomy)
         if lolo:
-            results = leave_one_list_out(papers, taxonomy=_load(taxonomy), progress=say)
+            results = leave_one_list_out(papers, taxonomy=tax, progress=say)
+        elif agreement:
+            results = list_agreement(papers, taxonomy=tax)
         else:
-            results = list_agreement(papers, taxonomy=_load(taxonomy))
+            results = subtopic_eval(papers, taxonomy=tax)
+            if markdown and not as_json:
+                write_text(subtopic_table(results, tax))
+                return
     else:
         results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
     if as_json:
@@ -360,6 +373,7 @@ def eval_(
         macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
         micro = "n/a" if r.micro_f1 is None else f"{r.micro_f1:.3f}"
         out.append(f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro}, micro-F1 {micro}")
+        width = max([16, *map(len, r.areas)])
         for a, s in r.areas.items():
             if s.f1 is None and not s.fp:
                 continue
@@ -368,7 +382,7 @@ def eval_(
                 return "  n/a" if x is None else f"{x:.3f}"
 
             out.append(
-                f"  {a:<16} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}  (support {s.support}, fp {s.fp})"
+                f"  {a:<{width}} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}  (support {s.support}, fp {s.fp})"
             )
         if errors:
             for e in r.errors:
