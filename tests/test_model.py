@@ -353,7 +353,7 @@ def test_subtopic_eval_scores_the_rules_subtopics_against_the_lists():
 def test_subtopic_eval_without_subtopics_is_one_line(cli, labels_file):
     r = cli("eval", "--subtopics", "--labels", str(labels_file))
     assert r.exit_code == 2
-    assert r.stderr == "Error: the labels table gives no paper a subtopic: nothing to score\n"
+    assert r.stderr == "Error: the labels table gives no paper a subtopic of the taxonomy: nothing to score\n"
 
 
 # -- expert multi-labels ------------------------------------------------------------------
@@ -563,3 +563,21 @@ def test_the_labels_table_keeps_each_lists_subtopics(tmp_path):
     f.write_text(json.dumps(row) + "\n", encoding="utf-8")
     (p,) = load_labels(f)
     assert (p.lists, p.subtopics) == ({"x": ["memory"]}, {"x": ["offloading"]})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("subtopics", {"x": "offloading"}, "subtopics must map each list to a list of node ids"),
+        ("lists", ["memory"], "lists must map each list to a list of node ids"),
+    ],
+)
+def test_a_labels_row_of_the_wrong_shape_is_named(tmp_path, field, value, message):
+    from efmcat.errors import ParseError
+
+    f = tmp_path / "l.jsonl"
+    row = {"id": "2401.00001", "title": "T", "lists": {"x": ["memory"]}} | {field: value}
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(ParseError) as err:
+        load_labels(f)
+    assert str(err.value) == f"{f}:1: not a labelled paper: {message}"

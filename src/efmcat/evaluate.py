@@ -405,9 +405,9 @@ def subtopic_eval(
 
     taxonomy = taxonomy or load_taxonomy()
     subtopics = tuple(n for n, node in taxonomy.nodes.items() if node.parent is not None)
-    names = sorted({name for p in papers for name, subs in p.subtopics.items() if subs})
+    names = sorted({name for p in papers for name, subs in p.subtopics.items() if set(subs) & set(subtopics)})
     if not names:
-        raise UsageError("the labels table gives no paper a subtopic: nothing to score")
+        raise UsageError("the labels table gives no paper a subtopic of the taxonomy: nothing to score")
     results = []
     for mode in modes:
         r = EvalResult("rule tagger (today)", mode, 0, {n: AreaScore(n) for n in subtopics}, over=subtopics)

@@ -56,8 +56,8 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
             continue
         try:
             rec = json.loads(line)
-            lists = {str(k): [str(a) for a in v] for k, v in (rec.get("lists") or {}).items()}
-            subtopics = {str(k): [str(a) for a in v] for k, v in (rec.get("subtopics") or {}).items()}
+            lists = _per_list(rec.get("lists"), "lists")
+            subtopics = _per_list(rec.get("subtopics"), "subtopics")
             out.append(
                 ListPaper(
                     str(rec["id"]),
@@ -72,3 +72,12 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
             raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
     out.sort(key=lambda x: x.id)
     return out
+
+
+def _per_list(value: object, key: str) -> dict[str, list[str]]:
+    """A record's ``lists`` or ``subtopics``: list name -> node ids (TypeError if not that shape)."""
+    if not value:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise TypeError(f"{key} must map each list to a list of node ids")
+    return {str(k): [str(a) for a in v] for k, v in value.items()}
