@@ -162,6 +162,46 @@ def _count(scores: dict[str, AreaScore], want: set[str], got: set[str]) -> tuple
     return sorted((want - got) & scores.keys()), sorted((got - want) & scores.keys())
 
 
+def _tally(
+    scores: dict[str, AreaScore],
+    errors: list[dict[str, Any]],
+    paper: Any,
+    want: set[str],
+    got: set[str],
+    where: str | None = None,
+) -> None:
+    """:func:`_count` one paper, and keep an error row where it missed or added a node
+    (``where``: the list it was tested in, if any)."""
+    missed, extra = _count(scores, want, got)
+    if missed or extra:
+        row: dict[str, Any] = {"id": paper.id}
+        if where is not None:
+            row["list"] = where
+        errors.append(row | {"title": paper.title, "missed": missed, "extra": extra})
+
+
+def _tagged_areas(taxonomy: Taxonomy, model: Any, paper: Any, abstract: str | None) -> set[str]:
+    """The areas (nodes without a parent) a tagger gives ``paper``: ``model``'s, or the
+    rules' where it is None."""
+    from efmcat.tagger import rule_tags
+
+    if model is None:
+        tags = rule_tags(taxonomy, paper.title, abstract, paper.categories)
+    else:
+        tags = model.tags(taxonomy, paper.title, abstract, paper.categories)
+    return {n for n in tags if taxonomy.nodes[n].parent is None}
+
+
+def _two(x: float | None) -> str:
+    """A figure of the Markdown tables: two decimals, or n/a."""
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+def _f1_cell(s: AreaScore) -> str:
+    """F1 (precision/recall) of one node, as the Markdown tables show it."""
+    return f"{_two(s.f1)} ({_two(s.precision)}/{_two(s.recall)})"
+
+
 def evaluate(
     papers: Sequence[Labelled],
     mode: str = "title+abstract",
@@ -173,8 +213,6 @@ def evaluate(
     """Score the rule tagger on ``papers``; in title+abstract mode only papers with an abstract count.
 
     (The model is measured by :func:`leave_one_list_out`: it was trained on these sets.)"""
-    from efmcat.tagger import rule_tags
-
     if mode not in MODES:
         raise UsageError(f"unknown mode '{mode}': use {' or '.join(MODES)}")
     taxonomy = taxonomy or load_taxonomy()
@@ -182,13 +220,10 @@ def evaluate(
     if use_abstract:
         papers = [p for p in papers if p.abstract]
     scores = {a: AreaScore(a) for a in areas}
-    errors = []
+    errors: list[dict[str, Any]] = []
     for p in papers:
-        tags = rule_tags(taxonomy, p.title, p.abstract if use_abstract else None, p.categories)
-        predicted = {n for n in tags if taxonomy.nodes[n].parent is None}
-        missed, extra = _count(scores, set(p.labels), predicted)
-        if missed or extra:
-            errors.append({"id": p.id, "title": p.title, "missed": missed, "extra": extra})
+        got = _tagged_areas(taxonomy, None, p, p.abstract if use_abstract else None)
+        _tally(scores, errors, p, set(p.labels), got)
     return EvalResult(name, mode, len(papers), scores, errors)
 
 
@@ -238,10 +273,6 @@ def run_eval(
 
 def markdown_table(results: Sequence[EvalResult]) -> str:
     """The accuracy table: F1 (precision/recall) per core area, macro- and micro-F1."""
-
-    def f(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:.2f}"
-
     head = "| labelled set | fields | papers | " + " | ".join(CORE_AREAS) + " | macro-F1 | micro-F1 |"
     sep = "|" + "---|" * (len(CORE_AREAS) + 5)
     rows = [head, sep]
@@ -249,13 +280,11 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
         cells = []
         for a in CORE_AREAS:
             s = r.areas.get(a)
-            cells.append(
-                "n/a" if s is None or s.f1 is None else f"{s.f1:.2f} ({f(s.precision)}/{f(s.recall)})"
-            )
+            cells.append("n/a" if s is None or s.f1 is None else _f1_cell(s))
         rows.append(
             f"| {r.name} | {r.mode} | {r.papers} | "
             + " | ".join(cells)
-            + f" | **{f(r.macro_f1)}** | {f(r.micro_f1)} |"
+            + f" | **{_two(r.macro_f1)}** | {_two(r.micro_f1)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -295,7 +324,6 @@ def leave_one_list_out(
     section says nothing about whether its papers are hardware); the model of each fold is
     trained on the other lists with the default settings, thresholds chosen inside them."""
     from efmcat.model import Example, train
-    from efmcat.tagger import rule_tags
 
     splits = lolo_splits(papers)
     if not splits:
@@ -330,18 +358,10 @@ def leave_one_list_out(
                 abstract = p.abstract if use_abstract else None
                 want = set(p.lists[name])
                 for tagger in LOLO_TAGGERS:
-                    if tagger == "rules":
-                        tags = rule_tags(taxonomy, p.title, abstract, p.categories)
-                    else:
-                        tags = model.tags(taxonomy, p.title, abstract, p.categories)
-                    got = {n for n in tags if taxonomy.nodes[n].parent is None}
+                    got = _tagged_areas(taxonomy, model if tagger == "model" else None, p, abstract)
                     r = results[(tagger, mode)]
                     r.papers += 1
-                    missed, extra = _count({a: r.areas[a] for a in covered}, want, got)
-                    if missed or extra:
-                        r.errors.append(
-                            {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
-                        )
+                    _tally({a: r.areas[a] for a in covered}, r.errors, p, want, got, name)
     return [results[(t, m)] for m in modes for t in LOLO_TAGGERS]
 
 
@@ -359,8 +379,6 @@ def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -
     also gives an area; the other lists' prediction is the union of their areas. So the first
     row is how far curators of the field agree with a list they did not write, the bar a
     tagger that learns from other lists is measured against."""
-    from efmcat.tagger import rule_tags
-
     splits = lolo_splits(papers)
     if not splits:
         raise UsageError("the labels table has no paper a list gives an area: no list to compare")
@@ -376,14 +394,9 @@ def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -
             others = p.areas(without=name)
             if not others:
                 continue
-            ruled = rule_tags(taxonomy, p.title, None, p.categories)
-            for r, got in zip(results, (others, {n for n in ruled if taxonomy.nodes[n].parent is None})):
+            for r, got in zip(results, (others, _tagged_areas(taxonomy, None, p, None))):
                 r.papers += 1
-                missed, extra = _count({a: r.areas[a] for a in covered}, set(p.lists[name]), got)
-                if missed or extra:
-                    r.errors.append(
-                        {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
-                    )
+                _tally({a: r.areas[a] for a in covered}, r.errors, p, set(p.lists[name]), got, name)
     return results
 
 
@@ -420,11 +433,7 @@ def subtopic_eval(
                 abstract = p.abstract if mode == "title+abstract" else None
                 got = {n for n in rule_tags(taxonomy, p.title, abstract, p.categories) if n in r.areas}
                 r.papers += 1
-                missed, extra = _count({n: r.areas[n] for n in covered}, set(p.subtopics[name]), got)
-                if missed or extra:
-                    r.errors.append(
-                        {"id": p.id, "list": name, "title": p.title, "missed": missed, "extra": extra}
-                    )
+                _tally({n: r.areas[n] for n in covered}, r.errors, p, set(p.subtopics[name]), got, name)
         results.append(r)
     return results
 
@@ -433,10 +442,6 @@ def subtopic_table(results: Sequence[EvalResult], taxonomy: Taxonomy | None = No
     """The subtopic accuracy table: a row per subtopic with support (most first), its area,
     and F1 (precision/recall) and support in each mode; macro-F1 last."""
     taxonomy = taxonomy or load_taxonomy()
-
-    def f(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:.2f}"
-
     first = results[0]
     shown = sorted(
         (n for n in first.areas if any(r.areas[n].support for r in results)),
@@ -445,13 +450,12 @@ def subtopic_table(results: Sequence[EvalResult], taxonomy: Taxonomy | None = No
     head = "| subtopic | area | " + " | ".join(f"{r.mode} F1 (P/R), support" for r in results) + " |"
     rows = [head, "|" + "---|" * (2 + len(results))]
     for n in shown:
-        cells = [
-            f"{f(r.areas[n].f1)} ({f(r.areas[n].precision)}/{f(r.areas[n].recall)}), {r.areas[n].support}"
-            for r in results
-        ]
+        cells = [f"{_f1_cell(r.areas[n])}, {r.areas[n].support}" for r in results]
         rows.append(f"| {n} | {taxonomy.nodes[n].parent} | " + " | ".join(cells) + " |")
     rows.append(
-        "| **macro-F1** | | " + " | ".join(f"**{f(r.macro_f1)}** ({r.papers} papers)" for r in results) + " |"
+        "| **macro-F1** | | "
+        + " | ".join(f"**{_two(r.macro_f1)}** ({r.papers} papers)" for r in results)
+        + " |"
     )
     return "\n".join(rows) + "\n"
 
@@ -489,7 +493,6 @@ def expert_eval(
     The model never sees an expert paper: every labelled paper whose id is in ``expert`` is
     dropped from its training set, whatever list it comes from."""
     from efmcat.model import Example, train
-    from efmcat.tagger import rule_tags
 
     taxonomy = taxonomy or load_taxonomy()
     for mode in modes:
@@ -520,14 +523,9 @@ def expert_eval(
         for tagger, name in EXPERT_TAGGERS:
             r = EvalResult(name, mode, len(test), {a: AreaScore(a) for a in areas})
             for p in test:
-                abstract = p.abstract if use_abstract else None
-                if tagger == "rules":
-                    tags = rule_tags(taxonomy, p.title, abstract, p.categories)
-                else:
-                    tags = model.tags(taxonomy, p.title, abstract, p.categories)
-                got = {n for n in tags if taxonomy.nodes[n].parent is None}
-                missed, extra = _count(r.areas, set(p.labels), got)
-                if missed or extra:
-                    r.errors.append({"id": p.id, "title": p.title, "missed": missed, "extra": extra})
+                got = _tagged_areas(
+                    taxonomy, model if tagger == "model" else None, p, p.abstract if use_abstract else None
+                )
+                _tally(r.areas, r.errors, p, set(p.labels), got)
             out.append(r)
     return out
