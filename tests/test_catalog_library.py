@@ -571,3 +571,16 @@ def test_a_waiter_of_another_user_counts_as_alive():
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     r = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert r.returncode == 0, r.stderr
+
+
+def test_reads_by_id_take_more_ids_than_one_statement_binds(cat):
+    ids = _many(cat, 1200)
+    with cat.transaction():
+        for pid in ids[::300]:
+            cat.set_tag(pid, "memory", "auto", 0.5)
+            cat.set_tag(pid, "attention", "curated", 1.0)
+    assert sorted(cat.texts_by_ids(ids)) == ids
+    rows = cat.tag_rows_of(ids)
+    assert sorted(rows) == ids[::300]
+    assert all(v == cat.tag_rows(pid) for pid, v in rows.items())
+    assert [p.id for p in cat.papers_by_ids(ids[::-1])] == ids[::-1]

@@ -810,14 +810,19 @@ class Catalog:
     def tags_of(self, paper_ids: Sequence[str]) -> dict[str, list[str]]:
         """Effective (not removed) tag nodes of each paper."""
         out: dict[str, list[str]] = {pid: [] for pid in paper_ids}
-        ids = list(out)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({marks})", chunk
-            ):
-                out[r[0]].append(r[1])
+        for r in self._by_ids(
+            "SELECT paper_id, node FROM tags WHERE removed = 0 AND paper_id IN ({})", list(out)
+        ):
+            out[r[0]].append(r[1])
+        return out
+
+    def tag_rows_of(self, paper_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """paper id -> its tag rows (as :meth:`tag_rows` gives them), for many papers at once;
+        a paper without tags is left out."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        sql = "SELECT paper_id, node, origin, score, removed FROM tags WHERE paper_id IN ({}) ORDER BY paper_id, node"
+        for r in self._by_ids(sql, paper_ids):
+            out.setdefault(r[0], []).append({"node": r[1], "origin": r[2], "score": r[3], "removed": r[4]})
         return out
 
     def set_tag(
@@ -1137,24 +1142,21 @@ class Catalog:
 
     def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
         """The papers with these ids, in the order given (ids not in the catalog are left out)."""
-        rows: dict[str, sqlite3.Row] = {}
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
-                rows[row["id"]] = row
+        rows = {row["id"]: row for row in self._by_ids("SELECT * FROM papers WHERE id IN ({})", ids)}
         return [_row_to_paper(rows[i]) for i in ids if i in rows]
 
     def texts_by_ids(self, ids: Sequence[str]) -> dict[str, PaperText]:
-        """id -> title, abstract and categories of the papers with these ids (at most 500 ids):
-        what tagging reads, without building whole Papers."""
-        marks = ",".join("?" * len(ids))
-        return {
-            r[0]: PaperText(r[0], r[1], r[2], _json_list(r[3]))
-            for r in self.conn.execute(
-                f"SELECT id, title, abstract, categories FROM papers WHERE id IN ({marks})", list(ids)
-            )
-        }
+        """id -> title, abstract and categories of the papers with these ids: what tagging
+        reads, without building whole Papers."""
+        sql = "SELECT id, title, abstract, categories FROM papers WHERE id IN ({})"
+        return {r[0]: PaperText(r[0], r[1], r[2], _json_list(r[3])) for r in self._by_ids(sql, ids)}
+
+    def _by_ids(self, sql: str, ids: Sequence[str]) -> Iterator[sqlite3.Row]:
+        """The rows of ``sql`` (its ``{}`` the placeholders of an ``IN`` list) for ``ids``,
+        500 ids a statement: SQLite bounds the parameters of one."""
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1

@@ -974,7 +974,7 @@ def tag_papers(
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
             papers = catalog.texts_by_ids(chunk)
-            rows_of = _tag_rows_of(catalog, list(papers))
+            rows_of = catalog.tag_rows_of(list(papers))
             writes = AutoTagWrites()
             for pid in chunk:
                 if pid not in papers:
@@ -997,21 +997,6 @@ def tag_papers(
 
 
 PAGE = 500  # papers tagged per page (read together, their tags in bulk)
-
-
-def _tag_rows_of(catalog: Catalog, ids: list[str]) -> dict[str, list[dict]]:
-    """paper id -> its tag rows (as Catalog.tag_rows gives them), for many papers at once."""
-    out: dict[str, list[dict]] = {}
-    if not ids:
-        return out
-    marks = ",".join("?" * len(ids))
-    for r in catalog.conn.execute(
-        f"SELECT paper_id, node, origin, score, removed FROM tags WHERE paper_id IN ({marks}) "
-        "ORDER BY paper_id, node",
-        ids,
-    ):
-        out.setdefault(r[0], []).append({"node": r[1], "origin": r[2], "score": r[3], "removed": r[4]})
-    return out
 
 
 def retag(
