@@ -635,9 +635,10 @@ class Model:
         tt = tokens(title or "")
         at = tokens(abstract) if abstract else None
         t, a, k = field_scores(c, title, abstract, categories, tt, at)
-        if not _in_field(c, _merge(t, a, k)):
+        own = _merge(t, a, k)
+        if not _in_field(c, own):
             return []  # not the model's to judge (see tags)
-        rule_area = area_scores(c, _merge(t, a, k))
+        rule_area = area_scores(c, own)
         z = self._logits(c, tt, at, categories, t, a)
         contrib: dict[int, list[Contribution]] = {i: [] for i in range(len(self.areas))}
 
@@ -657,7 +658,7 @@ class Model:
         mode = "abstract" if abstract else "title"
         thresholds = self.thresholds[mode]
         combine = self._strategies(mode)
-        ruled = decide(c, _merge(t, a, k), t)
+        ruled = decide(c, own, t)
         out = []
         for i in self.active(taxonomy):
             area = self.areas[i]

@@ -46,7 +46,7 @@ class Taxonomy:
     def __init__(self, nodes: Iterable[Node], source: str = "<taxonomy>") -> None:
         self.nodes: dict[str, Node] = {n.id: n for n in nodes}
         self.source = source
-        self._rank: dict[str, int] | None = None  # node id -> its place, for order
+        self._rank = {nid: i for i, nid in enumerate(self.nodes)}  # node id -> its place, for order
 
     # -- structure -----------------------------------------------------------------
     @property
@@ -124,8 +124,6 @@ class Taxonomy:
     def order(self, node_ids: Iterable[str]) -> list[str]:
         """Sort node ids in taxonomy order (unknown ones last, alphabetically)."""
         rank = self._rank
-        if rank is None or len(rank) != len(self.nodes):  # made once (nodes are only ever added)
-            rank = self._rank = {nid: i for i, nid in enumerate(self.nodes)}
         return sorted(set(node_ids), key=lambda n: (rank.get(n, len(rank)), n))
 
     # -- (de)serialisation ---------------------------------------------------------
