@@ -176,6 +176,21 @@ def test_titles_get_their_core_areas(title, model):
     assert got & set(CORE_AREAS) == KNOWN_TITLES[title]
 
 
+def test_a_distillation_title_gets_its_kind_of_distillation():
+    tax = load_taxonomy()
+    cases = {
+        "Distilling the Knowledge in a Neural Network": {"knowledge-distillation"},
+        "Contrastive Representation Distillation": {"knowledge-distillation"},
+        "Data-Free Learning of Student Networks": {"knowledge-distillation"},
+        "Dataset Distillation": {"context-distillation"},
+        "Distilling Step-by-Step! Outperforming Larger Language Models": set(),
+    }
+    for title, want in cases.items():
+        tags = rule_tags(tax, title)
+        assert "distillation" in tags, title
+        assert {n for n in tags if tax.nodes[n].parent == "distillation"} == want, title
+
+
 def test_deterministic():
     tax = load_taxonomy()
     args = ("SmoothQuant: W8A8 Post-Training Quantization", "Activation outliers are migrated to weights.")
