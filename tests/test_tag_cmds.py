@@ -90,13 +90,63 @@ def test_bad_taxonomy_file_names_the_line(cli, mini_db, tmp_path):
 
 
 def test_eval_on_a_labelled_file(cli):
-    r = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--split", "test", "--json")
+    path = str(FIXTURES / "labels" / "horseee.jsonl")
+    r = cli("eval", path, "--split", "test", "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert [d["mode"] for d in data] == ["title", "title+abstract"]
-    assert data[0]["papers"] > 200 and 0 < data[0]["macro_f1"] <= 1
-    md = cli("eval", str(FIXTURES / "labels" / "horseee.jsonl"), "--markdown")
+    # the rules, then the shipped model (what tagging uses) on the same papers, per mode
+    assert [(d["set"], d["mode"]) for d in data] == [
+        (path, "title"),
+        (f"{path}, model", "title"),
+        (path, "title+abstract"),
+        (f"{path}, model", "title+abstract"),
+    ]
+    assert data[0]["papers"] == data[1]["papers"] > 200 and 0 < data[0]["macro_f1"] <= 1
+    # the shipped model was trained on these papers: said, with where to look instead
+    assert r.stderr == (
+        f"{path}: the shipped model was trained on 217 of these 218 papers "
+        "(efmcat eval --expert FILE scores a model trained without them)\n"
+    )
+    md = cli("eval", path, "--markdown")
     assert md.stdout.startswith("| labelled set | fields | papers | sparsification |")
+    assert md.stdout.count(f"| {path}, model |") == 2
+
+
+def test_eval_of_a_file_the_model_never_saw_says_nothing_on_stderr(cli, tmp_path):
+    unseen = tmp_path / "mine.jsonl"
+    unseen.write_text(
+        json.dumps(
+            {"id": "2611.00001", "title": "Post-Training Quantization of LLMs", "labels": ["quantization"]}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    r = cli("eval", str(unseen), "--json")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert [(d["set"], d["papers"], d["macro_f1"]) for d in json.loads(r.stdout)][:2] == [
+        (str(unseen), 1, 1.0),
+        (f"{unseen}, model", 1, 1.0),
+    ]
+
+
+def test_eval_of_the_default_sets_has_no_model_rows(cli):
+    r = cli("eval", "--json")
+    assert r.exit_code == 0, r.output
+    assert not any(d["set"].endswith(", model") for d in json.loads(r.stdout))
+
+
+def test_evaluate_scores_the_model_it_is_given():
+    from efmcat.evaluate import Labelled, evaluate
+
+    class Fixed:  # a model that tags every paper memory
+        def tags(self, taxonomy, title, abstract, categories):
+            return {"memory": 1.0}
+
+    papers = [Labelled("1", "Post-Training Quantization of LLMs", {"quantization"})]
+    rules = evaluate(papers, "title")
+    model = evaluate(papers, "title", model=Fixed())
+    assert (rules.areas["quantization"].tp, rules.areas["memory"].fp) == (1, 0)
+    assert (model.areas["quantization"].tp, model.areas["memory"].fp) == (0, 1)
 
 
 def test_eval_and_train_read_stdin_for_dash(cli, tmp_path):

@@ -209,10 +209,10 @@ def evaluate(
     name: str = "",
     taxonomy: Taxonomy | None = None,
     areas: Sequence[str] = CORE_AREAS,
+    model: Any = None,
 ) -> EvalResult:
-    """Score the rule tagger on ``papers``; in title+abstract mode only papers with an abstract count.
-
-    (The model is measured by :func:`leave_one_list_out`: it was trained on these sets.)"""
+    """Score the rule tagger (or ``model``, a :class:`efmcat.model.Model`) on ``papers``; in
+    title+abstract mode only papers with an abstract count."""
     if mode not in MODES:
         raise UsageError(f"unknown mode '{mode}': use {' or '.join(MODES)}")
     taxonomy = taxonomy or load_taxonomy()
@@ -222,7 +222,7 @@ def evaluate(
     scores = {a: AreaScore(a) for a in areas}
     errors: list[dict[str, Any]] = []
     for p in papers:
-        got = _tagged_areas(taxonomy, None, p, p.abstract if use_abstract else None)
+        got = _tagged_areas(taxonomy, model, p, p.abstract if use_abstract else None)
         _tally(scores, errors, p, set(p.labels), got)
     return EvalResult(name, mode, len(papers), scores, errors)
 
@@ -250,9 +250,17 @@ def run_eval(
     split: str | None = None,
     modes: Sequence[str] = MODES,
     taxonomy: Taxonomy | None = None,
+    model: Any = None,
+    progress: Any = None,
 ) -> list[EvalResult]:
-    """Evaluate on the given labelled files (every default set when none) in each mode."""
+    """Evaluate the rule tagger on the given labelled files (every default set when none) in
+    each mode. ``model`` (given files only): each rules row is followed by the model's on
+    the same papers, named "SET, model"; the default sets get none, since the shipped
+    model was trained on them. ``progress`` hears, per file, how many of its papers the
+    shipped labels table (the shipped model's training set) holds, when it holds some."""
     taxonomy = taxonomy or load_taxonomy()
+    model = model if files else None
+    trained = _shipped_label_ids() if model is not None else frozenset()
     if files:
         sets = [(str(f), Path(f), split) for f in files]
     else:
@@ -266,9 +274,24 @@ def run_eval(
         papers = load_labelled(path, taxonomy)
         if part is not None:
             papers = [p for p in papers if p.split == part]
+        seen = sum(1 for p in papers if p.id in trained)
+        if seen and progress:
+            progress(
+                f"{name}: the shipped model was trained on {seen} of these {len(papers)} papers "
+                f"(efmcat eval --expert FILE scores a model trained without them)"
+            )
         for mode in modes:
             results.append(evaluate(papers, mode, name=name, taxonomy=taxonomy))
+            if model is not None:
+                results.append(evaluate(papers, mode, name=f"{name}, model", taxonomy=taxonomy, model=model))
     return results
+
+
+def _shipped_label_ids() -> frozenset[str]:
+    """The ids of the shipped labels table (what the shipped model was trained on)."""
+    from efmcat.labels import load_labels, shipped_labels
+
+    return frozenset(p.id for p in load_labels()) if shipped_labels() is not None else frozenset()
 
 
 def markdown_table(results: Sequence[EvalResult]) -> str:

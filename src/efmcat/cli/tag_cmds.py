@@ -358,7 +358,10 @@ def eval_(
                 write_text(subtopic_table(results, tax))
                 return
     else:
-        results = run_eval(files or (), split=split, taxonomy=_load(taxonomy))
+        from efmcat.model import shipped_model
+
+        model = shipped_model() if files else None
+        results = run_eval(files or (), split=split, taxonomy=_load(taxonomy), model=model, progress=say)
     if as_json:
         from efmcat import render
 
