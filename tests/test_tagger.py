@@ -176,6 +176,24 @@ def test_titles_get_their_core_areas(title, model):
     assert got & set(CORE_AREAS) == KNOWN_TITLES[title]
 
 
+def test_systems_titles_get_their_subtopics():
+    tax = load_taxonomy()
+    cases = {
+        "PyTorch FSDP: Experiences on Scaling Fully Sharded Data Parallel": "memory-management",
+        "Mirage Persistent Kernel: A Compiler and Runtime for Mega-Kernelizing Tensor Programs": (
+            "kernel-optimization"
+        ),
+        "ZO2: Zeroth-Order Fine-Tuning of Large Language Models with Limited GPU Memory": "offloading",
+        "Megatron-LM: Training Multi-Billion Parameter Language Models Using Model Parallelism": (
+            "distributed-training"
+        ),
+    }
+    for title, want in cases.items():
+        assert want in rule_tags(tax, title), title
+    # a fine-tuning method on consumer GPUs is not thereby memory
+    assert "memory" not in rule_tags(tax, "ModuLoRA: Finetuning 3-Bit LLMs on Consumer GPUs")
+
+
 def test_a_distillation_title_gets_its_kind_of_distillation():
     tax = load_taxonomy()
     cases = {
