@@ -135,6 +135,47 @@ def test_eval_of_the_default_sets_has_no_model_rows(cli):
     assert not any(d["set"].endswith(", model") for d in json.loads(r.stdout))
 
 
+def test_eval_reads_labels_areas_or_a_labels_tables_lists(cli, tmp_path):
+    rows = [
+        {"id": "2611.00001", "title": "Post-Training Quantization of LLMs", "labels": ["quantization"]},
+        {"id": "2611.00002", "title": "KV Cache Eviction with Heavy Hitters", "areas": ["kv-cache-eviction"]},
+        {
+            "id": "2611.00003",
+            "title": "Sparse Attention for Long Documents",
+            "lists": {"a": ["attention"], "b": ["compiler"]},
+        },
+    ]
+    f = tmp_path / "mixed.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    r = cli("eval", str(f), "--json", "--errors")
+    assert r.exit_code == 0, r.output
+    title = json.loads(r.stdout)[0]
+    assert title["papers"] == 3
+    # a subtopic label counts for its area; a table row's lists give the union of their areas
+    assert [(e["id"], e["missed"]) for e in title["errors"]] == [("2611.00003", ["compiler"])]
+
+
+def test_eval_names_what_a_bad_labelled_row_lacks(cli):
+    cases = [
+        ('{"id": "1", "title": "x"}', "no 'labels' (nor 'areas' or 'lists')"),
+        ('{"id": "1", "labels": ["quantization"]}', "no 'title'"),
+        ('{"title": "x", "labels": []}', "no 'id'"),
+        ('{"id": "1", "title": "x", "labels": "quantization"}', "labels must be a list of node ids"),
+        (
+            '{"id": "1", "title": "x", "lists": {"a": "memory"}}',
+            "lists must map each list to a list of node ids",
+        ),
+        ("[1, 2]", "a line must be a JSON object"),
+    ]
+    for line, why in cases:
+        r = cli("eval", "-", input=line + "\n")
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            1,
+            "",
+            f"Error: stdin:1: not a labelled paper: {why}\n",
+        ), line
+
+
 def test_evaluate_scores_the_model_it_is_given():
     from efmcat.evaluate import Labelled, evaluate
 

@@ -59,7 +59,7 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
             continue
         try:
             rec = json.loads(line)
-            labels = {taxonomy.area_of(x) if x in taxonomy else x for x in rec["labels"]}
+            labels = {taxonomy.area_of(x) if x in taxonomy else x for x in _raw_labels(rec)}
             out.append(
                 Labelled(
                     str(rec["id"]),
@@ -70,9 +70,30 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
                     rec.get("split"),
                 )
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except KeyError as exc:
+            raise ParseError(f"{p}:{n}: not a labelled paper: no '{exc.args[0]}'") from exc
+        except (ValueError, TypeError, AttributeError) as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
     return out
+
+
+def _raw_labels(rec: dict) -> list[str]:
+    """A labelled row's labels: ``labels`` or ``areas`` (node ids), or the union of a labels
+    table's ``lists`` (list name -> node ids), so that ``data/labels.jsonl`` reads too."""
+    if not isinstance(rec, dict):
+        raise TypeError("a line must be a JSON object")
+    if "labels" in rec or "areas" in rec:
+        raw = rec["labels"] if "labels" in rec else rec["areas"]
+    elif "lists" in rec:
+        lists = rec["lists"]
+        if not isinstance(lists, dict) or not all(isinstance(v, list) for v in lists.values()):
+            raise TypeError("lists must map each list to a list of node ids")
+        raw = [x for v in lists.values() for x in v]
+    else:
+        raise ValueError("no 'labels' (nor 'areas' or 'lists')")
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise TypeError("labels must be a list of node ids")
+    return raw
 
 
 @dataclass
