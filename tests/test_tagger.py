@@ -171,6 +171,9 @@ KNOWN_TITLES = {
     "LongNet: Scaling Transformers to 1,000,000,000 Tokens": {"attention"},
     "Scaling Transformer to 1M tokens and beyond with RMT": {"attention"},
     "Skyformer: Remodel Self-Attention with Gaussian Kernel and Nystrom Method": {"attention"},
+    "SpArch: Efficient Architecture for Sparse Matrix Multiplication": {"sparsification"},
+    "Cambricon: An Instruction Set Architecture for Neural Networks": {"hardware"},
+    "Stripes: Bit-Serial Deep Neural Network Computing": {"hardware"},
 }
 
 
