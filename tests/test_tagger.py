@@ -174,6 +174,10 @@ KNOWN_TITLES = {
     "SpArch: Efficient Architecture for Sparse Matrix Multiplication": {"sparsification"},
     "Cambricon: An Instruction Set Architecture for Neural Networks": {"hardware"},
     "Stripes: Bit-Serial Deep Neural Network Computing": {"hardware"},
+    "Rigging the Lottery: Making All Tickets Winners": {"sparsification"},
+    "Learning Efficient Convolutional Networks through Network Slimming": {"sparsification"},
+    "Dynamic Memory Compression: Retrofitting LLMs for Accelerated Inference": {"memory"},
+    "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
 }
 
 
