@@ -178,6 +178,8 @@ KNOWN_TITLES = {
     "Learning Efficient Convolutional Networks through Network Slimming": {"sparsification"},
     "Dynamic Memory Compression: Retrofitting LLMs for Accelerated Inference": {"memory"},
     "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
+    "LoLCATs: On Low-Rank Linearizing of Large Language Models": {"attention"},
+    "Data Engineering for Scaling Language Models to 128K Context": {"attention"},
 }
 
 
