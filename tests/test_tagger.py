@@ -191,6 +191,22 @@ def test_titles_get_their_core_areas(title, model):
     assert got & set(CORE_AREAS) == KNOWN_TITLES[title]
 
 
+def test_ligatures_accents_and_full_width_letters_read_as_plain_letters():
+    from efmcat.tagger import ascii_folded, tokens
+
+    assert tokens("Eﬃcient ﬁne-tuning") == ["efficient", "fine", "tuning"]  # PDF ligatures
+    assert tokens("Nyströmformer, DéjàVu") == ["nystromformer", "dejavu"]
+    assert tokens("Ｑｕａｎｔｉｚａｔｉｏｎ") == ["quantization"]
+    assert ascii_folded("plain ascii") == "plain ascii"
+    tax = load_taxonomy()
+    for title, area in [
+        ("Eﬃcient ﬁne-tuning of Large Language Models", "fine-tuning"),
+        ("Nyströmformer: A Nyström-Based Algorithm for Approximating Self-Attention", "attention"),
+    ]:
+        for model in (None, "shipped"):
+            assert area in auto_tags(tax, title, model=model), (title, model)
+
+
 def test_systems_titles_get_their_subtopics():
     tax = load_taxonomy()
     cases = {

@@ -18,14 +18,22 @@ from hypothesis import strategies as st
 
 from efmcat.labels import load_labels
 from efmcat.model import _rule_values, shipped_model, text_features
-from efmcat.tagger import _count_terms, _fold, _prefilter, compile_rules, field_scores, tokens
+from efmcat.tagger import (
+    _count_terms,
+    _fold,
+    _prefilter,
+    ascii_folded,
+    compile_rules,
+    field_scores,
+    tokens,
+)
 from efmcat.taxonomy import load_taxonomy
 
 _TOKEN = re.compile(r"[a-z0-9]+(?::[a-z0-9]+)*")
 
 
 def reference_tokens(text: str) -> list[str]:
-    return [_fold(t) for t in _TOKEN.findall(text.lower())]
+    return [_fold(t) for t in _TOKEN.findall(ascii_folded(text.lower()))]
 
 
 def reference_count_terms(c, toks) -> list[tuple[int, int]]:
@@ -240,7 +248,7 @@ def test_separated_text_keeps_only_letters_digits_and_colons_on_any_text(text):
     from efmcat.tagger import _KEEP, separated
 
     low = text.lower()
-    assert separated(low) == "".join(ch if ch in _KEEP else " " for ch in low)
+    assert separated(low) == "".join(ch if ch in _KEEP else " " for ch in ascii_folded(low))
 
 
 def reference_points(c, text, counts, factor):

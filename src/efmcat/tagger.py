@@ -21,6 +21,7 @@ subtopic that is assigned implies its area. Everything is deterministic.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -120,14 +121,24 @@ _FOLDED: dict[str, str] = {}
 _SEPARATORS = bytes(i if chr(i) in _KEEP else 32 for i in range(256))
 
 
+def ascii_folded(low: str) -> str:
+    """``low`` (lowered text) with what compatibility decomposition (NFKD) takes to ASCII
+    taken there and the combining marks dropped: the ligatures of text copied from PDFs
+    ("ﬁne-tuning"), accents ("Nyström") and full-width letters read as plain letters.
+    ASCII text comes back as it is, at the cost of one ``isascii``."""
+    if low.isascii():
+        return low
+    decomposed = unicodedata.normalize("NFKD", low)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
 def separated(low: str) -> str:
-    """``low`` (lowered text) with every character but ``a-z``, ``0-9`` and ``:`` made a
-    space (a test holds it equal to that definition). Through bytes: each character beyond
-    ASCII becomes one ``?`` (the ASCII codec's replacement), then a 256-byte table maps
-    every byte: about twice as fast as str.translate with a mapping on ASCII text, and
-    text beyond ASCII costs less than twice as much, where str.translate slows down about 35
-    times."""
-    return low.encode("ascii", "replace").translate(_SEPARATORS).decode("ascii")
+    """``low`` (lowered text), :func:`ascii_folded`, with every character but ``a-z``,
+    ``0-9`` and ``:`` made a space (a test holds it equal to that definition). Through
+    bytes: each character still beyond ASCII becomes one ``?`` (the ASCII codec's
+    replacement), then a 256-byte table maps every byte: about twice as fast as
+    str.translate with a mapping on ASCII text."""
+    return ascii_folded(low).encode("ascii", "replace").translate(_SEPARATORS).decode("ascii")
 
 
 def spaced_words(s: str) -> str:
