@@ -168,7 +168,6 @@ KNOWN_TITLES = {
     },
     "Transformer Quality in Linear Time": {"attention"},
     "Compressive Transformers for Long-Range Sequence Modelling": {"attention"},
-    "LongNet: Scaling Transformers to 1,000,000,000 Tokens": {"attention"},
     "Scaling Transformer to 1M tokens and beyond with RMT": {"attention"},
     "Skyformer: Remodel Self-Attention with Gaussian Kernel and Nystrom Method": {"attention"},
     "SpArch: Efficient Architecture for Sparse Matrix Multiplication": {"sparsification"},
