@@ -275,9 +275,9 @@ def run_eval(
     progress: Any = None,
 ) -> list[EvalResult]:
     """Evaluate the rule tagger on the given labelled files (every default set when none) in
-    each mode. ``model`` (given files only): each rules row is followed by the model's on
-    the same papers, named "SET, model"; the default sets get none, since the shipped
-    model was trained on them. ``progress`` hears, per file, how many of its papers the
+    each mode. ``model`` (given files only): each file's rules rows are followed by the
+    model's on the same papers, named "SET, model", one per mode; the default sets get
+    none, since the shipped model was trained on them. ``progress`` hears, per file, how many of its papers the
     shipped labels table (the shipped model's training set) holds, when it holds some."""
     taxonomy = taxonomy or load_taxonomy()
     model = model if files else None
@@ -303,7 +303,8 @@ def run_eval(
             )
         for mode in modes:
             results.append(evaluate(papers, mode, name=name, taxonomy=taxonomy))
-            if model is not None:
+        if model is not None:  # after the rules' rows, which keep their places
+            for mode in modes:
                 results.append(evaluate(papers, mode, name=f"{name}, model", taxonomy=taxonomy, model=model))
     return results
 
