@@ -85,10 +85,9 @@ def _raw_labels(rec: dict) -> list[str]:
     if "labels" in rec or "areas" in rec:
         raw = rec["labels"] if "labels" in rec else rec["areas"]
     elif "lists" in rec:
-        lists = rec["lists"]
-        if not isinstance(lists, dict) or not all(isinstance(v, list) for v in lists.values()):
-            raise TypeError("lists must map each list to a list of node ids")
-        raw = [x for v in lists.values() for x in v]
+        from efmcat.labels import per_list
+
+        raw = [x for nodes in per_list(rec["lists"], "lists").values() for x in nodes]
     else:
         raise ValueError("no 'labels' (nor 'areas' or 'lists')")
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):

@@ -56,8 +56,8 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
             continue
         try:
             rec = json.loads(line)
-            lists = _per_list(rec.get("lists"), "lists")
-            subtopics = _per_list(rec.get("subtopics"), "subtopics")
+            lists = per_list(rec.get("lists"), "lists")
+            subtopics = per_list(rec.get("subtopics"), "subtopics")
             out.append(
                 ListPaper(
                     str(rec["id"]),
@@ -74,8 +74,9 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
     return out
 
 
-def _per_list(value: object, key: str) -> dict[str, list[str]]:
-    """A record's ``lists`` or ``subtopics``: list name -> node ids (TypeError if not that shape)."""
+def per_list(value: object, key: str) -> dict[str, list[str]]:
+    """A record's ``lists`` or ``subtopics``: list name -> node ids (TypeError if not that
+    shape). Also how ``evaluate.load_labelled`` reads a labels table's row."""
     if not value:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
