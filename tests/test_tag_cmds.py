@@ -170,6 +170,13 @@ def test_eval_names_what_a_bad_labelled_row_lacks(cli):
             "lists must map each list to a list of node ids",
         ),
         ("[1, 2]", "a line must be a JSON object"),
+        ('{"id": "1", "title": null, "labels": []}', "title must be text"),
+        ('{"id": "1", "title": ["x"], "labels": []}', "title must be text"),
+        ('{"id": "1", "title": "x", "abstract": 5, "labels": []}', "abstract must be text or null"),
+        (
+            '{"id": "1", "title": "x", "categories": [1], "labels": []}',
+            "categories must be a list of category names",
+        ),
     ]
     for line, why in cases:
         r = cli("eval", "-", input=line + "\n")
@@ -178,6 +185,28 @@ def test_eval_names_what_a_bad_labelled_row_lacks(cli):
             "",
             f"Error: stdin:1: not a labelled paper: {why}\n",
         ), line
+
+
+def test_labelled_rows_take_categories_as_arxiv_writes_them(tmp_path):
+    from efmcat.evaluate import load_labelled
+    from efmcat.labels import load_labels
+
+    row = {"id": "1", "title": "x", "categories": "cs.LG cs.AR", "labels": [], "lists": {"a": ["memory"]}}
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert load_labelled(f)[0].categories == ["cs.LG", "cs.AR"]
+    assert load_labels(f)[0].categories == ["cs.LG", "cs.AR"]
+
+
+def test_a_labels_table_row_with_a_number_for_abstract_is_one_line(cli, tmp_path):
+    f = tmp_path / "labels.jsonl"
+    f.write_text('{"id": "1", "title": "t", "abstract": 5, "lists": {"x": ["memory"]}}\n', encoding="utf-8")
+    r = cli("train", "--labels", str(f), "--no-manual", "-o", str(tmp_path / "m.json"))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {f}:1: not a labelled paper: abstract must be text or null\n",
+    )
+    assert not (tmp_path / "m.json").exists()
 
 
 def test_evaluate_scores_the_model_it_is_given():

@@ -18,6 +18,7 @@ from typing import Any
 
 from efmcat.errors import ParseError, UsageError
 from efmcat.inputs import read_text
+from efmcat.labels import load_labels, per_list, row_text, shipped_labels
 from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
 
 MODES = ("title", "title+abstract")
@@ -59,17 +60,9 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
             continue
         try:
             rec = json.loads(line)
+            title, abstract, categories = row_text(rec)
             labels = {taxonomy.area_of(x) if x in taxonomy else x for x in _raw_labels(rec)}
-            out.append(
-                Labelled(
-                    str(rec["id"]),
-                    rec["title"],
-                    labels,
-                    rec.get("abstract") or None,
-                    list(rec.get("categories") or []),
-                    rec.get("split"),
-                )
-            )
+            out.append(Labelled(str(rec["id"]), title, labels, abstract, categories, rec.get("split")))
         except KeyError as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: no '{exc.args[0]}'") from exc
         except (ValueError, TypeError, AttributeError) as exc:
@@ -80,13 +73,9 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
 def _raw_labels(rec: dict) -> list[str]:
     """A labelled row's labels: ``labels`` or ``areas`` (node ids), or the union of a labels
     table's ``lists`` (list name -> node ids), so that ``data/labels.jsonl`` reads too."""
-    if not isinstance(rec, dict):
-        raise TypeError("a line must be a JSON object")
     if "labels" in rec or "areas" in rec:
         raw = rec["labels"] if "labels" in rec else rec["areas"]
     elif "lists" in rec:
-        from efmcat.labels import per_list
-
         raw = [x for nodes in per_list(rec["lists"], "lists").values() for x in nodes]
     else:
         raise ValueError("no 'labels' (nor 'areas' or 'lists')")
@@ -310,8 +299,6 @@ def run_eval(
 
 def _shipped_label_ids() -> frozenset[str]:
     """The ids of the shipped labels table (what the shipped model was trained on)."""
-    from efmcat.labels import load_labels, shipped_labels
-
     return frozenset(p.id for p in load_labels()) if shipped_labels() is not None else frozenset()
 
 

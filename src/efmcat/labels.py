@@ -58,20 +58,34 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
             rec = json.loads(line)
             lists = per_list(rec.get("lists"), "lists")
             subtopics = per_list(rec.get("subtopics"), "subtopics")
-            out.append(
-                ListPaper(
-                    str(rec["id"]),
-                    str(rec.get("title") or ""),
-                    rec.get("abstract") or None,
-                    [str(c) for c in rec.get("categories") or []],
-                    lists,
-                    subtopics,
-                )
-            )
+            title, abstract, categories = row_text(rec, need_title=False)
+            out.append(ListPaper(str(rec["id"]), title, abstract, categories, lists, subtopics))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
     out.sort(key=lambda x: x.id)
     return out
+
+
+def row_text(rec: dict, *, need_title: bool = True) -> tuple[str, str | None, list[str]]:
+    """A labelled row's title, abstract and categories, checked, so that a tagger never meets
+    a number where it reads text: the title text (KeyError without one, or "" where not
+    ``need_title``), the abstract text or null, the categories a list of names or one
+    space-separated string of them (as arXiv writes them). Both loaders of labelled papers
+    read their rows through it."""
+    if not isinstance(rec, dict):
+        raise TypeError("a line must be a JSON object")
+    title = rec["title"] if need_title else rec.get("title") or ""
+    if not isinstance(title, str):
+        raise TypeError("title must be text")
+    abstract = rec.get("abstract") or None
+    if abstract is not None and not isinstance(abstract, str):
+        raise TypeError("abstract must be text or null")
+    categories = rec.get("categories") or []
+    if isinstance(categories, str):
+        categories = categories.split()
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise TypeError("categories must be a list of category names")
+    return title, abstract, categories
 
 
 def per_list(value: object, key: str) -> dict[str, list[str]]:
