@@ -21,7 +21,6 @@ subtopic that is assigned implies its area. Everything is deterministic.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -128,6 +127,8 @@ def ascii_folded(low: str) -> str:
     ASCII text comes back as it is, at the cost of one ``isascii``."""
     if low.isascii():
         return low
+    import unicodedata  # only text beyond ASCII needs it, as in ids.py
+
     decomposed = unicodedata.normalize("NFKD", low)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 

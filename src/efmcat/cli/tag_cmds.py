@@ -315,61 +315,52 @@ def eval_(
 
     Example: efmcat eval --lolo --markdown
     """
-    from efmcat.evaluate import markdown_table, run_eval
+    from efmcat import evaluate
+    from efmcat.errors import UsageError
+    from efmcat.labels import load_labels
 
     if sum((expert, lolo, agreement, subtopics)) > 1:
-        from efmcat.errors import UsageError
-
         raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
     if expert:
-        from efmcat.errors import UsageError
-        from efmcat.evaluate import expert_eval, load_labelled, shipped_expert
-        from efmcat.labels import load_labels
-
         if split is not None:
             raise UsageError("--split is for the older labelled sets, not --expert")
         if files and len(files) > 1:
             raise UsageError("--expert takes one expert set (FILE), not several")
-        path = files[0] if files else shipped_expert()
+        path = files[0] if files else evaluate.shipped_expert()
         if path is None:
             raise UsageError("no expert set shipped with this efmcat: give the expert set as FILE")
         if str(path) == "-" and labels is not None and str(labels) == "-":
             raise UsageError("the expert set and --labels cannot both be read from stdin")
         tax = _load(taxonomy)
-        results = expert_eval(load_labelled(path, tax), load_labels(labels), taxonomy=tax, progress=say)
+        expert_set = evaluate.load_labelled(path, tax)
+        results = evaluate.expert_eval(expert_set, load_labels(labels), taxonomy=tax, progress=say)
     elif lolo or agreement or subtopics:
-        from efmcat.evaluate import leave_one_list_out, list_agreement, subtopic_eval, subtopic_table
-        from efmcat.labels import load_labels
-
         if files or split is not None:
-            from efmcat.errors import UsageError
-
             flag = "--lolo" if lolo else "--agreement" if agreement else "--subtopics"
             raise UsageError(f"{flag} reads a labels table (--labels FILE), not labelled sets")
         papers = load_labels(labels)
         tax = _load(taxonomy)
         if lolo:
-            results = leave_one_list_out(papers, taxonomy=tax, progress=say)
+            results = evaluate.leave_one_list_out(papers, taxonomy=tax, progress=say)
         elif agreement:
-            results = list_agreement(papers, taxonomy=tax)
+            results = evaluate.list_agreement(papers, taxonomy=tax)
         else:
-            results = subtopic_eval(papers, taxonomy=tax)
+            results = evaluate.subtopic_eval(papers, taxonomy=tax)
             if markdown and not as_json:
-                write_text(subtopic_table(results, tax))
+                write_text(evaluate.subtopic_table(results, tax))
                 return
     else:
         from efmcat.model import shipped_model
 
         model = shipped_model() if files else None
-        results = run_eval(files or (), split=split, taxonomy=_load(taxonomy), model=model, progress=say)
+        results = evaluate.run_eval(
+            files or (), split=split, taxonomy=_load(taxonomy), model=model, progress=say
+        )
     if as_json:
-        from efmcat import render
-
-        data = [r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results]
-        render.write_json(data)
+        write_json([r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results])
         return
     if markdown:
-        write_text(markdown_table(results))
+        write_text(evaluate.markdown_table(results))
         return
     out = []
     for r in results:
