@@ -347,7 +347,7 @@ def test_subtopic_eval_scores_the_rules_subtopics_against_the_lists():
     table = subtopic_table([title, abstract]).splitlines()
     assert table[0] == "| subtopic | area | title F1 (P/R), support | title+abstract F1 (P/R), support |"
     assert table[2] == "| moe | sparsification | 0.67 (1.00/0.50), 2 | n/a (n/a/n/a), 0 |"
-    assert table[-1] == "| **macro-F1** | | **0.83** (3 papers) | **1.00** (1 papers) |"
+    assert table[-1] == "| **macro-F1** | | **0.833** (3 papers) | **1.000** (1 papers) |"
 
 
 def test_subtopic_eval_without_subtopics_is_one_line(cli, labels_file):
@@ -581,3 +581,16 @@ def test_a_labels_row_of_the_wrong_shape_is_named(tmp_path, field, value, messag
     with pytest.raises(ParseError) as err:
         load_labels(f)
     assert str(err.value) == f"{f}:1: not a labelled paper: {message}"
+
+
+def test_accuracy_table_gives_macro_f1_to_three_decimals():
+    """The goals are 0.75 and 0.80: a macro-F1 of 0.746 must not read as 0.75."""
+    from efmcat.evaluate import CORE_AREAS, AreaScore, EvalResult, markdown_table
+
+    areas = {a: AreaScore(a) for a in CORE_AREAS}
+    areas["sparsification"] = AreaScore("sparsification", tp=1)  # F1 1.0
+    areas["attention"] = AreaScore("attention", tp=49, fp=54)  # P 49/103, R 1: F1 0.6447
+    table = markdown_table([EvalResult("rules", "title", 2, areas)]).splitlines()
+    assert table[2] == (
+        "| rules | title | 2 | 1.00 (1.00/1.00) | n/a | 0.64 (0.48/1.00) | n/a | n/a | n/a | **0.822** | 0.65 |"
+    )

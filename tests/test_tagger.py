@@ -179,6 +179,15 @@ KNOWN_TITLES = {
     "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
     "LoLCATs: On Low-Rank Linearizing of Large Language Models": {"attention"},
     "Data Engineering for Scaling Language Models to 128K Context": {"attention"},
+    # a recurrent network is linear attention's evidence, not attention by itself
+    "Exploring Sparsity in Recurrent Neural Networks": {"sparsification"},
+    "Layerwise Recurrent Router for Mixture-of-Experts": {"sparsification"},
+    "Recurrent Drafter for Fast Speculative Decoding in Large Language Models": set(),
+    "Eagle and Finch: RWKV with Matrix-Valued States and Dynamic Recurrence": {"attention"},
+    "Quasi-Recurrent Neural Networks": {"attention"},
+    "xLSTM: Extended Long Short-Term Memory": {"attention"},
+    "Cambricon-LLM: A Chiplet-Based Hybrid Architecture for On-Device Inference of 70B LLM": {"hardware"},
+    "Jamba: A Hybrid Transformer-Mamba Language Model": {"attention"},
 }
 
 
