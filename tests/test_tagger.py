@@ -68,7 +68,8 @@ def test_every_node_of_the_shipped_taxonomy_has_rules():
             {"term": {"x": 1}},
             "unknown rule key 'term' (use terms, patterns, not, categories, threshold, yields)",
         ),
-        ({"yields": "yes"}, "yields must be true or false, not 'yes'"),
+        ({"yields": "yes"}, "yields must be true, false or a list of node ids, not 'yes'"),
+        ({"yields": []}, "yields must be true, false or a list of node ids, not []"),
         ({"terms": {"x": "high"}}, "weight of 'x' in 'terms' must be a number, not 'high'"),
         ({"terms": ["x"]}, "'terms' must be a mapping of term to weight"),
         (
@@ -188,6 +189,17 @@ KNOWN_TITLES = {
     "xLSTM: Extended Long Short-Term Memory": {"attention"},
     "Cambricon-LLM: A Chiplet-Based Hybrid Architecture for On-Device Inference of 70B LLM": {"hardware"},
     "Jamba: A Hybrid Transformer-Mamba Language Model": {"attention"},
+    # "efficient transformer" names the setting as often as the method: it yields
+    "Understanding and Overcoming the Challenges of Efficient Transformer Quantization": {"quantization"},
+    "Beyond 2:4: exploring V:N:M sparsity for efficient transformer inference on GPUs": {"sparsification"},
+    "Efficient Transformers: A Survey": {"attention"},
+    "MLKV: Multi-Layer Key-Value Heads for Memory Efficient Transformer Decoding": {"attention", "memory"},
+    # long context as the setting of prompt compression or token pruning yields to it
+    "LongLLMLingua: Accelerating and Enhancing LLMs in Long Context Scenarios via Prompt Compression": {
+        "sparsification"
+    },
+    "LazyLLM: Dynamic Token Pruning for Efficient Long Context LLM Inference": {"sparsification"},
+    "ShadowKV: KV Cache in Shadows for High-Throughput Long-Context LLM Inference": {"attention", "memory"},
 }
 
 

@@ -240,11 +240,66 @@ def test_a_paper_no_node_assigns_takes_its_titles_best_evidence():
     assert rule_tags(tax, "Birds") == {}
 
 
-def test_yields_must_be_true_or_false():
+def test_yields_must_be_true_false_or_node_ids():
     from efmcat.errors import TaxonomyError
 
-    with pytest.raises(TaxonomyError, match="yields must be true or false, not 'often'"):
+    with pytest.raises(TaxonomyError, match="yields must be true, false or a list of node ids, not 'often'"):
         parse_taxonomy(SETTLE.replace("yields: true", "yields: often"), "settle.yaml")
+    with pytest.raises(
+        TaxonomyError, match="rules of 'serve': yields to 'nowhere', which is no node of the taxonomy"
+    ):
+        parse_taxonomy(SETTLE.replace("yields: true", "yields: [nowhere]"), "settle.yaml")
+    with pytest.raises(TaxonomyError, match="rules of 'serve': yields to 'systems' of its own area"):
+        parse_taxonomy(SETTLE.replace("yields: true", "yields: [systems]"), "settle.yaml")
+
+
+TARGETED = """\
+areas:
+  - id: attn
+    name: Attn
+    rules:
+      terms: {attention: 3}
+    children:
+      - id: long
+        name: Long
+        rules:
+          terms: {long context: 3}
+          yields: [tokens]
+  - id: sparse
+    name: Sparse
+    rules:
+      terms: {pruning: 3}
+    children:
+      - id: tokens
+        name: Tokens
+        rules:
+          terms: {prompt compression: 3}
+  - id: memory
+    name: Memory
+    rules:
+      terms: {kv cache: 3}
+"""
+
+
+def test_a_node_can_yield_to_named_nodes_only():
+    tax = parse_taxonomy(TARGETED, "targeted.yaml")
+    # long context beside prompt compression (a named node): the setting, not the area
+    assert rule_tags(tax, "Prompt compression for long context") == {"sparse": 3.0, "tokens": 6.0}
+    scores = score_paper(tax, "Prompt compression for long context")
+    assert scores["attn"].note == "yields to sparse: it stands only on long"
+    assert scores["long"].note == "yields to sparse: it stands only on long"
+    # beside another area, or beside the named node's area without the node, it stands
+    assert rule_tags(tax, "Long context kv cache") == {"attn": 3.0, "long": 6.0, "memory": 6.0}
+    assert rule_tags(tax, "Long context pruning") == {"sparse": 6.0, "attn": 3.0, "long": 6.0}
+    # its area's own evidence stands beside the named node
+    assert rule_tags(tax, "Long context attention prompt compression") == {
+        "attn": 9.0,
+        "long": 6.0,
+        "sparse": 3.0,
+        "tokens": 6.0,
+    }
+    # the fused path of auto_tags settles the same way
+    assert auto_tags(tax, "Prompt compression for long context", model=None) == {"sparse": 3.0, "tokens": 6.0}
 
 
 def test_an_areas_own_terms_can_yield_while_its_subtopics_stand():

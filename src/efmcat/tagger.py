@@ -72,8 +72,12 @@ def validate_rules(rules: dict) -> str | None:
         t = rules["threshold"]
         if not _is_number(t) or t <= 0:
             return f"threshold must be a positive number, not {t!r}"
-    if "yields" in rules and not isinstance(rules["yields"], bool):
-        return f"yields must be true or false, not {rules['yields']!r}"
+    if "yields" in rules:
+        y = rules["yields"]
+        if not isinstance(y, bool) and not (
+            isinstance(y, list) and y and all(isinstance(n, str) and n.strip() for n in y)
+        ):
+            return f"yields must be true, false or a list of node ids, not {y!r}"
     for key in ("terms", "patterns", "not", "categories"):
         block = rules.get(key)
         if block is None:
@@ -219,7 +223,9 @@ class Compiled:
     area: dict[str, str] = field(default_factory=dict)  # node -> its area (itself for an area)
     children: dict[str, list[str]] = field(default_factory=dict)  # area -> its subtopics, in order
     yields: frozenset[str] = frozenset()  # nodes whose evidence alone yields to another area
-    yielding: frozenset[str] = frozenset()  # the areas that hold such a node (or are one)
+    # nodes whose evidence alone yields only to the nodes named (yields: [ids]), when assigned
+    yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
+    yielding: frozenset[str] = frozenset()  # the areas that hold a node of either kind (or are one)
     _cands: dict[str, list[int]] = field(default_factory=dict)
     term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
     _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
@@ -391,8 +397,13 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
     for n in c.order:
         if c.parent[n] is not None:
             c.children[c.parent[n]].append(n)
-    c.yields = frozenset(n.id for n in taxonomy if (n.rules or {}).get("yields"))
-    c.yielding = frozenset(c.area[n] for n in c.yields)
+    c.yields = frozenset(n.id for n in taxonomy if (n.rules or {}).get("yields") is True)
+    c.yields_to = {
+        n.id: frozenset(n.rules["yields"])
+        for n in taxonomy
+        if isinstance((n.rules or {}).get("yields"), list)
+    }
+    c.yielding = frozenset(c.area[n] for n in (*c.yields, *c.yields_to))
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -568,6 +579,8 @@ def _note_settled(
 ) -> None:
     """Mark in ``out`` what :func:`settle` changed, and why."""
     held = ", ".join(n for n in settled if c.parent[n] is None)
+    ruled = {n for n, ns in out.items() if ns.assigned}
+    drop = _yielded(c, ruled)
     for node, ns in out.items():
         if node in settled and not ns.assigned:
             ns.assigned = True
@@ -577,7 +590,7 @@ def _note_settled(
             weak = [
                 f"{n}'s own terms" if n == area else n
                 for n in (area, *c.children[area])
-                if n in c.yields and own.get(n, 0.0) > 0
+                if n in drop and own.get(n, 0.0) > 0
             ]
             ns.assigned = False
             ns.note = f"yields to {held}: it stands only on {', '.join(weak)}"
@@ -787,13 +800,16 @@ def settle(
       passing), scored as the area's rules score it;
     - **yielding**: an area that stands only on nodes marked ``yields`` (memory on serving
       alone) is dropped when the paper has an area that stands without them. Serving says
-      where a method runs: a MoE serving system is sparsification, LoRA serving fine-tuning."""
+      where a method runs: a MoE serving system is sparsification, LoRA serving fine-tuning.
+      A node marked ``yields: [ids]`` yields so only when one of those nodes is assigned:
+      long context is the setting of a prompt-compression method, not its area."""
     if not ruled:
         best = best_evidence(c, own if title is None else title)
         return {} if best is None else {best: round(area_scores(c, own).get(best, 0.0), 3)}
     if c.yielding.isdisjoint(ruled):
         return ruled
-    weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a)}
+    drop = _yielded(c, ruled)
+    weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a, drop)}
     parent = c.parent
     if not weak or all(n in weak for n in ruled if parent[n] is None):
         return ruled
@@ -815,10 +831,18 @@ def best_evidence(c: Compiled, points: dict[str, float]) -> str | None:
     return best
 
 
-def _stands(c: Compiled, own: dict[str, float], area: str) -> bool:
+def _yielded(c: Compiled, ruled: Iterable[str]) -> frozenset[str]:
+    """The nodes whose evidence yields beside the assigned nodes ``ruled``: those marked
+    ``yields: true``, and those marked ``yields: [ids]`` when one of the ids is assigned."""
+    if not c.yields_to:
+        return c.yields
+    targeted = [n for n, to in c.yields_to.items() if not to.isdisjoint(ruled)]
+    return c.yields.union(targeted) if targeted else c.yields
+
+
+def _stands(c: Compiled, own: dict[str, float], area: str, yields: frozenset[str]) -> bool:
     """Whether ``area`` reaches its threshold (or a subtopic reaches its own) without the
-    evidence of nodes marked ``yields``."""
-    yields = c.yields
+    evidence of the nodes ``yields`` (:func:`_yielded`)."""
     score = 0.0 if area in yields else own.get(area, 0.0)
     for child in c.children[area]:
         v = own.get(child, 0.0)

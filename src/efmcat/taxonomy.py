@@ -208,6 +208,15 @@ def _validate_rules(taxonomy: Taxonomy, fail) -> None:
         problem = validate_rules(node.rules)
         if problem:
             raise fail(node.line, f"rules of '{node.id}': {problem}")
+        to = (node.rules or {}).get("yields")
+        for target in to if isinstance(to, list) else ():
+            other = taxonomy.nodes.get(target)
+            if other is None:
+                raise fail(
+                    node.line, f"rules of '{node.id}': yields to '{target}', which is no node of the taxonomy"
+                )
+            if (other.parent or other.id) == (node.parent or node.id):
+                raise fail(node.line, f"rules of '{node.id}': yields to '{target}' of its own area")
 
 
 _default_path: Path | None = None  # set by a command's --taxonomy option
