@@ -200,6 +200,11 @@ KNOWN_TITLES = {
     },
     "LazyLLM: Dynamic Token Pruning for Efficient Long Context LLM Inference": {"sparsification"},
     "ShadowKV: KV Cache in Shadows for High-Throughput Long-Context LLM Inference": {"attention", "memory"},
+    # a state-space model as the subject of another area's method yields to it
+    "Quamba: A Post-Training Quantization Recipe for Selective State Space Models": {"quantization"},
+    "Sparsified State-Space Models are Efficient Highway Networks": {"sparsification"},
+    "Mamba Drafters for Speculative Decoding": set(),
+    "Mamba: Linear-Time Sequence Modeling with Selective State Spaces": {"attention"},
 }
 
 
