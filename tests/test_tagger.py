@@ -205,6 +205,15 @@ KNOWN_TITLES = {
     "Sparsified State-Space Models are Efficient Highway Networks": {"sparsification"},
     "Mamba Drafters for Speculative Decoding": set(),
     "Mamba: Linear-Time Sequence Modeling with Selective State Spaces": {"attention"},
+    # memory efficiency named as a method's goal yields to the method
+    "ME-Switch: A Memory-Efficient Expert Switching Framework for Large Language Models": {"sparsification"},
+    "BlockLLM: Memory-Efficient Adaptation of LLMs by Selecting and Optimizing the Right Coordinate Blocks": set(),
+    "GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection": {"memory"},
+    "LLMem: Estimating GPU Memory Usage for Fine-Tuning Pre-Trained LLMs": {"memory"},
+    "ActNN: Reducing Training Memory Footprint via 2-Bit Activation Compressed Training": {
+        "memory",
+        "quantization",
+    },
 }
 
 
