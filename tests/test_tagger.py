@@ -214,6 +214,19 @@ KNOWN_TITLES = {
         "memory",
         "quantization",
     },
+    # outliers in a pruning paper are the pruning's; "low-cost model" is no cost model
+    "Outlier Weighed Layerwise Sparsity (OWL): A Missing Secret Sauce for Pruning LLMs to High Sparsity": {
+        "sparsification"
+    },
+    "OATS: Outlier-Aware Pruning Through Sparse and Low Rank Decomposition": {"sparsification"},
+    "QuaRot: Outlier-Free 4-Bit Inference in Rotated LLMs": {"quantization"},
+    "Rotating Outliers for Accurate LLM Inference": {"quantization"},
+    "SQFT: Low-cost Model Adaptation in Low-precision Sparse Foundation Models": {"quantization"},
+    # code generation by an LLM and a kernel on tensor cores name the task and the unit
+    "Brevity is the soul of wit: Pruning long files for code generation": {"sparsification"},
+    "Samoyeds: Accelerating MoE Models with Structured Sparsity Leveraging Sparse Tensor Cores": {
+        "sparsification"
+    },
 }
 
 
