@@ -210,12 +210,11 @@ def _validate_rules(taxonomy: Taxonomy, fail) -> None:
             raise fail(node.line, f"rules of '{node.id}': {problem}")
         to = (node.rules or {}).get("yields")
         for target in to if isinstance(to, list) else ():
-            other = taxonomy.nodes.get(target)
-            if other is None:
+            if target not in taxonomy:
                 raise fail(
                     node.line, f"rules of '{node.id}': yields to '{target}', which is no node of the taxonomy"
                 )
-            if (other.parent or other.id) == (node.parent or node.id):
+            if taxonomy.area_of(target) == taxonomy.area_of(node.id):
                 raise fail(node.line, f"rules of '{node.id}': yields to '{target}' of its own area")
 
 
