@@ -91,6 +91,52 @@ def test_command_deadline(server):
     )
 
 
+def test_no_request_starts_on_a_sliver_of_the_deadline(server, monkeypatch):
+    """A backoff that would leave under MIN_REQUEST_SLICE of the deadline gives up at once,
+    with the last real problem, instead of sending a request that cannot finish."""
+    server.script += [Reply(503, "busy")] * 3
+    slept: list[float] = []
+    with (
+        client_for(server, backoff_base=1.0, deadline=0.6, sleep=slept.append) as c,
+        pytest.raises(NetworkError) as exc,
+    ):
+        # the backoff after the first 503 leaves 0.05 s of the deadline
+        monkeypatch.setattr("efmcat.arxiv.random.uniform", lambda a, b: c._deadline - time.monotonic() - 0.05)
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: over 0.6 s for this command (EFMCAT_ARXIV_DEADLINE); "
+        "last problem: HTTP 503"
+    )
+    assert (len(server.requests), slept) == (1, [])
+
+
+def test_deadline_cutting_a_request_names_the_deadline(server):
+    """A trickling answer cut by the command's deadline (not the request's own bound) says the
+    command ran out of time, with the problem that led to the retry."""
+    server.script += [Reply(503, "busy"), Reply(body=feed_xml([]), trickle=0.05)]
+    with (
+        client_for(server, deadline=0.5, request_timeout=30) as c,
+        pytest.raises(NetworkError) as exc,
+    ):
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: over 0.5 s for this command (EFMCAT_ARXIV_DEADLINE); "
+        "last problem: HTTP 503"
+    )
+    assert len(server.requests) == 2
+
+
+def test_deadline_cutting_the_first_request(server):
+    server.script += [Reply(body=feed_xml([]), trickle=0.05)]
+    with client_for(server, deadline=0.3, request_timeout=30) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: over 0.3 s for this command (EFMCAT_ARXIV_DEADLINE); "
+        "last problem: an answer was still arriving"
+    )
+    assert len(server.requests) == 1
+
+
 def test_deadline_from_the_environment(monkeypatch, server):
     monkeypatch.setenv("EFMCAT_ARXIV_DEADLINE", "12")
     monkeypatch.setenv("EFMCAT_ARXIV_REQUEST_TIMEOUT", "7")

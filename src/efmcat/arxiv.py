@@ -48,6 +48,7 @@ MAX_BODY_BYTES = 20_000_000  # a 100-paper answer is ~300 KB
 DEFAULT_REQUEST_TIMEOUT = 60.0
 DEFAULT_DEADLINE = 900.0
 MAX_REDIRECTS = 5
+MIN_REQUEST_SLICE = 0.1  # no request starts with less of the command's deadline left than this
 USER_AGENT = f"efmcat/{__version__} (efficient-LLM paper catalog; polite arXiv API client)"
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -157,14 +158,17 @@ class ArxivClient:
         if self._last_done is not None:
             wait = max(wait, self._last_done + self.delay - time.monotonic())
         if wait > 0:
-            if time.monotonic() + wait > self._deadline:
-                raise NetworkError(
-                    f"gave up on arXiv at {self.url}: over {self.deadline_seconds:g} s for this command "
-                    "(EFMCAT_ARXIV_DEADLINE)" + (f"; last problem: {why}" if why else "")
-                )
+            if time.monotonic() + wait + MIN_REQUEST_SLICE > self._deadline:
+                raise self._past_deadline(why)
             if wait >= 1 and why:
                 self._notify(f"arXiv: {why}; waiting {wait:.0f} s before retrying")
             self._sleep(wait)
+
+    def _past_deadline(self, why: str) -> NetworkError:
+        return NetworkError(
+            f"gave up on arXiv at {self.url}: over {self.deadline_seconds:g} s for this command "
+            "(EFMCAT_ARXIV_DEADLINE)" + (f"; last problem: {why}" if why else "")
+        )
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_base * 2 ** (attempt - 1)
@@ -173,7 +177,8 @@ class ArxivClient:
     def _fetch(self, params: dict[str, str | int]) -> tuple[int, str, httpx.Headers]:
         """One request, its body read as a stream within the size and time bounds."""
         started = time.monotonic()
-        limit = min(started + self.request_timeout, self._deadline)
+        own_limit = started + self.request_timeout
+        limit = min(own_limit, self._deadline)
         with self._http.stream("GET", self.url, params=params) as response:
             chunks: list[bytes] = []
             size = 0
@@ -184,7 +189,9 @@ class ArxivClient:
                         f"arXiv at {self.url} sent more than {self.max_body} bytes; gave up reading"
                     )
                 if time.monotonic() > limit:
-                    raise _TooSlow(f"the answer took longer than {limit - started:g} s")
+                    raise _TooSlow(
+                        f"the answer took longer than {limit - started:g} s", by_deadline=limit < own_limit
+                    )
                 chunks.append(chunk)
             body = b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
             return response.status_code, body, response.headers
@@ -203,6 +210,8 @@ class ArxivClient:
                 kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
                 problem = f"timed out ({kind} timeout)"
             except _TooSlow as exc:
+                if exc.by_deadline:  # the command's time is up, not this request's
+                    raise self._past_deadline(problem or "an answer was still arriving") from None
                 problem = f"timed out ({exc})"
             except httpx.TooManyRedirects:
                 raise NetworkError(
@@ -349,6 +358,10 @@ def _transport_message(exc: Exception) -> str:
 
 class _TooSlow(Exception):
     """A request that went on past its time bound (e.g. a server trickling bytes)."""
+
+    def __init__(self, message: str, *, by_deadline: bool = False) -> None:
+        super().__init__(message)
+        self.by_deadline = by_deadline  # the command's deadline fell before the request's own bound
 
 
 def _to_stderr(message: str) -> None:
