@@ -196,14 +196,35 @@ def venue_year(line: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+# the month a venue usually meets (conferences only): a paper first posted to arXiv more
+# than VENUE_SLACK months after its venue met did not appear there
+_VENUE_MONTH = {
+    "AAAI": 2, "ACL": 7, "ASPLOS": 4, "BMVC": 11, "CGO": 3, "COLM": 10, "CVPR": 6, "DAC": 7,
+    "ECCV": 10, "EMNLP": 12, "EuroSys": 4, "HPCA": 3, "ICCV": 10, "ICLR": 5, "ICML": 7,
+    "IJCAI": 8, "ISCA": 6, "KDD": 8, "MICRO": 10, "MLSys": 6, "NAACL": 6, "NeurIPS": 12,
+    "NIPS": 12, "OSDI": 7, "PLDI": 6, "PPoPP": 3, "SC": 11, "SOSP": 10, "WACV": 1,
+}  # fmt: skip
+VENUE_SLACK = 2
+
+
 def plausible_venue(pid: str, venue: str | None) -> bool:
-    """A venue a list states, unless its year is before the arXiv id's (GPTQ, arXiv 2210,
-    listed as ICLR'22: it appeared at ICLR 2023)."""
+    """A venue a list states, unless it met before the paper reached arXiv: its year is
+    before the id's, or (for a conference whose month is known) it met more than
+    VENUE_SLACK months before the id's month (GPTQ, arXiv 2210, listed as ICLR'22: it
+    appeared at ICLR 2023)."""
     if not venue:
         return False
     year = year_from_id(pid)
-    m = re.search(r"(\d{4})$", venue)
-    return year is None or m is None or int(m.group(1)) >= year
+    m = re.fullmatch(r"(.+?) (\d{4})", venue)
+    if year is None or m is None:
+        return True
+    met_year = int(m.group(2))
+    month = _VENUE_MONTH.get(m.group(1))
+    if month is None:
+        return met_year >= year
+    posted = month_from_id(pid)
+    assert posted is not None  # the id parsed: year_from_id gave its year
+    return met_year * 12 + month + VENUE_SLACK >= year * 12 + int(posted[5:7])
 
 
 def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple[list[Row], Counter]:
