@@ -193,8 +193,7 @@ def test_connection_refused_installed_cli_writes_nothing(server, monkeypatch):
     assert p.returncode == 3
     assert p.stderr == (
         f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused; offline? check the "
-        "network or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable server, or give "
-        "discover a saved listing with --feed FILE\n"
+        "network and the proxy (HTTPS_PROXY), or set EFMCAT_ARXIV_URL to a reachable server\n"
     )
     assert "Traceback" not in p.stderr and p.stdout == ""
     assert snapshot() == before

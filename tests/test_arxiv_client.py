@@ -11,7 +11,7 @@ import pytest
 from arxiv_server import Reply, client_for, entry_xml, feed_xml, fixture
 from efmcat import __version__
 from efmcat.arxiv import ArxivClient, parse_feed
-from efmcat.errors import ArxivAPIError, NetworkError, UsageError
+from efmcat.errors import ArxivAPIError, NetworkError, OfflineError, UsageError
 
 
 def test_single_id_every_field(server):
@@ -197,9 +197,10 @@ def test_connection_refused_fails_at_once_and_says_what_to_do():
         c.fetch_batch(["2310.19102"])
     assert str(exc.value) == (
         f"could not reach arXiv at {url}: [Errno 111] Connection refused; offline? check the network "
-        "or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable server, or give discover "
-        "a saved listing with --feed FILE"
+        "and the proxy (HTTPS_PROXY), or set EFMCAT_ARXIV_URL to a reachable server"
     )
+    assert isinstance(exc.value, OfflineError)
+    assert exc.value.problem == f"could not reach arXiv at {url}: [Errno 111] Connection refused"
     assert exc.value.exit_code == 3
     assert (c.requests_made, slept) == (1, [])  # one attempt, no retry wait
 

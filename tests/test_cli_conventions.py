@@ -9,9 +9,9 @@ import socket
 import pytest
 
 OFFLINE = (
-    "; offline? check the network or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable "
-    "server, or give discover a saved listing with --feed FILE"
+    "; offline? check the network and the proxy (HTTPS_PROXY), or set EFMCAT_ARXIV_URL to a reachable server"
 )
+FEED_HINT = "; discover also reads a saved listing: --feed FILE"
 
 
 def _closed_url() -> str:
@@ -46,9 +46,10 @@ def test_offline_fails_at_once_naming_what_to_do(cli, mini_db, monkeypatch, atte
     monkeypatch.setenv("EFMCAT_ARXIV_URL", url)
     r = cli(*args)
     assert r.exit_code == 3
+    hint = OFFLINE + (FEED_HINT if args == ["discover"] else "")
     assert (
         r.stderr.splitlines()[-1]
-        == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused{OFFLINE}"
+        == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused{hint}"
     )
     assert attempts == [url]  # one attempt, no retry
 
@@ -57,7 +58,10 @@ def test_offline_feed_url_fails_at_once(cli, mini_db, attempts):
     url = _closed_url().replace("/api/query", "/rss/cs.LG")
     r = cli("discover", "--feed", url)
     assert r.exit_code == 3
-    assert r.stderr == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused{OFFLINE}\n"
+    assert (
+        r.stderr
+        == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused{OFFLINE}{FEED_HINT}\n"
+    )
     assert attempts == [url]
 
 

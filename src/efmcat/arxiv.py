@@ -32,7 +32,7 @@ import feedparser
 import httpx
 
 from efmcat import __version__
-from efmcat.errors import ArxivAPIError, NetworkError, UsageError
+from efmcat.errors import ArxivAPIError, NetworkError, OfflineError, UsageError
 from efmcat.ids import ArxivId, parse_arxiv_id, try_parse_arxiv_id
 from efmcat.models import Paper
 
@@ -222,7 +222,7 @@ class ArxivClient:
                     f"arXiv at {self.url} sent a body that cannot be decoded ({_transport_message(exc)})"
                 ) from None
             except httpx.ConnectError as exc:  # DNS failure, connection refused: retrying will not help
-                raise NetworkError(offline_message(self.url, _transport_message(exc))) from None
+                raise offline_error(self.url, _transport_message(exc)) from None
             except httpx.TransportError as exc:  # reset, broken connection, ...
                 problem = _transport_message(exc)
             except httpx.HTTPError as exc:
@@ -331,14 +331,14 @@ def fetch_papers(ids: Iterable[ArxivId | str]) -> list[Paper]:
 
 
 OFFLINE_HINT = (
-    "offline? check the network or the proxy (HTTPS_PROXY), set EFMCAT_ARXIV_URL to a reachable "
-    "server, or give discover a saved listing with --feed FILE"
+    "offline? check the network and the proxy (HTTPS_PROXY), or set EFMCAT_ARXIV_URL to a reachable server"
 )
 
 
-def offline_message(url: str, problem: str) -> str:
-    """The one line for an unreachable API (no DNS answer, connection refused): what to do."""
-    return f"could not reach arXiv at {url}: {problem}; {OFFLINE_HINT}"
+def offline_error(url: str, problem: str) -> OfflineError:
+    """The error for an unreachable API (no DNS answer, connection refused): what happened
+    and what to do, on one line."""
+    return OfflineError(f"could not reach arXiv at {url}: {problem}", OFFLINE_HINT)
 
 
 def _dedupe(ids: Iterable[ArxivId]) -> list[ArxivId]:

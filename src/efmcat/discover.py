@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import Catalog, utcnow
-from efmcat.errors import InvalidIdError, ParseError, UsageError
+from efmcat.errors import InvalidIdError, OfflineError, ParseError, UsageError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -465,21 +465,26 @@ def discover(
 
     with client_session(client, report) as client:
         before = client.requests_made
-        if feed is not None:
-            papers = parse_listing_feed(read_feed_text(feed, client), feed)
-            if since_dt is not None:
-                papers = [p for p in papers if (w := _published(p)) is None or w >= since_dt]
-        else:
-            assert since_dt is not None
-            got = search_window(
-                client,
-                query if query is not None else watch_query(taxonomy),
-                since_dt,
-                until,
-                page_size=page_size,
-                max_pages=max_pages,
-            )
-            papers, report.pages, report.complete = got.papers, got.pages, got.complete
+        try:
+            if feed is not None:
+                papers = parse_listing_feed(read_feed_text(feed, client), feed)
+                if since_dt is not None:
+                    papers = [p for p in papers if (w := _published(p)) is None or w >= since_dt]
+            else:
+                assert since_dt is not None
+                got = search_window(
+                    client,
+                    query if query is not None else watch_query(taxonomy),
+                    since_dt,
+                    until,
+                    page_size=page_size,
+                    max_pages=max_pages,
+                )
+                papers, report.pages, report.complete = got.papers, got.pages, got.complete
+        except OfflineError as exc:
+            raise OfflineError(
+                exc.problem, f"{exc.hint}; discover also reads a saved listing: --feed FILE"
+            ) from exc
         report.fetched = len(papers)
 
         rejected = rejected_ids(catalog)

@@ -49,6 +49,16 @@ class NetworkError(EfmcatError):
     exit_code = 3
 
 
+class OfflineError(NetworkError):
+    """arXiv could not be reached at all (no DNS answer, connection refused): retrying will
+    not help. ``problem`` is what happened, ``hint`` what the user can do."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(f"{problem}; {hint}")
+        self.problem = problem
+        self.hint = hint
+
+
 class ArxivAPIError(EfmcatError):
     """arXiv answered with an error entry or a body that is not an arXiv feed."""
 

@@ -25,7 +25,7 @@ from typing import Any
 from efmcat.bulk import close_pool
 from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, own_link, stored_link, url_sql, utcnow
 from efmcat.entries import Entry, ParseResult
-from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, ParseError, UsageError
+from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -930,7 +930,7 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         fetched = arxiv.fetch_papers(sorted(want))
     except (NetworkError, ArxivAPIError) as exc:
         # The list is what is imported; arXiv's metadata can come later (efmcat refresh).
-        report.fetch_error = str(exc).replace(f"; {arxiv.OFFLINE_HINT}", "")
+        report.fetch_error = exc.problem if isinstance(exc, OfflineError) else str(exc)
         report.unfetched = sorted(want)
     now = utcnow()
     for paper in fetched:
