@@ -39,6 +39,7 @@ BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUS
 REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts")
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
+TITLE_MATCH_WORDS = 3  # Catalog.id_by_title: shorter titles match nothing
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
@@ -678,6 +679,24 @@ class Catalog:
                 r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
             )
         return found
+
+    def id_by_title(self, title: str) -> str | None:
+        """The id of a paper whose title is ``title`` up to case, accents and punctuation
+        (``ids.norm_title``), or None; an arXiv paper before any other when there are several.
+        Titles of fewer than TITLE_MATCH_WORDS words match nothing (too easily shared)."""
+        from efmcat.ids import norm_title
+
+        want = norm_title(title)
+        words = want.split()
+        if len(words) < TITLE_MATCH_WORDS:
+            return None
+        match = " ".join(f'"{w}"' for w in dict.fromkeys(words))  # every word
+        rows = self.conn.execute(
+            "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
+            "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT 200",
+            (match,),
+        )
+        return next((pid for pid, t in rows if norm_title(t) == want), None)
 
     def get_paper(self, paper_id: str) -> Paper:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()

@@ -23,16 +23,14 @@ Errors and warnings are problems (exit status 1); infos are not.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
 from efmcat.catalog import Catalog, url_sql
-from efmcat.ids import parse_paper_id, try_parse_arxiv_id
+from efmcat.ids import norm_title, parse_paper_id, try_parse_arxiv_id
 from efmcat.models import Paper
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
@@ -90,11 +88,6 @@ class CheckResult:
             "fixed": self.fixed,
             "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def norm_title(title: str | None) -> str:
-    folded = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
 
 
 def _src(pid: str, s: dict[str, Any]) -> dict[str, Any]:

@@ -193,6 +193,15 @@ def parse_paper_id(text: str) -> str:
     raise InvalidIdError(f"not an arXiv id or paper link: {s}")
 
 
+def norm_title(title: str | None) -> str:
+    """A title as compared across sources: ASCII-folded, lowercase, its words (runs of a-z0-9)
+    joined by single spaces ("LLM.int8(): 8-bit ..." -> "llm int8 8 bit ...")."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
 def title_id(title: str, limit: int = 60) -> str:
     """A stable id for a paper known only by its title: ``title:`` and the title's lowercase
     ASCII words joined by '-', cut at a word boundary near ``limit`` characters (the rule

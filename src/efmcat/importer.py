@@ -17,7 +17,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
@@ -98,11 +98,15 @@ class FileReport:
     unchanged: int = 0
     malformed: list[tuple[int, str]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # (line, the entry's own id, the catalog's id): entries without an arXiv id whose title
+    # is a paper the catalog has, merged into it
+    by_title: list[tuple[int, str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["malformed"] = [{"line": ln, "link": link} for ln, link in self.malformed]
         d["skipped"] = [{"line": ln, "reason": why} for ln, why in self.skipped]
+        d["by_title"] = [{"line": ln, "id": own, "paper": pid} for ln, own, pid in self.by_title]
         return d
 
 
@@ -146,6 +150,7 @@ class _Rollback(Exception):
 
 
 # -- format detection -----------------------------------------------------------------
+RECORD_FORMATS = frozenset({"yaml", "json", "jsonl"})  # whole records, ids included
 _EXT = {
     ".md": "md",
     ".markdown": "md",
@@ -748,6 +753,7 @@ class _Writer:
     def _batch(self, batch: list[Entry], fr: FileReport, name: str, *, tag_here: bool = True) -> list[Entry]:
         """Write one batch; returns the entries that added a paper."""
         conn, report = self.conn, self.report
+        self._match_titles(batch, fr)
         ids = list(dict.fromkeys(e.paper.id for e in batch))
         known: dict[str, int] = {}
         for i in range(0, len(ids), 500):
@@ -837,6 +843,26 @@ class _Writer:
             ],
         )
         return new_entries
+
+    def _match_titles(self, batch: list[Entry], fr: FileReport) -> None:
+        """Entries without an arXiv id (a title-only BibTeX entry, a DOI or a conference page)
+        that are a paper the catalog has under another id, by its title (Catalog.id_by_title),
+        become rows of that paper: one paper, once. Their links stay on their source rows;
+        the paper keeps its own URL. Records (YAML, JSON) keep their ids: a backup restores
+        as it was written."""
+        if fr.format in RECORD_FORMATS:
+            return
+        loose = [e for e in batch if e.paper.arxiv_id is None]
+        if not loose:
+            return
+        have = self.catalog.existing_ids(e.paper.id for e in loose)
+        for e in loose:
+            if e.paper.id in have:
+                continue
+            found = self.catalog.id_by_title(e.paper.title)
+            if found is not None:
+                fr.by_title.append((e.line, e.paper.id, found))
+                e.paper = replace(e.paper, id=found, url=None, pdf_url=None)
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status

@@ -77,6 +77,15 @@ def import_(
             f"{fr.path} ({fr.format}): {fr.rows} rows, {fr.papers} papers, {fr.arxiv} arXiv ids, "
             f"{fr.non_arxiv} non-arXiv links, {fr.duplicates} duplicates merged"
         )
+        if fr.by_title:
+            n = len(fr.by_title)
+            say(
+                f"{fr.path}: {n} {'entry' if n == 1 else 'entries'} without an arXiv id matched a paper by title:"
+            )
+            for line, own, pid in fr.by_title[:_SHOW]:
+                say(f"  line {line}: {own} -> {pid}")
+            if len(fr.by_title) > _SHOW:
+                say(f"  ... and {len(fr.by_title) - _SHOW} more (--json lists them all)")
         for line, link in fr.malformed[:_SHOW]:
             warn(f"{fr.path}:{line}: malformed arXiv link {link}")
         for line, why in fr.skipped[:_SHOW]:

@@ -1,0 +1,134 @@
+"""An imported entry without an arXiv id (a title-only BibTeX entry, a DOI) that is a paper
+the catalog already has merges into that paper by its title: one paper, once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
+
+SMOOTHQUANT = "SmoothQuant: Accurate and Efficient Post-Training Quantization for Large Language Models"
+
+BIB = r"""@inproceedings{xiao2023smoothquant,
+  title={Smoothquant: Accurate and efficient post-training quantization for large language models},
+  author={Xiao, Guangxuan and Lin, Ji},
+  booktitle={International Conference on Machine Learning},
+  year={2023}
+}
+
+@article{conf2024moba,
+  title={{MoBA}: Mixture of Block Attention for Long-Context {LLMs}},
+  doi={10.1234/moba.2025},
+  year={2025}
+}
+
+@misc{short2020,
+  title={Attention Models},
+  year={2020}
+}
+
+@misc{other2021,
+  title={A Paper Nobody Has Catalogued Yet},
+  year={2021}
+}
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    path = tmp_path / "catalog.db"
+    with Catalog(path) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2211.10438", title=SMOOTHQUANT, year=2022))
+        cat.upsert_paper(
+            Paper(id="2502.13189", title="MoBA: Mixture of Block Attention for Long-Context LLMs")
+        )
+        cat.upsert_paper(Paper(id="title:attention-models", title="Attention Models"))
+    return path
+
+
+def test_id_by_title(catalog):
+    with Catalog(catalog) as cat, cat.transaction():
+        assert (
+            cat.id_by_title(
+                "smoothquant -- ACCURATE and efficient Post Training quantization for large language models"
+            )
+            == "2211.10438"
+        )
+        assert (
+            cat.id_by_title("SmoothQuant: Accurate and Efficient Quantization for Large Language Models")
+            is None
+        )
+        assert cat.id_by_title("Attention Models") is None  # two words: too easily shared
+        assert cat.id_by_title('NOT "quoted" AND (NEAR) * words: nothing') is None  # FTS syntax is only words
+        # several papers under one title: the arXiv paper first, whatever was added first
+        cat.upsert_paper(Paper(id="title:smoothquant-accurate", title=SMOOTHQUANT.upper()))
+        cat.upsert_paper(Paper(id="doi:10.1/x", title=SMOOTHQUANT))
+        assert cat.id_by_title(SMOOTHQUANT) == "2211.10438"
+        cat.conn.execute("DELETE FROM papers WHERE id = '2211.10438'")
+        assert cat.id_by_title(SMOOTHQUANT) == "title:smoothquant-accurate"
+
+
+def test_bibtex_entries_merge_into_the_papers_their_titles_name(cli, catalog, tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    r = cli("import", str(bib))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[:4] == [
+        f"{bib} (bibtex): 4 rows, 4 papers, 2 arXiv ids, 2 non-arXiv links, 0 duplicates merged",
+        f"{bib}: 2 entries without an arXiv id matched a paper by title:",
+        "  line 1: title:smoothquant-accurate-and-efficient-post-training -> 2211.10438",
+        "  line 8: doi:10.1234/moba.2025 -> 2502.13189",
+    ]
+    with Catalog(catalog) as cat:
+        ids = {p.id for p in cat.iter_papers()}
+        assert ids == {
+            "2211.10438",
+            "2502.13189",
+            "title:attention-models",
+            "title:a-paper-nobody-has-catalogued-yet",
+        }
+        sq = cat.get_paper("2211.10438")
+        # the paper keeps its title, year and own arXiv URL; the entry fills what it lacked
+        assert (sq.title, sq.year, sq.url, sq.journal_ref) == (
+            SMOOTHQUANT,
+            2022,
+            "https://arxiv.org/abs/2211.10438",
+            "International Conference on Machine Learning",
+        )
+        assert sq.authors == ["Guangxuan Xiao", "Ji Lin"]
+        assert [s["locator"] for s in cat.sources_of("2211.10438")] == ["refs.bib:1"]
+        moba = cat.get_paper("2502.13189")
+        assert (moba.doi, moba.url) == ("10.1234/moba.2025", "https://arxiv.org/abs/2502.13189")
+        assert cat.sources_of("2502.13189")[0]["link"] == "https://doi.org/10.1234/moba.2025"
+        assert sq.citekey == "xiao2023smoothquant"  # the export keeps the key the .bib gave it
+
+
+def test_matches_are_in_the_json_report(cli, catalog, tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    r = cli("import", str(bib), "--json", "--dry-run")
+    assert r.exit_code == 0, r.output
+    f = json.loads(r.stdout)["files"][0]
+    assert f["by_title"] == [
+        {"line": 1, "id": "title:smoothquant-accurate-and-efficient-post-training", "paper": "2211.10438"},
+        {"line": 8, "id": "doi:10.1234/moba.2025", "paper": "2502.13189"},
+    ]
+    with Catalog(catalog) as cat:
+        assert cat.count() == 3  # a dry run writes nothing
+
+
+def test_records_keep_their_ids(cli, catalog, tmp_path):
+    """A YAML record (a backup, seeds) is restored under the id it was written with."""
+    records = tmp_path / "backup.yaml"
+    records.write_text(
+        f"source: backup\npapers:\n- id: url:example.org/smoothquant\n  title: '{SMOOTHQUANT}'\n",
+        encoding="utf-8",
+    )
+    r = cli("import", str(records))
+    assert r.exit_code == 0, r.output
+    assert "matched a paper by title" not in r.stderr
+    with Catalog(catalog) as cat:
+        assert cat.has("url:example.org/smoothquant") and cat.has("2211.10438")
