@@ -34,6 +34,13 @@ from efmcat.query import to_fts_any, to_fts_query
         ('"a""b"', '"a" AND "b"'),
         ('"a*b"', '"a*b"'),  # a phrase keeps its *
         ("a -b c", '"a" NOT "b" AND "c"'),  # exclusions stay where they were typed
+        ('"kv cache" NOT quantization', '"kv cache" NOT "quantization"'),
+        ('NOT "kv cache" eviction', '"eviction" NOT "kv cache"'),
+        ("a NOT -b", '"a" NOT "b"'),
+        ("a NOT", '"a"'),  # NOT before nothing
+        ("a NOT OR b", '"a" OR "b"'),
+        ("NOT x", None),
+        ("not x", '"not" AND "x"'),  # only the capitalised word is the operator, as OR
         ("-x", None),  # only an exclusion: nothing to search for
         ("-x -y", None),
     ],

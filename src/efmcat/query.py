@@ -1,7 +1,7 @@
 """Turn what a user types into a safe SQLite FTS5 MATCH expression.
 
 Words are ANDed; ``"quoted phrases"`` stay phrases; ``word*`` is a prefix query;
-``OR`` between two terms and a leading ``-`` (NOT) work. Everything else a user can
+``OR`` between two terms, and ``NOT term`` or a leading ``-`` (an exclusion) work. Everything else a user can
 type, unbalanced quotes, lone operators, punctuation, SQL, is quoted as text, so no
 input reaches SQLite as syntax.
 """
@@ -38,22 +38,26 @@ def _term(raw: str, phrase: bool) -> str | None:
 def to_fts_query(text: str) -> str:
     """The FTS5 expression for ``text``; QueryError when it holds nothing to search for."""
     parts: list[str] = []  # terms and "OR" / "NOT" markers
+    not_next = False  # the word before was NOT: this term is excluded
     # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
     for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
         phrase, word = m.group(1), m.group(2)
+        negate, not_next = not_next, False
         if phrase is not None:
             term = _term(phrase, phrase=True)
             if term:
-                parts.append(term)
+                parts.append(("NOT " if negate else "") + term)
             continue
         assert word is not None
-        if word == "OR":
-            parts.append("OR")
+        if word in ("OR", "NOT"):
+            if word == "OR":
+                parts.append("OR")
+            not_next = word == "NOT"
             continue
-        negate = word.startswith("-") and len(word) > 1
-        term = _term(word[1:] if negate else word, phrase=False)
+        dash = word.startswith("-") and len(word) > 1
+        term = _term(word[1:] if dash else word, phrase=False)
         if term:
-            parts.append(("NOT " if negate else "") + term)
+            parts.append(("NOT " if negate or dash else "") + term)
     # Drop operators that do not stand between two terms.
     cleaned: list[str] = []
     for i, part in enumerate(parts):
