@@ -51,16 +51,23 @@ def test_clean_catalog_exits_zero(cli, mini_db):
 
 
 def test_fix_merges_only_safe_duplicates(cli, tmp_path):
-    md = tmp_path / "two.md"
-    md.write_text(
+    """The OpenReview page comes in first, the arXiv paper later (an import merges a row
+    without an arXiv id into the arXiv paper it knows, not the other way round)."""
+    first = tmp_path / "one.md"
+    first.write_text(
         "## Quantization\n\n"
         "- **SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot** "
         "[Paper](https://openreview.net/forum?id=abc)\n"
+    )
+    md = tmp_path / "two.md"
+    md.write_text(
+        "## Quantization\n\n"
         "- **SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot** "
         "[Paper](https://arxiv.org/abs/2301.00774)\n"
         "- **Same Title Twice** [Paper](https://arxiv.org/abs/2301.00001)\n"
         "- **Same title twice** [Paper](https://arxiv.org/abs/2301.00002)\n"
     )
+    assert cli("import", str(first)).exit_code == 0
     assert cli("import", str(md)).exit_code == 0
     result = cli("check", "--fix", "--json")
     data = json.loads(result.stdout)
@@ -70,7 +77,7 @@ def test_fix_merges_only_safe_duplicates(cli, tmp_path):
     assert [f["papers"] for f in left] == [["2301.00001", "2301.00002"]]
     with Catalog(tmp_path / "catalog.db") as cat:
         assert not cat.has("openreview:abc")
-        assert [s["locator"] for s in cat.sources_of("2301.00774")] == ["two.md:3", "two.md:4"]
+        assert [s["locator"] for s in cat.sources_of("2301.00774")] == ["one.md:3", "two.md:3"]
         assert "quantization" in cat.tags_of(["2301.00774"])["2301.00774"]
 
 
@@ -94,3 +101,30 @@ def test_json_rows_spell_out_what_schema_v5_stores_as_null(cli, tmp_path):
         ("l.md:5", "GPTQ: Accurate Post-Training Quantization", "https://arxiv.org/abs/2210.17323"),
         ("l.md:6", "GPTQ again", "https://arxiv.org/abs/2210.17323v2"),
     }
+
+
+def test_summary_counts_a_kind_by_its_severity():
+    """Similar titles across id schemes are a problem, within one a note: the summary counts
+    each finding where its own severity puts it, and says "1 problem"."""
+    from efmcat.check import CheckResult, Finding
+
+    def f(kind, severity):
+        return Finding(kind, severity, "...", ["x"])
+
+    result = CheckResult(
+        [
+            f("similar-titles", "warning"),
+            f("similar-titles", "info"),
+            f("similar-titles", "info"),
+            f("versions", "info"),
+        ],
+        papers=10,
+    )
+    assert (
+        result.summary()
+        == "Checked 10 papers: 1 problem (1 similar-titles); notes: 2 similar-titles, 1 versions."
+    )
+    result.findings.append(f("same-title", "error"))
+    assert result.summary() == (
+        "Checked 10 papers: 2 problems (1 similar-titles, 1 same-title); notes: 2 similar-titles, 1 versions."
+    )

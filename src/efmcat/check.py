@@ -70,11 +70,14 @@ class CheckResult:
     def summary(self) -> str:
         if not self.findings and not self.fixed:
             return f"Checked {self.papers} papers: no problems found."
-        severity = {f.kind: f.severity for f in self.findings}
-        counts = self.counts()
-        problems = ", ".join(f"{n} {k}" for k, n in counts.items() if severity[k] != "info")
-        notes = ", ".join(f"{n} {k}" for k, n in counts.items() if severity[k] == "info")
-        text = f"Checked {self.papers} papers: {self.problems} problems"
+        # a kind can be both (similar titles: a warning across id schemes, a note within one)
+        kinds: dict[bool, dict[str, int]] = {True: {}, False: {}}
+        for f in self.findings:
+            of = kinds[f.severity != "info"]
+            of[f.kind] = of.get(f.kind, 0) + 1
+        problems = ", ".join(f"{n} {k}" for k, n in kinds[True].items())
+        notes = ", ".join(f"{n} {k}" for k, n in kinds[False].items())
+        text = f"Checked {self.papers} papers: {self.problems} problem{'' if self.problems == 1 else 's'}"
         text += f" ({problems})" if problems else ""
         text += f"; notes: {notes}" if notes else ""
         text += f"; fixed {len(self.fixed)}" if self.fixed else ""
