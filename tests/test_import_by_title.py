@@ -132,3 +132,35 @@ def test_records_keep_their_ids(cli, catalog, tmp_path):
     assert "matched a paper by title" not in r.stderr
     with Catalog(catalog) as cat:
         assert cat.has("url:example.org/smoothquant") and cat.has("2211.10438")
+
+
+LIST = """# Papers
+
+## Distillation
+- [On-policy distillation of language models](https://openreview.net/forum?id=OdnNBxlShZG)
+- [On-Policy Distillation of Language Models](https://arxiv.org/abs/2306.13649)
+
+## Two papers, one title
+- [A Survey of Model Compression](https://arxiv.org/abs/2308.07633)
+- [A survey of model compression](https://arxiv.org/abs/2401.00001)
+- [A Survey of Model Compression](https://doi.org/10.1145/3600006)
+"""
+
+
+def test_a_list_row_merges_into_the_arxiv_paper_the_same_list_links(cli, tmp_path):
+    """The row before the arXiv link merges too; a title two arXiv papers share names neither."""
+    md = tmp_path / "list.md"
+    md.write_text(LIST, encoding="utf-8")
+    r = cli("import", str(md), "--json")
+    assert r.exit_code == 0, r.output
+    f = json.loads(r.stdout)["files"][0]
+    assert f["by_title"] == [{"line": 4, "id": "openreview:OdnNBxlShZG", "paper": "2306.13649"}]
+    assert (f["papers"], f["duplicates"]) == (4, 1)
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert {p.id for p in cat.iter_papers()} == {
+            "2306.13649",
+            "2308.07633",
+            "2401.00001",
+            "doi:10.1145/3600006",
+        }
+        assert [s["locator"] for s in cat.sources_of("2306.13649")] == ["list.md:4", "list.md:5"]

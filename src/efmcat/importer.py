@@ -23,9 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.bulk import close_pool
-from efmcat.catalog import PAPER_FIELDS, Catalog, _paper_values, own_link, stored_link, url_sql, utcnow
+from efmcat.catalog import (
+    PAPER_FIELDS,
+    TITLE_MATCH_WORDS,
+    Catalog,
+    _paper_values,
+    own_link,
+    stored_link,
+    url_sql,
+    utcnow,
+)
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
+from efmcat.ids import norm_title
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -683,6 +693,11 @@ class _Writer:
         # (a paper this file added has n > file_start_n), so memory stays constant.
         self.seen: set[str] = set()
         self.streamed = streamed
+        # the arXiv papers this file names, by title, for its rows that have no arXiv id
+        self.file_titles: dict[str, str] = {}
+        if not streamed and fr.format not in RECORD_FORMATS:
+            entries = list(entries)  # a whole file's entries, read twice
+            self.file_titles = _arxiv_titles(entries)
         pool, workers, interrupted = None, 1, False
         pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
@@ -846,10 +861,10 @@ class _Writer:
 
     def _match_titles(self, batch: list[Entry], fr: FileReport) -> None:
         """Entries without an arXiv id (a title-only BibTeX entry, a DOI or a conference page)
-        that are a paper the catalog has under another id, by its title (Catalog.id_by_title),
-        become rows of that paper: one paper, once. Their links stay on their source rows;
-        the paper keeps its own URL. Records (YAML, JSON) keep their ids: a backup restores
-        as it was written."""
+        that are a paper this file links on arXiv or the catalog has under another id, by
+        its title (:func:`_arxiv_titles`, Catalog.id_by_title), become rows of that paper: one
+        paper, once. Their links stay on their source rows; the paper keeps its own URL.
+        Records (YAML, JSON) keep their ids: a backup restores as it was written."""
         if fr.format in RECORD_FORMATS:
             return
         loose = [e for e in batch if e.paper.arxiv_id is None]
@@ -859,7 +874,7 @@ class _Writer:
         for e in loose:
             if e.paper.id in have:
                 continue
-            found = self.catalog.id_by_title(e.paper.title)
+            found = self.file_titles.get(norm_title(e.paper.title)) or self.catalog.id_by_title(e.paper.title)
             if found is not None:
                 fr.by_title.append((e.line, e.paper.id, found))
                 e.paper = replace(e.paper, id=found, url=None, pdf_url=None)
@@ -893,6 +908,24 @@ class _Writer:
 # -- tagging in a worker process (streamed imports) -----------------------------------------
 _WORKER_TAXONOMY: Taxonomy | None = None
 _WORKER_MODEL: Any = None
+
+
+def _arxiv_titles(entries: Iterable[Entry]) -> dict[str, str]:
+    """Normalised title -> arXiv id, for the titles of ``entries`` that name one arXiv paper
+    (of TITLE_MATCH_WORDS words or more, as Catalog.id_by_title)."""
+    out: dict[str, str] = {}
+    shared: set[str] = set()
+    for e in entries:
+        pid = e.paper.arxiv_id
+        if pid is None:
+            continue
+        key = norm_title(e.paper.title)
+        if len(key.split()) < TITLE_MATCH_WORDS or key in shared:
+            continue
+        if out.setdefault(key, pid) != pid:  # two arXiv papers under one title: neither
+            shared.add(key)
+            del out[key]
+    return out
 
 
 def _init_worker(taxonomy: Taxonomy, model: Any = None) -> None:
