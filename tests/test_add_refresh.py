@@ -14,6 +14,7 @@ import pytest
 
 from arxiv_server import ArxivServer, Reply, fixture
 from efmcat.catalog import Catalog
+from efmcat.models import Paper
 
 EXE = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
 
@@ -345,3 +346,50 @@ def test_added_and_refreshed_papers_record_arxiv_as_a_source(tmp_path):
     _refresh_batch(cat, [newer], RefreshReport())
     assert [s["title"] for s in cat.sources_of("2401.00001")] == ["Second title"]
     cat.close()
+
+
+def test_add_merges_the_record_the_catalog_had_without_an_arxiv_id(server, cli, tmp_path):
+    """SmoothQuant known by its DOI (with a note, a star and a manual tag), then added from
+    arXiv: one paper, the arXiv one, carrying the DOI record's sources and the user's data."""
+    md = tmp_path / "conf.md"
+    md.write_text(
+        f"## Quantization\n- [{SMOOTH.lower()}](https://doi.org/10.5555/icml.2023)\n", encoding="utf-8"
+    )
+    assert cli("import", str(md)).exit_code == 0
+    assert cli("note", "doi:10.5555/icml.2023", "read the appendix").exit_code == 0
+    assert cli("star", "doi:10.5555/icml.2023").exit_code == 0
+    assert cli("tag", "doi:10.5555/icml.2023", "hardware").exit_code == 0
+    r = cli("add", "2211.10438")
+    assert r.exit_code == 0, r.stderr
+    assert (
+        r.stderr.splitlines()[0]
+        == "Merged doi:10.5555/icml.2023 into 2211.10438, its arXiv paper (same title)."
+    )
+    with Catalog(db_path()) as c:
+        assert not c.has("doi:10.5555/icml.2023")
+        p = c.get_paper("2211.10438")
+        assert (p.title, p.note, p.starred) == (SMOOTH, "read the appendix", True)
+        conf = next(s for s in c.sources_of("2211.10438") if s["source"] == "conf.md")
+        assert (conf["locator"], conf["link"]) == ("conf.md:2", "https://doi.org/10.5555/icml.2023")
+        assert {r["node"]: r["origin"] for r in c.tag_rows("2211.10438")}["hardware"] == "manual"
+
+
+def test_add_leaves_a_title_two_arxiv_papers_share(server, cli, tmp_path):
+    md = tmp_path / "conf.md"
+    md.write_text(
+        f"## Quantization\n- [{SMOOTH}](https://arxiv.org/abs/2301.00001)\n- [{SMOOTH}](https://doi.org/10.5555/icml.2023)\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(md)).exit_code == 0  # the DOI row merged into the arXiv id the list gives
+    with Catalog(db_path()) as c:
+        assert c.existing_ids(["2301.00001", "doi:10.5555/icml.2023"]) == {"2301.00001"}
+        c.upsert_paper(Paper(id="title:smoothquant", title=SMOOTH))
+    r = cli("add", "2211.10438")
+    assert r.exit_code == 0, r.stderr
+    assert "Merged" not in r.stderr  # two arXiv papers under one title: a human decides (check)
+    with Catalog(db_path()) as c:
+        assert c.existing_ids(["2301.00001", "2211.10438", "title:smoothquant"]) == {
+            "2301.00001",
+            "2211.10438",
+            "title:smoothquant",
+        }

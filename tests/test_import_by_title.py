@@ -164,3 +164,29 @@ def test_a_list_row_merges_into_the_arxiv_paper_the_same_list_links(cli, tmp_pat
             "doi:10.1145/3600006",
         }
         assert [s["locator"] for s in cat.sources_of("2306.13649")] == ["list.md:4", "list.md:5"]
+
+
+def test_an_arxiv_entry_absorbs_the_record_the_catalog_had_without_one(cli, tmp_path):
+    """SCOP was listed by its NeurIPS page; a .bib brings its arXiv id: the page's record
+    merges into the arXiv paper (its source row keeps the page's link)."""
+    page = "https://papers.nips.cc/paper/2020/hash/7bcd-Abstract.html"
+    md = tmp_path / "list.md"
+    md.write_text(f"## Pruning\n- [SCOP: Scientific Control for Reliable Neural Network Pruning]({page})\n")
+    assert cli("import", str(md)).exit_code == 0
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@misc{tang2020scop,\n  title={{SCOP}: Scientific Control for Reliable Neural Network Pruning},\n"
+        "  eprint={2010.10732},\n  archivePrefix={arXiv}\n}\n",
+        encoding="utf-8",
+    )
+    r = cli("import", str(bib), "--json")
+    assert r.exit_code == 0, r.output
+    old = "url:papers.nips.cc/paper/2020/hash/7bcd-Abstract.html"
+    assert json.loads(r.stdout)["files"][0]["absorbed"] == [{"id": old, "paper": "2010.10732"}]
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert {p.id for p in cat.iter_papers()} == {"2010.10732"}
+        rows = {s["locator"]: s["link"] for s in cat.sources_of("2010.10732")}
+        assert rows == {"list.md:2": page, "refs.bib:1": None}  # None: the paper's own arXiv link
+        assert "sparsification" in cat.tags_of(["2010.10732"])["2010.10732"]
+    r = cli("import", str(bib))
+    assert "its arXiv paper" not in r.stderr  # nothing left to merge

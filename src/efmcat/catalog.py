@@ -684,19 +684,24 @@ class Catalog:
         """The id of a paper whose title is ``title`` up to case, accents and punctuation
         (``ids.norm_title``), or None; an arXiv paper before any other when there are several.
         Titles of fewer than TITLE_MATCH_WORDS words match nothing (too easily shared)."""
+        return next(iter(self.ids_by_title(title)), None)
+
+    def ids_by_title(self, title: str, limit: int = 200) -> list[str]:
+        """The ids of the papers whose title is ``title`` (as :meth:`id_by_title`): arXiv
+        papers first, then the others, each in the order they were added."""
         from efmcat.ids import norm_title
 
         want = norm_title(title)
         words = want.split()
         if len(words) < TITLE_MATCH_WORDS:
-            return None
+            return []
         match = " ".join(f'"{w}"' for w in dict.fromkeys(words))  # every word
         rows = self.conn.execute(
             "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
-            "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT 200",
-            (match,),
+            "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT ?",
+            (match, limit),
         )
-        return next((pid for pid, t in rows if norm_title(t) == want), None)
+        return [pid for pid, t in rows if norm_title(t) == want]
 
     def get_paper(self, paper_id: str) -> Paper:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()

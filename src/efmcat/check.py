@@ -31,7 +31,7 @@ from typing import Any
 
 from efmcat.catalog import Catalog, url_sql
 from efmcat.ids import norm_title, parse_paper_id, try_parse_arxiv_id
-from efmcat.models import Paper
+from efmcat.merge import merge_papers
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
 CONFLICT = 60  # token_set_ratio below this: two titles name different papers
@@ -539,38 +539,6 @@ def _sample(ids: list[str], n: int = 8) -> str:
 
 
 # -- --fix -------------------------------------------------------------------------------------------
-def merge_papers(catalog: Catalog, old: str, into: str) -> None:
-    """Move sources and tags of ``old`` to ``into``, fill ``into``'s empty fields, delete ``old``."""
-    conn = catalog.conn
-    with catalog.transaction():
-        src = catalog.get_paper(old)
-        src.id = into
-        src.url = None
-        src.pdf_url = None
-        catalog.upsert_paper(src, fill_only=True)
-        _carry_user_data(catalog, catalog.get_paper(old), into)
-        for row in catalog.tag_rows(old):
-            catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
-        conn.execute("UPDATE OR IGNORE sources SET paper_id = ? WHERE paper_id = ?", (into, old))
-        catalog.delete_paper(old)
-
-
-def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
-    """The user's own data on a merged-away paper goes along: its edited fields (unless the
-    target has its own edit of them), reading status and citekey where the target has none,
-    and its star."""
-    target = catalog.get_paper(into)
-    edits = {f: getattr(old, f) for f in old.user_fields if f not in target.user_fields}
-    if old.citekey and not target.citekey and "citekey" not in target.user_fields:
-        catalog.conn.execute("UPDATE papers SET citekey = ? WHERE id = ?", (old.citekey, into))
-    if edits:
-        catalog.set_user_fields(into, edits)
-    if old.status and not target.status:
-        catalog.set_status([into], old.status)
-    if old.starred:
-        catalog.set_starred([into])
-
-
 def _apply_safe_merges(catalog: Catalog) -> list[str]:
     """Merge papers whose titles are identical when exactly one of them has an arXiv id
     (titles grouped in a scratch database on disk, not in memory)."""

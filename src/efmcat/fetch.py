@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from efmcat.catalog import Catalog, utcnow
 from efmcat.errors import EfmcatError, InvalidIdError, PaperNotFoundError, UsageError
 from efmcat.ids import ArxivId, parse_paper_id, try_parse_arxiv_id
+from efmcat.merge import absorb_title_twins
 from efmcat.models import Paper
 from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -43,6 +44,9 @@ class AddReport:
     not_found: list[str] = field(default_factory=list)
     invalid: list[InvalidInput] = field(default_factory=list)
     requests: int = 0
+    # (the catalog's id, the arXiv id): a record without an arXiv id of a paper added here,
+    # merged into it (same title)
+    merged: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The --json report (efmcat.reports): present papers are unchanged; invalid and
@@ -296,9 +300,11 @@ def _store_batch(
                 catalog.set_tag(paper.id, node, "manual", 1.0)
         if papers:
             tag_papers(catalog, [p.id for p in papers])
+        merged = absorb_title_twins(catalog, [p.id for p in added]) if added else []
     # Only once the transaction has committed does the report claim these papers.
     report.added.extend(added)
     report.updated.extend(updated)
+    report.merged.extend(merged)
 
 
 # -- refresh ----------------------------------------------------------------------------------

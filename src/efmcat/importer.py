@@ -111,12 +111,16 @@ class FileReport:
     # (line, the entry's own id, the catalog's id): entries without an arXiv id whose title
     # is a paper the catalog has, merged into it
     by_title: list[tuple[int, str, str]] = field(default_factory=list)
+    # (the catalog's id, the arXiv id): papers the catalog had without an arXiv id whose
+    # arXiv paper this file added, merged into it
+    absorbed: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["malformed"] = [{"line": ln, "link": link} for ln, link in self.malformed]
         d["skipped"] = [{"line": ln, "reason": why} for ln, why in self.skipped]
         d["by_title"] = [{"line": ln, "id": own, "paper": pid} for ln, own, pid in self.by_title]
+        d["absorbed"] = [{"id": old, "paper": pid} for old, pid in self.absorbed]
         return d
 
 
@@ -695,9 +699,11 @@ class _Writer:
         self.streamed = streamed
         # the arXiv papers this file names, by title, for its rows that have no arXiv id
         self.file_titles: dict[str, str] = {}
+        self.added_arxiv: list[str] | None = None  # the arXiv papers this file added
         if not streamed and fr.format not in RECORD_FORMATS:
             entries = list(entries)  # a whole file's entries, read twice
             self.file_titles = _arxiv_titles(entries)
+            self.added_arxiv = []
         pool, workers, interrupted = None, 1, False
         pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
@@ -721,6 +727,11 @@ class _Writer:
                     self._commit_batch(*pending.popleft(), fr, name, progress)
             while pending:
                 self._commit_batch(*pending.popleft(), fr, name, progress)
+            if self.added_arxiv:  # the catalog's records of these papers without an arXiv id
+                from efmcat.merge import absorb_title_twins
+
+                with self.catalog.transaction():
+                    fr.absorbed = absorb_title_twins(self.catalog, self.added_arxiv)
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -745,6 +756,8 @@ class _Writer:
                 # A later batch or file may update (and re-index) what an earlier one added.
                 with self.catalog.deferred_indexing():
                     new = self._batch(part, fr, name, tag_here=job is None)
+                    if self.added_arxiv is not None:
+                        self.added_arxiv.extend(e.paper.id for e in new if e.paper.arxiv_id)
                 if results is not None:
                     self._insert_auto(results[i : i + size], part, new)
             self.catalog.yield_to_waiters()  # a write waiting for the lock goes now

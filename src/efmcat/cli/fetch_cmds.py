@@ -131,6 +131,8 @@ def add(
             raise
     for pid in report.present:
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")
+    for old, pid in report.merged:
+        say(f"Merged {old} into {pid}, its arXiv paper (same title).")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
     if as_json:

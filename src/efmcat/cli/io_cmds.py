@@ -86,6 +86,10 @@ def import_(
                 say(f"  line {line}: {own} -> {pid}")
             if len(fr.by_title) > _SHOW:
                 say(f"  ... and {len(fr.by_title) - _SHOW} more (--json lists them all)")
+        for old, pid in fr.absorbed[:_SHOW]:
+            say(f"{fr.path}: merged {old} into {pid}, its arXiv paper (same title)")
+        if len(fr.absorbed) > _SHOW:
+            say(f"{fr.path}: ... and {len(fr.absorbed) - _SHOW} more merged (--json lists them all)")
         for line, link in fr.malformed[:_SHOW]:
             warn(f"{fr.path}:{line}: malformed arXiv link {link}")
         for line, why in fr.skipped[:_SHOW]:

@@ -1,0 +1,70 @@
+"""Two records of one paper become one: the record without an arXiv id merges into the
+arXiv paper (its sources, tags, the fields the arXiv record lacks and the user's own data
+move along). ``check --fix`` merges the pairs it finds; an import or ``add`` that brings the
+arXiv paper of a record the catalog holds under a DOI or ``title:`` id merges that record
+at once (:func:`absorb_title_twins`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from efmcat.catalog import Catalog, own_link
+from efmcat.ids import try_parse_arxiv_id
+from efmcat.models import Paper
+
+
+def merge_papers(catalog: Catalog, old: str, into: str) -> None:
+    """Move sources and tags of ``old`` to ``into``, fill ``into``'s empty fields, delete ``old``."""
+    conn = catalog.conn
+    with catalog.transaction():
+        src = catalog.get_paper(old)
+        src.id = into
+        src.url = None
+        src.pdf_url = None
+        catalog.upsert_paper(src, fill_only=True)
+        _carry_user_data(catalog, catalog.get_paper(old), into)
+        for row in catalog.tag_rows(old):
+            catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
+        # A source row stores NULL for a link or title that is its paper's own; spelled out
+        # first, they keep naming the merged-away record's link and title.
+        before = catalog.get_paper(old)
+        conn.execute(
+            "UPDATE sources SET link = coalesce(link, ?), title = coalesce(title, ?) WHERE paper_id = ?",
+            (before.url if before.url is not None else own_link("url", old), before.title, old),
+        )
+        conn.execute("UPDATE OR IGNORE sources SET paper_id = ? WHERE paper_id = ?", (into, old))
+        catalog.delete_paper(old)
+
+
+def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
+    """The user's own data on a merged-away paper goes along: its edited fields (unless the
+    target has its own edit of them), reading status and citekey where the target has none,
+    and its star."""
+    target = catalog.get_paper(into)
+    edits = {f: getattr(old, f) for f in old.user_fields if f not in target.user_fields}
+    if old.citekey and not target.citekey and "citekey" not in target.user_fields:
+        catalog.conn.execute("UPDATE papers SET citekey = ? WHERE id = ?", (old.citekey, into))
+    if edits:
+        catalog.set_user_fields(into, edits)
+    if old.status and not target.status:
+        catalog.set_status([into], old.status)
+    if old.starred:
+        catalog.set_starred([into])
+
+
+def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, str]]:
+    """For each arXiv paper of ``ids``: the papers without an arXiv id that have its title
+    (Catalog.ids_by_title) merge into it, when it is the only arXiv paper with that title.
+    Returns (merged id, arXiv id) pairs."""
+    done: list[tuple[str, str]] = []
+    for pid in ids:
+        if try_parse_arxiv_id(pid) is None or not catalog.has(pid):
+            continue
+        twins = catalog.ids_by_title(catalog.get_paper(pid).title)
+        if [i for i in twins if try_parse_arxiv_id(i) is not None] != [pid]:
+            continue
+        for other in twins:
+            if other != pid:
+                merge_papers(catalog, other, pid)
+                done.append((other, pid))
+    return done
