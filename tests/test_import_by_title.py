@@ -71,7 +71,24 @@ def test_id_by_title(catalog):
         assert cat.id_by_title(SMOOTHQUANT) == "title:smoothquant-accurate"
 
 
-def test_bibtex_entries_merge_into_the_papers_their_titles_name(cli, catalog, tmp_path):
+def test_ids_by_titles_and_loose_titles(catalog):
+    from efmcat.ids import norm_title
+
+    with Catalog(catalog) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="doi:10.1145/1", title=SMOOTHQUANT.upper()))
+        cat.upsert_paper(Paper(id="hep-th/9901001", title="An Old Paper On Strings"))
+        key = norm_title(SMOOTHQUANT)
+        found = cat.ids_by_titles([key, "attention models", "no such paper at all"])
+        assert found == {key: ["2211.10438", "doi:10.1145/1"]}  # arXiv first; two words: none
+        assert cat.loose_titles() == {
+            key: ["doi:10.1145/1"],
+            "attention models": ["title:attention-models"],
+        }  # old-style arXiv ids have no prefix
+
+
+@pytest.mark.parametrize("scan_at", [300, 0])  # a query per entry; one pass over the catalog
+def test_bibtex_entries_merge_into_the_papers_their_titles_name(cli, catalog, tmp_path, monkeypatch, scan_at):
+    monkeypatch.setattr("efmcat.importer.TITLE_SCAN_AT", scan_at)
     bib = tmp_path / "refs.bib"
     bib.write_text(BIB, encoding="utf-8")
     r = cli("import", str(bib))

@@ -703,6 +703,34 @@ class Catalog:
         )
         return [pid for pid, t in rows if norm_title(t) == want]
 
+    def ids_by_titles(self, titles: Iterable[str]) -> dict[str, list[str]]:
+        """:meth:`ids_by_title` of many normalised ``titles`` at once, by one pass over the
+        catalog's titles (streamed): normalised title -> ids, arXiv papers first. For many
+        titles this beats one full-text query each (about 3 ms each at 100,000 papers)."""
+        from efmcat.ids import norm_title
+
+        want = {t for t in titles if len(t.split()) >= TITLE_MATCH_WORDS}
+        found: dict[str, list[str]] = {}
+        if want:
+            for pid, title in self.conn.execute("SELECT id, title FROM papers"):
+                key = norm_title(title)
+                if key in want:
+                    found.setdefault(key, []).append(pid)
+        return {k: sorted(v, key=lambda i: ":" in i) for k, v in found.items()}  # arXiv first
+
+    def loose_titles(self) -> dict[str, list[str]]:
+        """Normalised title -> ids of the papers without an arXiv id (``doi:``, ``url:``,
+        ``title:``, ...), from the id index (new-style arXiv ids, all digits first, sort
+        before ':' and are not read)."""
+        from efmcat.ids import norm_title
+
+        out: dict[str, list[str]] = {}
+        for pid, title in self.conn.execute(
+            "SELECT id, title FROM papers WHERE id > ':' AND instr(id, ':') > 0 ORDER BY n"
+        ):
+            out.setdefault(norm_title(title), []).append(pid)
+        return out
+
     def get_paper(self, paper_id: str) -> Paper:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
         if row is None:

@@ -165,6 +165,7 @@ class _Rollback(Exception):
 
 # -- format detection -----------------------------------------------------------------
 RECORD_FORMATS = frozenset({"yaml", "json", "jsonl"})  # whole records, ids included
+TITLE_SCAN_AT = 300  # a file with more rows without an arXiv id reads the catalog's titles once
 _EXT = {
     ".md": "md",
     ".markdown": "md",
@@ -700,10 +701,14 @@ class _Writer:
         # the arXiv papers this file names, by title, for its rows that have no arXiv id
         self.file_titles: dict[str, str] = {}
         self.added_arxiv: list[str] | None = None  # the arXiv papers this file added
+        self.catalog_titles: dict[str, list[str]] | None = None
         if not streamed and fr.format not in RECORD_FORMATS:
             entries = list(entries)  # a whole file's entries, read twice
             self.file_titles = _arxiv_titles(entries)
             self.added_arxiv = []
+            loose = {norm_title(e.paper.title) for e in entries if e.paper.arxiv_id is None}
+            # many rows without an arXiv id: one pass over the catalog's titles, not a query each
+            self.catalog_titles = self.catalog.ids_by_titles(loose) if len(loose) > TITLE_SCAN_AT else None
         pool, workers, interrupted = None, 1, False
         pending: deque[tuple[Any, list[Entry]]] = deque()
         try:
@@ -887,7 +892,12 @@ class _Writer:
         for e in loose:
             if e.paper.id in have:
                 continue
-            found = self.file_titles.get(norm_title(e.paper.title)) or self.catalog.id_by_title(e.paper.title)
+            key = norm_title(e.paper.title)
+            found = self.file_titles.get(key)
+            if found is None and self.catalog_titles is not None:
+                found = next(iter(self.catalog_titles.get(key, ())), None)
+            elif found is None:
+                found = self.catalog.id_by_title(e.paper.title)
             if found is not None:
                 fr.by_title.append((e.line, e.paper.id, found))
                 e.paper = replace(e.paper, id=found, url=None, pdf_url=None)

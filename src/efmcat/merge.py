@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from efmcat.catalog import Catalog, own_link
-from efmcat.ids import try_parse_arxiv_id
+from efmcat.ids import norm_title, try_parse_arxiv_id
 from efmcat.models import Paper
 
 
@@ -54,17 +54,23 @@ def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
 
 def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, str]]:
     """For each arXiv paper of ``ids``: the papers without an arXiv id that have its title
-    (Catalog.ids_by_title) merge into it, when it is the only arXiv paper with that title.
-    Returns (merged id, arXiv id) pairs."""
+    merge into it, when it is the only arXiv paper with that title. Returns (merged id,
+    arXiv id) pairs. The catalog's records without an arXiv id are read once
+    (Catalog.loose_titles); a full-text query runs only for a title one of them has."""
+    loose = catalog.loose_titles()
+    if not loose:
+        return []
     done: list[tuple[str, str]] = []
     for pid in ids:
         if try_parse_arxiv_id(pid) is None or not catalog.has(pid):
             continue
-        twins = catalog.ids_by_title(catalog.get_paper(pid).title)
-        if [i for i in twins if try_parse_arxiv_id(i) is not None] != [pid]:
+        title = catalog.get_paper(pid).title
+        others = [i for i in loose.get(norm_title(title), ()) if catalog.has(i)]
+        if not others:
             continue
-        for other in twins:
-            if other != pid:
-                merge_papers(catalog, other, pid)
-                done.append((other, pid))
+        if [i for i in catalog.ids_by_title(title) if try_parse_arxiv_id(i) is not None] != [pid]:
+            continue  # two arXiv papers under one title: a human decides (check)
+        for other in others:
+            merge_papers(catalog, other, pid)
+            done.append((other, pid))
     return done
