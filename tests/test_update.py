@@ -155,3 +155,32 @@ def test_a_field_the_user_edited_stays(old_catalog, cli):
     assert r.exit_code == 0, r.stderr
     cli("update")
     assert json.loads(cli("show", "2303.06865", "--json").stdout)["title"] == "FlexGen (my title)"
+
+
+def test_a_field_the_release_retracts_is_cleared_where_it_is_still_the_releases(tmp_path):
+    """The old release gave 1805.05551 a venue (AAAI 2018, a meeting before the paper reached
+    arXiv) and the new one has none: the user's copy loses it, unless the user edited it or
+    it came from elsewhere (no provenance for it)."""
+    mine = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, mine)
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "an-older-release")
+        for pid, venue, prov in [
+            ("1805.05551", "AAAI 2018", True),  # the release's: retracted
+            ("2001.08361", "NeurIPS 2020", False),  # filled by the user's import: stays
+            ("2002.08909", "ICML 2020", True),  # edited by the user: stays
+        ]:
+            assert not cat.get_paper(pid).venue
+            provenance = cat.provenance_of(pid) | ({"venue": "list.md:1"} if prov else {})
+            cat.conn.execute("UPDATE papers SET venue = ? WHERE id = ?", (venue, pid))
+            cat.set_provenance(pid, provenance)
+        cat.set_user_fields("2002.08909", {"venue": "ICML 2020"})
+    with Catalog(mine) as cat:
+        report = update_catalog(cat, SHIPPED)
+        assert [c for c in report.changes if c["id"] == "1805.05551"] == [
+            {"id": "1805.05551", "change": "updated", "fields": ["venue"]}
+        ]
+        assert cat.get_paper("1805.05551").venue is None
+        assert "venue" not in cat.provenance_of("1805.05551")
+        assert cat.get_paper("2001.08361").venue == "NeurIPS 2020"
+        assert cat.get_paper("2002.08909").venue == "ICML 2020"

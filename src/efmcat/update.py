@@ -136,6 +136,15 @@ def update_notice(catalog: Catalog, shipped: Path | None) -> str | None:
     )
 
 
+def _provenance(text: str | None) -> dict[str, Any]:
+    """A papers row's provenance (JSON: field -> where it came from), {} when it has none."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == "[]"
 
@@ -253,9 +262,15 @@ def _merge_paper(
     # from arXiv since (arXiv's record is better) and the field not filled by the user.
     fetched = mine["fetched_at"] is not None
     owned = set(json.loads(mine["user_fields"] or "[]"))
+    # A field the old release gave (its provenance names it) and the new one retracts (a
+    # venue found wrong): cleared, when the user's copy is still the release's.
+    retracted = set(_provenance(mine["provenance"])) - set(_provenance(row["provenance"]))
     changes: dict[str, Any] = {}
     for name in _FIELDS:
         new, old = row[name], mine[name]
+        if _empty(new) and not _empty(old) and name in retracted and name not in owned and not fetched:
+            changes[name] = new
+            continue
         if new == old or _empty(new):
             continue
         if name in owned:  # edited by the user (efmcat edit): theirs
