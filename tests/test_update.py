@@ -184,3 +184,19 @@ def test_a_field_the_release_retracts_is_cleared_where_it_is_still_the_releases(
         assert "venue" not in cat.provenance_of("1805.05551")
         assert cat.get_paper("2001.08361").venue == "NeurIPS 2020"
         assert cat.get_paper("2002.08909").venue == "ICML 2020"
+
+
+def test_a_new_tagger_is_a_new_release(tmp_path, mini_seeds, monkeypatch):
+    """The release hashes the seeds and the tagger: the same inputs give the same release,
+    a changed taxonomy (or model) a new one, so that update brings the new tagger's tags."""
+    from efmcat.build import build_catalog
+    from efmcat.taxonomy import PACKAGED
+
+    build_catalog(mini_seeds, tmp_path / "a.db")
+    build_catalog(mini_seeds, tmp_path / "b.db")
+    assert release_of(tmp_path / "a.db") == release_of(tmp_path / "b.db")
+    changed = tmp_path / "taxonomy.yaml"
+    changed.write_text(PACKAGED.read_text(encoding="utf-8") + "# a mended rule\n", encoding="utf-8")
+    monkeypatch.setenv("EFMCAT_TAXONOMY", str(changed))
+    build_catalog(mini_seeds, tmp_path / "c.db")
+    assert release_of(tmp_path / "c.db") != release_of(tmp_path / "a.db")

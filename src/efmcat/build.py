@@ -12,8 +12,9 @@ from pathlib import Path
 from efmcat.catalog import Catalog
 from efmcat.errors import ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
+from efmcat.model import PACKAGED
 from efmcat.tagger import tag_papers
-from efmcat.taxonomy import Taxonomy, load_taxonomy
+from efmcat.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
 from efmcat.update import MOVED_KEY, RELEASE_KEY
 
 # Shipped papers get a fixed added_at so that builds are reproducible: the survey's v1 date.
@@ -30,7 +31,9 @@ class BuildReport:
 
 
 def release_id(files: list[Path]) -> str:
-    """The release of a shipped catalog: a short hash of the seeds it was built from."""
+    """The release of a shipped catalog: a short hash of ``files``, the seeds it was built
+    from and the tagger (taxonomy, model) that tagged it, so that a new tagger is a new
+    release too and ``efmcat update`` brings its tags."""
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
@@ -123,7 +126,8 @@ def build_catalog(
                 tag_papers(catalog, [e[2].paper.id for e in entries], progress=tagged)
             moved = {old: sp.paper.id for _, _, sp in entries for old in sp.moved_from}
             catalog.set_meta(MOVED_KEY, json.dumps(moved, sort_keys=True) if moved else None)
-            catalog.set_meta(RELEASE_KEY, release_id(seed_files(seeds_path)))
+            tagger = [taxonomy_path(), *([PACKAGED] if PACKAGED.is_file() else [])] if auto_tag else []
+            catalog.set_meta(RELEASE_KEY, release_id([*seed_files(seeds_path), *tagger]))
         catalog.conn.execute("PRAGMA journal_mode = DELETE")
         catalog.conn.execute("VACUUM")
     finally:
