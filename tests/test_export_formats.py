@@ -93,6 +93,26 @@ def test_csv_neutralises_formulas():
     assert csv_format.safe_cell("fine") == "fine"
 
 
+def test_csv_carries_the_venue_and_the_readers_own_columns(cli, mini_db):
+    """A reading list in a spreadsheet: venue, status, star and note, the abstract last."""
+    assert cli("edit", "2205.14135", "--venue", "NeurIPS 2022").exit_code == 0
+    assert cli("status", "2205.14135", "reading").exit_code == 0
+    assert cli("star", "2205.14135").exit_code == 0
+    assert cli("note", "2205.14135", "=tiling, recompute").exit_code == 0
+    r = cli("export", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert list(rows[0])[-5:] == ["areas", "status", "starred", "note", "abstract"]
+    flash = next(row for row in rows if row["id"] == "2205.14135")
+    assert (flash["venue"], flash["status"], flash["starred"], flash["note"]) == (
+        "NeurIPS 2022",
+        "reading",
+        "1",
+        "'=tiling, recompute",  # a note is neutralised like any cell
+    )
+    assert {row["starred"] for row in rows if row["id"] != "2205.14135"} == {"0"}
+
+
 def test_json_and_jsonl(cli, mini_db):
     data = json.loads(cli("export", "--format", "json").stdout)
     lines = cli("export", "--format", "jsonl").stdout.splitlines()

@@ -15,7 +15,8 @@ from efmcat.taxonomy import Taxonomy
 
 COLUMNS = (
     "id", "arxiv_id", "version", "title", "authors", "year", "published", "updated", "categories",
-    "primary_category", "doi", "journal_ref", "url", "pdf_url", "tags", "areas", "abstract",
+    "primary_category", "doi", "journal_ref", "venue", "url", "pdf_url", "tags", "areas",
+    "status", "starred", "note", "abstract",
 )  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,6 +24,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # a star: 1 or 0, as SQL and spreadsheets count it
+        return "1" if value else "0"
     if isinstance(value, (list, tuple)):
         value = "; ".join(str(v) for v in value)
     text = str(value)
