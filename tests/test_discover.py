@@ -11,6 +11,7 @@ import pytest
 
 from arxiv_server import ArxivServer, Reply
 from efmcat.catalog import Catalog
+from efmcat.models import Paper
 
 FEEDS = Path(__file__).parent / "fixtures" / "discover"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -448,3 +449,22 @@ def test_seen_ids_are_forgotten_once_no_window_can_hold_them(server):
         assert latest.fetched == 0
         run = json.loads(c.get_meta("discover.runs"))["default"]
     assert run["seen"] == {} and run["until"] == iso(NOW + timedelta(days=20))
+
+
+def test_add_merges_a_record_the_catalog_held_without_an_arxiv_id(server, cli):
+    """The KV-cache paper was known by its workshop page; --add brings its arXiv record and
+    the page's record merges into it, which the summary says."""
+    four(server)
+    with db() as c, c.transaction():
+        c.upsert_paper(
+            Paper(id="url:example.org/kv-workshop", title=KV.upper(), url="https://example.org/kv-workshop")
+        )
+        c.set_note("url:example.org/kv-workshop", "the workshop version")
+    r = cli("discover", "--add")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.endswith(
+        "4 papers in 1 page, 4 candidates, 3 added, 1 earlier record merged into them.\n"
+    )
+    with db() as c:
+        assert not c.has("url:example.org/kv-workshop")
+        assert c.get_paper("2611.00002").note == "the workshop version"

@@ -391,6 +391,8 @@ class DiscoverReport:
     seen: int = 0  # left out as shown by an earlier run
     filtered: int = 0  # left out by --min-score / --area / --limit
     added: list[str] = field(default_factory=list)
+    # (the catalog's id, the arXiv id): records without an arXiv id of added papers, merged
+    merged: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.since is None:
@@ -413,6 +415,10 @@ class DiscoverReport:
             parts.append(f"{self.filtered} below the filters")
         if self.added:
             parts.append(f"{len(self.added)} added")
+        if self.merged:
+            parts.append(
+                f"{len(self.merged)} earlier record{'s' if len(self.merged) != 1 else ''} merged into them"
+            )
         return ", ".join(parts) + "."
 
 
@@ -522,7 +528,7 @@ def discover(
 
     with catalog.transaction():
         if to_add:
-            _store(catalog, [c.paper for c in to_add], taxonomy, seeds)
+            report.merged = _store(catalog, [c.paper for c in to_add], taxonomy, seeds)
             for c in to_add:
                 c.in_catalog = c.added = True
             report.added = [c.paper.id for c in to_add]
@@ -531,10 +537,15 @@ def discover(
     return report
 
 
-def _store(catalog: Catalog, papers: list[Paper], taxonomy: Taxonomy, seeds: Path | None) -> None:
+def _store(
+    catalog: Catalog, papers: list[Paper], taxonomy: Taxonomy, seeds: Path | None
+) -> list[tuple[str, str]]:
+    """Add ``papers``; the records without an arXiv id merged into them (same title)."""
     from efmcat.fetch import AddReport, _store_batch, curated_tags
 
-    _store_batch(catalog, papers, set(), curated_tags(seeds), [], taxonomy, AddReport())
+    added = AddReport()
+    _store_batch(catalog, papers, set(), curated_tags(seeds), [], taxonomy, added)
+    return added.merged
 
 
 def _remember(
