@@ -130,3 +130,20 @@ def test_summary_counts_a_kind_by_its_severity():
     assert result.summary() == (
         "Checked 10 papers: 2 problems (1 similar-titles, 1 same-title); notes: 2 similar-titles, 1 versions."
     )
+
+
+def test_a_title_ascii_cannot_spell_is_reported_not_merged(cli, tmp_path):
+    """A Chinese title whose ASCII words equal another paper's title: same-title is reported
+    (a human can tell), but --fix does not merge them."""
+    from efmcat.models import Paper
+
+    with Catalog(tmp_path / "catalog.db") as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2401.00001", title="LLM Compression Survey"))
+        cat.upsert_paper(Paper(id="title:llm-compression-survey", title="大模型 LLM Compression Survey"))
+    result = cli("check", "--fix", "--json")
+    data = json.loads(result.stdout)
+    assert data["fixed"] == []
+    same = [f for f in data["findings"] if f["kind"] == "same-title"]
+    assert [(f["papers"], f["fixable"]) for f in same] == [
+        (["2401.00001", "title:llm-compression-survey"], False)
+    ]

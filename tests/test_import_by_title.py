@@ -71,19 +71,41 @@ def test_id_by_title(catalog):
         assert cat.id_by_title(SMOOTHQUANT) == "title:smoothquant-accurate"
 
 
+@pytest.mark.parametrize(
+    ("title", "key"),
+    [
+        ("LLM.int8(): 8-bit Matrix Multiplication", "llm int8 8 bit matrix multiplication"),
+        ("Ré-thinking Attention   Sinks!", "re thinking attention sinks"),  # accents fold
+        ("Attention Models", None),  # two words: too easily shared
+        ("大模型 LLM Compression Survey", None),  # letters ASCII cannot spell: not compared
+        ("Straße der Modelle und Daten", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_title_key(title, key):
+    from efmcat.ids import title_key
+
+    assert title_key(title) == key
+
+
 def test_ids_by_titles_and_loose_titles(catalog):
-    from efmcat.ids import norm_title
+    from efmcat.ids import title_key
 
     with Catalog(catalog) as cat, cat.transaction():
         cat.upsert_paper(Paper(id="doi:10.1145/1", title=SMOOTHQUANT.upper()))
         cat.upsert_paper(Paper(id="hep-th/9901001", title="An Old Paper On Strings"))
-        key = norm_title(SMOOTHQUANT)
-        found = cat.ids_by_titles([key, "attention models", "no such paper at all"])
-        assert found == {key: ["2211.10438", "doi:10.1145/1"]}  # arXiv first; two words: none
+        cat.upsert_paper(Paper(id="title:llm-compression-survey", title="大模型 LLM Compression Survey"))
+        cat.upsert_paper(Paper(id="title:llm-compression-survey-2", title="LLM Compression Survey"))
+        key = title_key(SMOOTHQUANT)
+        found = cat.ids_by_titles([key, None, "no such paper at all"])
+        assert found == {key: ["2211.10438", "doi:10.1145/1"]}  # arXiv first
         assert cat.loose_titles() == {
             key: ["doi:10.1145/1"],
-            "attention models": ["title:attention-models"],
-        }  # old-style arXiv ids have no prefix
+            "llm compression survey": ["title:llm-compression-survey-2"],
+        }  # old-style arXiv ids have no prefix; two words, or CJK letters: not compared
+        assert cat.id_by_title("大模型 LLM Compression Survey") is None
+        assert cat.id_by_title("LLM Compression Survey") == "title:llm-compression-survey-2"
 
 
 @pytest.mark.parametrize("scan_at", [300, 0])  # a query per entry; one pass over the catalog

@@ -39,7 +39,6 @@ BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUS
 REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts")
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
-TITLE_MATCH_WORDS = 3  # Catalog.id_by_title: shorter titles match nothing
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
@@ -682,53 +681,54 @@ class Catalog:
 
     def id_by_title(self, title: str) -> str | None:
         """The id of a paper whose title is ``title`` up to case, accents and punctuation
-        (``ids.norm_title``), or None; an arXiv paper before any other when there are several.
-        Titles of fewer than TITLE_MATCH_WORDS words match nothing (too easily shared)."""
+        (``ids.title_key``), or None; an arXiv paper before any other when there are several.
+        Titles too short or not spelled in ASCII match nothing (``title_key`` is None)."""
         return next(iter(self.ids_by_title(title)), None)
 
     def ids_by_title(self, title: str, limit: int = 200) -> list[str]:
         """The ids of the papers whose title is ``title`` (as :meth:`id_by_title`): arXiv
         papers first, then the others, each in the order they were added."""
-        from efmcat.ids import norm_title
+        from efmcat.ids import title_key
 
-        want = norm_title(title)
-        words = want.split()
-        if len(words) < TITLE_MATCH_WORDS:
+        want = title_key(title)
+        if want is None:
             return []
-        match = " ".join(f'"{w}"' for w in dict.fromkeys(words))  # every word
+        match = " ".join(f'"{w}"' for w in dict.fromkeys(want.split()))  # every word
         rows = self.conn.execute(
             "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
             "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT ?",
             (match, limit),
         )
-        return [pid for pid, t in rows if norm_title(t) == want]
+        return [pid for pid, t in rows if title_key(t) == want]
 
-    def ids_by_titles(self, titles: Iterable[str]) -> dict[str, list[str]]:
-        """:meth:`ids_by_title` of many normalised ``titles`` at once, by one pass over the
-        catalog's titles (streamed): normalised title -> ids, arXiv papers first. For many
-        titles this beats one full-text query each (about 3 ms each at 100,000 papers)."""
-        from efmcat.ids import norm_title
+    def ids_by_titles(self, keys: Iterable[str | None]) -> dict[str, list[str]]:
+        """:meth:`ids_by_title` of many title keys (``ids.title_key``) at once, by one pass
+        over the catalog's titles (streamed): key -> ids, arXiv papers first. For many titles
+        this beats one full-text query each (about 3 ms each at 100,000 papers)."""
+        from efmcat.ids import title_key
 
-        want = {t for t in titles if len(t.split()) >= TITLE_MATCH_WORDS}
+        want = {k for k in keys if k is not None}
         found: dict[str, list[str]] = {}
         if want:
             for pid, title in self.conn.execute("SELECT id, title FROM papers"):
-                key = norm_title(title)
+                key = title_key(title)
                 if key in want:
                     found.setdefault(key, []).append(pid)
         return {k: sorted(v, key=lambda i: ":" in i) for k, v in found.items()}  # arXiv first
 
     def loose_titles(self) -> dict[str, list[str]]:
-        """Normalised title -> ids of the papers without an arXiv id (``doi:``, ``url:``,
-        ``title:``, ...), from the id index (new-style arXiv ids, all digits first, sort
-        before ':' and are not read)."""
-        from efmcat.ids import norm_title
+        """Title key (``ids.title_key``) -> ids of the papers without an arXiv id (``doi:``,
+        ``url:``, ``title:``, ...), from the id index (new-style arXiv ids, all digits first,
+        sort before ':' and are not read)."""
+        from efmcat.ids import title_key
 
         out: dict[str, list[str]] = {}
         for pid, title in self.conn.execute(
             "SELECT id, title FROM papers WHERE id > ':' AND instr(id, ':') > 0 ORDER BY n"
         ):
-            out.setdefault(norm_title(title), []).append(pid)
+            key = title_key(title)
+            if key is not None:
+                out.setdefault(key, []).append(pid)
         return out
 
     def get_paper(self, paper_id: str) -> Paper:

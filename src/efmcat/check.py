@@ -30,7 +30,7 @@ from itertools import groupby
 from typing import Any
 
 from efmcat.catalog import Catalog, url_sql
-from efmcat.ids import norm_title, parse_paper_id, try_parse_arxiv_id
+from efmcat.ids import norm_title, parse_paper_id, title_key, try_parse_arxiv_id
 from efmcat.merge import merge_papers
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
@@ -352,7 +352,8 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
                 f'"{paper(ids[0])["title"]}" is in the catalog under {len(ids)} ids: {", ".join(ids)}',
                 ids,
                 srcs(ids),
-                fixable=len(arxiv) == 1,
+                # what --fix merges: every title with the same key (title_key), one arXiv id
+                fixable=len(arxiv) == 1 and None not in {title_key(paper(i)["title"]) for i in ids},
             )
         )
         papers.clear()
@@ -548,7 +549,9 @@ def _apply_safe_merges(catalog: Catalog) -> list[str]:
     with scratch_db() as db:
         db.execute("CREATE TABLE t (id TEXT, nt TEXT)")
         rows = catalog.conn.execute("SELECT id, title FROM papers ORDER BY id")
-        insert_all(db, "INSERT INTO t VALUES (?, ?)", ((r["id"], norm_title(r["title"])) for r in rows))
+        # compared as imports compare them (a title too short, or CJK, merges nothing)
+        keys = ((r["id"], title_key(r["title"]) or "") for r in rows)
+        insert_all(db, "INSERT INTO t VALUES (?, ?)", keys)
         db.execute("CREATE INDEX t_nt ON t (nt)")
         same = db.execute(
             "SELECT nt, id FROM t WHERE nt <> '' AND nt IN (SELECT nt FROM t GROUP BY nt HAVING count(*) > 1) "

@@ -202,6 +202,25 @@ def norm_title(title: str | None) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
 
 
+TITLE_MATCH_WORDS = 3  # title_key: shorter titles match nothing (too easily shared)
+
+
+def title_key(title: str | None) -> str | None:
+    """What two records' titles are compared by to call them one paper (imports, ``add``):
+    :func:`norm_title`, or None when the title has fewer than TITLE_MATCH_WORDS words or
+    letters that ASCII folding drops (a Chinese or Greek title would keep only its ASCII
+    words, which another title may share)."""
+    import unicodedata
+
+    key = norm_title(title)
+    if len(key.split()) < TITLE_MATCH_WORDS:
+        return None
+    decomposed = unicodedata.normalize("NFKD", title or "")
+    if sum(ch.isalnum() for ch in decomposed) > len(key) - key.count(" "):
+        return None
+    return key
+
+
 def title_id(title: str, limit: int = 60) -> str:
     """A stable id for a paper known only by its title: ``title:`` and the title's lowercase
     ASCII words joined by '-', cut at a word boundary near ``limit`` characters (the rule

@@ -25,7 +25,6 @@ from typing import Any
 from efmcat.bulk import close_pool
 from efmcat.catalog import (
     PAPER_FIELDS,
-    TITLE_MATCH_WORDS,
     Catalog,
     _paper_values,
     own_link,
@@ -35,7 +34,7 @@ from efmcat.catalog import (
 )
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
-from efmcat.ids import norm_title
+from efmcat.ids import title_key
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -706,7 +705,7 @@ class _Writer:
             entries = list(entries)  # a whole file's entries, read twice
             self.file_titles = _arxiv_titles(entries)
             self.added_arxiv = []
-            loose = {norm_title(e.paper.title) for e in entries if e.paper.arxiv_id is None}
+            loose = {title_key(e.paper.title) for e in entries if e.paper.arxiv_id is None}
             # many rows without an arXiv id: one pass over the catalog's titles, not a query each
             self.catalog_titles = self.catalog.ids_by_titles(loose) if len(loose) > TITLE_SCAN_AT else None
         pool, workers, interrupted = None, 1, False
@@ -892,7 +891,9 @@ class _Writer:
         for e in loose:
             if e.paper.id in have:
                 continue
-            key = norm_title(e.paper.title)
+            key = title_key(e.paper.title)
+            if key is None:
+                continue
             found = self.file_titles.get(key)
             if found is None and self.catalog_titles is not None:
                 found = next(iter(self.catalog_titles.get(key, ())), None)
@@ -934,16 +935,16 @@ _WORKER_MODEL: Any = None
 
 
 def _arxiv_titles(entries: Iterable[Entry]) -> dict[str, str]:
-    """Normalised title -> arXiv id, for the titles of ``entries`` that name one arXiv paper
-    (of TITLE_MATCH_WORDS words or more, as Catalog.id_by_title)."""
+    """Title key (``ids.title_key``) -> arXiv id, for the titles of ``entries`` that name
+    one arXiv paper."""
     out: dict[str, str] = {}
     shared: set[str] = set()
     for e in entries:
         pid = e.paper.arxiv_id
         if pid is None:
             continue
-        key = norm_title(e.paper.title)
-        if len(key.split()) < TITLE_MATCH_WORDS or key in shared:
+        key = title_key(e.paper.title)
+        if key is None or key in shared:
             continue
         if out.setdefault(key, pid) != pid:  # two arXiv papers under one title: neither
             shared.add(key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from efmcat.catalog import Catalog, own_link
-from efmcat.ids import norm_title, try_parse_arxiv_id
+from efmcat.ids import title_key, try_parse_arxiv_id
 from efmcat.models import Paper
 
 
@@ -65,7 +65,8 @@ def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, 
         if try_parse_arxiv_id(pid) is None or not catalog.has(pid):
             continue
         title = catalog.get_paper(pid).title
-        others = [i for i in loose.get(norm_title(title), ()) if catalog.has(i)]
+        key = title_key(title)
+        others = [i for i in loose.get(key, ()) if catalog.has(i)] if key is not None else []
         if not others:
             continue
         if [i for i in catalog.ids_by_title(title) if try_parse_arxiv_id(i) is not None] != [pid]:
