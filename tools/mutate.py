@@ -65,6 +65,16 @@ TESTS: dict[str, list[str]] = {
     # the piped search fast path, the arXiv snapshot parser, BibTeX export)
     "spool": ["tests/test_spool_kills.py", "tests/test_import_fastpaths.py", "tests/test_import_jsonl.py"],
     "bulk": ["tests/test_bulk.py"],
+    # one paper, once: merging a record without an arXiv id into its arXiv paper
+    "merge": [
+        "tests/test_merge.py",
+        "tests/test_import_by_title.py",
+        "tests/test_check.py",
+        "tests/test_add_refresh.py",
+        "tests/test_discover.py",
+        "-k",
+        "title or merge or absorb or fix",
+    ],
     "searchsql": [
         "tests/test_searchsql_kills.py",
         "tests/test_query.py",
@@ -97,6 +107,10 @@ EQUIVALENT: dict[str, set[str]] = {
         'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
     },
     "query": {"assert word is not None"},
+    # merge: the merged record's links are dropped, yet an arXiv target's links read as its
+    # own pages (never empty), so fill_only would keep them anyway; a `continue` before a
+    # loop over an empty list
+    "merge": {"src.url = None", "src.pdf_url = None", "continue"},
     # TYPE_CHECKING-only imports done at run time too (neither module imports the tagger at
     # import time, so nothing changes); a dataclass field whose only writer is compile_rules,
     # which sets it as a plain attribute anyway; NodeScore.assigned's default, which

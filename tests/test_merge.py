@@ -1,0 +1,94 @@
+"""efmcat.merge: a record without an arXiv id becomes part of its arXiv paper (check --fix,
+imports, add). Library level: every piece of the record and of the user's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.merge import absorb_title_twins, merge_papers
+from efmcat.models import Paper
+
+TITLE = "Layer-Condensed KV Cache for Efficient Inference of Large Language Models"
+PAGE = "https://example.org/lckv.pdf"
+
+
+@pytest.fixture
+def cat(tmp_path):
+    with Catalog(tmp_path / "c.db") as c:
+        with c.transaction():
+            c.upsert_paper(Paper(id="2405.10637", title=TITLE, year=2024))
+            c.upsert_paper(
+                Paper(
+                    id="url:example.org/lckv.pdf",
+                    title=TITLE.lower(),
+                    url=PAGE,
+                    authors=["Haoyi Wu", "Kewei Tu"],
+                    doi="10.18653/v1/2024.acl-long.602",
+                    venue="ACL 2024",
+                    year=2024,
+                )
+            )
+            old = "url:example.org/lckv.pdf"
+            c.add_source(
+                old, "acl.md", "acl.md:7", title=TITLE.lower(), link=None
+            )  # NULL: the paper's own link
+            c.set_tag(old, "memory", "curated", 1.0)
+            c.set_tag(old, "kv-cache-compression", "manual", 1.0)
+            c.set_tag(old, "attention", "manual", 1.0, removed=True)
+            c.set_note(old, "the ACL version")
+            c.set_user_fields(old, {"year": 2025})
+            c.set_status([old], "read")
+            c.set_starred([old])
+            c.conn.execute("UPDATE papers SET citekey = 'wu2024layer' WHERE id = ?", (old,))
+        yield c
+
+
+def test_merge_moves_the_record_and_the_users_data(cat):
+    with cat.transaction():
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
+    assert not cat.has("url:example.org/lckv.pdf")
+    p = cat.get_paper("2405.10637")
+    # the arXiv paper keeps its id, title and own links; empty fields are filled
+    assert (p.id, p.title, p.url) == ("2405.10637", TITLE, "https://arxiv.org/abs/2405.10637")
+    assert (p.authors, p.doi, p.venue) == (
+        ["Haoyi Wu", "Kewei Tu"],
+        "10.18653/v1/2024.acl-long.602",
+        "ACL 2024",
+    )
+    # the user's own data goes along: the edited year, note, status, star, citekey
+    assert (p.year, p.note, p.status, p.starred, p.citekey) == (
+        2025,
+        "the ACL version",
+        "read",
+        True,
+        "wu2024layer",
+    )
+    assert {"year", "note"} <= set(p.user_fields)
+    rows = {r["node"]: (r["origin"], r["removed"]) for r in cat.tag_rows("2405.10637")}
+    assert rows == {
+        "memory": ("curated", 0),
+        "kv-cache-compression": ("manual", 0),
+        "attention": ("manual", 1),
+    }
+    # the source row keeps the page's link and title, spelled out
+    [src] = cat.sources_of("2405.10637")
+    assert (src["locator"], src["link"], src["title"]) == ("acl.md:7", PAGE, TITLE.lower())
+
+
+def test_merge_leaves_what_the_target_already_has(cat):
+    with cat.transaction():
+        cat.set_status(["2405.10637"], "to-read")
+        cat.set_user_fields("2405.10637", {"year": 2023})
+        cat.conn.execute("UPDATE papers SET citekey = 'mine' WHERE id = '2405.10637'")  # from a .bib
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
+    p = cat.get_paper("2405.10637")
+    assert (p.year, p.status, p.citekey) == (2023, "to-read", "mine")
+
+
+def test_absorb_title_twins(cat):
+    with cat.transaction():
+        # not arXiv ids, or not in the catalog: nothing to absorb, no error
+        assert absorb_title_twins(cat, ["url:example.org/lckv.pdf", "2401.99999"]) == []
+        assert absorb_title_twins(cat, ["2405.10637"]) == [("url:example.org/lckv.pdf", "2405.10637")]
+    assert not cat.has("url:example.org/lckv.pdf")
