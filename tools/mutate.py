@@ -107,10 +107,8 @@ EQUIVALENT: dict[str, set[str]] = {
         'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
     },
     "query": {"assert word is not None"},
-    # merge: the merged record's links are dropped, yet an arXiv target's links read as its
-    # own pages (never empty), so fill_only would keep them anyway; a `continue` before a
-    # loop over an empty list
-    "merge": {"src.url = None", "src.pdf_url = None", "continue"},
+    # merge: a `continue` before a loop over an empty list
+    "merge": {"continue"},
     # TYPE_CHECKING-only imports done at run time too (neither module imports the tagger at
     # import time, so nothing changes); a dataclass field whose only writer is compile_rules,
     # which sets it as a plain attribute anyway; NodeScore.assigned's default, which

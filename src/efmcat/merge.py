@@ -7,6 +7,7 @@ at once (:func:`absorb_title_twins`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from efmcat.catalog import Catalog, own_link
 from efmcat.ids import title_key, try_parse_arxiv_id
@@ -17,20 +18,16 @@ def merge_papers(catalog: Catalog, old: str, into: str) -> None:
     """Move sources and tags of ``old`` to ``into``, fill ``into``'s empty fields, delete ``old``."""
     conn = catalog.conn
     with catalog.transaction():
-        src = catalog.get_paper(old)
-        src.id = into
-        src.url = None
-        src.pdf_url = None
-        catalog.upsert_paper(src, fill_only=True)
-        _carry_user_data(catalog, catalog.get_paper(old), into)
+        record = catalog.get_paper(old)
+        catalog.upsert_paper(replace(record, id=into, url=None, pdf_url=None), fill_only=True)
+        _carry_user_data(catalog, record, into)
         for row in catalog.tag_rows(old):
             catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
         # A source row stores NULL for a link or title that is its paper's own; spelled out
         # first, they keep naming the merged-away record's link and title.
-        before = catalog.get_paper(old)
         conn.execute(
             "UPDATE sources SET link = coalesce(link, ?), title = coalesce(title, ?) WHERE paper_id = ?",
-            (before.url if before.url is not None else own_link("url", old), before.title, old),
+            (record.url if record.url is not None else own_link("url", old), record.title, old),
         )
         conn.execute("UPDATE OR IGNORE sources SET paper_id = ? WHERE paper_id = ?", (into, old))
         catalog.delete_paper(old)
