@@ -359,12 +359,13 @@ def test_add_merges_the_record_the_catalog_had_without_an_arxiv_id(server, cli, 
     assert cli("note", "doi:10.5555/icml.2023", "read the appendix").exit_code == 0
     assert cli("star", "doi:10.5555/icml.2023").exit_code == 0
     assert cli("tag", "doi:10.5555/icml.2023", "hardware").exit_code == 0
-    r = cli("add", "2211.10438")
+    r = cli("add", "2211.10438", "--json")
     assert r.exit_code == 0, r.stderr
     assert (
         r.stderr.splitlines()[0]
         == "Merged doi:10.5555/icml.2023 into 2211.10438, its arXiv paper (same title)."
     )
+    assert json.loads(r.stdout)["merged"] == [{"id": "doi:10.5555/icml.2023", "paper": "2211.10438"}]
     with Catalog(db_path()) as c:
         assert not c.has("doi:10.5555/icml.2023")
         p = c.get_paper("2211.10438")

@@ -59,6 +59,7 @@ class AddReport:
             unchanged=self.present,
             failed=[(b.text, b.message) for b in self.invalid]
             + [(i, "not found on arXiv") for i in self.not_found],
+            merged=[{"id": old, "paper": pid} for old, pid in self.merged],
         )
 
     @property
