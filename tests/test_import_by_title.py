@@ -229,3 +229,20 @@ def test_an_arxiv_entry_absorbs_the_record_the_catalog_had_without_one(cli, tmp_
         assert "sparsification" in cat.tags_of(["2010.10732"])["2010.10732"]
     r = cli("import", str(bib))
     assert "its arXiv paper" not in r.stderr  # nothing left to merge
+
+
+def test_a_dry_run_says_what_it_would_merge(cli, tmp_path):
+    md = tmp_path / "list.md"
+    md.write_text(
+        "## Pruning\n- [SCOP: Scientific Control for Reliable Neural Network Pruning](https://doi.org/10.1145/3600006)\n"
+    )
+    assert cli("import", str(md)).exit_code == 0
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@misc{s,\n  title={SCOP: Scientific Control for Reliable Neural Network Pruning},\n  eprint={2010.10732}\n}\n"
+    )
+    r = cli("import", str(bib), "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert f"{bib}: would merge doi:10.1145/3600006 into 2010.10732, its arXiv paper (same title)" in r.stderr
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert {p.id for p in cat.iter_papers()} == {"doi:10.1145/3600006"}

@@ -87,7 +87,8 @@ def import_(
             if len(fr.by_title) > _SHOW:
                 say(f"  ... and {len(fr.by_title) - _SHOW} more (--json lists them all)")
         for old, pid in fr.absorbed[:_SHOW]:
-            say(f"{fr.path}: merged {old} into {pid}, its arXiv paper (same title)")
+            verb = "would merge" if report.dry_run else "merged"
+            say(f"{fr.path}: {verb} {old} into {pid}, its arXiv paper (same title)")
         if len(fr.absorbed) > _SHOW:
             say(f"{fr.path}: ... and {len(fr.absorbed) - _SHOW} more merged (--json lists them all)")
         for line, link in fr.malformed[:_SHOW]:
