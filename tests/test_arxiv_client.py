@@ -152,7 +152,7 @@ def test_503_four_times_gives_up(server):
 def test_read_timeout_then_200(server):
     server.script.append(Reply(delay=1.0, body=feed_xml([])))
     server.add("2310.19102")
-    with client_for(server, read_timeout=0.2) as c:
+    with client_for(server, read_timeout=0.5) as c:
         assert [p.id for p in c.fetch_batch(["2310.19102"]).papers] == ["2310.19102"]
     assert len(server.requests) == 2
 
