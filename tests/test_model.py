@@ -594,3 +594,19 @@ def test_accuracy_table_gives_macro_f1_to_three_decimals():
     assert table[2] == (
         "| rules | title | 2 | 1.00 (1.00/1.00) | n/a | 0.64 (0.48/1.00) | n/a | n/a | n/a | **0.822** | 0.65 |"
     )
+
+
+def test_a_yielded_area_is_no_certain_rule():
+    """VL-Cache's title scores sparsification 6, twice its threshold (the level from which the
+    rules were 90% precise), but only on sparsification's own words, which yield to a
+    KV-cache method: the rules leave it out, and so does the model, whatever the score."""
+    from efmcat.model import shipped_model
+
+    tax = load_taxonomy()
+    title = "VL-Cache: Sparsity and Modality-Aware KV Cache Compression for Vision-Language Model Inference Acceleration"
+    model = shipped_model()
+    assert "sparsification" not in rule_tags(tax, title)
+    assert "sparsification" not in auto_tags(tax, title, model=model)
+    decisions = {d.area: d.by for d in model.explain(tax, title)}
+    assert decisions["sparsification"] == ""
+    assert decisions["memory"] == "rules"

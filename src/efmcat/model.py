@@ -15,8 +15,9 @@ the same weights. Each paper with an abstract is also seen title-only, so one mo
 serves both. A threshold per area and per mode (title-only, with abstract) is chosen on
 held-out predictions (k-fold by a hash of the id: the fold models never saw the papers
 they predict), maximising F1. A rule is a precise override where it is certain: an area
-whose rule score reaches a level at which the rules were at least 90% precise on the
-training papers is assigned whatever the model says.
+the rules assign whose rule score reaches a level at which the rules were at least 90%
+precise on the training papers is assigned whatever the model says (an area the rules
+yield to another, ``yields`` in the taxonomy, is not certain, whatever its score).
 
 The model judges only papers on which some node's rules reach half their threshold (it
 learned from papers of the field only: a paper about birds is not its to judge), decides only the areas it was trained for, and only while the taxonomy's
@@ -581,8 +582,8 @@ class Model:
         for node, score in ruled.items():  # then the rules,
             if node in by_rules and node not in chosen:
                 chosen[node] = score
-        for area, level in overrides:  # then a certain rule
-            if area not in chosen:
+        for area, level in overrides:  # then a certain rule: one the rules assign (not yield)
+            if area not in chosen and area in ruled:
                 if rule_area is None:
                     rule_area = area_scores(c, own)
                 sc = rule_area.get(area, 0.0)
@@ -810,7 +811,7 @@ def _by(
         return "model"
     if strategy != "model" and ruled:
         return "rules"
-    if override is not None and rule_score >= override:
+    if override is not None and ruled and rule_score >= override:
         return "rule override"
     return ""
 
