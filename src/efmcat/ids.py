@@ -193,13 +193,19 @@ def parse_paper_id(text: str) -> str:
     raise InvalidIdError(f"not an arXiv id or paper link: {s}")
 
 
+def _ascii_words(title: str | None) -> tuple[str, list[str]]:
+    """(``title`` decomposed (NFKD), its lowercase ASCII words): accents fold away, letters
+    ASCII cannot spell drop out."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", title or "")
+    return decomposed, re.findall(r"[a-z0-9]+", decomposed.encode("ascii", "ignore").decode().lower())
+
+
 def norm_title(title: str | None) -> str:
     """A title as compared across sources: ASCII-folded, lowercase, its words (runs of a-z0-9)
     joined by single spaces ("LLM.int8(): 8-bit ..." -> "llm int8 8 bit ...")."""
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+    return " ".join(_ascii_words(title)[1])
 
 
 TITLE_MATCH_WORDS = 3  # title_key: shorter titles match nothing (too easily shared)
@@ -210,15 +216,12 @@ def title_key(title: str | None) -> str | None:
     :func:`norm_title`, or None when the title has fewer than TITLE_MATCH_WORDS words or
     letters that ASCII folding drops (a Chinese or Greek title would keep only its ASCII
     words, which another title may share)."""
-    import unicodedata
-
-    key = norm_title(title)
-    if len(key.split()) < TITLE_MATCH_WORDS:
+    decomposed, words = _ascii_words(title)
+    if len(words) < TITLE_MATCH_WORDS:
         return None
-    decomposed = unicodedata.normalize("NFKD", title or "")
-    if sum(ch.isalnum() for ch in decomposed) > len(key) - key.count(" "):
+    if sum(ch.isalnum() for ch in decomposed) > sum(map(len, words)):
         return None
-    return key
+    return " ".join(words)
 
 
 def title_id(title: str, limit: int = 60) -> str:
