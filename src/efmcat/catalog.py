@@ -324,6 +324,18 @@ def _json_list(value: str | None) -> list[str]:
     return data if isinstance(data, list) else [str(data)]
 
 
+def provenance_dict(value: str | None) -> dict[str, str]:
+    """A papers row's ``provenance`` (JSON: field -> where it came from); {} when it has none
+    or it cannot be read."""
+    if not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 class _DryRunRollback(Exception):
     """Raised at the end of a dry run's transaction to undo it."""
 
@@ -949,13 +961,7 @@ class Catalog:
 
     def provenance_of(self, paper_id: str) -> dict[str, str]:
         row = self.conn.execute("SELECT provenance FROM papers WHERE id = ?", (paper_id,)).fetchone()
-        if row is None or not row[0]:
-            return {}
-        try:
-            data = json.loads(row[0])
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return provenance_dict(row[0] if row else None)
 
     def check_sources(self, sources: Sequence[str]) -> None:
         """QueryError naming the first source no paper is listed in (a typo in --source)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from efmcat.catalog import PAPER_FIELDS, Catalog
+from efmcat.catalog import PAPER_FIELDS, Catalog, provenance_dict
 from efmcat.errors import CatalogError
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
@@ -134,15 +134,6 @@ def update_notice(catalog: Catalog, shipped: Path | None) -> str | None:
     return (
         f"A newer shipped catalog is available (release {new}): run `efmcat update` (--dry-run to preview)."
     )
-
-
-def _provenance(text: str | None) -> dict[str, Any]:
-    """A papers row's provenance (JSON: field -> where it came from), {} when it has none."""
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _empty(value: Any) -> bool:
@@ -264,7 +255,7 @@ def _merge_paper(
     owned = set(json.loads(mine["user_fields"] or "[]"))
     # A field the old release gave (its provenance names it) and the new one retracts (a
     # venue found wrong): cleared, when the user's copy is still the release's.
-    retracted = set(_provenance(mine["provenance"])) - set(_provenance(row["provenance"]))
+    retracted = set(provenance_dict(mine["provenance"])) - set(provenance_dict(row["provenance"]))
     changes: dict[str, Any] = {}
     for name in _FIELDS:
         new, old = row[name], mine[name]
