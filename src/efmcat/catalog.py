@@ -324,9 +324,9 @@ def _json_list(value: str | None) -> list[str]:
     return data if isinstance(data, list) else [str(data)]
 
 
-def provenance_dict(value: str | None) -> dict[str, str]:
-    """A papers row's ``provenance`` (JSON: field -> where it came from); {} when it has none
-    or it cannot be read."""
+def json_dict(value: str | None) -> dict[str, Any]:
+    """A stored JSON object (a paper's ``provenance``: field -> where it came from; a state
+    in ``meta``), or {} when there is none or it cannot be read as one."""
     if not value:
         return {}
     try:
@@ -961,7 +961,7 @@ class Catalog:
 
     def provenance_of(self, paper_id: str) -> dict[str, str]:
         row = self.conn.execute("SELECT provenance FROM papers WHERE id = ?", (paper_id,)).fetchone()
-        return provenance_dict(row[0] if row else None)
+        return json_dict(row[0] if row else None)
 
     def check_sources(self, sources: Sequence[str]) -> None:
         """QueryError naming the first source no paper is listed in (a typo in --source)."""

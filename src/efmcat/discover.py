@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from efmcat.catalog import Catalog, utcnow
+from efmcat.catalog import Catalog, json_dict, utcnow
 from efmcat.errors import InvalidIdError, OfflineError, ParseError, UsageError
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.models import Paper
@@ -337,14 +337,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # -- state -------------------------------------------------------------------------------------
 def _load(catalog: Catalog, key: str) -> dict[str, Any]:
-    raw = catalog.get_meta(key)
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return json_dict(catalog.get_meta(key))
 
 
 def rejected_ids(catalog: Catalog) -> set[str]:

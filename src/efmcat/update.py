@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from efmcat.catalog import PAPER_FIELDS, Catalog, provenance_dict
+from efmcat.catalog import PAPER_FIELDS, Catalog, json_dict
 from efmcat.errors import CatalogError
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
@@ -255,7 +255,7 @@ def _merge_paper(
     owned = set(json.loads(mine["user_fields"] or "[]"))
     # A field the old release gave (its provenance names it) and the new one retracts (a
     # venue found wrong): cleared, when the user's copy is still the release's.
-    retracted = set(provenance_dict(mine["provenance"])) - set(provenance_dict(row["provenance"]))
+    retracted = set(json_dict(mine["provenance"])) - set(json_dict(row["provenance"]))
     changes: dict[str, Any] = {}
     for name in _FIELDS:
         new, old = row[name], mine[name]
