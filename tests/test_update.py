@@ -186,17 +186,40 @@ def test_a_field_the_release_retracts_is_cleared_where_it_is_still_the_releases(
         assert cat.get_paper("2002.08909").venue == "ICML 2020"
 
 
-def test_a_new_tagger_is_a_new_release(tmp_path, mini_seeds, monkeypatch):
-    """The release hashes the seeds and the tagger: the same inputs give the same release,
-    a changed taxonomy (or model) a new one, so that update brings the new tagger's tags."""
-    from efmcat.build import build_catalog
+def test_a_release_is_what_a_user_receives(tmp_path, mini_seeds, monkeypatch):
+    """The release hashes the built rows: the same build gives the same release; a taxonomy
+    change nobody sees (a comment) none; a tagger that tags differently, by its rules, model
+    or code, and a changed seed each a new one, so that update brings them."""
+    from efmcat import build
     from efmcat.taxonomy import PACKAGED
 
-    build_catalog(mini_seeds, tmp_path / "a.db")
-    build_catalog(mini_seeds, tmp_path / "b.db")
-    assert release_of(tmp_path / "a.db") == release_of(tmp_path / "b.db")
-    changed = tmp_path / "taxonomy.yaml"
-    changed.write_text(PACKAGED.read_text(encoding="utf-8") + "# a mended rule\n", encoding="utf-8")
-    monkeypatch.setenv("EFMCAT_TAXONOMY", str(changed))
-    build_catalog(mini_seeds, tmp_path / "c.db")
-    assert release_of(tmp_path / "c.db") != release_of(tmp_path / "a.db")
+    build.build_catalog(mini_seeds, tmp_path / "a.db")
+    build.build_catalog(mini_seeds, tmp_path / "b.db")
+    first = release_of(tmp_path / "a.db")
+    assert first and first == release_of(tmp_path / "b.db")
+
+    commented = tmp_path / "taxonomy.yaml"
+    commented.write_text(PACKAGED.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    monkeypatch.setenv("EFMCAT_TAXONOMY", str(commented))
+    build.build_catalog(mini_seeds, tmp_path / "c.db")
+    assert release_of(tmp_path / "c.db") == first
+    monkeypatch.delenv("EFMCAT_TAXONOMY")
+
+    tag_papers = build.tag_papers
+
+    def tags_one_more(catalog, ids, **kw):  # a mended tagger: one more tag than before
+        tag_papers(catalog, ids, **kw)
+        catalog.set_tag("2210.17323", "memory", "auto", 0.5)
+
+    with monkeypatch.context() as m:
+        m.setattr(build, "tag_papers", tags_one_more)
+        build.build_catalog(mini_seeds, tmp_path / "d.db")
+    assert release_of(tmp_path / "d.db") not in (None, first)
+
+    seeds = mini_seeds / "mini.yaml"
+    seeds.write_text(
+        seeds.read_text(encoding="utf-8").replace("8-bit without loss", "8-bit, losslessly"),
+        encoding="utf-8",
+    )
+    build.build_catalog(mini_seeds, tmp_path / "e.db")
+    assert release_of(tmp_path / "e.db") not in (None, first, release_of(tmp_path / "d.db"))

@@ -12,9 +12,8 @@ from pathlib import Path
 from efmcat.catalog import Catalog
 from efmcat.errors import ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
-from efmcat.model import PACKAGED
 from efmcat.tagger import tag_papers
-from efmcat.taxonomy import Taxonomy, load_taxonomy, taxonomy_path
+from efmcat.taxonomy import Taxonomy, load_taxonomy
 from efmcat.update import MOVED_KEY, RELEASE_KEY
 
 # Shipped papers get a fixed added_at so that builds are reproducible: the survey's v1 date.
@@ -30,13 +29,25 @@ class BuildReport:
     unverified: int = 0
 
 
-def release_id(files: list[Path]) -> str:
-    """The release of a shipped catalog: a short hash of ``files``, the seeds it was built
-    from and the tagger (taxonomy, model) that tagged it, so that a new tagger is a new
-    release too and ``efmcat update`` brings its tags."""
+# What a release is: the shipped rows a user's catalog receives. Hashing them, not the files
+# that made them, makes any change a user would see (a seed, a rule, the model or efmcat's own
+# code) a new release, and a change nobody sees (a comment) none.
+RELEASE_TABLES = (
+    "SELECT * FROM papers ORDER BY id",
+    "SELECT * FROM tags ORDER BY paper_id, node",
+    "SELECT * FROM sources ORDER BY paper_id, source, locator",
+)
+
+
+def release_id(catalog: Catalog) -> str:
+    """The release of a built catalog: a short hash of its papers, tags, sources and moved
+    ids, read in a fixed order one row at a time."""
     digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    for sql in RELEASE_TABLES:
+        digest.update(sql.encode() + b"\0")
+        for row in catalog.conn.execute(sql):
+            digest.update(repr(tuple(row)).encode() + b"\n")
+    digest.update((catalog.get_meta(MOVED_KEY) or "").encode())
     return digest.hexdigest()[:12]
 
 
@@ -126,8 +137,7 @@ def build_catalog(
                 tag_papers(catalog, [e[2].paper.id for e in entries], progress=tagged)
             moved = {old: sp.paper.id for _, _, sp in entries for old in sp.moved_from}
             catalog.set_meta(MOVED_KEY, json.dumps(moved, sort_keys=True) if moved else None)
-            tagger = [taxonomy_path(), *([PACKAGED] if PACKAGED.is_file() else [])] if auto_tag else []
-            catalog.set_meta(RELEASE_KEY, release_id([*seed_files(seeds_path), *tagger]))
+            catalog.set_meta(RELEASE_KEY, release_id(catalog))
         catalog.conn.execute("PRAGMA journal_mode = DELETE")
         catalog.conn.execute("VACUUM")
     finally:

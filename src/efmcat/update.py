@@ -16,7 +16,7 @@ transaction:
 - a paper the release moved to another id (a ``title:`` id that became an arXiv id) moves,
   with its notes and manual tags.
 
-The shipped catalog records its release (a hash of the seeds) in ``meta``; a user catalog
+The shipped catalog records its release (a hash of the rows it holds) in ``meta``; a user catalog
 records the release it came from or was last updated to.
 """
 
