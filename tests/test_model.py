@@ -610,3 +610,26 @@ def test_a_yielded_area_is_no_certain_rule():
     decisions = {d.area: d.by for d in model.explain(tax, title)}
     assert decisions["sparsification"] == ""
     assert decisions["memory"] == "rules"
+
+
+def test_a_certain_rule_is_measured_where_the_rules_assign_the_area():
+    """The override level is the rules' precision where they assign the area, as the model
+    overrides: KV-cache pruning papers score sparsification high, but the rules yield it to
+    memory, so they do not count against sparsification's level (counted, they would make
+    it 10/20 precise and leave sparsification no certain rule)."""
+    from efmcat.model import _override_levels
+    from efmcat.tagger import compile_rules
+
+    tax = load_taxonomy()
+    c = compile_rules(tax)
+    pruning = [
+        Example(f"p{i}", f"Pruning and sparsity for sparse LLMs, part {i}", None, [], {"sparsification"})
+        for i in range(10)
+    ]
+    kv = [
+        Example(f"k{i}", f"KV cache eviction by pruning and sparsity, part {i}", None, [], {"memory"})
+        for i in range(10)
+    ]
+    assert "sparsification" not in rule_tags(tax, kv[0].title)
+    level = _override_levels([*pruning, *kv], tax, ["sparsification"], c)[0]
+    assert level == 2 * c.thresholds["sparsification"]

@@ -1180,12 +1180,16 @@ def train(
 
 def _override_levels(examples: Sequence[Example], taxonomy: Taxonomy, areas: list[str], c: Any):
     """Per area the lowest rule score (2, 3 or 4 times the threshold) at which the rules were
-    at least OVERRIDE_PRECISION precise on these papers (title-only and with abstract), or None."""
+    at least OVERRIDE_PRECISION precise on these papers (title-only and with abstract), or None.
+    Measured as :meth:`Model._decide` overrides: only where the rules' decision assigns the
+    area (an area the rules yield to another is never certain, whatever its score)."""
     scores: list[tuple[dict[str, float], set[str]]] = []
     for ex in examples:
         for abstract in (None, ex.abstract) if ex.abstract else (None,):
             t, a, k = field_scores(c, ex.title, abstract, ex.categories)
-            scores.append((area_scores(c, _merge(t, a, k)), ex.labels))
+            own = _merge(t, a, k)
+            ruled = decide(c, own, t)
+            scores.append(({x: v for x, v in area_scores(c, own).items() if x in ruled}, ex.labels))
     out: list[float | None] = []
     for area in areas:
         level = None
