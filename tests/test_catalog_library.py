@@ -406,6 +406,15 @@ def test_auto_tag_writes_of_many_papers_in_one_go(cat):
     assert (unchanged.deletes, unchanged.inserts, unchanged.updates) == ([], [], [])
 
 
+def test_a_plan_reports_the_change_in_effective_tags(cat):
+    """What retag reports: an auto row already marked removed goes, but was no tag."""
+    cat.upsert_paper(Paper(id="2401.00001", title="T"))
+    cat.set_tag("2401.00001", "a", "auto", 0.5, removed=True)
+    writes = AutoTagWrites()
+    assert writes.plan("2401.00001", cat.tag_rows("2401.00001"), {}) == {"added": [], "removed": []}
+    assert writes.deletes == [("2401.00001", "a")]
+
+
 def test_texts_by_ids_reads_what_the_tagger_needs(cat):
     cat.upsert_paper(Paper(id="2401.00001", title="T1", abstract="A1", categories=["cs.LG", "cs.AR"]))
     cat.upsert_paper(Paper(id="2401.00002", title="T2"))

@@ -353,14 +353,15 @@ class AutoTagWrites:
         self, paper_id: str, rows: Iterable[dict[str, Any]], scores: dict[str, float]
     ) -> dict[str, list[str]]:
         """Add the writes for one paper whose tag rows are ``rows`` (as Catalog.tag_rows gives
-        them); curated and manual rows stay. Returns {"added": [...], "removed": [...]}
-        of effective auto changes."""
+        them); curated and manual rows stay. Returns {"added": [...], "removed": [...]},
+        the change in the paper's effective tags (a row marked removed was not one)."""
         by_node = {r["node"]: r for r in rows}
         added, removed = [], []
         for node, row in by_node.items():
             if row["origin"] == "auto" and node not in scores:
                 self.deletes.append((paper_id, node))
-                removed.append(node)
+                if not row["removed"]:
+                    removed.append(node)
         for node, score in scores.items():
             row = by_node.get(node)
             if row is None:

@@ -960,14 +960,6 @@ def _auto_tags_of(paper: Any, taxonomy: Taxonomy, rows: list[dict], model: Any =
     return scores
 
 
-def _effective_after(rows: list[dict], scores: dict[str, float]) -> set[str]:
-    """The effective tags once the auto tags are replaced by ``scores`` (as AutoTagWrites.plan writes them)."""
-    by_node = {r["node"]: r for r in rows}
-    eff = {n for n, r in by_node.items() if not r["removed"] and (r["origin"] != "auto" or n in scores)}
-    eff.update(n for n in scores if n not in by_node)
-    return eff
-
-
 @dataclass
 class TagChange:
     paper_id: str
@@ -1017,15 +1009,13 @@ def tag_papers(
                     raise PaperNotFoundError(f"no paper {pid} in the catalog")
                 rows = rows_of.get(pid, [])
                 scores = _auto_tags_of(papers[pid], taxonomy, rows, model)
-                before = {r["node"] for r in rows if not r["removed"]}
-                after = _effective_after(rows, scores)
-                if not dry_run:
-                    writes.plan(pid, rows, scores)  # nothing when the tags stand as they are
-                if before != after:
+                change = writes.plan(pid, rows, scores)  # no writes when the tags stand as they are
+                if change["added"] or change["removed"]:
                     changes.append(
-                        TagChange(pid, taxonomy.order(after - before), taxonomy.order(before - after))
+                        TagChange(pid, taxonomy.order(change["added"]), taxonomy.order(change["removed"]))
                     )
-            catalog.write_auto_tags(writes)
+            if not dry_run:
+                catalog.write_auto_tags(writes)
             done += len(page)
             if progress:
                 progress(done, total)
