@@ -159,6 +159,75 @@ def test_eval_reads_labels_areas_or_a_labels_tables_lists(cli, tmp_path):
     assert [(e["id"], e["missed"]) for e in title["errors"]] == [("2611.00003", ["compiler"])]
 
 
+SECTION_ROWS = [  # as a list's heading-to-area mapping writes them: a row per list section
+    {
+        "arxiv_id": "2611.00001",
+        "list": "org/awesome-a",
+        "heading_path": "Awesome A > Quantization",
+        "areas": ["quantization"],
+        "title_hint": "KV Cache Quantization to 2 Bits",
+    },
+    {
+        "arxiv_id": "2611.00001",
+        "list": "org/awesome-b",
+        "heading_path": "Awesome B > KV Cache",
+        "areas": ["KV cache compression"],
+        "title_hint": "KV Cache Quantization to 2 Bits",
+    },
+    {
+        "arxiv_id": "2611.00002",
+        "list": "org/awesome-b",
+        "heading_path": "Awesome B > Speculative Decoding",
+        "areas": ["speculative_decoding", "serving", "no-such-area"],
+        "title_hint": "Draft and Verify Speculative Decoding",
+    },
+    {
+        "arxiv_id": "2611.00003",
+        "list": "org/awesome-a",
+        "heading_path": "Awesome A > Misc",
+        "areas": [],
+        "title_hint": "A Mixed Heading",
+    },
+]
+
+
+def test_section_rows_read_as_a_labelled_set_and_a_labels_table(cli, tmp_path):
+    """A paper's rows join (each list's areas, their union for eval); labels in a list's
+    own spelling are the taxonomy's nodes; a subtopic gives its area; an unknown label is
+    kept out of the areas."""
+    from efmcat.evaluate import load_labelled
+    from efmcat.labels import load_labels
+
+    f = tmp_path / "sections.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in SECTION_ROWS), encoding="utf-8")
+    table = {p.id: (p.title, p.lists, p.subtopics) for p in load_labels(f)}
+    assert table == {
+        "2611.00001": (
+            "KV Cache Quantization to 2 Bits",
+            {"org/awesome-a": ["quantization"], "org/awesome-b": ["memory"]},
+            {"org/awesome-b": ["kv-cache-compression"]},
+        ),
+        "2611.00002": (
+            "Draft and Verify Speculative Decoding",
+            {"org/awesome-b": ["memory", "decoding"]},
+            {"org/awesome-b": ["serving", "speculative-decoding"]},
+        ),
+        "2611.00003": ("A Mixed Heading", {"org/awesome-a": []}, {}),
+    }
+    labelled = {p.id: (p.title, p.labels) for p in load_labelled(f)}
+    assert labelled == {
+        "2611.00001": ("KV Cache Quantization to 2 Bits", {"quantization", "memory"}),
+        "2611.00002": ("Draft and Verify Speculative Decoding", {"memory", "decoding", "no-such-area"}),
+        "2611.00003": ("A Mixed Heading", set()),
+    }
+    r = cli("eval", str(f), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[0]["papers"] == 3
+    r = cli("eval", "--agreement", "--labels", str(f), "--json")  # the lists against each other
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[0]["papers"] == 2  # 2611.00001, in both lists, once per list
+
+
 def test_eval_names_what_a_bad_labelled_row_lacks(cli):
     cases = [
         ('{"id": "1", "title": "x"}', "no 'labels' (nor 'areas' or 'lists')"),

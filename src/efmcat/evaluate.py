@@ -18,7 +18,7 @@ from typing import Any
 
 from efmcat.errors import ParseError, UsageError
 from efmcat.inputs import read_text
-from efmcat.labels import load_labels, per_list, row_text, shipped_labels
+from efmcat.labels import label_node, load_labels, per_list, raw_labels, row_id, row_text, shipped_labels
 from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
 
 MODES = ("title", "title+abstract")
@@ -55,33 +55,37 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
                 )
             )
         return out
+    at: dict[str, int] = {}  # a paper's place in out: its rows (one per list section) join
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
             title, abstract, categories = row_text(rec)
-            labels = {taxonomy.area_of(x) if x in taxonomy else x for x in _raw_labels(rec)}
-            out.append(Labelled(str(rec["id"]), title, labels, abstract, categories, rec.get("split")))
+            nodes = (label_node(x, taxonomy) for x in _raw_labels(rec))
+            labels = {taxonomy.area_of(x) if x in taxonomy else x for x in nodes}
+            paper = Labelled(row_id(rec), title, labels, abstract, categories, rec.get("split"))
         except KeyError as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: no '{exc.args[0]}'") from exc
         except (ValueError, TypeError, AttributeError) as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
+        if paper.id in at:
+            seen = out[at[paper.id]]
+            seen.labels |= paper.labels
+            seen.abstract = seen.abstract or paper.abstract
+        else:
+            at[paper.id] = len(out)
+            out.append(paper)
     return out
 
 
 def _raw_labels(rec: dict) -> list[str]:
-    """A labelled row's labels: ``labels`` or ``areas`` (node ids), or the union of a labels
-    table's ``lists`` (list name -> node ids), so that ``data/labels.jsonl`` reads too."""
-    if "labels" in rec or "areas" in rec:
-        raw = rec["labels"] if "labels" in rec else rec["areas"]
-    elif "lists" in rec:
-        raw = [x for nodes in per_list(rec["lists"], "lists").values() for x in nodes]
-    else:
-        raise ValueError("no 'labels' (nor 'areas' or 'lists')")
-    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        raise TypeError("labels must be a list of node ids")
-    return raw
+    """A labelled row's labels: ``labels`` or ``areas`` (node ids, or a list's own spelling
+    of them), or the union of a labels table's ``lists`` (list name -> node ids), so that
+    ``data/labels.jsonl`` reads too."""
+    if "labels" not in rec and "areas" not in rec and "lists" in rec:
+        return [x for nodes in per_list(rec["lists"], "lists").values() for x in nodes]
+    return raw_labels(rec)
 
 
 @dataclass

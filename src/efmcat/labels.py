@@ -8,6 +8,17 @@ One JSON object a line, sorted by id::
 
 ``lists`` maps each list to the taxonomy areas its section heading(s) give the paper (an
 empty list: the paper is in the list under a heading with no area).
+
+A file of section rows reads too, one row per paper and list section, as a list's
+heading-to-area mapping writes them::
+
+    {"arxiv_id": "2306.00978", "title_hint": "...", "list": "horseee/Awesome-Efficient-LLM",
+     "heading_path": "... > Quantization", "areas": ["quantization"]}
+
+(``id`` and ``title`` may stand for ``arxiv_id`` and ``title_hint``, ``labels`` for
+``areas``). A paper's rows become one paper: each list's areas are the union of its rows',
+labels in a list's own spelling (``speculative_decoding``, ``KV cache compression``) are
+read as the taxonomy's nodes, and a subtopic gives its area (``serving``: memory).
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from efmcat.errors import ParseError, UsageError
 from efmcat.inputs import read_text
@@ -50,20 +62,90 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
         if path is None:
             raise UsageError("no labelled papers shipped with this efmcat: give --labels FILE")
     text, p = read_text(path, "labels")  # "-" is stdin (train --labels -, eval --lolo --labels -)
-    out = []
+    papers: dict[str, ListPaper] = {}
+    taxonomy = None
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
-            lists = per_list(rec.get("lists"), "lists")
-            subtopics = per_list(rec.get("subtopics"), "subtopics")
             title, abstract, categories = row_text(rec, need_title=False)
-            out.append(ListPaper(str(rec["id"]), title, abstract, categories, lists, subtopics))
+            if isinstance(rec.get("list"), str) and "lists" not in rec:  # a section row
+                if taxonomy is None:
+                    from efmcat.taxonomy import load_taxonomy
+
+                    taxonomy = load_taxonomy()
+                lists, subtopics = _section_labels(rec, taxonomy)
+            else:
+                lists = per_list(rec.get("lists"), "lists")
+                subtopics = per_list(rec.get("subtopics"), "subtopics")
+            paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
-    out.sort(key=lambda x: x.id)
-    return out
+        seen = papers.get(paper.id)
+        papers[paper.id] = paper if seen is None else _joined(seen, paper)
+    return sorted(papers.values(), key=lambda x: x.id)
+
+
+def row_id(rec: dict) -> str:
+    """A labelled row's paper id: ``id``, or ``arxiv_id`` as section rows name it (KeyError
+    'id' without either)."""
+    for key in ("id", "arxiv_id"):
+        value = rec.get(key) if isinstance(rec, dict) else None
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    raise KeyError("id")
+
+
+def label_node(label: str, taxonomy: Any) -> str:
+    """A label as the taxonomy's node id: as written when it is one, else in the spelling
+    lists use (``speculative_decoding``, ``KV cache compression``, ``Quantization``) folded
+    to one; a label the taxonomy does not know is returned as it is."""
+    if label in taxonomy:
+        return label
+    folded = "-".join(label.lower().replace("_", " ").split())
+    return folded if folded in taxonomy else label
+
+
+def raw_labels(rec: dict) -> list[str]:
+    """A row's own labels: ``labels`` or ``areas``, a list of text (ValueError without)."""
+    if "labels" not in rec and "areas" not in rec:
+        raise ValueError("no 'labels' (nor 'areas' or 'lists')")
+    raw = rec["labels"] if "labels" in rec else rec["areas"]
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise TypeError("labels must be a list of node ids")
+    return raw
+
+
+def _section_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """A section row's (lists, subtopics): the areas its labels give, and its subtopics."""
+    nodes = [label_node(x, taxonomy) for x in raw_labels(rec)]
+    known = [x for x in nodes if x in taxonomy]
+    name = rec["list"]
+    areas = taxonomy.order({taxonomy.area_of(x) for x in known})
+    subs = taxonomy.order({x for x in known if taxonomy.nodes[x].parent is not None})
+    return {name: areas}, ({name: subs} if subs else {})
+
+
+def _joined(a: ListPaper, b: ListPaper) -> ListPaper:
+    """One paper from two rows of it: each list's labels joined, text from the first row with it."""
+
+    def union(x: dict[str, list[str]], y: dict[str, list[str]]) -> dict[str, list[str]]:
+        out = {k: list(v) for k, v in x.items()}
+        for k, v in y.items():
+            out[k] = out.get(k, []) + [n for n in v if n not in out.get(k, [])]
+        return out
+
+    return ListPaper(
+        a.id,
+        a.title or b.title,
+        a.abstract or b.abstract,
+        a.categories or b.categories,
+        union(a.lists, b.lists),
+        union(a.subtopics, b.subtopics),
+    )
 
 
 def row_text(rec: dict, *, need_title: bool = True) -> tuple[str, str | None, list[str]]:
@@ -74,6 +156,8 @@ def row_text(rec: dict, *, need_title: bool = True) -> tuple[str, str | None, li
     read their rows through it."""
     if not isinstance(rec, dict):
         raise TypeError("a line must be a JSON object")
+    if "title" not in rec and "title_hint" in rec:  # a section row names the title so
+        rec = {**rec, "title": rec["title_hint"]}
     title = rec["title"] if need_title else rec.get("title") or ""
     if not isinstance(title, str):
         raise TypeError("title must be text")
