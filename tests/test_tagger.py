@@ -227,6 +227,19 @@ KNOWN_TITLES = {
     "Samoyeds: Accelerating MoE Models with Structured Sparsity Leveraging Sparse Tensor Cores": {
         "sparsification"
     },
+    # a system-on-chip or a GPU's clock is hardware; an algorithm-system co-design is software
+    "Agent.xpu: Efficient Scheduling of Agentic LLM Workloads on Heterogeneous SoC": {"hardware"},
+    "SLO-aware GPU Frequency Scaling for Energy Efficient LLM Inference Serving": {"hardware"},
+    "Pre-gated MoE: An Algorithm-System Co-Design for Fast and Scalable Mixture-of-Expert Inference": {
+        "sparsification"
+    },
+    "FP6-LLM: Efficiently Serving Large Language Models Through FP6-Centric Algorithm-System Co-Design": {
+        "quantization"
+    },
+    "Stratum: System-Hardware Co-Design with Tiered Monolithic 3D-Stackable DRAM for Efficient MoE Serving": {
+        "hardware",
+        "sparsification",
+    },
 }
 
 
