@@ -495,6 +495,26 @@ def test_a_passing_abstract_mention_does_not_tag_a_paper(model):
     assert "compiler" in claimed
 
 
+LLM_INT8 = "LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale"
+LLM_INT8_ABSTRACT = (  # written for the test, naming matrix multiplication as the paper does
+    "We develop Int8 matrix multiplication for the feed-forward and attention projection layers of "
+    "transformers, which halves the memory needed for inference. Vector-wise quantization handles "
+    "most features, and a mixed-precision decomposition keeps the outlier dimensions in a 16-bit "
+    "matrix multiplication while the rest is multiplied in 8-bit: matrix multiplication at scale."
+)
+
+
+@pytest.mark.parametrize("model", [None, "shipped"], ids=["rules", "model"])
+def test_matrix_multiplication_is_no_kernel_word(model):
+    """Every model multiplies matrices: LLM.int8(), naming it in its title and thrice in its
+    abstract, is quantization, not compiler (a GEMM kernel still says so)."""
+    tax = load_taxonomy()
+    kw = {} if model else {"model": None}
+    areas = {n for n in auto_tags(tax, LLM_INT8, LLM_INT8_ABSTRACT, **kw) if tax.get(n).parent is None}
+    assert areas == {"quantization"}
+    assert "compiler" in auto_tags(tax, "A Fused GEMM Kernel for 8-bit Inference", **kw)
+
+
 def test_explain_says_which_abstract_hits_the_title_does_not_claim():
     tax = load_taxonomy()
     scores = score_paper(tax, QLORA, QLORA_ABSTRACT, explain=True)
