@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,16 @@ def mini_db(tmp_path, mini_seeds, monkeypatch) -> Path:
     build_catalog(mini_seeds, path)
     monkeypatch.setenv("EFMCAT_DB", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def derive():
+    """tools/derive_catalog.py as a module (the tool that makes seeds/ and data/labels.jsonl)."""
+    spec = importlib.util.spec_from_file_location("derive_catalog", REPO / "tools" / "derive_catalog.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["derive_catalog"] = module  # dataclasses look their module up by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules["derive_catalog"]
+    return module

@@ -3,8 +3,6 @@ one heading does not take its siblings through their parent's title."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,15 +12,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def specs():
-    spec = importlib.util.spec_from_file_location("derive_catalog", REPO / "tools" / "derive_catalog.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["derive_catalog"] = module  # dataclasses look their module up by name
-    try:
-        spec.loader.exec_module(module)
-        return {s.name: s for s in module.load_specs(REPO / "tools" / "sections.yaml")}
-    finally:
-        del sys.modules["derive_catalog"]
+def specs(derive):
+    return {s.name: s for s in derive.load_specs(REPO / "tools" / "sections.yaml")}
 
 
 HARDWARE = "Inference on hardware: GPUs, CPUs or based on SSD"

@@ -3,26 +3,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def derive():
-    spec = importlib.util.spec_from_file_location("derive_catalog", REPO / "tools" / "derive_catalog.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["derive_catalog"] = module  # dataclasses look their module up by name
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules["derive_catalog"]
-    return module
 
 
 @pytest.mark.parametrize(
