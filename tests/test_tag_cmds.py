@@ -256,6 +256,25 @@ def test_eval_names_what_a_bad_labelled_row_lacks(cli):
         ), line
 
 
+def test_a_labels_table_names_what_a_bad_row_lacks_as_eval_does(cli):
+    """--labels reads section rows too: one line naming what is wrong, as eval FILE says it."""
+    cases = [
+        ('{"title": "x", "list": "a", "areas": ["quantization"]}', "no 'id'"),
+        (
+            '{"arxiv_id": "1", "title_hint": "x", "list": 5, "areas": []}',
+            "list must be the name of the list (text)",
+        ),
+        ('{"arxiv_id": "1", "title_hint": "x", "list": "a"}', "no 'labels' (nor 'areas' or 'lists')"),
+    ]
+    for line, why in cases:
+        r = cli("eval", "--lolo", "--labels", "-", input=line + "\n")
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            1,
+            "",
+            f"Error: stdin:1: not a labelled paper: {why}\n",
+        ), line
+
+
 def test_labelled_rows_take_categories_as_arxiv_writes_them(tmp_path):
     from efmcat.evaluate import load_labelled
     from efmcat.labels import load_labels

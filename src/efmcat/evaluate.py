@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import ParseError, UsageError
+from efmcat.errors import UsageError
 from efmcat.inputs import read_text
-from efmcat.labels import label_node, load_labels, per_list, raw_labels, row_id, row_text, shipped_labels
+from efmcat.labels import (
+    label_node,
+    load_labels,
+    not_labelled,
+    per_list,
+    raw_labels,
+    row_id,
+    row_text,
+    shipped_labels,
+)
 from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
 
 MODES = ("title", "title+abstract")
@@ -65,10 +74,8 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
             nodes = (label_node(x, taxonomy) for x in _raw_labels(rec))
             labels = {taxonomy.area_of(x) if x in taxonomy else x for x in nodes}
             paper = Labelled(row_id(rec), title, labels, abstract, categories, rec.get("split"))
-        except KeyError as exc:
-            raise ParseError(f"{p}:{n}: not a labelled paper: no '{exc.args[0]}'") from exc
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise not_labelled(p, n, exc) from exc
         if paper.id in at:
             seen = out[at[paper.id]]
             seen.labels |= paper.labels

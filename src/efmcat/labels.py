@@ -70,7 +70,7 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
         try:
             rec = json.loads(line)
             title, abstract, categories = row_text(rec, need_title=False)
-            if isinstance(rec.get("list"), str) and "lists" not in rec:  # a section row
+            if "list" in rec and "lists" not in rec:  # a section row
                 if taxonomy is None:
                     from efmcat.taxonomy import load_taxonomy
 
@@ -81,10 +81,16 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
                 subtopics = per_list(rec.get("subtopics"), "subtopics")
             paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ParseError(f"{p}:{n}: not a labelled paper: {exc}") from exc
+            raise not_labelled(p, n, exc) from exc
         seen = papers.get(paper.id)
         papers[paper.id] = paper if seen is None else _joined(seen, paper)
     return sorted(papers.values(), key=lambda x: x.id)
+
+
+def not_labelled(path: object, line: int, exc: Exception) -> ParseError:
+    """The one line for a row neither loader can read: a missing key is named as such."""
+    why = f"no '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
+    return ParseError(f"{path}:{line}: not a labelled paper: {why}")
 
 
 def row_id(rec: dict) -> str:
@@ -124,6 +130,8 @@ def _section_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dic
     nodes = [label_node(x, taxonomy) for x in raw_labels(rec)]
     known = [x for x in nodes if x in taxonomy]
     name = rec["list"]
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError("list must be the name of the list (text)")
     areas = taxonomy.order({taxonomy.area_of(x) for x in known})
     subs = taxonomy.order({x for x in known if taxonomy.nodes[x].parent is not None})
     return {name: areas}, ({name: subs} if subs else {})
