@@ -106,7 +106,6 @@ EQUIVALENT: dict[str, set[str]] = {
         "m = _BARE_RE.match(_case_fix(s[prefix.end() :]))",
         'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
     },
-    "query": {"assert word is not None"},
     # merge: a `continue` before a loop over an empty list
     "merge": {"continue"},
     # TYPE_CHECKING-only imports done at run time too (neither module imports the tagger at

@@ -43,19 +43,17 @@ def to_fts_query(text: str) -> str:
     for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
         phrase, word = m.group(1), m.group(2)
         negate, not_next = not_next, False
+        if word == "OR":
+            parts.append("OR")
+            continue
+        if word == "NOT":
+            not_next = True
+            continue
         if phrase is not None:
-            term = _term(phrase, phrase=True)
-            if term:
-                parts.append(("NOT " if negate else "") + term)
-            continue
-        assert word is not None
-        if word in ("OR", "NOT"):
-            if word == "OR":
-                parts.append("OR")
-            not_next = word == "NOT"
-            continue
-        dash = word.startswith("-") and len(word) > 1
-        term = _term(word[1:] if dash else word, phrase=False)
+            dash, term = False, _term(phrase, phrase=True)
+        else:
+            dash = word.startswith("-") and len(word) > 1
+            term = _term(word[1:] if dash else word, phrase=False)
         if term:
             parts.append(("NOT " if negate or dash else "") + term)
     # Drop operators that do not stand between two terms.
