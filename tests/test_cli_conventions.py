@@ -248,6 +248,27 @@ def test_import_dash_reads_markdown_from_stdin(cli, tmp_path):
     assert _ids(db) == ["2211.10438", "2306.00978"]
 
 
+def test_counts_of_one_are_singular(cli, tmp_path):
+    db = tmp_path / "one.db"
+    one = "# My list\n\n- [SmoothQuant](https://arxiv.org/abs/2211.10438)\n"
+    r = cli("import", "-", "--db", str(db), input=one)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "stdin (md): 1 row, 1 paper, 1 arXiv id, 0 non-arXiv links, 0 duplicates merged\n"
+        "Added 1 paper, updated 0, 0 unchanged; 0 tags.\n"
+    )
+    r = cli("check", "--db", str(db))
+    assert r.stdout == (
+        "INFO missing-metadata: 1 paper lacks authors or an abstract (arXiv ones can be filled with "
+        "`efmcat import FILE --fetch`): 2211.10438\n"
+    )
+    assert r.stderr == "Checked 1 paper: 0 problems; notes: 1 missing-metadata.\n"
+    md = tmp_path / "one.md"
+    r = cli("export", "--format", "md", "--db", str(db), "-o", str(md))
+    assert r.exit_code == 0, r.stderr
+    assert "\n1 paper, exported by efmcat." in md.read_text(encoding="utf-8")
+
+
 def test_import_dash_sniffs_bibtex_and_jsonl(cli, tmp_path):
     db = tmp_path / "new.db"
     bib = "@article{awq,\n  title = {AWQ},\n  eprint = {2306.00978},\n  archivePrefix = {arXiv}\n}\n"

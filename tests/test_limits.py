@@ -91,7 +91,7 @@ def test_markdown_bracket_flood_is_skipped_quickly(cli, tmp_path):
     path, r = _run(cli, tmp_path, "flood.md", text)
     assert r.exit_code == 0, r.output
     assert f"Warning: {path}:3: skipped: 3750 links in 15002 characters: not a list row\n" in r.stderr
-    assert "Added 1 papers" in r.stderr
+    assert "Added 1 paper, updated 0" in r.stderr
 
 
 def test_markdown_overlong_line_is_skipped(cli, tmp_path):

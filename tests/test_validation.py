@@ -148,7 +148,7 @@ def test_bom_prefixed_jsonl_without_extension(cli, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(GOOD) + "\n").encode())
     r = cli("import", str(path))
     assert r.exit_code == 0, r.output
-    assert r.stderr.startswith(f"{path} (jsonl): 1 rows, 1 papers")
+    assert r.stderr.startswith(f"{path} (jsonl): 1 row, 1 paper,")
     assert _count(tmp_path) == 1
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from efmcat.catalog import Catalog, url_sql
 from efmcat.ids import norm_title, parse_paper_id, title_key, try_parse_arxiv_id
 from efmcat.merge import merge_papers
+from efmcat.render import count
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
 CONFLICT = 60  # token_set_ratio below this: two titles name different papers
@@ -69,7 +70,7 @@ class CheckResult:
 
     def summary(self) -> str:
         if not self.findings and not self.fixed:
-            return f"Checked {self.papers} papers: no problems found."
+            return f"Checked {count(self.papers, 'paper')}: no problems found."
         # a kind can be both (similar titles: a warning across id schemes, a note within one)
         kinds: dict[bool, dict[str, int]] = {True: {}, False: {}}
         for f in self.findings:
@@ -77,7 +78,7 @@ class CheckResult:
             of[f.kind] = of.get(f.kind, 0) + 1
         problems = ", ".join(f"{n} {k}" for k, n in kinds[True].items())
         notes = ", ".join(f"{n} {k}" for k, n in kinds[False].items())
-        text = f"Checked {self.papers} papers: {self.problems} problem{'' if self.problems == 1 else 's'}"
+        text = f"Checked {count(self.papers, 'paper')}: {count(self.problems, 'problem')}"
         text += f" ({problems})" if problems else ""
         text += f"; notes: {notes}" if notes else ""
         text += f"; fixed {len(self.fixed)}" if self.fixed else ""
@@ -518,7 +519,7 @@ def _infos(missing: list[str], non_arxiv: list[str]) -> list[Finding]:
             Finding(
                 "missing-metadata",
                 "info",
-                f"{len(missing)} papers lack authors or an abstract (arXiv ones can be filled with "
+                f"{count(len(missing), 'paper')} {'lacks' if len(missing) == 1 else 'lack'} authors or an abstract (arXiv ones can be filled with "
                 f"`efmcat import FILE --fetch`): {_sample(missing)}",
                 missing,
             )
@@ -528,7 +529,7 @@ def _infos(missing: list[str], non_arxiv: list[str]) -> list[Finding]:
             Finding(
                 "non-arxiv",
                 "info",
-                f"{len(non_arxiv)} papers have no arXiv id: {_sample(non_arxiv)}",
+                f"{count(len(non_arxiv), 'paper')} {'has' if len(non_arxiv) == 1 else 'have'} no arXiv id: {_sample(non_arxiv)}",
                 non_arxiv,
             )
         )

@@ -32,6 +32,7 @@ from typing import Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, json_dict
 from efmcat.errors import CatalogError
+from efmcat.render import count
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
 NOTICE_KEY = "update_notice"  # the release the user was last told about
@@ -67,17 +68,15 @@ class UpdateReport:
             return f"Your catalog is up to date (release {self.release_to})."
         verb = "Would add" if self.dry_run else "Added"
         parts = [
-            f"{verb} {self.added} paper{'s' if self.added != 1 else ''}",
+            f"{verb} {count(self.added, 'paper')}",
             f"updated {self.updated}",
             f"moved {self.moved}",
-            f"{self.tags_added} tag{'s' if self.tags_added != 1 else ''}",
-            f"{self.sources_added} source row{'s' if self.sources_added != 1 else ''}",
+            count(self.tags_added, "tag"),
+            count(self.sources_added, "source row"),
         ]
         text = ", ".join(parts) + f" (release {self.release_from or 'none'} -> {self.release_to})"
         if self.kept_user_fields:
-            text += (
-                f"; kept {self.kept_user_fields} field{'s' if self.kept_user_fields != 1 else ''} you changed"
-            )
+            text += f"; kept {count(self.kept_user_fields, 'field')} you changed"
         return text + ("; nothing written (dry run)." if self.dry_run else ".")
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.errors import CatalogError, EfmcatError
+from efmcat.render import count
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 DB_NAME = "efmcat"  # the snapshot's file stem: Datasette's database name and URL path
@@ -188,7 +189,7 @@ def site_metadata(papers: int) -> dict[str, Any]:
     return {
         "title": "efmcat: efficient large foundation models",
         "description": (
-            f"{papers} papers of the efmcat catalog. Search titles, abstracts and authors; "
+            f"{count(papers, 'paper')} of the efmcat catalog. Search titles, abstracts and authors; "
             "facet by area, tag, year, source and reading status."
         ),
         "databases": {

@@ -24,7 +24,7 @@ from efmcat.cli._app import (
     text_width,
     use_taxonomy,
 )
-from efmcat.render import no_match, write_text
+from efmcat.render import count, no_match, write_text
 
 TagOption = Annotated[
     list[str] | None,
@@ -424,7 +424,7 @@ def build(
     with progress_bar("Building", unit="steps") as progress:
         report = build_catalog(src, target, progress=progress)
     say(
-        f"Built {report.path}: {report.papers} papers, {report.tags} curated tags "
+        f"Built {report.path}: {count(report.papers, 'paper')}, {count(report.tags, 'curated tag')} "
         f"({report.unverified} unverified) from {', '.join(report.files)}."
     )
 

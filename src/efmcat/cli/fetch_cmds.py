@@ -23,7 +23,7 @@ from efmcat.cli._app import (
     use_taxonomy,
 )
 from efmcat.errors import EfmcatError
-from efmcat.render import write_json, write_text
+from efmcat.render import count, write_json, write_text
 
 
 @contextmanager
@@ -127,7 +127,7 @@ def add(
                     write_json(partial.to_dict())
                 else:
                     _print_papers(partial.added + partial.updated)
-                say(f"Stored {len(partial.added) + len(partial.updated)} papers before the failure.")
+                say(f"Stored {count(len(partial.added) + len(partial.updated), 'paper')} before the failure.")
             raise
     for pid in report.present:
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")

@@ -74,8 +74,8 @@ def import_(
         return
     for fr in report.files:
         say(
-            f"{fr.path} ({fr.format}): {fr.rows} rows, {fr.papers} papers, {fr.arxiv} arXiv ids, "
-            f"{fr.non_arxiv} non-arXiv links, {fr.duplicates} duplicates merged"
+            f"{fr.path} ({fr.format}): {count(fr.rows, 'row')}, {count(fr.papers, 'paper')}, {count(fr.arxiv, 'arXiv id')}, "
+            f"{count(fr.non_arxiv, 'non-arXiv link')}, {count(fr.duplicates, 'duplicate')} merged"
         )
         if fr.by_title:
             n = len(fr.by_title)
@@ -102,8 +102,8 @@ def import_(
         say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
     verb = "Would add" if report.dry_run else "Added"
     say(
-        f"{verb} {report.added} papers, {'would update' if report.dry_run else 'updated'} {report.updated}, "
-        f"{report.unchanged} unchanged; {report.tags_added} tags."
+        f"{verb} {count(report.added, 'paper')}, {'would update' if report.dry_run else 'updated'} {report.updated}, "
+        f"{report.unchanged} unchanged; {count(report.tags_added, 'tag')}."
     )
     if report.dry_run:
         for status, pid, title in report.changes[:_SHOW]:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from efmcat.render import count as plural
 from efmcat.taxonomy import Taxonomy
 
 ROW_KEYS = ("id", "title", "year", "url", "tags", "version", "kind", "venue")
@@ -115,7 +116,7 @@ def _header(count: int) -> list[str]:
     return [
         "# Efficient Large Foundation Models: paper list",
         "",
-        f"{count} papers, exported by efmcat. Areas follow the taxonomy of the survey "
+        f"{plural(count, 'paper')}, exported by efmcat. Areas follow the taxonomy of the survey "
         "*Efficient Large Foundation Models Design: A Perspective From Model and System Co-Design* "
         "(arXiv 2409.01990).",  # not a link: re-importing this file must not add the survey itself
         "",
@@ -146,7 +147,7 @@ def _sections_header(source: str, count: int) -> list[str]:
     return [
         f"# {escape(source)}: paper list",
         "",
-        f"{count} papers as the source `{escape(source)}` lists them, one paper once, corrected and "
+        f"{plural(count, 'paper')} as the source `{escape(source)}` lists them, one paper once, corrected and "
         "deduplicated by efmcat.",
         "",
     ]
