@@ -100,12 +100,27 @@ def test_ids_by_titles_and_loose_titles(catalog):
         key = title_key(SMOOTHQUANT)
         found = cat.ids_by_titles([key, None, "no such paper at all"])
         assert found == {key: ["2211.10438", "doi:10.1145/1"]}  # arXiv first
-        assert cat.loose_titles() == {
+        keys = [key, "llm compression survey", "an old paper on strings", None, "no such paper"]
+        assert cat.loose_titles(keys) == {
             key: ["doi:10.1145/1"],
             "llm compression survey": ["title:llm-compression-survey-2"],
         }  # old-style arXiv ids have no prefix; two words, or CJK letters: not compared
+        assert cat.loose_titles([key]) == {key: ["doi:10.1145/1"]}  # only the titles asked for
+        assert cat.loose_titles([]) == {} and cat.has_loose()
         assert cat.id_by_title("大模型 LLM Compression Survey") is None
         assert cat.id_by_title("LLM Compression Survey") == "title:llm-compression-survey-2"
+
+
+def test_has_loose_reads_only_records_without_an_arxiv_id(tmp_path):
+    with Catalog(tmp_path / "loose.db") as cat:
+        assert not cat.has_loose()
+        with cat.transaction():
+            cat.upsert_paper(Paper(id="hep-th/9901001", title="An Old Paper On Strings"))
+            cat.upsert_paper(Paper(id="2211.10438", title=SMOOTHQUANT))
+        assert not cat.has_loose()  # old- and new-style arXiv ids are not loose
+        with cat.transaction():
+            cat.upsert_paper(Paper(id="url:example.org/a.pdf", title="A Paper Found On The Web"))
+        assert cat.has_loose()
 
 
 @pytest.mark.parametrize("scan_at", [300, 0])  # a query per entry; one pass over the catalog

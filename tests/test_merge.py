@@ -48,6 +48,18 @@ def test_merge_moves_the_record_and_the_users_data(cat):
     with cat.transaction():
         merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
     assert not cat.has("url:example.org/lckv.pdf")
+
+
+def test_absorb_title_twins_costs_one_statement_without_loose_records(cat):
+    with cat.transaction():
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")  # the fixture's one loose record
+    statements: list[str] = []
+    cat.conn.set_trace_callback(statements.append)
+    try:
+        assert absorb_title_twins(cat, ["2405.10637", "2401.99999"]) == []
+    finally:
+        cat.conn.set_trace_callback(None)
+    assert len(statements) == 1, statements
     p = cat.get_paper("2405.10637")
     # the arXiv paper keeps its id, title and own links; empty fields are filled
     assert (p.id, p.title, p.url) == ("2405.10637", TITLE, "https://arxiv.org/abs/2405.10637")
@@ -90,5 +102,6 @@ def test_absorb_title_twins(cat):
     with cat.transaction():
         # not arXiv ids, or not in the catalog: nothing to absorb, no error
         assert absorb_title_twins(cat, ["url:example.org/lckv.pdf", "2401.99999"]) == []
-        assert absorb_title_twins(cat, ["2405.10637"]) == [("url:example.org/lckv.pdf", "2405.10637")]
+        twins = absorb_title_twins(cat, (i for i in ["2405.10637"]))  # a stream of ids, read twice
+        assert twins == [("url:example.org/lckv.pdf", "2405.10637")]
     assert not cat.has("url:example.org/lckv.pdf")

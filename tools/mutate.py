@@ -60,6 +60,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_mutation_kills.py",
         "tests/test_faults_catalog.py",
         "tests/test_scale.py",
+        "tests/test_import_by_title.py",  # the title lookups (ids_by_title, loose_titles)
     ],
     # the modules of the last two sessions (parallel import parse, gc settings, search SQL,
     # the piped search fast path, the arXiv snapshot parser, BibTeX export)

@@ -35,6 +35,9 @@ from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: impor
 )
 
 SCHEMA_VERSION = 5
+# Papers without an arXiv id: a prefixed id (new-style arXiv ids, all digits, sort before ':';
+# old-style ones have no ':').
+_LOOSE = "id > ':' AND instr(id, ':') > 0"
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUSY_TIMEOUT (seconds)
 REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts")
 ORIGINS = ("curated", "auto", "manual")
@@ -729,19 +732,25 @@ class Catalog:
                     found.setdefault(key, []).append(pid)
         return {k: sorted(v, key=lambda i: ":" in i) for k, v in found.items()}  # arXiv first
 
-    def loose_titles(self) -> dict[str, list[str]]:
-        """Title key (``ids.title_key``) -> ids of the papers without an arXiv id (``doi:``,
-        ``url:``, ``title:``, ...), from the id index (new-style arXiv ids, all digits first,
-        sort before ':' and are not read)."""
+    def has_loose(self) -> bool:
+        """Whether the catalog holds a paper without an arXiv id (``doi:``, ``url:``,
+        ``title:``, ...): one step of the id index."""
+        return self.conn.execute(f"SELECT 1 FROM papers WHERE {_LOOSE} LIMIT 1").fetchone() is not None
+
+    def loose_titles(self, keys: Iterable[str | None]) -> dict[str, list[str]]:
+        """Title key (``ids.title_key``) -> ids of the papers without an arXiv id whose
+        title has one of ``keys``, in the order they were added. One streamed pass over those
+        papers, from the id index (new-style arXiv ids, all digits first, sort before ':'
+        and are not read); memory grows with ``keys`` and the matches, not the catalog."""
         from efmcat.ids import title_key
 
+        want = {k for k in keys if k is not None}
         out: dict[str, list[str]] = {}
-        for pid, title in self.conn.execute(
-            "SELECT id, title FROM papers WHERE id > ':' AND instr(id, ':') > 0 ORDER BY n"
-        ):
-            key = title_key(title)
-            if key is not None:
-                out.setdefault(key, []).append(pid)
+        if want:
+            for pid, title in self.conn.execute(f"SELECT id, title FROM papers WHERE {_LOOSE} ORDER BY n"):
+                key = title_key(title)
+                if key in want:
+                    out.setdefault(key, []).append(pid)
         return out
 
     def get_paper(self, paper_id: str) -> Paper:

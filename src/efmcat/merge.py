@@ -52,20 +52,21 @@ def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
 def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, str]]:
     """For each arXiv paper of ``ids``: the papers without an arXiv id that have its title
     merge into it, when it is the only arXiv paper with that title. Returns (merged id,
-    arXiv id) pairs. The catalog's records without an arXiv id are read once
-    (Catalog.loose_titles); a full-text query runs only for a title one of them has."""
-    loose = catalog.loose_titles()
-    if not loose:
-        return []
+    arXiv id) pairs. The titles of ``ids`` are read in bulk, then the catalog's records
+    without an arXiv id once (Catalog.loose_titles, keeping only those titles); a full-text
+    query runs only for a title one of them has."""
+    if not catalog.has_loose():
+        return []  # the common case, one step of the id index
+    ids = list(ids)  # an id without arXiv's form, or named twice, merges nothing (below)
+    keys = {pid: title_key(t.title) for pid, t in catalog.texts_by_ids(ids).items()}
+    loose = catalog.loose_titles(keys.values())
     done: list[tuple[str, str]] = []
     for pid in ids:
-        if try_parse_arxiv_id(pid) is None or not catalog.has(pid):
-            continue
-        title = catalog.get_paper(pid).title
-        key = title_key(title)
+        key = keys.get(pid)  # None: not in the catalog, or a title too short to compare
         others = [i for i in loose.get(key, ()) if catalog.has(i)] if key is not None else []
         if not others:
             continue
+        title = catalog.get_paper(pid).title
         if [i for i in catalog.ids_by_title(title) if try_parse_arxiv_id(i) is not None] != [pid]:
             continue  # two arXiv papers under one title: a human decides (check)
         for other in others:
