@@ -565,6 +565,16 @@ def test_the_labels_table_keeps_each_lists_subtopics(tmp_path):
     assert (p.lists, p.subtopics) == ({"x": ["memory"]}, {"x": ["offloading"]})
 
 
+def test_a_labels_table_folds_a_lists_spelling_as_section_rows_do(tmp_path):
+    f = tmp_path / "l.jsonl"
+    lists = {"x": ["Memory", "memory", "my-own-area"], "y": ["Sparsification"]}
+    row = {"id": "2401.00001", "title": "T", "lists": lists, "subtopics": {"x": ["KV cache compression"]}}
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (p,) = load_labels(f)
+    assert p.lists == {"x": ["memory", "my-own-area"], "y": ["sparsification"]}
+    assert p.subtopics == {"x": ["kv-cache-compression"]}
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

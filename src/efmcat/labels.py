@@ -70,15 +70,15 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
         try:
             rec = json.loads(line)
             title, abstract, categories = row_text(rec, need_title=False)
-            if "list" in rec and "lists" not in rec:  # a section row
-                if taxonomy is None:
-                    from efmcat.taxonomy import load_taxonomy
+            if taxonomy is None:
+                from efmcat.taxonomy import load_taxonomy
 
-                    taxonomy = load_taxonomy()
+                taxonomy = load_taxonomy()
+            if "list" in rec and "lists" not in rec:  # a section row
                 lists, subtopics = _section_labels(rec, taxonomy)
-            else:
-                lists = per_list(rec.get("lists"), "lists")
-                subtopics = per_list(rec.get("subtopics"), "subtopics")
+            else:  # a labels table's row: node ids, or a list's spelling of them, as section rows
+                lists = _folded(per_list(rec.get("lists"), "lists"), taxonomy)
+                subtopics = _folded(per_list(rec.get("subtopics"), "subtopics"), taxonomy)
             paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise not_labelled(p, n, exc) from exc
@@ -123,6 +123,12 @@ def raw_labels(rec: dict) -> list[str]:
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         raise TypeError("labels must be a list of node ids")
     return raw
+
+
+def _folded(labels: dict[str, list[str]], taxonomy: Any) -> dict[str, list[str]]:
+    """Each list's labels as node ids (:func:`label_node`), each once; a label the taxonomy
+    does not know stays as written (a taxonomy of your own may have it)."""
+    return {name: list(dict.fromkeys(label_node(x, taxonomy) for x in xs)) for name, xs in labels.items()}
 
 
 def _section_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
