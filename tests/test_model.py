@@ -575,6 +575,17 @@ def test_a_labels_table_folds_a_lists_spelling_as_section_rows_do(tmp_path):
     assert p.subtopics == {"x": ["kv-cache-compression"]}
 
 
+def test_section_rows_of_one_paper_join_and_a_null_label_list_is_no_label(tmp_path):
+    f = tmp_path / "sections.jsonl"
+    first = {"arxiv_id": "2401.00001", "list": "a", "areas": None}  # a heading of no area, no title
+    second = {"arxiv_id": "2401.00001", "title_hint": "T", "abstract": "A", "list": "b", "areas": ["memory"]}
+    second["categories"] = ["cs.LG"]
+    f.write_text(json.dumps(first) + "\n\n" + json.dumps(second) + "\n", encoding="utf-8")  # a blank line
+    (p,) = load_labels(f)
+    assert p.lists == {"a": [], "b": ["memory"]}
+    assert (p.title, p.abstract, p.categories) == ("T", "A", ["cs.LG"])  # from the row that has them
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
