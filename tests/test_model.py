@@ -654,3 +654,54 @@ def test_a_certain_rule_is_measured_where_the_rules_assign_the_area():
     assert "sparsification" not in rule_tags(tax, kv[0].title)
     level = _override_levels([*pruning, *kv], tax, ["sparsification"], c)[0]
     assert level == 2 * c.thresholds["sparsification"]
+
+
+def test_expert_eval_scores_the_model_on_the_model_rows(monkeypatch, labels_file, expert_file):
+    import efmcat.model
+    from efmcat.evaluate import expert_eval, load_labelled
+
+    class Everywhere:  # a model that calls every paper hardware
+        def tags(self, taxonomy, title, abstract=None, categories=()):
+            return {"hardware": 1.0}
+
+    monkeypatch.setattr(efmcat.model, "train", lambda examples, taxonomy, **kw: Everywhere())
+    expert = load_labelled(expert_file)
+    rules, model = expert_eval(expert, load_labels(labels_file), modes=["title"])
+    assert (rules.name, model.name) == ("rule tagger (today)", "model (trained without these papers)")
+    assert model.areas["hardware"].tp + model.areas["hardware"].fp == len(expert)  # all, as it said
+    assert rules.areas["hardware"].tp + rules.areas["hardware"].fp == 0
+
+
+def test_lolo_reads_the_default_taxonomy_when_given_none(labels_file):
+    from efmcat.evaluate import leave_one_list_out
+
+    papers = load_labels(labels_file)
+    name = sorted({n for p in papers for n in p.lists})[0]
+    given = leave_one_list_out(papers, lists=[name], modes=["title"], taxonomy=load_taxonomy())
+    default = leave_one_list_out(papers, lists=[name], modes=["title"])
+    assert [(r.name, r.papers, r.macro_f1) for r in default] == [
+        (r.name, r.papers, r.macro_f1) for r in given
+    ]
+    assert given[0].papers > 0
+
+
+def test_eval_file_joins_a_papers_rows_taking_the_abstract_it_has(tmp_path):
+    from efmcat.evaluate import load_labelled
+
+    f = tmp_path / "e.jsonl"
+    rows = [
+        {"id": "2401.00001", "title": "T", "labels": ["memory"]},
+        {"id": "2401.00001", "title": "T", "abstract": "A", "labels": ["quantization"]},
+    ]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (p,) = load_labelled(f)
+    assert (p.abstract, p.labels) == ("A", {"memory", "quantization"})
+
+
+def test_eval_split_keeps_the_default_sets_of_that_split():
+    from efmcat.evaluate import run_eval
+
+    names = {r.name for r in run_eval(split="tune", modes=["title"])}
+    assert "horseee tune" in names and "horseee test (held out)" not in names
+    assert {"seeds/lists.yaml", "seeds/survey.yaml"} <= names  # the seeds have no split: kept
+    assert {r.name for r in run_eval(modes=["title"])} >= names | {"horseee test (held out)"}

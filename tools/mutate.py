@@ -91,6 +91,14 @@ TESTS: dict[str, list[str]] = {
     ],
     # the labelled papers training and eval read (labels tables, section rows, spellings)
     "labels": ["tests/test_model.py", "tests/test_tag_cmds.py", "-k", "label or lolo or train or eval"],
+    # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
+    "evaluate": [
+        "tests/test_model.py",
+        "tests/test_tag_cmds.py",
+        "tests/test_tagger.py",
+        "-k",
+        "eval or lolo or agreement or subtopic or expert or f1 or table or label",
+    ],
     "formats/bibtex": [
         "tests/test_bibtex_export_kills.py",
         "tests/test_export_formats.py",
@@ -287,11 +295,12 @@ def sample(module: str, n: int, seed: int) -> list[Mutant]:
 
 
 class Worker:
-    """A private copy of the tree (src, data, seeds) that mutants are written into."""
+    """A private copy of the tree (src, data, seeds, and the labelled fixtures eval's default
+    sets read from a checkout) that mutants are written into."""
 
     def __init__(self, base: Path) -> None:
         self.root = base
-        for part in ("src", "data", "seeds"):
+        for part in ("src", "data", "seeds", "tests/fixtures"):
             if (REPO / part).exists():
                 shutil.copytree(
                     REPO / part, base / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
