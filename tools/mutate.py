@@ -91,6 +91,13 @@ TESTS: dict[str, list[str]] = {
     ],
     # the labelled papers training and eval read (labels tables, section rows, spellings)
     "labels": ["tests/test_model.py", "tests/test_tag_cmds.py", "-k", "label or lolo or train or eval"],
+    # the learned model: training, thresholds, decisions, the fast paths held equal to the plain ones
+    "model": [
+        "tests/test_model_kills.py",
+        "tests/test_model.py",
+        "tests/test_tagger_fastpath.py",
+        "tests/test_tag_cmds.py",
+    ],
     # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
     "evaluate": [
         "tests/test_model.py",
@@ -139,6 +146,18 @@ EQUIVALENT: dict[str, set[str]] = {
         "if TYPE_CHECKING:",
         "prefix_lengths: list[int] = field(default_factory=list)",
         "assigned: bool = False",
+    },
+    # model: speed only, the same tags. Two caches keyed by the compiled rules compared with
+    # the wrong part of the key (always rebuilt), the title cache's bound (never filled), the
+    # count that builds the automaton after AUTOMATON_AFTER papers (never built: the token
+    # path, held equal to it by tests/test_tagger_fastpath.py), and the packed lanes' offset
+    # doubled (exact up to 2**22 features a paper instead of 2**23)
+    "model": {
+        "OFFSET = 1 << 40",
+        "if self._most_of is None or self._most_of[0] is not c:",
+        "if self._titles is None or self._titles[0] is not c:",
+        "if len(cache) < 5_000:",
+        "self._tagged += 1",
     },
     # the pauses of two polling loops (waiting for the write lock, waiting for waiters):
     # without them the loops spin, which only costs CPU; the bounds are the same
