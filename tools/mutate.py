@@ -98,6 +98,22 @@ TESTS: dict[str, list[str]] = {
         "tests/test_tagger_fastpath.py",
         "tests/test_tag_cmds.py",
     ],
+    # merging a new release into a user's catalog (whose edits, tags and notes it must keep)
+    "update": [
+        "tests/test_update_kills.py",
+        "tests/test_update.py",
+        "tests/test_cli_conventions.py",
+        "-k",
+        "update",
+    ],
+    # "more like this"
+    "similar": [
+        "tests/test_similar_kills.py",
+        "tests/test_explore.py",
+        "tests/test_flat_memory.py",
+        "-k",
+        "similar",
+    ],
     # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
     "evaluate": [
         "tests/test_model.py",
@@ -158,6 +174,13 @@ EQUIVALENT: dict[str, set[str]] = {
         "if self._titles is None or self._titles[0] is not c:",
         "if len(cache) < 5_000:",
         "self._tagged += 1",
+    },
+    # similar: where SQLite keeps the temp scratch table (memory or a temp file: the same
+    # rows), and the catalog size floored at 2 instead of 1 (a catalog of one paper has no
+    # term in two papers, so no query either way)
+    "similar": {
+        'conn.execute("PRAGMA temp_store = MEMORY")',
+        "n = max(catalog.count(), 1)",
     },
     # the pauses of two polling loops (waiting for the write lock, waiting for waiters):
     # without them the loops spin, which only costs CPU; the bounds are the same

@@ -1,0 +1,132 @@
+"""`update` on two small catalogs, each rule of the merge pinned where mutation testing showed
+no test noticed a wrong line (tools/mutate.py update): which tag origin wins, what a moved
+paper carries, and what the report counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
+from efmcat.update import MOVED_KEY, NOTICE_KEY, RELEASE_KEY, UpdateReport, update_catalog
+
+KEPT, NEW, FETCHED = "2401.00001", "2401.00002", "2401.00003"
+
+
+def _shipped(path: Path, moved: dict[str, str] | None = None) -> Path:
+    with Catalog(path) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r2")
+        if moved:
+            cat.set_meta(MOVED_KEY, json.dumps(moved))
+        cat.upsert_paper(Paper(id=KEPT, title="A Kept Paper On Quantization", year=2024))
+        cat.upsert_paper(Paper(id=NEW, title="A New Paper On Pruning", year=2024))
+        cat.upsert_paper(Paper(id=FETCHED, title="The Release's Title", year=2024))
+        for pid, node, origin in [
+            (KEPT, "quantization", "curated"),
+            (KEPT, "memory", "auto"),
+            (KEPT, "hardware", "curated"),
+            (KEPT, "attention", "auto"),
+            (NEW, "sparsification", "curated"),
+            (FETCHED, "attention", "auto"),
+        ]:
+            cat.set_tag(pid, node, origin, 0.9)
+        cat.add_source(KEPT, "survey", "survey.md:3", title="A Kept Paper On Quantization", link=None)
+        cat.add_source(NEW, "survey", "survey.md:4", title="A New Paper On Pruning", link=None)
+    return path
+
+
+def _mine(path: Path) -> Path:
+    with Catalog(path) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        cat.upsert_paper(Paper(id=KEPT, title="A Kept Paper On Quantization", year=2024))
+        cat.upsert_paper(Paper(id=FETCHED, title="arXiv's Own Title", year=2024), fetched_at="2026-11-01")
+        cat.set_tag(KEPT, "compiler", "auto", 0.5)  # the old release's tagger: gone with it
+        cat.set_tag(KEPT, "memory", "curated", 1.0)  # curated stays curated over a new auto tag
+        cat.set_tag(KEPT, "hardware", "manual", 1.0, removed=True)  # the user's untag wins
+        cat.set_tag(FETCHED, "attention", "auto", 0.7)  # tagged from arXiv's text: stays
+    return path
+
+
+def _tags(cat: Catalog, pid: str) -> dict[str, tuple[str, float, int]]:
+    rows = cat.conn.execute("SELECT node, origin, score, removed FROM tags WHERE paper_id = ?", (pid,))
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def test_each_tag_origin_keeps_its_place(tmp_path):
+    shipped = _shipped(tmp_path / "shipped.db")
+    with Catalog(_mine(tmp_path / "mine.db")) as cat:
+        report = update_catalog(cat, shipped)
+        kept = _tags(cat, KEPT)
+        assert "compiler" not in kept  # the user's copy still has the release's text
+        assert kept["memory"][0] == "curated"
+        assert kept["hardware"] == ("manual", 1.0, 1)
+        assert kept["quantization"][0] == "curated" and kept["attention"][0] == "auto"
+        assert _tags(cat, FETCHED)["attention"] == ("auto", 0.7, 0)
+        assert _tags(cat, NEW) == {"sparsification": ("curated", 0.9, 0)}
+    # tags new to papers the user had: quantization and attention (a new paper's come with it)
+    assert report.tags_added == 2
+    assert report.added == 1 and report.sources_added == 2  # the new paper's row, the kept one's
+    assert {"id": NEW, "change": "added", "title": "A New Paper On Pruning"} in report.changes
+
+
+def test_a_fetched_title_is_the_users_and_counted_as_kept(tmp_path):
+    shipped = _shipped(tmp_path / "shipped.db")
+    with Catalog(_mine(tmp_path / "mine.db")) as cat:
+        report = update_catalog(cat, shipped)
+        assert cat.get_paper(FETCHED).title == "arXiv's Own Title"
+        assert cat.get_meta(NOTICE_KEY) == "r2"  # told of this release: no notice again
+    assert report.kept_user_fields == 1 and report.updated == 0
+    assert report.summary().endswith("; kept 1 field you changed.")
+
+
+def test_a_paper_updated_once_counts_once(tmp_path):
+    shipped = _shipped(tmp_path / "shipped.db")
+    mine = tmp_path / "mine.db"
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        cat.upsert_paper(Paper(id=KEPT, title="a kept paper on quantization", year=2024))
+    with Catalog(mine) as cat:
+        seen: list[tuple[int, int | None]] = []
+        report = update_catalog(cat, shipped, progress=lambda done, total: seen.append((done, total)))
+    assert report.updated == 1 and report.added == 2
+    assert seen == [(3, 3)]
+
+
+def test_a_moved_paper_brings_its_note_and_manual_tags_to_its_new_id(tmp_path):
+    shipped = _shipped(tmp_path / "shipped.db", moved={"2312.99999": KEPT})
+    mine = tmp_path / "mine.db"
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        cat.upsert_paper(Paper(id=KEPT, title="A Kept Paper On Quantization", year=2024))
+        cat.upsert_paper(Paper(id="2312.99999", title="A Kept Paper On Quantization", year=2023))
+        cat.set_note("2312.99999", "read it")
+        cat.set_tag("2312.99999", "hardware", "manual", 1.0)
+    with Catalog(mine) as cat:
+        report = update_catalog(cat, shipped)
+        assert not cat.has("2312.99999")
+        assert cat.get_paper(KEPT).note == "read it"
+        assert _tags(cat, KEPT)["hardware"][0] == "manual"
+    assert report.moved == 1
+    assert {"id": KEPT, "change": "moved", "old_id": "2312.99999"} in report.changes
+
+
+@pytest.mark.parametrize("field", ["added", "updated", "moved", "tags_added", "sources_added"])
+def test_any_one_change_is_a_change(field):
+    assert UpdateReport("r1", "r1", **{field: 1}).changed
+    assert not UpdateReport("r1", "r1").changed
+
+
+def test_a_field_the_user_edited_is_counted_as_kept(tmp_path):
+    shipped = _shipped(tmp_path / "shipped.db")
+    mine = tmp_path / "mine.db"
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        cat.upsert_paper(Paper(id=KEPT, title="A Kept Paper On Quantization", year=2024))
+        cat.set_user_fields(KEPT, {"year": 2023})
+    with Catalog(mine) as cat:
+        report = update_catalog(cat, shipped)
+        assert cat.get_paper(KEPT).year == 2023
+    assert (report.kept_user_fields, report.updated) == (1, 0)
