@@ -50,6 +50,14 @@ def _mine(path: Path) -> Path:
     return path
 
 
+def _kept_only(path: Path, title: str) -> Path:
+    """A user's catalog of the previous release holding one paper, the kept one, as ``title``."""
+    with Catalog(path) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        cat.upsert_paper(Paper(id=KEPT, title=title, year=2024))
+    return path
+
+
 def _tags(cat: Catalog, pid: str) -> dict[str, tuple[str, float, int]]:
     rows = cat.conn.execute("SELECT node, origin, score, removed FROM tags WHERE paper_id = ?", (pid,))
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
@@ -84,10 +92,7 @@ def test_a_fetched_title_is_the_users_and_counted_as_kept(tmp_path):
 
 def test_a_paper_updated_once_counts_once(tmp_path):
     shipped = _shipped(tmp_path / "shipped.db")
-    mine = tmp_path / "mine.db"
-    with Catalog(mine) as cat, cat.transaction():
-        cat.set_meta(RELEASE_KEY, "r1")
-        cat.upsert_paper(Paper(id=KEPT, title="a kept paper on quantization", year=2024))
+    mine = _kept_only(tmp_path / "mine.db", "a kept paper on quantization")  # the release fixed its case
     with Catalog(mine) as cat:
         seen: list[tuple[int, int | None]] = []
         report = update_catalog(cat, shipped, progress=lambda done, total: seen.append((done, total)))
@@ -121,10 +126,8 @@ def test_any_one_change_is_a_change(field):
 
 def test_a_field_the_user_edited_is_counted_as_kept(tmp_path):
     shipped = _shipped(tmp_path / "shipped.db")
-    mine = tmp_path / "mine.db"
-    with Catalog(mine) as cat, cat.transaction():
-        cat.set_meta(RELEASE_KEY, "r1")
-        cat.upsert_paper(Paper(id=KEPT, title="A Kept Paper On Quantization", year=2024))
+    mine = _kept_only(tmp_path / "mine.db", "A Kept Paper On Quantization")
+    with Catalog(mine) as cat:
         cat.set_user_fields(KEPT, {"year": 2023})
     with Catalog(mine) as cat:
         report = update_catalog(cat, shipped)
