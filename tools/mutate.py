@@ -114,6 +114,17 @@ TESTS: dict[str, list[str]] = {
         "-k",
         "similar",
     ],
+    # the catalog's integrity check and its safe merges (check --fix)
+    "check": [
+        "tests/test_check_kills.py",
+        "tests/test_check.py",
+        "tests/test_catalog_seeds.py",
+        "tests/test_catalog_cli.py",
+        "tests/test_flat_memory.py",
+        "tests/test_scale.py",
+        "-k",
+        "check or blocks",
+    ],
     # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
     "evaluate": [
         "tests/test_model.py",
@@ -181,6 +192,17 @@ EQUIVALENT: dict[str, set[str]] = {
     "similar": {
         'conn.execute("PRAGMA temp_store = MEMORY")',
         "n = max(catalog.count(), 1)",
+    },
+    # check: the size of a batch of titles written to disk, the index that only speeds the
+    # block search, and two word splits whose extra pieces are cut off or never read; and
+    # calling the title-conflict check also for one row unfetched or none fetched (both
+    # return no finding)
+    "check": {
+        "if len(titles) >= 1_000:",
+        'db.execute("CREATE INDEX ur_rt ON ur (rt, i)")',
+        'words = [*row[1].split(maxsplit=4), "", "", "", ""][:4]',
+        "w = t.rsplit(maxsplit=depth + 1)",
+        'if len(rows) > 1 or (rows and paper["fetched_at"]):',
     },
     # the pauses of two polling loops (waiting for the write lock, waiting for waiters):
     # without them the loops spin, which only costs CPU; the bounds are the same
