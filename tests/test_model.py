@@ -575,6 +575,15 @@ def test_a_labels_table_folds_a_lists_spelling_as_section_rows_do(tmp_path):
     assert p.subtopics == {"x": ["kv-cache-compression"]}
 
 
+def test_a_subtopic_in_a_labels_tables_lists_gives_its_area_as_in_section_rows(tmp_path):
+    f = tmp_path / "l.jsonl"
+    row = {"id": "2401.00001", "title": "T", "lists": {"x": ["KV cache compression", "quantization"]}}
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (p,) = load_labels(f)
+    assert p.lists == {"x": ["quantization", "memory"]} and p.areas() == {"quantization", "memory"}
+    assert p.subtopics == {"x": ["kv-cache-compression"]}
+
+
 def test_section_rows_of_one_paper_join_and_a_null_label_list_is_no_label(tmp_path):
     f = tmp_path / "sections.jsonl"
     first = {"arxiv_id": "2401.00001", "list": "a", "areas": None}  # a heading of no area, no title

@@ -76,9 +76,8 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
                 taxonomy = load_taxonomy()
             if "list" in rec and "lists" not in rec:  # a section row
                 lists, subtopics = _section_labels(rec, taxonomy)
-            else:  # a labels table's row: node ids, or a list's spelling of them, as section rows
-                lists = _folded(per_list(rec.get("lists"), "lists"), taxonomy)
-                subtopics = _folded(per_list(rec.get("subtopics"), "subtopics"), taxonomy)
+            else:  # a labels table's row: read as section rows are, a list at a time
+                lists, subtopics = _table_labels(rec, taxonomy)
             paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise not_labelled(p, n, exc) from exc
@@ -125,21 +124,39 @@ def raw_labels(rec: dict) -> list[str]:
     return raw
 
 
-def _folded(labels: dict[str, list[str]], taxonomy: Any) -> dict[str, list[str]]:
-    """Each list's labels as node ids (:func:`label_node`), each once; a label the taxonomy
-    does not know stays as written (a taxonomy of your own may have it)."""
-    return {name: list(dict.fromkeys(label_node(x, taxonomy) for x in xs)) for name, xs in labels.items()}
+def _nodes(labels: list[str], taxonomy: Any) -> tuple[list[str], list[str], list[str]]:
+    """Labels read as the taxonomy's nodes (:func:`label_node`): (the areas the known ones
+    give, a subtopic its area; the known subtopics; the unknown labels, as written)."""
+    nodes = list(dict.fromkeys(label_node(x, taxonomy) for x in labels))
+    known = [x for x in nodes if x in taxonomy]
+    areas = taxonomy.order({taxonomy.area_of(x) for x in known})
+    subs = taxonomy.order({x for x in known if taxonomy.nodes[x].parent is not None})
+    return areas, subs, [x for x in nodes if x not in taxonomy]
+
+
+def _table_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """A labels table row's (lists, subtopics), each list's labels read as a section row's
+    are (a subtopic in ``lists`` gives its area, and is one of the list's subtopics); a
+    label the taxonomy does not know stays as written (a taxonomy of your own may have it)."""
+    lists: dict[str, list[str]] = {}
+    subtopics: dict[str, list[str]] = {}
+    for name, labels in per_list(rec.get("lists"), "lists").items():
+        areas, subs, unknown = _nodes(labels, taxonomy)
+        lists[name] = areas + unknown
+        if subs:
+            subtopics[name] = subs
+    for name, labels in per_list(rec.get("subtopics"), "subtopics").items():
+        more = [label_node(x, taxonomy) for x in labels]
+        subtopics[name] = list(dict.fromkeys(subtopics.get(name, []) + more))
+    return lists, subtopics
 
 
 def _section_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """A section row's (lists, subtopics): the areas its labels give, and its subtopics."""
-    nodes = [label_node(x, taxonomy) for x in raw_labels(rec)]
-    known = [x for x in nodes if x in taxonomy]
+    areas, subs, _ = _nodes(raw_labels(rec), taxonomy)
     name = rec["list"]
     if not isinstance(name, str) or not name.strip():
         raise TypeError("list must be the name of the list (text)")
-    areas = taxonomy.order({taxonomy.area_of(x) for x in known})
-    subs = taxonomy.order({x for x in known if taxonomy.nodes[x].parent is not None})
     return {name: areas}, ({name: subs} if subs else {})
 
 
