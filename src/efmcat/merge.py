@@ -58,7 +58,8 @@ def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, 
     if not catalog.has_loose():
         return []  # the common case, one step of the id index
     ids = list(ids)  # an id without arXiv's form, or named twice, merges nothing (below)
-    keys = {pid: title_key(t.title) for pid, t in catalog.texts_by_ids(ids).items()}
+    titles = {pid: t.title for pid, t in catalog.texts_by_ids(ids).items()}
+    keys = {pid: title_key(t) for pid, t in titles.items()}
     loose = catalog.loose_titles(keys.values())
     done: list[tuple[str, str]] = []
     for pid in ids:
@@ -66,8 +67,7 @@ def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, 
         others = [i for i in loose.get(key, ()) if catalog.has(i)] if key is not None else []
         if not others:
             continue
-        title = catalog.get_paper(pid).title
-        if [i for i in catalog.ids_by_title(title) if try_parse_arxiv_id(i) is not None] != [pid]:
+        if [i for i in catalog.ids_by_title(titles[pid]) if try_parse_arxiv_id(i) is not None] != [pid]:
             continue  # two arXiv papers under one title: a human decides (check)
         for other in others:
             merge_papers(catalog, other, pid)
