@@ -515,6 +515,28 @@ def test_matrix_multiplication_is_no_kernel_word(model):
     assert "compiler" in auto_tags(tax, "A Fused GEMM Kernel for 8-bit Inference", **kw)
 
 
+CODE_LLM = (
+    "Evaluating Quantized Large Language Models for Code Generation on Low-Resource Language Benchmarks"
+)
+CODE_LLM_ABSTRACT = (  # written for the test, with 2410.14766's words for its task
+    "We evaluate whether quantization makes code LLMs usable on consumer laptops. Five quantized "
+    "code LLMs are tested on Lua code generation tasks at 2-, 4- and 8-bit integer precision; "
+    "low-level, low-resource code generation stays hard for them."
+)
+
+
+@pytest.mark.parametrize("model", [None, "shipped"], ids=["rules", "model"])
+def test_code_generation_by_an_llm_is_no_compiler_word(model):
+    """In this field "code generation" is mostly a task LLMs are evaluated on: 2410.14766 (a
+    quantized code-LLM study) was tagged compiler by it. A compiler's code generation still
+    names its compiler (MLIR, TVM, codegen)."""
+    tax = load_taxonomy()
+    kw = {} if model else {"model": None}
+    areas = {n for n in auto_tags(tax, CODE_LLM, CODE_LLM_ABSTRACT, **kw) if tax.get(n).parent is None}
+    assert areas == {"quantization"}
+    assert "compiler" in auto_tags(tax, "Composable and Modular Code Generation in MLIR", **kw)
+
+
 def test_explain_says_which_abstract_hits_the_title_does_not_claim():
     tax = load_taxonomy()
     scores = score_paper(tax, QLORA, QLORA_ABSTRACT, explain=True)
