@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from efmcat.catalog import Catalog
-from efmcat.merge import absorb_title_twins, merge_papers
+from efmcat.merge import absorb_title_twins, merge_papers, merge_target
 from efmcat.models import Paper
 
 TITLE = "Layer-Condensed KV Cache for Efficient Inference of Large Language Models"
@@ -105,3 +105,11 @@ def test_absorb_title_twins(cat):
         twins = absorb_title_twins(cat, (i for i in ["2405.10637"]))  # a stream of ids, read twice
         assert twins == [("url:example.org/lckv.pdf", "2405.10637")]
     assert not cat.has("url:example.org/lckv.pdf")
+
+
+def test_records_of_one_title_merge_into_their_only_arxiv_paper():
+    """The one rule check reports by and check --fix and imports merge by."""
+    assert merge_target(["doi:10.1/x", "2405.10637", "title:layer-condensed"]) == "2405.10637"
+    assert merge_target(["doi:10.1/x", "title:layer-condensed"]) is None  # no arXiv paper
+    assert merge_target(["2405.10637", "2405.10638", "doi:10.1/x"]) is None  # two: a human decides
+    assert merge_target([]) is None

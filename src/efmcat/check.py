@@ -31,7 +31,7 @@ from typing import Any
 
 from efmcat.catalog import Catalog, url_sql
 from efmcat.ids import norm_title, parse_paper_id, title_key, try_parse_arxiv_id
-from efmcat.merge import merge_papers
+from efmcat.merge import merge_papers, merge_target
 from efmcat.render import count
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
@@ -345,7 +345,6 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
     )
     for _, group in groupby(same, key=lambda r: r[0]):
         ids = [r[1] for r in group]
-        arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
         out.append(
             Finding(
                 "same-title",
@@ -354,7 +353,8 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
                 ids,
                 srcs(ids),
                 # what --fix merges: every title with the same key (title_key), one arXiv id
-                fixable=len(arxiv) == 1 and None not in {title_key(paper(i)["title"]) for i in ids},
+                fixable=merge_target(ids) is not None
+                and None not in {title_key(paper(i)["title"]) for i in ids},
             )
         )
         papers.clear()
@@ -561,11 +561,11 @@ def _apply_safe_merges(catalog: Catalog) -> list[str]:
         with catalog.transaction():
             for _, group in groupby(same, key=lambda r: r[0]):
                 ids = [r[1] for r in group]
-                arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
-                if len(arxiv) != 1:
+                into = merge_target(ids)
+                if into is None:
                     continue
                 for other in ids:
-                    if other != arxiv[0]:
-                        merge_papers(catalog, other, arxiv[0])
-                        done.append(f"merged {other} into {arxiv[0]} (same title)")
+                    if other != into:
+                        merge_papers(catalog, other, into)
+                        done.append(f"merged {other} into {into} (same title)")
     return done

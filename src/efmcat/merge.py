@@ -14,6 +14,14 @@ from efmcat.ids import title_key, try_parse_arxiv_id
 from efmcat.models import Paper
 
 
+def merge_target(ids: Iterable[str]) -> str | None:
+    """The record that records of one title merge into: their only arXiv paper (None when
+    they have none, or two: then two arXiv papers share a title, and a human decides).
+    ``check`` reports, ``check --fix`` and :func:`absorb_title_twins` merge by this rule."""
+    arxiv = [i for i in ids if try_parse_arxiv_id(i) is not None]
+    return arxiv[0] if len(arxiv) == 1 else None
+
+
 def merge_papers(catalog: Catalog, old: str, into: str) -> None:
     """Move sources and tags of ``old`` to ``into``, fill ``into``'s empty fields, delete ``old``."""
     conn = catalog.conn
@@ -67,7 +75,7 @@ def absorb_title_twins(catalog: Catalog, ids: Iterable[str]) -> list[tuple[str, 
         others = [i for i in loose.get(key, ()) if catalog.has(i)] if key is not None else []
         if not others:
             continue
-        if [i for i in catalog.ids_by_title(titles[pid]) if try_parse_arxiv_id(i) is not None] != [pid]:
+        if merge_target(catalog.ids_by_title(titles[pid])) != pid:
             continue  # two arXiv papers under one title: a human decides (check)
         for other in others:
             merge_papers(catalog, other, pid)
