@@ -280,12 +280,18 @@ def run_eval(
     progress: Any = None,
 ) -> list[EvalResult]:
     """Evaluate the rule tagger on the given labelled files (every default set when none) in
-    each mode. ``model`` (given files only): each file's rules rows are followed by the
-    model's on the same papers, named "SET, model", one per mode; the default sets get
-    none, since the shipped model was trained on them. ``progress`` hears, per file, how many of its papers the
+    each mode. ``model`` (a Model, or ``"shipped"`` for the one shipped with efmcat, loaded
+    only when files are given): each file's rules rows are followed by the model's on the
+    same papers, named "SET, model", one per mode; the default sets get none, since the
+    shipped model was trained on them. ``progress`` hears, per file, how many of its papers the
     shipped labels table (the shipped model's training set) holds, when it holds some."""
     taxonomy = taxonomy or load_taxonomy()
-    model = model if files else None
+    if not files:
+        model = None
+    elif isinstance(model, str):
+        from efmcat.model import shipped_model
+
+        model = shipped_model()
     trained = _shipped_label_ids() if model is not None else frozenset()
     if files:
         sets = [(str(f), Path(f), split) for f in files]

@@ -350,11 +350,8 @@ def eval_(
                 write_text(evaluate.subtopic_table(results, tax))
                 return
     else:
-        from efmcat.model import shipped_model
-
-        model = shipped_model() if files else None
         results = evaluate.run_eval(
-            files or (), split=split, taxonomy=_load(taxonomy), model=model, progress=say
+            files or (), split=split, taxonomy=_load(taxonomy), model="shipped", progress=say
         )
     if as_json:
         write_json([r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results])
