@@ -114,8 +114,8 @@ def test_an_import_that_stops_closes_its_tagging_pool_by_how_it_stopped(tmp_path
 
     closed = []
     monkeypatch.setattr(importer, "BATCH", 7)
-    monkeypatch.setattr(
-        importer, "close_pool", lambda pool, jobs, interrupted: closed.append(interrupted) or pool.terminate()
+    monkeypatch.setattr(  # the pool is closed through bulk.pool_closed
+        bulk, "close_pool", lambda pool, jobs, interrupted: closed.append(interrupted) or pool.terminate()
     )
 
     def stop(*args, **kwargs):
@@ -137,13 +137,13 @@ def test_the_spools_workers_are_closed_by_how_the_parse_stopped(tmp_path, monkey
     from efmcat.errors import ParseError
 
     closed = []
-    real = spool.close_pool
+    real = bulk.close_pool
 
     def spy(pool, jobs, *, interrupted=False):
         closed.append(interrupted)
         real(pool, jobs, interrupted=interrupted)
 
-    monkeypatch.setattr(spool, "close_pool", spy)
+    monkeypatch.setattr(bulk, "close_pool", spy)
     monkeypatch.setattr(spool, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(spool, "CHUNK", 20)
     lines = [json.dumps({"id": f"2301.{i:05d}", "title": f"T {i}"}) for i in range(200)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,3 +62,21 @@ def close_pool(pool: Any, jobs: Iterable[Any], *, interrupted: bool = False) -> 
             pool.join()
             return
     pool.terminate()
+
+
+@contextmanager
+def pool_closed(state: Callable[[], tuple[Any, Iterable[Any]]]) -> Iterator[None]:
+    """Run a ``with`` block that feeds a pool, then shut the pool down by :func:`close_pool`
+    however the block ends (done, failed, or Ctrl-C: ``interrupted``). ``state()``, asked
+    on the way out, gives (the pool, or None if the block never made one; its jobs still in
+    flight)."""
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        pool, jobs = state()
+        if pool is not None:
+            close_pool(pool, jobs, interrupted=interrupted)

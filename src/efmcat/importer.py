@@ -22,7 +22,7 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
-from efmcat.bulk import close_pool
+from efmcat.bulk import pool_closed
 from efmcat.catalog import (
     PAPER_FIELDS,
     Catalog,
@@ -708,9 +708,9 @@ class _Writer:
             loose = {title_key(e.paper.title) for e in entries if e.paper.arxiv_id is None}
             # many rows without an arXiv id: one pass over the catalog's titles, not a query each
             self.catalog_titles = self.catalog.ids_by_titles(loose) if len(loose) > TITLE_SCAN_AT else None
-        pool, workers, interrupted = None, 1, False
+        pool, workers = None, 1
         pending: deque[tuple[Any, list[Entry]]] = deque()
-        try:
+        with pool_closed(lambda: (pool, (job for job, _ in pending))):
             for batch in _chunks(entries, BATCH):
                 if pool is None and streamed and len(batch) == BATCH:
                     workers = import_workers()
@@ -736,12 +736,6 @@ class _Writer:
 
                 with self.catalog.transaction():
                     fr.absorbed = absorb_title_twins(self.catalog, self.added_arxiv)
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
-        finally:
-            if pool is not None:
-                close_pool(pool, (job for job, _ in pending), interrupted=interrupted)
 
     def _commit_batch(
         self,

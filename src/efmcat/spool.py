@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from efmcat.bulk import close_pool
+from efmcat.bulk import pool_closed
 from efmcat.entries import Entry
 from efmcat.errors import EfmcatError
 from efmcat.models import Paper
@@ -144,7 +144,6 @@ def _parse_in_workers(
 
     pool = _fork_context().Pool(workers, initializer=_init_worker, initargs=(taxonomy,))
     pending: deque[Any] = deque()
-    interrupted = False
 
     def take_one() -> None:
         outcome, payload, count = pending.popleft().get()
@@ -154,7 +153,7 @@ def _parse_in_workers(
         if tick:
             tick()
 
-    try:
+    with pool_closed(lambda: (pool, pending)):
         lines: list[tuple[int, str]] = []
         try:
             for numbered in read_lines(path):
@@ -172,11 +171,6 @@ def _parse_in_workers(
             pending.append(pool.apply_async(_parse_chunk, (str(path), lines)))
         while pending:
             take_one()
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
-    finally:
-        close_pool(pool, pending, interrupted=interrupted)
 
 
 _WORKER_TAXONOMY: Taxonomy | None = None
