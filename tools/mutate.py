@@ -153,15 +153,22 @@ def _pytest_args(args: list[str]) -> list[str]:
     return out
 
 
-# Survivors that are equivalent mutants (no input can tell them apart), by module and the
-# original line's text; listed in the README. Keep this short and justified.
-EQUIVALENT: dict[str, set[str]] = {
+# Survivors that are equivalent mutants (no input can tell them apart), by module: each as
+# (the original line, the mutated line), stripped, and where the original line stands more
+# than once in the module, the line above it as a third item; listed in the README. A
+# mutant of a listed line that is not listed here is no equivalent. Keep this short and
+# justified.
+EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
     # type-narrowing asserts that cannot fail; and try_parse_arxiv_id's case-fixing retry,
     # dead code since _BARE_RE is case-insensitive (the first match already succeeds)
     "ids": {
-        "assert ident is not None",
-        "m = _BARE_RE.match(_case_fix(s[prefix.end() :]))",
-        'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
+        ("assert ident is not None", "pass"),
+        ("m = _BARE_RE.match(_case_fix(s[prefix.end() :]))", "pass"),
+        (
+            'm = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None',
+            'm = _BARE_RE.match(_case_fix(s)) if "/" in s or "://" not in s else None',
+        ),
+        ('m = _BARE_RE.match(_case_fix(s)) if "/" in s and "://" not in s else None', "pass"),
     },
     # TYPE_CHECKING-only imports done at run time too (neither module imports the tagger at
     # import time, so nothing changes); a dataclass field whose only writer is compile_rules,
@@ -169,69 +176,109 @@ EQUIVALENT: dict[str, set[str]] = {
     # score_paper overwrites for every node before returning it; the break that stops
     # comparing a phrase's words after the first mismatch (the result stays False: speed only)
     "tagger": {
-        "break",
-        "if TYPE_CHECKING:",
-        "prefix_lengths: list[int] = field(default_factory=list)",
-        "assigned: bool = False",
+        ("break", "pass", "if not (got.startswith(want) if is_prefix else got == want):"),
+        ("if TYPE_CHECKING:", "if not (TYPE_CHECKING):"),
+        ("prefix_lengths: list[int] = field(default_factory=list)", "pass"),
+        ("assigned: bool = False", "assigned: bool = True"),
     },
     # model: speed only, the same tags. Two caches keyed by the compiled rules compared with
-    # the wrong part of the key (always rebuilt), the title cache's bound (never filled), the
-    # count that builds the automaton after AUTOMATON_AFTER papers (never built: the token
-    # path, held equal to it by tests/test_tagger_fastpath.py), and the packed lanes' offset
-    # doubled (exact up to 2**22 features a paper instead of 2**23)
+    # the wrong part of the key (always rebuilt), the title cache's bound (never filled, or
+    # filled past 5,000), the count that builds the automaton after AUTOMATON_AFTER papers
+    # (never built: the token path, held equal to it by tests/test_tagger_fastpath.py; or
+    # built after half as many), and the packed lanes' offset doubled (exact up to 2**22
+    # features a paper instead of 2**23)
     "model": {
-        "OFFSET = 1 << 40",
-        "if self._most_of is None or self._most_of[0] is not c:",
-        "if self._titles is None or self._titles[0] is not c:",
-        "if len(cache) < 5_000:",
-        "self._tagged += 1",
+        ("OFFSET = 1 << 40", "OFFSET = 2 << 40"),
+        ("OFFSET = 1 << 40", "OFFSET = 1 << 41"),
+        (
+            "if self._most_of is None or self._most_of[0] is not c:",
+            "if self._most_of is None or self._most_of[1] is not c:",
+        ),
+        (
+            "if self._titles is None or self._titles[0] is not c:",
+            "if self._titles is None or self._titles[1] is not c:",
+        ),
+        ("if len(cache) < 5_000:", "if len(cache) >= 5_000:"),
+        ("if len(cache) < 5_000:", "if not (len(cache) < 5_000):"),
+        ("self._tagged += 1", "pass"),
+        ("self._tagged += 1", "self._tagged += 2"),
     },
     # similar: where SQLite keeps the temp scratch table (memory or a temp file: the same
     # rows), and the catalog size floored at 2 instead of 1 (a catalog of one paper has no
     # term in two papers, so no query either way)
     "similar": {
-        'conn.execute("PRAGMA temp_store = MEMORY")',
-        "n = max(catalog.count(), 1)",
+        ('conn.execute("PRAGMA temp_store = MEMORY")', "pass"),
+        ("n = max(catalog.count(), 1)", "n = max(catalog.count(), 2)"),
     },
-    # check: the size of a batch of titles written to disk, the index that only speeds the
-    # block search, and two word splits whose extra pieces are cut off or never read; and
-    # calling the title-conflict check also for one row unfetched or none fetched (both
-    # return no finding)
+    # check: the size of a batch of titles written to disk (1,001, or every title alone),
+    # the index that only speeds the block search, and two word splits whose extra pieces
+    # are cut off or never read; and calling the title-conflict check also for one row
+    # unfetched or none fetched (both return no finding)
     "check": {
-        "if len(titles) >= 1_000:",
-        'db.execute("CREATE INDEX ur_rt ON ur (rt, i)")',
-        'words = [*row[1].split(maxsplit=4), "", "", "", ""][:4]',
-        "w = t.rsplit(maxsplit=depth + 1)",
-        'if len(rows) > 1 or (rows and paper["fetched_at"]):',
+        ("if len(titles) >= 1_000:", "if len(titles) > 1_000:"),
+        ("if len(titles) >= 1_000:", "if not (len(titles) >= 1_000):"),
+        ('db.execute("CREATE INDEX ur_rt ON ur (rt, i)")', "pass"),
+        (
+            'words = [*row[1].split(maxsplit=4), "", "", "", ""][:4]',
+            'words = [*row[1].split(maxsplit=5), "", "", "", ""][:4]',
+        ),
+        ("w = t.rsplit(maxsplit=depth + 1)", "w = t.rsplit(maxsplit=depth + 2)"),
+        (
+            'if len(rows) > 1 or (rows and paper["fetched_at"]):',
+            'if len(rows) > 1 or (rows or paper["fetched_at"]):',
+        ),
     },
     # the pauses of two polling loops (waiting for the write lock, waiting for waiters):
     # without them the loops spin, which only costs CPU; the bounds are the same
     "catalog": {
-        "time.sleep(random.uniform(0.001, 0.004))",
-        "time.sleep(0.005)",
+        ("time.sleep(random.uniform(0.001, 0.004))", "pass"),
+        ("time.sleep(0.005)", "pass"),
     },
     # a chunk one entry longer (the same entries come back, in order); the size of a file
     # that cannot be stat'ed, 0 or 1, both below PARALLEL_BYTES, and either path reports
     # read_lines' same "cannot read" error; the entry count of a worker's error outcome,
     # which nothing reads
     "spool": {
-        "if len(self.buf) >= CHUNK:",
-        "return 0  # read_lines reports it",
-        'return "error", exc, 0',
+        ("if len(self.buf) >= CHUNK:", "if len(self.buf) > CHUNK:"),
+        ("return 0  # read_lines reports it", "return 1  # read_lines reports it"),
+        ('return "error", exc, 0', 'return "error", exc, 1'),
     },
     # first() at exactly SQL_LIMIT: limit_clause put that limit in the SQL, so the rows are
     # already cut to it and an islice of them gives the same rows
-    "searchsql": {"if limit is None or limit <= SQL_LIMIT:"},
+    "searchsql": {("if limit is None or limit <= SQL_LIMIT:", "if limit is None or limit < SQL_LIMIT:")},
     # the page of hits whose tags one query reads (the same rows, in pages one row longer);
     # the areas-by-tag-set cache's bound and store (without it each row maps its tags again:
     # the same areas); the wait for a locked catalog, 11 s instead of 10 (no test times it)
     "quicksearch": {
-        "PAGE = 500  # hits whose tags are read by one query",
-        "if len(areas_by_tags) < 10_000:",
-        "areas_by_tags[nodes] = got",
-        "conn = sqlite3.connect(db, timeout=10, isolation_level=None)",
+        (
+            "PAGE = 500  # hits whose tags are read by one query",
+            "PAGE = 501  # hits whose tags are read by one query",
+        ),
+        ("if len(areas_by_tags) < 10_000:", "if len(areas_by_tags) >= 10_000:"),
+        ("if len(areas_by_tags) < 10_000:", "if not (len(areas_by_tags) < 10_000):"),
+        ("areas_by_tags[nodes] = got", "pass"),
+        (
+            "conn = sqlite3.connect(db, timeout=10, isolation_level=None)",
+            "conn = sqlite3.connect(db, timeout=11, isolation_level=None)",
+        ),
     },
 }
+
+
+def is_equivalent(m: Mutant) -> bool:
+    """Whether the survivor ``m`` is listed in EQUIVALENT: its line and mutation, and where
+    the entry names one, the nearest non-blank line above it."""
+    for entry in EQUIVALENT.get(m.module, ()):
+        if entry[:2] != (m.before.strip(), m.after.strip()):
+            continue
+        if len(entry) < 3:
+            return True
+        lines = (SRC / f"{m.module}.py").read_text(encoding="utf-8").splitlines()
+        above = next((x.strip() for x in reversed(lines[: m.line - 1]) if x.strip()), "")
+        if above == entry[2]:
+            return True
+    return False
+
 
 _FLIP = {"==": "!=", "!=": "==", "<=": "<", ">=": ">", "<": ">=", ">": "<="}
 _SWAP_NAMES = {"and": "or", "or": "and", "True": "False", "False": "True"}
@@ -464,10 +511,10 @@ def main(argv: list[str] | None = None) -> int:
             errors = [m for m in mutants if results[m].startswith("error")]
             killed = len(mutants) - len(survivors) - len(errors)
             run = len(mutants) - len(errors)
-            equivalent = sum(m.before.strip() in EQUIVALENT.get(module, set()) for m in survivors)
+            equivalent = sum(map(is_equivalent, survivors))
             scores[module] = (killed, run, equivalent)
             for m in survivors:
-                eq = " (equivalent)" if m.before.strip() in EQUIVALENT.get(module, set()) else ""
+                eq = " (equivalent)" if is_equivalent(m) else ""
                 print(f"   survived{eq}: {m.describe()}")
             for m in mutants:
                 if results[m] == "timeout":  # a paused machine can time out a mutant: check these
