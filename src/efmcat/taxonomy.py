@@ -223,11 +223,9 @@ _default_path: Path | None = None  # set by a command's --taxonomy option
 
 def set_default_path(path: str | os.PathLike[str] | None) -> None:
     """Make ``path`` the taxonomy loaded when none is named (None: back to the usual choice)."""
-    global _default_path, _stdin_file
+    global _default_path
     _default_path = Path(path) if path else None
-    if _stdin_file is not None:  # a new command reads its own stdin
-        _stdin_file.unlink(missing_ok=True)
-        _stdin_file = None
+    _drop_stdin_copy()  # a new command reads its own stdin
 
 
 def taxonomy_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -258,8 +256,16 @@ def _stdin_copy() -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         _stdin_file = Path(name)
-        atexit.register(lambda: _stdin_file is not None and _stdin_file.unlink(missing_ok=True))
+        atexit.register(_drop_stdin_copy)
     return _stdin_file
+
+
+def _drop_stdin_copy() -> None:
+    """Remove ``--taxonomy -``'s temporary file, if there is one (already gone: no matter)."""
+    global _stdin_file
+    if _stdin_file is not None:
+        _stdin_file.unlink(missing_ok=True)
+        _stdin_file = None
 
 
 _cache: dict[tuple[tuple[str, float, int], str | None], Taxonomy] = {}
