@@ -143,6 +143,23 @@ TESTS: dict[str, list[str]] = {
         "tests/test_tagger.py",
         "tests/test_completion.py",
     ],
+    # the shipped catalog made from seeds/ (tagged by the model, curated tags kept; its release id)
+    "build": [
+        "tests/test_build_kills.py",
+        "tests/test_shipped_catalog.py",
+        "tests/test_catalog_seeds.py",
+        "tests/test_update.py",
+        "tests/test_validation.py",
+    ],
+    # a paper's fields edited by hand (the editor or --set), tags kept
+    "edit": [
+        "tests/test_build_kills.py",
+        "tests/test_personal.py",
+        "tests/test_catalog_cli.py",
+        "tests/test_validation.py",
+        "-k",
+        "edit",
+    ],
     # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
     "evaluate": [
         "tests/test_model.py",
