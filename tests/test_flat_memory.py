@@ -59,6 +59,27 @@ def mixed(tmp_path):
     return path
 
 
+def _source_sections(cat, source: str, records) -> list[tuple[str, list[str]]]:
+    """The reference for a one-source Markdown export, built in memory: (section, paper ids)
+    in the order the source gives them, each paper under the first section that lists it."""
+    wanted = {r["id"] for r in records}
+    rows = cat.conn.execute(
+        "SELECT paper_id, locator, coalesce(section, '') FROM sources WHERE source = ?", (source,)
+    ).fetchall()
+
+    def order(row):
+        file, _, line = row[1].rpartition(":")
+        return (file, int(line)) if line.isdigit() else (row[1], 0)
+
+    sections: dict[str, list[str]] = {}
+    placed: set[str] = set()
+    for pid, _, section in sorted(rows, key=order):
+        if pid in wanted and pid not in placed:
+            placed.add(pid)
+            sections.setdefault(section or "Other", []).append(pid)
+    return list(sections.items())
+
+
 def test_markdown_export_writes_what_render_builds(mixed):
     from efmcat import export
     from efmcat.formats import markdown
@@ -73,7 +94,7 @@ def test_markdown_export_writes_what_render_builds(mixed):
         for source in ("survey_table.md", "bullets.md", "snap.jsonl"):
             text, n = export.export_catalog(cat, "md", taxonomy=tax, sources=[source])
             recs = export.select_records(cat, tax, sources=[source])
-            sections = export.source_sections(cat, source, recs)
+            sections = _source_sections(cat, source, recs)
             assert n == len(recs) and sum(len(ids) for _, ids in sections) > 1
             assert text == markdown.render(recs, tax, sections=sections, title=source), source
 

@@ -111,7 +111,7 @@ def test_error_is_one_line_even_with_newlines_in_the_input(cli, hostile_db):
 def test_export_is_sanitised_on_a_terminal_only(monkeypatch):
     import io
 
-    from efmcat.export import write_output
+    from efmcat.export import open_output
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -119,7 +119,8 @@ def test_export_is_sanitised_on_a_terminal_only(monkeypatch):
 
     for stream, expected in ((Tty(), "t \\x1b[2J\n"), (io.StringIO(), f"t {CLEAR}\n")):
         monkeypatch.setattr("sys.stdout", stream)
-        write_output(f"t {CLEAR}\n", None)
+        with open_output(None) as out:  # what efmcat export writes to stdout through
+            out.write(f"t {CLEAR}\n")
         assert stream.getvalue() == expected  # a pipe or file gets the data unchanged
 
 

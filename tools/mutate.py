@@ -160,6 +160,23 @@ TESTS: dict[str, list[str]] = {
         "-k",
         "edit",
     ],
+    # export: every format's writer picked, filtered and streamed (efmcat export)
+    "export": [
+        "tests/test_export_kills.py",
+        "tests/test_export_formats.py",
+        "tests/test_round_trips.py",
+        "tests/test_catalog_cli.py",
+        "tests/test_cli_conventions.py",
+        "tests/test_scale.py",
+        "tests/test_faults_catalog.py",
+    ],
+    # notes, reading status and stars
+    "personal": [
+        "tests/test_personal_kills.py",
+        "tests/test_personal.py",
+        "tests/test_catalog_cli.py",
+        "tests/test_fastpath.py",
+    ],
     # what the accuracy tables are computed by (per-area counts, leave one list out, agreement)
     "evaluate": [
         "tests/test_model.py",
@@ -288,6 +305,9 @@ EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
         ('visit(area, None, data.get("__line__", 1))', 'visit(area, None, data.get("__line__", 2))'),
         ("taxonomy = None", "pass", "except (OSError, ValueError, KeyError, TypeError):"),
     },
+    # export: a query's hits read as whole records instead of brief ones (only their ids
+    # are read: slower, the same export)
+    "export": {("brief=True,", "brief=False,")},
     # first() at exactly SQL_LIMIT: limit_clause put that limit in the SQL, so the rows are
     # already cut to it and an islice of them gives the same rows
     "searchsql": {("if limit is None or limit <= SQL_LIMIT:", "if limit is None or limit < SQL_LIMIT:")},

@@ -258,52 +258,6 @@ def _write_bibtex(
     return count
 
 
-def source_sections(
-    catalog: Catalog, source: str, records: Sequence[dict[str, Any]]
-) -> list[tuple[str, list[str]]]:
-    """(section, paper ids) of one source in the order the source gives them, each paper under
-    the first section that lists it."""
-    wanted = {r["id"] for r in records}
-    rows = catalog.conn.execute(
-        "SELECT paper_id, locator, coalesce(section, '') FROM sources WHERE source = ?", (source,)
-    ).fetchall()
-
-    def order(row: tuple[str, str, str]) -> tuple[str, int]:
-        file, _, line = row[1].rpartition(":")
-        return (file, int(line)) if line.isdigit() else (row[1], 0)
-
-    sections: dict[str, list[str]] = {}
-    placed: set[str] = set()
-    for pid, _, section in sorted(rows, key=order):
-        if pid in wanted and pid not in placed:
-            placed.add(pid)
-            sections.setdefault(section or "Other", []).append(pid)
-    return list(sections.items())
-
-
-def write_output(text: str, output: str | os.PathLike[str] | None) -> None:
-    """Write to a file atomically (``-`` or None: stdout)."""
-    if output is None or str(output) == "-":
-        try:
-            terminal = sys.stdout.isatty()
-        except (AttributeError, ValueError):
-            terminal = False
-        if terminal:  # shown, not saved: no escape sequence reaches the terminal
-            from efmcat.render import term
-
-            text = term(text, multiline=True)
-        sys.stdout.write(text)
-        return
-    path = Path(output)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 @contextmanager
 def open_output(output: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
     """A text stream to export into: a file written atomically (a temporary file renamed
