@@ -12,23 +12,7 @@ import pytest
 
 from efmcat import areamap, taxonomy
 from efmcat.taxonomy import load_taxonomy, parse_taxonomy, set_default_path
-
-OWN = """\
-areas:
-  - id: quantization
-    name: Quantization
-    rules:
-      terms: {quantiz*: 3}
-    children:
-      - id: kv-cache-quant
-        name: KV-cache quantization
-        rules:
-          terms: {kv cache quantization: 4}
-  - id: memory
-    name: Memory
-    rules:
-      terms: {kv cache: 3}
-"""
+from test_tagger_library import TINY as OWN  # quantization (kv-cache-quant), memory, hardware
 
 
 @pytest.fixture
@@ -47,6 +31,7 @@ def no_default_taxonomy():
 def test_a_named_subtopic_brings_its_area_in_taxonomy_order():
     tax = parse_taxonomy(OWN, "own.yaml")
     assert tax.with_ancestors(["memory", "kv-cache-quant"]) == ["quantization", "kv-cache-quant", "memory"]
+    assert tax.with_ancestors(["hardware"]) == ["hardware"]
     assert tax.with_ancestors(["nope", "kv-cache-quant"]) == ["quantization", "kv-cache-quant", "nope"]
     assert tax.resolve(["kv-cache-quant"]) == ["quantization", "kv-cache-quant"]
 
@@ -65,8 +50,13 @@ def test_a_taxonomy_file_leaves_its_caches_whole_in_the_data_dir(own):
     stem = _stem(own)
     assert Path(stem + ".json").is_file()
     assert areamap.parse(Path(stem + ".areas").read_text(encoding="utf-8")) == (
-        ["quantization", "memory"],
-        {"quantization": "quantization", "kv-cache-quant": "quantization", "memory": "memory"},
+        ["quantization", "memory", "hardware"],
+        {
+            "quantization": "quantization",
+            "kv-cache-quant": "quantization",
+            "memory": "memory",
+            "hardware": "hardware",
+        },
     )
     assert not [f for f in os.listdir(Path(stem).parent) if f.endswith(".tmp")]
     assert load_taxonomy(own) is tax
@@ -80,7 +70,7 @@ def test_a_new_process_reads_the_parsed_cache_instead_of_the_yaml(own, monkeypat
         raise AssertionError("parsed the YAML again")
 
     monkeypatch.setattr(taxonomy, "parse_taxonomy", no_yaml)
-    assert [n.id for n in load_taxonomy(own)] == ["quantization", "kv-cache-quant", "memory"]
+    assert [n.id for n in load_taxonomy(own)] == ["quantization", "kv-cache-quant", "memory", "hardware"]
 
 
 def test_a_taxonomy_file_loaded_after_stdin_is_no_stdin_one(own, monkeypatch):
