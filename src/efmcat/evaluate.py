@@ -280,8 +280,8 @@ def run_eval(
     progress: Any = None,
 ) -> list[EvalResult]:
     """Evaluate the rule tagger on the given labelled files (every default set when none) in
-    each mode. ``model`` (a Model, or ``"shipped"`` for the one shipped with efmcat, loaded
-    only when files are given): each file's rules rows are followed by the model's on the
+    each mode. ``model`` (a Model, or ``tagger.SHIPPED`` for the one shipped with efmcat,
+    loaded only when files are given, as :func:`efmcat.tagger.auto_tags` reads it): each file's rules rows are followed by the model's on the
     same papers, named "SET, model", one per mode; the default sets get none, since the
     shipped model was trained on them. ``progress`` hears, per file, how many of its papers the
     shipped labels table (the shipped model's training set) holds, when it holds some."""

@@ -350,8 +350,10 @@ def eval_(
                 write_text(evaluate.subtopic_table(results, tax))
                 return
     else:
+        from efmcat.tagger import SHIPPED
+
         results = evaluate.run_eval(
-            files or (), split=split, taxonomy=_load(taxonomy), model="shipped", progress=say
+            files or (), split=split, taxonomy=_load(taxonomy), model=SHIPPED, progress=say
         )
     if as_json:
         write_json([r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results])
