@@ -96,3 +96,16 @@ def test_stdins_copy_is_removed_and_its_absence_is_no_error(monkeypatch):
     taxonomy._stdin_file.unlink()  # removed by someone else before the command ends
     taxonomy._drop_stdin_copy()  # what runs at exit
     assert taxonomy._stdin_file is None
+
+
+def test_stdins_copy_is_removed_at_exit_by_one_handler_however_many_commands_read_it(monkeypatch):
+    import atexit
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", lambda f: registered.append(f))
+    monkeypatch.setattr(atexit, "unregister", lambda f: registered.remove(f) if f in registered else None)
+    for _ in range(3):  # three commands in one process (a library user, a test run)
+        monkeypatch.setattr("sys.stdin", io.StringIO(OWN))
+        set_default_path("-")
+        load_taxonomy()
+    assert registered == [taxonomy._drop_stdin_copy]

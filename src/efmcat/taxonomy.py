@@ -256,6 +256,7 @@ def _stdin_copy() -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         _stdin_file = Path(name)
+        atexit.unregister(_drop_stdin_copy)  # once, however many commands read stdin
         atexit.register(_drop_stdin_copy)
     return _stdin_file
 
