@@ -347,7 +347,10 @@ def test_subtopic_eval_scores_the_rules_subtopics_against_the_lists():
     table = subtopic_table([title, abstract]).splitlines()
     assert table[0] == "| subtopic | area | title F1 (P/R), support | title+abstract F1 (P/R), support |"
     assert table[2] == "| moe | sparsification | 0.67 (1.00/0.50), 2 | n/a (n/a/n/a), 0 |"
-    assert table[-1] == "| **macro-F1** | | **0.833** (3 papers) | **1.000** (1 papers) |"
+    assert (
+        table[-1]
+        == "| **macro-F1** | | **0.833** (0.000-1.000; 3 papers) | **1.000** (1.000-1.000; 1 papers) |"
+    )
 
 
 def test_subtopic_eval_without_subtopics_is_one_line(cli, labels_file):
@@ -622,7 +625,7 @@ def test_accuracy_table_gives_macro_f1_to_three_decimals():
     areas["attention"] = AreaScore("attention", tp=49, fp=54)  # P 49/103, R 1: F1 0.6447
     table = markdown_table([EvalResult("rules", "title", 2, areas)]).splitlines()
     assert table[2] == (
-        "| rules | title | 2 | 1.00 (1.00/1.00) | n/a | 0.64 (0.48/1.00) | n/a | n/a | n/a | **0.822** | 0.65 |"
+        "| rules | title | 2 | 1.00 (1.00/1.00) | n/a | 0.64 (0.48/1.00) | n/a | n/a | n/a | **0.822** | n/a | 0.65 |"
     )
 
 

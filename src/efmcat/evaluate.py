@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from efmcat.bootstrap import Intervals, intervals
 from efmcat.errors import UsageError
 from efmcat.inputs import read_text
 from efmcat.labels import (
@@ -131,6 +132,9 @@ class EvalResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     over: tuple[str, ...] = CORE_AREAS  # the nodes macro- and micro-F1 are taken over
+    # per scored paper, its counts per node: node -> [tp, fp, fn] (the bootstrap's draws)
+    counted: dict[str, dict[str, list[int]]] = field(default_factory=dict, repr=False)
+    _intervals: Intervals | None = field(default=None, repr=False, compare=False)
 
     @property
     def macro_f1(self) -> float | None:
@@ -144,21 +148,39 @@ class EvalResult:
         tp, fp, fn = (sum(getattr(s, k) for s in core) for k in ("tp", "fp", "fn"))
         return 2 * tp / (2 * tp + fp + fn) if tp + fn else None
 
+    def intervals(self) -> Intervals:
+        """95% bootstrap intervals (papers drawn with replacement, a fixed seed) of macro-F1
+        and of each node's F1: how much the figures would move on other papers like these."""
+        if self._intervals is None:
+            self._intervals = intervals(
+                (tuple(sorted((n, *c) for n, c in per.items())) for per in self.counted.values()),
+                list(self.areas),
+                self.over,
+            )
+        return self._intervals
+
     def to_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
             return None if x is None else round(x, 3)
+
+        def ci(x: tuple[float, float] | None) -> list[float] | None:
+            return None if x is None else [round(x[0], 3), round(x[1], 3)]
+
+        ivs = self.intervals()
 
         return {
             "set": self.name,
             "mode": self.mode,
             "papers": self.papers,
             "macro_f1": r(self.macro_f1),
+            "macro_f1_ci": ci(ivs.macro),
             "micro_f1": r(self.micro_f1),
             "areas": {
                 a: {
                     "precision": r(s.precision),
                     "recall": r(s.recall),
                     "f1": r(s.f1),
+                    "f1_ci": ci(ivs.nodes[a]),
                     "support": s.support,
                     "tp": s.tp,
                     "fp": s.fp,
@@ -169,35 +191,44 @@ class EvalResult:
         }
 
 
-def _count(scores: dict[str, AreaScore], want: set[str], got: set[str]) -> tuple[list[str], list[str]]:
+def _count(scores: dict[str, AreaScore], want: set[str], got: set[str], counts: dict[str, list[int]]) -> None:
     """Count one paper's decisions on the areas of ``scores``: ``want`` the labels, ``got`` the
-    tagger's areas; returns the areas it missed and the ones it added."""
+    tagger's areas; each also added to the paper's ``counts`` (node -> [tp, fp, fn])."""
     for a, s in scores.items():
         if a in want and a in got:
             s.tp += 1
+            k = 0
         elif a in got:
             s.fp += 1
+            k = 1
         elif a in want:
             s.fn += 1
-    return sorted((want - got) & scores.keys()), sorted((got - want) & scores.keys())
+            k = 2
+        else:
+            continue
+        counts.setdefault(a, [0, 0, 0])[k] += 1
 
 
 def _tally(
-    scores: dict[str, AreaScore],
-    errors: list[dict[str, Any]],
+    r: EvalResult,
     paper: Any,
     want: set[str],
     got: set[str],
     where: str | None = None,
+    covered: set[str] | None = None,
 ) -> None:
-    """:func:`_count` one paper, and keep an error row where it missed or added a node
-    (``where``: the list it was tested in, if any)."""
-    missed, extra = _count(scores, want, got)
+    """:func:`_count` one paper into ``r`` on the areas of ``covered`` (default: all of
+    ``r``'s), and keep an error row where it missed or added a node (``where``: the list it
+    was tested in, if any)."""
+    scores = r.areas if covered is None else {a: r.areas[a] for a in covered}
+    _count(scores, want, got, r.counted.setdefault(paper.id, {}))
+    missed = sorted((want - got) & scores.keys())
+    extra = sorted((got - want) & scores.keys())
     if missed or extra:
         row: dict[str, Any] = {"id": paper.id}
         if where is not None:
             row["list"] = where
-        errors.append(row | {"title": paper.title, "missed": missed, "extra": extra})
+        r.errors.append(row | {"title": paper.title, "missed": missed, "extra": extra})
 
 
 def _tagged_areas(taxonomy: Taxonomy, model: Any, paper: Any, abstract: str | None) -> set[str]:
@@ -223,6 +254,11 @@ def _three(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
+def interval_text(x: tuple[float, float] | None) -> str:
+    """A bootstrap interval as the tables and the plain report show it: 0.712-0.786, or n/a."""
+    return "n/a" if x is None else f"{x[0]:.3f}-{x[1]:.3f}"
+
+
 def _f1_cell(s: AreaScore) -> str:
     """F1 (precision/recall) of one node, as the Markdown tables show it."""
     return f"{_two(s.f1)} ({_two(s.precision)}/{_two(s.recall)})"
@@ -245,12 +281,11 @@ def evaluate(
     use_abstract = mode == "title+abstract"
     if use_abstract:
         papers = [p for p in papers if p.abstract]
-    scores = {a: AreaScore(a) for a in areas}
-    errors: list[dict[str, Any]] = []
+    r = EvalResult(name, mode, len(papers), {a: AreaScore(a) for a in areas})
     for p in papers:
         got = _tagged_areas(taxonomy, model, p, p.abstract if use_abstract else None)
-        _tally(scores, errors, p, set(p.labels), got)
-    return EvalResult(name, mode, len(papers), scores, errors)
+        _tally(r, p, set(p.labels), got)
+    return r
 
 
 def default_sets() -> list[tuple[str, Path, str | None]]:
@@ -326,9 +361,14 @@ def _shipped_label_ids() -> frozenset[str]:
 
 
 def markdown_table(results: Sequence[EvalResult]) -> str:
-    """The accuracy table: F1 (precision/recall) per core area, macro- and micro-F1."""
-    head = "| labelled set | fields | papers | " + " | ".join(CORE_AREAS) + " | macro-F1 | micro-F1 |"
-    sep = "|" + "---|" * (len(CORE_AREAS) + 5)
+    """The accuracy table: F1 (precision/recall) per core area, macro-F1 with its 95%
+    bootstrap interval, micro-F1."""
+    head = (
+        "| labelled set | fields | papers | "
+        + " | ".join(CORE_AREAS)
+        + " | macro-F1 | 95% interval | micro-F1 |"
+    )
+    sep = "|" + "---|" * (len(CORE_AREAS) + 6)
     rows = [head, sep]
     for r in results:
         cells = []
@@ -338,7 +378,7 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
         rows.append(
             f"| {r.name} | {r.mode} | {r.papers} | "
             + " | ".join(cells)
-            + f" | **{_three(r.macro_f1)}** | {_two(r.micro_f1)} |"
+            + f" | **{_three(r.macro_f1)}** | {interval_text(r.intervals().macro)} | {_two(r.micro_f1)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -415,7 +455,7 @@ def leave_one_list_out(
                     got = _tagged_areas(taxonomy, model if tagger == "model" else None, p, abstract)
                     r = results[(tagger, mode)]
                     r.papers += 1
-                    _tally({a: r.areas[a] for a in covered}, r.errors, p, want, got, name)
+                    _tally(r, p, want, got, name, covered)
     return [results[(t, m)] for m in modes for t in LOLO_TAGGERS]
 
 
@@ -450,7 +490,7 @@ def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -
                 continue
             for r, got in zip(results, (others, _tagged_areas(taxonomy, None, p, None))):
                 r.papers += 1
-                _tally({a: r.areas[a] for a in covered}, r.errors, p, set(p.lists[name]), got, name)
+                _tally(r, p, set(p.lists[name]), got, name, covered)
     return results
 
 
@@ -487,14 +527,14 @@ def subtopic_eval(
                 abstract = p.abstract if mode == "title+abstract" else None
                 got = {n for n in rule_tags(taxonomy, p.title, abstract, p.categories) if n in r.areas}
                 r.papers += 1
-                _tally({n: r.areas[n] for n in covered}, r.errors, p, set(p.subtopics[name]), got, name)
+                _tally(r, p, set(p.subtopics[name]), got, name, covered)
         results.append(r)
     return results
 
 
 def subtopic_table(results: Sequence[EvalResult], taxonomy: Taxonomy | None = None) -> str:
     """The subtopic accuracy table: a row per subtopic with support (most first), its area,
-    and F1 (precision/recall) and support in each mode; macro-F1 last."""
+    and F1 (precision/recall) and support in each mode; macro-F1 (95% interval) last."""
     taxonomy = taxonomy or load_taxonomy()
     first = results[0]
     shown = sorted(
@@ -508,7 +548,10 @@ def subtopic_table(results: Sequence[EvalResult], taxonomy: Taxonomy | None = No
         rows.append(f"| {n} | {taxonomy.nodes[n].parent} | " + " | ".join(cells) + " |")
     rows.append(
         "| **macro-F1** | | "
-        + " | ".join(f"**{_three(r.macro_f1)}** ({r.papers} papers)" for r in results)
+        + " | ".join(
+            f"**{_three(r.macro_f1)}** ({interval_text(r.intervals().macro)}; {r.papers} papers)"
+            for r in results
+        )
         + " |"
     )
     return "\n".join(rows) + "\n"
@@ -580,6 +623,6 @@ def expert_eval(
                 got = _tagged_areas(
                     taxonomy, model if tagger == "model" else None, p, p.abstract if use_abstract else None
                 )
-                _tally(r.areas, r.errors, p, set(p.labels), got)
+                _tally(r, p, set(p.labels), got)
             out.append(r)
     return out

@@ -365,7 +365,11 @@ def eval_(
     for r in results:
         macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
         micro = "n/a" if r.micro_f1 is None else f"{r.micro_f1:.3f}"
-        out.append(f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro}, micro-F1 {micro}")
+        ivs = r.intervals()
+        out.append(
+            f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro} "
+            f"(95% interval {evaluate.interval_text(ivs.macro)}), micro-F1 {micro}"
+        )
         width = max([16, *map(len, r.areas)])
         for a, s in r.areas.items():
             if s.f1 is None and not s.fp:
@@ -375,7 +379,8 @@ def eval_(
                 return "  n/a" if x is None else f"{x:.3f}"
 
             out.append(
-                f"  {a:<{width}} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}  (support {s.support}, fp {s.fp})"
+                f"  {a:<{width}} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}"
+                f" [{evaluate.interval_text(ivs.nodes[a])}]  (support {s.support}, fp {s.fp})"
             )
         if errors:
             for e in r.errors:
