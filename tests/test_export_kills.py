@@ -83,6 +83,15 @@ def test_an_export_to_a_folder_that_does_not_exist_is_one_error(tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
+def test_an_export_over_a_folder_is_one_error_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "exports" / "out.md"
+    target.mkdir(parents=True)  # the whole file is written, then cannot replace a folder
+    with pytest.raises(EfmcatError) as exc, open_output(target) as fh:
+        fh.write("all of it")
+    assert str(exc.value) == f"cannot write {target}: Is a directory"
+    assert [p.name for p in target.parent.iterdir()] == ["out.md"]
+
+
 def test_a_stdout_that_cannot_say_whether_it_is_a_terminal_is_written_plainly(monkeypatch):
     class Bare:  # no isatty: a wrapper some tools put in place of stdout
         def __init__(self) -> None:
