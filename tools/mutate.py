@@ -185,6 +185,13 @@ TESTS: dict[str, list[str]] = {
         "-k",
         "eval or lolo or agreement or subtopic or expert or f1 or table or label",
     ],
+    # the accuracy tables' 95% intervals (papers drawn again)
+    "bootstrap": [
+        "tests/test_bootstrap.py",
+        "tests/test_model.py",
+        "-k",
+        "bootstrap or interval or drawn or table or subtopic",
+    ],
     "formats/bibtex": [
         "tests/test_bibtex_export_kills.py",
         "tests/test_export_formats.py",
