@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from efmcat.bootstrap import Intervals, intervals
+from efmcat.bootstrap import Intervals, f1, intervals, macro
 from efmcat.errors import UsageError
 from efmcat.inputs import read_text
 from efmcat.labels import (
@@ -117,10 +117,7 @@ class AreaScore:
 
     @property
     def f1(self) -> float | None:
-        if not self.support:
-            return None
-        p, r = self.precision or 0.0, self.recall or 0.0
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return f1(self.tp, self.fp, self.fn)
 
 
 @dataclass
@@ -138,15 +135,14 @@ class EvalResult:
 
     @property
     def macro_f1(self) -> float | None:
-        f1s = [self.areas[a].f1 for a in self.over if a in self.areas and self.areas[a].f1 is not None]
-        return sum(f1s) / len(f1s) if f1s else None
+        return macro(self.areas[a].f1 for a in self.over if a in self.areas)
 
     @property
     def micro_f1(self) -> float | None:
         """F1 over every (paper, node of ``over``) decision pooled: weighs nodes by their support."""
         core = [self.areas[a] for a in self.over if a in self.areas]
         tp, fp, fn = (sum(getattr(s, k) for s in core) for k in ("tp", "fp", "fn"))
-        return 2 * tp / (2 * tp + fp + fn) if tp + fn else None
+        return f1(tp, fp, fn)
 
     def intervals(self) -> Intervals:
         """95% bootstrap intervals (papers drawn with replacement, a fixed seed) of macro-F1
