@@ -61,6 +61,18 @@ def test_intervals_are_those_of_drawing_every_paper_on_its_own():
     assert got.macro[0] < got.macro[1]
 
 
+def test_the_defaults_are_the_readmes_1000_draws_of_seed_0():
+    b = (("b", 0, 1, 0), FN)
+    papers = sorted(
+        [(TP,)] * 130 + [(FN,)] * 90 + [(FP,)] * 40 + [()] * 50 + [(("b", 1, 0, 0),)] * 17 + [b] * 17
+    )
+    got = intervals(papers, ["a", "b"], ["a", "b"])
+    assert (got.macro, got.nodes) == _plain_bootstrap(papers, ["a", "b"], ["a", "b"], 1000, 0)
+    # (papers chosen so that one draw more, or another seed, moves the macro interval)
+    assert intervals(papers, ["a", "b"], ["a", "b"], seed=1).macro != got.macro
+    assert intervals(papers, ["a", "b"], ["a", "b"], resamples=1001).macro != got.macro
+
+
 def test_same_papers_same_interval_and_alike_papers_a_point():
     papers = [(TP,)] * 30 + [(FN,)] * 30
     assert intervals(papers, ["a"], ["a"]) == intervals(list(reversed(papers)), ["a"], ["a"])
