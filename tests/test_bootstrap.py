@@ -131,3 +131,16 @@ def test_eval_prints_the_intervals(cli, tmp_path):
     assert md[0].endswith("| macro-F1 | 95% interval | micro-F1 |")
     assert md[2].endswith("| **0.833** | 0.000-1.000 | 0.80 |")
     assert md[3].endswith("| 0 | n/a | n/a | n/a | n/a | n/a | n/a | **n/a** | n/a | n/a |")  # no abstracts
+
+
+def test_the_json_gives_intervals_to_three_decimals():
+    from efmcat.evaluate import AreaScore, EvalResult
+
+    r = EvalResult("set", "title", 0, {"sparsification": AreaScore("sparsification")})
+    for i in range(40):  # 2 of 3 papers right: F1s of draws are fractions of many digits
+        r.counted[str(i)] = {"sparsification": [1, 0, 0] if i % 3 else [0, 0, 1]}
+    lo, hi = r.intervals().macro
+    assert round(lo, 4) != round(lo, 3) and round(hi, 4) != round(hi, 3)
+    data = r.to_dict()
+    assert data["macro_f1_ci"] == [round(lo, 3), round(hi, 3)]
+    assert data["areas"]["sparsification"]["f1_ci"] == [round(lo, 3), round(hi, 3)]

@@ -286,6 +286,90 @@ def test_lolo_eval_reports_rules_and_model_per_mode(cli, labels_file):
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | sparsification |")
 
 
+def test_lolo_per_list_splits_the_pooled_rows_by_held_out_list(cli, labels_file):
+    pooled, _ = _eval_json(cli, "--lolo", "--labels", str(labels_file))
+    rows, stderr = _eval_json(cli, "--lolo", "--per-list", "--labels", str(labels_file))
+    assert [(d["set"], d["mode"], d["papers"]) for d in rows[:4]] == [
+        ("alpha: rule tagger (today)", "title", 18),
+        ("alpha: model", "title", 18),
+        ("alpha: rule tagger (today)", "title+abstract", 9),
+        ("alpha: model", "title+abstract", 9),
+    ]
+    assert [d["set"].split(":")[0] for d in rows] == ["alpha"] * 4 + ["beta"] * 4 + ["gamma"] * 4
+    for i, whole in enumerate(pooled):  # the lists' rows add up to the pooled row
+        parts = rows[i::4]
+        assert all(p["set"].endswith(whole["set"]) and p["mode"] == whole["mode"] for p in parts)
+        assert sum(p["papers"] for p in parts) == whole["papers"]
+        for area, s in whole["areas"].items():
+            assert [sum(p["areas"][area][k] for p in parts) for k in ("tp", "fp", "fn")] == [
+                s["tp"],
+                s["fp"],
+                s["fn"],
+            ]
+    assert stderr.count("training on") == 3
+
+
+def test_lolo_of_some_lists_leaves_out_only_those(cli, labels_file):
+    rows, stderr = _eval_json(
+        cli, "--lolo", "--list", "gamma", "--list", "alpha", "--labels", str(labels_file)
+    )
+    each, _ = _eval_json(cli, "--lolo", "--per-list", "--labels", str(labels_file))
+    assert [d["set"] for d in rows] == ["rule tagger (today)", "model"] * 2
+    assert rows[0]["papers"] == 36 and rows[2]["papers"] == 18
+    alpha, gamma = each[1], each[9]  # their model rows from titles
+    for area, s in rows[1]["areas"].items():
+        assert s["tp"] == alpha["areas"][area]["tp"] + gamma["areas"][area]["tp"]
+    assert [line.split(":")[0] for line in stderr.splitlines()] == ["alpha", "gamma"]
+
+
+def test_lolo_per_list_has_no_row_for_a_mode_a_list_cannot_test():
+    from efmcat.evaluate import leave_one_list_out
+
+    def some(month: str, title: str, abstract: str | None, area: str, name: str) -> list[ListPaper]:
+        return [
+            ListPaper(f"24{month}.{i:05d}", f"{title} {i}", abstract, lists={name: [area]}) for i in range(6)
+        ]
+
+    rows = some("01", "Pruning language models", None, "sparsification", "x")
+    rows += some("02", "Quantizing language models", "We quantize.", "quantization", "y")
+    rows += some("03", "KV cache offloading", None, "memory", "z")
+    got = leave_one_list_out(rows, per_list=True)
+    assert [(r.name, r.mode) for r in got] == [
+        ("x: rule tagger (today)", "title"),
+        ("x: model", "title"),
+        ("y: rule tagger (today)", "title"),
+        ("y: model", "title"),
+        ("y: rule tagger (today)", "title+abstract"),
+        ("y: model", "title+abstract"),
+        ("z: rule tagger (today)", "title"),
+        ("z: model", "title"),
+    ]
+    pooled = leave_one_list_out(rows, lists=["x"])
+    assert [(r.name, r.mode, r.papers) for r in pooled] == [
+        ("rule tagger (today)", "title", 6),
+        ("model", "title", 6),
+        ("rule tagger (today)", "title+abstract", 0),  # pooled rows always stand
+        ("model", "title+abstract", 0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--lolo", "--list", "delta"],
+            "no list 'delta' gives a paper an area in the labels table: the lists are alpha, beta, gamma",
+        ),
+        (["--per-list"], "--per-list is for --lolo"),
+        (["--agreement", "--list", "alpha"], "--list is for --lolo"),
+    ],
+)
+def test_lolo_list_options_misused_are_one_line(cli, labels_file, args, message):
+    r = cli("eval", *args, "--labels", str(labels_file))
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: {message}\n"
+
+
 def test_lolo_eval_of_an_empty_labels_table_is_one_line(cli, tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")

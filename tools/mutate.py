@@ -334,6 +334,20 @@ EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
             "conn = sqlite3.connect(db, timeout=11, isolation_level=None)",
         ),
     },
+    # run_eval loading the default taxonomy once for the files it reads: every function it
+    # passes None to loads the same one (load_taxonomy is memoised), so the same figures
+    "evaluate": {
+        (
+            "taxonomy = taxonomy or load_taxonomy()",
+            "pass",
+            'shipped labels table (the shipped model\'s training set) holds, when it holds some."""',
+        ),
+        (
+            "taxonomy = taxonomy or load_taxonomy()",
+            "taxonomy = taxonomy and load_taxonomy()",
+            'shipped labels table (the shipped model\'s training set) holds, when it holds some."""',
+        ),
+    },
 }
 
 

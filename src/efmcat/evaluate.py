@@ -382,7 +382,14 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
 # ---------------------------------------------------------------------------------------
 # Leave one list out: train on every curated list but one, test on that one.
 
-LOLO_TAGGERS = ("rules", "model")
+LOLO_TAGGERS = {"rules": "rule tagger (today)", "model": "model"}  # tagger: its rows' name
+
+
+def _lolo_row(held_out: str, tagger: str, mode: str, areas: list[str]) -> EvalResult:
+    """An empty row of :func:`leave_one_list_out`: the tagger's, of one held-out list (or
+    pooled, ``held_out`` empty)."""
+    name = LOLO_TAGGERS[tagger]
+    return EvalResult(f"{held_out}: {name}" if held_out else name, mode, 0, {a: AreaScore(a) for a in areas})
 
 
 def lolo_splits(papers: Sequence[Any]) -> list[tuple[str, list[Any], list[Any]]]:
@@ -406,9 +413,12 @@ def leave_one_list_out(
     taxonomy: Taxonomy | None = None,
     modes: Sequence[str] = MODES,
     lists: Sequence[str] | None = None,
+    per_list: bool = False,
     progress: Any = None,
 ) -> list[EvalResult]:
-    """Rules and model, per mode, pooled over the held-out lists.
+    """Rules and model, per mode, pooled over the held-out lists (``lists``: only these held
+    out; ``per_list``: a row per held-out list, named after it, instead of the pooled rows;
+    a list with no paper to test in a mode has no row of that mode).
 
     A list is scored only on the areas it gives some paper (a list without a hardware
     section says nothing about whether its papers are hardware); the model of each fold is
@@ -418,15 +428,16 @@ def leave_one_list_out(
     splits = lolo_splits(papers)
     if not splits:
         raise UsageError("the labels table has no paper a list gives an area: no list to leave out")
+    if lists is not None:
+        known = [name for name, _, _ in splits]
+        unknown = [name for name in lists if name not in known]
+        if unknown:
+            raise UsageError(
+                f"no list '{unknown[0]}' gives a paper an area in the labels table: the lists are {', '.join(known)}"
+            )
     taxonomy = taxonomy or load_taxonomy()
     areas = [a.id for a in taxonomy.areas]
-    results = {
-        (t, m): EvalResult(
-            f"{'rule tagger (today)' if t == 'rules' else 'model'}", m, 0, {a: AreaScore(a) for a in areas}
-        )
-        for t in LOLO_TAGGERS
-        for m in modes
-    }
+    results: dict[tuple[str, str, str], EvalResult] = {}
     for name, train_papers, test in splits:
         if lists is not None and name not in lists:
             continue
@@ -440,6 +451,7 @@ def leave_one_list_out(
             taxonomy,
         )
         covered = {a for p in test for a in p.lists[name] if a in taxonomy.nodes}
+        row = name if per_list else ""
         for mode in modes:
             use_abstract = mode == "title+abstract"
             for p in test:
@@ -449,10 +461,22 @@ def leave_one_list_out(
                 want = set(p.lists[name])
                 for tagger in LOLO_TAGGERS:
                     got = _tagged_areas(taxonomy, model if tagger == "model" else None, p, abstract)
-                    r = results[(tagger, mode)]
+                    r = results.get((row, tagger, mode))
+                    if r is None:
+                        r = results[(row, tagger, mode)] = _lolo_row(row, tagger, mode, areas)
                     r.papers += 1
                     _tally(r, p, want, got, name, covered)
-    return [results[(t, m)] for m in modes for t in LOLO_TAGGERS]
+    rows = sorted({row for row, _, _ in results}) if per_list else [""]
+    out = []
+    for row in rows:
+        for m in modes:
+            for t in LOLO_TAGGERS:
+                r = results.get((row, t, m))
+                if r is None and not per_list:  # pooled rows always stand, empty or not
+                    r = _lolo_row(row, t, m, areas)
+                if r is not None:
+                    out.append(r)
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -273,6 +273,17 @@ def eval_(
             help="Leave one list out: train the model on every curated list but one, test on that one.",
         ),
     ] = False,
+    held_out: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--list",
+            metavar="NAME",
+            help="With --lolo: leave out only this list (repeat for several; pooled over them).",
+        ),
+    ] = None,
+    per_list: Annotated[
+        bool, typer.Option("--per-list", help="With --lolo: a row per held-out list instead of pooled rows.")
+    ] = False,
     agreement: Annotated[
         bool,
         typer.Option(
@@ -321,6 +332,8 @@ def eval_(
 
     if sum((expert, lolo, agreement, subtopics)) > 1:
         raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
+    if (held_out or per_list) and not lolo:
+        raise UsageError(f"{'--list' if held_out else '--per-list'} is for --lolo")
     if expert:
         if split is not None:
             raise UsageError("--split is for the older labelled sets, not --expert")
@@ -341,7 +354,9 @@ def eval_(
         papers = load_labels(labels)
         tax = _load(taxonomy)
         if lolo:
-            results = evaluate.leave_one_list_out(papers, taxonomy=tax, progress=say)
+            results = evaluate.leave_one_list_out(
+                papers, taxonomy=tax, lists=held_out or None, per_list=per_list, progress=say
+            )
         elif agreement:
             results = evaluate.list_agreement(papers, taxonomy=tax)
         else:
