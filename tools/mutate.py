@@ -182,8 +182,9 @@ TESTS: dict[str, list[str]] = {
         "tests/test_model.py",
         "tests/test_tag_cmds.py",
         "tests/test_tagger.py",
+        "tests/test_bootstrap.py",
         "-k",
-        "eval or lolo or agreement or subtopic or expert or f1 or table or label",
+        "eval or lolo or agreement or subtopic or expert or f1 or table or label or interval or drawn",
     ],
     # the accuracy tables' 95% intervals (papers drawn again)
     "bootstrap": [
