@@ -131,7 +131,6 @@ class EvalResult:
     over: tuple[str, ...] = CORE_AREAS  # the nodes macro- and micro-F1 are taken over
     # per scored paper, its counts per node: node -> [tp, fp, fn] (the bootstrap's draws)
     counted: dict[str, dict[str, list[int]]] = field(default_factory=dict, repr=False)
-    _intervals: Intervals | None = field(default=None, repr=False, compare=False)
 
     @property
     def macro_f1(self) -> float | None:
@@ -146,14 +145,13 @@ class EvalResult:
 
     def intervals(self) -> Intervals:
         """95% bootstrap intervals (papers drawn with replacement, a fixed seed) of macro-F1
-        and of each node's F1: how much the figures would move on other papers like these."""
-        if self._intervals is None:
-            self._intervals = intervals(
-                (tuple(sorted((n, *c) for n, c in per.items())) for per in self.counted.values()),
-                list(self.areas),
-                self.over,
-            )
-        return self._intervals
+        and of each node's F1: how much the figures would move on other papers like these
+        (computed afresh each call: about a second for a few thousand papers)."""
+        return intervals(
+            (tuple(sorted((n, *c) for n, c in per.items())) for per in self.counted.values()),
+            list(self.areas),
+            self.over,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
