@@ -1,18 +1,27 @@
-"""Pick the papers of the expert-judged set and print them for blind judging.
+"""Pick the papers of an expert-judged set and print them for blind judging.
 
-The rule (fixed before any tagger output was looked at): the candidates are the papers of
-data/labels.jsonl with an abstract. For each core area, rarest in the candidates first, take
-up to PER_AREA of the candidates some list gives that area, in the order of the SHA-1 of
-their id, skipping papers already taken; then fill up to SIZE in the same hash order from
-the rest. The lists' labels only choose which papers are looked at (so that every core area
-appears); the judge sees only the id, title and abstract this tool prints.
+Round 1 (data/expert_labels.jsonl). The rule (fixed before any tagger output was looked
+at): the candidates are the papers of data/labels.jsonl with an abstract. For each core
+area, rarest in the candidates first, take up to PER_AREA of the candidates some list gives
+that area, in the order of the SHA-1 of their id, skipping papers already taken; then fill
+up to SIZE in the same hash order from the rest. The lists' labels only choose which papers
+are looked at (so that every core area appears); the judge sees only the id, title and
+abstract this tool prints.
 
-    python tools/expert_sample.py            # ids, one a line
-    python tools/expert_sample.py --show     # id, title and abstract of each, for the judge
+Round 2 (data/expert_labels_2.jsonl, ``--round 2``). Papers nobody tuned the rules on: the
+candidates are the papers of data/labels.jsonl that only the four scored-only lists hold
+(edge-llms, spec-decoding, survey, tensor-compilers: no dev list, whose errors the rules
+were mended on, holds them) and that round 1 did not take, with or without an abstract;
+then the same rule. Fixed before the judges saw anything, after the last change to the
+tagger: the set is scored once, and nothing in the tagger is tuned on it.
 
-The selection depends on data/labels.jsonl: on the table as committed with the expert set
-(2,205 papers, 267 with abstracts) it prints exactly the ids of data/expert_labels.jsonl.
-If the labels table is re-derived, the expert set stays as judged; do not re-sample it.
+    python tools/expert_sample.py                 # round 1's ids, one a line
+    python tools/expert_sample.py --show          # id, title and abstract of each, for the judge
+    python tools/expert_sample.py --round 2 --show
+
+The selection depends on data/labels.jsonl: round 1 was drawn from the table as committed
+with it (2,205 papers, 267 with abstracts), round 2 from the table of 2,187 papers. If the
+labels table is re-derived, the expert sets stay as judged; do not re-sample them.
 """
 
 from __future__ import annotations
@@ -26,15 +35,28 @@ REPO = Path(__file__).resolve().parents[1]
 CORE = ("sparsification", "quantization", "attention", "memory", "compiler", "hardware")
 SIZE = 150
 PER_AREA = 25
+DEV_LISTS = {"horseee", "llm-inference", "ml-systems", "efficient-dl", "moe"}
 
 
 def _key(pid: str) -> str:
     return hashlib.sha1(pid.encode()).hexdigest()
 
 
-def sample(labels: Path = REPO / "data" / "labels.jsonl") -> list[dict]:
-    rows = [json.loads(line) for line in labels.read_text().splitlines() if line.strip()]
-    cands = sorted((r for r in rows if r.get("abstract")), key=lambda r: _key(r["id"]))
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def candidates(rows: list[dict], round_: int, judged: set[str]) -> list[dict]:
+    """Round 1: the papers with an abstract. Round 2: the papers only scored-only lists hold,
+    not judged in round 1."""
+    if round_ == 1:
+        return [r for r in rows if r.get("abstract")]
+    return [r for r in rows if r["lists"] and not set(r["lists"]) & DEV_LISTS and r["id"] not in judged]
+
+
+def sample(labels: Path = REPO / "data" / "labels.jsonl", round_: int = 1) -> list[dict]:
+    judged = {r["id"] for r in _rows(REPO / "data" / "expert_labels.jsonl")} if round_ == 2 else set()
+    cands = sorted(candidates(_rows(labels), round_, judged), key=lambda r: _key(r["id"]))
     areas = {r["id"]: {a for v in r["lists"].values() for a in v} for r in cands}
     count = {a: sum(a in s for s in areas.values()) for a in CORE}
     taken: dict[str, dict] = {}
@@ -54,9 +76,11 @@ def sample(labels: Path = REPO / "data" / "labels.jsonl") -> list[dict]:
 
 
 def main(argv: list[str]) -> None:
-    for r in sample():
+    round_ = int(argv[argv.index("--round") + 1]) if "--round" in argv else 1
+    for r in sample(round_=round_):
         if "--show" in argv:
-            print(f"## {r['id']}\nTITLE: {r['title']}\nABSTRACT: {r['abstract']}\n")
+            abstract = r.get("abstract") or "(none)"
+            print(f"## {r['id']}\nTITLE: {r['title']}\nABSTRACT: {abstract}\n")
         else:
             print(r["id"])
 
