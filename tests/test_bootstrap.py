@@ -129,6 +129,7 @@ def test_eval_prints_the_intervals(cli, tmp_path):
     assert data["areas"]["quantization"]["f1_ci"] == [0.0, 1.0]
     md = cli("eval", str(path), "--markdown").stdout.splitlines()
     assert md[0].endswith("| macro-F1 | 95% interval | micro-F1 |")
+    assert md[1] == "|" + "---|" * 12  # a column each: set, fields, papers, six areas, three figures
     assert md[2].endswith("| **0.833** | 0.000-1.000 | 0.80 |")
     assert md[3].endswith("| 0 | n/a | n/a | n/a | n/a | n/a | n/a | **n/a** | n/a | n/a |")  # no abstracts
 
