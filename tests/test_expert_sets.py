@@ -1,0 +1,46 @@
+"""The shipped expert sets: what they hold and how the second one was put together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from efmcat.evaluate import load_labelled
+from efmcat.taxonomy import load_taxonomy
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEV_LISTS = {"horseee", "llm-inference", "ml-systems", "efficient-dl", "moe"}
+
+
+def _rows(name: str) -> list[dict]:
+    return [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+@pytest.mark.parametrize("name", ["expert_labels.jsonl", "expert_labels_2.jsonl"])
+def test_an_expert_set_is_150_papers_labelled_with_the_taxonomys_areas(name):
+    papers = load_labelled(DATA / name)
+    areas = {a.id for a in load_taxonomy().areas}
+    assert len(papers) == len({p.id for p in papers}) == 150
+    assert all(p.title and p.labels <= areas for p in papers)
+
+
+def test_the_second_set_is_of_papers_nobody_tuned_on_and_not_in_the_first():
+    first = {r["id"] for r in _rows("expert_labels.jsonl")}
+    lists = {r["id"]: set(r["lists"]) for r in _rows("labels.jsonl")}
+    second = _rows("expert_labels_2.jsonl")
+    assert not first & {r["id"] for r in second}
+    assert all(lists[r["id"]] and not lists[r["id"]] & DEV_LISTS for r in second)
+
+
+def test_the_second_sets_labels_are_the_judges_agreement_or_the_adjudication():
+    rows = _rows("expert_labels_2.jsonl")
+    for r in rows:
+        if r["judge_a"] == r["judge_b"]:
+            assert r["labels"] == r["judge_a"] and "adjudicated" not in r
+        else:
+            assert r["adjudicated"]  # a reason for each paper the judges differed on
+    assert sum("adjudicated" in r for r in rows) == 12
