@@ -3,6 +3,10 @@
 arXiv abstracts carry inline math (``\\(...\\)``, ``$...$``) and a few text macros. For
 display and search they become plain Unicode text; anything not understood keeps its
 letters and loses only the markup.
+
+Some sources escape every brace of an abstract (``\\textit\\{Linformer\\}``): a brace
+escaped right after a macro, or around a font switch (``\\{\\it Ada-KV\\}``), is read as the
+macro's own brace; any other escaped brace is a brace of the text (``ternary {-1, 0, 1}``).
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ _SYMBOLS = {
     "gg": "≫", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "lambda": "λ",
     "mu": "μ", "sigma": "σ", "theta": "θ", "tau": "τ", "pi": "π", "ell": "ℓ", "log": "log",
     "ldots": "…", "dots": "…", "cdots": "⋯", "%": "%", "&": "&", "#": "#", "_": "_", "$": "$",
+    "circledR": "®", "textregistered": "®", "texttrademark": "™", "copyright": "©",
 }  # fmt: skip
 _WRAPPERS = (
     "text",
     "textbf",
     "textit",
+    "textsc",
+    "textrm",
     "mathrm",
     "mathbf",
     "mathit",
@@ -27,14 +34,31 @@ _WRAPPERS = (
     "emph",
     "texttt",
     "operatorname",
+    "url",
 )
+# font and size switches: they change how the text looks and say nothing
+_SWITCHES = (
+    "it", "bf", "em", "sc", "tt", "rm", "sf", "sl", "tiny", "scriptsize", "footnotesize", "small",
+    "normalsize", "large", "Large", "LARGE", "huge", "Huge",
+)  # fmt: skip
 _MATH = re.compile(r"\\\\?\((.+?)\\\\?\)|\$\$?([^$]+?)\$\$?", re.S)
 _WRAP = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
 _MACRO = re.compile(r"\\([A-Za-z]+|[%&#_$])")
 _SCRIPT = re.compile(r"([_^])\{([^{}]*)\}|([_^])(\S)")
+_SWITCH = re.compile(r"\\(?:" + "|".join(_SWITCHES) + r")\b\s*")
+# an escaped brace that is markup: right after a macro's name (its argument, or the next one
+# of \href), and the brace that opens a font switch's group
+_MACRO_BRACE = re.compile(r"(\\[A-Za-z]+\s*|\})\\\{")
+_SWITCH_GROUP = re.compile(r"\\\{(\s*\\(?:" + "|".join(_SWITCHES) + r")\b)")
+_HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_FOOTNOTE = re.compile(r"\\footnote\s*\{([^{}]*)\}")
+_CITE = re.compile(r"\s*\\(?:cite|citep|citet)\s*\{[^{}]*\}")
+_TIE = re.compile(r"(?<=[\w}.)])~(?=[\w(])")
 
 
 def _math(body: str) -> str:
+    body = body.replace("\\{", "\x00").replace("\\}", "\x01")  # braces of the formula's own
+    body = _SWITCH.sub("", body)
     body = _WRAP.sub(r"\1", body)
     body = _SCRIPT.sub(
         lambda m: (
@@ -46,15 +70,58 @@ def _math(body: str) -> str:
     )
     body = _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), body)
     body = body.replace("{", "").replace("}", "").replace("\\,", " ").replace("\\ ", " ")
-    return " ".join(body.split())
+    return " ".join(body.replace("\x00", "{").replace("\x01", "}").split())
+
+
+def _markup_braces(text: str) -> str:
+    """The escaped braces that are markup made plain braces; a closing one is markup when
+    the group it closes opened as markup (the text's own stay escaped: ``\\{`` ``\\}``)."""
+    text = _SWITCH_GROUP.sub(r"{\1", text)
+    while True:
+        changed = _MACRO_BRACE.sub(r"\1{", text)
+        if changed == text:
+            break
+        text = changed
+    out: list[str] = []
+    opened: list[bool] = []  # per open brace: whether it is markup
+    i = 0
+    while i < len(text):
+        if text.startswith("\\{", i):
+            opened.append(False)
+            out.append("\\{")
+            i += 2
+        elif text.startswith("\\}", i):
+            out.append("}" if opened and opened.pop() else "\\}")
+            i += 2
+        elif text[i] == "{":
+            opened.append(True)
+            out.append("{")
+            i += 1
+        elif text[i] == "}":
+            if opened:
+                opened.pop()
+            out.append("}")
+            i += 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def latex_to_text(text: str) -> str:
     """Plain text for ``text``: inline math rendered, text macros unwrapped, spaces folded."""
     if "\\" not in text and "$" not in text:
         return " ".join(text.split())
-    out = _MATH.sub(lambda m: _math(m.group(1) if m.group(1) is not None else m.group(2)), text)
-    out = _WRAP.sub(r"\1", out)
-    out = re.sub(r"\\([%&#_$])", r"\1", out)
-    out = out.replace("\\\\", " ")
+    out = _markup_braces(text) if "\\{" in text else text
+    out = _MATH.sub(lambda m: _math(m.group(1) if m.group(1) is not None else m.group(2)), out)
+    for _ in range(3):  # nested wrappers, innermost first
+        out = _WRAP.sub(r"\1", out)
+    out = re.sub(r"\{" + _SWITCH.pattern + r"([^{}]*)\}", r"\1", out)
+    out = _HREF.sub(lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", out)
+    out = _FOOTNOTE.sub(r" (\1)", out)
+    out = _CITE.sub("", out)
+    out = _TIE.sub(" ", out)
+    out = re.sub(r"\\([%&#_${}])", r"\1", out)
+    out = out.replace("\\,", " ").replace("\\ ", " ").replace("\\\\", " ")
+    out = _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), out)  # a macro not known: its name
     return " ".join(out.split())

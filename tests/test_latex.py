@@ -1,0 +1,50 @@
+"""LaTeX in titles and abstracts as plain text, on the shapes real abstracts carry."""
+
+from __future__ import annotations
+
+import pytest
+
+from efmcat.latex import latex_to_text
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("speedups of 2-4\\(\\times\\) over  FP16", "speedups of 2-4× over FP16"),
+        ("error of $\\approx 1\\%$ at $W_{4}A_{8}$", "error of ≈ 1% at W4A8"),
+        ("the \\textit{Linformer}, performs", "the Linformer, performs"),
+        # a source that escapes every brace: the macro's braces are markup, the text's stay
+        ("the \\textit\\{Linformer\\}, performs", "the Linformer, performs"),
+        ("we propose \\{\\it Ada-KV\\}, the first", "we propose Ada-KV, the first"),
+        ("is ternary \\{-1, 0, 1\\}. It matches", "is ternary {-1, 0, 1}. It matches"),
+        (
+            "with \\\\(\\textit\\{arbitrary\nencoder-decoder attention\\}\\\\) and",
+            "with arbitrary encoder-decoder attention and",
+        ),
+        ("Core\\\\(^\\{\\tiny \\text\\{TM\\}\\}\\\\) Ultra", "Core^TM Ultra"),
+        ("Intel\\(^\\circledR\\) Gaudi", "Intel^® Gaudi"),
+        ("scaling \\textbf\\{Law\\} for \\textbf\\{P\\}ost-training", "scaling Law for Post-training"),
+        (
+            "Code at: \\url\\{https://github.com/pprp/Pruner-Zero\\}.",
+            "Code at: https://github.com/pprp/Pruner-Zero.",
+        ),
+        ("at \\href\\{https://github.com/a/b/\\}\\{ShadowLLM\\}.", "at ShadowLLM (https://github.com/a/b/)."),
+        ("at \\href{https://x.org}{https://x.org}.", "at https://x.org."),
+        (
+            "applications.\\footnote\\{Code: \\url\\{https://x.org\\}\\}",
+            "applications. (Code: https://x.org)",
+        ),
+        (
+            "Deep Prompt Tuning \\cite\\{li2021prefix,qin2021learning\\} optimized",
+            "Deep Prompt Tuning optimized",
+        ),
+        ("\\textit\\{Mixed-precision KV cache\\}~(MiKV), a", "Mixed-precision KV cache (MiKV), a"),
+        ("In our experiments, \\lplora~attains", "In our experiments, lplora attains"),
+        ("safety\\, -- \\,requires", "safety -- requires"),
+        ("the \\texttt\\{lm_head\\} and", "the lm_head and"),
+        ("costs ~2x less, 50\\% of", "costs ~2x less, 50% of"),
+        ("plain text\nover two lines", "plain text over two lines"),
+    ],
+)
+def test_latex_becomes_plain_text(text, want):
+    assert latex_to_text(text) == want
