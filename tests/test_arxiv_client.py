@@ -316,3 +316,24 @@ def test_parse_feed_keeps_entry_order_and_dedupes_categories():
     feed = parse_feed(body)
     assert [p.id for p in feed.papers] == ["2406.00002", "2406.00001"]
     assert feed.papers[0].categories == ["cs.LG", "cs.AI"]
+
+
+def test_a_title_and_abstract_come_with_their_latex_as_plain_text(server):
+    """As the shipped catalog keeps them: `add` and `refresh` give the same text it does."""
+    server.script.append(
+        Reply(
+            body=feed_xml(
+                [
+                    entry_xml(
+                        "2401.00001",
+                        title="$\\mu$P for 4-bit \\textit{LLMs}",
+                        summary="A 2-4\\(\\times\\) speedup at \\(W_{4}A_{8}\\), see \\url{https://x.org}.",
+                    )
+                ]
+            )
+        )
+    )
+    with client_for(server) as c:
+        [p] = c.fetch_batch(["2401.00001"]).papers
+    assert p.title == "μP for 4-bit LLMs"
+    assert p.abstract == "A 2-4× speedup at W4A8, see https://x.org."

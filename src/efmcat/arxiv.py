@@ -415,6 +415,14 @@ def _clean(text: object) -> str | None:
     return s or None
 
 
+def _text(text: object) -> str | None:
+    """A title or abstract as the shipped catalog keeps them: its LaTeX as plain text."""
+    from efmcat.latex import latex_to_text
+
+    s = _clean(text)
+    return latex_to_text(s) or None if s is not None else None
+
+
 def _is_error_entry(entry) -> bool:
     eid = str(entry.get("id", ""))
     return "arxiv.org/api/errors" in eid or (entry.get("title") == "Error" and "/abs/" not in eid)
@@ -484,7 +492,7 @@ def entry_to_paper(entry, url: str = "arXiv") -> Paper:
     aid = try_parse_arxiv_id(raw_id)
     if aid is None:
         raise ArxivAPIError(f"arXiv at {url} sent an entry with an id that is not an arXiv id: '{raw_id}'")
-    title = _clean(entry.get("title"))
+    title = _text(entry.get("title"))
     if title is None:  # a paper titled "0" is kept: only a missing or blank title falls back
         title = str(aid)
     published = entry.get("published") or None
@@ -506,7 +514,7 @@ def entry_to_paper(entry, url: str = "arXiv") -> Paper:
         version=aid.version,
         title=title,
         authors=[n for n in (_clean(a.get("name")) for a in entry.get("authors", []) or []) if n],
-        abstract=_clean(entry.get("summary")),
+        abstract=_text(entry.get("summary")),
         year=int(published[:4]) if published and published[:4].isdigit() else None,
         published=published,
         updated=entry.get("updated") or None,
