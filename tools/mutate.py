@@ -186,6 +186,8 @@ TESTS: dict[str, list[str]] = {
         "-k",
         "eval or lolo or agreement or subtopic or expert or f1 or table or label or interval or drawn",
     ],
+    # LaTeX in titles and abstracts as plain text (derivation and the arXiv client)
+    "latex": ["tests/test_latex.py", "tests/test_arxiv_client.py", "-k", "latex"],
     # the accuracy tables' 95% intervals (papers drawn again)
     "bootstrap": [
         "tests/test_bootstrap.py",
