@@ -44,6 +44,13 @@ from efmcat.latex import latex_to_text
         ("the \\texttt\\{lm_head\\} and", "the lm_head and"),
         ("costs ~2x less, 50\\% of", "costs ~2x less, 50% of"),
         ("plain text\nover two lines", "plain text over two lines"),
+        # a formula's own escaped braces stay braces; its groups and subscripts lose their markup
+        ("codes in \\(\\{0, 1\\}^n\\) with", "codes in {0, 1}^n with"),
+        ("keys $d_k$ and $x^2$ wide", "keys dk and x^2 wide"),
+        ("in \\(O({n \\log n})\\) time", "in O(n log n) time"),
+        # the text's own braces beside escaped ones: kept, and a stray one is no error
+        ("a {b} \\{\\it c\\}", "a {b} c"),
+        ("x} then \\{y\\}", "x} then {y}"),
     ],
 )
 def test_latex_becomes_plain_text(text, want):
