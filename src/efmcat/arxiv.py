@@ -420,7 +420,7 @@ def _text(text: object) -> str | None:
     from efmcat.latex import latex_to_text
 
     s = _clean(text)
-    return latex_to_text(s) or None if s is not None else None
+    return None if s is None else latex_to_text(s) or None
 
 
 def _is_error_entry(entry) -> bool:
