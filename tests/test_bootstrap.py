@@ -145,3 +145,38 @@ def test_the_json_gives_intervals_to_three_decimals():
     data = r.to_dict()
     assert data["macro_f1_ci"] == [round(lo, 3), round(hi, 3)]
     assert data["areas"]["sparsification"]["f1_ci"] == [round(lo, 3), round(hi, 3)]
+
+
+def test_a_large_set_is_drawn_per_pattern_and_reads_as_the_draw_paper_by_paper():
+    papers = [(TP,)] * 2500 + [(FN,)] * 1250 + [(FP, ("b", 1, 0, 0))] * 625 + [(("b", 0, 0, 1),)] * 625
+    exact = intervals(papers, ["a", "b"], ["a", "b"])
+    counted = intervals(papers, ["a", "b"], ["a", "b"], exact_up_to=0)
+    assert exact != counted  # another way of drawing ...
+    assert counted.macro == pytest.approx(exact.macro, abs=0.005)  # ... the same interval
+    for node in ("a", "b"):
+        assert counted.nodes[node] == pytest.approx(exact.nodes[node], abs=0.005)
+
+
+def test_a_draw_per_pattern_holds_every_paper_once_drawn():
+    from efmcat.bootstrap import _draw
+
+    rng = random.Random(3)
+    weights = [700, 5, 1, 294]
+    cum = [700, 705, 706, 1000]
+    draws = [_draw(rng, weights, 1000, cum, exact=False) for _ in range(300)]
+    assert all(sum(d.values()) == 1000 for d in draws)
+    mean = [sum(d[i] for d in draws) / 300 for i in range(4)]
+    assert mean == pytest.approx([700, 5, 1, 294], rel=0.1, abs=0.3)
+
+
+@pytest.mark.parametrize(("n", "p"), [(50, 0.1), (40, 0.9), (100_000, 0.3), (10, 0.0), (10, 1.0)])
+def test_binomial_draws_have_the_binomials_mean_and_spread(n, p):
+    from efmcat.bootstrap import _binomial
+
+    rng = random.Random(5)
+    xs = [_binomial(rng, n, p) for _ in range(4000)]
+    assert all(0 <= x <= n for x in xs)
+    mean = sum(xs) / len(xs)
+    var = sum((x - mean) ** 2 for x in xs) / len(xs)
+    assert mean == pytest.approx(n * p, rel=0.03, abs=0.05)
+    assert var == pytest.approx(n * p * (1 - p), rel=0.1, abs=0.05)

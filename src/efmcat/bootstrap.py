@@ -8,11 +8,16 @@ instances, so a paper two lists file moves as one (its instances are not indepen
 
 Each paper's contribution is a tuple of (node, tp, fp, fn) counts; papers with the same
 contribution are drawn as one pattern, so a draw costs one random number per paper and
-work per distinct pattern. Deterministic: a fixed seed gives the same interval every run.
+work per distinct pattern. Past EXACT_UP_TO papers that would grow with the set (a second
+per 10,000 papers), so a draw takes each pattern's count at once, from the binomial of the
+papers left (the multinomial, one pattern after another): exactly where that count is
+expected to be small, by its normal approximation where it is large. Deterministic: a
+fixed seed gives the same interval every run.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +26,8 @@ from dataclasses import dataclass
 RESAMPLES = 1000
 LEVEL = 0.95
 SEED = 0
+EXACT_UP_TO = 20_000  # papers drawn one by one up to this many; beyond, counts per pattern
+SMALL_MEAN = 30  # a binomial count expected below this is drawn exactly
 
 Contribution = tuple[tuple[str, int, int, int], ...]  # (node, tp, fp, fn), nodes sorted
 
@@ -57,6 +64,44 @@ def _percentiles(values: list[float], level: float) -> tuple[float, float] | Non
     return values[round(tail * last)], values[round((1 - tail) * last)]
 
 
+def _binomial(rng: random.Random, n: int, p: float) -> int:
+    """A draw of Binomial(n, p): exact (waiting times between successes) when few are
+    expected, else the normal approximation, rounded and kept in 0..n."""
+    if p <= 0 or n <= 0:
+        return 0
+    if p >= 1:
+        return n
+    if p > 0.5:
+        return n - _binomial(rng, n, 1 - p)
+    if n * p < SMALL_MEAN:
+        log_q = math.log1p(-p)
+        got = at = 0
+        while True:
+            at += int(math.log(1.0 - rng.random()) / log_q) + 1
+            if at > n:
+                return got
+            got += 1
+    x = round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))
+    return min(n, max(0, x))
+
+
+def _draw(rng: random.Random, weights: list[int], n: int, cum: list[int], exact: bool) -> Counter[int]:
+    """How many of ``n`` papers drawn with replacement fall in each pattern (by index)."""
+    if exact:
+        return Counter(rng.choices(range(len(weights)), cum_weights=cum, k=n))
+    got: Counter[int] = Counter()
+    left, mass = n, cum[-1]
+    for i, w in enumerate(weights):
+        if left == 0:
+            break
+        k = left if w == mass else _binomial(rng, left, w / mass)
+        if k:
+            got[i] = k
+        left -= k
+        mass -= w
+    return got
+
+
 def intervals(
     contributions: Iterable[Contribution],
     nodes: Sequence[str],
@@ -65,9 +110,11 @@ def intervals(
     resamples: int = RESAMPLES,
     level: float = LEVEL,
     seed: int = SEED,
+    exact_up_to: int = EXACT_UP_TO,
 ) -> Intervals:
     """Intervals of each of ``nodes``' F1 and of the macro-F1 over ``over``, from one
-    contribution per scored paper (an empty one for a paper with nothing to count)."""
+    contribution per scored paper (an empty one for a paper with nothing to count); papers
+    are drawn one by one up to ``exact_up_to`` of them, else counted per pattern."""
     patterns: Mapping[Contribution, int] = Counter(contributions)
     keys = sorted(patterns)
     n = sum(patterns.values())
@@ -80,11 +127,12 @@ def intervals(
             total += patterns[k]
             cum.append(total)
         rng = random.Random(seed)
-        index = range(len(keys))
+        weights = [patterns[k] for k in keys]
+        exact = n <= exact_up_to
         wanted = set(nodes) | set(over)
         for _ in range(resamples):
             counts: dict[str, list[int]] = {}
-            for i, times in Counter(rng.choices(index, cum_weights=cum, k=n)).items():
+            for i, times in _draw(rng, weights, n, cum, exact).items():
                 for node, tp, fp, fn in keys[i]:
                     if node in wanted:
                         c = counts.setdefault(node, [0, 0, 0])
