@@ -169,7 +169,7 @@ def test_a_draw_per_pattern_holds_every_paper_once_drawn():
     assert mean == pytest.approx([700, 5, 1, 294], rel=0.1, abs=0.3)
 
 
-@pytest.mark.parametrize(("n", "p"), [(50, 0.1), (40, 0.9), (100_000, 0.3), (10, 0.0), (10, 1.0)])
+@pytest.mark.parametrize(("n", "p"), [(50, 0.1), (40, 0.9), (40, 0.5), (100_000, 0.3), (10, 0.0), (10, 1.0)])
 def test_binomial_draws_have_the_binomials_mean_and_spread(n, p):
     from efmcat.bootstrap import _binomial
 
@@ -180,3 +180,13 @@ def test_binomial_draws_have_the_binomials_mean_and_spread(n, p):
     var = sum((x - mean) ** 2 for x in xs) / len(xs)
     assert mean == pytest.approx(n * p, rel=0.03, abs=0.05)
     assert var == pytest.approx(n * p * (1 - p), rel=0.1, abs=0.05)
+
+
+def test_a_binomial_expected_small_is_drawn_exactly():
+    """Binomial(50, 0.02) is 0 with probability 0.98**50 = 0.364; a normal approximation
+    (mean 1, rounded, kept at 0 or more) would say 0.31."""
+    from efmcat.bootstrap import _binomial
+
+    rng = random.Random(7)
+    zeros = sum(_binomial(rng, 50, 0.02) == 0 for _ in range(8000)) / 8000
+    assert zeros == pytest.approx(0.98**50, abs=0.02)

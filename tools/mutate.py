@@ -337,6 +337,21 @@ EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
             "conn = sqlite3.connect(db, timeout=11, isolation_level=None)",
         ),
     },
+    # bootstrap: where exact binomial draws give way to the normal approximation (30 or 31:
+    # two valid samplers); a frozen dataclass nobody writes to; p == 1 drawn as n - Binomial(n,
+    # 0), which is n; the normal branch's floor of 1 (its mean is 30 or more, so it never
+    # draws below 1); the loop over patterns not stopped once every paper is drawn (the rest
+    # draw 0 without a random number)
+    "bootstrap": {
+        (
+            "SMALL_MEAN = 30  # a binomial count expected below this is drawn exactly",
+            "SMALL_MEAN = 31  # a binomial count expected below this is drawn exactly",
+        ),
+        ("@dataclass(frozen=True)", "@dataclass(frozen=False)"),
+        ("if p >= 1:", "if p > 1:"),
+        ("return min(n, max(0, x))", "return min(n, max(1, x))"),
+        ("break", "pass", "if left == 0:"),
+    },
     # latex: a plain } that does not pop its group leaves a stale markup entry below; only an
     # unmatched escaped } can reach it, and it renders as the same brace either way
     "latex": {("opened.pop()", "pass", "if opened:")},
