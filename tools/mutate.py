@@ -339,8 +339,8 @@ EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
     },
     # bootstrap: where exact binomial draws give way to the normal approximation (30 or 31:
     # two valid samplers); a frozen dataclass nobody writes to; p == 1 drawn as n - Binomial(n,
-    # 0), which is n; the normal branch's floor of 1 (its mean is 30 or more, so it never
-    # draws below 1); the loop over patterns not stopped once every paper is drawn (the rest
+    # 0), which is n; the normal branch's floor of 1 (its mean is 30 or more and its spread at
+    # most the root of that: below 1 lies over 5 standard deviations away); the loop over patterns not stopped once every paper is drawn (the rest
     # draw 0 without a random number)
     "bootstrap": {
         (
