@@ -50,10 +50,21 @@ _SWITCH = re.compile(r"\\(?:" + "|".join(_SWITCHES) + r")\b\s*")
 # of \href), and the brace that opens a font switch's group
 _MACRO_BRACE = re.compile(r"(\\[A-Za-z]+\s*|\})\\\{")
 _SWITCH_GROUP = re.compile(r"\\\{(\s*\\(?:" + "|".join(_SWITCHES) + r")\b)")
+_SWITCH_BRACED = re.compile(r"\{" + _SWITCH.pattern + r"([^{}]*)\}")  # {\it text}
 _HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _FOOTNOTE = re.compile(r"\\footnote\s*\{([^{}]*)\}")
 _CITE = re.compile(r"\s*\\(?:cite|citep|citet)\s*\{[^{}]*\}")
 _TIE = re.compile(r"(?<=[\w}.)])~(?=[\w(])")
+
+
+def _symbols(text: str) -> str:
+    """Macros as their symbol (``\\times`` -> ×); a macro not known: its name."""
+    return _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), text)
+
+
+def _spaced(text: str) -> str:
+    """LaTeX's thin and explicit spaces as spaces."""
+    return text.replace("\\,", " ").replace("\\ ", " ")
 
 
 def _math(body: str) -> str:
@@ -68,20 +79,16 @@ def _math(body: str) -> str:
         ),
         body,
     )
-    body = _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), body)
-    body = body.replace("{", "").replace("}", "").replace("\\,", " ").replace("\\ ", " ")
+    body = _spaced(_symbols(body).replace("{", "").replace("}", ""))
     return " ".join(body.replace("\x00", "{").replace("\x01", "}").split())
 
 
 def _markup_braces(text: str) -> str:
     """The escaped braces that are markup made plain braces; a closing one is markup when
     the group it closes opened as markup (the text's own stay escaped: ``\\{`` ``\\}``)."""
-    text = _SWITCH_GROUP.sub(r"{\1", text)
-    while True:
-        changed = _MACRO_BRACE.sub(r"\1{", text)
-        if changed == text:
-            break
-        text = changed
+    # one pass: a brace made plain is neither a macro's name nor a closing brace, so it
+    # starts no new match
+    text = _MACRO_BRACE.sub(r"\1{", _SWITCH_GROUP.sub(r"{\1", text))
     out: list[str] = []
     opened: list[bool] = []  # per open brace: whether it is markup
     i = 0
@@ -116,12 +123,11 @@ def latex_to_text(text: str) -> str:
     out = _MATH.sub(lambda m: _math(m.group(1) if m.group(1) is not None else m.group(2)), out)
     for _ in range(3):  # nested wrappers, innermost first
         out = _WRAP.sub(r"\1", out)
-    out = re.sub(r"\{" + _SWITCH.pattern + r"([^{}]*)\}", r"\1", out)
+    out = _SWITCH_BRACED.sub(r"\1", out)
     out = _HREF.sub(lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", out)
     out = _FOOTNOTE.sub(r" (\1)", out)
     out = _CITE.sub("", out)
     out = _TIE.sub(" ", out)
     out = re.sub(r"\\([%&#_${}])", r"\1", out)
-    out = out.replace("\\,", " ").replace("\\ ", " ").replace("\\\\", " ")
-    out = _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), out)  # a macro not known: its name
+    out = _symbols(_spaced(out).replace("\\\\", " "))
     return " ".join(out.split())
