@@ -48,6 +48,10 @@ from efmcat.latex import latex_to_text
         ("codes in \\(\\{0, 1\\}^n\\) with", "codes in {0, 1}^n with"),
         ("keys $d_k$ and $x^2$ wide", "keys dk and x^2 wide"),
         ("in \\(O({n \\log n})\\) time", "in O(n log n) time"),
+        # arXiv's own LaTeX: a sized delimiter is the formula's brace, a blackboard letter a letter
+        ("a set $\\left\\{ x_i \\right\\}$ of", "a set { xi } of"),
+        ("over $\\big\\{0, 1\\big\\}^n$ now", "over {0, 1}^n now"),
+        ("in $\\mathbb{R}^d$ and $\\lbrace a \\rbrace$", "in R^d and { a }"),
         # the text's own braces beside escaped ones: kept, and a stray one is no error
         ("a {b} \\{\\it c\\}", "a {b} c"),
         ("x} then \\{y\\}", "x} then {y}"),

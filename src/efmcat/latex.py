@@ -20,7 +20,14 @@ _SYMBOLS = {
     "mu": "μ", "sigma": "σ", "theta": "θ", "tau": "τ", "pi": "π", "ell": "ℓ", "log": "log",
     "ldots": "…", "dots": "…", "cdots": "⋯", "%": "%", "&": "&", "#": "#", "_": "_", "$": "$",
     "circledR": "®", "textregistered": "®", "texttrademark": "™", "copyright": "©",
+    "lbrace": "{", "rbrace": "}",
 }  # fmt: skip
+# delimiter sizes: \left\{ is a brace of the formula, sized; the size says nothing
+_SIZES = (
+    "left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl",
+    "biggr", "Biggl", "Biggr",
+)  # fmt: skip
+_SYMBOLS.update(dict.fromkeys(_SIZES, ""))
 _WRAPPERS = (
     "text",
     "textbf",
@@ -31,6 +38,10 @@ _WRAPPERS = (
     "mathbf",
     "mathit",
     "mathcal",
+    "mathbb",
+    "mathsf",
+    "mathfrak",
+    "boldsymbol",
     "emph",
     "texttt",
     "operatorname",
@@ -47,8 +58,9 @@ _MACRO = re.compile(r"\\([A-Za-z]+|[%&#_$])")
 _SCRIPT = re.compile(r"([_^])\{([^{}]*)\}|([_^])(\S)")
 _SWITCH = re.compile(r"\\(?:" + "|".join(_SWITCHES) + r")\b\s*")
 # an escaped brace that is markup: right after a macro's name (its argument, or the next one
-# of \href), and the brace that opens a font switch's group
-_MACRO_BRACE = re.compile(r"(\\[A-Za-z]+\s*|\})\\\{")
+# of \href; not after a delimiter size: \left\{ is the formula's own brace), and the brace
+# that opens a font switch's group
+_MACRO_BRACE = re.compile(r"(\\(?!(?:" + "|".join(_SIZES) + r")\b)[A-Za-z]+\s*|\})\\\{")
 _SWITCH_GROUP = re.compile(r"\\\{(\s*\\(?:" + "|".join(_SWITCHES) + r")\b)")
 _SWITCH_BRACED = re.compile(r"\{" + _SWITCH.pattern + r"([^{}]*)\}")  # {\it text}
 _HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
@@ -68,7 +80,8 @@ def _spaced(text: str) -> str:
 
 
 def _math(body: str) -> str:
-    body = body.replace("\\{", "\x00").replace("\\}", "\x01")  # braces of the formula's own
+    for brace, kept in (("\\{", "\x00"), ("\\}", "\x01"), ("\\lbrace", "\x00"), ("\\rbrace", "\x01")):
+        body = body.replace(brace, kept)  # braces of the formula's own
     body = _SWITCH.sub("", body)
     body = _WRAP.sub(r"\1", body)
     body = _SCRIPT.sub(
