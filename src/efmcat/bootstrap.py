@@ -17,6 +17,7 @@ fixed seed gives the same interval every run.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -85,20 +86,23 @@ def _binomial(rng: random.Random, n: int, p: float) -> int:
     return min(n, max(0, x))
 
 
-def _draw(rng: random.Random, weights: list[int], n: int, cum: list[int], exact: bool) -> Counter[int]:
-    """How many of ``n`` papers drawn with replacement fall in each pattern (by index)."""
+def _draw(rng: random.Random, cum: list[int], exact: bool) -> Counter[int]:
+    """How many of the papers, drawn again with replacement as many times as there are,
+    fall in each pattern (by index; ``cum``: the patterns' cumulative paper counts)."""
+    n = cum[-1]
     if exact:
-        return Counter(rng.choices(range(len(weights)), cum_weights=cum, k=n))
+        return Counter(rng.choices(range(len(cum)), cum_weights=cum, k=n))
     got: Counter[int] = Counter()
-    left, mass = n, cum[-1]
-    for i, w in enumerate(weights):
+    left, before = n, 0
+    for i, upto in enumerate(cum):
         if left == 0:
             break
+        w, mass = upto - before, n - before
         k = left if w == mass else _binomial(rng, left, w / mass)
         if k:
             got[i] = k
         left -= k
-        mass -= w
+        before = upto
     return got
 
 
@@ -121,18 +125,13 @@ def intervals(
     node_values: dict[str, list[float]] = {x: [] for x in nodes}
     macro_values: list[float] = []
     if n:
-        cum = []
-        total = 0
-        for k in keys:
-            total += patterns[k]
-            cum.append(total)
+        cum = list(itertools.accumulate(patterns[k] for k in keys))
         rng = random.Random(seed)
-        weights = [patterns[k] for k in keys]
         exact = n <= exact_up_to
         wanted = set(nodes) | set(over)
         for _ in range(resamples):
             counts: dict[str, list[int]] = {}
-            for i, times in _draw(rng, weights, n, cum, exact).items():
+            for i, times in _draw(rng, cum, exact).items():
                 for node, tp, fp, fn in keys[i]:
                     if node in wanted:
                         c = counts.setdefault(node, [0, 0, 0])
