@@ -164,6 +164,8 @@ def test_a_draw_per_pattern_holds_every_paper_once_drawn():
     cum = [700, 705, 706, 1000]  # patterns of 700, 5, 1 and 294 papers
     draws = [_draw(rng, cum, exact=False) for _ in range(300)]
     assert all(sum(d.values()) == 1000 for d in draws)
+    pairs = [_draw(rng, [1, 2], exact=False) for _ in range(100)]  # often one paper left for the last
+    assert all(sum(d.values()) == 2 for d in pairs)
     mean = [sum(d[i] for d in draws) / 300 for i in range(4)]
     assert mean == pytest.approx([700, 5, 1, 294], rel=0.1, abs=0.3)
 

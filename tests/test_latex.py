@@ -42,6 +42,7 @@ from efmcat.latex import latex_to_text
         ("In our experiments, \\lplora~attains", "In our experiments, lplora attains"),
         ("safety\\, -- \\,requires", "safety -- requires"),
         ("the \\texttt\\{lm_head\\} and", "the lm_head and"),
+        ("a \\textbf{\\textit{\\emph{\\texttt{deeply}}}} nested name", "a deeply nested name"),
         ("costs ~2x less, 50\\% of", "costs ~2x less, 50% of"),
         ("plain text\nover two lines", "plain text over two lines"),
         # a formula's own escaped braces stay braces; its groups and subscripts lose their markup

@@ -134,8 +134,8 @@ def latex_to_text(text: str) -> str:
         return " ".join(text.split())
     out = _markup_braces(text) if "\\{" in text else text
     out = _MATH.sub(lambda m: _math(m.group(1) if m.group(1) is not None else m.group(2)), out)
-    for _ in range(3):  # nested wrappers, innermost first
-        out = _WRAP.sub(r"\1", out)
+    while (unwrapped := _WRAP.sub(r"\1", out)) != out:  # nested wrappers, innermost first
+        out = unwrapped
     out = _SWITCH_BRACED.sub(r"\1", out)
     out = _HREF.sub(lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", out)
     out = _FOOTNOTE.sub(r" (\1)", out)
