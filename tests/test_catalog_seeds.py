@@ -220,7 +220,8 @@ def test_list_by_a_node_family(shipped):
     family = json.loads(shipped("list", "--tag", "kv-cache", "--json").stdout)
     assert len(family) > 50
     assert all(
-        {"kv-cache-quant", "kv-cache-compression", "kv-cache-eviction"} & set(p["tags"]) for p in family
+        {"kv-cache-quant", "kv-cache-compression", "kv-cache-eviction", "kv-cache-reuse"} & set(p["tags"])
+        for p in family
     )
     r = shipped("list", "--tag", "kv-cach")
     assert r.exit_code == 1

@@ -76,6 +76,7 @@ def test_completes_taxonomy_node_ids_for_tag_options_and_arguments(cli, mini_db)
         "kv-cache-quant",
         "kv-cache-compression",
         "kv-cache-eviction",
+        "kv-cache-reuse",
     ]
     assert complete(cli, "efmcat list -t quant") == ["quantization"]
     assert complete(cli, "efmcat tag 2210.17323 kv-cache-ev") == ["kv-cache-eviction"]

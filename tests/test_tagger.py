@@ -178,6 +178,12 @@ KNOWN_TITLES = {
     "Learning Efficient Convolutional Networks through Network Slimming": {"sparsification"},
     "Dynamic Memory Compression: Retrofitting LLMs for Accelerated Inference": {"memory"},
     "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
+    # reusing a computed KV cache is memory, beside another area too (serving alone yields)
+    "Strata: Hierarchical Context Caching for Long Context Language Model Serving": {"attention", "memory"},
+    "TokenLake: A Unified Segment-level Prefix Cache Pool for Fine-grained Elastic Long-Context LLM Serving": {
+        "attention",
+        "memory",
+    },
     "LoLCATs: On Low-Rank Linearizing of Large Language Models": {"attention"},
     "Data Engineering for Scaling Language Models to 128K Context": {"attention"},
     # a recurrent network is linear attention's evidence, not attention by itself
