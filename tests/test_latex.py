@@ -12,6 +12,11 @@ from efmcat.latex import latex_to_text
     [
         ("speedups of 2-4\\(\\times\\) over  FP16", "speedups of 2-4× over FP16"),
         ("error of $\\approx 1\\%$ at $W_{4}A_{8}$", "error of ≈ 1% at W4A8"),
+        # dollars as Pandoc reads them: money is not a formula
+        ("it costs $5 and $10 a month", "it costs $5 and $10 a month"),
+        ("pay $5, get $O(n)$ time", "pay $5, get O(n) time"),
+        ("a $ 5 $ gap and $x$", "a $ 5 $ gap and x"),
+        ("by up to $7.7\\times$ over $$y$$", "by up to 7.7× over y"),
         ("the \\textit{Linformer}, performs", "the Linformer, performs"),
         # a source that escapes every brace: the macro's braces are markup, the text's stay
         ("the \\textit\\{Linformer\\}, performs", "the Linformer, performs"),

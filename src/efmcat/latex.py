@@ -52,7 +52,9 @@ _SWITCHES = (
     "it", "bf", "em", "sc", "tt", "rm", "sf", "sl", "tiny", "scriptsize", "footnotesize", "small",
     "normalsize", "large", "Large", "LARGE", "huge", "Huge",
 )  # fmt: skip
-_MATH = re.compile(r"\\\\?\((.+?)\\\\?\)|\$\$?([^$]+?)\$\$?", re.S)
+# $...$ as Pandoc reads it: the opening $ before a non-space, the closing one after a
+# non-space and before no digit, so that "costs $5 and $10" is money, not a formula
+_MATH = re.compile(r"\\\\?\((.+?)\\\\?\)|\$\$?(?=[^\s$])([^$]*?[^\s$\\])\$\$?(?!\d)", re.S)
 _WRAP = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
 _MACRO = re.compile(r"\\([A-Za-z]+|[%&#_$])")
 _SCRIPT = re.compile(r"([_^])\{([^{}]*)\}|([_^])(\S)")
