@@ -1,4 +1,4 @@
-"""The shipped expert sets: what they hold and how the second one was put together."""
+"""The shipped expert sets: what they hold and how the second and third were put together."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _rows(name: str) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("name", ["expert_labels.jsonl", "expert_labels_2.jsonl"])
+@pytest.mark.parametrize("name", ["expert_labels.jsonl", "expert_labels_2.jsonl", "expert_labels_3.jsonl"])
 def test_an_expert_set_is_150_papers_labelled_with_the_taxonomys_areas(name):
     papers = load_labelled(DATA / name)
     areas = {a.id for a in load_taxonomy().areas}
@@ -36,11 +36,22 @@ def test_the_second_set_is_of_papers_nobody_tuned_on_and_not_in_the_first():
     assert all(lists[r["id"]] and not lists[r["id"]] & DEV_LISTS for r in second)
 
 
-def test_the_second_sets_labels_are_the_judges_agreement_or_the_adjudication():
-    rows = _rows("expert_labels_2.jsonl")
+def test_the_third_set_is_of_dev_list_papers_in_neither_earlier_set():
+    earlier = {r["id"] for name in ("expert_labels.jsonl", "expert_labels_2.jsonl") for r in _rows(name)}
+    lists = {r["id"]: set(r["lists"]) for r in _rows("labels.jsonl")}
+    third = _rows("expert_labels_3.jsonl")
+    assert not earlier & {r["id"] for r in third}
+    assert all(lists[r["id"]] & DEV_LISTS for r in third)
+
+
+@pytest.mark.parametrize(
+    ("name", "adjudicated"), [("expert_labels_2.jsonl", 12), ("expert_labels_3.jsonl", 12)]
+)
+def test_a_blind_sets_labels_are_the_judges_agreement_or_the_adjudication(name, adjudicated):
+    rows = _rows(name)
     for r in rows:
         if r["judge_a"] == r["judge_b"]:
             assert r["labels"] == r["judge_a"] and "adjudicated" not in r
         else:
             assert r["adjudicated"]  # a reason for each paper the judges differed on
-    assert sum("adjudicated" in r for r in rows) == 12
+    assert sum("adjudicated" in r for r in rows) == adjudicated

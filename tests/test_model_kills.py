@@ -9,6 +9,7 @@ import pytest
 
 from efmcat.model import (
     FIELD_EVIDENCE,
+    MIN_HELD_ABSTRACT,
     MIN_POSITIVES,
     Example,
     _best_threshold,
@@ -58,6 +59,22 @@ def _examples(n_per_area: int) -> list[Example]:
 def test_an_area_with_exactly_the_minimum_of_positives_and_negatives_is_learned():
     model = train(_examples(MIN_POSITIVES), load_taxonomy())  # 5 of each: 5 positives, 5 negatives
     assert sorted(model.areas) == ["quantization", "sparsification"]
+
+
+def test_the_abstract_mode_chooses_on_its_own_only_with_enough_held_out_positives():
+    """Below MIN_HELD_ABSTRACT held-out positives with an abstract, an area's abstract mode
+    takes the title-only choice (no held-out F1 of its own); at it, the mode chooses."""
+
+    def examples(n: int) -> list[Example]:
+        return [
+            Example(f"2401.{i:05d}{e.id[-1]}", e.title, f"we study {e.title} in depth", [], e.labels)
+            for i, e in enumerate(_examples(n))
+        ]
+
+    below = train(examples(MIN_HELD_ABSTRACT - 1), load_taxonomy())
+    at = train(examples(MIN_HELD_ABSTRACT), load_taxonomy())
+    assert below.info["heldout_f1"]["abstract"] == {}
+    assert sorted(at.info["heldout_f1"]["abstract"]) == ["quantization", "sparsification"]
 
 
 def test_weights_are_stored_with_four_decimals():

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
         ["--lolo"],
         ["--expert"],
         ["--expert", "data/expert_labels_2.jsonl"],
+        ["--expert", "data/expert_labels_3.jsonl"],
         ["--agreement"],
         ["--subtopics"],
         [],

@@ -180,6 +180,8 @@ KNOWN_TITLES = {
     "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
     # reusing a computed KV cache is memory, beside another area too (serving alone yields)
     "Strata: Hierarchical Context Caching for Long Context Language Model Serving": {"attention", "memory"},
+    # near-data computing is near-memory computing: hardware
+    "MoNDE: Mixture of Near-Data Experts for Large-Scale Sparse Models": {"hardware", "sparsification"},
     "TokenLake: A Unified Segment-level Prefix Cache Pool for Fine-grained Elastic Long-Context LLM Serving": {
         "attention",
         "memory",

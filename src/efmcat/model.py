@@ -70,6 +70,7 @@ LEARNING_RATE = 0.1
 L2 = 1e-4
 FOLDS = 3
 MIN_POSITIVES = 5  # an area needs this many labelled papers to be learned
+MIN_HELD_ABSTRACT = 20  # held-out positives with an abstract to choose that mode's own strategy
 MIN_COUNT = 2  # a word or pair must occur in this many training papers
 PRUNE = 0.005  # weights smaller than this are dropped from the shipped model
 RULE_CAP = 3.0
@@ -1110,7 +1111,8 @@ def train(
             probs = [h[0][a] for h in held[mode]]
             truth = [h[1][a] for h in held[mode]]
             ruled = [area in h[2] for h in held[mode]]
-            if sum(truth) < MIN_POSITIVES:  # too few held-out positives: as in title-only mode
+            if sum(truth) < (MIN_HELD_ABSTRACT if mode == "abstract" else MIN_POSITIVES):
+                # too few held-out positives to choose on: as in title-only mode
                 ts.append(thresholds["title"][a] if mode == "abstract" else 0.5)
                 cs.append(combine["title"][a] if mode == "abstract" else "model")
                 continue
