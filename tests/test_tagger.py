@@ -180,6 +180,10 @@ KNOWN_TITLES = {
     "Prompt Cache: Modular Attention Reuse for Low-Latency Inference": {"memory"},
     # reusing a computed KV cache is memory, beside another area too (serving alone yields)
     "Strata: Hierarchical Context Caching for Long Context Language Model Serving": {"attention", "memory"},
+    # sparsity named by a sparse-attention method is the attention's; a subtopic still stands
+    "Twilight: Adaptive Attention Sparsity with Hierarchical Top-p Pruning": {"attention"},
+    "BLASST: Dynamic BLocked Attention Sparsity via Softmax Thresholding": {"attention"},
+    "Sparse Attention Meets Structured Pruning of Attention Heads": {"attention", "sparsification"},
     # near-data computing is near-memory computing: hardware
     "MoNDE: Mixture of Near-Data Experts for Large-Scale Sparse Models": {"hardware", "sparsification"},
     "TokenLake: A Unified Segment-level Prefix Cache Pool for Fine-grained Elastic Long-Context LLM Serving": {
