@@ -71,6 +71,7 @@ def test_the_abstract_mode_chooses_on_its_own_only_with_enough_held_out_positive
             for i, e in enumerate(_examples(n))
         ]
 
+    assert MIN_HELD_ABSTRACT == 20  # the README gives it
     below = train(examples(MIN_HELD_ABSTRACT - 1), load_taxonomy())
     at = train(examples(MIN_HELD_ABSTRACT), load_taxonomy())
     assert below.info["heldout_f1"]["abstract"] == {}
