@@ -26,7 +26,7 @@ and round 2 stays the set nobody tuned on.
     python tools/expert_sample.py --round 2 --show
 
 The selection depends on data/labels.jsonl: round 1 was drawn from the table as committed
-with it (2,205 papers, 267 with abstracts), round 2 from the table of 2,187 papers. If the
+with it (2,205 papers, 267 with abstracts), rounds 2 and 3 from the table of 2,187 papers. If the
 labels table is re-derived, the expert sets stay as judged; do not re-sample them.
 """
 
