@@ -17,6 +17,13 @@ from efmcat.latex import latex_to_text
         ("pay $5, get $O(n)$ time", "pay $5, get O(n) time"),
         ("a $ 5 $ gap and $x$", "a $ 5 $ gap and x"),
         ("by up to $7.7\\times$ over $$y$$", "by up to 7.7× over y"),
+        ("$$ E = mc^2 $$ holds, and $$\nx\n$$", "E = mc^2 holds, and x"),  # display math may space
+        # a digit after the closing dollar, a space after the opening one
+        ("$x$5 and $ x$ stay", "$x$5 and $ x$ stay"),
+        ("a \\$b$ c", "a $b$ c"),  # an escaped dollar opens nothing
+        ("a $b\\$ c", "a $b$ c"),  # nor closes
+        ("$x$$y$ and a $$z$ stay", "$x$$y$ and a $$z$ stay"),  # mismatched dollars are no formula
+        ("\\$$x$$ y", "$$x$$ y"),
         ("the \\textit{Linformer}, performs", "the Linformer, performs"),
         # a source that escapes every brace: the macro's braces are markup, the text's stay
         ("the \\textit\\{Linformer\\}, performs", "the Linformer, performs"),

@@ -59,7 +59,9 @@ def candidates(rows: list[dict], round_: int, judged: set[str]) -> list[dict]:
         return [r for r in rows if r.get("abstract")]
     if round_ == 2:
         return [r for r in rows if r["lists"] and not set(r["lists"]) & DEV_LISTS and r["id"] not in judged]
-    return [r for r in rows if set(r["lists"]) & DEV_LISTS and r["id"] not in judged]
+    if round_ == 3:
+        return [r for r in rows if set(r["lists"]) & DEV_LISTS and r["id"] not in judged]
+    raise ValueError(f"no round {round_}: rounds are 1, 2 and 3")
 
 
 def sample(labels: Path = REPO / "data" / "labels.jsonl", round_: int = 1) -> list[dict]:
@@ -86,6 +88,8 @@ def sample(labels: Path = REPO / "data" / "labels.jsonl", round_: int = 1) -> li
 
 def main(argv: list[str]) -> None:
     round_ = int(argv[argv.index("--round") + 1]) if "--round" in argv else 1
+    if round_ not in (1, 2, 3):
+        raise SystemExit(f"--round must be 1, 2 or 3, not {round_}")
     for r in sample(round_=round_):
         if "--show" in argv:
             abstract = r.get("abstract") or "(none)"

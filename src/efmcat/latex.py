@@ -52,9 +52,15 @@ _SWITCHES = (
     "it", "bf", "em", "sc", "tt", "rm", "sf", "sl", "tiny", "scriptsize", "footnotesize", "small",
     "normalsize", "large", "Large", "LARGE", "huge", "Huge",
 )  # fmt: skip
-# $...$ as Pandoc reads it: the opening $ before a non-space, the closing one after a
-# non-space and before no digit, so that "costs $5 and $10" is money, not a formula
-_MATH = re.compile(r"\\\\?\((.+?)\\\\?\)|\$\$?(?=[^\s$])([^$]*?[^\s$\\])\$\$?(?!\d)", re.S)
+# \(...\), $$...$$ (display: spaces allowed), and $...$ as Pandoc reads it: the opening $
+# not escaped and before a non-space, the closing one after a non-space (not an escaped \$)
+# and before no digit, so that "costs $5 and $10" is money, not a formula
+_MATH = re.compile(
+    r"\\\\?\((.+?)\\\\?\)"
+    r"|(?<!\\)\$\$([^$]+?)\$\$"
+    r"|(?<![\\$])\$(?=[^\s$])([^$]*?[^\s$\\])\$(?![\d$])",
+    re.S,
+)
 _WRAP = re.compile(r"\\(?:" + "|".join(_WRAPPERS) + r")\s*\{([^{}]*)\}")
 _MACRO = re.compile(r"\\([A-Za-z]+|[%&#_$])")
 _SCRIPT = re.compile(r"([_^])\{([^{}]*)\}|([_^])(\S)")
@@ -135,7 +141,7 @@ def latex_to_text(text: str) -> str:
     if "\\" not in text and "$" not in text:
         return " ".join(text.split())
     out = _markup_braces(text) if "\\{" in text else text
-    out = _MATH.sub(lambda m: _math(m.group(1) if m.group(1) is not None else m.group(2)), out)
+    out = _MATH.sub(lambda m: _math(next(g for g in m.groups() if g is not None)), out)
     while (unwrapped := _WRAP.sub(r"\1", out)) != out:  # nested wrappers, innermost first
         out = unwrapped
     out = _SWITCH_BRACED.sub(r"\1", out)
