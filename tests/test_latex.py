@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from efmcat.latex import latex_to_text
+from efmcat.latex import WRAP_DEPTH, latex_to_text
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,8 @@ from efmcat.latex import latex_to_text
         ("a $b\\$ c", "a $b$ c"),  # nor closes
         ("$x$$y$ and a $$z$ stay", "$x$$y$ and a $$z$ stay"),  # mismatched dollars are no formula
         ("\\$$x$$ y", "$$x$$ y"),
+        # an unclosed \( stays as written; the next one opens the formula
+        ("a \\( x \\( y \\) b", "a \\( x y b"),
         ("the \\textit{Linformer}, performs", "the Linformer, performs"),
         # a source that escapes every brace: the macro's braces are markup, the text's stay
         ("the \\textit\\{Linformer\\}, performs", "the Linformer, performs"),
@@ -72,3 +74,8 @@ from efmcat.latex import latex_to_text
 )
 def test_latex_becomes_plain_text(text, want):
     assert latex_to_text(text) == want
+
+
+def test_wrappers_nested_as_deep_as_the_cap_all_come_off():
+    deep = "\\textbf{" * WRAP_DEPTH + "x" + "}" * WRAP_DEPTH
+    assert latex_to_text(f"a {deep} b") == "a x b"

@@ -52,11 +52,15 @@ _SWITCHES = (
     "it", "bf", "em", "sc", "tt", "rm", "sf", "sl", "tiny", "scriptsize", "footnotesize", "small",
     "normalsize", "large", "Large", "LARGE", "huge", "Huge",
 )  # fmt: skip
-# \(...\), $$...$$ (display: spaces allowed), and $...$ as Pandoc reads it: the opening $
-# not escaped and before a non-space, the closing one after a non-space (not an escaped \$)
-# and before no digit, so that "costs $5 and $10" is money, not a formula
+# \(...\) (its body holds no other opening \(, so that a run of unclosed ones costs linear
+# time, not quadratic), $$...$$ (display: spaces allowed), and $...$ as Pandoc reads it: the
+# opening $ not escaped and before a non-space, the closing one after a non-space (not an
+# escaped \$) and before no digit, so that "costs $5 and $10" is money, not a formula
+# Nesting of text wrappers unwrapped (a pass each): deeper than any abstract nests, and a cap,
+# so that a text of thousands of nested wrappers costs linear time, not quadratic.
+WRAP_DEPTH = 16
 _MATH = re.compile(
-    r"\\\\?\((.+?)\\\\?\)"
+    r"\\\\?\(((?:(?!\\\\?\().)+?)\\\\?\)"
     r"|(?<!\\)\$\$([^$]+?)\$\$"
     r"|(?<![\\$])\$(?=[^\s$])([^$]*?[^\s$\\])\$(?![\d$])",
     re.S,
@@ -142,7 +146,9 @@ def latex_to_text(text: str) -> str:
         return " ".join(text.split())
     out = _markup_braces(text) if "\\{" in text else text
     out = _MATH.sub(lambda m: _math(next(g for g in m.groups() if g is not None)), out)
-    while (unwrapped := _WRAP.sub(r"\1", out)) != out:  # nested wrappers, innermost first
+    for _ in range(WRAP_DEPTH):  # nested wrappers, innermost first, until none is left
+        if (unwrapped := _WRAP.sub(r"\1", out)) == out:
+            break
         out = unwrapped
     out = _SWITCH_BRACED.sub(r"\1", out)
     out = _HREF.sub(lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", out)
