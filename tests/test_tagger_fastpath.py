@@ -447,10 +447,11 @@ def test_the_models_automaton_finds_the_features_that_weigh_in_a_compared_area(t
     one = Model.from_json(shipped.to_json())
     n = len(one.areas)
     one.combine = {"title": ["rules"] * n, "abstract": ["rules"] * n}
-    one.combine["abstract"][one.areas.index("retrieval")] = "model"
+    retrieval = one.areas.index("retrieval")
+    one.combine["abstract"][retrieval] = "model"
     everything = Model.from_json(shipped.to_json())
     everything.combine = {}  # every area by the model
-    compared = {one.areas.index("retrieval")}
+    compared = {retrieval}
     for model, areas in ((one, compared), (everything, range(n))):
         m = model._matcher_for(c)
         left_out = 0

@@ -87,11 +87,18 @@ def sample(labels: Path = REPO / "data" / "labels.jsonl", round_: int = 1) -> li
 
 
 def main(argv: list[str]) -> None:
-    round_ = int(argv[argv.index("--round") + 1]) if "--round" in argv else 1
-    if round_ not in (1, 2, 3):
-        raise SystemExit(f"--round must be 1, 2 or 3, not {round_}")
-    for r in sample(round_=round_):
-        if "--show" in argv:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Print the papers of an expert-judged set.")
+    parser.add_argument("--round", type=int, default=1, help="1, 2 or 3 (default 1)")
+    parser.add_argument("--show", action="store_true", help="id, title and abstract, for the judge")
+    args = parser.parse_args(argv)
+    try:
+        papers = sample(round_=args.round)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for r in papers:
+        if args.show:
             abstract = r.get("abstract") or "(none)"
             print(f"## {r['id']}\nTITLE: {r['title']}\nABSTRACT: {abstract}\n")
         else:
