@@ -537,7 +537,7 @@ class Worker:
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
         }
-        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", "-m", "not slow",
                *_pytest_args(TESTS[module])]  # fmt: skip
         cmd = [c for c in cmd if not c.endswith("test_query.py") or Path(c).exists()]
         t0 = time.monotonic()
