@@ -231,7 +231,6 @@ def test_section_rows_read_as_a_labelled_set_and_a_labels_table(cli, tmp_path):
 def test_eval_names_what_a_bad_labelled_row_lacks(cli):
     cases = [
         ('{"id": "1", "title": "x"}', "no 'labels' (nor 'areas' or 'lists')"),
-        ('{"id": "1", "labels": ["quantization"]}', "no 'title'"),
         ('{"title": "x", "labels": []}', "no 'id'"),
         ('{"id": "1", "title": "x", "labels": "quantization"}', "labels must be a list of node ids"),
         (
@@ -239,7 +238,6 @@ def test_eval_names_what_a_bad_labelled_row_lacks(cli):
             "lists must map each list to a list of node ids",
         ),
         ("[1, 2]", "a line must be a JSON object"),
-        ('{"id": "1", "title": null, "labels": []}', "title must be text"),
         ('{"id": "1", "title": ["x"], "labels": []}', "title must be text"),
         ('{"id": "1", "title": "x", "abstract": 5, "labels": []}', "abstract must be text or null"),
         (
@@ -254,6 +252,106 @@ def test_eval_names_what_a_bad_labelled_row_lacks(cli):
             "",
             f"Error: stdin:1: not a labelled paper: {why}\n",
         ), line
+
+
+def _catalog_of(path: Path, *papers) -> None:
+    from efmcat.catalog import Catalog
+
+    with Catalog(path) as cat, cat.transaction():
+        for paper in papers:
+            cat.upsert_paper(paper)
+
+
+def test_eval_reads_a_paper_given_by_its_id_alone_from_the_catalog(cli, isolated):
+    from efmcat.records import Paper
+
+    _catalog_of(
+        isolated / "catalog.db",
+        Paper(
+            id="2611.00001",
+            title="Post-Training Quantization of LLMs",
+            abstract="We prune and quantize.",
+            categories=["cs.LG"],
+        ),
+    )
+    rows = [
+        {"arxiv_id": "2611.00001", "list": "a", "areas": ["quantization"], "title_hint": ""},
+        {"id": "2611.00002", "labels": ["memory"]},  # in neither the file nor the catalog
+        {"id": "2611.00003", "title": None, "labels": ["memory"]},
+    ]
+    r = cli("eval", "-", "--json", input="".join(json.dumps(x) + "\n" for x in rows))
+    assert r.exit_code == 0, r.output
+    assert r.stderr == "stdin: 2 papers with no title (here or in the catalog) left out\n"
+    data = json.loads(r.stdout)
+    # the catalog's title and abstract: scored in both modes
+    assert [(d["mode"], d["papers"], d["macro_f1"]) for d in data[:2]] == [
+        ("title", 1, 1.0),
+        ("title+abstract", 1, 1.0),
+    ]
+
+    # no paper with a title at all: an error, not an empty table
+    r = cli("eval", "-", input=json.dumps(rows[1]) + "\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        "Error: stdin: no paper has a title (here or in the catalog): nothing to score\n",
+    )
+
+
+def test_a_labelled_file_with_every_title_never_opens_the_catalog(cli, tmp_path):
+    f = tmp_path / "mine.jsonl"
+    f.write_text(json.dumps({"id": "1", "title": "KV cache eviction", "labels": ["memory"]}) + "\n")
+    r = cli("eval", str(f), "--db", str(tmp_path / "missing.db"))
+    assert r.exit_code == 0 and r.stderr == ""
+
+
+def test_load_labelled_joins_rows_and_fills_only_what_they_lack(tmp_path):
+    from efmcat.evaluate import load_labelled
+    from efmcat.records import Paper
+
+    rows = [
+        {"id": "1", "title": "", "labels": ["memory"]},
+        {"id": "1", "title": "KV cache eviction", "labels": ["attention"], "categories": ["cs.CL"]},
+        {"id": "2", "labels": ["quantization"], "abstract": "Own abstract."},
+        {"id": "3", "labels": ["hardware"]},
+    ]
+    f = tmp_path / "rows.jsonl"
+    f.write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
+    catalog = {
+        "1": Paper(id="1", title="Catalog title", abstract="Catalog abstract."),
+        "2": Paper(id="2", title="  GPTQ  ", abstract="Catalog abstract.", categories=["cs.LG"]),
+    }
+    heard: list[str] = []
+    papers = load_labelled(f, lookup=catalog.get, progress=heard.append)
+    got = [(p.id, p.title, p.abstract, p.categories, sorted(p.labels)) for p in papers]
+    assert got == [
+        ("1", "KV cache eviction", None, ["cs.CL"], ["attention", "memory"]),  # its second row's title
+        ("2", "GPTQ", "Own abstract.", ["cs.LG"], ["quantization"]),  # the row's abstract kept
+    ]
+    assert heard == [f"{f}: 1 paper with no title (here or in the catalog) left out"]
+    # no lookup: the same paper left out, and the message says where it looked
+    heard.clear()
+    assert [p.id for p in load_labelled(f, progress=heard.append)] == ["1"]
+    assert heard == [f"{f}: 2 papers with no title (here) left out"]
+
+
+def test_leave_one_list_out_never_tests_a_paper_without_a_title():
+    from efmcat.evaluate import lolo_splits, subtopic_eval
+    from efmcat.labels import ListPaper
+
+    papers = [
+        ListPaper("1", "Quantized LLMs", lists={"a": ["quantization"]}),
+        ListPaper("2", "", lists={"a": ["memory"]}),
+        ListPaper("3", "Pruned LLMs", lists={"b": ["sparsification"]}),
+    ]
+    splits = {
+        name: ([p.id for p in train], [p.id for p in test]) for name, train, test in lolo_splits(papers)
+    }
+    assert splits == {"a": (["3"], ["1"]), "b": (["1"], ["3"])}
+    # nor scores its subtopics
+    papers[0].subtopics = {"a": ["weight-only-ptq"]}
+    papers[1].subtopics = {"a": ["kv-cache-eviction"]}
+    assert subtopic_eval(papers, modes=["title"])[0].papers == 1
 
 
 def test_a_labels_table_names_what_a_bad_row_lacks_as_eval_does(cli):

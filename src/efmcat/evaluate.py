@@ -11,13 +11,13 @@ no recall to measure; the table says so).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from efmcat.bootstrap import Intervals, f1, intervals, macro
-from efmcat.errors import UsageError
+from efmcat.errors import ParseError, UsageError
 from efmcat.inputs import read_text
 from efmcat.labels import (
     label_node,
@@ -29,6 +29,7 @@ from efmcat.labels import (
     row_text,
     shipped_labels,
 )
+from efmcat.render import count
 from efmcat.taxonomy import CORE_AREAS, Taxonomy, load_taxonomy
 
 MODES = ("title", "title+abstract")
@@ -44,8 +45,19 @@ class Labelled:
     split: str | None = None
 
 
-def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[Labelled]:
-    """Read a labelled set (JSONL or seeds YAML); labels become taxonomy areas."""
+def load_labelled(
+    path: str | Path,
+    taxonomy: Taxonomy | None = None,
+    *,
+    lookup: Callable[[str], Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Labelled]:
+    """Read a labelled set (JSONL or seeds YAML); labels become taxonomy areas.
+
+    A paper none of whose rows has a title (no ``title``, null or blank: a list's row may
+    name a paper by its id alone) takes its title, and its abstract and categories where the
+    rows give none, from ``lookup(id)`` (a catalog's paper, or None). A paper left without a
+    title cannot be tagged: it is left out, and ``progress`` hears how many were."""
     taxonomy = taxonomy or load_taxonomy()
     text, name = read_text(path, "labelled set")  # "-" is stdin, read as JSON lines (eval -)
     p = Path(name)
@@ -71,20 +83,42 @@ def load_labelled(path: str | Path, taxonomy: Taxonomy | None = None) -> list[La
             continue
         try:
             rec = json.loads(line)
-            title, abstract, categories = row_text(rec)
+            title, abstract, categories = row_text(rec, need_title=False)
             nodes = (label_node(x, taxonomy) for x in _raw_labels(rec))
             labels = {taxonomy.area_of(x) if x in taxonomy else x for x in nodes}
-            paper = Labelled(row_id(rec), title, labels, abstract, categories, rec.get("split"))
+            paper = Labelled(row_id(rec), title.strip(), labels, abstract, categories, rec.get("split"))
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise not_labelled(p, n, exc) from exc
         if paper.id in at:
             seen = out[at[paper.id]]
             seen.labels |= paper.labels
+            seen.title = seen.title or paper.title
             seen.abstract = seen.abstract or paper.abstract
+            seen.categories = seen.categories or paper.categories
         else:
             at[paper.id] = len(out)
             out.append(paper)
-    return out
+    titled = [x for x in out if x.title or _looked_up(x, lookup)]
+    if len(titled) < len(out):
+        where = "here or in the catalog" if lookup is not None else "here"
+        if not titled:
+            raise ParseError(f"{name}: no paper has a title ({where}): nothing to score")
+        if progress:
+            missing = len(out) - len(titled)
+            progress(f"{name}: {count(missing, 'paper')} with no title ({where}) left out")
+    return titled
+
+
+def _looked_up(paper: Labelled, lookup: Callable[[str], Any] | None) -> bool:
+    """Fill an untitled paper's text from ``lookup`` (its abstract and categories only where
+    its rows give none); whether it now has a title."""
+    found = lookup(paper.id) if lookup is not None else None
+    if found is None or not (found.title or "").strip():
+        return False
+    paper.title = found.title.strip()
+    paper.abstract = paper.abstract or found.abstract or None
+    paper.categories = paper.categories or list(found.categories or [])
+    return True
 
 
 def _raw_labels(rec: dict) -> list[str]:
@@ -307,13 +341,15 @@ def run_eval(
     taxonomy: Taxonomy | None = None,
     model: Any = None,
     progress: Any = None,
+    lookup: Callable[[str], Any] | None = None,
 ) -> list[EvalResult]:
     """Evaluate the rule tagger on the given labelled files (every default set when none) in
     each mode. ``model`` (a Model, or ``tagger.SHIPPED`` for the one shipped with efmcat,
     loaded only when files are given, as :func:`efmcat.tagger.auto_tags` reads it): each file's rules rows are followed by the model's on the
     same papers, named "SET, model", one per mode; the default sets get none, since the
     shipped model was trained on them. ``progress`` hears, per file, how many of its papers the
-    shipped labels table (the shipped model's training set) holds, when it holds some."""
+    shipped labels table (the shipped model's training set) holds, when it holds some.
+    ``lookup`` gives the text of papers a file names without a title (:func:`load_labelled`)."""
     taxonomy = taxonomy or load_taxonomy()
     if not files:
         model = None
@@ -332,7 +368,7 @@ def run_eval(
             raise UsageError("no labelled sets found: give labelled files (JSONL or seeds YAML)")
     results = []
     for name, path, part in sets:
-        papers = load_labelled(path, taxonomy)
+        papers = load_labelled(path, taxonomy, lookup=lookup, progress=progress)
         if part is not None:
             papers = [p for p in papers if p.split == part]
         seen = sum(1 for p in papers if p.id in trained)
@@ -395,11 +431,13 @@ def lolo_splits(papers: Sequence[Any]) -> list[tuple[str, list[Any], list[Any]]]
 
     The test papers are those the list gives at least one area; every paper the list holds
     (even under a heading with no area, even if other lists have it too) is kept out of
-    training, so no paper is both trained and tested on. Training papers need an area."""
+    training, so no paper is both trained and tested on. Training papers need an area;
+    papers with no title (a list's row may name a paper by its id alone) are neither
+    trained nor tested on: there is nothing to tag."""
     names = sorted({name for p in papers for name in p.lists})
     out = []
     for name in names:
-        test = [p for p in papers if p.lists.get(name)]
+        test = [p for p in papers if p.lists.get(name) and p.title]
         train = [p for p in papers if name not in p.lists and p.areas() and p.title]
         out.append((name, train, test))
     return out
@@ -537,7 +575,7 @@ def subtopic_eval(
     for mode in modes:
         r = EvalResult("rule tagger (today)", mode, 0, {n: AreaScore(n) for n in subtopics}, over=subtopics)
         for name in names:
-            test = [p for p in papers if p.subtopics.get(name)]
+            test = [p for p in papers if p.subtopics.get(name) and p.title]
             covered = {n for p in test for n in p.subtopics[name] if n in r.areas}
             for p in test:
                 if mode == "title+abstract" and not p.abstract:

@@ -1,5 +1,6 @@
 """Commands: tag, untag, retag, explain, eval."""
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -319,91 +320,109 @@ def eval_(
     errors: Annotated[bool, typer.Option("--errors", help="List the papers the tagger gets wrong.")] = False,
     as_json: JsonOption = False,
     taxonomy: TaxonomyOption = None,
+    db: DbOption = None,
 ) -> None:
     """Measure the tagger: precision, recall and F1 per area.
 
-    Also the core macro-F1, title-only and with abstracts.
+    Also the core macro-F1, title-only and with abstracts. A labelled paper given by its id
+    alone (no title) is read from the catalog.
 
     Example: efmcat eval --lolo --markdown
     """
-    from efmcat import evaluate
-    from efmcat.errors import UsageError
-    from efmcat.labels import load_labels
+    with contextlib.ExitStack() as stack:
+        lookup = _catalog_lookup(db, stack)
+        from efmcat import evaluate
+        from efmcat.errors import UsageError
+        from efmcat.labels import load_labels
 
-    if sum((expert, lolo, agreement, subtopics)) > 1:
-        raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
-    if (held_out or per_list) and not lolo:
-        raise UsageError(f"{'--list' if held_out else '--per-list'} is for --lolo")
-    if expert:
-        if split is not None:
-            raise UsageError("--split is for the older labelled sets, not --expert")
-        if files and len(files) > 1:
-            raise UsageError("--expert takes one expert set (FILE), not several")
-        path = files[0] if files else evaluate.shipped_expert()
-        if path is None:
-            raise UsageError("no expert set shipped with this efmcat: give the expert set as FILE")
-        if str(path) == "-" and labels is not None and str(labels) == "-":
-            raise UsageError("the expert set and --labels cannot both be read from stdin")
-        tax = _load(taxonomy)
-        expert_set = evaluate.load_labelled(path, tax)
-        results = evaluate.expert_eval(expert_set, load_labels(labels), taxonomy=tax, progress=say)
-    elif lolo or agreement or subtopics:
-        if files or split is not None:
-            flag = "--lolo" if lolo else "--agreement" if agreement else "--subtopics"
-            raise UsageError(f"{flag} reads a labels table (--labels FILE), not labelled sets")
-        papers = load_labels(labels)
-        tax = _load(taxonomy)
-        if lolo:
-            results = evaluate.leave_one_list_out(
-                papers, taxonomy=tax, lists=held_out or None, per_list=per_list, progress=say
-            )
-        elif agreement:
-            results = evaluate.list_agreement(papers, taxonomy=tax)
-        else:
-            results = evaluate.subtopic_eval(papers, taxonomy=tax)
-            if markdown and not as_json:
-                write_text(evaluate.subtopic_table(results, tax))
-                return
-    else:
-        from efmcat.tagger import SHIPPED
-
-        results = evaluate.run_eval(
-            files or (), split=split, taxonomy=_load(taxonomy), model=SHIPPED, progress=say
-        )
-    if as_json:
-        write_json([r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results])
-        return
-    if markdown:
-        write_text(evaluate.markdown_table(results))
-        return
-    out = []
-    for r in results:
-        macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
-        micro = "n/a" if r.micro_f1 is None else f"{r.micro_f1:.3f}"
-        ivs = r.intervals()
-        out.append(
-            f"{r.name} [{r.mode}] {r.papers} papers: macro-F1 {macro} "
-            f"(95% interval {evaluate.interval_text(ivs.macro)}), micro-F1 {micro}"
-        )
-        width = max([16, *map(len, r.areas)])
-        for a, s in r.areas.items():
-            if s.f1 is None and not s.fp:
-                continue
-
-            def f(x):
-                return "  n/a" if x is None else f"{x:.3f}"
-
-            out.append(
-                f"  {a:<{width}} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}"
-                f" [{evaluate.interval_text(ivs.nodes[a])}]  (support {s.support}, fp {s.fp})"
-            )
-        if errors:
-            for e in r.errors:
-                where = f" [{e['list']}]" if "list" in e else ""
-                out.append(
-                    f"    {e['id']}{where}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
+        if sum((expert, lolo, agreement, subtopics)) > 1:
+            raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
+        if (held_out or per_list) and not lolo:
+            raise UsageError(f"{'--list' if held_out else '--per-list'} is for --lolo")
+        if expert:
+            if split is not None:
+                raise UsageError("--split is for the older labelled sets, not --expert")
+            if files and len(files) > 1:
+                raise UsageError("--expert takes one expert set (FILE), not several")
+            path = files[0] if files else evaluate.shipped_expert()
+            if path is None:
+                raise UsageError("no expert set shipped with this efmcat: give the expert set as FILE")
+            if str(path) == "-" and labels is not None and str(labels) == "-":
+                raise UsageError("the expert set and --labels cannot both be read from stdin")
+            tax = _load(taxonomy)
+            expert_set = evaluate.load_labelled(path, tax, lookup=lookup, progress=say)
+            results = evaluate.expert_eval(expert_set, load_labels(labels), taxonomy=tax, progress=say)
+        elif lolo or agreement or subtopics:
+            if files or split is not None:
+                flag = "--lolo" if lolo else "--agreement" if agreement else "--subtopics"
+                raise UsageError(f"{flag} reads a labels table (--labels FILE), not labelled sets")
+            papers = load_labels(labels)
+            tax = _load(taxonomy)
+            if lolo:
+                results = evaluate.leave_one_list_out(
+                    papers, taxonomy=tax, lists=held_out or None, per_list=per_list, progress=say
                 )
-    write_text("\n".join(out) + "\n")
+            elif agreement:
+                results = evaluate.list_agreement(papers, taxonomy=tax)
+            else:
+                results = evaluate.subtopic_eval(papers, taxonomy=tax)
+                if markdown and not as_json:
+                    write_text(evaluate.subtopic_table(results, tax))
+                    return
+        else:
+            from efmcat.tagger import SHIPPED
+
+            results = evaluate.run_eval(
+                files or (), split=split, taxonomy=_load(taxonomy), model=SHIPPED, progress=say, lookup=lookup
+            )
+        if as_json:
+            write_json([r.to_dict() | ({"errors": r.errors} if errors else {}) for r in results])
+            return
+        if markdown:
+            write_text(evaluate.markdown_table(results))
+            return
+        out = []
+        for r in results:
+            macro = "n/a" if r.macro_f1 is None else f"{r.macro_f1:.3f}"
+            micro = "n/a" if r.micro_f1 is None else f"{r.micro_f1:.3f}"
+            ivs = r.intervals()
+            out.append(
+                f"{r.name} [{r.mode}] {count(r.papers, 'paper')}: macro-F1 {macro} "
+                f"(95% interval {evaluate.interval_text(ivs.macro)}), micro-F1 {micro}"
+            )
+            width = max([16, *map(len, r.areas)])
+            for a, s in r.areas.items():
+                if s.f1 is None and not s.fp:
+                    continue
+
+                def f(x):
+                    return "  n/a" if x is None else f"{x:.3f}"
+
+                out.append(
+                    f"  {a:<{width}} P {f(s.precision)}  R {f(s.recall)}  F1 {f(s.f1)}"
+                    f" [{evaluate.interval_text(ivs.nodes[a])}]  (support {s.support}, fp {s.fp})"
+                )
+            if errors:
+                for e in r.errors:
+                    where = f" [{e['list']}]" if "list" in e else ""
+                    out.append(
+                        f"    {e['id']}{where}: missed {e['missed'] or '-'} extra {e['extra'] or '-'}  {e['title'][:70]}"
+                    )
+        write_text("\n".join(out) + "\n")
+
+
+def _catalog_lookup(db: Path | None, stack: contextlib.ExitStack):
+    """A paper of the catalog by id, or None; the catalog is opened on the first call only
+    (most labelled sets give every title)."""
+    opened = []
+
+    def lookup(pid: str):
+        if not opened:
+            opened.append(stack.enter_context(open_catalog(db, create=False)))
+        found = opened[0].papers_by_ids([pid])
+        return found[0] if found else None
+
+    return lookup
 
 
 @command("train", rich_help_panel=TAGGING)
