@@ -82,3 +82,18 @@ def test_the_sampling_tool_draws_each_sets_papers(round_, name):
 def test_the_sampling_tool_knows_three_rounds():
     with pytest.raises(ValueError, match="no round 4"):
         _sampler().sample(round_=4)
+
+
+def test_the_sampling_tool_stops_quietly_when_its_reader_does():
+    """`expert_sample.py --show | head`: no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    tool = DATA.parent / "tools" / "expert_sample.py"
+    proc = subprocess.Popen(
+        [sys.executable, str(tool), "--show"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout.readline().startswith(b"## ")
+    proc.stdout.close()  # as head does after its lines
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (0, b"")

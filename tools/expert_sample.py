@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -97,12 +98,16 @@ def main(argv: list[str]) -> None:
         papers = sample(round_=args.round)
     except ValueError as exc:
         parser.error(str(exc))
-    for r in papers:
-        if args.show:
-            abstract = r.get("abstract") or "(none)"
-            print(f"## {r['id']}\nTITLE: {r['title']}\nABSTRACT: {abstract}\n")
-        else:
-            print(r["id"])
+    try:
+        for r in papers:
+            if args.show:
+                abstract = r.get("abstract") or "(none)"
+                print(f"## {r['id']}\nTITLE: {r['title']}\nABSTRACT: {abstract}\n")
+            else:
+                print(r["id"])
+        sys.stdout.flush()
+    except BrokenPipeError:  # `--show | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":
