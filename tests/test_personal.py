@@ -349,26 +349,49 @@ def test_check_fix_merge_carries_the_users_data(cli, mini_db):
     assert [h.split("\t")[1] for h in cli("search", "appendix").stdout.splitlines()] == ["2306.13649"]
 
 
-def test_yaml_export_is_a_backup_of_the_users_data(cli, mini_db, tmp_path):
+@pytest.mark.parametrize("fmt", ["yaml", "json", "jsonl"])
+def test_an_export_is_a_backup_of_the_users_data(cli, mini_db, tmp_path, editor, fmt):
     cli("note", "2210.17323", "my baseline")
     cli("status", "2210.17323", "reading")
     cli("star", "2205.14135")
-    cli("edit", "2306.00978", "--venue", "MLSys 2024")
-    backup = tmp_path / "backup.yaml"
-    assert cli("export", "--format", "yaml", "-o", str(backup)).exit_code == 0
+    editor([("venue: null", "venue: MLSys 2024"), ("citekey: null", "citekey: lin2024awq")])
+    assert cli("edit", "2306.00978").exit_code == 0
+    backup = tmp_path / f"backup.{fmt}"
+    assert cli("export", "--format", fmt, "-o", str(backup)).exit_code == 0
     text = backup.read_text()
-    assert "  note: my baseline\n  status: reading\n  user_fields: [note]\n" in text
+    if fmt == "yaml":
+        assert "  note: my baseline\n  status: reading\n  user_fields: [note]\n" in text
     restored = tmp_path / "restored.db"
     assert cli("import", str(backup), "--db", str(restored)).exit_code == 0
     with Catalog(restored) as c:
         gptq, flash, awq = (c.get_paper(i) for i in ("2210.17323", "2205.14135", "2306.00978"))
     assert (gptq.note, gptq.status, gptq.user_fields) == ("my baseline", "reading", ["note"])
     assert flash.starred and not gptq.starred
-    assert (awq.venue, awq.user_fields) == ("MLSys 2024", ["venue"])
+    assert (awq.venue, awq.citekey, awq.user_fields) == ("MLSys 2024", "lin2024awq", ["venue", "citekey"])
     assert [
         h.split("\t")[1] for h in cli("search", "baseline", "--db", str(restored)).stdout.splitlines()
     ] == ["2210.17323"]
-    assert cli("export", "--format", "yaml", "--db", str(restored)).stdout == text
+    assert cli("export", "--format", fmt, "--db", str(restored)).stdout == text
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "why"),
+    [
+        ("status", "done", "status of 2301.00774 must be one of to-read, reading, read, got 'done'"),
+        ("starred", "yes", "starred of 2301.00774 must be true or false, not 'yes'"),
+        (
+            "user_fields",
+            ["categories"],
+            "user_fields of 2301.00774 has fields that cannot be edited: categories",
+        ),
+    ],
+)
+def test_a_json_record_with_bad_user_data_names_the_line(cli, tmp_path, key, value, why):
+    bad = tmp_path / "bad.jsonl"
+    record = {"id": "2301.00774", "arxiv_id": "2301.00774", "title": "SparseGPT", key: value}
+    bad.write_text(json.dumps(record) + "\n")
+    r = cli("import", str(bad))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {bad}:1: {why}\n")
 
 
 def test_yaml_with_a_bad_status_names_the_line(cli, tmp_path):

@@ -109,3 +109,32 @@ def catalog_id(value: Any, where: str) -> str:
     if canonical != raw:
         raise ParseError(f"{where}: id {raw!r} is not in its canonical form: write {canonical}")
     return raw
+
+
+def user_data(rec: Any, where: str, pid: str) -> dict[str, Any]:
+    """A record's user's own data, checked: ``status``, ``starred``, ``citekey`` and
+    ``user_fields`` (the fields the user edited), as Paper's keyword arguments. The seeds
+    YAML and efmcat's JSON records carry them alike."""
+    from efmcat.catalog import USER_EDITABLE
+    from efmcat.searchsql import STATUSES
+
+    status = rec.get("status")
+    if status is not None and status not in STATUSES:
+        raise ParseError(f"{where}: status of {pid} must be one of {', '.join(STATUSES)}, got {status!r}")
+    starred = rec.get("starred", False)
+    if starred is None:
+        starred = False
+    if not isinstance(starred, bool):
+        raise ParseError(f"{where}: starred of {pid} must be true or false, not {starred!r}")
+    user_fields = text_list(rec.get("user_fields"), where, "user_fields")
+    unknown = [f for f in user_fields if f not in USER_EDITABLE]
+    if unknown:
+        raise ParseError(
+            f"{where}: user_fields of {pid} has fields that cannot be edited: {', '.join(unknown)}"
+        )
+    return {
+        "status": status,
+        "starred": starred,
+        "citekey": text(rec.get("citekey"), where, "citekey") or None,
+        "user_fields": user_fields,
+    }

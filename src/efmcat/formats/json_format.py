@@ -46,7 +46,8 @@ def is_efmcat_record(rec: Mapping[str, Any]) -> bool:
 
 
 def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Taxonomy | None = None):
-    """An efmcat record as an import Entry: every field kept as exported, tags included."""
+    """An efmcat record as an import Entry: every field kept as exported, tags and the
+    user's own data (status, star, citekey, edited fields) included."""
     from efmcat import validate as V
     from efmcat.entries import Entry
     from efmcat.errors import ParseError
@@ -81,6 +82,7 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         venue=V.text(rec.get("venue"), where, "venue"),
         kind=V.text(rec.get("kind"), where, "kind") or "paper",
         added_at=V.text(rec.get("added_at"), where, "added_at"),
+        **V.user_data(rec, where, pid),
     )
     tags = V.text_list(rec.get("tags"), where, "tags")
     if taxonomy is not None:

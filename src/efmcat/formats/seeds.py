@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from efmcat import validate as V
-from efmcat.catalog import STATUSES, USER_EDITABLE
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link
 from efmcat.models import Paper
@@ -75,15 +74,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         if title is None or not title.strip():
             raise ParseError(f"{where}: paper {pid} needs a title")
         year = V.year(raw.get("year"), where)
-        status = raw.get("status")
-        if status is not None and status not in STATUSES:
-            raise ParseError(f"{where}: status of {pid} must be one of {', '.join(STATUSES)}, got {status!r}")
-        user_fields = V.text_list(raw.get("user_fields"), where, "user_fields")
-        unknown_fields = [f for f in user_fields if f not in USER_EDITABLE]
-        if unknown_fields:
-            raise ParseError(
-                f"{where}: user_fields of {pid} has fields that cannot be edited: {', '.join(unknown_fields)}"
-            )
+        mine = V.user_data(raw, where, pid)
         is_arxiv = ":" not in pid
         abstract = V.text(raw.get("abstract"), where, "abstract")
         verified = raw.get("verified", True)
@@ -112,10 +103,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             note=V.text(raw.get("note"), where, "note", numbers=True),
             venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
             kind=V.text(raw.get("kind"), where, "kind") or "paper",
-            status=status,
-            starred=bool(raw.get("starred", False)),
-            citekey=V.text(raw.get("citekey"), where, "citekey") or None,
-            user_fields=user_fields,
+            **mine,
         )
         rows = raw.get("rows") or []
         if not isinstance(rows, list):
