@@ -132,6 +132,30 @@ def test_seeds_ids_validated_by_build(cli, tmp_path):
 
 
 # -- content against format -----------------------------------------------------------------
+def test_efmcats_own_csv_is_refused_not_read_as_a_markdown_list(cli, tmp_path):
+    """A CSV export fed back once added each row as a junk paper (its whole line as the
+    title, exit 0): by name or by content (efmcat's header row), it is refused."""
+    from efmcat.catalog import Catalog
+    from efmcat.records import Paper
+
+    with Catalog(tmp_path / "catalog.db") as c, c.transaction():
+        c.upsert_paper(Paper(id="2210.17323", title="GPTQ", year=2022))
+    table = tmp_path / "all.csv"
+    assert cli("export", "--format", "csv", "-o", str(table)).exit_code == 0
+    renamed = tmp_path / "all.txt"
+    renamed.write_text(table.read_text(encoding="utf-8"), encoding="utf-8")
+    tsv = tmp_path / "mine.tsv"
+    tsv.write_text("title\tlink\nGPTQ\thttps://arxiv.org/abs/2210.17323\n", encoding="utf-8")
+    for path in (table, renamed, tsv):
+        r = cli("import", str(path))
+        assert (r.exit_code, r.stderr) == (
+            1,
+            f"Error: {path}: CSV is an export for spreadsheets, not an import format: "
+            "import efmcat's JSON, JSONL or YAML export instead\n",
+        )
+    assert _count(tmp_path) == 1
+
+
 def test_jsonl_in_a_bib_file_is_refused(cli, tmp_path):
     path = _jsonl(tmp_path, GOOD, name="refs.bib")
     r = cli("import", str(path))

@@ -214,6 +214,14 @@ def sniff_format(head: str) -> str | None:
     return None
 
 
+_TABLES = (".csv", ".tsv")  # spreadsheet tables: efmcat writes CSV, never reads it
+
+
+def _is_efmcat_csv(head: str) -> bool:
+    """Whether a file begins with the header row of ``export --format csv``."""
+    return head.lstrip("\ufeff").startswith("id,arxiv_id,version,title,")
+
+
 def detect_format(path: Path, fmt: str = "auto") -> str:
     """The format to read ``path`` as: --format, else the extension (checked against the
     content: JSON lines in a .bib are refused, not imported as nothing), else the content."""
@@ -225,8 +233,14 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     if fmt != "auto":
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
+    head = _head(path)
+    if (suffixes and suffixes[-1] in _TABLES) or _is_efmcat_csv(head):
+        raise ParseError(
+            f"{path}: CSV is an export for spreadsheets, not an import format: import efmcat's "
+            "JSON, JSONL or YAML export instead"
+        )
     by_name = next((_EXT[s] for s in reversed(suffixes) if s in _EXT), None)
-    sniffed = sniff_format(_head(path))
+    sniffed = sniff_format(head)
     if by_name is not None:
         if sniffed is not None and sniffed != by_name and not (by_name == "md" and sniffed == "yaml"):
             raise ParseError(
