@@ -232,6 +232,23 @@ def test_curators_notes_are_not_searched(cli, mini_db):
     assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
 
 
+def test_an_edit_or_note_that_repeats_the_value_claims_nothing(cli, mini_db, editor):
+    """Only the fields whose value you changed become yours: update, refresh and imports
+    may still mend a field you merely confirmed."""
+    year = paper(mini_db, "2210.17323").year
+    r = cli("edit", "2210.17323", "--year", str(year), "--venue", "ICLR 2023")
+    assert (r.exit_code, r.stderr) == (0, "Edited 2210.17323: venue.\n")
+    assert paper(mini_db, "2210.17323").user_fields == ["venue"]
+    editor([])  # saved as it was shown
+    assert cli("note", "2208.07339").stderr == "Note unchanged on 2208.07339.\n"
+    assert cli("note", "2208.07339", "--clear").exit_code == 0
+    assert paper(mini_db, "2208.07339").user_fields == []
+    # a real change is claimed, and writing it again keeps the claim
+    assert cli("note", "2208.07339", "int8 baseline").stderr == "Note saved on 2208.07339.\n"
+    assert cli("note", "2208.07339", "int8 baseline").stderr == "Note unchanged on 2208.07339.\n"
+    assert paper(mini_db, "2208.07339").user_fields == ["note"]
+
+
 def test_note_from_editor_and_stdin(cli, mini_db, editor):
     editor([("", "read section 3 again\n")])
     assert cli("note", "2210.17323").stderr == "Note saved on 2210.17323.\n"

@@ -826,12 +826,17 @@ class Catalog:
                 self.delete_paper(paper_id)
 
     def set_note(self, paper_id: str, note: str | None) -> None:
-        """The user's note (None or "" clears it); the note becomes one of the user's fields."""
-        self.set_user_fields(paper_id, {"note": note or None})
+        """The user's note (None or "" clears it); a changed note becomes one of the user's
+        fields."""
+        self.set_user_fields(paper_id, {"note": note or None}, claim_unchanged=False)
 
-    def set_user_fields(self, paper_id: str, values: dict[str, Any]) -> list[str]:
-        """Write fields the user chose (names in USER_EDITABLE) and record them all as the
-        user's own, so later writers keep them. Returns the names whose value changed."""
+    def set_user_fields(
+        self, paper_id: str, values: dict[str, Any], *, claim_unchanged: bool = True
+    ) -> list[str]:
+        """Write fields the user chose (names in USER_EDITABLE) and record them as the
+        user's own, so later writers keep them: every one given, or with ``claim_unchanged``
+        false only those whose value changed (an edit that repeats the value the paper has
+        claims nothing). Returns the names whose value changed."""
         unknown = [k for k in values if k not in USER_EDITABLE]
         if unknown:
             raise ValueError(f"not user-editable: {', '.join(unknown)}")
@@ -848,7 +853,7 @@ class Catalog:
                     value = stored_link(name, paper_id, value)
                 if value != row[name]:
                     changed[name] = value
-            new_owned = [k for k in values if k not in owned]
+            new_owned = [k for k in (values if claim_unchanged else changed) if k not in owned]
             if not changed and not new_owned:
                 return []
             sets = "".join(f"{k} = ?, " for k in changed)

@@ -1,6 +1,7 @@
 """``efmcat edit``: correct a paper's record, from flags or as YAML in the user's editor.
 
-Every edited field becomes the user's own (``papers.user_fields``): Catalog.upsert_paper
+Every field an edit changes becomes the user's own (``papers.user_fields``; repeating the
+value a paper has claims nothing): Catalog.upsert_paper
 never overwrites it, so refresh, update and re-imports keep the correction. A changed
 title or abstract re-runs the auto-tagger on the paper (manual and curated tags stay).
 """
@@ -84,7 +85,7 @@ def apply_edit(catalog: Catalog, paper_id: str, values: Mapping[str, Any]) -> Ed
     """Store checked values as the user's own; re-tag when the title or abstract changed."""
     result = EditResult(paper_id)
     with catalog.transaction():
-        result.changed = catalog.set_user_fields(paper_id, dict(values))
+        result.changed = catalog.set_user_fields(paper_id, dict(values), claim_unchanged=False)
         if {"title", "abstract"} & set(result.changed):
             from efmcat.tagger import tag_papers
 

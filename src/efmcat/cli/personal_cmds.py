@@ -175,7 +175,10 @@ def note(
     if as_json:
         _note_report(before, paper)
         return
-    say(f"Note saved on {paper.id}." if paper.note else f"Note cleared on {paper.id}.")
+    if (before.note or None) == (paper.note or None):
+        say(f"Note unchanged on {paper.id}.")
+    else:
+        say(f"Note saved on {paper.id}." if paper.note else f"Note cleared on {paper.id}.")
 
 
 def _note_report(before, after) -> None:
