@@ -298,6 +298,27 @@ def test_eval_reads_a_paper_given_by_its_id_alone_from_the_catalog(cli, isolated
     )
 
 
+def test_eval_names_labels_it_cannot_score_and_refuses_an_unknown_split(cli, tmp_path):
+    f = tmp_path / "typo.jsonl"
+    rows = [
+        {"id": "x1", "title": "GPTQ quantization of LLMs", "labels": ["quantisation"], "split": "dev"},
+        {"id": "x2", "title": "Pruning LLMs", "labels": ["sparsification"]},
+    ]
+    f.write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
+    r = cli("eval", str(f), "--json")
+    assert r.exit_code == 0
+    assert r.stderr == f"{f}: not scored: unknown taxonomy node 'quantisation'; did you mean quantization?\n"
+    r = cli("eval", str(f), "--split", "test")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr.endswith("Error: no labelled paper is in split 'test' (the splits: dev)\n")
+    r = cli("eval", "--split", "bogus")  # the checkout's sets
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        2,
+        "",
+        "Error: no labelled paper is in split 'bogus' (the splits: test, tune)\n",
+    )
+
+
 def test_a_labelled_file_with_every_title_never_opens_the_catalog(cli, tmp_path):
     f = tmp_path / "mine.jsonl"
     f.write_text(json.dumps({"id": "1", "title": "KV cache eviction", "labels": ["memory"]}) + "\n")

@@ -98,6 +98,12 @@ def load_labelled(
         else:
             at[paper.id] = len(out)
             out.append(paper)
+    unknown = sorted({x for paper in out for x in paper.labels if x not in taxonomy})
+    if unknown and progress:
+        for label in unknown[:5]:
+            progress(f"{name}: not scored: {taxonomy.unknown_message(label)}")
+        if len(unknown) > 5:
+            progress(f"{name}: not scored: {len(unknown) - 5} more labels the taxonomy does not know")
     titled = [x for x in out if x.title or _looked_up(x, lookup)]
     if len(titled) < len(out):
         where = "here or in the catalog" if lookup is not None else "here"
@@ -366,9 +372,19 @@ def run_eval(
             sets = [s for s in sets if s[2] in (None, split)]
         if not sets:
             raise UsageError("no labelled sets found: give labelled files (JSONL or seeds YAML)")
+    loaded = [
+        (name, load_labelled(path, taxonomy, lookup=lookup, progress=progress), part)
+        for name, path, part in sets
+    ]
+    if split is not None:
+        splits = {p.split for _, papers, _ in loaded for p in papers if p.split} | {
+            s[2] for s in default_sets() if not files and s[2]
+        }
+        if split not in splits:
+            known = f"the splits: {', '.join(sorted(splits))}" if splits else "no paper names a split"
+            raise UsageError(f"no labelled paper is in split '{split}' ({known})")
     results = []
-    for name, path, part in sets:
-        papers = load_labelled(path, taxonomy, lookup=lookup, progress=progress)
+    for name, papers, part in loaded:
         if part is not None:
             papers = [p for p in papers if p.split == part]
         seen = sum(1 for p in papers if p.id in trained)
