@@ -92,8 +92,8 @@ def test_bold_title_paragraph_line_is_imported():
     [
         ("arXiv:HEP-TH/9901001", "hep-th/9901001"),
         ("HEP-TH/9901001", "hep-th/9901001"),
-        ("math.gt/0309136", "math.GT/0309136"),
-        ("MATH.GT/0309136", "math.GT/0309136"),
+        ("math.gt/0309136", "math/0309136"),
+        ("MATH.GT/0309136", "math/0309136"),
     ],
 )
 def test_old_style_case_is_fixed(text, expected):

@@ -19,7 +19,8 @@ _NEW = (
     rf"(?P<new>(?:07(?:0[4-9]|1[0-2])|0[89]{_MONTH}|1[0-4]{_MONTH})\.[0-9]{{4}}"
     rf"|(?:1[5-9]|[2-9][0-9]){_MONTH}\.[0-9]{{5}})"
 )
-# Old-style ids: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
+# Old-style ids: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136 (stored as
+# math/0309136: the subject class is not part of the id).
 _OLD = rf"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{{2}})?/[0-9]{{2}}{_MONTH}[0-9]{{3}})"
 _VERSION = r"(?:v(?P<version>[1-9]\d*))?"
 # re.ASCII: no other scripts' digits, and IGNORECASE folds ASCII letters only.
@@ -51,7 +52,10 @@ def _from_match(m: re.Match[str]) -> ArxivId:
     ident = new if new else old
     assert ident is not None
     if old:  # the case-insensitive patterns let "HEP-TH/..." or "math.gt/..." through
-        ident = _case_fix(ident)
+        archive, _, number = _case_fix(ident).partition("/")
+        # The subject class names a listing, not the paper: arXiv's id (its API, its abs
+        # pages) is archive/YYMMNNN, so math.GT/0309136 and math/0309136 are one paper.
+        ident = f"{archive.partition('.')[0]}/{number}"
     return ArxivId(ident, int(version) if version else None)
 
 
