@@ -163,6 +163,71 @@ def _is_paper_host(url: str) -> bool:
     return any(h in host for h in _PAPER_HOSTS) or url.lower().split("?")[0].endswith(".pdf")
 
 
+_TITLE_STOP = re.compile(
+    r"\[|https?://|<|(?<=\S)\s+[*_](?=\S)|\s\|"
+    r"|(?<!\bvs)(?<!\bal)(?<!\betc)(?<!\b[A-Za-z])\.\s+(?=[A-Z])"
+)
+_NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "dos", "del"}
+_TITLE_TAIL = re.compile(r"(?:\s*[,;(–—]|\s+-)\s*([^,;()–—]+?)\)?\s*$")
+
+
+def _looks_like_authors(text: str) -> bool:
+    """Whether words are names ("Ana Smith, Bo Wang, Chen Li", "Frantar et al."), not a title."""
+    if re.search(r"\bet\s+al\b", text, re.I):
+        return True
+    parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
+    return len(parts) >= 3 and all(
+        2 <= len(p) <= 4 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
+    )
+
+
+def _bold_title(text: str, m: re.Match[str]) -> str:
+    """The title a bold span gives: the bold text, or more where the bold is only its name.
+
+    "[**AWQ**: Activation-aware Weight Quantization](url)": the bold is part of a link's text,
+    which is the title. "**GPTQ**: Accurate Post-Training ... [[Paper]](url)" (or "**GPTQ:**
+    ..."): a short bold name, a colon, then the title's words up to the first link, bracket,
+    italics (authors) or bare URL. Otherwise ("**Title.** Authors. Venue", "**Title** [pdf]")
+    the bold text alone."""
+    bold = _clean_text(m.group(1) or m.group(2))
+    end = m.end()
+    for lm in _LINK.finditer(text):
+        if lm.start(1) <= m.start() and m.end() <= lm.end(1):
+            if _clean_text(_BOLD.sub(" ", lm.group(1))):  # the link text is more than the bold
+                label = _clean_text(lm.group(1))
+                return label if label.lower() not in _GENERIC else bold
+            end = lm.end()  # "[**GPTQ**](url): Accurate ...": the name links the paper
+            break
+    raw = (m.group(1) or m.group(2)).strip()
+    after = text[end:]
+    if raw.endswith((":", "：")):
+        rest = after
+    else:
+        colon = re.match(r"\s*[:：]", after)
+        if not colon:
+            return bold
+        rest = after[colon.end() :]
+    name = bold.rstrip(" :：")
+    if not name or ":" in name or "：" in name or len(name.split()) > 8:
+        return bold  # "**A Whole Title: With Its Subtitle**: notes": the bold is the title
+    # The title's words end where a link, a bracketed note, a bare URL, an HTML tag, an
+    # italic authors/venue run or a new sentence ("... Transformers. Frantar et al.") begins;
+    # a venue or year after them ("..., ICLR 2023", "(2023)") is not part of the title.
+    stop = _TITLE_STOP.search(rest)
+    words = _clean_text(rest[: stop.start()] if stop else rest).strip("*_ ")
+    tail = _TITLE_TAIL.search(words)
+    if tail and _DATE_OR_VENUE.match(tail.group(1)):
+        words = words[: tail.start()].strip(" -–—:;,|")
+    if (
+        len(words.split()) < 2
+        or words.lower() in _GENERIC
+        or _DATE_OR_VENUE.match(words)
+        or _looks_like_authors(words)
+    ):
+        return bold
+    return f"{name}: {words}"
+
+
 def _title_from(segment_text: str) -> tuple[str | None, int]:
     """The title in a piece of text: bold, else a non-generic link text, else plain text.
 
@@ -173,7 +238,7 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
     if m:
         title = _clean_text(m.group(1) or m.group(2))
         if title and title.lower() not in _GENERIC:
-            return title, 3
+            return _bold_title(text, m), 3
     for lm in _LINK.finditer(text):
         label = _clean_text(lm.group(1))
         if (

@@ -1,0 +1,164 @@
+"""Titles of Markdown list rows whose bold part is only the paper's name: "**GPTQ**: Accurate
+Post-Training Quantization ..." is the whole title, not "GPTQ"; a bold part that is the
+whole title (followed by links, authors or a venue) stays the title alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from efmcat.formats.markdown_list import parse_markdown_list
+from efmcat.taxonomy import load_taxonomy
+
+GPTQ = "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
+AWQ = "AWQ: Activation-aware Weight Quantization"
+QLORA = "QLoRA: Efficient Finetuning of Quantized LLMs"
+
+
+def _titles(text: str) -> list[tuple[str, str]]:
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    return [(e.paper.id, e.paper.title) for e in res.entries]
+
+
+def test_bold_name_then_colon_then_title_in_a_bullet():
+    text = (
+        "## Quantization\n\n"
+        "- **GPTQ**: Accurate Post-Training Quantization for Generative Pre-trained Transformers "
+        "[[Paper]](https://arxiv.org/abs/2210.17323)\n"
+    )
+    assert _titles(text) == [("2210.17323", GPTQ)]
+
+
+def test_bold_name_inside_the_link_text():
+    text = "- [**AWQ**: Activation-aware Weight Quantization](https://arxiv.org/abs/2306.00978)\n"
+    assert _titles(text) == [("2306.00978", AWQ)]
+
+
+def test_bold_name_in_a_table_cell():
+    text = (
+        "| Title | Year | Link |\n|---|---|---|\n"
+        "| **QLoRA**: Efficient Finetuning of Quantized LLMs | 2023 | [Link](https://arxiv.org/abs/2305.14314) |\n"
+    )
+    assert _titles(text) == [("2305.14314", QLORA)]
+
+
+def test_bold_name_in_a_paragraph_line():
+    text = "**QLoRA**: Efficient Finetuning of Quantized LLMs [[Paper]](https://arxiv.org/abs/2305.14314)\n"
+    assert _titles(text) == [("2305.14314", QLORA)]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "- **QLoRA:** Efficient Finetuning of Quantized LLMs [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- __QLoRA__: Efficient Finetuning of Quantized LLMs [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- [**QLoRA**](https://arxiv.org/abs/2305.14314): Efficient Finetuning of Quantized LLMs",
+        "- **[QLoRA](https://arxiv.org/abs/2305.14314)**: Efficient Finetuning of Quantized LLMs",
+        "- [NeurIPS'23] **QLoRA**: Efficient Finetuning of Quantized LLMs [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**: *Efficient Finetuning of Quantized LLMs* [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**：Efficient Finetuning of Quantized LLMs [[Paper]](https://arxiv.org/abs/2305.14314)",
+    ],
+)
+def test_other_spellings_of_a_bold_name_and_a_colon(row: str):
+    assert _titles(row + "\n") == [("2305.14314", QLORA)]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        # authors, a venue or a year after the title's words are not part of it
+        "- **QLoRA**: Efficient Finetuning of Quantized LLMs. Tim Dettmers, Artidoro Pagnoni. "
+        "NeurIPS 2023 [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**: Efficient Finetuning of Quantized LLMs *Dettmers et al.* [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**: Efficient Finetuning of Quantized LLMs, NeurIPS 2023, [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**: Efficient Finetuning of Quantized LLMs (NeurIPS'23) [[Paper]](https://arxiv.org/abs/2305.14314)",
+        "- **QLoRA**: Efficient Finetuning of Quantized LLMs - 2023 [[Paper]](https://arxiv.org/abs/2305.14314)",
+    ],
+)
+def test_the_title_ends_before_authors_and_venue(row: str):
+    assert _titles(row + "\n") == [("2305.14314", QLORA)]
+
+
+def test_a_title_with_commas_is_not_taken_for_authors():
+    text = "- **FCA**: Fast, Cheap, and Accurate Inference [[Paper]](https://arxiv.org/abs/2301.00021)\n"
+    assert _titles(text) == [("2301.00021", "FCA: Fast, Cheap, and Accurate Inference")]
+
+
+def test_a_title_with_vs_and_a_second_colon_is_kept_whole():
+    text = (
+        "- **PvQ**: Pruning vs. Quantization: Which Is Better? [[Paper]](https://arxiv.org/abs/2307.02973)\n"
+    )
+    assert _titles(text) == [("2307.02973", "PvQ: Pruning vs. Quantization: Which Is Better?")]
+
+
+@pytest.mark.parametrize(
+    ("row", "title"),
+    [
+        # the bold part is the whole title
+        (
+            "- **Sparse Mixtures at Scale** [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Sparse Mixtures at Scale",
+        ),
+        # "**Title.** Authors. Venue" (hemingkx/SpeculativeDecodingPapers' blog section)
+        (
+            "- **Prompt Lookup Decoding.** Apoorv Saxena. 2023.11. [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Prompt Lookup Decoding.",
+        ),
+        (
+            "- **Medusa: Simple LLM Decoding Heads.** Princeton, UIUC. 2023.09. [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Medusa: Simple LLM Decoding Heads.",
+        ),
+        # a colon after a bold title, then authors or a venue only
+        (
+            "- **Sparse Mixtures at Scale**: Ana Smith, Bo Wang, Chen Li [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Sparse Mixtures at Scale",
+        ),
+        (
+            "- **Sparse Mixtures at Scale**: Smith et al. [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Sparse Mixtures at Scale",
+        ),
+        (
+            "- **Sparse Mixtures at Scale**: ICLR 2023 [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Sparse Mixtures at Scale",
+        ),
+        (
+            "- **Sparse Mixtures at Scale**: [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Sparse Mixtures at Scale",
+        ),
+        # a bold title that has its own colon: what follows its colon is a note
+        (
+            "- **Medusa: Simple LLM Decoding Heads**: multiple heads [[Paper]](https://arxiv.org/abs/2301.00021)",
+            "Medusa: Simple LLM Decoding Heads",
+        ),
+        # no colon: the words after a bold part may be anything (authors, a venue)
+        ("- **Sparse Mixtures** Ana Smith [[Paper]](https://arxiv.org/abs/2301.00021)", "Sparse Mixtures"),
+        # a bracketed remark in bold is not the title
+        (
+            "- [Scaling Laws for Neural Language Models](https://arxiv.org/abs/2001.08361) [**From OpenAI**]",
+            "Scaling Laws for Neural Language Models",
+        ),
+    ],
+)
+def test_a_bold_part_that_is_the_whole_title_stays_alone(row: str, title: str):
+    assert [t for _, t in _titles(row + "\n")] == [title]
+
+
+def test_the_cli_imports_the_whole_titles(cli, tmp_path: Path):
+    md = tmp_path / "pb.md"
+    md.write_text(
+        "## Quantization\n\n"
+        "- **GPTQ**: Accurate Post-Training Quantization for Generative Pre-trained Transformers "
+        "[[Paper]](https://arxiv.org/abs/2210.17323)\n"
+        "- [**AWQ**: Activation-aware Weight Quantization](https://arxiv.org/abs/2306.00978)\n",
+        encoding="utf-8",
+    )
+    r = cli("import", str(md))
+    assert r.exit_code == 0, r.output
+    titles = {}
+    for pid in ("2210.17323", "2306.00978"):
+        shown = cli("show", pid, "--json")
+        assert shown.exit_code == 0, shown.output
+        titles[pid] = json.loads(shown.stdout)["title"]
+    assert titles == {"2210.17323": GPTQ, "2306.00978": AWQ}
