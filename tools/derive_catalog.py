@@ -646,7 +646,9 @@ def enrich_survey_paper(
     if venue_row and not paper.get("venue"):
         paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
     first_link = next((r.get("link") for r in paper.get("rows") or [] if r.get("link")), None)
-    paper["kind"] = kind_of(pid, first_link)
+    # An arXiv id names a paper, whatever its first row links to (Uni-MoE's survey row
+    # links a Papers with Code page).
+    paper["kind"] = "paper" if is_arxiv else kind_of(pid, first_link)
     cats = next((m.categories for m in metas if m.categories), [])
     if cats and not paper.get("categories"):
         paper["categories"], paper["primary_category"] = cats, cats[0]
