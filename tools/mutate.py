@@ -40,7 +40,13 @@ SRC = REPO / "src" / "efmcat"
 
 TESTS: dict[str, list[str]] = {
     "ids": ["tests/test_ids.py", "tests/test_mutation_kills.py"],
-    "query": ["tests/test_query.py", "tests/test_catalog_cli.py", "-k", "search or query"],
+    "query": [
+        "tests/test_query.py",
+        "tests/test_search_operators.py",
+        "tests/test_catalog_cli.py",
+        "-k",
+        "search or query",
+    ],
     "tagger": [
         "tests/test_tagger_library.py",
         "tests/test_tagger_fastpath.py",
