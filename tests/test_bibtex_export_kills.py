@@ -127,6 +127,7 @@ def test_an_author_less_entry_gets_a_key_field():
             "  title = {A Survey: of Things},",
             "  key = {A Survey},",
             "  year = {2021},",
+            "  doi = {10.1/z},",
             r"  url = {https://e.org/a%20b\#c\%}",
             "}",
         ]

@@ -123,82 +123,223 @@ def _category(text: str) -> str | None:
 
 
 def parse_bibtex(text: str, name: str, path: str | None = None) -> ParseResult:
-    """Parse BibTeX; a block that cannot be parsed is a ParseError naming its line."""
-    import bibtexparser
-    from bibtexparser import middlewares
+    """Parse BibTeX; a block that cannot be parsed is a ParseError naming its line.
 
-    where = path or name
+    Every entry is read, those sharing a citekey too (they are different papers as often
+    as not); a key already used in the file is not given to the later entries."""
+    result = ParseResult(source=name)
+    used: set[str] = set()
+    for line, raw_entry in _raw_entries(text, path or name):
+        result.rows += 1
+        own_key = raw_entry.key not in used
+        used.add(raw_entry.key)
+        read = _read_entry(raw_entry, line, name, raw_entry.key if own_key else None)
+        if isinstance(read, Entry):
+            result.entries.append(read)
+        else:
+            result.skipped.append((line, read))
+    return result
+
+
+def _raw_entries(text: str, where: str) -> list[tuple[int, Any]]:
+    """(line, bibtexparser Entry) of every entry in file order, values as written (no LaTeX
+    decoding). bibtexparser sets aside a second entry under a used key as a failed block;
+    it is parsed again on its own, against the file's @string definitions."""
+    import bibtexparser
+    from bibtexparser import Library
+
+    lib = _quiet_parse(text)
+    found = [(e.start_line + 1, e) for e in lib.entries]
+    for block in lib.failed_blocks:
+        if type(block).__name__ != "DuplicateBlockKeyBlock":
+            raise _parse_error(block, where)
+        if not _is_entry(block.ignore_error_block):
+            continue  # a second @string of a name: the first one holds
+        alone = bibtexparser.parse_string(block.raw, library=Library(list(lib.strings)))
+        found.extend((block.start_line + 1, e) for e in alone.entries)
+    return sorted(found, key=lambda item: item[0])
+
+
+def _quiet_parse(text: str) -> Any:
+    """The file as bibtexparser splits it (no LaTeX decoding), its failed blocks unlogged."""
+    import bibtexparser
+
     log = logging.getLogger("bibtexparser")
     level = log.level
     log.setLevel(logging.ERROR)  # bibtexparser logs every failed block itself; we raise instead
     try:
-        raw_lib = bibtexparser.parse_string(text)
+        return bibtexparser.parse_string(text)
     finally:
         log.setLevel(level)
-    for block in raw_lib.failed_blocks:
-        if type(block).__name__ == "DuplicateBlockKeyBlock":
-            continue
-        error = getattr(block, "error", None)
-        reason = " ".join(str(getattr(error, "abort_reason", "") or error or "").split())
-        key = re.match(r"@\w+\s*[{(]\s*([^,\s]+)", getattr(block, "raw", "") or "")
-        what = f"entry {key.group(1)}" if key else "this entry"
-        detail = f": {reason}" if reason else ""
-        raise ParseError(f"{where}:{block.start_line + 1}: cannot parse {what}{detail}")
-    lib = bibtexparser.parse_string(text, append_middleware=[middlewares.LatexDecodingMiddleware()])
-    raw_entries = {(e.start_line, e.key): e for e in raw_lib.entries}
-    result = ParseResult(source=name)
-    for entry in lib.entries:
-        line = entry.start_line + 1
-        fields = {f.key.lower(): str(f.value) for f in entry.fields}
-        raw_entry = raw_entries.get((entry.start_line, entry.key))
-        raw = {f.key.lower(): str(f.value) for f in raw_entry.fields} if raw_entry else fields
-        result.rows += 1
-        title = decode_text(raw["title"]) if "title" in raw else ""
-        if not title:
-            result.skipped.append((line, f"entry {entry.key} has no title"))
-            continue
-        arxiv = _arxiv_of(fields, raw)
-        doi = fields.get("doi", "").strip() or None
-        url = fields.get("url", "").strip() or None
-        if arxiv is not None:
-            pid = arxiv.id
-            link = f"https://arxiv.org/abs/{pid}"
-        else:
-            pid = None
-            link = url
-            if doi:
-                pid = f"doi:{doi.lower().removeprefix('https://doi.org/')}"
-                link = link or f"https://doi.org/{doi}"
-            elif url:
-                pid = paper_id_from_link(url)
-            if pid is None:
-                # Known by its title alone (a book, a workshop paper): keep it under a title id.
-                pid = title_id(title)
-        year_text = fields.get("year", "").strip()
-        year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
-        if year is None and arxiv is not None and not arxiv.is_old_style:
-            year = 2000 + int(arxiv.id[:2])
-        journal = _clean(fields.get("journal", "") or fields.get("booktitle", ""))
-        primary = _category(fields.get("primaryclass", ""))
-        is_arxiv = arxiv is not None
-        paper = Paper(
-            id=pid,
-            title=title,
-            version=arxiv.version if arxiv else None,
-            authors=_author_names(fields.get("author", "")),
-            abstract=" ".join(fields["abstract"].split()) if fields.get("abstract") else None,
-            year=year,
-            categories=[primary] if primary else [],
-            primary_category=primary,
-            doi=doi if not (doi and _ARXIV_DOI.match(doi)) else None,
-            journal_ref=journal if journal and not _ARXIV_IN_TEXT.search(journal) else None,
-            url=f"https://arxiv.org/abs/{pid}" if is_arxiv else link,
-            pdf_url=f"https://arxiv.org/pdf/{pid}" if is_arxiv else None,
-            source=name,
-            verified=False,
-        )
-        result.entries.append(Entry(paper=paper, line=line, link=link, section=None, citekey=entry.key))
-    return result
+
+
+def _is_entry(block: Any) -> bool:
+    """Whether a bibtexparser block is an entry (not a failed block, @string or comment)."""
+    from bibtexparser.model import Entry as BibEntry
+
+    return isinstance(block, BibEntry)
+
+
+def _parse_error(block: Any, where: str) -> ParseError:
+    error = getattr(block, "error", None)
+    reason = " ".join(str(getattr(error, "abort_reason", "") or error or "").split())
+    key = re.match(r"@\w+\s*[{(]\s*([^,\s]+)", getattr(block, "raw", "") or "")
+    what = f"entry {key.group(1)}" if key else "this entry"
+    detail = f": {reason}" if reason else ""
+    return ParseError(f"{where}:{block.start_line + 1}: cannot parse {what}{detail}")
+
+
+@functools.cache
+def _latex_decoding() -> Any:
+    """One middleware for every entry: its decoder sets up pylatexenc's whole macro table."""
+    from bibtexparser import middlewares
+
+    return middlewares.LatexDecodingMiddleware()
+
+
+# Fields that are verbatim in BibTeX (the url package, biblatex): ``~`` and ``&`` are
+# characters there, not a space and an alignment tab.
+VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "pdf", "link"})
+DECODED_FIELDS = frozenset(
+    {"author", "abstract", "journal", "booktitle", "year", "primaryclass", "archiveprefix", "eprinttype"}
+)
+
+
+def _entry_fields(raw_entry: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(fields, raw) of an entry, by lowercase name: LaTeX decoded (verbatim fields as
+    written, less their escapes) and as written."""
+    from bibtexparser.model import Entry as BibEntry
+    from bibtexparser.model import Field
+
+    raw = {f.key.lower(): str(f.value) for f in raw_entry.fields}
+    # A copy to decode (the values as written stay) of the text fields the import reads:
+    # pylatexenc is most of an import's time, and would mangle the verbatim fields (and
+    # warn about a "\url" in a link). Title and note are decoded from ``raw`` as needed.
+    text_fields = [Field(f.key, f.value) for f in raw_entry.fields if f.key.lower() in DECODED_FIELDS]
+    decoded = _latex_decoding().transform_block(
+        BibEntry(raw_entry.entry_type, raw_entry.key, text_fields), None
+    )
+    if not _is_entry(decoded):  # pylatexenc failed on a value: keep what it could decode
+        decoded = decoded.ignore_error_block
+    fields = {f.key.lower(): str(f.value) for f in decoded.fields}
+    for key in VERBATIM_FIELDS & raw.keys():
+        fields[key] = verbatim_text(raw[key])
+    return fields, raw
+
+
+_UNESCAPE = {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciicircum{}": "^"}
+_UNESCAPE_RE = re.compile(r"\\(?:textbackslash|textasciitilde|textasciicircum)\{\}|\\([&%$#_{}])")
+
+
+def verbatim_text(value: str) -> str:
+    """A url-like value as written: enclosing braces or ``\\url{}`` dropped, the LaTeX escapes
+    of specials (``\\%``, ``\\_``, ``\\textasciitilde{}``: what the export writes) undone,
+    whitespace collapsed; ``~`` and ``&`` stay as they are."""
+    v = " ".join(value.split())
+    while True:
+        inner = re.fullmatch(r"(?:\\url\s*)?\{(.*)\}|\"(.*)\"", v, re.S)
+        body = inner and (inner.group(1) if inner.group(1) is not None else inner.group(2))
+        if body is None or not _balanced(body):
+            break
+        v = body.strip()
+    return _UNESCAPE_RE.sub(lambda m: m.group(1) or _UNESCAPE[m.group(0)], v)
+
+
+def _balanced(text: str) -> bool:
+    """Whether unescaped braces in ``text`` pair up (``{a}{b}`` is not one group)."""
+    depth = 0
+    for m in re.finditer(r"\\.|[{}]", text):
+        if m.group(0) in "{}":
+            depth += 1 if m.group(0) == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> Entry | str:
+    """The import Entry of one BibTeX entry, or why it is skipped."""
+    fields, raw = _entry_fields(raw_entry)
+    title = decode_text(raw["title"]) if "title" in raw else ""
+    if not title:
+        return f"entry {raw_entry.key} has no title"
+    arxiv = _arxiv_of(fields, raw)
+    doi = fields.get("doi") or None
+    url = fields.get("url") or None
+    year_text = fields.get("year", "").strip()
+    year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
+    venue = venue_of(raw, year)
+    if year is None and arxiv is not None and not arxiv.is_old_style:
+        year = 2000 + int(arxiv.id[:2])
+    journal = _clean(fields.get("journal", "") or fields.get("booktitle", ""))
+    if not journal and raw_entry.entry_type.lower() == "misc" and raw.get("note"):
+        # The export writes a journal reference it cannot class as a venue as a @misc note.
+        journal = decode_text(raw["note"])
+    primary = _category(fields.get("primaryclass", ""))
+    if arxiv is not None:
+        pid, link = arxiv.id, f"https://arxiv.org/abs/{arxiv.id}"
+    else:
+        pid = paper_id_of(doi, url) or title_id(title)  # a book, a workshop paper: its title
+        link = url or (f"https://doi.org/{doi}" if doi else None)
+    paper = Paper(
+        id=pid,
+        title=title,
+        version=arxiv.version if arxiv else None,
+        authors=_author_names(fields.get("author", "")),
+        abstract=" ".join(fields["abstract"].split()) if fields.get("abstract") else None,
+        year=year,
+        categories=[primary] if primary else [],
+        primary_category=primary,
+        doi=doi if not (doi and _ARXIV_DOI.match(doi)) else None,
+        journal_ref=journal if journal and not _ARXIV_IN_TEXT.search(journal) else None,
+        url=link,
+        pdf_url=f"https://arxiv.org/pdf/{pid}" if arxiv else None,
+        source=name,
+        verified=False,
+        venue=venue,
+    )
+    return Entry(paper=paper, line=line, link=link, section=None, citekey=citekey)
+
+
+def paper_id_of(doi: str | None, url: str | None) -> str | None:
+    """The id of a paper not on arXiv: the one its link names when that is a paper's page
+    (``openreview:``, ``acl:``, ``ieee:``, a DOI in the link: what every import calls it),
+    else ``doi:`` its DOI, else ``url:`` its link; None with neither."""
+    linked = paper_id_from_link(url) if url else None
+    if linked is not None and not linked.startswith("url:"):
+        return linked
+    if doi:
+        return "doi:" + _DOI_LINK.sub("", doi).lower()
+    return linked
+
+
+_DOI_LINK = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/", re.I)  # a DOI given as its link
+
+
+_NOT_A_VENUE = re.compile(r"\barxiv\b|^corr$", re.I)  # arXiv itself (CoRR: DBLP's name for it)
+
+
+def venue_of(raw: Mapping[str, str], year: int | None) -> str | None:
+    """Where an entry appeared (``journal`` or ``booktitle``) as efmcat names venues: a
+    known venue's full name, the one the export writes, as its short name and the year
+    ("Advances in Neural Information Processing Systems", 2022 -> "NeurIPS 2022"), any
+    other name as it is written. None for arXiv itself."""
+    text = decode_text(raw.get("journal") or raw.get("booktitle") or "")
+    if not text or _NOT_A_VENUE.search(text):
+        return None
+    m = _FINDINGS.fullmatch(text)
+    if m and m.group(1).lower() in VENUES:
+        return f"{m.group(1).upper()}{' ' + m.group(2) if m.group(2) else ''} Findings"
+    m = re.fullmatch(r"(.*?),?\s*\(?((?:19|20)\d{2})?\)?", text)
+    key = _FULL_NAMES.get(_name_key(m.group(1) if m else text))
+    if key is None:
+        return text
+    when = (m.group(2) if m else None) or (str(year) if year else None)
+    return f"{_SHORT_NAMES.get(key, key.upper())}{' ' + when if when else ''}"
+
+
+def _name_key(name: str) -> str:
+    """A venue's full name as compared: lowercase, without "Proceedings of the"."""
+    return re.sub(r"^proceedings of (?:the )?", "", " ".join(name.lower().split()))
 
 
 # -- export --------------------------------------------------------------------------------
@@ -492,6 +633,13 @@ VENUES: dict[str, tuple[str, str]] = {
     "tpami": ("article", "IEEE Transactions on Pattern Analysis and Machine Intelligence"),
     "tacl": ("article", "Transactions of the Association for Computational Linguistics"),
 }  # fmt: skip
+# Import reads the full names back to the venues: name (lowercase, no "Proceedings of
+# the") -> key, and how a key is spelled where upper case is not its name.
+_FULL_NAMES = {_name_key(name): key for key, (_, name) in VENUES.items() if key != "nips"}
+_SHORT_NAMES = {"neurips": "NeurIPS", "mlsys": "MLSys", "eurosys": "EuroSys", "ppopp": "PPoPP"}
+_FINDINGS = re.compile(
+    r"Findings of the Association for Computational Linguistics:\s*([A-Za-z]+)(?:\s+((?:19|20)\d{2}))?"
+)
 _JOURNAL_WORDS = re.compile(r"\b(journal|transactions|letters|magazine|review|nature|science)\b", re.I)
 _PROC_WORDS = re.compile(r"\b(proceedings|conference|workshop|symposium|in proc)\b", re.I)
 
@@ -511,7 +659,7 @@ def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[
     """(entry type, fields, year) for where a paper appeared: the venue a list or .bib gave
     ("NeurIPS 2023", "ACL Findings 2024") or arXiv's journal reference. Known venues get
     their full name; a year in the venue text is the publication year."""
-    for text in (venue, journal_ref):
+    for given, text in ((True, venue), (False, journal_ref)):
         text = " ".join((text or "").split())
         if not text or re.search(r"\barxiv\b", text, re.I):
             continue
@@ -532,8 +680,10 @@ def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[
             return kind, {("journal" if kind == "article" else "booktitle"): name}, year
         if _JOURNAL_WORDS.search(text) and not _PROC_WORDS.search(text):
             return "article", {"journal": text}, year
-        if text is venue or _PROC_WORDS.search(text) or key is not None:
+        if given or _PROC_WORDS.search(text) or key is not None:
             return _PROC, {"booktitle": text}, year
+        # A venue names where the paper appeared ("SIGMOD 2025"); arXiv's journal reference
+        # may be any remark, so one that names no venue is a note.
         return "misc", {"note": text}, None
     return "misc", {}, None
 
@@ -585,11 +735,27 @@ def entry(rec: Mapping[str, Any], key: str) -> str:
         primary = rec.get("primary_category") or ((rec.get("categories") or [None])[0])
         if primary:
             lines.append(_field("primaryClass", latex_escape(primary)))
-    if rec.get("doi"):
-        lines.append(_field("doi", latex_escape(rec["doi"])))
+    doi = rec.get("doi") or doi_of_id(rec["id"])
+    if doi:
+        lines.append(_field("doi", _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], doi)))
     url = rec.get("url") or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None)
     if url:
-        lines.append(_field("url", url.replace("%", r"\%").replace("#", r"\#").replace(" ", "%20")))
+        lines.append(_field("url", _URL_SPELLING.sub(lambda m: _URL_SPELLINGS[m.group(0)], url)))
     lines[-1] = lines[-1].rstrip(",")
     lines.append("}")
     return "\n".join(lines)
+
+
+# A url as the url package and biblatex read it (verbatim): % and # escaped, which import
+# undoes; a space, a brace or a backslash, which would end the value or break LaTeX,
+# percent-encoded (the same link).
+_URL_SPELLINGS = {"%": r"\%", "#": r"\#", " ": "%20", "{": "%7B", "}": "%7D", "\\": "%5C"}
+_URL_SPELLING = re.compile(r"[%# {}\\]")
+
+
+def doi_of_id(paper_id: str) -> str | None:
+    """The DOI a ``doi:`` id names. An id made from a PDF link ends in ``.pdf``, which is
+    the file's, not the DOI's."""
+    if not paper_id.startswith("doi:"):
+        return None
+    return re.sub(r"\.pdf$", "", paper_id.removeprefix("doi:"), flags=re.I)
