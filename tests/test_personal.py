@@ -285,9 +285,12 @@ def test_status_errors(cli, mini_db):
         cli("status", "reading").stderr
         == "Error: give paper ids, then a status: to-read, reading, read or none\n"
     )
-    assert cli("list", "--status", "finished").stderr == (
-        "Error: unknown status 'finished': use one of to-read, reading, read or unread\n"
+    r = cli("list", "--status", "finished")
+    assert (r.exit_code, r.stderr) == (
+        2,  # a bad option value is a usage error, as a bad --kind is
+        "Error: unknown status 'finished': use one of to-read, reading, read or unread\n",
     )
+    assert cli("search", "gptq", "--status", "finished").exit_code == 2
 
 
 def test_star_survives_refresh_style_upsert(mini_db):

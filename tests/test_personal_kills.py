@@ -66,9 +66,12 @@ def test_a_papers_link_is_its_page_or_pdf(paper, page, pdf):
 
 
 def test_a_paper_with_no_link_says_so():
-    with pytest.raises(UsageError) as exc:
+    from efmcat.errors import EfmcatError
+
+    with pytest.raises(EfmcatError) as exc:
         paper_link(Paper(id="title:a-paper", title="A paper"))
     assert str(exc.value) == "title:a-paper has no link to open"
+    assert exc.value.exit_code == 1  # what the catalog lacks, not a misused command
 
 
 def test_open_paper_opens_the_page_in_the_browser_by_default(cat, monkeypatch):

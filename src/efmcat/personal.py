@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from efmcat.catalog import STATUSES, Catalog
-from efmcat.errors import PaperNotFoundError, UsageError
+from efmcat.errors import EfmcatError, PaperNotFoundError, UsageError
 from efmcat.models import Paper
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
@@ -80,7 +80,7 @@ def paper_link(paper: Paper, *, pdf: bool = False) -> str:
     if not link and paper.doi:
         link = f"https://doi.org/{paper.doi}"
     if not link:
-        raise UsageError(f"{paper.id} has no link to open")
+        raise EfmcatError(f"{paper.id} has no link to open")
     return link
 
 

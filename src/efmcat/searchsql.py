@@ -7,7 +7,7 @@ pathlib, json or typing. Everything here works on a plain sqlite3 connection.
 
 from __future__ import annotations
 
-from efmcat.errors import QueryError, UsageError
+from efmcat.errors import UsageError
 from efmcat.query import to_fts_any, to_fts_query
 
 TYPE_CHECKING = False  # typing itself is not imported on this path
@@ -118,7 +118,7 @@ def filter_clauses(
             where.append("p.status = ?")
             args.append(status)
         else:
-            raise QueryError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
+            raise UsageError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
     if starred:
         where.append("p.starred = 1")
     if nodes:
