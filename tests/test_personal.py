@@ -216,6 +216,10 @@ def test_note_is_saved_searched_and_cleared(cli, mini_db):
     assert [h.split("\t")[1] for h in hits] == ["2210.17323"]
     assert cli("note", "2210.17323", "also see AWQ", "--append").exit_code == 0
     assert paper(mini_db, "2210.17323").note == "baseline for the ternary experiments\n\nalso see AWQ"
+    assert (
+        "Note:        baseline for the ternary experiments\n\n             also see AWQ\n"
+        in cli("show", "2210.17323").stdout
+    )  # its paragraphs stay apart
     assert cli("note", "2210.17323", "--clear").stderr == "Note cleared on 2210.17323.\n"
     assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
 
