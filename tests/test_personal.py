@@ -224,6 +224,19 @@ def test_note_is_saved_searched_and_cleared(cli, mini_db):
     assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
 
 
+def test_an_exclusion_holds_for_the_whole_paper_record_and_note(cli, mini_db):
+    cli("note", "2210.17323", "my baseline")
+    ids = lambda q: [h.split("\t")[1] for h in cli("search", q).stdout.splitlines()]  # noqa: E731
+    assert ids("baseline") == ["2210.17323"]
+    # the note has every word, but the record ("...Quantization...") has the excluded one
+    assert ids("baseline -quantization") == []
+    # the record has every word, but the note has the excluded one
+    before = ids("quantization")
+    assert "2210.17323" in before
+    assert ids("quantization -baseline") == [i for i in before if i != "2210.17323"]
+    assert ids("quantization NOT baseline OR nothingmatches") == ids("quantization -baseline")
+
+
 def test_search_ranking_without_notes_is_unchanged(cli, mini_db):
     before = cli("search", "quantization").stdout
     cli("note", "2205.14135", "not about that topic")

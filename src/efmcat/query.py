@@ -143,3 +143,11 @@ def to_fts_any(text: str) -> str:
         if not m.group(1):
             terms.append(m.group(2))
     return " OR ".join(dict.fromkeys(terms))
+
+
+def to_fts_excluded(text: str) -> str:
+    """The excluded terms of ``text`` joined by OR ("" with none): a paper with any of them,
+    in its record or in its note, is out of the result."""
+    expr = to_fts_query(text)
+    terms = [m.group(1) for m in re.finditer(r'NOT ("(?:[^"]|"")*"\*?)', expr)]
+    return " OR ".join(dict.fromkeys(terms))

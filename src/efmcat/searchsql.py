@@ -8,7 +8,7 @@ pathlib, json or typing. Everything here works on a plain sqlite3 connection.
 from __future__ import annotations
 
 from efmcat.errors import UsageError
-from efmcat.query import to_fts_any, to_fts_query
+from efmcat.query import to_fts_any, to_fts_excluded, to_fts_query
 
 TYPE_CHECKING = False  # typing itself is not imported on this path
 if TYPE_CHECKING:
@@ -154,12 +154,22 @@ def ranking(
     papers' integer key ``n`` and ``rank`` (lower is better), best first. A ``limit`` above
     SQL_LIMIT is not in the SQL: read the rows through :func:`first`."""
     params: dict[str, object] = {"all": to_fts_query(query), "any": to_fts_any(query)}
+    conditions = list(where)
+    nots = to_fts_excluded(query)
+    if nots:
+        # An exclusion holds for the whole paper: a note matching every word does not bring
+        # back a paper whose record has an excluded word, nor the record one whose note has.
+        params["nots"] = nots
+        conditions.append(
+            "g.n NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :nots "
+            "UNION ALL SELECT rowid FROM notes_fts WHERE notes_fts MATCH :nots)"
+        )
     sql = SEARCH_SQL.format(
         lb=LISTED_BOOST,
         tw=TITLE_WEIGHT,
         aw=ABSTRACT_WEIGHT,
         join="JOIN papers p ON p.n = g.n" if where else "",
-        filters=("AND " + " AND ".join(where)) if where else "",
+        filters=("AND " + " AND ".join(conditions)) if conditions else "",
     )
     for i, value in enumerate(args):
         params[f"f{i}"] = value
