@@ -186,6 +186,20 @@ def test_a_field_the_release_retracts_is_cleared_where_it_is_still_the_releases(
         assert cat.get_paper("2002.08909").venue == "ICML 2020"
 
 
+def test_a_kind_the_release_corrects_follows_it(tmp_path):
+    """Uni-MoE shipped as a Papers with Code page (hidden from search and export) before
+    the release that makes it a paper: a user's copy, not fetched since, follows."""
+    mine = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, mine)
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "an-older-release")
+        cat.conn.execute("UPDATE papers SET kind = 'page' WHERE id = '2405.11273'")
+    with Catalog(mine) as cat:
+        report = update_catalog(cat, SHIPPED)
+        assert {"id": "2405.11273", "change": "updated", "fields": ["kind"]} in report.changes
+        assert cat.get_paper("2405.11273").kind == "paper"
+
+
 def test_a_release_is_what_a_user_receives(tmp_path, mini_seeds, monkeypatch):
     """The release hashes the built rows: the same build gives the same release; a taxonomy
     change nobody sees (a comment) none; a tagger that tags differently, by its rules, model

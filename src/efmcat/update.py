@@ -266,7 +266,9 @@ def _merge_paper(
         if name in owned:  # edited by the user (efmcat edit): theirs
             report.kept_user_fields += 1
             continue
-        if _empty(old) or (not fetched and name not in ("verified", "kind")):
+        # A kind the release corrects (Uni-MoE: a page, then the paper) follows it too, or
+        # the paper stays hidden from search and export.
+        if _empty(old) or (not fetched and name != "verified"):
             changes[name] = new
         elif name not in ("verified", "kind"):
             report.kept_user_fields += 1
