@@ -319,6 +319,26 @@ def test_eval_names_labels_it_cannot_score_and_refuses_an_unknown_split(cli, tmp
     )
 
 
+def test_eval_reads_untitled_rows_by_any_id_form_and_without_a_catalog_leaves_them_out(cli, isolated):
+    from efmcat.records import Paper
+
+    rows = [
+        {"id": "x1", "title": "GPTQ quantization of LLMs", "labels": ["quantization"], "split": 1},
+        {"id": "arXiv:2611.00001v2", "title": " ", "labels": ["quantization"], "split": 1},
+    ]
+    text = "".join(json.dumps(x) + "\n" for x in rows)
+    r = cli("eval", "-", "--json", "--db", str(isolated / "none.db"), input=text)
+    assert r.exit_code == 0, r.output
+    assert r.stderr == (
+        f"no catalog at {isolated / 'none.db'}: papers given without a title cannot be read from it\n"
+        "stdin: 1 paper with no title (here or in the catalog) left out\n"
+    )
+    _catalog_of(isolated / "catalog.db", Paper(id="2611.00001", title="Post-Training Quantization"))
+    r = cli("eval", "-", "--json", "--split", "1", input=text)  # a numbered split, as text
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert json.loads(r.stdout)[0]["papers"] == 2
+
+
 def test_a_labelled_file_with_every_title_never_opens_the_catalog(cli, tmp_path):
     f = tmp_path / "mine.jsonl"
     f.write_text(json.dumps({"id": "1", "title": "KV cache eviction", "labels": ["memory"]}) + "\n")

@@ -86,7 +86,9 @@ def load_labelled(
             title, abstract, categories = row_text(rec, need_title=False)
             nodes = (label_node(x, taxonomy) for x in _raw_labels(rec))
             labels = {taxonomy.area_of(x) if x in taxonomy else x for x in nodes}
-            paper = Labelled(row_id(rec), title.strip(), labels, abstract, categories, rec.get("split"))
+            split = rec.get("split")  # compared as text: a file may number its splits
+            split = None if split is None else str(split)
+            paper = Labelled(row_id(rec), title.strip(), labels, abstract, categories, split)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise not_labelled(p, n, exc) from exc
         if paper.id in at:

@@ -412,13 +412,25 @@ def eval_(
 
 
 def _catalog_lookup(db: Path | None, stack: contextlib.ExitStack):
-    """A paper of the catalog by id, or None; the catalog is opened on the first call only
-    (most labelled sets give every title)."""
-    opened = []
+    """A paper of the catalog by id (any form of it: ``arXiv:2205.14135v2``), or None; the
+    catalog is opened on the first call only (most labelled sets give every title). With no
+    catalog there, every lookup finds nothing, said once."""
+    from efmcat.errors import CatalogError, InvalidIdError
+    from efmcat.ids import parse_paper_id
+
+    opened: list = []
 
     def lookup(pid: str):
         if not opened:
-            opened.append(stack.enter_context(open_catalog(db, create=False)))
+            try:
+                opened.append(stack.enter_context(open_catalog(db, create=False)))
+            except CatalogError as exc:
+                say(f"{exc}: papers given without a title cannot be read from it")
+                opened.append(None)
+        if opened[0] is None:
+            return None
+        with contextlib.suppress(InvalidIdError):
+            pid = parse_paper_id(pid)
         found = opened[0].papers_by_ids([pid])
         return found[0] if found else None
 
