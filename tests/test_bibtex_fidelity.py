@@ -225,3 +225,26 @@ def test_the_mini_catalog_round_trips_exactly(cli, tmp_path, mini_db):
     r = cli("import", str(tmp_path / "first.bib"), "--db", str(tmp_path / "copy.db"))
     assert r.exit_code == 0, r.output
     assert _export(cli, tmp_path / "copy.db", tmp_path / "again.bib") == first
+
+
+def test_a_doi_written_as_its_link_is_stored_as_the_doi():
+    paper = _one(
+        "@inproceedings{k, title={Some Findings Paper Title}, year={2023},\n"
+        " doi={https://doi.org/10.18653/v1/2023.findings-emnlp.1}}\n"
+    )
+    assert (paper.id, paper.doi, paper.url) == (
+        "doi:10.18653/v1/2023.findings-emnlp.1",
+        "10.18653/v1/2023.findings-emnlp.1",
+        "https://doi.org/10.18653/v1/2023.findings-emnlp.1",
+    )
+
+
+def test_verbatim_values_lose_a_bounded_number_of_enclosing_groups():
+    """Each group taken off reads the whole value again: past VERBATIM_DEPTH they stay."""
+    assert b.verbatim_text("{{{https://e.org/~a}}}") == "https://e.org/~a"
+    deep = "{" * (b.VERBATIM_DEPTH + 2) + "x" + "}" * (b.VERBATIM_DEPTH + 2)
+    assert b.verbatim_text(deep) == "{{x}}"
+
+
+def test_an_exported_tilde_escape_reads_back_as_a_tilde():
+    assert b.verbatim_text(r"https://e.org/\textasciitilde{}me/\_x\%20") == "https://e.org/~me/_x%20"

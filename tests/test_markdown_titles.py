@@ -162,3 +162,20 @@ def test_the_cli_imports_the_whole_titles(cli, tmp_path: Path):
         assert shown.exit_code == 0, shown.output
         titles[pid] = json.loads(shown.stdout)["title"]
     assert titles == {"2210.17323": GPTQ, "2306.00978": AWQ}
+
+
+def test_a_venue_after_a_long_title_is_still_cut():
+    from efmcat.formats.markdown_list import TAIL_SPAN
+
+    long_words = " ".join(["Quantization"] * 20)
+    assert len(long_words) > TAIL_SPAN
+    line = f"- **GPTQ**: {long_words}, ICLR 2023 [[Paper]](https://arxiv.org/abs/2210.17323)"
+    assert _titles(line) == [("2210.17323", f"GPTQ: {long_words}")]
+
+
+@pytest.mark.parametrize(
+    "authors", ["Ana Smith, Bo Wang", "Ana Smith and Bo Wang", "Xiao, Lin, Seznec, Wu", "Frantar et al."]
+)
+def test_a_bold_title_followed_by_authors_stays_the_title_alone(authors):
+    line = f"- **Sparse Mixtures at Scale**: {authors} [[Paper]](https://arxiv.org/abs/2301.00021)"
+    assert _titles(line) == [("2301.00021", "Sparse Mixtures at Scale")]

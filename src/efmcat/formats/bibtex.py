@@ -231,12 +231,15 @@ _UNESCAPE = {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciic
 _UNESCAPE_RE = re.compile(r"\\(?:textbackslash|textasciitilde|textasciicircum)\{\}|\\([&%$#_{}])")
 
 
+VERBATIM_DEPTH = 8  # enclosing groups taken off a verbatim value; deeper ones stay as written
+
+
 def verbatim_text(value: str) -> str:
     """A url-like value as written: enclosing braces or ``\\url{}`` dropped, the LaTeX escapes
     of specials (``\\%``, ``\\_``, ``\\textasciitilde{}``: what the export writes) undone,
     whitespace collapsed; ``~`` and ``&`` stay as they are."""
     v = " ".join(value.split())
-    while True:
+    for _ in range(VERBATIM_DEPTH):  # each pass reads the whole value: a bounded number
         inner = re.fullmatch(r"(?:\\url\s*)?\{(.*)\}|\"(.*)\"", v, re.S)
         body = inner and (inner.group(1) if inner.group(1) is not None else inner.group(2))
         if body is None or not _balanced(body):
@@ -263,7 +266,7 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
     if not title:
         return f"entry {raw_entry.key} has no title"
     arxiv = _arxiv_of(fields, raw)
-    doi = fields.get("doi") or None
+    doi = _DOI_LINK.sub("", fields.get("doi") or "") or None  # a DOI written as its link
     url = fields.get("url") or None
     year_text = fields.get("year", "").strip()
     year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None

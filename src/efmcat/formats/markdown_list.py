@@ -168,17 +168,24 @@ _TITLE_STOP = re.compile(
     r"|(?<!\bvs)(?<!\bal)(?<!\betc)(?<!\b[A-Za-z])\.\s+(?=[A-Z])"
 )
 _NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "dos", "del"}
+TAIL_SPAN = 80
 _TITLE_TAIL = re.compile(r"(?:\s*[,;(–—]|\s+-)\s*([^,;()–—]+?)\)?\s*$")
 
 
 def _looks_like_authors(text: str) -> bool:
-    """Whether words are names ("Ana Smith, Bo Wang, Chen Li", "Frantar et al."), not a title."""
+    """Whether words are names ("Ana Smith, Bo Wang", "Xiao, Lin, Seznec, Wu", "Frantar et
+    al."), not a title."""
     if re.search(r"\bet\s+al\b", text, re.I):
         return True
     parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
-    return len(parts) >= 3 and all(
-        2 <= len(p) <= 4 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
-    )
+    if len(parts) < 2 or not all(
+        len(p) <= 4 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
+    ):
+        return False
+    # Full names, two or more ("Ana Smith and Bo Wang"), or four surnames or more ("Xiao,
+    # Lin, Seznec, Wu"); "Fast, Cheap, and Accurate Inference" is a title's words. A bold
+    # title followed by names stays the title alone.
+    return all(len(p) >= 2 for p in parts) or len(parts) >= 4
 
 
 def _bold_title(text: str, m: re.Match[str]) -> str:
@@ -215,7 +222,10 @@ def _bold_title(text: str, m: re.Match[str]) -> str:
     # a venue or year after them ("..., ICLR 2023", "(2023)") is not part of the title.
     stop = _TITLE_STOP.search(rest)
     words = _clean_text(rest[: stop.start()] if stop else rest).strip("*_ ")
-    tail = _TITLE_TAIL.search(words)
+    # A venue or year is short: look for one in the last TAIL_SPAN characters only (the
+    # pattern, tried from every separator, would re-scan a long title to its end each time).
+    cut = max(len(words) - TAIL_SPAN, 0)
+    tail = _TITLE_TAIL.search(words, cut)
     if tail and _DATE_OR_VENUE.match(tail.group(1)):
         words = words[: tail.start()].strip(" -–—:;,|")
     if (
