@@ -102,6 +102,40 @@ def test_moved_paper_keeps_the_users_note(old_catalog, cli):
     assert "survey to cite" in moved["note"]
 
 
+def test_a_move_onto_a_paper_the_user_has_keeps_their_data(old_catalog, cli):
+    """The user's catalog already holds the arXiv paper the old id moves to: star, status,
+    note, edits and their own source rows go along (a move dropped all but note and tags)."""
+    from efmcat.records import Paper
+
+    old_id = "openreview:jxpsAj7ltE"
+    with Catalog(old_catalog) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2308.00951", title="From Sparse to Soft Mixtures of Experts"))
+        cat.set_note("2308.00951", "arXiv version")
+        cat.set_note(old_id, "survey to cite")
+        cat.set_status([old_id], "reading")
+        cat.set_starred([old_id])
+        cat.conn.execute(
+            "INSERT INTO sources(paper_id, source, locator, title, link, section) "
+            "VALUES (?, 'my.bib', 'my.bib:3', NULL, NULL, NULL)",
+            (old_id,),
+        )
+    assert cli("update").exit_code == 0
+    assert old_id not in _ids(old_catalog)
+    moved = json.loads(cli("show", "2308.00951", "--json").stdout)
+    assert (moved["note"], moved["status"], moved["starred"]) == (
+        "arXiv version\n\nsurvey to cite",
+        "reading",
+        True,
+    )
+    with Catalog(old_catalog) as cat:
+        assert (
+            cat.conn.execute(
+                "SELECT count(*) FROM sources WHERE paper_id = '2308.00951' AND source = 'my.bib'"
+            ).fetchone()[0]
+            == 1
+        )
+
+
 def test_an_edited_field_stays(old_catalog, cli):
     with Catalog(old_catalog) as cat:
         cat.conn.execute(

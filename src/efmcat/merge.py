@@ -28,7 +28,7 @@ def merge_papers(catalog: Catalog, old: str, into: str) -> None:
     with catalog.transaction():
         record = catalog.get_paper(old)
         catalog.upsert_paper(replace(record, id=into, url=None, pdf_url=None), fill_only=True)
-        _carry_user_data(catalog, record, into)
+        carry_user_data(catalog, record, into)
         for row in catalog.tag_rows(old):
             catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
         # A source row stores NULL for a link or title that is its paper's own; spelled out
@@ -41,7 +41,7 @@ def merge_papers(catalog: Catalog, old: str, into: str) -> None:
         catalog.delete_paper(old)
 
 
-def _carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
+def carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
     """The user's own data on a merged-away paper goes along: its edited fields (unless the
     target has its own edit of them), reading status and citekey where the target has none,
     and its star."""

@@ -202,19 +202,26 @@ def _merge(
 def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
     conn = catalog.conn
     if catalog.has(new):
-        # Both exist: the user's note and manual tags follow the paper to its new id.
-        note = conn.execute("SELECT note FROM papers WHERE id = ?", (old,)).fetchone()[0]
-        if note:
-            conn.execute(
-                "UPDATE papers SET note = CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' ' || ? END "
-                "WHERE id = ?",
-                (note, note, new),
-            )
+        # Both exist: the user's own data follows the paper to its new id: the note (after
+        # one the paper has), edited fields, status, citekey and star, manual tags, and the
+        # source rows of the user's imports (the release's own are merged after).
+        from dataclasses import replace
+
+        from efmcat.merge import carry_user_data
+
+        mine, target = catalog.get_paper(old), catalog.get_paper(new)
+        if mine.note:
+            note = f"{target.note}\n\n{mine.note}" if target.note else mine.note
+            catalog.set_user_fields(new, {"note": note})
+        carry_user_data(
+            catalog, replace(mine, user_fields=[f for f in mine.user_fields if f != "note"]), new
+        )
         conn.execute(
             "INSERT OR REPLACE INTO tags(paper_id, node, origin, score, removed) "
             "SELECT ?, node, origin, score, removed FROM tags WHERE paper_id = ? AND origin = 'manual'",
             (new, old),
         )
+        conn.execute("UPDATE OR IGNORE sources SET paper_id = ? WHERE paper_id = ?", (new, old))
         conn.execute("DELETE FROM papers WHERE id = ?", (old,))
     else:
         conn.execute("UPDATE papers SET id = ? WHERE id = ?", (new, old))  # tags and sources cascade
