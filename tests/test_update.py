@@ -234,6 +234,56 @@ def test_a_kind_the_release_corrects_follows_it(tmp_path):
         assert cat.get_paper("2405.11273").kind == "paper"
 
 
+def test_the_releases_auto_tags_skip_a_paper_whose_text_is_the_users(tmp_path):
+    """A title the user edited was re-tagged from the new title: update does not put the
+    release's auto tags back (it did, on every run, against each retag)."""
+    mine = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, mine)
+    pid = "2401.02643"
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "an-older-release")
+        auto = [
+            r[0]
+            for r in cat.conn.execute("SELECT node FROM tags WHERE paper_id = ? AND origin = 'auto'", (pid,))
+        ]
+        assert auto
+        cat.set_user_fields(pid, {"title": "A Comprehensive Survey of Training Foundation Models"})
+        cat.conn.execute("DELETE FROM tags WHERE paper_id = ? AND origin = 'auto'", (pid,))
+    with Catalog(mine) as cat:
+        update_catalog(cat, SHIPPED)
+        assert (
+            cat.conn.execute(
+                "SELECT count(*) FROM tags WHERE paper_id = ? AND origin = 'auto'", (pid,)
+            ).fetchone()[0]
+            == 0
+        )
+
+
+def test_a_paper_the_user_imported_before_the_release_had_it_stays_theirs(tmp_path, cli, monkeypatch):
+    """Medusa imported from the user's own .bib, with their title: the release that ships
+    Medusa fills what the import lacked and replaces nothing (it replaced title, authors and
+    abstract)."""
+    mine = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, mine)
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "an-older-release")
+        cat.delete_paper("2401.10774")
+    bib = tmp_path / "med.bib"
+    bib.write_text(
+        "@article{med, title={Medusa: My Own Imported Title}, author={Ana Smith},\n"
+        " eprint={2401.10774}, archivePrefix={arXiv}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EFMCAT_DB", str(mine))
+    assert cli("import", str(bib)).exit_code == 0
+    with Catalog(mine) as cat:
+        report = update_catalog(cat, SHIPPED)
+        paper = cat.get_paper("2401.10774")
+    assert (paper.title, paper.authors) == ("Medusa: My Own Imported Title", ["Ana Smith"])
+    changed = [c for c in report.changes if c["id"] == "2401.10774"]
+    assert changed == [] or "title" not in changed[0]["fields"]
+
+
 def test_a_release_is_what_a_user_receives(tmp_path, mini_seeds, monkeypatch):
     """The release hashes the built rows: the same build gives the same release; a taxonomy
     change nobody sees (a comment) none; a tagger that tags differently, by its rules, model

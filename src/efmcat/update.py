@@ -256,8 +256,10 @@ def _merge_paper(
         report.note(id=pid, change="added", title=row["title"])
         return
     # The user's copy follows the release where it is still the shipped text: not fetched
-    # from arXiv since (arXiv's record is better) and the field not filled by the user.
-    fetched = mine["fetched_at"] is not None
+    # from arXiv since (arXiv's record is better), not a paper the user imported before the
+    # release had it (the import is theirs), and the field not filled by the user. Those
+    # get only the fields they lack.
+    fetched = mine["fetched_at"] is not None or mine["source"] not in shipped_sources
     owned = set(json.loads(mine["user_fields"] or "[]"))
     # A field the old release gave (its provenance names it) and the new one retracts (a
     # venue found wrong): cleared, when the user's copy is still the release's.
@@ -292,7 +294,10 @@ def _merge_paper(
     # shipped tagger where the text is the shipped one.
     tags = conn.execute("SELECT node, origin, score FROM shipped.tags WHERE paper_id = ?", (pid,)).fetchall()
     have = {r[0]: r[1] for r in conn.execute("SELECT node, origin FROM tags WHERE paper_id = ?", (pid,))}
-    if not fetched:
+    # Text the user's copy has of its own (fetched from arXiv since, or a title or abstract
+    # the user edited) was tagged from that text: the release's auto tags are not its.
+    own_text = fetched or bool(owned & {"title", "abstract"})
+    if not own_text:
         auto = {t["node"] for t in tags if t["origin"] == "auto"}
         for node, origin in have.items():
             if origin == "auto" and node not in auto:
@@ -301,7 +306,7 @@ def _merge_paper(
         origin = have.get(t["node"])
         if origin == "manual" or (origin == "curated" and t["origin"] == "auto"):
             continue
-        if origin == "auto" and (t["origin"] == "auto" and fetched):
+        if t["origin"] == "auto" and own_text:
             continue
         conn.execute(
             "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, ?, ?) "
