@@ -147,3 +147,24 @@ def test_kill_9_mid_whole_file_import_leaves_nothing(mini_db, tmp_path):
     _consistent(mini_db)
     after = {r for r in sqlite3.connect(mini_db).execute("SELECT id FROM papers")}
     assert after == before
+
+
+def test_a_catalog_another_efmcat_created_meanwhile_opens(tmp_path, monkeypatch):
+    """Two efmcat creating one new --db: the second read version 0 before the first
+    committed its schema, then ran the first migration again ("table papers already exists",
+    reported as a catalog whose version was changed by hand). The version is read again
+    under the write lock."""
+    path = tmp_path / "new.db"
+    Catalog(path).close()  # the other efmcat: the whole schema, committed
+    real = Catalog._version_and_tables
+    reads: list[tuple[int, int]] = []
+
+    def first_read_stale(self):
+        got = real(self)
+        reads.append(got)
+        return (0, 0) if len(reads) == 1 else got  # read before the other one committed
+
+    monkeypatch.setattr(Catalog, "_version_and_tables", first_read_stale)
+    with Catalog(path) as cat:
+        assert cat.count() == 0
+    assert len(reads) == 2  # the second read, under the lock, saw the schema

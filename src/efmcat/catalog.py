@@ -465,7 +465,7 @@ class Catalog:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> None:
-        version = self.schema_version
+        version, tables = self._version_and_tables()
         if version > len(MIGRATIONS):
             raise CatalogError(
                 f"catalog {self.path} has schema version {version}; this efmcat knows up to "
@@ -473,12 +473,17 @@ class Catalog:
             )
         if version < 0:
             raise CatalogError(f"catalog {self.path} has an invalid schema version {version}")
-        if version == 0 and self._has_foreign_tables():
+        if version == 0 and tables:
             raise CatalogError(f"{self.path} is an SQLite file but not an efmcat catalog")
         start = version
         while version < len(MIGRATIONS):
             try:
                 with self.transaction():
+                    # Read again under the write lock: another efmcat creating or upgrading
+                    # the same file may have done it since (two imports into a new --db).
+                    version, tables = self._version_and_tables()
+                    if version >= len(MIGRATIONS):
+                        break
                     for statement in _split_sql(MIGRATIONS[version]):
                         self.conn.execute(statement)
                     version += 1
@@ -498,9 +503,14 @@ class Catalog:
                 "rebuild it or restore a copy"
             )
 
-    def _has_foreign_tables(self) -> bool:
-        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return bool(names)
+    def _version_and_tables(self) -> tuple[int, int]:
+        """(user_version, how many tables) read in one statement: one snapshot, so a file
+        another efmcat is creating is never seen with its tables but an old version."""
+        row = self.conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'table')"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     @contextmanager
     def transaction(self) -> Iterator[Catalog]:
