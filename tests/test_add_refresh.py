@@ -288,6 +288,55 @@ def test_refresh_records_versions_titles_keeps_notes_and_manual_tags(server, cli
     assert stored("2306.00978")[0].note == "my note"
 
 
+def test_a_failed_refresh_says_what_its_earlier_batches_stored(server, cli, tmp_path):
+    """The first batch's new versions are committed before the second fails: printed, and
+    counted on stderr, as add does (refresh said only the error)."""
+    ids = [f"2402.{n:05d}" for n in range(1, 151)]
+    for i in ids:
+        server.add(i)
+    f = tmp_path / "ids.txt"
+    f.write_text("\n".join(ids))
+    assert cli("add", "--file", str(f)).exit_code == 0
+    for i in ids:
+        server.add(i, version=2)
+    server.script += [Reply(body=server.answer({"id_list": ",".join(ids[:100]), "max_results": "100"}).body)]
+    server.script += [Reply(503, "busy")] * 4
+    r = cli("refresh", "--all")
+    assert r.exit_code == 3
+    assert r.stderr == (
+        "Refreshed 100 papers before the failure.\n"
+        f"Error: arXiv at {server.url} kept failing: HTTP 503 after 4 attempts\n"
+    )
+    assert r.stdout.splitlines()[0] == f"{ids[0]}\tnew version\tv1 -> v2"
+    assert len(r.stdout.splitlines()) == 100
+
+
+def test_ctrl_c_between_batches_says_what_add_stored(server, cli, tmp_path, monkeypatch):
+    """Ctrl-C during the second request: the first batch is committed; add prints it and
+    counts it before 'interrupted' (it said only that)."""
+    from efmcat.arxiv import ArxivClient
+
+    ids = [f"2402.{n:05d}" for n in range(1, 151)]
+    for i in ids:
+        server.add(i)
+    real = ArxivClient.fetch_batch
+    calls = []
+
+    def second_interrupted(self, batch):
+        calls.append(batch)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, batch)
+
+    monkeypatch.setattr(ArxivClient, "fetch_batch", second_interrupted)
+    f = tmp_path / "ids.txt"
+    f.write_text("\n".join(ids))
+    r = cli("add", "--file", str(f))
+    assert r.exit_code == 130
+    assert r.stderr == "Stored 100 papers before the failure.\nError: interrupted\n"
+    assert len(r.stdout.splitlines()) == 100
+
+
 def test_refresh_all_skips_non_arxiv_and_reports_missing(server, cli, mini_db):
     r = cli("refresh", "--all")
     assert r.exit_code == 1

@@ -184,8 +184,8 @@ def curated_tags(seeds: Path | None = None) -> dict[str, tuple[str, ...]]:
 
 @contextmanager
 def client_session(client: ArxivClient | None, report: object) -> Iterator[ArxivClient]:
-    """The given client, or a new one from the environment closed afterwards. An error
-    leaves with ``.report`` set to ``report``: what was done before it."""
+    """The given client, or a new one from the environment closed afterwards. An error (or
+    Ctrl-C) leaves with ``.report`` set to ``report``: what was done before it."""
     own = client is None
     if client is None:
         from efmcat.arxiv import ArxivClient
@@ -193,7 +193,7 @@ def client_session(client: ArxivClient | None, report: object) -> Iterator[Arxiv
         client = ArxivClient()
     try:
         yield client
-    except EfmcatError as exc:
+    except (EfmcatError, KeyboardInterrupt) as exc:  # Ctrl-C too: earlier batches are stored
         exc.report = report  # type: ignore[attr-defined]
         raise
     finally:

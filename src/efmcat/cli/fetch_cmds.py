@@ -120,7 +120,7 @@ def add(
             report = add_papers(
                 catalog, inputs, tags=tag or [], force=force, client=client, progress=progress
             )
-        except EfmcatError as exc:
+        except (EfmcatError, KeyboardInterrupt) as exc:
             partial = getattr(exc, "report", None)
             if partial is not None and (partial.added or partial.updated):
                 if as_json:
@@ -142,6 +142,17 @@ def add(
     say(report.summary())
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _print_refresh(report, as_json: bool) -> None:
+    """What a refresh stored: the JSON report, or each new version and changed title."""
+    if as_json:
+        write_json(report.to_dict())
+        return
+    for c in report.new_versions:
+        write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
+    for c in report.retitled:
+        write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
 
 
 @command("refresh", rich_help_panel=FETCH)
@@ -172,16 +183,17 @@ def refresh(
 
     client = ArxivClient()
     with client, open_catalog(db) as catalog, _progress_bar("Refreshing from arXiv") as progress:
-        report = refresh_papers(
-            catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
-        )
-    if as_json:
-        write_json(report.to_dict())
-    else:
-        for c in report.new_versions:
-            write_text(f"{c.id}\tnew version\t{c.old} -> {c.new}\n")
-        for c in report.retitled:
-            write_text(f"{c.id}\tnew title\t{c.old} -> {c.new}\n")
+        try:
+            report = refresh_papers(
+                catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
+            )
+        except (EfmcatError, KeyboardInterrupt) as exc:
+            partial = getattr(exc, "report", None)
+            if partial is not None and partial.checked:  # earlier batches are stored: say so
+                _print_refresh(partial, as_json)
+                say(f"Refreshed {count(partial.checked, 'paper')} before the failure.")
+            raise
+    _print_refresh(report, as_json)
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
     if report.checked == 0 and not report.not_found:
