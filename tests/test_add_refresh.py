@@ -443,3 +443,12 @@ def test_add_leaves_a_title_two_arxiv_papers_share(server, cli, tmp_path):
             "2211.10438",
             "title:smoothquant",
         }
+
+
+def test_an_id_file_with_a_byte_order_mark_reads(server, cli, tmp_path):
+    server.add("2611.00036")
+    f = tmp_path / "ids.txt"
+    f.write_bytes("\ufeff2611.00036\n".encode())
+    r = cli("add", "--file", str(f))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("2611.00036v1\t")
