@@ -147,3 +147,37 @@ def test_a_title_ascii_cannot_spell_is_reported_not_merged(cli, tmp_path):
     assert [(f["papers"], f["fixable"]) for f in same] == [
         (["2401.00001", "title:llm-compression-survey"], False)
     ]
+
+
+def test_fix_gives_a_legacy_subject_class_id_arxivs_id(cli, tmp_path, monkeypatch):
+    """An older efmcat stored math.GT/0309136 as written; arXiv's id is math/0309136. check
+    warns; --fix renames it (tags follow), or merges it where both are held."""
+    db = tmp_path / "old.db"
+    monkeypatch.setenv("EFMCAT_DB", str(db))
+    with Catalog(db) as cat, cat.transaction():
+        for pid, title in (("math.GT/0309136", "Old Style Paper One"), ("hep-th.XX/9901001", "Two")):
+            cat.conn.execute(
+                "INSERT INTO papers(id, title, kind, added_at) VALUES (?, ?, 'paper', '2026-01-01')",
+                (pid, title),
+            )
+        cat.conn.execute(
+            "INSERT INTO tags(paper_id, node, origin, score) VALUES ('math.GT/0309136', 'quantization', 'manual', 1)"
+        )
+        cat.conn.execute(
+            "INSERT INTO papers(id, title, kind, added_at, note, user_fields) "
+            "VALUES ('hep-th/9901001', 'Two', 'paper', '2026-01-01', NULL, '[]')"
+        )
+    r = cli("check", "--json")
+    legacy = sorted(f["papers"][0] for f in json.loads(r.stdout)["findings"] if f["kind"] == "legacy-id")
+    assert legacy == ["hep-th.XX/9901001", "math.GT/0309136"]
+    r = cli("check", "--fix", "--json")
+    assert sorted(json.loads(r.stdout)["fixed"])[:2] == [
+        "merged hep-th.XX/9901001 into hep-th/9901001 (arXiv's id)",
+        "renamed math.GT/0309136 to math/0309136 (arXiv's id)",
+    ]
+    with Catalog(db) as cat:
+        ids = sorted(r[0] for r in cat.conn.execute("SELECT id FROM papers"))
+        assert ids == ["hep-th/9901001", "math/0309136"]
+        assert [r[0] for r in cat.conn.execute("SELECT node FROM tags WHERE paper_id = 'math/0309136'")] == [
+            "quantization"
+        ]

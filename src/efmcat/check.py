@@ -14,6 +14,8 @@ Findings, each naming the papers and the sources (file:line when imported):
 - ``arxiv-title-mismatch`` (error): a source title that disagrees with the arXiv metadata
   fetched for the id.
 - ``malformed-id`` (error): an arXiv link that is not a valid id (``arxiv.org/abs/203.05527``).
+- ``legacy-id`` (warning): an old-style id stored with its subject class by an older efmcat
+  (``math.GT/0309136``, which arXiv calls ``math/0309136``); ``--fix`` renames it.
 - ``versions`` (info): one paper linked at several arXiv versions.
 - ``missing-metadata`` and ``non-arxiv`` (info): papers without authors or abstract; papers
   with no arXiv id.
@@ -124,7 +126,7 @@ def check_catalog(
     tell = progress or (lambda done, total: None)
     tell(0, steps)
     if fix:
-        result.fixed = _apply_safe_merges(catalog)
+        result.fixed = _rename_legacy_ids(catalog) + _apply_safe_merges(catalog)
     tell(1, steps)
     f = result.findings
     missing: list[str] = []
@@ -300,9 +302,21 @@ def _malformed(paper: dict[str, Any], rows: list[dict[str, Any]]) -> list[Findin
     bad = pid.lower().startswith(("url:arxiv.org/", "url:export.arxiv.org/"))
     if not bad:
         try:
-            parse_paper_id(pid)
+            canonical = parse_paper_id(pid)
         except Exception:
             bad = True
+        else:
+            if canonical != pid:  # stored by an older efmcat: math.GT/0309136
+                return [
+                    Finding(
+                        "legacy-id",
+                        "warning",
+                        f"{pid}: arXiv names this paper {canonical}; `efmcat check --fix` renames it",
+                        [pid],
+                        [_src(pid, r) for r in rows] or [_paper_src(paper)],
+                        fixable=True,
+                    )
+                ]
     if not bad:
         return []
     where = f" ({_locators(rows)})" if rows else ""
@@ -541,6 +555,28 @@ def _sample(ids: list[str], n: int = 8) -> str:
 
 
 # -- --fix -------------------------------------------------------------------------------------------
+def _rename_legacy_ids(catalog: Catalog) -> list[str]:
+    """Give the old-style arXiv ids an older efmcat stored with their subject class
+    (math.GT/0309136) the id arXiv gives them (math/0309136); where the catalog holds that
+    one too, the two merge. Tags, sources and notes follow."""
+    done = []
+    rows = catalog.conn.execute(
+        "SELECT id FROM papers WHERE id GLOB '*.*/*' AND id NOT GLOB '*:*'"
+    ).fetchall()
+    with catalog.transaction():
+        for (pid,) in rows:
+            aid = try_parse_arxiv_id(pid)
+            if aid is None or aid.id == pid:
+                continue
+            if catalog.has(aid.id):
+                merge_papers(catalog, pid, aid.id)
+                done.append(f"merged {pid} into {aid.id} (arXiv's id)")
+            else:
+                catalog.conn.execute("UPDATE papers SET id = ? WHERE id = ?", (aid.id, pid))
+                done.append(f"renamed {pid} to {aid.id} (arXiv's id)")
+    return done
+
+
 def _apply_safe_merges(catalog: Catalog) -> list[str]:
     """Merge papers whose titles are identical when exactly one of them has an arXiv id
     (titles grouped in a scratch database on disk, not in memory)."""
