@@ -220,3 +220,37 @@ def test_browse_serves_search_facets_and_queries_over_http(mini_db, tmp_path):
         proc.terminate()
         _out, err = proc.communicate(timeout=15)
     assert err.startswith(f"Serving 8 papers from {mini_db} at http://127.0.0.1:{port}/efmcat/papers\n")
+
+
+def test_sql_streams_its_rows_and_an_error_midway_is_one_line(mini_db):
+    """csv, json and nl print rows as SQLite steps to them (a query of millions of rows
+    neither waits nor fills memory: it read them all first); an error on a later row is
+    the same one line as one on the first."""
+    import io
+
+    from efmcat.errors import QueryError
+    from efmcat.sqlquery import run_query
+
+    class Reader(io.StringIO):
+        lines: list[str] = []
+
+        def write(self, text):
+            Reader.lines.append(text)
+            if len(Reader.lines) == 3:
+                raise BrokenPipeError  # the reader has what it wanted, as `| head -2`
+            return len(text)
+
+    # Row 1,000 fails: read all first, nothing would be written before the error.
+    late_error = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2000) "
+        "SELECT CASE WHEN x = 1000 THEN abs(-9223372036854775807 - 1) ELSE x END AS x FROM c"
+    )
+    with pytest.raises(BrokenPipeError):
+        run_query(mini_db, late_error, "csv", out=Reader())
+    assert Reader.lines == ["x\n", "1\n", "2\n"]
+    bad = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5) "
+        "SELECT CASE WHEN x = 4 THEN abs(-9223372036854775807 - 1) ELSE x END FROM c"
+    )
+    with pytest.raises(QueryError, match="^cannot run the query: integer overflow$"):
+        run_query(mini_db, bad, "nl", out=io.StringIO())

@@ -12,6 +12,7 @@ import csv
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -63,28 +64,46 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
         conn.set_authorizer(_authorize)  # after sqlite-utils' own set-up PRAGMAs
         try:
             cursor = db.execute(sql)
-            rows = cursor.fetchall()
         except sqlite3.DatabaseError as exc:
-            message = str(exc)
-            if "not authorized" in message or "readonly" in message:
-                message = "only reading queries (SELECT, WITH) are allowed"
-            raise QueryError(f"cannot run the query: {message}") from exc
+            raise _query_error(exc) from exc
         except sqlite3.Warning as exc:  # e.g. two statements in one string
             raise QueryError(f"cannot run the query: {exc}") from exc
         if cursor.description is None:
             raise QueryError("cannot run the query: only reading queries (SELECT, WITH) are allowed")
         headers = [c[0] for c in cursor.description]
+        counted = [0]
+
+        def rows() -> Iterator[tuple]:
+            """The rows as SQLite steps to them (csv, json and nl print them as they come:
+            a query of millions of rows neither waits nor fills memory), counted."""
+            try:
+                for row in cursor:
+                    counted[0] += 1
+                    yield row
+            except sqlite3.DatabaseError as exc:
+                raise _query_error(exc) from exc
+
+        if fmt == "table":  # the columns' widths need every row
+            import tabulate
+
+            table = list(rows())
+            out.write(
+                tabulate.tabulate(table, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+            )
+        elif fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(headers)
+            writer.writerows(rows())
+        else:
+            for line in output_rows(rows(), headers, fmt == "nl", False, True):
+                out.write(line + "\n")
     finally:
         conn.close()
-    if fmt == "table":
-        import tabulate
+    return counted[0]
 
-        out.write(tabulate.tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-    else:
-        for line in output_rows(iter(rows), headers, fmt == "nl", False, True):
-            out.write(line + "\n")
-    return len(rows)
+
+def _query_error(exc: sqlite3.DatabaseError) -> QueryError:
+    message = str(exc)
+    if "not authorized" in message or "readonly" in message:
+        message = "only reading queries (SELECT, WITH) are allowed"
+    return QueryError(f"cannot run the query: {message}")
