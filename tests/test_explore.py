@@ -254,3 +254,16 @@ def test_sql_streams_its_rows_and_an_error_midway_is_one_line(mini_db):
     )
     with pytest.raises(QueryError, match="^cannot run the query: integer overflow$"):
         run_query(mini_db, bad, "nl", out=io.StringIO())
+
+
+def test_sql_reads_the_pragmas_that_describe_the_schema(cli, mini_db):
+    r = cli("sql", "PRAGMA table_info(tags)", "-f", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "cid,name,type,notnull,dflt_value,pk"
+    r = cli("sql", "SELECT count(*) AS n FROM pragma_index_list('tags')", "-f", "csv")
+    assert (r.exit_code, r.stdout.splitlines()[0]) == (0, "n")
+    r = cli("sql", "PRAGMA journal_mode = DELETE")  # a pragma with a value still writes: refused
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n",
+    )

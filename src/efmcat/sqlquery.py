@@ -27,10 +27,17 @@ _ALLOWED = {
 }
 
 
+# Pragmas that take an argument only to name what to describe: reading, whatever the argument
+# (``PRAGMA table_info(papers)``, ``pragma_index_list('tags')``).
+_SCHEMA_PRAGMAS = frozenset(
+    {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+)
+
+
 def _authorize(action: int, arg1: object, arg2: object, *_: object) -> int:
     if action in _ALLOWED:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg2 is None:
+    if action == sqlite3.SQLITE_PRAGMA and (arg2 is None or str(arg1).lower() in _SCHEMA_PRAGMAS):
         return sqlite3.SQLITE_OK  # reading a pragma (FTS5 reads data_version itself)
     if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
         return sqlite3.SQLITE_OK  # FTS5 declaring its table while parsing the schema (the file is read-only)
