@@ -248,3 +248,35 @@ def test_verbatim_values_lose_a_bounded_number_of_enclosing_groups():
 
 def test_an_exported_tilde_escape_reads_back_as_a_tilde():
     assert b.verbatim_text(r"https://e.org/\textasciitilde{}me/\_x\%20") == "https://e.org/~me/_x%20"
+
+
+@pytest.mark.parametrize(
+    ("field", "year", "venue"),
+    [
+        ("booktitle = {Proceedings of the European Conference on Computer Systems}", "2024", "EuroSys 2024"),
+        (
+            "booktitle = {Proceedings of the ACM SIGPLAN Symposium on Principles and Practice of Parallel Programming}",
+            "2023",
+            "PPoPP 2023",
+        ),
+        ("booktitle = {Advances in Neural Information Processing Systems, 2021}", "2022", "NeurIPS 2021"),
+        ("journal = {CoRR}", "2021", None),
+    ],
+)
+def test_venue_names_read_back(field, year, venue):
+    paper = _one(f"@inproceedings{{k, title={{A Paper About Kernels}}, year={{{year}}}, {field}}}\n")
+    assert paper.venue == venue
+
+
+def test_entries_sharing_a_key_keep_the_files_order():
+    result = b.parse_bibtex(
+        "@misc{k, title={First Paper On Pruning}}\n"
+        "@misc{k, title={Second Paper On Quantization}}\n"
+        "@misc{j, title={Third Paper On Attention}}\n",
+        "t.bib",
+    )
+    assert [(e.line, e.paper.title, e.citekey) for e in result.entries] == [
+        (1, "First Paper On Pruning", "k"),
+        (2, "Second Paper On Quantization", None),
+        (3, "Third Paper On Attention", "j"),
+    ]

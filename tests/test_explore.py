@@ -231,12 +231,12 @@ def test_sql_streams_its_rows_and_an_error_midway_is_one_line(mini_db):
     from efmcat.errors import QueryError
     from efmcat.sqlquery import run_query
 
-    class Reader(io.StringIO):
-        lines: list[str] = []
+    lines: list[str] = []
 
+    class Reader(io.StringIO):
         def write(self, text):
-            Reader.lines.append(text)
-            if len(Reader.lines) == 3:
+            lines.append(text)
+            if len(lines) == 3:
                 raise BrokenPipeError  # the reader has what it wanted, as `| head -2`
             return len(text)
 
@@ -247,12 +247,12 @@ def test_sql_streams_its_rows_and_an_error_midway_is_one_line(mini_db):
     )
     with pytest.raises(BrokenPipeError):
         run_query(mini_db, late_error, "csv", out=Reader())
-    assert Reader.lines == ["x\n", "1\n", "2\n"]
+    assert lines == ["x\n", "1\n", "2\n"]
     bad = (
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5) "
         "SELECT CASE WHEN x = 4 THEN abs(-9223372036854775807 - 1) ELSE x END FROM c"
     )
-    with pytest.raises(QueryError, match="^cannot run the query: integer overflow$"):
+    with pytest.raises(QueryError, match=r"^cannot run the query: integer overflow$"):
         run_query(mini_db, bad, "nl", out=io.StringIO())
 
 

@@ -439,3 +439,11 @@ def test_yaml_with_a_bad_status_names_the_line(cli, tmp_path):
         1,
         f"Error: {bad}:3: status of 2301.00774 must be one of to-read, reading, read, got 'done'\n",
     )
+
+
+def test_a_notes_escape_sequences_are_not_sent_to_the_terminal():
+    from efmcat.render import show_plain
+
+    out = show_plain({"id": "2210.17323", "title": "GPTQ", "note": "first\n\n\x1b[31mred\x1b[0m  second"})
+    # each paragraph line shown as text: the escape spelled out, spaces folded
+    assert out.endswith("Note:        first\n\n             \\x1b[31mred\\x1b[0m second\n")

@@ -219,7 +219,7 @@ _TABLES = (".csv", ".tsv")  # spreadsheet tables: efmcat writes CSV, never reads
 
 def _is_efmcat_csv(head: str) -> bool:
     """Whether a file begins with the header row of ``export --format csv``."""
-    return head.lstrip("\ufeff").startswith("id,arxiv_id,version,title,")
+    return head.startswith("id,arxiv_id,version,title,")  # _head has dropped a BOM
 
 
 def detect_format(path: Path, fmt: str = "auto") -> str:
