@@ -213,9 +213,7 @@ def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
         if mine.note:
             note = f"{target.note}\n\n{mine.note}" if target.note else mine.note
             catalog.set_user_fields(new, {"note": note})
-        carry_user_data(
-            catalog, replace(mine, user_fields=[f for f in mine.user_fields if f != "note"]), new
-        )
+        carry_user_data(catalog, replace(mine, user_fields=[f for f in mine.user_fields if f != "note"]), new)
         conn.execute(
             "INSERT OR REPLACE INTO tags(paper_id, node, origin, score, removed) "
             "SELECT ?, node, origin, score, removed FROM tags WHERE paper_id = ? AND origin = 'manual'",
