@@ -257,7 +257,8 @@ def _merge_paper(
     # from arXiv since (arXiv's record is better), not a paper the user imported before the
     # release had it (the import is theirs), and the field not filled by the user. Those
     # get only the fields they lack.
-    fetched = mine["fetched_at"] is not None or mine["source"] not in shipped_sources
+    imported = bool(mine["source"]) and mine["source"] not in shipped_sources  # its file's name
+    fetched = mine["fetched_at"] is not None or imported
     owned = set(json.loads(mine["user_fields"] or "[]"))
     # A field the old release gave (its provenance names it) and the new one retracts (a
     # venue found wrong): cleared, when the user's copy is still the release's.
