@@ -155,7 +155,11 @@ def test_fix_gives_a_legacy_subject_class_id_arxivs_id(cli, tmp_path, monkeypatc
     db = tmp_path / "old.db"
     monkeypatch.setenv("EFMCAT_DB", str(db))
     with Catalog(db) as cat, cat.transaction():
-        for pid, title in (("math.GT/0309136", "Old Style Paper One"), ("hep-th.XX/9901001", "Two")):
+        for pid, title in (
+            ("math.GT/0309136", "Old Style Paper One"),
+            ("hep-th.XX/9901001", "Two"),
+            ("arXiv:2301.00002", "Three"),  # any id not in its canonical form
+        ):
             cat.conn.execute(
                 "INSERT INTO papers(id, title, kind, added_at) VALUES (?, ?, 'paper', '2026-01-01')",
                 (pid, title),
@@ -169,15 +173,16 @@ def test_fix_gives_a_legacy_subject_class_id_arxivs_id(cli, tmp_path, monkeypatc
         )
     r = cli("check", "--json")
     legacy = sorted(f["papers"][0] for f in json.loads(r.stdout)["findings"] if f["kind"] == "legacy-id")
-    assert legacy == ["hep-th.XX/9901001", "math.GT/0309136"]
+    assert legacy == ["arXiv:2301.00002", "hep-th.XX/9901001", "math.GT/0309136"]
     r = cli("check", "--fix", "--json")
-    assert sorted(json.loads(r.stdout)["fixed"])[:2] == [
+    assert sorted(json.loads(r.stdout)["fixed"])[:3] == [
         "merged hep-th.XX/9901001 into hep-th/9901001 (arXiv's id)",
+        "renamed arXiv:2301.00002 to 2301.00002 (arXiv's id)",
         "renamed math.GT/0309136 to math/0309136 (arXiv's id)",
     ]
     with Catalog(db) as cat:
         ids = sorted(r[0] for r in cat.conn.execute("SELECT id FROM papers"))
-        assert ids == ["hep-th/9901001", "math/0309136"]
+        assert ids == ["2301.00002", "hep-th/9901001", "math/0309136"]
         assert [r[0] for r in cat.conn.execute("SELECT node FROM tags WHERE paper_id = 'math/0309136'")] == [
             "quantization"
         ]

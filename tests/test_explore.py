@@ -257,9 +257,10 @@ def test_sql_streams_its_rows_and_an_error_midway_is_one_line(mini_db):
 
 
 def test_sql_reads_the_pragmas_that_describe_the_schema(cli, mini_db):
-    r = cli("sql", "PRAGMA table_info(tags)", "-f", "csv")
-    assert r.exit_code == 0, r.stderr
-    assert r.stdout.splitlines()[0] == "cid,name,type,notnull,dflt_value,pk"
+    for pragma in ("PRAGMA table_info(tags)", "PRAGMA TABLE_INFO(tags)"):  # as typed, any case
+        r = cli("sql", pragma, "-f", "csv")
+        assert r.exit_code == 0, r.stderr
+        assert r.stdout.splitlines()[0] == "cid,name,type,notnull,dflt_value,pk"
     r = cli("sql", "SELECT count(*) AS n FROM pragma_index_list('tags')", "-f", "csv")
     assert (r.exit_code, r.stdout.splitlines()[0]) == (0, "n")
     r = cli("sql", "PRAGMA journal_mode = DELETE")  # a pragma with a value still writes: refused

@@ -174,8 +174,22 @@ def test_a_venue_after_a_long_title_is_still_cut():
 
 
 @pytest.mark.parametrize(
-    "authors", ["Ana Smith, Bo Wang", "Ana Smith and Bo Wang", "Xiao, Lin, Seznec, Wu", "Frantar et al."]
+    "authors",
+    ["Ana Smith, Bo Wang", "Ana Smith, Bo Wang and Chen Li", "Xiao, Lin, Seznec, Wu", "Frantar et al."],
 )
 def test_a_bold_title_followed_by_authors_stays_the_title_alone(authors):
     line = f"- **Sparse Mixtures at Scale**: {authors} [[Paper]](https://arxiv.org/abs/2301.00021)"
     assert _titles(line) == [("2301.00021", "Sparse Mixtures at Scale")]
+
+
+@pytest.mark.parametrize(
+    ("name", "rest", "arxiv"),
+    [
+        ("LayerSkip", "Enabling Early Exit Inference and Self-Speculative Decoding", "2404.16710"),
+        ("ST-MoE", "Designing Stable and Transferable Sparse Expert Models", "2202.08906"),
+        ("Scatterbrain", "Unifying Sparse and Low-rank Attention", "2110.15343"),
+    ],
+)
+def test_two_capitalised_phrases_joined_by_and_are_a_subtitle_not_authors(name, rest, arxiv):
+    line = f"- **{name}**: {rest} [[Paper]](https://arxiv.org/abs/{arxiv})"
+    assert _titles(line) == [(arxiv, f"{name}: {rest}")]

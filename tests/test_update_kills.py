@@ -133,3 +133,24 @@ def test_a_field_the_user_edited_is_counted_as_kept(tmp_path):
         report = update_catalog(cat, shipped)
         assert cat.get_paper(KEPT).year == 2023
     assert (report.kept_user_fields, report.updated) == (1, 0)
+
+
+def test_a_move_claims_only_the_users_note_not_the_releases(tmp_path):
+    """An old id moving onto a paper the user holds: the old release's curator note stays
+    the release's (not marked the user's, not searched as theirs); the user's own note goes
+    along, before the target's release note."""
+    shipped = _shipped(tmp_path / "shipped.db", moved={"title:foo": KEPT, "title:bar": NEW})
+    mine = tmp_path / "mine.db"
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_meta(RELEASE_KEY, "r1")
+        for pid in (KEPT, NEW, "title:foo", "title:bar"):
+            cat.upsert_paper(Paper(id=pid, title=f"Paper {pid}", year=2024))
+        cat.conn.execute("UPDATE papers SET note = 'Corrected: a curator note' WHERE id = 'title:foo'")
+        cat.conn.execute("UPDATE papers SET note = 'Also listed as Foo' WHERE id = ?", (KEPT,))
+        cat.set_note("title:bar", "read for the group")
+        cat.conn.execute("UPDATE papers SET note = 'Release note' WHERE id = ?", (NEW,))
+    with Catalog(mine) as cat:
+        update_catalog(cat, shipped)
+        kept, new = cat.get_paper(KEPT), cat.get_paper(NEW)
+    assert "note" not in kept.user_fields and "Corrected" not in (kept.note or "")
+    assert (new.note, new.user_fields) == ("read for the group", ["note"])

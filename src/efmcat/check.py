@@ -556,24 +556,27 @@ def _sample(ids: list[str], n: int = 8) -> str:
 
 # -- --fix -------------------------------------------------------------------------------------------
 def _rename_legacy_ids(catalog: Catalog) -> list[str]:
-    """Give the old-style arXiv ids an older efmcat stored with their subject class
-    (math.GT/0309136) the id arXiv gives them (math/0309136); where the catalog holds that
-    one too, the two merge. Tags, sources and notes follow."""
+    """Give every id not in its canonical form (the old-style arXiv ids an older efmcat stored
+    with their subject class, math.GT/0309136) the id it stands for (math/0309136), as the
+    legacy-id finding names them; where the catalog holds that one too, the two merge.
+    Tags, sources and notes follow."""
+    legacy = []  # (id, canonical id): few, read off one pass over the ids
+    for (pid,) in catalog.conn.execute("SELECT id FROM papers ORDER BY id"):
+        try:
+            canonical = parse_paper_id(pid)
+        except Exception:
+            continue  # malformed: a finding of its own, with nothing to rename it to
+        if canonical != pid:
+            legacy.append((pid, canonical))
     done = []
-    rows = catalog.conn.execute(
-        "SELECT id FROM papers WHERE id GLOB '*.*/*' AND id NOT GLOB '*:*'"
-    ).fetchall()
     with catalog.transaction():
-        for (pid,) in rows:
-            aid = try_parse_arxiv_id(pid)
-            if aid is None or aid.id == pid:
-                continue
-            if catalog.has(aid.id):
-                merge_papers(catalog, pid, aid.id)
-                done.append(f"merged {pid} into {aid.id} (arXiv's id)")
+        for pid, canonical in legacy:
+            if catalog.has(canonical):
+                merge_papers(catalog, pid, canonical)
+                done.append(f"merged {pid} into {canonical} (arXiv's id)")
             else:
-                catalog.conn.execute("UPDATE papers SET id = ? WHERE id = ?", (aid.id, pid))
-                done.append(f"renamed {pid} to {aid.id} (arXiv's id)")
+                catalog.conn.execute("UPDATE papers SET id = ? WHERE id = ?", (canonical, pid))
+                done.append(f"renamed {pid} to {canonical} (arXiv's id)")
     return done
 
 

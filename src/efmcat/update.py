@@ -205,15 +205,13 @@ def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
         # Both exist: the user's own data follows the paper to its new id: the note (after
         # one the paper has), edited fields, status, citekey and star, manual tags, and the
         # source rows of the user's imports (the release's own are merged after).
-        from dataclasses import replace
-
         from efmcat.merge import carry_user_data
 
         mine, target = catalog.get_paper(old), catalog.get_paper(new)
-        if mine.note:
-            note = f"{target.note}\n\n{mine.note}" if target.note else mine.note
-            catalog.set_user_fields(new, {"note": note})
-        carry_user_data(catalog, replace(mine, user_fields=[f for f in mine.user_fields if f != "note"]), new)
+        if mine.note and "note" in mine.user_fields:  # a release's curator note stays the release's
+            yours = target.note if "note" in target.user_fields else None
+            catalog.set_user_fields(new, {"note": f"{yours}\n\n{mine.note}" if yours else mine.note})
+        carry_user_data(catalog, mine, new)  # the note is the paper's own by now: skipped there
         conn.execute(
             "INSERT OR REPLACE INTO tags(paper_id, node, origin, score, removed) "
             "SELECT ?, node, origin, score, removed FROM tags WHERE paper_id = ? AND origin = 'manual'",

@@ -173,8 +173,10 @@ _TITLE_TAIL = re.compile(r"(?:\s*[,;(–—]|\s+-)\s*([^,;()–—]+?)\)?\s*$")
 
 
 def _looks_like_authors(text: str) -> bool:
-    """Whether words are names ("Ana Smith, Bo Wang", "Xiao, Lin, Seznec, Wu", "Frantar et
-    al."), not a title."""
+    """Whether words are names, not a title's: "Frantar et al.", three names or more ("Ana
+    Smith, Bo Wang, Chen Li"; four surnames or more: "Xiao, Lin, Seznec, Wu"), or two full
+    names between commas ("Ana Smith, Bo Wang"). Two capitalised phrases joined by "and"
+    are a subtitle ("Enabling Early Exit Inference and Self-Speculative Decoding")."""
     if re.search(r"\bet\s+al\b", text, re.I):
         return True
     parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
@@ -182,10 +184,10 @@ def _looks_like_authors(text: str) -> bool:
         len(p) <= 4 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
     ):
         return False
-    # Full names, two or more ("Ana Smith and Bo Wang"), or four surnames or more ("Xiao,
-    # Lin, Seznec, Wu"); "Fast, Cheap, and Accurate Inference" is a title's words. A bold
-    # title followed by names stays the title alone.
-    return all(len(p) >= 2 for p in parts) or len(parts) >= 4
+    if len(parts) >= 4:
+        return True
+    full_names = all(2 <= len(p) <= 4 for p in parts)
+    return full_names and (len(parts) == 3 or ("," in text and all(len(p) <= 3 for p in parts)))
 
 
 def _bold_title(text: str, m: re.Match[str]) -> str:
