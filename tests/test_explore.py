@@ -142,6 +142,23 @@ def test_browse_without_datasette_says_how_to_install(cli, mini_db, monkeypatch)
     assert (r.exit_code, r.stderr) == (1, 'Error: Datasette is not installed: pip install "efmcat[web]"\n')
 
 
+def test_browse_on_a_port_in_use_is_one_line_before_anything_is_served(cli, mini_db, monkeypatch):
+    import socket
+
+    from efmcat import web
+
+    monkeypatch.setattr(web, "datasette_available", lambda: True)
+    monkeypatch.setattr(web, "serve", lambda *a, **k: pytest.fail("served on a taken port"))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("browse", "--port", str(port))
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith(f"Error: port {port} on 127.0.0.1 is in use (")
+    assert r.stderr.endswith("): give another with --port\n") and r.stderr.count("\n") == 1
+
+
 def test_browse_snapshot_has_areas_tags_links(mini_db, tmp_path):
     import sqlite3
 

@@ -223,6 +223,20 @@ def command(site: Site, port: int, *, open_browser: bool = False) -> list[str]:
     return cmd
 
 
+def check_port(port: int) -> None:
+    """EfmcatError (one line) when ``port`` on 127.0.0.1 is taken: Datasette would print
+    its server's traceback-like log and exit 3, as if arXiv had failed."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            raise EfmcatError(
+                f"port {port} on {HOST} is in use ({exc.strerror or exc}): give another with --port"
+            ) from None
+
+
 def serve(site: Site, port: int, *, open_browser: bool = False) -> int:
     """Run Datasette until it stops (Ctrl-C); returns its exit status. On POSIX Datasette
     replaces this process, so Ctrl-C and signals reach it directly and no server is orphaned."""

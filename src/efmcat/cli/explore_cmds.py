@@ -82,6 +82,7 @@ def browse(
     from efmcat.paths import cache_dir
 
     web.require_datasette()
+    web.check_port(port)
     with open_catalog(db, create=False) as catalog:  # made on first use; older schemas upgraded
         path = catalog.path
     site = web.prepare(path, folder or cache_dir() / "browse")
