@@ -55,6 +55,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_mutation_kills.py",
     ],
     "formats/markdown_list": [
+        "tests/test_markdown_titles.py",
         "tests/test_markdown_list_kills.py",
         "tests/test_import_markdown.py",
         "tests/test_mutation_kills.py",
@@ -202,6 +203,7 @@ TESTS: dict[str, list[str]] = {
         "bootstrap or interval or drawn or table or subtopic",
     ],
     "formats/bibtex": [
+        "tests/test_bibtex_fidelity.py",  # import: verbatim fields, venues read back, shared keys
         "tests/test_bibtex_export_kills.py",
         "tests/test_export_formats.py",
         "tests/test_import_bibtex.py",
