@@ -280,3 +280,16 @@ def test_entries_sharing_a_key_keep_the_files_order():
         (2, "Second Paper On Quantization", None),
         (3, "Third Paper On Attention", "j"),
     ]
+
+
+def test_the_eprint_names_the_arxiv_paper_before_a_journal_note_does():
+    paper = _one(
+        "@article{k, title={Sparse Paper}, eprint={2310.08659}, archivePrefix={arXiv},\n"
+        " journal={arXiv preprint arXiv:2208.07339}}\n"  # a copy-paste slip: the eprint wins
+    )
+    assert (paper.id, paper.url) == ("2310.08659", "https://arxiv.org/abs/2310.08659")
+
+
+def test_eight_enclosing_groups_come_off_a_verbatim_value_and_no_more():
+    assert b.verbatim_text("{" * 8 + "x" + "}" * 8) == "x"
+    assert b.verbatim_text("{" * 10 + "x" + "}" * 10) == "{{x}}"

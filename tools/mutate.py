@@ -280,6 +280,11 @@ EQUIVALENT: dict[str, set[tuple[str, ...]]] = {
         ('conn.execute("PRAGMA temp_store = MEMORY")', "pass"),
         ("n = max(catalog.count(), 1)", "n = max(catalog.count(), 2)"),
     },
+    # BibTeX: an author's surrounding spaces (the citekey's surname is reduced to its
+    # letters and digits either way)
+    "formats/bibtex": {
+        ("author = author.strip()", "pass"),
+    },
     # check: the size of a batch of titles written to disk (1,001, or every title alone),
     # the index that only speeds the block search, and two word splits whose extra pieces
     # are cut off or never read; and calling the title-conflict check also for one row
