@@ -154,3 +154,25 @@ def test_a_move_claims_only_the_users_note_not_the_releases(tmp_path):
         kept, new = cat.get_paper(KEPT), cat.get_paper(NEW)
     assert "note" not in kept.user_fields and "Corrected" not in (kept.note or "")
     assert (new.note, new.user_fields) == ("read for the group", ["note"])
+
+
+def test_provenance_follows_the_release_only_where_the_copy_is_the_releases(tmp_path):
+    """The record's provenance says where each field came from: a fetched paper keeps its
+    own; an unfetched one takes the release's, and keeps its own where the release has
+    none to give."""
+    shipped = _shipped(tmp_path / "shipped.db")
+    with Catalog(shipped) as cat, cat.transaction():
+        cat.set_provenance(FETCHED, {"title": "survey list"})
+        cat.set_provenance(KEPT, {"title": "survey list"})
+        cat.conn.execute("UPDATE papers SET provenance = NULL WHERE id = ?", (NEW,))
+    mine = _mine(tmp_path / "mine.db")
+    with Catalog(mine) as cat, cat.transaction():
+        cat.set_provenance(FETCHED, {"title": "arXiv API"})
+        cat.set_provenance(KEPT, {"title": "an older list"})
+        cat.upsert_paper(Paper(id=NEW, title="A New Paper On Pruning", year=2024))
+        cat.set_provenance(NEW, {"year": "arXiv id"})
+    with Catalog(mine) as cat:
+        update_catalog(cat, shipped)
+        assert cat.provenance_of(FETCHED) == {"title": "arXiv API"}
+        assert cat.provenance_of(KEPT) == {"title": "survey list"}
+        assert cat.provenance_of(NEW) == {"year": "arXiv id"}
