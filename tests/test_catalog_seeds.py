@@ -250,3 +250,15 @@ def test_an_unknown_section_is_one_line(shipped):
     )
     listed = json.loads(shipped("list", "--source", "survey", "--section", "Quantization", "--json").stdout)
     assert len(listed) > 10
+
+
+def test_every_arxiv_category_is_a_category(seeds):
+    """The metadata writes categories as one string ("cs.LG cs.AI"); read as a list, three
+    papers had them spelled out letter by letter (["c", "s", ".", "L", "G"]), so their
+    BibTeX primaryClass was "c"."""
+    bad = {
+        p["id"]: p["categories"]
+        for p in seeds
+        if any(not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", c) for c in p.get("categories") or [])
+    }
+    assert bad == {}

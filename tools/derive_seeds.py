@@ -409,7 +409,10 @@ def metadata_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 def parse_jsonl(path: Path) -> list[Ref]:
     out = []
     for pid, rec in metadata_records(path):
-        cats = list(rec.get("categories") or [])
+        cats = rec.get("categories") or []
+        if isinstance(cats, str):  # arXiv's metadata writes them as one string: "cs.LG cs.AI"
+            cats = cats.split()
+        cats = list(cats)
         out.append(
             Ref(
                 pid,
