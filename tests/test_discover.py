@@ -401,7 +401,12 @@ def test_errors(server, cli, tmp_path):
         (("--reject",), 2, "Error: give the arXiv ids to reject: efmcat discover --reject ID...\n"),
         (("2611.00001",), 2, "Error: ids are for --reject; to accept papers use --add or efmcat add ID\n"),
         (("--reject", "nonsense"), 1, "Error: not an arXiv id: nonsense\n"),
-        (("--limit", "0"), 2, "Error: --limit must be at least 1\n"),
+        (("--limit", "0"), 2, "Error: --limit must be between 1 and 1000000000, not 0\n"),
+        (
+            ("--limit", "1000000001"),
+            2,
+            "Error: --limit must be between 1 and 1000000000, not 1000000001\n",
+        ),
         (("--since", "2999-01-01"), 2, "Error: --since 2999-01-01T00:00:00Z is in the future\n"),
         (
             ("--feed", str(tmp_path / "missing.xml")),

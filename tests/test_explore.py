@@ -285,3 +285,13 @@ def test_sql_reads_the_pragmas_that_describe_the_schema(cli, mini_db):
         1,
         "Error: cannot run the query: only reading queries (SELECT, WITH) are allowed\n",
     )
+
+
+def test_similar_takes_a_limit_from_1_to_a_billion_as_list_does(cli, mini_db):
+    for n in ("1000000001", "9223372036854775807"):
+        r = cli("similar", "2210.17323", "-n", n)
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            2,
+            "",
+            f"Error: --limit must be between 1 and 1000000000, not {n}\n",
+        )

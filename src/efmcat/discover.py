@@ -440,8 +440,10 @@ def discover(
         raise UsageError("give --query or --feed (not both)")
     if query is not None and not query.strip():
         raise UsageError("--query must not be empty")
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if limit is not None:
+        from efmcat.searchsql import check_limit
+
+        check_limit(limit)  # 1 to MAX_LIMIT, as list and search take
     if max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
     taxonomy = taxonomy or load_taxonomy()

@@ -211,7 +211,9 @@ def similar_papers(
     """The ``limit`` papers most like the one named by ``text`` (any pasted id form)."""
     from efmcat.ids import parse_paper_id
     from efmcat.records import records_for
+    from efmcat.searchsql import check_limit
 
+    check_limit(limit)  # 1 to MAX_LIMIT, as list and search take
     taxonomy = taxonomy or load_taxonomy()
     paper = catalog.get_paper(text if catalog.has(text) else parse_paper_id(text))
     conn = catalog.conn
