@@ -232,7 +232,10 @@ def test_train_needs_labels(cli, mini_db, tmp_path):
     empty.write_text("", encoding="utf-8")
     r = cli("train", "--labels", str(empty))
     assert r.exit_code == 1
-    assert r.stderr.endswith("Error: too few labelled papers to learn from: every area needs 5\n")
+    assert r.stderr.endswith(
+        "Error: too few labelled papers to learn from: no area has 5 papers with it and 5 without "
+        "(an area with fewer is left to the rules)\n"
+    )
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1"}\nnot json\n', encoding="utf-8")
     r = cli("train", "--labels", str(bad))

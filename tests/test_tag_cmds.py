@@ -523,3 +523,21 @@ def test_explain_says_when_serving_yields_to_the_papers_method(cli, mini_db):
         "  sparsification: 2.00 / 3 assigned (the title's best evidence: no node reaches its threshold,"
         " and 0.2 of it is enough)\n" in r.stdout
     )
+
+
+def test_a_labelled_sets_rows_train_as_one_list_named_after_the_file(tmp_path):
+    """{"id", "title", "labels"} rows (eval FILE's shape) were no labels table row nor a
+    section row: train read them as papers with no area and trained on none of them."""
+    from efmcat.labels import load_labels
+
+    f = tmp_path / "mine.jsonl"
+    rows = [
+        {"id": "x1", "title": "Quantization of LLMs", "labels": ["quantization"]},
+        {"id": "x2", "title": "KV cache eviction", "areas": ["kv-cache-eviction"]},
+    ]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    got = {p.id: (p.lists, p.subtopics) for p in load_labels(f)}
+    assert got == {
+        "x1": ({str(f): ["quantization"]}, {}),
+        "x2": ({str(f): ["memory"]}, {str(f): ["kv-cache-eviction"]}),
+    }

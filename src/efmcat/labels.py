@@ -76,6 +76,10 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
                 taxonomy = load_taxonomy()
             if "list" in rec and "lists" not in rec:  # a section row
                 lists, subtopics = _section_labels(rec, taxonomy)
+            elif "lists" not in rec and ("labels" in rec or "areas" in rec):
+                # a labelled set's row ({"id", "title", "labels"}, as eval FILE reads): one
+                # list, named after the file
+                lists, subtopics = _section_labels({**rec, "list": p}, taxonomy)
             else:  # a labels table's row: read as section rows are, a list at a time
                 lists, subtopics = _table_labels(rec, taxonomy)
             paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)

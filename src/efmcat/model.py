@@ -1040,7 +1040,10 @@ def train(
     if not areas:
         from efmcat.errors import EfmcatError
 
-        raise EfmcatError(f"too few labelled papers to learn from: every area needs {MIN_POSITIVES}")
+        raise EfmcatError(
+            f"too few labelled papers to learn from: no area has {MIN_POSITIVES} papers with it "
+            f"and {MIN_POSITIVES} without (an area with fewer is left to the rules)"
+        )
     rows = _rows(examples, taxonomy)
     # Vocabulary: words and pairs of at least MIN_COUNT papers; rule features always.
     per_example: list[set[str]] = [set() for _ in examples]
