@@ -206,6 +206,15 @@ def test_train_after_manual_tags_changes_predictions_of_similar_papers(cli, mini
     )
     with Catalog(mini_db) as cat:
         assert cat.get_meta("tagger_model") is None
+    assert (
+        cli("train", "--reset").stderr
+        == "The catalog has no model of its own: tagging uses the shipped model.\n"
+    )
+    r = cli("train", "--reset", "-o", "m.json")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: --reset drops the catalog's model: it takes no --labels, -o or --no-manual\n",
+    )
 
 
 def test_explain_shows_the_shipped_models_evidence(cli, mini_db):

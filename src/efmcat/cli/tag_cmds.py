@@ -476,14 +476,23 @@ def train(
     from efmcat.model import train as fit
 
     if reset:
+        from efmcat.errors import UsageError
+        from efmcat.model import META_KEY
+
+        if labels is not None or output is not None or no_manual:
+            raise UsageError("--reset drops the catalog's model: it takes no --labels, -o or --no-manual")
         with open_catalog(db, create=False) as catalog:
+            had = catalog.get_meta(META_KEY) is not None
             save_to_catalog(catalog, None)
         if as_json:
             from efmcat.reports import change_report
 
             write_json(change_report(model=None, reset=True))
             return
-        say("Dropped the catalog's model: tagging uses the shipped model again.")
+        if had:
+            say("Dropped the catalog's model: tagging uses the shipped model again.")
+        else:
+            say("The catalog has no model of its own: tagging uses the shipped model.")
         return
     tax = _load(taxonomy)
     if no_manual and output is not None:
