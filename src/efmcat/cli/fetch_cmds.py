@@ -6,7 +6,7 @@ feedparser must stay off the start-up path of every other command.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,22 @@ from efmcat.cli._app import (
 )
 from efmcat.errors import EfmcatError
 from efmcat.render import count, write_json, write_text
+
+
+@contextmanager
+def _stored_before_a_failure(
+    verb: str, stored: Callable[[Any], int], show: Callable[[Any, bool], None], as_json: bool
+) -> Iterator[None]:
+    """On an error or Ctrl-C, the batches committed before it (the ``.report`` efmcat.fetch
+    puts on the exception): shown as a finished command shows them, counted, then the error."""
+    try:
+        yield
+    except (EfmcatError, KeyboardInterrupt) as exc:
+        partial = getattr(exc, "report", None)
+        if partial is not None and stored(partial):
+            show(partial, as_json)
+            say(f"{verb} {count(stored(partial), 'paper')} before the failure.")
+        raise
 
 
 @contextmanager
@@ -115,33 +131,29 @@ def add(
         say(f"Error: {bad.message}")
     validate_nodes(tag or [])  # unknown nodes fail before any request
     client = ArxivClient()  # a malformed EFMCAT_ARXIV_DELAY fails here, before the catalog opens
-    with client, open_catalog(db) as catalog, _progress_bar("Fetching from arXiv") as progress:
-        try:
-            report = add_papers(
-                catalog, inputs, tags=tag or [], force=force, client=client, progress=progress
-            )
-        except (EfmcatError, KeyboardInterrupt) as exc:
-            partial = getattr(exc, "report", None)
-            if partial is not None and (partial.added or partial.updated):
-                if as_json:
-                    write_json(partial.to_dict())
-                else:
-                    _print_papers(partial.added + partial.updated)
-                say(f"Stored {count(len(partial.added) + len(partial.updated), 'paper')} before the failure.")
-            raise
+    stored = _stored_before_a_failure(
+        "Stored", lambda r: len(r.added) + len(r.updated), _print_added, as_json
+    )
+    with client, open_catalog(db) as catalog, _progress_bar("Fetching from arXiv") as progress, stored:
+        report = add_papers(catalog, inputs, tags=tag or [], force=force, client=client, progress=progress)
     for pid in report.present:
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")
     for old, pid in report.merged:
         say(f"Merged {old} into {pid}, its arXiv paper (same title).")
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
+    _print_added(report, as_json)
+    say(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_added(report, as_json: bool) -> None:
+    """What an add stored: the JSON report, or a line per added or updated paper."""
     if as_json:
         write_json(report.to_dict())
     else:
         _print_papers(report.added + report.updated)
-    say(report.summary())
-    if not report.ok:
-        raise typer.Exit(1)
 
 
 def _print_refresh(report, as_json: bool) -> None:
@@ -182,17 +194,11 @@ def refresh(
     from efmcat.fetch import refresh_papers
 
     client = ArxivClient()
-    with client, open_catalog(db) as catalog, _progress_bar("Refreshing from arXiv") as progress:
-        try:
-            report = refresh_papers(
-                catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
-            )
-        except (EfmcatError, KeyboardInterrupt) as exc:
-            partial = getattr(exc, "report", None)
-            if partial is not None and partial.checked:  # earlier batches are stored: say so
-                _print_refresh(partial, as_json)
-                say(f"Refreshed {count(partial.checked, 'paper')} before the failure.")
-            raise
+    stored = _stored_before_a_failure("Refreshed", lambda r: r.checked, _print_refresh, as_json)
+    with client, open_catalog(db) as catalog, _progress_bar("Refreshing from arXiv") as progress, stored:
+        report = refresh_papers(
+            catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
+        )
     _print_refresh(report, as_json)
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid}")
