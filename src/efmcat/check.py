@@ -32,6 +32,7 @@ from itertools import groupby
 from typing import Any
 
 from efmcat.catalog import Catalog, url_sql
+from efmcat.errors import InvalidIdError
 from efmcat.ids import norm_title, parse_paper_id, title_key, try_parse_arxiv_id
 from efmcat.merge import merge_papers, merge_target
 from efmcat.render import count
@@ -303,7 +304,7 @@ def _malformed(paper: dict[str, Any], rows: list[dict[str, Any]]) -> list[Findin
     if not bad:
         try:
             canonical = parse_paper_id(pid)
-        except Exception:
+        except InvalidIdError:
             bad = True
         else:
             if canonical != pid:  # stored by an older efmcat: math.GT/0309136
@@ -564,7 +565,7 @@ def _rename_legacy_ids(catalog: Catalog) -> list[str]:
     for (pid,) in catalog.conn.execute("SELECT id FROM papers ORDER BY id"):
         try:
             canonical = parse_paper_id(pid)
-        except Exception:
+        except InvalidIdError:
             continue  # malformed: a finding of its own, with nothing to rename it to
         if canonical != pid:
             legacy.append((pid, canonical))

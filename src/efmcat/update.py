@@ -32,6 +32,7 @@ from typing import Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, json_dict
 from efmcat.errors import CatalogError
+from efmcat.merge import carry_user_data
 from efmcat.render import count
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
@@ -205,8 +206,6 @@ def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
         # Both exist: the user's own data follows the paper to its new id: the note (after
         # one the paper has), edited fields, status, citekey and star, manual tags, and the
         # source rows of the user's imports (the release's own are merged after).
-        from efmcat.merge import carry_user_data
-
         mine, target = catalog.get_paper(old), catalog.get_paper(new)
         if mine.note and "note" in mine.user_fields:  # a release's curator note stays the release's
             yours = target.note if "note" in target.user_fields else None
