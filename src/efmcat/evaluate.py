@@ -106,7 +106,10 @@ def load_labelled(
             progress(f"{name}: not scored: {taxonomy.unknown_message(label)}")
         if len(unknown) > 5:
             progress(f"{name}: not scored: {len(unknown) - 5} more labels the taxonomy does not know")
-    titled = [x for x in out if x.title or _looked_up(x, lookup)]
+    titled = []
+    for paper in out:
+        if paper.title or _looked_up(paper, lookup):  # fills an untitled paper's text
+            titled.append(paper)
     if len(titled) < len(out):
         where = "here or in the catalog" if lookup is not None else "here"
         if not titled:
@@ -366,10 +369,12 @@ def run_eval(
 
         model = shipped_model()
     trained = _shipped_label_ids() if model is not None else frozenset()
+    named: set[str] = set()  # the splits the checkout's sets are named by (tune, test)
     if files:
         sets = [(str(f), Path(f), split) for f in files]
     else:
         sets = default_sets()
+        named = {part for _, _, part in sets if part}
         if split is not None:
             sets = [s for s in sets if s[2] in (None, split)]
         if not sets:
@@ -379,9 +384,7 @@ def run_eval(
         for name, path, part in sets
     ]
     if split is not None:
-        splits = {p.split for _, papers, _ in loaded for p in papers if p.split} | {
-            s[2] for s in default_sets() if not files and s[2]
-        }
+        splits = named | {p.split for _, papers, _ in loaded for p in papers if p.split}
         if split not in splits:
             known = f"the splits: {', '.join(sorted(splits))}" if splits else "no paper names a split"
             raise UsageError(f"no labelled paper is in split '{split}' ({known})")
