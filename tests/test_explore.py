@@ -235,7 +235,9 @@ def test_browse_serves_search_facets_and_queries_over_http(mini_db, tmp_path):
             )
     finally:
         proc.terminate()
-        _out, err = proc.communicate(timeout=15)
+        out, err = proc.communicate(timeout=15)
+    assert out == ""  # Datasette's start-up lines and access log are messages: stderr
+    assert "GET /efmcat/papers.json" in err
     assert err.startswith(f"Serving 8 papers from {mini_db} at http://127.0.0.1:{port}/efmcat/papers\n")
 
 

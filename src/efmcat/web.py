@@ -239,14 +239,18 @@ def check_port(port: int) -> None:
 
 def serve(site: Site, port: int, *, open_browser: bool = False) -> int:
     """Run Datasette until it stops (Ctrl-C); returns its exit status. On POSIX Datasette
-    replaces this process, so Ctrl-C and signals reach it directly and no server is orphaned."""
+    replaces this process, so Ctrl-C and signals reach it directly and no server is orphaned.
+    Its start-up lines and access log are messages, not data: they go to stderr, so
+    ``efmcat browse > file`` writes nothing. Ctrl-C is the way to stop a server, so it
+    exits 0 as Datasette does."""
     require_datasette()
     cmd = command(site, port, open_browser=open_browser)
+    sys.stdout.flush()
+    sys.stderr.flush()
     if os.name == "posix":
-        sys.stdout.flush()
-        sys.stderr.flush()
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
         os.execv(cmd[0], cmd)
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stdout=sys.stderr)
     try:
         return proc.wait()
     except KeyboardInterrupt:
