@@ -223,6 +223,10 @@ def test_list_by_a_node_family(shipped):
         {"kv-cache-quant", "kv-cache-compression", "kv-cache-eviction", "kv-cache-reuse"} & set(p["tags"])
         for p in family
     )
+    trailing = json.loads(shipped("list", "--tag", "kv-cache-", "--json").stdout)
+    assert [p["id"] for p in trailing] == [p["id"] for p in family]  # the family, as it is written
+    node = shipped("list", "--tag", "qat", "--json").stdout
+    assert shipped("list", "--tag", "QAT-", "--json").stdout == node  # a node, written as a family
     r = shipped("list", "--tag", "kv-cach")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: unknown taxonomy node 'kv-cach'")

@@ -15,15 +15,17 @@ from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | None:
     """Node ids to match for ``--tag`` options: each node and its subtopics; a prefix that is
-    no node names the family of nodes it starts (``kv-cache`` -> kv-cache-quant, ...)."""
+    no node names the family of nodes it starts (``kv-cache`` or ``kv-cache-`` ->
+    kv-cache-quant, ...)."""
     if not tags:
         return None
     nodes: list[str] = []
     for t in tags:
         key = t.strip().lower()
+        key = key.rstrip("-") or key  # `kv-cache-`, as a family is written, is `kv-cache`
         # A family of nodes by their shared prefix: `--tag kv-cache` is every kv-cache-* node.
         family = [n for n in taxonomy.nodes if n.startswith(key + "-")] if key not in taxonomy.nodes else []
-        for top in family or [t]:
+        for top in family or [key if key in taxonomy.nodes else t]:
             for n in taxonomy.descendants(top):
                 if n not in nodes:
                     nodes.append(n)
