@@ -242,6 +242,8 @@ def test_taxonomy_tree_counts(cli, mini_db):
     out = r.stdout.splitlines()
     assert any(line.startswith("quantization") and " 3 " in line for line in out)
     assert any("weight-only-ptq" in line and " 2 " in line for line in out)
+    assert out[-2:] == ["", "* core area of the survey's taxonomy"]
+    assert out[0].endswith("Sparsification *")
     data = json.loads(cli("taxonomy", "--json").stdout)
     assert [a["id"] for a in data[:6]] == [
         "sparsification", "quantization", "attention", "memory", "compiler", "hardware"

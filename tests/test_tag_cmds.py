@@ -490,6 +490,8 @@ def test_taxonomy_from_stdin(cli, mini_db):
     r = cli("taxonomy", "--taxonomy", "-", "--json", input=yaml_text)
     assert r.exit_code == 0, r.output
     assert [n["id"] for n in json.loads(r.stdout)] == ["quantization"]
+    plain = cli("taxonomy", "--taxonomy", "-", input=yaml_text)  # no core area: no footnote for one
+    assert plain.stdout == "quantization                       3  Quantization\n"
     r = cli("explain", "2210.17323", "--taxonomy", "-", input=yaml_text)
     assert r.exit_code == 0, r.output
     bad = cli("taxonomy", "--taxonomy", "-", input="areas: 3\n")

@@ -333,8 +333,8 @@ def taxonomy(
             branch = "└─" if i == len(area.children) - 1 else "├─"
             node = tax.nodes[cid]
             lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
-    lines.append("")
-    lines.append("* core area of the survey's taxonomy")
+    if any(area.core for area in tax.areas):  # a user's taxonomy may mark none
+        lines += ["", "* core area of the survey's taxonomy"]
     write_text("\n".join(lines) + "\n")
 
 
