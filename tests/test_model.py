@@ -813,3 +813,20 @@ def test_eval_split_keeps_the_default_sets_of_that_split():
     assert "horseee tune" in names and "horseee test (held out)" not in names
     assert {"seeds/lists.yaml", "seeds/survey.yaml"} <= names  # the seeds have no split: kept
     assert {r.name for r in run_eval(modes=["title"])} >= names | {"horseee test (held out)"}
+
+
+def test_lolo_takes_macro_f1_over_a_taxonomy_files_core_areas(cli, labels_file, tmp_path):
+    """The shipped taxonomy with quantization alone marked core: every row's macro-F1 is
+    quantization's F1, and the Markdown table has its column only."""
+    text = PACKAGED.read_text(encoding="utf-8")
+    one_core = text.replace("core: true", "core: false").replace(
+        "name: Quantization\n    core: false", "name: Quantization\n    core: true", 1
+    )
+    assert one_core.count("core: true") == 1
+    f = tmp_path / "one-core.yaml"
+    f.write_text(one_core, encoding="utf-8")
+    data, _ = _eval_json(cli, "--lolo", "--labels", str(labels_file), "--taxonomy", str(f))
+    assert [d["macro_f1"] for d in data] == [d["areas"]["quantization"]["f1"] for d in data]
+    assert len({d["areas"]["sparsification"]["f1"] for d in data} - {None}) >= 1  # still scored
+    md = cli("eval", "--lolo", "--labels", str(labels_file), "--taxonomy", str(f), "--markdown").stdout
+    assert md.splitlines()[0].startswith("| labelled set | fields | papers | quantization | macro-F1 |")

@@ -543,3 +543,55 @@ def test_a_labelled_sets_rows_train_as_one_list_named_after_the_file(tmp_path):
         "x1": ({str(f): ["quantization"]}, {}),
         "x2": ({str(f): ["memory"]}, {str(f): ["kv-cache-eviction"]}),
     }
+
+
+def test_eval_takes_macro_f1_over_the_core_areas_of_a_taxonomy_file(cli, tmp_path):
+    """A taxonomy file's own core areas are what macro-F1 is over (the table's columns too);
+    one that marks none core is scored over every area."""
+    rules = {"quantization": "quantization", "distillation": "distillation", "memory": "cache"}
+
+    def taxonomy_file(name: str, core: set[str]) -> str:
+        f = tmp_path / name
+        f.write_text(
+            "areas:\n"
+            + "".join(
+                f"  - id: {a}\n    name: {a.title()}\n    core: {str(a in core).lower()}\n"
+                f"    rules:\n      terms: {{{term}: 2}}\n"
+                for a, term in rules.items()
+            ),
+            encoding="utf-8",
+        )
+        return str(f)
+
+    rows = [
+        ("Post-Training Quantization of LLMs", "quantization"),
+        ("Knowledge Distillation for Small Models", "distillation"),
+        ("KV Cache Eviction", "memory"),
+        ("Model Distillation at Scale", "quantization"),  # distillation's false positive
+    ]
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        "".join(
+            json.dumps({"id": f"2611.0000{i}", "title": t, "labels": [a]}) + "\n"
+            for i, (t, a) in enumerate(rows)
+        ),
+        encoding="utf-8",
+    )
+    two_core = taxonomy_file("two.yaml", {"quantization", "distillation"})
+    r = cli("eval", str(labelled), "--json", "--taxonomy", two_core)
+    assert r.exit_code == 0, r.output
+    title = json.loads(r.stdout)[0]
+    assert {a: s["f1"] for a, s in title["areas"].items()} == {"quantization": 0.667, "distillation": 0.667}
+    assert title["macro_f1"] == 0.667  # memory is not core
+    md = cli("eval", str(labelled), "--markdown", "--taxonomy", two_core).stdout
+    assert md.splitlines()[0] == (
+        "| labelled set | fields | papers | quantization | distillation | macro-F1 | 95% interval | micro-F1 |"
+    )
+    none_core = taxonomy_file("none.yaml", set())
+    title = json.loads(cli("eval", str(labelled), "--json", "--taxonomy", none_core).stdout)[0]
+    assert {a: s["f1"] for a, s in title["areas"].items()} == {
+        "quantization": 0.667,
+        "distillation": 0.667,
+        "memory": 1.0,
+    }
+    assert title["macro_f1"] == 0.778  # every area

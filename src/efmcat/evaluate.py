@@ -3,9 +3,10 @@
 Labelled sets are either JSONL (one object a line: id, title, labels, and optionally
 abstract, categories and split, as written by tools/derive_labels.py) or a seeds YAML
 file (curated ``tags`` of each paper, mapped to their areas). Papers are compared at
-the area level: a subtopic counts as its area. Macro-F1 is the mean over the six core
-areas that have at least one labelled paper in the set (an area with no positives has
-no recall to measure; the table says so).
+the area level: a subtopic counts as its area. Macro-F1 is the mean over the core areas
+(the shipped taxonomy's six; a taxonomy file's own, or every area when it marks none core)
+that have at least one labelled paper in the set (an area with no positives has no recall
+to measure; the table says so).
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ def evaluate(
     *,
     name: str = "",
     taxonomy: Taxonomy | None = None,
-    areas: Sequence[str] = CORE_AREAS,
+    areas: Sequence[str] | None = None,
     model: Any = None,
 ) -> EvalResult:
     """Score the rule tagger (or ``model``, a :class:`efmcat.model.Model`) on ``papers``; in
@@ -320,7 +321,8 @@ def evaluate(
     use_abstract = mode == "title+abstract"
     if use_abstract:
         papers = [p for p in papers if p.abstract]
-    r = EvalResult(name, mode, len(papers), {a: AreaScore(a) for a in areas})
+    over = scored_over(taxonomy)
+    r = EvalResult(name, mode, len(papers), {a: AreaScore(a) for a in areas or over}, over=over)
     for p in papers:
         got = _tagged_areas(taxonomy, model, p, p.abstract if use_abstract else None)
         _tally(r, p, set(p.labels), got)
@@ -411,19 +413,26 @@ def _shipped_label_ids() -> frozenset[str]:
     return frozenset(p.id for p in load_labels()) if shipped_labels() is not None else frozenset()
 
 
+def scored_over(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The areas macro- and micro-F1 are taken over: the taxonomy's core areas (the shipped
+    six), or every area of a taxonomy that marks none core."""
+    return taxonomy.core_areas or tuple(a.id for a in taxonomy.areas)
+
+
 def markdown_table(results: Sequence[EvalResult]) -> str:
-    """The accuracy table: F1 (precision/recall) per core area, macro-F1 with its 95%
-    bootstrap interval, micro-F1."""
+    """The accuracy table: F1 (precision/recall) per core area (those the first row's
+    macro-F1 is over), macro-F1 with its 95% bootstrap interval, micro-F1."""
+    columns = results[0].over if results else CORE_AREAS
     head = (
         "| labelled set | fields | papers | "
-        + " | ".join(CORE_AREAS)
+        + " | ".join(columns)
         + " | macro-F1 | 95% interval | micro-F1 |"
     )
-    sep = "|" + "---|" * (len(CORE_AREAS) + 6)
+    sep = "|" + "---|" * (len(columns) + 6)
     rows = [head, sep]
     for r in results:
         cells = []
-        for a in CORE_AREAS:
+        for a in columns:
             s = r.areas.get(a)
             cells.append("n/a" if s is None or s.f1 is None else _f1_cell(s))
         rows.append(
@@ -440,11 +449,13 @@ def markdown_table(results: Sequence[EvalResult]) -> str:
 LOLO_TAGGERS = {"rules": "rule tagger (today)", "model": "model"}  # tagger: its rows' name
 
 
-def _lolo_row(held_out: str, tagger: str, mode: str, areas: list[str]) -> EvalResult:
+def _lolo_row(held_out: str, tagger: str, mode: str, areas: list[str], over: tuple[str, ...]) -> EvalResult:
     """An empty row of :func:`leave_one_list_out`: the tagger's, of one held-out list (or
     pooled, ``held_out`` empty)."""
     name = LOLO_TAGGERS[tagger]
-    return EvalResult(f"{held_out}: {name}" if held_out else name, mode, 0, {a: AreaScore(a) for a in areas})
+    return EvalResult(
+        f"{held_out}: {name}" if held_out else name, mode, 0, {a: AreaScore(a) for a in areas}, over=over
+    )
 
 
 def lolo_splits(papers: Sequence[Any]) -> list[tuple[str, list[Any], list[Any]]]:
@@ -494,6 +505,7 @@ def leave_one_list_out(
             )
     taxonomy = taxonomy or load_taxonomy()
     areas = [a.id for a in taxonomy.areas]
+    over = scored_over(taxonomy)
     results: dict[tuple[str, str, str], EvalResult] = {}
     for name, train_papers, test in splits:
         if lists is not None and name not in lists:
@@ -520,7 +532,7 @@ def leave_one_list_out(
                     got = _tagged_areas(taxonomy, model if tagger == "model" else None, p, abstract)
                     r = results.get((row, tagger, mode))
                     if r is None:
-                        r = results[(row, tagger, mode)] = _lolo_row(row, tagger, mode, areas)
+                        r = results[(row, tagger, mode)] = _lolo_row(row, tagger, mode, areas, over)
                     r.papers += 1
                     _tally(r, p, want, got, name, covered)
     rows = sorted({row for row, _, _ in results}) if per_list else [""]
@@ -530,7 +542,7 @@ def leave_one_list_out(
             for t in LOLO_TAGGERS:
                 r = results.get((row, t, m))
                 if r is None and not per_list:  # pooled rows always stand, empty or not
-                    r = _lolo_row(row, t, m, areas)
+                    r = _lolo_row(row, t, m, areas, over)
                 if r is not None:
                     out.append(r)
     return out
@@ -556,7 +568,7 @@ def list_agreement(papers: Sequence[Any], *, taxonomy: Taxonomy | None = None) -
     taxonomy = taxonomy or load_taxonomy()
     areas = [a.id for a in taxonomy.areas]
     results = [
-        EvalResult(name, mode, 0, {a: AreaScore(a) for a in areas})
+        EvalResult(name, mode, 0, {a: AreaScore(a) for a in areas}, over=scored_over(taxonomy))
         for name, mode in zip(AGREEMENT_ROWS, ("list sections", "title"))
     ]
     for name, _, test in splits:
@@ -695,7 +707,9 @@ def expert_eval(
         use_abstract = mode == "title+abstract"
         test = [p for p in expert if p.abstract] if use_abstract else list(expert)
         for tagger, name in EXPERT_TAGGERS:
-            r = EvalResult(name, mode, len(test), {a: AreaScore(a) for a in areas})
+            r = EvalResult(
+                name, mode, len(test), {a: AreaScore(a) for a in areas}, over=scored_over(taxonomy)
+            )
             for p in test:
                 got = _tagged_areas(
                     taxonomy, model if tagger == "model" else None, p, p.abstract if use_abstract else None

@@ -53,6 +53,11 @@ class Taxonomy:
     def areas(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.parent is None]
 
+    @property
+    def core_areas(self) -> tuple[str, ...]:
+        """The ids of the areas marked ``core``, in taxonomy order (the shipped six)."""
+        return tuple(a.id for a in self.areas if a.core)
+
     def __contains__(self, node_id: object) -> bool:
         return node_id in self.nodes
 
