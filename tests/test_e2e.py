@@ -52,8 +52,42 @@ def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
 def test_usage_error_exit_2():
     p = run("search")
     assert p.returncode == 2
-    assert "Error: Missing argument 'QUERY'." in p.stderr
-    assert "Traceback" not in p.stderr
+    assert p.stderr == "Error: Missing argument 'QUERY' (see efmcat search -h)\n"  # one line
+    p = run("list", "--bogus")
+    assert (p.returncode, p.stderr) == (2, "Error: No such option: --bogus (see efmcat list -h)\n")
+    p = run("frobnicate")
+    assert (p.returncode, p.stderr) == (2, "Error: No such command 'frobnicate' (see efmcat -h)\n")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["list", "-h"], ["path"], []])
+def test_a_reader_that_goes_away_ends_the_output_quietly(args, tmp_path):
+    """`efmcat --help | head -1`: exit 0, nothing on stderr (help, the version and Rich's
+    console output exited 1, the version with a traceback)."""
+    assert EXE
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before efmcat writes a byte
+    try:
+        p = subprocess.run(
+            [EXE, *args], stdout=w, stderr=subprocess.PIPE, text=True, timeout=60,
+            env={**os.environ, "EFMCAT_DB": str(tmp_path / "c.db")},
+        )  # fmt: skip
+    finally:
+        os.close(w)
+    assert (p.returncode, p.stderr) == (0, "")
+
+
+def test_db_before_the_command_leaves_the_words_after_dashdash_alone(mini_db):
+    """`efmcat --db F search -- -survey medusa`: --db went after `--`, a search word."""
+    from efmcat.fastpath import hoist_db
+
+    assert hoist_db(["--db", "c.db", "search", "--", "-survey medusa"]) == [
+        "search", "--db", "c.db", "--", "-survey medusa"
+    ]  # fmt: skip
+    assert hoist_db(["--db=c.db", "note", "X", "--", "-x"]) == ["note", "X", "--db=c.db", "--", "-x"]
+    assert hoist_db(["--db", "c.db", "list", "-n", "2"]) == ["list", "-n", "2", "--db", "c.db"]
+    p = run("--db", str(mini_db), "search", "-n", "1", "--", "-survey quantization")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split("\t")[1] == "2210.17323"
 
 
 def test_python_dash_m():

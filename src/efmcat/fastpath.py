@@ -11,6 +11,7 @@ checks that their output is identical.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -188,10 +189,13 @@ def hoist_db(argv: list[str]) -> list[str]:
     """``efmcat --db FILE CMD ...`` as ``efmcat CMD ... --db FILE``: --db may come before the
     command, as it does in git and sqlite-utils."""
     if argv and argv[0] == "--db" and len(argv) >= 3:
-        return [*argv[2:], "--db", argv[1]]
-    if argv and argv[0].startswith("--db=") and len(argv) >= 2:
-        return [*argv[1:], argv[0]]
-    return argv
+        db, rest = argv[:2], argv[2:]
+    elif argv and argv[0].startswith("--db=") and len(argv) >= 2:
+        db, rest = argv[:1], argv[1:]
+    else:
+        return argv
+    end = rest.index("--") if "--" in rest else len(rest)  # after `--` every word is an argument
+    return [*rest[:end], *db, *rest[end:]]
 
 
 def main() -> None:
@@ -200,7 +204,11 @@ def main() -> None:
     if argv in (["--version"], ["-V"]):
         from efmcat import __version__
 
-        sys.stdout.write(f"efmcat {__version__}\n")
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(f"efmcat {__version__}\n")
+            sys.stdout.flush()
+            sys.exit(0)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the reader went away
         sys.exit(0)
     sys.argv[1:] = argv
     if argv and argv[0] == "search":

@@ -58,6 +58,44 @@ class EfmcatGroup(TyperGroup):
             with formatter.section(panel):
                 formatter.write_dl(rows)
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        """Click's standalone mode, with efmcat's conventions: a usage error is one ``Error:``
+        line (exit 2), ``efmcat`` alone prints the command list to stdout, and a reader that
+        goes away (``efmcat --help | head -1``) ends the output quietly with exit 0."""
+        kwargs = {"args": args, "prog_name": prog_name, "complete_var": complete_var, **extra}
+        if not standalone_mode:
+            return super().main(standalone_mode=False, **kwargs)
+        from typer._click import exceptions as errors  # the Click copy typer's core raises
+
+        try:
+            code = super().main(standalone_mode=False, **kwargs)
+            sys.stdout.flush()
+        except errors.NoArgsIsHelpError as exc:  # `efmcat` alone: the commands, as `-h` gives them
+            _write_help(exc.format_message())
+            code = 0
+        except errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "efmcat"
+            fail(f"{exc.format_message().rstrip('.')} (see {where} -h)", exc.exit_code)
+            code = exc.exit_code
+        except errors.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+            code = exc.exit_code
+        except typer.Abort:
+            fail("aborted")
+            code = 1
+        except SystemExit as exc:
+            # Click (help text) and Rich (a console's output) exit 1 when stdout's reader went
+            # away; efmcat's commands end quietly then, with 0.
+            if not isinstance(exc.__context__, BrokenPipeError):
+                raise
+            _quiet_stdout()
+            code = 0
+        except BrokenPipeError:
+            _quiet_stdout()
+            code = 0
+        sys.exit(code if isinstance(code, int) else 0)
+
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(var):
@@ -216,6 +254,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _quiet_stdout() -> None:
+    """The reader of stdout went away: what is still buffered goes nowhere, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _write_help(text: str) -> None:
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+
+
 def handle_errors(func: F) -> F:
     """Translate library errors into one line on stderr and an exit status."""
 
@@ -249,8 +301,7 @@ def handle_errors(func: F) -> F:
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
             # Reader went away (e.g. `efmcat list | head`): exit quietly.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _quiet_stdout()
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
             raise
