@@ -100,6 +100,32 @@ def test_a_manual_subtopic_makes_an_auto_area_manual_and_leaves_a_curated_one(ca
     assert rows == {"quantization": ("curated", 1.0), "kv-cache-quant": ("manual", 1.0)}
 
 
+def test_untagging_a_subtopic_gives_back_the_area_it_implied(cat, tiny):
+    """`tag ID kv-cache-quant` then `untag ID kv-cache-quant` leaves the paper as it was: an
+    area the tagger gives is its auto tag again, one it does not is gone; an area the user
+    named stays theirs."""
+    from efmcat.tagger import untag_manually
+
+    cat.replace_auto_tags("2401.00001", {"quantization": 4.0})
+    tag_manually(cat, "2401.00001", ["kv-cache-quant"], tiny)
+    assert untag_manually(cat, "2401.00001", ["kv-cache-quant"], tiny) == ("2401.00001", ["kv-cache-quant"])
+    rows = {r["node"]: (r["origin"], r["removed"]) for r in cat.tag_rows("2401.00001")}
+    assert rows["quantization"] == ("auto", 0) and rows["kv-cache-quant"] == ("manual", 1)
+
+    cat.upsert_paper(Paper(id="2401.00002", title="T"))  # nothing for the tagger
+    tag_manually(cat, "2401.00002", ["kv-cache-quant"], tiny)
+    assert untag_manually(cat, "2401.00002", ["kv-cache-quant"], tiny) == (
+        "2401.00002", ["quantization", "kv-cache-quant"]
+    )  # fmt: skip
+    assert [(r["node"], r["removed"]) for r in cat.tag_rows("2401.00002")] == [("kv-cache-quant", 1)]
+
+    cat.upsert_paper(Paper(id="2401.00003", title="T"))
+    tag_manually(cat, "2401.00003", ["kv-cache-quant"], tiny)
+    tag_manually(cat, "2401.00003", ["quantization"], tiny)  # named now: the user's own
+    untag_manually(cat, "2401.00003", ["kv-cache-quant"], tiny)
+    assert cat.tags_of(["2401.00003"])["2401.00003"] == ["quantization"]
+
+
 def test_explained_tags_come_in_taxonomy_order(cat, tiny):
     tag_manually(cat, "2401.00001", ["hardware", "memory", "kv-cache-quant"], tiny)
     rows = explain_paper(cat, "2401.00001", tiny).tags

@@ -936,6 +936,11 @@ class Catalog:
                 (paper_id, node, origin, score, int(removed)),
             )
 
+    def drop_tag(self, paper_id: str, node: str) -> None:
+        """Forget a paper's decision on ``node``, whatever its origin (the tagger may then make one)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node))
+
     def replace_auto_tags(self, paper_id: str, scores: dict[str, float]) -> dict[str, list[str]]:
         """Make the auto tags of a paper exactly ``scores``; curated and manual rows stay.
 

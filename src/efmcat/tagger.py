@@ -1068,6 +1068,15 @@ def _resolve(catalog: Catalog, text: str) -> str:
     return pid
 
 
+# The score of a manual tag the user did not name: the area (or parent) a manual subtopic
+# tag implies. Untagging the last subtopic that implied it takes it back to the tagger.
+IMPLIED = 0.5
+
+
+def _implied(row: dict | None) -> bool:
+    return row is not None and row["origin"] == "manual" and not row["removed"] and row["score"] == IMPLIED
+
+
 def tag_manually(
     catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
 ) -> tuple[str, list[str]]:
@@ -1082,11 +1091,13 @@ def tag_manually(
             for n in [node, *taxonomy.ancestors(node)]:
                 row = rows.get(n)
                 # an auto tag (of the node or of an area it implies) becomes a manual decision,
-                # so that retag cannot take it away; curated and manual ones stay as they are
+                # so that retag cannot take it away; curated and manual ones stay as they are,
+                # but an implied area the user now names is theirs
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
-                if not keep:
-                    catalog.set_tag(pid, n, "manual", 1.0)
-                    rows[n] = {"node": n, "origin": "manual", "score": 1.0, "removed": 0}
+                if not keep or (n == node and _implied(row)):
+                    score = 1.0 if n == node else IMPLIED
+                    catalog.set_tag(pid, n, "manual", score)
+                    rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
     return pid, taxonomy.order(after - before)
 
@@ -1112,8 +1123,33 @@ def untag_manually(
                 if (n == node or present) and not already:
                     catalog.set_tag(pid, n, "manual", None, removed=True)
                     rows[n] = {"node": n, "origin": "manual", "score": None, "removed": 1}
+        _release_implied(catalog, pid, rows, {a for n in wanted for a in taxonomy.ancestors(n)}, taxonomy)
         after = {n for n, r in rows.items() if not r["removed"]}
     return pid, taxonomy.order(before - after)
+
+
+def _release_implied(
+    catalog: Catalog, pid: str, rows: dict[str, dict], parents: set[str], taxonomy: Taxonomy
+) -> None:
+    """Parents a manual subtopic tag implied, and that no tag below them implies any more,
+    go back to the tagger: tagged automatically if it gives them, else not at all (``tag``
+    then ``untag`` of a subtopic leaves the paper as it was)."""
+    free = [
+        a
+        for a in taxonomy.order(parents)
+        if _implied(rows.get(a))
+        and not any(d != a and rows.get(d) and not rows[d]["removed"] for d in taxonomy.descendants(a))
+    ]
+    if not free:
+        return
+    text = catalog.texts_by_ids([pid])[pid]
+    scores = _auto_tags_of(text, taxonomy, list(rows.values()), tagger_model(catalog))
+    for a in free:
+        catalog.drop_tag(pid, a)
+        del rows[a]
+        if a in scores:
+            catalog.set_tag(pid, a, "auto", scores[a])
+            rows[a] = {"node": a, "origin": "auto", "score": scores[a], "removed": 0}
 
 
 @dataclass
