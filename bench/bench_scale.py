@@ -44,7 +44,7 @@ from _synth import generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EFMCAT = str(BIN / "efmcat")
-QUERY = "model"  # a common word: most papers match, so all-hits output is large
+QUERY = "model"  # a common word: most papers match, so all-hits output is large (one word: no mixed rows)
 
 FTS_FLOOR = r"""
 import json, sqlite3, sys
@@ -65,7 +65,7 @@ SEARCH_FLOOR = r"""
 import sqlite3, sys
 from efmcat.catalog import ABSTRACT_WEIGHT, LISTED_BOOST, SEARCH_SQL, TITLE_WEIGHT
 from efmcat.query import to_fts_any, to_fts_query
-sql = SEARCH_SQL.format(lb=LISTED_BOOST, tw=TITLE_WEIGHT, aw=ABSTRACT_WEIGHT,
+sql = SEARCH_SQL.format(lb=LISTED_BOOST, tw=TITLE_WEIGHT, aw=ABSTRACT_WEIGHT, mixed="",
                         join="JOIN papers p ON p.n = g.n", filters="AND p.kind IN ('paper')")
 sql = "SELECT p.id, p.year, p.title FROM (" + sql + ") r JOIN papers p ON p.n = r.n ORDER BY r.rank, r.n"
 c = sqlite3.connect(sys.argv[1])

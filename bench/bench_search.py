@@ -5,7 +5,7 @@ generated vocabulary with a Zipf-like word distribution plus field terms) with
 efmcat's own schema, then times, in the same run and on the same file:
 
 - floor: ``python -c`` opening the file with sqlite3 and running the same FTS5 query
-  (efmcat's own ranking SQL, catalog.SEARCH_SQL, with the same MATCH expressions and
+  (efmcat's own ranking SQL, searchsql.ranking's, with the same MATCH expressions and
   LIMIT), then reading the winners' rows and printing them;
 - efmcat: the installed ``efmcat search QUERY --db FILE --limit N`` with stdout piped.
 
@@ -103,26 +103,20 @@ def median_times(cmds: list[list[str]], runs: int) -> list[tuple[float, float]]:
 
 FLOOR = (
     "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);"
-    "r=c.execute(sys.argv[2],{'all':sys.argv[3],'any':sys.argv[4],'limit':int(sys.argv[5])}).fetchall();"
+    "p=dict(a.split('=',1) for a in sys.argv[3:]);p['limit']=int(p['limit']);"
+    "r=c.execute(sys.argv[2],p).fetchall();"
     "print(c.execute('SELECT id,year,title FROM papers WHERE n IN (%s)'%','.join(str(x[0]) for x in r)).fetchall())"
 )
 
 
-def floor_sql() -> str:
-    """The exact ranking SQL efmcat runs for an unfiltered search."""
-    from efmcat.catalog import ABSTRACT_WEIGHT, LISTED_BOOST, SEARCH_SQL, TITLE_WEIGHT
+def floor_sql(query: str, limit: int) -> tuple[str, list[str]]:
+    """The exact ranking SQL efmcat runs for an unfiltered search of ``query``, and its
+    parameters as ``name=value`` arguments of FLOOR."""
+    from efmcat.searchsql import ranking
 
     # The default selection (papers, not the repos and posts lists link) is part of the SQL.
-    return (
-        SEARCH_SQL.format(
-            lb=LISTED_BOOST,
-            tw=TITLE_WEIGHT,
-            aw=ABSTRACT_WEIGHT,
-            join="JOIN papers p ON p.n = g.n",
-            filters="AND p.kind IN ('paper')",
-        )
-        + " LIMIT :limit"
-    )
+    sql, params = ranking(query, ["p.kind IN ('paper')"], [], limit)
+    return sql, [f"{k}={v}" for k, v in params.items()]
 
 
 def main() -> None:
@@ -136,8 +130,6 @@ def main() -> None:
         "--shipped", action="store_true", help="time the shipped data/catalog.db (a copy) instead"
     )
     args = ap.parse_args()
-
-    from efmcat.query import to_fts_any, to_fts_query
 
     efmcat = shutil.which("efmcat") or str(Path(sys.executable).with_name("efmcat"))
     OUT.mkdir(exist_ok=True)
@@ -156,10 +148,10 @@ def main() -> None:
         # warm the page cache and the taxonomy cache once
         subprocess.run([efmcat, "search", "warm", "--db", str(path)], stdout=subprocess.DEVNULL, check=False)
         for q in QUERIES:
-            cmd = [sys.executable, "-c", FLOOR, str(path), floor_sql(), to_fts_query(q), to_fts_any(q)]
+            sql, params = floor_sql(q, args.limit)
             (floor, floor_cpu), (ours, ours_cpu) = median_times(
                 [
-                    [*cmd, str(args.limit)],
+                    [sys.executable, "-c", FLOOR, str(path), sql, *params],
                     [efmcat, "search", q, "--db", str(path), "--limit", str(args.limit)],
                 ],
                 args.runs,

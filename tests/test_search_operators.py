@@ -89,6 +89,8 @@ def _matched(conn: sqlite3.Connection, query: str) -> set[frozenset[str]]:
         ("a* " * 1000, '"a"*'),
         ("a a* a", '"a" AND "a"*'),  # a word and a prefix are two terms
         ("ß ss", '"ß" AND "ss"'),  # FTS5 keeps these apart: so does the dedup
+        ("a AND b OR c", '"a" AND ("b" OR "c")'),  # AND is what a space means
+        ("and AND", '"and"'),  # the word, written small, is a word
     ],
 )
 def test_to_fts_query_groups_or_and_lifts_exclusions(text, expected):
@@ -182,6 +184,35 @@ def test_every_search_path_gives_the_same_papers(cli, ops_db, monkeypatch, query
     else:
         assert fastpath.try_search([query, "-n", "100"]) == 0
         assert (out.getvalue(), err.getvalue()) == (shown.stdout, shown.stderr)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("alpha zeta", {frozenset({"alpha"})}),  # one word in the note, one in the title
+        ("zeta alpha OR beta", {frozenset({"alpha"})}),
+        ("zeta beta", set()),  # the paper's record has no beta
+        ("alpha zeta -gamma", {frozenset({"alpha"})}),
+        ("alpha zeta -omega", set()),  # an exclusion in the note holds for the whole paper
+        ("alpha zeta OR nothing", {frozenset({"alpha"})}),
+    ],
+)
+def test_a_query_matches_words_split_between_the_note_and_the_record(
+    cli, ops_db, monkeypatch, query, expected
+):
+    """Each word (or group of alternatives) in the paper's record or in the user's note."""
+    from efmcat.catalog import Catalog
+    from efmcat.quicksearch import search_rows
+
+    with Catalog(ops_db) as catalog:
+        catalog.set_note(f"2401.{SUBSETS.index(frozenset({'alpha'})):05d}", "zeta omega: my thesis baseline")
+    ids = _ids(expected)
+    lean = search_rows(str(ops_db), query, limit=None)
+    assert lean is not None and {r["id"] for r in lean} == ids
+    with Catalog(ops_db, create=False) as catalog:
+        assert {p.id for p, _ in catalog.search(query, limit=None)} == ids
+    shown = cli("search", "-n", "100", "--", query)
+    assert {line.split("\t")[1] for line in shown.stdout.splitlines()} == ids
 
 
 # -- how many terms ------------------------------------------------------------------------

@@ -47,8 +47,26 @@ def to_fts_query(text: str) -> str:
 
     The meaning, as in web search engines: every ``-term`` (or ``NOT term``) is taken out of
     the whole result; of the rest, ``OR`` joins the terms on either side into alternatives,
-    and those groups are ANDed. ``a b OR c -d`` is ``a AND (b OR c)``, less the papers with
-    ``d``; ``a -d OR b`` is ``(a OR b)`` less ``d``. A term given twice counts once."""
+    and those groups are ANDed (``AND`` may be written: it is what words do anyway).
+    ``a b OR c -d`` is ``a AND (b OR c)``, less the papers with ``d``; ``a -d OR b`` is
+    ``(a OR b)`` less ``d``. A term given twice counts once."""
+    expr: list[str] = []
+    for part, nots in _parsed(text):
+        expr.append(("AND " if expr else "") + part)
+        # FTS5's NOT binds tighter than AND: "a NOT b AND c" is (a NOT b) AND c.
+        expr.extend("NOT " + term for term in nots)
+    return " ".join(expr)
+
+
+def to_fts_groups(text: str) -> list[str]:
+    """The groups of alternatives ``text`` ANDs, each an FTS5 expression (``"a"``,
+    ``("b" OR "c")``): a paper matches when each is in its record or in its note."""
+    return [part for part, _ in _parsed(text)]
+
+
+def _parsed(text: str) -> list[tuple[str, list[str]]]:
+    """``text`` read as groups of alternatives: (the group's FTS5 expression, the exclusions
+    written after it), in the order typed."""
     items: list[tuple[str, str]] = []  # ("+", term), ("-", excluded term) and ("OR", "")
     not_next = False  # the word before was NOT: this term is excluded
     # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
@@ -57,6 +75,8 @@ def to_fts_query(text: str) -> str:
         negate, not_next = not_next, False
         if word == "OR":
             items.append(("OR", ""))
+            continue
+        if word == "AND":  # what a space means
             continue
         if word == "NOT":
             not_next = True
@@ -114,16 +134,14 @@ def to_fts_query(text: str) -> str:
     count = sum(len(alternatives) + len(nots) for alternatives, nots in kept)
     if count > MAX_TERMS:
         raise QueryError(f"too many search terms ({count}): give at most {MAX_TERMS}")
-    expr: list[str] = []
+    parts = []
     for alternatives, nots in kept:
         if len(alternatives) == 1 or (len(kept) == 1 and not nots):
             part = " OR ".join(alternatives)  # one term, or the whole query: no parentheses
         else:
             part = "(" + " OR ".join(alternatives) + ")"
-        expr.append(("AND " if expr else "") + part)
-        # FTS5's NOT binds tighter than AND: "a NOT b AND c" is (a NOT b) AND c.
-        expr.extend("NOT " + term for term in nots)
-    return " ".join(expr)
+        parts.append((part, nots))
+    return parts
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

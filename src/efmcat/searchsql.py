@@ -8,7 +8,7 @@ pathlib, json or typing. Everything here works on a plain sqlite3 connection.
 from __future__ import annotations
 
 from efmcat.errors import UsageError
-from efmcat.query import to_fts_any, to_fts_excluded, to_fts_query
+from efmcat.query import to_fts_any, to_fts_excluded, to_fts_groups, to_fts_query
 
 TYPE_CHECKING = False  # typing itself is not imported on this path
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ DEFAULT_KINDS: tuple[str, ...] = ("paper",)
 TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 1.0
 # The user's notes (notes_fts) count like an abstract: a paper matches when all the words
-# are in its record (papers_fts) or all are in its note.
+# are in its record (papers_fts), all are in its note, or (MIXED_SQL, for a query of several
+# words) each is in one of the two: "thesis gptq" finds GPTQ with "thesis" in its note.
 
 # The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
 # A paper that several curated lists name is a landmark of the field: its relevance is
@@ -52,12 +53,34 @@ SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
         SELECT rowid, {aw} * bm25(papers_fts, 0.0, 1.0, 0.0), 0 FROM papers_fts
         WHERE papers_fts MATCH 'abstract : (' || :any || ')'
         UNION ALL
-        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all
+        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all{mixed}
     ) GROUP BY n
 ) g {join}
 WHERE g.hit = 1 {filters}
 ORDER BY 2, g.n
 """
+
+
+# A paper whose note holds some of the words and whose record the rest: driven by the few
+# notes with any of the words, each group of alternatives (:g0, :g1, ...) looked up by rowid.
+# It adds a hit, not a score (0): the title and abstract rows score it as any paper.
+MIXED_SQL = """
+        UNION ALL
+        SELECT nf.rowid, 0, 1 FROM notes_fts AS nf WHERE notes_fts MATCH :any AND {each}"""
+MIXED_GROUP = (
+    "(EXISTS (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :g{i} AND papers_fts.rowid = nf.rowid)"
+    " OR EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :g{i} AND notes_fts.rowid = nf.rowid))"
+)
+
+
+def mixed_sql(groups: list[str], params: dict[str, object]) -> str:
+    """MIXED_SQL for ``groups`` (setting their parameters), or nothing for one group (the
+    record and note rows already find every paper then)."""
+    if len(groups) < 2:
+        return ""
+    for i, group in enumerate(groups):
+        params[f"g{i}"] = group
+    return MIXED_SQL.format(each=" AND ".join(MIXED_GROUP.format(i=i) for i in range(len(groups))))
 
 
 def check_limit(limit: int | None) -> None:
@@ -154,6 +177,7 @@ def ranking(
     papers' integer key ``n`` and ``rank`` (lower is better), best first. A ``limit`` above
     SQL_LIMIT is not in the SQL: read the rows through :func:`first`."""
     params: dict[str, object] = {"all": to_fts_query(query), "any": to_fts_any(query)}
+    mixed = mixed_sql(to_fts_groups(query), params)
     conditions = list(where)
     nots = to_fts_excluded(query)
     if nots:
@@ -168,6 +192,7 @@ def ranking(
         lb=LISTED_BOOST,
         tw=TITLE_WEIGHT,
         aw=ABSTRACT_WEIGHT,
+        mixed=mixed,
         join="JOIN papers p ON p.n = g.n" if where else "",
         filters=("AND " + " AND ".join(conditions)) if conditions else "",
     )
