@@ -311,6 +311,29 @@ def test_note_set_and_cleared(cat):
     assert cat.get_paper("2401.00001").note is None
 
 
+def test_author_matches_whole_words_of_one_authors_name(cat):
+    """--author Han is no Zhang or Nathan; a name's words are not taken across two authors."""
+    cat.upsert_paper(
+        Paper(id="2401.00001", title="A", authors=["Yu Zhang", "Nathan Hansen", "Atri Tri", "Dao Wu"])
+    )
+    cat.upsert_paper(Paper(id="2401.00002", title="B", authors=["Song Han", "Tri Dao", "Daniel Y. Fu"]))
+    cat.upsert_paper(Paper(id="2401.00003", title="C", authors=["Wen-tau Yih", "Kai HAN-Li"]))
+    for name, ids in [
+        ("Han", ["2401.00002", "2401.00003"]),
+        ("han", ["2401.00002", "2401.00003"]),
+        ("tri dao", ["2401.00002"]),  # not "Atri Tri", "Dao Wu"
+        ("Daniel Y. Fu", ["2401.00002"]),
+        ("daniel y fu", ["2401.00002"]),
+        ("Y. Fu", ["2401.00002"]),
+        ("Wen-tau", ["2401.00003"]),
+        ("wen tau yih", ["2401.00003"]),
+        ("Zhang", ["2401.00001"]),
+        ("Zhan", []),
+        ('Tri", "Dao', ["2401.00002"]),  # quotes are breaks: Tri Dao, not two authors
+    ]:
+        assert _ids(cat.list_papers(author=name, sort="id")) == ids, name
+
+
 def test_non_ascii_authors_are_found_by_author(cat):
     cat.upsert_paper(Paper(id="2401.00001", title="T", authors=["Jürgen Müller", "Zoë Ñandú"]))
     assert _ids(cat.list_papers(author="Müller")) == ["2401.00001"]

@@ -158,9 +158,29 @@ def filter_clauses(
         where.append("p.year <= ?")
         args.append(until)
     if author:
-        where.append("p.authors LIKE ? ESCAPE '\\'")
-        args.append(f"%{like_escape(author.strip())}%")
+        where.append(AUTHOR_SQL)
+        args.append(author_key(author))
     return where, args
+
+
+# --author NAME: whole words of one author's name, in order ("han" is not Zhang; "tri dao"
+# is Tri Dao, not the "...Tri", "Dao..." of two authors). Both sides are lowered (ASCII, as
+# SQLite's lower()), quotes, commas and hyphens made spaces and dots dropped ("Y. Fu" is
+# "y fu"); between two authors the JSON list leaves several spaces, which no name matches.
+_AUTHOR_BREAKS = str.maketrans({'"': " ", ",": " ", "-": " ", ".": None})
+_AUTHOR_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+AUTHOR_SQL = (
+    "instr(' ' || replace(replace(replace(replace(lower(p.authors), '\"', ' '), ',', ' '), '-', ' '), "
+    "'.', '') || ' ', ?) > 0"
+)
+
+
+def author_key(name: str) -> str:
+    """What ``--author NAME`` looks for in a paper's lowered authors (see AUTHOR_SQL)."""
+    words = name.translate(_AUTHOR_BREAKS).translate(_AUTHOR_LOWER).split()
+    if not words:
+        raise UsageError(f"--author needs a name, not '{name}'")
+    return " " + " ".join(words) + " "
 
 
 def number_params(sql: str, count: int) -> str:
