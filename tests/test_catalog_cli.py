@@ -220,7 +220,7 @@ def test_list_sorts(cli, mini_db):
     titles = [d["title"].lower() for d in json.loads(cli("list", "--sort", "title", "--json").stdout)]
     assert titles == sorted(titles)
     r = cli("list", "--sort", "colour")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a usage error, as a bad --status or --kind
     assert r.stderr == "Error: unknown sort 'colour': use one of year, title, added, id\n"
 
 

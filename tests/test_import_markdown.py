@@ -99,6 +99,9 @@ def test_dry_run_writes_nothing(cli, tmp_path):
     assert "Would add 8 papers" in result.stderr
     assert "added   2210.17323  GPTQ" in result.stderr
     assert "Dry run: nothing was written." in result.stderr
+    assert not (tmp_path / "catalog.db").exists()  # not even a new empty catalog
+    Catalog(tmp_path / "catalog.db").close()  # an empty catalog that was there stays
+    assert cli("import", str(IMPORT / "survey_table.md"), "--dry-run").exit_code == 0
     with Catalog(tmp_path / "catalog.db") as cat:
         assert cat.count() == 0
 

@@ -113,19 +113,20 @@ def test_edit_flags(cli, mini_db):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["--year", "23"], "Error: year must be a year such as 2023, not '23'\n"),
-        (["--title", "  "], "Error: title cannot be empty\n"),
-        (
+        (["--year", "23"], 2, "Error: year must be a year such as 2023, not '23'\n"),
+        (["--title", "  "], 2, "Error: title cannot be empty\n"),
+        (  # a value the record does not hold: a user error, as a missing paper
             ["--remove-author", "Nobody"],
+            1,
             "Error: 2210.17323 has no author 'Nobody' (its authors: Elias Frantar, Saleh Ashkboos, Torsten Hoefler, Dan Alistarh)\n",
         ),
     ],
 )
-def test_edit_flag_errors_change_nothing(cli, mini_db, args, message):
+def test_edit_flag_errors_change_nothing(cli, mini_db, args, code, message):
     r = cli("edit", "2210.17323", *args)
-    assert (r.exit_code, r.stderr) == (2, message)
+    assert (r.exit_code, r.stderr) == (code, message)
     assert paper(mini_db, "2210.17323").user_fields == []
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, translate
+from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, UsageError, translate
 from efmcat.models import Paper, PaperText
 from efmcat.query import to_fts_query
 from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
@@ -1189,7 +1189,7 @@ class Catalog:
             "id": "p.id",
         }
         if sort not in orders:
-            raise QueryError(f"unknown sort '{sort}': use one of {', '.join(orders)}")
+            raise UsageError(f"unknown sort '{sort}': use one of {', '.join(orders)}")
         where, args = self._filters(
             nodes=nodes, year=year, since=since, until=until, author=author, sources=sources, section=section,
             kinds=kinds, status=status, starred=starred,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from efmcat.catalog import USER_EDITABLE, Catalog
-from efmcat.errors import ParseError, UsageError
+from efmcat.errors import MissingValueError, ParseError, UsageError
 from efmcat.models import Paper
 
 # The fields of the YAML record, in the order shown.
@@ -119,7 +119,7 @@ def edit_fields(
             match = [a for a in authors if a.casefold() == " ".join(name.split()).casefold()]
             if not match:
                 have = ", ".join(authors) or "none"
-                raise UsageError(f"{paper.id} has no author '{name}' (its authors: {have})")
+                raise MissingValueError(f"{paper.id} has no author '{name}' (its authors: {have})")
             authors.remove(match[0])
         authors += [a for a in add_authors if a not in authors]
         values["authors"] = authors

@@ -37,6 +37,10 @@ class ParseError(EfmcatError):
     """An input file (seeds, list, BibTeX, ...) that cannot be parsed."""
 
 
+class MissingValueError(EfmcatError, LookupError):
+    """A value to remove that the record does not hold (``edit --remove-author``)."""
+
+
 class UsageError(EfmcatError):
     """Options that do not fit together."""
 

@@ -283,7 +283,7 @@ def handle_errors(func: F) -> F:
             ok = exc.exit_code == 0
             raise
         finally:
-            if not ok:
+            if not ok or kwargs.get("dry_run"):  # a dry run, like a failure, leaves no new file
                 drop_new_empty_catalogs()
 
     def _run(*args: Any, **kwargs: Any) -> Any:
@@ -386,7 +386,7 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
 
 
 def drop_new_empty_catalogs() -> None:
-    """A failed command leaves no new empty catalog behind: remove the catalog files this
+    """A failed command (or a dry run) leaves no new empty catalog behind: remove the catalog files this
     command created (with their -wal/-shm/-journal) while they hold no paper."""
     import sqlite3
 
