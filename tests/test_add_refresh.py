@@ -236,11 +236,26 @@ def test_failed_second_batch_keeps_the_first(server, cli, tmp_path):
     assert r.exit_code == 3
     assert r.stderr == (
         "Stored 100 papers before the failure.\n"
+        "Not fetched: 50 papers (run the command again for them).\n"
         f"Error: arXiv at {server.url} kept failing: HTTP 503 after 4 attempts\n"
     )
     assert len(r.stdout.splitlines()) == 100
     with Catalog(db_path()) as c:
         assert c.count() == 100 and not c.has(ids[100])
+    # the JSON report names the ids a script still has to add
+    fresh = [f"2403.{n:05d}" for n in range(1, 102)]
+    for i in fresh:
+        server.add(i)
+    server.script += [
+        Reply(body=server.answer({"id_list": ",".join(fresh[:100]), "max_results": "100"}).body)
+    ]
+    server.script += [Reply(503, "busy")] * 4
+    more = tmp_path / "more.txt"
+    more.write_text("\n".join(fresh))
+    r = cli("add", "--file", str(more), "--json")
+    assert r.exit_code == 3
+    report = json.loads(r.stdout)
+    assert (len(report["added"]), report["failed"], report["not_done"]) == (100, [], [fresh[100]])
 
 
 def test_failure_while_writing_a_batch_rolls_it_back(server, cli, monkeypatch):
@@ -305,10 +320,18 @@ def test_a_failed_refresh_says_what_its_earlier_batches_stored(server, cli, tmp_
     assert r.exit_code == 3
     assert r.stderr == (
         "Refreshed 100 papers before the failure.\n"
+        "Not fetched: 50 papers (run the command again for them).\n"
         f"Error: arXiv at {server.url} kept failing: HTTP 503 after 4 attempts\n"
     )
     assert r.stdout.splitlines()[0] == f"{ids[0]}\tnew version\tv1 -> v2"
     assert len(r.stdout.splitlines()) == 100
+    # --json: the papers never fetched are not_done, not "unchanged"
+    for i in ids:
+        server.add(i, version=3)
+    server.script += [Reply(body=server.answer({"id_list": ",".join(ids[:100]), "max_results": "100"}).body)]
+    server.script += [Reply(503, "busy")] * 4
+    report = json.loads(cli("refresh", "--all", "--json").stdout)
+    assert report["updated"] == ids[:100] and report["unchanged"] == [] and report["not_done"] == ids[100:]
 
 
 def test_ctrl_c_between_batches_says_what_add_stored(server, cli, tmp_path, monkeypatch):
@@ -333,7 +356,11 @@ def test_ctrl_c_between_batches_says_what_add_stored(server, cli, tmp_path, monk
     f.write_text("\n".join(ids))
     r = cli("add", "--file", str(f))
     assert r.exit_code == 130
-    assert r.stderr == "Stored 100 papers before the failure.\nError: interrupted\n"
+    assert r.stderr == (
+        "Stored 100 papers before the failure.\n"
+        "Not fetched: 50 papers (run the command again for them).\n"
+        "Error: interrupted\n"
+    )
     assert len(r.stdout.splitlines()) == 100
 
 
@@ -452,3 +479,10 @@ def test_an_id_file_with_a_byte_order_mark_reads(server, cli, tmp_path):
     r = cli("add", "--file", str(f))
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("2611.00036v1\t")
+
+
+@pytest.mark.parametrize("days", ["nan", "-1", "1e300", "inf"])
+def test_refresh_older_than_out_of_range_is_a_usage_error(cli, mini_db, days):
+    r = cli("refresh", "--older-than", days)
+    assert r.exit_code == 2
+    assert r.stderr.startswith("Error: --older-than must be a number of days from 0 to 3650000, not ")

@@ -366,6 +366,29 @@ def test_feed_file_rss(server, cli):
     assert again.stdout == "" and again.stderr.endswith("3 shown before.\n")
 
 
+def test_feed_url_keeps_its_query_and_a_candidate_arxiv_lacks_is_not_added_nor_forgotten(server, cli):
+    """The feed URL is asked as given (its query string was dropped); a candidate --add cannot
+    fetch is an error line and exit 1, and the next run shows it again."""
+    with db() as c:  # a catalog with a paper: a failed command keeps its file (and the run)
+        from efmcat.models import Paper
+
+        c.upsert_paper(Paper(id="2401.00001", title="Some paper"), fetched_at=iso(NOW))
+    body = (FEEDS / "cs_AR_atom_2026format.xml").read_text(encoding="utf-8")
+    server.script.append(Reply(body=body, headers={"Content-Type": "application/atom+xml"}))
+    feed_url = server.url.replace("/api/query", "/atom/cs.AR") + "?version=2.0"
+    r = cli("discover", "--feed", feed_url, "--add")
+    assert r.exit_code == 1, r.stderr
+    assert server.requests[0].params == {"version": "2.0"}
+    assert server.requests[1].params["id_list"] == "2611.20010"  # arXiv has no such paper here
+    assert "Error: not found on arXiv: 2611.20010 (not added; the next run shows it again)\n" in r.stderr
+    assert r.stderr.endswith(", 1 not found on arXiv.\n")
+    with db() as c:
+        assert not c.has("2611.20010")
+    server.script.append(Reply(body=body, headers={"Content-Type": "application/atom+xml"}))
+    again = cli("discover", "--feed", feed_url)
+    assert ids_of(again.stdout) == ["2611.20010"] and again.exit_code == 0
+
+
 def test_feed_atom_over_http_and_add_fetches_full_metadata(server, cli):
     body = (FEEDS / "cs_AR_atom_2026format.xml").read_text(encoding="utf-8")
     server.script.append(Reply(body=body, headers={"Content-Type": "application/atom+xml"}))
@@ -408,6 +431,7 @@ def test_errors(server, cli, tmp_path):
             "Error: --limit must be between 1 and 1000000000, not 1000000001\n",
         ),
         (("--since", "2999-01-01"), 2, "Error: --since 2999-01-01T00:00:00Z is in the future\n"),
+        (("--min-score", "nan"), 2, "Error: --min-score must be a number, not nan\n"),
         (
             ("--feed", str(tmp_path / "missing.xml")),
             1,
@@ -421,6 +445,8 @@ def test_errors(server, cli, tmp_path):
     bad.write_text("this is not a feed", encoding="utf-8")
     r = cli("discover", "--feed", str(bad))
     assert (r.exit_code, r.stderr) == (1, f"Error: {bad} is not an RSS or Atom feed\n")
+    r = cli("discover", "--feed", "-", input=b"<rss>\xff</rss>")
+    assert (r.exit_code, r.stderr) == (1, "Error: cannot read the feed from stdin: not UTF-8 (byte 5)\n")
     r = cli("discover", "--area", "quantisation")
     assert r.exit_code != 0 and r.stderr.startswith("Error: unknown taxonomy node 'quantisation'")
     assert server.requests == []
@@ -473,3 +499,11 @@ def test_add_merges_a_record_the_catalog_held_without_an_arxiv_id(server, cli):
     with db() as c:
         assert not c.has("url:example.org/kv-workshop")
         assert c.get_paper("2611.00002").note == "the workshop version"
+
+
+def test_window_stamps_have_four_digit_years():
+    from efmcat.discover import _stamp, window_query
+
+    assert _stamp(datetime(1, 1, 1, tzinfo=timezone.utc)) == "000101010000"
+    since, until = datetime(999, 2, 3, 4, 5, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert window_query("all:x", since, until) == "(all:x) AND submittedDate:[099902030405 TO 202601010000]"

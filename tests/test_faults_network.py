@@ -369,3 +369,54 @@ def test_transport_messages_fall_back_to_the_cause():
     assert _transport_message(raised(httpx.ConnectError(""), OSError("cause text"))) == "cause text"
     assert _transport_message(raised(httpx.ConnectError(""), None, OSError("context text"))) == "context text"
     assert _transport_message(raised(httpx.ConnectError(""))) == "ConnectError"
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:8/api/query", "ftp://127.0.0.1/api", " http://127.0.0.1/api", "http://"]
+)
+def test_an_api_url_that_cannot_work_is_a_usage_error_at_once(url, cli, monkeypatch):
+    """Not retried as a network fault (it was: 4 attempts, 7 s, exit 3)."""
+    from efmcat.errors import UsageError
+
+    with pytest.raises(UsageError):
+        ArxivClient(url)
+    monkeypatch.setenv("EFMCAT_ARXIV_URL", url)
+    t0 = time.monotonic()
+    r = cli("add", "2310.19102")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: EFMCAT_ARXIV_URL must be an http:// or https:// URL, got '{url}'\n",
+    )
+    assert time.monotonic() - t0 < 5
+
+
+def test_a_server_that_never_answers_ends_at_the_commands_deadline(server):
+    """The read timeout (30 s) is cut to what is left of the deadline."""
+    server.script.append(Reply(body=feed_xml([]), delay=3.0))
+    t0 = time.monotonic()
+    with client_for(server, deadline=0.5, read_timeout=30) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])
+    assert time.monotonic() - t0 < 2.0
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: over 0.5 s for this command (EFMCAT_ARXIV_DEADLINE); "
+        "last problem: timed out (read timeout)"
+    )
+
+
+def test_a_delay_longer_than_the_deadline_says_so(server):
+    server.add("2310.19102")
+    with client_for(server, delay=1000, deadline=5) as c, pytest.raises(NetworkError) as exc:
+        c.fetch_batch(["2310.19102"])  # the first request waits for nothing
+        c.fetch_batch(["2310.19102"])
+    assert str(exc.value) == (
+        f"gave up on arXiv at {server.url}: the delay of 1000 s (EFMCAT_ARXIV_DELAY) would pass "
+        "this command's 5 s (EFMCAT_ARXIV_DEADLINE)"
+    )
+
+
+def test_a_transport_message_ends_no_sentence_mid_line():
+    from efmcat.arxiv import _transport_message
+
+    assert _transport_message(Exception("Server disconnected without sending a response.")) == (
+        "Server disconnected without sending a response"
+    )

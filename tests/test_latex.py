@@ -70,6 +70,14 @@ from efmcat.latex import WRAP_DEPTH, latex_to_text
         # the text's own braces beside escaped ones: kept, and a stray one is no error
         ("a {b} \\{\\it c\\}", "a {b} c"),
         ("x} then \\{y\\}", "x} then {y}"),
+        # accents and special letters, as arXiv titles spell names
+        (r"Schr{\"o}dinger and Poincar{\'e}", "Schrödinger and Poincaré"),
+        (r"Schr\"odinger, \"{u}ber", "Schrödinger, über"),
+        (r"Fran\c{c}ois, Fran{\c c}ois, Du\v{s}an", "François, François, Dušan"),
+        (r"na\"\i ve, \'{\i}ndice", "naïve, índice"),
+        (r"Stra\ss e, Bj\o rn, {\o}, \L{}ukasz", "Straße, Bjørn, ø, Łukasz"),
+        (r"Kr\"{a}henb\"{u}hl in \textbf{B\"ohm}", "Krähenbühl in Böhm"),
+        (r"$x^2$ and \~n", "x^2 and ñ"),
     ],
 )
 def test_latex_becomes_plain_text(text, want):

@@ -70,6 +70,18 @@ def api_url() -> str:
     return os.environ.get("EFMCAT_ARXIV_URL") or DEFAULT_URL
 
 
+def check_url(url: str, name: str = "EFMCAT_ARXIV_URL") -> str:
+    """``url`` if it is an http(s) URL with a host; else a usage error at once (retrying a
+    URL that cannot work would read as a network fault)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host or url != url.strip():
+        raise UsageError(f"{name} must be an http:// or https:// URL, got '{url}'")
+    return url
+
+
 @dataclass
 class FetchResult:
     """One id_list answer: the papers found and the requested ids arXiv left out."""
@@ -111,7 +123,7 @@ class ArxivClient:
         deadline: float | None = None,
         max_body: int = MAX_BODY_BYTES,
     ) -> None:
-        self.url = url or api_url()
+        self.url = check_url(url) if url else check_url(api_url())
         self.delay = _env_seconds("EFMCAT_ARXIV_DELAY", DEFAULT_DELAY) if delay is None else delay
         self.backoff_base = (
             _env_seconds("EFMCAT_ARXIV_BACKOFF", DEFAULT_BACKOFF) if backoff_base is None else backoff_base
@@ -135,6 +147,7 @@ class ArxivClient:
         self._sleep = sleep
         self._last_done: float | None = None
         self.requests_made = 0
+        self._read_timeout, self._connect_timeout = read, connect_timeout
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(read, connect=connect_timeout),
@@ -159,27 +172,37 @@ class ArxivClient:
             wait = max(wait, self._last_done + self.delay - time.monotonic())
         if wait > 0:
             if time.monotonic() + wait + MIN_REQUEST_SLICE > self._deadline:
-                raise self._past_deadline(why)
+                raise self._past_deadline(why, waiting=wait)
             if wait >= 1 and why:
                 self._notify(f"arXiv: {why}; waiting {wait:.0f} s before retrying")
             self._sleep(wait)
 
-    def _past_deadline(self, why: str) -> NetworkError:
+    def _past_deadline(self, why: str, waiting: float = 0.0) -> NetworkError:
+        last = f"; last problem: {why}" if why else ""
+        if waiting and not why and time.monotonic() + waiting > self._deadline:
+            # the polite delay itself would pass the deadline: no time has run out yet
+            return NetworkError(
+                f"gave up on arXiv at {self.url}: the delay of {self.delay:g} s (EFMCAT_ARXIV_DELAY) "
+                f"would pass this command's {self.deadline_seconds:g} s (EFMCAT_ARXIV_DEADLINE)"
+            )
         return NetworkError(
             f"gave up on arXiv at {self.url}: over {self.deadline_seconds:g} s for this command "
-            "(EFMCAT_ARXIV_DEADLINE)" + (f"; last problem: {why}" if why else "")
+            f"(EFMCAT_ARXIV_DEADLINE){last}"
         )
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_base * 2 ** (attempt - 1)
         return base * random.uniform(0.75, 1.25)
 
-    def _fetch(self, params: dict[str, str | int]) -> tuple[int, str, httpx.Headers]:
+    def _fetch(self, params: dict[str, str | int] | None) -> tuple[int, str, httpx.Headers]:
         """One request, its body read as a stream within the size and time bounds."""
         started = time.monotonic()
         own_limit = started + self.request_timeout
         limit = min(own_limit, self._deadline)
-        with self._http.stream("GET", self.url, params=params) as response:
+        # No wait for a byte may outlast the command's deadline (a server that never answers).
+        left = max(MIN_REQUEST_SLICE, self._deadline - started)
+        timeout = httpx.Timeout(min(self._read_timeout, left), connect=min(self._connect_timeout, left))
+        with self._http.stream("GET", self.url, params=params, timeout=timeout) as response:
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():  # decompressed bytes
@@ -196,8 +219,9 @@ class ArxivClient:
             body = b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
             return response.status_code, body, response.headers
 
-    def get(self, params: dict[str, str | int]) -> str:
-        """GET the API with ``params``; the body of a 200 answer, after retries."""
+    def get(self, params: dict[str, str | int] | None) -> str:
+        """GET the API with ``params`` (None: the URL as it is, its own query string kept);
+        the body of a 200 answer, after retries."""
         retry_wait = 0.0
         problem = ""
         for attempt in range(1, self.max_attempts + 1):
@@ -209,6 +233,8 @@ class ArxivClient:
             except httpx.TimeoutException as exc:
                 kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
                 problem = f"timed out ({kind} timeout)"
+                if time.monotonic() + MIN_REQUEST_SLICE >= self._deadline:  # the command's time is up
+                    raise self._past_deadline(problem) from None
             except _TooSlow as exc:
                 if exc.by_deadline:  # the command's time is up, not this request's
                     raise self._past_deadline(problem or "an answer was still arriving") from None
@@ -353,7 +379,7 @@ def _transport_message(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
     if not text and cause is not None:
         text = str(cause).strip()
-    return text or type(exc).__name__
+    return text.rstrip(".") or type(exc).__name__  # it goes mid-sentence: "...: X; waiting 2 s"
 
 
 class _TooSlow(Exception):

@@ -100,7 +100,8 @@ def watch_query(taxonomy: Taxonomy, categories: Sequence[str] = WATCH_CATEGORIES
 
 
 def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y%m%d%H%M")
+    when = when.astimezone(timezone.utc)
+    return f"{when.year:04d}{when:%m%d%H%M}"  # %Y leaves year 1 unpadded on some platforms
 
 
 def window_query(query: str, since: datetime, until: datetime) -> str:
@@ -118,6 +119,10 @@ def parse_since(text: str) -> datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc)
+
+
+def _day(when: datetime) -> str:
+    return f"{when.year:04d}-{when:%m-%d %H:%M}"
 
 
 def _iso(when: datetime) -> str:
@@ -196,14 +201,17 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
         import sys
 
         try:
-            return sys.stdin.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ParseError(f"cannot read the feed from stdin: {exc}") from exc
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"cannot read the feed from stdin: not UTF-8 (byte {exc.start})") from exc
+        except OSError as exc:
+            raise ParseError(f"cannot read the feed from stdin: {exc.strerror or exc}") from exc
     if re.match(r"^https?://", source, re.IGNORECASE):
         api = client.url
         client.url = source
         try:
-            return client.get({})
+            return client.get(None)  # the URL as given, its query string too
         finally:
             client.url = api
     try:
@@ -384,6 +392,7 @@ class DiscoverReport:
     seen: int = 0  # left out as shown by an earlier run
     filtered: int = 0  # left out by --min-score / --area / --limit
     added: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # --add candidates the API did not return
     # (the catalog's id, the arXiv id): records without an arXiv id of added papers, merged
     merged: list[tuple[str, str]] = field(default_factory=list)
 
@@ -391,7 +400,7 @@ class DiscoverReport:
         if self.since is None:
             where = "From the feed"
         else:
-            where = f"From {self.since:%Y-%m-%d %H:%M} to {self.until:%Y-%m-%d %H:%M} UTC"
+            where = f"From {_day(self.since)} to {_day(self.until)} UTC"
         n = len(self.candidates)
         parts = [f"{where}: {self.fetched} paper{'s' if self.fetched != 1 else ''}"]
         if self.pages:
@@ -408,6 +417,8 @@ class DiscoverReport:
             parts.append(f"{self.filtered} below the filters")
         if self.added:
             parts.append(f"{len(self.added)} added")
+        if self.not_found:
+            parts.append(f"{len(self.not_found)} not found on arXiv")
         if self.merged:
             parts.append(
                 f"{len(self.merged)} earlier record{'s' if len(self.merged) != 1 else ''} merged into them"
@@ -446,6 +457,8 @@ def discover(
         check_limit(limit)  # 1 to MAX_LIMIT, as list and search take
     if max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
+    if min_score is not None and not -1e9 < min_score < 1e9:  # also nan
+        raise UsageError(f"--min-score must be a number, not {min_score}")
     taxonomy = taxonomy or load_taxonomy()
     wanted_nodes = {taxonomy.get(a).id for a in areas}
     until = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
@@ -516,6 +529,8 @@ def discover(
             to_add = [c for c in shown if not c.in_catalog and c.score >= floor]
             if feed is not None and to_add:  # listing feeds carry partial metadata: fetch it
                 full = {p.id: p for p in client.fetch_papers([c.paper.id for c in to_add])}
+                # not added, and not remembered as shown: the next run offers them again
+                report.not_found = [c.paper.id for c in to_add if c.paper.id not in full]
                 to_add = [c for c in to_add if c.paper.id in full]
                 for c in to_add:
                     c.paper = full[c.paper.id]
@@ -528,7 +543,9 @@ def discover(
                 c.in_catalog = c.added = True
             report.added = [c.paper.id for c in to_add]
         fetched = {p.id for p in papers}
-        _remember(catalog, key, until, since_dt, run if from_state else None, shown, fetched)
+        missing = set(report.not_found)
+        seen = [c for c in shown if c.paper.id not in missing]
+        _remember(catalog, key, until, since_dt, run if from_state else None, seen, fetched)
     return report
 
 

@@ -47,6 +47,7 @@ class AddReport:
     # (the catalog's id, the arXiv id): a record without an arXiv id of a paper added here,
     # merged into it (same title)
     merged: list[tuple[str, str]] = field(default_factory=list)
+    not_done: list[str] = field(default_factory=list)  # ids not fetched when a failure stopped the command
 
     def to_dict(self) -> dict:
         """The --json report (efmcat.reports): present papers are unchanged; invalid and
@@ -60,6 +61,7 @@ class AddReport:
             failed=[(b.text, b.message) for b in self.invalid]
             + [(i, "not found on arXiv") for i in self.not_found],
             merged=[{"id": old, "paper": pid} for old, pid in self.merged],
+            not_done=self.not_done,
         )
 
     @property
@@ -97,12 +99,13 @@ class RefreshReport:
     skipped: list[str] = field(default_factory=list)  # not arXiv papers
     requests: int = 0
     chosen: list[str] = field(default_factory=list)  # the ids asked of arXiv
+    not_done: list[str] = field(default_factory=list)  # ids not fetched when a failure stopped the command
 
     def to_dict(self) -> dict:
         """The --json report (efmcat.reports): updated, unchanged, not found as failed."""
         from efmcat.reports import change_report
 
-        done = set(self.updated) | set(self.not_found)
+        done = set(self.updated) | set(self.not_found) | set(self.not_done)
         return change_report(
             updated=self.updated,
             unchanged=[i for i in self.chosen if i not in done],
@@ -110,6 +113,7 @@ class RefreshReport:
             new_versions=[c.__dict__ for c in self.new_versions],
             retitled=[c.__dict__ for c in self.retitled],
             skipped=self.skipped,
+            not_done=self.not_done,
         )
 
     @property
@@ -264,17 +268,23 @@ def _fetch_in_batches(
     from efmcat.arxiv import MAX_BATCH
 
     batches = _batches(list(wanted), max(1, min(batch_size, MAX_BATCH)))
+    done = 0
     with client_session(client, report) as session:
-        if progress:
-            progress(0, len(batches))
-        for done, batch in enumerate(batches, 1):
-            before = session.requests_made
-            result = session.fetch_batch(batch)
-            report.requests += session.requests_made - before
-            store(result.papers)
-            report.not_found.extend(result.missing)
+        try:
             if progress:
-                progress(done, len(batches))
+                progress(0, len(batches))
+            for batch in batches:
+                before = session.requests_made
+                result = session.fetch_batch(batch)
+                report.requests += session.requests_made - before
+                store(result.papers)
+                report.not_found.extend(result.missing)
+                done += 1
+                if progress:
+                    progress(done, len(batches))
+        except BaseException:  # a failure or Ctrl-C: what it left unfetched, for the report
+            report.not_done = [i.id for batch in batches[done:] for i in batch]
+            raise
 
 
 def _store_batch(
@@ -321,8 +331,8 @@ def select_for_refresh(
         raise UsageError("give paper ids or --all (not both)")
     if not ids and not all_ and older_than is None:
         raise UsageError("give paper ids, --all or --older-than DAYS")
-    if older_than is not None and older_than < 0:
-        raise UsageError("--older-than must be zero or more days")
+    if older_than is not None and not 0 <= older_than <= 3_650_000:  # also nan; 10,000 years
+        raise UsageError(f"--older-than must be a number of days from 0 to 3650000, not {older_than}")
     skipped: list[str] = []
     if ids:
         chosen = list(dict.fromkeys(parse_paper_id(i) for i in ids))

@@ -81,6 +81,38 @@ _CITE = re.compile(r"\s*\\(?:cite|citep|citet)\s*\{[^{}]*\}")
 _TIE = re.compile(r"(?<=[\w}.)])~(?=[\w(])")
 
 
+# Accents as combining marks (\"o, \'{e}, {\c c}, \v{s}, \'{\i}: arXiv titles and
+# abstracts spell names so): the letter with its mark, composed (NFC) to one character.
+_MARKS = {
+    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}  # fmt: skip
+# \i and \j, the dotless letters an accent sits on (a control word: the space after is eaten)
+_LETTER = r"(?:\\[ij](?![A-Za-z])\s*|[A-Za-z])"
+# {\"o}, \"o, \"{o}, \c c, \v{s}: an outer group is taken with the accent, or none at all
+_ACCENT = re.compile(
+    r"(\{)?\\(?:([\"'`^~=.])\s*|([uvHckrdb])(?:\s+|(?=\{)))"
+    r"(?:\{\s*(" + _LETTER + r")\s*\}|(" + _LETTER + r"))(?(1)\})"
+)
+_LETTERS = {"ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
+            "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ"}  # fmt: skip
+_LETTER_MACRO = re.compile(r"(\{)?\\(" + "|".join(_LETTERS) + r")(?![A-Za-z])(?:\{\}|\s*)(?(1)\})")
+
+
+def _accents(text: str) -> str:
+    """LaTeX accents and special letters as Unicode (``Schr{\\"o}dinger`` -> Schrödinger)."""
+    import unicodedata
+
+    def accented(m: re.Match[str]) -> str:
+        letter = m.group(4) or m.group(5)
+        return letter.rstrip()[-1] + _MARKS[m.group(2) or m.group(3)]  # \i: i, under its mark
+
+    out = _ACCENT.sub(accented, text)
+    out = _LETTER_MACRO.sub(lambda m: _LETTERS[m.group(2)], out)
+    return unicodedata.normalize("NFC", out)
+
+
 def _symbols(text: str) -> str:
     """Macros as their symbol (``\\times`` -> ×); a macro not known: its name."""
     return _MACRO.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), text)
@@ -145,6 +177,7 @@ def latex_to_text(text: str) -> str:
     if "\\" not in text and "$" not in text:
         return " ".join(text.split())
     out = _markup_braces(text) if "\\{" in text else text
+    out = _accents(out)
     out = _MATH.sub(lambda m: _math(next(g for g in m.groups() if g is not None)), out)
     for _ in range(WRAP_DEPTH):  # nested wrappers, innermost first, until none is left
         if (unwrapped := _WRAP.sub(r"\1", out)) == out:

@@ -143,4 +143,8 @@ def discover(
             f"Warning: stopped after {report.pages} page{'s' if report.pages != 1 else ''} (--max-pages); "
             "older papers of the window were not read."
         )
+    for pid in report.not_found:
+        say(f"Error: not found on arXiv: {pid} (not added; the next run shows it again)")
     say(report.summary())
+    if report.not_found:
+        raise typer.Exit(1)

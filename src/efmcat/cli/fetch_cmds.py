@@ -36,9 +36,11 @@ def _stored_before_a_failure(
         yield
     except (EfmcatError, KeyboardInterrupt) as exc:
         partial = getattr(exc, "report", None)
-        if partial is not None and stored(partial):
+        if partial is not None and stored(partial):  # a part done: what, and what is left
             show(partial, as_json)
             say(f"{verb} {count(stored(partial), 'paper')} before the failure.")
+            if partial.not_done:
+                say(f"Not fetched: {count(len(partial.not_done), 'paper')} (run the command again for them).")
         raise
 
 
