@@ -43,6 +43,8 @@ def test_completion_prints_the_script_for_each_shell(cli, shell, marker):
     assert marker in r.stdout
     assert f"_EFMCAT_COMPLETE=complete_{shell}" in r.stdout
     assert r.stdout.endswith("\n")
+    if shell == "bash":  # as the README shows it (Typer's template writes a real newline there)
+        assert "    local IFS=$'\\n'\n" in r.stdout
 
 
 def test_completion_of_an_unknown_shell_is_a_usage_error(cli):

@@ -164,7 +164,10 @@ def script(shell: str, prog_name: str = "efmcat") -> str:
     """The completion script for ``shell`` (bash, zsh or fish)."""
     from typer._completion_shared import get_completion_script
 
-    return get_completion_script(prog_name=prog_name, complete_var=COMPLETE_VAR, shell=shell) + "\n"
+    text = get_completion_script(prog_name=prog_name, complete_var=COMPLETE_VAR, shell=shell) + "\n"
+    # Typer's bash template writes IFS=$'<a real newline>': bash reads it, but the script is
+    # written as a person would, and as the README shows it
+    return text.replace("IFS=$'\n'", "IFS=$'\\n'")
 
 
 @command("completion", rich_help_panel=SETUP)
