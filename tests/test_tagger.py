@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -566,3 +567,30 @@ def test_abstract_evidence_alone_can_still_tag_a_paper(tiny):
     assert "quantization" not in auto_tags(
         tiny, "Efficient inference", "a quantized baseline and its quantization"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KIVI: A Tuning-Free Asymmetric 2bit Quantization for KV Cache",
+        "akv cache with quantization",  # no word boundary before kv
+        "KV cache with KV cache and quantization; KV-Cache, then quantization",
+        "quantization of the KV cache, quantizing our KV cache",
+        "İstanbul KV cache with quantization",  # İ lowers to two characters: positions shift
+        "W4A8 and w8a8 and W16A16 and xw4a4",
+        "",
+    ],
+)
+def test_a_pattern_counts_what_findall_counts_started_at_its_prefilter(text):
+    """_matches runs a pattern only where its lowered leading letters stand (fast) and counts
+    as findall does over the whole text."""
+    from efmcat.tagger import _matches, _prefilter
+
+    for source in (
+        r"\bkv[- ]?caches?\s+(?:[^\s.;:,]+\s+){1,5}quantiz",
+        r"\bquantiz\w*\s+(?:(?!the\s)[^\s.;:,]+\s+){1,5}(?:kv|key-value|key/value)[- ]?caches?\b",
+        r"\bw\d{1,2}a\d{1,2}\b",
+    ):
+        pattern, pre = re.compile(source, re.IGNORECASE), _prefilter(source)
+        assert pre is not None
+        assert _matches(pattern, pre, text, text.lower()) == len(pattern.findall(text)), (source, text)
