@@ -531,9 +531,9 @@ def test_cleanup_leaves_a_new_catalog_another_writer_holds(tmp_path):
 
     new = tmp_path / "new.db"
     with Catalog(new) as other, other.transaction():  # a concurrent command, mid-write
-        _app._state["new_catalogs"] = [new]
+        _app._state["new_catalogs"] = [(new, False)]
         _app.drop_new_empty_catalogs()
         assert new.exists()
-    _app._state["new_catalogs"] = [new]
+    _app._state["new_catalogs"] = [(new, False)]
     _app.drop_new_empty_catalogs()  # nobody holds it and it has no paper: removed
     assert _catalog_files(tmp_path) == []

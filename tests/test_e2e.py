@@ -139,3 +139,21 @@ def test_db_before_the_command(mini_db, monkeypatch):
     joined = run(f"--db={mini_db}", "list", "--json")
     assert before.returncode == 0 and before.stdout == after.stdout and before.stdout
     assert joined.returncode == 0 and len(json.loads(joined.stdout)) == 8
+
+
+def test_kill_ends_a_command_as_ctrl_c_does(mini_db):
+    """SIGTERM (`kill PID`) is raised where the command is: one line, exit 143, the catalog as
+    it was (a JSONL import's worker processes printed tracebacks when the parent just died)."""
+    import signal
+    import time
+
+    assert EXE
+    proc = subprocess.Popen(
+        [EXE, "note", "2210.17323"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "EDITOR": "sh -c 'exec sleep 30 >/dev/null 2>&1' editor", "VISUAL": ""},
+    )  # fmt: skip
+    time.sleep(2.0)  # started, waiting for the editor
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (143, "", "Error: terminated\n")

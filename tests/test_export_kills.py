@@ -88,7 +88,7 @@ def test_an_export_over_a_folder_is_one_error_and_leaves_no_temporary_file(tmp_p
     target.mkdir(parents=True)  # the whole file is written, then cannot replace a folder
     with pytest.raises(EfmcatError) as exc, open_output(target) as fh:
         fh.write("all of it")
-    assert str(exc.value) == f"cannot write {target}: Is a directory"
+    assert str(exc.value) == f"cannot write {target}: it is a directory"  # said before anything is written
     assert [p.name for p in target.parent.iterdir()] == ["out.md"]
 
 

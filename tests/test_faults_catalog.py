@@ -130,6 +130,30 @@ def test_missing_table(cli, mini_db, table):
         )
 
 
+@pytest.mark.parametrize(("table", "column"), [("papers", "venue"), ("papers", "kind"), ("tags", "removed")])
+def test_missing_column(cli, mini_db, table, column):
+    """A column dropped by hand is "damaged", not "a bug in efmcat" at the first query that reads it."""
+    with sqlite3.connect(mini_db) as conn:
+        if table == "tags":
+            conn.execute("DROP INDEX IF EXISTS tags_node")
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    for args in (("show", "2210.17323"), ("status", "2210.17323", "read"), ("export", "-f", "bibtex")):
+        r = cli(*args)
+        assert r.exit_code == 1, args
+        assert r.stderr == (
+            f"Error: the catalog {mini_db} is damaged: table {table} has no column {column}; "
+            "rebuild it or restore a copy\n"
+        )
+
+
+def test_the_required_columns_are_the_schemas(tmp_path):
+    from efmcat.catalog import REQUIRED_COLUMNS, Catalog
+
+    with Catalog(tmp_path / "new.db") as catalog:
+        for table, columns in REQUIRED_COLUMNS.items():
+            assert tuple(r[1] for r in catalog.conn.execute(f"PRAGMA table_info({table})")) == columns
+
+
 def _corrupt(path: Path, first_page: int, seed: int = 1) -> None:
     data = bytearray(path.read_bytes())
     rng = random.Random(seed)

@@ -448,3 +448,15 @@ def test_a_notes_escape_sequences_are_not_sent_to_the_terminal():
     out = show_plain({"id": "2210.17323", "title": "GPTQ", "note": "first\n\n\x1b[31mred\x1b[0m  second"})
     # each paragraph line shown as text: the escape spelled out, spaces folded
     assert out.endswith("Note:        first\n\n             \\x1b[31mred\\x1b[0m second\n")
+
+
+def test_a_note_longer_than_it_can_hold_is_refused_and_changes_nothing(cli, mini_db):
+    from efmcat.personal import MAX_NOTE
+
+    r = cli("note", "2210.17323", "-", input="a" * (MAX_NOTE + 1))
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: a note holds at most {MAX_NOTE:,} characters; this one is longer\n",
+    )
+    assert paper(mini_db, "2210.17323").note is None
+    assert cli("note", "2210.17323", "-", input="a" * MAX_NOTE).exit_code == 0

@@ -595,3 +595,29 @@ def test_eval_takes_macro_f1_over_the_core_areas_of_a_taxonomy_file(cli, tmp_pat
         "memory": 1.0,
     }
     assert title["macro_f1"] == 0.778  # every area
+
+
+def test_ctrl_c_while_retag_prints_says_the_changes_were_written(cli, mini_db, monkeypatch):
+    """The retag is committed before its changes are printed: a Ctrl-C then says so (it said
+    "interrupted", as if nothing had been written)."""
+    from efmcat.catalog import Catalog
+    from efmcat.cli import tag_cmds
+
+    def drop_auto_tags() -> None:
+        with Catalog(mini_db) as c:
+            c.conn.execute("DELETE FROM tags WHERE origin = 'auto'")
+            c.conn.commit()
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    drop_auto_tags()
+    monkeypatch.setattr(tag_cmds, "write_text", interrupted)
+    r = cli("retag", "--all")
+    assert (r.exit_code, r.stderr) == (130, "Error: interrupted while printing: the changes were written\n")
+    assert cli("retag", "--all", "--dry-run").stderr.endswith(
+        ": 0 would change (dry run, nothing written).\n"
+    )
+    drop_auto_tags()
+    r = cli("retag", "--all", "--dry-run")  # a dry run writes nothing: its Ctrl-C is plain
+    assert (r.exit_code, r.stderr) == (130, "Error: interrupted\n")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from efmcat.catalog import Catalog
-from efmcat.errors import ParseError
+from efmcat.errors import EfmcatError, ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
 from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
@@ -86,7 +86,12 @@ def build_catalog(
     """Write a fresh catalog built from every seeds file to ``out`` (replaced atomically).
 
     ``progress(steps done, steps in all)``: a step per paper written, then per paper tagged."""
-    seeds_path, out_path = Path(seeds), Path(out)
+    from efmcat.outputs import output_target
+
+    seeds_path = Path(seeds)
+    out_path, regular = output_target(out)  # a symlink: its target is replaced, the link stays
+    if not regular:
+        raise EfmcatError(f"cannot write {out}: a catalog is a SQLite file, and this is a device or a pipe")
     taxonomy = load_taxonomy()
     entries = load_seed_papers(seeds_path, taxonomy)
     entries.sort(key=lambda e: e[2].paper.id)
@@ -94,9 +99,10 @@ def build_catalog(
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.building")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
-    report = BuildReport(path=out_path, files=sorted({e[0] for e in entries}))
+    report = BuildReport(path=Path(out), files=sorted({e[0] for e in entries}))
     total = len(entries) * (2 if auto_tag else 1)
     catalog = Catalog(tmp)
+    done = False
     try:
         with catalog.transaction():
             for file_name, source, sp in entries:
@@ -140,8 +146,12 @@ def build_catalog(
             catalog.set_meta(RELEASE_KEY, release_id(catalog))
         catalog.conn.execute("PRAGMA journal_mode = DELETE")
         catalog.conn.execute("VACUUM")
+        done = True
     finally:
         catalog.close()
+        if not done:  # a failed build leaves no half-written file beside the target
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(tmp) + suffix).unlink(missing_ok=True)
     os.replace(tmp, out_path)
     for suffix in ("-wal", "-shm"):
         Path(str(out_path) + suffix).unlink(missing_ok=True)

@@ -20,6 +20,14 @@ from typing import Any
 THRESHOLDS = (100_000, 50, 100)
 
 
+def worker_signals() -> None:
+    """In a worker process: SIGTERM ends it plainly (the pool's terminate() sends it), not
+    through the efmcat process's handler it was forked with."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def settle() -> None:
     """For a worker process doing bulk work until it ends: freeze what exists, collect rarely."""
     gc.freeze()

@@ -40,6 +40,19 @@ SCHEMA_VERSION = 5
 _LOOSE = "id > ':' AND instr(id, ':') > 0"
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one; $EFMCAT_BUSY_TIMEOUT (seconds)
 REQUIRED_TABLES = ("papers", "tags", "sources", "meta", "papers_fts", "titles_fts")
+# The columns of the current schema a catalog edited by hand may have lost (checked on open:
+# a missing one is "damaged", not an efmcat bug at the first query that reads it).
+REQUIRED_COLUMNS = {
+    "papers": (
+        "n", "id", "version", "title", "authors", "abstract", "year", "published", "updated",
+        "categories", "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source",
+        "verified", "note", "added_at", "fetched_at", "venue", "kind", "provenance", "user_fields",
+        "status", "starred", "citekey",
+    ),
+    "tags": ("paper_id", "node", "origin", "score", "removed"),
+    "sources": ("paper_id", "source", "locator", "title", "link", "section"),
+    "meta": ("key", "value"),
+}  # fmt: skip
 ORIGINS = ("curated", "auto", "manual")
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
@@ -502,6 +515,14 @@ class Catalog:
                 f"the catalog {self.path} is damaged: missing table {', '.join(missing)}; "
                 "rebuild it or restore a copy"
             )
+        for table, columns in REQUIRED_COLUMNS.items():
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            lost = [c for c in columns if c not in have]
+            if lost:
+                raise CatalogError(
+                    f"the catalog {self.path} is damaged: table {table} has no column {', '.join(lost)}; "
+                    "rebuild it or restore a copy"
+                )
 
     def _version_and_tables(self) -> tuple[int, int]:
         """(user_version, how many tables) read in one statement: one snapshot, so a file

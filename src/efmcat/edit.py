@@ -221,6 +221,7 @@ def edit_in_editor(
     (paper,) = papers(catalog, [text])
     original = record_yaml(paper)
     shown = original
+    failed: str | None = None  # the body of the last invalid save
     while True:
         saved = editor(shown)
         if _blank(saved):
@@ -229,11 +230,13 @@ def edit_in_editor(
             values = parse_record_yaml(saved)
             break
         except ParseError as exc:
-            if saved == shown:
+            body = _strip_errors(saved)
+            # saved as shown, or the same invalid record saved again: the user gives up
+            if saved == shown or body == failed:
                 raise
             if on_error:
                 on_error(str(exc))
-            body = _strip_errors(saved)
+            failed = body
             shown = f"{ERROR_MARK}{exc}\n" + body
     # Only fields whose value differs from the stored one become the user's.
     current = {name: _current(paper, name) for name in EDIT_FIELDS}

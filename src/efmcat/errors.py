@@ -139,3 +139,13 @@ def translate(exc: BaseException, catalog: object = None) -> EfmcatError | None:
         what = exc.strerror or str(exc)
         return EfmcatError(f"{exc.filename}: {what}" if exc.filename else what)
     return None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``), raised where the command is, as Ctrl-C is: transactions roll
+    back and worker pools are shut down, so nothing is left half-done or printing tracebacks."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """The SIGTERM handler of the ``efmcat`` process (not of its worker processes)."""
+    raise Terminated

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -264,33 +263,29 @@ def open_output(output: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
     over it when everything is written; removed on error), or stdout (``-`` or None),
     sanitised for a terminal when it is one."""
     if output is None or str(output) == "-":
-        try:
-            terminal = sys.stdout.isatty()
-        except (AttributeError, ValueError):
-            terminal = False
-        yield _Shown(sys.stdout) if terminal else sys.stdout
+        from efmcat.render import shown_stdout
+
+        yield shown_stdout()
         return
+    from efmcat.outputs import output_target
+
     path = Path(output)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    real, atomic = output_target(path)
+    if not atomic:  # a device or a pipe: written through, as it is
+        try:
+            with real.open("w", encoding="utf-8") as fh:
+                yield fh
+        except OSError as exc:
+            raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        return
+    tmp = real.with_name(f".{real.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             yield fh
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-class _Shown:
-    """stdout on a terminal: shown, not saved, so no escape sequence reaches the terminal."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self.out = out
-
-    def write(self, text: str) -> int:
-        from efmcat.render import term
-
-        return self.out.write(term(text, multiline=True))

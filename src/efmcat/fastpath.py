@@ -200,6 +200,11 @@ def hoist_db(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """The `efmcat` console script."""
+    import signal
+
+    from efmcat.errors import raise_terminated
+
+    signal.signal(signal.SIGTERM, raise_terminated)  # `kill PID` cleans up as Ctrl-C does
     argv = hoist_db(sys.argv[1:])
     if argv in (["--version"], ["-V"]):
         from efmcat import __version__

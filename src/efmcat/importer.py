@@ -962,8 +962,9 @@ def _arxiv_titles(entries: Iterable[Entry]) -> dict[str, str]:
 
 def _init_worker(taxonomy: Taxonomy, model: Any = None) -> None:
     global _WORKER_TAXONOMY, _WORKER_MODEL
-    from efmcat.bulk import settle
+    from efmcat.bulk import settle, worker_signals
 
+    worker_signals()
     settle()
     # The process writing the catalog is the one the import waits for: the taggers (two on
     # two cores, with the writer a third process) take the time it leaves, instead of an

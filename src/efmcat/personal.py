@@ -41,6 +41,11 @@ def remove_papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
     return chosen
 
 
+# The longest note (characters): a page of notes is thousands; a note of hundreds of MB (a file
+# piped in by mistake) took gigabytes to store and would slow every search of the notes.
+MAX_NOTE = 1_000_000
+
+
 def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = False) -> Paper:
     """Set (or, with ``append``, add a paragraph to) the note of a paper; None or "" clears it.
     A note written here is the user's own: search finds it and no import overwrites it."""
@@ -48,6 +53,8 @@ def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = Fa
     note = (note or "").strip()
     if append and paper.note and note:
         note = f"{paper.note.rstrip()}\n\n{note}"
+    if len(note) > MAX_NOTE:
+        raise UsageError(f"a note holds at most {MAX_NOTE:,} characters; this one is longer")
     catalog.set_note(paper.id, note or None)
     return catalog.get_paper(paper.id)
 

@@ -269,3 +269,26 @@ def bar_chart(counts: Sequence[tuple[str, int]], width: int = 40, char: str = "â
             n = 1
         lines.append(f"{label:<{label_w}}  {count:>{num_w}} {char * n}")
     return lines
+
+
+class Shown:
+    """stdout on a terminal: shown, not saved, so no escape sequence of the data (a title
+    written with ESC ] 0; ...) reaches the terminal."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(term(text, multiline=True))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def shown_stdout() -> IO[str]:
+    """stdout, made :class:`Shown` when it is a terminal (a pipe or a file gets the data as it is)."""
+    try:
+        terminal = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return Shown(sys.stdout) if terminal else sys.stdout  # type: ignore[return-value]

@@ -178,8 +178,9 @@ _WORKER_TAXONOMY: Taxonomy | None = None
 
 def _init_worker(taxonomy: Taxonomy | None) -> None:
     global _WORKER_TAXONOMY
-    from efmcat.bulk import settle
+    from efmcat.bulk import settle, worker_signals
 
+    worker_signals()
     settle()
     _WORKER_TAXONOMY = taxonomy
 

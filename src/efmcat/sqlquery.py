@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -64,7 +63,10 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
-    out = out or sys.stdout
+    if out is None:
+        from efmcat.render import shown_stdout
+
+        out = shown_stdout()  # on a terminal, a stored escape sequence is shown, not obeyed
     conn = connect_readonly(path)
     try:
         db = sqlite_utils.Database(conn)

@@ -254,6 +254,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def written() -> None:
+    """The command's change is committed: what follows only reports it (so a Ctrl-C now says
+    the change was written, not that it was not)."""
+    _state["written"] = True
+
+
 def _quiet_stdout() -> None:
     """The reader of stdout went away: what is still buffered goes nowhere, quietly."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -274,6 +280,7 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _state["new_catalogs"] = []
+        _state["written"] = False
         ok = False
         try:
             result = _run(*args, **kwargs)
@@ -297,7 +304,13 @@ def handle_errors(func: F) -> F:
             if os.environ.get("EFMCAT_DEBUG"):
                 raise
             raise fail(str(exc), exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            from efmcat.errors import Terminated
+
+            if isinstance(exc, Terminated):
+                raise fail("terminated", 143) from None
+            if _state.get("written"):  # the change was committed; Ctrl-C cut only its report
+                raise fail("interrupted while printing: the changes were written", 130) from None
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
             # Reader went away (e.g. `efmcat list | head`): exit quietly.
@@ -373,9 +386,10 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     if choice.origin == "default" and ensure_default_catalog(choice.path):
         say(f"Created your catalog at {choice.path} from the shipped catalog.")
     existed = choice.path.exists()
+    empty_file = existed and choice.path.is_file() and choice.path.stat().st_size == 0
     catalog = Catalog(choice.path, create=create)
-    if not existed:
-        _state["new_catalogs"].append(choice.path)
+    if not existed or empty_file:  # an empty file made a catalog is new too: given back empty
+        _state["new_catalogs"].append((choice.path, empty_file))
     from efmcat.paths import shipped_catalog
     from efmcat.update import update_notice
 
@@ -390,7 +404,7 @@ def drop_new_empty_catalogs() -> None:
     command created (with their -wal/-shm/-journal) while they hold no paper."""
     import sqlite3
 
-    for path in _state["new_catalogs"]:
+    for path, was_empty_file in _state["new_catalogs"]:
         try:
             conn = sqlite3.connect(path, timeout=0, isolation_level=None)
         except sqlite3.Error:
@@ -408,7 +422,10 @@ def drop_new_empty_catalogs() -> None:
             continue
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:
-                Path(f"{path}{suffix}").unlink()
+                if suffix == "" and was_empty_file:
+                    Path(path).write_bytes(b"")  # the user's empty file, as it was
+                else:
+                    Path(f"{path}{suffix}").unlink()
             except FileNotFoundError:
                 pass
             except OSError:

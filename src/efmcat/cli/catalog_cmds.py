@@ -23,6 +23,7 @@ from efmcat.cli._app import (
     stdout_is_terminal,
     text_width,
     use_taxonomy,
+    written,
 )
 from efmcat.render import count, no_match, write_text
 
@@ -243,6 +244,8 @@ def update(
 
     with open_catalog(db, create=False) as catalog, progress_bar("Updating") as progress:
         report = update_catalog(catalog, shipped, dry_run=dry_run, progress=progress)
+        if not dry_run:
+            written()
     if as_json:
         render.write_json(report.to_dict())
     else:
@@ -396,7 +399,10 @@ def build(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Catalog to write (default: --db or data/catalog.db)."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Catalog to write, replaced whole (default: --db, when no such file exists, or data/catalog.db).",
         ),
     ] = None,
     db: DbOption = None,
@@ -419,6 +425,12 @@ def build(
     target = output or db_choice(db) or checkout_catalog()
     if target is None:
         raise UsageError("give --output FILE: build writes a new catalog file")
+    if output is None and db_choice(db) is not None and target.exists():
+        # --db names the user's catalog everywhere else: a build would replace it whole
+        raise UsageError(
+            f"build writes a whole new catalog, and {target} exists (your notes, stars and imports "
+            f"would be gone): to replace it, say so with -o {target}"
+        )
     from efmcat.cli.progress import progress_bar
 
     with progress_bar("Building", unit="steps") as progress:

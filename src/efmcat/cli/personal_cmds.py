@@ -163,8 +163,8 @@ def note(
             else:
                 say(f"Note cleared on {paper.id}.")
             return
-        if text == "-":
-            text = sys.stdin.read()
+        if text == "-":  # read no further than a note can hold (and one more, to say so)
+            text = sys.stdin.read(personal.MAX_NOTE * 2 + 2)
         elif text is None:
             from efmcat.editor import edit_text
 

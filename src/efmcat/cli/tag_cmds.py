@@ -16,6 +16,7 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
+    written,
 )
 from efmcat.render import count, write_json, write_text
 
@@ -131,6 +132,8 @@ def retag(
         seen, changes = do_retag(
             catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy), progress=progress
         )
+        if changes and not dry_run:
+            written()
         if as_json:
             from efmcat.personal import resolve_ids
 

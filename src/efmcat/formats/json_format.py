@@ -136,12 +136,15 @@ def _object_lines(text: str, count: int) -> list[int]:
         return out
     pos += 1
     n = len(text)
+    line, counted = 1, 0  # the line at offset ``counted``: newlines are counted once, onward
     while len(out) < count and pos < n:
         while pos < n and text[pos] in " \t\r\n,":
             pos += 1
         if pos >= n or text[pos] == "]":
             break
-        out.append(text.count("\n", 0, pos) + 1)
+        line += text.count("\n", counted, pos)
+        counted = pos
+        out.append(line)
         try:
             _, pos = decoder.raw_decode(text, pos)
         except ValueError:

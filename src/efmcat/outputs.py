@@ -1,0 +1,28 @@
+"""Where a user's ``-o FILE`` is written: a file replaced atomically, or written through.
+
+A symlink is followed (the link stays and its target is replaced); a device, FIFO or socket
+(``/dev/null``, ``<(...)``, a named pipe) is written through, since renaming a temporary
+file over it would replace it with a regular file; a directory is an error naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from efmcat.errors import EfmcatError
+
+
+def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """(the path to write, whether to write it atomically: a temporary file beside it, renamed)."""
+    real = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        return real, True
+    except OSError as exc:
+        raise EfmcatError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise EfmcatError(f"cannot write {path}: it is a directory")
+    return real, stat.S_ISREG(mode)
