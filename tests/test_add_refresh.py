@@ -408,7 +408,7 @@ def test_added_and_refreshed_papers_record_arxiv_as_a_source(tmp_path):
 
     cat = Catalog(tmp_path / "s.db")
     paper = Paper(id="2401.00001", title="First title", url="https://arxiv.org/abs/2401.00001", version=1)
-    _store_batch(cat, [paper], set(), {}, [], load_taxonomy(), AddReport())
+    _store_batch(cat, [paper], set(), {}, {}, load_taxonomy(), AddReport())
     assert cat.sources_of("2401.00001") == [
         {
             "source": "arxiv",

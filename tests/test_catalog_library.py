@@ -318,6 +318,7 @@ def test_author_matches_whole_words_of_one_authors_name(cat):
     )
     cat.upsert_paper(Paper(id="2401.00002", title="B", authors=["Song Han", "Tri Dao", "Daniel Y. Fu"]))
     cat.upsert_paper(Paper(id="2401.00003", title="C", authors=["Wen-tau Yih", "Kai HAN-Li"]))
+    cat.upsert_paper(Paper(id="2401.00004", title="D", authors=['Hai "Helen" Li', "J.R.R. Tolkien"]))
     for name, ids in [
         ("Han", ["2401.00002", "2401.00003"]),
         ("han", ["2401.00002", "2401.00003"]),
@@ -329,6 +330,10 @@ def test_author_matches_whole_words_of_one_authors_name(cat):
         ("wen tau yih", ["2401.00003"]),
         ("Zhang", ["2401.00001"]),
         ("Zhan", []),
+        ("Helen", ["2401.00004"]),  # a quote in a name is stored escaped in the JSON list
+        ('Hai "Helen" Li', ["2401.00004"]),
+        ("hai helen li", ["2401.00004"]),
+        ("J.R.R. Tolkien", ["2401.00004"]),  # the LIKE's word is "tolkien", as stored
         ('Tri", "Dao', ["2401.00002"]),  # quotes are breaks: Tri Dao, not two authors
     ]:
         assert _ids(cat.list_papers(author=name, sort="id")) == ids, name

@@ -537,3 +537,25 @@ def test_cleanup_leaves_a_new_catalog_another_writer_holds(tmp_path):
     _app._state["new_catalogs"] = [(new, False)]
     _app.drop_new_empty_catalogs()  # nobody holds it and it has no paper: removed
     assert _catalog_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (
+            ["completion"],
+            "Error: Missing argument 'SHELL'. Choose from: bash, zsh, fish (see efmcat completion -h)\n",
+        ),
+        (["list", "--kind"], "Error: Option '--kind' requires an argument (see efmcat list -h)\n"),
+        (
+            ["search", "x", "-n", "0"],
+            "Error: Invalid value for '--limit' / '-n': 0 is not in the range x>=1 (see efmcat search -h)\n",
+        ),
+        (["frobnicate"], "Error: No such command 'frobnicate' (see efmcat -h)\n"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_commands_help(cli, args, stderr):
+    """Click's message on one line (a choice list spanned lines, and came out as \\x0a\\x09), and
+    the command's help named even when Click raises before the command's context exists."""
+    r = cli(*args)
+    assert (r.exit_code, r.stderr) == (2, stderr)

@@ -115,6 +115,20 @@ def test_tag_option_adds_manual_tags(cli, tmp_path):
         )
 
 
+def test_a_tag_options_subtopic_implies_its_area_which_untag_gives_back(cli, tmp_path):
+    """import --tag qat: qat is the user's (1.0), quantization implied (0.5), so untagging
+    qat takes quantization with it, as after `efmcat tag` (it stayed a manual area)."""
+    from efmcat.tagger import IMPLIED
+
+    assert cli("import", str(IMPORT / "bullets.md"), "--tag", "qat").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {r["node"]: (r["origin"], r["score"]) for r in cat.tag_rows("2211.17192")}
+    assert rows["qat"] == ("manual", 1.0) and rows["quantization"] == ("manual", IMPLIED)
+    assert cli("untag", "2211.17192", "qat").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert "quantization" not in cat.tags_of(["2211.17192"])["2211.17192"]
+
+
 def test_unknown_tag_is_an_error(cli):
     result = cli("import", str(IMPORT / "bullets.md"), "--tag", "quantisation-typo")
     assert result.exit_code == 1

@@ -78,6 +78,11 @@ from efmcat.latex import WRAP_DEPTH, latex_to_text
         (r"Stra\ss e, Bj\o rn, {\o}, \L{}ukasz", "Straße, Bjørn, ø, Łukasz"),
         (r"Kr\"{a}henb\"{u}hl in \textbf{B\"ohm}", "Krähenbühl in Böhm"),
         (r"$x^2$ and \~n", "x^2 and ñ"),
+        # not accents: an escaped quote, an escaped full stop, a URL's \~user (text as written)
+        (r"the \"best\" model", r"the \"best\" model"),
+        (r"etc\. This", r"etc\. This"),
+        (r"http://www.cs.x.edu/\~smith/code", r"http://www.cs.x.edu/\~smith/code"),
+        (r"Erd\H{o}s, \.Zukowski, Ma\~nana", "Erdős, Żukowski, Mañana"),
     ],
 )
 def test_latex_becomes_plain_text(text, want):

@@ -354,3 +354,34 @@ areas:
     assert note == "yields to quant: it stands only on attn's own terms"
     assert rule_tags(tax, "Sparse attention quantization") == {"attn": 9.0, "sparse": 6.0, "quant": 6.0}
     assert rule_tags(tax, "Attention") == {"attn": 6.0}  # no other area: it stays
+
+
+def test_an_automatic_subtopic_does_not_hold_an_implied_area(tmp_path):
+    """quantization auto, low-bit auto; tag qat, untag qat: quantization is the tagger's again
+    (the automatic low-bit held it as a permanent manual 0.5)."""
+    from efmcat.tagger import untag_manually
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    with Catalog(tmp_path / "c.db") as c:
+        c.upsert_paper(Paper(id="2401.00009", title="Binary and ternary quantization of networks"))
+        retag(c, ["2401.00009"], taxonomy=tax)
+        origins = {r["node"]: r["origin"] for r in c.tag_rows("2401.00009")}
+        assert origins["quantization"] == origins["low-bit"] == "auto"
+        tag_manually(c, "2401.00009", ["qat"], tax)
+        untag_manually(c, "2401.00009", ["qat"], tax)
+        rows = {r["node"]: (r["origin"], r["removed"]) for r in c.tag_rows("2401.00009")}
+        assert rows["quantization"] == ("auto", 0) and rows["low-bit"] == ("auto", 0)
+
+
+def test_a_removed_area_is_removed_again_after_tag_then_untag_of_a_subtopic(cat, tiny):
+    from efmcat.tagger import untag_manually
+
+    cat.replace_auto_tags("2401.00001", {"quantization": 4.0})
+    untag_manually(cat, "2401.00001", ["quantization"], tiny)  # the user's removal
+    tag_manually(cat, "2401.00001", ["kv-cache-quant"], tiny)
+    assert sorted(cat.tags_of(["2401.00001"])["2401.00001"]) == ["kv-cache-quant", "quantization"]
+    untag_manually(cat, "2401.00001", ["kv-cache-quant"], tiny)
+    rows = {r["node"]: (r["origin"], r["removed"]) for r in cat.tag_rows("2401.00001")}
+    assert rows["quantization"] == ("manual", 1)  # removed again, as the user had it
+    assert cat.tags_of(["2401.00001"])["2401.00001"] == []

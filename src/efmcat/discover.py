@@ -556,7 +556,7 @@ def _store(
     from efmcat.fetch import AddReport, _store_batch, curated_tags
 
     added = AddReport()
-    _store_batch(catalog, papers, set(), curated_tags(seeds), [], taxonomy, added)
+    _store_batch(catalog, papers, set(), curated_tags(seeds), {}, taxonomy, added)
     return added.merged
 
 

@@ -9,7 +9,7 @@ batch that fails leaves the catalog as it was and the batches before it stay.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,7 +21,7 @@ from efmcat.errors import EfmcatError, InvalidIdError, PaperNotFoundError, Usage
 from efmcat.ids import ArxivId, parse_paper_id, try_parse_arxiv_id
 from efmcat.merge import absorb_title_twins
 from efmcat.models import Paper
-from efmcat.tagger import tag_papers
+from efmcat.tagger import manual_scores, tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ def add_papers(
     report = AddReport()
     ids, report.invalid = parse_inputs(inputs)
     taxonomy = taxonomy or load_taxonomy()
-    manual = validate_nodes(tags, taxonomy)
+    manual = manual_scores(taxonomy, tags)
     present = catalog.existing_ids(i.id for i in ids)
     if force:
         wanted = ids
@@ -292,7 +292,7 @@ def _store_batch(
     papers: list[Paper],
     present: set[str],
     curated: dict[str, tuple[str, ...]],
-    manual: list[str],
+    manual: Mapping[str, float],
     taxonomy: Taxonomy,
     report: AddReport,
 ) -> None:
@@ -307,8 +307,8 @@ def _store_batch(
             for node in taxonomy.with_ancestors(curated.get(paper.id, ())):
                 if node in taxonomy:
                     catalog.set_tag(paper.id, node, "curated", 1.0)
-            for node in manual:
-                catalog.set_tag(paper.id, node, "manual", 1.0)
+            for node, score in manual.items():  # named 1.0, the areas they imply IMPLIED
+                catalog.set_tag(paper.id, node, "manual", score)
         if papers:
             tag_papers(catalog, [p.id for p in papers])
         merged = absorb_title_twins(catalog, [p.id for p in added]) if added else []

@@ -478,7 +478,9 @@ def _import_files(
     progress: Callable[[int], None] | None,
 ) -> ImportReport:
     taxonomy = taxonomy or load_taxonomy()
-    manual = taxonomy.resolve(tags or [])
+    from efmcat.tagger import manual_scores
+
+    manual = manual_scores(taxonomy, tags or [])  # named 1.0, the areas they imply IMPLIED
     plan: list[tuple[Path, str, ParseResult | None]] = []
     for p in files:
         check_input_file(p)
@@ -528,7 +530,7 @@ def _write_all(
     spools: dict[Path, Any],
     report: ImportReport,
     taxonomy: Taxonomy,
-    manual: list[str],
+    manual: dict[str, float],
     batched: bool,
     dry_run: bool,
     progress: Callable[[int, int | None], None] | None,
@@ -661,7 +663,7 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
 class _Writer:
     """Writes entries in batches; remembers which papers this import added (by rowid)."""
 
-    def __init__(self, catalog: Catalog, taxonomy: Taxonomy, manual: list[str], report: ImportReport):
+    def __init__(self, catalog: Catalog, taxonomy: Taxonomy, manual: dict[str, float], report: ImportReport):
         self.catalog = catalog
         self.taxonomy = taxonomy
         self.manual = manual
@@ -682,15 +684,15 @@ class _Writer:
         if len(self.report.changes) < MAX_CHANGES:
             self.report.changes.append((status, paper.id, paper.title))
 
-    def _tags_for(self, entry: Entry) -> dict[str, str]:
-        """node -> origin for the curated (file) and manual (--tag) tags of an entry."""
+    def _tags_for(self, entry: Entry) -> dict[str, tuple[str, float]]:
+        """node -> (origin, score) for the curated (file) and manual (--tag) tags of an entry."""
         if not entry.tags and not self.manual:
             return {}
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, float]] = {}
         for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
-            out[node] = "curated"
-        for node in self.manual:
-            out[node] = "manual"
+            out[node] = ("curated", 1.0)
+        for node, score in self.manual.items():
+            out[node] = ("manual", score)
         return out
 
     def write(
@@ -838,8 +840,8 @@ class _Writer:
             conn.executemany(_INSERT_SQL, new_rows)
             tag_rows: list[tuple[str, str, str, float | None]] = []
             for e in new_entries:
-                for node, origin in self._tags_for(e).items():
-                    tag_rows.append((e.paper.id, node, origin, 1.0))
+                for node, (origin, score) in self._tags_for(e).items():
+                    tag_rows.append((e.paper.id, node, origin, score))
                 if tag_here and e.auto_tag:
                     p = e.paper
                     for node, score in self.auto_tags(
@@ -853,12 +855,12 @@ class _Writer:
             )
             report.tags_added += conn.total_changes - before
         for e in later:
-            for node, origin in self._tags_for(e).items():
+            for node, (origin, score) in self._tags_for(e).items():
                 had = conn.execute(
                     "SELECT origin FROM tags WHERE paper_id = ? AND node = ? AND removed = 0",
                     (e.paper.id, node),
                 ).fetchone()
-                self.catalog.set_tag(e.paper.id, node, origin, 1.0)
+                self.catalog.set_tag(e.paper.id, node, origin, score)
                 if had is None:
                     report.tags_added += 1
         self._user_data(batch)

@@ -92,9 +92,15 @@ _MARKS = {
 _LETTER = r"(?:\\[ij](?![A-Za-z])\s*|[A-Za-z])"
 # {\"o}, \"o, \"{o}, \c c, \v{s}: an outer group is taken with the accent, or none at all
 _ACCENT = re.compile(
-    r"(\{)?\\(?:([\"'`^~=.])\s*|([uvHckrdb])(?:\s+|(?=\{)))"
+    r"(\{)?\\(?:([\"'`^~=.])|([uvHckrdb])(?:\s+|(?=\{)))"
     r"(?:\{\s*(" + _LETTER + r")\s*\}|(" + _LETTER + r"))(?(1)\})"
 )
+# The letters each symbol accent sits on in the names and words arXiv writes: anything else
+# after \" or \~ is not an accent (an escaped quote, "etc\. This", a URL's \~user).
+_ACCENTED = {
+    '"': "aeiouyAEIOUYij", "'": "aeiouyAEIOUYcgklmnprswzCGKLMNPRSWZij", "`": "aeiouAEIOUij",
+    "^": "aeiouwyAEIOUWYcghjsCGHJSij", "~": "anoeiuyANOEIUY", "=": "aeiouyAEIOUYij", ".": "zcegiZCEGI",
+}  # fmt: skip
 _LETTERS = {"ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
             "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ"}  # fmt: skip
 _LETTER_MACRO = re.compile(r"(\{)?\\(" + "|".join(_LETTERS) + r")(?![A-Za-z])(?:\{\}|\s*)(?(1)\})")
@@ -105,8 +111,10 @@ def _accents(text: str) -> str:
     import unicodedata
 
     def accented(m: re.Match[str]) -> str:
-        letter = m.group(4) or m.group(5)
-        return letter.rstrip()[-1] + _MARKS[m.group(2) or m.group(3)]  # \i: i, under its mark
+        letter = (m.group(4) or m.group(5)).rstrip()[-1]  # \i: i, under its mark
+        if m.group(2) and letter not in _ACCENTED[m.group(2)]:
+            return m.group(0)  # no accent on that letter: the text as written
+        return letter + _MARKS[m.group(2) or m.group(3)]
 
     out = _ACCENT.sub(accented, text)
     out = _LETTER_MACRO.sub(lambda m: _LETTERS[m.group(2)], out)

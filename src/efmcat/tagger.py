@@ -1087,12 +1087,26 @@ def _resolve(catalog: Catalog, text: str) -> str:
 
 
 # The score of a manual tag the user did not name: the area (or parent) a manual subtopic
-# tag implies. Untagging the last subtopic that implied it takes it back to the tagger.
+# tag implies. Untagging the last subtopic that implied it gives it back: to the tagger
+# (IMPLIED), or to the user's earlier removal of it (IMPLIED_OVER_REMOVAL).
 IMPLIED = 0.5
+IMPLIED_OVER_REMOVAL = 0.25
 
 
 def _implied(row: dict | None) -> bool:
-    return row is not None and row["origin"] == "manual" and not row["removed"] and row["score"] == IMPLIED
+    return (
+        row is not None
+        and row["origin"] == "manual"
+        and not row["removed"]
+        and row["score"] in (IMPLIED, IMPLIED_OVER_REMOVAL)
+    )
+
+
+def manual_scores(taxonomy: Taxonomy, nodes: Sequence[str]) -> dict[str, float]:
+    """``--tag`` nodes (checked: UnknownNodeError) with the areas they imply, as manual tag
+    scores: 1.0 for what the user named, IMPLIED for what it implies."""
+    named = {taxonomy.get(n).id for n in nodes}
+    return {n: 1.0 if n in named else IMPLIED for n in taxonomy.with_ancestors(named)}
 
 
 def tag_manually(
@@ -1113,7 +1127,8 @@ def tag_manually(
                 # but an implied area the user now names is theirs
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
                 if not keep or (n == node and _implied(row)):
-                    score = 1.0 if n == node else IMPLIED
+                    removal = row is not None and row["removed"] and row["origin"] == "manual"
+                    score = 1.0 if n == node else IMPLIED_OVER_REMOVAL if removal else IMPLIED
                     catalog.set_tag(pid, n, "manual", score)
                     rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
@@ -1152,20 +1167,27 @@ def _release_implied(
     """Parents a manual subtopic tag implied, and that no tag below them implies any more,
     go back to the tagger: tagged automatically if it gives them, else not at all (``tag``
     then ``untag`` of a subtopic leaves the paper as it was)."""
+
+    def decided(row: dict | None) -> bool:  # a subtopic the user or a curator gave the paper
+        return row is not None and not row["removed"] and row["origin"] != "auto"
+
     free = [
         a
         for a in taxonomy.order(parents)
-        if _implied(rows.get(a))
-        and not any(d != a and rows.get(d) and not rows[d]["removed"] for d in taxonomy.descendants(a))
+        if _implied(rows.get(a)) and not any(d != a and decided(rows.get(d)) for d in taxonomy.descendants(a))
     ]
     if not free:
         return
     text = catalog.texts_by_ids([pid])[pid]
     scores = _auto_tags_of(text, taxonomy, list(rows.values()), tagger_model(catalog))
     for a in free:
+        removed_before = rows[a]["score"] == IMPLIED_OVER_REMOVAL
         catalog.drop_tag(pid, a)
         del rows[a]
-        if a in scores:
+        if removed_before:  # the user had removed it: removed again
+            catalog.set_tag(pid, a, "manual", None, removed=True)
+            rows[a] = {"node": a, "origin": "manual", "score": None, "removed": 1}
+        elif a in scores:
             catalog.set_tag(pid, a, "auto", scores[a])
             rows[a] = {"node": a, "origin": "auto", "score": scores[a], "removed": 0}
 

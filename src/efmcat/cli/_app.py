@@ -75,8 +75,9 @@ class EfmcatGroup(TyperGroup):
             _write_help(exc.format_message())
             code = 0
         except errors.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx is not None else "efmcat"
-            fail(f"{exc.format_message().rstrip('.')} (see {where} -h)", exc.exit_code)
+            where = exc.ctx.command_path if exc.ctx is not None else _command_path(self, args)
+            message = " ".join(exc.format_message().split()).rstrip(".")  # Click's may span lines
+            fail(f"{message} (see {where} -h)", exc.exit_code)
             code = exc.exit_code
         except errors.ClickException as exc:
             fail(exc.format_message(), exc.exit_code)
@@ -258,6 +259,14 @@ def written() -> None:
     """The command's change is committed: what follows only reports it (so a Ctrl-C now says
     the change was written, not that it was not)."""
     _state["written"] = True
+
+
+def _command_path(group: click.Group, args: Any) -> str:
+    """``efmcat CMD`` for the first word of the command line that names a command (a usage
+    error Click raises before the command's context exists), else ``efmcat``."""
+    words = list(sys.argv[1:] if args is None else args)
+    name = next((w for w in words if w in group.commands), None)  # type: ignore[attr-defined]
+    return f"efmcat {name}" if name else "efmcat"
 
 
 def _quiet_stdout() -> None:
