@@ -337,6 +337,11 @@ def test_author_matches_whole_words_of_one_authors_name(cat):
         ('Tri", "Dao', ["2401.00002"]),  # quotes are breaks: Tri Dao, not two authors
     ]:
         assert _ids(cat.list_papers(author=name, sort="id")) == ids, name
+    from efmcat.errors import UsageError
+
+    for nothing in ('"', " . ", "-,"):  # no word to match: said, not every paper listed
+        with pytest.raises(UsageError, match="--author needs a name"):
+            list(cat.list_papers(author=nothing))
 
 
 def test_non_ascii_authors_are_found_by_author(cat):

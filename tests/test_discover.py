@@ -507,3 +507,7 @@ def test_window_stamps_have_four_digit_years():
     assert _stamp(datetime(1, 1, 1, tzinfo=timezone.utc)) == "000101010000"
     since, until = datetime(999, 2, 3, 4, 5, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert window_query("all:x", since, until) == "(all:x) AND submittedDate:[099902030405 TO 202601010000]"
+    from efmcat.discover import DiscoverReport
+
+    summary = DiscoverReport(key="default", since=since, until=until).summary()
+    assert summary.startswith("From 0999-02-03 04:05 to 2026-01-01 00:00 UTC: 0 papers")

@@ -372,7 +372,14 @@ def test_transport_messages_fall_back_to_the_cause():
 
 
 @pytest.mark.parametrize(
-    "url", ["127.0.0.1:8/api/query", "ftp://127.0.0.1/api", " http://127.0.0.1/api", "http://"]
+    "url",
+    [
+        "127.0.0.1:8/api/query",
+        "ftp://127.0.0.1/api",
+        " http://127.0.0.1/api",
+        "http://127.0.0.1/api ",
+        "http://",
+    ],
 )
 def test_an_api_url_that_cannot_work_is_a_usage_error_at_once(url, cli, monkeypatch):
     """Not retried as a network fault (it was: 4 attempts, 7 s, exit 3)."""

@@ -83,6 +83,7 @@ from efmcat.latex import WRAP_DEPTH, latex_to_text
         (r"etc\. This", r"etc\. This"),
         (r"http://www.cs.x.edu/\~smith/code", r"http://www.cs.x.edu/\~smith/code"),
         (r"Erd\H{o}s, \.Zukowski, Ma\~nana", "Erdős, Żukowski, Mañana"),
+        (r"the dotless \i{} and \j, {\ae}", "the dotless ı and ȷ, æ"),
     ],
 )
 def test_latex_becomes_plain_text(text, want):

@@ -621,3 +621,10 @@ def test_ctrl_c_while_retag_prints_says_the_changes_were_written(cli, mini_db, m
     drop_auto_tags()
     r = cli("retag", "--all", "--dry-run")  # a dry run writes nothing: its Ctrl-C is plain
     assert (r.exit_code, r.stderr) == (130, "Error: interrupted\n")
+
+
+def test_explain_says_which_manual_area_a_subtopic_implies(cli, mini_db):
+    assert cli("tag", "2205.14135", "fpga").exit_code == 0
+    lines = cli("explain", "2205.14135").stdout.splitlines()
+    assert "  hardware                   tagged   manual  (implied by a subtopic)" in lines
+    assert "  fpga                       tagged   manual  score 1" in lines
