@@ -83,8 +83,11 @@ def test_db_before_the_command_leaves_the_words_after_dashdash_alone(mini_db):
     assert hoist_db(["--db", "c.db", "search", "--", "-survey medusa"]) == [
         "search", "--db", "c.db", "--", "-survey medusa"
     ]  # fmt: skip
-    assert hoist_db(["--db=c.db", "note", "X", "--", "-x"]) == ["note", "X", "--db=c.db", "--", "-x"]
-    assert hoist_db(["--db", "c.db", "list", "-n", "2"]) == ["list", "-n", "2", "--db", "c.db"]
+    assert hoist_db(["--db=c.db", "note", "X", "--", "-x"]) == ["note", "--db=c.db", "X", "--", "-x"]
+    assert hoist_db(["--db", "c.db", "list", "-n", "2"]) == ["list", "--db", "c.db", "-n", "2"]
+    assert hoist_db(["--db", "c.db", "search", "--section", "--", "x"]) == [
+        "search", "--db", "c.db", "--section", "--", "x"
+    ]  # fmt: skip
     p = run("--db", str(mini_db), "search", "-n", "1", "--", "-survey quantization")
     assert p.returncode == 0, p.stderr
     assert p.stdout.split("\t")[1] == "2210.17323"

@@ -194,8 +194,9 @@ def hoist_db(argv: list[str]) -> list[str]:
         db, rest = argv[:1], argv[1:]
     else:
         return argv
-    end = rest.index("--") if "--" in rest else len(rest)  # after `--` every word is an argument
-    return [*rest[:end], *db, *rest[end:]]
+    # Right after the command's name: before any `--` (after which every word is an
+    # argument) and before any option's value (`--section --` takes `--` as its value).
+    return [rest[0], *db, *rest[1:]]
 
 
 def main() -> None:

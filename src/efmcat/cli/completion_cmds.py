@@ -108,12 +108,12 @@ def prepare() -> None:
 
 
 def hoist_db(args: list[str]) -> list[str]:
-    """``--db FILE`` typed before the command moves after it, as the console script does
-    (fastpath.hoist_db), so that paper ids come from that catalog."""
+    """``--db FILE`` typed before the command moves to just after its name, as the console
+    script does (fastpath.hoist_db), so that paper ids come from that catalog."""
     if args[:1] == ["--db"] and len(args) >= 2:
-        return [*args[2:], *args[:2]] if len(args) > 2 else []
+        return [args[2], *args[:2], *args[3:]] if len(args) > 2 else []
     if args and args[0].startswith("--db="):
-        return [*args[1:], args[0]] if len(args) > 1 else []
+        return [args[1], args[0], *args[2:]] if len(args) > 1 else []
     return args
 
 
