@@ -385,3 +385,23 @@ def test_a_removed_area_is_removed_again_after_tag_then_untag_of_a_subtopic(cat,
     rows = {r["node"]: (r["origin"], r["removed"]) for r in cat.tag_rows("2401.00001")}
     assert rows["quantization"] == ("manual", 1)  # removed again, as the user had it
     assert cat.tags_of(["2401.00001"])["2401.00001"] == []
+
+
+def test_manual_scores_name_what_was_named_and_imply_the_rest(tiny):
+    from efmcat.tagger import IMPLIED, manual_scores
+
+    assert manual_scores(tiny, ["kv-cache-quant"]) == {"quantization": IMPLIED, "kv-cache-quant": 1.0}
+    assert manual_scores(tiny, ["kv-cache-quant", "Quantization"]) == {
+        "quantization": 1.0,
+        "kv-cache-quant": 1.0,
+    }
+    assert manual_scores(tiny, []) == {}
+
+
+def test_untag_reads_the_default_taxonomy_when_given_none(tmp_path):
+    from efmcat.tagger import untag_manually
+
+    with Catalog(tmp_path / "c.db") as c:
+        c.upsert_paper(Paper(id="2401.00009", title="T"))
+        assert untag_manually(c, "2401.00009", ["qat"]) == ("2401.00009", [])
+        assert [(r["node"], r["removed"]) for r in c.tag_rows("2401.00009")] == [("qat", 1)]
