@@ -158,7 +158,9 @@ def test_tags_curated_from_seeds_and_manual(server, cli, mini_seeds, monkeypatch
     origins = {row["node"]: row["origin"] for row in rows}
     # mini.yaml tags AWQ with quantization, weight-only-ptq, hardware, edge-devices
     assert origins["weight-only-ptq"] == "curated" and origins["edge-devices"] == "curated"
-    assert origins["fpga"] == "manual" and origins["hardware"] == "manual"
+    # fpga is the user's; hardware, which it implies, stays the curator's (an implied area
+    # never replaces a given one, so untagging fpga cannot take hardware away)
+    assert origins["fpga"] == "manual" and origins["hardware"] == "curated"
     _, rows = stored("2310.19102")
     assert {row["node"]: row["origin"] for row in rows}.get("fpga") == "manual"
 

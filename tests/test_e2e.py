@@ -160,3 +160,28 @@ def test_kill_ends_a_command_as_ctrl_c_does(mini_db):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out, err) == (143, "", "Error: terminated\n")
+
+
+def test_kill_on_the_lean_search_path_is_one_line(tmp_path):
+    """The piped search path runs before the full CLI: a kill there was a traceback, exit 1."""
+    import signal
+    import time
+
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "big.db"
+    with Catalog(db) as c, c.transaction():
+        for i in range(30000):
+            c.upsert_paper(Paper(id=f"2401.{i:05d}", title=f"A model of paper {i}", year=2024))
+    assert EXE
+    r, w = os.pipe()  # a reader that never reads: the search blocks writing
+    proc = subprocess.Popen(
+        [EXE, "search", "model", "-n", "100000", "--db", str(db)], stdout=w, stderr=subprocess.PIPE, text=True
+    )
+    os.close(w)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    os.close(r)
+    assert (proc.returncode, err) == (143, "Error: terminated\n")

@@ -460,3 +460,20 @@ def test_a_note_longer_than_it_can_hold_is_refused_and_changes_nothing(cli, mini
     )
     assert paper(mini_db, "2210.17323").note is None
     assert cli("note", "2210.17323", "-", input="a" * MAX_NOTE).exit_code == 0
+
+
+def test_edit_and_a_long_stdin_hold_the_note_limit_too(cli, mini_db, monkeypatch, tmp_path):
+    from efmcat.personal import MAX_NOTE
+
+    # stdin with more after what is read: refused, not saved cut off (strip() hid the rest)
+    r = cli("note", "2210.17323", "-", input="a" * 10 + "\n" * (2 * MAX_NOTE) + "b" * 10)
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: a note holds at most {MAX_NOTE:,} characters; this one is longer\n",
+    )
+    assert paper(mini_db, "2210.17323").note is None
+    from efmcat.edit import check_value
+
+    with pytest.raises(ValueError, match="a note holds at most 1,000,000 characters"):
+        check_value("note", "a" * (MAX_NOTE + 1))
+    assert check_value("note", "a" * MAX_NOTE) == "a" * MAX_NOTE

@@ -88,9 +88,9 @@ def test_years_out_of_range_or_mixed_are_refused(year, since, until, message):
         ({"year": 0}, ["p.year = ?"], [0]),
         ({"since": 2021, "until": 2023}, ["p.year >= ?", "p.year <= ?"], [2021, 2023]),
         ({"until": 0}, ["p.year <= ?"], [0]),
-        ({"author": " Dettmers "}, [searchsql.AUTHOR_SQL], ["%dettmers%", " dettmers "]),
-        ({"author": 'Daniel Y. Fu-Li "'}, [searchsql.AUTHOR_SQL], ["%daniel%", " daniel y fu li "]),
-        ({"author": "J.R.R. Tol_kien"}, [searchsql.AUTHOR_SQL], ["%tol\\_kien%", " jrr tol_kien "]),
+        ({"author": " Dettmers "}, [searchsql.AUTHOR_SQL], [" dettmers "]),
+        ({"author": 'Daniel Y. Fu-Li "'}, [searchsql.AUTHOR_SQL], [" daniel y fu li "]),
+        ({"author": "J.R.R. Tol_kien"}, [searchsql.AUTHOR_SQL], [" jrr tol_kien "]),
         ({"author": ""}, [], []),
     ],
 )
@@ -107,9 +107,8 @@ def test_number_params_names_each_positional_mark_in_order():
 def test_ranking_passes_the_filters_arguments_by_name():
     where, args = searchsql.filter_clauses(year=2022, author="Wang")
     sql, params = searchsql.ranking("sparse attention", where, args, 5)
-    assert (params["f0"], params["f1"], params["f2"], params["limit"]) == (2022, "%wang%", " wang ", 5)
-    assert "p.year = :f0" in sql and "p.authors LIKE :f1" in sql and "'.', '') || ' ', :f2) > 0" in sql
-    assert "?" not in sql
+    assert (params["f0"], params["f1"], params["limit"]) == (2022, " wang ", 5)
+    assert "p.year = :f0" in sql and "'.', '') || ' ', :f1) > 0" in sql and "?" not in sql
     assert sql.endswith(" LIMIT :limit")
 
 

@@ -405,3 +405,24 @@ def test_untag_reads_the_default_taxonomy_when_given_none(tmp_path):
         c.upsert_paper(Paper(id="2401.00009", title="T"))
         assert untag_manually(c, "2401.00009", ["qat"]) == ("2401.00009", [])
         assert [(r["node"], r["removed"]) for r in c.tag_rows("2401.00009")] == [("qat", 1)]
+
+
+def test_an_implied_area_never_replaces_one_the_user_or_a_curator_gave(cat):
+    """import --tag / add --tag / a merge write implied areas with set_tag: a named (1.0) or
+    curated tag stays as it was (then untagging the subtopic cannot take it away)."""
+    cat.set_tag("2401.00001", "quantization", "manual", 1.0)
+    cat.set_tag("2401.00001", "quantization", "manual", 0.5)
+    cat.upsert_paper(Paper(id="2401.00002", title="T"))
+    cat.set_tag("2401.00002", "quantization", "curated", 1.0)
+    cat.set_tag("2401.00002", "quantization", "manual", 0.5)
+    rows = {
+        (r["node"], r["origin"], r["score"])
+        for pid in ("2401.00001", "2401.00002")
+        for r in cat.tag_rows(pid)
+    }
+    assert rows == {("quantization", "manual", 1.0), ("quantization", "curated", 1.0)}
+    cat.set_tag("2401.00001", "memory", "auto", 3.0)
+    cat.set_tag("2401.00001", "memory", "manual", 0.5)  # over an automatic tag: implied
+    assert ("memory", "manual", 0.5) in {
+        (r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")
+    }

@@ -939,17 +939,21 @@ class Catalog:
         self, paper_id: str, node: str, origin: str, score: float | None = None, *, removed: bool = False
     ) -> None:
         """Record one tag decision. Precedence: manual > curated > auto; a weaker origin
-        never overrides a stronger one."""
+        never overrides a stronger one, and an implied manual tag (a score below 1: an area
+        a manual subtopic implies) never a tag the user or a curator gave."""
         if origin not in ORIGINS:
             raise ValueError(f"unknown tag origin {origin!r}")
         with self.transaction():
             if not self.has(paper_id):
                 raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
             row = self.conn.execute(
-                "SELECT origin FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
+                "SELECT origin, removed FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
             ).fetchone()
             if row is not None and _PRECEDENCE[origin] < _PRECEDENCE[row[0]]:
                 return
+            implied = origin == "manual" and not removed and score is not None and score < 1.0
+            if implied and row is not None and row[0] != "auto" and not row[1]:
+                return  # an area a subtopic implies never replaces one the user or a curator gave
             self.conn.execute(
                 "INSERT INTO tags(paper_id, node, origin, score, removed) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(paper_id, node) DO UPDATE SET origin = excluded.origin, "

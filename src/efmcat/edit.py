@@ -43,6 +43,11 @@ def check_value(name: str, value: Any) -> Any:
         value = value.strip()
         if value == "":
             value = None
+    if name == "note" and isinstance(value, str):
+        from efmcat.personal import MAX_NOTE
+
+        if len(value) > MAX_NOTE:
+            raise ValueError(f"a note holds at most {MAX_NOTE:,} characters; this one is longer")
     if name == "title":
         if value is None:
             raise ValueError("title cannot be empty")

@@ -218,7 +218,13 @@ def main() -> None:
         sys.exit(0)
     sys.argv[1:] = argv
     if argv and argv[0] == "search":
-        code = try_search(argv[1:])
+        try:
+            code = try_search(argv[1:])
+        except KeyboardInterrupt as exc:  # Ctrl-C or kill on the lean path: one line, no traceback
+            terminated = type(exc).__name__ == "Terminated"
+            with contextlib.suppress(OSError):
+                sys.stderr.write("Error: terminated\n" if terminated else "Error: interrupted\n")
+            sys.exit(143 if terminated else 130)
         if code is not None:
             sys.exit(code)
     from efmcat.cli import main as cli_main

@@ -158,11 +158,8 @@ def filter_clauses(
         where.append("p.year <= ?")
         args.append(until)
     if author:
-        key = author_key(author)
-        # the LIKE's word: the longest piece of the name as stored (a dot splits "J.R.R.")
-        pieces = author.translate(_AUTHOR_PIECES).translate(_AUTHOR_LOWER).split()
         where.append(AUTHOR_SQL)
-        args += ["%" + like_escape(max(pieces, key=len)) + "%", key]
+        args.append(author_key(author))
     return where, args
 
 
@@ -170,13 +167,12 @@ def filter_clauses(
 # is Tri Dao, not the "...Tri", "Dao..." of two authors). Both sides are lowered (ASCII, as
 # SQLite's lower()), quotes, commas and hyphens made spaces and dots dropped ("Y. Fu" is
 # "y fu"); a quote inside a name (stored escaped in the JSON list: Hai \"Helen\" Li) is
-# dropped; between two authors the list leaves several spaces, which no name matches. A
-# LIKE on the key's longest word goes first: it rules out most rows at C speed.
+# dropped; between two authors the list leaves several spaces, which no name matches.
+# (A LIKE on one word first was faster but missed initials typed without dots: "WH", W.H.)
 _AUTHOR_BREAKS = str.maketrans({'"': None, ",": " ", "-": " ", ".": None})
 _AUTHOR_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_AUTHOR_PIECES = str.maketrans({'"': " ", ",": " ", "-": " ", ".": " "})
 AUTHOR_SQL = (
-    "p.authors LIKE ? ESCAPE '\\' AND instr(' ' || replace(replace(replace(replace(replace("
+    "instr(' ' || replace(replace(replace(replace(replace("
     "lower(p.authors), '\\\"', ''), '\"', ' '), ',', ' '), '-', ' '), '.', '') || ' ', ?) > 0"
 )
 
