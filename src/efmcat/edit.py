@@ -44,10 +44,9 @@ def check_value(name: str, value: Any) -> Any:
         if value == "":
             value = None
     if name == "note" and isinstance(value, str):
-        from efmcat.personal import MAX_NOTE
+        from efmcat.personal import check_note
 
-        if len(value) > MAX_NOTE:
-            raise ValueError(f"a note holds at most {MAX_NOTE:,} characters; this one is longer")
+        check_note(value)  # NoteTooLongError is a ValueError too
     if name == "title":
         if value is None:
             raise ValueError("title cannot be empty")

@@ -47,6 +47,10 @@ class UsageError(EfmcatError):
     exit_code = 2
 
 
+class NoteTooLongError(UsageError, ValueError):
+    """A note longer than a note may be (a ValueError too: the editor's record checks raise those)."""
+
+
 class NetworkError(EfmcatError):
     """arXiv could not be reached, or kept failing."""
 

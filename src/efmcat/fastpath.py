@@ -221,7 +221,9 @@ def main() -> None:
         try:
             code = try_search(argv[1:])
         except KeyboardInterrupt as exc:  # Ctrl-C or kill on the lean path: one line, no traceback
-            terminated = type(exc).__name__ == "Terminated"
+            from efmcat.errors import Terminated
+
+            terminated = isinstance(exc, Terminated)
             with contextlib.suppress(OSError):
                 sys.stderr.write("Error: terminated\n" if terminated else "Error: interrupted\n")
             sys.exit(143 if terminated else 130)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from efmcat.catalog import STATUSES, Catalog
-from efmcat.errors import EfmcatError, PaperNotFoundError, UsageError
+from efmcat.errors import EfmcatError, NoteTooLongError, PaperNotFoundError, UsageError
 from efmcat.models import Paper
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
@@ -46,6 +46,13 @@ def remove_papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
 MAX_NOTE = 1_000_000
 
 
+def check_note(note: str) -> str:
+    """``note`` if a note may hold it, else NoteTooLongError: set_note, ``note -`` and edit."""
+    if len(note) > MAX_NOTE:
+        raise NoteTooLongError(f"a note holds at most {MAX_NOTE:,} characters; this one is longer")
+    return note
+
+
 def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = False) -> Paper:
     """Set (or, with ``append``, add a paragraph to) the note of a paper; None or "" clears it.
     A note written here is the user's own: search finds it and no import overwrites it."""
@@ -53,8 +60,7 @@ def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = Fa
     note = (note or "").strip()
     if append and paper.note and note:
         note = f"{paper.note.rstrip()}\n\n{note}"
-    if len(note) > MAX_NOTE:
-        raise UsageError(f"a note holds at most {MAX_NOTE:,} characters; this one is longer")
+    check_note(note)
     catalog.set_note(paper.id, note or None)
     return catalog.get_paper(paper.id)
 

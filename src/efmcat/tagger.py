@@ -1093,12 +1093,15 @@ IMPLIED = 0.5
 IMPLIED_OVER_REMOVAL = 0.25
 
 
-def _implied(row: dict | None) -> bool:
+def implied(row: dict | None) -> bool:
+    """A stored row that is an implied area: manual, present, a score below 1 (as
+    Catalog.set_tag tells them apart)."""
     return (
         row is not None
         and row["origin"] == "manual"
         and not row["removed"]
-        and row["score"] in (IMPLIED, IMPLIED_OVER_REMOVAL)
+        and row["score"] is not None
+        and row["score"] < 1.0
     )
 
 
@@ -1126,7 +1129,7 @@ def tag_manually(
                 # so that retag cannot take it away; curated and manual ones stay as they are,
                 # but an implied area the user now names is theirs
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
-                if not keep or (n == node and _implied(row)):
+                if not keep or (n == node and implied(row)):
                     removal = row is not None and row["removed"] and row["origin"] == "manual"
                     score = 1.0 if n == node else IMPLIED_OVER_REMOVAL if removal else IMPLIED
                     catalog.set_tag(pid, n, "manual", score)
@@ -1174,7 +1177,7 @@ def _release_implied(
     free = [
         a
         for a in taxonomy.order(parents)
-        if _implied(rows.get(a)) and not any(d != a and decided(rows.get(d)) for d in taxonomy.descendants(a))
+        if implied(rows.get(a)) and not any(d != a and decided(rows.get(d)) for d in taxonomy.descendants(a))
     ]
     if not free:
         return

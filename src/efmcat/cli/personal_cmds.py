@@ -166,7 +166,7 @@ def note(
         if text == "-":  # read no further than a note can hold (and a little more, to say so)
             text = sys.stdin.read(personal.MAX_NOTE * 2 + 2)
             if len(text) == personal.MAX_NOTE * 2 + 2 and sys.stdin.read(1):  # more is left
-                raise UsageError(f"a note holds at most {personal.MAX_NOTE:,} characters; this one is longer")
+                personal.check_note(text)  # longer than a note: said as set_note says it
         elif text is None:
             from efmcat.editor import edit_text
 

@@ -210,12 +210,12 @@ def explain(
     out = [f"{ex.paper_id}  {ex.title}", "", "Tags:"]
     if not ex.tags:
         out.append("  (none)")
-    from efmcat.tagger import IMPLIED, IMPLIED_OVER_REMOVAL
+    from efmcat.tagger import implied
 
     for r in ex.tags:
         state = "removed" if r["removed"] else "tagged"
         score = "" if r["score"] is None else f"  score {r['score']:g}"
-        if r["origin"] == "manual" and not r["removed"] and r["score"] in (IMPLIED, IMPLIED_OVER_REMOVAL):
+        if implied(r):
             score = "  (implied by a subtopic)"
         out.append(f"  {r['node']:<26} {state:<8} {r['origin']}{score}")
     if ex.model_source == "out of field":
