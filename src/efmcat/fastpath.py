@@ -175,14 +175,19 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     yield from rest
 
 
+def quiet_stdout() -> None:
+    """The reader of stdout went away (``| head``): what is still buffered goes nowhere,
+    quietly (the full CLI's edge calls it too)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _write_safely(write: Callable[[], None]) -> None:
     """Run ``write`` for stdout; a reader that went away (``| head``) ends the output quietly."""
     try:
         write()
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        quiet_stdout()
 
 
 def hoist_db(argv: list[str]) -> list[str]:
@@ -214,7 +219,7 @@ def main() -> None:
             sys.stdout.write(f"efmcat {__version__}\n")
             sys.stdout.flush()
             sys.exit(0)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the reader went away
+        quiet_stdout()  # the reader went away
         sys.exit(0)
     sys.argv[1:] = argv
     if argv and argv[0] == "search":

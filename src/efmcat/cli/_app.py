@@ -270,9 +270,9 @@ def _command_path(group: click.Group, args: Any) -> str:
 
 
 def _quiet_stdout() -> None:
-    """The reader of stdout went away: what is still buffered goes nowhere, quietly."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    from efmcat.fastpath import quiet_stdout
+
+    quiet_stdout()
 
 
 def _write_help(text: str) -> None:
