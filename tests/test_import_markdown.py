@@ -129,6 +129,24 @@ def test_a_tag_options_subtopic_implies_its_area_which_untag_gives_back(cli, tmp
         assert "quantization" not in cat.tags_of(["2211.17192"])["2211.17192"]
 
 
+def test_a_tag_options_subtopic_over_a_removed_area_leaves_the_removal_to_come_back(cli, tmp_path):
+    """untag quantization, then import the paper again with --tag qat: quantization is
+    implied while qat stands; untagging qat gives the user's removal back, as after `tag`
+    (import wrote 0.5 over the removal, so untag handed the area to the tagger)."""
+    from efmcat.tagger import IMPLIED_OVER_REMOVAL
+
+    assert cli("import", str(IMPORT / "bullets.md")).exit_code == 0
+    assert cli("untag", "2211.17192", "quantization").exit_code == 0
+    assert cli("import", str(IMPORT / "bullets.md"), "--tag", "qat").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {r["node"]: (r["origin"], r["score"], r["removed"]) for r in cat.tag_rows("2211.17192")}
+    assert rows["quantization"] == ("manual", IMPLIED_OVER_REMOVAL, 0)
+    assert cli("untag", "2211.17192", "qat").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {r["node"]: (r["origin"], r["removed"]) for r in cat.tag_rows("2211.17192")}
+    assert rows["quantization"] == ("manual", 1)
+
+
 def test_unknown_tag_is_an_error(cli):
     result = cli("import", str(IMPORT / "bullets.md"), "--tag", "quantisation-typo")
     assert result.exit_code == 1

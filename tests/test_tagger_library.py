@@ -421,8 +421,24 @@ def test_an_implied_area_never_replaces_one_the_user_or_a_curator_gave(cat):
         for r in cat.tag_rows(pid)
     }
     assert rows == {("quantization", "manual", 1.0), ("quantization", "curated", 1.0)}
-    cat.set_tag("2401.00001", "memory", "auto", 3.0)
-    cat.set_tag("2401.00001", "memory", "manual", 0.5)  # over an automatic tag: implied
+    assert cat.set_tag("2401.00001", "memory", "auto", 3.0) == 3.0
+    assert cat.set_tag("2401.00001", "memory", "manual", 0.5) == 0.5  # over an automatic tag: implied
     assert ("memory", "manual", 0.5) in {
         (r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")
     }
+    assert cat.set_tag("2401.00001", "memory", "auto", 3.0) is None  # weaker: not written
+
+
+def test_an_implied_area_over_a_removal_remembers_it(cat):
+    """A merge or import --tag writing an implied area over the user's removal stores
+    IMPLIED_OVER_REMOVAL: untagging the subtopic then removes the area again."""
+    from efmcat.tagger import IMPLIED, IMPLIED_OVER_REMOVAL
+
+    cat.set_tag("2401.00001", "quantization", "manual", None, removed=True)
+    assert cat.set_tag("2401.00001", "quantization", "manual", IMPLIED) == IMPLIED_OVER_REMOVAL
+    assert [(r["node"], r["score"], r["removed"]) for r in cat.tag_rows("2401.00001")] == [
+        ("quantization", IMPLIED_OVER_REMOVAL, 0)
+    ]
+    cat.upsert_paper(Paper(id="2401.00002", title="T"))
+    cat.set_tag("2401.00002", "quantization", "auto", 4.0)  # not the user's removal: plain implied
+    assert cat.set_tag("2401.00002", "quantization", "manual", IMPLIED) == IMPLIED

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, UsageError, translate
-from efmcat.models import Paper, PaperText
+from efmcat.models import IMPLIED_OVER_REMOVAL, Paper, PaperText
 from efmcat.query import to_fts_query
 from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
     ABSTRACT_WEIGHT,
@@ -937,10 +937,13 @@ class Catalog:
 
     def set_tag(
         self, paper_id: str, node: str, origin: str, score: float | None = None, *, removed: bool = False
-    ) -> None:
-        """Record one tag decision. Precedence: manual > curated > auto; a weaker origin
-        never overrides a stronger one, and an implied manual tag (a score below 1: an area
-        a manual subtopic implies) never a tag the user or a curator gave."""
+    ) -> float | None:
+        """Record one tag decision; returns the score stored, or None when nothing is written.
+
+        Precedence: manual > curated > auto; a weaker origin never overrides a stronger one,
+        and an implied manual tag (a score below 1: an area a manual subtopic implies) never a
+        tag the user or a curator gave. An implied tag written over the user's removal is
+        stored as IMPLIED_OVER_REMOVAL, so that untagging the subtopic removes it again."""
         if origin not in ORIGINS:
             raise ValueError(f"unknown tag origin {origin!r}")
         with self.transaction():
@@ -950,16 +953,20 @@ class Catalog:
                 "SELECT origin, removed FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
             ).fetchone()
             if row is not None and _PRECEDENCE[origin] < _PRECEDENCE[row[0]]:
-                return
+                return None
             implied = origin == "manual" and not removed and score is not None and score < 1.0
-            if implied and row is not None and row[0] != "auto" and not row[1]:
-                return  # an area a subtopic implies never replaces one the user or a curator gave
+            if implied and row is not None:
+                if row[0] != "auto" and not row[1]:
+                    return None  # an area a subtopic implies never replaces one the user or a curator gave
+                if row[0] == "manual" and row[1]:
+                    score = IMPLIED_OVER_REMOVAL
             self.conn.execute(
                 "INSERT INTO tags(paper_id, node, origin, score, removed) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(paper_id, node) DO UPDATE SET origin = excluded.origin, "
                 "score = excluded.score, removed = excluded.removed",
                 (paper_id, node, origin, score, int(removed)),
             )
+            return score
 
     def drop_tag(self, paper_id: str, node: str) -> None:
         """Forget a paper's decision on ``node``, whatever its origin (the tagger may then make one)."""

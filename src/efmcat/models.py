@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+# The score of a manual tag the user did not name: an area (or parent) that a manual
+# subtopic tag implies. Untagging the last subtopic that implied it gives it back: to the
+# tagger (IMPLIED), or to the user's earlier removal of it (IMPLIED_OVER_REMOVAL), which an
+# implied tag written over a removal remembers (Catalog.set_tag).
+IMPLIED = 0.5
+IMPLIED_OVER_REMOVAL = 0.25
+
 
 @dataclass
 class Paper:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Any
 
+from efmcat.models import IMPLIED, IMPLIED_OVER_REMOVAL
+
 if TYPE_CHECKING:
     from efmcat.catalog import Catalog
     from efmcat.taxonomy import Taxonomy
@@ -1086,13 +1088,6 @@ def _resolve(catalog: Catalog, text: str) -> str:
     return pid
 
 
-# The score of a manual tag the user did not name: the area (or parent) a manual subtopic
-# tag implies. Untagging the last subtopic that implied it gives it back: to the tagger
-# (IMPLIED), or to the user's earlier removal of it (IMPLIED_OVER_REMOVAL).
-IMPLIED = 0.5
-IMPLIED_OVER_REMOVAL = 0.25
-
-
 def implied(row: dict | None) -> bool:
     """A stored row that is an implied area: manual, present, a score below 1 (as
     Catalog.set_tag tells them apart)."""
@@ -1130,9 +1125,7 @@ def tag_manually(
                 # but an implied area the user now names is theirs
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
                 if not keep or (n == node and implied(row)):
-                    removal = row is not None and row["removed"] and row["origin"] == "manual"
-                    score = 1.0 if n == node else IMPLIED_OVER_REMOVAL if removal else IMPLIED
-                    catalog.set_tag(pid, n, "manual", score)
+                    score = catalog.set_tag(pid, n, "manual", 1.0 if n == node else IMPLIED)
                     rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
     return pid, taxonomy.order(after - before)
