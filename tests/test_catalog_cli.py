@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from efmcat.catalog import Catalog
+from efmcat.models import Paper
 from efmcat.records import RECORD_KEYS
 
 
@@ -234,6 +236,31 @@ def test_stats_bars(cli, mini_db):
     data = json.loads(cli("stats", "--json").stdout)
     assert data["areas"]["quantization"] == 3
     assert data["years"] == {"2021": 1, "2022": 3, "2023": 3, "2024": 1}
+
+
+def test_stats_and_taxonomy_count_papers_unless_told_other_kinds(cli, mini_db):
+    """A tagged repo and an untagged slide deck: stats and taxonomy count what list shows
+    (papers); stats --kind any counts them too (it counted every entry, beside list's papers)."""
+    with Catalog(mini_db) as cat:
+        cat.upsert_paper(Paper(id="repo:x", title="A quantization toolkit", kind="repo", year=2024))
+        cat.set_tag("repo:x", "weight-only-ptq", "manual", 1.0)
+        cat.upsert_paper(Paper(id="slides:y", title="Talk", kind="slides", year=2030))
+    data = json.loads(cli("stats", "--json").stdout)
+    assert (data["papers"], data["untagged"], data["areas"]["quantization"]) == (8, 0, 3)
+    assert "2030" not in data["years"] and data["years"]["2024"] == 1
+    data = json.loads(cli("stats", "--json", "--kind", "any").stdout)
+    assert (data["papers"], data["untagged"], data["areas"]["quantization"]) == (10, 1, 4)
+    assert data["years"]["2030"] == 1 and data["years"]["2024"] == 2
+    data = json.loads(cli("stats", "--json", "--kind", "repo").stdout)
+    assert (data["papers"], data["areas"]["quantization"], data["areas"]["attention"]) == (1, 1, 0)
+    tree = {a["id"]: a for a in json.loads(cli("taxonomy", "--json").stdout)}
+    assert tree["quantization"]["papers"] == 3
+    assert {c["id"]: c["papers"] for c in tree["quantization"]["children"]}["weight-only-ptq"] == 2
+    r = cli("stats", "--kind", "bogus")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: unknown kind 'bogus': use one of paper, repo, blog, slides, post, page, report or any\n",
+    )
 
 
 def test_taxonomy_tree_counts(cli, mini_db):

@@ -270,3 +270,52 @@ def test_a_query_selection_is_sorted_on_disk_not_in_memory(mixed, monkeypatch):
         stream = export.iter_selected(cat, tax, query="model")
         assert isinstance(stream, types.GeneratorType)
         assert list(stream) == sorted(hits, key=lambda r: r["id"])
+
+
+def _tagged_catalog(path, n: int):
+    cat = Catalog(path)
+    with cat.transaction():
+        cat.conn.executemany(
+            "INSERT INTO papers(id, title, year, kind, added_at) VALUES (?, ?, ?, 'paper', '2024-01-01')",
+            ((f"2401.{i:05d}", f"Paper {i}", 2000 + i % 25) for i in range(n)),
+        )
+        cat.conn.executemany(
+            "INSERT INTO tags(paper_id, node, origin, score) VALUES (?, ?, 'auto', 1.0)",
+            (
+                (f"2401.{i:05d}", node)
+                for i in range(n)
+                for node in ("quantization", "weight-only-ptq", "memory")
+            ),
+        )
+    return cat
+
+
+def test_stats_and_taxonomy_counts_hold_no_set_of_the_catalog(tmp_path):
+    """Ten times the papers, about the same Python heap: each count is one SQL aggregate (a
+    set of paper ids per node grew with the catalog)."""
+    from efmcat.browse import area_paper_counts, catalog_stats
+
+    tax = load_taxonomy()
+    peaks = []
+    for n in (500, 5_000):
+        with _tagged_catalog(tmp_path / f"c{n}.db", n) as cat:
+            tracemalloc.start()
+            try:
+                st = catalog_stats(cat, tax)
+                counts = area_paper_counts(cat, tax)
+                peaks.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+        assert (st.papers, st.untagged, dict(st.per_area)["quantization"]) == (n, 0, n)
+        assert (
+            counts["quantization"],
+            counts["weight-only-ptq"],
+            counts["memory"],
+            counts.get("attention", 0),
+        ) == (
+            n,
+            n,
+            n,
+            0,
+        )
+    assert peaks[1] < 2 * peaks[0], peaks

@@ -245,39 +245,63 @@ def _in_sources(sources: Sequence[str] | None, column: str) -> tuple[str, list[s
     return f" AND {column} IN (SELECT paper_id FROM sources WHERE source IN ({marks}))", list(sources)
 
 
+def _of_kinds(kinds: Sequence[str] | None, column: str) -> tuple[str, list[str]]:
+    if kinds is None:
+        return "", []
+    return f" AND {column} IN ({','.join('?' * len(kinds))})", list(kinds)
+
+
 def catalog_stats(
-    catalog: Catalog, taxonomy: Taxonomy | None = None, *, sources: Sequence[str] | None = None
+    catalog: Catalog,
+    taxonomy: Taxonomy | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> Stats:
+    """Papers (of ``kinds``, None for every kind) per area and per year, and how many have
+    no tag; each count is one SQL aggregate, so memory does not grow with the catalog."""
     taxonomy = taxonomy or load_taxonomy()
-    counts = area_paper_counts(catalog, taxonomy, sources=sources)
-    per_area = [(a.id, counts.get(a.id, 0)) for a in taxonomy.areas]
     if sources:
         catalog.check_sources(sources)
+    counts = area_paper_counts(
+        catalog, taxonomy, sources=sources, kinds=kinds, nodes=[a.id for a in taxonomy.areas]
+    )
+    per_area = [(a.id, counts[a.id]) for a in taxonomy.areas]
     where, args = _in_sources(sources, "id")
+    kind, kind_args = _of_kinds(kinds, "kind")
+    args = [*kind_args, *args]
     years = catalog.conn.execute(
-        f"SELECT year, count(*) FROM papers WHERE 1 {where} GROUP BY year ORDER BY year", args
+        f"SELECT year, count(*) FROM papers WHERE 1 {kind} {where} GROUP BY year ORDER BY year", args
     ).fetchall()
     per_year = [(str(y) if y is not None else "unknown", c) for y, c in years]
     untagged = catalog.conn.execute(
-        f"SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM tags WHERE removed = 0) {where}",
+        "SELECT count(*) FROM papers WHERE NOT EXISTS "
+        f"(SELECT 1 FROM tags WHERE tags.paper_id = papers.id AND removed = 0) {kind} {where}",
         args,
     ).fetchone()[0]
-    total = catalog.conn.execute(f"SELECT count(*) FROM papers WHERE 1 {where}", args).fetchone()[0]
+    total = sum(c for _, c in years)
     return Stats(int(total), per_area, per_year, int(untagged))
 
 
 def area_paper_counts(
-    catalog: Catalog, taxonomy: Taxonomy, *, sources: Sequence[str] | None = None
+    catalog: Catalog,
+    taxonomy: Taxonomy,
+    *,
+    sources: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+    nodes: Sequence[str] | None = None,
 ) -> dict[str, int]:
-    """Distinct papers per node, counting a paper under a node when it or a subtopic is tagged."""
-    where, args = _in_sources(sources, "paper_id")
-    rows = catalog.conn.execute(
-        f"SELECT DISTINCT paper_id, node FROM tags WHERE removed = 0 {where}", args
-    ).fetchall()
-    per_node: dict[str, set[str]] = {}
-    for paper_id, node in rows:
-        if node not in taxonomy:
-            continue
-        for n in [node, *taxonomy.ancestors(node)]:
-            per_node.setdefault(n, set()).add(paper_id)
-    return {n: len(s) for n, s in per_node.items()}
+    """Distinct papers (of ``kinds``, None for every kind) per node of ``nodes`` (default:
+    every node), counting a paper under a node when it or a subtopic is tagged."""
+    where, args = _in_sources(sources, "t.paper_id")
+    kind, kind_args = _of_kinds(kinds, "p.kind")
+    out = {}
+    for node in taxonomy.nodes if nodes is None else nodes:
+        below = taxonomy.descendants(node)
+        counted = "t.paper_id" if len(below) == 1 else "DISTINCT t.paper_id"  # (paper_id, node) is the key
+        out[node] = catalog.conn.execute(
+            f"SELECT count({counted}) FROM tags t JOIN papers p ON p.id = t.paper_id "
+            f"WHERE t.removed = 0 AND t.node IN ({','.join('?' * len(below))}) {kind} {where}",
+            [*below, *kind_args, *args],
+        ).fetchone()[0]
+    return out

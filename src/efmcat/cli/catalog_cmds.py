@@ -185,6 +185,7 @@ def list_(
 @command("stats", rich_help_panel=CATALOG)
 def stats(
     source: SourceOption = None,
+    kind: KindOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -195,10 +196,11 @@ def stats(
     """
     use_taxonomy(taxonomy)
     from efmcat import render
-    from efmcat.browse import catalog_stats
+    from efmcat.browse import catalog_stats, check_kinds
 
+    kinds = check_kinds(kind)
     with open_catalog(db, create=False) as catalog:
-        st = catalog_stats(catalog, sources=source)
+        st = catalog_stats(catalog, sources=source, kinds=kinds)
     if as_json:
         render.write_json(
             {
