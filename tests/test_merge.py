@@ -98,6 +98,22 @@ def test_merge_leaves_what_the_target_already_has(cat):
     assert (p.year, p.status, p.citekey) == (2023, "to-read", "mine")
 
 
+def test_merge_joins_two_notes_the_targets_first(cat):
+    """Both records carry a note: the merged-away one is added to the target's (it was
+    dropped, as an edited field the target has its own of)."""
+    with cat.transaction():
+        cat.set_note("2405.10637", "arXiv notes")
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
+    assert cat.get_paper("2405.10637").note == "arXiv notes\n\nthe ACL version"
+
+
+def test_merge_keeps_one_copy_of_a_note_the_target_holds(cat):
+    with cat.transaction():
+        cat.set_note("2405.10637", "mine: the ACL version")
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
+    assert cat.get_paper("2405.10637").note == "mine: the ACL version"
+
+
 def test_absorb_title_twins(cat):
     with cat.transaction():
         # not arXiv ids, or not in the catalog: nothing to absorb, no error

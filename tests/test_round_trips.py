@@ -112,3 +112,73 @@ def test_json_import_errors_name_the_line(cli, tmp_path):
     )
     r = cli("import", str(path))
     assert (r.exit_code, r.stderr) == (1, f"Error: {path}:3: title must be text, not a list\n")
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_backup_restores_edits_into_a_catalog_holding_the_paper(cli, tmp_path, mini_db, fmt):
+    """Edit a title and a note, export, import into a catalog that has the paper unedited:
+    the edits come back (the title was kept as the catalog had it, yet claimed as the
+    user's, so update never mended it); an edit the catalog has of its own stays."""
+    import shutil
+
+    shutil.copy(mini_db, tmp_path / "fresh.db")
+    assert cli("edit", "2210.17323", "--title", "GPTQ (my title)").exit_code == 0
+    assert cli("note", "2210.17323", "read section 3").exit_code == 0
+    assert cli("edit", "2306.00978", "--year", "2030").exit_code == 0
+    out = tmp_path / f"backup.{EXT[fmt]}"
+    assert cli("export", "--format", fmt, "-o", str(out)).exit_code == 0
+    fresh = str(tmp_path / "fresh.db")
+    assert cli("edit", "2306.00978", "--year", "2031", "--db", fresh).exit_code == 0
+    r = cli("import", str(out), "--db", fresh)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[-1].startswith("Added 0 papers, updated 1, 7 unchanged")
+    with Catalog(fresh) as cat:
+        gptq, awq = cat.get_paper("2210.17323"), cat.get_paper("2306.00978")
+    assert (gptq.title, gptq.note) == ("GPTQ (my title)", "read section 3")
+    assert {"title", "note"} <= set(gptq.user_fields)
+    assert awq.year == 2031  # the catalog's own edit
+    assert "unchanged" in cli("import", str(out), "--db", fresh).stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "jsonl", "yaml"])
+def test_a_backup_keeps_who_decided_each_tag(cli, tmp_path, mini_db, fmt):
+    """A removal, a manual tag and the tagger's tags come back as they were: they came back
+    as curated tags (the tagger's frozen, the user's removal lost, retag undid it)."""
+    assert cli("untag", "2205.14135", "compiler").exit_code == 0  # the tagger's, removed
+    assert cli("tag", "2208.07339", "low-bit").exit_code == 0
+    out = tmp_path / f"backup.{EXT[fmt]}"
+    assert cli("export", "--format", fmt, "-o", str(out)).exit_code == 0
+    fresh = str(tmp_path / "fresh.db")
+    r = cli("import", str(out), "--db", fresh)
+    assert r.exit_code == 0, r.output
+    with Catalog(fresh) as cat:
+        rows = {
+            pid: {(t["node"], t["origin"], t["removed"]) for t in cat.tag_rows(pid)}
+            for pid in ("2205.14135", "2208.07339", "2210.17323")
+        }
+    assert rows["2205.14135"] == {
+        ("attention", "curated", 0),
+        ("io-aware-attention", "curated", 0),
+        ("compiler", "manual", 1),
+        ("kernel-optimization", "manual", 1),
+    }
+    assert ("low-bit", "manual", 0) in rows["2208.07339"]
+    assert rows["2210.17323"] == {("quantization", "curated", 0), ("weight-only-ptq", "curated", 0)}
+    retag = cli("retag", "--all", "--dry-run", "--db", fresh)
+    assert retag.stderr == "Re-tagged 8 papers: 0 would change (dry run, nothing written).\n"
+    again = tmp_path / f"again.{EXT[fmt]}"
+    assert cli("export", "--format", fmt, "-o", str(again), "--db", fresh).exit_code == 0
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+
+def test_a_lists_subtopic_heading_does_not_bring_back_a_removed_area(cli, tmp_path, mini_db):
+    """untag quantization, then import a list filing the paper under a quantization
+    subtopic: the subtopic stays out (the area came back through it), and the report counts
+    no tag it did not write."""
+    src = tmp_path / "qat.md"
+    src.write_text("## Quantization-aware training\n\n- [GPTQ](https://arxiv.org/abs/2210.17323)\n")
+    assert cli("untag", "2210.17323", "quantization").exit_code == 0
+    r = cli("import", str(src))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 1 unchanged; 0 tags."
+    assert json.loads(cli("show", "2210.17323", "--json").stdout)["tags"] == []

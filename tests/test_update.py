@@ -259,6 +259,25 @@ def test_the_releases_auto_tags_skip_a_paper_whose_text_is_the_users(tmp_path):
         )
 
 
+def test_a_releases_curated_subtopic_does_not_bring_back_an_area_the_user_removed(tmp_path):
+    """FlashAttention: the user removed attention; a release with its io-aware-attention
+    subtopic (the user's copy lacks it) leaves it out (it brought attention back)."""
+    from efmcat.tagger import untag_manually
+
+    mine = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, mine)
+    pid = "2205.14135"
+    with Catalog(mine) as cat:
+        with cat.transaction():
+            cat.set_meta(RELEASE_KEY, "an-older-release")
+            cat.conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = 'io-aware-attention'", (pid,))
+        untag_manually(cat, pid, ["attention"])
+        update_catalog(cat, SHIPPED)
+        assert "io-aware-attention" not in cat.tags_of([pid])[pid]
+        assert "attention" in {r["node"] for r in cat.tag_rows(pid) if r["removed"]}
+        assert not {"attention", "io-aware-attention"} & set(cat.tags_of([pid])[pid])
+
+
 def test_a_paper_the_user_imported_before_the_release_had_it_stays_theirs(tmp_path, cli, monkeypatch):
     """Medusa imported from the user's own .bib, with their title: the release that ships
     Medusa fills what the import lacked and replaces nothing (it replaced title, authors and

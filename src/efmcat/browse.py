@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import DEFAULT_KINDS, KINDS, Catalog
 from efmcat.errors import UsageError
-from efmcat.records import paper_record, records_for
+from efmcat.records import records_for
 from efmcat.searchsql import MAX_LIMIT, YEAR_RANGE, check_limit, check_years  # noqa: F401  (re-exported)
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -219,7 +219,7 @@ def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -
 
     taxonomy = taxonomy or load_taxonomy()
     paper = catalog.get_paper(parse_paper_id(text))
-    record = paper_record(paper, catalog.tags_of([paper.id])[paper.id], taxonomy)
+    [record] = records_for(catalog, [paper], taxonomy)
     record["sources"] = catalog.sources_of(paper.id)
     record["provenance"] = catalog.provenance_of(paper.id)
     return record

@@ -21,6 +21,8 @@ class Entry:
     auto_tag: bool = True  # False when the file carries the full classification (YAML)
     source_title: str | None = None  # the title as the file gives it (kept when arXiv's differs)
     citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
+    manual_tags: list[str] = field(default_factory=list)  # the user's tags (an efmcat export)
+    removed_tags: list[str] = field(default_factory=list)  # the user's removals (an efmcat export)
 
 
 @dataclass

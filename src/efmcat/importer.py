@@ -25,6 +25,7 @@ from typing import Any
 from efmcat.bulk import pool_closed
 from efmcat.catalog import (
     PAPER_FIELDS,
+    USER_EDITABLE,
     Catalog,
     _paper_values,
     own_link,
@@ -346,7 +347,9 @@ def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> Pa
                 venue=V.text(rec.get("venue"), where, "venue"),
             )
             tags = [t for t in V.text_list(rec.get("tags"), where, "tags") if t in taxonomy]
-            result.entries.append(Entry(paper=paper, line=i + 1, link=url, tags=tags, auto_tag=False))
+            result.entries.append(
+                Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, tags))
+            )
             result.rows += 1
     return result if result.entries else None
 
@@ -684,16 +687,36 @@ class _Writer:
         if len(self.report.changes) < MAX_CHANGES:
             self.report.changes.append((status, paper.id, paper.title))
 
-    def _tags_for(self, entry: Entry) -> dict[str, tuple[str, float]]:
-        """node -> (origin, score) for the curated (file) and manual (--tag) tags of an entry."""
-        if not entry.tags and not self.manual:
+    def _tags_for(self, entry: Entry) -> dict[str, tuple[str, float | None]]:
+        """node -> (origin, score) for the curated (file) and manual (the file's, then
+        --tag) tags of an entry; a score of None is the user's removal (an efmcat export)."""
+        if not entry.tags and not entry.manual_tags and not entry.removed_tags and not self.manual:
             return {}
-        out: dict[str, tuple[str, float]] = {}
+        out: dict[str, tuple[str, float | None]] = {}
         for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
             out[node] = ("curated", 1.0)
+        for node in entry.manual_tags:
+            if node in self.taxonomy:
+                out[node] = ("manual", 1.0)
+        for node in entry.removed_tags:
+            if node in self.taxonomy:
+                out[node] = ("manual", None)
         for node, score in self.manual.items():
             out[node] = ("manual", score)
         return out
+
+    def _not_removed(
+        self, tags: dict[str, tuple[str, float | None]], removed: set[str]
+    ) -> dict[str, tuple[str, float | None]]:
+        """``tags`` without what lies under a removal (the node, or an area above it, that
+        the user removed): a list's subtopic heading brought back an area the user removed."""
+        if not removed:
+            return tags
+        return {
+            n: v
+            for n, v in tags.items()
+            if v[0] == "manual" or not ({n, *self.taxonomy.ancestors(n)} & removed)
+        }
 
     def write(
         self,
@@ -821,6 +844,8 @@ class _Writer:
                 fr.non_arxiv += 1
             if pid in known:
                 status = self.catalog.upsert_paper(e.paper, fill_only=True)
+                if self._restore_edits(e.paper):
+                    status = "updated"
                 if status == "updated":
                     fr.updated += 1
                     report.updated += 1
@@ -838,30 +863,42 @@ class _Writer:
                 self._note("added", e.paper)
         if new_rows:
             conn.executemany(_INSERT_SQL, new_rows)
-            tag_rows: list[tuple[str, str, str, float | None]] = []
+            tag_rows: list[tuple[str, str, str, float | None, int]] = []
             for e in new_entries:
-                for node, (origin, score) in self._tags_for(e).items():
-                    tag_rows.append((e.paper.id, node, origin, score))
+                decided = self._tags_for(e)
+                removed = {n for n, (_, score) in decided.items() if score is None}
+                for node, (origin, score) in self._not_removed(decided, removed).items():
+                    tag_rows.append((e.paper.id, node, origin, score, int(score is None)))
                 if tag_here and e.auto_tag:
                     p = e.paper
-                    for node, score in self.auto_tags(
-                        self.taxonomy, p.title, p.abstract, p.categories
-                    ).items():
-                        tag_rows.append((p.id, node, "auto", score))
+                    auto = self.auto_tags(self.taxonomy, p.title, p.abstract, p.categories)
+                    kept = self._not_removed({n: ("auto", s) for n, s in auto.items()}, removed)
+                    tag_rows.extend((p.id, node, "auto", score, 0) for node, (_, score) in kept.items())
             # New papers: curated/manual rows come first, so OR IGNORE keeps the stronger origin.
             before = conn.total_changes
             conn.executemany(
-                "INSERT OR IGNORE INTO tags(paper_id, node, origin, score) VALUES (?, ?, ?, ?)", tag_rows
+                "INSERT OR IGNORE INTO tags(paper_id, node, origin, score, removed) VALUES (?, ?, ?, ?, ?)",
+                tag_rows,
             )
-            report.tags_added += conn.total_changes - before
+            report.tags_added += conn.total_changes - before - sum(r[4] for r in tag_rows)  # not removals
         for e in later:
-            for node, (origin, score) in self._tags_for(e).items():
+            decided = self._tags_for(e)
+            if not decided:
+                continue
+            removed = {n for n, (_, score) in decided.items() if score is None} | {
+                r[0]
+                for r in conn.execute(
+                    "SELECT node FROM tags WHERE paper_id = ? AND removed = 1 AND origin = 'manual'",
+                    (e.paper.id,),
+                )
+            }
+            for node, (origin, score) in self._not_removed(decided, removed).items():
                 had = conn.execute(
                     "SELECT origin FROM tags WHERE paper_id = ? AND node = ? AND removed = 0",
                     (e.paper.id, node),
                 ).fetchone()
-                self.catalog.set_tag(e.paper.id, node, origin, score)
-                if had is None:
+                stored = self.catalog.set_tag(e.paper.id, node, origin, score, removed=score is None)
+                if had is None and stored is not None:  # written, not a removal, not refused
                     report.tags_added += 1
         self._user_data(batch)
         keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
@@ -912,6 +949,17 @@ class _Writer:
             if found is not None:
                 fr.by_title.append((e.line, e.paper.id, found))
                 e.paper = replace(e.paper, id=found, url=None, pdf_url=None)
+
+    def _restore_edits(self, p: Paper) -> bool:
+        """The fields a record marks as the user's (an efmcat export) are written to a paper
+        the catalog holds, unless it has its own edit of them (a backup restores as it was;
+        filled in only where empty, a restored title was lost): whether a value changed."""
+        if not p.user_fields:
+            return False
+        row = self.conn.execute("SELECT user_fields FROM papers WHERE id = ?", (p.id,)).fetchone()
+        owned = json.loads(row[0] or "[]")
+        edits = {f: getattr(p, f) for f in p.user_fields if f in USER_EDITABLE and f not in owned}
+        return bool(edits) and bool(self.catalog.set_user_fields(p.id, edits))
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status

@@ -43,10 +43,12 @@ def merge_papers(catalog: Catalog, old: str, into: str) -> None:
 
 def carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
     """The user's own data on a merged-away paper goes along: its edited fields (unless the
-    target has its own edit of them), reading status and citekey where the target has none,
-    and its star."""
+    target has its own edit of them; two notes are joined, the target's first), reading
+    status and citekey where the target has none, and its star."""
     target = catalog.get_paper(into)
     edits = {f: getattr(old, f) for f in old.user_fields if f not in target.user_fields}
+    if old.note and target.note and "note" in target.user_fields and old.note not in target.note:
+        edits["note"] = f"{target.note}\n\n{old.note}"
     if old.citekey and not target.citekey and "citekey" not in target.user_fields:
         catalog.conn.execute("UPDATE papers SET citekey = ? WHERE id = ?", (old.citekey, into))
     if edits:

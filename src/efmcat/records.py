@@ -33,13 +33,22 @@ RECORD_KEYS = (
 )
 
 
-def paper_record(paper: Paper, tags: Sequence[str], taxonomy: Taxonomy) -> dict[str, Any]:
-    """The documented JSON object of a paper (keys in RECORD_KEYS order, then extras)."""
-    ordered = taxonomy.order(tags)
-    return _record(paper, ordered, taxonomy.areas_of(ordered))
+def _decisions(rows: Sequence[dict[str, Any]], taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Who decided a paper's tags, from its tag rows: its manual and automatic tags (the
+    rest of ``tags`` are curated) and the user's removals, each in taxonomy order."""
+    manual = [r["node"] for r in rows if r["origin"] == "manual" and not r["removed"]]
+    auto = [r["node"] for r in rows if r["origin"] == "auto" and not r["removed"]]
+    removed = [r["node"] for r in rows if r["removed"]]
+    return {
+        "manual_tags": taxonomy.order(manual),
+        "auto_tags": taxonomy.order(auto),
+        "removed_tags": taxonomy.order(removed),
+    }
 
 
-def _record(paper: Paper, ordered: list[str], areas: list[str]) -> dict[str, Any]:
+def _record(
+    paper: Paper, ordered: list[str], areas: list[str], decisions: dict[str, list[str]]
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": paper.id,
         "arxiv_id": paper.arxiv_id,
@@ -69,21 +78,23 @@ def _record(paper: Paper, ordered: list[str], areas: list[str]) -> dict[str, Any
         "starred": paper.starred,
         "citekey": paper.citekey,
         "user_fields": list(paper.user_fields),
+        **decisions,
     }
     return record
 
 
 def records_for(catalog: Catalog, papers: Sequence[Paper], taxonomy: Taxonomy) -> list[dict[str, Any]]:
-    """The records of ``papers``, their tags read in bulk (papers share few distinct tag
+    """The records of ``papers``, their tag rows read in bulk (papers share few distinct tag
     sets, so each set is put in taxonomy order once)."""
-    tags = catalog.tags_of([p.id for p in papers])
-    memo: dict[frozenset[str], tuple[list[str], list[str]]] = {}
+    rows = catalog.tag_rows_of([p.id for p in papers])
+    memo: dict[tuple[tuple[str, str, int], ...], tuple[list[str], list[str], dict[str, list[str]]]] = {}
     out = []
     for p in papers:
-        key = frozenset(tags[p.id])
+        mine = rows.get(p.id, [])
+        key = tuple((r["node"], r["origin"], r["removed"]) for r in mine)
         if key not in memo:
-            ordered = taxonomy.order(key)
-            memo[key] = (ordered, taxonomy.areas_of(ordered))
-        ordered, areas = memo[key]
-        out.append(_record(p, list(ordered), list(areas)))
+            ordered = taxonomy.order(r["node"] for r in mine if not r["removed"])
+            memo[key] = (ordered, taxonomy.areas_of(ordered), _decisions(mine, taxonomy))
+        ordered, areas, decisions = memo[key]
+        out.append(_record(p, list(ordered), list(areas), {k: list(v) for k, v in decisions.items()}))
     return out

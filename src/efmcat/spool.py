@@ -32,7 +32,9 @@ from efmcat.taxonomy import Taxonomy
 CHUNK = 1000  # entries per spool chunk, and lines per job of a parsing worker
 PARALLEL_BYTES = 4_000_000  # files from this size on are parsed by worker processes
 
-_ENTRY_FIELDS = ("line", "link", "section", "tags", "auto_tag", "source_title", "citekey")
+_ENTRY_FIELDS = (
+    "line", "link", "section", "tags", "auto_tag", "source_title", "citekey", "manual_tags", "removed_tags",
+)  # fmt: skip
 _entry_values = operator.attrgetter(*_ENTRY_FIELDS)
 _paper_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Paper)))
 
@@ -75,17 +77,9 @@ class Spool:
         self.fh.seek(0)
         while head := self.fh.read(8):
             chunk = marshal.loads(zlib.decompress(self.fh.read(int.from_bytes(head, "little"))))
-            for (line, link, section, tags, auto_tag, source_title, citekey), values in chunk:
-                yield Entry(
-                    Paper(*values),  # the values of every field, in the dataclass's order
-                    line,
-                    link,
-                    section,
-                    tags,
-                    auto_tag,
-                    source_title,
-                    citekey,
-                )
+            for entry_values, values in chunk:
+                # the values of every field, in the dataclasses' order
+                yield Entry(Paper(*values), *entry_values)
 
     def close(self) -> None:
         self.fh.close()

@@ -185,6 +185,10 @@ def _merge(
         if catalog.has(old):
             _move(catalog, old, new, report)
     cols = [*PAPER_FIELDS, "added_at", "fetched_at", "provenance"]
+    from efmcat.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    above = {n: frozenset(taxonomy.ancestors(n)) for n in taxonomy.nodes}
     last = -1
     while True:
         batch = conn.execute(
@@ -194,7 +198,7 @@ def _merge(
             break
         last = batch[-1]["n"]
         for row in batch:
-            _merge_paper(catalog, row, cols, shipped_sources, report)
+            _merge_paper(catalog, row, cols, shipped_sources, report, above)
         done += len(batch)
         if progress:
             progress(done, total)
@@ -225,8 +229,14 @@ def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
 
 
 def _merge_paper(
-    catalog: Catalog, row: sqlite3.Row, cols: list[str], shipped_sources: set[str], report: UpdateReport
+    catalog: Catalog,
+    row: sqlite3.Row,
+    cols: list[str],
+    shipped_sources: set[str],
+    report: UpdateReport,
+    above: dict[str, frozenset[str]],
 ) -> None:
+    """One shipped paper into the user's catalog; ``above``: node -> the nodes above it."""
     conn = catalog.conn
     pid = row["id"]
     mine = conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
@@ -289,7 +299,14 @@ def _merge_paper(
     # Tags: curated ones arrive (never over a manual decision); auto ones follow the
     # shipped tagger where the text is the shipped one.
     tags = conn.execute("SELECT node, origin, score FROM shipped.tags WHERE paper_id = ?", (pid,)).fetchall()
-    have = {r[0]: r[1] for r in conn.execute("SELECT node, origin FROM tags WHERE paper_id = ?", (pid,))}
+    have: dict[str, str] = {}
+    removed: set[str] = set()  # the user's removals: nothing below them arrives either
+    for node, origin, gone in conn.execute(
+        "SELECT node, origin, removed FROM tags WHERE paper_id = ?", (pid,)
+    ):
+        have[node] = origin
+        if gone:
+            removed.add(node)
     # Text the user's copy has of its own (fetched from arXiv since, or a title or abstract
     # the user edited) was tagged from that text: the release's auto tags are not its.
     own_text = fetched or bool(owned & {"title", "abstract"})
@@ -302,6 +319,8 @@ def _merge_paper(
         origin = have.get(t["node"])
         if origin == "manual" or (origin == "curated" and t["origin"] == "auto"):
             continue
+        if removed & above.get(t["node"], frozenset()):
+            continue  # a subtopic of an area the user removed would bring the area back
         if t["origin"] == "auto" and own_text:
             continue
         conn.execute(

@@ -87,7 +87,7 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
     tags = V.text_list(rec.get("tags"), where, "tags")
     if taxonomy is not None:
         tags = [t for t in tags if t in taxonomy]
-    return Entry(paper=paper, line=line, link=paper.url, tags=tags, auto_tag=False)
+    return Entry(paper=paper, line=line, link=paper.url, **V.tag_decisions(rec, where, pid, tags))
 
 
 def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):

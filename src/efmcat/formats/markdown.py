@@ -19,7 +19,19 @@ from typing import IO, Any
 from efmcat.render import count as plural
 from efmcat.taxonomy import Taxonomy
 
-ROW_KEYS = ("id", "title", "year", "url", "tags", "version", "kind", "venue")
+ROW_KEYS = (
+    "id",
+    "title",
+    "year",
+    "url",
+    "tags",
+    "version",
+    "kind",
+    "venue",
+    "manual_tags",
+    "auto_tags",
+    "removed_tags",
+)
 ROW_COMMENT = re.compile(r"<!-- efmcat (\{[^\n]*?\}) -->")
 NO_AREA = "Not in an area"
 NO_AREA_ANCHOR = "not-in-an-area"

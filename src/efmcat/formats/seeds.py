@@ -21,7 +21,7 @@ _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
     "sections", "verified", "note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
-    "citekey", "user_fields",
+    "citekey", "user_fields", "manual_tags", "auto_tags", "removed_tags",
 }  # fmt: skip
 
 
@@ -34,6 +34,9 @@ class SeedPaper:
     line: int = 0
     provenance: dict[str, str] = field(default_factory=dict)
     moved_from: list[str] = field(default_factory=list)  # ids an earlier release shipped it under
+    # Who decided the tags, where an efmcat export says (validate.tag_decisions): Entry's
+    # tags, manual_tags, removed_tags and auto_tag; empty for a seeds file (tags curated).
+    decisions: dict[str, Any] = field(default_factory=dict)
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
@@ -114,10 +117,13 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         provenance = raw.get("provenance") or {}
         if not isinstance(provenance, dict):
             raise ParseError(f"{where}: 'provenance' must be a mapping of field to source")
+        tags = V.text_list(raw.get("tags"), where, "tags")
+        decided = any(k in raw for k in V.TAG_DECISION_KEYS)
         out.append(
             SeedPaper(
                 paper=paper,
-                tags=V.text_list(raw.get("tags"), where, "tags"),
+                tags=tags,
+                decisions=V.tag_decisions(raw, where, paper.id, tags) if decided else {},
                 sections=V.text_list(raw.get("sections"), where, "sections"),
                 rows=clean_rows,
                 line=line,

@@ -16,6 +16,7 @@ from typing import IO, Any
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
 from efmcat.taxonomy import Taxonomy
+from efmcat.validate import TAG_DECISION_KEYS
 
 SOURCE = "efmcat-export"
 _ORDER = (
@@ -57,6 +58,9 @@ def paper_mapping(rec: Mapping[str, Any]) -> dict[str, Any]:
         out[key] = list(value) if isinstance(value, (list, tuple)) else value
     if rec.get("tags"):
         out["tags"] = list(rec["tags"])
+    for key in TAG_DECISION_KEYS:  # who decided them: the tagger's are its again on import
+        if rec.get(key):
+            out[key] = list(rec[key])
     return out
 
 
@@ -102,7 +106,7 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
     _, papers = parse_seeds(text, path)
     result = ParseResult(source=name)
     for sp in papers:
-        for node in sp.tags:
+        for node in [*sp.tags, *sp.decisions.get("removed_tags", [])]:
             if node not in taxonomy:
                 raise ParseError(f"{path}:{sp.line}: {taxonomy.unknown_message(node)}")
         result.rows += 1
@@ -113,9 +117,8 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
                 line=sp.line,
                 link=first.get("link") or sp.paper.url,
                 section=first.get("section") or (sp.sections[0] if sp.sections else None),
-                tags=list(sp.tags),
-                auto_tag=not sp.tags,
                 source_title=first.get("title"),
+                **({"tags": list(sp.tags), "auto_tag": not sp.tags} | sp.decisions),
             )
         )
     return result
