@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections import _count_elements  # type: ignore[attr-defined]
+from collections.abc import Iterator
 from itertools import chain, compress
 from operator import itemgetter
 from typing import Any
@@ -45,9 +46,16 @@ def _forms(word: str) -> tuple[str, ...]:
     return (word,)
 
 
+def _no_matches(s: str) -> Iterator[tuple[int, Any]]:
+    """What an automaton of no keys finds: nothing (pyahocorasick will not make one)."""
+    return iter(())
+
+
 class Matcher:
-    def __init__(self, automaton: Any) -> None:
-        self._iter = automaton.iter
+    def __init__(self, automaton: Any | None) -> None:
+        """``automaton``: a made pyahocorasick automaton, or None when there is no key (rules
+        of categories and patterns alone, no model feature): then nothing matches."""
+        self._iter = automaton.iter if automaton is not None else _no_matches
 
     def field(self, text: str, where: int) -> tuple[dict[int, int], dict, str]:
         """(term index -> matches, known words and pairs -> their packed vectors, the lowered
@@ -148,6 +156,8 @@ def build(c: Any, title_known: dict, abstract_known: dict) -> Matcher | None:
                 slot((w,))[where] = (w, vec)
             for second, pv in (pairs or {}).items():
                 slot((w, second))[where] = ((w, second), pv)
+    if not keys:  # no term and no feature: an Automaton of no words is no automaton at all
+        return Matcher(None)
     automaton = ahocorasick.Automaton()
     for (words, prefix), (terms, title, abstract, back, checked) in keys.items():
         payload = (tuple(terms), title, abstract, tuple(back), tuple(checked), bool(back or checked))

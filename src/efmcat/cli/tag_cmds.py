@@ -503,11 +503,11 @@ def train(
         return
     tax = _load(taxonomy)
     if no_manual and output is not None:
-        examples = training_examples(tax, labels)
+        examples = training_examples(tax, labels, progress=say)
         catalog = None
     else:
         catalog = open_catalog(db, create=False)
-        examples = training_examples(tax, labels, None if no_manual else catalog)
+        examples = training_examples(tax, labels, None if no_manual else catalog, progress=say)
     try:
         manual = sum(1 for e in examples if e.weight > 1)
         say(f"Training on {count(len(examples), 'labelled paper')} ({manual} with your manual decisions)...")
