@@ -21,7 +21,7 @@ from typing import Any
 
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
-from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
+from efmcat.ids import ArxivId, paper_id_from_link, title_id, try_parse_arxiv_id
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
 
@@ -34,17 +34,50 @@ _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.I)
 
 
 # -- import ------------------------------------------------------------------------------
+_NAME_SEP = "\ue001"  # between the names of an author list while it is decoded in one go
+
+
 def _author_names(text: str) -> list[str]:
-    names = []
-    for part in re.split(r"\s+and\s+", " ".join(text.split())):
-        part = part.strip().strip("{}")
-        if not part or part.lower() == "others":
+    """The names of a BibTeX author list as written (LaTeX, braces), each first name first.
+
+    Split as BibTeX does: on ``and`` outside braces (``{Research and Development Team}`` is
+    one name), each name read in its three forms (``First von Last``, ``von Last, First``,
+    ``von Last, Jr, First``: ``King, Jr., Martin Luther`` is "Martin Luther King Jr.").
+    ``others`` (BibTeX's "et al.") is not a name: the list is kept without it."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    merged = []
+    for name in _split_names(" ".join(text.split())):
+        if name.lower() == "others":
             continue
-        if "," in part:
-            last, _, first = part.partition(",")
-            part = f"{first.strip()} {last.strip()}".strip()
-        names.append(part)
-    return names
+        merged.append(parse_single_name_into_parts(name, strict=False).merge_first_name_first)
+    if not merged:
+        return []
+    # One decode for the whole list (pylatexenc's cost is per call as much as per character).
+    decoded = _decode(_NAME_SEP.join(merged)).split(_NAME_SEP)
+    if len(decoded) != len(merged):  # a name's LaTeX took the separator (a trailing "\\")
+        decoded = [_decode(n) for n in merged]
+    return [n for n in (" ".join(d.split()) for d in decoded) if n]
+
+
+_NAME_TOKEN = re.compile(r"\\.|[{}]|\s+and\s+", re.I | re.S)
+
+
+def _split_names(text: str) -> list[str]:
+    """An author list split on ``and`` (any case) outside braces, as BibTeX splits it;
+    escaped braces (``\\{``) group nothing. bibtexparser's splitter takes ``\\{`` for a group."""
+    names, start, depth = [], 0, 0
+    for m in _NAME_TOKEN.finditer(text):
+        token = m.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif token[0].isspace() and depth == 0:
+            names.append(text[start : m.start()])
+            start = m.end()
+    names.append(text[start:])
+    return [n.strip() for n in names if n.strip()]
 
 
 def _clean(value: str) -> str:
@@ -74,10 +107,21 @@ def decode_text(value: str) -> str:
     v = value.strip()
     if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
         v = v[1:-1]
+    return " ".join(_decode(v).split())
+
+
+# What pylatexenc reads as LaTeX: text with none of it is its own decoding (most names and
+# titles: pylatexenc costs ~15 µs a character).
+_LATEX = re.compile(r"[\\{}$%&~#^_]|!`|\?`|``|''|--")
+
+
+def _decode(v: str) -> str:
+    """LaTeX ``v`` as text (the spellings the export writes read back), whitespace as it is."""
+    if not _LATEX.search(v):
+        return v
     v = re.sub(r"\\(?:textasciicircum|\^)\{\}", _CIRCUMFLEX, v)
     v = _unspell(v)
-    text = _latex2text().latex_to_text(v)
-    return " ".join(text.replace(_CIRCUMFLEX, "^").split())
+    return _latex2text().latex_to_text(v).replace(_CIRCUMFLEX, "^")
 
 
 @functools.cache
@@ -89,7 +133,7 @@ def _latex2text():
     return LatexNodes2Text()
 
 
-def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]):
+def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]) -> ArxivId | None:
     """The arXiv id an entry names, or None."""
     eprint = fields.get("eprint", "")
     prefix = fields.get("archiveprefix", "") or fields.get("eprinttype", "")
@@ -104,16 +148,70 @@ def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]):
                 found = try_parse_arxiv_id(m.group(1))
                 if found:
                     return found
+    volume = _ARXIV_VOLUME.fullmatch(verbatim_text(raw.get("volume", "")))
+    if volume and _NOT_A_VENUE.search(fields.get("journal", "").strip()):
+        # Semantic Scholar's and DBLP's arXiv papers: journal = {ArXiv} or {CoRR}, volume = {abs/<id>}
+        found = try_parse_arxiv_id(volume.group(1))
+        if found:
+            return found
     for key in ("url", "pdf", "link", "eprint"):
         if fields.get(key):
             found = try_parse_arxiv_id(fields[key].strip())
             if found:
                 return found
+    for link in _arxiv_links(raw):
+        found = try_parse_arxiv_id(link)
+        if found:
+            return found
     doi = fields.get("doi", "")
     m = _ARXIV_DOI.search(doi)
     if m:
         return try_parse_arxiv_id(m.group(1))
     return None
+
+
+_ARXIV_VOLUME = re.compile(r"abs/(\S+)", re.I)
+# An arXiv link in running text (``howpublished = {\url{https://arxiv.org/abs/...}}``, a note)
+_ARXIV_LINK = re.compile(r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/[^\s{}\\]+", re.I)
+# "arXiv:" and what is shaped like an id without being one (arXiv:2401.1234)
+_LOOSE_ID = re.compile(r"ar\{?x\}?iv\s*:\s*(\d{4}\.\d+(?:v\d+)?|[a-z-]+(?:\.[a-z]{2})?/\d+(?:v\d+)?)", re.I)
+
+
+def _arxiv_links(raw: Mapping[str, str]) -> list[str]:
+    """The arxiv.org links in an entry's ``howpublished`` and ``note``, as written."""
+    return [
+        m.group(0).rstrip(".,;:)")
+        for key in ("howpublished", "note")
+        for m in _ARXIV_LINK.finditer(verbatim_text(raw.get(key, "")))
+    ]
+
+
+def _malformed_arxiv(raw: Mapping[str, str]) -> str | None:
+    """What an entry without an arXiv id gives as one though it is not a valid id, as
+    written: an ``eprint`` of arXiv's (``2401.1234``), an arxiv.org link, ``arXiv:...``."""
+    eprint = verbatim_text(raw.get("eprint", ""))
+    prefix = _clean(raw.get("archiveprefix", "") or raw.get("eprinttype", "")).lower()
+    if eprint and (prefix == "arxiv" or (not prefix and re.match(r"\d{4}\.\d", eprint))):
+        return eprint
+    for key in ("url", "pdf", "link"):
+        value = verbatim_text(raw.get(key, ""))
+        if _ARXIV_LINK.match(value):
+            return value
+    links = _arxiv_links(raw)
+    if links:
+        return links[0]
+    for key in ("journal", "booktitle", "note", "howpublished"):
+        m = _LOOSE_ID.search(raw.get(key, ""))
+        if m:
+            return m.group(1)
+    return None
+
+
+def _year_of_id(arxiv: ArxivId) -> int:
+    """The year an arXiv id was given in: its YYMM (``2307.09288`` -> 2023), after the slash
+    in an old-style id (``cs/0112017`` -> 2001, ``hep-th/9901001`` -> 1999; arXiv began in 1991)."""
+    yy = int(arxiv.id.rpartition("/")[2][:2])
+    return (1900 if arxiv.is_old_style and yy >= 91 else 2000) + yy
 
 
 def _category(text: str) -> str | None:
@@ -129,16 +227,57 @@ def parse_bibtex(text: str, name: str, path: str | None = None) -> ParseResult:
     as not); a key already used in the file is not given to the later entries."""
     result = ParseResult(source=name)
     used: set[str] = set()
-    for line, raw_entry in _raw_entries(text, path or name):
+    found = _raw_entries(text, path or name)
+    for line, raw_entry in _with_crossrefs(found):
         result.rows += 1
         own_key = raw_entry.key not in used
         used.add(raw_entry.key)
         read = _read_entry(raw_entry, line, name, raw_entry.key if own_key else None)
         if isinstance(read, Entry):
             result.entries.append(read)
+            if read.paper.arxiv_id is None:
+                bad = _malformed_arxiv({f.key.lower(): str(f.value) for f in raw_entry.fields})
+                if bad is not None:
+                    result.malformed.append((line, f"{bad} (entry {raw_entry.key})"))
         else:
             result.skipped.append((line, read))
     return result
+
+
+# What a crossref names when it is a volume, not a paper (@proceedings of an @inproceedings).
+_CONTAINERS = frozenset({"proceedings", "book", "collection", "reference", "periodical"})
+_CONTAINERS |= {"mv" + kind for kind in _CONTAINERS}  # biblatex's multi-volume ones
+_INHERITED = ("year", "booktitle", "journal")  # what a paper takes from its crossref, if it lacks it
+
+
+def _with_crossrefs(found: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """The entries with BibTeX's crossref semantics: an entry takes the year, booktitle and
+    journal it lacks from the entry its ``crossref`` names (the title of a @proceedings or
+    @book is the booktitle), and such a volume that an entry of the file crossrefs is not a
+    paper of its own (DBLP's exports "with crossref")."""
+    from bibtexparser.model import Entry as BibEntry
+    from bibtexparser.model import Field
+
+    by_key: dict[str, Any] = {}
+    for _, e in found:
+        by_key.setdefault(e.key.lower(), e)
+    targets: set[int] = set()
+    out: list[tuple[int, Any, Any]] = []  # (line, the entry, the entry with what it inherits)
+    for line, e in found:
+        ref = next((verbatim_text(str(f.value)) for f in e.fields if f.key.lower() == "crossref"), "")
+        target = by_key.get(ref.lower()) if ref else None
+        if target is None or target is e:
+            out.append((line, e, e))
+            continue
+        if target.entry_type.lower() in _CONTAINERS:
+            targets.add(id(target))
+        own = {f.key.lower() for f in e.fields}
+        theirs = {f.key.lower(): f.value for f in target.fields}
+        if "booktitle" not in theirs and "title" in theirs and target.entry_type.lower() in _CONTAINERS:
+            theirs["booktitle"] = theirs["title"]
+        extra = [Field(k, theirs[k]) for k in _INHERITED if k in theirs and k not in own]
+        out.append((line, e, BibEntry(e.entry_type, e.key, [*e.fields, *extra]) if extra else e))
+    return [(line, read) for line, e, read in out if id(e) not in targets]
 
 
 def _raw_entries(text: str, where: str) -> list[tuple[int, Any]]:
@@ -201,7 +340,7 @@ def _latex_decoding() -> Any:
 # characters there, not a space and an alignment tab.
 VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "pdf", "link"})
 DECODED_FIELDS = frozenset(
-    {"author", "abstract", "journal", "booktitle", "year", "primaryclass", "archiveprefix", "eprinttype"}
+    {"abstract", "journal", "booktitle", "year", "primaryclass", "archiveprefix", "eprinttype"}
 )
 
 
@@ -214,7 +353,8 @@ def _entry_fields(raw_entry: Any) -> tuple[dict[str, str], dict[str, str]]:
     raw = {f.key.lower(): str(f.value) for f in raw_entry.fields}
     # A copy to decode (the values as written stay) of the text fields the import reads:
     # pylatexenc is most of an import's time, and would mangle the verbatim fields (and
-    # warn about a "\url" in a link). Title and note are decoded from ``raw`` as needed.
+    # warn about a "\url" in a link). Title, note and the authors (split first: braces
+    # group names) are decoded from ``raw`` as needed.
     text_fields = [Field(f.key, f.value) for f in raw_entry.fields if f.key.lower() in DECODED_FIELDS]
     decoded = _latex_decoding().transform_block(
         BibEntry(raw_entry.entry_type, raw_entry.key, text_fields), None
@@ -271,8 +411,8 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
     year_text = fields.get("year", "").strip()
     year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
     venue = venue_of(raw, year)
-    if year is None and arxiv is not None and not arxiv.is_old_style:
-        year = 2000 + int(arxiv.id[:2])
+    if year is None and arxiv is not None:
+        year = _year_of_id(arxiv)
     journal = _clean(fields.get("journal", "") or fields.get("booktitle", ""))
     if not journal and raw_entry.entry_type.lower() == "misc" and raw.get("note"):
         # The export writes a journal reference it cannot class as a venue as a @misc note.
@@ -287,7 +427,7 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
         id=pid,
         title=title,
         version=arxiv.version if arxiv else None,
-        authors=_author_names(fields.get("author", "")),
+        authors=_author_names(raw.get("author", "")),
         abstract=" ".join(fields["abstract"].split()) if fields.get("abstract") else None,
         year=year,
         categories=[primary] if primary else [],
@@ -701,6 +841,25 @@ def short_title(title: str) -> str:
     return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
 
 
+_JR = re.compile(r"(?i:jr|sr)\.?|II|III|IV")  # a name's "Jr" part
+
+
+def bibtex_name(name: str) -> str:
+    """An author's name as BibTeX reads it back as the same name: one with a "Jr" part
+    written ``von Last, Jr, First`` (``King, Jr., Martin Luther``: else BibTeX takes "Jr." for
+    the last name); one holding a comma or the word "and", or "others" itself, braced whole."""
+    words = " ".join(str(name).split()).split(" ")
+    if "," in name or any(w.lower() == "and" for w in words) or name.strip().lower() == "others":
+        return "{" + latex_escape(name) + "}"
+    if len(words) >= 3 and _JR.fullmatch(words[-1]):
+        last = len(words) - 2
+        while last > 1 and words[last - 1][:1].islower():  # von: "Ludwig van Beethoven Jr."
+            last -= 1
+        von_last, first = " ".join(words[last:-1]), " ".join(words[:last])
+        return f"{latex_escape(von_last)}, {latex_escape(words[-1])}, {latex_escape(first)}"
+    return latex_escape(name)
+
+
 def _field(name: str, value: str) -> str:
     return f"  {name} = {{{value}}},"
 
@@ -719,7 +878,7 @@ def entry(rec: Mapping[str, Any], key: str) -> str:
     kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
     lines = [f"@{kind}{{{key},"]
     lines.append(_field("title", latex_title(rec.get("title") or "")))
-    authors = [latex_escape(a) for a in rec.get("authors") or []]
+    authors = [bibtex_name(a) for a in rec.get("authors") or []]
     if authors:
         lines.append(_field("author", " and ".join(authors)))
     else:
