@@ -230,3 +230,17 @@ def test_title_id_is_stable_ascii_slug_and_parses_back():
     assert len(long) <= len("title:") + 60 and not long.endswith("-")
     assert title_id("???") == "title:untitled"
     assert parse_paper_id(title_id("A Paper")) == "title:a-paper"
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("2307.09288", 2023),
+        ("0704.0001", 2007),
+        ("cs/0112017", 2001),
+        ("hep-th/9901001", 1999),
+        ("hep-th/9108001", 1991),
+    ],
+)
+def test_an_id_gives_the_year_it_was_given_in(text, year):
+    assert parse_arxiv_id(text).year == year

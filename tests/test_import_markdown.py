@@ -165,3 +165,11 @@ def test_heading_node_mapping():
     assert heading_node("K-V Cache", tx) == "memory"
     assert heading_node("Network Pruning / Sparsity", tx) == "sparsification"
     assert heading_node("🚀 Updates", tx) is None
+
+
+def test_an_old_style_arxiv_link_gives_the_year(cli, tmp_path):
+    src = tmp_path / "old.md"
+    src.write_text("## Quantization\n\n- [A paper from 1999](https://arxiv.org/abs/hep-th/9901001)\n")
+    assert cli("import", str(src)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.get_paper("hep-th/9901001").year == 1999

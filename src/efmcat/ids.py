@@ -46,6 +46,14 @@ class ArxivId:
     def is_old_style(self) -> bool:
         return "/" in self.id
 
+    @property
+    def year(self) -> int:
+        """The year the id was given in: its YYMM (``2307.09288`` -> 2023), after the slash
+        in an old-style id (``cs/0112017`` -> 2001, ``hep-th/9901001`` -> 1999; arXiv
+        began in 1991)."""
+        yy = int(self.id.rpartition("/")[2][:2])
+        return (1900 if self.is_old_style and yy >= 91 else 2000) + yy
+
 
 def _from_match(m: re.Match[str]) -> ArxivId:
     new, old, version = m.group("new"), m.group("old"), m.group("version")

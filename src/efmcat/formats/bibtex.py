@@ -16,7 +16,7 @@ import logging
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from efmcat.entries import Entry, ParseResult
@@ -205,13 +205,6 @@ def _malformed_arxiv(raw: Mapping[str, str]) -> str | None:
         if m:
             return m.group(1)
     return None
-
-
-def _year_of_id(arxiv: ArxivId) -> int:
-    """The year an arXiv id was given in: its YYMM (``2307.09288`` -> 2023), after the slash
-    in an old-style id (``cs/0112017`` -> 2001, ``hep-th/9901001`` -> 1999; arXiv began in 1991)."""
-    yy = int(arxiv.id.rpartition("/")[2][:2])
-    return (1900 if arxiv.is_old_style and yy >= 91 else 2000) + yy
 
 
 def _category(text: str) -> str | None:
@@ -412,7 +405,7 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
     year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
     venue = venue_of(raw, year)
     if year is None and arxiv is not None:
-        year = _year_of_id(arxiv)
+        year = arxiv.year
     journal = _clean(fields.get("journal", "") or fields.get("booktitle", ""))
     if not journal and raw_entry.entry_type.lower() == "misc" and raw.get("note"):
         # The export writes a journal reference it cannot class as a venue as a @misc note.
@@ -562,15 +555,29 @@ def citekeys_of(items: Iterable[tuple[str, str | None, str]]) -> dict[str, str]:
     return out
 
 
-def number_keys(db: sqlite3.Connection, items: Iterable[tuple[str, str | None, str]]) -> int:
+def number_keys(
+    db: sqlite3.Connection,
+    items: Iterable[tuple[str, str | None, str]],
+    others: Callable[[Callable[[str], bool]], Iterable[tuple[str, str | None, str]]] | None = None,
+) -> int:
     """:func:`citekeys_of` in a scratch database (efmcat.scratch) instead of memory: fills its
-    table ``keys (key, id)`` with the same keys; returns the number of papers. Read the
-    entries in key order with ``SELECT key, id FROM keys ORDER BY key``."""
+    table ``keys (key, id)`` with the same keys for ``items``; returns their number. Read the
+    entries in key order with ``SELECT key, id FROM keys ORDER BY key``.
+
+    ``others(known)`` gives the rest of the catalog a key of ``items`` could collide with
+    (``known(id)``: the paper is one of ``items``, its key need not be made): they are numbered
+    with ``items``, so a paper's key does not depend on the selection exported with it."""
     from efmcat.scratch import insert_all
 
-    db.execute("CREATE TABLE items (id TEXT PRIMARY KEY, own TEXT, base TEXT)")
+    db.execute("CREATE TABLE items (id TEXT PRIMARY KEY, own TEXT, base TEXT, chosen INTEGER)")
     db.execute("CREATE TABLE keys (key TEXT PRIMARY KEY, id TEXT)")
-    n = insert_all(db, "INSERT INTO items VALUES (?, ?, ?)", items)
+    n = insert_all(db, "INSERT INTO items VALUES (?, ?, ?, 1)", items)
+    if others is not None:
+
+        def known(pid: str) -> bool:
+            return db.execute("SELECT 1 FROM items WHERE id = ?", (pid,)).fetchone() is not None
+
+        insert_all(db, "INSERT OR IGNORE INTO items VALUES (?, ?, ?, 0)", others(known))
     # The user's own keys: the first paper (by id) with a key gets it.
     db.execute(
         "INSERT INTO keys SELECT own, min(id) FROM items WHERE own IS NOT NULL AND own <> '' GROUP BY own"
@@ -598,6 +605,8 @@ def number_keys(db: sqlite3.Connection, items: Iterable[tuple[str, str | None, s
             key = base + _suffix(i)
             i += 1
         db.execute("INSERT INTO keys VALUES (?, ?)", (key, pid))
+    if others is not None:  # only the chosen papers' keys are read back
+        db.execute("DELETE FROM keys WHERE id IN (SELECT id FROM items WHERE chosen = 0)")
     db.execute("COMMIT")
     return n
 

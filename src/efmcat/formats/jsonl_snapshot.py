@@ -108,11 +108,8 @@ def record_to_paper(rec: dict[str, Any], where: str, source: str) -> Paper:
     versions = rec.get("versions")
     version = parsed.version or (len(versions) if isinstance(versions, list) and versions else None)
     year = int(published[:4]) if published and published[:4].isdigit() else None
-    if year is None and not parsed.is_old_style:
-        year = 2000 + int(parsed.id[:2])
-    elif year is None:
-        yy = int(parsed.id.split("/")[1][:2])
-        year = (1900 if yy > 90 else 2000) + yy
+    if year is None:
+        year = parsed.year
     year = V.year(year, where, "year (from published)")
     return Paper(
         id=parsed.id,

@@ -279,9 +279,8 @@ def _year_of(cells: dict[str, str], row_text: str, arxiv: str | None) -> int | N
     badge = re.search(r"img\.shields\.io/badge/[^)]*?(?:'|%27|’)(\d{2})", row_text)
     if badge:
         return 2000 + int(badge.group(1))
-    if arxiv and "/" not in arxiv:
-        return 2000 + int(arxiv[:2])
-    return None
+    parsed = try_parse_arxiv_id(arxiv) if arxiv else None
+    return parsed.year if parsed else None
 
 
 class _State:
