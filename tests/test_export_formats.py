@@ -315,3 +315,25 @@ def test_latex_spellings_that_pdflatex_has_without_packages():
     )
     assert bibtex.to_latex("Piękos") == "Piekos"  # \\k needs T1 fonts: the ogonek is dropped
     assert bibtex.to_latex("x² CO₂ α–β “q”") == "x$^2$ CO$_2$ $\\alpha$--$\\beta$ ``q''"
+
+
+def test_a_bibtex_key_is_the_catalogs_whatever_the_selection(cli, tmp_path):
+    """Two Smith 2016 "Deep ..." papers are smith2016deepa and smith2016deepb in the whole
+    export; exporting the quantization one alone gave it smith2016deep (one key, two papers
+    in two .bib files). A paper of another year is no candidate (its key differs anyway)."""
+    seeds = tmp_path / "p.yaml"
+    seeds.write_text(
+        "papers:\n"
+        "  - {id: '1601.00001', title: Deep pruning of networks, authors: [Ann Smith], year: 2016, tags: [sparsification]}\n"
+        "  - {id: '1601.00002', title: Deep quantization of networks, authors: [Bob Smith], year: 2016, tags: [quantization]}\n"
+        "  - {id: '1701.00003', title: Deep quantization again, authors: [Cy Smith], year: 2017, tags: [quantization]}\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(seeds)).exit_code == 0
+    whole = cli("export", "--format", "bibtex").stdout
+    alone = cli("export", "--format", "bibtex", "--tag", "quantization").stdout
+    assert "@misc{smith2016deepa," in whole and "@misc{smith2016deepb," in whole
+    assert [line for line in alone.splitlines() if line.startswith("@")] == [
+        "@misc{smith2016deepb,",
+        "@misc{smith2017deep,",
+    ]

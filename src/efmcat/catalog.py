@@ -1290,6 +1290,19 @@ class Catalog:
                 yield _row_to_paper(r)
             last = rows[-1]["n"]
 
+    def key_fields(self, years: Iterable[int | None]) -> Iterator[dict[str, Any]]:
+        """id, citekey, authors, year and title of every entry (any kind) of ``years`` (None:
+        no year), what a BibTeX key is made of: a paper a selection's key could collide with."""
+        years = set(years)
+        known = sorted(y for y in years if y is not None)
+        where = f"year IN ({','.join('?' * len(known))})" if known else "0"
+        if None in years:
+            where += " OR year IS NULL"
+        for r in self.conn.execute(
+            f"SELECT id, citekey, authors, year, title FROM papers WHERE {where}", known
+        ):
+            yield {"id": r[0], "citekey": r[1], "authors": _json_list(r[2]), "year": r[3], "title": r[4]}
+
     def year_counts(self) -> dict[int | None, int]:
         return {
             r[0]: r[1]

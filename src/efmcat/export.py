@@ -230,17 +230,28 @@ def _write_bibtex(
     total: int | None,
 ) -> int:
     """BibTeX in key order: pass 1 numbers the keys from (id, own key, base key) of each
-    paper in a scratch database on disk; pass 2 reads the records again, a page of ids at a
-    time, in key order."""
+    paper in a scratch database on disk, with the catalog's other papers of the same years
+    (a key is the catalog's, whatever the selection); pass 2 reads the records again, a page
+    of ids at a time, in key order."""
     from efmcat.browse import PAGE
     from efmcat.records import records_for
     from efmcat.scratch import scratch_db
 
     twice = 2 * total if total is not None else None
+    years: set[int | None] = set()
+
+    def chosen() -> Iterator[tuple[str, str | None, str]]:
+        for r in _counting(records, progress, twice):
+            years.add(r.get("year"))
+            yield r["id"], r.get("citekey"), bibtex.base_key(r)
+
+    def others(known: Callable[[str], bool]) -> Iterator[tuple[str, str | None, str]]:
+        for r in catalog.key_fields(years):
+            if not known(r["id"]):
+                yield r["id"], r["citekey"], bibtex.base_key(r)
+
     with scratch_db() as db:
-        count = bibtex.number_keys(
-            db, ((r["id"], r.get("citekey"), bibtex.base_key(r)) for r in _counting(records, progress, twice))
-        )
+        count = bibtex.number_keys(db, chosen(), others)
         keyed = db.execute("SELECT key, id FROM keys ORDER BY key")
         first, done = True, count
         while page := keyed.fetchmany(PAGE):
