@@ -89,6 +89,11 @@ def test_workers_filter_tags_with_the_taxonomy(tmp_path, monkeypatch):
         "tags": ["weight-only-ptq", "no-such-node"],
     }
     path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    for workers in (1, 2):  # an unknown node is refused by line, as the seeds YAML does
+        with pytest.raises(ParseError, match=r"own.jsonl:1: unknown taxonomy node 'no-such-node'"):
+            spool.spool_jsonl(path, load_taxonomy(), workers=workers).close()
+    rec["tags"] = ["weight-only-ptq"]
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
     for workers in (1, 2):
         s = spool.spool_jsonl(path, load_taxonomy(), workers=workers)
         try:

@@ -146,13 +146,17 @@ def test_efmcats_own_csv_is_refused_not_read_as_a_markdown_list(cli, tmp_path):
     renamed.write_text(table.read_text(encoding="utf-8"), encoding="utf-8")
     tsv = tmp_path / "mine.tsv"
     tsv.write_text("title\tlink\nGPTQ\thttps://arxiv.org/abs/2210.17323\n", encoding="utf-8")
-    for path in (table, renamed, tsv):
+    excel = tmp_path / "excel.txt"  # saved again by a spreadsheet: semicolons, a BOM
+    excel.write_bytes(b"\xef\xbb\xbf" + table.read_text(encoding="utf-8").replace(",", ";").encode())
+    for path in (table, renamed, tsv, excel):
         r = cli("import", str(path))
         assert (r.exit_code, r.stderr) == (
             1,
             f"Error: {path}: CSV is an export for spreadsheets, not an import format: "
             "import efmcat's JSON, JSONL or YAML export instead\n",
         )
+    r = cli("import", "-", input=excel.read_text(encoding="utf-8"))  # was read as a Markdown list
+    assert r.exit_code == 1 and "CSV is an export for spreadsheets" in r.stderr, r.output
     assert _count(tmp_path) == 1
 
 
@@ -183,6 +187,26 @@ def test_bib_with_no_entries_is_refused(cli, tmp_path):
     assert (r.exit_code, r.stderr) == (
         1,
         f"Error: {path}: no bibtex entries found: is it another format? (--format)\n",
+    )
+
+
+def test_an_empty_yaml_export_imports_as_nothing(cli, tmp_path, mini_db):
+    """export --format yaml of no paper writes `papers: []`: it imports (it was "no yaml
+    entries found"), as empty json, jsonl, md and bib exports do; a YAML file that is no
+    seeds file is still refused."""
+    path = tmp_path / "e.yaml"
+    assert cli("export", "--format", "yaml", "--query", "zzzz", "-o", str(path)).exit_code == 0
+    r = cli("import", str(path))
+    assert (r.exit_code, r.stderr.splitlines()[-1]) == (
+        0,
+        "Added 0 papers, updated 0, 0 unchanged; 0 tags.",
+    ), r.stderr
+    other = tmp_path / "other.yaml"
+    other.write_text("title: not a seeds file\n")
+    r = cli("import", str(other))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {other}:1: a seeds file is a mapping with a list 'papers'\n",
     )
 
 
@@ -238,3 +262,22 @@ def test_taxonomy_option_is_used_by_search_and_list(cli, mini_db, tmp_path):
     assert "unknown taxonomy node" not in r.stderr
     r = cli("list", "--tag", "quantisation")
     assert r.exit_code == 1 and "unknown taxonomy node 'quantisation'" in r.stderr
+
+
+@pytest.mark.parametrize("ext", ["json", "jsonl"])
+def test_a_records_unknown_tag_is_refused_as_in_yaml(cli, tmp_path, ext):
+    """JSON and JSONL records dropped an unknown tag in silence; YAML refuses it by line."""
+    rec = {
+        "id": "2501.00007",
+        "arxiv_id": "2501.00007",
+        "title": "Some quantization paper",
+        "tags": ["quantization", "my-node"],
+    }
+    path = tmp_path / f"t.{ext}"
+    path.write_text(json.dumps([rec] if ext == "json" else rec) + "\n")
+    r = cli("import", str(path))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {path}:1: unknown taxonomy node 'my-node'; `efmcat taxonomy` lists the nodes\n",
+    )
+    assert not (tmp_path / "catalog.db").exists() or _count(tmp_path) == 0

@@ -219,8 +219,11 @@ _TABLES = (".csv", ".tsv")  # spreadsheet tables: efmcat writes CSV, never reads
 
 
 def _is_efmcat_csv(head: str) -> bool:
-    """Whether a file begins with the header row of ``export --format csv``."""
-    return head.startswith("id,arxiv_id,version,title,")  # _head has dropped a BOM
+    """Whether a file begins with the header row of ``export --format csv``, as a
+    spreadsheet saves it again too (semicolons or tabs, quoted names; _head drops a BOM)."""
+    import re
+
+    return re.match(r'"?id"?([,;\t])"?arxiv_id"?\1"?version"?\1"?title"?\1', head) is not None
 
 
 def detect_format(path: Path, fmt: str = "auto") -> str:
@@ -346,7 +349,8 @@ def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> Pa
                 kind=V.text(rec.get("kind"), where, "kind") or "paper",
                 venue=V.text(rec.get("venue"), where, "venue"),
             )
-            tags = [t for t in V.text_list(rec.get("tags"), where, "tags") if t in taxonomy]
+            tags = V.known_tags(V.text_list(rec.get("tags"), where, "tags"), where, taxonomy)
+            V.known_tags(V.text_list(rec.get("removed_tags"), where, "removed_tags"), where, taxonomy)
             result.entries.append(
                 Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, tags))
             )
@@ -491,7 +495,8 @@ def _import_files(
         # Whole-file formats are parsed before anything is written.
         parsed = None if f == "jsonl" else parse_file(p, f, taxonomy)
         empty = parsed is not None and not parsed.entries and not parsed.rows
-        if empty and f in ("bibtex", "yaml") and _read_text(p).strip():
+        # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
+        if empty and f == "bibtex" and _read_text(p).strip():
             raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
         plan.append((p, f, parsed))
     report = ImportReport(dry_run=dry_run)

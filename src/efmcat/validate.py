@@ -143,6 +143,15 @@ def user_data(rec: Any, where: str, pid: str) -> dict[str, Any]:
 TAG_DECISION_KEYS = ("manual_tags", "auto_tags", "removed_tags")
 
 
+def known_tags(tags: list[str], where: str, taxonomy: Any) -> list[str]:
+    """``tags``, each a node of ``taxonomy`` (ParseError naming the first that is not, as
+    the seeds YAML reports it); None for a taxonomy takes them as they are."""
+    for node in tags:
+        if taxonomy is not None and node not in taxonomy:
+            raise ParseError(f"{where}: {taxonomy.unknown_message(node)}")
+    return tags
+
+
 def tag_decisions(rec: Any, where: str, pid: str, tags: list[str]) -> dict[str, Any]:
     """Who decided a record's tags (efmcat exports write ``manual_tags``, ``auto_tags`` and
     ``removed_tags``; ``tags`` are the effective ones), as Entry's keyword arguments: the

@@ -84,9 +84,8 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         added_at=V.text(rec.get("added_at"), where, "added_at"),
         **V.user_data(rec, where, pid),
     )
-    tags = V.text_list(rec.get("tags"), where, "tags")
-    if taxonomy is not None:
-        tags = [t for t in tags if t in taxonomy]
+    tags = V.known_tags(V.text_list(rec.get("tags"), where, "tags"), where, taxonomy)
+    V.known_tags(V.text_list(rec.get("removed_tags"), where, "removed_tags"), where, taxonomy)
     return Entry(paper=paper, line=line, link=paper.url, **V.tag_decisions(rec, where, pid, tags))
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from efmcat import validate as V
 from efmcat.entries import Entry, ParseResult
-from efmcat.errors import ParseError
 from efmcat.taxonomy import Taxonomy
 from efmcat.validate import TAG_DECISION_KEYS
 
@@ -106,9 +106,7 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
     _, papers = parse_seeds(text, path)
     result = ParseResult(source=name)
     for sp in papers:
-        for node in [*sp.tags, *sp.decisions.get("removed_tags", [])]:
-            if node not in taxonomy:
-                raise ParseError(f"{path}:{sp.line}: {taxonomy.unknown_message(node)}")
+        V.known_tags([*sp.tags, *sp.decisions.get("removed_tags", [])], f"{path}:{sp.line}", taxonomy)
         result.rows += 1
         first = (sp.rows or [{}])[0]
         result.entries.append(
