@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from efmcat.formats.markdown_list import parse_markdown_list
 from efmcat.taxonomy import load_taxonomy
 
@@ -62,6 +64,15 @@ def test_an_authors_line_of_600_characters_is_not_taken():
     assert p.authors == []
     p = _paper("- [Short Author List Paper](https://arxiv.org/abs/2301.00007)<br>Ana Smith, Bo Wang\n")
     assert p.authors == ["Ana Smith", "Bo Wang"]
+
+
+@pytest.mark.parametrize(
+    "line", ["Ana Smith, Bo Wang, and Cy Li", "Ana Smith, Bo Wang and Cy Li", "Ana Smith, Bo Wang & Cy Li"]
+)
+def test_the_last_author_after_an_and_is_a_name_without_it(line):
+    """The Oxford comma ("B, and C") left "and Cy Li" as an author (two shipped papers)."""
+    p = _paper(f"- [Three Author Paper](https://arxiv.org/abs/2301.00009)<br>{line}\n")
+    assert p.authors == ["Ana Smith", "Bo Wang", "Cy Li"]
 
 
 def test_the_first_column_is_the_title_when_no_header_names_one():

@@ -349,7 +349,7 @@ def _make_entry(
     if authors_text:
         cleaned = _clean_text(authors_text).strip("*_ ")  # "*Ana Smith, Bo Wang*": italics
         if cleaned and len(cleaned) < 600:
-            parts = re.split(r"\s*,\s*|\s+and\s+", cleaned)
+            parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", cleaned)  # "B, and C", "B & C"
             authors = [p.strip() for p in parts if p.strip() and len(p.strip()) < 80]
     year = _year_of(cells, row_text, arxiv.id if arxiv else None)
     is_arxiv = arxiv is not None
