@@ -107,6 +107,15 @@ def test_merge_joins_two_notes_the_targets_first(cat):
     assert cat.get_paper("2405.10637").note == "arXiv notes\n\nthe ACL version"
 
 
+def test_merge_joins_the_users_note_to_a_lists_note_on_the_target(cat):
+    """The target's note came with the catalog (a curator's), not from the user: the
+    user's note from the merged-away record joins it (it replaced it)."""
+    with cat.transaction():
+        cat.conn.execute("UPDATE papers SET note = 'Also listed as LCKV' WHERE id = '2405.10637'")
+        merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
+    assert cat.get_paper("2405.10637").note == "Also listed as LCKV\n\nthe ACL version"
+
+
 def test_merge_keeps_one_copy_of_a_note_the_target_holds(cat):
     with cat.transaction():
         cat.set_note("2405.10637", "mine: the ACL version")

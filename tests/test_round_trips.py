@@ -182,3 +182,60 @@ def test_a_lists_subtopic_heading_does_not_bring_back_a_removed_area(cli, tmp_pa
     assert r.exit_code == 0, r.output
     assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 1 unchanged; 0 tags."
     assert json.loads(cli("show", "2210.17323", "--json").stdout)["tags"] == []
+
+
+def test_a_backup_keeps_an_implied_area_implied(cli, tmp_path, mini_db):
+    """tag a subtopic (its area implied), restore: untagging the subtopic still takes the
+    area with it (the backup named the area as the user's, so it stayed for good)."""
+    assert cli("untag", "2205.14135", "attention").exit_code == 0
+    assert cli("tag", "2205.14135", "kv-cache-quant").exit_code == 0  # implies quantization
+    out = tmp_path / "b.json"
+    assert cli("export", "--format", "json", "-o", str(out)).exit_code == 0
+    rec = next(r for r in json.loads(out.read_text()) if r["id"] == "2205.14135")
+    assert (rec["manual_tags"], rec["implied_tags"]) == (["quantization", "kv-cache-quant"], ["quantization"])
+    fresh = str(tmp_path / "fresh.db")
+    assert cli("import", str(out), "--db", fresh).exit_code == 0
+    assert cli("untag", "2205.14135", "kv-cache-quant", "--db", fresh).exit_code == 0
+    assert "quantization" not in json.loads(cli("show", "2205.14135", "--json", "--db", fresh).stdout)["tags"]
+
+
+def test_import_tag_over_a_backups_removal_remembers_it(cli, tmp_path):
+    """A backup removing quantization, imported with --tag kv-cache-quant: the implied area
+    remembers the removal (0.25), so untagging the subtopic removes it again."""
+    from efmcat.models import IMPLIED_OVER_REMOVAL
+
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "A paper",
+        "tags": [],
+        "removed_tags": ["quantization"],
+    }
+    src = tmp_path / "rem.json"
+    src.write_text(json.dumps([rec]))
+    assert cli("import", str(src), "--tag", "kv-cache-quant").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {r["node"]: (r["score"], r["removed"]) for r in cat.tag_rows("2401.00001")}
+    assert rows["quantization"] == (IMPLIED_OVER_REMOVAL, 0)
+    assert cli("untag", "2401.00001", "kv-cache-quant").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert {r["node"]: r["removed"] for r in cat.tag_rows("2401.00001")}["quantization"] == 1
+
+
+def test_a_backups_automatic_tags_come_back_as_the_taggers_without_tagging_again(cli, tmp_path):
+    """A Markdown row has no abstract: tagging it again lost the tags the abstract gave (129
+    on the shipped catalog). The exported automatic tags are written as automatic, with no
+    score (retag gives one), and nothing else is added."""
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "Attention is what we study",
+        "tags": ["memory", "offloading"],
+        "auto_tags": ["memory", "offloading"],
+    }
+    src = tmp_path / "auto.json"
+    src.write_text(json.dumps([rec]))
+    assert cli("import", str(src)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {(r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")}
+    assert rows == {("memory", "auto", None), ("offloading", "auto", None)}

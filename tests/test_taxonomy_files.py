@@ -74,7 +74,7 @@ def test_the_shipped_taxonomy_with_a_third_level_fails_to_load(tmp_path):
 # -- core is a boolean -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "shown"), [('"false"', "'false'"), ("1", "1"), ("", "None")])
+@pytest.mark.parametrize(("value", "shown"), [('"false"', "'false'"), ("1", "1")])
 def test_core_must_be_true_or_false(cli, mini_db, tmp_path, value, shown):
     own = tmp_path / "own.yaml"
     own.write_text(f"areas:\n  - id: arch\n    name: Architecture\n    core: {value}\n", encoding="utf-8")
@@ -85,6 +85,7 @@ def test_core_must_be_true_or_false(cli, mini_db, tmp_path, value, shown):
     )
     text = (
         "areas:\n  - {id: a, name: A, core: true}\n  - {id: b, name: B, core: false}\n  - {id: c, name: C}\n"
+        "  - id: d\n    name: D\n    core:\n"  # left empty: not core, as it always read
     )
     assert parse_taxonomy(text, "own.yaml").core_areas == ("a",)
 

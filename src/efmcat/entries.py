@@ -23,6 +23,7 @@ class Entry:
     citekey: str | None = None  # the key a BibTeX file gives the entry (kept for export)
     manual_tags: list[str] = field(default_factory=list)  # the user's tags (an efmcat export)
     removed_tags: list[str] = field(default_factory=list)  # the user's removals (an efmcat export)
+    auto_tags: list[str] = field(default_factory=list)  # the tagger's, as exported (an efmcat export)
 
 
 @dataclass

@@ -36,7 +36,7 @@ from efmcat.catalog import (
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
 from efmcat.ids import title_key
-from efmcat.models import Paper
+from efmcat.models import IMPLIED_OVER_REMOVAL, Paper
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
@@ -700,13 +700,18 @@ class _Writer:
         out: dict[str, tuple[str, float | None]] = {}
         for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
             out[node] = ("curated", 1.0)
-        for node in entry.manual_tags:
-            if node in self.taxonomy:
-                out[node] = ("manual", 1.0)
+        from efmcat.tagger import manual_scores
+
+        named = [n for n in entry.manual_tags if n in self.taxonomy]
+        for node, score in manual_scores(self.taxonomy, named).items():  # named 1.0, implied IMPLIED
+            if score == 1.0 or node not in out:
+                out[node] = ("manual", score)
         for node in entry.removed_tags:
             if node in self.taxonomy:
                 out[node] = ("manual", None)
         for node, score in self.manual.items():
+            if score < 1.0 and out.get(node) == ("manual", None):
+                score = IMPLIED_OVER_REMOVAL  # implied over the file's removal: it comes back on untag
             out[node] = ("manual", score)
         return out
 
@@ -874,11 +879,17 @@ class _Writer:
                 removed = {n for n, (_, score) in decided.items() if score is None}
                 for node, (origin, score) in self._not_removed(decided, removed).items():
                     tag_rows.append((e.paper.id, node, origin, score, int(score is None)))
+                auto: dict[str, float | None] = {}
                 if tag_here and e.auto_tag:
                     p = e.paper
-                    auto = self.auto_tags(self.taxonomy, p.title, p.abstract, p.categories)
-                    kept = self._not_removed({n: ("auto", s) for n, s in auto.items()}, removed)
-                    tag_rows.extend((p.id, node, "auto", score, 0) for node, (_, score) in kept.items())
+                    auto = dict(self.auto_tags(self.taxonomy, p.title, p.abstract, p.categories))
+                elif e.auto_tags:  # an export's: the tagger's score is its to give again (retag)
+                    auto = {
+                        n: None
+                        for n in self.taxonomy.with_ancestors(n for n in e.auto_tags if n in self.taxonomy)
+                    }
+                kept = self._not_removed({n: ("auto", s) for n, s in auto.items()}, removed)
+                tag_rows.extend((e.paper.id, node, "auto", score, 0) for node, (_, score) in kept.items())
             # New papers: curated/manual rows come first, so OR IGNORE keeps the stronger origin.
             before = conn.total_changes
             conn.executemany(

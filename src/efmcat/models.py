@@ -13,6 +13,18 @@ IMPLIED = 0.5
 IMPLIED_OVER_REMOVAL = 0.25
 
 
+def implied(row: dict | None) -> bool:
+    """A stored row that is an implied area: manual, present, a score below 1 (as
+    Catalog.set_tag tells them apart)."""
+    return (
+        row is not None
+        and row["origin"] == "manual"
+        and not row["removed"]
+        and row["score"] is not None
+        and row["score"] < 1.0
+    )
+
+
 @dataclass
 class Paper:
     """One paper. ``id`` is the catalog key: the unversioned arXiv id for arXiv papers,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from efmcat.catalog import Catalog
-from efmcat.models import Paper
+from efmcat.models import Paper, implied
 from efmcat.taxonomy import Taxonomy
 
 RECORD_KEYS = (
@@ -34,15 +34,15 @@ RECORD_KEYS = (
 
 
 def _decisions(rows: Sequence[dict[str, Any]], taxonomy: Taxonomy) -> dict[str, list[str]]:
-    """Who decided a paper's tags, from its tag rows: its manual and automatic tags (the
-    rest of ``tags`` are curated) and the user's removals, each in taxonomy order."""
-    manual = [r["node"] for r in rows if r["origin"] == "manual" and not r["removed"]]
-    auto = [r["node"] for r in rows if r["origin"] == "auto" and not r["removed"]]
-    removed = [r["node"] for r in rows if r["removed"]]
+    """Who decided a paper's tags, from its tag rows: the user's (``manual_tags``; of them,
+    ``implied_tags`` are the areas a tagged subtopic implies) and the tagger's (the rest of
+    ``tags`` are curated), and the user's removals, each in taxonomy order."""
+    manual = [r for r in rows if r["origin"] == "manual" and not r["removed"]]
     return {
-        "manual_tags": taxonomy.order(manual),
-        "auto_tags": taxonomy.order(auto),
-        "removed_tags": taxonomy.order(removed),
+        "manual_tags": taxonomy.order(r["node"] for r in manual),
+        "implied_tags": taxonomy.order(r["node"] for r in manual if implied(r)),
+        "auto_tags": taxonomy.order(r["node"] for r in rows if r["origin"] == "auto" and not r["removed"]),
+        "removed_tags": taxonomy.order(r["node"] for r in rows if r["removed"]),
     }
 
 
@@ -87,11 +87,11 @@ def records_for(catalog: Catalog, papers: Sequence[Paper], taxonomy: Taxonomy) -
     """The records of ``papers``, their tag rows read in bulk (papers share few distinct tag
     sets, so each set is put in taxonomy order once)."""
     rows = catalog.tag_rows_of([p.id for p in papers])
-    memo: dict[tuple[tuple[str, str, int], ...], tuple[list[str], list[str], dict[str, list[str]]]] = {}
+    memo: dict[tuple[tuple[str, str, int, bool], ...], tuple[list[str], list[str], dict[str, list[str]]]] = {}
     out = []
     for p in papers:
         mine = rows.get(p.id, [])
-        key = tuple((r["node"], r["origin"], r["removed"]) for r in mine)
+        key = tuple((r["node"], r["origin"], r["removed"], implied(r)) for r in mine)
         if key not in memo:
             ordered = taxonomy.order(r["node"] for r in mine if not r["removed"])
             memo[key] = (ordered, taxonomy.areas_of(ordered), _decisions(mine, taxonomy))

@@ -32,9 +32,7 @@ from efmcat.taxonomy import Taxonomy
 CHUNK = 1000  # entries per spool chunk, and lines per job of a parsing worker
 PARALLEL_BYTES = 4_000_000  # files from this size on are parsed by worker processes
 
-_ENTRY_FIELDS = (
-    "line", "link", "section", "tags", "auto_tag", "source_title", "citekey", "manual_tags", "removed_tags",
-)  # fmt: skip
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "paper")
 _entry_values = operator.attrgetter(*_ENTRY_FIELDS)
 _paper_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Paper)))
 
@@ -77,9 +75,8 @@ class Spool:
         self.fh.seek(0)
         while head := self.fh.read(8):
             chunk = marshal.loads(zlib.decompress(self.fh.read(int.from_bytes(head, "little"))))
-            for entry_values, values in chunk:
-                # the values of every field, in the dataclasses' order
-                yield Entry(Paper(*values), *entry_values)
+            for entry_values, values in chunk:  # the values of every field, in their dataclass's order
+                yield Entry(Paper(*values), **dict(zip(_ENTRY_FIELDS, entry_values, strict=True)))
 
     def close(self) -> None:
         self.fh.close()

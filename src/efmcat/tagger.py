@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Any
 
-from efmcat.models import IMPLIED, IMPLIED_OVER_REMOVAL
+from efmcat.models import IMPLIED, IMPLIED_OVER_REMOVAL, implied
 
 if TYPE_CHECKING:
     from efmcat.catalog import Catalog
@@ -1086,18 +1086,6 @@ def _resolve(catalog: Catalog, text: str) -> str:
     if not catalog.has(pid):
         raise PaperNotFoundError(f"no paper {pid} in the catalog")
     return pid
-
-
-def implied(row: dict | None) -> bool:
-    """A stored row that is an implied area: manual, present, a score below 1 (as
-    Catalog.set_tag tells them apart)."""
-    return (
-        row is not None
-        and row["origin"] == "manual"
-        and not row["removed"]
-        and row["score"] is not None
-        and row["score"] < 1.0
-    )
 
 
 def manual_scores(taxonomy: Taxonomy, nodes: Sequence[str]) -> dict[str, float]:

@@ -194,7 +194,8 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
                 f"children of '{nid}': a subtopic cannot have children "
                 "(the taxonomy has two levels: areas and their subtopics)",
             )
-        core = raw.get("core", False)
+        core = raw.get("core")
+        core = False if core is None else core  # `core:` left empty, as before: not core
         if not isinstance(core, bool):  # "false" (quoted) is text, and would be true
             raise fail(line, f"core of '{nid}' must be true or false, not {core!r}")
         node = Node(

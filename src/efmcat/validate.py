@@ -140,7 +140,7 @@ def user_data(rec: Any, where: str, pid: str) -> dict[str, Any]:
     }
 
 
-TAG_DECISION_KEYS = ("manual_tags", "auto_tags", "removed_tags")
+TAG_DECISION_KEYS = ("manual_tags", "implied_tags", "auto_tags", "removed_tags")
 
 
 def known_tags(tags: list[str], where: str, taxonomy: Any) -> list[str]:
@@ -153,20 +153,23 @@ def known_tags(tags: list[str], where: str, taxonomy: Any) -> list[str]:
 
 
 def tag_decisions(rec: Any, where: str, pid: str, tags: list[str]) -> dict[str, Any]:
-    """Who decided a record's tags (efmcat exports write ``manual_tags``, ``auto_tags`` and
-    ``removed_tags``; ``tags`` are the effective ones), as Entry's keyword arguments: the
-    curated ``tags`` (those neither manual nor automatic), the manual ones, the user's
-    removals, and ``auto_tag`` (the tagger decides the automatic ones again). A record
-    without these keys (an older export, a seeds file) keeps every tag as curated."""
+    """Who decided a record's tags (efmcat exports write ``manual_tags``, of them the
+    ``implied_tags`` a tagged subtopic implies, ``auto_tags`` and ``removed_tags``; ``tags``
+    are the effective ones), as Entry's keyword arguments: the curated ``tags`` (neither
+    manual nor automatic), the manual ones the user named (an import implies their areas
+    again), the automatic ones, and the user's removals. A record without these keys (an
+    older export, a seeds file) keeps every tag as curated."""
     if not any(k in rec for k in TAG_DECISION_KEYS):
         return {"tags": tags, "auto_tag": False}
-    manual, auto, removed = (text_list(rec.get(k), where, k) for k in TAG_DECISION_KEYS)
+    manual, implied, auto, removed = (text_list(rec.get(k), where, k) for k in TAG_DECISION_KEYS)
     both = sorted(set(removed) & set(tags))
     if both:
         raise ParseError(f"{where}: {pid} has {both[0]} among both its tags and removed_tags")
     return {
         "tags": [t for t in tags if t not in manual and t not in auto],
-        "manual_tags": [t for t in manual if t in tags],
+        "manual_tags": [t for t in manual if t in tags and t not in implied],
+        "auto_tags": [t for t in auto if t in tags],
         "removed_tags": removed,
-        "auto_tag": True,
+        "auto_tag": False,  # the tagger's tags are written as the file has them (a Markdown
+        # row has no abstract to tag from again): retag makes them its own
     }
