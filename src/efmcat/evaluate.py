@@ -26,6 +26,7 @@ from efmcat.labels import (
     not_labelled,
     per_list,
     raw_labels,
+    report_unknown,
     row_id,
     row_text,
     shipped_labels,
@@ -101,12 +102,9 @@ def load_labelled(
         else:
             at[paper.id] = len(out)
             out.append(paper)
-    unknown = sorted({x for paper in out for x in paper.labels if x not in taxonomy})
+    unknown = {x for paper in out for x in paper.labels if x not in taxonomy}
     if unknown and progress:
-        for label in unknown[:5]:
-            progress(f"{name}: not scored: {taxonomy.unknown_message(label)}")
-        if len(unknown) > 5:
-            progress(f"{name}: not scored: {len(unknown) - 5} more labels the taxonomy does not know")
+        report_unknown(unknown, name, "not scored", taxonomy, progress)
     titled = []
     for paper in out:
         if paper.title or _looked_up(paper, lookup):  # fills an untitled paper's text

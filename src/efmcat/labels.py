@@ -55,8 +55,9 @@ def shipped_labels() -> Path | None:
     return None
 
 
-def load_labels(path: str | Path | None = None) -> list[ListPaper]:
-    """Read a labels table (default: the shipped one); ParseError names the bad line."""
+def load_labels(path: str | Path | None = None, unknown: set[str] | None = None) -> list[ListPaper]:
+    """Read a labels table (default: the shipped one); ParseError names the bad line.
+    ``unknown`` gathers the labels the taxonomy does not know, as written."""
     if path is None:
         path = shipped_labels()
         if path is None:
@@ -75,13 +76,13 @@ def load_labels(path: str | Path | None = None) -> list[ListPaper]:
 
                 taxonomy = load_taxonomy()
             if "list" in rec and "lists" not in rec:  # a section row
-                lists, subtopics = _section_labels(rec, taxonomy)
+                lists, subtopics = _section_labels(rec, taxonomy, unknown)
             elif "lists" not in rec and ("labels" in rec or "areas" in rec):
                 # a labelled set's row ({"id", "title", "labels"}, as eval FILE reads): one
                 # list, named after the file
-                lists, subtopics = _section_labels({**rec, "list": p}, taxonomy)
+                lists, subtopics = _section_labels({**rec, "list": p}, taxonomy, unknown)
             else:  # a labels table's row: read as section rows are, a list at a time
-                lists, subtopics = _table_labels(rec, taxonomy)
+                lists, subtopics = _table_labels(rec, taxonomy, unknown)
             paper = ListPaper(row_id(rec), title, abstract, categories, lists, subtopics)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise not_labelled(p, n, exc) from exc
@@ -138,15 +139,29 @@ def _nodes(labels: list[str], taxonomy: Any) -> tuple[list[str], list[str], list
     return areas, subs, [x for x in nodes if x not in taxonomy]
 
 
-def _table_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def report_unknown(unknown: set[str], name: str, what: str, taxonomy: Any, say: Any) -> None:
+    """Tell ``say`` the labels of file ``name`` the taxonomy does not know, five by name
+    then how many more: ``NAME: WHAT: unknown taxonomy node 'x'; did you mean y?``."""
+    ordered = sorted(unknown)
+    for label in ordered[:5]:
+        say(f"{name}: {what}: {taxonomy.unknown_message(label)}")
+    if len(ordered) > 5:
+        say(f"{name}: {what}: {len(ordered) - 5} more labels the taxonomy does not know")
+
+
+def _table_labels(
+    rec: dict, taxonomy: Any, unknown: set[str] | None = None
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """A labels table row's (lists, subtopics), each list's labels read as a section row's
     are (a subtopic in ``lists`` gives its area, and is one of the list's subtopics); a
     label the taxonomy does not know stays as written (a taxonomy of your own may have it)."""
     lists: dict[str, list[str]] = {}
     subtopics: dict[str, list[str]] = {}
     for name, labels in per_list(rec.get("lists"), "lists").items():
-        areas, subs, unknown = _nodes(labels, taxonomy)
-        lists[name] = areas + unknown
+        areas, subs, strange = _nodes(labels, taxonomy)
+        lists[name] = areas + strange
+        if unknown is not None:
+            unknown.update(strange)
         if subs:
             subtopics[name] = subs
     for name, labels in per_list(rec.get("subtopics"), "subtopics").items():
@@ -155,9 +170,13 @@ def _table_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[
     return lists, subtopics
 
 
-def _section_labels(rec: dict, taxonomy: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _section_labels(
+    rec: dict, taxonomy: Any, unknown: set[str] | None = None
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """A section row's (lists, subtopics): the areas its labels give, and its subtopics."""
-    areas, subs, _ = _nodes(raw_labels(rec), taxonomy)
+    areas, subs, strange = _nodes(raw_labels(rec), taxonomy)
+    if unknown is not None:
+        unknown.update(strange)
     name = rec["list"]
     if not isinstance(name, str) or not name.strip():
         raise TypeError("list must be the name of the list (text)")

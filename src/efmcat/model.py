@@ -1289,58 +1289,15 @@ def training_examples(
 def _read_labels(
     taxonomy: Taxonomy, labels: str | Path | None, progress: Callable[[str], None] | None
 ) -> list[Any]:
-    """``load_labels(labels)``, telling ``progress`` the labels the taxonomy does not know
-    (at most five by name, then how many more)."""
-    from efmcat.inputs import read_text
-    from efmcat.labels import load_labels, shipped_labels
+    """``load_labels(labels)``, telling ``progress`` the labels the taxonomy does not know."""
+    from efmcat.labels import load_labels, report_unknown, shipped_labels
 
-    if progress is None:
-        return load_labels(labels)
-    if labels is not None and str(labels) == "-":
-        import io
-        import sys
-
-        # standard input can be read once: its text is handed to load_labels as stdin again
-        text, name = read_text("-", "labels")
-        stdin, sys.stdin = sys.stdin, io.StringIO(text)
-        try:
-            papers = load_labels("-")
-        finally:
-            sys.stdin = stdin
-    else:
-        path = labels if labels is not None else shipped_labels()
-        if path is None:
-            return load_labels(None)  # the error that says there are none
-        papers = load_labels(path)  # a file that cannot be read or parsed fails here
-        text, name = read_text(path, "labels")
-    unknown = unknown_labels(text, taxonomy)
-    for label in unknown[:5]:
-        progress(f"{name}: not trained on: {taxonomy.unknown_message(label)}")
-    if len(unknown) > 5:
-        progress(f"{name}: not trained on: {len(unknown) - 5} more labels the taxonomy does not know")
+    unknown: set[str] = set()
+    papers = load_labels(labels, unknown)
+    if progress is not None and unknown:
+        name = "stdin" if str(labels) == "-" else str(labels if labels is not None else shipped_labels())
+        report_unknown(unknown, name, "not trained on", taxonomy, progress)
     return papers
-
-
-def unknown_labels(text: str, taxonomy: Taxonomy) -> list[str]:
-    """The labels of a labels file's rows (a labels table's ``lists``, or ``labels`` /
-    ``areas`` of section rows and labelled sets) that name no node of the taxonomy, in a
-    list's own spelling or not (:func:`efmcat.labels.label_node`), sorted, as written."""
-    from efmcat.labels import label_node, per_list, raw_labels
-
-    found: set[str] = set()
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            if "lists" not in rec and ("labels" in rec or "areas" in rec):
-                raw = raw_labels(rec)
-            else:
-                raw = [x for v in per_list(rec.get("lists"), "lists").values() for x in v]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue  # no row load_labels read: it said what is wrong with it
-        found.update(n for n in (label_node(x, taxonomy) for x in raw) if n not in taxonomy)
-    return sorted(found)
 
 
 def save_to_catalog(catalog: Any, model: Model | None) -> None:
