@@ -239,3 +239,24 @@ def test_a_backups_automatic_tags_come_back_as_the_taggers_without_tagging_again
     with Catalog(tmp_path / "catalog.db") as cat:
         rows = {(r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")}
     assert rows == {("memory", "auto", None), ("offloading", "auto", None)}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "yaml"])
+def test_a_backup_keeps_the_lists_a_paper_is_listed_in(cli, tmp_path, fmt):
+    """Restored, a paper is listed where it was (its source rows, sections and links), not
+    in the backup file: `--section` and `--source` find it as before."""
+    src = tmp_path / "mylist.md"
+    src.write_text(
+        "# My list\n## Quantization\n- [AWQ: Activation-aware Weight Quantization](https://arxiv.org/abs/2306.00978)\n"
+    )
+    first, second = str(tmp_path / "s1.db"), str(tmp_path / "s2.db")
+    assert cli("import", str(src), "--db", first).exit_code == 0
+    out = tmp_path / f"b.{EXT[fmt]}"
+    assert cli("export", "--format", fmt, "-o", str(out), "--db", first).exit_code == 0
+    assert cli("import", str(out), "--db", second).exit_code == 0
+    shown = json.loads(cli("show", "2306.00978", "--json", "--db", second).stdout)
+    assert [(s["source"], s["locator"], s["section"]) for s in shown["sources"]] == [
+        ("mylist.md", "mylist.md:3", "My list / Quantization")
+    ]
+    r = cli("list", "--section", "Quantization", "--source", "mylist.md", "--db", second)
+    assert r.exit_code == 0 and "2306.00978" in r.stdout, r.output

@@ -1067,6 +1067,20 @@ class Catalog:
             )
         ]
 
+    def sources_of_many(self, paper_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """paper id -> its source rows, as :meth:`sources_of` gives them, for many papers at once."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        sql = (
+            "SELECT s.paper_id, s.source, s.locator, coalesce(s.title, p.title) AS title, s.link, s.section "
+            "FROM sources s JOIN papers p ON p.id = s.paper_id WHERE s.paper_id IN ({}) "
+            "ORDER BY s.paper_id, s.source, s.locator"
+        )
+        for r in self._by_ids(sql, paper_ids):
+            out.setdefault(r[0], []).append(
+                {"source": r[1], "locator": r[2], "title": r[3], "link": r[4], "section": r[5]}
+            )
+        return out
+
     # -- queries ------------------------------------------------------------------------
     def _filters(
         self,

@@ -24,6 +24,9 @@ class Entry:
     manual_tags: list[str] = field(default_factory=list)  # the user's tags (an efmcat export)
     removed_tags: list[str] = field(default_factory=list)  # the user's removals (an efmcat export)
     auto_tags: list[str] = field(default_factory=list)  # the tagger's, as exported (an efmcat export)
+    # The lists the paper is listed in, as a backup (an efmcat export) restores them: each
+    # {source, locator, title, link, section}; None: the file itself is the paper's source.
+    sources: list[dict[str, str | None]] | None = None
 
 
 @dataclass

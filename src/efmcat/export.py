@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -84,9 +85,12 @@ def iter_selected(
             brief=True,
             **where,
         )
-        return _in_id_order(catalog, taxonomy, (r["id"] for r in hits))
-    return iter_list_records(
-        catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
+        return _with_sources(catalog, _in_id_order(catalog, taxonomy, (r["id"] for r in hits)))
+    return _with_sources(
+        catalog,
+        iter_list_records(
+            catalog, tags=tags, since=since, until=until, sort="id", taxonomy=taxonomy, **where
+        ),
     )
 
 
@@ -188,6 +192,24 @@ def export_to(
         tags or since is not None or until is not None or query or sources or section or status or starred
     )
     return module.write(counted, out, taxonomy, empty_core_sections=whole)
+
+
+def _with_sources(catalog: Catalog, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``records``, each with its ``sources`` (as ``show --json`` has them: a backup restores
+    them), read a page at a time."""
+    from efmcat.browse import PAGE
+
+    page: list[dict[str, Any]] = []
+    for rec in itertools.chain(records, [None]):
+        if rec is not None:
+            page.append(rec)
+            if len(page) < PAGE:
+                continue
+        rows = catalog.sources_of_many([r["id"] for r in page])
+        for r in page:
+            r["sources"] = rows.get(r["id"], [])
+        yield from page
+        page = []
 
 
 def _counting(

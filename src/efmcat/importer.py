@@ -922,7 +922,10 @@ class _Writer:
             conn.executemany(_CITEKEY_SQL, keyed)
         # A paper this batch added has no other source row yet: its row's NULLs are worked
         # out here (as _SOURCE_SQL would); the rows of papers met before go through the SQL.
-        conn.executemany(_NEW_SOURCE_SQL, [_new_source_row(e, name) for e in new_entries])
+        # A backup's record names the lists its paper is listed in: those rows, not the file's.
+        conn.executemany(
+            _NEW_SOURCE_SQL, [_new_source_row(e, name) for e in new_entries if e.sources is None]
+        )
         conn.executemany(
             _SOURCE_SQL,
             [
@@ -935,7 +938,15 @@ class _Writer:
                     "section": e.section,
                 }
                 for e in later
+                if e.sources is None
             ],
+        )
+        conn.executemany(  # as the backup wrote them (a restore gives back what was exported)
+            "INSERT INTO sources(paper_id, source, locator, title, link, section) "
+            "SELECT id, :source, :locator, nullif(:title, title), :link, :section FROM papers WHERE id = :id "
+            "ON CONFLICT(paper_id, source, locator) DO UPDATE SET title = excluded.title, "
+            "link = excluded.link, section = excluded.section",
+            [{"id": e.paper.id, **row} for e in [*new_entries, *later] for row in e.sources or ()],
         )
         return new_entries
 

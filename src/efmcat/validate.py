@@ -173,3 +173,24 @@ def tag_decisions(rec: Any, where: str, pid: str, tags: list[str]) -> dict[str, 
         "auto_tag": False,  # the tagger's tags are written as the file has them (a Markdown
         # row has no abstract to tag from again): retag makes them its own
     }
+
+
+SOURCE_KEYS = ("source", "locator", "title", "link", "section")
+
+
+def source_rows(value: Any, where: str) -> list[dict[str, str | None]] | None:
+    """A record's ``sources`` (efmcat's exports write them: the lists a paper is listed
+    in), checked: each a mapping with a ``source`` and a ``locator``; None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ParseError(f"{where}: sources must be a list, not {_kind(value)}")
+    rows = []
+    for row in value:
+        if not isinstance(row, dict):
+            raise ParseError(f"{where}: each of sources must be a mapping, not {_kind(row)}")
+        clean = {k: text(row.get(k), where, f"sources' {k}", numbers=True) for k in SOURCE_KEYS}
+        if not clean["source"] or not clean["locator"]:
+            raise ParseError(f"{where}: each of sources needs a source and a locator")
+        rows.append(clean)
+    return rows

@@ -86,7 +86,10 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
     )
     tags = V.known_tags(V.text_list(rec.get("tags"), where, "tags"), where, taxonomy)
     V.known_tags(V.text_list(rec.get("removed_tags"), where, "removed_tags"), where, taxonomy)
-    return Entry(paper=paper, line=line, link=paper.url, **V.tag_decisions(rec, where, pid, tags))
+    sources = V.source_rows(rec.get("sources"), where)
+    return Entry(
+        paper=paper, line=line, link=paper.url, sources=sources, **V.tag_decisions(rec, where, pid, tags)
+    )
 
 
 def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):

@@ -61,6 +61,12 @@ def paper_mapping(rec: Mapping[str, Any]) -> dict[str, Any]:
     for key in TAG_DECISION_KEYS:  # who decided them: the tagger's are its again on import
         if rec.get(key):
             out[key] = list(rec[key])
+    if rec.get("sources"):  # the lists it is listed in, as seeds rows (file: the locator)
+        out["rows"] = [
+            {k: v for k, v in (("source", r["source"]), ("file", r["locator"]), ("section", r.get("section")),
+                               ("title", r.get("title")), ("link", r.get("link"))) if v is not None}
+            for r in rec["sources"]
+        ]  # fmt: skip
     return out
 
 
@@ -103,7 +109,7 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
     """Seeds YAML as import entries; tags must be taxonomy nodes (ParseError names the line)."""
     from efmcat.formats.seeds import parse_seeds
 
-    _, papers = parse_seeds(text, path)
+    source, papers = parse_seeds(text, path)
     result = ParseResult(source=name)
     for sp in papers:
         V.known_tags([*sp.tags, *sp.decisions.get("removed_tags", [])], f"{path}:{sp.line}", taxonomy)
@@ -116,7 +122,20 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
                 link=first.get("link") or sp.paper.url,
                 section=first.get("section") or (sp.sections[0] if sp.sections else None),
                 source_title=first.get("title"),
+                sources=_backup_sources(sp) if source == SOURCE else None,
                 **({"tags": list(sp.tags), "auto_tag": not sp.tags} | sp.decisions),
             )
         )
     return result
+
+
+def _backup_sources(sp: Any) -> list[dict[str, str | None]] | None:
+    """An export's rows as the paper's source rows (None: an export older than them)."""
+    if not sp.rows:
+        return None
+    return [
+        {"source": str(r.get("source")), "locator": str(r.get("file")), "title": r.get("title"),
+         "link": r.get("link"), "section": r.get("section")}
+        for r in sp.rows
+        if r.get("source") and r.get("file")
+    ]  # fmt: skip
