@@ -260,16 +260,17 @@ def _write_bibtex(
     from efmcat.scratch import scratch_db
 
     twice = 2 * total if total is not None else None
-    years: set[int | None] = set()
+    starts: set[tuple[int | None, str]] = set()  # (year, first author) of the chosen papers' keys
 
     def chosen() -> Iterator[tuple[str, str | None, str]]:
         for r in _counting(records, progress, twice):
-            years.add(r.get("year"))
+            starts.add((r.get("year"), bibtex.author_key(r)))
             yield r["id"], r.get("citekey"), bibtex.base_key(r)
 
     def others(known: Callable[[str], bool]) -> Iterator[tuple[str, str | None, str]]:
-        for r in catalog.key_fields(years):
-            if not known(r["id"]):
+        # a key another paper could share starts alike (a user's own key could be any: those)
+        for r in catalog.key_fields({year for year, _ in starts}):
+            if (r["citekey"] or (r["year"], bibtex.author_key(r)) in starts) and not known(r["id"]):
                 yield r["id"], r["citekey"], bibtex.base_key(r)
 
     with scratch_db() as db:

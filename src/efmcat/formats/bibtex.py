@@ -508,13 +508,19 @@ def _last_name(author: str) -> str:
     return parts[-1] if parts else ""
 
 
-def base_key(rec: Mapping[str, Any]) -> str:
+def author_key(rec: Mapping[str, Any]) -> str:
+    """The first part of a generated key: the first author's last name, as ASCII."""
     authors = rec.get("authors") or []
-    first = _ascii_word(_last_name(authors[0])) if authors else ""
+    return _ascii_word(_last_name(authors[0])) if authors else ""
+
+
+def base_key(rec: Mapping[str, Any]) -> str:
+    """``<firstauthor><year><firstword>``: the key before a collision's suffix."""
+    first = author_key(rec)
     year = str(rec.get("year") or "")
-    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", str(rec.get("title") or ""))]
-    words = [w for w in words if w]
-    word = next((w for w in words if w not in _STOP), words[0] if words else "")
+    words = (w for w in map(_ascii_word, re.split(r"[\s\-:/]+", str(rec.get("title") or ""))) if w)
+    lead = next(words, "")
+    word = lead if lead not in _STOP else next((w for w in words if w not in _STOP), lead)
     key = f"{first or 'anon'}{year}{word}"
     return key or "paper"
 
