@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from efmcat.models import Paper
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One row of an input file: a paper as that file gives it."""
 

@@ -25,7 +25,7 @@ def implied(row: dict | None) -> bool:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Paper:
     """One paper. ``id`` is the catalog key: the unversioned arXiv id for arXiv papers,
     else a stable id derived from the link (``openreview:...``, ``acl:...``, ``doi:...``)."""

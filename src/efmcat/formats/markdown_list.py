@@ -289,18 +289,22 @@ class _State:
         self.taxonomy = taxonomy
         self.headings: list[tuple[int, str]] = []
         self.result = ParseResult(source=name)
+        self._tags: dict[tuple[str, ...], list[str]] = {}  # per heading path: every row under it asks
 
     @property
     def section(self) -> str | None:
         return " / ".join(h for _, h in self.headings) or None
 
     def tags(self) -> list[str]:
-        out = []
-        for _, h in self.headings:
-            node = heading_node(h, self.taxonomy)
-            if node and node not in out:
-                out.append(node)
-        return out
+        path = tuple(h for _, h in self.headings)
+        if path not in self._tags:
+            out = []
+            for h in path:
+                node = heading_node(h, self.taxonomy)
+                if node and node not in out:
+                    out.append(node)
+            self._tags[path] = out
+        return list(self._tags[path])
 
 
 def _make_entry(
