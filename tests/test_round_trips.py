@@ -260,3 +260,25 @@ def test_a_backup_keeps_the_lists_a_paper_is_listed_in(cli, tmp_path, fmt):
     ]
     r = cli("list", "--section", "Quantization", "--source", "mylist.md", "--db", second)
     assert r.exit_code == 0 and "2306.00978" in r.stdout, r.output
+
+
+def test_a_backup_keeps_an_implied_area_over_a_removal(cli, tmp_path, mini_db):
+    """untag quantization, tag a subtopic of it: the implied area remembers the removal
+    (0.25); a backup listing it among both implied_tags and removed_tags restores that, so
+    untagging the subtopic removes the area again (it came back as plain implied, 0.5)."""
+    from efmcat.models import IMPLIED_OVER_REMOVAL
+
+    assert cli("untag", "2210.17323", "quantization").exit_code == 0
+    assert cli("tag", "2210.17323", "kv-cache-quant").exit_code == 0
+    out = tmp_path / "b.yaml"
+    assert cli("export", "--format", "yaml", "-o", str(out)).exit_code == 0
+    fresh = str(tmp_path / "fresh.db")
+    assert cli("import", str(out), "--db", fresh).exit_code == 0
+    with Catalog(fresh) as cat:
+        rows = {r["node"]: (r["origin"], r["score"], r["removed"]) for r in cat.tag_rows("2210.17323")}
+    assert rows["quantization"] == ("manual", IMPLIED_OVER_REMOVAL, 0)
+    assert cli("untag", "2210.17323", "kv-cache-quant", "--db", fresh).exit_code == 0
+    assert json.loads(cli("show", "2210.17323", "--json", "--db", fresh).stdout)["tags"] == []
+    again = tmp_path / "again.yaml"
+    assert cli("export", "--format", "yaml", "-o", str(again)).exit_code == 0
+    assert again.read_text() == out.read_text()

@@ -703,12 +703,13 @@ class _Writer:
         from efmcat.tagger import manual_scores
 
         named = [n for n in entry.manual_tags if n in self.taxonomy]
-        for node, score in manual_scores(self.taxonomy, named).items():  # named 1.0, implied IMPLIED
+        scores = manual_scores(self.taxonomy, named)  # named 1.0, implied IMPLIED
+        for node, score in scores.items():
             if score == 1.0 or node not in out:
                 out[node] = ("manual", score)
-        for node in entry.removed_tags:
+        for node in entry.removed_tags:  # an area a named subtopic implies holds the removal
             if node in self.taxonomy:
-                out[node] = ("manual", None)
+                out[node] = ("manual", IMPLIED_OVER_REMOVAL if scores.get(node, 1.0) < 1.0 else None)
         for node, score in self.manual.items():
             if score < 1.0 and out.get(node) == ("manual", None):
                 score = IMPLIED_OVER_REMOVAL  # implied over the file's removal: it comes back on untag

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from efmcat.catalog import Catalog
-from efmcat.models import Paper, implied
+from efmcat.models import IMPLIED_OVER_REMOVAL, Paper, implied
 from efmcat.taxonomy import Taxonomy
 
 RECORD_KEYS = (
@@ -36,13 +36,17 @@ RECORD_KEYS = (
 def _decisions(rows: Sequence[dict[str, Any]], taxonomy: Taxonomy) -> dict[str, list[str]]:
     """Who decided a paper's tags, from its tag rows: the user's (``manual_tags``; of them,
     ``implied_tags`` are the areas a tagged subtopic implies) and the tagger's (the rest of
-    ``tags`` are curated), and the user's removals, each in taxonomy order."""
+    ``tags`` are curated), and the user's removals (an implied area over one among them),
+    each in taxonomy order."""
     manual = [r for r in rows if r["origin"] == "manual" and not r["removed"]]
     return {
         "manual_tags": taxonomy.order(r["node"] for r in manual),
         "implied_tags": taxonomy.order(r["node"] for r in manual if implied(r)),
         "auto_tags": taxonomy.order(r["node"] for r in rows if r["origin"] == "auto" and not r["removed"]),
-        "removed_tags": taxonomy.order(r["node"] for r in rows if r["removed"]),
+        # with an implied area that holds the user's removal until its subtopic goes
+        "removed_tags": taxonomy.order(
+            r["node"] for r in rows if r["removed"] or (implied(r) and r["score"] == IMPLIED_OVER_REMOVAL)
+        ),
     }
 
 

@@ -162,7 +162,7 @@ def tag_decisions(rec: Any, where: str, pid: str, tags: list[str]) -> dict[str, 
     if not any(k in rec for k in TAG_DECISION_KEYS):
         return {"tags": tags, "auto_tag": False}
     manual, implied, auto, removed = (text_list(rec.get(k), where, k) for k in TAG_DECISION_KEYS)
-    both = sorted(set(removed) & set(tags))
+    both = sorted(set(removed) & set(tags) - set(implied))  # implied over a removal: both
     if both:
         raise ParseError(f"{where}: {pid} has {both[0]} among both its tags and removed_tags")
     return {

@@ -21,7 +21,7 @@ _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
     "sections", "verified", "note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
-    "citekey", "user_fields", "manual_tags", "auto_tags", "removed_tags",
+    "citekey", "user_fields", *V.TAG_DECISION_KEYS,
 }  # fmt: skip
 
 
