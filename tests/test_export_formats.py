@@ -337,3 +337,25 @@ def test_a_bibtex_key_is_the_catalogs_whatever_the_selection(cli, tmp_path):
         "@misc{smith2016deepb,",
         "@misc{smith2017deep,",
     ]
+
+
+def test_a_users_key_of_another_year_keeps_a_selections_keys_the_catalogs(cli, tmp_path):
+    """A .bib gave LLM.int8() (2022) the key lin2023awq: AWQ (2023) is lin2023awqa in the
+    whole export, and so in a selection of it alone (it was lin2023awq there)."""
+    seeds = tmp_path / "p.yaml"
+    seeds.write_text(
+        "papers:\n"
+        "  - {id: '2208.07339', title: LLM.int8, authors: [Tim Dettmers], year: 2022, tags: [quantization]}\n"
+        "  - {id: '2306.00978', title: 'AWQ: Activation-aware Weight Quantization', authors: [Ji Lin], year: 2023, tags: [quantization]}\n",
+        encoding="utf-8",
+    )
+    bib = tmp_path / "ck.bib"
+    bib.write_text(
+        "@article{lin2023awq, title={LLM.int8}, year={2022}, eprint={2208.07339}, archivePrefix={arXiv}}\n"
+    )
+    assert cli("import", str(seeds)).exit_code == 0
+    assert cli("import", str(bib)).exit_code == 0
+    whole = cli("export", "--format", "bibtex").stdout
+    alone = cli("export", "--format", "bibtex", "--query", "AWQ").stdout
+    assert "@misc{lin2023awqa,\n  title = {{AWQ}" in whole
+    assert [line for line in alone.splitlines() if line.startswith("@")] == ["@misc{lin2023awqa,"]

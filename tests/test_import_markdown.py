@@ -173,3 +173,21 @@ def test_an_old_style_arxiv_link_gives_the_year(cli, tmp_path):
     assert cli("import", str(src)).exit_code == 0
     with Catalog(tmp_path / "catalog.db") as cat:
         assert cat.get_paper("hep-th/9901001").year == 1999
+
+
+def test_a_record_updated_then_merged_into_its_arxiv_paper_in_one_import(cli, tmp_path):
+    """The first list has an ACL page; the second updates it (authors) and lists the arXiv
+    paper of the same title: the page merges into it, and re-tagging the updated page (no
+    more in the catalog) failed the whole import ("no paper acl:... in the catalog")."""
+    title = "Efficient Widget Quantization for Large Language Models"
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text(f"## Quantization\n\n- [{title}](https://aclanthology.org/2023.emnlp-main.362/)\n")
+    second.write_text(
+        f"## Quantization\n\n- [{title}](https://aclanthology.org/2023.emnlp-main.362/)<br>Ana Smith, Bo Wang\n"
+        f"- [{title}](https://arxiv.org/abs/2310.00001)\n"
+    )
+    r = cli("import", str(first), str(second))
+    assert r.exit_code == 0, r.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert not cat.has("acl:2023.emnlp-main.362")
+        assert cat.get_paper("2310.00001").authors == ["Ana Smith", "Bo Wang"]

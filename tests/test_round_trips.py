@@ -282,3 +282,29 @@ def test_a_backup_keeps_an_implied_area_over_a_removal(cli, tmp_path, mini_db):
     again = tmp_path / "again.yaml"
     assert cli("export", "--format", "yaml", "-o", str(again)).exit_code == 0
     assert again.read_text() == out.read_text()
+
+
+def test_import_tag_does_not_make_a_backups_named_area_implied(cli, tmp_path):
+    """A backup where the user named quantization, imported with --tag weight-only-ptq:
+    quantization stays the user's (1.0); untagging the subtopic left it gone."""
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "A paper",
+        "tags": ["quantization"],
+        "manual_tags": ["quantization"],
+    }
+    src = tmp_path / "named.json"
+    src.write_text(json.dumps([rec]))
+    assert cli("import", str(src), "--tag", "weight-only-ptq").exit_code == 0
+    assert cli("untag", "2401.00001", "weight-only-ptq").exit_code == 0
+    assert json.loads(cli("show", "2401.00001", "--json").stdout)["tags"] == ["quantization"]
+
+
+def test_a_yaml_backup_row_without_a_locator_is_an_error(cli, tmp_path):
+    path = tmp_path / "yr.yaml"
+    path.write_text(
+        "source: efmcat-export\npapers:\n- id: '2401.00001'\n  title: A paper\n  rows: [{source: mylist, section: Quantization}]\n"
+    )
+    r = cli("import", str(path))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {path}:3: each of sources needs a source and a locator\n")

@@ -91,7 +91,10 @@ def _seeds(tmp_path, paper_yaml: str):
             "  - id: '2210.17323'\n    title: X\n    year: 123456789012345678901234567890\n",
             "year 123456789012... is not a year between 1900 and 2100",
         ),
-        ("  - id: '2210.17323'\n    title: X\n    year: '20x3'\n", "year must be a whole number, not str"),
+        (
+            "  - id: '2210.17323'\n    title: X\n    year: '20x3'\n",
+            "year must be a whole number, not text ('20x3')",
+        ),
         ("  - id: '2210.17323'\n    title: X\n    year: .nan\n", "year must be a whole number, not nan"),
         (
             "  - id: '2210.17323'\n    title: X\n    authors: {a: 1}\n",
@@ -281,3 +284,48 @@ def test_a_records_unknown_tag_is_refused_as_in_yaml(cli, tmp_path, ext):
         f"Error: {path}:1: unknown taxonomy node 'my-node'; `efmcat taxonomy` lists the nodes\n",
     )
     assert not (tmp_path / "catalog.db").exists() or _count(tmp_path) == 0
+
+
+def test_a_record_without_tag_decisions_keeps_its_tags_and_no_more(cli, tmp_path):
+    """An export older than manual_tags/auto_tags: its tags come back curated, and the
+    tagger adds none of its own (the record carries the whole classification)."""
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "Sparse attention with KV cache quantization",
+        "tags": ["memory"],
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps([rec]))
+    assert cli("import", str(path)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert [(r["node"], r["origin"]) for r in cat.tag_rows("2401.00001")] == [("memory", "curated")]
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        ([{"source": "mylist.md"}], "each of sources needs a source and a locator"),
+        ([{"locator": "mylist.md:3"}], "each of sources needs a source and a locator"),
+        (["mylist.md"], "each of sources must be a mapping, not text ('mylist.md')"),
+        ("mylist.md", "sources must be a list, not text ('mylist.md')"),
+    ],
+)
+def test_a_records_sources_are_checked(cli, tmp_path, sources, message):
+    rec = {"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A paper", "sources": sources}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([rec]))
+    r = cli("import", str(path))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {path}:1: {message}\n")
+
+
+def test_a_source_rows_number_reads_as_text(cli, tmp_path):
+    """A YAML backup edited by hand: `section: 2024` is a number to YAML, text to efmcat."""
+    path = tmp_path / "b.yaml"
+    path.write_text(
+        "source: efmcat-export\npapers:\n- id: '2401.00001'\n  title: A paper\n"
+        "  rows:\n  - {source: mylist.md, file: 'mylist.md:3', section: 2024}\n"
+    )
+    assert cli("import", str(path)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert [(s["source"], s["section"]) for s in cat.sources_of("2401.00001")] == [("mylist.md", "2024")]

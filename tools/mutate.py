@@ -113,6 +113,9 @@ TESTS: dict[str, list[str]] = {
         "-k",
         "update",
     ],
+    # backups: who decided each tag, the source rows, the records they are written from
+    "validate": ["tests/test_round_trips.py", "tests/test_validation.py", "tests/test_import_jsonl.py"],
+    "records": ["tests/test_round_trips.py", "tests/test_catalog_cli.py", "tests/test_personal.py"],
     # "more like this"
     "similar": [
         "tests/test_similar_kills.py",

@@ -1306,12 +1306,14 @@ class Catalog:
 
     def key_fields(self, years: Iterable[int | None]) -> Iterator[dict[str, Any]]:
         """id, citekey, authors, year and title of every entry (any kind) of ``years`` (None:
-        no year), what a BibTeX key is made of: a paper a selection's key could collide with."""
+        no year), and of every entry with a key of the user's: what a BibTeX key is made of,
+        of the papers a selection's keys could collide with."""
         years = set(years)
         known = sorted(y for y in years if y is not None)
         where = f"year IN ({','.join('?' * len(known))})" if known else "0"
         if None in years:
             where += " OR year IS NULL"
+        where += " OR (citekey IS NOT NULL AND citekey <> '')"
         for r in self.conn.execute(
             f"SELECT id, citekey, authors, year, title FROM papers WHERE {where}", known
         ):

@@ -268,7 +268,8 @@ def _write_bibtex(
             yield r["id"], r.get("citekey"), bibtex.base_key(r)
 
     def others(known: Callable[[str], bool]) -> Iterator[tuple[str, str | None, str]]:
-        # a key another paper could share starts alike (a user's own key could be any: those)
+        # a key another paper could share starts alike (a user's own key could be any, of
+        # any year: those)
         for r in catalog.key_fields({year for year, _ in starts}):
             if (r["citekey"] or (r["year"], bibtex.author_key(r)) in starts) and not known(r["id"]):
                 yield r["id"], r["citekey"], bibtex.base_key(r)

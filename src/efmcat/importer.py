@@ -711,8 +711,12 @@ class _Writer:
             if node in self.taxonomy:
                 out[node] = ("manual", IMPLIED_OVER_REMOVAL if scores.get(node, 1.0) < 1.0 else None)
         for node, score in self.manual.items():
-            if score < 1.0 and out.get(node) == ("manual", None):
-                score = IMPLIED_OVER_REMOVAL  # implied over the file's removal: it comes back on untag
+            have = out.get(node)
+            if score < 1.0 and have is not None:
+                if have == ("manual", None):
+                    score = IMPLIED_OVER_REMOVAL  # implied over the file's removal: it comes back on untag
+                else:
+                    continue  # a tag the file names (curated or the user's own) is not made implied
             out[node] = ("manual", score)
         return out
 
@@ -786,6 +790,8 @@ class _Writer:
 
                 with self.catalog.transaction():
                     fr.absorbed = absorb_title_twins(self.catalog, self.added_arxiv)
+                gone = {old for old, _ in fr.absorbed}  # merged into their arXiv papers: no more to re-tag
+                self.retag = [pid for pid in self.retag if pid not in gone]
 
     def _commit_batch(
         self,

@@ -47,7 +47,8 @@ def carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
     status and citekey where the target has none, and its star."""
     target = catalog.get_paper(into)
     edits = {f: getattr(old, f) for f in old.user_fields if f not in target.user_fields}
-    if "note" in old.user_fields and old.note and target.note and old.note not in target.note:
+    mine = "note" in old.user_fields or "note" in target.user_fields  # two lists' notes: the target's
+    if mine and old.note and target.note and old.note not in target.note:
         edits["note"] = f"{target.note}\n\n{old.note}"  # the target's (the user's or the list's) kept
     if old.citekey and not target.citekey and "citekey" not in target.user_fields:
         catalog.conn.execute("UPDATE papers SET citekey = ? WHERE id = ?", (old.citekey, into))

@@ -27,6 +27,8 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, str):
+        return f"text ({value[:40]!r})"
     return type(value).__name__
 
 

@@ -122,20 +122,17 @@ def parse_yaml(text: str, name: str, path: str, taxonomy: Taxonomy) -> ParseResu
                 link=first.get("link") or sp.paper.url,
                 section=first.get("section") or (sp.sections[0] if sp.sections else None),
                 source_title=first.get("title"),
-                sources=_backup_sources(sp) if source == SOURCE else None,
+                sources=_backup_sources(sp, f"{path}:{sp.line}") if source == SOURCE else None,
                 **({"tags": list(sp.tags), "auto_tag": not sp.tags} | sp.decisions),
             )
         )
     return result
 
 
-def _backup_sources(sp: Any) -> list[dict[str, str | None]] | None:
-    """An export's rows as the paper's source rows (None: an export older than them)."""
+def _backup_sources(sp: Any, where: str) -> list[dict[str, str | None]] | None:
+    """An export's rows as the paper's source rows, checked as JSON's ``sources`` are
+    (None: an export older than them)."""
     if not sp.rows:
         return None
-    return [
-        {"source": str(r.get("source")), "locator": str(r.get("file")), "title": r.get("title"),
-         "link": r.get("link"), "section": r.get("section")}
-        for r in sp.rows
-        if r.get("source") and r.get("file")
-    ]  # fmt: skip
+    rows = [{**{k: v for k, v in r.items() if k != "file"}, "locator": r.get("file")} for r in sp.rows]
+    return V.source_rows(rows, where)
