@@ -193,6 +193,10 @@ def test_a_backup_keeps_an_implied_area_implied(cli, tmp_path, mini_db):
     assert cli("export", "--format", "json", "-o", str(out)).exit_code == 0
     rec = next(r for r in json.loads(out.read_text()) if r["id"] == "2205.14135")
     assert (rec["manual_tags"], rec["implied_tags"]) == (["quantization", "kv-cache-quant"], ["quantization"])
+    assert (rec["removed_tags"], rec["auto_tags"]) == (
+        ["attention", "io-aware-attention"],
+        ["compiler", "kernel-optimization"],
+    )
     fresh = str(tmp_path / "fresh.db")
     assert cli("import", str(out), "--db", fresh).exit_code == 0
     assert cli("untag", "2205.14135", "kv-cache-quant", "--db", fresh).exit_code == 0
