@@ -312,3 +312,54 @@ def test_a_yaml_backup_row_without_a_locator_is_an_error(cli, tmp_path):
     )
     r = cli("import", str(path))
     assert (r.exit_code, r.stderr) == (1, f"Error: {path}:3: each of sources needs a source and a locator\n")
+
+
+def test_a_named_area_over_its_curated_subtopic_stays_the_users(cli, tmp_path):
+    """tags [quantization, weight-only-ptq], the user named quantization: the curated
+    subtopic implies its area as curated, and the user's naming of it wins (manual, 1.0)."""
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "A paper",
+        "tags": ["quantization", "weight-only-ptq"],
+        "manual_tags": ["quantization"],
+    }
+    src = tmp_path / "n.json"
+    src.write_text(json.dumps([rec]))
+    assert cli("import", str(src)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        rows = {r["node"]: (r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")}
+    assert rows == {"quantization": ("manual", 1.0), "weight-only-ptq": ("curated", 1.0)}
+
+
+def test_a_backups_removal_alone_is_restored(cli, tmp_path):
+    rec = {
+        "id": "2401.00001",
+        "arxiv_id": "2401.00001",
+        "title": "Quantization of things",
+        "tags": [],
+        "removed_tags": ["quantization"],
+    }
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps([rec]))
+    assert cli("import", str(src)).exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert [(r["node"], r["origin"], r["removed"]) for r in cat.tag_rows("2401.00001")] == [
+            ("quantization", "manual", 1)
+        ]
+
+
+def test_import_tag_reaches_an_entry_with_no_tags_of_its_own(cli, tmp_path):
+    line = {
+        "id": "2401.00002",
+        "title": "A paper on nothing in particular",
+        "categories": "cs.LG",
+        "abstract": "Words.",
+    }
+    src = tmp_path / "s.jsonl"
+    src.write_text(json.dumps(line) + "\n")
+    assert cli("import", str(src), "--tag", "hardware").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert ("hardware", "manual", 1.0) in {
+            (r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00002")
+        }

@@ -116,6 +116,13 @@ TESTS: dict[str, list[str]] = {
     # backups: who decided each tag, the source rows, the records they are written from
     "validate": ["tests/test_round_trips.py", "tests/test_validation.py", "tests/test_import_jsonl.py"],
     "records": ["tests/test_round_trips.py", "tests/test_catalog_cli.py", "tests/test_personal.py"],
+    "importer": [
+        "tests/test_round_trips.py",
+        "tests/test_import_markdown.py",
+        "tests/test_validation.py",
+        "tests/test_import_jsonl.py",
+        "tests/test_import_by_title.py",
+    ],
     # "more like this"
     "similar": [
         "tests/test_similar_kills.py",
