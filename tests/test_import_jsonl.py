@@ -155,3 +155,30 @@ def test_check_sees_a_conflict_with_an_imported_title(cli, tmp_path):
     out = json.loads(cli("check", "--json").stdout)
     kinds = {(f["kind"], tuple(f["papers"])) for f in out["findings"]}
     assert ("id-title-conflict", ("2210.17323",)) in kinds
+
+
+def test_a_dry_run_of_a_jsonl_file_holds_no_write_lock_and_changes_nothing(tmp_path):
+    """The dry run writes into a copy: another process can write to the catalog while it
+    runs (it held the write lock for the whole run), and the catalog is as it was after."""
+    import sqlite3
+
+    from efmcat.importer import import_files
+
+    path = tmp_path / "c.db"
+    with Catalog(path) as cat:
+        cat.upsert_paper(Paper(id="2401.00001", title="Mine"))
+    before = sqlite3.connect(path).execute("SELECT id, title FROM papers").fetchall()
+    wrote: list[bool] = []
+
+    def progress(done: int, total: int | None) -> None:
+        if done:  # mid-run: a writer of its own, that will not wait
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            other.close()
+            wrote.append(True)
+
+    with Catalog(path) as cat:
+        report = import_files(cat, [IMPORT / "snapshot.jsonl"], dry_run=True, progress=progress)
+    assert report.added == 3 and wrote
+    assert sqlite3.connect(path).execute("SELECT id, title FROM papers").fetchall() == before

@@ -534,6 +534,30 @@ class Catalog:
         return int(row[0]), int(row[1])
 
     @contextmanager
+    def scratch_copy(self) -> Iterator[Catalog]:
+        """A copy of the catalog in a temporary folder (SQLite's online backup, a page at a
+        time: the catalog is only read, so other writers go on), removed afterwards. A dry
+        run of a long import works on it, holding no write lock on the catalog."""
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="efmcat-dry-run-")
+        try:
+            path = Path(folder) / "catalog.db"
+            try:
+                dest = sqlite3.connect(path)
+                try:
+                    self.conn.backup(dest)
+                finally:
+                    dest.close()
+            except sqlite3.Error as exc:
+                raise CatalogError(f"cannot copy the catalog for a dry run into {folder}: {exc}") from exc
+            with Catalog(path, create=False) as copy:
+                yield copy
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
     def transaction(self) -> Iterator[Catalog]:
         """One atomic unit of work; nested calls become savepoints."""
         try:

@@ -504,8 +504,8 @@ def _import_files(
         _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)
     # A streamed (JSONL) file may be long: it is checked whole first (a bad line imports
     # nothing), then written in batches that each commit, so other efmcat processes can
-    # write in between instead of waiting out the busy timeout. Everything else (and any
-    # dry run) is one transaction.
+    # write in between instead of waiting out the busy timeout (a dry run of one does the
+    # same in a copy of the catalog). Everything else is one transaction.
     streamed = any(parsed is None for _, _, parsed in plan)
     batched = streamed and not dry_run
     total = sum(len(parsed.entries) for _, _, parsed in plan if parsed is not None)
@@ -526,6 +526,12 @@ def _import_files(
                     # reads them back instead of parsing the file a second time.
                     spools[p] = spool_jsonl(p, taxonomy, workers=import_workers(), tick=checking)
                     total += spools[p].count
+        if streamed and dry_run:
+            # A long file's dry run writes into a copy, in batches as a real import does: the
+            # catalog takes no write lock (other writers waited out the whole run, or got
+            # "busy"), and the work is thrown away with the copy.
+            with catalog.scratch_copy() as copy:
+                return _write_all(copy, plan, spools, report, taxonomy, manual, True, True, progress, total)
         return _write_all(catalog, plan, spools, report, taxonomy, manual, batched, dry_run, progress, total)
     finally:
         for spool in spools.values():
