@@ -124,3 +124,21 @@ def test_quote_lines_are_not_papers_but_paragraph_lines_are():
         "**Paragraph Line Paper** [[Paper]](https://arxiv.org/abs/2301.00016)\n"
     )
     assert _entries(text) == [("2301.00016", "Paragraph Line Paper")]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.usenix.org/conference/osdi18/presentation/chen",
+        "https://proceedings.mlsys.org/paper_files/paper/2024/hash/abc-Abstract-Conference.html",
+        "https://mlsys.org/virtual/2024/poster/2631",
+        "https://www.vldb.org/pvldb/vol17/p1-x.pdf",
+        "https://www.computer.org/csdl/proceedings-article/isca/2023/01/1234",
+    ],
+)
+def test_a_systems_venues_page_is_a_paper(url):
+    """TVM, Orca and FastServe were missing from the catalog: rows linking only a USENIX
+    (or MLSys, VLDB, IEEE CS) page were taken for no paper."""
+    p = _paper(f"- [TVM: An Automated End-to-End Optimizing Compiler for Deep Learning]({url})\n")
+    assert p.title == "TVM: An Automated End-to-End Optimizing Compiler for Deep Learning"
+    assert p.id.startswith(("url:", "doi:"))

@@ -26,8 +26,9 @@ and round 2 stays the set nobody tuned on.
     python tools/expert_sample.py --round 2 --show
 
 The selection depends on data/labels.jsonl: round 1 was drawn from the table as committed
-with it (2,205 papers, 267 with abstracts), rounds 2 and 3 from the table of 2,187 papers. If the
-labels table is re-derived, the expert sets stay as judged; do not re-sample them.
+with it (2,205 papers, 267 with abstracts), rounds 2 and 3 from the table of 2,187 papers (the
+papers the table gained since are in LATER). If the labels table is re-derived, the expert
+sets stay as judged; do not re-sample them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,81 @@ DEV_LISTS = {"horseee", "llm-inference", "ml-systems", "efficient-dl", "moe"}
 # fix made it a paper, not a page). Left out of those rounds' candidates, so the tool still
 # reproduces the committed draws; a later round draws them like any other paper.
 LATER = {"2405.11273": 3}  # id -> the last round drawn before it joined
+# Papers a second derivation fix added (2026-12-01: list rows linking USENIX, MLSys, VLDB, AAAI,
+# IJCAI or IEEE CS pages were dropped before):
+LATER.update(
+    dict.fromkeys(
+        (
+            "url:aaai.org/ocs/index.php/AAAI/AAAI18/paper/viewPaper/16291",
+            "url:aaai.org/ocs/index.php/AAAI/AAAI18/paper/viewPaper/16509",
+            "url:computer.org/csdl/journal/td/5555/01/10792656/22AQNnaMR6U",
+            "url:computer.org/csdl/journal/td/5555/01/10876795/247s0GLFJN6",
+            "url:computer.org/csdl/proceedings-article/cluster/2025/11186487/2aCq0Sc5EDm",
+            "url:computer.org/csdl/proceedings-article/hpca/2025/064700b557/25Ko7PcpTfG",
+            "url:computer.org/csdl/proceedings-article/sc/2024/529100a036/21HUV5yQsyQ",
+            "url:computer.org/csdl/proceedings-article/sc/2024/529100a776/21HUVYHhG1O",
+            "url:computer.org/csdl/proceedings-article/sc/2024/529100b161/21HUWiUMiqI",
+            "url:computer.org/csdl/proceedings-article/sc/2024/529100b436/21HUWvO6IIo",
+            "url:ijcai.org/proceedings/2024/904",
+            "url:mlsys.org/virtual/2025/poster/2955",
+            "url:mlsys.org/virtual/2025/poster/2975",
+            "url:mlsys.org/virtual/2025/poster/2980",
+            "url:mlsys.org/virtual/2025/poster/2987",
+            "url:neurips.cc/virtual/2025/poster/116243",
+            "url:neurips.cc/virtual/2025/poster/118234",
+            "url:usenix.org/conference/atc19/presentation/liu-yizhi",
+            "url:usenix.org/conference/atc23/presentation/li-jiamin",
+            "url:usenix.org/conference/atc23/presentation/zhai",
+            "url:usenix.org/conference/atc24/presentation/gao-bin-cost",
+            "url:usenix.org/conference/atc24/presentation/um",
+            "url:usenix.org/conference/atc24/presentation/wang",
+            "url:usenix.org/conference/atc24/presentation/xia",
+            "url:usenix.org/conference/atc24/presentation/xu-mengwei",
+            "url:usenix.org/conference/atc24/presentation/yuan",
+            "url:usenix.org/conference/atc25/presentation/he-yongjun",
+            "url:usenix.org/conference/atc25/presentation/huang-kezhao",
+            "url:usenix.org/conference/atc25/presentation/li-suyi-katz",
+            "url:usenix.org/conference/atc25/presentation/wang-jiahao",
+            "url:usenix.org/conference/atc25/presentation/wang-jiali",
+            "url:usenix.org/conference/atc25/presentation/wang-tuowei",
+            "url:usenix.org/conference/atc25/presentation/zhang-junyi",
+            "url:usenix.org/conference/atc25/presentation/zhang-qihao",
+            "url:usenix.org/conference/nsdi23/presentation/hwang",
+            "url:usenix.org/conference/nsdi24/presentation/huang",
+            "url:usenix.org/conference/osdi18/presentation/chen",
+            "url:usenix.org/conference/osdi20/presentation/ma",
+            "url:usenix.org/conference/osdi20/presentation/nakandala",
+            "url:usenix.org/conference/osdi21/presentation/wang",
+            "url:usenix.org/conference/osdi22/presentation/unger",
+            "url:usenix.org/conference/osdi22/presentation/zheng-ningxin",
+            "url:usenix.org/conference/osdi22/presentation/zhu",
+            "url:usenix.org/conference/osdi23/presentation/cui",
+            "url:usenix.org/conference/osdi23/presentation/shi",
+            "url:usenix.org/conference/osdi24/presentation/lin-zhiqi",
+            "url:usenix.org/conference/osdi24/presentation/wang-lei",
+            "url:usenix.org/conference/osdi24/presentation/wu-bingyang",
+            "url:usenix.org/conference/osdi24/presentation/zhai",
+            "url:usenix.org/conference/osdi24/presentation/zhuang",
+            "url:usenix.org/conference/osdi25/presentation/cheng",
+            "url:usenix.org/conference/osdi25/presentation/dong",
+            "url:usenix.org/conference/osdi25/presentation/guan",
+            "url:usenix.org/conference/osdi25/presentation/park-yeonhong",
+            "url:usenix.org/conference/osdi25/presentation/wu-mengdi",
+        ),
+        3,
+    )
+)
+
+
+# The lists papers of the table had when the three rounds were drawn, where the same fix gave
+# them another list since: the rounds' candidates are read with these.
+AS_DRAWN = {
+    "2006.06762": {"tensor-compilers": ["compiler"]},
+    "2406.19707": {"survey": ["attention", "memory"]},
+    "2412.01380": {"survey": ["sparsification"], "horseee": ["sparsification"]},
+    "ieee:10609710": {"edge-llms": ["hardware"]},
+    "openreview:BwvHcHZ3kJ": {"llm-inference": ["memory"]},
+}
 
 
 def _key(pid: str) -> str:
@@ -73,6 +149,8 @@ def sample(labels: Path = REPO / "data" / "labels.jsonl", round_: int = 1) -> li
     earlier = ["expert_labels.jsonl", "expert_labels_2.jsonl"][: round_ - 1]
     judged = {r["id"] for name in earlier for r in _rows(REPO / "data" / name)}
     rows = [r for r in _rows(labels) if LATER.get(r["id"], 0) < round_]
+    if round_ <= 3:
+        rows = [{**r, "lists": AS_DRAWN[r["id"]]} if r["id"] in AS_DRAWN else r for r in rows]
     cands = sorted(candidates(rows, round_, judged), key=lambda r: _key(r["id"]))
     areas = {r["id"]: {a for v in r["lists"].values() for a in v} for r in cands}
     count = {a: sum(a in s for s in areas.values()) for a in CORE}

@@ -80,6 +80,9 @@ _PAPER_HOSTS = (
     "openreview.net", "aclanthology.org", "doi.org", "ieeexplore.ieee.org", "dl.acm.org",
     "proceedings.", "papers.nips.cc", "papers.neurips.cc", "openaccess.thecvf.com",
     "ojs.aaai.org", "link.springer.com", "jmlr.org", "sciencedirect.com", "semanticscholar.org",
+    # systems venues' own pages (OSDI, ATC, NSDI, FAST at USENIX; MLSys; VLDB; IEEE CS; AAAI; IJCAI)
+    "usenix.org", "mlsys.org", "vldb.org", "computer.org", "aaai.org", "ijcai.org", "cv-foundation.org",
+    "neurips.cc", "nips.cc",
 )  # fmt: skip
 
 
