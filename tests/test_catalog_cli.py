@@ -453,3 +453,37 @@ def test_reading_a_missing_catalog_is_an_error_not_a_new_file(cli, tmp_path, com
     assert r.exit_code == 1
     assert r.stderr == f"Error: no catalog at {missing}\n"
     assert not missing.parent.exists()
+
+
+def test_a_search_narrowed_to_nothing_says_the_filters_did_it(cli, mini_db):
+    """`search quantization --since 2030` said "No papers match 'quantization'." while
+    papers do: the words alone are not what found nothing."""
+    assert cli("search", "quantization", "--since", "2030").stderr == (
+        "No papers match 'quantization' with the filters given.\n"
+    )
+    assert cli("search", "quantization", "--status", "to-read").stderr == (
+        "No papers match 'quantization' with the filters given.\n"
+    )
+    assert cli("search", "zzzzqq").stderr == "No papers match 'zzzzqq'.\n"
+
+
+@pytest.mark.parametrize("args", [["--since", "2030"], ["--tag", "distillation"]])
+def test_the_piped_search_paths_say_so_too(mini_db, args):
+    """The installed efmcat, piped: the lean path (--since) and the fast path (--tag)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
+    p = subprocess.run(
+        [exe, "--db", str(mini_db), "search", "quantization", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (p.returncode, p.stdout, p.stderr) == (
+        0,
+        "",
+        "No papers match 'quantization' with the filters given.\n",
+    )

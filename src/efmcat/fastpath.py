@@ -137,7 +137,7 @@ def try_search(args: list[str]) -> int | None:
                 records,
                 opts["json"],
                 with_score=True,
-                empty=render.no_match(opts["query"]),
+                empty=render.no_match(opts["query"], _filtered(opts)),
                 say=lambda message: sys.stderr.write(message + "\n"),
             )
         )
@@ -166,8 +166,14 @@ def _lean_search(db: str, opts: dict) -> int | None:
     if first is not None:
         _write_safely(lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True))
     else:
-        sys.stderr.write(textsafe.no_match(opts["query"]) + "\n")
+        sys.stderr.write(textsafe.no_match(opts["query"], _filtered(opts)) + "\n")
     return 0
+
+
+def _filtered(opts: dict) -> bool:
+    """Whether options beside the words narrowed a search."""
+    keys = ("tags", "year", "since", "until", "author", "sources", "section", "kinds", "status", "starred")
+    return any(opts.get(k) for k in keys)
 
 
 def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:

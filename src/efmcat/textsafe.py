@@ -39,8 +39,10 @@ def _clean(text: object) -> str:
     return term(" ".join(str(text).split())) if text is not None else ""
 
 
-def no_match(query: str) -> str:
-    return f"No papers match '{term(query)}'."
+def no_match(query: str, filtered: bool = False) -> str:
+    """What a search that found nothing says; ``filtered``: options narrowed it (then the
+    words alone may match: the message says so, not that nothing has them)."""
+    return f"No papers match '{term(query)}'" + (" with the filters given." if filtered else ".")
 
 
 def paper_row(r: Mapping[str, object], with_score: bool = False, area_sep: str = ",") -> list[str]:

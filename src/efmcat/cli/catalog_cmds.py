@@ -117,7 +117,8 @@ def search(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
             sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
-        _emit_papers(records, as_json, with_score=True, empty=no_match(query))
+        filtered = any((tag, year, since, until, author, source, section, kind, status, starred))
+        _emit_papers(records, as_json, with_score=True, empty=no_match(query, filtered))
 
 
 @command("show", rich_help_panel=CATALOG)
