@@ -51,7 +51,6 @@ def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
     "args",
     [
         [],  # missing query: Typer reports it
-        ["a", "b"],  # two queries
         ["x", "--help"],
         ["x", "--limit", "0"],
         ["x", "--limit", "ten"],

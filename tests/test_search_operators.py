@@ -265,3 +265,17 @@ def test_too_many_terms_is_one_error_line(cli, ops_db, monkeypatch, piped):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"Error: too many search terms ({MAX_TERMS + 1}): give at most {MAX_TERMS}\n"
+
+
+def test_a_query_of_several_arguments_is_one_query(cli, mini_db):
+    """`efmcat search post training quantization` was "Got unexpected extra argument(s)";
+    an argument that held spaces (its quotes taken by the shell) stays a phrase."""
+    from efmcat.query import join_words
+
+    assert join_words(["kv cache", "eviction"]) == '"kv cache" eviction'
+    assert join_words(['"kv cache" OR x']) == '"kv cache" OR x'
+    assert join_words(['a "b c"', "d"]) == 'a "b c" d'
+    one = cli("search", "post-training quantization")
+    several = cli("search", "post-training", "quantization")
+    assert several.exit_code == 0 and several.stdout == one.stdout != ""
+    assert cli("search", "--", "-gptq", "quantization").stdout == cli("search", "quantization -gptq").stdout

@@ -41,6 +41,7 @@ def parse_search_args(args: list[str]) -> dict | None:
     opts: dict = {"tags": [], "year": None, "since": None, "until": None, "author": None, "limit": 20,
                   "db": None, "json": False, "query": None, "sources": [], "section": None,
                   "kinds": [], "status": None, "starred": False}  # fmt: skip
+    words: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
@@ -72,12 +73,13 @@ def parse_search_args(args: list[str]) -> dict | None:
             else:
                 opts[key] = value
         else:
-            if opts["query"] is not None:
-                return None
-            opts["query"] = arg
+            words.append(arg)
         i += 1
-    if opts["query"] is None:
+    if not words:
         return None
+    from efmcat.query import join_words
+
+    opts["query"] = join_words(words)
     return opts
 
 

@@ -41,6 +41,15 @@ def _term(raw: str, phrase: bool) -> str | None:
     return _quote(text)
 
 
+def join_words(words: list[str]) -> str:
+    """The query of a search given as several arguments (``efmcat search kv cache eviction``):
+    one query, each argument that held spaces (the shell took its quotes away: ``"kv cache"
+    eviction``) a phrase again, unless it has quotes of its own."""
+    if len(words) == 1:
+        return words[0]
+    return " ".join(f'"{w}"' if len(w.split()) > 1 and '"' not in w else w for w in words)
+
+
 def to_fts_query(text: str) -> str:
     """The FTS5 expression for ``text``; QueryError when it holds nothing to search for, or
     more than MAX_TERMS terms.

@@ -87,8 +87,12 @@ def _emit_papers(records: Iterable[dict], as_json: bool, *, with_score: bool = F
 
 @command("search", rich_help_panel=CATALOG)
 def search(
-    query: Annotated[
-        str, typer.Argument(metavar="QUERY", help='Words (ANDed), "quoted phrases", prefix*, OR, -exclude.')
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUERY",
+            help='Words (ANDed; several arguments are one query), "quoted phrases", prefix*, OR, -exclude (after --).',
+        ),
     ],
     tag: TagOption = None,
     year: YearOption = None,
@@ -111,7 +115,9 @@ def search(
     """
     use_taxonomy(taxonomy)
     from efmcat.browse import iter_search_records
+    from efmcat.query import join_words
 
+    query = join_words(words)
     with open_catalog(db, create=False) as catalog:
         records = iter_search_records(
             catalog, query, tags=tag, year=year, since=since, until=until, author=author, limit=limit,
