@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, UsageError, translate
-from efmcat.models import IMPLIED_OVER_REMOVAL, Paper, PaperText
+from efmcat.models import NOT_WRITTEN, Paper, PaperText, over_tag
 from efmcat.query import to_fts_query
 from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
     ABSTRACT_WEIGHT,
@@ -54,7 +54,6 @@ REQUIRED_COLUMNS = {
     "meta": ("key", "value"),
 }  # fmt: skip
 ORIGINS = ("curated", "auto", "manual")
-_PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
@@ -962,12 +961,8 @@ class Catalog:
     def set_tag(
         self, paper_id: str, node: str, origin: str, score: float | None = None, *, removed: bool = False
     ) -> float | None:
-        """Record one tag decision; returns the score stored, or None when nothing is written.
-
-        Precedence: manual > curated > auto; a weaker origin never overrides a stronger one,
-        and an implied manual tag (a score below 1: an area a manual subtopic implies) never a
-        tag the user or a curator gave. An implied tag written over the user's removal is
-        stored as IMPLIED_OVER_REMOVAL, so that untagging the subtopic removes it again."""
+        """Record one tag decision; returns the score stored, or None when nothing is written
+        (the rules of precedence and of implied tags: models.over_tag)."""
         if origin not in ORIGINS:
             raise ValueError(f"unknown tag origin {origin!r}")
         with self.transaction():
@@ -976,14 +971,10 @@ class Catalog:
             row = self.conn.execute(
                 "SELECT origin, removed FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
             ).fetchone()
-            if row is not None and _PRECEDENCE[origin] < _PRECEDENCE[row[0]]:
+            stored = over_tag(None if row is None else (row[0], bool(row[1])), origin, score, removed)
+            if stored is NOT_WRITTEN:
                 return None
-            implied = origin == "manual" and not removed and score is not None and score < 1.0
-            if implied and row is not None:
-                if row[0] != "auto" and not row[1]:
-                    return None  # an area a subtopic implies never replaces one the user or a curator gave
-                if row[0] == "manual" and row[1]:
-                    score = IMPLIED_OVER_REMOVAL
+            score = stored  # type: ignore[assignment]
             self.conn.execute(
                 "INSERT INTO tags(paper_id, node, origin, score, removed) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(paper_id, node) DO UPDATE SET origin = excluded.origin, "

@@ -36,7 +36,7 @@ from efmcat.catalog import (
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
 from efmcat.ids import title_key
-from efmcat.models import IMPLIED_OVER_REMOVAL, Paper
+from efmcat.models import NOT_WRITTEN, Paper, over_tag
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
@@ -700,30 +700,33 @@ class _Writer:
 
     def _tags_for(self, entry: Entry) -> dict[str, tuple[str, float | None]]:
         """node -> (origin, score) for the curated (file) and manual (the file's, then
-        --tag) tags of an entry; a score of None is the user's removal (an efmcat export)."""
+        --tag) tags of an entry; a manual score of None is the user's removal (an efmcat
+        export). Each is laid over the ones before as the catalog stores one over a row
+        (models.over_tag): an implied area never replaces a named or curated tag, and over a
+        removal it remembers the removal."""
         if not entry.tags and not entry.manual_tags and not entry.removed_tags and not self.manual:
             return {}
-        out: dict[str, tuple[str, float | None]] = {}
-        for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
-            out[node] = ("curated", 1.0)
         from efmcat.tagger import manual_scores
 
-        named = [n for n in entry.manual_tags if n in self.taxonomy]
-        scores = manual_scores(self.taxonomy, named)  # named 1.0, implied IMPLIED
-        for node, score in scores.items():
-            if score == 1.0 or node not in out:
-                out[node] = ("manual", score)
-        for node in entry.removed_tags:  # an area a named subtopic implies holds the removal
-            if node in self.taxonomy:
-                out[node] = ("manual", IMPLIED_OVER_REMOVAL if scores.get(node, 1.0) < 1.0 else None)
-        for node, score in self.manual.items():
+        out: dict[str, tuple[str, float | None]] = {}
+
+        def lay(node: str, origin: str, score: float | None) -> None:
             have = out.get(node)
-            if score < 1.0 and have is not None:
-                if have == ("manual", None):
-                    score = IMPLIED_OVER_REMOVAL  # implied over the file's removal: it comes back on untag
-                else:
-                    continue  # a tag the file names (curated or the user's own) is not made implied
-            out[node] = ("manual", score)
+            stored = over_tag(
+                None if have is None else (have[0], have == ("manual", None)), origin, score, score is None
+            )
+            if stored is not NOT_WRITTEN:
+                out[node] = (origin, stored)  # type: ignore[assignment]
+
+        for node in self.taxonomy.with_ancestors(n for n in entry.tags if n in self.taxonomy):
+            lay(node, "curated", 1.0)
+        for node in entry.removed_tags:
+            if node in self.taxonomy:
+                lay(node, "manual", None)
+        named = [n for n in entry.manual_tags if n in self.taxonomy]
+        for scores in (manual_scores(self.taxonomy, named), self.manual):  # named 1.0, implied IMPLIED
+            for node, score in scores.items():
+                lay(node, "manual", score)
         return out
 
     def _not_removed(

@@ -25,6 +25,28 @@ def implied(row: dict | None) -> bool:
     )
 
 
+_PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}
+NOT_WRITTEN = object()  # what over_tag returns when the decision there stands
+
+
+def over_tag(have: tuple[str, bool] | None, origin: str, score: float | None, removed: bool) -> object:
+    """The score a tag decision ``(origin, score, removed)`` is stored with over the row a
+    paper has for the node (``have``: its origin and whether it is a removal; None: no row),
+    or NOT_WRITTEN. Precedence: manual > curated > auto, a weaker origin never overrides a
+    stronger one; an implied manual tag (a score below 1) never replaces a tag the user or a
+    curator gave, and over the user's removal it is stored as IMPLIED_OVER_REMOVAL (so that
+    untagging its subtopic removes it again). Catalog.set_tag and the importer's bulk rows
+    both decide by it."""
+    if have is not None and _PRECEDENCE[origin] < _PRECEDENCE[have[0]]:
+        return NOT_WRITTEN
+    if have is not None and origin == "manual" and not removed and score is not None and score < 1.0:
+        if have[0] == "manual" and have[1]:
+            return IMPLIED_OVER_REMOVAL
+        if have[0] != "auto":
+            return NOT_WRITTEN
+    return score
+
+
 @dataclass(slots=True)
 class Paper:
     """One paper. ``id`` is the catalog key: the unversioned arXiv id for arXiv papers,
