@@ -25,7 +25,11 @@ def cache_key(path: str) -> tuple[str, int, int]:
     read): reading and checksumming the shipped file takes some 30 microseconds."""
     real = os.path.realpath(path)
     with open(real, "rb") as fh:
-        data = fh.read()
+        return key_of(real, fh.read())
+
+
+def key_of(real: str, data: bytes) -> tuple[str, int, int]:
+    """The cache key of the taxonomy file at ``real`` (a real path) whose bytes are ``data``."""
     return (real, zlib.crc32(data), len(data))
 
 

@@ -132,20 +132,15 @@ class Taxonomy:
         return sorted(set(node_ids), key=lambda n: (rank.get(n, len(rank)), n))
 
     # -- (de)serialisation ---------------------------------------------------------
-    def to_data(self) -> dict[str, Any]:
-        """The taxonomy as JSON data (:meth:`from_data` reads it back)."""
-        return {"source": self.source, "nodes": [n.__dict__ for n in self.nodes.values()]}
-
     def to_json(self) -> str:
-        return json.dumps(self.to_data(), sort_keys=True)
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Taxonomy:
-        return cls((Node(**n) for n in data["nodes"]), source=data["source"])
+        return json.dumps(
+            {"source": self.source, "nodes": [n.__dict__ for n in self.nodes.values()]}, sort_keys=True
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Taxonomy:
-        return cls.from_data(json.loads(text))
+        data = json.loads(text)
+        return cls((Node(**n) for n in data["nodes"]), source=data["source"])
 
 
 # ---------------------------------------------------------------------------------
@@ -289,41 +284,29 @@ def _drop_stdin_copy() -> None:
         _stdin_file = None
 
 
-# Parsed taxonomies of this process, by (real path, content digest, cache stem).
-_cache: dict[tuple[str, str, str | None], Taxonomy] = {}
-
-
-def _digest(data: bytes) -> str:
-    """A digest of a taxonomy file's bytes, the key its parsed cache is valid for: an edit
-    that keeps the size and mtime (cp -p, rsync -t, tar, one digit changed) changes it.
-    CRC-32 and Adler-32 (zlib, loaded anyway; ~20 us for the shipped file): hashlib's
-    OpenSSL import alone would cost a command that only needs node names ~5 ms."""
-    import zlib
-
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}-{len(data)}"
+# Parsed taxonomies of this process, by (the file's cache key, cache stem).
+_cache: dict[tuple[tuple[str, int, int], str | None], Taxonomy] = {}
 
 
 def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
     """Load (and validate) the taxonomy at ``path``, ``EFMCAT_TAXONOMY``, or the packaged one.
 
-    The parsed taxonomy is cached as JSON in the data dir, named by the file's path and a
-    checksum of its content (the name :mod:`efmcat.areamap` finds the area map by, without
-    this module) and used only while the file's content has the digest the JSON records;
-    otherwise the YAML is parsed again and both cache files are written anew."""
+    The parsed taxonomy is cached as JSON in the data dir, with the area map beside it,
+    both named by the file's path and a checksum of its content (the name
+    :mod:`efmcat.areamap` finds the area map by, without this module): an edit, even one
+    that keeps the file's size and mtime, names other caches."""
     p = taxonomy_path(path)
     try:
-        key = areamap.cache_key(str(p))
-        data = Path(key[0]).read_bytes()
+        real = os.path.realpath(p)
+        data = Path(real).read_bytes()
     except OSError as exc:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
-    digest = _digest(data)
+    key = areamap.key_of(real, data)
     from_stdin = _stdin_file is not None and p == _stdin_file
     stem = None if from_stdin else _cache_stem(key)  # no cache files for a one-off taxonomy
-    memo = (key[0], digest, stem)  # the data dir is part of the key: its cache files get written
-    if memo in _cache:
-        return _cache[memo]
-    taxonomy = None if stem is None else _read_cache(Path(stem + ".json"), digest)
-    parsed = taxonomy is None
+    if (key, stem) in _cache:  # the data dir is part of the key: its cache files get written
+        return _cache[key, stem]
+    taxonomy = None if stem is None else _read_cache(Path(stem + ".json"))
     if taxonomy is None:
         try:
             text = data.decode("utf-8")
@@ -332,29 +315,18 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a text-mode read gives it
         taxonomy = parse_taxonomy(text, source="stdin" if from_stdin else str(p))
         if stem is not None:
-            _write_cache(Path(stem + ".json"), _cache_text(taxonomy, digest))
-    if stem is not None and (parsed or not os.path.exists(stem + ".areas")):
-        # written with the JSON: an edit that kept the file's size and mtime is not left to
-        # the area map of the text before it
+            _write_cache(Path(stem + ".json"), taxonomy.to_json())
+    if stem is not None and not os.path.exists(stem + ".areas"):
         area_of = {nid: taxonomy.area_of(nid) for nid in taxonomy.nodes}
         _write_cache(Path(stem + ".areas"), areamap.dump([a.id for a in taxonomy.areas], area_of))
-    _cache[memo] = taxonomy
+    _cache[key, stem] = taxonomy
     return taxonomy
 
 
-def _cache_text(taxonomy: Taxonomy, digest: str) -> str:
-    """The JSON cache of a parsed taxonomy: its JSON, with the digest of the file it is of."""
-    return json.dumps({**taxonomy.to_data(), "digest": digest}, sort_keys=True)
-
-
-def _read_cache(file: Path, digest: str) -> Taxonomy | None:
-    """The parsed taxonomy a JSON cache holds, or None when it is missing, unreadable, or of
-    other content than the file's now (``digest``)."""
+def _read_cache(file: Path) -> Taxonomy | None:
+    """The parsed taxonomy a JSON cache holds, or None when it is missing or unreadable."""
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("digest") != digest:
-            return None
-        return Taxonomy.from_data(data)
+        return Taxonomy.from_json(file.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
