@@ -199,17 +199,12 @@ def _with_sources(catalog: Catalog, records: Iterable[dict[str, Any]]) -> Iterat
     them), read a page at a time."""
     from efmcat.browse import PAGE
 
-    page: list[dict[str, Any]] = []
-    for rec in itertools.chain(records, [None]):
-        if rec is not None:
-            page.append(rec)
-            if len(page) < PAGE:
-                continue
+    it = iter(records)
+    while page := list(itertools.islice(it, PAGE)):
         rows = catalog.sources_of_many([r["id"] for r in page])
         for r in page:
             r["sources"] = rows.get(r["id"], [])
         yield from page
-        page = []
 
 
 def _counting(

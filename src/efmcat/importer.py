@@ -349,10 +349,8 @@ def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> Pa
                 kind=V.text(rec.get("kind"), where, "kind") or "paper",
                 venue=V.text(rec.get("venue"), where, "venue"),
             )
-            tags = V.known_tags(V.text_list(rec.get("tags"), where, "tags"), where, taxonomy)
-            V.known_tags(V.text_list(rec.get("removed_tags"), where, "removed_tags"), where, taxonomy)
             result.entries.append(
-                Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, tags))
+                Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, taxonomy))
             )
             result.rows += 1
     return result if result.entries else None

@@ -154,16 +154,19 @@ def known_tags(tags: list[str], where: str, taxonomy: Any) -> list[str]:
     return tags
 
 
-def tag_decisions(rec: Any, where: str, pid: str, tags: list[str]) -> dict[str, Any]:
-    """Who decided a record's tags (efmcat exports write ``manual_tags``, of them the
-    ``implied_tags`` a tagged subtopic implies, ``auto_tags`` and ``removed_tags``; ``tags``
-    are the effective ones), as Entry's keyword arguments: the curated ``tags`` (neither
-    manual nor automatic), the manual ones the user named (an import implies their areas
-    again), the automatic ones, and the user's removals. A record without these keys (an
-    older export, a seeds file) keeps every tag as curated."""
+def tag_decisions(rec: Any, where: str, pid: str, taxonomy: Any = None) -> dict[str, Any]:
+    """A record's ``tags`` and who decided them (efmcat exports write ``manual_tags``, of
+    them the ``implied_tags`` a tagged subtopic implies, ``auto_tags`` and ``removed_tags``;
+    ``tags`` are the effective ones), as Entry's keyword arguments: the curated ``tags``
+    (neither manual nor automatic), the manual ones the user named (an import implies their
+    areas again), the automatic ones, and the user's removals. Tags and removals must be
+    nodes of ``taxonomy`` (when given). A record without the decision keys (an older
+    export, a seeds file) keeps every tag as curated."""
+    tags = known_tags(text_list(rec.get("tags"), where, "tags"), where, taxonomy)
     if not any(k in rec for k in TAG_DECISION_KEYS):
         return {"tags": tags, "auto_tag": False}
     manual, implied, auto, removed = (text_list(rec.get(k), where, k) for k in TAG_DECISION_KEYS)
+    known_tags(removed, where, taxonomy)
     both = sorted(set(removed) & set(tags) - set(implied))  # implied over a removal: both
     if both:
         raise ParseError(f"{where}: {pid} has {both[0]} among both its tags and removed_tags")

@@ -84,11 +84,9 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         added_at=V.text(rec.get("added_at"), where, "added_at"),
         **V.user_data(rec, where, pid),
     )
-    tags = V.known_tags(V.text_list(rec.get("tags"), where, "tags"), where, taxonomy)
-    V.known_tags(V.text_list(rec.get("removed_tags"), where, "removed_tags"), where, taxonomy)
     sources = V.source_rows(rec.get("sources"), where)
     return Entry(
-        paper=paper, line=line, link=paper.url, sources=sources, **V.tag_decisions(rec, where, pid, tags)
+        paper=paper, line=line, link=paper.url, sources=sources, **V.tag_decisions(rec, where, pid, taxonomy)
     )
 
 

@@ -123,7 +123,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             SeedPaper(
                 paper=paper,
                 tags=tags,
-                decisions=V.tag_decisions(raw, where, paper.id, tags) if decided else {},
+                decisions=V.tag_decisions(raw, where, paper.id) if decided else {},
                 sections=V.text_list(raw.get("sections"), where, "sections"),
                 rows=clean_rows,
                 line=line,
