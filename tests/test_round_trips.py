@@ -42,6 +42,14 @@ def hostile_db(cli, tmp_path):
     return db
 
 
+def _import_record(cli, tmp_path, title: str, *args: str, **fields) -> None:
+    """Import one efmcat JSON record of paper 2401.00001 (``fields``: tags, manual_tags, ...)."""
+    src = tmp_path / "record.json"
+    src.write_text(json.dumps([{"id": "2401.00001", "arxiv_id": "2401.00001", "title": title, **fields}]))
+    r = cli("import", str(src), *args)
+    assert r.exit_code == 0, r.output
+
+
 def _titles(db):
     with Catalog(db) as cat:
         return {p.id: p.title for p in cat.iter_papers()}
@@ -208,16 +216,9 @@ def test_import_tag_over_a_backups_removal_remembers_it(cli, tmp_path):
     remembers the removal (0.25), so untagging the subtopic removes it again."""
     from efmcat.models import IMPLIED_OVER_REMOVAL
 
-    rec = {
-        "id": "2401.00001",
-        "arxiv_id": "2401.00001",
-        "title": "A paper",
-        "tags": [],
-        "removed_tags": ["quantization"],
-    }
-    src = tmp_path / "rem.json"
-    src.write_text(json.dumps([rec]))
-    assert cli("import", str(src), "--tag", "kv-cache-quant").exit_code == 0
+    _import_record(
+        cli, tmp_path, "A paper", "--tag", "kv-cache-quant", tags=[], removed_tags=["quantization"]
+    )
     with Catalog(tmp_path / "catalog.db") as cat:
         rows = {r["node"]: (r["score"], r["removed"]) for r in cat.tag_rows("2401.00001")}
     assert rows["quantization"] == (IMPLIED_OVER_REMOVAL, 0)
@@ -230,16 +231,13 @@ def test_a_backups_automatic_tags_come_back_as_the_taggers_without_tagging_again
     """A Markdown row has no abstract: tagging it again lost the tags the abstract gave (129
     on the shipped catalog). The exported automatic tags are written as automatic, with no
     score (retag gives one), and nothing else is added."""
-    rec = {
-        "id": "2401.00001",
-        "arxiv_id": "2401.00001",
-        "title": "Attention is what we study",
-        "tags": ["memory", "offloading"],
-        "auto_tags": ["memory", "offloading"],
-    }
-    src = tmp_path / "auto.json"
-    src.write_text(json.dumps([rec]))
-    assert cli("import", str(src)).exit_code == 0
+    _import_record(
+        cli,
+        tmp_path,
+        "Attention is what we study",
+        tags=["memory", "offloading"],
+        auto_tags=["memory", "offloading"],
+    )
     with Catalog(tmp_path / "catalog.db") as cat:
         rows = {(r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")}
     assert rows == {("memory", "auto", None), ("offloading", "auto", None)}
@@ -291,16 +289,15 @@ def test_a_backup_keeps_an_implied_area_over_a_removal(cli, tmp_path, mini_db):
 def test_import_tag_does_not_make_a_backups_named_area_implied(cli, tmp_path):
     """A backup where the user named quantization, imported with --tag weight-only-ptq:
     quantization stays the user's (1.0); untagging the subtopic left it gone."""
-    rec = {
-        "id": "2401.00001",
-        "arxiv_id": "2401.00001",
-        "title": "A paper",
-        "tags": ["quantization"],
-        "manual_tags": ["quantization"],
-    }
-    src = tmp_path / "named.json"
-    src.write_text(json.dumps([rec]))
-    assert cli("import", str(src), "--tag", "weight-only-ptq").exit_code == 0
+    _import_record(
+        cli,
+        tmp_path,
+        "A paper",
+        "--tag",
+        "weight-only-ptq",
+        tags=["quantization"],
+        manual_tags=["quantization"],
+    )
     assert cli("untag", "2401.00001", "weight-only-ptq").exit_code == 0
     assert json.loads(cli("show", "2401.00001", "--json").stdout)["tags"] == ["quantization"]
 
@@ -317,32 +314,16 @@ def test_a_yaml_backup_row_without_a_locator_is_an_error(cli, tmp_path):
 def test_a_named_area_over_its_curated_subtopic_stays_the_users(cli, tmp_path):
     """tags [quantization, weight-only-ptq], the user named quantization: the curated
     subtopic implies its area as curated, and the user's naming of it wins (manual, 1.0)."""
-    rec = {
-        "id": "2401.00001",
-        "arxiv_id": "2401.00001",
-        "title": "A paper",
-        "tags": ["quantization", "weight-only-ptq"],
-        "manual_tags": ["quantization"],
-    }
-    src = tmp_path / "n.json"
-    src.write_text(json.dumps([rec]))
-    assert cli("import", str(src)).exit_code == 0
+    _import_record(
+        cli, tmp_path, "A paper", tags=["quantization", "weight-only-ptq"], manual_tags=["quantization"]
+    )
     with Catalog(tmp_path / "catalog.db") as cat:
         rows = {r["node"]: (r["origin"], r["score"]) for r in cat.tag_rows("2401.00001")}
     assert rows == {"quantization": ("manual", 1.0), "weight-only-ptq": ("curated", 1.0)}
 
 
 def test_a_backups_removal_alone_is_restored(cli, tmp_path):
-    rec = {
-        "id": "2401.00001",
-        "arxiv_id": "2401.00001",
-        "title": "Quantization of things",
-        "tags": [],
-        "removed_tags": ["quantization"],
-    }
-    src = tmp_path / "r.json"
-    src.write_text(json.dumps([rec]))
-    assert cli("import", str(src)).exit_code == 0
+    _import_record(cli, tmp_path, "Quantization of things", tags=[], removed_tags=["quantization"])
     with Catalog(tmp_path / "catalog.db") as cat:
         assert [(r["node"], r["origin"], r["removed"]) for r in cat.tag_rows("2401.00001")] == [
             ("quantization", "manual", 1)
