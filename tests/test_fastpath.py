@@ -31,6 +31,8 @@ from efmcat import fastpath
         ["quantization", "--status", "unread"],
         ["quantization", "--starred", "--json"],
         ["ternary"],  # a word only in a user's note (set below)
+        ["flash", "attention"],  # FlashAttention, by the word the two make
+        ["paged attention", "--json"],
     ],
 )
 def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):

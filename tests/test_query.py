@@ -12,8 +12,8 @@ from efmcat.query import to_fts_any, to_fts_query
     "text, expected",
     [
         ("quantization", '"quantization"'),
-        ("low bit", '"low" AND "bit"'),
-        ('"kv cache" eviction', '"kv cache" AND "eviction"'),
+        ("low bit", '(("low" AND "bit") OR "lowbit")'),  # or the one word they make
+        ('"kv cache" eviction', '("kv cache" OR "kvcache") AND "eviction"'),
         ("quant*", '"quant"*'),
         ("a OR b", '"a" OR "b"'),
         ("a -b", '"a" NOT "b"'),
@@ -30,17 +30,17 @@ from efmcat.query import to_fts_any, to_fts_query
         ("-", None),
         ("***", None),
         ("a -", '"a"'),
-        ('say "it', '"say" AND "it"'),
+        ('say "it', '(("say" AND "it") OR "sayit")'),
         ('"a""b"', '"a" AND "b"'),
         ('"a*b"', '"a*b"'),  # a phrase keeps its *
         ("a -b c", '"a" NOT "b" AND "c"'),  # exclusions stay where they were typed
-        ('"kv cache" NOT quantization', '"kv cache" NOT "quantization"'),
+        ('"kv cache" NOT quantization', '("kv cache" OR "kvcache") NOT "quantization"'),
         ('NOT "kv cache" eviction', '"eviction" NOT "kv cache"'),
         ("a NOT -b", '"a" NOT "b"'),
         ("a NOT", '"a"'),  # NOT before nothing
         ("a NOT OR b", '"a" OR "b"'),
         ("NOT x", None),
-        ("not x", '"not" AND "x"'),  # only the capitalised word is the operator, as OR
+        ("not x", '(("not" AND "x") OR "notx")'),  # only the capitalised word is the operator, as OR
         ("-x", None),  # only an exclusion: nothing to search for
         ("-x -y", None),
     ],
@@ -58,7 +58,7 @@ def test_to_fts_query(text, expected):
     "text, expected",
     [
         ("a -b c", '"a" OR "c"'),
-        ('"kv cache" kv*', '"kv cache" OR "kv"*'),
+        ('"kv cache" kv*', '"kv cache" OR "kvcache" OR "kv"*'),
         ("a a", '"a"'),
         ("-x y", '"y"'),
     ],
@@ -71,3 +71,41 @@ def test_empty_query():
     with pytest.raises(QueryError) as exc:
         to_fts_query("")
     assert str(exc.value) == "nothing to search for in '': give at least one word"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # FlashAttention's title holds the word "flashattention", which the two words miss
+        ("flash attention", '(("flash" AND "attention") OR "flashattention")'),
+        ('"flash attention"', '"flash attention" OR "flashattention"'),
+        ("flash-attention", '"flash-attention" OR "flashattention"'),
+        ("paged attention -survey", '(("paged" AND "attention") OR "pagedattention") NOT "survey"'),
+        ("kv cache eviction", '(("kv" AND "cache") OR "kvcache") AND "eviction"'),
+        ("llama 2", '(("llama" AND "2") OR "llama2")'),
+        # not joined: a prefix, alternatives, an exclusion between, a colon, too short
+        ("flash* attention", '"flash"* AND "attention"'),
+        ("flash OR x attention", '("flash" OR "x") AND "attention"'),
+        ("flash -x attention", '"flash" NOT "x" AND "attention"'),
+        ("title:gptq", '"title:gptq"'),
+        ("a b", '"a" AND "b"'),
+        ("flash flash", '"flash"'),
+    ],
+)
+def test_two_words_also_match_the_word_they_make(text, expected):
+    assert to_fts_query(text) == expected
+
+
+def test_long_queries_join_no_words():
+    """Names are typed in short queries; a long one would grow by half (FTS5 slows down)."""
+    eight = "w1 w2 w3 w4 w5 w6 w7 w8"
+    assert '"w1w2"' in to_fts_query(eight)
+    assert "OR" not in to_fts_query(eight + " w9")
+
+
+def test_groups_for_the_note_and_the_record_are_the_words_as_typed():
+    """A paper with "thesis" in its note and GPTQ in its record matches "thesis gptq": each
+    word is looked up in either place, so the groups are not joined."""
+    from efmcat.query import to_fts_groups
+
+    assert to_fts_groups("thesis gptq") == ['"thesis"', '"gptq"']

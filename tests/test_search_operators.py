@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import sqlite3
 import sys
 
@@ -78,7 +79,7 @@ def _matched(conn: sqlite3.Connection, query: str) -> set[frozenset[str]]:
         ("a -x OR b c", '("a" OR "b") NOT "x" AND "c"'),
         ("-x a OR b", '("a" OR "b") NOT "x"'),
         ("a NOT x OR b", '("a" OR "b") NOT "x"'),
-        ('"kv cache" OR paging -survey', '("kv cache" OR "paging") NOT "survey"'),
+        ('"kv cache" OR paging -survey', '("kv cache" OR "paging" OR "kvcache") NOT "survey"'),
         ("quant* OR sparse* llm", '("quant"* OR "sparse"*) AND "llm"'),
         # a term given twice counts once
         ("a a", '"a"'),
@@ -279,3 +280,19 @@ def test_a_query_of_several_arguments_is_one_query(cli, mini_db):
     several = cli("search", "post-training", "quantization")
     assert several.exit_code == 0 and several.stdout == one.stdout != ""
     assert cli("search", "--", "-gptq", "quantization").stdout == cli("search", "quantization -gptq").stdout
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["flash attention"], "2205.14135"),  # "FlashAttention: Fast and Memory-Efficient ..."
+        (["flash", "attention"], "2205.14135"),
+        (["flash-attention"], "2205.14135"),
+        (['"paged attention"'], "2309.06180"),  # "... Serving with PagedAttention"
+    ],
+)
+def test_a_name_written_as_two_words_finds_the_paper(cli, mini_db, words, expected):
+    """`efmcat search flash attention` missed FlashAttention, whose title has the one word."""
+    result = cli("search", *words, "--json")
+    assert result.exit_code == 0
+    assert expected in [p["id"] for p in json.loads(result.stdout)]

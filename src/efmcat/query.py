@@ -69,13 +69,18 @@ def to_fts_query(text: str) -> str:
 
 def to_fts_groups(text: str) -> list[str]:
     """The groups of alternatives ``text`` ANDs, each an FTS5 expression (``"a"``,
-    ``("b" OR "c")``): a paper matches when each is in its record or in its note."""
-    return [part for part, _ in _parsed(text)]
+    ``("b" OR "c")``): a paper matches when each is in its record or in its note. Words are
+    not joined here: "thesis gptq" finds GPTQ with "thesis" in its note, and the record
+    alone is searched with the joined words (to_fts_query)."""
+    return [part for part, _ in _parsed(text, join=False)]
 
 
-def _parsed(text: str) -> list[tuple[str, list[str]]]:
+def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
     """``text`` read as groups of alternatives: (the group's FTS5 expression, the exclusions
-    written after it), in the order typed."""
+    written after it), in the order typed. With ``join``, two words typed one after the
+    other are one group that the word they make also matches (:func:`_pair`), and a term of
+    two words has that word as an alternative (:func:`_joined`), in queries of at most
+    MAX_JOINING terms."""
     items: list[tuple[str, str]] = []  # ("+", term), ("-", excluded term) and ("OR", "")
     not_next = False  # the word before was NOT: this term is excluded
     # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
@@ -143,14 +148,68 @@ def _parsed(text: str) -> list[tuple[str, list[str]]]:
     count = sum(len(alternatives) + len(nots) for alternatives, nots in kept)
     if count > MAX_TERMS:
         raise QueryError(f"too many search terms ({count}): give at most {MAX_TERMS}")
+    join = join and count <= MAX_JOINING
     parts = []
-    for alternatives, nots in kept:
+    i = 0
+    while i < len(kept):
+        alternatives, nots = kept[i]
+        pair = _pair(kept, i) if join else None
+        if pair is not None:  # two words typed one after the other, or the one word they make
+            parts.append(pair)
+            i += 2
+            continue
+        keys = {_key(t) for t in alternatives}
+        for term in list(alternatives) if join else ():
+            joined = _joined(term)
+            if joined is not None and _key(joined) not in keys:
+                keys.add(_key(joined))
+                alternatives = [*alternatives, joined]
         if len(alternatives) == 1 or (len(kept) == 1 and not nots):
             part = " OR ".join(alternatives)  # one term, or the whole query: no parentheses
         else:
             part = "(" + " OR ".join(alternatives) + ")"
         parts.append((part, nots))
+        i += 1
     return parts
+
+
+# The words of a term as FTS5's tokenizer (unicode61) splits them: letters and digits.
+_WORDS_RE = re.compile(r"[^\W_]+")
+# Two words apart by a space or a hyphen ("flash attention", "flash-attention"; not "title:gptq").
+_TWO_WORDS_RE = re.compile(r"\s*([^\W_]+)[\s-]+([^\W_]+)\s*$")
+# The shortest word two words joined may make: "kv cache" is kvcache, "a b" nothing.
+MIN_JOINED = 4
+# Words are joined in queries of at most this many terms (names are typed in short queries;
+# a long one would grow by half, and FTS5 slows down with every term).
+MAX_JOINING = 8
+
+
+def _joined(term: str) -> str | None:
+    """The one word a term of two words is also written as: FlashAttention's title has the
+    word "flashattention", which "flash attention" (or "flash-attention") does not match;
+    likewise PagedAttention, KVCache, LowRank, SmoothQuant, Llama2. None for a prefix term
+    or a term that is not two words."""
+    if term.endswith("*"):
+        return None
+    m = _TWO_WORDS_RE.match(term[1:-1])
+    if m is None or len(m.group(1)) + len(m.group(2)) < MIN_JOINED:
+        return None
+    return _quote(m.group(1) + m.group(2))
+
+
+def _pair(kept: list[tuple[list[str], list[str]]], i: int) -> tuple[str, list[str]] | None:
+    """Groups ``i`` and ``i + 1`` as one, when each is a single word (no alternatives, no
+    prefix, no exclusion typed between them): both words, or the word they make together
+    (``flash attention`` finds "FlashAttention-2" as it finds "Flash Tree-attention")."""
+    if i + 1 >= len(kept) or kept[i][1] or len(kept[i][0]) != 1 or len(kept[i + 1][0]) != 1:
+        return None
+    first, second = kept[i][0][0], kept[i + 1][0][0]
+    if any(t.endswith("*") or len(_WORDS_RE.findall(t)) != 1 for t in (first, second)):
+        return None
+    joined = _joined(first[:-1] + " " + second[1:])
+    if joined is None or _key(joined) in (_key(first), _key(second)):
+        return None
+    return f"(({first} AND {second}) OR {joined})", kept[i + 1][1]
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
