@@ -142,3 +142,16 @@ def test_a_systems_venues_page_is_a_paper(url):
     p = _paper(f"- [TVM: An Automated End-to-End Optimizing Compiler for Deep Learning]({url})\n")
     assert p.title == "TVM: An Automated End-to-End Optimizing Compiler for Deep Learning"
     assert p.id.startswith(("url:", "doi:"))
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # horseee's row: the ":4:" was taken for an emoji shortcode
+        ("Beyond 2:4: exploring V:N:M sparsity", "Beyond 2:4: exploring V:N:M sparsity"),
+        (":fire: Fast Attention", "Fast Attention"),
+        ("Fast Attention :star2: :+1:", "Fast Attention"),
+    ],
+)
+def test_emoji_shortcodes_go_and_ratios_stay(title, expected):
+    assert _paper(f"- [{title}](https://arxiv.org/abs/2410.16135)\n").title == expected
