@@ -3,6 +3,7 @@ one heading does not take its siblings through their parent's title."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,77 @@ def test_no_shipped_row_is_classified_by_its_parent_alone_when_its_own_heading_h
                 if own is not None and own is not rule:
                     wrong.append((row["source"], section, rule.pattern.pattern, own.pattern.pattern))
     assert not wrong, wrong[:5]
+
+
+@pytest.fixture(scope="module")
+def area_of(derive):
+    return derive.ds.load_taxonomy()[1]
+
+
+def _row(derive, source, tags):
+    return derive.Row(source=source, file="f", line=1, section="s", title="t", link=None, pid="p", tags=tags)
+
+
+@pytest.mark.parametrize(
+    ("headings", "own", "expected"),
+    [
+        # Medusa: a spec-decoding list and ml-systems' "Inference System"
+        ([["speculative-decoding"], ["serving"]], [], ["speculative-decoding"]),
+        # S-LoRA: llm-inference's "Serving for LoRA" names both
+        ([["serving", "peft"]], [], ["peft"]),
+        # a serving system and nothing else stays serving (memory)
+        ([["serving"]], [], ["serving"]),
+        # a heading names the memory side: offloading, the KV cache
+        ([["offloading"], ["serving"], ["moe"]], [], ["offloading", "serving", "moe"]),
+        (
+            [["serving", "kv-cache-compression"], ["quantization"]],
+            [],
+            ["serving", "kv-cache-compression", "quantization"],
+        ),
+        # "Auto-regressive Decoding" names no method (Splitwise)
+        ([["decoding"], ["serving"]], [], ["decoding", "serving"]),
+        # the survey's own curated serving is the survey's decision
+        ([["moe"], ["serving"]], ["serving", "memory"], ["moe", "serving"]),
+        # the survey's own method area counts as another list's heading does
+        ([["serving"]], ["sparsification", "moe"], []),
+    ],
+)
+def test_a_serving_heading_yields_to_a_method_another_heading_names(derive, area_of, headings, own, expected):
+    rows = [_row(derive, f"list{i}", tags) for i, tags in enumerate(headings)]
+    assert derive.heading_tags(rows, area_of, own=own) == expected
+
+
+def test_the_shipped_seeds_file_serving_yields_and_not_under_applies():
+    """What the rule above gives the shipped seeds: Medusa, S-LoRA, SwapMoE are their
+    method's, not memory's; and the rows of not_under lose their heading's node (Alpa, dense
+    models' parallelism, is not MoE)."""
+    data = yaml.safe_load((REPO / "seeds" / "lists.yaml").read_text(encoding="utf-8"))
+    by_id = {p["id"]: p for p in data["papers"]}
+    for pid in ("2401.10774", "2311.03285", "2308.14352"):  # Medusa, S-LoRA, SwapMoE
+        assert "serving" not in by_id[pid]["tags"] and "memory" not in by_id[pid]["tags"], pid
+    assert "moe" not in by_id["2201.12023"]["tags"]  # Alpa
+    assert "sparsification" not in by_id["2201.12023"]["tags"]
+    # ShadowKV: llm-inference's "Memory Manage" names memory itself, so serving stays
+    assert {"serving", "memory", "long-context"} <= set(by_id["2410.21465"]["tags"])
+
+
+def test_a_not_under_entry_that_names_no_row_is_an_error(derive, tmp_path):
+    """A stale correction (the list renamed the paper) must not pass in silence."""
+    spec = derive.ListSpec(
+        "mini", "Mini", "o/mini@1", ["mini.md"], None, [derive.Rule(re.compile("."), ["moe"], None)]
+    )
+    (tmp_path / "mini.md").write_text(
+        "# Mini\n\n## MoE System\n\n- [Alpa: A Paper](https://arxiv.org/abs/2201.12023)\n", encoding="utf-8"
+    )
+    saved = dict(derive.NOT_UNDER)
+    derive.NOT_UNDER.clear()
+    try:
+        derive.NOT_UNDER[("mini", derive.ds.norm_title("Alpa: A Paper"))] = {"moe"}
+        rows, _ = derive.parse_lists([spec], tmp_path, [])
+        assert [r.tags for r in rows] == [[]] and not rows[0].labelled
+        derive.NOT_UNDER[("mini", derive.ds.norm_title("Another Paper"))] = {"moe"}
+        with pytest.raises(SystemExit, match="not_under names no listed row"):
+            derive.parse_lists([spec], tmp_path, [])
+    finally:
+        derive.NOT_UNDER.clear()
+        derive.NOT_UNDER.update(saved)

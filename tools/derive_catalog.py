@@ -104,6 +104,8 @@ class ListSpec:
 
 RENAMED: set[tuple[str, str]] = set()  # (id, normalised listed title) that a curator confirmed
 SAME_PAPER: list[dict[str, str]] = []  # {from: id, to: id}: two links of one paper
+# (list, normalised listed title) -> heading tags that do not fit the paper (checked by hand)
+NOT_UNDER: dict[tuple[str, str], set[str]] = {}
 
 
 def load_specs(path: Path) -> list[ListSpec]:
@@ -111,6 +113,8 @@ def load_specs(path: Path) -> list[ListSpec]:
     SAME_PAPER.extend({"from": str(e["from"]), "to": str(e["to"])} for e in data.get("same") or [])
     for entry in data.get("renamed") or []:
         RENAMED.add((str(entry["id"]), ds.norm_title(entry["listed"])))
+    for entry in data.get("not_under") or []:
+        NOT_UNDER[(str(entry["list"]), ds.norm_title(entry["listed"]))] = set(entry["drop"])
     specs = []
     for raw in data["lists"]:
         rules = [
@@ -231,6 +235,7 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
     taxonomy = load_taxonomy()
     rows: list[Row] = []
     skipped: Counter = Counter()
+    unused = set(NOT_UNDER)
     for spec in specs:
         if spec.name == "survey":
             continue
@@ -248,6 +253,11 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
                     continue
                 p = e.paper
                 venue, year = venue_year(lines[e.line - 1]) if 0 < e.line <= len(lines) else (None, None)
+                tags = list(rule.tags or [])
+                wrong = NOT_UNDER.get((spec.name, ds.norm_title(p.title)))
+                if wrong is not None:
+                    unused.discard((spec.name, ds.norm_title(p.title)))
+                    tags = [t for t in tags if t not in wrong]
                 heading_year = re.search(r"(?:^|/ )((?:19|20)\d{2})$", section)
                 if year is None and heading_year and spec.name == "efficient-dl":
                     year = int(heading_year.group(1))  # papers listed under year headings
@@ -263,10 +273,12 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
                         authors=list(p.authors),
                         year=p.year or year,
                         venue=venue,
-                        tags=list(rule.tags or []),
-                        labelled=bool(rule.tags),
+                        tags=tags,
+                        labelled=bool(tags),
                     )
                 )
+    if unused:
+        raise SystemExit(f"error: tools/sections.yaml: not_under names no listed row: {sorted(unused)}")
     return rows, skipped
 
 
@@ -508,7 +520,9 @@ def month_from_id(pid: str) -> str | None:
     return f"{year}-{digits[2:4]}"
 
 
-def build_list_paper(pid: str, rows: list[Row], metadata: dict[str, list[Meta]]) -> dict[str, Any]:
+def build_list_paper(
+    pid: str, rows: list[Row], metadata: dict[str, list[Meta]], area_of: dict[str, str]
+) -> dict[str, Any]:
     rows = sorted(rows, key=lambda r: (ORDER[r.source], r.file, r.line))
     is_arxiv = try_parse_arxiv_id(pid) is not None
     metas = metadata.get(pid, []) if is_arxiv else []
@@ -558,10 +572,7 @@ def build_list_paper(pid: str, rows: list[Row], metadata: dict[str, list[Meta]])
     if venue_row:
         paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
     paper["kind"] = kind_of(pid, rows[0].link)
-    tags: list[str] = []
-    for r in rows:
-        tags += [t for t in r.tags if t not in tags]
-    paper["tags"] = tags
+    paper["tags"] = heading_tags(rows, area_of)
     paper["sections"] = list(dict.fromkeys(f"{r.source}: {r.section}" for r in rows))
     fixed = sorted({getattr(r, "corrected_link", None) for r in rows} - {None})
     names = sorted({r.title for r in rows if getattr(r, "renamed_from", None)})
@@ -601,6 +612,26 @@ def _origin_of(title: str, metas: list[Meta], rows: list[Row]) -> str:
 
 
 ORDER: dict[str, int] = {}
+
+
+def heading_tags(rows: list[Row], area_of: dict[str, str], own: list[str] = ()) -> list[str]:
+    """The nodes a paper's list headings give it, in row order, serving yielding as the
+    taxonomy says: a serving heading (ml-systems' "Inference System", llm-inference's "LLM
+    Serving" and its LoRA sub-heading) holds systems for every method, so where another
+    heading (or the paper's own curated tags, `own`) files the paper under a method's area,
+    the paper is that method's and not serving's (Medusa, S-LoRA, SwapMoE are not memory),
+    unless a heading names the memory side itself (the KV cache, offloading, memory
+    management). The bare `decoding` node is no method: Splitwise's "Auto-regressive
+    Decoding" heading does not move it out of serving."""
+    tags: list[str] = []
+    for r in rows:
+        tags += [t for t in r.tags if t not in tags]
+    if "serving" not in tags or "serving" in own:
+        return tags
+    named = [t for t in [*tags, *own] if t != "serving"]
+    memory_named = any(area_of[t] == "memory" for t in named)
+    method = any(area_of[t] != "memory" and t != "decoding" for t in named)
+    return [t for t in tags if t != "serving"] if method and not memory_named else tags
 
 
 def enrich_survey_paper(
@@ -653,11 +684,10 @@ def enrich_survey_paper(
     if cats and not paper.get("categories"):
         paper["categories"], paper["primary_category"] = cats, cats[0]
     tags = list(paper.get("tags") or [])
-    for r in extra:
-        for t in r.tags:
-            for node in (t, area_of[t]):
-                if node not in tags:
-                    tags.append(node)
+    for t in heading_tags(extra, area_of, own=tags):
+        for node in (t, area_of[t]):
+            if node not in tags:
+                tags.append(node)
     paper["tags"] = tags
     sections = [f"survey: {s}" for s in paper.get("sections") or []]
     sections += [f"{r.source}: {r.section}" for r in extra]
@@ -917,7 +947,7 @@ def main(argv: list[str] | None = None) -> int:
             survey_out.append(paper)
             lists, subs = labels_of({"survey_tags": survey_tags}, by_source, area_of, True)
         else:
-            paper = build_list_paper(pid, extra, metadata)
+            paper = build_list_paper(pid, extra, metadata, area_of)
             tags = paper.get("tags") or []
             full = list(tags)
             for t in tags:

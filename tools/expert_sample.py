@@ -122,6 +122,10 @@ AS_DRAWN = {
     "2412.01380": {"survey": ["sparsification"], "horseee": ["sparsification"]},
     "ieee:10609710": {"edge-llms": ["hardware"]},
     "openreview:BwvHcHZ3kJ": {"llm-inference": ["memory"]},
+    # tools/sections.yaml's not_under (2026-12-01, later): the moe list's "MoE System" no
+    # longer labels these two dense-model systems
+    "2201.12023": {"tensor-compilers": ["compiler"], "moe": ["sparsification"]},  # Alpa
+    "2301.11913": {"ml-systems": ["training"], "moe": ["sparsification"]},  # SWARM Parallelism
 }
 
 
