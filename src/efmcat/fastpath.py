@@ -139,7 +139,7 @@ def try_search(args: list[str]) -> int | None:
                 records,
                 opts["json"],
                 with_score=True,
-                empty=render.no_match(opts["query"], _filtered(opts)),
+                empty=lambda: _no_match(catalog.conn, opts),
                 say=lambda message: sys.stderr.write(message + "\n"),
             )
         )
@@ -168,8 +168,21 @@ def _lean_search(db: str, opts: dict) -> int | None:
     if first is not None:
         _write_safely(lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True))
     else:
-        sys.stderr.write(textsafe.no_match(opts["query"], _filtered(opts)) + "\n")
+        import sqlite3
+
+        conn = sqlite3.connect(db, timeout=10, isolation_level=None)
+        try:
+            sys.stderr.write(_no_match(conn, opts) + "\n")
+        finally:
+            conn.close()
     return 0
+
+
+def _no_match(conn, opts: dict) -> str:
+    """What the search says when it found nothing, with a spelling suggestion (efmcat.suggest)."""
+    from efmcat.suggest import no_match_message
+
+    return no_match_message(conn, opts["query"], _filtered(opts))
 
 
 def _filtered(opts: dict) -> bool:

@@ -87,11 +87,12 @@ def emit_papers(
     as_json: bool,
     *,
     with_score: bool = False,
-    empty: str,
+    empty: str | Callable[[], str],
     say: Callable[[str], None],
     terminal: bool = False,
 ) -> None:
-    """Papers to stdout as JSON, a table (terminal) or tab-separated lines; ``empty`` via ``say``.
+    """Papers to stdout as JSON, a table (terminal) or tab-separated lines; ``empty`` (or
+    what it returns, asked only then) via ``say`` when there are none.
 
     ``records`` may be a stream (browse.iter_search_records): JSON and plain lines are
     written as it is read, so memory does not grow with the number of papers."""
@@ -101,7 +102,7 @@ def emit_papers(
     it = iter(records)
     first = next(it, None)
     if first is None:
-        say(empty)
+        say(empty() if callable(empty) else empty)
     elif terminal:
         print_papers_table([first, *it], with_score=with_score)
     else:

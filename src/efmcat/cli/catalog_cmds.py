@@ -1,6 +1,6 @@
 """Commands over the catalog: search, show, list, stats, taxonomy, export, build, path."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +25,7 @@ from efmcat.cli._app import (
     use_taxonomy,
     written,
 )
-from efmcat.render import count, no_match, write_text
+from efmcat.render import count, write_text
 
 TagOption = Annotated[
     list[str] | None,
@@ -77,7 +77,9 @@ StatusOption = Annotated[
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]
 
 
-def _emit_papers(records: Iterable[dict], as_json: bool, *, with_score: bool = False, empty: str) -> None:
+def _emit_papers(
+    records: Iterable[dict], as_json: bool, *, with_score: bool = False, empty: str | Callable[[], str]
+) -> None:
     from efmcat import render
 
     render.emit_papers(
@@ -124,7 +126,13 @@ def search(
             sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
         filtered = any((tag, year, since, until, author, source, section, kind, status, starred))
-        _emit_papers(records, as_json, with_score=True, empty=no_match(query, filtered))
+
+        def empty() -> str:
+            from efmcat.suggest import no_match_message
+
+            return no_match_message(catalog.conn, query, filtered)
+
+        _emit_papers(records, as_json, with_score=True, empty=empty)
 
 
 @command("show", rich_help_panel=CATALOG)

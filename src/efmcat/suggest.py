@@ -1,0 +1,184 @@
+"""A spelling to suggest when a search found nothing ("Did you mean 'quantization'?").
+
+Asked only when a search found no paper. A word of the query that no paper holds (a typo:
+``quantizaton``, ``tensor complier``) is looked up among the words the catalog's titles
+hold: the index terms FTS5 keeps (porter stems, read from ``fts5vocab`` tables in the temp
+schema: the catalog file is never written) closest to the word's own term are candidates
+(rapidfuzz's ratio), each spelt as a title spells it, and the spelling closest to what was
+typed wins (optimal string alignment: a transposition is one edit, so "complier" is
+compiler, not complex); one nearly as close that more titles hold is preferred ("decodng":
+decoding, not one title's "decodin"), and the first letter is kept, since a typo seldom
+changes it. Words of the query that papers hold, phrases, prefixes and exclusions are kept
+as typed. Imports rapidfuzz only when asked: it is on the piped search's path too
+(efmcat.fastpath), after a search found nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+
+from efmcat.query import to_fts_groups
+from efmcat.textsafe import no_match, term
+
+CANDIDATE_SCORE = 60.0  # rapidfuzz ratio (0-100) of the two stems for a term to be looked at
+CANDIDATES = 40  # terms looked at per word
+MIN_SIMILARITY = 0.75  # of the typed word and the title's word (OSA: a transposition is one edit)
+NEAR = 0.05  # a word this much less similar but in more papers is preferred
+MAX_WORDS = 8  # words of a query looked at (a longer query is not a typo of a short one)
+TITLES = 20  # titles read to find how the suggested stem is spelt
+_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+_PLAIN = re.compile(r'^"([^\W_]{3,})"$')  # a quoted single word, as query.py writes it
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool = False) -> str:
+    """What a search that found nothing says (textsafe.no_match), with "Did you mean ...?"
+    when a word of ``query`` is in no paper and a close one is. A suggestion is a help, not
+    part of the answer: if working it out fails, the message goes without it."""
+    message = no_match(query, filtered)
+    try:
+        mended = suggestion(conn, query)
+    except Exception:
+        if os.environ.get("EFMCAT_DEBUG"):
+            raise
+        return message
+    return f"{message} Did you mean '{term(mended)}'?" if mended else message
+
+
+def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
+    """``query`` with each word no paper holds replaced by the closest word the catalog's
+    titles hold, or None when no word was replaced (every word is in some paper, or none is
+    close enough). Read-only: scratch tables live in the temp schema."""
+    try:
+        groups = to_fts_groups(query)
+    except Exception:
+        return None
+    words = [m.group(1) for g in groups if (m := _PLAIN.match(g))][:MAX_WORDS]
+    missing = [w for w in words if not _held(conn, w)]
+    if not missing:
+        return None
+    _setup(conn)
+    stems = _stems(conn, missing)
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
+
+    fixed: dict[str, str] = {}
+    for word in missing:
+        stem, typed = stems.get(word), word.lower()
+        if not stem:
+            continue
+        # the terms of the same first letter (a typo seldom changes it), read by a range of
+        # the vocabulary: a catalog of a million titles holds a million terms
+        first = stem[:1]
+        docs = dict(
+            conn.execute(
+                "SELECT term, doc FROM temp.efmcat_title_terms WHERE term >= ? AND term < ?",
+                (first, chr(ord(first) + 1)),
+            )
+        )
+        near = process.extract(
+            stem, list(docs), scorer=fuzz.ratio, score_cutoff=CANDIDATE_SCORE, limit=CANDIDATES
+        )
+        scored = []
+        for index_term, _, _ in near:
+            spelt = _spelling(conn, index_term, typed)
+            if spelt is not None:
+                # transpositions count once ("complier": compiler, not complex)
+                scored.append((OSA.normalized_similarity(typed, spelt), docs[index_term], spelt))
+        best = choose(scored)
+        if best is not None and best != typed:
+            fixed[typed] = best
+    mended = _replaced(query, fixed) if fixed else query
+    return mended if mended != query else None
+
+
+def choose(scored: list[tuple[float, int, str]]) -> str | None:
+    """Of (similarity to the typed word, titles holding it, spelling), the closest at least
+    MIN_SIMILARITY, unless one nearly as close (NEAR) is in more titles: the field's word
+    over one title's typo ("decodng": decoding, not "decodin")."""
+    good = [s for s in scored if s[0] >= MIN_SIMILARITY]
+    if not good:
+        return None
+    top = max(s[0] for s in good)
+    return max((s for s in good if s[0] >= top - NEAR), key=lambda s: (s[1], s[0], s[2]))[2]
+
+
+def _held(conn: sqlite3.Connection, word: str) -> bool:
+    row = conn.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", (f'"{word}"',)).fetchone()
+    if row is not None:
+        return True
+    try:
+        note = conn.execute(
+            "SELECT 1 FROM notes_fts WHERE notes_fts MATCH ? LIMIT 1", (f'"{word}"',)
+        ).fetchone()
+    except sqlite3.OperationalError:  # a catalog without notes
+        return False
+    return note is not None
+
+
+def _setup(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_title_terms USING fts5vocab(main, titles_fts, row)"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_title_places USING fts5vocab(main, titles_fts, instance)"
+    )
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_stem_scratch USING fts5(t, {_TOKENIZE})")
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_stem_terms"
+        " USING fts5vocab(temp, efmcat_stem_scratch, instance)"
+    )
+
+
+def _stems(conn: sqlite3.Connection, words: list[str]) -> dict[str, str]:
+    """Each word's index term (FTS5's own tokenizer and porter stemmer)."""
+    out: dict[str, str] = {}
+    conn.execute("SAVEPOINT efmcat_stems")
+    try:
+        conn.executemany(
+            "INSERT INTO temp.efmcat_stem_scratch(rowid, t) VALUES (?, ?)", list(enumerate(words, 1))
+        )
+        for term, doc in conn.execute("SELECT term, doc FROM temp.efmcat_stem_terms"):
+            out.setdefault(words[doc - 1], term)
+    finally:
+        conn.execute("ROLLBACK TO efmcat_stems")
+        conn.execute("RELEASE efmcat_stems")
+    return out
+
+
+def _spelling(conn: sqlite3.Connection, term: str, typed: str) -> str | None:
+    """How titles spell the index term ``term``: of the words of a few titles that hold it,
+    those whose own index term it is, the one closest to ``typed`` (lower case). The titles
+    are found through the vocabulary's instances: a MATCH would stem the stem again."""
+    from rapidfuzz.distance import OSA
+
+    rows = conn.execute(
+        "SELECT DISTINCT doc FROM temp.efmcat_title_places WHERE term = ? LIMIT ?", (term, TITLES)
+    ).fetchall()
+    if not rows:
+        return None
+    marks = ",".join("?" * len(rows))
+    titles = [
+        t for (t,) in conn.execute(f"SELECT title FROM papers WHERE n IN ({marks})", [r[0] for r in rows])
+    ]
+    candidates = sorted({w.lower() for t in titles for w in _WORD_RE.findall(t or "")})
+    stems = _stems(conn, candidates)
+    own = [w for w in candidates if stems.get(w) == term]
+    if not own:
+        return None
+    return max(own, key=lambda w: (OSA.normalized_similarity(w, typed), -len(w), w))
+
+
+def _replaced(query: str, fixed: dict[str, str]) -> str:
+    """``query`` with the words of ``fixed`` (matched whole, in any case, outside quotes)
+    replaced."""
+    out = []
+    for i, part in enumerate(re.split(r'("[^"]*"?)', query)):
+        if i % 2:  # a quoted phrase: kept
+            out.append(part)
+        else:
+            out.append(re.sub(r"[^\W_]+", lambda m: fixed.get(m.group().lower(), m.group()), part))
+    return "".join(out)

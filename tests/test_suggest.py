@@ -1,0 +1,90 @@
+"""A search that found nothing suggests a spelling from the catalog's titles ("Did you mean"),
+on every search path, without writing the catalog."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import sys
+
+import pytest
+
+from efmcat import fastpath, suggest
+
+
+@pytest.fixture
+def conn(mini_db):
+    c = sqlite3.connect(f"file:{mini_db}?mode=ro", uri=True)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("quantizaton", "quantization"),
+        ("qunatization", "quantization"),  # a transposition
+        ("gtpq", "gptq"),
+        ("memroy management", "memory management"),
+        ("pagedatention", "pagedattention"),
+        ("Quantizaton OR pruned", None),  # an OR group is kept as typed: nothing to mend
+        ('"quantizaton"', None),  # a phrase is kept as typed
+        ("gptq -quantizaton", None),  # so is an exclusion
+        ("quantization", None),  # held by a paper
+        ("zzzzqq", None),  # nothing close
+        ("xuantization", None),  # a typo seldom changes the first letter
+    ],
+)
+def test_a_word_no_paper_holds_is_mended_from_the_titles(conn, query, expected):
+    assert suggest.suggestion(conn, query) == expected
+
+
+def test_the_words_papers_hold_stay_as_typed(conn):
+    assert suggest.suggestion(conn, "Efficient quantizaton") == "Efficient quantization"
+
+
+@pytest.mark.parametrize("piped", [False, True])
+def test_the_message_says_it_on_every_path(cli, mini_db, monkeypatch, piped):
+    expected = "No papers match 'quantizaton'. Did you mean 'quantization'?\n"
+    if piped:  # the fast path (a tag filter) and the lean path answer without Typer
+        for args in (["quantizaton"], ["quantizaton", "--tag", "quantization"]):
+            out, err = io.StringIO(), io.StringIO()
+            monkeypatch.setattr(sys, "stdout", out)
+            monkeypatch.setattr(sys, "stderr", err)
+            assert fastpath.try_search(args) == 0
+            assert out.getvalue() == ""
+            assert err.getvalue() == (
+                expected if len(args) == 1 else expected.replace("'.", "' with the filters given.")
+            )
+    else:
+        result = cli("search", "quantizaton")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", expected)
+        assert cli("search", "quantizaton", "--json").stdout == "[]\n"
+
+
+def test_a_suggestion_that_fails_leaves_the_plain_message(cli, mini_db, monkeypatch):
+    def broken(conn, query):
+        raise sqlite3.OperationalError("no such module: fts5vocab")
+
+    monkeypatch.setattr(suggest, "suggestion", broken)
+    assert cli("search", "quantizaton").stderr == "No papers match 'quantizaton'.\n"
+
+
+def test_the_catalog_file_is_not_written(cli, mini_db):
+    before = mini_db.read_bytes()
+    assert "Did you mean" in cli("search", "quantizaton").stderr
+    assert mini_db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("scored", "expected"),
+    [
+        ([(0.93, 1, "decodin"), (0.90, 3, "decoding")], "decoding"),  # nearly as close, in more titles
+        ([(0.95, 1, "decodin"), (0.80, 3, "decoding")], "decodin"),  # far less close
+        ([(0.74, 9, "x"), (0.70, 9, "y")], None),  # none close enough
+        ([(0.75, 1, "x")], "x"),
+        ([], None),
+    ],
+)
+def test_the_closest_spelling_unless_one_nearly_as_close_is_in_more_titles(scored, expected):
+    assert suggest.choose(scored) == expected
