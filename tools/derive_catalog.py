@@ -512,6 +512,41 @@ def year_from_id(pid: str) -> int | None:
     return 2000 + yy if yy < 90 else 1900 + yy
 
 
+# Where a paper's page or id states its year: an ACL Anthology id ("2021.acl-long.462",
+# "P19-1001"), a USENIX page ("conference/atc21/"), a year path segment of a proceedings
+# page ("paper/2023/hash", "virtual/2022", "content/CVPR2024/", "hpca/2025/"), a venue and
+# year in a PDF's name ("isca24_", "hpca24_2.pdf", "iccd2025_").
+_LINK_YEARS = [
+    re.compile(r"^acl:((?:19|20)\d{2})\."),
+    re.compile(r"^acl:[A-Z](\d{2})-\d"),
+    re.compile(r"usenix\.org/conference/[a-z]+(\d{2})/"),
+    re.compile(r"/(?:[A-Za-z]+)?((?:19|20)\d{2})/"),
+    re.compile(
+        r"/(?:[a-z]+[_-])?(?:isca|hpca|micro|asplos|osdi|sosp|eurosys|nsdi|atc|icpp|iiswc|iccd|ppopp|mlsys)"
+        r"((?:20)?\d{2})[_.-]",
+        re.I,
+    ),
+]
+LATEST_YEAR = 2026  # the reference lists were gathered in 2026: no later year is a paper's
+
+
+def year_from_link(pid: str, link: str | None) -> int | None:
+    """The year a paper's id or page states (None for arXiv ids, which year_from_id reads,
+    and for pages that state none: DOIs, IEEE document numbers, OpenReview)."""
+    if try_parse_arxiv_id(pid) is not None:
+        return None
+    for text in (pid, link or ""):
+        for pattern in _LINK_YEARS:
+            m = pattern.search(text)
+            if not m:
+                continue
+            value = m.group(1)
+            year = int(value) if len(value) == 4 else (1900 if int(value) >= 80 else 2000) + int(value)
+            if 1980 <= year <= LATEST_YEAR:
+                return year
+    return None
+
+
 def month_from_id(pid: str) -> str | None:
     if try_parse_arxiv_id(pid) is None:
         return None
@@ -544,6 +579,8 @@ def build_list_paper(
         paper["year"] = Counter(years).most_common(1)[0][0] if years else None
         if paper["year"]:
             prov["year"] = "list text"
+        elif linked := next((y for r in rows if (y := year_from_link(pid, r.link))), None):
+            paper["year"], prov["year"] = linked, "link"
     paper["link"] = (
         f"https://arxiv.org/abs/{pid}"
         if is_arxiv
