@@ -28,6 +28,14 @@ def test_latex_escape_spells_what_pdflatex_reads(text, latex):
     assert b.decode_text(latex) == text  # and it reads back
 
 
+def test_a_brace_without_a_partner_is_spelled_as_a_symbol():
+    """BibTeX counts \\{ and \\} as braces: one unpaired would end the field (and the entry) early."""
+    assert b.latex_escape("{x} and y}") == r"\{x\} and y\textbraceright{}"
+    assert b.latex_escape("a}b{c") == r"a\textbraceright{}b\textbraceleft{}c"
+    assert b.latex_title("Ann {LLaMA") == r"Ann \textbraceleft{}{LLaMA}"
+    assert b.decode_text(r"a\textbraceright{}b\textbraceleft{}c") == "a}b{c"
+
+
 def test_latex_title_protects_capitals():
     assert b.latex_title("GPTQ: Accurate Post-Training Quantization for LLaMA") == (
         "{GPTQ}: Accurate {Post-Training} Quantization for {LLaMA}"
@@ -138,7 +146,9 @@ def test_an_author_less_entry_gets_a_key_field():
     ("raw", "text"),
     [
         ("{Caf\\'e}", "Café"),
-        ('"quoted"', "quoted"),
+        # bibtexparser gives a value without its delimiters: quotes left are the text's own
+        ('"quoted"', '"quoted"'),
+        ("{GPTQ} for {LLaMA}", "GPTQ for LLaMA"),
         ("{x}", "x"),
         ("{unbalanced", "unbalanced"),
         ("a\\textasciicircum{}b", "a^b"),

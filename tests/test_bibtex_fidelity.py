@@ -293,3 +293,112 @@ def test_the_eprint_names_the_arxiv_paper_before_a_journal_note_does():
 def test_eight_enclosing_groups_come_off_a_verbatim_value_and_no_more():
     assert b.verbatim_text("{" * 8 + "x" + "}" * 8) == "x"
     assert b.verbatim_text("{" * 10 + "x" + "}" * 10) == "{{x}}"
+
+
+# -- 4. titles and author names: LaTeX read as text, text written as LaTeX that reads back ------
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        # a quote typed as an escape is a quote, not an umlaut on the word after it
+        (r"The \"important\" tokens", 'The "important" tokens'),
+        (r"\"Uber \"quote\" and Schr\"odinger", 'Über "quote" and Schrödinger'),
+        (r"{\"U}ber Na\"{\i}ve Caf\'e", "Über Naïve Café"),
+        (r"A \textit{very} \emph{important} {\bf bold} result", "A very important bold result"),
+        (r"Pages 1--10 and---dashes, ``quotes''", "Pages 1–10 and—dashes, “quotes”"),
+        # macros pylatexenc parsed and then dropped whole
+        (r"Serving with \texttt{vLLM} and \textsf{SGLang}", "Serving with vLLM and SGLang"),
+        (r"\mbox{GPT-4} Writes \LaTeX{} and \TeX", "GPT-4 Writes LaTeX and TeX"),
+        # the value's delimiters are off already: its braces and quotes are the title's own
+        ('"Ask Me Anything"', '"Ask Me Anything"'),
+        ("{GPTQ} for {LLaMA}", "GPTQ for LLaMA"),
+    ],
+)
+def test_latex_in_a_title_reads_as_text_and_exports_to_latex_that_reads_back(written, text):
+    paper = _one(f"@misc{{k, title={{{written}}}, year=2024}}\n")
+    assert paper.title == text
+    again = b.entry({"id": "2401.00001", "title": paper.title, "year": 2024}, "k")
+    assert _one(again).title == text
+
+
+def test_a_name_quoted_with_escapes_keeps_its_quotes():
+    paper = _one(
+        r"@misc{k, title={T}, author={Dwayne \"The Rock\" Johnson and \"Rocky\" Balboa and M\"uller, J\"urgen}}"
+        + "\n"
+    )
+    assert paper.authors == ['Dwayne "The Rock" Johnson', '"Rocky" Balboa', "Jürgen Müller"]
+
+
+TRICKY_TITLES = [
+    'The "important" tokens',
+    '"Ask Me Anything": Quoted Whole "Titles"',
+    "α-Entmax and β-VAE: Ω, Σ and αβγ",
+    "Über “quotes” — dashes – and ‘single’ ones…",
+    "50% cut & $5 cost_with #hash ~ and ^ and a \\ backslash",
+    "Braces {like} this, and one alone: }",
+    "{LLaMA and an open one",
+    "H₂O x² at 2× speed ≤ 3 ± 1",
+    "Ye Tian (田野) and Кириллица and Αλέξανδρος",
+    "Schrödinger, Dvořák, Ölçek, İstanbul, Nguyễn",
+    "``Already LaTeX'' -- written by hand",
+]
+TRICKY_NAMES = [
+    "Zhaozhuo Xu",
+    "Łukasz Kaiser",
+    "Jürgen Schmidhuber",
+    "Élie Bursztein",
+    "Αλέξανδρος Παπαδόπουλος",
+    "α Smith",
+    "Σ Ω",
+    "Ἀρχή Name",
+    "Ye Tian (田野)",
+    "Søren Kierkegaard",
+    "Martin Luther King Jr.",
+    "Charles de la Vallée Poussin",
+    "Research and Development Team",
+    'Dwayne "The Rock" Johnson',
+    "Ann {B",
+    "Li_Wei & Co",
+]
+
+
+def _bibtex_reads_whole(text: str) -> bool:
+    """Whether BibTeX reads the entry to its last brace: BibTeX counts every brace, an
+    escaped one (\\{ \\}) too, so one left unpaired ends the entry early."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and char == "}":
+            return i == len(text) - 1
+    return False
+
+
+@pytest.mark.parametrize("title", TRICKY_TITLES)
+def test_a_tricky_title_round_trips(title):
+    text = b.entry({"id": "2401.00001", "title": title, "authors": ["Ana Wang"], "year": 2024}, "k")
+    assert _bibtex_reads_whole(text), text
+    assert _one(text).title == title
+
+
+@pytest.mark.parametrize("name", TRICKY_NAMES)
+def test_a_tricky_name_round_trips(name):
+    rec = {"id": "2401.00001", "title": "A Paper", "authors": ["Ana Wang", name, "Bo Chen"], "year": 2024}
+    text = b.entry(rec, "k")
+    assert _bibtex_reads_whole(text), text
+    assert _one(text).authors == ["Ana Wang", name, "Bo Chen"]
+
+
+def test_tricky_titles_and_names_round_trip_through_the_catalog(cli, tmp_path):
+    papers = [
+        Paper(id=f"2401.{i:05d}", title=title, authors=TRICKY_NAMES[i : i + 3], year=2024)
+        for i, title in enumerate(TRICKY_TITLES)
+    ]
+    with Catalog(tmp_path / "source.db") as cat:
+        for paper in papers:
+            cat.upsert_paper(paper)
+    first = _export(cli, tmp_path / "source.db", tmp_path / "first.bib")
+    r = cli("import", str(tmp_path / "first.bib"), "--db", str(tmp_path / "copy.db"))
+    assert r.exit_code == 0, r.output
+    with Catalog(tmp_path / "copy.db") as cat:
+        copied = {p.id: (p.title, p.authors) for p in cat.iter_papers()}
+    assert copied == {p.id: (p.title, p.authors) for p in papers}
+    assert _export(cli, tmp_path / "copy.db", tmp_path / "again.bib") == first

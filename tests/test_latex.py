@@ -78,8 +78,11 @@ from efmcat.latex import WRAP_DEPTH, latex_to_text
         (r"Stra\ss e, Bj\o rn, {\o}, \L{}ukasz", "Straße, Bjørn, ø, Łukasz"),
         (r"Kr\"{a}henb\"{u}hl in \textbf{B\"ohm}", "Krähenbühl in Böhm"),
         (r"$x^2$ and \~n", "x^2 and ñ"),
-        # not accents: an escaped quote, an escaped full stop, a URL's \~user (text as written)
-        (r"the \"best\" model", r"the \"best\" model"),
+        # not accents: a quote typed as an escape (a quote), an escaped full stop and a URL's
+        # \~user (text as written)
+        (r"the \"best\" model", 'the "best" model'),
+        (r"The \"important\" tokens", 'The "important" tokens'),  # not "ïmportant" and a stray mark
+        (r"\"Uber \"quote\", Schr\"odinger (\"x\").", 'Über "quote", Schrödinger ("x").'),
         (r"etc\. This", r"etc\. This"),
         (r"http://www.cs.x.edu/\~smith/code", r"http://www.cs.x.edu/\~smith/code"),
         (r"Erd\H{o}s, \.Zukowski, Ma\~nana", "Erdős, Żukowski, Mañana"),

@@ -105,6 +105,24 @@ _LETTERS = {"ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ"
             "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ"}  # fmt: skip
 _LETTER_MACRO = re.compile(r"(\{)?\\(" + "|".join(_LETTERS) + r")(?![A-Za-z])(?:\{\}|\s*)(?(1)\})")
 
+# A double quote typed as a string's escape (``the \"important\" tokens``), not an umlaut: a
+# \" that ends a word (after a letter or a mark, before no letter, brace or macro) closes a
+# quote, and a \" that opens a word (after no letter, digit, brace or macro) before it is its
+# opening one. An umlaut is written on its letter: \"o, \"{o}, {\"o}, Schr\"odinger.
+_QUOTE_PAIR = re.compile(
+    r'(?<![\w\\{}])\\"(?=[^\s{"\\])((?:(?!\\").)*?(?<=[^\s\\{]))\\"(?![A-Za-z{\\])', re.S
+)
+_CLOSING_QUOTE = re.compile(r'(?<=[^\s\\{])\\"(?![A-Za-z{\\])')
+
+
+def literal_quotes(text: str) -> str:
+    """``\\"`` that quotes a word made a plain ``"`` (``the \\"important\\" tokens`` -> ``the
+    "important" tokens``): read as an umlaut it would give "ïmportant" and put a stray mark
+    on the next word. An umlaut on a letter stays as written."""
+    if '\\"' not in text:
+        return text
+    return _CLOSING_QUOTE.sub('"', _QUOTE_PAIR.sub(r'"\1"', text))
+
 
 def _accents(text: str) -> str:
     """LaTeX accents and special letters as Unicode (``Schr{\\"o}dinger`` -> Schrödinger)."""
@@ -185,7 +203,7 @@ def latex_to_text(text: str) -> str:
     if "\\" not in text and "$" not in text:
         return " ".join(text.split())
     out = _markup_braces(text) if "\\{" in text else text
-    out = _accents(out)
+    out = _accents(literal_quotes(out))
     out = _MATH.sub(lambda m: _math(next(g for g in m.groups() if g is not None)), out)
     for _ in range(WRAP_DEPTH):  # nested wrappers, innermost first, until none is left
         if (unwrapped := _WRAP.sub(r"\1", out)) == out:

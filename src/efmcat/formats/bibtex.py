@@ -22,6 +22,7 @@ from typing import Any
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
 from efmcat.ids import ArxivId, paper_id_from_link, title_id, try_parse_arxiv_id
+from efmcat.latex import literal_quotes
 from efmcat.models import Paper
 from efmcat.taxonomy import Taxonomy
 
@@ -102,12 +103,27 @@ def _unspell(v: str) -> str:
 
 
 def decode_text(value: str) -> str:
-    """A raw BibTeX value as text: enclosing braces or quotes dropped, LaTeX decoded, grouping
-    braces removed but escaped ones (\\{ \\}) kept, ``~`` a space, whitespace collapsed."""
+    """A BibTeX value (as bibtexparser gives it: its delimiters already off) as text: LaTeX
+    decoded, grouping braces removed but escaped ones (\\{ \\}) kept, ``~`` a space,
+    whitespace collapsed. Quotes are the text's own (``{"Ask Me Anything"}``), kept."""
     v = value.strip()
-    if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
+    if _one_group(v):  # {{Title}}: pylatexenc would drop the braces too; cheaper here
         v = v[1:-1]
     return " ".join(_decode(v).split())
+
+
+def _one_group(v: str) -> bool:
+    """Whether ``v`` is one brace group whole: ``{GPTQ} for {LLaMA}`` is two, and taking
+    its first and last brace off would leave ``GPTQ} for {LLaMA``."""
+    if not (v.startswith("{") and v.endswith("}")):
+        return False
+    depth = 0
+    for m in re.finditer(r"\\.|[{}]", v):
+        if m.group(0) in "{}":
+            depth += 1 if m.group(0) == "{" else -1
+            if depth == 0:
+                return m.end() == len(v)
+    return False
 
 
 # What pylatexenc reads as LaTeX: text with none of it is its own decoding (most names and
@@ -116,9 +132,11 @@ _LATEX = re.compile(r"[\\{}$%&~#^_]|!`|\?`|``|''|--")
 
 
 def _decode(v: str) -> str:
-    """LaTeX ``v`` as text (the spellings the export writes read back), whitespace as it is."""
+    """LaTeX ``v`` as text (the spellings the export writes read back), whitespace as it is.
+    A ``\\"`` quoting a word is a quote, not an umlaut (efmcat.latex.literal_quotes)."""
     if not _LATEX.search(v):
         return v
+    v = literal_quotes(v)
     v = re.sub(r"\\(?:textasciicircum|\^)\{\}", _CIRCUMFLEX, v)
     v = _unspell(v)
     return _latex2text().latex_to_text(v).replace(_CIRCUMFLEX, "^")
@@ -128,9 +146,25 @@ def _decode(v: str) -> str:
 def _latex2text():
     """One converter for every value: building one sets up pylatexenc's whole macro table
     (~3 ms), more than decoding a title; an export of 10,000 entries built 10,000."""
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-    return LatexNodes2Text()
+    context = get_default_latex_context_db()
+    context.add_context_category(
+        "efmcat",
+        prepend=True,
+        macros=[MacroTextSpec(name, discard=False) for name in _KEPT_MACROS]
+        + [MacroTextSpec(name, text) for name, text in _TEXT_MACROS.items()],
+    )
+    return LatexNodes2Text(latex_context=context)
+
+
+# Macros pylatexenc parses with their argument but then drops whole (``\\texttt{vLLM}`` gave
+# nothing): the argument is text. And macros it drops that stand for text of their own.
+_KEPT_MACROS = ("texttt", "textsf", "textup", "textmd", "textnormal", "mbox")
+_TEXT_MACROS = {
+    "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "TeX": "TeX", "BibTeX": "BibTeX", "textquotedbl": '"',
+    "textbraceleft": "{", "textbraceright": "}",
+}  # fmt: skip
 
 
 def _arxiv_of(fields: Mapping[str, str], raw: Mapping[str, str]) -> ArxivId | None:
@@ -658,10 +692,34 @@ def without_ogonek(text: str) -> str:
 
 def _escape_specials(text: str) -> str:
     """Spaces folded, LaTeX specials escaped, and LaTeX's ligatures broken so the text reads
-    back as written: -- --- '' `` ?` !`."""
+    back as written: -- --- '' `` ?` !`. A brace with no partner is spelled as a symbol: BibTeX
+    counts ``\\{`` and ``\\}`` as braces too, and one left open or closed ends the field early."""
     flat = " ".join(str(text).split())
-    escaped = _SPECIAL_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], flat)
+    unpaired = _unpaired_braces(flat)
+
+    def escape(m: re.Match[str]) -> str:
+        char = m.group(0)
+        if m.start() in unpaired:
+            return r"\textbraceleft{}" if char == "{" else r"\textbraceright{}"
+        return _LATEX_SPECIALS[char]
+
+    escaped = _SPECIAL_RE.sub(escape, flat)
     return re.sub(r"(?<=[-'`?!])(?=[-'`])", "{}", escaped).replace("{}{}", "{}")
+
+
+def _unpaired_braces(text: str) -> set[int]:
+    """The offsets of the braces in ``text`` that pair with none (``a}b{``: both)."""
+    opened: list[int] = []
+    unpaired: set[int] = set()
+    for i, char in enumerate(text):
+        if char == "{":
+            opened.append(i)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                unpaired.add(i)
+    return unpaired | set(opened)
 
 
 _ACCENTS = {
