@@ -361,7 +361,7 @@ def test_ctrl_c_between_batches_says_what_add_stored(server, cli, tmp_path, monk
     assert r.stderr == (
         "Stored 100 papers before the failure.\n"
         "Not fetched: 50 papers (run the command again for them).\n"
-        "Error: interrupted\n"
+        "Error: interrupted; the changes made before it were written\n"
     )
     assert len(r.stdout.splitlines()) == 100
 

@@ -614,7 +614,7 @@ def test_ctrl_c_while_retag_prints_says_the_changes_were_written(cli, mini_db, m
     drop_auto_tags()
     monkeypatch.setattr(tag_cmds, "write_text", interrupted)
     r = cli("retag", "--all")
-    assert (r.exit_code, r.stderr) == (130, "Error: interrupted while printing: the changes were written\n")
+    assert (r.exit_code, r.stderr) == (130, "Error: interrupted; the changes made before it were written\n")
     assert cli("retag", "--all", "--dry-run").stderr.endswith(
         ": 0 would change (dry run, nothing written).\n"
     )

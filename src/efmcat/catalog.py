@@ -415,6 +415,10 @@ class Catalog:
             )
         self._depth = 0
         self._wal = False
+        # top-level transactions committed with a change: the CLI tells a Ctrl-C during a
+        # command's report that its change was written
+        self.committed = 0
+        self._changes_at_begin = 0
         try:
             self._open(str(self.path), uri=False)
         except sqlite3.Error as exc:
@@ -454,6 +458,7 @@ class Catalog:
         except sqlite3.Error as exc:
             self.conn.close()
             raise translate(exc, self.path) or CatalogError(str(exc)) from exc
+        self.committed = 0  # creating or migrating the catalog is not a command's change
 
     # -- housekeeping ---------------------------------------------------------------
     def _journal_mode(self) -> str:
@@ -567,6 +572,7 @@ class Catalog:
                     self._set_wal()
                     self._wal = True
                 self._begin_immediate()
+                self._changes_at_begin = self.conn.total_changes
             else:
                 self.conn.execute(f"SAVEPOINT sp{self._depth}")
         except sqlite3.Error as exc:
@@ -590,6 +596,8 @@ class Catalog:
             try:
                 if self._depth == 0:
                     self.conn.execute("COMMIT")
+                    if self.conn.total_changes > self._changes_at_begin:
+                        self.committed += 1
                 else:
                     self.conn.execute(f"RELEASE sp{self._depth}")
             except sqlite3.Error as exc:

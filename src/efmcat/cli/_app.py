@@ -128,7 +128,7 @@ def _version(value: bool) -> None:
 
 
 _DB_HELP = "Catalog file (default: $EFMCAT_DB, else catalog.db in the user data dir)."
-_state: dict[str, Any] = {"root_db": None, "new_catalogs": []}
+_state: dict[str, Any] = {"root_db": None, "new_catalogs": [], "catalogs": []}
 
 
 @app.callback()
@@ -255,12 +255,6 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def written() -> None:
-    """The command's change is committed: what follows only reports it (so a Ctrl-C now says
-    the change was written, not that it was not)."""
-    _state["written"] = True
-
-
 def _command_path(group: click.Group, args: Any) -> str:
     """``efmcat CMD`` for the first word of the command line that names a command (a usage
     error Click raises before the command's context exists), else ``efmcat``."""
@@ -289,7 +283,7 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _state["new_catalogs"] = []
-        _state["written"] = False
+        _state["catalogs"] = []  # the catalogs the command opened (open_catalog)
         ok = False
         try:
             result = _run(*args, **kwargs)
@@ -318,8 +312,8 @@ def handle_errors(func: F) -> F:
 
             if isinstance(exc, Terminated):
                 raise fail("terminated", 143) from None
-            if _state.get("written"):  # the change was committed; Ctrl-C cut only its report
-                raise fail("interrupted while printing: the changes were written", 130) from None
+            if any(c.committed for c in _state["catalogs"]):  # a change was committed: Ctrl-C cut its report
+                raise fail("interrupted; the changes made before it were written", 130) from None
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
             # Reader went away (e.g. `efmcat list | head`): exit quietly.
@@ -397,6 +391,7 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     existed = choice.path.exists()
     empty_file = existed and choice.path.is_file() and choice.path.stat().st_size == 0
     catalog = Catalog(choice.path, create=create)
+    _state["catalogs"].append(catalog)
     if not existed or empty_file:  # an empty file made a catalog is new too: given back empty
         _state["new_catalogs"].append((choice.path, empty_file))
     from efmcat.paths import shipped_catalog

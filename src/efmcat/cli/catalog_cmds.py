@@ -23,7 +23,6 @@ from efmcat.cli._app import (
     stdout_is_terminal,
     text_width,
     use_taxonomy,
-    written,
 )
 from efmcat.render import count, write_text
 
@@ -261,8 +260,6 @@ def update(
 
     with open_catalog(db, create=False) as catalog, progress_bar("Updating") as progress:
         report = update_catalog(catalog, shipped, dry_run=dry_run, progress=progress)
-        if not dry_run:
-            written()
     if as_json:
         render.write_json(report.to_dict())
     else:

@@ -16,7 +16,6 @@ from efmcat.cli._app import (
     say,
     use_taxonomy,
     warn,
-    written,
 )
 from efmcat.render import count, dumps_json, write_text
 
@@ -147,8 +146,6 @@ def check(
 
     with open_catalog(db, create=False) as catalog, progress_bar("Checking", unit="checks") as progress:
         result = check_catalog(catalog, fix=fix, progress=progress)
-        if result.fixed:
-            written()
     if as_json:
         write_text(dumps_json(result.to_dict()) + "\n")
     else:

@@ -16,7 +16,6 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
-    written,
 )
 from efmcat.render import count, write_json, write_text
 
@@ -132,8 +131,6 @@ def retag(
         seen, changes = do_retag(
             catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy), progress=progress
         )
-        if changes and not dry_run:
-            written()
         if as_json:
             from efmcat.personal import resolve_ids
 
