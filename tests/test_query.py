@@ -12,7 +12,7 @@ from efmcat.query import to_fts_any, to_fts_query
     "text, expected",
     [
         ("quantization", '"quantization"'),
-        ("low bit", '(("low" AND "bit") OR "lowbit")'),  # or the one word they make
+        ("low bit", '("low" OR "lowbit") AND ("bit" OR "lowbit")'),  # or the one word they make
         ('"kv cache" eviction', '("kv cache" OR "kvcache") AND "eviction"'),
         ("quant*", '"quant"*'),
         ("a OR b", '"a" OR "b"'),
@@ -30,7 +30,7 @@ from efmcat.query import to_fts_any, to_fts_query
         ("-", None),
         ("***", None),
         ("a -", '"a"'),
-        ('say "it', '(("say" AND "it") OR "sayit")'),
+        ('say "it', '("say" OR "sayit") AND ("it" OR "sayit")'),
         ('"a""b"', '"a" AND "b"'),
         ('"a*b"', '"a*b"'),  # a phrase keeps its *
         ("a -b c", '"a" NOT "b" AND "c"'),  # exclusions stay where they were typed
@@ -40,7 +40,10 @@ from efmcat.query import to_fts_any, to_fts_query
         ("a NOT", '"a"'),  # NOT before nothing
         ("a NOT OR b", '"a" OR "b"'),
         ("NOT x", None),
-        ("not x", '(("not" AND "x") OR "notx")'),  # only the capitalised word is the operator, as OR
+        (
+            "not x",
+            '("not" OR "notx") AND ("x" OR "notx")',
+        ),  # only the capitalised word is the operator, as OR
         ("-x", None),  # only an exclusion: nothing to search for
         ("-x -y", None),
     ],
@@ -77,12 +80,31 @@ def test_empty_query():
     "text, expected",
     [
         # FlashAttention's title holds the word "flashattention", which the two words miss
-        ("flash attention", '(("flash" AND "attention") OR "flashattention")'),
+        ("flash attention", '("flash" OR "flashattention") AND ("attention" OR "flashattention")'),
         ('"flash attention"', '"flash attention" OR "flashattention"'),
         ("flash-attention", '"flash-attention" OR "flashattention"'),
-        ("paged attention -survey", '(("paged" AND "attention") OR "pagedattention") NOT "survey"'),
-        ("kv cache eviction", '(("kv" AND "cache") OR "kvcache") AND "eviction"'),
-        ("llama 2", '(("llama" AND "2") OR "llama2")'),
+        (
+            "paged attention -survey",
+            '("paged" OR "pagedattention") AND ("attention" OR "pagedattention") NOT "survey"',
+        ),
+        (
+            "kv cache eviction",
+            '("kv" OR "kvcache") AND ("cache" OR "kvcache" OR "cacheeviction") AND ("eviction" OR "cacheeviction")',
+        ),
+        # wherever the name stands in the query, and with an exclusion before it
+        (
+            "fast flash attention",
+            '("fast" OR "fastflash") AND ("flash" OR "fastflash" OR "flashattention") AND ("attention" OR "flashattention")',
+        ),
+        (
+            "-survey flash attention",
+            '("flash" OR "flashattention") NOT "survey" AND ("attention" OR "flashattention")',
+        ),
+        (
+            "NOT survey flash attention",
+            '("flash" OR "flashattention") NOT "survey" AND ("attention" OR "flashattention")',
+        ),
+        ("llama 2", '("llama" OR "llama2") AND ("2" OR "llama2")'),
         # not joined: a prefix, alternatives, an exclusion between, a colon, too short
         ("flash* attention", '"flash"* AND "attention"'),
         ("flash OR x attention", '("flash" OR "x") AND "attention"'),

@@ -289,10 +289,12 @@ def test_a_query_of_several_arguments_is_one_query(cli, mini_db):
         (["flash", "attention"], "2205.14135"),
         (["flash-attention"], "2205.14135"),
         (['"paged attention"'], "2309.06180"),  # "... Serving with PagedAttention"
+        (["fast", "flash", "attention"], "2205.14135"),  # the name after another word
+        (["--", "-survey", "flash", "attention"], "2205.14135"),  # after an exclusion
     ],
 )
 def test_a_name_written_as_two_words_finds_the_paper(cli, mini_db, words, expected):
     """`efmcat search flash attention` missed FlashAttention, whose title has the one word."""
-    result = cli("search", *words, "--json")
+    result = cli("search", "--json", *words)
     assert result.exit_code == 0
     assert expected in [p["id"] for p in json.loads(result.stdout)]

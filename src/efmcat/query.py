@@ -77,10 +77,9 @@ def to_fts_groups(text: str) -> list[str]:
 
 def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
     """``text`` read as groups of alternatives: (the group's FTS5 expression, the exclusions
-    written after it), in the order typed. With ``join``, two words typed one after the
-    other are one group that the word they make also matches (:func:`_pair`), and a term of
-    two words has that word as an alternative (:func:`_joined`), in queries of at most
-    MAX_JOINING terms."""
+    written after it), in the order typed. With ``join``, a word typed next to another, and
+    a term of two words, has the one word they make as an alternative (:func:`_join_words`),
+    in queries of at most MAX_JOINING terms."""
     items: list[tuple[str, str]] = []  # ("+", term), ("-", excluded term) and ("OR", "")
     not_next = False  # the word before was NOT: this term is excluded
     # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
@@ -125,13 +124,15 @@ def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
     if not groups:
         shown = text.strip() if text else ""
         raise QueryError(f"nothing to search for in '{shown}': give at least one word")
+    between = [bool(nots) for nots in excluded]  # an exclusion typed after group i, before i + 1
     excluded[0][:0] = leading
     # A term given twice counts once, and a group of the same alternatives as an earlier one
     # adds nothing: FTS5 and bm25 slow down fast with repeated terms (1,000 x 'a*').
     kept: list[tuple[list[str], list[str]]] = []  # (alternatives, exclusions after them)
+    apart: list[bool] = []  # apart[i]: an exclusion stands between kept[i] and kept[i + 1]
     seen_groups: set[frozenset[str]] = set()
     seen_excluded: set[str] = set()
-    for group, nots in zip(groups, excluded):
+    for group, nots, cut in zip(groups, excluded, between):
         firsts: dict[str, str] = {}
         for term in group:
             firsts.setdefault(_key(term), term)
@@ -142,35 +143,48 @@ def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
                 new_nots.append(term)
         if frozenset(firsts) in seen_groups:
             kept[-1][1].extend(new_nots)  # never the first group: kept[-1] exists
+            apart[-1] = True  # the words on either side of a repeat were not typed together
         else:
             seen_groups.add(frozenset(firsts))
             kept.append((list(firsts.values()), new_nots))
+            apart.append(cut)
     count = sum(len(alternatives) + len(nots) for alternatives, nots in kept)
     if count > MAX_TERMS:
         raise QueryError(f"too many search terms ({count}): give at most {MAX_TERMS}")
-    join = join and count <= MAX_JOINING
+    alternatives_of = [list(alternatives) for alternatives, _ in kept]
+    if join and count <= MAX_JOINING:
+        _join_words(alternatives_of, apart)
     parts = []
-    i = 0
-    while i < len(kept):
-        alternatives, nots = kept[i]
-        pair = _pair(kept, i) if join else None
-        if pair is not None:  # two words typed one after the other, or the one word they make
-            parts.append(pair)
-            i += 2
-            continue
-        keys = {_key(t) for t in alternatives}
-        for term in list(alternatives) if join else ():
-            joined = _joined(term)
-            if joined is not None and _key(joined) not in keys:
-                keys.add(_key(joined))
-                alternatives = [*alternatives, joined]
+    for alternatives, (_, nots) in zip(alternatives_of, kept):
         if len(alternatives) == 1 or (len(kept) == 1 and not nots):
             part = " OR ".join(alternatives)  # one term, or the whole query: no parentheses
         else:
             part = "(" + " OR ".join(alternatives) + ")"
         parts.append((part, nots))
-        i += 1
     return parts
+
+
+def _join_words(groups: list[list[str]], apart: list[bool]) -> None:
+    """Add to each group the one word it makes with its neighbour (a word typed right
+    before or after it, each a single plain word, no exclusion between them) or that its
+    own two words make (``"flash attention"``, ``flash-attention``): ``flash attention`` is
+    ``(flash OR flashattention) AND (attention OR flashattention)``, so it finds
+    "FlashAttention-2" as it finds "Flash Tree-attention", and loses nothing it found."""
+    single = [len(g) == 1 and not g[0].endswith("*") and len(_WORDS_RE.findall(g[0])) == 1 for g in groups]
+    extra: list[list[str]] = [[] for _ in groups]
+    for i, group in enumerate(groups):
+        extra[i].extend(j for t in group if (j := _joined(t)) is not None)
+        if i + 1 < len(groups) and single[i] and single[i + 1] and not apart[i]:
+            joined = _joined(groups[i][0][:-1] + " " + groups[i + 1][0][1:])
+            if joined is not None:
+                extra[i].append(joined)
+                extra[i + 1].append(joined)
+    for group, more in zip(groups, extra):
+        keys = {_key(t) for t in group}
+        for term in more:
+            if _key(term) not in keys:
+                keys.add(_key(term))
+                group.append(term)
 
 
 # The words of a term as FTS5's tokenizer (unicode61) splits them: letters and digits.
@@ -195,21 +209,6 @@ def _joined(term: str) -> str | None:
     if m is None or len(m.group(1)) + len(m.group(2)) < MIN_JOINED:
         return None
     return _quote(m.group(1) + m.group(2))
-
-
-def _pair(kept: list[tuple[list[str], list[str]]], i: int) -> tuple[str, list[str]] | None:
-    """Groups ``i`` and ``i + 1`` as one, when each is a single word (no alternatives, no
-    prefix, no exclusion typed between them): both words, or the word they make together
-    (``flash attention`` finds "FlashAttention-2" as it finds "Flash Tree-attention")."""
-    if i + 1 >= len(kept) or kept[i][1] or len(kept[i][0]) != 1 or len(kept[i + 1][0]) != 1:
-        return None
-    first, second = kept[i][0][0], kept[i + 1][0][0]
-    if any(t.endswith("*") or len(_WORDS_RE.findall(t)) != 1 for t in (first, second)):
-        return None
-    joined = _joined(first[:-1] + " " + second[1:])
-    if joined is None or _key(joined) in (_key(first), _key(second)):
-        return None
-    return f"(({first} AND {second}) OR {joined})", kept[i + 1][1]
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
