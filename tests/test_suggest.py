@@ -30,6 +30,8 @@ def conn(mini_db):
         ("Quantizaton OR pruned", None),  # an OR group is kept as typed: nothing to mend
         ('"quantizaton"', None),  # a phrase is kept as typed
         ("gptq -quantizaton", None),  # so is an exclusion
+        ("quantizaton -quantizaton", "quantization -quantizaton"),  # mended, the exclusion kept
+        ("quantizaton NOT quantizaton", "quantization NOT quantizaton"),
         ("quantization", None),  # held by a paper
         ("zzzzqq", None),  # nothing close
         ("xuantization", None),  # a typo seldom changes the first letter
@@ -79,12 +81,27 @@ def test_the_catalog_file_is_not_written(cli, mini_db):
 @pytest.mark.parametrize(
     ("scored", "expected"),
     [
-        ([(0.93, 1, "decodin"), (0.90, 3, "decoding")], "decoding"),  # nearly as close, in more titles
-        ([(0.95, 1, "decodin"), (0.80, 3, "decoding")], "decodin"),  # far less close
+        ([(0.857, 9, "share"), (0.875, 2, "shard")], "shard"),  # "shardng": sharding, one edit
+        ([(0.875, 1, "x"), (0.875, 3, "y")], "y"),  # as close: the one more titles hold
         ([(0.74, 9, "x"), (0.70, 9, "y")], None),  # none close enough
         ([(0.75, 1, "x")], "x"),
         ([], None),
     ],
 )
-def test_the_closest_spelling_unless_one_nearly_as_close_is_in_more_titles(scored, expected):
+def test_the_closest_spelling_and_of_two_as_close_the_one_more_titles_hold(scored, expected):
     assert suggest.choose(scored) == expected
+
+
+def test_the_chosen_word_is_spelt_from_many_titles(tmp_path):
+    """The first titles holding a term may all spell it one way ("optimize") where another
+    of its spellings is closer to what was typed ("optimzer": optimizer)."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    path = tmp_path / "words.db"
+    titles = [f"Optimize Thing {n}" for n in range(suggest.SAMPLE)] + ["An Optimizer"]
+    with Catalog(path) as catalog:
+        for n, title in enumerate(titles):
+            catalog.upsert_paper(Paper(id=f"2401.{n:05d}", title=title, year=2024))
+    with sqlite3.connect(path) as c:
+        assert suggest.suggestion(c, "optimzer") == "optimizer"

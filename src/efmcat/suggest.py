@@ -6,11 +6,10 @@ hold: the index terms FTS5 keeps (porter stems, read from ``fts5vocab`` tables i
 schema: the catalog file is never written) closest to the word's own term are candidates
 (rapidfuzz's ratio), each spelt as a title spells it, and the spelling closest to what was
 typed wins (optimal string alignment: a transposition is one edit, so "complier" is
-compiler, not complex); one nearly as close that more titles hold is preferred ("decodng":
-decoding, not one title's "decodin"), and the first letter is kept, since a typo seldom
-changes it. Words of the query that papers hold, phrases, prefixes and exclusions are kept
-as typed. Imports rapidfuzz only when asked: it is on the piped search's path too
-(efmcat.fastpath), after a search found nothing.
+compiler, not complex; of two as close, the one more titles hold); the first letter is
+kept, since a typo seldom changes it. Words of the query that papers hold, phrases,
+prefixes, exclusions and OR alternatives are kept as typed. Imports rapidfuzz only when
+asked: it is on the piped search's path too (efmcat.fastpath), after a search found nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +24,9 @@ from efmcat.textsafe import no_match, term
 CANDIDATE_SCORE = 60.0  # rapidfuzz ratio (0-100) of the two stems for a term to be looked at
 CANDIDATES = 40  # terms looked at per word
 MIN_SIMILARITY = 0.75  # of the typed word and the title's word (OSA: a transposition is one edit)
-NEAR = 0.05  # a word this much less similar but in more papers is preferred
 MAX_WORDS = 8  # words of a query looked at (a longer query is not a typo of a short one)
-TITLES = 20  # titles read to find how the suggested stem is spelt
+SAMPLE = 20  # titles read to spell each candidate term
+SPELLINGS = 2000  # titles read to spell the chosen one
 _TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
 _PLAIN = re.compile(r'^"([^\W_]{3,})"$')  # a quoted single word, as query.py writes it
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -83,11 +82,14 @@ def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
         )
         scored = []
         for index_term, _, _ in near:
-            spelt = _spelling(conn, index_term, typed)
+            spelt = _spelling(conn, index_term, typed, SAMPLE)
             if spelt is not None:
                 # transpositions count once ("complier": compiler, not complex)
-                scored.append((OSA.normalized_similarity(typed, spelt), docs[index_term], spelt))
-        best = choose(scored)
+                scored.append((OSA.normalized_similarity(typed, spelt), docs[index_term], index_term))
+        chosen = choose(scored)
+        # the chosen term spelt from many more of its titles: its first few may all say
+        # "optimize" where "optimizer" is closer to "optimzer"
+        best = _spelling(conn, chosen, typed, SPELLINGS) if chosen is not None else None
         if best is not None and best != typed:
             fixed[typed] = best
     mended = _replaced(query, fixed) if fixed else query
@@ -95,14 +97,11 @@ def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
 
 
 def choose(scored: list[tuple[float, int, str]]) -> str | None:
-    """Of (similarity to the typed word, titles holding it, spelling), the closest at least
-    MIN_SIMILARITY, unless one nearly as close (NEAR) is in more titles: the field's word
-    over one title's typo ("decodng": decoding, not "decodin")."""
+    """Of (similarity to the typed word, titles holding it, term), the closest at least
+    MIN_SIMILARITY; of two as close, the one more titles hold ("shardng" is as close to
+    sharing as to sharding only if both are one edit away: it is not)."""
     good = [s for s in scored if s[0] >= MIN_SIMILARITY]
-    if not good:
-        return None
-    top = max(s[0] for s in good)
-    return max((s for s in good if s[0] >= top - NEAR), key=lambda s: (s[1], s[0], s[2]))[2]
+    return max(good, key=lambda s: (s[0], s[1], s[2]))[2] if good else None
 
 
 def _held(conn: sqlite3.Connection, word: str) -> bool:
@@ -149,14 +148,14 @@ def _stems(conn: sqlite3.Connection, words: list[str]) -> dict[str, str]:
     return out
 
 
-def _spelling(conn: sqlite3.Connection, term: str, typed: str) -> str | None:
+def _spelling(conn: sqlite3.Connection, term: str, typed: str, titles: int) -> str | None:
     """How titles spell the index term ``term``: of the words of a few titles that hold it,
     those whose own index term it is, the one closest to ``typed`` (lower case). The titles
     are found through the vocabulary's instances: a MATCH would stem the stem again."""
     from rapidfuzz.distance import OSA
 
     rows = conn.execute(
-        "SELECT DISTINCT doc FROM temp.efmcat_title_places WHERE term = ? LIMIT ?", (term, TITLES)
+        "SELECT DISTINCT doc FROM temp.efmcat_title_places WHERE term = ? LIMIT ?", (term, titles)
     ).fetchall()
     if not rows:
         return None
@@ -173,12 +172,15 @@ def _spelling(conn: sqlite3.Connection, term: str, typed: str) -> str | None:
 
 
 def _replaced(query: str, fixed: dict[str, str]) -> str:
-    """``query`` with the words of ``fixed`` (matched whole, in any case, outside quotes)
-    replaced."""
+    """``query`` with the words of ``fixed`` (matched whole, in any case) replaced, except in
+    quoted phrases and exclusions (``-word``, ``NOT word``), which stay as typed."""
     out = []
-    for i, part in enumerate(re.split(r'("[^"]*"?)', query)):
-        if i % 2:  # a quoted phrase: kept
-            out.append(part)
-        else:
-            out.append(re.sub(r"[^\W_]+", lambda m: fixed.get(m.group().lower(), m.group()), part))
+    after_not = False
+    for token in re.split(r'("[^"]*"?|\s+)', query):
+        if not token or token.isspace():
+            out.append(token)
+            continue
+        kept = token.startswith('"') or token.startswith("-") or after_not
+        after_not = token == "NOT"
+        out.append(token if kept else _WORD_RE.sub(lambda m: fixed.get(m.group().lower(), m.group()), token))
     return "".join(out)
