@@ -89,6 +89,11 @@ def _row(derive, source, tags):
         ([["moe"], ["serving"]], ["serving", "memory"], ["moe", "serving"]),
         # the survey's own method area counts as another list's heading does
         ([["serving"]], ["sparsification", "moe"], []),
+        # a heading that gives serving with another node means both (LoongServe: "Serving
+        # Long-Context"), unless the node is a method the definition names (LoRA, MoE)
+        ([["serving", "long-context"], ["serving"]], [], ["serving", "long-context"]),
+        ([["serving", "fine-tuning"]], [], ["serving", "fine-tuning"]),
+        ([["serving", "moe"]], [], ["moe"]),
     ],
 )
 def test_a_serving_heading_yields_to_a_method_another_heading_names(derive, area_of, headings, own, expected):

@@ -651,15 +651,22 @@ def _origin_of(title: str, metas: list[Meta], rows: list[Row]) -> str:
 ORDER: dict[str, int] = {}
 
 
+# The methods the taxonomy's serving definition names: a serving system for them is theirs.
+SERVED_METHODS = {"moe", "peft", "speculative-decoding"}
+
+
 def heading_tags(rows: list[Row], area_of: dict[str, str], own: list[str] = ()) -> list[str]:
     """The nodes a paper's list headings give it, in row order, serving yielding as the
     taxonomy says: a serving heading (ml-systems' "Inference System", llm-inference's "LLM
-    Serving" and its LoRA sub-heading) holds systems for every method, so where another
-    heading (or the paper's own curated tags, `own`) files the paper under a method's area,
-    the paper is that method's and not serving's (Medusa, S-LoRA, SwapMoE are not memory),
-    unless a heading names the memory side itself (the KV cache, offloading, memory
-    management). The bare `decoding` node is no method: Splitwise's "Auto-regressive
-    Decoding" heading does not move it out of serving."""
+    Serving") holds systems for every method, so where another heading (or the paper's own
+    curated tags, `own`) files the paper under a method's area, the paper is that method's
+    and not serving's (Medusa, SwapMoE are not memory). Serving stays where a heading names
+    the memory side itself (the KV cache, offloading, memory management), and where a
+    heading gives serving with another node on purpose ("Serving Long-Context": LoongServe
+    is a serving system and long-context), unless that node is a method the definition
+    names (MoE, PEFT, speculative decoding: "Serving for LoRA" gives S-LoRA to PEFT). The
+    bare `decoding` node is no method: Splitwise's "Auto-regressive Decoding" heading does
+    not move it out of serving."""
     tags: list[str] = []
     for r in rows:
         tags += [t for t in r.tags if t not in tags]
@@ -668,7 +675,10 @@ def heading_tags(rows: list[Row], area_of: dict[str, str], own: list[str] = ()) 
     named = [t for t in [*tags, *own] if t != "serving"]
     memory_named = any(area_of[t] == "memory" for t in named)
     method = any(area_of[t] != "memory" and t != "decoding" for t in named)
-    return [t for t in tags if t != "serving"] if method and not memory_named else tags
+    on_purpose = any(
+        "serving" in r.tags and len(r.tags) > 1 and SERVED_METHODS.isdisjoint(r.tags) for r in rows
+    )
+    return [t for t in tags if t != "serving"] if method and not (memory_named or on_purpose) else tags
 
 
 def enrich_survey_paper(
