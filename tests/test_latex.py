@@ -96,3 +96,14 @@ def test_latex_becomes_plain_text(text, want):
 def test_wrappers_nested_as_deep_as_the_cap_all_come_off():
     deep = "\\textbf{" * WRAP_DEPTH + "x" + "}" * WRAP_DEPTH
     assert latex_to_text(f"a {deep} b") == "a x b"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"\"Schr\"odinger\" cats", '"Schrödinger" cats'),  # an umlaut inside a quoted word
+        (r"A \"na\"{\i}ve\" approach", 'A "naïve" approach'),
+    ],
+)
+def test_an_umlaut_inside_a_quoted_word(text, expected):
+    assert latex_to_text(text) == expected

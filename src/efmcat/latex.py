@@ -108,9 +108,10 @@ _LETTER_MACRO = re.compile(r"(\{)?\\(" + "|".join(_LETTERS) + r")(?![A-Za-z])(?:
 # A double quote typed as a string's escape (``the \"important\" tokens``), not an umlaut: a
 # \" that ends a word (after a letter or a mark, before no letter, brace or macro) closes a
 # quote, and a \" that opens a word (after no letter, digit, brace or macro) before it is its
-# opening one. An umlaut is written on its letter: \"o, \"{o}, {\"o}, Schr\"odinger.
+# opening one. An umlaut is written on its letter: \"o, \"{o}, {\"o}, Schr\"odinger (inside a
+# quoted word too, after a letter: \"Schr\"odinger\").
 _QUOTE_PAIR = re.compile(
-    r'(?<![\w\\{}])\\"(?=[^\s{"\\])((?:(?!\\").)*?(?<=[^\s\\{]))\\"(?![A-Za-z{\\])', re.S
+    r'(?<![\w\\{}])\\"(?=[^\s{"\\])((?:(?<=\w)\\"(?=[A-Za-z{\\])|(?!\\").)*?(?<=[^\s\\{]))\\"(?![A-Za-z{\\])', re.S
 )
 _CLOSING_QUOTE = re.compile(r'(?<=[^\s\\{])\\"(?![A-Za-z{\\])')
 
