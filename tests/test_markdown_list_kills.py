@@ -150,7 +150,9 @@ def test_a_systems_venues_page_is_a_paper(url):
         # horseee's row: the ":4:" was taken for an emoji shortcode
         ("Beyond 2:4: exploring V:N:M sparsity", "Beyond 2:4: exploring V:N:M sparsity"),
         (":fire: Fast Attention", "Fast Attention"),
-        ("Fast Attention :star2: :+1:", "Fast Attention"),
+        ("Fast Attention :star2: :+1: :-1:", "Fast Attention"),
+        ("Paper :fire:x", "Paper :fire:x"),  # not a word of its own
+        ("see :q:k:v: heads", "see :q:k:v: heads"),
     ],
 )
 def test_emoji_shortcodes_go_and_ratios_stay(title, expected):

@@ -57,9 +57,10 @@ _A_TAG = re.compile(
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)<>|\]]+", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-# A GitHub emoji shortcode (":fire:", ":+1:"): a word of its own, with a letter or a sign, so
-# that "Beyond 2:4: exploring" and "V:N:M" keep their colons.
-_EMOJI_CODE = re.compile(r"(?<!\w):(?=[a-z0-9_-]*[a-z+])[a-z0-9_+-]+:")
+# A GitHub emoji shortcode (":fire:", ":+1:", ":-1:"): a word of its own (no letter or colon
+# touching it), with a letter or a sign, so that "Beyond 2:4: exploring", "V:N:M" and
+# "q:k:v:" keep their colons.
+_EMOJI_CODE = re.compile(r"(?<![\w:]):(?=[a-z0-9_-]*[a-z+-])[a-z0-9_+-]+:(?![\w:])")
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
