@@ -111,7 +111,8 @@ _LETTER_MACRO = re.compile(r"(\{)?\\(" + "|".join(_LETTERS) + r")(?![A-Za-z])(?:
 # opening one. An umlaut is written on its letter: \"o, \"{o}, {\"o}, Schr\"odinger (inside a
 # quoted word too, after a letter: \"Schr\"odinger\").
 _QUOTE_PAIR = re.compile(
-    r'(?<![\w\\{}])\\"(?=[^\s{"\\])((?:(?<=\w)\\"(?=[A-Za-z{\\])|(?!\\").)*?(?<=[^\s\\{]))\\"(?![A-Za-z{\\])', re.S
+    r'(?<![\w\\{}])\\"(?=[^\s{"\\])((?:(?<=\w)\\"(?=[A-Za-z{\\])|(?!\\").)*?(?<=[^\s\\{]))\\"(?![A-Za-z{\\])',
+    re.S,
 )
 _CLOSING_QUOTE = re.compile(r'(?<=[^\s\\{])\\"(?![A-Za-z{\\])')
 
