@@ -35,6 +35,7 @@ def conn(mini_db):
         ("quantization", None),  # held by a paper
         ("zzzzqq", None),  # nothing close
         ("xuantization", None),  # a typo seldom changes the first letter
+        ("puantization", None),  # not even to the letter before
     ],
 )
 def test_a_word_no_paper_holds_is_mended_from_the_titles(conn, query, expected):
@@ -82,7 +83,7 @@ def test_the_catalog_file_is_not_written(cli, mini_db):
     ("scored", "expected"),
     [
         ([(0.857, 9, "share"), (0.875, 2, "shard")], "shard"),  # "shardng": sharding, one edit
-        ([(0.875, 1, "x"), (0.875, 3, "y")], "y"),  # as close: the one more titles hold
+        ([(0.875, 3, "a"), (0.875, 1, "b")], "a"),  # as close: the one more titles hold
         ([(0.74, 9, "x"), (0.70, 9, "y")], None),  # none close enough
         ([(0.75, 1, "x")], "x"),
         ([], None),
@@ -105,3 +106,16 @@ def test_the_chosen_word_is_spelt_from_many_titles(tmp_path):
             catalog.upsert_paper(Paper(id=f"2401.{n:05d}", title=title, year=2024))
     with sqlite3.connect(path) as c:
         assert suggest.suggestion(c, "optimzer") == "optimizer"
+
+
+def test_a_catalog_without_notes_gets_suggestions(mini_db, tmp_path):
+    """A catalog of a schema before notes were searched has no notes_fts: a word is then
+    held by the records alone."""
+    import shutil
+
+    copy = tmp_path / "no-notes.db"
+    shutil.copy(mini_db, copy)
+    with sqlite3.connect(copy) as c:
+        c.execute("DROP TABLE notes_fts")
+    with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as c:
+        assert suggest.suggestion(c, "quantizaton") == "quantization"

@@ -115,6 +115,7 @@ TESTS: dict[str, list[str]] = {
     ],
     # backups: who decided each tag, the source rows, the records they are written from
     "validate": ["tests/test_round_trips.py", "tests/test_validation.py", "tests/test_import_jsonl.py"],
+    "suggest": ["tests/test_suggest.py"],
     "records": ["tests/test_round_trips.py", "tests/test_catalog_cli.py", "tests/test_personal.py"],
     "importer": [
         "tests/test_round_trips.py",

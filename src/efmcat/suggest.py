@@ -32,7 +32,7 @@ _PLAIN = re.compile(r'^"([^\W_]{3,})"$')  # a quoted single word, as query.py wr
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
-def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool = False) -> str:
+def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> str:
     """What a search that found nothing says (textsafe.no_match), with "Did you mean ...?"
     when a word of ``query`` is in no paper and a close one is. A suggestion is a help, not
     part of the answer: if working it out fails, the message goes without it."""
@@ -65,9 +65,7 @@ def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
 
     fixed: dict[str, str] = {}
     for word in missing:
-        stem, typed = stems.get(word), word.lower()
-        if not stem:
-            continue
+        stem, typed = stems[word], word.lower()  # a word of letters is one term
         # the terms of the same first letter (a typo seldom changes it), read by a range of
         # the vocabulary: a catalog of a million titles holds a million terms
         first = stem[:1]
