@@ -119,3 +119,14 @@ def test_a_catalog_without_notes_gets_suggestions(mini_db, tmp_path):
         c.execute("DROP TABLE notes_fts")
     with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as c:
         assert suggest.suggestion(c, "quantizaton") == "quantization"
+
+
+def test_the_scratch_tables_of_similar_and_suggest_share_a_connection(conn):
+    """Setting temp_store drops every temp table: set once, the vocabulary tables of a
+    suggestion survive the stemming scratch table and the other way round."""
+    from efmcat.stemming import index_terms
+
+    assert suggest.suggestion(conn, "quantizaton") == "quantization"
+    assert index_terms(conn, ["Pruning large models"]) == [["prune", "larg", "model"]]
+    assert suggest.suggestion(conn, "gtpq") == "gptq"
+    assert index_terms(conn, ["quantized"], only=["quantiz"]) == [["quantiz"]]

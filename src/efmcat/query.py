@@ -170,7 +170,7 @@ def _join_words(groups: list[list[str]], apart: list[bool]) -> None:
     own two words make (``"flash attention"``, ``flash-attention``): ``flash attention`` is
     ``(flash OR flashattention) AND (attention OR flashattention)``, so it finds
     "FlashAttention-2" as it finds "Flash Tree-attention", and loses nothing it found."""
-    single = [len(g) == 1 and not g[0].endswith("*") and len(_WORDS_RE.findall(g[0])) == 1 for g in groups]
+    single = [len(g) == 1 and not g[0].endswith("*") and len(WORDS_RE.findall(g[0])) == 1 for g in groups]
     extra: list[list[str]] = [[] for _ in groups]
     for i, group in enumerate(groups):
         extra[i].extend(j for t in group if (j := _joined(t)) is not None)
@@ -187,10 +187,10 @@ def _join_words(groups: list[list[str]], apart: list[bool]) -> None:
                 group.append(term)
 
 
-# The words of a term as FTS5's tokenizer (unicode61) splits them: letters and digits.
-_WORDS_RE = re.compile(r"[^\W_]+")
+# The words of a text as FTS5's tokenizer (unicode61) splits them: letters and digits.
+WORDS_RE = re.compile(r"[^\W_]+")
 # Two words apart by a space or a hyphen ("flash attention", "flash-attention"; not "title:gptq").
-_TWO_WORDS_RE = re.compile(r"\s*([^\W_]+)[\s-]+([^\W_]+)\s*$")
+_TWOWORDS_RE = re.compile(r"\s*([^\W_]+)[\s-]+([^\W_]+)\s*$")
 # The shortest word two words joined may make: "kv cache" is kvcache, "a b" nothing.
 MIN_JOINED = 4
 # Words are joined in queries of at most this many terms (names are typed in short queries;
@@ -205,7 +205,7 @@ def _joined(term: str) -> str | None:
     or a term that is not two words."""
     if term.endswith("*"):
         return None
-    m = _TWO_WORDS_RE.match(term[1:-1])
+    m = _TWOWORDS_RE.match(term[1:-1])
     if m is None or len(m.group(1)) + len(m.group(2)) < MIN_JOINED:
         return None
     return _quote(m.group(1) + m.group(2))

@@ -15,7 +15,6 @@ always reflects the catalog as it is.
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +23,8 @@ from typing import Any
 
 from efmcat.catalog import Catalog
 from efmcat.models import Paper
+from efmcat.query import WORDS_RE
+from efmcat.stemming import index_terms
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 MAX_TERMS = 20  # distinctive terms in the query
@@ -35,8 +36,6 @@ POSTINGS_BUDGET = 30_000  # the query's terms may occur in this many papers in a
 POOL = 100  # candidates from the query, re-ranked by length and shared tags
 SUBTOPIC_BOOST = 0.35  # score x (1 + this) per shared subtopic tag
 AREA_BOOST = 0.1  # ... and per shared area
-_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = frozenset(  # words that say nothing about a paper's subject
     """a about above across after again against all almost also although always among amount an and
     another any approach approaches are around as at available based be because been before being
@@ -77,52 +76,15 @@ class SimilarResult:
     hits: list[dict[str, Any]]  # records, best first, with score, shared_terms, shared_tags
 
 
-def _setup(conn: sqlite3.Connection) -> None:
-    """Temp-schema helpers (the catalog file is never written): a scratch FTS5 table that
-    tokenizes text exactly as the catalog does, and its vocabulary."""
-    conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.sim_scratch USING fts5(t, {_TOKENIZE})")
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.sim_scratch_terms USING fts5vocab(temp, sim_scratch, instance)"
-    )
-
-
-def _stems(
-    conn: sqlite3.Connection, texts: Sequence[str], only: Sequence[str] | None = None
-) -> list[list[str]]:
-    """The index terms of each text, in order (FTS5's own tokenizer and stemmer); with
-    ``only``, just those terms (in no particular order)."""
-    out: list[list[tuple[int, str]]] = [[] for _ in texts]
-    sql = "SELECT term, doc, offset FROM temp.sim_scratch_terms"
-    args: list[str] = []
-    if only is not None:
-        if not only:
-            return [[] for _ in texts]
-        sql += f" WHERE term IN ({','.join('?' * len(only))})"
-        args = list(only)
-    # One savepoint: the scratch rows are written once, not committed row by row. Only the
-    # temp schema is written, so this takes no lock on the catalog file.
-    conn.execute("SAVEPOINT sim_scratch")
-    try:
-        conn.executemany("INSERT INTO temp.sim_scratch(rowid, t) VALUES (?, ?)", list(enumerate(texts, 1)))
-        for term, doc, offset in conn.execute(sql, args):
-            out[doc - 1].append((offset, term))
-    finally:
-        conn.execute("ROLLBACK TO sim_scratch")
-        conn.execute("RELEASE sim_scratch")
-    return [[t for _, t in sorted(doc)] for doc in out]
-
-
 def distinctive_terms(catalog: Catalog, paper: Paper, limit: int = MAX_TERMS) -> list[Term]:
     """The paper's terms by tf-idf (title words weigh more), common and unique ones left out."""
     conn = catalog.conn
-    _setup(conn)
-    words = [w.lower() for w in _WORD_RE.findall(f"{paper.title} {paper.abstract or ''}")]
+    words = [w.lower() for w in WORDS_RE.findall(f"{paper.title} {paper.abstract or ''}")]
     distinct = list(dict.fromkeys(w for w in words if w not in _STOP and not w.isdigit() and len(w) > 1))
     if not distinct:
         return []
-    stem_of = {w: (s[0] if s else None) for w, s in zip(distinct, _stems(conn, distinct))}
-    title_words = {w.lower() for w in _WORD_RE.findall(paper.title)}
+    stem_of = {w: (s[0] if s else None) for w, s in zip(distinct, index_terms(conn, distinct))}
+    title_words = {w.lower() for w in WORDS_RE.findall(paper.title)}
     tf: Counter[str] = Counter()
     in_title: set[str] = set()
     surface: dict[str, str] = {}
@@ -251,14 +213,14 @@ def similar_papers(
     by_id = {p.id: n for n, p in by_n.items()}
     tags = catalog.tags_of([p.id for p in cands])
     texts = [t for p in cands for t in (p.title, p.abstract or "")]
-    found = _stems(conn, texts, only=[t.stem for t in terms])
+    found = index_terms(conn, texts, only=[t.stem for t in terms])
     title_stems, abstract_stems = found[0::2], found[1::2]
     ranked = []
     for p, ts, abs_ in zip(cands, title_stems, abstract_stems):
         anywhere = set(ts) | set(abs_)
         shared_terms = [t for t in terms if t.stem in anywhere]
         text = scores.get(by_id[p.id], 0.0) if shared_terms else 0.0
-        size = len({w.lower() for w in _WORD_RE.findall(f"{p.title} {p.abstract or ''}")})
+        size = len({w.lower() for w in WORDS_RE.findall(f"{p.title} {p.abstract or ''}")})
         text /= math.sqrt(max(1.0, size / 40))  # long abstracts share words by chance
         shared = sorted(own & set(tags[p.id]))
         subs = sum(1 for t in shared if t in taxonomy and taxonomy.nodes[t].parent)

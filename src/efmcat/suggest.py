@@ -18,7 +18,8 @@ import os
 import re
 import sqlite3
 
-from efmcat.query import to_fts_groups
+from efmcat.query import WORDS_RE, to_fts_groups
+from efmcat.stemming import stem_of, temp_in_memory
 from efmcat.textsafe import no_match, term
 
 CANDIDATE_SCORE = 60.0  # rapidfuzz ratio (0-100) of the two stems for a term to be looked at
@@ -27,9 +28,7 @@ MIN_SIMILARITY = 0.75  # of the typed word and the title's word (OSA: a transpos
 MAX_WORDS = 8  # words of a query looked at (a longer query is not a typo of a short one)
 SAMPLE = 20  # titles read to spell each candidate term
 SPELLINGS = 2000  # titles read to spell the chosen one
-_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
 _PLAIN = re.compile(r'^"([^\W_]{3,})"$')  # a quoted single word, as query.py writes it
-_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> str:
@@ -59,7 +58,7 @@ def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
     if not missing:
         return None
     _setup(conn)
-    stems = _stems(conn, missing)
+    stems = stem_of(conn, missing)
     from rapidfuzz import fuzz, process
     from rapidfuzz.distance import OSA
 
@@ -116,44 +115,24 @@ def _held(conn: sqlite3.Connection, word: str) -> bool:
 
 
 def _setup(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA temp_store = MEMORY")
+    """The titles' vocabulary, by term and by place, as temp-schema tables."""
+    temp_in_memory(conn)
     conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_title_terms USING fts5vocab(main, titles_fts, row)"
     )
     conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_title_places USING fts5vocab(main, titles_fts, instance)"
     )
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_stem_scratch USING fts5(t, {_TOKENIZE})")
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.efmcat_stem_terms"
-        " USING fts5vocab(temp, efmcat_stem_scratch, instance)"
-    )
 
 
-def _stems(conn: sqlite3.Connection, words: list[str]) -> dict[str, str]:
-    """Each word's index term (FTS5's own tokenizer and porter stemmer)."""
-    out: dict[str, str] = {}
-    conn.execute("SAVEPOINT efmcat_stems")
-    try:
-        conn.executemany(
-            "INSERT INTO temp.efmcat_stem_scratch(rowid, t) VALUES (?, ?)", list(enumerate(words, 1))
-        )
-        for term, doc in conn.execute("SELECT term, doc FROM temp.efmcat_stem_terms"):
-            out.setdefault(words[doc - 1], term)
-    finally:
-        conn.execute("ROLLBACK TO efmcat_stems")
-        conn.execute("RELEASE efmcat_stems")
-    return out
-
-
-def _spelling(conn: sqlite3.Connection, term: str, typed: str, titles: int) -> str | None:
+def _spelling(conn: sqlite3.Connection, term: str, typed: str, sample: int) -> str | None:
     """How titles spell the index term ``term``: of the words of a few titles that hold it,
     those whose own index term it is, the one closest to ``typed`` (lower case). The titles
     are found through the vocabulary's instances: a MATCH would stem the stem again."""
     from rapidfuzz.distance import OSA
 
     rows = conn.execute(
-        "SELECT DISTINCT doc FROM temp.efmcat_title_places WHERE term = ? LIMIT ?", (term, titles)
+        "SELECT DISTINCT doc FROM temp.efmcat_title_places WHERE term = ? LIMIT ?", (term, sample)
     ).fetchall()
     if not rows:
         return None
@@ -161,8 +140,8 @@ def _spelling(conn: sqlite3.Connection, term: str, typed: str, titles: int) -> s
     titles = [
         t for (t,) in conn.execute(f"SELECT title FROM papers WHERE n IN ({marks})", [r[0] for r in rows])
     ]
-    candidates = sorted({w.lower() for t in titles for w in _WORD_RE.findall(t or "")})
-    stems = _stems(conn, candidates)
+    candidates = sorted({w.lower() for t in titles for w in WORDS_RE.findall(t or "")})
+    stems = stem_of(conn, candidates)
     own = [w for w in candidates if stems.get(w) == term]
     if not own:
         return None
@@ -180,5 +159,5 @@ def _replaced(query: str, fixed: dict[str, str]) -> str:
             continue
         kept = token.startswith('"') or token.startswith("-") or after_not
         after_not = token == "NOT"
-        out.append(token if kept else _WORD_RE.sub(lambda m: fixed.get(m.group().lower(), m.group()), token))
+        out.append(token if kept else WORDS_RE.sub(lambda m: fixed.get(m.group().lower(), m.group()), token))
     return "".join(out)
