@@ -734,11 +734,7 @@ class _Writer:
         the user removed): a list's subtopic heading brought back an area the user removed."""
         if not removed:
             return tags
-        return {
-            n: v
-            for n, v in tags.items()
-            if v[0] == "manual" or not ({n, *self.taxonomy.ancestors(n)} & removed)
-        }
+        return {n: v for n, v in tags.items() if v[0] == "manual" or not self.taxonomy.is_under(n, removed)}
 
     def write(
         self,

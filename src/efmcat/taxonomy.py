@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,13 @@ class Taxonomy:
         for child in self.nodes[out[0]].children:
             out.extend(self.descendants(child))
         return out
+
+    def is_under(self, node_id: str, nodes: Collection[str]) -> bool:
+        """Whether ``node_id``, or an area above it, is one of ``nodes`` (a tag under the
+        user's removal: a subtopic heading must not bring back the area removed)."""
+        if node_id in nodes:
+            return True
+        return node_id in self.nodes and not nodes.isdisjoint(self.ancestors(node_id))
 
     def with_ancestors(self, node_ids: Iterable[str]) -> list[str]:
         """The nodes plus the areas they imply, in taxonomy order; unknown ids are kept last."""

@@ -28,12 +28,15 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from efmcat.catalog import PAPER_FIELDS, Catalog, json_dict
 from efmcat.errors import CatalogError
 from efmcat.merge import carry_user_data
 from efmcat.render import count
+
+if TYPE_CHECKING:
+    from efmcat.taxonomy import Taxonomy
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
 NOTICE_KEY = "update_notice"  # the release the user was last told about
@@ -188,7 +191,6 @@ def _merge(
     from efmcat.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    above = {n: frozenset(taxonomy.ancestors(n)) for n in taxonomy.nodes}
     last = -1
     while True:
         batch = conn.execute(
@@ -198,7 +200,7 @@ def _merge(
             break
         last = batch[-1]["n"]
         for row in batch:
-            _merge_paper(catalog, row, cols, shipped_sources, report, above)
+            _merge_paper(catalog, row, cols, shipped_sources, report, taxonomy)
         done += len(batch)
         if progress:
             progress(done, total)
@@ -234,9 +236,9 @@ def _merge_paper(
     cols: list[str],
     shipped_sources: set[str],
     report: UpdateReport,
-    above: dict[str, frozenset[str]],
+    taxonomy: Taxonomy,
 ) -> None:
-    """One shipped paper into the user's catalog; ``above``: node -> the nodes above it."""
+    """One shipped paper into the user's catalog."""
     conn = catalog.conn
     pid = row["id"]
     mine = conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
@@ -319,7 +321,7 @@ def _merge_paper(
         origin = have.get(t["node"])
         if origin == "manual" or (origin == "curated" and t["origin"] == "auto"):
             continue
-        if removed & above.get(t["node"], frozenset()):
+        if taxonomy.is_under(t["node"], removed):
             continue  # a subtopic of an area the user removed would bring the area back
         if t["origin"] == "auto" and own_text:
             continue
