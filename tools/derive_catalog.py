@@ -58,6 +58,7 @@ import derive_seeds as ds  # noqa: E402
 from efmcat.formats.markdown_list import parse_markdown_list  # noqa: E402
 from efmcat.ids import title_id, try_parse_arxiv_id  # noqa: E402
 from efmcat.latex import latex_to_text  # noqa: E402
+from efmcat.models import with_et_al  # noqa: E402
 from efmcat.taxonomy import load_taxonomy  # noqa: E402
 
 SAME_TITLE = 95  # rapidfuzz ratio of normalised titles: the same paper under two ids
@@ -311,7 +312,9 @@ def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
                 Meta(
                     id=pid,
                     title=ds.clean_title(rec.get("title") or ""),
-                    authors=[" ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()],
+                    authors=with_et_al(
+                        " ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()
+                    ),
                     abstract=" ".join(str(rec["abstract"]).split()) if rec.get("abstract") else None,
                     categories=list(rec.get("categories") or []),
                     published=str(rec["published"])[:10] if rec.get("published") else None,

@@ -15,7 +15,7 @@ from typing import Any
 
 from efmcat.catalog import USER_EDITABLE, Catalog
 from efmcat.errors import MissingValueError, ParseError, UsageError
-from efmcat.models import Paper
+from efmcat.models import ET_AL, Paper, author_line, named_authors, with_et_al
 
 # The fields of the YAML record, in the order shown.
 EDIT_FIELDS = (
@@ -60,8 +60,7 @@ def check_value(name: str, value: Any) -> Any:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(a, str | int | float) for a in value):
             raise ValueError("authors must be a list of names, one per line starting with '- '")
-        names = [" ".join(str(a).split()) for a in value]
-        return [a for a in names if a]
+        return with_et_al(" ".join(str(a).split()) for a in value)
     if name == "year":
         if value is None:
             return None
@@ -118,15 +117,20 @@ def edit_fields(
         if value is not None:
             values[name] = value
     if add_authors or remove_authors:
-        authors = list(paper.authors)
+        # An incomplete list stays one: its "others" (ET_AL) stays last, or goes when named.
+        authors, more = named_authors(paper.authors)
         for name in remove_authors:
-            match = [a for a in authors if a.casefold() == " ".join(name.split()).casefold()]
+            wanted = " ".join(name.split()).casefold()
+            if more and wanted in (ET_AL, "et al.", "et al"):
+                more = False
+                continue
+            match = [a for a in authors if a.casefold() == wanted]
             if not match:
-                have = ", ".join(authors) or "none"
+                have = author_line(paper.authors) or "none"
                 raise MissingValueError(f"{paper.id} has no author '{name}' (its authors: {have})")
             authors.remove(match[0])
         authors += [a for a in add_authors if a not in authors]
-        values["authors"] = authors
+        values["authors"] = [*authors, ET_AL] if more else authors
     if not values:
         raise UsageError(
             "nothing to change: give --title, --year, --venue, --abstract or --add-author/--remove-author, or no flag to open $EDITOR"

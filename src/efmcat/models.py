@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -23,6 +25,41 @@ def implied(row: dict | None) -> bool:
         and row["score"] is not None
         and row["score"] < 1.0
     )
+
+
+# The last "name" of an author list known to be incomplete, as BibTeX writes it ("A and B and
+# others"): a list that ends "et al." is stored ending with it, so that a BibTeX export says
+# "and others" and a display "et al." instead of dropping the authors nobody named.
+ET_AL = "others"
+_ET_AL_TAIL = re.compile(r"(?:^|[\s,;]+)et\.?\s*al\b\.?$", re.I)
+
+
+def with_et_al(names: Iterable[str]) -> list[str]:
+    """An author list as efmcat stores it: a last name written "Ana Smith et al." (or an
+    "et al." / "others" of its own) becomes "Ana Smith" and ET_AL at the end; an "others"
+    anywhere else means nothing and goes."""
+    out = [n for n in names if n]
+    if not out:
+        return out
+    tail = _ET_AL_TAIL.search(out[-1])
+    more = out[-1].strip().lower() == ET_AL or tail is not None
+    if tail is not None:
+        out[-1] = out[-1][: tail.start()].strip()
+    out = [n for n in out if n and n.strip().lower() != ET_AL]
+    return [*out, ET_AL] if more else out
+
+
+def named_authors(authors: Iterable[str]) -> tuple[list[str], bool]:
+    """The named authors of a stored list, and whether it goes on (ends with ET_AL)."""
+    names = list(authors)
+    more = bool(names) and names[-1] == ET_AL
+    return (names[:-1] if more else names), more
+
+
+def author_line(authors: Iterable[str]) -> str:
+    """Authors as a reader sees them: "Ana Smith, Bo Wang et al." for an incomplete list."""
+    names, more = named_authors(authors)
+    return ", ".join(names) + (" et al." if more and names else "et al." if more else "")
 
 
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}

@@ -212,6 +212,8 @@ def listed_in(sources: Iterable[Mapping[str, Any]]) -> list[str]:
 def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = (), width: int = 88) -> str:
     """A paper as labelled lines (the same text on a terminal and in a pipe); the abstract
     wrapped at ``width`` columns (the terminal's width on a terminal)."""
+    from efmcat.models import author_line
+
     lines = [_clean(record["title"]), ""]
 
     def add(label: str, value: Any) -> None:
@@ -223,7 +225,7 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
 
     arxiv = record.get("arxiv_id")
     add("ID", str(record["id"]) + (f"v{record['version']}" if arxiv and record.get("version") else ""))
-    add("Authors", record.get("authors"))
+    add("Authors", author_line(record.get("authors") or []))
     add("Year", record.get("year"))
     add("Published", record.get("published"))
     add("Updated", record.get("updated"))

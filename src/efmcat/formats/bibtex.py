@@ -23,7 +23,7 @@ from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
 from efmcat.ids import ArxivId, paper_id_from_link, title_id, try_parse_arxiv_id
 from efmcat.latex import literal_quotes
-from efmcat.models import Paper
+from efmcat.models import ET_AL, Paper, named_authors, with_et_al
 from efmcat.taxonomy import Taxonomy
 
 _ARXIV_IN_TEXT = re.compile(
@@ -44,12 +44,15 @@ def _author_names(text: str) -> list[str]:
     Split as BibTeX does: on ``and`` outside braces (``{Research and Development Team}`` is
     one name), each name read in its three forms (``First von Last``, ``von Last, First``,
     ``von Last, Jr, First``: ``King, Jr., Martin Luther`` is "Martin Luther King Jr.").
-    ``others`` (BibTeX's "et al.") is not a name: the list is kept without it."""
+    ``others`` (BibTeX's "et al.") is no name: a list ending with it is stored ending with
+    :data:`~efmcat.models.ET_AL`, so that an export says the list goes on."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
     merged = []
-    for name in _split_names(" ".join(text.split())):
-        if name.lower() == "others":
+    names = _split_names(" ".join(text.split()))
+    more = bool(names) and names[-1].lower() == ET_AL
+    for name in names:
+        if name.lower() == ET_AL:
             continue
         merged.append(parse_single_name_into_parts(name, strict=False).merge_first_name_first)
     if not merged:
@@ -58,7 +61,8 @@ def _author_names(text: str) -> list[str]:
     decoded = _decode(_NAME_SEP.join(merged)).split(_NAME_SEP)
     if len(decoded) != len(merged):  # a name's LaTeX took the separator (a trailing "\\")
         decoded = [_decode(n) for n in merged]
-    return [n for n in (" ".join(d.split()) for d in decoded) if n]
+    out = [n for n in (" ".join(d.split()) for d in decoded) if n]
+    return with_et_al([*out, ET_AL] if more else out)
 
 
 _NAME_TOKEN = re.compile(r"\\.|[{}]|\s+and\s+", re.I | re.S)
@@ -544,7 +548,7 @@ def _last_name(author: str) -> str:
 
 def author_key(rec: Mapping[str, Any]) -> str:
     """The first part of a generated key: the first author's last name, as ASCII."""
-    authors = rec.get("authors") or []
+    authors, _ = named_authors(rec.get("authors") or [])
     return _ascii_word(_last_name(authors[0])) if authors else ""
 
 
@@ -951,9 +955,10 @@ def entry(rec: Mapping[str, Any], key: str) -> str:
     kind, where, venue_year = venue_fields(venue, rec.get("journal_ref"))
     lines = [f"@{kind}{{{key},"]
     lines.append(_field("title", latex_title(rec.get("title") or "")))
-    authors = [bibtex_name(a) for a in rec.get("authors") or []]
+    names, more = named_authors(rec.get("authors") or [])
+    authors = [bibtex_name(a) for a in names]
     if authors:
-        lines.append(_field("author", " and ".join(authors)))
+        lines.append(_field("author", " and ".join([*authors, ET_AL] if more else authors)))
     else:
         # natbib styles label and sort an author-less entry by its key field; without
         # one every such entry is "Anonymous (2024a)", and past 26 of a year, "(2024{)".

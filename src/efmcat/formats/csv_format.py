@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from efmcat.models import named_authors
 from efmcat.taxonomy import Taxonomy
 
 COLUMNS = (
@@ -34,6 +35,12 @@ def safe_cell(value: Any) -> str:
     return text
 
 
+def _authors(rec: Mapping[str, Any]) -> list[str]:
+    """The authors' cell: an incomplete list ends "et al." (efmcat stores BibTeX's "others")."""
+    names, more = named_authors(rec.get("authors") or [])
+    return [*names, "et al."] if more else names
+
+
 def render(records: Sequence[Mapping[str, Any]], taxonomy: Taxonomy | None = None) -> str:
     buf = io.StringIO()
     write(records, buf)
@@ -46,6 +53,6 @@ def write(records: Iterable[Mapping[str, Any]], out: IO[str], taxonomy: Taxonomy
     writer.writerow(COLUMNS)
     n = 0
     for rec in records:
-        writer.writerow([safe_cell(rec.get(c)) for c in COLUMNS])
+        writer.writerow([safe_cell(_authors(rec) if c == "authors" else rec.get(c)) for c in COLUMNS])
         n += 1
     return n

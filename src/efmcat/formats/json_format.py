@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from efmcat.models import with_et_al
 from efmcat.taxonomy import Taxonomy
 
 
@@ -64,7 +65,7 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         id=pid,
         version=V.positive_int(rec.get("version"), where, "version"),
         title=title,
-        authors=V.text_list(rec.get("authors"), where, "authors"),
+        authors=with_et_al(V.text_list(rec.get("authors"), where, "authors")),
         abstract=V.text(rec.get("abstract"), where, "abstract"),
         year=V.year(rec.get("year"), where),
         published=V.text(rec.get("published"), where, "published"),

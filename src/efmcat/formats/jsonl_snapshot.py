@@ -21,7 +21,7 @@ from efmcat.entries import Entry
 from efmcat.errors import ParseError
 from efmcat.formats.json_format import is_efmcat_record, record_to_entry
 from efmcat.ids import try_parse_arxiv_id
-from efmcat.models import Paper
+from efmcat.models import Paper, with_et_al
 from efmcat.taxonomy import Taxonomy
 from efmcat.validate import YEAR_RANGE
 
@@ -57,7 +57,7 @@ def _authors(rec: dict[str, Any], where: str) -> list[str]:
         return [" ".join(a.split()) for a in V.text_list(authors, where, "authors") if a.strip()]
     authors = V.text(authors, where, "authors")
     if authors and authors.strip():
-        return [a.strip() for a in _SPLIT_AUTHORS.split(" ".join(authors.split())) if a.strip()]
+        return with_et_al(a.strip() for a in _SPLIT_AUTHORS.split(" ".join(authors.split())) if a.strip())
     return []
 
 

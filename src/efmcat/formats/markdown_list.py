@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from efmcat.entries import Entry, ParseResult
 from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
-from efmcat.models import Paper
+from efmcat.models import Paper, with_et_al
 from efmcat.taxonomy import Taxonomy
 
 # Headings of real lists that name a taxonomy node in other words (lower case, after
@@ -360,7 +360,7 @@ def _make_entry(
         cleaned = _clean_text(authors_text).strip("*_ ")  # "*Ana Smith, Bo Wang*": italics
         if cleaned and len(cleaned) < 600:
             parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", cleaned)  # "B, and C", "B & C"
-            authors = [p.strip() for p in parts if p.strip() and len(p.strip()) < 80]
+            authors = with_et_al(p.strip() for p in parts if p.strip() and len(p.strip()) < 80)
     year = _year_of(cells, row_text, arxiv.id if arxiv else None)
     is_arxiv = arxiv is not None
     paper = Paper(

@@ -14,7 +14,7 @@ from typing import Any
 from efmcat import validate as V
 from efmcat.errors import ParseError
 from efmcat.ids import paper_id_from_link
-from efmcat.models import Paper
+from efmcat.models import Paper, with_et_al
 from efmcat.yamlio import load_with_lines
 
 _PAPER_KEYS = {
@@ -87,7 +87,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             id=pid,
             title=" ".join(title.split()),
             version=V.positive_int(raw.get("version"), where, "version"),
-            authors=V.text_list(raw.get("authors"), where, "authors"),
+            authors=with_et_al(V.text_list(raw.get("authors"), where, "authors")),
             abstract=" ".join(abstract.split()) if abstract else None,
             year=year,
             published=V.text(raw.get("published"), where, "published", numbers=True) or None,
