@@ -27,7 +27,10 @@ def conn(mini_db):
         ("gtpq", "gptq"),
         ("memroy management", "memory management"),
         ("pagedatention", "pagedattention"),
-        ("Quantizaton OR pruned", None),  # an OR group is kept as typed: nothing to mend
+        ("Quantizaton OR gtpq", "quantization OR gptq"),  # each alternative
+        ("flash-attenton", "flash-attention"),  # a part of a hyphenated word
+        ("complier* quantizaton", "complier* quantization"),  # a prefix is kept as typed
+        ("quantizaton OR", "quantization OR"),  # an operator is no word
         ('"quantizaton"', None),  # a phrase is kept as typed
         ("gptq -quantizaton", None),  # so is an exclusion
         ("quantizaton -quantizaton", "quantization -quantizaton"),  # mended, the exclusion kept
@@ -106,6 +109,22 @@ def test_the_chosen_word_is_spelt_from_many_titles(tmp_path):
             catalog.upsert_paper(Paper(id=f"2401.{n:05d}", title=title, year=2024))
     with sqlite3.connect(path) as c:
         assert suggest.suggestion(c, "optimzer") == "optimizer"
+
+
+@pytest.mark.parametrize("query", ["title:tensor", "O'Reilly", "compilr*"])
+def test_a_token_with_a_colon_an_apostrophe_or_a_star_is_kept_as_typed(tmp_path, query):
+    """One token that is not a word or hyphenated words is a phrase (or a prefix): its words
+    are not mended one by one ("title:gptq" is not "tile:gptq", "O'Reilly" not "O'really")."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    path = tmp_path / "words.db"
+    with Catalog(path) as catalog:
+        for n, title in enumerate(["Tile Programming", "Really Fast Tensor Compilers"]):
+            catalog.upsert_paper(Paper(id=f"2401.{n:05d}", title=title, year=2024))
+    with sqlite3.connect(path) as c:
+        assert suggest.suggestion(c, query) is None
+        assert suggest.suggestion(c, "reilly-compilr") == "really-compilers"  # hyphenated: mended
 
 
 def test_a_catalog_without_notes_gets_suggestions(mini_db, tmp_path):

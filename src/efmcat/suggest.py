@@ -7,8 +7,9 @@ schema: the catalog file is never written) closest to the word's own term are ca
 (rapidfuzz's ratio), each spelt as a title spells it, and the spelling closest to what was
 typed wins (optimal string alignment: a transposition is one edit, so "complier" is
 compiler, not complex; of two as close, the one more titles hold); the first letter is
-kept, since a typo seldom changes it. Words of the query that papers hold, phrases,
-prefixes, exclusions and OR alternatives are kept as typed. Imports rapidfuzz only when
+kept, since a typo seldom changes it. A word alone, an OR alternative or a part of a
+hyphenated word may be mended; words that papers hold, quoted phrases, prefixes and
+exclusions are kept as typed. Imports rapidfuzz only when
 asked: it is on the piped search's path too (efmcat.fastpath), after a search found nothing.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 
 from efmcat.query import WORDS_RE, to_fts_groups
 from efmcat.stemming import stem_of, temp_in_memory
@@ -28,7 +30,6 @@ MIN_SIMILARITY = 0.75  # of the typed word and the title's word (OSA: a transpos
 MAX_WORDS = 8  # words of a query looked at (a longer query is not a typo of a short one)
 SAMPLE = 20  # titles read to spell each candidate term
 SPELLINGS = 2000  # titles read to spell the chosen one
-_PLAIN = re.compile(r'^"([^\W_]{3,})"$')  # a quoted single word, as query.py writes it
 
 
 def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> str:
@@ -53,7 +54,9 @@ def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
         groups = to_fts_groups(query)
     except Exception:
         return None
-    words = [m.group(1) for g in groups if (m := _PLAIN.match(g))][:MAX_WORDS]
+    if not groups:
+        return None
+    words = _typed_words(query)[:MAX_WORDS]
     missing = [w for w in words if not _held(conn, w)]
     if not missing:
         return None
@@ -148,16 +151,39 @@ def _spelling(conn: sqlite3.Connection, term: str, typed: str, sample: int) -> s
     return max(own, key=lambda w: (OSA.normalized_similarity(w, typed), -len(w), w))
 
 
-def _replaced(query: str, fixed: dict[str, str]) -> str:
-    """``query`` with the words of ``fixed`` (matched whole, in any case) replaced, except in
-    quoted phrases and exclusions (``-word``, ``NOT word``), which stay as typed."""
-    out = []
+def _loose_tokens(query: str) -> Iterator[tuple[str, bool]]:
+    """The query's tokens (spaces included), each with whether it is typed loose: not a
+    quoted phrase, an exclusion (``-word``, ``NOT word``) or an operator."""
     after_not = False
     for token in re.split(r'("[^"]*"?|\s+)', query):
         if not token or token.isspace():
-            out.append(token)
+            yield token, False
             continue
-        kept = token.startswith('"') or token.startswith("-") or after_not
+        kept = token.startswith(('"', "-")) or after_not or token in ("OR", "NOT")
         after_not = token == "NOT"
-        out.append(token if kept else WORDS_RE.sub(lambda m: fixed.get(m.group().lower(), m.group()), token))
-    return "".join(out)
+        yield token, not kept
+
+
+# A token a suggestion may mend: a word, or words joined by hyphens (not "title:gptq",
+# "O'Reilly" or a prefix "compil*": a phrase of one token, kept as typed).
+_MENDABLE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def _typed_words(query: str) -> list[str]:
+    """The words a suggestion may mend, in order, each once: of the loose tokens that are a
+    word or hyphenated words (alone or an OR alternative), the words of at least three
+    letters or digits."""
+    out: list[str] = []
+    for token, loose in _loose_tokens(query):
+        if loose and _MENDABLE.fullmatch(token):
+            out += [w for w in WORDS_RE.findall(token) if len(w) >= 3 and w not in out]
+    return out
+
+
+def _replaced(query: str, fixed: dict[str, str]) -> str:
+    """``query`` with the words of ``fixed`` (matched whole, in any case) replaced, except in
+    quoted phrases and exclusions (``-word``, ``NOT word``), which stay as typed."""
+    return "".join(
+        WORDS_RE.sub(lambda m: fixed.get(m.group().lower(), m.group()), token) if loose else token
+        for token, loose in _loose_tokens(query)
+    )
