@@ -22,8 +22,10 @@ from efmcat.models import ET_AL, Paper, author_line, with_et_al
         (["Ana Smith et.al."], ["Ana Smith", ET_AL]),
         (["Ana Smith", "et al."], ["Ana Smith", ET_AL]),
         (["Ana Smith", "Others"], ["Ana Smith", ET_AL]),
-        (["Ana Smith", "others", "Bo Wang"], ["Ana Smith", "Bo Wang"]),  # only last means more
+        # a name added after "others" (in the editor): the list still goes on
+        (["Ana Smith", "others", "Bo Wang"], ["Ana Smith", "Bo Wang", ET_AL]),
         (["Alet Alba", "Ketal Roy"], ["Alet Alba", "Ketal Roy"]),  # "et al" inside words is a name
+        (["Ana Smith", "Bo Etal"], ["Ana Smith", "Bo Etal"]),  # a surname, not "et al"
         (["Ana Smith", ""], ["Ana Smith"]),
         ([], []),
     ],
@@ -108,3 +110,68 @@ def test_edit_keeps_others_last_and_removes_it_when_asked(cli, tmp_path):
     assert r.exit_code == 0, r.output
     with Catalog(tmp_path / "catalog.db") as cat:
         assert cat.get_paper("2301.00004").authors == ["Ana Smith", "Bo Wang"]
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [
+        {"authors": ["Ana Smith", "Bo Wang et al."]},
+        {"authors": "Ana Smith, Bo Wang, et al."},
+        {"authors_parsed": [["Smith", "Ana", ""], ["Wang", "Bo", ""], ["al.", "et", ""]]},
+    ],
+)
+def test_snapshot_authors_ending_et_al(cli, tmp_path, authors):
+    rec = {"id": "2301.00005", "title": "A Paper By Many", "abstract": "Text.", "categories": "cs.LG"}
+    rec["versions"] = [{"version": "v1", "created": "Mon, 2 Jan 2023 00:00:00 GMT"}]
+    (tmp_path / "s.jsonl").write_text(json.dumps({**rec, **authors}) + "\n", encoding="utf-8")
+    r = cli("import", str(tmp_path / "s.jsonl"))
+    assert r.exit_code == 0, r.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.get_paper("2301.00005").authors == ["Ana Smith", "Bo Wang", "others"]
+
+
+def test_check_counts_a_list_of_others_alone_as_no_authors(cli, tmp_path):
+    with Catalog(tmp_path / "catalog.db") as cat:
+        cat.upsert_paper(Paper(id="2301.00006", title="Nobody Named", abstract="Text.", authors=[ET_AL]))
+        cat.upsert_paper(Paper(id="2301.00007", title="Some Named", abstract="Text.", authors=["A B", ET_AL]))
+    r = cli("check")
+    assert "INFO missing-metadata: 1 paper lacks authors or an abstract" in r.stdout
+    assert "2301.00006" in r.stdout and "2301.00007" not in r.stdout
+
+
+def test_the_editor_says_what_others_means():
+    from efmcat.edit import record_yaml
+
+    line = "# Authors: '- others' says the list goes on (BibTeX's 'and others', shown 'et al.').\n"
+    assert line in record_yaml(Paper(id="2301.00008", title="T", authors=["A B", ET_AL]))
+    assert line not in record_yaml(Paper(id="2301.00008", title="T", authors=["A B"]))
+
+
+def test_fetch_completes_a_list_that_goes_on(cli, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    import efmcat
+
+    asked = []
+
+    def fetch_papers(ids):
+        asked.append(list(ids))
+        return [Paper(id="2301.00001", title="A Paper By Many", authors=["Ana Smith", "Bo Wang", "Cy Lee"])]
+
+    fake = types.ModuleType("efmcat.arxiv")
+    fake.fetch_papers = fetch_papers
+    monkeypatch.setitem(sys.modules, "efmcat.arxiv", fake)
+    monkeypatch.setattr(efmcat, "arxiv", fake, raising=False)
+    # the abstract is there: only the authors' "and others" asks arXiv
+    (tmp_path / "refs.bib").write_text(
+        BIB.replace("  year", "  abstract = {Text.},\n  year"), encoding="utf-8"
+    )
+    r = cli("import", str(tmp_path / "refs.bib"), "--fetch")
+    assert r.exit_code == 0, r.output
+    assert asked == [["2301.00001"]]
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.get_paper("2301.00001").authors == ["Ana Smith", "Bo Wang", "Cy Lee"]
+    r = cli("import", str(tmp_path / "refs.bib"), "--fetch")  # now whole in the catalog: not asked
+    assert r.exit_code == 0, r.output
+    assert asked == [["2301.00001"]]

@@ -41,6 +41,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
+from efmcat.models import with_et_al
 
 REPO = Path(__file__).resolve().parent.parent
 TAXONOMY = REPO / "src" / "efmcat" / "taxonomy.yaml"
@@ -349,7 +350,7 @@ def parse_awesome_list(path: Path) -> list[Ref]:
         after = first[link.end() :]
         parts = re.split(r"<br\s*/?>", after, flags=re.I)
         authors_text = _HTML.sub("", parts[1]).strip() if len(parts) > 1 else ""
-        authors = [a.strip() for a in re.split(r",|\s+and\s+", authors_text) if a.strip()]
+        authors = with_et_al(a.strip() for a in re.split(r",|\s+and\s+", authors_text) if a.strip())
         out.append(Ref(arxiv, clean_title(link.group(1)), path.name, "list", authors=authors))
     return out
 
@@ -381,7 +382,7 @@ def parse_bib(path: Path) -> list[Ref]:
         if arxiv is None or not f.get("title"):
             continue
         authors = [_bib_author(a) for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()]
-        authors = [a for a in authors if a.lower() != "others"]
+        authors = with_et_al(authors)  # BibTeX's "others": the list goes on
         out.append(
             Ref(
                 arxiv.id,

@@ -35,6 +35,7 @@ from efmcat.catalog import Catalog, url_sql
 from efmcat.errors import InvalidIdError
 from efmcat.ids import norm_title, parse_paper_id, title_key, try_parse_arxiv_id
 from efmcat.merge import merge_papers, merge_target
+from efmcat.models import ET_AL
 from efmcat.render import count
 
 SIMILAR = 92  # rapidfuzz ratio (0-100) of normalised titles for "near-identical"
@@ -169,9 +170,10 @@ def check_catalog(
 
 # Schema v5 stores an arXiv paper's own url, and a source row's title and link that are its
 # paper's own, as NULL (catalog.py says why): check reads them spelled out, as they were.
+_ONLY_ET_AL = f'["{ET_AL}"]'  # the authors of a list that names nobody: "et al." alone
 _PAPER_COLUMNS = (
     f"SELECT p.id, p.title, p.year, {url_sql('p')} AS url, p.fetched_at, p.note, "
-    "(p.abstract IS NULL OR p.abstract = '' OR p.authors IS NULL OR p.authors IN ('', '[]')) AS lacks "
+    f"(p.abstract IS NULL OR p.abstract = '' OR p.authors IS NULL OR p.authors IN ('', '[]', '{_ONLY_ET_AL}')) AS lacks "
     "FROM papers p"
 )
 _SOURCE_COLUMNS = (

@@ -156,6 +156,11 @@ def record_yaml(paper: Paper) -> str:
         f"# efmcat edit {paper.id}: change what you need, save and close.\n"
         "# Fields you change become yours: refresh and imports keep them. Empty the file to cancel.\n"
         f"# Yours so far: {yours}\n"
+        + (
+            f"# Authors: '- {ET_AL}' says the list goes on (BibTeX's 'and others', shown 'et al.').\n"
+            if ET_AL in paper.authors
+            else ""
+        )
     )
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     return header + body

@@ -31,22 +31,21 @@ def implied(row: dict | None) -> bool:
 # others"): a list that ends "et al." is stored ending with it, so that a BibTeX export says
 # "and others" and a display "et al." instead of dropping the authors nobody named.
 ET_AL = "others"
-_ET_AL_TAIL = re.compile(r"(?:^|[\s,;]+)et\.?\s*al\b\.?$", re.I)
+_ET_AL_TAIL = re.compile(r"(?:^|[\s,;]+)et(?:\.\s*|\s+)al\b\.?$", re.I)  # not "Bo Etal"
 
 
 def with_et_al(names: Iterable[str]) -> list[str]:
     """An author list as efmcat stores it: a last name written "Ana Smith et al." (or an
-    "et al." / "others" of its own) becomes "Ana Smith" and ET_AL at the end; an "others"
-    anywhere else means nothing and goes."""
+    "et al." of its own) becomes "Ana Smith" and ET_AL at the end; an "others" anywhere
+    (a name added after it in the editor) says the list goes on, and moves to the end."""
     out = [n for n in names if n]
     if not out:
         return out
     tail = _ET_AL_TAIL.search(out[-1])
-    more = out[-1].strip().lower() == ET_AL or tail is not None
     if tail is not None:
         out[-1] = out[-1][: tail.start()].strip()
-    out = [n for n in out if n and n.strip().lower() != ET_AL]
-    return [*out, ET_AL] if more else out
+    named = [n for n in out if n and n.strip().lower() != ET_AL]
+    return [*named, ET_AL] if tail is not None or len(named) < len(out) else named
 
 
 def named_authors(authors: Iterable[str]) -> tuple[list[str], bool]:

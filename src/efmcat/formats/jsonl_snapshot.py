@@ -51,10 +51,10 @@ def _authors(rec: dict[str, Any], where: str) -> list[str]:
                 first = parts[1] if len(parts) > 1 and parts[1] else ""
                 suffix = parts[2] if len(parts) > 2 and parts[2] else ""
                 out.append(" ".join(x for x in (first, last, suffix) if x).strip())
-        return [a for a in out if a]
+        return with_et_al(a for a in out if a)
     authors = rec.get("authors")
     if isinstance(authors, list):
-        return [" ".join(a.split()) for a in V.text_list(authors, where, "authors") if a.strip()]
+        return with_et_al(" ".join(a.split()) for a in V.text_list(authors, where, "authors") if a.strip())
     authors = V.text(authors, where, "authors")
     if authors and authors.strip():
         return with_et_al(a.strip() for a in _SPLIT_AUTHORS.split(" ".join(authors.split())) if a.strip())
@@ -200,7 +200,7 @@ def _plain_paper(rec: dict[str, Any], source: str) -> Paper | None:
         id=parsed.id,
         title=title,
         version=parsed.version or len(versions),
-        authors=authors,
+        authors=with_et_al(authors),
         abstract=text["abstract"],
         year=year,
         published=published,
