@@ -180,11 +180,40 @@ def test_every_search_path_gives_the_same_papers(cli, ops_db, monkeypatch, query
     out, err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
-    if query.startswith("-"):  # taken for an option: the fast path leaves it to Typer
-        assert fastpath.try_search([query, "-n", "100"]) is None
+    assert fastpath.try_search([query, "-n", "100"]) == 0  # "-delta ...": a word, not an option
+    assert (out.getvalue(), err.getvalue()) == (shown.stdout, shown.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["alpha", "-delta", "OR", "beta"],  # an exclusion among the words (was "-d elta")
+        ["-delta", "alpha", "OR", "beta"],  # first, with no "--"
+        ["alpha", "-delta", "-n", "100", "OR", "beta"],  # options between the words
+        ["-n", "100", "alpha", "NOT", "delta", "OR", "beta", "--json"],
+        ["alpha", "-n100", "-delta", "OR", "beta"],  # -n with its number is the option
+    ],
+)
+def test_an_exclusion_anywhere_among_the_words_is_a_word(cli, ops_db, monkeypatch, args):
+    """`efmcat search medusa -survey OR eagle` was "unknown source 'urvey'", `kv cache
+    -quantization` "No such option: -q": a word that starts with one "-" is an exclusion
+    unless it is an option exactly, on the CLI's path and the piped fast path alike."""
+    expected = _ids(_meaning(["alpha", "-delta", "OR", "beta"]))
+    shown = cli("search", *args)
+    assert shown.exit_code == 0, shown.output
+    if "--json" in args:
+        got = [p["id"] for p in json.loads(shown.stdout)]
     else:
-        assert fastpath.try_search([query, "-n", "100"]) == 0
-        assert (out.getvalue(), err.getvalue()) == (shown.stdout, shown.stderr)
+        got = [line.split("\t")[1] for line in shown.stdout.splitlines()]
+    assert set(got) == expected and len(got) == len(expected)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    handled = fastpath.try_search(args)  # (16 papers: under the default limit)
+    if "-n100" in args:
+        assert handled is None  # an attached value: left to Typer
+    else:
+        assert handled == 0
+        assert out.getvalue() == shown.stdout
 
 
 @pytest.mark.parametrize(

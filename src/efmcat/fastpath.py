@@ -52,6 +52,15 @@ def parse_search_args(args: list[str]) -> dict | None:
         elif arg.startswith("-") and arg != "-":
             name, eq, inline = arg.partition("=")
             key = _VALUE_OPTIONS.get(name)
+            if (
+                key is None
+                and not arg.startswith("--")
+                and arg not in ("-h", "-V")
+                and arg[:2] not in _VALUE_OPTIONS
+            ):
+                words.append(arg)  # an exclusion (-survey), as the CLI's QueryCommand reads it
+                i += 1
+                continue
             if key is None:
                 return None
             if eq:

@@ -366,6 +366,42 @@ class _Command(typer.core.TyperCommand):
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
+class QueryCommand(_Command):
+    """A command whose words are a search query: an exclusion anywhere among them
+    (``efmcat search medusa -survey OR eagle``) is a word, not an option (Click read
+    ``-survey`` as ``-s urvey`` and ``-quantization`` as an unknown ``-q``). Options keep
+    working before, between and after the words; a word that starts with one ``-`` is an
+    option only when it is one exactly (``-n``, ``-t``, ``-h``) or ``-n`` with its number
+    (``-n5``). The words then follow a ``--``, in the order typed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued, flags = set(), set()
+        for p in self.get_params(ctx):
+            if p.param_type_name == "option":
+                names = [*p.opts, *p.secondary_opts]
+                (flags if p.is_flag or p.count else valued).update(names)
+        opts: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words += args[i + 1 :]
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg.startswith("--") or name in flags or name in valued:
+                opts.append(arg)
+                if name in valued and "=" not in arg and i + 1 < len(args):
+                    i += 1
+                    opts.append(args[i])
+            elif arg[:2] in valued and arg[2:].isdigit():
+                opts.append(arg)  # -n5
+            else:
+                words.append(arg)  # a word, or an exclusion (-survey)
+            i += 1
+        return super().parse_args(ctx, [*opts, "--", *words] if words else opts)
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """``@command("name")``: register a Typer command with error translation."""
     kwargs.setdefault("cls", _Command)

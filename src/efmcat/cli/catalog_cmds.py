@@ -13,6 +13,7 @@ from efmcat.cli._app import (
     SETUP,
     DbOption,
     JsonOption,
+    QueryCommand,
     ReportOption,
     TaxonomyOption,
     command,
@@ -86,13 +87,13 @@ def _emit_papers(
     )
 
 
-@command("search", rich_help_panel=CATALOG)
+@command("search", rich_help_panel=CATALOG, cls=QueryCommand)
 def search(
     words: Annotated[
         list[str],
         typer.Argument(
             metavar="QUERY",
-            help='Words (ANDed; several arguments are one query), "quoted phrases", prefix*, OR, -exclude (after --).',
+            help='Words (ANDed; several arguments are one query), "quoted phrases", prefix*, OR, -exclude.',
         ),
     ],
     tag: TagOption = None,
