@@ -149,3 +149,11 @@ def test_the_scratch_tables_of_similar_and_suggest_share_a_connection(conn):
     assert index_terms(conn, ["Pruning large models"]) == [["prune", "larg", "model"]]
     assert suggest.suggestion(conn, "gtpq") == "gptq"
     assert index_terms(conn, ["quantized"], only=["quantiz"]) == [["quantiz"]]
+
+
+def test_a_long_query_is_shown_short_in_the_suggestion_too(conn):
+    query = "quantizaton " + "z" * 100
+    message = suggest.no_match_message(conn, query, False)
+    assert message == (
+        f"No papers match '{query[:80]}…'. Did you mean '{('quantization ' + 'z' * 100)[:80]}…'?"
+    )

@@ -193,15 +193,23 @@ def sniff_format(head: str) -> str | None:
     import re
 
     text = head.lstrip("\ufeff \t\r\n")
-    if text.startswith("["):
-        return "json" if re.match(r"\[\s*(\{|\])", text) else None
-    if text.startswith("{"):
+    # What only JSON starts with: an array of objects or strings (or an empty one), an object
+    # with a key. A broken JSON file must reach the JSON parser, which says where it breaks,
+    # not be read as Markdown with no rows. Markdown may start with a bracket or a brace too
+    # (``[Title](url)``, ``[1] Ref``, ``{% include %}``, ``{{< shortcode >}}``): that stays Markdown.
+    if re.match(r"\[\s*[{\]\"]", text):
+        return "json"
+    if re.match(r"\{\s*[\"}]", text):
+        # an object on its first line: JSON lines; else one object over several lines, or
+        # broken JSON: the JSON parser's error
         first = text.split("\n", 1)[0].strip()
         try:
             if isinstance(json.loads(first), dict):
                 return "jsonl"
         except (ValueError, RecursionError):
             pass
+        return "json"
+    if text.startswith(("[", "{")):
         return None
     if text.startswith("@") or "\n@" in head:
         import re
@@ -245,8 +253,11 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
         )
     by_name = next((_EXT[s] for s in reversed(suffixes) if s in _EXT), None)
     sniffed = sniff_format(head)
+    # an object whose first line is no whole object is JSON to the sniffer, but may be JSON
+    # lines with a broken (or too deep) first line: in a .jsonl the name decides
+    broken_line = by_name == "jsonl" and sniffed == "json" and head.lstrip("\ufeff \t\r\n").startswith("{")
     if by_name is not None:
-        if sniffed is not None and sniffed != by_name and not (by_name == "md" and sniffed == "yaml"):
+        if sniffed not in (None, by_name) and not (by_name == "md" and sniffed == "yaml") and not broken_line:
             raise ParseError(
                 f"{path}: the name says {by_name} but the content is {sniffed}; "
                 f"rename the file or give --format {sniffed}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,8 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    if _is_empty(sql):  # SQLite runs no statement and answers nothing: say so plainly
+        raise QueryError("empty query: give a SELECT statement")
     if out is None:
         from efmcat.render import shown_stdout
 
@@ -109,6 +112,15 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
     finally:
         conn.close()
     return counted[0]
+
+
+# comments and semicolons, scanned left to right (a ``--`` inside ``/* */`` is the block's)
+_NOTHING = re.compile(r"--[^\n]*|/\*.*?(?:\*/|\Z)|;", re.S)
+
+
+def _is_empty(sql: str) -> bool:
+    """Whether ``sql`` holds no statement: blank, or only comments and semicolons."""
+    return not _NOTHING.sub("", sql).strip()
 
 
 def _query_error(exc: sqlite3.DatabaseError) -> QueryError:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from efmcat.query import WORDS_RE, to_fts_groups
 from efmcat.stemming import stem_of, temp_in_memory
-from efmcat.textsafe import no_match, term
+from efmcat.textsafe import no_match, shown_query, term
 
 CANDIDATE_SCORE = 60.0  # rapidfuzz ratio (0-100) of the two stems for a term to be looked at
 CANDIDATES = 40  # terms looked at per word
@@ -43,7 +43,7 @@ def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> st
         if os.environ.get("EFMCAT_DEBUG"):
             raise
         return message
-    return f"{message} Did you mean '{term(mended)}'?" if mended else message
+    return f"{message} Did you mean '{term(shown_query(mended))}'?" if mended else message
 
 
 def suggestion(conn: sqlite3.Connection, query: str) -> str | None:

@@ -39,10 +39,20 @@ def _clean(text: object) -> str:
     return term(" ".join(str(text).split())) if text is not None else ""
 
 
+NO_MATCH_SHOWN = 80  # characters of the query a "No papers match" message shows
+
+
 def no_match(query: str, filtered: bool = False) -> str:
     """What a search that found nothing says; ``filtered``: options narrowed it (then the
-    words alone may match: the message says so, not that nothing has them)."""
-    return f"No papers match '{term(query)}'" + (" with the filters given." if filtered else ".")
+    words alone may match: the message says so, not that nothing has them). A long query
+    is cut to its first NO_MATCH_SHOWN characters and "…": the message stays one short line
+    (a query read from a file may be 100,000 characters), and the user knows what they typed."""
+    return f"No papers match '{term(shown_query(query))}'" + (" with the filters given." if filtered else ".")
+
+
+def shown_query(query: str) -> str:
+    """A query as a message shows it: its first NO_MATCH_SHOWN characters and "…" when longer."""
+    return query if len(query) <= NO_MATCH_SHOWN else query[:NO_MATCH_SHOWN] + "…"
 
 
 def paper_row(r: Mapping[str, object], with_score: bool = False, area_sep: str = ",") -> list[str]:

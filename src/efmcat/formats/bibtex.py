@@ -734,7 +734,10 @@ _ACCENTS = {
 _CHARS = {
     "ß": r"{\ss}", "ø": r"{\o}", "Ø": r"{\O}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}",
     "Œ": r"{\OE}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}", "đ": "d", "Đ": "D", "þ": "th",
-    "–": "--", "—": "---", "‐": "-", "‑": "-", "‘": "`", "’": "'", "‚": ",", "“": "``",
+    "–": "--", "—": "---", "‐": "-", "‑": "-", "‚": ",", "“": "``",
+    # not ` and ': those read back as the ASCII quote, so ’ failed the read-back check and
+    # stayed as written; the macros (pdflatex's OT1 has both) read back as ‘ and ’
+    "‘": r"\textquoteleft{}", "’": r"\textquoteright{}",
     "”": "''", "„": ",,", "«": "<<", "»": ">>", "…": r"\ldots{}", "\u00a0": "~", "\u200b": "",
     "×": r"$\times$", "°": r"$^\circ$", "→": r"$\rightarrow$", "←": r"$\leftarrow$",
     "≤": r"$\leq$", "≥": r"$\geq$", "±": r"$\pm$", "∞": r"$\infty$", "·": r"$\cdot$",

@@ -103,7 +103,7 @@ def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
         data = _json.loads(text)
     except ValueError as exc:
         line = getattr(exc, "lineno", 1)
-        raise ParseError(f"{path}:{line}: not valid JSON: {getattr(exc, 'msg', exc)}") from exc
+        raise ParseError(f"{path}:{line}: not valid JSON: {json_error_reason(exc)}") from exc
     except RecursionError as exc:
         raise ParseError(f"{path}: JSON nested too deeply") from exc
     if isinstance(data, dict):
@@ -124,6 +124,19 @@ def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
             result.entries.append(Entry(paper=paper, line=line, link=paper.url))
         result.rows += 1
     return result
+
+
+def json_error_reason(exc: ValueError) -> str:
+    """Why ``exc`` says the text is not JSON, with where: ``invalid control character at line
+    1 column 11``. A JSONDecodeError's ``msg`` alone can end mid-sentence ("Invalid control
+    character at", "Unterminated string starting at"): its place is in other attributes."""
+    import json as _json
+
+    if not isinstance(exc, _json.JSONDecodeError):
+        return str(exc)  # e.g. a number too long to convert: the message is whole
+    reason = exc.msg[:1].lower() + exc.msg[1:]
+    at = "" if reason.endswith(" at") else " at"
+    return f"{reason}{at} line {exc.lineno} column {exc.colno}"
 
 
 def _object_lines(text: str, count: int) -> list[int]:
