@@ -299,6 +299,18 @@ class Meta:
     rank: int  # lower is better
 
 
+# A Hugging Face papers page's discussion link that some metadata files append to the
+# abstract (32 papers: QLoRA, Medusa, Mixtral): not the authors' text.
+_HF_DISCUSSION = re.compile(r"\s*https?://huggingface\.co/discussions/paper/\w+/?\s*$")
+
+
+def _clean_abstract(text: object) -> str | None:
+    """An abstract on one line, without a trailing discussion link the scrape added."""
+    if not text:
+        return None
+    return _HF_DISCUSSION.sub("", " ".join(str(text).split())) or None
+
+
 def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
     out: dict[str, list[Meta]] = defaultdict(list)
     for name in ("arxiv-metadata-sample.jsonl", "arxiv-metadata-lists.jsonl"):
@@ -315,7 +327,7 @@ def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
                     authors=with_et_al(
                         " ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()
                     ),
-                    abstract=" ".join(str(rec["abstract"]).split()) if rec.get("abstract") else None,
+                    abstract=_clean_abstract(rec.get("abstract")),
                     categories=list(rec.get("categories") or []),
                     published=str(rec["published"])[:10] if rec.get("published") else None,
                     origin=origin,
