@@ -222,13 +222,24 @@ def explain(
         ]
     if ex.model:
         info = f"{ex.model_source} model"
-        out += ["", f"Model ({info}): per area probability / threshold, and the features that weighed most:"]
+        out += [
+            "",
+            f"Model ({info}): per area who decides, its probability / threshold, and the features that weighed most:",
+        ]
         shown_model = [d for d in ex.model if show_all or d.assigned]
         if not shown_model:
             out.append(
                 "  no area assigned by the model or a certain rule"
                 + ("" if show_all else " (--all shows the rest)")
             )
+        # who decides the area comes first: where the rules do, the model's probability is
+        # shown for its evidence, not compared with the threshold ("0.99 / 1.00 assigned" read
+        # as a contradiction)
+        deciders = {
+            "model": "the model decides",
+            "rules": "the rules decide",
+            "either": "the model or the rules",
+        }
         for d in shown_model:
             how = {
                 "model": "assigned by the model",
@@ -236,9 +247,8 @@ def explain(
                 "rule override": "assigned by a certain rule",
             }
             mark = how.get(d.by, "not assigned")
-            out.append(
-                f"  {d.area}: {d.probability:.2f} / {d.threshold:.2f} {mark} (decided by {d.strategy})"
-            )
+            decider = deciders.get(d.strategy, f"decided by {d.strategy}")
+            out.append(f"  {d.area}: {mark} ({decider}; the model: {d.probability:.2f} / {d.threshold:.2f})")
             for cpart in d.contributions:
                 out.append(f"    {cpart.weight:+6.2f}  {cpart.feature}")
     out += ["", "Tagger rules:"]
