@@ -32,6 +32,7 @@ from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: impor
     first,
     like_escape,
     ranking,
+    register,
 )
 
 SCHEMA_VERSION = 5
@@ -441,6 +442,7 @@ class Catalog:
             raise translate(exc, self.path) or CatalogError(str(exc)) from exc
         try:
             self.conn.row_factory = sqlite3.Row
+            register(self.conn)  # lower() folds accents, for --author (searchsql.AUTHOR_SQL)
             self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             # In WAL mode, NORMAL syncs at checkpoints, not at every commit: a power cut may

@@ -51,6 +51,7 @@ def search_rows(
     sql = f"SELECT r.rank, p.id, p.year, p.title FROM ({sql}) r JOIN papers p ON p.n = r.n"
     sql += " ORDER BY r.rank, r.n" + searchsql.limit_clause(limit, params)
     conn = sqlite3.connect(db, timeout=10, isolation_level=None)
+    searchsql.register(conn)  # lower() folds accents, for --author, as the Catalog's does
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != searchsql.SEARCH_SCHEMA:
             conn.close()
