@@ -9,6 +9,7 @@ import json
 import pytest
 
 from efmcat.errors import UsageError
+from efmcat.searchsql import SEARCH_SCHEMA
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_connections_are_closed_on_every_way_out(many, tmp_path, opened):
     with closing(sqlite3.connect(other)) as conn:
         conn.execute("PRAGMA user_version = 99")
     with closing(sqlite3.connect(broken)) as conn:
-        conn.execute("PRAGMA user_version = 5")  # the version, not the tables
+        conn.execute(f"PRAGMA user_version = {SEARCH_SCHEMA}")  # the version, not the tables
     opened.clear()
     assert len(list(search_rows(str(many), "zebrafish"))) == 20  # read to the end
     rows = search_rows(str(many), "zebrafish")

@@ -35,7 +35,7 @@ from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: impor
     register,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Papers without an arXiv id: a prefixed id (new-style arXiv ids, all digits, sort before ':';
 # old-style ones have no ':').
 _LOOSE = "id > ':' AND instr(id, ':') > 0"
@@ -48,7 +48,7 @@ REQUIRED_COLUMNS = {
         "n", "id", "version", "title", "authors", "abstract", "year", "published", "updated",
         "categories", "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source",
         "verified", "note", "added_at", "fetched_at", "venue", "kind", "provenance", "user_fields",
-        "status", "starred", "citekey",
+        "status", "starred", "citekey", "curator_note",
     ),
     "tags": ("paper_id", "node", "origin", "score", "removed"),
     "sources": ("paper_id", "source", "locator", "title", "link", "section"),
@@ -79,6 +79,7 @@ PAPER_FIELDS = (
     "note",
     "venue",
     "kind",
+    "curator_note",
 )
 _JSON_FIELDS = ("authors", "categories")
 # Fields a user may edit (efmcat edit); an edited one is recorded in papers.user_fields and
@@ -284,6 +285,17 @@ WHEN old.title IS NOT new.title BEGIN
 END;
 """
 
+# v6: the curators' note has a column of its own. The seeds' notes (a corrected link, a
+# renamed paper: "Corrected: line 67 linked ...") and the user's own note shared ``note``:
+# writing a note of one's own replaced the curators' for good (and ``check`` no longer saw
+# the renamed paper its note had settled). ``note`` is now the user's alone; a note no user
+# wrote moves.
+_V6 = """
+ALTER TABLE papers ADD COLUMN curator_note TEXT;
+UPDATE papers SET curator_note = note, note = NULL
+WHERE note IS NOT NULL AND instr(user_fields, '"note"') = 0;
+"""
+
 # The full-text indexes over papers and their columns, and the triggers that fill them
 # on insert (bulk imports replace those triggers by one INSERT ... SELECT per batch).
 FTS_INDEXES = {
@@ -293,7 +305,7 @@ FTS_INDEXES = {
 INSERT_TRIGGERS = ("papers_ai", "papers_fields_ai")
 
 # MIGRATIONS[i] brings a catalog from schema version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 def busy_timeout_ms() -> int:

@@ -172,7 +172,8 @@ def check_catalog(
 # paper's own, as NULL (catalog.py says why): check reads them spelled out, as they were.
 _ONLY_ET_AL = f'["{ET_AL}"]'  # the authors of a list that names nobody: "et al." alone
 _PAPER_COLUMNS = (
-    f"SELECT p.id, p.title, p.year, {url_sql('p')} AS url, p.fetched_at, p.note, "
+    f"SELECT p.id, p.title, p.year, {url_sql('p')} AS url, p.fetched_at, "
+    "coalesce(p.curator_note || ' ', '') || coalesce(p.note, '') AS note, "
     f"(p.abstract IS NULL OR p.abstract = '' OR p.authors IS NULL OR p.authors IN ('', '[]', '{_ONLY_ET_AL}')) AS lacks "
     "FROM papers p"
 )
@@ -281,7 +282,7 @@ def _title_conflicts(paper: dict[str, Any], rows: list[dict[str, Any]]) -> list[
     if len(clusters) <= 1:
         return []
     names = "; ".join(f'"{c[0]["title"]}" ({_locators(c)})' for c in clusters)
-    # A conflict the catalog settled: the paper's note names the other titles.
+    # A conflict the catalog settled: the paper's notes (the curators', the user's) name the other titles.
     note = (paper["note"] or "").lower()
     own = norm_title(paper["title"])
     settled = all(

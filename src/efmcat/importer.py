@@ -649,7 +649,7 @@ _CITEKEY_SQL = (
 _FAST_FIELDS = (
     "id", "version", "title", "authors", "abstract", "year", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "source", "verified", "note",
-    "venue", "kind",
+    "venue", "kind", "curator_note",
 )  # fmt: skip
 
 
@@ -679,7 +679,7 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
         p.id, p.version, p.title, dumps(p.authors), p.abstract, p.year,
         p.published, p.updated, dumps(p.categories), p.primary_category,
         p.doi, p.journal_ref, p.comment, url, pdf_url, p.source, int(bool(p.verified)), p.note,
-        p.venue, p.kind or "paper", p.added_at or now,
+        p.venue, p.kind or "paper", p.curator_note, p.added_at or now,
     )  # fmt: skip
 
 

@@ -108,6 +108,8 @@ class Paper:
     note: str | None = None
     venue: str | None = None  # where it appeared, as a list or BibTeX states it ("ICML 2023")
     kind: str = "paper"  # "paper", or a non-paper a list links: "repo", "blog", "slides", "talk"
+    # The curators' note (schema v6): a corrected link, a renamed paper. ``note`` is the user's.
+    curator_note: str | None = None
     added_at: str | None = None  # set by the catalog
     # The researcher's own data (schema v4), never written by upsert_paper:
     status: str | None = None  # reading status: "to-read", "reading", "read"

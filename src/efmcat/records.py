@@ -76,6 +76,7 @@ def _record(
         "areas": areas,
         "verified": paper.verified,
         "note": paper.note,
+        "curator_note": paper.curator_note,
         "source": paper.source,
         "added_at": paper.added_at,
         "status": paper.status,

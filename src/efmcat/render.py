@@ -244,8 +244,9 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     if record.get("starred"):
         add("Starred", "yes")
     add("Citekey", record.get("citekey"))
-    for i, line in enumerate((record.get("note") or "").splitlines()):  # its paragraphs kept
-        lines.append(f"{'Note:' if i == 0 else '':<12} {_clean(line)}".rstrip())
+    for label, key in (("Note:", "note"), ("Curators:", "curator_note")):  # paragraphs kept
+        for i, line in enumerate((record.get(key) or "").splitlines()):
+            lines.append(f"{label if i == 0 else '':<12} {_clean(line)}".rstrip())
     if record.get("user_fields"):
         add("Yours", ", ".join(record["user_fields"]) + " (edited by you: refresh and imports keep them)")
     for i, where in enumerate(listed_in(sources)):

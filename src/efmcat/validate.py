@@ -142,6 +142,17 @@ def user_data(rec: Any, where: str, pid: str) -> dict[str, Any]:
     }
 
 
+def notes(rec: Any, where: str, user_fields: list[str], *, numbers: bool = False) -> dict[str, Any]:
+    """A record's ``note`` (the user's) and ``curator_note``, as Paper's keyword arguments.
+    A ``note`` the user did not write (no "note" in ``user_fields``) in a record without a
+    ``curator_note`` is the curators': the seeds write theirs so, as did exports before v6."""
+    note = text(rec.get("note"), where, "note", numbers=numbers)
+    curator = text(rec.get("curator_note"), where, "curator_note", numbers=numbers)
+    if note and "note" not in user_fields and curator is None:
+        note, curator = None, note
+    return {"note": note, "curator_note": curator}
+
+
 TAG_DECISION_KEYS = ("manual_tags", "implied_tags", "auto_tags", "removed_tags")
 
 

@@ -61,6 +61,7 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
     verified = rec.get("verified", True)
     if not isinstance(verified, bool):
         raise ParseError(f"{where}: verified must be true or false, not {verified!r}")
+    mine = V.user_data(rec, where, pid)
     paper = Paper(
         id=pid,
         version=V.positive_int(rec.get("version"), where, "version"),
@@ -79,11 +80,11 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         pdf_url=V.text(rec.get("pdf_url"), where, "pdf_url"),
         source=V.text(rec.get("source"), where, "source"),
         verified=verified,
-        note=V.text(rec.get("note"), where, "note"),
         venue=V.text(rec.get("venue"), where, "venue"),
         kind=V.text(rec.get("kind"), where, "kind") or "paper",
         added_at=V.text(rec.get("added_at"), where, "added_at"),
-        **V.user_data(rec, where, pid),
+        **mine,
+        **V.notes(rec, where, mine["user_fields"]),
     )
     sources = V.source_rows(rec.get("sources"), where)
     return Entry(

@@ -20,7 +20,7 @@ from efmcat.yamlio import load_with_lines
 _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
-    "sections", "verified", "note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
+    "sections", "verified", "note", "curator_note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
     "citekey", "user_fields", *V.TAG_DECISION_KEYS,
 }  # fmt: skip
 
@@ -103,10 +103,10 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
             source=source,
             verified=verified,
-            note=V.text(raw.get("note"), where, "note", numbers=True),
             venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
             kind=V.text(raw.get("kind"), where, "kind") or "paper",
             **mine,
+            **V.notes(raw, where, mine["user_fields"], numbers=True),
         )
         rows = raw.get("rows") or []
         if not isinstance(rows, list):
