@@ -487,3 +487,37 @@ def test_the_piped_search_paths_say_so_too(mini_db, args):
         "",
         "No papers match 'quantization' with the filters given.\n",
     )
+
+
+def test_sources_counts_papers_as_list_does_and_names_other_entries(cli, tmp_path):
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "src.db"
+    with Catalog(db) as cat:
+        for n, kind in enumerate(["paper", "paper", "repo", "blog"]):
+            cat.upsert_paper(Paper(id=f"2401.0000{n}", title=f"Entry {n}", kind=kind))
+            cat.add_source(f"2401.0000{n}", "my-list", str(n))
+        cat.add_source("2401.00000", "other-list", "1")
+    r = cli("sources", "--db", str(db))
+    assert r.stdout == "my-list          2  (and 2 other entries: --kind any)\nother-list       1\n"
+    assert json.loads(cli("sources", "--db", str(db), "--json").stdout) == [
+        {"source": "my-list", "papers": 2, "others": 2},
+        {"source": "other-list", "papers": 1, "others": 0},
+    ]
+    listed = cli("list", "--db", str(db), "--source", "my-list", "--json").stdout
+    assert len(json.loads(listed)) == 2
+
+
+def test_kind_is_read_in_any_case(cli, tmp_path):
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "kinds.db"
+    with Catalog(db) as cat:
+        cat.upsert_paper(Paper(id="url:github.com/a/b", title="A Repo", kind="repo"))
+        cat.upsert_paper(Paper(id="2401.00001", title="A Paper"))
+    r = cli("list", "--db", str(db), "--kind", "Repo", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [p["id"] for p in json.loads(r.stdout)] == ["url:github.com/a/b"]
+    assert len(json.loads(cli("list", "--db", str(db), "--kind", "ANY", "--json").stdout)) == 2

@@ -475,7 +475,7 @@ def test_source_counts_name_then_count(cat):
     cat.add_source("2402.00001", "Big-List", "1")
     cat.add_source("2402.00002", "Big-List", "2")
     cat.add_source("2402.00003", "Small-List", "1")
-    assert cat.source_counts() == [("Big-List", 2), ("Small-List", 1)]
+    assert cat.source_counts() == [("Big-List", 2, 0), ("Small-List", 1, 0)]
 
 
 # -- listing with filters -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ def check_kinds(kinds: Sequence[str] | None) -> tuple[str, ...] | None:
     """``--kind`` values as catalog kinds: none given means papers only, ``any`` means all."""
     if not kinds:
         return DEFAULT_KINDS
+    kinds = [k.lower() for k in kinds]  # "Repo" as --tag takes "KV-Cache"
     if "any" in kinds:
         return None
     bad = [k for k in kinds if k not in KINDS]
@@ -226,8 +227,9 @@ def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -
 
 
 def source_list(catalog: Catalog) -> list[dict[str, Any]]:
-    """The sources papers were listed in (curated lists, imported files, arXiv) with counts."""
-    return [{"source": name, "papers": n} for name, n in catalog.source_counts()]
+    """The sources papers were listed in (curated lists, imported files, arXiv) with counts:
+    ``papers`` as ``list --source`` counts them, ``others`` the rest (repos, posts, pages)."""
+    return [{"source": name, "papers": n, "others": o} for name, n, o in catalog.source_counts()]
 
 
 @dataclass

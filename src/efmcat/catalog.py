@@ -1084,12 +1084,16 @@ class Catalog:
                 f"no section heading{where} contains '{section}': `efmcat show ID` lists a paper's sections"
             )
 
-    def source_counts(self) -> list[tuple[str, int]]:
-        """Each source (list) with the number of distinct papers it lists, largest first."""
+    def source_counts(self) -> list[tuple[str, int, int]]:
+        """Each source (list) with the number of distinct papers it lists (kind ``paper``, as
+        ``list --source`` counts them) and of its other entries (repos, posts, pages), by
+        papers, largest first."""
         return [
-            (r[0], int(r[1]))
+            (r[0], int(r[1]), int(r[2]))
             for r in self.conn.execute(
-                "SELECT source, count(DISTINCT paper_id) AS n FROM sources GROUP BY source ORDER BY n DESC, source"
+                "SELECT s.source, count(DISTINCT CASE WHEN p.kind = 'paper' THEN s.paper_id END) AS n, "
+                "count(DISTINCT CASE WHEN p.kind <> 'paper' THEN s.paper_id END) "
+                "FROM sources s JOIN papers p ON p.id = s.paper_id GROUP BY s.source ORDER BY n DESC, s.source"
             )
         ]
 

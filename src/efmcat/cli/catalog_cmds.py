@@ -295,7 +295,18 @@ def sources(
         say("No sources.")
         return
     width = max(len(r["source"]) for r in rows)
-    write_text("".join(f"{r['source']:<{width}}  {r['papers']:>6}\n" for r in rows))
+    write_text(
+        "".join(
+            f"{r['source']:<{width}}  {r['papers']:>6}"
+            + (
+                f"  (and {r['others']} other {'entry' if r['others'] == 1 else 'entries'}: --kind any)"
+                if r["others"]
+                else ""
+            )
+            + "\n"
+            for r in rows
+        )
+    )
 
 
 @command("taxonomy", rich_help_panel=CATALOG)
