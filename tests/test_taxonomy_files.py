@@ -254,3 +254,15 @@ def test_train_names_the_unknown_labels_before_saying_too_few_are_left(cli, mini
         "Error: too few labelled papers to learn from: no area has 5 papers with it and 5 without "
         "(an area with fewer is left to the rules)\n",
     )
+
+
+def test_rules_compile_in_the_same_order_from_the_yaml_and_from_the_cache():
+    """The JSON cache sorted the rules' keys: a first run (YAML) and the next (cache) added
+    points up in other orders and explain listed the hits in other orders."""
+    from efmcat.tagger import compile_rules
+    from efmcat.taxonomy import Taxonomy, load_taxonomy
+
+    parsed = load_taxonomy()
+    cached = Taxonomy.from_json(parsed.to_json())
+    rules = [(r.node, r.kind, r.text) for r in compile_rules(parsed).rules]
+    assert [(r.node, r.kind, r.text) for r in compile_rules(cached).rules] == rules

@@ -33,9 +33,14 @@ def key_of(real: str, data: bytes) -> tuple[str, int, int]:
     return (real, zlib.crc32(data), len(data))
 
 
+# 2: the parsed taxonomy in the file's order (1 sorted its keys, so rules compiled in another
+# order from the cache than from the YAML: explain's lines moved between a first run and the next)
+CACHE_FORMAT = 2
+
+
 def cache_name(key: tuple[str, int, int]) -> str:
     """The caches' file name without suffix (``.json``, ``.areas``)."""
-    return f"taxonomy-{zlib.crc32(repr((key, __version__)).encode()):08x}"
+    return f"taxonomy-{zlib.crc32(repr((key, __version__, CACHE_FORMAT)).encode()):08x}"
 
 
 def cache_stem(key: tuple[str, int, int]) -> str | None:

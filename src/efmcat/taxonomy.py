@@ -140,9 +140,9 @@ class Taxonomy:
 
     # -- (de)serialisation ---------------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps(
-            {"source": self.source, "nodes": [n.__dict__ for n in self.nodes.values()]}, sort_keys=True
-        )
+        # in the file's order, keys and all: the rules compile in that order (their ids, the
+        # order their points add up in, explain's lines), whether read from YAML or this cache
+        return json.dumps({"source": self.source, "nodes": [n.__dict__ for n in self.nodes.values()]})
 
     @classmethod
     def from_json(cls, text: str) -> Taxonomy:
