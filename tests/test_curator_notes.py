@@ -93,3 +93,46 @@ def test_check_still_sees_the_renamed_paper_the_curators_note_settles(cli, tmp_p
         cat.set_note("2302.04304", "mine")
         row = cat.conn.execute(check._PAPER_COLUMNS + " WHERE p.id = '2302.04304'").fetchone()
     assert CURATED.lower() in row["note"].lower() and "mine" in row["note"]
+
+
+def test_update_brings_the_releases_curator_note_and_drops_its_copy_from_a_users_note(
+    cli, tmp_path, monkeypatch
+):
+    """A corrected curators' note replaces the old one even on a paper the user refreshed;
+    a note that v5's `note --append` wrote after the curators' text loses that copy."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    shipped = sqlite3.connect(repo / "data" / "catalog.db")
+    (gptq,) = shipped.execute("SELECT curator_note FROM papers WHERE id = '2210.17323'").fetchone()
+    (sparse,) = shipped.execute("SELECT curator_note FROM papers WHERE id = '2301.00774'").fetchone()
+    shipped.close()
+    path = tmp_path / "mine.db"
+    shutil.copy(repo / "tests" / "fixtures" / "release" / "catalog-0.1.0.db", path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    with Catalog(path) as cat:  # migrated to v6
+        cat.conn.execute(
+            "UPDATE papers SET curator_note = 'an old note', fetched_at = '2026-01-01' WHERE id = '2210.17323'"
+        )
+        cat.conn.execute(
+            "UPDATE papers SET curator_note = NULL, note = ?, user_fields = '[\"note\"]' WHERE id = '2301.00774'",
+            (f"{sparse}\n\nmine",),
+        )
+        cat.conn.commit()
+    r = cli("update")
+    assert r.exit_code == 0, r.stderr
+    with Catalog(path) as cat:
+        assert cat.get_paper("2210.17323").curator_note == gptq
+        p = cat.get_paper("2301.00774")
+        assert (p.curator_note, p.note) == (sparse, "mine")
+
+
+def test_a_merge_keeps_both_records_curators_notes(tmp_path):
+    from efmcat.merge import merge_papers
+
+    with Catalog(tmp_path / "catalog.db") as cat:
+        cat.upsert_paper(Paper(id="2302.04304", title="Q-Diffusion", curator_note=CURATED))
+        cat.upsert_paper(Paper(id="title:q-diffusion", title="Q-Diffusion", curator_note="Listed twice."))
+        merge_papers(cat, "title:q-diffusion", "2302.04304")
+        assert cat.get_paper("2302.04304").curator_note == f"{CURATED}\n\nListed twice."

@@ -102,7 +102,7 @@ def test_csv_carries_the_venue_and_the_readers_own_columns(cli, mini_db):
     r = cli("export", "--format", "csv")
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert list(rows[0])[-5:] == ["areas", "status", "starred", "note", "abstract"]
+    assert list(rows[0])[-6:] == ["areas", "status", "starred", "note", "curator_note", "abstract"]
     flash = next(row for row in rows if row["id"] == "2205.14135")
     assert (flash["venue"], flash["status"], flash["starred"], flash["note"]) == (
         "NeurIPS 2022",

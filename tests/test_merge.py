@@ -116,16 +116,18 @@ def test_merge_joins_the_users_note_to_a_lists_note_on_the_target(cat):
     assert cat.get_paper("2405.10637").note == "Also listed as LCKV\n\nthe ACL version"
 
 
-def test_merge_joins_a_lists_note_on_the_merged_record_to_the_users_note(cat):
-    """The merged-away record's note came with its list; the target's is the user's: both stay."""
+def test_merge_keeps_a_lists_note_on_the_merged_record_beside_the_users_note(cat):
+    """The merged-away record's note came with its list (the curators'); the target's is
+    the user's: both stay, each in its own field."""
     with cat.transaction():
         cat.conn.execute(
-            "UPDATE papers SET note = 'Listed by list X', user_fields = '[\"year\"]' WHERE id = ?",
+            "UPDATE papers SET curator_note = 'Listed by list X', user_fields = '[\"year\"]' WHERE id = ?",
             ("url:example.org/lckv.pdf",),
         )
         cat.set_note("2405.10637", "my note")
         merge_papers(cat, "url:example.org/lckv.pdf", "2405.10637")
-    assert cat.get_paper("2405.10637").note == "my note\n\nListed by list X"
+    merged = cat.get_paper("2405.10637")
+    assert (merged.note, merged.curator_note) == ("my note", "Listed by list X")
 
 
 def test_merge_keeps_one_copy_of_a_note_the_target_holds(cat):

@@ -145,10 +145,12 @@ def test_a_move_claims_only_the_users_note_not_the_releases(tmp_path):
         cat.set_meta(RELEASE_KEY, "r1")
         for pid in (KEPT, NEW, "title:foo", "title:bar"):
             cat.upsert_paper(Paper(id=pid, title=f"Paper {pid}", year=2024))
-        cat.conn.execute("UPDATE papers SET note = 'Corrected: a curator note' WHERE id = 'title:foo'")
-        cat.conn.execute("UPDATE papers SET note = 'Also listed as Foo' WHERE id = ?", (KEPT,))
+        cat.conn.execute(
+            "UPDATE papers SET curator_note = 'Corrected: a curator note' WHERE id = 'title:foo'"
+        )
+        cat.conn.execute("UPDATE papers SET curator_note = 'Also listed as Foo' WHERE id = ?", (KEPT,))
         cat.set_note("title:bar", "read for the group")
-        cat.conn.execute("UPDATE papers SET note = 'Release note' WHERE id = ?", (NEW,))
+        cat.conn.execute("UPDATE papers SET curator_note = 'Release note' WHERE id = ?", (NEW,))
     with Catalog(mine) as cat:
         update_catalog(cat, shipped)
         kept, new = cat.get_paper(KEPT), cat.get_paper(NEW)

@@ -28,6 +28,12 @@ def merge_papers(catalog: Catalog, old: str, into: str) -> None:
     with catalog.transaction():
         record = catalog.get_paper(old)
         catalog.upsert_paper(replace(record, id=into, url=None, pdf_url=None), fill_only=True)
+        joined = catalog.get_paper(into).curator_note  # the curators' notes of both records, too
+        if record.curator_note and joined and record.curator_note not in joined:
+            conn.execute(
+                "UPDATE papers SET curator_note = ? WHERE id = ?",
+                (f"{joined}\n\n{record.curator_note}", into),
+            )
         carry_user_data(catalog, record, into)
         for row in catalog.tag_rows(old):
             catalog.set_tag(into, row["node"], row["origin"], row["score"], removed=bool(row["removed"]))
@@ -47,9 +53,9 @@ def carry_user_data(catalog: Catalog, old: Paper, into: str) -> None:
     status and citekey where the target has none, and its star."""
     target = catalog.get_paper(into)
     edits = {f: getattr(old, f) for f in old.user_fields if f not in target.user_fields}
-    mine = "note" in old.user_fields or "note" in target.user_fields  # two lists' notes: the target's
-    if mine and old.note and target.note and old.note not in target.note:
-        edits["note"] = f"{target.note}\n\n{old.note}"  # the target's (the user's or the list's) kept
+    mine = "note" in old.user_fields  # (every note is the user's since schema v6)
+    if mine and old.note and target.note and old.note not in target.note:  # two of the user's: both
+        edits["note"] = f"{target.note}\n\n{old.note}"
     if old.citekey and not target.citekey and "citekey" not in target.user_fields:
         catalog.conn.execute("UPDATE papers SET citekey = ? WHERE id = ?", (old.citekey, into))
     if edits:

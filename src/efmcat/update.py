@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
 NOTICE_KEY = "update_notice"  # the release the user was last told about
 MOVED_KEY = "moved"  # JSON {old id: new id} of papers a release moved
-# Metadata fields an update may bring; note, verified and source stay the user's.
-_FIELDS = tuple(f for f in PAPER_FIELDS if f not in ("id", "note", "source"))
+# Metadata fields an update may bring; note, verified and source stay the user's; the
+# curators' note is the release's alone (_curators_note).
+_FIELDS = tuple(f for f in PAPER_FIELDS if f not in ("id", "note", "source", "curator_note"))
 MAX_CHANGES = 1000
 
 
@@ -206,6 +207,19 @@ def _merge(
             progress(done, total)
 
 
+def _curators_note(new: str | None, old: str | None, note: str | None) -> dict[str, Any]:
+    """The curators' note is the release's, whoever refreshed the paper: a corrected one
+    replaces it, a retracted one goes. A user's note that begins with it (before schema v6
+    the two shared one field, and ``note --append`` wrote after the curators' text) loses
+    that copy, once the note has its own field again."""
+    changes: dict[str, Any] = {}
+    if new != old:
+        changes["curator_note"] = new
+    if new and note and note.startswith(new + "\n\n"):
+        changes["note"] = note[len(new) + 2 :]
+    return changes
+
+
 def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
     conn = catalog.conn
     if catalog.has(new):
@@ -289,6 +303,7 @@ def _merge_paper(
             changes[name] = new
         elif name not in ("verified", "kind"):
             report.kept_user_fields += 1
+    changes.update(_curators_note(row["curator_note"], mine["curator_note"], mine["note"]))
     new_prov = row["provenance"]
     if (_empty(mine["provenance"]) or not fetched) and new_prov and new_prov != mine["provenance"]:
         changes["provenance"] = new_prov

@@ -17,7 +17,7 @@ from efmcat.taxonomy import Taxonomy
 COLUMNS = (
     "id", "arxiv_id", "version", "title", "authors", "year", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "venue", "url", "pdf_url", "tags", "areas",
-    "status", "starred", "note", "abstract",
+    "status", "starred", "note", "curator_note", "abstract",
 )  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
