@@ -109,6 +109,7 @@ TESTS: dict[str, list[str]] = {
     "update": [
         "tests/test_update_kills.py",
         "tests/test_update.py",
+        "tests/test_curator_notes.py",
         "tests/test_cli_conventions.py",
         "-k",
         "update",
