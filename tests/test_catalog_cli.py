@@ -521,3 +521,15 @@ def test_kind_is_read_in_any_case(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert [p["id"] for p in json.loads(r.stdout)] == ["url:github.com/a/b"]
     assert len(json.loads(cli("list", "--db", str(db), "--kind", "ANY", "--json").stdout)) == 2
+
+
+def test_a_source_in_another_case_is_named(cli, tmp_path):
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "case.db"
+    with Catalog(db) as cat:
+        cat.upsert_paper(Paper(id="2401.00001", title="A Paper"))
+        cat.add_source("2401.00001", "my-list", "1")
+    r = cli("list", "--db", str(db), "--source", "My-List")
+    assert (r.exit_code, r.stderr) == (1, "Error: unknown source 'My-List': did you mean 'my-list'?\n")

@@ -1066,9 +1066,16 @@ class Catalog:
         """QueryError naming the first source no paper is listed in (a typo in --source)."""
         for name in sources:
             if not self.conn.execute("SELECT 1 FROM sources WHERE source = ? LIMIT 1", (name,)).fetchone():
-                raise QueryError(
-                    f"unknown source '{name}': `efmcat sources` lists the sources of this catalog"
+                # "Survey" for survey: names are as the lists and files give them, in their case
+                other = self.conn.execute(
+                    "SELECT source FROM sources WHERE source = ? COLLATE NOCASE LIMIT 1", (name,)
+                ).fetchone()
+                hint = (
+                    f"did you mean '{other[0]}'?"
+                    if other
+                    else "`efmcat sources` lists the sources of this catalog"
                 )
+                raise QueryError(f"unknown source '{name}': {hint}")
 
     def check_section(self, section: str, sources: Sequence[str] | None = None) -> None:
         """QueryError when no section heading (of ``sources``, if given) contains ``section``:
