@@ -106,6 +106,12 @@ def test_edit_keeps_others_last_and_removes_it_when_asked(cli, tmp_path):
     r = cli("edit", "2301.00004", "--remove-author", "Cy Chen")
     assert r.exit_code == 1
     assert r.stderr == "Error: 2301.00004 has no author 'Cy Chen' (its authors: Ana Smith, Bo Wang et al.)\n"
+    r = cli("edit", "2301.00004", "--add-author", "Cy Chen et al.")  # the name, and more
+    assert r.exit_code == 0, r.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert cat.get_paper("2301.00004").authors == ["Ana Smith", "Bo Wang", "Cy Chen", "others"]
+    r = cli("edit", "2301.00004", "--remove-author", "Cy Chen")
+    assert r.exit_code == 0, r.output
     r = cli("edit", "2301.00004", "--remove-author", "et al.")
     assert r.exit_code == 0, r.output
     with Catalog(tmp_path / "catalog.db") as cat:

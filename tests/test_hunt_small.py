@@ -151,3 +151,15 @@ def test_a_long_query_is_cut_on_every_search_path(cli, mini_db, monkeypatch, pip
     else:
         r = cli("search", LONG)
         assert (r.exit_code, r.stdout, r.stderr) == (0, "", SHOWN + "\n")
+
+
+def test_a_markdown_list_that_starts_with_a_quoted_link_title_is_markdown(cli, tmp_path):
+    from efmcat.importer import sniff_format
+
+    md = '["Attention Is All You Need"](https://arxiv.org/abs/1706.03762)\n'
+    assert sniff_format(md) is None  # Markdown
+    assert sniff_format('["a", "b"]') == sniff_format('["a"]\n') == sniff_format("[]") == "json"
+    (tmp_path / "q.md").write_text(md, encoding="utf-8")
+    r = cli("import", str(tmp_path / "q.md"))
+    assert r.exit_code == 0, r.stderr
+    assert "1 arXiv id" in r.stderr

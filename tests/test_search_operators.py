@@ -327,3 +327,23 @@ def test_a_name_written_as_two_words_finds_the_paper(cli, mini_db, words, expect
     result = cli("search", "--json", *words)
     assert result.exit_code == 0
     assert expected in [p["id"] for p in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize(("args", "option"), [(["a", "-n"], "-n"), (["kv", "--tag"], "--tag")])
+def test_an_option_missing_its_value_says_so(cli, mini_db, args, option):
+    """The words go after a "--" the CLI inserts: an option left without its value took that
+    "--" for it ("'--' is not a valid int range", "unknown taxonomy node '--'")."""
+    r = cli("search", *args)
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: Option '{option}' requires an argument (see efmcat search -h)\n",
+    )
+
+
+def test_the_search_paths_share_one_rule_for_words_that_start_with_a_dash():
+    from efmcat.fastpath import is_query_word
+
+    options = {"-n", "-t", "-s", "--limit", "--json", "-h"}
+    assert [is_query_word(a, options) for a in ("-survey", "-", "x", "-n", "-n5", "--json", "--nope", "-h")] == [
+        True, True, True, False, False, False, False, False,
+    ]  # fmt: skip

@@ -129,7 +129,10 @@ def edit_fields(
                 have = author_line(paper.authors) or "none"
                 raise MissingValueError(f"{paper.id} has no author '{name}' (its authors: {have})")
             authors.remove(match[0])
-        authors += [a for a in add_authors if a not in authors]
+        for name in add_authors:  # "Cy Chen et al.": Cy Chen, and the list goes on
+            added, goes_on = named_authors(with_et_al([name]))
+            authors += [a for a in added if a not in authors]
+            more = more or goes_on
         values["authors"] = [*authors, ET_AL] if more else authors
     if not values:
         raise UsageError(

@@ -33,6 +33,21 @@ _VALUE_OPTIONS = {
     "--status": "status",
 }
 _LIST_KEYS = {"tags", "sources", "kinds"}
+_FLAGS = {"--json", "--starred", "-h", "--help", "-V", "--version"}
+
+
+def is_query_word(arg: str, options: set[str]) -> bool:
+    """Whether an argument of a query command is a word of the query, not an option: one
+    that starts with a single "-" is an exclusion ("-survey", "-quantization") unless it is
+    one of ``options`` exactly or a short one with its number ("-n5"). The rule of both
+    search paths (this fast path and the CLI's QueryCommand)."""
+    if arg == "-" or not arg.startswith("-"):
+        return True
+    if arg.startswith("--") or arg in options:
+        return False
+    return not (arg[:2] in options and arg[2:].isdigit())
+
+
 _INT_KEYS = {"year", "since", "until", "limit"}
 
 
@@ -52,13 +67,8 @@ def parse_search_args(args: list[str]) -> dict | None:
         elif arg.startswith("-") and arg != "-":
             name, eq, inline = arg.partition("=")
             key = _VALUE_OPTIONS.get(name)
-            if (
-                key is None
-                and not arg.startswith("--")
-                and arg not in ("-h", "-V")
-                and arg[:2] not in _VALUE_OPTIONS
-            ):
-                words.append(arg)  # an exclusion (-survey), as the CLI's QueryCommand reads it
+            if key is None and is_query_word(arg, _FLAGS | _VALUE_OPTIONS.keys()):
+                words.append(arg)  # an exclusion (-survey)
                 i += 1
                 continue
             if key is None:

@@ -197,7 +197,9 @@ def sniff_format(head: str) -> str | None:
     # with a key. A broken JSON file must reach the JSON parser, which says where it breaks,
     # not be read as Markdown with no rows. Markdown may start with a bracket or a brace too
     # (``[Title](url)``, ``[1] Ref``, ``{% include %}``, ``{{< shortcode >}}``): that stays Markdown.
-    if re.match(r"\[\s*[{\]\"]", text):
+    # (``["Title"](url)``, a link with a quoted title, is Markdown: a JSON string in an array
+    # is followed by a comma or the array's end, not by a link's "(".)
+    if re.match(r'\[\s*(?:\{|\]\s*$|"(?:[^"\\\n]|\\.)*"\s*(?:,|\](?!\()))', text):
         return "json"
     if re.match(r"\{\s*[\"}]", text):
         # an object on its first line: JSON lines; else one object over several lines, or

@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from efmcat.errors import EfmcatError, translate
+from efmcat.fastpath import is_query_word
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -372,7 +373,8 @@ class QueryCommand(_Command):
     ``-survey`` as ``-s urvey`` and ``-quantization`` as an unknown ``-q``). Options keep
     working before, between and after the words; a word that starts with one ``-`` is an
     option only when it is one exactly (``-n``, ``-t``, ``-h``) or ``-n`` with its number
-    (``-n5``). The words then follow a ``--``, in the order typed."""
+    (``-n5``): fastpath.is_query_word, the piped fast path's rule too. The words then follow
+    a ``--``, in the order typed; an option missing its value is left to Click to say so."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         valued, flags = set(), set()
@@ -388,16 +390,16 @@ class QueryCommand(_Command):
             if arg == "--":
                 words += args[i + 1 :]
                 break
-            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
-            if arg.startswith("--") or name in flags or name in valued:
-                opts.append(arg)
-                if name in valued and "=" not in arg and i + 1 < len(args):
-                    i += 1
-                    opts.append(args[i])
-            elif arg[:2] in valued and arg[2:].isdigit():
-                opts.append(arg)  # -n5
-            else:
+            if is_query_word(arg, valued | flags):
                 words.append(arg)  # a word, or an exclusion (-survey)
+                i += 1
+                continue
+            opts.append(arg)  # an option (or -n5)
+            if arg.split("=", 1)[0] in valued and "=" not in arg:
+                if i + 1 == len(args):  # "search kv -n": Click's "requires an argument"
+                    return super().parse_args(ctx, args)
+                i += 1
+                opts.append(args[i])
             i += 1
         return super().parse_args(ctx, [*opts, "--", *words] if words else opts)
 
