@@ -253,6 +253,10 @@ def test_stats_and_taxonomy_count_papers_unless_told_other_kinds(cli, mini_db):
     assert data["years"]["2030"] == 1 and data["years"]["2024"] == 2
     data = json.loads(cli("stats", "--json", "--kind", "repo").stdout)
     assert (data["papers"], data["areas"]["quantization"], data["areas"]["attention"]) == (1, 1, 0)
+    # the headline names what it counts: papers, or with another --kind, entries
+    assert cli("stats").stdout.startswith("8 papers\n")
+    assert cli("stats", "--kind", "any").stdout.startswith("10 entries, 1 untagged\n")
+    assert cli("stats", "--kind", "repo").stdout.startswith("1 entry\n")
     tree = {a["id"]: a for a in json.loads(cli("taxonomy", "--json").stdout)}
     assert tree["quantization"]["papers"] == 3
     assert {c["id"]: c["papers"] for c in tree["quantization"]["children"]}["weight-only-ptq"] == 2

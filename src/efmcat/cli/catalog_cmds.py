@@ -227,7 +227,13 @@ def stats(
         )
         return
     out = [
-        render.count(st.papers, "paper") + (f", {st.untagged} untagged" if st.untagged else ""),
+        # with another --kind than paper the counts hold repos, posts and pages: entries
+        (
+            render.count(st.papers, "paper")
+            if kinds == ("paper",)
+            else f"{st.papers} entr{'y' if st.papers == 1 else 'ies'}"
+        )
+        + (f", {st.untagged} untagged" if st.untagged else ""),
         "",
         "Papers per area",
     ]
