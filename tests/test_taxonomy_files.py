@@ -260,9 +260,9 @@ def test_rules_compile_in_the_same_order_from_the_yaml_and_from_the_cache():
     """The JSON cache sorted the rules' keys: a first run (YAML) and the next (cache) added
     points up in other orders and explain listed the hits in other orders."""
     from efmcat.tagger import compile_rules
-    from efmcat.taxonomy import Taxonomy, load_taxonomy
+    from efmcat.taxonomy import PACKAGED, Taxonomy, parse_taxonomy
 
-    parsed = load_taxonomy()
+    parsed = parse_taxonomy(PACKAGED.read_text(encoding="utf-8"), str(PACKAGED))  # the YAML itself
     cached = Taxonomy.from_json(parsed.to_json())
     rules = [(r.node, r.kind, r.text) for r in compile_rules(parsed).rules]
     assert [(r.node, r.kind, r.text) for r in compile_rules(cached).rules] == rules
