@@ -197,7 +197,7 @@ def test_show_nonsense_is_one_line_error(cli, mini_db):
 def test_show_missing_paper(cli, mini_db):
     r = cli("show", "2401.00001")
     assert r.exit_code == 1
-    assert r.stderr == "Error: no paper 2401.00001 in the catalog\n"
+    assert r.stderr == "Error: no paper 2401.00001 in the catalog (`efmcat add 2401.00001` fetches it from arXiv)\n"
 
 
 def test_show_malformed_arxiv_url(cli, mini_db):
@@ -537,3 +537,13 @@ def test_a_source_in_another_case_is_named(cli, tmp_path):
         cat.add_source("2401.00001", "my-list", "1")
     r = cli("list", "--db", str(db), "--source", "My-List")
     assert (r.exit_code, r.stderr) == (1, "Error: unknown source 'My-List': did you mean 'my-list'?\n")
+
+
+def test_a_missing_arxiv_paper_says_how_to_fetch_it_and_another_id_does_not(cli, mini_db):
+    r = cli("show", "1802.04799")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: no paper 1802.04799 in the catalog (`efmcat add 1802.04799` fetches it from arXiv)\n",
+    )
+    r = cli("show", "doi:10.1145/x")
+    assert (r.exit_code, r.stderr) == (1, "Error: no paper doi:10.1145/x in the catalog\n")

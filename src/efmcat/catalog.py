@@ -18,7 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import CatalogError, EfmcatError, PaperNotFoundError, QueryError, UsageError, translate
+from efmcat.errors import (
+    CatalogError,
+    EfmcatError,
+    QueryError,
+    UsageError,
+    no_paper,
+    translate,
+)
 from efmcat.models import NOT_WRITTEN, Paper, PaperText, over_tag
 from efmcat.query import to_fts_query
 from efmcat.searchsql import (  # noqa: F401  (SEARCH_SQL and the weights: imported from here by bench/)
@@ -832,7 +839,7 @@ class Catalog:
     def get_paper(self, paper_id: str) -> Paper:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
         if row is None:
-            raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+            raise no_paper(paper_id)
         return _row_to_paper(row)
 
     def upsert_paper(
@@ -893,7 +900,7 @@ class Catalog:
         with self.transaction():
             cur = self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
             if cur.rowcount == 0:
-                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+                raise no_paper(paper_id)
 
     def delete_papers(self, paper_ids: Sequence[str]) -> None:
         """Delete papers with their tags and sources (all or none: a missing id raises)."""
@@ -919,7 +926,7 @@ class Catalog:
         with self.transaction():
             row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
             if row is None:
-                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+                raise no_paper(paper_id)
             owned = _json_list(row["user_fields"])
             changed: dict[str, Any] = {}
             for name, value in values.items():
@@ -953,7 +960,7 @@ class Catalog:
             for paper_id in paper_ids:
                 cur = self.conn.execute(f"UPDATE papers SET {column} = ? WHERE id = ?", (value, paper_id))
                 if cur.rowcount == 0:
-                    raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+                    raise no_paper(paper_id)
 
     # -- tags -------------------------------------------------------------------------
     def tag_rows(self, paper_id: str, *, include_removed: bool = True) -> list[dict[str, Any]]:
@@ -989,7 +996,7 @@ class Catalog:
             raise ValueError(f"unknown tag origin {origin!r}")
         with self.transaction():
             if not self.has(paper_id):
-                raise PaperNotFoundError(f"no paper {paper_id} in the catalog")
+                raise no_paper(paper_id)
             row = self.conn.execute(
                 "SELECT origin, removed FROM tags WHERE paper_id = ? AND node = ?", (paper_id, node)
             ).fetchone()

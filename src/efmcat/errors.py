@@ -17,6 +17,13 @@ class PaperNotFoundError(EfmcatError, LookupError):
     """An id that is well formed but not in the catalog."""
 
 
+def no_paper(paper_id: str) -> PaperNotFoundError:
+    """The error for a paper the catalog lacks. An arXiv id (no prefix) can be fetched, and
+    a landmark that a list links by another page (TVM, LoRA) is then merged into it."""
+    hint = f" (`efmcat add {paper_id}` fetches it from arXiv)" if ":" not in paper_id else ""
+    return PaperNotFoundError(f"no paper {paper_id} in the catalog{hint}")
+
+
 class UnknownNodeError(EfmcatError, LookupError):
     """A taxonomy node id that the taxonomy does not define."""
 

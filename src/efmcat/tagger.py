@@ -1010,7 +1010,7 @@ def tag_papers(
     from itertools import islice
 
     from efmcat.catalog import AutoTagWrites
-    from efmcat.errors import PaperNotFoundError
+    from efmcat.errors import no_paper
 
     taxonomy = _taxonomy(taxonomy)
     if isinstance(model, str):
@@ -1026,7 +1026,7 @@ def tag_papers(
             writes = AutoTagWrites()
             for pid in chunk:
                 if pid not in papers:
-                    raise PaperNotFoundError(f"no paper {pid} in the catalog")
+                    raise no_paper(pid)
                 rows = rows_of.get(pid, [])
                 scores = _auto_tags_of(papers[pid], taxonomy, rows, model)
                 change = writes.plan(pid, rows, scores)  # no writes when the tags stand as they are
@@ -1079,12 +1079,12 @@ def _all_ids(catalog: Catalog, page: int = 1000) -> Iterator[str]:
 
 
 def _resolve(catalog: Catalog, text: str) -> str:
-    from efmcat.errors import PaperNotFoundError
+    from efmcat.errors import no_paper
     from efmcat.ids import parse_paper_id
 
     pid = parse_paper_id(text)
     if not catalog.has(pid):
-        raise PaperNotFoundError(f"no paper {pid} in the catalog")
+        raise no_paper(pid)
     return pid
 
 
