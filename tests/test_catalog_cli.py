@@ -197,7 +197,10 @@ def test_show_nonsense_is_one_line_error(cli, mini_db):
 def test_show_missing_paper(cli, mini_db):
     r = cli("show", "2401.00001")
     assert r.exit_code == 1
-    assert r.stderr == "Error: no paper 2401.00001 in the catalog (`efmcat add 2401.00001` fetches it from arXiv)\n"
+    assert (
+        r.stderr
+        == "Error: no paper 2401.00001 in the catalog (`efmcat add 2401.00001` fetches it from arXiv)\n"
+    )
 
 
 def test_show_malformed_arxiv_url(cli, mini_db):

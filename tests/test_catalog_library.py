@@ -298,7 +298,10 @@ def test_delete_paper(cat):
     cat.upsert_paper(Paper(id="2401.00001", title="T"))
     cat.delete_paper("2401.00001")
     assert not cat.has("2401.00001")
-    with pytest.raises(PaperNotFoundError, match=r"^no paper 2401\.00001 in the catalog \(`efmcat add 2401\.00001` fetches it from arXiv\)$"):
+    with pytest.raises(
+        PaperNotFoundError,
+        match=r"^no paper 2401\.00001 in the catalog \(`efmcat add 2401\.00001` fetches it from arXiv\)$",
+    ):
         cat.delete_paper("2401.00001")
 
 

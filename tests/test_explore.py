@@ -45,7 +45,10 @@ def test_similar_plain_output_gives_the_reason(cli, mini_db):
 
 def test_similar_errors(cli, mini_db):
     r = cli("similar", "2401.99999")
-    assert (r.exit_code, r.stderr) == (1, "Error: no paper 2401.99999 in the catalog (`efmcat add 2401.99999` fetches it from arXiv)\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: no paper 2401.99999 in the catalog (`efmcat add 2401.99999` fetches it from arXiv)\n",
+    )
     r = cli("similar", "nonsense")
     assert (r.exit_code, r.stderr) == (1, "Error: not an arXiv id or paper link: nonsense\n")
 

@@ -73,7 +73,10 @@ def test_unknown_node_lists_close_matches(cli, mini_db):
 
 def test_unknown_paper(cli, mini_db):
     r = cli("explain", "2401.00001")
-    assert r.stderr == "Error: no paper 2401.00001 in the catalog (`efmcat add 2401.00001` fetches it from arXiv)\n"
+    assert (
+        r.stderr
+        == "Error: no paper 2401.00001 in the catalog (`efmcat add 2401.00001` fetches it from arXiv)\n"
+    )
 
 
 def test_bad_taxonomy_file_names_the_line(cli, mini_db, tmp_path):
