@@ -109,3 +109,21 @@ def derive():
     finally:
         del sys.modules["derive_catalog"]
     return module
+
+
+def old_catalog(path: Path, version: int, rows: list[tuple[str, tuple]]) -> None:
+    """A catalog file at schema ``version`` (migrations up to it, as an older efmcat made it)
+    holding ``rows`` (SQL, parameters): what a newer efmcat migrates on open."""
+    import sqlite3
+
+    from efmcat.catalog import MIGRATIONS, _split_sql
+
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:version]:
+        for statement in _split_sql(script):
+            con.execute(statement)
+    for sql, params in rows:
+        con.execute(sql, params)
+    con.execute(f"PRAGMA user_version = {version}")
+    con.commit()
+    con.close()

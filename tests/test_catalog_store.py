@@ -169,20 +169,15 @@ def test_deferred_indexing_failure_rolls_back_triggers_too(cat):
 
 
 def test_version_4_catalog_migrates_to_one_abstract_index_and_keeps_searching(tmp_path):
-    from efmcat.catalog import MIGRATIONS, _split_sql
+    from conftest import old_catalog
+    from efmcat.catalog import MIGRATIONS
 
     path = tmp_path / "v4.db"
-    con = sqlite3.connect(path)
-    for script in MIGRATIONS[:4]:
-        for statement in _split_sql(script):
-            con.execute(statement)
-    con.execute(
+    sql = (
         "INSERT INTO papers(id, title, abstract, added_at, status, url) VALUES ('2401.00001', "
         "'Sparse attention', 'kernels for speculative decoding', 'now', 'reading', 'https://arxiv.org/abs/2401.00001')"
     )
-    con.execute("PRAGMA user_version = 4")
-    con.commit()
-    con.close()
+    old_catalog(path, 4, [(sql, ())])
     with Catalog(path) as c:
         assert c.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
         tables = {r[0] for r in c.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

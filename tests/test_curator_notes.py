@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from efmcat.catalog import MIGRATIONS, Catalog, _split_sql
+from conftest import old_catalog
+from efmcat.catalog import Catalog
 from efmcat.models import Paper
 
 CURATED = "Corrected: line 67 linked 2312.09999; the list gives this paper 2302.04304."
@@ -38,21 +39,18 @@ def test_a_note_of_ones_own_keeps_the_curators(cli, tmp_path):
 
 def test_a_version_5_catalog_moves_the_notes_nobody_wrote(tmp_path):
     path = tmp_path / "v5.db"
-    con = sqlite3.connect(path)
-    for script in MIGRATIONS[:5]:
-        for statement in _split_sql(script):
-            con.execute(statement)
-    con.execute(
-        "INSERT INTO papers(id, title, note, added_at) VALUES ('2302.04304', 'Q-Diffusion', ?, 'now')",
-        (CURATED,),
-    )
-    con.execute(
-        "INSERT INTO papers(id, title, note, user_fields, added_at) "
-        "VALUES ('2210.17323', 'GPTQ', 'mine', '[\"note\"]', 'now')"
-    )
-    con.execute("PRAGMA user_version = 5")
-    con.commit()
-    con.close()
+    rows = [
+        (
+            "INSERT INTO papers(id, title, note, added_at) VALUES ('2302.04304', 'Q-Diffusion', ?, 'now')",
+            (CURATED,),
+        ),
+        (
+            "INSERT INTO papers(id, title, note, user_fields, added_at) "
+            "VALUES ('2210.17323', 'GPTQ', 'mine', '[\"note\"]', 'now')",
+            (),
+        ),
+    ]
+    old_catalog(path, 5, rows)
     with Catalog(path) as cat:
         q, g = cat.get_paper("2302.04304"), cat.get_paper("2210.17323")
         assert (q.note, q.curator_note) == (None, CURATED)
