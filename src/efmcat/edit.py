@@ -121,7 +121,7 @@ def edit_fields(
         authors, more = named_authors(paper.authors)
         for name in remove_authors:
             wanted = " ".join(name.split()).casefold()
-            if more and wanted in (ET_AL, "et al.", "et al"):
+            if more and with_et_al([wanted]) == [ET_AL]:  # "others", "et al.", "et. al."
                 more = False
                 continue
             match = [a for a in authors if a.casefold() == wanted]

@@ -33,6 +33,7 @@ _VALUE_OPTIONS = {
     "--status": "status",
 }
 _LIST_KEYS = {"tags", "sources", "kinds"}
+_INT_KEYS = {"year", "since", "until", "limit"}
 _FLAGS = {"--json", "--starred", "-h", "--help", "-V", "--version"}
 
 
@@ -46,9 +47,6 @@ def is_query_word(arg: str, options: set[str]) -> bool:
     if arg.startswith("--") or arg in options:
         return False
     return not (arg[:2] in options and arg[2:].isdigit())
-
-
-_INT_KEYS = {"year", "since", "until", "limit"}
 
 
 def parse_search_args(args: list[str]) -> dict | None:

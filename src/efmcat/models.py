@@ -58,7 +58,7 @@ def named_authors(authors: Iterable[str]) -> tuple[list[str], bool]:
 def author_line(authors: Iterable[str]) -> str:
     """Authors as a reader sees them: "Ana Smith, Bo Wang et al." for an incomplete list."""
     names, more = named_authors(authors)
-    return ", ".join(names) + (" et al." if more and names else "et al." if more else "")
+    return " ".join(filter(None, [", ".join(names), "et al." if more else ""]))
 
 
 _PRECEDENCE = {"auto": 0, "curated": 1, "manual": 2}

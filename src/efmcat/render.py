@@ -23,9 +23,10 @@ def write_text(text: str, out: IO[str] | None = None) -> None:
     (out or sys.stdout).write(term(text, multiline=True))
 
 
-def count(n: int, noun: str) -> str:
-    """``1 paper``, ``2 papers``: a number and its noun (plural by adding 's')."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 paper``, ``2 papers``: a number and its noun (plural by adding 's', or ``plural``:
+    ``1 entry``, ``2 entries``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def dumps_json(data: Any, indent: int | None = 2) -> str:

@@ -110,7 +110,7 @@ class Taxonomy:
         user's removal: a subtopic heading must not bring back the area removed)."""
         if node_id in nodes:
             return True
-        return node_id in self.nodes and not nodes.isdisjoint(self.ancestors(node_id))
+        return node_id in self.nodes and any(a in nodes for a in self.ancestors(node_id))
 
     def with_ancestors(self, node_ids: Iterable[str]) -> list[str]:
         """The nodes plus the areas they imply, in taxonomy order; unknown ids are kept last."""

@@ -228,11 +228,7 @@ def stats(
         return
     out = [
         # with another --kind than paper the counts hold repos, posts and pages: entries
-        (
-            render.count(st.papers, "paper")
-            if kinds == ("paper",)
-            else f"{st.papers} entr{'y' if st.papers == 1 else 'ies'}"
-        )
+        (render.count(st.papers, "paper") if kinds == ("paper",) else count(st.papers, "entry", "entries"))
         + (f", {st.untagged} untagged" if st.untagged else ""),
         "",
         "Papers per area",
@@ -305,7 +301,7 @@ def sources(
         "".join(
             f"{r['source']:<{width}}  {r['papers']:>6}"
             + (
-                f"  (and {r['others']} other {'entry' if r['others'] == 1 else 'entries'}: --kind any)"
+                f"  (and {count(r['others'], 'other entry', 'other entries')}: --kind any)"
                 if r["others"]
                 else ""
             )
