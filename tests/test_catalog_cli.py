@@ -550,3 +550,12 @@ def test_a_missing_arxiv_paper_says_how_to_fetch_it_and_another_id_does_not(cli,
     )
     r = cli("show", "doi:10.1145/x")
     assert (r.exit_code, r.stderr) == (1, "Error: no paper doi:10.1145/x in the catalog\n")
+
+
+def test_a_long_query_with_no_word_is_shown_short(cli, mini_db):
+    query = "!" * 5000
+    r = cli("search", query)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: nothing to search for in '{'!' * 80}…': give at least one word\n",
+    )

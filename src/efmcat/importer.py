@@ -36,7 +36,7 @@ from efmcat.catalog import (
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
 from efmcat.ids import title_key
-from efmcat.models import ET_AL, NOT_WRITTEN, Paper, over_tag
+from efmcat.models import NOT_WRITTEN, Paper, named_authors, over_tag
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
 FORMATS = ("auto", "md", "bibtex", "yaml", "json", "jsonl")
@@ -1105,7 +1105,7 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         for e in res.entries:
             p = e.paper
             # an author list that ends "et al." (ET_AL) is filled too: arXiv's is whole
-            if p.arxiv_id and (not p.abstract or not p.authors or p.authors[-1] == ET_AL):
+            if p.arxiv_id and (not p.abstract or not p.authors or named_authors(p.authors)[1]):
                 want.setdefault(p.id, []).append(e)
     if not want:
         return
@@ -1116,7 +1116,7 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
             row is not None
             and row[0]
             and row[1] not in (None, "", "[]")
-            and not row[1].endswith(f'"{ET_AL}"]')
+            and not named_authors(json.loads(row[1]))[1]
         ):
             del want[pid]
     if not want:

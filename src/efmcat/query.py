@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from efmcat.errors import QueryError
+from efmcat.textsafe import shown_query
 
 _TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORDCHAR_RE = re.compile(r"\w", re.UNICODE)
@@ -122,7 +123,7 @@ def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
                 excluded.append([])
             joined = False
     if not groups:
-        shown = text.strip() if text else ""
+        shown = shown_query(text.strip()) if text else ""  # a long one by its first characters
         raise QueryError(f"nothing to search for in '{shown}': give at least one word")
     between = [bool(nots) for nots in excluded]  # an exclusion typed after group i, before i + 1
     excluded[0][:0] = leading
