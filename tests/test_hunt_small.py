@@ -77,6 +77,18 @@ def test_a_json_error_on_a_later_line_names_it(cli, tmp_path):
     )
 
 
+def test_a_jsonl_error_names_the_files_line_and_the_column_in_it(cli, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "2301.00001", "title": "A"}\n{"id": "2301.00002", "title": bad}\n', encoding="utf-8"
+    )
+    r = cli("import", str(bad))
+    assert (r.exit_code, r.stderr) == (  # was "at line 1 column 31" on the file's line 2
+        1,
+        f"Error: {bad}:2: not a JSON object: expecting value at column 31\n",
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

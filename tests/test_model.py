@@ -835,3 +835,18 @@ def test_lolo_takes_macro_f1_over_a_taxonomy_files_core_areas(cli, labels_file, 
     assert len({d["areas"]["sparsification"]["f1"] for d in data} - {None}) >= 1  # still scored
     md = cli("eval", "--lolo", "--labels", str(labels_file), "--taxonomy", str(f), "--markdown").stdout
     assert md.splitlines()[0].startswith("| labelled set | fields | papers | quantization | macro-F1 |")
+
+
+def test_a_labels_row_that_is_not_json_says_why_and_the_column(tmp_path):
+    from efmcat.errors import ParseError
+
+    f = tmp_path / "l.jsonl"
+    f.write_text(
+        '{"id": "2401.00001", "title": "T", "labels": ["memory"]}\n{"id": "x", bad}\n', encoding="utf-8"
+    )
+    with pytest.raises(ParseError) as err:
+        load_labels(f)
+    # was Python's "Expecting ...: line 1 column 13 (char 12)" on the file's line 2
+    assert str(err.value) == (
+        f"{f}:2: not a labelled paper: expecting property name enclosed in double quotes at column 13"
+    )

@@ -160,3 +160,19 @@ class Terminated(KeyboardInterrupt):
 def raise_terminated(signum: int, frame: object) -> None:
     """The SIGTERM handler of the ``efmcat`` process (not of its worker processes)."""
     raise Terminated
+
+
+def json_error_reason(exc: Exception, *, one_line: bool = False) -> str:
+    """Why ``exc`` says the text is not JSON, with where: ``invalid control character at line
+    1 column 11``; with ``one_line`` (the text was one line of a file, which the caller names)
+    the column alone: ``... at column 11``. A JSONDecodeError's ``msg`` alone can end
+    mid-sentence ("Invalid control character at", "Unterminated string starting at"): its
+    place is in other attributes."""
+    import json
+
+    if not isinstance(exc, json.JSONDecodeError):
+        return str(exc)  # e.g. a number too long to convert: the message is whole
+    reason = exc.msg[:1].lower() + exc.msg[1:]
+    at = "" if reason.endswith(" at") else " at"
+    place = f"column {exc.colno}" if one_line else f"line {exc.lineno} column {exc.colno}"
+    return f"{reason}{at} {place}"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import ParseError, UsageError
+from efmcat.errors import ParseError, UsageError, json_error_reason
 from efmcat.inputs import read_text
 
 
@@ -93,7 +93,7 @@ def load_labels(path: str | Path | None = None, unknown: set[str] | None = None)
 
 def not_labelled(path: object, line: int, exc: Exception) -> ParseError:
     """The one line for a row neither loader can read: a missing key is named as such."""
-    why = f"no '{exc.args[0]}'" if isinstance(exc, KeyError) else str(exc)
+    why = f"no '{exc.args[0]}'" if isinstance(exc, KeyError) else json_error_reason(exc, one_line=True)
     return ParseError(f"{path}:{line}: not a labelled paper: {why}")
 
 

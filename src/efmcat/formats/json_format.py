@@ -97,7 +97,7 @@ def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
     import json as _json
 
     from efmcat.entries import Entry, ParseResult
-    from efmcat.errors import ParseError
+    from efmcat.errors import ParseError, json_error_reason
     from efmcat.formats.jsonl_snapshot import record_to_paper
 
     try:
@@ -125,19 +125,6 @@ def parse_json(text: str, name: str, path: str, taxonomy: Taxonomy):
             result.entries.append(Entry(paper=paper, line=line, link=paper.url))
         result.rows += 1
     return result
-
-
-def json_error_reason(exc: ValueError) -> str:
-    """Why ``exc`` says the text is not JSON, with where: ``invalid control character at line
-    1 column 11``. A JSONDecodeError's ``msg`` alone can end mid-sentence ("Invalid control
-    character at", "Unterminated string starting at"): its place is in other attributes."""
-    import json as _json
-
-    if not isinstance(exc, _json.JSONDecodeError):
-        return str(exc)  # e.g. a number too long to convert: the message is whole
-    reason = exc.msg[:1].lower() + exc.msg[1:]
-    at = "" if reason.endswith(" at") else " at"
-    return f"{reason}{at} line {exc.lineno} column {exc.colno}"
 
 
 def _object_lines(text: str, count: int) -> list[int]:

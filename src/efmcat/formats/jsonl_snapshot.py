@@ -18,8 +18,8 @@ from typing import Any
 
 from efmcat import validate as V
 from efmcat.entries import Entry
-from efmcat.errors import ParseError
-from efmcat.formats.json_format import is_efmcat_record, json_error_reason, record_to_entry
+from efmcat.errors import ParseError, json_error_reason
+from efmcat.formats.json_format import is_efmcat_record, record_to_entry
 from efmcat.ids import try_parse_arxiv_id
 from efmcat.models import Paper, with_et_al
 from efmcat.taxonomy import Taxonomy
@@ -245,7 +245,9 @@ def parse_line(line: str, line_no: int, path: Path, taxonomy: Taxonomy | None = 
     try:
         rec = json.loads(line)
     except ValueError as exc:
-        raise ParseError(f"{path}:{line_no}: not a JSON object: {json_error_reason(exc)}") from exc
+        raise ParseError(
+            f"{path}:{line_no}: not a JSON object: {json_error_reason(exc, one_line=True)}"
+        ) from exc
     except RecursionError as exc:
         raise ParseError(f"{path}:{line_no}: JSON nested too deeply") from exc
     if not isinstance(rec, dict):
