@@ -29,6 +29,19 @@ def test_new_catalog_has_schema_wal_and_busy_timeout(cat):
     assert cat.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
 
+def test_every_full_text_table_uses_the_tokenizer_stemming_runs(cat):
+    """similar and the spelling suggestions tokenize text with stemming.TOKENIZE to read the
+    catalog's index terms; the schema's CREATE statements spell the tokenizer out (frozen
+    migrations): this holds the two together."""
+    from efmcat.stemming import TOKENIZE
+
+    rows = cat.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING fts5(%'"
+    ).fetchall()
+    assert {name for name, _ in rows} >= {"papers_fts", "titles_fts", "notes_fts"}
+    assert [name for name, sql in rows if TOKENIZE not in sql] == []
+
+
 def test_fts_follows_inserts_updates_and_deletes(cat):
     cat.upsert_paper(Paper(id="2401.00001", title="Sparse attention for speed", abstract="tokens"))
     assert ids(cat, "sparse") == ["2401.00001"]
