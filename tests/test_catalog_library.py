@@ -343,7 +343,7 @@ def test_author_matches_whole_words_of_one_authors_name(cat):
         assert _ids(cat.list_papers(author=name, sort="id")) == ids, name
     from efmcat.errors import UsageError
 
-    for nothing in ('"', " . ", "-,"):  # no word to match: said, not every paper listed
+    for nothing in ('"', " . ", "-,", ""):  # no word to match: said, not every paper listed
         with pytest.raises(UsageError, match="--author needs a name"):
             list(cat.list_papers(author=nothing))
 

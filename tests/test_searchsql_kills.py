@@ -91,11 +91,16 @@ def test_years_out_of_range_or_mixed_are_refused(year, since, until, message):
         ({"author": " Dettmers "}, [searchsql.AUTHOR_SQL], [" dettmers "]),
         ({"author": 'Daniel Y. Fu-Li "'}, [searchsql.AUTHOR_SQL], [" daniel y fu li "]),
         ({"author": "J.R.R. Tol_kien"}, [searchsql.AUTHOR_SQL], [" jrr tol_kien "]),
-        ({"author": ""}, [], []),
+        ({"author": None}, [], []),
     ],
 )
 def test_filter_clauses_exactly(kwargs, where, args):
     assert searchsql.filter_clauses(**kwargs) == (where, args)
+
+
+def test_an_empty_author_is_an_error_not_every_paper():
+    with pytest.raises(UsageError, match=r"^--author needs a name, not ''$"):
+        searchsql.filter_clauses(author="")
 
 
 def test_number_params_names_each_positional_mark_in_order():

@@ -169,7 +169,7 @@ def filter_clauses(
     if until is not None:
         where.append("p.year <= ?")
         args.append(until)
-    if author:
+    if author is not None:  # "" is an error (author_key), not "any author"
         where.append(AUTHOR_SQL)
         args.append(author_key(author))
     return where, args
