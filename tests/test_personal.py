@@ -225,6 +225,15 @@ def test_note_is_saved_searched_and_cleared(cli, mini_db):
     assert cli("search", "ternary").stderr == "No papers match 'ternary'.\n"
 
 
+def test_a_match_found_only_in_notes_scores_at_least_one(cli, mini_db):
+    # two notes with the word: FTS5 gives it no idf, and the matches scored 0.00
+    cli("note", "2210.17323", "reading group week 3")
+    cli("note", "2208.07339", "reading group week 4")
+    hits = [h.split("\t") for h in cli("search", "reading group").stdout.splitlines()]
+    assert sorted(h[1] for h in hits) == ["2208.07339", "2210.17323"]
+    assert all(float(h[0]) >= 1.0 for h in hits), hits
+
+
 def test_an_exclusion_holds_for_the_whole_paper_record_and_note(cli, mini_db):
     cli("note", "2210.17323", "my baseline")
     ids = lambda q: [h.split("\t")[1] for h in cli("search", q).stdout.splitlines()]  # noqa: E731

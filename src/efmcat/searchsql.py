@@ -40,6 +40,9 @@ ABSTRACT_WEIGHT = 1.0
 # The user's notes (notes_fts) count like an abstract: a paper matches when all the words
 # are in its record (papers_fts), all are in its note, or (MIXED_SQL, for a query of several
 # words) each is in one of the two: "thesis gptq" finds GPTQ with "thesis" in its note.
+# A note that holds every word scores at least 1 (its bm25 rank at most -1.0 in SEARCH_SQL):
+# with few notes a word in half of them has no idf (FTS5 floors it at 1e-6), so a match
+# found only in the user's notes scored 0.00, as if it matched nothing.
 
 # The search SQL; {filters} holds the optional WHERE on papers p. Shared with bench/.
 # A paper that several curated lists name is a landmark of the field: its relevance is
@@ -58,7 +61,7 @@ SELECT g.n AS n, g.rank * (1.0 + {lb} * max(0, (
         SELECT rowid, {aw} * bm25(papers_fts, 0.0, 1.0, 0.0), 0 FROM papers_fts
         WHERE papers_fts MATCH 'abstract : (' || :any || ')'
         UNION ALL
-        SELECT rowid, rank, 1 FROM notes_fts WHERE notes_fts MATCH :all{mixed}
+        SELECT rowid, min(rank, -1.0), 1 FROM notes_fts WHERE notes_fts MATCH :all{mixed}
     ) GROUP BY n
 ) g {join}
 WHERE g.hit = 1 {filters}
