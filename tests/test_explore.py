@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
@@ -39,8 +40,79 @@ def test_similar_plain_output_gives_the_reason(cli, mini_db):
     )
     score, pid, year, _title, why = r.stdout.rstrip("\n").split("\t")
     assert (pid, year) == ("2306.00978", "2023")
-    assert why.endswith("; tags: quantization, weight-only-ptq")
+    assert why.endswith("; tags: quantization, weight-only-ptq; lists: mini: Model Design / Quantization")
     assert float(score) > 0
+
+
+def _papers(db, *papers, sources=()):
+    from efmcat.models import Paper
+
+    with Catalog(db) as c, c.transaction():
+        for pid, title, authors in papers:
+            c.upsert_paper(Paper(id=pid, title=title, authors=authors))
+        for pid, source, section in sources:
+            c.conn.execute(
+                "INSERT INTO sources (paper_id, source, locator, section) VALUES (?, ?, ?, ?)",
+                (pid, source, section, section),
+            )
+
+
+def test_similar_finds_papers_a_list_files_under_the_same_heading_and_says_so(cli, tmp_path):
+    db = tmp_path / "c.db"
+    _papers(
+        db,
+        ("2401.00001", "Medusa: draft heads", []),
+        ("2401.00002", "EAGLE: feature uncertainty", []),  # no word in common with Medusa
+        ("2401.00003", "Zebra stripes", []),
+        *[(f"2401.001{i:02d}", f"Filler paper {i}", []) for i in range(20)],
+        sources=[
+            ("2401.00001", "spec", "Drafting"),
+            ("2401.00002", "spec", "Drafting"),
+            ("2401.00003", "spec", "Other"),
+        ],
+    )
+    r = cli("similar", "2401.00001", "--db", str(db), "--json")
+    hits = json.loads(r.stdout)
+    assert [h["id"] for h in hits] == ["2401.00002"]
+    assert hits[0]["shared_sections"] == [{"source": "spec", "section": "Drafting"}]
+    assert hits[0]["shared_terms"] == [] and hits[0]["shared_authors"] == []
+    # the heading's idf: log(23 papers / 2 under it), SECTION_POINTS each
+    assert hits[0]["score"] == round(8.0 * math.log(23 / 2), 2)
+    plain = cli("similar", "2401.00001", "--db", str(db)).stdout
+    assert plain.rstrip("\n").split("\t")[-1] == "lists: spec: Drafting"
+
+
+def test_similar_finds_papers_by_the_same_authors_and_says_so(cli, tmp_path):
+    db = tmp_path / "c.db"
+    _papers(
+        db,
+        ("2401.00001", "Alpha method", ["Elias Frantar", "Dan Alistarh", "others"]),
+        ("2401.00002", "Beta system", ["Dan Alistarh"]),
+        ("2401.00003", "Gamma study", ["Dan Alistarhson", "Elias"]),  # neither name whole
+        ("2401.00004", "Delta study", ["others"]),  # "et al." is nobody's name
+        *[(f"2401.001{i:02d}", f"Filler paper {i}", []) for i in range(20)],
+    )
+    hits = json.loads(cli("similar", "2401.00001", "--db", str(db), "--json").stdout)
+    assert [(h["id"], h["shared_authors"]) for h in hits] == [("2401.00002", ["Dan Alistarh"])]
+    assert hits[0]["score"] == round(4.0 * math.log(24 / 2), 2)
+
+
+def test_a_heading_or_author_with_too_many_papers_says_nothing(cli, tmp_path, monkeypatch):
+    from efmcat import similar
+
+    monkeypatch.setattr(similar, "NEIGHBOUR_CAP", 3)
+    db = tmp_path / "c.db"
+    _papers(
+        db,
+        *[(f"2401.0000{i}", f"Paper {i}", ["Wei Wang"] if i < 5 else ["Ann Lee"]) for i in range(1, 7)],
+        sources=[(f"2401.0000{i}", "big", "All") for i in range(1, 5)]
+        + [("2401.00001", "big", "Few"), ("2401.00005", "big", "Few")],
+    )
+    hits = json.loads(cli("similar", "2401.00001", "--db", str(db), "--json").stdout)
+    # Wei Wang and "All" have 4 papers each, over the cap of 3: only the small heading counts
+    assert [(h["id"], h["shared_sections"], h["shared_authors"]) for h in hits] == [
+        ("2401.00005", [{"source": "big", "section": "Few"}], [])
+    ]
 
 
 def test_similar_errors(cli, mini_db):

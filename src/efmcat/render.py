@@ -124,12 +124,20 @@ def write_json_array(items: Iterable[Any], out: IO[str] | None = None) -> None:
 
 
 def similar_rows(records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
-    """score, id, year, title, and why: the shared terms, then the shared tags."""
+    """score, id, year, title, and why: the shared terms, then the shared tags, list
+    headings and authors."""
     rows = []
     for r in records:
-        why = ", ".join(r.get("shared_terms") or [])
+        parts = [", ".join(r.get("shared_terms") or [])]
         if r.get("shared_tags"):
-            why += ("; " if why else "") + "tags: " + ", ".join(r["shared_tags"])
+            parts.append("tags: " + ", ".join(r["shared_tags"]))
+        if r.get("shared_sections"):
+            parts.append(
+                "lists: " + ", ".join(_clean(f"{x['source']}: {x['section']}") for x in r["shared_sections"])
+            )
+        if r.get("shared_authors"):
+            parts.append("authors: " + ", ".join(_clean(x) for x in r["shared_authors"]))
+        why = "; ".join(p for p in parts if p)
         rows.append([f"{r.get('score', 0):.2f}", r["id"], str(r.get("year") or ""), _clean(r["title"]), why])
     return rows
 
