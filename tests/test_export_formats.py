@@ -359,3 +359,26 @@ def test_a_users_key_of_another_year_keeps_a_selections_keys_the_catalogs(cli, t
     alone = cli("export", "--format", "bibtex", "--query", "AWQ").stdout
     assert "@misc{lin2023awqa,\n  title = {{AWQ}" in whole
     assert [line for line in alone.splitlines() if line.startswith("@")] == ["@misc{lin2023awqa,"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "-f", "json", "-o", "{db}"),
+        ("export", "-f", "md", "-o", "{db}-wal"),
+        ("train", "-o", "{db}"),
+        ("train", "--no-manual", "-o", "{db}"),
+    ],
+)
+def test_an_output_that_is_the_catalog_itself_is_refused(cli, mini_db, args):
+    """export and train wrote their output over the catalog (a hunt found it); build refused."""
+    before = mini_db.read_bytes()
+    out = str(mini_db)
+    r = cli(*[a.format(db=out) for a in args])
+    target = args[-1].format(db=out)
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        2,
+        "",
+        f"Error: {target} is the catalog itself: give -o another file\n",
+    )
+    assert mini_db.read_bytes() == before

@@ -288,17 +288,22 @@ def _write_bibtex(
 
 
 @contextmanager
-def open_output(output: str | os.PathLike[str] | None) -> Iterator[IO[str]]:
+def open_output(
+    output: str | os.PathLike[str] | None, *, catalog: str | os.PathLike[str] | None = None
+) -> Iterator[IO[str]]:
     """A text stream to export into: a file written atomically (a temporary file renamed
     over it when everything is written; removed on error), or stdout (``-`` or None),
-    sanitised for a terminal when it is one."""
+    sanitised for a terminal when it is one. ``catalog``: the catalog's file, which the
+    output may not be."""
     if output is None or str(output) == "-":
         from efmcat.render import shown_stdout
 
         yield shown_stdout()
         return
-    from efmcat.outputs import output_target
+    from efmcat.outputs import not_the_catalog, output_target
 
+    if catalog is not None:
+        not_the_catalog(output, catalog)
     path = Path(output)
     real, atomic = output_target(path)
     if not atomic:  # a device or a pipe: written through, as it is

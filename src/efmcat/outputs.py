@@ -11,7 +11,10 @@ import os
 import stat
 from pathlib import Path
 
-from efmcat.errors import EfmcatError
+from efmcat.errors import EfmcatError, UsageError
+
+# The files SQLite keeps beside a catalog while it is open.
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
 def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
@@ -26,3 +29,12 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     if stat.S_ISDIR(mode):
         raise EfmcatError(f"cannot write {path}: it is a directory")
     return real, stat.S_ISREG(mode)
+
+
+def not_the_catalog(path: str | os.PathLike[str], catalog: str | os.PathLike[str]) -> None:
+    """Refuse ``-o path`` when it is the catalog file (or a file SQLite keeps beside it):
+    writing an export or a model there would replace the catalog with it."""
+    real = os.path.realpath(path)
+    base = os.path.realpath(catalog)
+    if any(real == base + side for side in _SIDE_FILES):
+        raise UsageError(f"{path} is the catalog itself: give -o another file")

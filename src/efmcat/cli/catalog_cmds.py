@@ -406,7 +406,7 @@ def export(
     with (
         open_catalog(db, create=False) as catalog,
         progress_bar("Exporting") as progress,
-        open_output(output) as out,
+        open_output(output, catalog=catalog.path) as out,
     ):
         count = export_to(
             catalog, fmt, out, tags=tag, since=since, until=until, query=query, sources=source,

@@ -509,6 +509,12 @@ def train(
             say("The catalog has no model of its own: tagging uses the shipped model.")
         return
     tax = _load(taxonomy)
+    if output is not None:
+        from efmcat.cli._app import db_choice as _db_choice
+        from efmcat.outputs import not_the_catalog
+        from efmcat.paths import choose_db
+
+        not_the_catalog(output, choose_db(_db_choice(db)).path)
     if no_manual and output is not None:
         examples = training_examples(tax, labels, progress=say)
         catalog = None
