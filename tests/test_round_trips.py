@@ -211,6 +211,19 @@ def test_a_backup_keeps_an_implied_area_implied(cli, tmp_path, mini_db):
     assert "quantization" not in json.loads(cli("show", "2205.14135", "--json", "--db", fresh).stdout)["tags"]
 
 
+@pytest.mark.parametrize("fmt", ["md", "yaml", "jsonl"])
+def test_every_backup_format_keeps_an_implied_area_implied(cli, tmp_path, mini_db, fmt):
+    """As above, through the other backup formats (the Markdown rows' records had no
+    implied_tags: the restored area stayed for good)."""
+    assert cli("tag", "2205.14135", "kv-cache-quant").exit_code == 0  # implies quantization
+    out = tmp_path / f"b.{fmt}"
+    assert cli("export", "--format", fmt, "--kind", "any", "-o", str(out)).exit_code == 0
+    fresh = str(tmp_path / "fresh.db")
+    assert cli("import", str(out), "--db", fresh).exit_code == 0
+    r = cli("untag", "2205.14135", "kv-cache-quant", "--db", fresh)
+    assert (r.exit_code, r.stderr) == (0, "Removed quantization, kv-cache-quant from 2205.14135.\n")
+
+
 def test_import_tag_over_a_backups_removal_remembers_it(cli, tmp_path):
     """A backup removing quantization, imported with --tag kv-cache-quant: the implied area
     remembers the removal (0.25), so untagging the subtopic removes it again."""

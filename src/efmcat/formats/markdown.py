@@ -29,6 +29,7 @@ ROW_KEYS = (
     "kind",
     "venue",
     "manual_tags",
+    "implied_tags",
     "auto_tags",
     "removed_tags",
 )
