@@ -425,6 +425,37 @@ def _tags(pid):
         return sorted(r["node"] for r in c.tag_rows(pid) if not r["removed"])
 
 
+def test_tag_says_what_it_did_to_a_node_the_paper_already_has(cli, mini_db):
+    """It said "recorded as manual tags" for a curated tag it left curated (a hunt saw it)."""
+    from efmcat.catalog import Catalog
+
+    with Catalog(mini_db) as c:
+        rows = {r["node"]: r["origin"] for r in c.tag_rows("2205.14135") if not r["removed"]}
+    curated = next(n for n, o in rows.items() if o == "curated")
+    auto = next(n for n, o in rows.items() if o == "auto")
+    r = cli("tag", "2205.14135", curated)
+    assert (r.exit_code, r.stderr) == (
+        0,
+        f"2205.14135 already has {curated} (curated or yours): left as it is.\n",
+    )
+    r = cli("tag", "2205.14135", auto, "--dry-run")
+    assert r.stderr == (
+        f"{auto} was the tagger's: would be yours (re-tagging keeps it) (dry run: nothing was written)\n"
+    )
+    data = _report(cli("tag", "2205.14135", auto, "--json"))
+    assert _pick(data, "updated", "unchanged", "tags_added", "tags_made_manual") == {
+        "updated": ["2205.14135"],
+        "unchanged": [],
+        "tags_added": [],
+        "tags_made_manual": [auto],
+    }
+    with Catalog(mini_db) as c:
+        after = {r["node"]: r["origin"] for r in c.tag_rows("2205.14135") if not r["removed"]}
+    assert (after[curated], after[auto]) == ("curated", "manual")
+    r = cli("tag", "2205.14135", auto)
+    assert r.stderr == f"2205.14135 already has {auto} (curated or yours): left as it is.\n"
+
+
 def test_tag_and_untag_json_and_dry_run(cli, mini_db):
     before = _tags("2205.14135")
     r = cli("tag", "2205.14135", "fpga", "--dry-run", "--json")

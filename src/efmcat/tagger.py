@@ -1095,13 +1095,34 @@ def manual_scores(taxonomy: Taxonomy, nodes: Sequence[str]) -> dict[str, float]:
     return {n: 1.0 if n in named else IMPLIED for n in taxonomy.with_ancestors(named)}
 
 
+@dataclass
+class HandTagged:
+    """What ``tag`` did: the nodes newly on the paper, and of the nodes named that it
+    already had, those the tagger had given (now the user's) and those a curator or the
+    user had (left as they are)."""
+
+    paper: str
+    added: list[str]
+    made_manual: list[str]
+    kept: list[str]
+
+
 def tag_manually(
     catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
 ) -> tuple[str, list[str]]:
     """Record manual tags (and the areas they imply): (paper id, nodes newly effective)."""
+    done = tag_by_hand(catalog, paper, nodes, taxonomy)
+    return done.paper, done.added
+
+
+def tag_by_hand(
+    catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
+) -> HandTagged:
+    """Record manual tags (and the areas they imply), saying what changed (HandTagged)."""
     taxonomy = _taxonomy(taxonomy)
     wanted = [taxonomy.get(n).id for n in nodes]  # UnknownNodeError before any write
     pid = _resolve(catalog, paper)
+    made_manual: list[str] = []
     with catalog.transaction():
         rows = {r["node"]: r for r in catalog.tag_rows(pid)}
         before = {n for n, r in rows.items() if not r["removed"]}
@@ -1113,10 +1134,18 @@ def tag_manually(
                 # but an implied area the user now names is theirs
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
                 if not keep or (n == node and implied(row)):
+                    if n == node and n in before:
+                        made_manual.append(n)
                     score = catalog.set_tag(pid, n, "manual", 1.0 if n == node else IMPLIED)
                     rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
-    return pid, taxonomy.order(after - before)
+    named_before = [n for n in dict.fromkeys(wanted) if n in before]
+    return HandTagged(
+        pid,
+        taxonomy.order(after - before),
+        taxonomy.order(n for n in named_before if n in made_manual),
+        taxonomy.order(n for n in named_before if n not in made_manual),
+    )
 
 
 def untag_manually(

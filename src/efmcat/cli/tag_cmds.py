@@ -66,15 +66,38 @@ def tag(
 
     Example: efmcat tag 2306.14048 kv-cache-eviction
     """
-    from efmcat.tagger import tag_manually
+    from efmcat.reports import change_report
+    from efmcat.tagger import tag_by_hand
 
-    pid, added = _by_hand(tag_manually, paper, nodes, dry_run, db, taxonomy)
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
+        done = tag_by_hand(catalog, paper, nodes, _load(taxonomy))
+    pid, changed = done.paper, bool(done.added or done.made_manual)
     if as_json:
-        write_json(_tag_report(pid, added, "tags_added", dry_run))
-    elif added:
-        say(f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(added)}{_end(dry_run)}")
-    else:
-        say(f"{pid} already has {', '.join(nodes)}; recorded as manual tags{_end(dry_run)}")
+        write_json(
+            change_report(
+                updated=[pid] if changed else [],
+                unchanged=[] if changed else [pid],
+                dry_run=dry_run,
+                tags_added=done.added,
+                tags_made_manual=done.made_manual,
+            )
+        )
+        return
+    told = []
+    if done.added:
+        told.append(f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(done.added)}")
+    if done.made_manual:
+        one = len(done.made_manual) == 1
+        told.append(
+            f"{', '.join(done.made_manual)} {'was' if one else 'were'} the tagger's: "
+            f"{'would be yours' if dry_run else 'yours now'} (re-tagging keeps {'it' if one else 'them'})"
+        )
+    if done.kept:
+        one = len(done.kept) == 1
+        told.append(
+            f"{pid} already has {', '.join(done.kept)} (curated or yours): left as {'it is' if one else 'they are'}"
+        )
+    say("; ".join(told) + _end(dry_run))
 
 
 @command("untag", rich_help_panel=TAGGING)
