@@ -175,3 +175,39 @@ def test_a_markdown_list_that_starts_with_a_quoted_link_title_is_markdown(cli, t
     r = cli("import", str(tmp_path / "q.md"))
     assert r.exit_code == 0, r.stderr
     assert "1 arXiv id" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "ck.json",
+            '[{"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A", "citekey": "bad key}"}]',
+            "ck.json:1: citekey 'bad key}' cannot hold spaces, commas, braces, quotes, % or #",
+        ),
+        (
+            "js.json",
+            '[{"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A", "url": "javascript:alert(1)"}]',
+            "js.json:1: url must be a link starting with http:// or https://, not 'javascript:alert(1)'",
+        ),
+        (
+            "pdf.jsonl",
+            '{"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A", "pdf_url": "www.x.org/a.pdf"}\n',
+            "pdf.jsonl:1: pdf_url must be a link starting with http:// or https://, not 'www.x.org/a.pdf'",
+        ),
+        (
+            "kind.yaml",
+            'papers:\n- id: "2401.00001"\n  title: A\n  kind: bogus\n',
+            "kind.yaml:2: kind must be one of paper, repo, blog, slides, post, page, report, not 'bogus'",
+        ),
+    ],
+)
+def test_import_checks_the_values_edit_refuses(cli, tmp_path, name, content, message):
+    """A citekey BibTeX cannot read back, a link that is no web link, an unknown kind: import
+    took them (then export wrote broken BibTeX, and edit failed on the untouched field)."""
+    f = tmp_path / name
+    f.write_text(content, encoding="utf-8")
+    db = tmp_path / "c.db"
+    r = cli("import", str(f), "--db", str(db))
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {tmp_path}/{message}\n")
+    assert not db.exists()

@@ -16,6 +16,7 @@ from typing import Any
 from efmcat.catalog import USER_EDITABLE, Catalog
 from efmcat.errors import MissingValueError, ParseError, UsageError
 from efmcat.models import ET_AL, Paper, author_line, named_authors, with_et_al
+from efmcat.validate import CITEKEY_RE, LINK_RE
 
 # The fields of the YAML record, in the order shown.
 EDIT_FIELDS = (
@@ -23,7 +24,6 @@ EDIT_FIELDS = (
 )  # fmt: skip
 assert set(EDIT_FIELDS) == set(USER_EDITABLE)
 _TEXT_FIELDS = ("venue", "doi", "journal_ref", "note", "abstract")
-_CITEKEY_RE = re.compile(r"[^\s,{}()%#\"'=\\]+")
 ERROR_MARK = "# ERROR: "
 
 
@@ -75,9 +75,9 @@ def check_value(name: str, value: Any) -> Any:
     if isinstance(value, list | dict):
         raise ValueError(f"{name} must be text, not a {'list' if isinstance(value, list) else 'mapping'}")
     value = str(value)
-    if name in ("url", "pdf_url") and not re.match(r"https?://\S+$", value):
+    if name in ("url", "pdf_url") and not LINK_RE.match(value):
         raise ValueError(f"{name} must be a link starting with http:// or https://, not {value!r}")
-    if name == "citekey" and not _CITEKEY_RE.fullmatch(value):
+    if name == "citekey" and not CITEKEY_RE.fullmatch(value):
         raise ValueError(f"citekey {value!r} cannot hold spaces, commas, braces, quotes, % or #")
     if name in _TEXT_FIELDS and name != "note":
         value = " ".join(value.split()) if name != "abstract" else value

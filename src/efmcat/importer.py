@@ -349,7 +349,7 @@ def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> Pa
             title = V.text(rec.get("title"), where, "title")
             if not title:
                 raise ParseError(f"{where}: paper {pid} needs a title")
-            url = V.text(rec.get("url"), where, "url")
+            url = V.link(rec.get("url"), where, "url")
             is_arxiv = ":" not in pid
             paper = Paper(
                 id=pid,
@@ -359,7 +359,7 @@ def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> Pa
                 url=url,
                 pdf_url=f"https://arxiv.org/pdf/{pid}" if is_arxiv else None,
                 source=Path(name).stem,
-                kind=V.text(rec.get("kind"), where, "kind") or "paper",
+                kind=V.kind(rec.get("kind"), where),
                 venue=V.text(rec.get("venue"), where, "venue"),
             )
             result.entries.append(

@@ -16,6 +16,8 @@ from efmcat.errors import InvalidIdError, ParseError
 
 YEAR_RANGE = (1900, 2100)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+LINK_RE = re.compile(r"https?://\S+$")  # a url or pdf_url: a web link, nothing a shell or browser runs
+CITEKEY_RE = re.compile(r"[^\s,{}()%#\"'=\\]+")  # what BibTeX reads back as one key
 
 
 def _kind(value: Any) -> str:
@@ -85,6 +87,27 @@ def year(value: Any, where: str, key: str = "year") -> int | None:
     return value
 
 
+def link(value: Any, where: str, key: str) -> str | None:
+    """A url or pdf_url: text starting http:// or https:// (as ``efmcat edit`` takes), or
+    nothing; ``javascript:...`` or a bare host would be written into exports as links."""
+    out = text(value, where, key)
+    if out is None or out == "":
+        return None
+    if not LINK_RE.match(out):
+        raise ParseError(f"{where}: {key} must be a link starting with http:// or https://, not {out[:80]!r}")
+    return out
+
+
+def kind(value: Any, where: str) -> str:
+    """A record's kind: one the catalog knows (paper when none is given)."""
+    from efmcat.catalog import KINDS
+
+    out = text(value, where, "kind") or "paper"
+    if out not in KINDS:
+        raise ParseError(f"{where}: kind must be one of {', '.join(KINDS)}, not {out[:40]!r}")
+    return out
+
+
 def positive_int(value: Any, where: str, key: str) -> int | None:
     if value is None:
         return None
@@ -137,9 +160,17 @@ def user_data(rec: Any, where: str, pid: str) -> dict[str, Any]:
     return {
         "status": status,
         "starred": starred,
-        "citekey": text(rec.get("citekey"), where, "citekey") or None,
+        "citekey": citekey(rec.get("citekey"), where),
         "user_fields": user_fields,
     }
+
+
+def citekey(value: Any, where: str) -> str | None:
+    """A citekey the BibTeX export can write and read back as one key, or nothing."""
+    out = text(value, where, "citekey") or None
+    if out is not None and not CITEKEY_RE.fullmatch(out):
+        raise ParseError(f"{where}: citekey {out[:80]!r} cannot hold spaces, commas, braces, quotes, % or #")
+    return out
 
 
 def notes(rec: Any, where: str, user_fields: list[str], *, numbers: bool = False) -> dict[str, Any]:

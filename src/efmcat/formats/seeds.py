@@ -97,14 +97,14 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             doi=V.text(raw.get("doi"), where, "doi"),
             journal_ref=V.text(raw.get("journal_ref"), where, "journal_ref", numbers=True),
             comment=V.text(raw.get("comment"), where, "comment", numbers=True),
-            url=V.text(raw.get("url"), where, "url")
+            url=V.link(raw.get("url"), where, "url")
             or (f"https://arxiv.org/abs/{pid}" if is_arxiv else link),
-            pdf_url=V.text(raw.get("pdf_url"), where, "pdf_url")
+            pdf_url=V.link(raw.get("pdf_url"), where, "pdf_url")
             or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
             source=source,
             verified=verified,
             venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
-            kind=V.text(raw.get("kind"), where, "kind") or "paper",
+            kind=V.kind(raw.get("kind"), where),
             **mine,
             **V.notes(raw, where, mine["user_fields"], numbers=True),
         )
