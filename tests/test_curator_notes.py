@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from conftest import old_catalog
 from efmcat.catalog import Catalog
 from efmcat.models import Paper
@@ -134,3 +136,20 @@ def test_a_merge_keeps_both_records_curators_notes(tmp_path):
         cat.upsert_paper(Paper(id="title:q-diffusion", title="Q-Diffusion", curator_note="Listed twice."))
         merge_papers(cat, "title:q-diffusion", "2302.04304")
         assert cat.get_paper("2302.04304").curator_note == f"{CURATED}\n\nListed twice."
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_hand_written_records_note_is_the_users(cli, tmp_path, suffix):
+    """A record with no user_fields (written by hand, or filtered by jq) is no export from
+    before v6: its note is the user's, searched and exported as note (it became the
+    curators', unsearched; a hunt found it)."""
+    rec = {"id": "title:my-paper", "arxiv_id": None, "title": "My Paper", "note": "read section 3"}
+    f = tmp_path / f"mine{suffix}"
+    f.write_text(json.dumps([rec] if suffix == ".json" else rec) + "\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert cli("import", str(f), "--db", str(db)).exit_code == 0
+    with Catalog(db) as cat:
+        p = cat.get_paper("title:my-paper")
+        assert (p.note, p.curator_note, p.user_fields) == ("read section 3", None, ["note"])
+    hits = cli("search", "section", "--db", str(db)).stdout.splitlines()
+    assert [h.split("\t")[1] for h in hits] == ["title:my-paper"]

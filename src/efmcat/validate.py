@@ -173,13 +173,19 @@ def citekey(value: Any, where: str) -> str | None:
     return out
 
 
-def notes(rec: Any, where: str, user_fields: list[str], *, numbers: bool = False) -> dict[str, Any]:
+def notes(
+    rec: Any, where: str, user_fields: list[str], *, numbers: bool = False, seeds: bool = True
+) -> dict[str, Any]:
     """A record's ``note`` (the user's) and ``curator_note``, as Paper's keyword arguments.
     A ``note`` the user did not write (no "note" in ``user_fields``) in a record without a
-    ``curator_note`` is the curators': the seeds write theirs so, as did exports before v6."""
+    ``curator_note`` is the curators': the seeds write theirs so, as did exports before v6.
+    ``seeds=False`` (efmcat's JSON records, which always carry ``user_fields``): only in a
+    record that has ``user_fields`` (an export); a record written by hand keeps its note
+    as the user's."""
     note = text(rec.get("note"), where, "note", numbers=numbers)
     curator = text(rec.get("curator_note"), where, "curator_note", numbers=numbers)
-    if note and "note" not in user_fields and curator is None:
+    exported = seeds or "user_fields" in rec
+    if note and "note" not in user_fields and curator is None and "curator_note" not in rec and exported:
         note, curator = None, note
     return {"note": note, "curator_note": curator}
 

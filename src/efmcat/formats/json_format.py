@@ -62,6 +62,9 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
     if not isinstance(verified, bool):
         raise ParseError(f"{where}: verified must be true or false, not {verified!r}")
     mine = V.user_data(rec, where, pid)
+    notes = V.notes(rec, where, mine["user_fields"], seeds=False)
+    if notes["note"] and "note" not in mine["user_fields"]:  # a note written by hand is the user's
+        mine["user_fields"] = [*mine["user_fields"], "note"]
     paper = Paper(
         id=pid,
         version=V.positive_int(rec.get("version"), where, "version"),
@@ -84,7 +87,7 @@ def record_to_entry(rec: Mapping[str, Any], where: str, line: int, taxonomy: Tax
         kind=V.kind(rec.get("kind"), where),
         added_at=V.text(rec.get("added_at"), where, "added_at"),
         **mine,
-        **V.notes(rec, where, mine["user_fields"]),
+        **notes,
     )
     sources = V.source_rows(rec.get("sources"), where)
     return Entry(
