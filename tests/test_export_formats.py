@@ -382,3 +382,28 @@ def test_an_output_that_is_the_catalog_itself_is_refused(cli, mini_db, args):
         f"Error: {target} is the catalog itself: give -o another file\n",
     )
     assert mini_db.read_bytes() == before
+
+
+def test_a_doi_id_gives_its_doi_in_every_format(cli, tmp_path):
+    """arxiv_id comes from an arXiv id; doi was null for doi: papers (223 shipped) in JSON,
+    CSV and show, while the BibTeX export wrote it (a hunt saw it)."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "c.db"
+    with Catalog(db) as c:
+        c.upsert_paper(Paper(id="doi:10.1007/3-540-48319-5_14", title="SIPR", url="https://example.org/sipr"))
+    shown = json.loads(cli("show", "doi:10.1007/3-540-48319-5_14", "--json", "--db", str(db)).stdout)
+    assert shown["doi"] == "10.1007/3-540-48319-5_14"
+    assert (
+        "DOI:         10.1007/3-540-48319-5_14\n"
+        in cli("show", "doi:10.1007/3-540-48319-5_14", "--db", str(db)).stdout
+    )
+    rows = list(csv.DictReader(io.StringIO(cli("export", "-f", "csv", "--db", str(db)).stdout)))
+    assert rows[0]["doi"] == "10.1007/3-540-48319-5_14"
+    # exported and imported again: the same records
+    out = tmp_path / "b.json"
+    assert cli("export", "-f", "json", "-o", str(out), "--db", str(db)).exit_code == 0
+    again = tmp_path / "again.db"
+    assert cli("import", str(out), "--db", str(again)).exit_code == 0
+    assert cli("export", "-f", "json", "--db", str(again)).stdout == out.read_text(encoding="utf-8")

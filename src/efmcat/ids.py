@@ -250,3 +250,11 @@ def title_id(title: str, limit: int = 60) -> str:
             break
         out = candidate[:limit]
     return f"title:{out or 'untitled'}"
+
+
+def doi_of_id(paper_id: str) -> str | None:
+    """The DOI a ``doi:`` id names. An id made from a PDF link ends in ``.pdf``, which is
+    the file's, not the DOI's."""
+    if not paper_id.startswith("doi:"):
+        return None
+    return re.sub(r"\.pdf$", "", paper_id.removeprefix("doi:"), flags=re.I)

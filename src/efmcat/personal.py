@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from efmcat.catalog import STATUSES, Catalog
 from efmcat.errors import EfmcatError, NoteTooLongError, PaperNotFoundError, UsageError
+from efmcat.ids import doi_of_id
 from efmcat.models import Paper
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
@@ -90,8 +91,9 @@ def paper_link(paper: Paper, *, pdf: bool = False) -> str:
             raise UsageError(f"{paper.id} has no PDF link; open its page without --pdf")
         return link
     link = paper.url or (ARXIV_ABS.format(paper.arxiv_id) if paper.arxiv_id else None)
-    if not link and paper.doi:
-        link = f"https://doi.org/{paper.doi}"
+    doi = paper.doi or doi_of_id(paper.id)
+    if not link and doi:
+        link = f"https://doi.org/{doi}"
     if not link:
         raise EfmcatError(f"{paper.id} has no link to open")
     return link

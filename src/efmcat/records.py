@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from efmcat.catalog import Catalog
+from efmcat.ids import doi_of_id
 from efmcat.models import IMPLIED_OVER_REMOVAL, Paper, implied
 from efmcat.taxonomy import Taxonomy
 
@@ -65,7 +66,7 @@ def _record(
         "updated": paper.updated,
         "categories": list(paper.categories),
         "primary_category": paper.primary_category,
-        "doi": paper.doi,
+        "doi": paper.doi or doi_of_id(paper.id),  # a doi: id names its DOI, as an arXiv id its arxiv_id
         "journal_ref": paper.journal_ref,
         "comment": paper.comment,
         "url": paper.url,

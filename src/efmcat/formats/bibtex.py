@@ -21,7 +21,7 @@ from typing import Any
 
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ParseError
-from efmcat.ids import ArxivId, paper_id_from_link, title_id, try_parse_arxiv_id
+from efmcat.ids import ArxivId, doi_of_id, paper_id_from_link, title_id, try_parse_arxiv_id
 from efmcat.latex import literal_quotes
 from efmcat.models import ET_AL, Paper, named_authors, with_et_al
 from efmcat.taxonomy import Taxonomy
@@ -994,11 +994,3 @@ def entry(rec: Mapping[str, Any], key: str) -> str:
 # percent-encoded (the same link).
 _URL_SPELLINGS = {"%": r"\%", "#": r"\#", " ": "%20", "{": "%7B", "}": "%7D", "\\": "%5C"}
 _URL_SPELLING = re.compile(r"[%# {}\\]")
-
-
-def doi_of_id(paper_id: str) -> str | None:
-    """The DOI a ``doi:`` id names. An id made from a PDF link ends in ``.pdf``, which is
-    the file's, not the DOI's."""
-    if not paper_id.startswith("doi:"):
-        return None
-    return re.sub(r"\.pdf$", "", paper_id.removeprefix("doi:"), flags=re.I)
