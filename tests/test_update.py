@@ -340,3 +340,20 @@ def test_a_release_is_what_a_user_receives(tmp_path, mini_seeds, monkeypatch):
     )
     build.build_catalog(mini_seeds, tmp_path / "e.db")
     assert release_of(tmp_path / "e.db") not in (None, first, release_of(tmp_path / "d.db"))
+
+
+def test_the_json_reports_count_the_changes_they_leave_out(old_catalog, cli, tmp_path, monkeypatch):
+    """The reports list at most MAX_CHANGES changes; the rest were dropped without a word (a
+    script collecting the ids added got a part); now counted in changes_left_out."""
+    from efmcat import importer, update
+
+    monkeypatch.setattr(update, "MAX_CHANGES", 5)
+    data = json.loads(cli("update", "--dry-run", "--json").stdout)
+    assert len(data["changes"]) == 5
+    assert data["changes_left_out"] == data["added"] + data["updated"] + data["moved"] - 5 > 0
+    monkeypatch.setattr(importer, "MAX_CHANGES", 2)
+    rows = [{"id": f"2401.0000{i}", "title": f"Paper {i}"} for i in range(1, 6)]
+    f = tmp_path / "five.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = json.loads(cli("import", str(f), "--json", "--db", str(tmp_path / "five.db")).stdout)
+    assert (data["added"], len(data["changes"]), data["changes_left_out"]) == (5, 2, 3)

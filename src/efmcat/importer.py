@@ -135,6 +135,7 @@ class ImportReport:
     fetched: int = 0
     fetched_ids: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (status, id, title)
+    changes_left_out: int = 0  # changes beyond MAX_CHANGES, counted, not listed
     fetch_error: str | None = None  # --fetch could not reach arXiv: imported without its metadata
     unfetched: list[str] = field(default_factory=list)  # the ids --fetch wanted and did not get
 
@@ -156,6 +157,7 @@ class ImportReport:
             "unfetched": self.unfetched,
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
+            "changes_left_out": self.changes_left_out,
         }
 
 
@@ -708,6 +710,8 @@ class _Writer:
     def _note(self, status: str, paper: Paper) -> None:
         if len(self.report.changes) < MAX_CHANGES:
             self.report.changes.append((status, paper.id, paper.title))
+        else:
+            self.report.changes_left_out += 1
 
     def _tags_for(self, entry: Entry) -> dict[str, tuple[str, float | None]]:
         """node -> (origin, score) for the curated (file) and manual (the file's, then

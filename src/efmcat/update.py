@@ -59,6 +59,7 @@ class UpdateReport:
     sources_added: int = 0
     kept_user_fields: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)
+    changes_left_out: int = 0  # changes beyond MAX_CHANGES, counted, not listed
 
     @property
     def changed(self) -> bool:
@@ -67,6 +68,8 @@ class UpdateReport:
     def note(self, **change: Any) -> None:
         if len(self.changes) < MAX_CHANGES:
             self.changes.append(change)
+        else:
+            self.changes_left_out += 1
 
     def summary(self) -> str:
         if not self.changed and self.release_from == self.release_to:
@@ -96,6 +99,7 @@ class UpdateReport:
             "sources_added": self.sources_added,
             "kept_user_fields": self.kept_user_fields,
             "changes": self.changes,
+            "changes_left_out": self.changes_left_out,
         }
 
 
