@@ -357,3 +357,24 @@ def test_the_json_reports_count_the_changes_they_leave_out(old_catalog, cli, tmp
     f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     data = json.loads(cli("import", str(f), "--json", "--db", str(tmp_path / "five.db")).stdout)
     assert (data["added"], len(data["changes"]), data["changes_left_out"]) == (5, 2, 3)
+
+
+def test_a_moved_paper_takes_its_arxiv_links(old_catalog, cli):
+    """The three papers the release moves to their arXiv ids kept the old id's page
+    (a Papers with Code link) as their url; the shipped catalog has arXiv's own."""
+    assert cli("update").exit_code == 0
+
+    def links(path):
+        con = sqlite3.connect(path)
+        try:
+            return {
+                r[0]: (r[1], r[2])
+                for r in con.execute(
+                    "SELECT id, url, pdf_url FROM papers WHERE id IN ('2308.00951', '2409.02060', '2405.11273')"
+                )
+            }
+        finally:
+            con.close()
+
+    mine = links(old_catalog)
+    assert len(mine) == 3 and mine == links(SHIPPED)

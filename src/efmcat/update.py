@@ -244,6 +244,16 @@ def _move(catalog: Catalog, old: str, new: str, report: UpdateReport) -> None:
         conn.execute("DELETE FROM papers WHERE id = ?", (old,))
     else:
         conn.execute("UPDATE papers SET id = ? WHERE id = ?", (new, old))  # tags and sources cascade
+        if ":" not in new:
+            # An arXiv paper's own links are NULL (its arXiv pages); the old id's page (a
+            # Papers with Code or OpenReview link) goes, unless the user set it (edit).
+            conn.execute(
+                "UPDATE papers SET "
+                "url = CASE WHEN instr(user_fields, '\"url\"') > 0 THEN url END, "
+                "pdf_url = CASE WHEN instr(user_fields, '\"pdf_url\"') > 0 THEN pdf_url END "
+                "WHERE id = ?",
+                (new,),
+            )
     report.moved += 1
     report.note(id=new, change="moved", old_id=old)
 
