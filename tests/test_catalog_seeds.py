@@ -227,6 +227,12 @@ def test_list_by_a_node_family(shipped):
     assert [p["id"] for p in trailing] == [p["id"] for p in family]  # the family, as it is written
     node = shipped("list", "--tag", "qat", "--json").stdout
     assert shipped("list", "--tag", "QAT-", "--json").stdout == node  # a node, written as a family
+    # a family whose prefix is a node: with the hyphen the family, without it the area
+    members = json.loads(shipped("list", "--tag", "memory-", "--json", "-n", "100000").stdout)
+    area = json.loads(shipped("list", "--tag", "memory", "--json", "-n", "100000").stdout)
+    assert 0 < len(members) < len(area)
+    assert all(any(t.startswith("memory-") for t in p["tags"]) for p in members)
+    assert any("memory-efficient-finetuning" in p["tags"] and "memory" not in p["tags"] for p in members)
     r = shipped("list", "--tag", "kv-cach")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: unknown taxonomy node 'kv-cach'")

@@ -22,9 +22,16 @@ def expand_nodes(taxonomy: Taxonomy, tags: Sequence[str] | None) -> list[str] | 
     nodes: list[str] = []
     for t in tags:
         key = t.strip().lower()
+        hyphen = key.endswith("-") and key.rstrip("-") != ""
         key = key.rstrip("-") or key  # `kv-cache-`, as a family is written, is `kv-cache`
-        # A family of nodes by their shared prefix: `--tag kv-cache` is every kv-cache-* node.
-        family = [n for n in taxonomy.nodes if n.startswith(key + "-")] if key not in taxonomy.nodes else []
+        # A family of nodes by their shared prefix: `--tag kv-cache` is every kv-cache-* node;
+        # written with its hyphen the family is meant even where the prefix is a node itself
+        # (`memory-`: memory-management, memory-efficient-finetuning; `memory` is the area).
+        family = (
+            [n for n in taxonomy.nodes if n.startswith(key + "-")]
+            if hyphen or key not in taxonomy.nodes
+            else []
+        )
         for top in family or [key if key in taxonomy.nodes else t]:
             for n in taxonomy.descendants(top):
                 if n not in nodes:
