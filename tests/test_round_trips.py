@@ -357,3 +357,19 @@ def test_import_tag_reaches_an_entry_with_no_tags_of_its_own(cli, tmp_path):
         assert ("hardware", "manual", 1.0) in {
             (r["node"], r["origin"], r["score"]) for r in cat.tag_rows("2401.00002")
         }
+
+
+def test_a_yaml_backup_keeps_when_each_paper_was_added_and_its_source(cli, tmp_path, mini_db):
+    """added_at became the import's time and source 'efmcat-export' (list --sort added and
+    update's view of which papers are the release's changed after a YAML restore)."""
+    out = tmp_path / "b.yaml"
+    assert cli("export", "--format", "yaml", "--kind", "any", "-o", str(out)).exit_code == 0
+    fresh = str(tmp_path / "fresh.db")
+    assert cli("import", str(out), "--db", fresh).exit_code == 0
+
+    def kept(*db):
+        rows = json.loads(cli("export", "--format", "json", "--kind", "any", *db).stdout)
+        return {r["id"]: (r["added_at"], r["source"]) for r in rows}
+
+    before, after = kept(), kept("--db", fresh)
+    assert before == after and all(a and s for a, s in before.values())

@@ -21,7 +21,7 @@ _PAPER_KEYS = {
     "id", "title", "year", "link", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "comment", "url", "pdf_url", "version", "tags",
     "sections", "verified", "note", "curator_note", "rows", "venue", "kind", "provenance", "moved_from", "status", "starred",
-    "citekey", "user_fields", *V.TAG_DECISION_KEYS,
+    "citekey", "user_fields", "source", "added_at", *V.TAG_DECISION_KEYS,
 }  # fmt: skip
 
 
@@ -101,7 +101,10 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             or (f"https://arxiv.org/abs/{pid}" if is_arxiv else link),
             pdf_url=V.link(raw.get("pdf_url"), where, "pdf_url")
             or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
-            source=source,
+            # a backup (efmcat's YAML export) names each paper's first source and when it was
+            # added; a seeds file names its source once, for every paper
+            source=V.text(raw.get("source"), where, "source", numbers=True) or source,
+            added_at=V.text(raw.get("added_at"), where, "added_at") or None,
             verified=verified,
             venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
             kind=V.kind(raw.get("kind"), where),

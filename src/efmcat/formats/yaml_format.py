@@ -22,7 +22,7 @@ SOURCE = "efmcat-export"
 _ORDER = (
     "id", "title", "year", "authors", "abstract", "published", "updated", "categories",
     "primary_category", "doi", "journal_ref", "venue", "kind", "comment", "url", "pdf_url", "version",
-    "verified", "note", "curator_note", "status", "starred", "citekey", "user_fields",
+    "verified", "note", "curator_note", "status", "starred", "citekey", "user_fields", "source", "added_at",
 )  # fmt: skip
 
 
