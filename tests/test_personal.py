@@ -301,6 +301,14 @@ def test_status_and_star_filter_list_search_export(cli, mini_db):
     assert "Status:      reading\nStarred:     yes\n" in cli("show", "2210.17323").stdout
     assert cli("star", "2210.17323", "--unstar").stderr == "Unstarred 2210.17323.\n"
     assert cli("list", "--starred").stderr == "No papers.\n"
+    # what was already so is said so (it said "Starred" / "Unstarred" again)
+    assert cli("star", "2210.17323", "--unstar").stderr == "2210.17323 had no star.\n"
+    assert cli("star", "2210.17323", "2208.07339").exit_code == 0
+    assert cli("star", "2210.17323", "2306.00978", "--dry-run").stderr == (
+        "Would star 2306.00978; 2210.17323 was starred already (dry run: nothing was written).\n"
+    )
+    assert cli("star", "2210.17323", "2208.07339").stderr == "2210.17323, 2208.07339 were starred already.\n"
+    assert cli("star", "2210.17323", "2208.07339", "--unstar").exit_code == 0
     assert cli("status", "2210.17323", "none").stderr == "1 paper now no status: 2210.17323.\n"
 
 

@@ -258,10 +258,18 @@ def star(
             starred=not unstar,
         )
         return
-    if dry_run:
-        say(f"Would {'unstar' if unstar else 'star'} {', '.join(ids)} (dry run: nothing was written).")
-    else:
-        say(f"{'Unstarred' if unstar else 'Starred'} {', '.join(ids)}.")
+    changed = [i for i in ids if before.get(i) == unstar]
+    same = [i for i in ids if before.get(i) != unstar]
+    told = []
+    if changed and dry_run:
+        told.append(f"Would {'unstar' if unstar else 'star'} {', '.join(changed)}")
+    elif changed:
+        told.append(f"{'Unstarred' if unstar else 'Starred'} {', '.join(changed)}")
+    if same and unstar:
+        told.append(f"{', '.join(same)} had no star")
+    elif same:
+        told.append(f"{', '.join(same)} {'was' if len(same) == 1 else 'were'} starred already")
+    say("; ".join(told) + (" (dry run: nothing was written)." if dry_run else "."))
 
 
 @command("open", rich_help_panel=WORKFLOW)
