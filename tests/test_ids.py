@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from efmcat.errors import InvalidIdError
-from efmcat.ids import ArxivId, parse_arxiv_id, try_parse_arxiv_id
+from efmcat.ids import ArxivId, parse_arxiv_id, parse_paper_id, try_parse_arxiv_id
 
 months = st.integers(1, 12)
 versions = st.none() | st.integers(1, 30)
@@ -244,3 +244,23 @@ def test_title_id_is_stable_ascii_slug_and_parses_back():
 )
 def test_an_id_gives_the_year_it_was_given_in(text, year):
     assert parse_arxiv_id(text).year == year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.1007/3-540-48319-5_14", "doi:10.1007/3-540-48319-5_14"),  # as papers print it
+        ("10.1145/3669940.3707285", "doi:10.1145/3669940.3707285"),
+        ("10.1145/ABC.DEF/", "doi:10.1145/abc.def"),  # as a doi.org link gives it
+        ("https://doi.org/10.1145/ABC.DEF", "doi:10.1145/abc.def"),
+        ("10.48550/arXiv.2210.17323", "2210.17323"),  # arXiv's own DOI: the arXiv paper
+    ],
+)
+def test_a_bare_doi_is_the_doi_id_its_link_gives(text, expected):
+    assert parse_paper_id(text) == expected
+
+
+@pytest.mark.parametrize("text", ["10.1145", "10.12/abc", "10.1145/", "2210.17323/x"])
+def test_what_is_no_doi_stays_an_error(text):
+    with pytest.raises(InvalidIdError, match="not an arXiv id or paper link"):
+        parse_paper_id(text)

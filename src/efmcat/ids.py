@@ -189,7 +189,7 @@ def parse_paper_id(text: str) -> str:
     """Resolve what a user typed for ``show``/``tag``/... to a catalog id.
 
     Accepts every arXiv form, the prefixed ids efmcat gives non-arXiv papers
-    (``openreview:...``), and links to those sites."""
+    (``openreview:...``), links to those sites, and a bare DOI (``10.1145/...``)."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidIdError("empty id")
     s = text.strip()
@@ -202,7 +202,12 @@ def parse_paper_id(text: str) -> str:
     linked = paper_id_from_link(s)
     if linked is not None:
         return linked
+    if _BARE_DOI_RE.fullmatch(s):  # a DOI as papers print it: the doi: id a link to it gives
+        return f"doi:{s.rstrip('/').lower()}"
     raise InvalidIdError(f"not an arXiv id or paper link: {s}")
+
+
+_BARE_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.ASCII)
 
 
 def _ascii_words(title: str | None) -> tuple[str, list[str]]:
