@@ -254,6 +254,7 @@ def test_an_id_gives_the_year_it_was_given_in(text, year):
         ("10.1145/ABC.DEF/", "doi:10.1145/abc.def"),  # as a doi.org link gives it
         ("https://doi.org/10.1145/ABC.DEF", "doi:10.1145/abc.def"),
         ("10.48550/arXiv.2210.17323", "2210.17323"),  # arXiv's own DOI: the arXiv paper
+        ("DOI:10.1145/ABC.DEF", "doi:10.1145/abc.def"),  # the id, typed in capitals
     ],
 )
 def test_a_bare_doi_is_the_doi_id_its_link_gives(text, expected):

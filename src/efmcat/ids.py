@@ -198,7 +198,8 @@ def parse_paper_id(text: str) -> str:
         return arxiv.id
     m = _PREFIXED_RE.match(s)
     if m:
-        return f"{m.group('scheme').lower()}:{m.group('rest')}"
+        scheme, rest = m.group("scheme").lower(), m.group("rest")
+        return f"doi:{rest.lower()}" if scheme == "doi" else f"{scheme}:{rest}"  # DOIs ignore case
     linked = paper_id_from_link(s)
     if linked is not None:
         return linked
