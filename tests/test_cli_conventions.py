@@ -260,7 +260,7 @@ def test_counts_of_one_are_singular(cli, tmp_path):
     r = cli("check", "--db", str(db))
     assert r.stdout == (
         "INFO missing-metadata: 1 paper lacks authors or an abstract (arXiv ones can be filled with "
-        "`efmcat import FILE --fetch`): 2211.10438\n"
+        "`efmcat refresh ID...`, or `--all`): 2211.10438\n"
     )
     assert r.stderr == "Checked 1 paper: 0 problems; notes: 1 missing-metadata.\n"
     md = tmp_path / "one.md"

@@ -538,7 +538,7 @@ def _infos(missing: list[str], non_arxiv: list[str]) -> list[Finding]:
                 "missing-metadata",
                 "info",
                 f"{count(len(missing), 'paper')} {'lacks' if len(missing) == 1 else 'lack'} authors or an abstract (arXiv ones can be filled with "
-                f"`efmcat import FILE --fetch`): {_sample(missing)}",
+                f"`efmcat refresh ID...`, or `--all`): {_sample(missing)}",
                 missing,
             )
         )
