@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from efmcat.catalog import AutoTagWrites, Catalog
-from efmcat.errors import CatalogError, PaperNotFoundError, QueryError
+from efmcat.errors import CatalogError, PaperNotFoundError, QueryError, UsageError
 from efmcat.models import Paper, PaperText
 
 
@@ -208,8 +208,8 @@ def test_busy_timeout_range(tmp_path, monkeypatch, value, ok):
     if ok:
         Catalog(tmp_path / "c.db").close()
     else:
-        with pytest.raises(CatalogError, match="must be between 0 and 3600 seconds"):
-            Catalog(tmp_path / "c.db")
+        with pytest.raises(UsageError, match="must be between 0 and 3600 seconds"):
+            Catalog(tmp_path / "c.db")  # a setting, as EFMCAT_ARXIV_DELAY's: exit 2
 
 
 def test_a_long_writer_lets_a_waiting_one_go_first(cat, tmp_path):
@@ -630,3 +630,13 @@ def test_reads_by_id_take_more_ids_than_one_statement_binds(cat):
     assert sorted(rows) == ids[::300]
     assert all(v == cat.tag_rows(pid) for pid, v in rows.items())
     assert [p.id for p in cat.papers_by_ids(ids[::-1])] == ids[::-1]
+
+
+def test_a_bad_busy_timeout_is_a_usage_error_on_the_command_line(cli, tmp_path, monkeypatch):
+    """Exit 2, as a bad EFMCAT_ARXIV_DELAY or EFMCAT_IMPORT_WORKERS (it was 1)."""
+    monkeypatch.setenv("EFMCAT_BUSY_TIMEOUT", "abc")
+    r = cli("list", "--db", str(tmp_path / "c.db"))
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: EFMCAT_BUSY_TIMEOUT must be a number of seconds, not 'abc'\n",
+    )

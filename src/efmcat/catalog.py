@@ -323,9 +323,9 @@ def busy_timeout_ms() -> int:
     try:
         seconds = float(raw)
     except ValueError:
-        raise CatalogError(f"EFMCAT_BUSY_TIMEOUT must be a number of seconds, not {raw!r}") from None
+        raise UsageError(f"EFMCAT_BUSY_TIMEOUT must be a number of seconds, not {raw!r}") from None
     if not 0 <= seconds <= 3600:
-        raise CatalogError(f"EFMCAT_BUSY_TIMEOUT must be between 0 and 3600 seconds, not {raw!r}")
+        raise UsageError(f"EFMCAT_BUSY_TIMEOUT must be between 0 and 3600 seconds, not {raw!r}")
     return int(seconds * 1000)
 
 
