@@ -634,6 +634,7 @@ def test_reads_by_id_take_more_ids_than_one_statement_binds(cat):
 
 def test_a_bad_busy_timeout_is_a_usage_error_on_the_command_line(cli, tmp_path, monkeypatch):
     """Exit 2, as a bad EFMCAT_ARXIV_DELAY or EFMCAT_IMPORT_WORKERS (it was 1)."""
+    Catalog(tmp_path / "c.db").close()
     monkeypatch.setenv("EFMCAT_BUSY_TIMEOUT", "abc")
     r = cli("list", "--db", str(tmp_path / "c.db"))
     assert (r.exit_code, r.stderr) == (
