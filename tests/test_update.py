@@ -176,6 +176,15 @@ def test_an_old_catalog_is_told_once(cli, tmp_path, monkeypatch):
     assert "A newer shipped catalog is available" not in second.stderr
 
 
+def test_update_itself_does_not_say_run_update(cli, tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    r = cli("update", "--dry-run")
+    assert r.exit_code == 0 and "newer shipped catalog" not in r.stderr
+    assert "A newer shipped catalog is available" in cli("stats").stderr  # still told, once
+
+
 def test_a_current_or_unrelated_catalog_is_not_told(cli, mini_db, tmp_path, monkeypatch):
     assert "newer shipped catalog" not in cli("stats").stderr  # never came from the shipped one
     current = tmp_path / "current.db"

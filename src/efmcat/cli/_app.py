@@ -415,11 +415,12 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     return decorate
 
 
-def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
+def open_catalog(db: Path | None, *, create: bool = True, notice: bool = True) -> Catalog:
     """Open the catalog chosen by --db / EFMCAT_DB / the default (created from the shipped one).
 
     Commands that only read (or change existing papers) pass ``create=False``: a mistyped
-    --db path is then an error instead of a new empty catalog."""
+    --db path is then an error instead of a new empty catalog. ``notice``: say once that a
+    newer shipped catalog is available (not to `update`, which brings it)."""
     from efmcat.catalog import Catalog
     from efmcat.paths import choose_db, ensure_default_catalog
 
@@ -435,9 +436,9 @@ def open_catalog(db: Path | None, *, create: bool = True) -> Catalog:
     from efmcat.paths import shipped_catalog
     from efmcat.update import update_notice
 
-    notice = update_notice(catalog, shipped_catalog())
-    if notice:
-        say(notice)
+    told = update_notice(catalog, shipped_catalog()) if notice else None  # not to `update` itself
+    if told:
+        say(told)
     return catalog
 
 

@@ -261,7 +261,7 @@ def update(
         raise CatalogError("this efmcat has no shipped catalog to update from")
     from efmcat.cli.progress import progress_bar
 
-    with open_catalog(db, create=False) as catalog, progress_bar("Updating") as progress:
+    with open_catalog(db, create=False, notice=False) as catalog, progress_bar("Updating") as progress:
         report = update_catalog(catalog, shipped, dry_run=dry_run, progress=progress)
     if as_json:
         render.write_json(report.to_dict())
