@@ -630,14 +630,3 @@ def test_reads_by_id_take_more_ids_than_one_statement_binds(cat):
     assert sorted(rows) == ids[::300]
     assert all(v == cat.tag_rows(pid) for pid, v in rows.items())
     assert [p.id for p in cat.papers_by_ids(ids[::-1])] == ids[::-1]
-
-
-def test_a_bad_busy_timeout_is_a_usage_error_on_the_command_line(cli, tmp_path, monkeypatch):
-    """Exit 2, as a bad EFMCAT_ARXIV_DELAY or EFMCAT_IMPORT_WORKERS (it was 1)."""
-    Catalog(tmp_path / "c.db").close()
-    monkeypatch.setenv("EFMCAT_BUSY_TIMEOUT", "abc")
-    r = cli("list", "--db", str(tmp_path / "c.db"))
-    assert (r.exit_code, r.stderr) == (
-        2,
-        "Error: EFMCAT_BUSY_TIMEOUT must be a number of seconds, not 'abc'\n",
-    )

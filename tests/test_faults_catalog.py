@@ -206,8 +206,8 @@ def test_busy_catalog_says_so_after_the_timeout(cli, mini_db, monkeypatch):
 def test_bad_busy_timeout_setting(cli, mini_db, monkeypatch):
     monkeypatch.setenv("EFMCAT_BUSY_TIMEOUT", "soon")
     r = cli("list")
-    assert (r.exit_code, r.stderr) == (
-        1,
+    assert (r.exit_code, r.stderr) == (  # a setting, as EFMCAT_ARXIV_DELAY's: a usage error
+        2,
         "Error: EFMCAT_BUSY_TIMEOUT must be a number of seconds, not 'soon'\n",
     )
 
