@@ -361,7 +361,7 @@ def test_newer_schema_is_refused(cli, tmp_path):
     r = cli("list", "--db", str(path))
     assert r.exit_code == 1
     assert r.stderr == (
-        f"Error: catalog {path} has schema version 99; this efmcat knows up to 6: upgrade efmcat\n"
+        f"Error: catalog {path} has schema version 99; this efmcat knows up to 7: upgrade efmcat\n"
     )
 
 

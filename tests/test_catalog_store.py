@@ -266,3 +266,30 @@ def test_an_arxiv_papers_own_links_are_stored_once_and_read_back(cat):
     ) == ("unchanged")
     assert cat.upsert_paper(own) == "updated"
     assert stored("2401.00001") == (None, None)
+
+
+def test_a_version_6_catalog_gets_the_heading_index_similar_reads(tmp_path):
+    """v7: sources(source, section), so the papers under a heading are found without
+    walking every row of its list (similar._neighbours)."""
+    from conftest import old_catalog
+
+    path = tmp_path / "v6.db"
+    old_catalog(
+        path,
+        6,
+        [
+            ("INSERT INTO papers (id, title, added_at) VALUES (?, ?, ?)", ("2401.00001", "A", "2024-01-01")),
+            ("INSERT INTO sources (paper_id, source, section) VALUES (?, ?, ?)", ("2401.00001", "l", "S")),
+        ],
+    )
+    with Catalog(path) as cat:
+        assert cat.schema_version == SCHEMA_VERSION == 7
+        plan = " ".join(
+            str(r[-1])
+            for r in cat.conn.execute(
+                "EXPLAIN QUERY PLAN SELECT paper_id FROM sources WHERE source = ? AND section = ?", ("l", "S")
+            )
+        )
+        assert "sources_section" in plan
+        rows = cat.conn.execute("SELECT paper_id FROM sources WHERE section = 'S'").fetchall()
+        assert [tuple(r) for r in rows] == [("2401.00001",)]

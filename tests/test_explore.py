@@ -90,14 +90,63 @@ def test_similar_finds_papers_by_the_same_authors_and_says_so(cli, tmp_path):
         ("2401.00002", "Beta system", ["Dan Alistarh"]),
         ("2401.00003", "Gamma study", ["Dan Alistarhson", "Elias"]),  # neither name whole
         ("2401.00004", "Delta study", ["others"]),  # "et al." is nobody's name
+        ("2401.00005", "Epsilon study", ["Xiaoyang Elias", "Frantar Zhang"]),  # two authors' words
+        ("2401.00006", "Zeta study", ["Elias Frantars"]),  # the same stem, another name
         *[(f"2401.001{i:02d}", f"Filler paper {i}", []) for i in range(20)],
     )
     hits = json.loads(cli("similar", "2401.00001", "--db", str(db), "--json").stdout)
+    # --author's rule: whole words of one author's name (the index's phrase alone matched
+    # "Xiaoyang Elias", "Frantar Zhang" and, stemmed, "Elias Frantars")
     assert [(h["id"], h["shared_authors"]) for h in hits] == [("2401.00002", ["Dan Alistarh"])]
-    assert hits[0]["score"] == round(4.0 * math.log(24 / 2), 2)
+    assert hits[0]["score"] == round(4.0 * math.log(26 / 2), 2)
 
 
-def test_a_heading_or_author_with_too_many_papers_says_nothing(cli, tmp_path, monkeypatch):
+def test_similar_looks_up_a_papers_first_authors_only(cli, tmp_path, monkeypatch):
+    from efmcat import similar
+
+    monkeypatch.setattr(similar, "MAX_AUTHORS", 2)
+    db = tmp_path / "c.db"
+    _papers(
+        db,
+        ("2401.00001", "Alpha", ["Ann Lee", "Bo Chen", "Cy Dunn"]),
+        ("2401.00002", "Beta", ["Cy Dunn"]),  # the third author: not looked up
+        ("2401.00003", "Gamma", ["Bo Chen"]),
+        *[(f"2401.001{i:02d}", f"Filler paper {i}", []) for i in range(20)],
+    )
+    hits = json.loads(cli("similar", "2401.00001", "--db", str(db), "--json").stdout)
+    assert [(h["id"], h["shared_authors"]) for h in hits] == [("2401.00003", ["Bo Chen"])]
+
+
+def test_similar_scores_words_as_the_pools_sql_does(mini_db):
+    """similar re-scores every candidate in Python (text_score); for the papers the pool's
+    SQL found, the two agree."""
+    from efmcat import similar
+    from efmcat.stemming import index_terms
+
+    with Catalog(mini_db) as cat:
+        conn = cat.conn
+        checked = 0
+        for (pid,) in conn.execute("SELECT id FROM papers ORDER BY id").fetchall():
+            paper = cat.get_paper(pid)
+            terms = similar.distinctive_terms(cat, paper)
+            if not terms:
+                continue
+            self_n = conn.execute("SELECT n FROM papers WHERE id = ?", (pid,)).fetchone()[0]
+            rows = conn.execute(
+                similar._pool_sql(len(terms)), similar._pool_params(terms, self_n, 100)
+            ).fetchall()
+            for n, sql_score in rows:
+                title, abstract = conn.execute(
+                    "SELECT title, abstract FROM papers WHERE n = ?", (n,)
+                ).fetchone()
+                ts, abs_ = index_terms(conn, [title, abstract or ""], only=[t.stem for t in terms])
+                shared = [t for t in terms if t.stem in ts or t.stem in abs_]
+                assert similar.text_score(shared, set(ts), set(abs_)) == pytest.approx(sql_score, rel=1e-9)
+                checked += 1
+        assert checked > 15  # the pool members of every paper of the small catalog
+
+
+def test_similar_leaves_out_a_heading_or_author_with_too_many_papers(cli, tmp_path, monkeypatch):
     from efmcat import similar
 
     monkeypatch.setattr(similar, "NEIGHBOUR_CAP", 3)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The schema this SQL is written for (catalog.SCHEMA_VERSION; a test keeps them equal). The
 # fast path leaves any other catalog to the full CLI, which migrates it or says why not.
-SEARCH_SCHEMA = 6
+SEARCH_SCHEMA = 7
 YEAR_RANGE = (0, 9999)
 MAX_LIMIT = 1_000_000_000
 STATUSES = ("to-read", "reading", "read")

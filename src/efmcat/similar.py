@@ -68,7 +68,11 @@ TITLE_HIT = 1.5  # a shared term in the candidate's title counts this much more
 SECTION_POINTS = 8.0
 AUTHOR_POINTS = 4.0
 NEIGHBOUR_CAP = 200  # a heading or an author with more papers than this says nothing
-_NAME_BREAKS = str.maketrans({'"': " ", ",": " ", "-": " ", ".": " "})  # an author's name as words
+MAX_AUTHORS = 50  # a paper's first authors looked up (each is one FTS5 lookup)
+# An author's name as the full-text index splits it (a dot parts "J.R.R." into j r r), for
+# the phrase that finds candidates; each is then checked by --author's own rule
+# (searchsql.AUTHOR_SQL: whole words of one author's name, not two authors' nor a stem).
+_NAME_BREAKS = str.maketrans({'"': " ", ",": " ", "-": " ", ".": " "})
 
 
 @dataclass
@@ -86,8 +90,11 @@ class SimilarResult:
     hits: list[dict[str, Any]]  # records, best first, with score, shared_terms, shared_tags
 
 
-def distinctive_terms(catalog: Catalog, paper: Paper, limit: int = MAX_TERMS) -> list[Term]:
-    """The paper's terms by tf-idf (title words weigh more), common and unique ones left out."""
+def distinctive_terms(
+    catalog: Catalog, paper: Paper, limit: int = MAX_TERMS, *, papers: int | None = None
+) -> list[Term]:
+    """The paper's terms by tf-idf (title words weigh more), common and unique ones left out
+    (``papers``: the catalog's count, if the caller has it)."""
     conn = catalog.conn
     words = [w.lower() for w in WORDS_RE.findall(f"{paper.title} {paper.abstract or ''}")]
     distinct = list(dict.fromkeys(w for w in words if w not in _STOP and not w.isdigit() and len(w) > 1))
@@ -106,7 +113,7 @@ def distinctive_terms(catalog: Catalog, paper: Paper, limit: int = MAX_TERMS) ->
         if w in title_words:
             in_title.add(stem)
         surface.setdefault(stem, w)
-    n = max(catalog.count(), 1)
+    n = papers if papers is not None else max(catalog.count(), 1)
     # Document frequencies cost a walk of each term's posting list: ask for the title's
     # terms and the abstract's most frequent (then longest) ones only.
     stems = sorted(tf, key=lambda t: (t not in in_title, -tf[t], -len(t), t))[:MAX_LOOKUPS]
@@ -188,7 +195,7 @@ def _neighbours(conn: sqlite3.Connection, paper: Paper, self_n: int, n: int) -> 
     counting SECTION_POINTS or AUTHOR_POINTS times its idf; each lookup reads at most
     NEIGHBOUR_CAP + 1 rows, so the time does not grow with the catalog."""
     from efmcat.models import named_authors
-    from efmcat.searchsql import fold
+    from efmcat.searchsql import AUTHOR_SQL, author_key, fold
 
     out = _Neighbours({}, {}, {})
 
@@ -214,16 +221,35 @@ def _neighbours(conn: sqlite3.Connection, paper: Paper, self_n: int, n: int) -> 
         ).fetchall()
         add([m[0] for m in members], SECTION_POINTS, {"source": source, "section": section}, out.sections)
     names, _ = named_authors(paper.authors)
-    for name in dict.fromkeys(names):
+    for name in list(dict.fromkeys(names))[:MAX_AUTHORS]:
         words = str(fold(name)).translate(_NAME_BREAKS).split()
         if not words:
             continue
+        found = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                ("authors : " + _quote(" ".join(words)), 4 * NEIGHBOUR_CAP + 1),
+            )
+        ]
+        if len(found) > 4 * NEIGHBOUR_CAP:  # a name this common says nothing
+            continue
         members = conn.execute(
-            "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
-            ("authors : " + _quote(" ".join(words)), NEIGHBOUR_CAP + 1),
+            f"SELECT p.n FROM papers p WHERE p.n IN ({','.join('?' * len(found))}) "
+            f"AND p.kind = 'paper' AND {AUTHOR_SQL}",
+            [*found, author_key(name)],
         ).fetchall()
         add([m[0] for m in members], AUTHOR_POINTS, name, out.authors)
     return out
+
+
+def text_score(terms: Sequence[Term], in_title: set[str], in_abstract: set[str]) -> float:
+    """What a candidate's words score, as the pool's SQL (``_pool_sql``) sums them: each
+    shared term's weight, TITLE_HIT times in the title, once more in the abstract."""
+    return sum(
+        t.weight * ((TITLE_HIT if t.stem in in_title else 0.0) + (1.0 if t.stem in in_abstract else 0.0))
+        for t in terms
+    )
 
 
 def _quote(word: str) -> str:
@@ -243,32 +269,36 @@ def similar_papers(
     paper = catalog.get_paper(text if catalog.has(text) else parse_paper_id(text))
     conn = catalog.conn
     self_n = conn.execute("SELECT n FROM papers WHERE id = ?", (paper.id,)).fetchone()[0]
-    terms = distinctive_terms(catalog, paper)
-    scores: dict[int, float] = {}
+    size = max(catalog.count(), 1)
+    terms = distinctive_terms(catalog, paper, papers=size)
+    # The candidates (keys, in the order found): the best by the words, by the pool's SQL
+    # score; the best neighbours by heading and author; the papers sharing most subtopics.
+    # Each is scored below, the same way.
+    pool: dict[int, None] = {}
     if terms:
         params = _pool_params(terms, self_n, max(POOL, limit * 3))
-        for n, score in conn.execute(_pool_sql(len(terms)), params):
-            scores[n] = float(score)
-    near = _neighbours(conn, paper, self_n, max(catalog.count(), 1))
-    for n in sorted(near.points, key=lambda m: (-near.points[m], m))[: max(POOL, limit * 3)]:
-        scores.setdefault(n, 0.0)  # the best neighbours join the pool, scored below
+        pool.update((n, None) for n, _ in conn.execute(_pool_sql(len(terms)), params))
+    near = _neighbours(conn, paper, self_n, size)
+    pool.update(
+        (n, None) for n in sorted(near.points, key=lambda m: (-near.points[m], m))[: max(POOL, limit * 3)]
+    )
     # Shared tags lift candidates on the same subtopic; with few text matches, papers
     # sharing the most subtopics fill the list.
     own = set(catalog.tags_of([paper.id])[paper.id])
     subtopics = sorted(t for t in own if t in taxonomy and taxonomy.nodes[t].parent)
-    if subtopics and len(scores) < limit:
+    if subtopics and len(pool) < limit:
         marks = ",".join("?" * len(subtopics))
-        for n, shared in conn.execute(
+        for n, _shared in conn.execute(
             f"SELECT p.n, count(*) AS c FROM tags t JOIN papers p ON p.id = t.paper_id "
             f"WHERE t.removed = 0 AND t.node IN ({marks}) AND p.n <> ? GROUP BY p.n ORDER BY c DESC, p.n LIMIT ?",
             [*subtopics, self_n, limit * 3],
         ):
-            scores.setdefault(n, 0.1 * shared)
-    if not scores:
+            pool.setdefault(n, None)
+    if not pool:
         return SimilarResult(paper, terms, [])
     from efmcat.catalog import _row_to_paper
 
-    keys = list(scores)
+    keys = list(pool)
     by_n: dict[int, Paper] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
@@ -284,13 +314,9 @@ def similar_papers(
     for (n, p), ts, abs_ in zip(cands, title_stems, abstract_stems):
         in_title, in_abstract = set(ts), set(abs_)
         shared_terms = [t for t in terms if t.stem in in_title or t.stem in in_abstract]
-        # as the pool's SQL sums them: TITLE_HIT x the weight in the title, once more in the abstract
-        text = sum(
-            t.weight * ((TITLE_HIT if t.stem in in_title else 0.0) + (t.stem in in_abstract))
-            for t in shared_terms
-        )
-        size = len({w.lower() for w in WORDS_RE.findall(f"{p.title} {p.abstract or ''}")})
-        text /= math.sqrt(max(1.0, size / 40))  # long abstracts share words by chance
+        text = text_score(shared_terms, in_title, in_abstract)
+        words = len({w.lower() for w in WORDS_RE.findall(f"{p.title} {p.abstract or ''}")})
+        text /= math.sqrt(max(1.0, words / 40))  # long abstracts share words by chance
         shared = sorted(own & set(tags[p.id]))
         subs = sum(1 for t in shared if t in taxonomy and taxonomy.nodes[t].parent)
         boost = 1 + SUBTOPIC_BOOST * subs + AREA_BOOST * (len(shared) - subs)
