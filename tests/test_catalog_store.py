@@ -293,3 +293,31 @@ def test_a_version_6_catalog_gets_the_heading_index_similar_reads(tmp_path):
         assert "sources_section" in plan
         rows = cat.conn.execute("SELECT paper_id FROM sources WHERE section = 'S'").fetchall()
         assert [tuple(r) for r in rows] == [("2401.00001",)]
+
+
+def test_a_version_6_catalogs_doi_ids_with_capitals_are_lowered_with_their_rows(tmp_path):
+    from conftest import old_catalog
+
+    path = tmp_path / "v6.db"
+    paper = "INSERT INTO papers (id, title, added_at) VALUES (?, ?, '2024-01-01')"
+    old_catalog(
+        path,
+        6,
+        [
+            (paper, ("doi:10.1145/ABC.Def", "Mine")),
+            (
+                "INSERT INTO tags (paper_id, node, origin) VALUES (?, 'memory', 'manual')",
+                ("doi:10.1145/ABC.Def",),
+            ),
+            ("INSERT INTO sources (paper_id, source) VALUES (?, 'mine')", ("doi:10.1145/ABC.Def",)),
+            (paper, ("doi:10.1/X", "Taken")),  # its lowercase id is another paper's: left
+            (paper, ("doi:10.1/x", "Other")),
+        ],
+    )
+    with Catalog(path) as cat:
+        ids = [r[0] for r in cat.conn.execute("SELECT id FROM papers ORDER BY title")]
+        assert ids == ["doi:10.1145/abc.def", "doi:10.1/x", "doi:10.1/X"]
+        assert [tuple(r) for r in cat.conn.execute("SELECT paper_id, node FROM tags")] == [
+            ("doi:10.1145/abc.def", "memory")
+        ]
+        assert [r[0] for r in cat.conn.execute("SELECT paper_id FROM sources")] == ["doi:10.1145/abc.def"]

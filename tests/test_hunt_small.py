@@ -6,6 +6,7 @@ whole when nothing matches."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 
 import pytest
@@ -211,3 +212,15 @@ def test_import_checks_the_values_edit_refuses(cli, tmp_path, name, content, mes
     r = cli("import", str(f), "--db", str(db))
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {tmp_path}/{message}\n")
     assert not db.exists()
+
+
+def test_an_exported_doi_id_with_capitals_imports_lowered(cli, tmp_path):
+    """doi: ids are lowercase now; a backup from before kept a DOI's capitals, and import
+    refused it as not canonical."""
+    f = tmp_path / "old.json"
+    f.write_text('[{"id": "doi:10.1145/ABC.Def", "arxiv_id": null, "title": "A paper"}]', encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert cli("import", str(f), "--db", str(db)).exit_code == 0
+    assert json.loads(cli("show", "DOI:10.1145/ABC.Def", "--json", "--db", str(db)).stdout)["id"] == (
+        "doi:10.1145/abc.def"
+    )

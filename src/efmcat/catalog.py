@@ -306,8 +306,14 @@ WHERE note IS NOT NULL AND instr(user_fields, '"note"') = 0;
 # v7: an index on the list headings. `similar` reads the papers under each of a paper's
 # headings; without it SQLite walked every row of the heading's list (0.65 s a heading for
 # a list of a million rows), with it the heading's rows alone.
+# Also: doi: ids are lowercase (a DOI ignores case; links and bare DOIs gave them so, and
+# `show DOI:10.1145/ABC` looks up doi:10.1145/abc), so one a user wrote with capitals in a
+# JSON or YAML record is lowered (ASCII ones; tags and sources follow by ON UPDATE CASCADE;
+# one whose lowercase id is taken stays as it is, for `check` to show).
 _V7 = """
 CREATE INDEX sources_section ON sources(source, section);
+UPDATE OR IGNORE papers SET id = lower(id)
+WHERE id LIKE 'doi:%' AND id <> lower(id) AND id NOT GLOB '*[^ -~]*';
 """
 
 # The full-text indexes over papers and their columns, and the triggers that fill them

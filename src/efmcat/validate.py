@@ -131,6 +131,8 @@ def catalog_id(value: Any, where: str) -> str:
         raise ParseError(
             f"{where}: {raw!r} is not a paper id (an arXiv id, or openreview:, acl:, doi:, ieee:, url:, title:)"
         ) from None
+    if canonical != raw and canonical == f"doi:{raw[4:].lower()}":
+        return canonical  # a DOI with capitals (an export from before doi: ids were lowered)
     if canonical != raw:
         raise ParseError(f"{where}: id {raw!r} is not in its canonical form: write {canonical}")
     return raw
