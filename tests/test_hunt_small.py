@@ -197,6 +197,16 @@ def test_a_markdown_list_that_starts_with_a_quoted_link_title_is_markdown(cli, t
             "pdf.jsonl:1: pdf_url must be a link starting with http:// or https://, not 'www.x.org/a.pdf'",
         ),
         (
+            "nl.json",
+            '[{"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A", "url": "https://x.org/a\\n"}]',
+            "nl.json:1: url must be a link starting with http:// or https://, not 'https://x.org/a\\n'",
+        ),
+        (
+            "link.yaml",
+            'papers:\n- title: A\n  link: "javascript:alert(1)"\n',
+            "link.yaml:2: link must be a link starting with http:// or https://, not 'javascript:alert(1)'",
+        ),
+        (
             "kind.yaml",
             'papers:\n- id: "2401.00001"\n  title: A\n  kind: bogus\n',
             "kind.yaml:2: kind must be one of paper, repo, blog, slides, post, page, report, not 'bogus'",
@@ -224,3 +234,17 @@ def test_an_exported_doi_id_with_capitals_imports_lowered(cli, tmp_path):
     assert json.loads(cli("show", "DOI:10.1145/ABC.Def", "--json", "--db", str(db)).stdout)["id"] == (
         "doi:10.1145/abc.def"
     )
+
+
+def test_a_bibtex_url_that_is_no_web_link_is_left_out(cli, tmp_path):
+    """A .bib file's url = {javascript:...} was stored, opened and exported as a link; the
+    entry imports without it (a third party's file: the rest of the entry is good)."""
+    f = tmp_path / "x.bib"
+    f.write_text(
+        "@article{a, title={A Paper on Things}, year={2024}, doi={10.1145/1.2}, url={javascript:alert(1)}}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "c.db"
+    assert cli("import", str(f), "--db", str(db)).exit_code == 0
+    shown = json.loads(cli("show", "doi:10.1145/1.2", "--json", "--db", str(db)).stdout)
+    assert shown["url"] == "https://doi.org/10.1145/1.2"

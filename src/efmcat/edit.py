@@ -75,7 +75,7 @@ def check_value(name: str, value: Any) -> Any:
     if isinstance(value, list | dict):
         raise ValueError(f"{name} must be text, not a {'list' if isinstance(value, list) else 'mapping'}")
     value = str(value)
-    if name in ("url", "pdf_url") and not LINK_RE.match(value):
+    if name in ("url", "pdf_url") and not LINK_RE.fullmatch(value):
         raise ValueError(f"{name} must be a link starting with http:// or https://, not {value!r}")
     if name == "citekey" and not CITEKEY_RE.fullmatch(value):
         raise ValueError(f"citekey {value!r} cannot hold spaces, commas, braces, quotes, % or #")

@@ -16,7 +16,7 @@ from efmcat.errors import InvalidIdError, ParseError
 
 YEAR_RANGE = (1900, 2100)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-LINK_RE = re.compile(r"https?://\S+$")  # a url or pdf_url: a web link, nothing a shell or browser runs
+LINK_RE = re.compile(r"https?://\S+")  # a url or pdf_url (fullmatch): a web link, nothing a browser runs
 CITEKEY_RE = re.compile(r"[^\s,{}()%#\"'=\\]+")  # what BibTeX reads back as one key
 
 
@@ -93,7 +93,7 @@ def link(value: Any, where: str, key: str) -> str | None:
     out = text(value, where, key)
     if out is None or out == "":
         return None
-    if not LINK_RE.match(out):
+    if not LINK_RE.fullmatch(out):
         raise ParseError(f"{where}: {key} must be a link starting with http:// or https://, not {out[:80]!r}")
     return out
 

@@ -25,6 +25,7 @@ from efmcat.ids import ArxivId, doi_of_id, paper_id_from_link, title_id, try_par
 from efmcat.latex import literal_quotes
 from efmcat.models import ET_AL, Paper, named_authors, with_et_al
 from efmcat.taxonomy import Taxonomy
+from efmcat.validate import LINK_RE
 
 _ARXIV_IN_TEXT = re.compile(
     r"ar\{?x\}?iv\s*(?:preprint)?\s*(?:ar\{?x\}?iv)?\s*[:/]?\s*"
@@ -439,6 +440,8 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
     arxiv = _arxiv_of(fields, raw)
     doi = _DOI_LINK.sub("", fields.get("doi") or "") or None  # a DOI written as its link
     url = fields.get("url") or None
+    if url is not None and not LINK_RE.fullmatch(url):
+        url = None  # not a web link (javascript:..., a bare host): a BibTeX file's, left out
     year_text = fields.get("year", "").strip()
     year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
     venue = venue_of(raw, year)

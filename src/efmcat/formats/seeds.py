@@ -65,7 +65,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
         if unknown:
             raise ParseError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         pid = raw.get("id")
-        link = V.text(raw.get("link"), where, "link")
+        link = V.link(raw.get("link"), where, "link")
         if pid is None and link:
             pid = paper_id_from_link(link)
         if pid is None or (isinstance(pid, str) and not pid.strip()):
