@@ -456,6 +456,28 @@ def test_tag_says_what_it_did_to_a_node_the_paper_already_has(cli, mini_db):
     assert r.stderr == f"2205.14135 already has {auto} (curated or yours): left as it is.\n"
 
 
+def test_tag_calls_an_implied_area_named_yours_by_name_not_the_taggers(cli, mini_db):
+    """An area a tagged subtopic implied, then named: it was reported as 'the tagger's'."""
+    assert cli("untag", "2205.14135", "hardware").exit_code == 0
+    assert cli("tag", "2205.14135", "fpga").exit_code == 0  # implies hardware
+    r = cli("tag", "2205.14135", "hardware")
+    assert r.stderr == (
+        "hardware, implied by a subtopic you tagged, is yours by name now (untagging the subtopic keeps it).\n"
+    )
+    assert cli("untag", "2205.14135", "fpga").exit_code == 0
+    assert "hardware" in _tags("2205.14135")
+    assert cli("tag", "2205.14135", "fpga").exit_code == 0
+    data = _report(cli("untag", "2205.14135", "hardware", "--json"))
+    assert data["tags_removed"] == ["hardware", "fpga"]
+    assert cli("tag", "2205.14135", "fpga").exit_code == 0
+    data = _report(cli("tag", "2205.14135", "hardware", "--json"))
+    assert _pick(data, "updated", "tags_made_manual", "tags_named") == {
+        "updated": ["2205.14135"],
+        "tags_made_manual": [],
+        "tags_named": ["hardware"],
+    }
+
+
 def test_tag_and_untag_json_and_dry_run(cli, mini_db):
     before = _tags("2205.14135")
     r = cli("tag", "2205.14135", "fpga", "--dry-run", "--json")

@@ -1103,8 +1103,9 @@ class HandTagged:
 
     paper: str
     added: list[str]
-    made_manual: list[str]
+    made_manual: list[str]  # were the tagger's
     kept: list[str]
+    named: list[str] = field(default_factory=list)  # areas a tagged subtopic implied, now named
 
 
 def tag_manually(
@@ -1123,6 +1124,7 @@ def tag_by_hand(
     wanted = [taxonomy.get(n).id for n in nodes]  # UnknownNodeError before any write
     pid = _resolve(catalog, paper)
     made_manual: list[str] = []
+    named: list[str] = []
     with catalog.transaction():
         rows = {r["node"]: r for r in catalog.tag_rows(pid)}
         before = {n for n, r in rows.items() if not r["removed"]}
@@ -1135,16 +1137,17 @@ def tag_by_hand(
                 keep = row is not None and not row["removed"] and row["origin"] != "auto"
                 if not keep or (n == node and implied(row)):
                     if n == node and n in before:
-                        made_manual.append(n)
+                        (named if implied(row) else made_manual).append(n)
                     score = catalog.set_tag(pid, n, "manual", 1.0 if n == node else IMPLIED)
                     rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
-    named_before = [n for n in dict.fromkeys(wanted) if n in before]
+    had = [n for n in dict.fromkeys(wanted) if n in before]
     return HandTagged(
         pid,
         taxonomy.order(after - before),
-        taxonomy.order(n for n in named_before if n in made_manual),
-        taxonomy.order(n for n in named_before if n not in made_manual),
+        taxonomy.order(n for n in had if n in made_manual),
+        taxonomy.order(n for n in had if n not in made_manual and n not in named),
+        taxonomy.order(n for n in had if n in named),
     )
 
 

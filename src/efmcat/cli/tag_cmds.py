@@ -71,7 +71,7 @@ def tag(
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         done = tag_by_hand(catalog, paper, nodes, _load(taxonomy))
-    pid, changed = done.paper, bool(done.added or done.made_manual)
+    pid, changed = done.paper, bool(done.added or done.made_manual or done.named)
     if as_json:
         write_json(
             change_report(
@@ -80,6 +80,7 @@ def tag(
                 dry_run=dry_run,
                 tags_added=done.added,
                 tags_made_manual=done.made_manual,
+                tags_named=done.named,
             )
         )
         return
@@ -91,6 +92,13 @@ def tag(
         told.append(
             f"{', '.join(done.made_manual)} {'was' if one else 'were'} the tagger's: "
             f"{'would be yours' if dry_run else 'yours now'} (re-tagging keeps {'it' if one else 'them'})"
+        )
+    if done.named:
+        one = len(done.named) == 1
+        told.append(
+            f"{', '.join(done.named)}, implied by a subtopic you tagged, "
+            f"{'would be' if dry_run else ('is' if one else 'are')} yours by name"
+            f"{'' if dry_run else ' now'} (untagging the subtopic keeps {'it' if one else 'them'})"
         )
     if done.kept:
         one = len(done.kept) == 1
