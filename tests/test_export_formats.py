@@ -407,3 +407,17 @@ def test_a_doi_id_gives_its_doi_in_every_format(cli, tmp_path):
     again = tmp_path / "again.db"
     assert cli("import", str(out), "--db", str(again)).exit_code == 0
     assert cli("export", "-f", "json", "--db", str(again)).stdout == out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [("export", "-f", "json"), ("train",)])
+def test_an_output_that_is_a_hard_link_to_the_catalog_is_refused(cli, mini_db, tmp_path, command):
+    """Another name of the same file (a hard link; another case on macOS): train wrote the
+    model over the catalog through it (the review found it)."""
+    import os
+
+    link = tmp_path / "other-name.db"
+    os.link(mini_db, link)
+    before = mini_db.read_bytes()
+    r = cli(*command, "-o", str(link))
+    assert (r.exit_code, r.stderr) == (2, f"Error: {link} is the catalog itself: give -o another file\n")
+    assert mini_db.read_bytes() == before

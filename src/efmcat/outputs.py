@@ -36,5 +36,13 @@ def not_the_catalog(path: str | os.PathLike[str], catalog: str | os.PathLike[str
     writing an export or a model there would replace the catalog with it."""
     real = os.path.realpath(path)
     base = os.path.realpath(catalog)
-    if any(real == base + side for side in _SIDE_FILES):
-        raise UsageError(f"{path} is the catalog itself: give -o another file")
+    for side in _SIDE_FILES:
+        if real == base + side or _same_file(real, base + side):  # a hard link, another case
+            raise UsageError(f"{path} is the catalog itself: give -o another file")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing: not one file
+        return False

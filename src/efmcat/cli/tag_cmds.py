@@ -569,7 +569,10 @@ def train(
 
             model = fit(examples, tax, progress=told)
         if output is not None:
-            output.write_text(model.to_json(), encoding="utf-8")
+            from efmcat.export import open_output
+
+            with open_output(output) as fh:  # written whole, or not at all
+                fh.write(model.to_json())
             where = str(output)
         else:
             save_to_catalog(catalog, model)
