@@ -310,6 +310,12 @@ def test_status_and_star_filter_list_search_export(cli, mini_db):
     assert cli("star", "2210.17323", "2208.07339").stderr == "2210.17323, 2208.07339 were starred already.\n"
     assert cli("star", "2210.17323", "2208.07339", "--unstar").exit_code == 0
     assert cli("status", "2210.17323", "none").stderr == "1 paper now no status: 2210.17323.\n"
+    # what was already so is said so (it said "now status ..." again)
+    assert cli("status", "2210.17323", "none").stderr == "2210.17323 had no status already.\n"
+    assert cli("status", "2208.07339", "2210.17323", "reading", "--dry-run").stderr == (
+        "1 paper would be status reading: 2210.17323; 2208.07339 had status reading already "
+        "(dry run: nothing was written).\n"
+    )
 
 
 def test_status_errors(cli, mini_db):

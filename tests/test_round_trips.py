@@ -373,3 +373,20 @@ def test_a_yaml_backup_keeps_when_each_paper_was_added_and_its_source(cli, tmp_p
 
     before, after = kept(), kept("--db", fresh)
     assert before == after and all(a and s for a, s in before.values())
+
+
+def test_a_hand_written_yaml_date_is_when_the_paper_was_added(cli, tmp_path):
+    """YAML reads an unquoted 2024-09-03 as a date: 'added_at must be text, not date'."""
+    f = tmp_path / "mine.yaml"
+    f.write_text(
+        'papers:\n- id: "2401.00001"\n  title: A\n  added_at: 2024-09-03\n'
+        '- id: "2401.00002"\n  title: B\n  added_at: 2024-09-03 10:20:30\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "c.db"
+    assert cli("import", str(f), "--db", str(db)).exit_code == 0
+    rows = json.loads(cli("export", "--format", "json", "--db", str(db)).stdout)
+    assert [(r["id"], r["added_at"]) for r in rows] == [
+        ("2401.00001", "2024-09-03T00:00:00Z"),
+        ("2401.00002", "2024-09-03T10:20:30Z"),
+    ]

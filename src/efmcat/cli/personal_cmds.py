@@ -216,19 +216,19 @@ def status(
         before = {p.id: p.status for p in personal.papers(catalog, paper_ids)}
         ids = personal.set_status(catalog, paper_ids, value)
     new = None if value == "none" else value
+    changed = [i for i in ids if before.get(i) != new]
+    same = [i for i in ids if before.get(i) == new]
     if as_json:
-        _report(
-            updated=[i for i in ids if before.get(i) != new],
-            unchanged=[i for i in ids if before.get(i) == new],
-            dry_run=dry_run,
-            status=new,
-        )
+        _report(updated=changed, unchanged=same, dry_run=dry_run, status=new)
         return
     what = f"status {value}" if value != "none" else "no status"
-    if dry_run:
-        say(f"{count(len(ids), 'paper')} would be {what}: {', '.join(ids)} (dry run: nothing was written).")
-    else:
-        say(f"{count(len(ids), 'paper')} now {what}: {', '.join(ids)}.")
+    told = []
+    if changed:
+        verb = "would be" if dry_run else "now"
+        told.append(f"{count(len(changed), 'paper')} {verb} {what}: {', '.join(changed)}")
+    if same:
+        told.append(f"{', '.join(same)} had {what} already")
+    say("; ".join(told) + (" (dry run: nothing was written)." if dry_run else "."))
 
 
 @command("star", rich_help_panel=WORKFLOW)
@@ -250,16 +250,11 @@ def star(
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         before = {p.id: bool(p.starred) for p in personal.papers(catalog, paper_ids)}
         ids = personal.set_starred(catalog, paper_ids, not unstar)
-    if as_json:
-        _report(
-            updated=[i for i in ids if before.get(i) == unstar],
-            unchanged=[i for i in ids if before.get(i) != unstar],
-            dry_run=dry_run,
-            starred=not unstar,
-        )
-        return
     changed = [i for i in ids if before.get(i) == unstar]
     same = [i for i in ids if before.get(i) != unstar]
+    if as_json:
+        _report(updated=changed, unchanged=same, dry_run=dry_run, starred=not unstar)
+        return
     told = []
     if changed and dry_run:
         told.append(f"Would {'unstar' if unstar else 'star'} {', '.join(changed)}")

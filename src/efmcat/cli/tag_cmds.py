@@ -41,8 +41,8 @@ def _tag_report(pid: str, changed: list[str], key: str, dry_run: bool) -> dict:
 
 
 def _by_hand(change, paper: str, nodes: list[str], dry_run: bool, db, taxonomy) -> tuple[str, list[str]]:
-    """Run tag_manually / untag_manually on the catalog (rolled back on --dry-run):
-    (the paper's id, the nodes that changed)."""
+    """Run untag_manually (or another change of that shape) on the catalog, rolled back on
+    --dry-run: (the paper's id, the nodes that changed)."""
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         return change(catalog, paper, nodes, _load(taxonomy))
 

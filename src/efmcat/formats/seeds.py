@@ -49,6 +49,19 @@ def _str_list(value: Any, where: str, key: str) -> list[str]:
     return [str(v) for v in value]
 
 
+def _added_at(value: Any, where: str) -> str | None:
+    """When a paper was added, as the catalog writes it (2024-09-03T00:00:00Z); YAML reads an
+    unquoted date or time written by hand as a date, which is taken as that day or moment."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc) if value.tzinfo else value
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()}T00:00:00Z"
+    return V.text(value, where, "added_at") or None
+
+
 def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[SeedPaper]]:
     """Parse seeds YAML; ParseError names the file and line at fault."""
     data = load_with_lines(text, source_name, ParseError)
@@ -104,7 +117,7 @@ def parse_seeds(text: str, source_name: str = "<seeds>") -> tuple[str, list[Seed
             # a backup (efmcat's YAML export) names each paper's first source and when it was
             # added; a seeds file names its source once, for every paper
             source=V.text(raw.get("source"), where, "source", numbers=True) or source,
-            added_at=V.text(raw.get("added_at"), where, "added_at") or None,
+            added_at=_added_at(raw.get("added_at"), where),
             verified=verified,
             venue=V.text(raw.get("venue"), where, "venue", numbers=True) or None,
             kind=V.kind(raw.get("kind"), where),
