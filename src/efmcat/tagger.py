@@ -1098,8 +1098,8 @@ def manual_scores(taxonomy: Taxonomy, nodes: Sequence[str]) -> dict[str, float]:
 @dataclass
 class HandTagged:
     """What ``tag`` did: the nodes newly on the paper, and of the nodes named that it
-    already had, those the tagger had given (now the user's) and those a curator or the
-    user had (left as they are)."""
+    already had, those the tagger had given (now the user's), those a subtopic the user
+    tagged implied (now named), and those a curator or the user had (left as they are)."""
 
     paper: str
     added: list[str]
