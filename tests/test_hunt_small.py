@@ -248,3 +248,13 @@ def test_a_bibtex_url_that_is_no_web_link_is_left_out(cli, tmp_path):
     assert cli("import", str(f), "--db", str(db)).exit_code == 0
     shown = json.loads(cli("show", "doi:10.1145/1.2", "--json", "--db", str(db)).stdout)
     assert shown["url"] == "https://doi.org/10.1145/1.2"
+
+
+def test_a_json_records_note_must_be_text(cli, tmp_path):
+    """YAML takes a number as text (note: 1984); JSON says it is not text."""
+    f = tmp_path / "n.json"
+    f.write_text(
+        '[{"id": "2401.00001", "arxiv_id": "2401.00001", "title": "A", "note": 5}]', encoding="utf-8"
+    )
+    r = cli("import", str(f), "--db", str(tmp_path / "c.db"))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {f}:1: note must be text, not a number\n")

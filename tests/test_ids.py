@@ -265,3 +265,12 @@ def test_a_bare_doi_is_the_doi_id_its_link_gives(text, expected):
 def test_what_is_no_doi_stays_an_error(text):
     with pytest.raises(InvalidIdError, match="not an arXiv id or paper link"):
         parse_paper_id(text)
+
+
+def test_doi_of_id_gives_the_doi_a_doi_id_names():
+    from efmcat.ids import doi_of_id
+
+    assert doi_of_id("doi:10.1145/3373376.3378508") == "10.1145/3373376.3378508"
+    assert doi_of_id("doi:10.1007/978-3-030.PDF") == "10.1007/978-3-030"  # the file's suffix, not the DOI's
+    assert doi_of_id("doi:10.1007/a.pdfs") == "10.1007/a.pdfs"
+    assert doi_of_id("2210.17323") is None and doi_of_id("url:doi.org/10.1/x") is None

@@ -115,7 +115,13 @@ TESTS: dict[str, list[str]] = {
         "update",
     ],
     # backups: who decided each tag, the source rows, the records they are written from
-    "validate": ["tests/test_round_trips.py", "tests/test_validation.py", "tests/test_import_jsonl.py"],
+    "validate": [
+        "tests/test_round_trips.py",
+        "tests/test_validation.py",
+        "tests/test_import_jsonl.py",
+        "tests/test_hunt_small.py",
+        "tests/test_curator_notes.py",
+    ],
     "suggest": ["tests/test_suggest.py"],
     "records": ["tests/test_round_trips.py", "tests/test_catalog_cli.py", "tests/test_personal.py"],
     "importer": [
