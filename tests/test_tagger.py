@@ -594,3 +594,28 @@ def test_a_pattern_counts_what_findall_counts_started_at_its_prefilter(text):
         pattern, pre = re.compile(source, re.IGNORECASE), _prefilter(source)
         assert pre is not None
         assert _matches(pattern, pre, text, text.lower()) == len(pattern.findall(text)), (source, text)
+
+
+def test_tag_by_hand_says_what_became_of_each_node_named(mini_db):
+    from efmcat.tagger import tag_by_hand
+
+    tax = load_taxonomy()
+    with Catalog(mini_db) as cat:
+        origin = {r["node"]: r["origin"] for r in cat.tag_rows("2205.14135") if not r["removed"]}
+        curated = next(n for n, o in origin.items() if o == "curated")
+        auto = next(n for n, o in origin.items() if o == "auto")
+        first = tag_by_hand(cat, "2205.14135", ["fpga", curated, auto], tax)
+        assert (first.added, first.made_manual, first.kept, first.named) == (
+            ["hardware", "fpga"],
+            [auto],
+            [curated],
+            [],
+        )
+        # hardware, implied by fpga, is named now; fpga is the user's already
+        second = tag_by_hand(cat, "2205.14135", ["hardware", "fpga"], tax)
+        assert (second.added, second.made_manual, second.kept, second.named) == (
+            [],
+            [],
+            ["fpga"],
+            ["hardware"],
+        )
