@@ -652,6 +652,23 @@ def test_the_users_threshold_is_the_one_that_agrees_best_within_the_cost():
     assert _user_threshold(rows, [(0.9, 0, True)], floor=0.0) is None  # nothing to add
 
 
+def test_the_users_threshold_never_adds_mostly_wrong_tags():
+    """A new area tagged by hand on papers the model cannot tell apart: the rules' F1 is
+    near 0, so every threshold kept it 'at the floor', and 0.00 was chosen (the model then
+    tagged 579 papers with it). Added tags must be right USER_PRECISION of the time."""
+    from efmcat.model import USER_PRECISION, _added_precision, _user_threshold
+
+    mine = [(0.02, 1, False), (0.01, 1, False)]
+    wrong = [(0.03, 0, False)] * 40  # every other paper the model scores as high
+    rows = mine + wrong
+    assert _added_precision(rows, 0.01) == pytest.approx(2 / 42)
+    assert 2 / 42 < USER_PRECISION
+    assert _user_threshold(rows, mine, floor=-0.03) is None
+    right = [(0.03, 1, False)] * 4 + [(0.03, 0, False)] * 4  # half of what it adds is right
+    assert _user_threshold(mine + right, mine, floor=-0.03) == 0.01
+    assert _added_precision([(0.9, 1, True)], 0.5) == 1.0  # adds nothing
+
+
 def test_f1_of_the_rules_with_and_without_the_models_tags():
     from efmcat.model import _f1_at
 
