@@ -162,6 +162,29 @@ def test_kill_ends_a_command_as_ctrl_c_does(mini_db):
     assert (proc.returncode, out, err) == (143, "", "Error: terminated\n")
 
 
+@pytest.mark.parametrize(
+    ("signum", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")]
+)
+def test_kill_and_ctrl_c_stop_a_query_sqlite_is_running(mini_db, signum, code, said):
+    """A query without end (a recursive WITH) ran on, the signal handled only when SQLite
+    returned (minutes later, or never): the progress handler stops it."""
+    import signal
+    import time
+
+    assert EXE
+    query = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    proc = subprocess.Popen([EXE, "sql", query], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.0)  # the query is running
+        sent = time.monotonic()
+        proc.send_signal(getattr(signal, signum))
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()  # a query that did not stop runs for ever: not past the test
+    assert (proc.returncode, out, err) == (code, "", f"Error: {said}\n")
+    assert time.monotonic() - sent < 10
+
+
 def test_kill_on_the_lean_search_path_is_one_line(tmp_path):
     """The piped search path runs before the full CLI: a kill there was a traceback, exit 1."""
     import signal

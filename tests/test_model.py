@@ -662,7 +662,7 @@ def test_the_users_threshold_never_adds_mostly_wrong_tags():
     wrong = [(0.03, 0, False)] * 40  # every other paper the model scores as high
     rows = mine + wrong
     assert _added_precision(rows, 0.01) == pytest.approx(2 / 42)
-    assert 2 / 42 < USER_PRECISION
+    assert USER_PRECISION > 2 / 42
     assert _user_threshold(rows, mine, floor=-0.03) is None
     right = [(0.03, 1, False)] * 4 + [(0.03, 0, False)] * 4  # half of what it adds is right
     assert _user_threshold(mine + right, mine, floor=-0.03) == 0.01

@@ -12,7 +12,7 @@ import csv
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -71,12 +71,16 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
 
         out = shown_stdout()  # on a terminal, a stored escape sequence is shown, not obeyed
     conn = connect_readonly(path)
+    stop: list[BaseException] = []
+    restore = _stop_on_signals(conn, stop)
     try:
         db = sqlite_utils.Database(conn)
         conn.set_authorizer(_authorize)  # after sqlite-utils' own set-up PRAGMAs
         try:
             cursor = db.execute(sql)
         except sqlite3.DatabaseError as exc:
+            if stop:
+                raise stop[0] from None
             raise _query_error(exc) from exc
         except sqlite3.Warning as exc:  # e.g. two statements in one string
             raise QueryError(f"cannot run the query: {exc}") from exc
@@ -93,6 +97,8 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
                     counted[0] += 1
                     yield row
             except sqlite3.DatabaseError as exc:
+                if stop:
+                    raise stop[0] from None
                 raise _query_error(exc) from exc
 
         if fmt == "table":  # the columns' widths need every row
@@ -110,8 +116,37 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
             for line in output_rows(rows(), headers, fmt == "nl", False, True):
                 out.write(line + "\n")
     finally:
+        restore()
         conn.close()
+    if stop:  # a signal while the rows were written: as the command would have stopped
+        raise stop[0]
     return counted[0]
+
+
+def _stop_on_signals(conn: sqlite3.Connection, stop: list[BaseException]) -> Callable[[], None]:
+    """Let Ctrl-C and ``kill`` stop a query SQLite is running: Python's own handlers run only
+    between its instructions, and a query (a recursive WITH without a bound) can run for
+    minutes inside one call. While the query runs, a signal is noted in ``stop`` (the
+    KeyboardInterrupt or Terminated the command then raises) and SQLite's progress handler,
+    called every 10,000 steps, interrupts it. Returns what puts the handlers back."""
+    import signal
+
+    from efmcat.errors import Terminated
+
+    def note(signum: int, frame: object) -> None:
+        stop.append(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
+
+    conn.set_progress_handler(lambda: 1 if stop else 0, 10_000)
+    try:
+        before = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals are not ours to take
+        before = {}
+
+    def restore() -> None:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 # comments and semicolons, scanned left to right (a ``--`` inside ``/* */`` is the block's)
