@@ -72,6 +72,9 @@ def test_every_node_of_the_shipped_taxonomy_has_rules():
         ({"yields": "yes"}, "yields must be true, false or a list of node ids, not 'yes'"),
         ({"yields": []}, "yields must be true, false or a list of node ids, not []"),
         ({"terms": {"x": "high"}}, "weight of 'x' in 'terms' must be a number, not 'high'"),
+        ({"terms": {"x": float("nan")}}, "weight of 'x' in 'terms' must be a number, not nan"),
+        ({"not": {"x": float("inf")}}, "weight of 'x' in 'not' must be a number, not inf"),
+        ({"threshold": float("inf")}, "threshold must be a positive number, not inf"),
         ({"terms": ["x"]}, "'terms' must be a mapping of term to weight"),
         (
             {"patterns": {"(": 1}},

@@ -20,6 +20,7 @@ subtopic that is assigned implies its area. Everything is deterministic.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,9 @@ _KEEP = frozenset("abcdefghijklmnopqrstuvwxyz0123456789:")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number: YAML's .nan and .inf are floats too (a NaN weight silently disabled
+    its term; an infinite one stored scores of inf, which JSON cannot write)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def validate_rules(rules: dict) -> str | None:
