@@ -478,6 +478,27 @@ def test_tag_calls_an_implied_area_named_yours_by_name_not_the_taggers(cli, mini
     }
 
 
+def test_untag_of_a_node_the_paper_lacks_reports_the_removal_it_records(cli, mini_db):
+    """It wrote the removal and reported the paper unchanged; a second time it said
+    'recorded' again though nothing changed (a hunt saw both)."""
+    assert "fpga" not in _tags("2205.14135")
+    data = _report(cli("untag", "2205.14135", "fpga", "--json"))
+    assert _pick(data, "updated", "unchanged", "tags_removed", "removals_recorded") == {
+        "updated": ["2205.14135"],
+        "unchanged": [],
+        "tags_removed": [],
+        "removals_recorded": ["fpga"],
+    }
+    r = cli("untag", "2205.14135", "fpga")
+    assert (r.exit_code, r.stderr) == (0, "2205.14135 is already kept from fpga.\n")
+    data = _report(cli("untag", "2205.14135", "fpga", "--json"))
+    assert _pick(data, "updated", "unchanged", "removals_recorded") == {
+        "updated": [],
+        "unchanged": ["2205.14135"],
+        "removals_recorded": [],
+    }
+
+
 def test_tag_and_untag_json_and_dry_run(cli, mini_db):
     before = _tags("2205.14135")
     r = cli("tag", "2205.14135", "fpga", "--dry-run", "--json")

@@ -29,8 +29,10 @@ def test_tag_and_untag_print_changes(cli, mini_db):
     assert r.stderr == "Tagged 2210.17323 with hardware, fpga.\n"
     r = cli("untag", "2210.17323", "quantization")
     assert r.stderr == "Removed quantization, weight-only-ptq from 2210.17323.\n"
-    r = cli("untag", "2210.17323", "quantization")
-    assert r.stderr == "2210.17323 had none of quantization; recorded that it should not get them.\n"
+    r = cli("untag", "2210.17323", "quantization")  # its removal was recorded by the first
+    assert r.stderr == "2210.17323 is already kept from quantization.\n"
+    r = cli("untag", "2210.17323", "attention")
+    assert r.stderr == "2210.17323 had none of attention; recorded that it should not get them.\n"
     shown = json.loads(cli("show", "2210.17323", "--json").stdout)
     assert shown["areas"] == ["hardware"]
 

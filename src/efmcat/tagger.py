@@ -1154,6 +1154,18 @@ def tag_by_hand(
     )
 
 
+@dataclass
+class HandUntagged:
+    """What ``untag`` did: the nodes no longer on the paper, the nodes named that it did not
+    have whose removal is now recorded (re-tagging will not give them), and those whose
+    removal was recorded already."""
+
+    paper: str
+    removed: list[str]
+    recorded: list[str]
+    already: list[str]
+
+
 def untag_manually(
     catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
 ) -> tuple[str, list[str]]:
@@ -1161,9 +1173,19 @@ def untag_manually(
 
     Removing an area also removes its subtopics present on the paper; the removal is
     remembered, so re-tagging never brings the tags back."""
+    done = untag_by_hand(catalog, paper, nodes, taxonomy)
+    return done.paper, done.removed
+
+
+def untag_by_hand(
+    catalog: Catalog, paper: str, nodes: Sequence[str], taxonomy: Taxonomy | None = None
+) -> HandUntagged:
+    """Record manual removals (see untag_manually), saying what changed (HandUntagged)."""
     taxonomy = _taxonomy(taxonomy)
     wanted = [taxonomy.get(n).id for n in nodes]
     pid = _resolve(catalog, paper)
+    recorded: list[str] = []
+    already: list[str] = []
     with catalog.transaction():
         rows = {r["node"]: r for r in catalog.tag_rows(pid)}
         before = {n for n, r in rows.items() if not r["removed"]}
@@ -1171,13 +1193,22 @@ def untag_manually(
             for n in taxonomy.descendants(node):
                 row = rows.get(n)
                 present = row is not None and not row["removed"]
-                already = row is not None and row["origin"] == "manual" and row["removed"]
-                if (n == node or present) and not already:
+                done = row is not None and row["origin"] == "manual" and row["removed"]
+                if n == node and done:
+                    already.append(n)
+                if (n == node or present) and not done:
+                    if n == node and not present:
+                        recorded.append(n)
                     catalog.set_tag(pid, n, "manual", None, removed=True)
                     rows[n] = {"node": n, "origin": "manual", "score": None, "removed": 1}
         _release_implied(catalog, pid, rows, {a for n in wanted for a in taxonomy.ancestors(n)}, taxonomy)
         after = {n for n, r in rows.items() if not r["removed"]}
-    return pid, taxonomy.order(before - after)
+    return HandUntagged(
+        pid,
+        taxonomy.order(before - after),
+        taxonomy.order(dict.fromkeys(recorded)),
+        taxonomy.order(dict.fromkeys(n for n in already if n not in recorded)),
+    )
 
 
 def _release_implied(

@@ -29,24 +29,6 @@ def _load(taxonomy: Path | None):
     return load_taxonomy(taxonomy)
 
 
-def _tag_report(pid: str, changed: list[str], key: str, dry_run: bool) -> dict:
-    from efmcat.reports import change_report
-
-    return change_report(
-        updated=[pid] if changed else [],
-        unchanged=[] if changed else [pid],
-        dry_run=dry_run,
-        **{key: changed},
-    )
-
-
-def _by_hand(change, paper: str, nodes: list[str], dry_run: bool, db, taxonomy) -> tuple[str, list[str]]:
-    """Run untag_manually (or another change of that shape) on the catalog, rolled back on
-    --dry-run: (the paper's id, the nodes that changed)."""
-    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
-        return change(catalog, paper, nodes, _load(taxonomy))
-
-
 def _end(dry_run: bool) -> str:
     return " (dry run: nothing was written)" if dry_run else "."
 
@@ -123,15 +105,34 @@ def untag(
 
     Example: efmcat untag 2306.14048 attention
     """
-    from efmcat.tagger import untag_manually
+    from efmcat.reports import change_report
+    from efmcat.tagger import untag_by_hand
 
-    pid, removed = _by_hand(untag_manually, paper, nodes, dry_run, db, taxonomy)
+    with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
+        done = untag_by_hand(catalog, paper, nodes, _load(taxonomy))
+    pid, changed = done.paper, bool(done.removed or done.recorded)
     if as_json:
-        write_json(_tag_report(pid, removed, "tags_removed", dry_run))
-    elif removed:
-        say(f"{'Would remove' if dry_run else 'Removed'} {', '.join(removed)} from {pid}{_end(dry_run)}")
-    else:
-        say(f"{pid} had none of {', '.join(nodes)}; recorded that it should not get them{_end(dry_run)}")
+        write_json(
+            change_report(
+                updated=[pid] if changed else [],
+                unchanged=[] if changed else [pid],
+                dry_run=dry_run,
+                tags_removed=done.removed,
+                removals_recorded=done.recorded,
+            )
+        )
+        return
+    told = []
+    if done.removed:
+        told.append(f"{'Would remove' if dry_run else 'Removed'} {', '.join(done.removed)} from {pid}")
+    if done.recorded:
+        told.append(
+            f"{pid} had none of {', '.join(done.recorded)}; "
+            f"{'would record' if dry_run else 'recorded'} that it should not get them"
+        )
+    if done.already:
+        told.append(f"{pid} is already kept from {', '.join(done.already)}")
+    say("; ".join(told) + _end(dry_run))
 
 
 @command("retag", rich_help_panel=TAGGING)
