@@ -130,3 +130,15 @@ def test_every_character_made_visible_is_unprintable():
     from efmcat.textsafe import _UNSAFE_LINE
 
     assert not [c for c in map(chr, range(0x110000)) if c.isprintable() and _UNSAFE_LINE.match(c)]
+
+
+def test_a_csv_line_break_shows_as_a_line_break_on_a_terminal():
+    """CSV ends its lines with CRLF; on a terminal each line ended in a visible \\x0d (a hunt
+    saw it). A carriage return inside the data is still shown, not obeyed."""
+    import io
+
+    from efmcat.render import Shown
+
+    out = io.StringIO()
+    Shown(out).write('id,title\r\n2401.00001,"A\rB"\r\n')
+    assert out.getvalue() == 'id,title\n2401.00001,"A\\x0dB"\n'

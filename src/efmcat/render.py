@@ -292,7 +292,8 @@ class Shown:
         self.out = out
 
     def write(self, text: str) -> int:
-        return self.out.write(term(text, multiline=True))
+        # a line break as CSV writes it (CRLF) is a line break on screen, not "\x0d" shown
+        return self.out.write(term(text.replace("\r\n", "\n"), multiline=True))
 
     def flush(self) -> None:
         self.out.flush()
