@@ -421,3 +421,14 @@ def test_an_output_that_is_a_hard_link_to_the_catalog_is_refused(cli, mini_db, t
     r = cli(*command, "-o", str(link))
     assert (r.exit_code, r.stderr) == (2, f"Error: {link} is the catalog itself: give -o another file\n")
     assert mini_db.read_bytes() == before
+
+
+def test_train_into_a_missing_folder_fails_before_training(cli, mini_db, tmp_path):
+    """It trained (seconds) and then failed on the path; now as export says it, at once."""
+    out = tmp_path / "no" / "such" / "m.json"
+    r = cli("train", "-o", str(out))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f"Error: cannot write {out}: No such file or directory\n",
+    )

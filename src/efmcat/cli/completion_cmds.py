@@ -177,7 +177,7 @@ def completion(
     """Print the shell completion script for bash, zsh or fish.
 
     Completes commands, options, taxonomy node ids (--tag, tag/untag) and the paper ids of
-    your catalog. Load it from your shell's start-up file: see "Shell completion" in the
+    your catalog. Load it from your shell's start-up file: see "efmcat completion" in the
     README.
 
     Example: efmcat completion zsh > ~/.zfunc/_efmcat

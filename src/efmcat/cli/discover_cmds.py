@@ -97,7 +97,7 @@ def discover(
     Accept papers with --add (those scoring at least --min-score, default 3) or efmcat add
     ID; reject them with --reject ID... so that they never come back.
 
-    Example: efmcat discover --since 2026-11-01 --area quantization --limit 20
+    Example: efmcat discover --since 2026-11-01 --tag quantization --limit 20
     """
     use_taxonomy(taxonomy)
     from efmcat.errors import UsageError
