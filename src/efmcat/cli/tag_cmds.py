@@ -29,6 +29,15 @@ def _load(taxonomy: Path | None):
     return load_taxonomy(taxonomy)
 
 
+def _paper_report(pid: str, changed: bool, dry_run: bool, **details: list[str]) -> None:
+    """The JSON report of a change to one paper (tag, untag): updated or unchanged, with the
+    command's own details."""
+    from efmcat.reports import change_report
+
+    updated, unchanged = ([pid], []) if changed else ([], [pid])
+    write_json(change_report(updated=updated, unchanged=unchanged, dry_run=dry_run, **details))
+
+
 def _end(dry_run: bool) -> str:
     return " (dry run: nothing was written)" if dry_run else "."
 
@@ -48,22 +57,19 @@ def tag(
 
     Example: efmcat tag 2306.14048 kv-cache-eviction
     """
-    from efmcat.reports import change_report
     from efmcat.tagger import tag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         done = tag_by_hand(catalog, paper, nodes, _load(taxonomy))
     pid, changed = done.paper, bool(done.added or done.made_manual or done.named)
     if as_json:
-        write_json(
-            change_report(
-                updated=[pid] if changed else [],
-                unchanged=[] if changed else [pid],
-                dry_run=dry_run,
-                tags_added=done.added,
-                tags_made_manual=done.made_manual,
-                tags_named=done.named,
-            )
+        _paper_report(
+            pid,
+            changed,
+            dry_run,
+            tags_added=done.added,
+            tags_made_manual=done.made_manual,
+            tags_named=done.named,
         )
         return
     told = []
@@ -105,22 +111,13 @@ def untag(
 
     Example: efmcat untag 2306.14048 attention
     """
-    from efmcat.reports import change_report
     from efmcat.tagger import untag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
         done = untag_by_hand(catalog, paper, nodes, _load(taxonomy))
     pid, changed = done.paper, bool(done.removed or done.recorded)
     if as_json:
-        write_json(
-            change_report(
-                updated=[pid] if changed else [],
-                unchanged=[] if changed else [pid],
-                dry_run=dry_run,
-                tags_removed=done.removed,
-                removals_recorded=done.recorded,
-            )
-        )
+        _paper_report(pid, changed, dry_run, tags_removed=done.removed, removals_recorded=done.recorded)
         return
     told = []
     if done.removed:
