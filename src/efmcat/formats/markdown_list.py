@@ -246,6 +246,23 @@ def _bold_title(text: str, m: re.Match[str]) -> str:
     return f"{name}: {words}"
 
 
+# Plain text that only names the link after it: a few words that say what kind of link it
+# is ("slides:", "arxiv version (2023):"), ending in a colon ("GPTQ: [paper](url)" is a title).
+_LINK_LABEL = re.compile(r"([^:]{1,40}):")
+_LINK_WORDS = _GENERIC | {
+    "version", "extended", "full", "video", "talk", "poster", "preprint", "journal", "conference", "supplementary",
+}  # fmt: skip
+
+
+def _names_a_link(text: str) -> bool:
+    """Whether ``text`` (a list item's words outside its links) only names the link after it."""
+    m = _LINK_LABEL.fullmatch(text)
+    if m is None:
+        return False
+    words = re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", " ", m.group(1).lower()))  # "(2023)": a date
+    return bool(words) and all(w in _LINK_WORDS for w in words)
+
+
 def _title_from(segment_text: str) -> tuple[str | None, int]:
     """The title in a piece of text: bold, else a non-generic link text, else plain text.
 
@@ -328,8 +345,12 @@ def _make_entry(
     links = [(lab, url) for lab, url in _links(link_text) if _is_external(url)]
     if not links:
         links = [(lab, url) for lab, url in _links(row_text) if _is_external(url)]
-    title, _ = _title_from(title_text)
+    title, strength = _title_from(title_text)
     if not title or not links:
+        return
+    if strength == 1 and _names_a_link(_LINK.sub(" ", _strip_decor(title_text)).strip()):
+        # "  - slides: [link](url)", "  - arxiv version (2023): [link](url)": a nested line
+        # giving the item above another link, not a paper titled "slides"
         return
     arxiv = None
     arxiv_link = None
