@@ -193,3 +193,26 @@ def test_a_bold_title_followed_by_authors_stays_the_title_alone(authors):
 def test_two_capitalised_phrases_joined_by_and_are_a_subtitle_not_authors(name, rest, arxiv):
     line = f"- **{name}**: {rest} [[Paper]](https://arxiv.org/abs/{arxiv})"
     assert _titles(line) == [(arxiv, f"{name}: {rest}")]
+
+
+def test_a_nested_line_that_only_names_its_link_is_no_paper():
+    """ml-systems: "  - arxiv version (2023): [link](...)" under a TKDE paper and
+    "  - slides: [link](...)" under an RTAS paper became papers titled "arxiv version (2023)"
+    and "slides". A short title before its link ("GPTQ: [arxiv](...)") is still a paper."""
+    text = (
+        "## Training\n\n"
+        "- [TKDE'24] [Improving Automatic Parallel Training via Balanced Memory Workload "
+        "Optimization](https://ieeexplore.ieee.org/abstract/document/10449463)\n"
+        "  - extended version of Galvatron (VLDB'23)\n"
+        "  - arxiv version (2023): [link](https://arxiv.org/abs/2307.02031)\n"
+        "- [RTAS'24] [Demystifying NVIDIA GPU Internals](https://www.cs.unc.edu/~jbakita/rtas24-private.pdf)\n"
+        "  - slides: [link](https://www.cs.unc.edu/~jbakita/rtas24_slides.pdf)\n"
+        "- GPTQ: [arxiv](https://arxiv.org/abs/2210.17323)\n"
+        "- Extended version: [Long Context Serving at Scale](https://arxiv.org/abs/2401.00001)\n"
+    )
+    assert _titles(text) == [
+        ("ieee:10449463", "Improving Automatic Parallel Training via Balanced Memory Workload Optimization"),
+        ("url:cs.unc.edu/~jbakita/rtas24-private.pdf", "Demystifying NVIDIA GPU Internals"),
+        ("2210.17323", "GPTQ"),
+        ("2401.00001", "Long Context Serving at Scale"),  # the link names the paper: its title
+    ]
