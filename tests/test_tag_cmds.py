@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -633,3 +635,18 @@ def test_explain_says_which_manual_area_a_subtopic_implies(cli, mini_db):
     lines = cli("explain", "2205.14135").stdout.splitlines()
     assert "  hardware                   tagged   manual  (implied by a subtopic)" in lines
     assert "  fpga                       tagged   manual  score 1" in lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--labels", "x.jsonl"), "--labels is for --lolo, --expert, --agreement and --subtopics"),
+        (("--markdown", "--json"), "--markdown prints the table; --json is another output"),
+        (("--lolo", "--markdown", "--errors"), "--markdown prints the table; --errors is another output"),
+    ],
+)
+def test_eval_options_that_would_be_ignored_are_refused(cli, mini_db, args, message):
+    """--labels without an evaluation that reads it, --errors or --json beside --markdown:
+    each was dropped without a word (a hunt saw it)."""
+    r = cli("eval", *args)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {message}\n")

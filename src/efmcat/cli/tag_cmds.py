@@ -382,6 +382,12 @@ def eval_(
             raise UsageError("--expert, --lolo, --agreement and --subtopics are four evaluations: give one")
         if (held_out or per_list) and not lolo:
             raise UsageError(f"{'--list' if held_out else '--per-list'} is for --lolo")
+        if labels is not None and not (expert or lolo or agreement or subtopics):
+            raise UsageError("--labels is for --lolo, --expert, --agreement and --subtopics")
+        if markdown and (as_json or errors):
+            raise UsageError(
+                f"--markdown prints the table; {'--json' if as_json else '--errors'} is another output"
+            )
         if expert:
             if split is not None:
                 raise UsageError("--split is for the older labelled sets, not --expert")
