@@ -650,3 +650,14 @@ def test_eval_options_that_would_be_ignored_are_refused(cli, mini_db, args, mess
     each was dropped without a word (a hunt saw it)."""
     r = cli("eval", *args)
     assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"Error: {message}\n")
+
+
+def test_explain_says_an_area_the_tagger_gives_was_removed_by_the_user(cli, mini_db):
+    """It read "memory: assigned by the rules" for an area the user had untagged (Tags said
+    removed); the tagger would give it, the paper does not have it (a hunt saw it)."""
+    assert cli("untag", "2205.14135", "attention").exit_code == 0
+    out = cli("explain", "2205.14135").stdout
+    assert "  attention                  removed  manual\n" in out
+    assert "  attention: assigned by the rules, removed by you (the rules decide;" in out
+    lines = [line for line in out.splitlines() if line.startswith("  attention: ") and "/ " in line]
+    assert any(" assigned, removed by you" in line for line in lines), lines

@@ -234,6 +234,7 @@ def explain(
         )
         return
     out = [f"{ex.paper_id}  {ex.title}", "", "Tags:"]
+    removed = {r["node"] for r in ex.tags if r["removed"]}  # the tagger gives them; the paper has not
     if not ex.tags:
         out.append("  (none)")
     from efmcat.tagger import implied
@@ -276,6 +277,8 @@ def explain(
                 "rule override": "assigned by a certain rule",
             }
             mark = how.get(d.by, "not assigned")
+            if d.by in how and d.area in removed:  # what the tagger gives, not what the paper has
+                mark = f"{mark}, removed by you"
             decider = deciders.get(d.strategy, f"decided by {d.strategy}")
             out.append(f"  {d.area}: {mark} ({decider}; the model: {d.probability:.2f} / {d.threshold:.2f})")
             for cpart in d.contributions:
@@ -290,6 +293,8 @@ def explain(
             mark = "assigned (implied by a subtopic)"
         if s.note:  # a rule over the paper's areas changed what the threshold alone decides
             mark = f"{'assigned' if s.assigned else 'not assigned'} ({s.note})"
+        if s.assigned and s.node in removed:
+            mark = f"{mark}, removed by you"
         extra = f" (incl. {s.from_subtopics:.2f} from subtopics)" if s.from_subtopics else ""
         out.append(f"  {s.node}: {s.score:.2f} / {s.threshold:g} {mark}{extra}")
         for h in s.hits:
