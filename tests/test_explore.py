@@ -421,3 +421,10 @@ def test_similar_takes_a_limit_from_1_to_a_billion_as_list_does(cli, mini_db):
             "",
             f"Error: --limit must be between 1 and 1000000000, not {n}\n",
         )
+
+
+def test_sql_json_writes_an_overflowing_real_as_null(cli, mini_db):
+    """SQLite's 1e999 is infinite; json and nl wrote Infinity, which no JSON reader takes."""
+    r = cli("sql", "SELECT 1e999 AS big, 2.5 AS x", "-f", "json")
+    assert json.loads(r.stdout) == [{"big": None, "x": 2.5}]
+    assert json.loads(cli("sql", "SELECT -1e999 AS small", "-f", "nl").stdout) == {"small": None}

@@ -9,6 +9,7 @@ newline-delimited JSON; JSON-looking values (authors, categories) are emitted as
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 import sqlite3
@@ -113,7 +114,11 @@ def run_query(path: str | os.PathLike[str], sql: str, fmt: str = "table", out: I
             writer.writerow(headers)
             writer.writerows(rows())
         else:
-            for line in output_rows(rows(), headers, fmt == "nl", False, True):
+            # JSON has no Infinity or NaN (a REAL overflowing, 1e999): null, as JavaScript writes them
+            finite = (
+                tuple(None if isinstance(v, float) and not math.isfinite(v) else v for v in r) for r in rows()
+            )
+            for line in output_rows(finite, headers, fmt == "nl", False, True):
                 out.write(line + "\n")
     finally:
         restore()
