@@ -432,3 +432,13 @@ def test_train_into_a_missing_folder_fails_before_training(cli, mini_db, tmp_pat
         "",
         f"Error: cannot write {out}: No such file or directory\n",
     )
+
+
+def test_train_into_a_folder_fails_before_training(cli, mini_db, tmp_path):
+    """-o naming a folder (or "", which is "."): it trained first, then said so."""
+    r = cli("train", "-o", str(tmp_path))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f"Error: cannot write {tmp_path}: it is a directory\n",
+    )

@@ -46,3 +46,13 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:  # either is missing: not one file
         return False
+
+
+def check_output(path: str | os.PathLike[str], catalog: str | os.PathLike[str] | None = None) -> None:
+    """Say now what writing ``-o path`` later would fail on (the catalog itself, a folder, a
+    folder that is not there), for a command that works a while before it writes (train)."""
+    if catalog is not None:
+        not_the_catalog(path, catalog)
+    real, _ = output_target(path)  # a folder: an error naming it
+    if not real.parent.is_dir():
+        raise EfmcatError(f"cannot write {path}: No such file or directory")

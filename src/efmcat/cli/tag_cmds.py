@@ -551,13 +551,10 @@ def train(
     tax = _load(taxonomy)
     if output is not None:
         from efmcat.cli._app import db_choice as _db_choice
-        from efmcat.errors import EfmcatError
-        from efmcat.outputs import not_the_catalog
+        from efmcat.outputs import check_output
         from efmcat.paths import choose_db
 
-        not_the_catalog(output, choose_db(_db_choice(db)).path)
-        if not output.parent.is_dir():  # said before training, not after it (as export says it)
-            raise EfmcatError(f"cannot write {output}: No such file or directory")
+        check_output(output, choose_db(_db_choice(db)).path)  # before training, not after it
     if no_manual and output is not None:
         examples = training_examples(tax, labels, progress=say)
         catalog = None
