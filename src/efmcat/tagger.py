@@ -1144,13 +1144,13 @@ def tag_by_hand(
                     score = catalog.set_tag(pid, n, "manual", 1.0 if n == node else IMPLIED)
                     rows[n] = {"node": n, "origin": "manual", "score": score, "removed": 0}
         after = {n for n, r in rows.items() if not r["removed"]}
-    had = [n for n in dict.fromkeys(wanted) if n in before]
+    changed = set(made_manual) | set(named)
     return HandTagged(
         pid,
         taxonomy.order(after - before),
-        taxonomy.order(n for n in had if n in made_manual),
-        taxonomy.order(n for n in had if n not in made_manual and n not in named),
-        taxonomy.order(n for n in had if n in named),
+        taxonomy.order(made_manual),
+        taxonomy.order(n for n in wanted if n in before and n not in changed),
+        taxonomy.order(named),
     )
 
 

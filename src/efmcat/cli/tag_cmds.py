@@ -38,6 +38,11 @@ def _paper_report(pid: str, changed: bool, dry_run: bool, **details: list[str]) 
     write_json(change_report(updated=updated, unchanged=unchanged, dry_run=dry_run, **details))
 
 
+def _them(nodes: list[str], one: str = "it", more: str = "them") -> str:
+    """The word for ``nodes`` in a sentence: ``one`` for a single node, else ``more``."""
+    return one if len(nodes) == 1 else more
+
+
 def _end(dry_run: bool) -> str:
     return " (dry run: nothing was written)" if dry_run else "."
 
@@ -76,23 +81,20 @@ def tag(
     if done.added:
         told.append(f"{'Would tag' if dry_run else 'Tagged'} {pid} with {', '.join(done.added)}")
     if done.made_manual:
-        one = len(done.made_manual) == 1
+        it = _them(done.made_manual)
         told.append(
-            f"{', '.join(done.made_manual)} {'was' if one else 'were'} the tagger's: "
-            f"{'would be yours' if dry_run else 'yours now'} (re-tagging keeps {'it' if one else 'them'})"
+            f"{', '.join(done.made_manual)} {_them(done.made_manual, 'was', 'were')} the tagger's: "
+            f"{'would be yours' if dry_run else 'yours now'} (re-tagging keeps {it})"
         )
     if done.named:
-        one = len(done.named) == 1
+        verb = "would be" if dry_run else _them(done.named, "is", "are")
         told.append(
-            f"{', '.join(done.named)}, implied by a subtopic you tagged, "
-            f"{'would be' if dry_run else ('is' if one else 'are')} yours by name"
-            f"{'' if dry_run else ' now'} (untagging the subtopic keeps {'it' if one else 'them'})"
+            f"{', '.join(done.named)}, implied by a subtopic you tagged, {verb} yours by name"
+            f"{'' if dry_run else ' now'} (untagging the subtopic keeps {_them(done.named)})"
         )
     if done.kept:
-        one = len(done.kept) == 1
-        told.append(
-            f"{pid} already has {', '.join(done.kept)} (curated or yours): left as {'it is' if one else 'they are'}"
-        )
+        left = _them(done.kept, "it is", "they are")
+        told.append(f"{pid} already has {', '.join(done.kept)} (curated or yours): left as {left}")
     say("; ".join(told) + _end(dry_run))
 
 
