@@ -65,13 +65,15 @@ SEARCH_FLOOR = r"""
 import sqlite3, sys
 from efmcat.catalog import ABSTRACT_WEIGHT, LISTED_BOOST, SEARCH_SQL, TITLE_WEIGHT
 from efmcat.query import to_fts_any, to_fts_query
-sql = SEARCH_SQL.format(lb=LISTED_BOOST, tw=TITLE_WEIGHT, aw=ABSTRACT_WEIGHT, mixed="",
-                        join="JOIN papers p ON p.n = g.n", filters="AND p.kind IN ('paper')")
+from efmcat.searchsql import NAMED_BOOST, NAMED_SQL, named_params
+sql = SEARCH_SQL.format(lb=LISTED_BOOST, nb=NAMED_BOOST, named=NAMED_SQL, tw=TITLE_WEIGHT,
+                        aw=ABSTRACT_WEIGHT, mixed="", join="JOIN papers p ON p.n = g.n",
+                        filters="AND p.kind IN ('paper')")
 sql = "SELECT p.id, p.year, p.title FROM (" + sql + ") r JOIN papers p ON p.n = r.n ORDER BY r.rank, r.n"
 c = sqlite3.connect(sys.argv[1])
 q = sys.argv[2]
 out = sys.stdout
-for pid, year, title in c.execute(sql, {"all": to_fts_query(q), "any": to_fts_any(q)}):
+for pid, year, title in c.execute(sql, {"all": to_fts_query(q), "any": to_fts_any(q), **named_params(q)}):
     out.write(f"{pid}\t{year}\t{title}\n")
 """
 

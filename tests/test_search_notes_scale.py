@@ -20,7 +20,7 @@ from efmcat import searchsql
 # the note.
 OLD_MIXED_SQL = """
         UNION ALL
-        SELECT nf.rowid, 0, 1 FROM notes_fts AS nf WHERE notes_fts MATCH :any AND {each}"""
+        SELECT nf.rowid, 0, 1, 0 FROM notes_fts AS nf WHERE notes_fts MATCH :any AND {each}"""
 OLD_MIXED_GROUP = (
     "(EXISTS (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :g{i} AND papers_fts.rowid = nf.rowid)"
     " OR EXISTS (SELECT 1 FROM notes_fts WHERE notes_fts MATCH :g{i} AND notes_fts.rowid = nf.rowid))"
