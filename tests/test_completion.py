@@ -116,6 +116,12 @@ def test_status_completes_papers_then_statuses(cli, mini_db):
     assert complete(cli, "efmcat status 2210.17323 rea") == ["reading", "read"]
 
 
+def test_the_status_filter_completes_what_it_filters_by(cli, mini_db):
+    assert complete(cli, "efmcat list --status ") == ["to-read", "reading", "read", "unread", "none"]
+    assert complete(cli, "efmcat search x --status un") == ["unread"]
+    assert complete(cli, "efmcat export --status n", shell="fish") == ["none\tno status set"]
+
+
 def test_paper_completion_is_bounded_and_never_fails(cli, mini_db, tmp_path, monkeypatch):
     from efmcat.completion import paper_candidates
 

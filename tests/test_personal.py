@@ -294,6 +294,9 @@ def test_status_and_star_filter_list_search_export(cli, mini_db):
     assert ids(cli("list", "--starred")) == ["2210.17323"]
     unread = ids(cli("list", "--status", "unread"))
     assert "2306.00978" not in unread and "2210.17323" in unread
+    unsorted = ids(cli("list", "--status", "none"))  # no status set: not reading, not read
+    assert "2306.00978" not in unsorted and "2210.17323" not in unsorted and "2205.14135" in unsorted
+    assert set(unsorted) < set(unread)
     hits = cli("search", "quantization", "--status", "reading").stdout.splitlines()
     assert sorted(h.split("\t")[1] for h in hits) == ["2208.07339", "2210.17323"]
     exported = json.loads(cli("export", "--format", "json", "--starred").stdout)
@@ -329,7 +332,7 @@ def test_status_errors(cli, mini_db):
     r = cli("list", "--status", "finished")
     assert (r.exit_code, r.stderr) == (
         2,  # a bad option value is a usage error, as a bad --kind is
-        "Error: unknown status 'finished': use one of to-read, reading, read or unread\n",
+        "Error: unknown status 'finished': use one of to-read, reading, read, unread or none\n",
     )
     assert cli("search", "gptq", "--status", "finished").exit_code == 2
 

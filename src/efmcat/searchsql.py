@@ -172,11 +172,13 @@ def filter_clauses(
     if status is not None:
         if status == "unread":
             where.append("(p.status IS NULL OR p.status <> 'read')")
+        elif status == "none":  # no status set: what `efmcat status ID none` leaves
+            where.append("p.status IS NULL")
         elif status in STATUSES:
             where.append("p.status = ?")
             args.append(status)
         else:
-            raise UsageError(f"unknown status '{status}': use one of {', '.join(STATUSES)} or unread")
+            raise UsageError(f"unknown status '{status}': use one of {', '.join(STATUSES)}, unread or none")
     if starred:
         where.append("p.starred = 1")
     if nodes:

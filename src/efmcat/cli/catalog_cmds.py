@@ -71,7 +71,7 @@ StatusOption = Annotated[
     typer.Option(
         "--status",
         metavar="STATUS",
-        help="Only papers with this reading status: to-read, reading, read or unread.",
+        help="Only papers with this reading status: to-read, reading, read, unread (not read) or none (no status).",
     ),
 ]
 StarredOption = Annotated[bool, typer.Option("--starred", help="Only starred papers.")]

@@ -41,6 +41,14 @@ PAPER_ID_COMMANDS = frozenset(
 # Parameters that take taxonomy node ids, whatever the command.
 NODE_PARAMS = frozenset({"tag", "nodes", "area"})
 STATUSES = ("to-read", "reading", "read", "none")
+# What `--status` of list, search and export filters by (searchsql.filter_clauses).
+STATUS_FILTERS = (
+    ("to-read", "reading status"),
+    ("reading", "reading status"),
+    ("read", "reading status"),
+    ("unread", "not marked read"),
+    ("none", "no status set"),
+)
 
 
 def _items(pairs: list[tuple[str, str]]) -> list[Any]:
@@ -75,6 +83,11 @@ def complete_papers_or_status(ctx: click.Context, param: click.Parameter, incomp
     return (_items(statuses) if ctx.params.get(param.name) else []) + papers
 
 
+def complete_status_filter(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """`--status` of list, search and export: the statuses it filters by."""
+    return _items([pair for pair in STATUS_FILTERS if pair[0].startswith(incomplete)])
+
+
 def attach(group: click.Group) -> None:
     """Set the completers on every command's parameters (see the tables above)."""
     for name, cmd in group.commands.items():
@@ -82,6 +95,8 @@ def attach(group: click.Group) -> None:
         for param in cmd.params:
             if param.name in NODE_PARAMS:
                 param._custom_shell_complete = complete_nodes  # type: ignore[attr-defined]
+            elif param.name == "status" and param.param_type_name == "option":
+                param._custom_shell_complete = complete_status_filter  # type: ignore[attr-defined]
             elif param.param_type_name == "argument":
                 if first_argument and name in PAPER_ID_COMMANDS:
                     paper = complete_papers_or_status if name == "status" else complete_papers
