@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -524,6 +526,35 @@ def test_tag_and_untag_json_and_dry_run(cli, mini_db):
     data = _report(cli("untag", "2205.14135", "fpga", "--json"))
     assert data["updated"] == ["2205.14135"] and "fpga" not in _tags("2205.14135")
     assert _tags("2205.14135") == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tag", "2205.14135", "fpga"),
+        ("untag", "2205.14135", "attention"),
+        ("retag", "2205.14135"),
+        ("retag", "--all"),
+        ("rm", "2205.14135"),
+        ("status", "2205.14135", "read"),
+        ("star", "2205.14135"),
+        ("import", "LIST"),
+        ("update",),
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_a_dry_run_leaves_the_file_byte_for_byte(cli, mini_db, tmp_path, args):
+    """Not its journal mode either: retag --dry-run switched a catalog that was not in WAL
+    mode (the shipped one is not) to WAL, as a write does."""
+    listing = tmp_path / "list.md"
+    listing.write_text("# Quantization\n- [New Paper](https://arxiv.org/abs/2401.00001)\n", encoding="utf-8")
+    args = tuple(str(listing) if a == "LIST" else a for a in args)
+    assert sqlite3.connect(mini_db).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    before = mini_db.read_bytes()
+    r = cli(*args, "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert mini_db.read_bytes() == before
+    assert not Path(f"{mini_db}-wal").exists()
 
 
 def test_rm_json_and_dry_run(cli, mini_db):

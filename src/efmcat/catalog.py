@@ -647,12 +647,15 @@ class Catalog:
         if not enabled:
             yield self
             return
+        wal, self._wal = self._wal, True  # nor the journal mode: a dry run leaves the file as it was
         try:
             with self.transaction():
                 yield self
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
+        finally:
+            self._wal = wal
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting up to the busy timeout for another writer.

@@ -161,10 +161,6 @@ class ImportReport:
         }
 
 
-class _Rollback(Exception):
-    pass
-
-
 # -- format detection -----------------------------------------------------------------
 RECORD_FORMATS = frozenset({"yaml", "json", "jsonl"})  # whole records, ids included
 TITLE_SCAN_AT = 300  # a file with more rows without an arXiv id reads the catalog's titles once
@@ -565,28 +561,25 @@ def _write_all(
 ) -> ImportReport:
     writer = _Writer(catalog, taxonomy, manual, report)
     step = _stepper(progress, total)
-    outer = contextlib.nullcontext() if batched else catalog.transaction()
-    try:
-        with outer:
-            for p, f, parsed in plan:
-                fr = FileReport(path=str(p), format=f)
-                report.files.append(fr)
-                if parsed is None:
-                    stream: Iterable[Entry] = spools[p].entries()
-                else:
-                    fr.rows = parsed.rows or len(parsed.entries)
-                    fr.malformed = parsed.malformed
-                    fr.skipped = parsed.skipped
-                    stream = parsed.entries
-                writer.write(stream, fr, p.name, step, streamed=parsed is None)
-                if parsed is None:
-                    fr.rows = fr.papers + fr.duplicates
-            with catalog.transaction():
-                writer.finish()
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    # A dry run's one transaction is rolled back (and leaves the file's journal mode as it
+    # was); a batched dry run writes into a scratch copy, thrown away after.
+    outer = contextlib.nullcontext() if batched else catalog.dry_run() if dry_run else catalog.transaction()
+    with outer:
+        for p, f, parsed in plan:
+            fr = FileReport(path=str(p), format=f)
+            report.files.append(fr)
+            if parsed is None:
+                stream: Iterable[Entry] = spools[p].entries()
+            else:
+                fr.rows = parsed.rows or len(parsed.entries)
+                fr.malformed = parsed.malformed
+                fr.skipped = parsed.skipped
+                stream = parsed.entries
+            writer.write(stream, fr, p.name, step, streamed=parsed is None)
+            if parsed is None:
+                fr.rows = fr.papers + fr.duplicates
+        with catalog.transaction():
+            writer.finish()
     return report
 
 

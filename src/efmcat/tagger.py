@@ -1021,7 +1021,7 @@ def tag_papers(
     changes: list[TagChange] = []
     done = 0
     it = iter(ids)
-    with catalog.transaction():
+    with catalog.dry_run() if dry_run else catalog.transaction():  # a dry run changes nothing of the file
         while page := list(islice(it, PAGE)):
             chunk = list(dict.fromkeys(page))  # a paper named twice is tagged once
             papers = catalog.texts_by_ids(chunk)

@@ -103,10 +103,6 @@ class UpdateReport:
         }
 
 
-class _DryRun(Exception):
-    pass
-
-
 def release_of(path: Path) -> str | None:
     """The release recorded in a catalog file (None if it has none or cannot be read)."""
     try:
@@ -166,15 +162,10 @@ def update_catalog(
     conn = catalog.conn
     conn.execute("ATTACH DATABASE ? AS shipped", (f"file:{shipped}?mode=ro",))
     try:
-        try:
-            with catalog.transaction():
-                _merge(catalog, report, progress)
-                catalog.set_meta(RELEASE_KEY, new_release)
-                catalog.set_meta(NOTICE_KEY, new_release)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
+        with catalog.dry_run() if dry_run else catalog.transaction():
+            _merge(catalog, report, progress)
+            catalog.set_meta(RELEASE_KEY, new_release)
+            catalog.set_meta(NOTICE_KEY, new_release)
     finally:
         conn.execute("DETACH DATABASE shipped")
     return report
