@@ -308,6 +308,46 @@ def test_browse_snapshot_has_areas_tags_links(mini_db, tmp_path):
     }
 
 
+def test_browse_replaces_its_own_snapshot_and_nothing_else(mini_db, tmp_path):
+    """A --dir holding the catalog as efmcat.db (or another database of that name, or a
+    metadata.json not written with a snapshot) is refused: the snapshot replaced the catalog
+    with its own reshaped copy (its search indexes dropped)."""
+    import shutil
+
+    from efmcat.errors import UsageError
+    from efmcat.web import prepare
+
+    site = prepare(mini_db, tmp_path / "site")
+    prepare(mini_db, tmp_path / "site")  # its own snapshot: replaced
+    assert site.database.is_file()
+
+    home = tmp_path / "home"
+    home.mkdir()
+    catalog = home / "efmcat.db"
+    shutil.copy(mini_db, catalog)
+    before = catalog.read_bytes()
+    with pytest.raises(UsageError) as exc:
+        prepare(catalog, home)
+    assert str(exc.value) == f"{catalog} is the catalog itself: give --dir another folder"
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(mini_db, other / "efmcat.db")
+    with pytest.raises(UsageError) as exc:
+        prepare(mini_db, other)
+    assert str(exc.value) == f"{other / 'efmcat.db'} is not a browse snapshot: give --dir another folder"
+    assert catalog.read_bytes() == before and (other / "efmcat.db").read_bytes() == mini_db.read_bytes()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "metadata.json").write_text("{}")
+    with pytest.raises(UsageError) as exc:
+        prepare(mini_db, mine)
+    assert str(exc.value) == f"{mine / 'metadata.json'} is not a browse snapshot's: give --dir another folder"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError) as exc:
+        prepare(mini_db, tmp_path / "afile")
+    assert str(exc.value) == f"--dir {tmp_path / 'afile'} is a file, not a folder"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from efmcat.errors import CatalogError, EfmcatError
+from efmcat.errors import CatalogError, EfmcatError, UsageError
 from efmcat.render import count
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -110,8 +110,11 @@ def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str]
     if not source.exists():
         raise CatalogError(f"no catalog at {source}")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--dir {folder} is a file, not a folder")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{DB_NAME}.db"
+    _ours_to_replace(target, source)
     tmp = folder / f".{DB_NAME}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
@@ -132,6 +135,36 @@ def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str]
     metadata = folder / "metadata.json"
     metadata.write_text(json.dumps(site_metadata(papers), indent=2, ensure_ascii=False), encoding="utf-8")
     return Site(target, metadata, papers)
+
+
+def _ours_to_replace(target: Path, catalog: Path) -> None:
+    """Refuse a ``target`` (and its metadata.json) that a snapshot would replace and that
+    is not one: the catalog itself (``--dir`` its own folder, with the catalog named
+    efmcat.db), or another database of the user's."""
+    metadata = target.with_name("metadata.json")
+    if not target.exists():
+        if metadata.exists():
+            raise UsageError(f"{metadata} is not a browse snapshot's: give --dir another folder")
+        return
+    if _same(target, catalog):
+        raise UsageError(f"{target} is the catalog itself: give --dir another folder")
+    try:
+        conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        tables = set()
+    if "nodes" not in tables or "titles_fts" in tables:  # a snapshot has the one, not the other
+        raise UsageError(f"{target} is not a browse snapshot: give --dir another folder")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _reshape(conn: sqlite3.Connection, taxonomy: Taxonomy) -> int:
