@@ -188,8 +188,55 @@ def test_page_cap_warns_and_stops(server, cli):
     assert ids_of(r.stdout) == ["2611.10000", "2611.10001", "2611.10002"]
     assert len(searches(server)) == 2
     assert r.stderr.startswith(
-        "Warning: stopped after 2 pages (--max-pages); older papers of the window were not read.\n"
+        "Warning: stopped after 2 pages (--max-pages); older papers of the window were not read: "
+        "the next run starts where this one did.\n"
     )
+    first = window(searches(server)[0]["search_query"])[0]
+    r = cli("discover", "--max-pages", "2", "--limit", "3")
+    assert window(searches(server)[-1]["search_query"])[0] == first  # the window's start, kept
+    assert ids_of(r.stdout) == ["2611.10003", "2611.10004", "2611.10005"]  # the shown ones are not again
+
+
+def test_an_empty_page_before_the_total_is_asked_again(server, cli):
+    for k in range(230):
+        server.put(f"2611.{10000 + k}", NOW - timedelta(minutes=10 * k + 1), f"{QUANT} {k}", QUANT_ABS)
+    from arxiv_server import feed_xml
+
+    server.fail[2] = Reply(body=feed_xml([], total=230, start=100, per_page=100))
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)) == 230
+    assert [q["start"] for q in searches(server)] == ["0", "100", "100", "200"]
+    assert "230 papers in 3 pages, 230 candidates." in r.stderr
+
+
+def test_empty_pages_for_good_leave_the_window_to_the_next_run(server, cli):
+    """arXiv sends an empty page now and then while totalResults says more: the run was
+    taken as complete (135 of 235 papers skipped, no warning) and the next window began
+    after it."""
+    for k in range(230):
+        server.put(f"2611.{10000 + k}", NOW - timedelta(minutes=10 * k + 1), f"{QUANT} {k}", QUANT_ABS)
+    from arxiv_server import feed_xml
+
+    for n in (2, 3, 4):
+        server.fail[n] = Reply(body=feed_xml([], total=230, start=100, per_page=100))
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)) == 100
+    assert r.stderr.startswith(
+        "Warning: arXiv sent an empty page at result 100 (asked three times); older papers of the "
+        "window were not read: the next run starts where this one did.\n"
+    )
+    assert "100 papers in 1 page, 100 candidates." in r.stderr
+    first = window(searches(server)[0]["search_query"])[0]
+    with db() as c:
+        run = json.loads(c.get_meta("discover.runs"))["default"]
+    assert run["next_since"] == run["since"] and len(run["seen"]) == 100
+    r = cli("discover", "--json")
+    assert window(searches(server)[-1]["search_query"])[0] == first
+    assert len(json.loads(r.stdout)) == 130  # the rest, not the 100 shown
+    with db() as c:
+        assert "next_since" not in json.loads(c.get_meta("discover.runs"))["default"]
 
 
 def test_window_boundary_with_since(server, cli):
@@ -323,6 +370,31 @@ def test_area_limit_and_min_score_filters(server, cli):
     r = cli("discover", "--since", "2000-01-01", "--min-score", "3", "--limit", "1")
     assert ids_of(r.stdout) == ["2611.00001"]
     assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 3 below the filters.\n")
+
+
+def test_a_filtered_run_does_not_use_up_what_its_filters_left_out(server, cli):
+    """Each set of filters keeps its own state: `discover --limit 1` then `discover` showed
+    the second run only what was new since the first, and the papers the limit left out
+    never."""
+    four(server)
+    assert ids_of(cli("discover", "--limit", "1").stdout) == ["2611.00001"]
+    assert ids_of(cli("discover", "--limit", "1").stdout) == ["2611.00002"]  # its own state: the next
+    assert ids_of(cli("discover", "-t", "decoding", "--min-score", "5").stdout) == ["2611.00003"]
+    r = cli("discover")
+    assert ids_of(r.stdout) == ["2611.00001", "2611.00002", "2611.00003", "2611.00004"]
+    with db() as c:
+        runs = json.loads(c.get_meta("discover.runs"))
+    assert sorted(runs) == ["default", "default|limit=1", "default|min-score=5|tag=decoding"]
+
+
+def test_run_keys_name_the_query_and_the_filters_given():
+    from efmcat.discover import run_key
+
+    assert run_key(None, None, None, [], None) == "default"
+    assert run_key("all:moe", None, 2.5, ["memory", "decoding", "memory"], 5) == (
+        "query:all:moe|min-score=2.5|tag=decoding,memory|limit=5"
+    )
+    assert run_key(None, "cs.LG.xml", 0.0, [], None) == "feed:cs.LG.xml|min-score=0"
 
 
 def _areas(title: str, abstract: str) -> list[str]:

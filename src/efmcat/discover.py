@@ -8,11 +8,15 @@ touching the catalog; papers already catalogued are marked, rejected ones left o
 
 State lives in the catalog's ``meta`` table as JSON:
 
-* ``discover.runs``: per query key (``default``, ``query:<text>``, ``feed:<url>``) the end of
-  the last successful window and the ids shown in it. The next run's window starts
+* ``discover.runs``: per query key (``default``, ``query:<text>``, ``feed:<url>``, each
+  followed by the filters of the run, ``|min-score=20|tag=decoding|limit=5``, when it had
+  any: what a filtered run leaves out is still new to a run without them) the end of the
+  last successful window and the ids shown in it. The next run's window starts
   :data:`LAG_DAYS` before that end (arXiv announces a paper up to a few days after its
   submission date, so a window that started exactly at the last run would miss those),
-  and the ids already shown are not shown again.
+  and the ids already shown are not shown again. A run that did not read its whole window
+  (the page cap, or an empty page before the total) keeps its start (``next_since``) for
+  the next run, remembering only the ids it showed.
 * ``discover.rejected``: ids the user rejected (``--reject``); they never come back.
 
 Like ``fetch``, httpx and feedparser are imported only when a run needs them.
@@ -42,6 +46,7 @@ DEFAULT_DAYS = 7  # window of a first run
 LAG_DAYS = 3  # overlap of a run's window with the previous one (announcement lag)
 PAGE_SIZE = 100
 MAX_PAGES = 5
+EMPTY_PAGE_RETRIES = 2  # an empty page before totalResults is asked again (arXiv sends them now and then)
 TERMS_PER_AREA = 5  # plain terms per area in the watch query
 MIN_TERM_WEIGHT = 2.5
 DEFAULT_ADD_SCORE = 3.0  # --add without --min-score: the tagger's default area threshold
@@ -148,7 +153,8 @@ def _when(text: str | None) -> datetime | None:
 class Fetched:
     papers: list[Paper] = field(default_factory=list)
     pages: int = 0
-    complete: bool = True  # False when the page cap stopped the paging
+    complete: bool = True  # False when the page cap (or an empty page) stopped the paging
+    empty_at: int | None = None  # the offset of the empty page that stopped it, if one did
 
 
 def search_window(
@@ -168,6 +174,7 @@ def search_window(
     seen: set[str] = set()
     full = window_query(query, since, until)
     start = 0
+    empty = 0  # empty pages in a row at ``start``
     while True:
         if out.pages >= max_pages:
             out.complete = False
@@ -175,6 +182,15 @@ def search_window(
         page = client.search(
             full, start=start, max_results=page_size, sort_by="submittedDate", sort_order="descending"
         )
+        if not page.papers and start < page.total:
+            # arXiv's API sends an empty page now and then although more results exist: asked
+            # again (not counted as a page read), then the run is incomplete
+            if empty < EMPTY_PAGE_RETRIES:
+                empty += 1
+                continue
+            out.complete, out.empty_at = False, start
+            break
+        empty = 0
         out.pages += 1
         oldest: datetime | None = None
         for paper in page.papers:
@@ -388,6 +404,7 @@ class DiscoverReport:
     pages: int = 0
     requests: int = 0
     complete: bool = True
+    empty_at: int | None = None  # the offset of an empty page that left the window unread
     rejected: int = 0  # left out as rejected
     seen: int = 0  # left out as shown by an earlier run
     filtered: int = 0  # left out by --min-score / --area / --limit
@@ -462,12 +479,14 @@ def discover(
     taxonomy = taxonomy or load_taxonomy()
     wanted_nodes = {taxonomy.get(a).id for a in areas}
     until = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
-    key = "default" if query is None and feed is None else (f"query:{query}" if query else f"feed:{feed}")
+    key = run_key(query, feed, min_score, [taxonomy.get(a).id for a in areas], limit)
     run = last_run(catalog, key)
     since_dt = parse_since(since) if isinstance(since, str) else since
     from_state = since_dt is None and run is not None
     if since_dt is None and feed is None:
-        if run is not None and run.get("until"):
+        if run is not None and run.get("next_since"):  # the last run did not read its window
+            since_dt = parse_since(run["next_since"])
+        elif run is not None and run.get("until"):
             since_dt = parse_since(run["until"]) - timedelta(days=LAG_DAYS)
         else:
             since_dt = until - timedelta(days=DEFAULT_DAYS)
@@ -495,6 +514,7 @@ def discover(
                     max_pages=max_pages,
                 )
                 papers, report.pages, report.complete = got.papers, got.pages, got.complete
+                report.empty_at = got.empty_at
         except OfflineError as exc:
             raise OfflineError(
                 exc.problem, f"{exc.hint}; discover also reads a saved listing: --feed FILE"
@@ -545,8 +565,24 @@ def discover(
         fetched = {p.id for p in papers}
         missing = set(report.not_found)
         seen = [c for c in shown if c.paper.id not in missing]
-        _remember(catalog, key, until, since_dt, run if from_state else None, seen, fetched)
+        next_since = None if report.complete or since_dt is None else since_dt
+        _remember(catalog, key, until, since_dt, run if from_state else None, seen, fetched, next_since)
     return report
+
+
+def run_key(
+    query: str | None, feed: str | None, min_score: float | None, nodes: Sequence[str], limit: int | None
+) -> str:
+    """The state key of a run: its query (``default``, ``query:<text>``, ``feed:<url>``) and
+    the filters it had, if any (a run with filters does not use up what they left out)."""
+    key = "default" if query is None and feed is None else (f"query:{query}" if query else f"feed:{feed}")
+    if min_score is not None:
+        key += f"|min-score={min_score:g}"
+    if nodes:
+        key += "|tag=" + ",".join(sorted(set(nodes)))
+    if limit is not None:
+        key += f"|limit={limit}"
+    return key
 
 
 def _store(
@@ -568,6 +604,7 @@ def _remember(
     previous: dict[str, Any] | None,
     shown: list[Candidate],
     fetched: set[str],
+    next_since: datetime | None = None,
 ) -> None:
     runs = _load(catalog, RUNS_KEY)
     seen: dict[str, str] = dict((previous or {}).get("seen", {}))
@@ -578,6 +615,8 @@ def _remember(
     horizon = until - timedelta(days=LAG_DAYS + 1)
     if key.startswith("feed:"):
         horizon = until - timedelta(days=DEFAULT_DAYS)
+    if next_since is not None:
+        horizon = min(horizon, next_since)
     seen = {
         pid: when
         for pid, when in seen.items()
@@ -589,4 +628,6 @@ def _remember(
         "until": _iso(until),
         "seen": dict(sorted(seen.items())),
     }
+    if next_since is not None:
+        runs[key]["next_since"] = _iso(next_since)
     catalog.set_meta(RUNS_KEY, json.dumps(runs, sort_keys=True))

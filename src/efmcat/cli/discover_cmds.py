@@ -138,10 +138,15 @@ def discover(
     else:
         for c in report.candidates:
             write_text(_line(c))
-    if not report.complete:
+    if report.empty_at is not None:
+        say(
+            f"Warning: arXiv sent an empty page at result {report.empty_at} (asked three times); "
+            "older papers of the window were not read: the next run starts where this one did."
+        )
+    elif not report.complete:
         say(
             f"Warning: stopped after {report.pages} page{'s' if report.pages != 1 else ''} (--max-pages); "
-            "older papers of the window were not read."
+            "older papers of the window were not read: the next run starts where this one did."
         )
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid} (not added; the next run shows it again)")
