@@ -281,6 +281,45 @@ def test_malformed_delay_is_one_line(server, cli):
     assert server.requests == []
 
 
+def test_force_prints_what_it_stored_and_says_unchanged_when_nothing_is_new(server, cli):
+    """add --force printed arXiv's title over the title the user edited (the stored one),
+    and a second --force with nothing new said "1 updated"."""
+    cli("add", "2310.19102")
+    assert cli("edit", "2310.19102", "--title", "Atom (my title)").exit_code == 0
+    server.add("2310.19102", 4, title=ATOM + " (v4)")
+    r = cli("add", "2310.19102", "--force")
+    assert r.stdout == "2310.19102v4\t2023\tAtom (my title)\n"
+    assert r.stderr == "0 added, 1 updated, 0 already present, 0 not found, 0 invalid.\n"
+    r = cli("add", "2310.19102", "--force", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["updated"], data["unchanged"]) == ([], ["2310.19102"])
+    r = cli("add", "2310.19102", "--force")
+    assert (r.stdout, r.stderr) == ("", "0 added, 1 unchanged, 0 already present, 0 not found, 0 invalid.\n")
+
+
+def test_a_fetch_keeps_the_first_source_and_records_arxiv_as_the_fields_provenance(server, cli, mini_db):
+    """refresh (and add --force) set a listed paper's ``source`` to "arxiv" (README: the
+    first source) and left ``provenance`` naming the list for the title arXiv gave."""
+    with Catalog(mini_db) as c:
+        before = c.get_paper("2306.00978")
+        assert before.source != "arxiv"
+        c.set_provenance("2306.00978", {"title": "a list", "venue": "the list's line"})
+    server.add("2306.00978", 6, title="AWQ: Activation-aware Weight Quantization for On-Device LLMs")
+    assert cli("refresh", "2306.00978").exit_code == 0
+    with Catalog(mini_db) as c:
+        assert c.get_paper("2306.00978").source == before.source
+        provenance = c.provenance_of("2306.00978")
+    assert provenance["title"] == "arXiv API" and provenance["venue"] == "the list's line"
+    assert provenance["published"] == "arXiv API" and provenance["authors"] == "arXiv API"
+    assert cli("add", "2310.19102").exit_code == 0  # a new paper: what arXiv gave
+    with Catalog(mini_db) as c:
+        assert c.get_paper("2310.19102").source == "arxiv"
+        assert c.provenance_of("2310.19102") == {
+            f: "arXiv API" for f in ("title", "authors", "abstract", "year", "published")
+        }
+
+
 def test_refresh_records_versions_titles_keeps_notes_and_manual_tags(server, cli, mini_db):
     # mini.yaml has 2306.00978 without version, dates or categories: refresh fills them in.
     with Catalog(mini_db) as c:

@@ -62,6 +62,8 @@ REQUIRED_COLUMNS = {
     "meta": ("key", "value"),
 }  # fmt: skip
 ORIGINS = ("curated", "auto", "manual")
+# The metadata fields a paper's ``provenance`` names the source of.
+PROVENANCE_FIELDS = frozenset({"title", "authors", "abstract", "year", "published", "venue"})
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
 
 # Column order of the papers table (besides the integer key ``n``).
@@ -865,12 +867,15 @@ class Catalog:
         added_at: str | None = None,
         fetched_at: str | None = None,
         fill_only: bool = False,
+        origin: str | None = None,
     ) -> str:
         """Insert or update a paper; returns "added", "updated" or "unchanged".
 
         ``fill_only`` keeps every non-empty stored value and only fills empty ones. Fields
         the user edited (``user_fields``) are never changed here, whoever calls: refresh,
-        update, imports and fixes all write through this method."""
+        update, imports and fixes all write through this method; nor is ``source``, where
+        the paper first came from. ``origin`` (say "arXiv API") becomes the provenance of
+        each metadata field (PROVENANCE_FIELDS) this call writes."""
         values = _paper_values(paper)
         with self.transaction():
             row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper.id,)).fetchone()
@@ -880,12 +885,15 @@ class Catalog:
                     f"INSERT INTO papers ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                     [*values, added_at or utcnow(), fetched_at],
                 )
+                if origin:
+                    given = [f for f, v in zip(PAPER_FIELDS, values) if v not in (None, "", "[]")]
+                    self._record_origin(paper.id, {}, given, origin)
                 return "added"
             owned = set(_json_list(row["user_fields"]))
             changes: dict[str, Any] = {}
             for name, value in zip(PAPER_FIELDS, values):
                 old = row[name]
-                if name == "id" or name in owned:
+                if name in ("id", "source") or name in owned:
                     continue
                 if name in OWN_LINKS:
                     # Compare the links themselves: NULL in the table is the arXiv link.
@@ -903,6 +911,8 @@ class Catalog:
                     continue
                 if value != old:
                     changes[name] = value
+            if origin:
+                self._record_origin(paper.id, json_dict(row["provenance"]), list(changes), origin)
             if fetched_at:
                 changes["fetched_at"] = fetched_at
             if not changes:
@@ -911,6 +921,14 @@ class Catalog:
             self.conn.execute(f"UPDATE papers SET {sets} WHERE id = ?", [*changes.values(), paper.id])
             only_fetch = set(changes) <= {"fetched_at"}
             return "unchanged" if only_fetch else "updated"
+
+    def _record_origin(
+        self, paper_id: str, provenance: dict[str, Any], fields: list[str], origin: str
+    ) -> None:
+        """``origin`` as the provenance of ``fields`` (those of PROVENANCE_FIELDS) of a paper."""
+        written = {f: origin for f in fields if f in PROVENANCE_FIELDS}
+        if written and any(provenance.get(f) != o for f, o in written.items()):
+            self.set_provenance(paper_id, {**provenance, **written})
 
     def delete_paper(self, paper_id: str) -> None:
         with self.transaction():
@@ -1075,7 +1093,7 @@ class Catalog:
                 (paper_id, source, locator, title, link, section),
             )
 
-    def set_provenance(self, paper_id: str, provenance: dict[str, str] | None) -> None:
+    def set_provenance(self, paper_id: str, provenance: dict[str, Any] | None) -> None:
         """Record where each field of a paper's metadata came from (field -> source)."""
         value = json.dumps(provenance, ensure_ascii=False, sort_keys=True) if provenance else None
         with self.transaction():

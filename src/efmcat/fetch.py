@@ -39,7 +39,8 @@ class InvalidInput:
 @dataclass
 class AddReport:
     added: list[Paper] = field(default_factory=list)
-    updated: list[Paper] = field(default_factory=list)  # re-fetched with --force
+    updated: list[Paper] = field(default_factory=list)  # re-fetched with --force, as stored
+    unchanged: list[str] = field(default_factory=list)  # re-fetched with --force, nothing new
     present: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     invalid: list[InvalidInput] = field(default_factory=list)
@@ -57,7 +58,7 @@ class AddReport:
         return change_report(
             added=[p.id for p in self.added],
             updated=[p.id for p in self.updated],
-            unchanged=self.present,
+            unchanged=self.present + self.unchanged,
             failed=[(b.text, b.message) for b in self.invalid]
             + [(i, "not found on arXiv") for i in self.not_found],
             merged=[{"id": old, "paper": pid} for old, pid in self.merged],
@@ -73,12 +74,17 @@ class AddReport:
         parts = [f"{len(self.added)} added"]
         if self.updated:
             parts.append(f"{len(self.updated)} updated")
+        if self.unchanged:
+            parts.append(f"{len(self.unchanged)} unchanged")
         parts += [
             f"{len(self.present)} already present",
             f"{len(self.not_found)} not found",
             f"{len(self.invalid)} invalid",
         ]
         return ", ".join(parts) + "."
+
+
+ARXIV_ORIGIN = "arXiv API"  # the provenance of the fields a fetch writes
 
 
 @dataclass
@@ -299,11 +305,17 @@ def _store_batch(
     now = utcnow()
     added: list[Paper] = []
     updated: list[Paper] = []
+    unchanged: list[str] = []
     with catalog.transaction():
         for paper in papers:
-            status = catalog.upsert_paper(paper, fetched_at=now)
+            status = catalog.upsert_paper(paper, fetched_at=now, origin=ARXIV_ORIGIN)
             catalog.add_source(paper.id, "arxiv", title=paper.title, link=paper.url)
-            (updated if paper.id in present or status != "added" else added).append(paper)
+            if status == "added" and paper.id not in present:
+                added.append(paper)
+            elif status == "updated":  # as stored: the fields the user edited are theirs
+                updated.append(catalog.get_paper(paper.id) or paper)
+            else:
+                unchanged.append(paper.id)
             for node in taxonomy.with_ancestors(curated.get(paper.id, ())):
                 if node in taxonomy:
                     catalog.set_tag(paper.id, node, "curated", 1.0)
@@ -315,6 +327,7 @@ def _store_batch(
     # Only once the transaction has committed does the report claim these papers.
     report.added.extend(added)
     report.updated.extend(updated)
+    report.unchanged.extend(unchanged)
     report.merged.extend(merged)
 
 
@@ -396,7 +409,7 @@ def _refresh_batch(catalog: Catalog, papers: list[Paper], report: RefreshReport)
     with catalog.transaction():
         for paper in papers:
             old = catalog.get_paper(paper.id)
-            status = catalog.upsert_paper(paper, fetched_at=now)
+            status = catalog.upsert_paper(paper, fetched_at=now, origin=ARXIV_ORIGIN)
             catalog.add_source(paper.id, "arxiv", title=paper.title, link=paper.url)
             if status == "updated":
                 updated.append(paper.id)
