@@ -353,6 +353,8 @@ def test_a_failed_refresh_says_what_its_earlier_batches_stored(server, cli, tmp_
     f = tmp_path / "ids.txt"
     f.write_text("\n".join(ids))
     assert cli("add", "--file", str(f)).exit_code == 0
+    with Catalog(db_path()) as c, c.transaction():  # fetched a while ago (stamps are to the second)
+        c.conn.execute("UPDATE papers SET fetched_at = '2026-01-01T00:00:00Z'")
     for i in ids:
         server.add(i, version=2)
     server.script += [Reply(body=server.answer({"id_list": ",".join(ids[:100]), "max_results": "100"}).body)]
@@ -366,13 +368,16 @@ def test_a_failed_refresh_says_what_its_earlier_batches_stored(server, cli, tmp_
     )
     assert r.stdout.splitlines()[0] == f"{ids[0]}\tnew version\tv1 -> v2"
     assert len(r.stdout.splitlines()) == 100
+    # Run again, it goes on where it stopped: the 50 not fetched first (they were fetched
+    # longest ago), then the others (it repeated the same 100 and never reached the rest).
     # --json: the papers never fetched are not_done, not "unchanged"
     for i in ids:
         server.add(i, version=3)
-    server.script += [Reply(body=server.answer({"id_list": ",".join(ids[:100]), "max_results": "100"}).body)]
+    first = ids[100:] + ids[:50]
+    server.script += [Reply(body=server.answer({"id_list": ",".join(first), "max_results": "100"}).body)]
     server.script += [Reply(503, "busy")] * 4
     report = json.loads(cli("refresh", "--all", "--json").stdout)
-    assert report["updated"] == ids[:100] and report["unchanged"] == [] and report["not_done"] == ids[100:]
+    assert report["updated"] == first and report["unchanged"] == [] and report["not_done"] == ids[50:100]
 
 
 def test_ctrl_c_between_batches_says_what_add_stored(server, cli, tmp_path, monkeypatch):

@@ -358,9 +358,13 @@ def select_for_refresh(
                 f"not an arXiv paper (refresh re-pulls arXiv metadata): {', '.join(not_arxiv)}"
             )
     else:
-        chosen = [r[0] for r in catalog.conn.execute("SELECT id FROM papers ORDER BY n")]
+        # Never fetched first, then the longest unfetched: a run that failed half-way (or a
+        # deadline that cuts every run short) goes on where it stopped when run again.
+        order = "ORDER BY fetched_at IS NOT NULL, fetched_at, n"
+        chosen = [r[0] for r in catalog.conn.execute(f"SELECT id FROM papers {order}")]
         skipped = [i for i in chosen if try_parse_arxiv_id(i) is None]
-        chosen = [i for i in chosen if i not in set(skipped)]
+        left_out = set(skipped)
+        chosen = [i for i in chosen if i not in left_out]
     if older_than is not None:
         cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than)).replace(microsecond=0)
         cutoff_s = cutoff.isoformat().replace("+00:00", "Z")
