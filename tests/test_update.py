@@ -70,6 +70,34 @@ def test_update_brings_new_papers_and_keeps_the_users_work(old_catalog, cli):
     assert {s["source"] for s in flexgen["sources"]} >= {"survey", "horseee"}
 
 
+def test_update_does_not_bring_back_what_the_user_removed(old_catalog, cli):
+    """`rm` is the user's decision as an edit is: a new release added the papers back."""
+    r = cli("rm", "2306.14048", "2401.10774", "--yes")  # H2O (in the old release), Medusa (new)
+    assert r.exit_code == 1  # Medusa is not in the old release's catalog: nothing removed
+    assert cli("rm", "2306.14048", "--yes").exit_code == 0
+    r = cli("update", "--json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["kept_removed"] == 1
+    assert {"id": "2306.14048", "change": "left out", "reason": "removed by you"} in report["changes"]
+    ids = _ids(old_catalog)
+    assert "2306.14048" not in ids and "2401.10774" in ids
+    with Catalog(old_catalog) as cat:  # as a later release finds the catalog
+        cat.set_meta(RELEASE_KEY, "0123456789ab")
+    assert cli("update").exit_code == 0
+    assert "2306.14048" not in _ids(old_catalog)
+
+
+def test_the_summary_says_what_it_left_out(tmp_path, cli, monkeypatch):
+    path = tmp_path / "mine.db"
+    shutil.copy(OLD, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    assert cli("rm", "2306.14048", "2210.17323", "--yes").exit_code == 0
+    r = cli("update", "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.splitlines()[-1].endswith("; left out 2 papers you removed; nothing written (dry run).")
+
+
 def test_a_second_update_changes_nothing(old_catalog, cli):
     cli("update")
     r = cli("update")

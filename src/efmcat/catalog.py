@@ -62,6 +62,8 @@ REQUIRED_COLUMNS = {
     "meta": ("key", "value"),
 }  # fmt: skip
 ORIGINS = ("curated", "auto", "manual")
+# meta: JSON {id: when} of the papers the user removed (`rm`): `update` does not add them back
+REMOVED_KEY = "removed"
 # The metadata fields a paper's ``provenance`` names the source of.
 PROVENANCE_FIELDS = frozenset({"title", "authors", "abstract", "year", "published", "venue"})
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")

@@ -6,9 +6,10 @@ every paper is in the catalog before writing anything, and writes in one transac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from efmcat.catalog import STATUSES, Catalog
+from efmcat.catalog import REMOVED_KEY, STATUSES, Catalog, json_dict, utcnow
 from efmcat.errors import EfmcatError, NoteTooLongError, PaperNotFoundError, UsageError
 from efmcat.ids import doi_of_id
 from efmcat.models import Paper
@@ -36,9 +37,14 @@ def papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
 
 
 def remove_papers(catalog: Catalog, texts: Sequence[str]) -> list[Paper]:
-    """Delete the papers with their tags, sources and notes; returns what was removed."""
+    """Delete the papers with their tags, sources and notes; returns what was removed. The
+    ids are remembered (REMOVED_KEY), so that ``update`` does not bring them back."""
     chosen = papers(catalog, texts)
-    catalog.delete_papers([p.id for p in chosen])
+    with catalog.transaction():
+        catalog.delete_papers([p.id for p in chosen])
+        removed = json_dict(catalog.get_meta(REMOVED_KEY))
+        removed.update({p.id: utcnow() for p in chosen})
+        catalog.set_meta(REMOVED_KEY, json.dumps(dict(sorted(removed.items()))))
     return chosen
 
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from efmcat.catalog import PAPER_FIELDS, Catalog, json_dict
+from efmcat.catalog import PAPER_FIELDS, REMOVED_KEY, Catalog, json_dict
 from efmcat.errors import CatalogError
 from efmcat.merge import carry_user_data
 from efmcat.render import count
@@ -58,6 +58,7 @@ class UpdateReport:
     tags_added: int = 0
     sources_added: int = 0
     kept_user_fields: int = 0
+    kept_removed: int = 0  # papers of the release the user removed (rm): not added back
     changes: list[dict[str, Any]] = field(default_factory=list)
     changes_left_out: int = 0  # changes beyond MAX_CHANGES, counted, not listed
 
@@ -85,6 +86,8 @@ class UpdateReport:
         text = ", ".join(parts) + f" (release {self.release_from or 'none'} -> {self.release_to})"
         if self.kept_user_fields:
             text += f"; kept {count(self.kept_user_fields, 'field')} you changed"
+        if self.kept_removed:
+            text += f"; left out {count(self.kept_removed, 'paper')} you removed"
         return text + ("; nothing written (dry run)." if self.dry_run else ".")
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +101,7 @@ class UpdateReport:
             "tags_added": self.tags_added,
             "sources_added": self.sources_added,
             "kept_user_fields": self.kept_user_fields,
+            "kept_removed": self.kept_removed,
             "changes": self.changes,
             "changes_left_out": self.changes_left_out,
         }
@@ -187,6 +191,7 @@ def _merge(
     from efmcat.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
+    removed = set(json_dict(catalog.get_meta(REMOVED_KEY)))
     last = -1
     while True:
         batch = conn.execute(
@@ -196,7 +201,7 @@ def _merge(
             break
         last = batch[-1]["n"]
         for row in batch:
-            _merge_paper(catalog, row, cols, shipped_sources, report, taxonomy)
+            _merge_paper(catalog, row, cols, shipped_sources, report, taxonomy, removed)
         done += len(batch)
         if progress:
             progress(done, total)
@@ -256,11 +261,16 @@ def _merge_paper(
     shipped_sources: set[str],
     report: UpdateReport,
     taxonomy: Taxonomy,
+    removed: Collection[str] = (),
 ) -> None:
-    """One shipped paper into the user's catalog."""
+    """One shipped paper into the user's catalog (not one the user removed)."""
     conn = catalog.conn
     pid = row["id"]
     mine = conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+    if mine is None and pid in removed:
+        report.kept_removed += 1
+        report.note(id=pid, change="left out", reason="removed by you")
+        return
     if mine is None:
         insert = [c for c in cols if c != "fetched_at"]
         conn.execute(

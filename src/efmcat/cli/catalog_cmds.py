@@ -267,10 +267,15 @@ def update(
         render.write_json(report.to_dict())
     else:
         for change in report.changes[:20]:
-            detail = change.get("title") or ", ".join(change.get("fields", [])) or change.get("old_id", "")
+            detail = (
+                change.get("title")
+                or ", ".join(change.get("fields", []))
+                or change.get("old_id")
+                or change.get("reason", "")
+            )
             say(f"  {change['change']:<8} {change['id']}  {detail}")
         if len(report.changes) > 20:
-            say(f"  ... and {report.added + report.updated + report.moved - 20} more")
+            say(f"  ... and {len(report.changes) + report.changes_left_out - 20} more")
         say(report.summary())
 
 
