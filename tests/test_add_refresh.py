@@ -532,3 +532,29 @@ def test_refresh_older_than_out_of_range_is_a_usage_error(cli, mini_db, days):
     r = cli("refresh", "--older-than", days)
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: --older-than must be a number of days from 0 to 3650000, not ")
+
+
+def test_import_fetch_says_which_ids_arxiv_does_not_know(server, cli, tmp_path):
+    """import --fetch reported nothing for a list's id arXiv lacks (a typo in a link): it
+    was stored under the list's title, unverified, and --json said fetched 1, unfetched []."""
+    md = tmp_path / "list.md"
+    md.write_text(
+        "## Quantization\n\n- [Atom](https://arxiv.org/abs/2310.19102)\n"
+        "- [A paper with a typo](https://arxiv.org/abs/2402.09999)\n",
+        encoding="utf-8",
+    )
+    r = cli("import", str(md), "--fetch", "--json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert (report["fetched"], report["not_found"], report["unfetched"]) == (1, ["2402.09999"], [])
+    assert r.stderr.endswith(
+        "Warning: not found on arXiv: 1 id of the list (2402.09999); kept with the list's title only: "
+        "check their links\n"
+    )
+
+
+def test_an_id_file_comment_may_follow_a_tab():
+    from efmcat.fetch import read_id_lines
+
+    text = "# header\n2402.00024\t# a tab, then a comment\n2310.19102  # spaces\nhttps://arxiv.org/abs/2306.00978#x\n"
+    assert read_id_lines(text) == ["2402.00024", "2310.19102", "https://arxiv.org/abs/2306.00978#x"]

@@ -327,6 +327,9 @@ def test_path_reports_choice(cli, tmp_path, monkeypatch):
     assert data["catalog_from"] == "default"
     data = json.loads(cli("path", "--json", "--db", str(tmp_path / "x.db")).stdout)
     assert (data["catalog"], data["catalog_from"]) == (str(tmp_path / "x.db"), "--db")
+    assert data["catalog_exists"] is False
+    data = json.loads(cli("path", "--json", "--db", str(tmp_path)).stdout)  # a folder: no catalog
+    assert data["catalog_exists"] is False
 
 
 def test_default_catalog_is_copied_from_shipped(cli, tmp_path, monkeypatch):

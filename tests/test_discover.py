@@ -509,6 +509,17 @@ def test_errors(server, cli, tmp_path):
             1,
             f"Error: cannot read feed {tmp_path / 'missing.xml'}: No such file or directory\n",
         ),
+        # a URL that cannot work: at once, not four attempts and a network error (exit 3)
+        (
+            ("--feed", "http:///rss/cs.LG"),
+            2,
+            "Error: --feed must be an http:// or https:// URL, got 'http:///rss/cs.LG'\n",
+        ),
+        (
+            ("--feed", "https://[::1"),
+            2,
+            "Error: --feed must be an http:// or https:// URL, got 'https://[::1'\n",
+        ),
     ]
     for args, code, err in cases:
         r = cli("discover", *args)
@@ -517,6 +528,8 @@ def test_errors(server, cli, tmp_path):
     bad.write_text("this is not a feed", encoding="utf-8")
     r = cli("discover", "--feed", str(bad))
     assert (r.exit_code, r.stderr) == (1, f"Error: {bad} is not an RSS or Atom feed\n")
+    r = cli("discover", "--feed", "-", input="this is not a feed either")
+    assert (r.exit_code, r.stderr) == (1, "Error: stdin is not an RSS or Atom feed\n")
     r = cli("discover", "--feed", "-", input=b"<rss>\xff</rss>")
     assert (r.exit_code, r.stderr) == (1, "Error: cannot read the feed from stdin: not UTF-8 (byte 5)\n")
     r = cli("discover", "--area", "quantisation")

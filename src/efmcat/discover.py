@@ -224,6 +224,9 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
         except OSError as exc:
             raise ParseError(f"cannot read the feed from stdin: {exc.strerror or exc}") from exc
     if re.match(r"^https?://", source, re.IGNORECASE):
+        from efmcat.arxiv import check_url
+
+        check_url(source, "--feed")  # a URL that cannot work is a usage error, not a network fault
         api = client.url
         client.url = source
         try:
@@ -246,10 +249,11 @@ def parse_listing_feed(text: str, source: str = "feed") -> list[Paper]:
         from efmcat.arxiv import parse_feed
 
         return parse_feed(text, source).papers
+    name = "stdin" if source == "-" else source
     if parsed.get("bozo") and not parsed.entries:
-        raise ParseError(f"{source} is not an RSS or Atom feed")
+        raise ParseError(f"{name} is not an RSS or Atom feed")
     if not parsed.get("version") and not parsed.entries:
-        raise ParseError(f"{source} is not an RSS or Atom feed")
+        raise ParseError(f"{name} is not an RSS or Atom feed")
     papers: list[Paper] = []
     for entry in parsed.entries:
         paper = _feed_entry(entry)

@@ -9,6 +9,7 @@ batch that fails leaves the catalog as it was and the batches before it stay.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,11 +137,15 @@ class RefreshReport:
 
 
 # -- inputs ---------------------------------------------------------------------------------
+_COMMENT = re.compile(r"\s#")
+
+
 def read_id_lines(text: str) -> list[str]:
-    """Ids from a file's text: one per line; blank lines and ``#`` comments are skipped."""
+    """Ids from a file's text: one per line; blank lines and ``#`` comments are skipped (a
+    comment after an id follows a space or a tab: a URL's ``#`` fragment is the URL's)."""
     out = []
     for line in text.splitlines():
-        s = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        s = _COMMENT.split(line, 1)[0].strip() if not line.lstrip().startswith("#") else ""
         if s:
             out.append(s)
     return out

@@ -138,6 +138,7 @@ class ImportReport:
     changes_left_out: int = 0  # changes beyond MAX_CHANGES, counted, not listed
     fetch_error: str | None = None  # --fetch could not reach arXiv: imported without its metadata
     unfetched: list[str] = field(default_factory=list)  # the ids --fetch wanted and did not get
+    not_found: list[str] = field(default_factory=list)  # the ids --fetch asked for that arXiv lacks
 
     def refresh_hint(self) -> str:
         """The command that fetches later what --fetch could not."""
@@ -155,6 +156,7 @@ class ImportReport:
             "fetched": self.fetched,
             "fetch_error": self.fetch_error,
             "unfetched": self.unfetched,
+            "not_found": self.not_found,
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
             "changes_left_out": self.changes_left_out,
@@ -1135,6 +1137,9 @@ def _fetch_missing(catalog: Catalog, results: list[ParseResult], report: ImportR
         if paper.id in want:
             report.fetched += 1
             report.fetched_ids.append(paper.id)
+    if not report.fetch_error:
+        got = {p.id for p in fetched}
+        report.not_found = [pid for pid in sorted(want) if pid not in got]
 
 
 def _merge_fetched(listed: Paper, fetched: Paper, now: str) -> Paper:

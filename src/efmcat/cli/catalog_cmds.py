@@ -491,7 +491,7 @@ def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOpt
     info = {
         "catalog": str(choice.path),
         "catalog_from": choice.origin,
-        "catalog_exists": choice.path.exists(),
+        "catalog_exists": choice.path.is_file(),  # a folder is no catalog
         "data_dir": str(data_dir()),
         "cache_dir": str(cache_dir()),
         "shipped_catalog": str(shipped_catalog()) if shipped_catalog() else None,

@@ -116,7 +116,14 @@ def import_(
 
 
 def _warn_unfetched(report) -> None:
-    """--fetch could not reach arXiv: the list was imported anyway; say how to fetch later."""
+    """--fetch could not reach arXiv: the list was imported anyway; say how to fetch later.
+    Or arXiv does not know some ids: the list's text is all they have."""
+    if report.not_found:
+        shown = ", ".join(report.not_found[:_SHOW]) + (" ..." if len(report.not_found) > _SHOW else "")
+        warn(
+            f"not found on arXiv: {count(len(report.not_found), 'id')} of the list ({shown}); "
+            "kept with the list's title only: check their links"
+        )
     if report.fetch_error:
         verb = "would be imported" if report.dry_run else "imported"
         warn(
