@@ -68,6 +68,26 @@ def to_fts_query(text: str) -> str:
     return " ".join(expr)
 
 
+def typed_words(text: str) -> list[str] | None:
+    """The words and phrases of ``text`` a paper must hold, as typed (a phrase's quotes and a
+    prefix's ``*`` dropped; no exclusion, no operator), in order; None for a query of
+    alternatives (``OR``), which names no one thing."""
+    words: list[str] = []
+    not_next = False
+    for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
+        phrase, word = m.group(1), m.group(2)
+        negate, not_next = not_next, False
+        if word == "OR":
+            return None
+        if word in ("AND", "NOT"):
+            not_next = word == "NOT"
+            continue
+        if negate or (phrase is None and word.startswith("-") and len(word) > 1):
+            continue
+        words.extend((phrase if phrase is not None else word.rstrip("*")).split())
+    return words
+
+
 def to_fts_groups(text: str) -> list[str]:
     """The groups of alternatives ``text`` ANDs, each an FTS5 expression (``"a"``,
     ``("b" OR "c")``): a paper matches when each is in its record or in its note. Words are

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from efmcat.errors import UsageError
-from efmcat.query import to_fts_any, to_fts_excluded, to_fts_groups, to_fts_query
+from efmcat.query import to_fts_any, to_fts_excluded, to_fts_groups, to_fts_query, typed_words
 
 TYPE_CHECKING = False  # typing itself is not imported on this path
 if TYPE_CHECKING:
@@ -49,24 +49,30 @@ ABSTRACT_WEIGHT = 1.0
 # multiplied by 1 + LISTED_BOOST for every list beyond the first (GPTQ, listed by three
 # lists, outranks a one-list paper that says "quantization" a little more often).
 LISTED_BOOST = 0.25
-# A paper the query names: its title, or the name before its title's colon, is the query
-# (folded, spaces and hyphens dropped): "lora" is "LoRA: Low-Rank Adaptation ...", "triton"
-# "Triton: an intermediate language ...", "flash attention" "FlashAttention: ...". Its
-# relevance is multiplied by 1 + NAMED_BOOST: without it a title that names LoRA twice
-# ("S-LoRA: ... LoRA Adapters") and an abstract outranked LoRA itself (26th for "lora").
-# Only the titles that begin with the query's words (an FTS5 ``^`` phrase, :lead; NAMED_SQL
-# marks them) are read to compare, so a query with many hits costs no more: a factor
-# computed on every hit row made "model" a quarter slower at 100k papers.
+# A paper the query names: the one-word name before its title's colon is the query's words
+# ("lora" is "LoRA: Low-Rank Adaptation ...", "triton" "Triton: an intermediate language
+# ...", "flash attention" "FlashAttention: ..."), or a title of at least NAMED_TITLE_WORDS
+# words is (a title pasted whole); both folded, spaces and hyphens dropped, and of the query
+# only the words a paper must hold, without quotes or a last colon. Its relevance is
+# multiplied by 1 + NAMED_BOOST: without it a title that names LoRA twice ("S-LoRA: ... LoRA
+# Adapters") and an abstract outranked LoRA itself (26th for "lora"). Not a name of several
+# words, nor a short title: "Speculative Decoding: Performance or Illusion?" and "Large
+# Language Model Pruning" are topics, what "speculative decoding" and "large language model
+# pruning" ask for. Only the titles that begin with the query's words (an FTS5 ``^``
+# phrase, :lead; NAMED_SQL marks them) are read to compare, so a query with many hits costs
+# no more: a factor computed on every hit row made "model" a quarter slower at 100k papers.
 NAMED_BOOST = 4.0
+NAMED_TITLE_WORDS = 5
 NAME_KEY_SQL = "replace(replace(lower({x}), ' ', ''), '-', '')"
+_NAME = "trim(substr(t.title, 1, instr(t.title, ':') - 1))"
+_TITLE_WORDS = "length(trim(t.title)) - length(replace(trim(t.title), ' ', '')) + 1"
 NAMED_SQL = (
     """
         UNION ALL
         SELECT rowid, 0, 0, 1 FROM titles_fts WHERE titles_fts MATCH :lead
-        AND EXISTS (SELECT 1 FROM papers t WHERE t.n = titles_fts.rowid AND :key IN ("""
-    + NAME_KEY_SQL.format(x="t.title")
-    + ", "
-    + NAME_KEY_SQL.format(x="substr(t.title, 1, instr(t.title, ':') - 1)")
+        AND EXISTS (SELECT 1 FROM papers t WHERE t.n = titles_fts.rowid AND ("""
+    + f":key = {NAME_KEY_SQL.format(x='t.title')} AND {_TITLE_WORDS} >= {NAMED_TITLE_WORDS}"
+    + f" OR :key = {NAME_KEY_SQL.format(x=_NAME)} AND instr({_NAME}, ' ') = 0"
     + "))"
 )
 SEARCH_SQL = """
@@ -301,14 +307,16 @@ def number_params(sql: str, count: int) -> str:
 
 
 def named_params(query: str) -> dict[str, str]:
-    """NAMED_SQL's parameters for ``query`` (none when it has no word): ``key``, the query
-    folded without spaces and hyphens, which a title (or the name before its colon) folded
-    so must equal, and ``lead``, the FTS5 phrase of its words (or of the one word they
-    make) at the start of a title."""
-    words = _WORDS.findall(str(fold(query)))
+    """NAMED_SQL's parameters for ``query`` (none when it names nothing: no word, or
+    alternatives): ``key``, the words a paper must hold as typed, folded, without spaces,
+    hyphens and a last colon, which a title (or the name before its colon) folded so must
+    equal, and ``lead``, the FTS5 phrase of its words (or of the one word they make) at the
+    start of a title."""
+    text = str(fold(" ".join(typed_words(query) or [])))
+    words = _WORDS.findall(text)
     if not words:
         return {}
-    key = re.sub(r"[ \-]+", "", str(fold(" ".join(query.split()))))
+    key = re.sub(r"[ \-]+", "", text).lstrip("^").rstrip(":")
     lead = '^"' + " ".join(words) + '"'
     if len(words) > 1:  # "flash attention" names FlashAttention, one word in the title
         lead += ' OR ^"' + "".join(words) + '"'
