@@ -43,6 +43,20 @@ def test_latex_title_protects_capitals():
 
 
 @pytest.mark.parametrize(
+    ("title", "latex"),
+    [  # a sentence-casing style lowered these: "efficient n:m sparsity", "3d integration"
+        ("Efficient N:M Sparsity", "Efficient {N:M} Sparsity"),
+        ("3D Integration of 70B Models", "{3D} Integration of {70B} Models"),
+        ("I/O-Aware Attention", "{I/O-Aware} Attention"),
+        ("FP8_LM: Training", r"{FP8\_LM}: Training"),
+        ("Speculative Decoding in 2024", "Speculative Decoding in 2024"),  # no capital inside
+    ],
+)
+def test_latex_title_protects_digits_and_joined_words(title, latex):
+    assert b.latex_title(title) == latex
+
+
+@pytest.mark.parametrize(
     ("venue", "journal_ref", "expected"),
     [
         (
@@ -191,3 +205,50 @@ def test_keys_numbered_on_disk_skip_a_suffix_a_user_took():
     with scratch_db() as db:
         assert b.number_keys(db, items) == 4
         assert dict((pid, key) for key, pid in db.execute("SELECT key, id FROM keys")) == want
+
+
+def test_keys_that_differ_only_in_case_are_one_key_to_bibtex():
+    """BibTeX matches keys case-insensitively: a user's Dao2022FlashAttention beside the
+    generated dao2022flashattention was a "Repeated entry", one paper lost."""
+    from efmcat.scratch import scratch_db
+
+    items = [
+        ("2205.14135", None, "dao2022flashattention"),
+        ("2307.08691", "Dao2022FlashAttention", "dao2023flashattention"),
+        ("2401.00001", "GPTQ", "x"),
+        ("2401.00002", "gptq", "y"),  # a second user's key that BibTeX reads as the first
+    ]
+    want = {
+        "2205.14135": "dao2022flashattentiona",
+        "2307.08691": "Dao2022FlashAttention",
+        "2401.00001": "GPTQ",
+        "2401.00002": "y",
+    }
+    assert b.citekeys_of(items) == want
+    with scratch_db() as db:
+        assert b.number_keys(db, items) == 4
+        assert dict((pid, key) for key, pid in db.execute("SELECT key, id FROM keys")) == want
+
+
+@pytest.mark.parametrize(
+    ("venue", "expected"),
+    [  # the lists' workshop and oral marks, journals by their abbreviations, a magazine
+        ("ICLRw 2018", ("inproceedings", {"booktitle": "ICLR Workshop 2018"}, "2018")),
+        ("NIPSw 2017", ("inproceedings", {"booktitle": "NIPS Workshop 2017"}, "2017")),
+        ("CVPRo 2019", ("inproceedings", {"booktitle": b.VENUES["cvpr"][1]}, "2019")),
+        ("SC workshop 2025", ("inproceedings", {"booktitle": "SC workshop 2025"}, "2025")),
+        ("IEEE MICRO 2019", ("article", {"journal": "IEEE Micro"}, "2019")),
+        ("MICRO 2019", ("inproceedings", {"booktitle": b.VENUES["micro"][1]}, "2019")),
+        ("IJCV 2021", ("article", {"journal": "International Journal of Computer Vision"}, "2021")),
+        (
+            "TPDS 2023",
+            ("article", {"journal": "IEEE Transactions on Parallel and Distributed Systems"}, "2023"),
+        ),
+        ("CGO 2023", ("inproceedings", {"booktitle": b.VENUES["cgo"][1]}, "2023")),
+        ("Xw 2020", ("inproceedings", {"booktitle": "Xw 2020"}, "2020")),  # no venue's mark
+    ],
+)
+def test_venue_marks_and_abbreviations(venue, expected):
+    """ "ICLRw 2018" was a booktitle as given, "SC workshop" the SC conference, IJCV an
+    @inproceedings with booktitle "IJCV 2021", IEEE Micro (a magazine) the MICRO symposium."""
+    assert b.venue_fields(venue, None) == expected

@@ -86,8 +86,8 @@ def test_exported_urls_read_back_as_they_were(url):
 
 # -- 2. venues and DOIs read back ------------------------------------------------------------
 def test_a_venue_that_is_not_a_known_one_is_a_booktitle():
-    assert b.venue_fields("SIGMOD 2025", None) == ("inproceedings", {"booktitle": "SIGMOD 2025"}, "2025")
-    assert b.venue_fields("SIGMOD", None) == ("inproceedings", {"booktitle": "SIGMOD"}, None)
+    assert b.venue_fields("VLDB 2025", None) == ("inproceedings", {"booktitle": "VLDB 2025"}, "2025")
+    assert b.venue_fields("VLDB", None) == ("inproceedings", {"booktitle": "VLDB"}, None)
     assert b.venue_fields(None, "Nice paper 2020") == ("misc", {"note": "Nice paper 2020"}, None)
 
 
@@ -101,7 +101,8 @@ def test_a_venue_that_is_not_a_known_one_is_a_booktitle():
         ("journal={Transactions on Machine Learning Research}", "2024", "TMLR 2024"),
         ("booktitle={NeurIPS}", "2022", "NeurIPS"),
         ("booktitle={SIGMOD 2025}", "2025", "SIGMOD 2025"),
-        ("journal={IEEE Transactions on Parallel and Distributed Systems}", "", "IEEE Transactions on Parallel and Distributed Systems"),
+        ("journal={IEEE Transactions on Parallel and Distributed Systems}", "", "TPDS"),
+        ("journal={IEEE Transactions on Computers}", "", "IEEE Transactions on Computers"),
         ("journal={arXiv preprint arXiv:2310.0865}", "2023", None),
     ],
 )  # fmt: skip

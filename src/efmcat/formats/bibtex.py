@@ -578,26 +578,26 @@ def citekeys_of(items: Iterable[tuple[str, str | None, str]]) -> dict[str, str]:
     streamed export keeps of each record (not the record) to number the keys."""
     items = sorted(items)
     out: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: set[str] = set()  # case-folded: BibTeX takes Dao2022 and dao2022 for one key
     for pid, own, _ in items:
-        if own and own not in taken:
+        if own and own.casefold() not in taken:
             out[pid] = own
-            taken.add(own)
+            taken.add(own.casefold())
     groups: dict[str, list[str]] = {}
     for pid, _, base in items:
         if pid not in out:
             groups.setdefault(base, []).append(pid)
     for key, ids in sorted(groups.items()):
-        if len(ids) == 1 and key not in taken:
+        if len(ids) == 1 and key.casefold() not in taken:
             out[ids[0]] = key
-            taken.add(key)
+            taken.add(key.casefold())
             continue
         i = 0
         for pid in sorted(ids):
-            while key + _suffix(i) in taken:
+            while (key + _suffix(i)).casefold() in taken:
                 i += 1
             out[pid] = key + _suffix(i)
-            taken.add(out[pid])
+            taken.add(out[pid].casefold())
             i += 1
     return out
 
@@ -617,7 +617,8 @@ def number_keys(
     from efmcat.scratch import insert_all
 
     db.execute("CREATE TABLE items (id TEXT PRIMARY KEY, own TEXT, base TEXT, chosen INTEGER)")
-    db.execute("CREATE TABLE keys (key TEXT PRIMARY KEY, id TEXT)")
+    # NOCASE: BibTeX takes Dao2022 and dao2022 for one key (the second entry is dropped)
+    db.execute("CREATE TABLE keys (key TEXT PRIMARY KEY COLLATE NOCASE, id TEXT)")
     n = insert_all(db, "INSERT INTO items VALUES (?, ?, ?, 1)", items)
     if others is not None:
 
@@ -627,7 +628,9 @@ def number_keys(
         insert_all(db, "INSERT OR IGNORE INTO items VALUES (?, ?, ?, 0)", others(known))
     # The user's own keys: the first paper (by id) with a key gets it.
     db.execute(
-        "INSERT INTO keys SELECT own, min(id) FROM items WHERE own IS NOT NULL AND own <> '' GROUP BY own"
+        # (own: the bare column of the row with min(id), as SQLite gives it)
+        "INSERT INTO keys SELECT own, min(id) FROM items WHERE own IS NOT NULL AND own <> '' "
+        "GROUP BY own COLLATE NOCASE"
     )
     # The rest, by base key then id: a base key of one paper that nothing took is kept,
     # the others get the first free suffixes (a, b, ...), in id order.
@@ -807,13 +810,19 @@ def to_latex(text: str) -> str:
 
 
 def _protect_case(escaped: str) -> str:
-    """Brace words with capitals after the first letter ({GPTQ}, {LLaMA}, {H₂O}) so styles keep them."""
+    """Brace words with capitals after the first character ({GPTQ}, {LLaMA}, {H₂O}, {3D},
+    {70B}, {N:M}, {I/O}, {FP8\\_LM}) so styles keep them."""
 
     def brace(m: re.Match[str]) -> str:
         word = m.group(0)
         return "{" + word + "}" if re.search(r"[A-Z]", word[1:]) else word
 
-    return re.sub(r"(?<![\\{\w])[A-Za-z][\w.+-]*[A-Za-z0-9]", brace, escaped)
+    return _CASED_WORD.sub(brace, escaped)
+
+
+# A word: letters and digits, joined by . + - : / and escaped underscores, not inside a
+# command (\textbf) or a word already begun
+_CASED_WORD = re.compile(r"(?<![\\{\w])[A-Za-z0-9](?:[\w.+\-:/]|\\_)*[A-Za-z0-9]")
 
 
 def latex_title(title: str) -> str:
@@ -854,15 +863,71 @@ VENUES: dict[str, tuple[str, str]] = {
     "dac": (_PROC, "Proceedings of the ACM/IEEE Design Automation Conference"),
     "fpga": (_PROC, "Proceedings of the ACM/SIGDA International Symposium on Field-Programmable Gate Arrays"),
     "ppopp": (_PROC, "Proceedings of the ACM SIGPLAN Symposium on Principles and Practice of Parallel Programming"),
+    "cgo": (_PROC, "Proceedings of the IEEE/ACM International Symposium on Code Generation and Optimization"),
+    "pldi": (_PROC, "Proceedings of the ACM SIGPLAN Conference on Programming Language Design and Implementation"),
+    "pact": (_PROC, "Proceedings of the International Conference on Parallel Architectures and Compilation Techniques"),
+    "ics": (_PROC, "Proceedings of the ACM International Conference on Supercomputing"),
+    "icpp": (_PROC, "Proceedings of the International Conference on Parallel Processing"),
+    "ipdps": (_PROC, "Proceedings of the IEEE International Parallel and Distributed Processing Symposium"),
+    "hpdc": (_PROC, "Proceedings of the International Symposium on High-Performance Parallel and Distributed Computing"),
+    "cluster": (_PROC, "Proceedings of the IEEE International Conference on Cluster Computing"),
+    "socc": (_PROC, "Proceedings of the ACM Symposium on Cloud Computing"),
+    "sigcomm": (_PROC, "Proceedings of the ACM SIGCOMM Conference"),
+    "sigmod": (_PROC, "Proceedings of the ACM SIGMOD International Conference on Management of Data"),
+    "icde": (_PROC, "Proceedings of the IEEE International Conference on Data Engineering"),
+    "podc": (_PROC, "Proceedings of the ACM Symposium on Principles of Distributed Computing"),
+    "fast": (_PROC, "Proceedings of the USENIX Conference on File and Storage Technologies"),
+    "middleware": (_PROC, "Proceedings of the International Middleware Conference"),
+    "infocom": (_PROC, "Proceedings of the IEEE Conference on Computer Communications"),
+    "mobisys": (_PROC, "Proceedings of the Annual International Conference on Mobile Systems, Applications and Services"),
+    "mobicom": (_PROC, "Proceedings of the Annual International Conference on Mobile Computing and Networking"),
+    "sensys": (_PROC, "Proceedings of the ACM Conference on Embedded Networked Sensor Systems"),
+    "rtss": (_PROC, "Proceedings of the IEEE Real-Time Systems Symposium"),
+    "rtas": (_PROC, "Proceedings of the IEEE Real-Time and Embedded Technology and Applications Symposium"),
+    "ispass": (_PROC, "Proceedings of the IEEE International Symposium on Performance Analysis of Systems and Software"),
+    "iccad": (_PROC, "Proceedings of the IEEE/ACM International Conference on Computer-Aided Design"),
+    "aspdac": (_PROC, "Proceedings of the Asia and South Pacific Design Automation Conference"),
+    "euromlsys": (_PROC, "Proceedings of the Workshop on Machine Learning and Systems"),
+    "bmvc": (_PROC, "Proceedings of the British Machine Vision Conference"),
+    "wacv": (_PROC, "Proceedings of the IEEE/CVF Winter Conference on Applications of Computer Vision"),
+    "icassp": (_PROC, "Proceedings of the IEEE International Conference on Acoustics, Speech and Signal Processing"),
+    "interspeech": (_PROC, "Proceedings of Interspeech"),
+    "aistats": (_PROC, "Proceedings of the International Conference on Artificial Intelligence and Statistics"),
+    "colt": (_PROC, "Proceedings of the Conference on Learning Theory"),
+    "conll": (_PROC, "Proceedings of the Conference on Computational Natural Language Learning"),
+    "sigir": (_PROC, "Proceedings of the International ACM SIGIR Conference on Research and Development in Information Retrieval"),
+    "sigkdd": (_PROC, "Proceedings of the ACM SIGKDD Conference on Knowledge Discovery and Data Mining"),
     "tmlr": ("article", "Transactions on Machine Learning Research"),
+    "ijcv": ("article", "International Journal of Computer Vision"),
+    "tpds": ("article", "IEEE Transactions on Parallel and Distributed Systems"),
+    "taco": ("article", "ACM Transactions on Architecture and Code Optimization"),
+    "tkde": ("article", "IEEE Transactions on Knowledge and Data Engineering"),
+    "tnnls": ("article", "IEEE Transactions on Neural Networks and Learning Systems"),
+    "tnn": ("article", "IEEE Transactions on Neural Networks"),
+    "toplas": ("article", "ACM Transactions on Programming Languages and Systems"),
+    "fitee": ("article", "Frontiers of Information Technology & Electronic Engineering"),
+    "pr": ("article", "Pattern Recognition"),
+    "prl": ("article", "Pattern Recognition Letters"),
     "jmlr": ("article", "Journal of Machine Learning Research"),
     "tpami": ("article", "IEEE Transactions on Pattern Analysis and Machine Intelligence"),
     "tacl": ("article", "Transactions of the Association for Computational Linguistics"),
 }  # fmt: skip
 # Import reads the full names back to the venues: name (lowercase, no "Proceedings of
 # the") -> key, and how a key is spelled where upper case is not its name.
-_FULL_NAMES = {_name_key(name): key for key, (_, name) in VENUES.items() if key != "nips"}
-_SHORT_NAMES = {"neurips": "NeurIPS", "mlsys": "MLSys", "eurosys": "EuroSys", "ppopp": "PPoPP"}
+_FULL_NAMES = {_name_key(name): key for key, (_, name) in VENUES.items() if key not in ("nips", "sigkdd")}
+_SHORT_NAMES = {
+    "neurips": "NeurIPS",
+    "mlsys": "MLSys",
+    "eurosys": "EuroSys",
+    "ppopp": "PPoPP",
+    "euromlsys": "EuroMLSys",
+    "mobisys": "MobiSys",
+    "mobicom": "MobiCom",
+    "sensys": "SenSys",
+    "socc": "SoCC",
+    "interspeech": "Interspeech",
+    "middleware": "Middleware",
+}
 _FINDINGS = re.compile(
     r"Findings of the Association for Computational Linguistics:\s*([A-Za-z]+)(?:\s+((?:19|20)\d{2}))?"
 )
@@ -886,13 +951,17 @@ def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[
     ("NeurIPS 2023", "ACL Findings 2024") or arXiv's journal reference. Known venues get
     their full name; a year in the venue text is the publication year."""
     for given, text in ((True, venue), (False, journal_ref)):
-        text = " ".join((text or "").split())
+        text = _TRACK.sub(_track_spelled, " ".join((text or "").split()))
         if not text or re.search(r"\barxiv\b", text, re.I):
             continue
         m = re.search(r"\b(19|20)\d{2}\b", text)
         year = m.group(0) if m else None
         words = re.findall(r"[A-Za-z]+", text)
         key = next((w.lower() for w in words if w.lower() in VENUES), None)
+        if key == "micro" and re.search(r"\bieee\s+micro\b", text, re.I):  # the magazine, not the symposium
+            return "article", {"journal": "IEEE Micro"}, year
+        if key is not None and _WORKSHOP.search(text):  # a workshop at the venue: as given
+            return _PROC, {"booktitle": text}, year
         if key is not None and len(words) <= 4:
             kind, name = VENUES[key]
             if re.search(r"\bfindings\b", text, re.I):
@@ -912,6 +981,19 @@ def venue_fields(venue: str | None, journal_ref: str | None) -> tuple[str, dict[
         # may be any remark, so one that names no venue is a note.
         return "misc", {"note": text}, None
     return "misc", {}, None
+
+
+# The lists' marks of a workshop or an oral at a venue: "ICLRw 2018", "CVPRo 2019"
+_TRACK = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])([wo])\b")
+_WORKSHOP = re.compile(r"\bworkshops?\b", re.I)
+
+
+def _track_spelled(m: re.Match[str]) -> str:
+    """ "ICLRw" as "ICLR Workshop", "CVPRo" (an oral) as "CVPR"; another word as it is."""
+    stem, mark = m.group(1), m.group(2)
+    if stem.lower() not in VENUES:
+        return m.group(0)
+    return stem + " Workshop" if mark == "w" else stem
 
 
 def short_title(title: str) -> str:
