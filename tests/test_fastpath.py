@@ -33,6 +33,7 @@ from efmcat import fastpath
         ["ternary"],  # a word only in a user's note (set below)
         ["flash", "attention"],  # FlashAttention, by the word the two make
         ["paged attention", "--json"],
+        ["quantization", "--status", "none"],
     ],
 )
 def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
@@ -65,6 +66,7 @@ def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
         ["x", "--tag", "nope"],  # unknown node: the CLI prints close matches
         ["x", "--year", "2022", "--since", "2021"],
         ["x", "--status", "done"],  # unknown status: the CLI prints the error
+        ["x", "--section", ""],  # an empty section: the CLI says so (it filtered nothing)
     ],
 )
 def test_fast_path_leaves_everything_else_to_the_cli(mini_db, monkeypatch, args):

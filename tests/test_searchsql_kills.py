@@ -98,6 +98,13 @@ def test_filter_clauses_exactly(kwargs, where, args):
     assert searchsql.filter_clauses(**kwargs) == (where, args)
 
 
+@pytest.mark.parametrize("section", ["", "   "])
+def test_an_empty_section_is_an_error_not_every_paper(section):
+    with pytest.raises(UsageError) as exc:
+        searchsql.filter_clauses(section=section)
+    assert str(exc.value) == f"--section needs some text of a heading, not '{section}'"
+
+
 def test_an_empty_author_is_an_error_not_every_paper():
     with pytest.raises(UsageError, match=r"^--author needs a name, not ''$"):
         searchsql.filter_clauses(author="")

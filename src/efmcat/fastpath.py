@@ -115,7 +115,7 @@ def try_search(args: list[str]) -> int | None:
     db, _ = locations.catalog_location(opts["db"])
     if db is None or not os.path.exists(db):
         return None  # creating the default catalog says so: leave it to the CLI
-    if not (opts["json"] or opts["tags"] or opts["sources"] or opts["section"] or opts["kinds"]):
+    if not (opts["json"] or opts["tags"] or opts["sources"] or opts["section"] is not None or opts["kinds"]):
         code = _lean_search(db, opts)
         if code is not None:
             return code

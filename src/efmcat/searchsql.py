@@ -162,6 +162,8 @@ def filter_clauses(
     ``sources`` are taken as given: Catalog.check_sources says which names exist."""
     where: list[str] = []
     args: list[object] = []
+    if section is not None and not section.strip():  # "" matched every heading: no filter at all
+        raise UsageError(f"--section needs some text of a heading, not '{section}'")
     if sources or section:
         cond, sargs = [], []
         if sources:
