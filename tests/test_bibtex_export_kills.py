@@ -252,3 +252,17 @@ def test_venue_marks_and_abbreviations(venue, expected):
     """ "ICLRw 2018" was a booktitle as given, "SC workshop" the SC conference, IJCV an
     @inproceedings with booktitle "IJCV 2021", IEEE Micro (a magazine) the MICRO symposium."""
     assert b.venue_fields(venue, None) == expected
+
+
+def test_an_arxiv_paper_without_authors_has_the_key_of_its_id():
+    """Its key does not change when papers are added beside it: "anon2024efficient" was
+    shared, numbered a, b, c in id order, and an added paper renamed the others."""
+    one = {"id": "2401.05391", "title": "Efficient Prompting", "year": 2024, "authors": []}
+    other = {"id": "2401.00001", "title": "Efficient Attention", "year": 2024, "authors": []}
+    assert b.base_key(one) == "arxiv2401.05391"
+    assert b.citekeys([one]) == {"2401.05391": "arxiv2401.05391"}
+    assert b.citekeys([one, other])["2401.05391"] == "arxiv2401.05391"
+    old_style = {"id": "cs/0112017", "title": "Old", "year": 2001, "authors": []}
+    assert b.base_key(old_style) == "arxivcs0112017"
+    not_arxiv = {"id": "openreview:abc", "title": "Efficient Attention", "year": 2024, "authors": []}
+    assert b.base_key(not_arxiv) == "anon2024efficient"

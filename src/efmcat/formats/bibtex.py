@@ -556,8 +556,15 @@ def author_key(rec: Mapping[str, Any]) -> str:
 
 
 def base_key(rec: Mapping[str, Any]) -> str:
-    """``<firstauthor><year><firstword>``: the key before a collision's suffix."""
+    """``<firstauthor><year><firstword>``: the key before a collision's suffix. An arXiv
+    paper with no authors is ``arxiv<id>`` (``arxiv2401.05391``): "anon2024efficient" was
+    shared by a dozen papers, numbered a, b, c in id order, so one paper added or given its
+    authors renamed the others' keys, and a citation named another paper."""
     first = author_key(rec)
+    if not first:
+        arxiv = try_parse_arxiv_id(str(rec.get("id") or ""))
+        if arxiv is not None:
+            return "arxiv" + arxiv.id.replace("/", "")
     year = str(rec.get("year") or "")
     words = (w for w in map(_ascii_word, re.split(r"[\s\-:/]+", str(rec.get("title") or ""))) if w)
     lead = next(words, "")
