@@ -41,7 +41,9 @@ def test_the_year_a_papers_id_or_page_states(derive, pid, link, year):
 def test_the_shipped_seeds_say_where_each_year_comes_from():
     data = yaml.safe_load((REPO / "seeds" / "lists.yaml").read_text(encoding="utf-8"))
     by_link = [p for p in data["papers"] if p.get("provenance", {}).get("year") == "link"]
-    assert len(by_link) == 62
+    # 56: six papers of the 62 before take their year from ml-systems' venue tags now that
+    # its rows without a link are read ("- [ATC'21] INFaaS: ...": the list text)
+    assert len(by_link) == 56
     assert all(p["year"] for p in by_link)
-    atc = next(p for p in by_link if p["id"] == "url:usenix.org/conference/atc21/presentation/romero")
-    assert atc["year"] == 2021
+    atc = next(p for p in by_link if p["id"] == "url:usenix.org/conference/atc25/presentation/gao")
+    assert atc["year"] == 2025

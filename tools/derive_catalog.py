@@ -95,6 +95,7 @@ class ListSpec:
     files: list[str]
     strip: re.Pattern[str] | None
     rules: list[Rule]
+    linkless: bool = False  # "- [SC'20] ZeRO: ..." with no link is a paper (a title: id)
 
     def classify(self, section: str) -> Rule:
         for rule in self.rules:
@@ -122,7 +123,11 @@ def load_specs(path: Path) -> list[ListSpec]:
             Rule(re.compile(r["match"], re.I), r.get("tags"), r.get("skip")) for r in raw.get("rules") or []
         ]
         strip = re.compile(raw["strip"]) if raw.get("strip") else None
-        specs.append(ListSpec(raw["name"], raw["title"], raw["repo"], raw["files"], strip, rules))
+        specs.append(
+            ListSpec(
+                raw["name"], raw["title"], raw["repo"], raw["files"], strip, rules, bool(raw.get("linkless"))
+            )
+        )
     return specs
 
 
@@ -177,6 +182,8 @@ _VENUE_PATTERNS = [
     re.compile(r"^\s*[-*]\s+(20\d{2}|19\d{2})-([A-Za-z][A-Za-z0-9]{1,15})-"),
     # tensor-compilers: [Title](url) by Authors et al., OSDI 2022
     re.compile(r"\bby [^\n]*?,\s*([A-Z][A-Za-z]{1,12})\s+(20\d{2})\s*$"),
+    # moe: Title [[EMNLP 2023](url)], Title [[ICLR2021]](url)
+    re.compile(r"\[\[([A-Z][A-Za-z]{1,12})\s?((?:19|20)\d{2})\]"),
 ]
 _NOT_VENUES = {"arxiv", "arixv", "preprint", "technical", "tech", "blog", "github", "workshop"}
 
@@ -243,7 +250,7 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
         for name in spec.files:
             text = (lists_dir / name).read_text(encoding="utf-8")
             lines = text.splitlines()
-            result = parse_markdown_list(text, spec.name, taxonomy)
+            result = parse_markdown_list(text, spec.name, taxonomy, linkless=spec.linkless)
             for e in result.entries:
                 section = e.section or ""
                 if spec.strip is not None:
@@ -939,7 +946,8 @@ def main(argv: list[str] | None = None) -> int:
             groups[same["to"]].extend(groups.pop(same["from"]))
             stats["links merged into one paper by title"] += 1
             log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
-    for pid in sorted(groups, key=lambda p: (try_parse_arxiv_id(p) is None, p)):
+    # (a title: id last: the same title under a link merges into the link's id, not the title's)
+    for pid in sorted(groups, key=lambda p: (try_parse_arxiv_id(p) is None, p.startswith("title:"), p)):
         if try_parse_arxiv_id(pid) is not None:
             continue
         grp = groups[pid]

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from efmcat.entries import Entry, ParseResult
-from efmcat.ids import paper_id_from_link, try_parse_arxiv_id
+from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
 from efmcat.models import Paper, with_et_al
 from efmcat.taxonomy import Taxonomy
 
@@ -105,8 +105,12 @@ def heading_node(text: str, taxonomy: Taxonomy) -> str | None:
     return node if node in taxonomy else None
 
 
+_LATEX_FONT = re.compile(r"\\(?:textbf|textit|texttt|textsc|emph|mathbf)\{([^{}]*)\}")  # \textbf{Hy}brid
+
+
 def _clean_text(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1), text)
+    text = _LATEX_FONT.sub(r"\1", text)
     text = _TAG.sub(" ", text)
     text = _EMOJI_CODE.sub(" ", text)
     text = text.replace("**", "").replace("__", "")
@@ -263,6 +267,9 @@ def _names_a_link(text: str) -> bool:
     return bool(words) and all(w in _LINK_WORDS for w in words)
 
 
+_EMPTY_BRACKETS = re.compile(r"\[\s*\]")
+
+
 def _title_from(segment_text: str) -> tuple[str | None, int]:
     """The title in a piece of text: bold, else a non-generic link text, else plain text.
 
@@ -284,7 +291,10 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
             and not (lm.group(1).startswith("[") and lm.group(1).endswith("]"))  # "[[AI Open]](url)": a venue
         ):
             return label, 2
-    plain = _clean_text(_BRACKET_DATE.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
+    # (a link inside brackets, "Title [[EMNLP 2023](url)]", leaves "[ ]" behind: dropped)
+    plain = _clean_text(
+        _EMPTY_BRACKETS.sub(" ", _BRACKET_DATE.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
+    )
     if plain:
         return plain, 1
     return None, 0
@@ -307,9 +317,10 @@ def _year_of(cells: dict[str, str], row_text: str, arxiv: str | None) -> int | N
 
 
 class _State:
-    def __init__(self, name: str, taxonomy: Taxonomy) -> None:
+    def __init__(self, name: str, taxonomy: Taxonomy, linkless: bool = False) -> None:
         self.name = name
         self.taxonomy = taxonomy
+        self.linkless = linkless
         self.headings: list[tuple[int, str]] = []
         self.result = ParseResult(source=name)
         self._tags: dict[tuple[str, ...], list[str]] = {}  # per heading path: every row under it asks
@@ -346,6 +357,9 @@ def _make_entry(
     if not links:
         links = [(lab, url) for lab, url in _links(row_text) if _is_external(url)]
     title, strength = _title_from(title_text)
+    if not links and st.linkless and not in_table:
+        _linkless_entry(st, line_no, title_text, authors_text)
+        return
     if not title or not links:
         return
     if strength == 1 and _names_a_link(_LINK.sub(" ", _strip_decor(title_text)).strip()):
@@ -380,8 +394,11 @@ def _make_entry(
     if authors_text:
         cleaned = _clean_text(authors_text).strip("*_ ")  # "*Ana Smith, Bo Wang*": italics
         if cleaned and len(cleaned) < 600:
-            parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", cleaned)  # "B, and C", "B & C"
-            authors = with_et_al(p.strip() for p in parts if p.strip() and len(p.strip()) < 80)
+            if "," not in cleaned and _TEAM.search(cleaned):  # "GenAI and Infra Teams at Meta": one author
+                parts = [cleaned]
+            else:
+                parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", cleaned)  # "B, and C", "B & C"
+            authors = with_et_al(n for p in parts if (n := _author_name(p)) and len(n) < 80)
     year = _year_of(cells, row_text, arxiv.id if arxiv else None)
     is_arxiv = arxiv is not None
     paper = Paper(
@@ -396,6 +413,54 @@ def _make_entry(
         verified=False,
     )
     res.entries.append(Entry(paper=paper, line=line_no, link=link, section=st.section, tags=st.tags()))
+
+
+# A bullet that names its venue and year before the title and links nowhere: "- [SC'20]
+# ZeRO: Memory Optimizations Toward Training Trillion Parameter Models"
+_VENUE_TAGS = re.compile(r"^\s*((?:\[[^\[\]]*\]\s*)+)(?!\()")
+_TAGGED_YEAR = re.compile(r"'(\d{2})\b")
+_TRAILING_NOTE = re.compile(
+    r"\s*(?:\((?:[^()]*`[^()]*)\)|\[[^\[\]]*\])\s*$"
+)  # "(`PTD-P`)", "[**From OpenAI**]"
+
+
+def _linkless_entry(st: _State, line_no: int, title_text: str, authors_text: str | None) -> None:
+    """A paper a list names by venue and title alone (parse_markdown_list's ``linkless``):
+    its id is the title's (``title:``); a bullet without a venue tag is no paper."""
+    text = _strip_decor(title_text)
+    m = _VENUE_TAGS.match(text)
+    if not m or not _TAGGED_YEAR.search(m.group(1)):
+        return
+    title = text[m.end() :]
+    while (note := _TRAILING_NOTE.search(title)) is not None and note.start() > 0:
+        title = title[: note.start()]
+    title = _clean_text(title).rstrip(" .")
+    if len(title.split()) < 3 or "](" in title or "http" in title:
+        return
+    year = _TAGGED_YEAR.search(m.group(1))
+    st.result.rows += 1
+    paper = Paper(
+        id=title_id(title),
+        title=title,
+        authors=[],
+        year=2000 + int(year.group(1)) if year and int(year.group(1)) < 50 else None,
+        source=st.name,
+        verified=False,
+    )
+    st.result.entries.append(Entry(paper=paper, line=line_no, link=None, section=st.section, tags=st.tags()))
+
+
+_TEAM = re.compile(r"\b(?:teams?|group|consortium|lab)\b", re.I)
+
+
+def _author_name(text: str) -> str:
+    """A name as a list writes it, without its marks: "Jingyu Liu*" (equal contribution),
+    "Ferdinando Fioretto." (the sentence's end); an initial's or "Jr." period stays."""
+    name = text.strip().rstrip("*†‡").strip()
+    last = name.rsplit(" ", 1)[-1]
+    if name.endswith(".") and len(last) > 3 and last[:-1].lower() not in ("jr", "sr"):
+        name = name[:-1]
+    return name
 
 
 def _table_row(st: _State, line_no: int, line: str, header: list[str]) -> None:
@@ -449,9 +514,12 @@ def _is_continuation(line: str) -> bool:
     )
 
 
-def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy) -> ParseResult:
-    """Parse a Markdown paper list. Never fails on odd rows: it skips what is not a paper."""
-    st = _State(name, taxonomy)
+def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy, *, linkless: bool = False) -> ParseResult:
+    """Parse a Markdown paper list. Never fails on odd rows: it skips what is not a paper.
+
+    ``linkless``: a bullet naming a venue and year before a title (``- [SC'20] ZeRO: ...``)
+    is a paper even with no link (a ``title:`` id); without it such a bullet is skipped."""
+    st = _State(name, taxonomy, linkless)
     # Blank out HTML comments but keep their newlines so line numbers stay right.
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     lines = text.splitlines()
