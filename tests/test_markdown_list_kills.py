@@ -157,3 +157,78 @@ def test_a_systems_venues_page_is_a_paper(url):
 )
 def test_emoji_shortcodes_go_and_ratios_stay(title, expected):
     assert _paper(f"- [{title}](https://arxiv.org/abs/2410.16135)\n").title == expected
+
+
+# -- rows without a link (the ml-systems list names Megatron-LM, GPipe, ZeRO so) ---------------
+LINKLESS = """# Distributed training
+
+- [SC'21] Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM (`PTD-P` or `Megatron-LM v2`)
+- [arxiv'20] Megatron-LM: Training Multi-Billion Parameter Language Models Using Model Parallelism
+- [Survey :mag:] [IJCAI'22] Survey on Efficient Training of Large Neural Networks
+- [NeurIPS'20] [Language Models are Few-Shot Learners](https://proceedings.neurips.cc/paper/2020/hash/1457c0d6bfcb4967418bfb8ac142f64a-Abstract.html)
+- Distributed training frameworks and their tricks
+- [OSDI'22] Orca
+"""
+
+
+def test_rows_without_a_link_are_papers_only_when_asked():
+    res = parse_markdown_list(LINKLESS, "ml.md", load_taxonomy(), linkless=True)
+    got = [(e.paper.id, e.paper.title, e.paper.year, e.link) for e in res.entries]
+    assert got[:3] == [
+        (
+            "title:efficient-large-scale-language-model-training-on-gpu",
+            "Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM",
+            2021,
+            None,
+        ),
+        (
+            "title:megatron-lm-training-multi-billion-parameter-language-models",
+            "Megatron-LM: Training Multi-Billion Parameter Language Models Using Model Parallelism",
+            2020,
+            None,
+        ),
+        (
+            "title:survey-on-efficient-training-of-large-neural-networks",
+            "Survey on Efficient Training of Large Neural Networks",
+            2022,
+            None,
+        ),
+    ]
+    # a linked row as before; no venue tag, or a title of fewer than three words: no paper
+    assert [e.paper.title for e in res.entries[3:]] == ["Language Models are Few-Shot Learners"]
+    assert res.rows == 4
+    plain = parse_markdown_list(LINKLESS, "ml.md", load_taxonomy())
+    assert [e.paper.title for e in plain.entries] == ["Language Models are Few-Shot Learners"]
+
+
+def test_a_link_inside_brackets_leaves_no_empty_brackets_in_the_title():
+    assert _entries(
+        "- Merging Experts into One: Improving Computational Efficiency of Mixture of Experts "
+        "[[EMNLP 2023](https://arxiv.org/abs/2310.09832)]\n"
+    ) == [
+        ("2310.09832", "Merging Experts into One: Improving Computational Efficiency of Mixture of Experts")
+    ]
+
+
+def test_latex_font_commands_in_a_title_are_text():
+    (entry,) = _entries(
+        "- [HyC-LoRA: Memory Efficient LoRA Fine-tuning with \\textbf{Hy}brid Activation \\textbf{C}ompression]"
+        "(https://mlsys.org/virtual/2025/poster/2975)\n"
+    )
+    assert entry[1] == "HyC-LoRA: Memory Efficient LoRA Fine-tuning with Hybrid Activation Compression"
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        (
+            "*Jingyu Liu\\*, Xin Dong\\*, Ferdinando Fioretto.*",
+            ["Jingyu Liu", "Xin Dong", "Ferdinando Fioretto"],
+        ),
+        ("*GenAI and Infra Teams at Meta*", ["GenAI and Infra Teams at Meta"]),  # a team, not two people
+        ("*Martin Luther King Jr., A. B.*", ["Martin Luther King Jr.", "A. B."]),  # these periods stay
+    ],
+)
+def test_list_authors_lose_their_marks(authors, expected):
+    paper = _paper(f"- **A Paper About Things** [[Paper](https://arxiv.org/abs/2301.00001)]\n  {authors}\n")
+    assert paper.authors == expected

@@ -622,3 +622,26 @@ def test_tag_by_hand_says_what_became_of_each_node_named(mini_db):
             ["fpga"],
             ["hardware"],
         )
+
+
+def test_weight_only_ptq_yields_to_activation_quantization():
+    """SmoothQuant, the example of weight-activation quantization's definition, was given
+    weight-only PTQ too by its "post-training quantization"."""
+    from efmcat.tagger import auto_tags
+    from efmcat.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    smooth = auto_tags(
+        tax,
+        "SmoothQuant: Accurate and Efficient Post-Training Quantization for Large Language Models",
+        "We enable 8-bit weight and 8-bit activation (W8A8) quantization: activation quantization is hard.",
+        ["cs.CL"],
+    )
+    assert "weight-activation-quant" in smooth and "weight-only-ptq" not in smooth
+    gptq = auto_tags(
+        tax,
+        "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers",
+        None,
+        ["cs.LG"],
+    )
+    assert "weight-only-ptq" in gptq
