@@ -18,6 +18,20 @@ def test_explain_shows_tags_scores_and_rules(cli, mini_db):
     assert "quantization: " in r.stdout and "'post-training quantization'" in r.stdout
 
 
+def test_explain_says_which_list_headings_its_curated_tags_come_from(cli, mini_db):
+    """ "hardware tagged curated score 1" on vLLM said nothing of why; show did."""
+    r = cli("explain", "2210.17323")
+    assert (
+        "\nCurated from the headings of the lists that file it:\n  mini: Model Design / Quantization\n"
+        in r.stdout
+    )
+    assert json.loads(cli("explain", "2210.17323", "--json").stdout)["curated_from"] == [
+        "mini: Model Design / Quantization"
+    ]
+    assert cli("untag", "2210.17323", "quantization").exit_code == 0  # no curated tag left
+    assert "Curated from" not in cli("explain", "2210.17323").stdout
+
+
 def test_explain_json(cli, mini_db):
     data = json.loads(cli("explain", "2210.17323", "--json").stdout)
     assert data["id"] == "2210.17323"

@@ -1250,6 +1250,8 @@ class Explanation:
     scores: list[NodeScore]
     model: list[Any] = field(default_factory=list)  # efmcat.model.AreaDecision per area the model decides
     model_source: str = ""  # "catalog" (efmcat train), "shipped", "out of field", or "" (rules alone)
+    # where curated tags come from: each list heading that files the paper ("list: heading")
+    curated_from: list[str] = field(default_factory=list)
 
 
 def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None) -> Explanation:
@@ -1269,6 +1271,12 @@ def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None
     source = "" if model is None else ("catalog" if catalog.get_meta(META_KEY) else "shipped")
     if model is not None and not decisions and model.active(taxonomy):
         source = "out of field"  # hardly any evidence of the field: the rules decide
+    curated_from: list[str] = []
+    if any(r["origin"] == "curated" for r in rows):
+        for src in catalog.sources_of(pid):
+            heading = f"{src['source']}: {src['section']}" if src.get("section") else None
+            if heading and heading not in curated_from:
+                curated_from.append(heading)
     return Explanation(
         pid,
         p.title,
@@ -1276,4 +1284,5 @@ def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None
         list(scores.values()),
         decisions,
         source if decisions or source == "out of field" else "",
+        curated_from,
     )

@@ -232,6 +232,7 @@ def explain(
                 "scores": [asdict(s) for s in ex.scores],
                 "model": [asdict(d) for d in ex.model],
                 "model_source": ex.model_source or None,
+                "curated_from": ex.curated_from,
             }
         )
         return
@@ -247,6 +248,9 @@ def explain(
         if implied(r):
             score = "  (implied by a subtopic)"
         out.append(f"  {r['node']:<26} {state:<8} {r['origin']}{score}")
+    if ex.curated_from:  # a curated tag is what the curated lists' headings say: which ones
+        out += ["", "Curated from the headings of the lists that file it:"]
+        out += [f"  {heading}" for heading in ex.curated_from]
     if ex.model_source == "out of field":
         out += [
             "",
