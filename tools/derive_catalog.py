@@ -603,10 +603,11 @@ def build_list_paper(
             prov["year"] = "list text"
         elif linked := next((y for r in rows if (y := year_from_link(pid, r.link))), None):
             paper["year"], prov["year"] = linked, "link"
+    # the first row that has a link: a list's row naming the paper without one (ml-systems'
+    # "- [ICLR'21] GShard: ...") may come first
+    first_link = next((r.link for r in rows if r.link), None)
     paper["link"] = (
-        f"https://arxiv.org/abs/{pid}"
-        if is_arxiv
-        else (rows[0].link if not pid.startswith("title:") else None)
+        f"https://arxiv.org/abs/{pid}" if is_arxiv else (first_link if not pid.startswith("title:") else None)
     )
     authors_meta = next((m for m in metas if m.authors), None)
     authors_rows = next((r for r in rows if r.authors), None)
@@ -630,7 +631,7 @@ def build_list_paper(
     venue_row = next((r for r in rows if plausible_venue(pid, r.venue)), None)
     if venue_row:
         paper["venue"], prov["venue"] = venue_row.venue, f"{venue_row.file}:{venue_row.line}"
-    paper["kind"] = kind_of(pid, rows[0].link)
+    paper["kind"] = kind_of(pid, first_link)
     paper["tags"] = heading_tags(rows, area_of)
     paper["sections"] = list(dict.fromkeys(f"{r.source}: {r.section}" for r in rows))
     fixed = sorted({getattr(r, "corrected_link", None) for r in rows} - {None})
