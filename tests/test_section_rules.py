@@ -190,3 +190,6 @@ def test_the_shipped_seeds_keep_the_landmarks_listed_without_a_link():
     infaas = by_id["url:usenix.org/conference/atc21/presentation/romero"]
     assert {r["source"] for r in infaas["rows"]} == {"llm-inference", "ml-systems"}
     assert not any(i.startswith("title:infaas") for i in by_id)
+    # a paper a row without a link names keeps the link of another list's row (it lost it)
+    assert by_id["openreview:qrwe7XHTmYb"]["link"] == "https://openreview.net/forum?id=qrwe7XHTmYb"  # GShard
+    assert by_id["openreview:qrwe7XHTmYb"]["rows"][0]["source"] == "ml-systems"

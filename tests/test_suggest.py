@@ -157,3 +157,27 @@ def test_a_long_query_is_shown_short_in_the_suggestion_too(conn):
     assert message == (
         f"No papers match '{query[:80]}…'. Did you mean '{('quantization ' + 'z' * 100)[:80]}…'?"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("quantization zebra", ("zebra", 3)),  # each word alone is in papers, not together
+        ("gptq weight zebra", ("zebra", 1)),
+        ('"post-training quantization" zebra', ("zebra", 1)),  # a phrase stays one group
+        ("zebra", None),  # one word: nothing to leave out
+        ("zebra giraffe", None),  # leaving either out still finds nothing
+        ("quantization OR zebra giraffe", ("giraffe", 3)),  # alternatives are one group
+    ],
+)
+def test_a_query_of_several_words_says_which_one_to_leave_out(conn, query, expected):
+    """ "vision transformer token pruning" found nothing, with no hint that three of its words
+    found 5 papers."""
+    assert suggest.one_word_less(conn, query) == expected
+
+
+def test_the_message_gives_the_word_to_leave_out_when_no_spelling_helps(cli, mini_db):
+    r = cli("search", "quantization", "zebra")
+    assert r.stderr == "No papers match 'quantization zebra'. Without 'zebra': 3 papers.\n"
+    r = cli("search", "quantization", "zebra", "--year", "2020")  # with filters: no hint
+    assert r.stderr == "No papers match 'quantization zebra' with the filters given.\n"

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from efmcat.query import WORDS_RE, to_fts_groups
+from efmcat.render import count
 from efmcat.stemming import stem_of, temp_in_memory
 from efmcat.textsafe import no_match, shown_query, term
 
@@ -39,11 +40,46 @@ def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> st
     message = no_match(query, filtered)
     try:
         mended = suggestion(conn, query)
+        if mended:
+            return f"{message} Did you mean '{term(shown_query(mended))}'?"
+        fewer = None if filtered else one_word_less(conn, query)
     except Exception:
         if os.environ.get("EFMCAT_DEBUG"):
             raise
         return message
-    return f"{message} Did you mean '{term(shown_query(mended))}'?" if mended else message
+    if fewer:
+        word, n = fewer
+        many = f"{n}+ papers" if n >= COUNT_UP_TO else count(n, "paper")
+        return f"{message} Without '{term(shown_query(word))}': {many}."
+    return message
+
+
+COUNT_UP_TO = 1000  # papers counted for "Without 'word': N papers" (more reads as "1000+")
+
+
+def one_word_less(conn: sqlite3.Connection, query: str) -> tuple[str, int] | None:
+    """For a query of several words that no paper holds together, each of them in some
+    paper: the word (or group of alternatives) whose leaving out finds the most papers, and
+    how many ("vision transformer token pruning": without 'vision', 12 papers). None for one
+    word, more than MAX_WORDS, or when leaving any one out still finds nothing."""
+    groups = to_fts_groups(query)
+    if not 2 <= len(groups) <= MAX_WORDS:
+        return None
+    best: tuple[int, int] | None = None
+    for i in range(len(groups)):
+        rest = " AND ".join(g for j, g in enumerate(groups) if j != i)
+        (n,) = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+            (rest, COUNT_UP_TO),
+        ).fetchone()
+        if n and (best is None or n > best[1]):
+            best = (i, n)
+    if best is None:
+        return None
+    shown = (
+        re.sub(r"^\(|\)$", "", groups[best[0]]).replace('""', "\x00").replace('"', "").replace("\x00", '"')
+    )
+    return shown, best[1]
 
 
 def suggestion(conn: sqlite3.Connection, query: str) -> str | None:
