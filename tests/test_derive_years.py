@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,8 +37,8 @@ def test_the_year_a_papers_id_or_page_states(derive, pid, link, year):
     assert derive.year_from_link(pid, link) == year
 
 
-def test_the_shipped_seeds_say_where_each_year_comes_from():
-    data = yaml.safe_load((REPO / "seeds" / "lists.yaml").read_text(encoding="utf-8"))
+def test_the_shipped_seeds_say_where_each_year_comes_from(shipped_seeds):
+    data = shipped_seeds("lists.yaml")
     by_link = [p for p in data["papers"] if p.get("provenance", {}).get("year") == "link"]
     # 56: six papers of the 62 before take their year from ml-systems' venue tags now that
     # its rows without a link are read ("- [ATC'21] INFaaS: ...": the list text)

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,13 +35,15 @@ def test_the_sub_headings_of_inference_on_hardware(specs, section, tags):
     assert specs["llm-inference"].classify(section).tags == tags
 
 
-def test_no_shipped_row_is_classified_by_its_parent_alone_when_its_own_heading_has_a_rule(specs):
+def test_no_shipped_row_is_classified_by_its_parent_alone_when_its_own_heading_has_a_rule(
+    specs, shipped_seeds
+):
     """A rule that matches a row's section only through a parent heading is right for
     "LLM Serving / Request Scheduling", but wrong where a rule of the row's own (last)
     heading comes later: that rule was written for it."""
     wrong = []
     for name in ("lists.yaml", "survey.yaml"):
-        data = yaml.safe_load((REPO / "seeds" / name).read_text(encoding="utf-8"))
+        data = shipped_seeds(name)
         for paper in data["papers"]:
             for row in paper.get("rows") or []:
                 spec, section = specs.get(row.get("source")), row.get("section")
@@ -101,11 +102,11 @@ def test_a_serving_heading_yields_to_a_method_another_heading_names(derive, area
     assert derive.heading_tags(rows, area_of, own=own) == expected
 
 
-def test_the_shipped_seeds_file_serving_yields_and_not_under_applies():
+def test_the_shipped_seeds_file_serving_yields_and_not_under_applies(shipped_seeds):
     """What the rule above gives the shipped seeds: Medusa, S-LoRA, SwapMoE are their
     method's, not memory's; and the rows of not_under lose their heading's node (Alpa, dense
     models' parallelism, is not MoE)."""
-    data = yaml.safe_load((REPO / "seeds" / "lists.yaml").read_text(encoding="utf-8"))
+    data = shipped_seeds("lists.yaml")
     by_id = {p["id"]: p for p in data["papers"]}
     for pid in ("2401.10774", "2311.03285", "2308.14352"):  # Medusa, S-LoRA, SwapMoE
         assert "serving" not in by_id[pid]["tags"] and "memory" not in by_id[pid]["tags"], pid
@@ -175,10 +176,10 @@ def test_the_moe_lists_bracketed_venues_are_read(derive):
     )
 
 
-def test_the_shipped_seeds_keep_the_landmarks_listed_without_a_link():
+def test_the_shipped_seeds_keep_the_landmarks_listed_without_a_link(shipped_seeds):
     """Megatron-LM, GPipe and ZeRO were left out: their ml-systems rows link nowhere. A
     row of a paper another list links (INFaaS) joins the link's id, not its title's."""
-    data = yaml.safe_load((REPO / "seeds" / "lists.yaml").read_text(encoding="utf-8"))
+    data = shipped_seeds("lists.yaml")
     by_id = {p["id"]: p for p in data["papers"]}
     megatron = by_id["title:megatron-lm-training-multi-billion-parameter-language-models"]
     assert (
