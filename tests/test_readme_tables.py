@@ -1,6 +1,6 @@
 """The README's accuracy tables are what `efmcat eval` prints today, row for row.
 
-Slow (the leave-one-list-out table trains nine models): `.ci/run` runs it with `-m slow`. The
+Slow (the leave-one-list-out table trains nine models): `.ci/run` runs it with `-m slow -n 0`. The
 per-list and some-lists tables of `--lolo` train as many models again each: they are left
 out, to keep CI under five minutes; compare them by hand when the tagger changes.
 """
