@@ -342,6 +342,9 @@ def test_browse_replaces_its_own_snapshot_and_nothing_else(mini_db, tmp_path):
     with pytest.raises(UsageError) as exc:
         prepare(mini_db, mine)
     assert str(exc.value) == f"{mine / 'metadata.json'} is not a browse snapshot's: give --dir another folder"
+    with pytest.raises(UsageError) as exc:  # it wrote the snapshot into the current folder
+        prepare(mini_db, "")
+    assert str(exc.value) == "--dir needs a folder, not ''"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(UsageError) as exc:
         prepare(mini_db, tmp_path / "afile")
@@ -468,3 +471,16 @@ def test_sql_json_writes_an_overflowing_real_as_null(cli, mini_db):
     r = cli("sql", "SELECT 1e999 AS big, 2.5 AS x", "-f", "json")
     assert json.loads(r.stdout) == [{"big": None, "x": 2.5}]
     assert json.loads(cli("sql", "SELECT -1e999 AS small", "-f", "nl").stdout) == {"small": None}
+
+
+def test_browse_with_an_empty_dir_is_a_usage_error(cli, mini_db, monkeypatch, tmp_path):
+    """`--dir ''` wrote the snapshot into the current folder (Typer read it as '.')."""
+    from efmcat import web
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setattr(web, "require_datasette", lambda: None)
+    r = cli("browse", "--dir", "")
+    assert (r.exit_code, r.stderr) == (2, "Error: --dir needs a folder, not ''\n")
+    assert list(here.iterdir()) == []

@@ -31,14 +31,16 @@ def output_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
     return real, stat.S_ISREG(mode)
 
 
-def not_the_catalog(path: str | os.PathLike[str], catalog: str | os.PathLike[str]) -> None:
+def not_the_catalog(
+    path: str | os.PathLike[str], catalog: str | os.PathLike[str], advice: str = "give -o another file"
+) -> None:
     """Refuse ``-o path`` when it is the catalog file (or a file SQLite keeps beside it):
-    writing an export or a model there would replace the catalog with it."""
+    writing an export, a model or a browsing snapshot there would replace the catalog."""
     real = os.path.realpath(path)
     base = os.path.realpath(catalog)
     for side in _SIDE_FILES:
         if real == base + side or _same_file(real, base + side):  # a hard link, another case
-            raise UsageError(f"{path} is the catalog itself: give -o another file")
+            raise UsageError(f"{path} is the catalog itself: {advice}")
 
 
 def _same_file(a: str, b: str) -> bool:

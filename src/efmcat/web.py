@@ -109,6 +109,8 @@ def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str]
     source = Path(catalog_path)
     if not source.exists():
         raise CatalogError(f"no catalog at {source}")
+    if not str(folder).strip():  # "" is no folder (Path("") would be the current one)
+        raise UsageError(f"--dir needs a folder, not '{folder}'")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--dir {folder} is a file, not a folder")
@@ -146,8 +148,9 @@ def _ours_to_replace(target: Path, catalog: Path) -> None:
         if metadata.exists():
             raise UsageError(f"{metadata} is not a browse snapshot's: give --dir another folder")
         return
-    if _same(target, catalog):
-        raise UsageError(f"{target} is the catalog itself: give --dir another folder")
+    from efmcat.outputs import not_the_catalog
+
+    not_the_catalog(target, catalog, "give --dir another folder")
     try:
         conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -158,13 +161,6 @@ def _ours_to_replace(target: Path, catalog: Path) -> None:
         tables = set()
     if "nodes" not in tables or "titles_fts" in tables:  # a snapshot has the one, not the other
         raise UsageError(f"{target} is not a browse snapshot: give --dir another folder")
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _reshape(conn: sqlite3.Connection, taxonomy: Taxonomy) -> int:

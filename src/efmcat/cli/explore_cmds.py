@@ -1,7 +1,6 @@
 """Exploring the catalog: similar, sql, browse."""
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -65,7 +64,7 @@ def browse(
     ] = 8001,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the web browser.")] = False,
     folder: Annotated[
-        Path | None,
+        str | None,  # not a Path: '' would read as '.', the current folder
         typer.Option("--dir", metavar="DIR", help="Where to write the snapshot (default: the cache dir)."),
     ] = None,
     db: DbOption = None,
@@ -85,7 +84,7 @@ def browse(
     web.check_port(port)
     with open_catalog(db, create=False) as catalog:  # made on first use; older schemas upgraded
         path = catalog.path
-    site = web.prepare(path, folder or cache_dir() / "browse")
+    site = web.prepare(path, folder if folder is not None else cache_dir() / "browse")
     from efmcat.render import count
 
     say(f"Serving {count(site.papers, 'paper')} from {path} at http://{web.HOST}:{port}/{web.DB_NAME}/papers")
