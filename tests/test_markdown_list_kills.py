@@ -197,6 +197,10 @@ def test_rows_without_a_link_are_papers_only_when_asked():
     # a linked row as before; no venue tag, or a title of fewer than three words: no paper
     assert [e.paper.title for e in res.entries[3:]] == ["Language Models are Few-Shot Learners"]
     assert res.rows == 4
+    (old,) = parse_markdown_list(
+        "- [ISCA'98] A Paper From Before\n", "ml.md", load_taxonomy(), linkless=True
+    ).entries
+    assert old.paper.year == 1998
     plain = parse_markdown_list(LINKLESS, "ml.md", load_taxonomy())
     assert [e.paper.title for e in plain.entries] == ["Language Models are Few-Shot Learners"]
 

@@ -443,7 +443,7 @@ def _linkless_entry(st: _State, line_no: int, title_text: str, authors_text: str
         id=title_id(title),
         title=title,
         authors=[],
-        year=2000 + int(year.group(1)) if year and int(year.group(1)) < 50 else None,
+        year=(2000 if int(year.group(1)) < 50 else 1900) + int(year.group(1)) if year else None,  # '98: 1998
         source=st.name,
         verified=False,
     )
