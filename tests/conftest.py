@@ -87,13 +87,28 @@ def mini_seeds(tmp_path) -> Path:
     return dest
 
 
-@pytest.fixture
-def mini_db(tmp_path, mini_seeds, monkeypatch) -> Path:
-    """A catalog built from tests/fixtures/seeds, set as EFMCAT_DB."""
+@pytest.fixture(scope="session")
+def mini_db_built(tmp_path_factory, taxonomy_cache) -> Path:
+    """tests/fixtures/seeds built once, in the environment `isolated` gives a test (the
+    shipped taxonomy from its cache): a build is byte-for-byte the same each time, and
+    386 tests start from it (~0.1 s a build)."""
     from efmcat.build import build_catalog
 
+    folder = tmp_path_factory.mktemp("mini-db")
+    shutil.copytree(taxonomy_cache, folder / "data" / "cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EFMCAT_DATA_DIR", str(folder / "data"))
+        for var in ("EFMCAT_TAXONOMY", "EFMCAT_DEBUG"):
+            mp.delenv(var, raising=False)
+        build_catalog(FIXTURES / "seeds", folder / "mini.db")
+    return folder / "mini.db"
+
+
+@pytest.fixture
+def mini_db(tmp_path, mini_seeds, mini_db_built, monkeypatch) -> Path:
+    """A catalog built from tests/fixtures/seeds (a copy of the session's build), set as EFMCAT_DB."""
     path = tmp_path / "mini.db"
-    build_catalog(mini_seeds, path)
+    shutil.copyfile(mini_db_built, path)
     monkeypatch.setenv("EFMCAT_DB", str(path))
     return path
 
