@@ -124,6 +124,40 @@ def test_search_filters(cli, mini_db):
     assert len(ids("quantization", "--limit", "1")) == 1
 
 
+AUTHORLESS_NOTE = (
+    "Note: 2 entries have no authors stored, so --author cannot match them "
+    "(efmcat refresh --all fetches arXiv papers' authors).\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "quantization", "--author", "dettmers"],
+        ["search", "quantization", "--author", "dettmers", "--json"],
+        ["list", "--author", "dettmers"],
+        ["list", "--author", "nobody", "--json"],
+    ],
+)
+def test_a_filter_by_author_says_how_many_entries_it_could_not_look_at(cli, mini_db, args):
+    # 2 of the fixture's 8 entries have no authors: --author cannot find them, and the user
+    # reading "1 paper by Dettmers" should know (most list rows have none until refreshed)
+    r = cli(*args)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.endswith(AUTHORLESS_NOTE)
+    assert "Note:" not in cli(*[a for a in args if a not in ("--author", "dettmers", "nobody")]).stderr
+
+
+def test_no_authorless_note_when_every_entry_has_authors(cli, mini_db):
+    import sqlite3
+
+    with sqlite3.connect(mini_db) as conn:
+        conn.execute("""UPDATE papers SET authors = '["A. Writer"]' WHERE authors = '[]'""")
+    conn.close()
+    r = cli("search", "quantization", "--author", "dettmers")
+    assert r.exit_code == 0 and r.stderr == ""
+
+
 def test_search_tag_matches_subtopics(cli, mini_db):
     r = cli("list", "--tag", "memory", "--json")
     found = {d["id"]: d["tags"] for d in json.loads(r.stdout)}

@@ -25,6 +25,8 @@ from efmcat import fastpath
         ["quantization", "--year=2022"],
         ["quantization", "--since", "2023", "--until", "2024"],
         ["quantization", "--author", "Dettmers"],
+        ["quantization", "--author", "Dettmers", "--json"],  # the Catalog path (not the lean one)
+        ["zzzz", "--author", "Dettmers"],
         ['"post-training quantization"'],
         ["zzzz"],
         ["quantiz*", "--json"],

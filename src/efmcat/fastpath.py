@@ -160,6 +160,7 @@ def try_search(args: list[str]) -> int | None:
                 say=lambda message: sys.stderr.write(message + "\n"),
             )
         )
+        _note_authorless(catalog.conn, opts)
     finally:
         catalog.close()
     return 0
@@ -184,15 +185,28 @@ def _lean_search(db: str, opts: dict) -> int | None:
 
     if first is not None:
         _write_safely(lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True))
-    else:
+    if first is None or opts["author"] is not None:
         import sqlite3
 
         conn = sqlite3.connect(db, timeout=10, isolation_level=None)
         try:
-            sys.stderr.write(_no_match(conn, opts) + "\n")
+            if first is None:
+                sys.stderr.write(_no_match(conn, opts) + "\n")
+            _note_authorless(conn, opts)
         finally:
             conn.close()
     return 0
+
+
+def _note_authorless(conn, opts: dict) -> None:
+    """After a search by --author: how many entries it could not look at (as the CLI says it)."""
+    if opts["author"] is None:
+        return
+    from efmcat.searchsql import papers_without_authors
+    from efmcat.textsafe import authorless_note
+
+    if n := papers_without_authors(conn):
+        sys.stderr.write(authorless_note(n) + "\n")
 
 
 def _no_match(conn, opts: dict) -> str:

@@ -240,6 +240,12 @@ def author_key(name: str) -> str:
     return " " + " ".join(words) + " "
 
 
+def papers_without_authors(conn: sqlite3.Connection) -> int:
+    """Entries with no authors stored (most list rows until arXiv is asked): --author can
+    never match them, and the search or list that filtered by author says so."""
+    return conn.execute("SELECT count(*) FROM papers WHERE authors = '[]'").fetchone()[0]
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make ``conn``'s lower() :func:`fold` (for AUTHOR_SQL, the only SQL of efmcat's that
     calls lower()): on every connection that runs the search and list SQL."""

@@ -50,6 +50,15 @@ def no_match(query: str, filtered: bool = False) -> str:
     return f"No papers match '{term(shown_query(query))}'" + (" with the filters given." if filtered else ".")
 
 
+def authorless_note(n: int) -> str:
+    """What a search or list with --author adds when ``n`` entries have no authors stored."""
+    entries = "1 entry has" if n == 1 else f"{n} entries have"
+    return (
+        f"Note: {entries} no authors stored, so --author cannot match them "
+        "(efmcat refresh --all fetches arXiv papers' authors)."
+    )
+
+
 def shown_query(query: str) -> str:
     """A query as a message shows it: its first NO_MATCH_SHOWN characters and "…" when longer."""
     return query if len(query) <= NO_MATCH_SHOWN else query[:NO_MATCH_SHOWN] + "…"

@@ -87,6 +87,17 @@ def _emit_papers(
     )
 
 
+def _note_authorless(catalog, author: str | None) -> None:
+    """After papers filtered by --author: how many entries it could not look at."""
+    if author is None:
+        return
+    from efmcat.searchsql import papers_without_authors
+    from efmcat.textsafe import authorless_note
+
+    if n := papers_without_authors(catalog.conn):
+        say(authorless_note(n))
+
+
 @command("search", rich_help_panel=CATALOG, cls=QueryCommand)
 def search(
     words: Annotated[
@@ -133,6 +144,7 @@ def search(
             return no_match_message(catalog.conn, query, filtered)
 
         _emit_papers(records, as_json, with_score=True, empty=empty)
+        _note_authorless(catalog, author)
 
 
 @command("show", rich_help_panel=CATALOG)
@@ -195,6 +207,7 @@ def list_(
             sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
         )  # fmt: skip
         _emit_papers(records, as_json, empty="No papers.")
+        _note_authorless(catalog, author)
 
 
 @command("stats", rich_help_panel=CATALOG)
