@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from efmcat.errors import QueryError
-from efmcat.query import to_fts_any, to_fts_query
+from efmcat.query import to_fts_any, to_fts_query, typed_words
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,20 @@ def test_groups_for_the_note_and_the_record_are_the_words_as_typed():
     from efmcat.query import to_fts_groups
 
     assert to_fts_groups("thesis gptq") == ['"thesis"', '"gptq"']
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("lora AND qlora", ["lora", "qlora"]),
+        ("lora -qlora tuning", ["lora", "tuning"]),  # an exclusion is not a word to hold
+        ("lora NOT qlora tuning", ["lora", "tuning"]),
+        ("a -b c", ["a", "c"]),  # one letter excluded too
+        ('"flash attention" gptq*', ["flash", "attention", "gptq"]),
+        ("lora -", ["lora"]),  # a bare "-" holds nothing
+        ("a OR b", None),  # alternatives name no one thing
+    ],
+)
+def test_typed_words_are_the_words_a_paper_must_hold(text, expected):
+    """What the named-paper boost compares with titles (searchsql.named_params)."""
+    assert typed_words(text) == expected

@@ -168,6 +168,10 @@ def test_a_long_query_is_shown_short_in_the_suggestion_too(conn):
         ("zebra", None),  # one word: nothing to leave out
         ("zebra giraffe", None),  # leaving either out still finds nothing
         ("quantization OR zebra giraffe", ("giraffe", 3)),  # alternatives are one group
+        ("memory quantization", ("memory", 3)),  # the word whose leaving out finds most
+        ("gptq awq", ("gptq", 1)),  # as many either way: the first typed
+        ("gptq accurate quantization generative transformers for trained zebra", ("zebra", 1)),  # 8 words
+        ("gptq accurate quantization generative transformers for trained post zebra", None),  # 9: too long
     ],
 )
 def test_a_query_of_several_words_says_which_one_to_leave_out(conn, query, expected):

@@ -82,7 +82,7 @@ def typed_words(text: str) -> list[str] | None:
         if word in ("AND", "NOT"):
             not_next = word == "NOT"
             continue
-        if negate or (phrase is None and word.startswith("-") and len(word) > 1):
+        if negate or (phrase is None and word.startswith("-")):  # an exclusion, or a bare "-"
             continue
         words.extend((phrase if phrase is not None else word.rstrip("*")).split())
     return words
