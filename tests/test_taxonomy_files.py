@@ -72,6 +72,29 @@ def test_the_shipped_taxonomy_with_a_third_level_fails_to_load(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("second", "key", "line", "first"),
+    [
+        ("    rules:\n      categories: {cs.AR: 3}\n", "rules", 7, 5),  # YAML kept the second rules only
+        ("    id: b\n", "id", 7, 2),  # the node was quietly 'b'
+    ],
+)
+def test_a_key_given_twice_in_a_taxonomy_is_an_error_of_its_line(second, key, line, first):
+    text = "areas:\n  - id: a\n    name: A\n    core: true\n    rules:\n      terms: {quantiz*: 3}\n" + second
+    with pytest.raises(taxonomy.TaxonomyError) as err:
+        parse_taxonomy(text, "dup.yaml")
+    assert str(err.value) == f"dup.yaml:{line}: '{key}' is given twice in one mapping (first on line {first})"
+
+
+def test_a_key_given_twice_in_a_seeds_file_is_an_error_of_its_line(tmp_path):
+    from efmcat.errors import ParseError
+    from efmcat.formats.seeds import parse_seeds
+
+    with pytest.raises(ParseError) as err:
+        parse_seeds('papers:\n- id: "2210.17323"\n  title: GPTQ\n  title: Other\n', "s.yaml")
+    assert str(err.value) == "s.yaml:4: 'title' is given twice in one mapping (first on line 3)"
+
+
 # -- core is a boolean -------------------------------------------------------------------------
 
 
@@ -242,6 +265,32 @@ def test_train_says_which_labels_the_taxonomy_does_not_know(cli, mini_db, tmp_pa
     r = cli("train", "--labels", str(labels), "--no-manual", "-o", str(tmp_path / "m.json"))
     assert r.exit_code == 0, r.stderr
     assert r.stderr.startswith("Training on 16 labelled papers (0 with your manual decisions)...\n")
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_train_and_eval_read_labels_by_the_taxonomy_given(cli, mini_db, tmp_path, how):
+    """--taxonomy FILE was only the tagger's: the labels were checked against the shipped
+    taxonomy, so a node of the user's file was "unknown" (EFMCAT_TAXONOMY worked)."""
+    tax = tmp_path / "mine.yaml"
+    shipped = (REPO / "src" / "efmcat" / "taxonomy.yaml").read_text(encoding="utf-8")
+    tax.write_text(shipped.replace("- id: quantization\n", "- id: quantisation\n", 1), encoding="utf-8")
+    labels = tmp_path / "mine.jsonl"
+    rows = [
+        json.loads(line)
+        for line in _rows("table", {"quantisation": 16, "sparsification": 16, "memory": 16}).splitlines()
+    ]
+    for i, r in enumerate(rows):  # two lists, each with 8 papers of each area: one trains, one is tested
+        r["lists"] = {"ab"[i % 2]: r["lists"]["mine"]}
+    labels.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    given = ["--taxonomy", str(tax)] if how == "option" else []
+    env = {"EFMCAT_TAXONOMY": str(tax)} if how == "env" else None
+    r = cli("train", "--labels", str(labels), "--no-manual", "-o", str(tmp_path / "m.json"), *given, env=env)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.startswith("Training on 48 labelled papers (0 with your manual decisions)...\n")
+    r = cli("eval", "--lolo", "--labels", str(labels), "--json", *given, env=env)
+    assert r.exit_code == 0, r.stderr
+    assert "unknown taxonomy node" not in r.stderr
+    assert json.loads(r.stdout)[0]["areas"]["quantisation"]["support"] == 16
 
 
 def test_train_names_the_unknown_labels_before_saying_too_few_are_left(cli, mini_db, tmp_path):

@@ -55,13 +55,25 @@ def _check_events(yaml: Any, text: str, loader: Any, source: str, error: type[Ef
             depth -= 1
 
 
-def _with_lines(yaml: Any, base: Any) -> Any:
-    """``base`` (a loader class) that adds ``__line__`` to every mapping."""
+def _with_lines(yaml: Any, base: Any, source: str, error: type[EfmcatError]) -> Any:
+    """``base`` (a loader class) that adds ``__line__`` to every mapping and refuses a key
+    given twice in one mapping (YAML would keep the last: a second ``rules:`` replaced the
+    first without a word)."""
 
     class LineLoader(base):  # type: ignore[misc,valid-type]
         pass
 
     def construct_mapping(loader, node, deep=False):
+        first: dict[str, int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in first:
+                    raise error(
+                        f"{source}:{line}: '{key.value}' is given twice in one mapping "
+                        f"(first on line {first[key.value]})"
+                    )
+                first[key.value] = line
         mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
@@ -79,7 +91,7 @@ def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
     import yaml
 
     fast = getattr(yaml, "CSafeLoader", None)
-    LineLoader = _with_lines(yaml, fast) if fast is not None else None
+    LineLoader = _with_lines(yaml, fast, source, error) if fast is not None else None
     try:
         if fast is not None:
             try:
@@ -87,7 +99,7 @@ def load_with_lines(text: str, source: str, error: type[EfmcatError]) -> Any:
                 return yaml.load(text, Loader=LineLoader)
             except yaml.YAMLError:
                 pass  # libyaml refuses some text PyYAML reads (a lone surrogate escape): say it the same way
-        return yaml.load(text, Loader=_with_lines(yaml, _limited_loader(yaml, source, error)))
+        return yaml.load(text, Loader=_with_lines(yaml, _limited_loader(yaml, source, error), source, error))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source

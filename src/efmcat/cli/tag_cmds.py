@@ -16,6 +16,7 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
+    use_taxonomy,
 )
 from efmcat.render import count, write_json, write_text
 
@@ -62,6 +63,7 @@ def tag(
 
     Example: efmcat tag 2306.14048 kv-cache-eviction
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import tag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
@@ -113,6 +115,7 @@ def untag(
 
     Example: efmcat untag 2306.14048 attention
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import untag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
@@ -151,6 +154,7 @@ def retag(
 
     Example: efmcat retag --all --dry-run
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.errors import UsageError
     from efmcat.tagger import retag as do_retag
 
@@ -215,6 +219,7 @@ def explain(
 
     Example: efmcat explain 2306.14048
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import explain_paper
 
     with open_catalog(db, create=False) as catalog:
@@ -383,6 +388,7 @@ def eval_(
 
     Example: efmcat eval --lolo --markdown
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     with contextlib.ExitStack() as stack:
         lookup = _catalog_lookup(db, stack)
         from efmcat import evaluate
@@ -532,6 +538,7 @@ def train(
 
     Example: efmcat train
     """
+    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.model import save_to_catalog, training_examples
     from efmcat.model import train as fit
 
