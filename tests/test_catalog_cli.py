@@ -312,6 +312,12 @@ def test_taxonomy_tree_counts(cli, mini_db):
     assert any("weight-only-ptq" in line and " 2 " in line for line in out)
     assert out[-2:] == ["", "* core area of the survey's taxonomy"]
     assert out[0].endswith("Sparsification *")
+    own = mini_db.parent / "own.yaml"  # a user's file marks its own core areas
+    own.write_text("areas:\n  - id: a\n    name: A\n    core: true\n    rules:\n      terms: {x: 3}\n")
+    assert (
+        cli("taxonomy", "--taxonomy", str(own)).stdout.splitlines()[-1]
+        == "* core area (macro-F1 is over these)"
+    )
     data = json.loads(cli("taxonomy", "--json").stdout)
     assert [a["id"] for a in data[:6]] == [
         "sparsification", "quantization", "attention", "memory", "compiler", "hardware"

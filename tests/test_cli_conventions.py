@@ -604,6 +604,11 @@ def test_retag_json(cli, mini_db):
     assert data["dry_run"] is True and data["papers"] == 2
     assert sorted(data["updated"] + data["unchanged"]) == ["2205.14135", "2208.07339"]
     assert data["updated"] == [c["id"] for c in data["changes"]]
+    # a paper named three ways is one paper ("Re-tagged 3 papers" before)
+    r = cli("retag", "2205.14135", "arXiv:2205.14135", "2205.14135v2", "--dry-run")
+    assert r.exit_code == 0 and r.stderr.endswith(
+        "Re-tagged 1 paper: 0 would change (dry run, nothing written).\n"
+    )
 
 
 def test_train_json(cli, mini_db, tmp_path):

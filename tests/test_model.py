@@ -573,8 +573,8 @@ def test_eval_expert_bad_or_empty_expert_set(cli, tmp_path, labels_file):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n", encoding="utf-8")
     r = cli("eval", "--expert", str(empty), "--labels", str(labels_file))
-    assert r.exit_code == 2
-    assert r.stderr == "Error: the expert set has no papers\n"
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: {empty}: no labelled paper: nothing to score\n"
 
 
 def test_shipped_expert_set_is_judged_on_labelled_papers_with_abstracts():
@@ -867,3 +867,23 @@ def test_a_labels_row_that_is_not_json_says_why_and_the_column(tmp_path):
     assert str(err.value) == (
         f"{f}:2: not a labelled paper: expecting property name enclosed in double quotes at column 13"
     )
+
+
+def test_a_catalog_model_that_cannot_be_read_is_an_error_not_the_shipped_one(cli, mini_db):
+    """A damaged model (or another efmcat's) was ignored: retag went on with the shipped model
+    and explain still said "catalog model"."""
+    from efmcat.model import META_KEY
+
+    with Catalog(mini_db) as catalog:
+        catalog.set_meta(META_KEY, "{bad")
+    message = (
+        "Error: the catalog's trained model cannot be read (JSONDecodeError: Expecting property name "
+        "enclosed in double quotes: line 1 column 2 (char 1)): 'efmcat train' trains it again, "
+        "'efmcat train --reset' goes back to the shipped model\n"
+    )
+    for args in (["retag", "--all", "--dry-run"], ["explain", "2306.00978"]):
+        r = cli(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (1, "", message)
+    assert cli("train", "--reset").exit_code == 0
+    r = cli("explain", "2306.00978")
+    assert r.exit_code == 0 and "(shipped model)" in r.stdout

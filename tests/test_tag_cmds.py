@@ -238,7 +238,10 @@ def test_section_rows_read_as_a_labelled_set_and_a_labels_table(cli, tmp_path):
     labelled = {p.id: (p.title, p.labels) for p in load_labelled(f)}
     assert labelled == {
         "2611.00001": ("KV Cache Quantization to 2 Bits", {"quantization", "memory"}),
-        "2611.00002": ("Draft and Verify Speculative Decoding", {"memory", "decoding", "no-such-area"}),
+        "2611.00002": (
+            "Draft and Verify Speculative Decoding",
+            {"memory", "decoding"},
+        ),  # no-such-area: not scored
         "2611.00003": ("A Mixed Heading", set()),
     }
     r = cli("eval", str(f), "--json")
@@ -322,13 +325,16 @@ def test_eval_reads_a_paper_given_by_its_id_alone_from_the_catalog(cli, isolated
 def test_eval_names_labels_it_cannot_score_and_refuses_an_unknown_split(cli, tmp_path):
     f = tmp_path / "typo.jsonl"
     rows = [
-        {"id": "x1", "title": "GPTQ quantization of LLMs", "labels": ["quantisation"], "split": "dev"},
-        {"id": "x2", "title": "Pruning LLMs", "labels": ["sparsification"]},
+        {"id": "x1", "title": "GPTQ quantization of LLMs", "labels": ["quantisation"]},
+        {"id": "x2", "title": "Pruning LLMs", "labels": ["sparsification"], "split": "dev"},
     ]
     f.write_text("".join(json.dumps(x) + "\n" for x in rows), encoding="utf-8")
     r = cli("eval", str(f), "--json")
     assert r.exit_code == 0
-    assert r.stderr == f"{f}: not scored: unknown taxonomy node 'quantisation'; did you mean quantization?\n"
+    assert r.stderr == (
+        f"{f}: not scored: unknown taxonomy node 'quantisation'; did you mean quantization?\n"
+        f"{f}: 1 paper with only unknown labels left out\n"
+    )
     r = cli("eval", str(f), "--split", "test")
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr.endswith("Error: no labelled paper is in split 'test' (the splits: dev)\n")
@@ -675,3 +681,50 @@ def test_explain_says_an_area_the_tagger_gives_was_removed_by_the_user(cli, mini
     assert "  attention: assigned by the rules, removed by you (the rules decide;" in out
     lines = [line for line in out.splitlines() if line.startswith("  attention: ") and "/ " in line]
     assert any(" assigned, removed by you" in line for line in lines), lines
+
+
+TWO_ROWS = (
+    '{"id": "t5", "title": "GPTQ: post-training quantization of LLMs", "labels": ["quantisation"]}\n'
+    '{"id": "t6", "title": "SparseGPT: pruning LLMs in one shot", "labels": ["sparsification"]}\n'
+)
+UNKNOWN = "not scored: unknown taxonomy node 'quantisation'; did you mean quantization?"
+
+
+def test_eval_leaves_out_a_paper_whose_labels_are_all_unknown(cli):
+    """GPTQ labelled 'quantisation' was scored as a paper of no area: its right tag counted
+    as a false positive (README: an unknown label "is not scored")."""
+    r = cli("eval", "-", "--json", "--errors", input=TWO_ROWS)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[:2] == [
+        f"stdin: {UNKNOWN}",
+        "stdin: 1 paper with only unknown labels left out",
+    ]
+    title = json.loads(r.stdout)[0]
+    assert (title["set"], title["papers"], title["errors"]) == ("stdin", 1, [])
+    assert title["areas"]["quantization"]["fp"] == 0
+    r = cli("eval", "-", input=TWO_ROWS.splitlines()[0] + "\n")
+    assert (r.exit_code, r.stderr.splitlines()[-1]) == (
+        1,
+        "Error: stdin: no paper has a label of the taxonomy: nothing to score",
+    )
+
+
+def test_eval_of_a_seeds_file_names_its_unknown_labels_as_jsonl_does(cli, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        'papers:\n- id: "2210.17323"\n  title: GPTQ post-training quantization\n  tags: [quantisation]\n'
+        '- id: "2301.00774"\n  title: "SparseGPT: pruning LLMs in one shot"\n  tags: [sparsification]\n',
+        encoding="utf-8",
+    )
+    r = cli("eval", str(f), "--json")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[:2] == [f"{f}: {UNKNOWN}", f"{f}: 1 paper with only unknown labels left out"]
+    assert json.loads(r.stdout)[0]["papers"] == 1
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "papers: []\n"])
+def test_eval_of_an_empty_labelled_set_is_an_error(cli, tmp_path, text):
+    f = tmp_path / ("empty.yaml" if "papers" in text else "empty.jsonl")
+    f.write_text(text, encoding="utf-8")
+    r = cli("eval", str(f))
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {f}: no labelled paper: nothing to score\n")

@@ -69,16 +69,52 @@ def load_labelled(
 
         _, papers = read_seeds(p)
         for sp in papers:
+            nodes = (label_node(x, taxonomy) for x in sp.tags)
             out.append(
                 Labelled(
                     sp.paper.id,
                     sp.paper.title,
-                    set(taxonomy.areas_of(sp.tags)),
+                    {taxonomy.area_of(x) if x in taxonomy else x for x in nodes},
                     sp.paper.abstract or None,
                     list(sp.paper.categories),
                 )
             )
-        return out
+    else:
+        _read_jsonl(text, p, taxonomy, out)
+    if not out:
+        raise ParseError(f"{name}: no labelled paper: nothing to score")
+    unknown = {x for paper in out for x in paper.labels if x not in taxonomy}
+    if unknown:
+        if progress:
+            report_unknown(unknown, name, "not scored", taxonomy, progress)
+        # a paper all of whose labels are unknown is no example of "no area": left out
+        kept = []
+        for paper in out:
+            known = {x for x in paper.labels if x in taxonomy}
+            if known or not paper.labels:
+                paper.labels = known
+                kept.append(paper)
+        if not kept:
+            raise ParseError(f"{name}: no paper has a label of the taxonomy: nothing to score")
+        if progress and len(kept) < len(out):
+            progress(f"{name}: {count(len(out) - len(kept), 'paper')} with only unknown labels left out")
+        out = kept
+    titled = []
+    for paper in out:
+        if paper.title or _looked_up(paper, lookup):  # fills an untitled paper's text
+            titled.append(paper)
+    if len(titled) < len(out):
+        where = "here or in the catalog" if lookup is not None else "here"
+        if not titled:
+            raise ParseError(f"{name}: no paper has a title ({where}): nothing to score")
+        if progress:
+            missing = len(out) - len(titled)
+            progress(f"{name}: {count(missing, 'paper')} with no title ({where}) left out")
+    return titled
+
+
+def _read_jsonl(text: str, p: Path, taxonomy: Taxonomy, out: list[Labelled]) -> None:
+    """The rows of a JSONL labelled set into ``out``: a paper's rows (one per list section) join."""
     at: dict[str, int] = {}  # a paper's place in out: its rows (one per list section) join
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -102,21 +138,6 @@ def load_labelled(
         else:
             at[paper.id] = len(out)
             out.append(paper)
-    unknown = {x for paper in out for x in paper.labels if x not in taxonomy}
-    if unknown and progress:
-        report_unknown(unknown, name, "not scored", taxonomy, progress)
-    titled = []
-    for paper in out:
-        if paper.title or _looked_up(paper, lookup):  # fills an untitled paper's text
-            titled.append(paper)
-    if len(titled) < len(out):
-        where = "here or in the catalog" if lookup is not None else "here"
-        if not titled:
-            raise ParseError(f"{name}: no paper has a title ({where}): nothing to score")
-        if progress:
-            missing = len(out) - len(titled)
-            progress(f"{name}: {count(missing, 'paper')} with no title ({where}) left out")
-    return titled
 
 
 def _looked_up(paper: Labelled, lookup: Callable[[str], Any] | None) -> bool:
@@ -371,7 +392,7 @@ def run_eval(
     trained = _shipped_label_ids() if model is not None else frozenset()
     named: set[str] = set()  # the splits the checkout's sets are named by (tune, test)
     if files:
-        sets = [(str(f), Path(f), split) for f in files]
+        sets = [("stdin" if str(f) == "-" else str(f), Path(f), split) for f in files]
     else:
         sets = default_sets()
         named = {part for _, _, part in sets if part}

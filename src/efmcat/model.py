@@ -856,13 +856,20 @@ def shipped_model() -> Model | None:
 
 
 def catalog_model(catalog: Any) -> Model | None:
-    """The catalog's own model (``efmcat train``), else the shipped one."""
+    """The catalog's own model (``efmcat train``), else the shipped one. A stored model that
+    cannot be read (damaged, or written by another efmcat) is a CatalogError: tagging on
+    with the shipped one would say nothing of the user's training being ignored."""
     text = catalog.get_meta(META_KEY)
     if text:
         try:
             return Model.from_json(text)
-        except (ValueError, KeyError, TypeError):
-            pass
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            from efmcat.errors import CatalogError
+
+            raise CatalogError(
+                f"the catalog's trained model cannot be read ({type(exc).__name__}: {str(exc)[:80]}): "
+                "'efmcat train' trains it again, 'efmcat train --reset' goes back to the shipped model"
+            ) from exc
     return shipped_model()
 
 

@@ -1066,7 +1066,7 @@ def retag(
             catalog, _all_ids(catalog), taxonomy, dry_run=dry_run, progress=progress, total=total
         )
         return total, changes
-    ids = [_resolve(catalog, i) for i in ids]
+    ids = list(dict.fromkeys(_resolve(catalog, i) for i in ids))  # a paper named twice is tagged once
     return len(ids), tag_papers(catalog, ids, taxonomy, dry_run=dry_run, progress=progress, total=len(ids))
 
 

@@ -383,7 +383,13 @@ def taxonomy(
             node = tax.nodes[cid]
             lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
     if any(area.core for area in tax.areas):  # a user's taxonomy may mark none
-        lines += ["", "* core area of the survey's taxonomy"]
+        from efmcat.taxonomy import PACKAGED, taxonomy_path
+
+        shipped = taxonomy_path() == PACKAGED  # a user's file marks its own core areas
+        lines += [
+            "",
+            "* core area" + (" of the survey's taxonomy" if shipped else " (macro-F1 is over these)"),
+        ]
     write_text("\n".join(lines) + "\n")
 
 
