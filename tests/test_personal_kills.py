@@ -24,6 +24,10 @@ def test_a_note_is_replaced_unless_appended_to(cat):
     set_note(cat, "2210.17323", "first")
     assert set_note(cat, "2210.17323", "second").note == "second"
     assert set_note(cat, "2210.17323", "third", append=True).note == "second\n\nthird"
+    # appending nothing (an editor closed without typing) wiped the note
+    for nothing in ("", "  \n", None):
+        assert set_note(cat, "2210.17323", nothing, append=True).note == "second\n\nthird"
+    assert set_note(cat, "2210.17323", "").note is None  # replacing with nothing clears it
 
 
 def test_set_starred_stars_by_default(cat):

@@ -61,12 +61,13 @@ def check_note(note: str) -> str:
 
 
 def set_note(catalog: Catalog, text: str, note: str | None, *, append: bool = False) -> Paper:
-    """Set (or, with ``append``, add a paragraph to) the note of a paper; None or "" clears it.
+    """Set (or, with ``append``, add a paragraph to) the note of a paper; None or "" clears it,
+    but appending nothing leaves the note as it is (an editor closed without typing).
     A note written here is the user's own: search finds it and no import overwrites it."""
     (paper,) = papers(catalog, [text])
     note = (note or "").strip()
-    if append and paper.note and note:
-        note = f"{paper.note.rstrip()}\n\n{note}"
+    if append and paper.note:
+        note = f"{paper.note.rstrip()}\n\n{note}" if note else paper.note
     check_note(note)
     catalog.set_note(paper.id, note or None)
     return catalog.get_paper(paper.id)
