@@ -539,7 +539,7 @@ def test_the_piped_search_paths_say_so_too(mini_db, args):
     )
 
 
-def test_sources_counts_papers_as_list_does_and_names_other_entries(cli, tmp_path):
+def test_sources_counts_papers_as_list_does_and_names_other_entries(cli, tmp_path, monkeypatch):
     from efmcat.catalog import Catalog
     from efmcat.models import Paper
 
@@ -549,8 +549,12 @@ def test_sources_counts_papers_as_list_does_and_names_other_entries(cli, tmp_pat
             cat.upsert_paper(Paper(id=f"2401.0000{n}", title=f"Entry {n}", kind=kind))
             cat.add_source(f"2401.0000{n}", "my-list", str(n))
         cat.add_source("2401.00000", "other-list", "1")
+    r = cli("sources", "--db", str(db))  # in a pipe: tab-separated ("my list.md" breaks cut -f1 else)
+    assert r.stdout == "my-list\t2\t2\nother-list\t1\t0\n"
+    monkeypatch.setattr("efmcat.cli.catalog_cmds.stdout_is_terminal", lambda: True)
     r = cli("sources", "--db", str(db))
     assert r.stdout == "my-list          2  (and 2 other entries: --kind any)\nother-list       1\n"
+    monkeypatch.undo()
     assert json.loads(cli("sources", "--db", str(db), "--json").stdout) == [
         {"source": "my-list", "papers": 2, "others": 2},
         {"source": "other-list", "papers": 1, "others": 0},

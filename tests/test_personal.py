@@ -110,6 +110,17 @@ def test_edit_flags(cli, mini_db):
     assert "Venue:       ICLR 2023\n" in out
     assert "Yours:       title, year, venue, authors (edited by you: refresh and imports keep them)\n" in out
     assert cli("show", "2210.17323", "--json").stdout.count('"user_fields"') == 1
+    # an author already there, in another case or spacing, is not added twice
+    assert cli("edit", "2210.17323", "--add-author", "dan  ALISTARH").exit_code == 0
+    assert paper(mini_db, "2210.17323").authors == [
+        "Elias Frantar",
+        "Torsten Hoefler",
+        "Dan Alistarh",
+        "New Person",
+    ]
+    # re-spelt in one go: removed (in any case), then added as typed
+    cli("edit", "2210.17323", "--remove-author", "new person", "--add-author", "New PERSON")
+    assert paper(mini_db, "2210.17323").authors[-1] == "New PERSON"
 
 
 @pytest.mark.parametrize(
@@ -281,6 +292,11 @@ def test_note_from_editor_and_stdin(cli, mini_db, editor):
     assert cli("note", "2210.17323").stderr == "Note saved on 2210.17323.\n"
     assert paper(mini_db, "2210.17323").note == "read section 3 again"
     assert cli("note", "2210.17323", "-", input="from stdin\n").exit_code == 0
+    assert paper(mini_db, "2210.17323").note == "from stdin"
+    # --append with the editor closed without typing, or nothing on stdin: the note stays
+    editor([])
+    assert cli("note", "2210.17323", "--append").stderr == "Note unchanged on 2210.17323.\n"
+    assert cli("note", "2210.17323", "-", "--append", input="").stderr == "Note unchanged on 2210.17323.\n"
     assert paper(mini_db, "2210.17323").note == "from stdin"
 
 
@@ -503,3 +519,55 @@ def test_edit_and_a_long_stdin_hold_the_note_limit_too(cli, mini_db, monkeypatch
     with pytest.raises(ValueError, match="a note holds at most 1,000,000 characters"):
         check_value("note", "a" * (MAX_NOTE + 1))
     assert check_value("note", "a" * MAX_NOTE) == "a" * MAX_NOTE
+
+
+def test_an_editor_that_adds_a_line_each_time_does_not_loop_for_ever(cli, mini_db, monkeypatch, tmp_path):
+    """EDITOR="sed -i 1iid:..." re-opened 409 times in 5 s: each save differed from the last."""
+    script = tmp_path / "adds.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p, encoding='utf-8').read()\n"
+        "open(p, 'w', encoding='utf-8').write('id: 2306.00978\\n' + t)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    r = cli("edit", "2210.17323")
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert len(lines) == 11 and all(line.endswith("; re-opening the editor.") for line in lines[:10])
+    assert lines[-1].startswith("Error: record:") and "'id' is given twice" in lines[-1]
+
+
+def test_an_editor_that_saves_text_that_is_not_utf8_keeps_it_and_says_so(cli, mini_db, monkeypatch, tmp_path):
+    script = tmp_path / "latin1.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\nopen(p, 'ab').write(b'venue: Caf\\xe9 Workshop\\n')\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the editor's file is made
+    before = paper(mini_db, "2210.17323")
+    r = cli("note", "2210.17323")
+    assert r.exit_code == 1
+    (kept,) = tmp_path.glob("efmcat-kept-*")
+    assert r.stderr == (
+        "Error: the editor saved text that is not UTF-8 (byte 10); nothing changed: "
+        f"your text is kept in {kept}: save it as UTF-8 and try again\n"
+    )
+    assert kept.read_bytes() == b"venue: Caf\xe9 Workshop\n"
+    assert paper(mini_db, "2210.17323") == before
+
+
+def test_edit_refuses_a_citekey_another_entry_holds_in_any_case(cli, mini_db, editor):
+    """Two entries keyed mykey and MyKey: BibTeX reads them as one key, and the export
+    renamed one of them without a word."""
+    editor([("citekey: ", "citekey: mykey\n#")])
+    assert cli("edit", "2306.00978").exit_code == 0
+    editor([("citekey: ", "citekey: MyKey\n#")], [("citekey: MyKey", "citekey: smoothkey")])
+    r = cli("edit", "2208.07339")
+    assert (r.exit_code, r.stderr) == (
+        0,
+        "Error: citekey 'MyKey' is 2306.00978's already as 'mykey' (BibTeX reads keys without case): "
+        "choose another; re-opening the editor.\nEdited 2208.07339: citekey.\n",
+    )
+    assert paper(mini_db, "2208.07339").citekey == "smoothkey"

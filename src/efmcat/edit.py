@@ -84,8 +84,24 @@ def check_value(name: str, value: Any) -> Any:
     return value
 
 
+def check_citekey_free(catalog: Catalog, paper_id: str, values: Mapping[str, Any]) -> None:
+    """A citekey another entry holds, in any case, is a ParseError: BibTeX reads keys without
+    case, so ``\\cite{mykey}`` would find one of the two and the export must rename the other."""
+    key = values.get("citekey")
+    if not key:
+        return
+    row = catalog.conn.execute(
+        "SELECT id, citekey FROM papers WHERE lower(citekey) = lower(?) AND id != ? ORDER BY id LIMIT 1",
+        (key, paper_id),
+    ).fetchone()
+    if row:
+        same = "" if row[1] == key else f" as '{row[1]}' (BibTeX reads keys without case)"
+        raise ParseError(f"citekey '{key}' is {row[0]}'s already{same}: choose another")
+
+
 def apply_edit(catalog: Catalog, paper_id: str, values: Mapping[str, Any]) -> EditResult:
     """Store checked values as the user's own; re-tag when the title or abstract changed."""
+    check_citekey_free(catalog, paper_id, values)
     result = EditResult(paper_id)
     with catalog.transaction():
         result.changed = catalog.set_user_fields(paper_id, dict(values), claim_unchanged=False)
@@ -131,7 +147,8 @@ def edit_fields(
             authors.remove(match[0])
         for name in add_authors:  # "Cy Chen et al.": Cy Chen, and the list goes on
             added, goes_on = named_authors(with_et_al([name]))
-            authors += [a for a in added if a not in authors]
+            known = {" ".join(a.split()).casefold() for a in authors}  # as --remove-author matches
+            authors += [a for a in added if " ".join(a.split()).casefold() not in known]
             more = more or goes_on
         values["authors"] = [*authors, ET_AL] if more else authors
     if not values:
@@ -215,6 +232,9 @@ def _blank(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
+MAX_REOPEN = 10  # invalid saves in a row before edit gives up
+
+
 def edit_in_editor(
     catalog: Catalog,
     text: str,
@@ -224,8 +244,9 @@ def edit_in_editor(
 ) -> EditResult:
     """Open the record in the editor until it validates (or the user empties the file).
 
-    An invalid record is re-opened with the error on top; saving it unchanged gives up
-    with that error, so a non-interactive editor cannot loop."""
+    An invalid record is re-opened with the error on top; saving it unchanged, or
+    MAX_REOPEN invalid saves in a row, gives up with that error, so a non-interactive editor
+    cannot loop (one that adds a line each time would otherwise never stop)."""
     from efmcat.personal import papers
 
     if editor is None:
@@ -238,17 +259,20 @@ def edit_in_editor(
     original = record_yaml(paper)
     shown = original
     failed: str | None = None  # the body of the last invalid save
+    reopened = 0
     while True:
         saved = editor(shown)
         if _blank(saved):
             return EditResult(paper.id, cancelled=True)
         try:
             values = parse_record_yaml(saved)
+            check_citekey_free(catalog, paper.id, values)  # said in the editor, not after it
             break
         except ParseError as exc:
             body = _strip_errors(saved)
             # saved as shown, or the same invalid record saved again: the user gives up
-            if saved == shown or body == failed:
+            reopened += 1
+            if saved == shown or body == failed or reopened > MAX_REOPEN:
                 raise
             if on_error:
                 on_error(str(exc))

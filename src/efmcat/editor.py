@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from efmcat.errors import EfmcatError, UsageError
+from efmcat.errors import EfmcatError, ParseError, UsageError
 
 
 def editor_command() -> list[str]:
@@ -34,6 +34,15 @@ def edit_text(text: str, *, suffix: str = ".txt") -> str:
             raise EfmcatError(
                 f"the editor '{command[0]}' exited with status {done.returncode}; nothing changed"
             )
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            keep = path.with_name(path.name.replace("efmcat-", "efmcat-kept-", 1))
+            path.replace(keep)  # what was typed is not lost with the temporary file
+            raise ParseError(
+                f"the editor saved text that is not UTF-8 (byte {exc.start}); nothing changed: "
+                f"your text is kept in {keep}: save it as UTF-8 and try again"
+            ) from exc
     finally:
         path.unlink(missing_ok=True)

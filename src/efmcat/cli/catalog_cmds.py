@@ -314,6 +314,9 @@ def sources(
     if not rows:
         say("No sources.")
         return
+    if not stdout_is_terminal():  # in a pipe: tab-separated, as every listing (a name may hold spaces)
+        write_text("".join(f"{r['source']}\t{r['papers']}\t{r['others']}\n" for r in rows))
+        return
     width = max(len(r["source"]) for r in rows)
     write_text(
         "".join(
