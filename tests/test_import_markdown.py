@@ -165,6 +165,20 @@ def test_heading_node_mapping():
     assert heading_node("K-V Cache", tx) == "memory"
     assert heading_node("Network Pruning / Sparsity", tx) == "sparsification"
     assert heading_node("🚀 Updates", tx) is None
+    # headings any list may write (each gave no tag): a lead word, a plural, a common pairing
+    for heading, node in [
+        ("Sparsity", "sparsification"),
+        ("Pruning & Sparsity", "sparsification"),
+        ("Model Pruning", "sparsification"),
+        ("Model Quantization", "quantization"),
+        ("Efficient Attention", "attention"),
+        ("Compilers", "compiler"),
+        ("Tensor Compilers", "compiler"),
+        ("Hardware Accelerators", "hardware"),
+    ]:
+        assert heading_node(heading, tx) == node, heading
+    assert heading_node("Quantization & Pruning", tx) is None  # two areas: no one node
+    assert heading_node("Papers", tx) is None
 
 
 def test_an_old_style_arxiv_link_gives_the_year(cli, tmp_path):
@@ -191,3 +205,21 @@ def test_a_record_updated_then_merged_into_its_arxiv_paper_in_one_import(cli, tm
     with Catalog(tmp_path / "catalog.db") as cat:
         assert not cat.has("acl:2023.emnlp-main.362")
         assert cat.get_paper("2310.00001").authors == ["Ana Smith", "Bo Wang"]
+
+
+def test_links_in_parentheses_autolinks_and_written_out_arxiv_ids_are_read():
+    """Each of these rows gave 0 rows, with no warning: the bare-link pattern skipped a link
+    after "(" or "<", and "arXiv:ID" was not read at all. What a link taken out leaves in the
+    title ("( ).", "< >") goes too."""
+    text = (
+        "# Quantization\n\n"
+        "- AWQ: Activation-aware Weight Quantization (https://arxiv.org/abs/2306.00978).\n"
+        "- SmoothQuant: Accurate Post-Training Quantization <https://arxiv.org/abs/2211.10438v2>\n"
+        "- Wanda: A Simple and Effective Pruning Approach, arXiv:2306.11695\n"
+    )
+    res = parse_markdown_list(text, "l.md", load_taxonomy())
+    assert [(e.paper.id, e.paper.title) for e in res.entries] == [
+        ("2306.00978", "AWQ: Activation-aware Weight Quantization"),
+        ("2211.10438", "SmoothQuant: Accurate Post-Training Quantization"),
+        ("2306.11695", "Wanda: A Simple and Effective Pruning Approach"),
+    ]

@@ -41,7 +41,18 @@ HEADING_NODES: dict[str, str] = {
     "inference acceleration": "decoding",
     "efficient fine tuning": "fine-tuning",
     "efficient training": "training",
+    # headings any list may write
+    "sparsity": "sparsification",
+    "pruning sparsity": "sparsification",
+    "pruning and sparsity": "sparsification",
+    "sparsity and pruning": "sparsification",
+    "tensor compiler": "compiler",
+    "ml compiler": "compiler",
+    "hardware accelerator": "hardware",
+    "accelerator": "hardware",
 }
+# words a heading may put before a node's name ("Model Pruning", "Efficient Attention")
+_HEADING_LEAD = ("model ", "efficient ", "llm ")
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -55,7 +66,9 @@ _A_TAG = re.compile(
     r"<a\s[^>]*?\bhref\s*=\s*[\"']([^\"'<>]*)[\"'][^>]*>([^<]*(?:<(?!/a\s*>)[^<]*)*)</a\s*>", re.I
 )
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_BARE_URL = re.compile(r"(?<![(<\[])\bhttps?://[^\s)<>|\]]+", re.I)
+_BARE_URL = re.compile(r"\bhttps?://[^\s)<>|\]]+", re.I)
+# "arXiv:2306.11695" (or "arXiv 2306.11695v2") written out, not linked
+_ARXIV_TEXT = re.compile(r"\barxiv:?\s*(\d{4}\.\d{4,5}(?:v\d+)?)\b", re.I)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 # A GitHub emoji shortcode (":fire:", ":+1:", ":-1:"): a word of its own (no letter or colon
 # touching it), with a letter or a sign, so that "Beyond 2:4: exploring", "V:N:M" and
@@ -98,11 +111,19 @@ def heading_node(text: str, taxonomy: Taxonomy) -> str | None:
     key = norm_heading(_clean_text(text))
     if not key:
         return None
-    for node in taxonomy:
-        if key == norm_heading(node.id) or key == norm_heading(node.name):
-            return node.id
-    node = HEADING_NODES.get(key)
-    return node if node in taxonomy else None
+    keys = [key]
+    for lead in _HEADING_LEAD:
+        if key.startswith(lead):
+            keys.append(key[len(lead) :])
+    keys += [" ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in k.split()) for k in list(keys)]
+    for k in keys:  # as written first, then without a lead word, then without plurals
+        for node in taxonomy:
+            if k == norm_heading(node.id) or k == norm_heading(node.name):
+                return node.id
+        node = HEADING_NODES.get(k)
+        if node in taxonomy:
+            return node
+    return None
 
 
 _LATEX_FONT = re.compile(r"\\(?:textbf|textit|texttt|textsc|emph|mathbf)\{([^{}]*)\}")  # \textbf{Hy}brid
@@ -161,6 +182,7 @@ def _links(text: str) -> list[tuple[str, str]]:
     out = [(m.group(1), m.group(2)) for m in _LINK.finditer(text)]
     rest = _LINK.sub(" ", text)
     out += [("", u.rstrip(".,;")) for u in _BARE_URL.findall(rest)]
+    out += [("", f"https://arxiv.org/abs/{i}") for i in _ARXIV_TEXT.findall(_BARE_URL.sub(" ", rest))]
     return [(lab, url) for lab, url in out if url and not url.startswith("#")]
 
 
@@ -267,7 +289,7 @@ def _names_a_link(text: str) -> bool:
     return bool(words) and all(w in _LINK_WORDS for w in words)
 
 
-_EMPTY_BRACKETS = re.compile(r"\[\s*\]")
+_EMPTY_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)|<\s*>")  # what a link taken out leaves behind
 
 
 def _title_from(segment_text: str) -> tuple[str | None, int]:
@@ -293,8 +315,11 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
             return label, 2
     # (a link inside brackets, "Title [[EMNLP 2023](url)]", leaves "[ ]" behind: dropped)
     plain = _clean_text(
-        _EMPTY_BRACKETS.sub(" ", _BRACKET_DATE.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
+        _EMPTY_BRACKETS.sub(
+            " ", _BRACKET_DATE.sub(" ", _ARXIV_TEXT.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
+        )
     )
+    plain = re.sub(r"\s+[.,;]+$", "", plain)  # "Title (https://...)." leaves " ." behind
     if plain:
         return plain, 1
     return None, 0
