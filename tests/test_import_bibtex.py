@@ -202,3 +202,29 @@ def test_an_old_style_arxiv_id_gives_the_year(cli, tmp_path, monkeypatch):
             "hep-th/9901001": 1999,
             "hep-th/9108001": 1991,  # arXiv began in 1991: 91-99 are 19xx, the rest 20xx
         }
+
+
+def test_values_joined_by_hash_are_joined(cli, tmp_path, monkeypatch):
+    """BibTeX's # concatenation was stored as written: a title '"Concatenated " # "Title ..."'."""
+    result = _import_bib(
+        cli,
+        tmp_path,
+        monkeypatch,
+        '@string{nips = "Advances in Neural Information Processing Systems"}\n'
+        '@inproceedings{a2023, title = "Concatenated " # "Title about {KV} Cache Compression",\n'
+        '  booktitle = nips # " 36", year = 2023, author = {A. Writer},\n'
+        "  eprint = {2401.00001}, archivePrefix = {arXiv}}\n"
+        "@misc{b, title = {C# for ML}, year = 2020, author = {B. Writer}}\n"
+        '@misc{c, title = undefined # " x", year = 2020, author = {C. Writer}}\n',
+    )
+    assert result.exit_code == 0, result.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        papers = {p.id: (p.title, p.venue) for p in cat.iter_papers()}
+    assert papers == {
+        "2401.00001": (
+            "Concatenated Title about KV Cache Compression",
+            "Advances in Neural Information Processing Systems 36",
+        ),
+        "title:c-for-ml": ("C# for ML", None),  # a # inside braces is text
+        "title:undefined-x": ('undefined # " x"', None),  # an undefined @string: left as written
+    }

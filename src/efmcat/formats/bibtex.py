@@ -328,7 +328,43 @@ def _raw_entries(text: str, where: str) -> list[tuple[int, Any]]:
             continue  # a second @string of a name: the first one holds
         alone = bibtexparser.parse_string(block.raw, library=Library(list(lib.strings)))
         found.extend((block.start_line + 1, e) for e in alone.entries)
+    strings = {s.key.lower(): s.value for s in lib.strings}
+    for _, e in found:
+        for f in e.fields:  # bibtexparser leaves "a" # nips # {b} as written
+            if "#" in f.value and getattr(f, "enclosing", None) == "no-enclosing":
+                joined = _concatenated(f.value, strings)
+                if joined is not None:
+                    f.value = joined
     return sorted(found, key=lambda item: item[0])
+
+
+def _concatenated(value: str, strings: dict[str, str]) -> str | None:
+    """A value written as parts joined by ``#`` (``"Part one " # nips # {2023}``), joined;
+    None when it is not one, or names a @string the file does not define (left as written)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    if not parts:
+        return None
+    out = []
+    for part in (p.strip() for p in [*parts, value[start:]]):
+        if len(part) >= 2 and (part[0], part[-1]) in (('"', '"'), ("{", "}")):
+            out.append(part[1:-1])
+        elif part.isdigit():
+            out.append(part)
+        elif part.lower() in strings:
+            out.append(strings[part.lower()])
+        else:
+            return None
+    return "".join(out)
 
 
 def _quiet_parse(text: str) -> Any:
