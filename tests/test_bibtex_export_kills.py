@@ -266,3 +266,12 @@ def test_an_arxiv_paper_without_authors_has_the_key_of_its_id():
     assert b.base_key(old_style) == "arxivcs0112017"
     not_arxiv = {"id": "openreview:abc", "title": "Efficient Attention", "year": 2024, "authors": []}
     assert b.base_key(not_arxiv) == "anon2024efficient"
+
+
+def test_one_character_with_no_faithful_spelling_keeps_only_itself_as_written():
+    """A pasted ﬁ ligature (NFKD spells it "fi", which reads back otherwise) made the whole
+    title raw Unicode, → and é included."""
+    title = "Efﬁcient Post-Training Quantization → Café"
+    assert b.latex_title(title) == "Efﬁcient {Post-Training} Quantization $\\rightarrow$ Caf{\\'e}"
+    assert b.decode_text(b.latex_title(title)) == title  # reads back as written
+    assert b.latex_escape("Zhang Wěi 张伟") == "Zhang W{\\v{e}}i 张伟"

@@ -730,9 +730,21 @@ def _readable(text: str, escaped: str, spelled: str) -> str:
     else ``escaped`` with the characters as written: an import gives back what was exported
     (pdflatex may then need inputenc for a rare character such as a spacing cedilla). The
     one loss kept on purpose is the ogonek (see without_ogonek)."""
-    if spelled == escaped or decode_text(spelled) == without_ogonek(" ".join(str(text).split())):
+    target = without_ogonek(" ".join(str(text).split()))
+    if spelled == escaped or decode_text(spelled) == target:
         return spelled
+    # one character with no faithful spelling ("ﬁ" pasted from a PDF) keeps only itself as
+    # written: the rest is still spelled (it made the whole title raw Unicode)
+    mixed = _RUN_RE.sub(_spelled_if_faithful, escaped)
+    if decode_text(mixed) == target:
+        return mixed
     return without_ogonek(escaped)
+
+
+def _spelled_if_faithful(m: re.Match[str]) -> str:
+    run = m.group(0)
+    spelled = to_latex(run)
+    return spelled if decode_text(spelled) == without_ogonek(run) else run
 
 
 def without_ogonek(text: str) -> str:
