@@ -563,6 +563,29 @@ def test_sources_counts_papers_as_list_does_and_names_other_entries(cli, tmp_pat
     assert len(json.loads(listed)) == 2
 
 
+def test_a_list_that_finds_no_papers_says_when_other_kinds_match(cli, tmp_path):
+    """A starred repo: `list --starred` said "No papers." and nothing of the repo."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "kinds.db"
+    with Catalog(db) as cat:
+        cat.upsert_paper(Paper(id="2401.00001", title="A paper"))
+        cat.upsert_paper(Paper(id="url:github.com/a/b", title="A repo", kind="repo"))
+    assert cli("star", "url:github.com/a/b", "--db", str(db)).exit_code == 0
+    r = cli("list", "--starred", "--db", str(db))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        0,
+        "",
+        "No papers. Entries of other kinds (repos, posts, ...) match: --kind any shows them.\n",
+    )
+    assert cli("list", "--starred", "--kind", "any", "--db", str(db)).stdout.startswith(
+        "url:github.com/a/b\t"
+    )
+    assert cli("list", "--status", "read", "--db", str(db)).stderr == "No papers.\n"  # nothing of any kind
+    assert cli("list", "--starred", "--kind", "blog", "--db", str(db)).stderr == "No papers.\n"
+
+
 def test_kind_is_read_in_any_case(cli, tmp_path):
     from efmcat.catalog import Catalog
     from efmcat.models import Paper

@@ -202,11 +202,22 @@ def list_(
     from efmcat.browse import iter_list_records
 
     with open_catalog(db, create=False) as catalog:
-        records = iter_list_records(
-            catalog, tags=tag, year=year, since=since, until=until, author=author, sort=sort, limit=limit,
-            sources=source, section=section, kinds=kind, status=status, starred=starred, brief=not as_json,
+        filters = dict(
+            tags=tag, year=year, since=since, until=until, author=author, sources=source, section=section,
+            status=status, starred=starred,
         )  # fmt: skip
-        _emit_papers(records, as_json, empty="No papers.")
+        records = iter_list_records(catalog, **filters, sort=sort, limit=limit, kinds=kind, brief=not as_json)
+
+        def empty() -> str:  # a starred repo, a noted blog post: say they are there
+            if (
+                kind
+                or next(iter_list_records(catalog, **filters, kinds=["any"], limit=1, brief=True), None)
+                is None
+            ):
+                return "No papers."
+            return "No papers. Entries of other kinds (repos, posts, ...) match: --kind any shows them."
+
+        _emit_papers(records, as_json, empty=empty)
         _note_authorless(catalog, author)
 
 
