@@ -101,3 +101,41 @@ def test_source_titles_at_exactly_the_conflict_floor_name_one_paper(cat):
         cat.add_source("2401.00001", "l.md", "l.md:2", title="For KV context", link=None)  # 60: CONFLICT
     kinds = _kinds(check.check_catalog(cat))
     assert "id-title-conflict" not in kinds and "renamed" not in kinds  # one title cluster
+
+
+def test_titles_that_differ_in_a_number_name_a_few_neighbours_each_not_every_pair(cat):
+    """A thousand "... number N" titles were half a million findings (930 MB, 100 s)."""
+    with cat.transaction():
+        for k in range(40):
+            cat.upsert_paper(
+                Paper(id=f"2402.{k:05d}", title=f"Quantization of sparse attention kernels number {k}")
+            )
+    similar = [f for f in check.check_catalog(cat).findings if f.kind == "similar-titles"]
+    per_title: dict[str, int] = {}
+    for f in similar:
+        for pid in f.papers:
+            per_title[pid] = per_title.get(pid, 0) + 1
+    assert len(per_title) == 40  # each has some near-identical title named
+    assert len(similar) <= 40 * check.SIMILAR_PER_TITLE < 40 * 39 // 2
+
+
+def test_a_block_too_large_to_compare_every_pair_is_read_in_overlapping_runs(cat, monkeypatch):
+    monkeypatch.setattr(check, "EXHAUSTIVE", 10)
+    monkeypatch.setattr(check, "BLOCK", 4)
+    monkeypatch.setattr(check, "MAX_BLOCK", 10)
+    with cat.transaction():  # 30 titles sharing their first four words: one block past MAX_BLOCK
+        for k in range(30):
+            cat.upsert_paper(Paper(id=f"2402.{k:05d}", title=f"Same four first words {k:02d} apart"))
+    cat.conn.commit()
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE ut (nt TEXT)")
+    db.executemany(
+        "INSERT INTO ut VALUES (?)", [(f"same four first words {k:02d} apart",) for k in range(30)]
+    )
+    blocks = list(check._title_blocks(db))
+    first_words = [b for b in blocks if b[0].startswith("same")]
+    assert all(len(b) <= 10 for b in blocks)
+    covered = {t for b in first_words for t in b}
+    assert len(covered) == 30  # every title is in some run
