@@ -194,3 +194,14 @@ def test_join_colons():
     assert join_colons(["show", "doi", ":", "10.1", ":", "x"]) == (["show", "doi:10.1:x"], "doi:10.1:")
     assert join_colons(["show", "a", ":"]) == (["show", "a:"], "a:")
     assert join_colons(["show", "2210"]) == (["show", "2210"], "")
+
+
+def test_the_completion_variable_set_by_hand_is_no_traceback():
+    """_EFMCAT_COMPLETE=complete_bash without bash's COMP_WORDS printed a KeyError traceback."""
+    efmcat = shutil.which("efmcat", path=str(Path(sys.executable).parent)) or shutil.which("efmcat")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMP_")} | {
+        "_EFMCAT_COMPLETE": "complete_bash"
+    }
+    r = subprocess.run([efmcat], capture_output=True, text=True, timeout=60, env=env)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert "search" in r.stdout.split()

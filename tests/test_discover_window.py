@@ -96,3 +96,22 @@ def test_empty_pages_at_the_first_start_are_asked_again_as_well():
     stub = Stub(two, {0: 2})
     assert window(stub) == (["2611.00001", "2611.00002"], True, None)
     assert stub.asked == [0, 0, 0]
+
+
+def test_a_feed_file_or_stdin_is_read_no_further_than_an_arxiv_answer_may_be(cli, tmp_path, monkeypatch):
+    """--feed /dev/zero was read until the kernel killed efmcat (no Error line)."""
+    import efmcat.arxiv
+
+    monkeypatch.setattr(efmcat.arxiv, "MAX_BODY_BYTES", 1000)
+    big = tmp_path / "big.xml"
+    big.write_text("<rss>" + " " * 2000 + "</rss>", encoding="utf-8")
+    r = cli("discover", "--feed", str(big))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: cannot read feed {big}: larger than 0 MB (an arXiv feed is well under 1 MB)\n",
+    )
+    r = cli("discover", "--feed", "-", input=big.read_text())
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: cannot read feed stdin: larger than 0 MB (an arXiv feed is well under 1 MB)\n",
+    )

@@ -30,6 +30,23 @@ def test_ctrl_c_after_a_committed_change_says_it_was_written(cli, mini_db, monke
     assert (r.exit_code, r.stderr) == (130, "Error: interrupted; the changes made before it were written\n")
 
 
+def test_a_sigterm_after_a_committed_change_says_it_was_written_as_ctrl_c_does(cli, mini_db, monkeypatch):
+    """An import stopped by SIGTERM after its first batches said "terminated" alone (the
+    README: TERM ends a command as Ctrl-C does)."""
+    import importlib
+
+    from efmcat.errors import Terminated
+
+    def terminated(*a, **k):
+        raise Terminated
+
+    monkeypatch.setattr(importlib.import_module("efmcat.cli.personal_cmds"), "say", terminated)
+    r = cli("star", "2210.17323", "--dry-run")
+    assert (r.exit_code, r.stderr) == (143, "Error: terminated\n")
+    r = cli("star", "2210.17323")
+    assert (r.exit_code, r.stderr) == (143, "Error: terminated; the changes made before it were written\n")
+
+
 def test_the_catalog_counts_committed_changes_only(tmp_path):
     from efmcat.catalog import Catalog
     from efmcat.models import Paper

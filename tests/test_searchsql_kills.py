@@ -105,6 +105,18 @@ def test_an_empty_section_is_an_error_not_every_paper(section):
     assert str(exc.value) == f"--section needs some text of a heading, not '{section}'"
 
 
+def test_a_section_longer_than_a_heading_is_a_usage_error_not_sqlites(cli, mini_db):
+    """120,000 characters gave "catalog error: LIKE or GLOB pattern too complex" (exit 1)."""
+    assert len("x" * searchsql.MAX_SECTION) == 1000
+    searchsql.filter_clauses(section="x" * searchsql.MAX_SECTION)  # a long heading is fine
+    for args in (["list"], ["search", "quantization"]):
+        r = cli(*args, "--section", "x" * 1001)
+        assert (r.exit_code, r.stderr) == (
+            2,
+            "Error: --section is some text of a heading: at most 1000 characters, not 1001\n",
+        )
+
+
 def test_an_empty_author_is_an_error_not_every_paper():
     with pytest.raises(UsageError, match=r"^--author needs a name, not ''$"):
         searchsql.filter_clauses(author="")

@@ -1123,6 +1123,9 @@ class Catalog:
     def check_section(self, section: str, sources: Sequence[str] | None = None) -> None:
         """QueryError when no section heading (of ``sources``, if given) contains ``section``:
         a typo in --section says so instead of giving an empty result."""
+        from efmcat.searchsql import check_section_text
+
+        check_section_text(section)
         sql = "SELECT 1 FROM sources WHERE section LIKE ? ESCAPE '\\'"
         args: list[Any] = ["%" + like_escape(section) + "%"]
         if sources:

@@ -213,11 +213,15 @@ _ANNOUNCE = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*(\S+)\s*(?:Abstract:\s
 def read_feed_text(source: str, client: ArxivClient) -> str:
     """The body of a feed: an http(s) URL through the polite client (its delay, retries and
     errors, pointed at the feed for one request), ``-`` standard input, else a local file."""
+    from efmcat.arxiv import MAX_BODY_BYTES  # a file or stdin is held to what arXiv may send
+
     if source == "-":
         import sys
 
         try:
-            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+            data = stream.read(MAX_BODY_BYTES + 1) if stream else sys.stdin.read(MAX_BODY_BYTES + 1).encode()
+            _check_feed_size(len(data), "stdin")
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ParseError(f"cannot read the feed from stdin: not UTF-8 (byte {exc.start})") from exc
@@ -234,9 +238,21 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
         finally:
             client.url = api
     try:
-        return Path(source).read_text(encoding="utf-8")
+        with open(source, "rb") as fh:  # /dev/zero, a 200 MB file: read no further than the bound
+            data = fh.read(MAX_BODY_BYTES + 1)
+        _check_feed_size(len(data), source)
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ParseError(f"cannot read feed {source}: {exc.strerror or exc}") from exc
+
+
+def _check_feed_size(size: int, source: str) -> None:
+    from efmcat.arxiv import MAX_BODY_BYTES
+
+    if size > MAX_BODY_BYTES:
+        raise ParseError(
+            f"cannot read feed {source}: larger than {MAX_BODY_BYTES // 1_000_000} MB (an arXiv feed is well under 1 MB)"
+        )
 
 
 def parse_listing_feed(text: str, source: str = "feed") -> list[Paper]:

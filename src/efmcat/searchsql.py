@@ -144,6 +144,22 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+MAX_SECTION = (
+    1000  # characters of --section (a heading is a line; SQLite refuses LIKE patterns past 50,000 bytes)
+)
+
+
+def check_section_text(section: str) -> None:
+    """UsageError for a --section that cannot name a heading: blank (it matched every
+    heading) or longer than MAX_SECTION (SQLite: "LIKE or GLOB pattern too complex")."""
+    if not section.strip():
+        raise UsageError(f"--section needs some text of a heading, not '{section}'")
+    if len(section) > MAX_SECTION:
+        raise UsageError(
+            f"--section is some text of a heading: at most {MAX_SECTION} characters, not {len(section)}"
+        )
+
+
 def filter_clauses(
     *,
     nodes: list[str] | tuple[str, ...] | None = None,
@@ -162,8 +178,8 @@ def filter_clauses(
     ``sources`` are taken as given: Catalog.check_sources says which names exist."""
     where: list[str] = []
     args: list[object] = []
-    if section is not None and not section.strip():  # "" matched every heading: no filter at all
-        raise UsageError(f"--section needs some text of a heading, not '{section}'")
+    if section is not None:
+        check_section_text(section)
     if sources or section:
         cond, sargs = [], []
         if sources:

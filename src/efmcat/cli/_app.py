@@ -311,11 +311,12 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt as exc:
             from efmcat.errors import Terminated
 
-            if isinstance(exc, Terminated):
-                raise fail("terminated", 143) from None
-            if any(c.committed for c in _state["catalogs"]):  # a change was committed: Ctrl-C cut its report
-                raise fail("interrupted; the changes made before it were written", 130) from None
-            raise fail("interrupted", 130) from None
+            word, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+            if any(
+                c.committed for c in _state["catalogs"]
+            ):  # a change was committed: the signal cut its report
+                raise fail(f"{word}; the changes made before it were written", code) from None
+            raise fail(word, code) from None
         except BrokenPipeError:
             # Reader went away (e.g. `efmcat list | head`): exit quietly.
             _quiet_stdout()

@@ -161,7 +161,13 @@ def _efmcat_class(base: type) -> type:
         kept = ""
 
         def get_completion_args(self) -> tuple[list[str], str]:
-            args, incomplete = super().get_completion_args()
+            try:
+                args, incomplete = super().get_completion_args()
+            except (
+                KeyError,
+                ValueError,
+            ):  # _EFMCAT_COMPLETE set by hand, without the shell's COMP_* variables
+                args, incomplete = [], ""
             if bash:
                 words, self.kept = join_colons([*args, incomplete])
                 args, incomplete = words[:-1], words[-1]
