@@ -415,3 +415,36 @@ def test_a_moved_paper_takes_its_arxiv_links(old_catalog, cli):
 
     mine = links(old_catalog)
     assert len(mine) == 3 and mine == links(SHIPPED)
+
+
+def test_an_abstract_an_import_filled_keeps_its_auto_tags_and_removals_are_counted(
+    tmp_path, monkeypatch, cli
+):
+    """An import that filled a shipped paper's abstract gave it auto tags; each update deleted
+    them ("Your catalog is up to date") and each retag put them back."""
+    path = tmp_path / "mine.db"
+    shutil.copy(SHIPPED, path)
+    monkeypatch.setenv("EFMCAT_DB", str(path))
+    line = {
+        "id": "2403.00835",
+        "title": "CLLMs: Consistency Large Language Models",
+        "abstract": "We quantize the KV cache to 2 bits; KV cache quantization keeps accuracy.",
+    }
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert cli("import", str(f)).exit_code == 0
+    tags = lambda: set(json.loads(cli("show", "2403.00835", "--json").stdout)["tags"])  # noqa: E731
+    before = tags()
+    assert "quantization" in before
+    r = cli("update", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["tags_removed"] == 0
+    assert tags() == before
+    # a tag the release's tagger no longer gives, on the release's own text: removed, and said
+    with Catalog(path) as cat:
+        cat.conn.execute(
+            "INSERT INTO tags(paper_id, node, origin, score) VALUES ('2210.17323', 'rag', 'auto', 0.5)"
+        )
+        cat.conn.commit()
+    r = cli("update")
+    assert r.stderr.splitlines()[-1].endswith("; removed 1 auto tag the release no longer gives.")

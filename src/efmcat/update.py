@@ -56,6 +56,7 @@ class UpdateReport:
     updated: int = 0
     moved: int = 0
     tags_added: int = 0
+    tags_removed: int = 0  # auto tags the release's tagger no longer gives (the text is the release's)
     sources_added: int = 0
     kept_user_fields: int = 0
     kept_removed: int = 0  # papers of the release the user removed (rm): not added back
@@ -64,7 +65,14 @@ class UpdateReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.moved or self.tags_added or self.sources_added)
+        return bool(
+            self.added
+            or self.updated
+            or self.moved
+            or self.tags_added
+            or self.tags_removed
+            or self.sources_added
+        )
 
     def note(self, **change: Any) -> None:
         if len(self.changes) < MAX_CHANGES:
@@ -84,6 +92,8 @@ class UpdateReport:
             count(self.sources_added, "source row"),
         ]
         text = ", ".join(parts) + f" (release {self.release_from or 'none'} -> {self.release_to})"
+        if self.tags_removed:
+            text += f"; removed {count(self.tags_removed, 'auto tag')} the release no longer gives"
         if self.kept_user_fields:
             text += f"; kept {count(self.kept_user_fields, 'field')} you changed"
         if self.kept_removed:
@@ -99,6 +109,7 @@ class UpdateReport:
             "updated": self.updated,
             "moved": self.moved,
             "tags_added": self.tags_added,
+            "tags_removed": self.tags_removed,
             "sources_added": self.sources_added,
             "kept_user_fields": self.kept_user_fields,
             "kept_removed": self.kept_removed,
@@ -341,12 +352,19 @@ def _merge_paper(
             removed.add(node)
     # Text the user's copy has of its own (fetched from arXiv since, or a title or abstract
     # the user edited) was tagged from that text: the release's auto tags are not its.
-    own_text = fetched or bool(owned & {"title", "abstract"})
+    # An abstract the release does not have (an import filled it) is such text too: its
+    # auto tags were deleted by each update and put back by each retag, and no report said so.
+    own_text = (
+        fetched
+        or bool(owned & {"title", "abstract"})
+        or (not _empty(kept := changes.get("abstract", mine["abstract"])) and kept != row["abstract"])
+    )
     if not own_text:
         auto = {t["node"] for t in tags if t["origin"] == "auto"}
         for node, origin in have.items():
             if origin == "auto" and node not in auto:
                 conn.execute("DELETE FROM tags WHERE paper_id = ? AND node = ?", (pid, node))
+                report.tags_removed += 1
     for t in tags:
         origin = have.get(t["node"])
         if origin == "manual" or (origin == "curated" and t["origin"] == "auto"):
