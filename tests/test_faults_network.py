@@ -288,6 +288,28 @@ def test_bad_delay_setting(monkeypatch, raw):
     assert str(exc.value) == f"EFMCAT_ARXIV_DELAY must be a number of seconds, got '{raw}'"
 
 
+@pytest.mark.parametrize(
+    "name", ["EFMCAT_ARXIV_TIMEOUT", "EFMCAT_ARXIV_REQUEST_TIMEOUT", "EFMCAT_ARXIV_DEADLINE"]
+)
+def test_a_timeout_of_zero_is_a_usage_error_before_any_request(monkeypatch, name):
+    """0 s let no request through: it was retried four times and reported as a network fault."""
+    from efmcat.errors import UsageError
+
+    monkeypatch.setenv(name, "0")
+    with pytest.raises(UsageError) as exc:
+        ArxivClient("http://127.0.0.1:9/")
+    assert str(exc.value) == f"{name} must be more than 0 seconds, got '0'"
+
+
+def test_a_delay_longer_than_the_deadline_is_a_usage_error(monkeypatch, cli):
+    monkeypatch.setenv("EFMCAT_ARXIV_DELAY", "99999999999")
+    r = cli("add", "2401.00021")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: EFMCAT_ARXIV_DELAY (1e+11 s) is longer than the command's deadline (900 s, EFMCAT_ARXIV_DEADLINE)\n",
+    )
+
+
 def test_whitespace_body_is_an_empty_response(server):
     server.script.append(Reply(body="   \n"))
     with client_for(server) as c, pytest.raises(ArxivAPIError) as exc:

@@ -53,7 +53,9 @@ USER_AGENT = f"efmcat/{__version__} (efficient-LLM paper catalog; polite arXiv A
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-def _env_seconds(name: str, default: float) -> float:
+def _env_seconds(name: str, default: float, *, positive: bool = False) -> float:
+    """A number of seconds from the environment; ``positive``: 0 is refused too (a timeout
+    of 0 s cannot let any request through: it was retried and reported as a network fault)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -63,6 +65,8 @@ def _env_seconds(name: str, default: float) -> float:
         value = -1.0
     if not value >= 0 or value == float("inf"):  # also rejects nan
         raise UsageError(f"{name} must be a number of seconds, got '{raw}'")
+    if positive and value == 0:
+        raise UsageError(f"{name} must be more than 0 seconds, got '{raw}'")
     return value
 
 
@@ -129,17 +133,26 @@ class ArxivClient:
             _env_seconds("EFMCAT_ARXIV_BACKOFF", DEFAULT_BACKOFF) if backoff_base is None else backoff_base
         )
         read = (
-            _env_seconds("EFMCAT_ARXIV_TIMEOUT", DEFAULT_READ_TIMEOUT)
+            _env_seconds("EFMCAT_ARXIV_TIMEOUT", DEFAULT_READ_TIMEOUT, positive=True)
             if read_timeout is None
             else read_timeout
         )
         self.max_attempts = max(1, max_attempts)
         self.request_timeout = (
-            _env_seconds("EFMCAT_ARXIV_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT)
+            _env_seconds("EFMCAT_ARXIV_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT, positive=True)
             if request_timeout is None
             else request_timeout
         )
-        total = _env_seconds("EFMCAT_ARXIV_DEADLINE", DEFAULT_DEADLINE) if deadline is None else deadline
+        total = (
+            _env_seconds("EFMCAT_ARXIV_DEADLINE", DEFAULT_DEADLINE, positive=True)
+            if deadline is None
+            else deadline
+        )
+        if self.delay > total and delay is None:  # no second request could ever be made
+            raise UsageError(
+                f"EFMCAT_ARXIV_DELAY ({self.delay:g} s) is longer than the command's deadline "
+                f"({total:g} s, EFMCAT_ARXIV_DEADLINE)"
+            )
         self.deadline_seconds = total
         self._deadline = time.monotonic() + total
         self.max_body = max_body
