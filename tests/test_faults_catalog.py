@@ -276,6 +276,9 @@ def test_read_only_catalog(shared_dir, mini_db, what):
         r = _run(prefix, "show", "2210.17323", db=db)
         assert r.returncode == 0, r.stderr
         assert r.stdout.startswith("GPTQ")
+        # sql read with mode=ro alone: "unable to open database file" in a read-only folder
+        r = _run(prefix, "sql", "SELECT count(*) AS n FROM papers", "--format", "csv", db=db)
+        assert (r.returncode, r.stdout.split()) == (0, ["n", "8"]), r.stderr
     finally:
         folder.chmod(0o755)
         db.chmod(0o644)

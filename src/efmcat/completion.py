@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 
 PAPER_LIMIT = 50
 _MAX_CHAR = "\U0010ffff"  # sorts after every other character in SQLite's BINARY collation
@@ -40,7 +39,9 @@ def paper_candidates(
     if not path.is_file():
         return []
     try:
-        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=0.5)
+        from efmcat.readonly import connect_read_only
+
+        con = connect_read_only(path, timeout=0.5)
         try:
             rows = con.execute(
                 "SELECT id, title FROM papers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",

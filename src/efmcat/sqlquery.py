@@ -51,7 +51,9 @@ def connect_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
     if not path.exists():
         raise CatalogError(f"no catalog at {path}")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        from efmcat.readonly import connect_read_only
+
+        conn = connect_read_only(path)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise CatalogError(f"cannot open catalog {path}: {exc}") from exc

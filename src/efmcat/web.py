@@ -120,7 +120,9 @@ def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str]
     tmp = folder / f".{DB_NAME}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
-        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        from efmcat.readonly import connect_read_only
+
+        src = connect_read_only(source)
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
