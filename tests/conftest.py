@@ -49,7 +49,10 @@ def isolated(tmp_path, monkeypatch, taxonomy_cache):
     monkeypatch.setenv("EFMCAT_ARXIV_BACKOFF", "0.01")
     for var in ("NO_COLOR", "EFMCAT_TAXONOMY", "EFMCAT_DEBUG", "FORCE_COLOR"):
         monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    yield tmp_path
+    from efmcat.taxonomy import set_default_path
+
+    set_default_path(None)  # a command's --taxonomy outlives it in the process: not into the next test
 
 
 class Cli:

@@ -728,3 +728,22 @@ def test_eval_of_an_empty_labelled_set_is_an_error(cli, tmp_path, text):
     f.write_text(text, encoding="utf-8")
     r = cli("eval", str(f))
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {f}: no labelled paper: nothing to score\n")
+
+
+def test_stdin_and_files_are_read_no_further_than_their_bound(cli, monkeypatch, tmp_path):
+    """`add --file - < /dev/zero`, `eval -`, `train --labels -`, `--taxonomy -` read until
+    the memory ran out; a 60 MB --taxonomy file was parsed (320 MB)."""
+    import efmcat.inputs
+    import efmcat.taxonomy
+
+    monkeypatch.setattr(efmcat.inputs, "MAX_TEXT_BYTES", 2_000_000)
+    big = "x" * 2_000_001
+    r = cli("eval", "-", input=big)
+    assert (r.exit_code, r.stderr) == (1, "Error: cannot read labelled set stdin: larger than 2 MB\n")
+    r = cli("add", "--file", "-", input=big)
+    assert (r.exit_code, r.stderr) == (1, "Error: cannot read stdin: larger than 2 MB\n")
+    monkeypatch.setattr(efmcat.taxonomy, "MAX_TAXONOMY_BYTES", 1_000_000)
+    f = tmp_path / "big.yaml"
+    f.write_text("#" * 1_000_001, encoding="utf-8")
+    r = cli("taxonomy", "--taxonomy", str(f))
+    assert (r.exit_code, r.stderr) == (1, f"Error: cannot read taxonomy {f}: larger than 1 MB\n")

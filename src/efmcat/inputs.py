@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from efmcat.errors import ParseError
 
+MAX_TEXT_BYTES = 64_000_000  # an id list or a labelled set; /dev/zero on stdin ran out of memory
 
-def read_text(path: str | os.PathLike[str], what: str = "") -> tuple[str, str]:
+
+def read_text(path: str | os.PathLike[str], what: str = "", max_bytes: int | None = None) -> tuple[str, str]:
     """The text of ``path`` (stdin for ``-``) and the name messages should give it.
 
-    A file that cannot be read or decoded is a ParseError: ``cannot read WHAT NAME: why``.
-    A UTF-8 byte-order mark at the start is dropped."""
+    A file that cannot be read or decoded, or holds more than ``max_bytes`` (default
+    MAX_TEXT_BYTES), is a ParseError: ``cannot read WHAT NAME: why``. A UTF-8 byte-order
+    mark at the start is dropped."""
     name = "stdin" if str(path) == "-" else str(path)
+    limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
+    label = f"{what + ' ' if what else ''}{name}"
     try:
-        text = sys.stdin.read() if name == "stdin" else Path(path).read_text(encoding="utf-8")
+        if name == "stdin":
+            source = getattr(sys.stdin, "buffer", None)
+            data = source.read(limit + 1) if source is not None else sys.stdin.read(limit + 1).encode()
+        else:
+            with open(path, "rb") as fh:  # a FIFO or /dev/zero too: no further than the limit
+                data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise ParseError(f"cannot read {label}: larger than {limit // 1_000_000} MB")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or exc
-        raise ParseError(f"cannot read {what + ' ' if what else ''}{name}: {why}") from exc
+        raise ParseError(f"cannot read {label}: {why}") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a text-mode read gives it
     return text.removeprefix("\ufeff"), name  # a byte-order mark (Windows editors) is no text

@@ -273,10 +273,11 @@ def _stdin_copy() -> Path:
         import sys
         import tempfile
 
-        text = sys.stdin.read()
+        source = getattr(sys.stdin, "buffer", None)
+        data = source.read(MAX_TAXONOMY_BYTES + 1) if source is not None else sys.stdin.read().encode()
         fd, name = tempfile.mkstemp(prefix="efmcat-taxonomy-", suffix=".yaml")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data[: MAX_TAXONOMY_BYTES + 1])  # load_taxonomy says it is too large
         _stdin_file = Path(name)
         atexit.unregister(_drop_stdin_copy)  # once, however many commands read stdin
         atexit.register(_drop_stdin_copy)
@@ -295,6 +296,9 @@ def _drop_stdin_copy() -> None:
 _cache: dict[tuple[tuple[str, int, int], str | None], Taxonomy] = {}
 
 
+MAX_TAXONOMY_BYTES = 32_000_000  # as a YAML import (a 60 MB file took 320 MB to parse)
+
+
 def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
     """Load (and validate) the taxonomy at ``path``, ``EFMCAT_TAXONOMY``, or the packaged one.
 
@@ -305,9 +309,13 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
     p = taxonomy_path(path)
     try:
         real = os.path.realpath(p)
-        data = Path(real).read_bytes()
+        with open(real, "rb") as fh:
+            data = fh.read(MAX_TAXONOMY_BYTES + 1)
     except OSError as exc:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_TAXONOMY_BYTES:  # the shipped one is 40 KB
+        shown = "stdin" if _stdin_file is not None and p == _stdin_file else p
+        raise TaxonomyError(f"cannot read taxonomy {shown}: larger than {MAX_TAXONOMY_BYTES // 1_000_000} MB")
     key = areamap.key_of(real, data)
     from_stdin = _stdin_file is not None and p == _stdin_file
     stem = None if from_stdin else _cache_stem(key)  # no cache files for a one-off taxonomy
