@@ -274,3 +274,21 @@ def test_doi_of_id_gives_the_doi_a_doi_id_names():
     assert doi_of_id("doi:10.1007/978-3-030.PDF") == "10.1007/978-3-030"  # the file's suffix, not the DOI's
     assert doi_of_id("doi:10.1007/a.pdfs") == "10.1007/a.pdfs"
     assert doi_of_id("2210.17323") is None and doi_of_id("url:doi.org/10.1/x") is None
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://huggingface.co/papers/2306.00978", "2306.00978"),
+        ("https://www.alphaxiv.org/abs/2306.00978v2", "2306.00978v2"),
+        ("https://alphaxiv.org/overview/2306.00978", "2306.00978"),
+        ("https://huggingface.co/meta-llama/Llama-2-7b", None),  # a model page, not a paper
+        ("https://huggingface.co/papers/trending", None),
+    ],
+)
+def test_paper_pages_that_show_an_arxiv_paper_give_its_id(link, expected):
+    """A list linking Hugging Face's paper page dropped the row (no arXiv id, no paper host)."""
+    from efmcat.ids import try_parse_arxiv_id
+
+    parsed = try_parse_arxiv_id(link)
+    assert (None if parsed is None else str(parsed)) == expected

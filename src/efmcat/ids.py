@@ -30,6 +30,9 @@ _DOI_RE = re.compile(rf"^(?:doi:)?10\.48550/arxiv\.{_ID_RE.pattern}$", re.IGNORE
 _HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"}
 _PATH_RE = re.compile(rf"^/(?:abs|pdf|html|format|ps)/{_ID_RE.pattern}(?:\.pdf)?/?$", re.ASCII)
 _FTP_RE = re.compile(r"^/ftp/arxiv/papers/[0-9]{4}/(?P<rest>.+?)(?:\.pdf)?$", re.ASCII)
+# pages that show an arXiv paper under its id: Hugging Face's paper pages, alphaXiv
+_MIRRORS = {"huggingface.co", "www.huggingface.co", "alphaxiv.org", "www.alphaxiv.org"}
+_MIRROR_RE = re.compile(rf"^/(?:papers|abs|overview)/{_ID_RE.pattern}/?$", re.ASCII)
 
 
 @dataclass(frozen=True, order=True)
@@ -115,7 +118,11 @@ def _from_url(s: str) -> ArxivId | None:
         return None
     if parts.scheme.lower() not in {"http", "https"}:
         return None
-    if (parts.hostname or "").lower() not in _HOSTS:
+    host = (parts.hostname or "").lower()
+    if host in _MIRRORS:
+        m = _MIRROR_RE.match(unquote(parts.path))
+        return _from_match(m) if m else None
+    if host not in _HOSTS:
         return None
     path = unquote(parts.path)
     m = _PATH_RE.match(path)
