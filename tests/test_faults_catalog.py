@@ -266,6 +266,7 @@ def test_read_only_catalog(shared_dir, mini_db, what):
         for args in (
             ("tag", "2210.17323", "attention"),
             ("import", str(Path(__file__).parent / "fixtures/import/snapshot.jsonl")),
+            ("train",),  # said before training (no "Training on ..." line), not after it
         ):
             r = _run(prefix, *args, db=db)
             assert (r.returncode, r.stderr) == (

@@ -661,6 +661,13 @@ class Catalog:
         finally:
             self._wal = wal
 
+    def check_writable(self) -> None:
+        """CatalogError (read-only) now, when this catalog cannot be written: for a command
+        that works a long time before its one write (train). Writes nothing."""
+        with self.dry_run():
+            (version,) = self.conn.execute("PRAGMA user_version").fetchone()
+            self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting up to the busy timeout for another writer.
 

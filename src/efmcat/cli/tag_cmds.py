@@ -573,6 +573,8 @@ def train(
         catalog = None
     else:
         catalog = open_catalog(db, create=False)
+        if output is None:
+            catalog.check_writable()  # before the training, not after it
         examples = training_examples(tax, labels, None if no_manual else catalog, progress=say)
     try:
         manual = sum(1 for e in examples if e.weight > 1)
