@@ -338,10 +338,17 @@ def handle_errors(func: F) -> F:
 
 
 def _with_taxonomy(func: F) -> F:
-    """Every command takes --taxonomy: a command that does not declare it gets it here."""
+    """Every command takes --taxonomy, the default taxonomy of every library call it makes
+    (the tagger's, and what reads labels): a command that does not declare it gets it here."""
     sig = inspect.signature(func, eval_str=True)  # real Annotated options, not strings
     if "taxonomy" in sig.parameters:
-        return func
+
+        @functools.wraps(func)
+        def declared(*args: Any, **kwargs: Any) -> Any:
+            use_taxonomy(kwargs.get("taxonomy"))
+            return func(*args, **kwargs)
+
+        return declared  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: Any, taxonomy: Path | None = None, **kwargs: Any) -> Any:

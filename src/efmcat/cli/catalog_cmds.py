@@ -23,7 +23,6 @@ from efmcat.cli._app import (
     say,
     stdout_is_terminal,
     text_width,
-    use_taxonomy,
 )
 from efmcat.render import count, write_text
 
@@ -126,7 +125,6 @@ def search(
 
     Example: efmcat search "post-training quantization" --since 2023
     """
-    use_taxonomy(taxonomy)
     from efmcat.browse import iter_search_records
     from efmcat.query import join_words
 
@@ -158,7 +156,6 @@ def show(
 
     Example: efmcat show https://arxiv.org/abs/2210.17323v2
     """
-    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import show_record
     from efmcat.ids import parse_paper_id
@@ -198,7 +195,6 @@ def list_(
 
     Example: efmcat list --tag memory --since 2024 --sort title
     """
-    use_taxonomy(taxonomy)
     from efmcat.browse import iter_list_records
 
     with open_catalog(db, create=False) as catalog:
@@ -233,7 +229,6 @@ def stats(
 
     Example: efmcat stats --source survey
     """
-    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import catalog_stats, check_kinds
 
@@ -353,7 +348,6 @@ def taxonomy(
 
     Example: efmcat taxonomy
     """
-    use_taxonomy(taxonomy)
     from efmcat import render
     from efmcat.browse import area_paper_counts
     from efmcat.taxonomy import load_taxonomy
@@ -437,7 +431,6 @@ def export(
 
     Example: efmcat export --format md --source survey -o survey.md
     """
-    use_taxonomy(taxonomy)
     from efmcat.cli.progress import progress_bar
     from efmcat.export import export_to, open_output
 
@@ -480,7 +473,6 @@ def build(
 
     Example: efmcat build -o data/catalog.db
     """
-    use_taxonomy(taxonomy)
     from efmcat.build import build_catalog
     from efmcat.errors import UsageError
     from efmcat.paths import checkout_catalog, seeds_dir
@@ -513,7 +505,6 @@ def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOpt
 
     Example: efmcat path
     """
-    use_taxonomy(taxonomy)
     import os
 
     from efmcat import render

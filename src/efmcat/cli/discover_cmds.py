@@ -16,7 +16,6 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
-    use_taxonomy,
 )
 from efmcat.render import write_text
 
@@ -99,7 +98,6 @@ def discover(
 
     Example: efmcat discover --since 2026-11-01 --tag quantization --limit 20
     """
-    use_taxonomy(taxonomy)
     from efmcat.errors import UsageError
 
     if reject:

@@ -20,7 +20,6 @@ from efmcat.cli._app import (
     open_catalog,
     say,
     stderr_is_terminal,
-    use_taxonomy,
 )
 from efmcat.errors import EfmcatError
 from efmcat.render import count, write_json, write_text
@@ -118,7 +117,6 @@ def add(
 
     Example: efmcat add 2310.19102 https://arxiv.org/pdf/2306.00978v5.pdf arXiv:2211.10438
     """
-    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.errors import UsageError
     from efmcat.fetch import add_papers, parse_inputs, validate_nodes
@@ -191,7 +189,6 @@ def refresh(
 
     Example: efmcat refresh --all --older-than 30
     """
-    use_taxonomy(taxonomy)
     from efmcat.arxiv import ArxivClient
     from efmcat.fetch import refresh_papers
 

@@ -14,7 +14,6 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
-    use_taxonomy,
     warn,
 )
 from efmcat.render import count, dumps_json, write_text
@@ -60,7 +59,6 @@ def import_(
 
     Example: efmcat import README.md --tag quantization --dry-run
     """
-    use_taxonomy(taxonomy)
     from efmcat.cli.progress import progress_bar
     from efmcat.importer import import_files
 
@@ -147,7 +145,6 @@ def check(
 
     Example: efmcat check --json
     """
-    use_taxonomy(taxonomy)
     from efmcat.check import check_catalog
     from efmcat.cli.progress import progress_bar
 

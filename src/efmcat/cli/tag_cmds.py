@@ -16,7 +16,6 @@ from efmcat.cli._app import (
     command,
     open_catalog,
     say,
-    use_taxonomy,
 )
 from efmcat.render import count, write_json, write_text
 
@@ -63,7 +62,6 @@ def tag(
 
     Example: efmcat tag 2306.14048 kv-cache-eviction
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import tag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
@@ -115,7 +113,6 @@ def untag(
 
     Example: efmcat untag 2306.14048 attention
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import untag_by_hand
 
     with open_catalog(db, create=False) as catalog, catalog.dry_run(dry_run):
@@ -154,7 +151,6 @@ def retag(
 
     Example: efmcat retag --all --dry-run
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.errors import UsageError
     from efmcat.tagger import retag as do_retag
 
@@ -219,7 +215,6 @@ def explain(
 
     Example: efmcat explain 2306.14048
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.tagger import explain_paper
 
     with open_catalog(db, create=False) as catalog:
@@ -388,7 +383,6 @@ def eval_(
 
     Example: efmcat eval --lolo --markdown
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     with contextlib.ExitStack() as stack:
         lookup = _catalog_lookup(db, stack)
         from efmcat import evaluate
@@ -538,7 +532,6 @@ def train(
 
     Example: efmcat train
     """
-    use_taxonomy(taxonomy)  # also the default of what reads labels (efmcat.labels)
     from efmcat.model import save_to_catalog, training_examples
     from efmcat.model import train as fit
 
