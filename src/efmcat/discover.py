@@ -214,13 +214,11 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
     """The body of a feed: an http(s) URL through the polite client (its delay, retries and
     errors, pointed at the feed for one request), ``-`` standard input, else a local file."""
     from efmcat.arxiv import MAX_BODY_BYTES  # a file or stdin is held to what arXiv may send
+    from efmcat.inputs import read_bytes
 
     if source == "-":
-        import sys
-
         try:
-            stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-            data = stream.read(MAX_BODY_BYTES + 1) if stream else sys.stdin.read(MAX_BODY_BYTES + 1).encode()
+            data = read_bytes("-", MAX_BODY_BYTES)
             _check_feed_size(len(data), "stdin")
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -238,8 +236,7 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
         finally:
             client.url = api
     try:
-        with open(source, "rb") as fh:  # /dev/zero, a 200 MB file: read no further than the bound
-            data = fh.read(MAX_BODY_BYTES + 1)
+        data = read_bytes(source, MAX_BODY_BYTES)  # /dev/zero, a 200 MB file: no further than the bound
         _check_feed_size(len(data), source)
         return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -249,7 +246,7 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
 def _check_feed_size(size: int, source: str) -> None:
     from efmcat.arxiv import MAX_BODY_BYTES
 
-    if size > MAX_BODY_BYTES:
+    if size > MAX_BODY_BYTES:  # read_bytes gave one byte more than the bound
         raise ParseError(
             f"cannot read feed {source}: larger than {MAX_BODY_BYTES // 1_000_000} MB (an arXiv feed is well under 1 MB)"
         )

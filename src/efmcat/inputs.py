@@ -20,12 +20,7 @@ def read_text(path: str | os.PathLike[str], what: str = "", max_bytes: int | Non
     limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
     label = f"{what + ' ' if what else ''}{name}"
     try:
-        if name == "stdin":
-            source = getattr(sys.stdin, "buffer", None)
-            data = source.read(limit + 1) if source is not None else sys.stdin.read(limit + 1).encode()
-        else:
-            with open(path, "rb") as fh:  # a FIFO or /dev/zero too: no further than the limit
-                data = fh.read(limit + 1)
+        data = read_bytes(path, limit)
         if len(data) > limit:
             raise ParseError(f"cannot read {label}: larger than {limit // 1_000_000} MB")
         text = data.decode("utf-8")
@@ -34,3 +29,14 @@ def read_text(path: str | os.PathLike[str], what: str = "", max_bytes: int | Non
         raise ParseError(f"cannot read {label}: {why}") from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a text-mode read gives it
     return text.removeprefix("\ufeff"), name  # a byte-order mark (Windows editors) is no text
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of ``path`` (stdin for ``-``), at most ``limit + 1`` of them: a caller that
+    gets more than ``limit`` says the input is too large (a FIFO or /dev/zero is read no
+    further). OSError as ``open`` raises it."""
+    if str(path) == "-":
+        source = getattr(sys.stdin, "buffer", None)
+        return source.read(limit + 1) if source is not None else sys.stdin.read(limit + 1).encode()
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)

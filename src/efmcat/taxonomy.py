@@ -17,6 +17,7 @@ from typing import Any
 
 from efmcat import areamap
 from efmcat.errors import TaxonomyError, UnknownNodeError
+from efmcat.inputs import read_bytes
 
 PACKAGED = Path(__file__).with_name("taxonomy.yaml")
 CORE_AREAS = ("sparsification", "quantization", "attention", "memory", "compiler", "hardware")
@@ -270,14 +271,12 @@ def _stdin_copy() -> Path:
     global _stdin_file
     if _stdin_file is None:
         import atexit
-        import sys
         import tempfile
 
-        source = getattr(sys.stdin, "buffer", None)
-        data = source.read(MAX_TAXONOMY_BYTES + 1) if source is not None else sys.stdin.read().encode()
+        data = read_bytes("-", MAX_TAXONOMY_BYTES)  # past the bound: load_taxonomy says it is too large
         fd, name = tempfile.mkstemp(prefix="efmcat-taxonomy-", suffix=".yaml")
         with os.fdopen(fd, "wb") as f:
-            f.write(data[: MAX_TAXONOMY_BYTES + 1])  # load_taxonomy says it is too large
+            f.write(data)
         _stdin_file = Path(name)
         atexit.unregister(_drop_stdin_copy)  # once, however many commands read stdin
         atexit.register(_drop_stdin_copy)
@@ -309,8 +308,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
     p = taxonomy_path(path)
     try:
         real = os.path.realpath(p)
-        with open(real, "rb") as fh:
-            data = fh.read(MAX_TAXONOMY_BYTES + 1)
+        data = read_bytes(real, MAX_TAXONOMY_BYTES)
     except OSError as exc:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
     if len(data) > MAX_TAXONOMY_BYTES:  # the shipped one is 40 KB
