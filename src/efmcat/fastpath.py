@@ -200,13 +200,10 @@ def _lean_search(db: str, opts: dict) -> int | None:
 
 def _note_authorless(conn, opts: dict) -> None:
     """After a search by --author: how many entries it could not look at (as the CLI says it)."""
-    if opts["author"] is None:
-        return
-    from efmcat.searchsql import papers_without_authors
-    from efmcat.textsafe import authorless_note
+    from efmcat.searchsql import authorless_note
 
-    if n := papers_without_authors(conn):
-        sys.stderr.write(authorless_note(n) + "\n")
+    if note := authorless_note(conn, opts["author"]):
+        sys.stderr.write(note + "\n")
 
 
 def _no_match(conn, opts: dict) -> str:

@@ -144,9 +144,8 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-MAX_SECTION = (
-    1000  # characters of --section (a heading is a line; SQLite refuses LIKE patterns past 50,000 bytes)
-)
+# characters of --section (a heading is a line; SQLite refuses LIKE patterns past 50,000 bytes)
+MAX_SECTION = 1000
 
 
 def check_section_text(section: str) -> None:
@@ -260,6 +259,17 @@ def papers_without_authors(conn: sqlite3.Connection) -> int:
     """Entries with no authors stored (most list rows until arXiv is asked): --author can
     never match them, and the search or list that filtered by author says so."""
     return conn.execute("SELECT count(*) FROM papers WHERE authors = '[]'").fetchone()[0]
+
+
+def authorless_note(conn: sqlite3.Connection, author: str | None) -> str | None:
+    """What a search or list filtered by ``author`` says after its papers (textsafe's
+    words), on every path; None without --author or when every entry has authors."""
+    if author is None:
+        return None
+    from efmcat.textsafe import authorless_note as note_of
+
+    n = papers_without_authors(conn)
+    return note_of(n) if n else None
 
 
 def register(conn: sqlite3.Connection) -> None:

@@ -53,8 +53,7 @@ def connect_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
     try:
         from efmcat.readonly import connect_read_only
 
-        conn = connect_read_only(path)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn = connect_read_only(path)  # it reads the schema: not a database fails here
     except sqlite3.DatabaseError as exc:
         raise CatalogError(f"cannot open catalog {path}: {exc}") from exc
     return conn

@@ -312,9 +312,8 @@ def handle_errors(func: F) -> F:
             from efmcat.errors import Terminated
 
             word, code = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
-            if any(
-                c.committed for c in _state["catalogs"]
-            ):  # a change was committed: the signal cut its report
+            # a change was committed: the signal cut its report
+            if any(c.committed for c in _state["catalogs"]):
                 raise fail(f"{word}; the changes made before it were written", code) from None
             raise fail(word, code) from None
         except BrokenPipeError:

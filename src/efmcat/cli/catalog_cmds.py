@@ -88,13 +88,10 @@ def _emit_papers(
 
 def _note_authorless(catalog, author: str | None) -> None:
     """After papers filtered by --author: how many entries it could not look at."""
-    if author is None:
-        return
-    from efmcat.searchsql import papers_without_authors
-    from efmcat.textsafe import authorless_note
+    from efmcat.searchsql import authorless_note
 
-    if n := papers_without_authors(catalog.conn):
-        say(authorless_note(n))
+    if note := authorless_note(catalog.conn, author):
+        say(note)
 
 
 @command("search", rich_help_panel=CATALOG, cls=QueryCommand)
