@@ -284,3 +284,69 @@ def test_read_only_catalog(shared_dir, mini_db, what):
         folder.chmod(0o755)
         db.chmod(0o644)
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
+    """A dry run says what would change on a catalog this user cannot write (it works on a
+    scratch copy), and the catalog is left byte for byte."""
+    prefix = _as_other_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: cannot drop privileges")
+    folder = shared_dir / what
+    folder.mkdir()
+    db = folder / "c.db"
+    shutil.copy(mini_db, db)
+    with Catalog(db) as cat, cat.transaction():
+        pass
+    bib = shared_dir / "refs.bib"
+    shutil.copy(Path(__file__).parent / "fixtures/import/refs.bib", bib)
+    bib.chmod(0o644)
+    before = db.read_bytes()
+    db.chmod(0o444 if what == "file" else 0o644)
+    folder.chmod(0o755 if what == "file" else 0o555)
+    try:
+        r = _run(prefix, "tag", "--dry-run", "2210.17323", "attention", db=db)
+        assert (r.returncode, r.stdout) == (0, ""), r.stderr
+        assert r.stderr.endswith("Would tag 2210.17323 with attention (dry run: nothing was written)\n")
+        r = _run(prefix, "import", "--dry-run", str(bib), db=db)
+        assert r.returncode == 0, r.stderr
+        assert "added   title:a-paper-without-any-link  A Paper Without Any Link" in r.stderr
+        assert r.stderr.endswith("Dry run: nothing was written.\n")
+        r = _run(prefix, "update", "--dry-run", db=db)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.rstrip().endswith("nothing written (dry run).")
+        r = _run(prefix, "import", str(bib), db=db)  # the real import still refuses
+        assert r.returncode == 1
+        assert r.stderr.endswith(
+            "it is read-only (the file or its folder cannot be written); commands that only read it still work\n"
+        )
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
+    assert db.read_bytes() == before
+
+
+def test_old_catalog_in_a_read_only_folder(shared_dir):
+    """A catalog of an older schema that this user cannot write cannot be upgraded: the
+    message says so (not "commands that only read it still work")."""
+    prefix = _as_other_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: cannot drop privileges")
+    folder = shared_dir / "old"
+    folder.mkdir()
+    db = folder / "c.db"
+    shutil.copy(Path(__file__).parent / "fixtures/release/catalog-0.1.0.db", db)
+    before = db.read_bytes()
+    folder.chmod(0o555)
+    try:
+        r = _run(prefix, "show", "2210.17323", db=db)
+    finally:
+        folder.chmod(0o755)
+    assert (r.returncode, r.stderr) == (
+        1,
+        f"Error: cannot upgrade the catalog {db} from schema version 2 to 7: it is read-only (the "
+        "file or its folder cannot be written); run efmcat once as a user who can write it, or work "
+        "on a copy\n",
+    )
+    assert db.read_bytes() == before

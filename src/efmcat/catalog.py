@@ -20,6 +20,7 @@ from typing import Any
 
 from efmcat.errors import (
     CatalogError,
+    CatalogReadOnlyError,
     EfmcatError,
     QueryError,
     UsageError,
@@ -460,7 +461,7 @@ class Catalog:
             self._open(str(self.path), uri=False)
         except sqlite3.Error as exc:
             low = str(exc).lower()
-            if create or not ("readonly" in low or "unable to open" in low):
+            if size == 0 or not ("readonly" in low or "unable to open" in low):
                 raise translate(exc, self.path) or CatalogError(str(exc)) from exc
             # A WAL catalog in a file or folder this user cannot write: SQLite cannot create
             # its -shm file, so read it as an immutable file (writes then fail as read-only).
@@ -543,6 +544,12 @@ class Catalog:
                         self.conn.execute(statement)
                     version += 1
                     self.conn.execute(f"PRAGMA user_version = {version}")
+            except CatalogReadOnlyError as exc:
+                raise CatalogReadOnlyError(
+                    f"cannot upgrade the catalog {self.path} from schema version {start} to "
+                    f"{len(MIGRATIONS)}: it is read-only (the file or its folder cannot be written); "
+                    "run efmcat once as a user who can write it, or work on a copy"
+                ) from exc
             except CatalogError as exc:
                 if "already exists" in str(exc) or "duplicate column" in str(exc):
                     raise CatalogError(
@@ -647,14 +654,30 @@ class Catalog:
     @contextmanager
     def dry_run(self, enabled: bool = True) -> Iterator[Catalog]:
         """A unit of work that is rolled back when ``enabled``: it runs (and reports what it
-        would change) but writes nothing. Exceptions roll back and propagate as usual."""
+        would change) but writes nothing. Exceptions roll back and propagate as usual. On a
+        catalog this user cannot write, the work runs on a scratch copy of it instead."""
         if not enabled:
             yield self
             return
+        if self.writable():
+            with self._rolled_back():
+                yield self
+            return
+        with self.scratch_copy() as copy:
+            # the caller holds this object, not the copy: lend it the copy's connection
+            own, self.conn = self.conn, copy.conn
+            try:
+                with self._rolled_back():
+                    yield self
+            finally:
+                self.conn = own
+
+    @contextmanager
+    def _rolled_back(self) -> Iterator[None]:
         wal, self._wal = self._wal, True  # nor the journal mode: a dry run leaves the file as it was
         try:
             with self.transaction():
-                yield self
+                yield
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
@@ -664,9 +687,17 @@ class Catalog:
     def check_writable(self) -> None:
         """CatalogError (read-only) now, when this catalog cannot be written: for a command
         that works a long time before its one write (train). Writes nothing."""
-        with self.dry_run():
+        with self._rolled_back():
             (version,) = self.conn.execute("PRAGMA user_version").fetchone()
             self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def writable(self) -> bool:
+        """Whether this user can write the catalog (a write, rolled back)."""
+        try:
+            self.check_writable()
+        except CatalogReadOnlyError:
+            return False
+        return True
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting up to the busy timeout for another writer.

@@ -84,6 +84,10 @@ class CatalogBusyError(CatalogError):
     """Another process held the catalog's write lock for longer than the busy timeout."""
 
 
+class CatalogReadOnlyError(CatalogError):
+    """The catalog's file or folder cannot be written by this user."""
+
+
 BUSY_MESSAGE = "catalog is busy (another efmcat is writing); try again"
 
 
@@ -104,7 +108,7 @@ def translate(exc: BaseException, catalog: object = None) -> EfmcatError | None:
         if "locked" in low or "busy" in low:
             return CatalogBusyError(BUSY_MESSAGE)
         if "readonly" in low or "read-only" in low:
-            return CatalogError(
+            return CatalogReadOnlyError(
                 f"cannot write the catalog{where}: it is read-only (the file or its folder cannot be "
                 "written); commands that only read it still work"
             )

@@ -537,10 +537,11 @@ def _import_files(
                     # reads them back instead of parsing the file a second time.
                     spools[p] = spool_jsonl(p, taxonomy, workers=import_workers(), tick=checking)
                     total += spools[p].count
-        if streamed and dry_run:
+        if dry_run and (streamed or not catalog.writable()):
             # A long file's dry run writes into a copy, in batches as a real import does: the
             # catalog takes no write lock (other writers waited out the whole run, or got
-            # "busy"), and the work is thrown away with the copy.
+            # "busy"), and the work is thrown away with the copy. So does any dry run on a
+            # catalog this user cannot write.
             with catalog.scratch_copy() as copy:
                 return _write_all(copy, plan, spools, report, taxonomy, manual, True, True, progress, total)
         return _write_all(catalog, plan, spools, report, taxonomy, manual, batched, dry_run, progress, total)

@@ -174,15 +174,19 @@ def update_catalog(
     if new_release is None:
         raise CatalogError(f"{shipped} records no release: not a shipped efmcat catalog")
     report = UpdateReport(catalog.get_meta(RELEASE_KEY), new_release, dry_run=dry_run)
-    conn = catalog.conn
-    conn.execute("ATTACH DATABASE ? AS shipped", (f"file:{shipped}?mode=ro",))
-    try:
-        with catalog.dry_run() if dry_run else catalog.transaction():
-            _merge(catalog, report, progress)
-            catalog.set_meta(RELEASE_KEY, new_release)
-            catalog.set_meta(NOTICE_KEY, new_release)
-    finally:
-        conn.execute("DETACH DATABASE shipped")
+    # a dry run on a catalog this user cannot write merges into a copy (SQLite attaches the
+    # shipped file outside a transaction, so Catalog.dry_run cannot lend its copy here)
+    on_copy = dry_run and not catalog.writable()
+    with catalog.scratch_copy() if on_copy else contextlib.nullcontext(catalog) as target:
+        conn = target.conn
+        conn.execute("ATTACH DATABASE ? AS shipped", (f"file:{shipped}?mode=ro",))
+        try:
+            with target.dry_run() if dry_run else target.transaction():
+                _merge(target, report, progress)
+                target.set_meta(RELEASE_KEY, new_release)
+                target.set_meta(NOTICE_KEY, new_release)
+        finally:
+            conn.execute("DETACH DATABASE shipped")
     return report
 
 
