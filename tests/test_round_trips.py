@@ -390,3 +390,22 @@ def test_a_hand_written_yaml_date_is_when_the_paper_was_added(cli, tmp_path):
         ("2401.00001", "2024-09-03T00:00:00Z"),
         ("2401.00002", "2024-09-03T10:20:30Z"),
     ]
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_backup_imported_again_changes_nothing(cli, tmp_path, fmt):
+    """A paper known by its DOI exports that DOI (the id names it); importing the backup into
+    the catalog it came from is no change, not an update of every such paper."""
+    src = tmp_path / "doi.json"
+    src.write_text(
+        json.dumps(
+            [{"id": "doi:10.1145/3600006.3613165", "arxiv_id": None, "title": "Efficient Memory Management"}]
+        )
+    )
+    assert cli("import", str(src)).exit_code == 0
+    out = tmp_path / f"back.{EXT[fmt]}"
+    assert cli("export", "--format", fmt, "-o", str(out)).exit_code == 0
+    assert "10.1145/3600006.3613165" in out.read_text()
+    r = cli("import", str(out))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 1 unchanged; 0 tags."

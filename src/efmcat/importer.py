@@ -35,7 +35,7 @@ from efmcat.catalog import (
 )
 from efmcat.entries import Entry, ParseResult
 from efmcat.errors import ArxivAPIError, EfmcatError, NetworkError, OfflineError, ParseError, UsageError
-from efmcat.ids import title_key
+from efmcat.ids import doi_of_id, title_key
 from efmcat.models import NOT_WRITTEN, Paper, named_authors, over_tag
 from efmcat.taxonomy import Taxonomy, load_taxonomy
 
@@ -865,6 +865,9 @@ class _Writer:
         seen_here: set[str] = set() if self.streamed else self.seen
         for e in batch:
             pid = e.paper.id
+            if e.paper.doi is not None and e.paper.doi == doi_of_id(pid):
+                # the id names it (an export writes it out again): an own backup's DOI is no change
+                e.paper.doi = None
             if pid in seen_here or (pid in known and known[pid] > self.file_start_n):
                 fr.duplicates += 1  # a further row of a paper this import already has
                 later.append(e)
