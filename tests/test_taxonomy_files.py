@@ -300,7 +300,6 @@ def test_train_names_the_unknown_labels_before_saying_too_few_are_left(cli, mini
     assert (r.exit_code, r.stderr) == (
         1,
         f"{labels}: {TYPO}\n"
-        "Training on 4 labelled papers (0 with your manual decisions)...\n"
         "Error: too few labelled papers to learn from: no area has 5 papers with it and 5 without "
         "(an area with fewer is left to the rules)\n",
     )

@@ -1034,17 +1034,9 @@ def _folds(examples: Sequence[Example], folds: int) -> list[set[int]]:
     return out
 
 
-def train(
-    examples: Sequence[Example],
-    taxonomy: Taxonomy,
-    *,
-    seed: int = SEED,
-    folds: int = FOLDS,
-    progress: Callable[[str], None] | None = None,
-) -> Model:
-    """Fit the model on labelled papers; deterministic for the same examples and taxonomy."""
-    examples = sorted(examples, key=lambda e: e.id)
-    c = compile_rules(taxonomy)
+def learnable_areas(examples: Sequence[Example], taxonomy: Taxonomy) -> list[str]:
+    """The areas with enough labelled papers on both sides to be learned; EfmcatError when
+    none has (said before a long training, not after it)."""
     areas = [
         a.id
         for a in taxonomy.areas
@@ -1058,6 +1050,21 @@ def train(
             f"too few labelled papers to learn from: no area has {MIN_POSITIVES} papers with it "
             f"and {MIN_POSITIVES} without (an area with fewer is left to the rules)"
         )
+    return areas
+
+
+def train(
+    examples: Sequence[Example],
+    taxonomy: Taxonomy,
+    *,
+    seed: int = SEED,
+    folds: int = FOLDS,
+    progress: Callable[[str], None] | None = None,
+) -> Model:
+    """Fit the model on labelled papers; deterministic for the same examples and taxonomy."""
+    examples = sorted(examples, key=lambda e: e.id)
+    c = compile_rules(taxonomy)
+    areas = learnable_areas(examples, taxonomy)
     rows = _rows(examples, taxonomy)
     # Vocabulary: words and pairs of at least MIN_COUNT papers; rule features always.
     per_example: list[set[str]] = [set() for _ in examples]

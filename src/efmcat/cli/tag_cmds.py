@@ -532,7 +532,7 @@ def train(
 
     Example: efmcat train
     """
-    from efmcat.model import save_to_catalog, training_examples
+    from efmcat.model import learnable_areas, save_to_catalog, training_examples
     from efmcat.model import train as fit
 
     if reset:
@@ -570,6 +570,7 @@ def train(
             catalog.check_writable()  # before the training, not after it
         examples = training_examples(tax, labels, None if no_manual else catalog, progress=say)
     try:
+        learnable_areas(examples, tax)  # too few papers: said before "Training on ..."
         manual = sum(1 for e in examples if e.weight > 1)
         say(f"Training on {count(len(examples), 'labelled paper')} ({manual} with your manual decisions)...")
         from efmcat.cli.progress import progress_bar
