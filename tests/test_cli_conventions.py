@@ -494,10 +494,24 @@ def test_untag_of_a_node_the_paper_lacks_reports_the_removal_it_records(cli, min
     r = cli("untag", "2205.14135", "fpga")
     assert (r.exit_code, r.stderr) == (0, "2205.14135 is already kept from fpga.\n")
     data = _report(cli("untag", "2205.14135", "fpga", "--json"))
-    assert _pick(data, "updated", "unchanged", "removals_recorded") == {
+    assert _pick(data, "updated", "unchanged", "removals_recorded", "already_removed") == {
         "updated": [],
         "unchanged": ["2205.14135"],
         "removals_recorded": [],
+        "already_removed": ["fpga"],
+    }
+
+
+def test_tag_json_names_the_nodes_it_left_as_they_were(cli, mini_db):
+    """The text said 'already has X (curated or yours)'; the JSON report had no such list."""
+    assert cli("tag", "2205.14135", "fpga").exit_code == 0
+    data = _report(cli("tag", "2205.14135", "fpga", "hardware", "--json"))
+    assert _pick(data, "updated", "unchanged", "tags_added", "tags_named", "tags_kept") == {
+        "updated": ["2205.14135"],
+        "unchanged": [],
+        "tags_added": [],
+        "tags_named": ["hardware"],
+        "tags_kept": ["fpga"],
     }
 
 

@@ -75,6 +75,7 @@ def tag(
             tags_added=done.added,
             tags_made_manual=done.made_manual,
             tags_named=done.named,
+            tags_kept=done.kept,
         )
         return
     told = []
@@ -119,7 +120,14 @@ def untag(
         done = untag_by_hand(catalog, paper, nodes, _load(taxonomy))
     pid, changed = done.paper, bool(done.removed or done.recorded)
     if as_json:
-        _paper_report(pid, changed, dry_run, tags_removed=done.removed, removals_recorded=done.recorded)
+        _paper_report(
+            pid,
+            changed,
+            dry_run,
+            tags_removed=done.removed,
+            removals_recorded=done.recorded,
+            already_removed=done.already,
+        )
         return
     told = []
     if done.removed:
