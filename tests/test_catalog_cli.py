@@ -409,7 +409,7 @@ def test_newer_schema_is_refused(cli, tmp_path):
 
 
 def test_every_command_has_help(cli, tmp_path, monkeypatch):
-    """A one-line summary that `efmcat --help` shows whole, and an example that parses."""
+    """A one-line summary that `efmcat --help` shows whole, and an example that parses, last."""
     import shlex
 
     import typer.main
@@ -427,8 +427,13 @@ def test_every_command_has_help(cli, tmp_path, monkeypatch):
         r = cli(name, "--help")
         assert r.exit_code == 0, name
         assert f"  {summary}\n" in r.stdout, name
-        examples = [line.split("Example: ", 1)[1] for line in rest.splitlines() if "Example: " in line]
+        examples = [
+            line.split("Example: ", 1)[1] for line in (cmd.epilog or "").splitlines() if "Example: " in line
+        ]
         assert examples, f"{name} help has no example"
+        assert "Example: " not in rest, f"{name}: an example in the help's body"
+        # the help ends with the example, after the options
+        assert " ".join(r.stdout.split()).endswith(" ".join(cmd.epilog.split())), name
         for example in examples:
             words = shlex.split(example)
             words = words[: next((i for i, w in enumerate(words) if w in (">", ">>", "|")), len(words))]

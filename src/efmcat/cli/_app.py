@@ -367,7 +367,14 @@ def _with_taxonomy(func: F) -> F:
 
 
 class _Command(typer.core.TyperCommand):
-    """Usage lines in one metavar style: ``efmcat show [OPTIONS] ID``, not Typer's ``{ID}``."""
+    """Usage lines in one metavar style: ``efmcat show [OPTIONS] ID``, not Typer's ``{ID}``;
+    the docstring's closing ``Example:`` paragraph is shown after the options (the epilog)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        head, sep, example = (self.help or "").rpartition("\n\nExample:")
+        if sep and not self.epilog:
+            self.help, self.epilog = head.rstrip(), "Example:" + example.rstrip()
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
