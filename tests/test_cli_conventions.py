@@ -664,6 +664,27 @@ def test_cleanup_leaves_a_new_catalog_another_writer_holds(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["export", "-o", ""], "'--output' / '-o'"),
+        (["import", ""], "'FILE...'"),
+        (["eval", ""], "'[FILE...]'"),
+        (["train", "--labels", ""], "'--labels'"),
+        (["search", "x", "--db", ""], "'--db'"),
+        (["tag", "2210.17323", "attention", "--taxonomy", ""], "'--taxonomy'"),
+    ],
+)
+def test_an_empty_path_is_a_usage_error(cli, mini_db, args, option):
+    """Python reads '' as the current folder: errors named "." ("cannot read labelled set .:
+    Is a directory"), and `search --db ''` searched $EFMCAT_DB."""
+    r = cli(*args)
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: Invalid value for {option}: an empty path names no file (see efmcat {args[0]} -h)\n",
+    )
+
+
+@pytest.mark.parametrize(
     ("args", "stderr"),
     [
         (

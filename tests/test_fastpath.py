@@ -69,6 +69,8 @@ def test_fast_path_output_equals_cli_output(cli, mini_db, monkeypatch, args):
         ["x", "--year", "2022", "--since", "2021"],
         ["x", "--status", "done"],  # unknown status: the CLI prints the error
         ["x", "--section", ""],  # an empty section: the CLI says so (it filtered nothing)
+        ["x", "--db", ""],  # an empty path: the CLI's usage error (it searched $EFMCAT_DB)
+        ["x", "--db="],
     ],
 )
 def test_fast_path_leaves_everything_else_to_the_cli(mini_db, monkeypatch, args):

@@ -78,6 +78,8 @@ def parse_search_args(args: list[str]) -> dict | None:
                 if i >= len(args):
                     return None
                 value = args[i]
+            if key == "db" and not value:
+                return None  # `--db ''`: the CLI's usage error
             if key in _INT_KEYS:
                 try:
                     value = int(value)

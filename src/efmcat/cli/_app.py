@@ -375,10 +375,28 @@ class _Command(typer.core.TyperCommand):
         head, sep, example = (self.help or "").rpartition("\n\nExample:")
         if sep and not self.epilog:
             self.help, self.epilog = head.rstrip(), "Example:" + example.rstrip()
+        from typer.models import TyperPath as PathType  # the path type of typer's own Click copy
+
+        for param in self.params:
+            if isinstance(param.type, PathType):
+                _refuse_empty(param.type)
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+def _refuse_empty(path_type: Any) -> None:
+    """An empty path (``--db ''``, ``eval ''``) is a usage error: Python reads it as the
+    current folder, and the error then named "." as if the user had typed it."""
+    convert = path_type.convert
+
+    def checked(value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            path_type.fail("an empty path names no file", param, ctx)
+        return convert(value, param, ctx)
+
+    path_type.convert = checked  # type: ignore[method-assign]
 
 
 class QueryCommand(_Command):
