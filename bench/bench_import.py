@@ -1,6 +1,7 @@
 """Benchmark `efmcat import` of an arXiv metadata snapshot against a floor measured in the same run.
 
 Usage: python bench/bench_import.py [N ...]   (default 100000; N up to 1000000)
+       python bench/bench_import.py --markdown [N ...]   (a Markdown list of N arXiv links)
 
 Generates N records in the arXiv snapshot JSONL format (keys id, submitter, authors, title,
 comments, journal-ref, doi, categories, abstract, versions, update_date, authors_parsed),
@@ -11,6 +12,12 @@ then times, each in its own process:
 
 and prints records per second, efmcat's share of the floor's rate (goal >= 0.5) and the peak
 memory (max RSS) of each process (goal < 200 MB for efmcat at 1M records).
+
+With --markdown the file is a Markdown paper list (a section heading every 5,000 rows, one
+bullet per paper: title and arXiv link) and the floor inserts the same ids and titles as JSON
+lines. A Markdown list is parsed whole (its rows then written in one transaction), so its
+memory grows with the file (the text, its lines, the titles of its arXiv papers); the parsed
+entries themselves are kept on disk. Give two sizes to see the growth per 1,000 rows.
 """
 
 from __future__ import annotations
@@ -66,11 +73,53 @@ def run(n: int, work: Path) -> None:
         p.unlink()
 
 
+def write_markdown(md: Path, nl: Path, n: int) -> None:
+    """A Markdown list of ``n`` arXiv papers and the same ids and titles as JSON lines."""
+    import json
+
+    with md.open("w", encoding="utf-8") as out, nl.open("w", encoding="utf-8") as rows:
+        out.write("# A long list\n")
+        for i in range(n):
+            if i % 5000 == 0:
+                out.write(f"\n## Quantization part {i // 5000 + 1}\n\n")
+            month = 1 + i // 90_000  # 90,000 ids a month, from 2001 on
+            pid = f"{20 + (month - 1) // 12 % 6:02d}{(month - 1) % 12 + 1:02d}.{i % 90_000 + 1:05d}"
+            title = f"Low-bit quantization of large language models, study {i}"
+            out.write(f"- [{title}](https://arxiv.org/abs/{pid})\n")
+            rows.write(json.dumps({"id": pid, "title": title}) + "\n")
+
+
+def run_markdown(n: int, work: Path) -> float:
+    md, nl = work / f"list-{n}.md", work / f"rows-{n}.jsonl"
+    write_markdown(md, nl, n)
+    floor_s, floor_mb = measure(
+        [str(BIN / "sqlite-utils"), "insert", str(work / "floor.db"), "papers", str(nl), "--nl"]
+    )
+    efm_s, efm_mb = measure([str(BIN / "efmcat"), "import", str(md), "--db", str(work / "catalog.db")])
+    print(f"N={n:,} Markdown rows ({md.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"  floor  sqlite-utils insert --nl : {floor_s:7.1f}s {n / floor_s:9,.0f} rec/s  peak {floor_mb:5.0f} MB"
+    )
+    print(f"  efmcat import list.md         : {efm_s:7.1f}s {n / efm_s:9,.0f} rec/s  peak {efm_mb:5.0f} MB")
+    print(f"  ratio efmcat/floor = {floor_s / efm_s:.2f}")
+    for p in work.iterdir():
+        p.unlink()
+    return efm_mb
+
+
 def main(argv: list[str]) -> int:
-    sizes = [int(a.replace("_", "")) for a in argv] or [100_000]
+    markdown = "--markdown" in argv
+    sizes = [int(a.replace("_", "")) for a in argv if a != "--markdown"] or [100_000]
     with tempfile.TemporaryDirectory(prefix="efmcat-bench-") as tmp:
+        peaks = []
         for n in sizes:
-            run(n, Path(tmp))
+            if markdown:
+                peaks.append((n, run_markdown(n, Path(tmp))))
+            else:
+                run(n, Path(tmp))
+        if len(peaks) >= 2:
+            (n0, m0), (n1, m1) = peaks[0], peaks[-1]
+            print(f"memory growth: {(m1 - m0) / (n1 - n0) * 1000:.2f} MB per 1,000 rows")
     return 0
 
 

@@ -327,15 +327,19 @@ def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
     return ("\n".join(lines) if skipped else text), skipped
 
 
-def _efmcat_markdown(text: str, path: Path, name: str, taxonomy: Taxonomy) -> ParseResult | None:
+def _efmcat_markdown(
+    text: str, path: Path, name: str, taxonomy: Taxonomy, entries: Any = None
+) -> ParseResult | None:
     """An efmcat Markdown export: its rows carry their exact records in comments
-    (formats.markdown.row_comment); read those instead of the lossy table text."""
+    (formats.markdown.row_comment); read those instead of the lossy table text.
+    ``entries``: where the entries go (default a new list); None is returned only when
+    none went there."""
     from efmcat import validate as V
     from efmcat.formats.markdown import ROW_COMMENT
 
     if "<!-- efmcat {" not in text:
         return None
-    result = ParseResult(source=name)
+    result = ParseResult(source=name) if entries is None else ParseResult(source=name, entries=entries)
     for i, line in enumerate(text.split("\n")):
         for m in ROW_COMMENT.finditer(line):
             where = f"{path}:{i + 1}"
@@ -392,15 +396,29 @@ def _check_size(path: Path, fmt: str) -> None:
         raise ParseError(f"{path}: {size} bytes; a {fmt} file may have at most {limit}")
 
 
-def parse_file(path: Path, fmt: str, taxonomy: Taxonomy) -> ParseResult:
-    """Parse a whole (non-streamed) file; ParseError names the file and line at fault."""
+def parse_file(path: Path, fmt: str, taxonomy: Taxonomy, *, spooled: bool = False) -> ParseResult:
+    """Parse a whole (non-streamed) file; ParseError names the file and line at fault.
+    ``spooled``: a Markdown list's entries are kept on disk (spool.SpooledEntries, which
+    the caller closes), not in memory: a list may have hundreds of thousands of rows."""
     name = path.name
     _check_size(path, fmt)
     if fmt == "md":
         from efmcat.formats.markdown_list import parse_markdown_list
 
         text, too_long = _tame_markdown(_read_text(path), path)
-        result = _efmcat_markdown(text, path, name, taxonomy) or parse_markdown_list(text, name, taxonomy)
+        sink = None
+        if spooled:
+            from efmcat.spool import SpooledEntries
+
+            sink = SpooledEntries()
+        try:
+            result = _efmcat_markdown(text, path, name, taxonomy, sink) or parse_markdown_list(
+                text, name, taxonomy, entries=sink
+            )
+        except BaseException:
+            if sink is not None:
+                sink.close()
+            raise
         result.skipped = sorted([*result.skipped, *too_long])
         return result
     if fmt == "bibtex":
@@ -500,11 +518,31 @@ def _import_files(
 
     manual = manual_scores(taxonomy, tags or [])  # named 1.0, the areas they imply IMPLIED
     plan: list[tuple[Path, str, ParseResult | None]] = []
+    try:
+        return _import_plan(catalog, files, fmt, fetch, dry_run, taxonomy, progress, manual, plan)
+    finally:
+        for _, _, parsed in plan:
+            if parsed is not None and hasattr(parsed.entries, "close"):
+                parsed.entries.close()
+
+
+def _import_plan(
+    catalog: Catalog,
+    files: list[Path],
+    fmt: str,
+    fetch: bool,
+    dry_run: bool,
+    taxonomy: Taxonomy,
+    progress: Callable[[int], None] | None,
+    manual: dict[str, float],
+    plan: list[tuple[Path, str, ParseResult | None]],
+) -> ImportReport:
     for p in files:
         check_input_file(p)
         f = detect_format(p, fmt)
-        # Whole-file formats are parsed before anything is written.
-        parsed = None if f == "jsonl" else parse_file(p, f, taxonomy)
+        # Whole-file formats are parsed before anything is written (a Markdown list's entries
+        # on disk, unless --fetch fills them in place).
+        parsed = None if f == "jsonl" else parse_file(p, f, taxonomy, spooled=not fetch)
         empty = parsed is not None and not parsed.entries and not parsed.rows
         # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
         if empty and f == "bibtex" and _read_text(p).strip():
@@ -772,10 +810,11 @@ class _Writer:
         self.added_arxiv: list[str] | None = None  # the arXiv papers this file added
         self.catalog_titles: dict[str, list[str]] | None = None
         if not streamed and fr.format not in RECORD_FORMATS:
-            entries = list(entries)  # a whole file's entries, read twice
-            self.file_titles = _arxiv_titles(entries)
+            if not hasattr(entries, "__len__"):
+                entries = list(entries)  # a whole file's entries, read twice (a spool reads its file again)
+            loose: set[str | None] = set()
+            self.file_titles = _arxiv_titles(entries, loose)
             self.added_arxiv = []
-            loose = {title_key(e.paper.title) for e in entries if e.paper.arxiv_id is None}
             # many rows without an arXiv id: one pass over the catalog's titles, not a query each
             self.catalog_titles = self.catalog.ids_by_titles(loose) if len(loose) > TITLE_SCAN_AT else None
         pool, workers = None, 1
@@ -1045,14 +1084,16 @@ _WORKER_TAXONOMY: Taxonomy | None = None
 _WORKER_MODEL: Any = None
 
 
-def _arxiv_titles(entries: Iterable[Entry]) -> dict[str, str]:
+def _arxiv_titles(entries: Iterable[Entry], loose: set[str | None]) -> dict[str, str]:
     """Title key (``ids.title_key``) -> arXiv id, for the titles of ``entries`` that name
-    one arXiv paper."""
+    one arXiv paper; the title keys of the others go into ``loose`` (one pass: a spooled
+    file is read from disk for each)."""
     out: dict[str, str] = {}
     shared: set[str] = set()
     for e in entries:
         pid = e.paper.arxiv_id
         if pid is None:
+            loose.add(title_key(e.paper.title))
             continue
         key = title_key(e.paper.title)
         if key is None or key in shared:

@@ -1,4 +1,5 @@
-"""A streamed (JSON-lines) import file between the check pass and the write pass.
+"""A streamed (JSON-lines) import file between the check pass and the write pass, and a
+Markdown list's parsed entries (:class:`SpooledEntries`): kept on disk, not in memory.
 
 The importer checks a JSON-lines file whole before it writes anything (a bad line imports
 nothing), and keeps every entry it parsed on disk so the write pass does not parse the file
@@ -80,6 +81,31 @@ class Spool:
 
     def close(self) -> None:
         self.fh.close()
+
+
+class SpooledEntries:
+    """A parser's ``ParseResult.entries`` kept on disk: appended to while a whole file is
+    parsed, then read back once, so a long Markdown list's import does not hold every entry
+    in memory. List-like for the importer: ``append``, ``len``, truth and iteration (one
+    pass at a time; each pass makes fresh Entry objects)."""
+
+    def __init__(self) -> None:
+        self._spool = Spool()
+
+    def append(self, entry: Entry) -> None:
+        self._spool.add(entry)
+
+    def __len__(self) -> int:
+        return self._spool.count
+
+    def __bool__(self) -> bool:
+        return self._spool.count > 0
+
+    def __iter__(self) -> Iterator[Entry]:
+        return self._spool.entries()
+
+    def close(self) -> None:
+        self._spool.close()
 
 
 def spool_jsonl(

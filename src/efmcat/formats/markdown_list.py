@@ -10,6 +10,7 @@ number and heading path; headings that name a taxonomy node become tags.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from efmcat.entries import Entry, ParseResult
@@ -342,12 +343,14 @@ def _year_of(cells: dict[str, str], row_text: str, arxiv: str | None) -> int | N
 
 
 class _State:
-    def __init__(self, name: str, taxonomy: Taxonomy, linkless: bool = False) -> None:
+    def __init__(self, name: str, taxonomy: Taxonomy, linkless: bool = False, entries: Any = None) -> None:
         self.name = name
         self.taxonomy = taxonomy
         self.linkless = linkless
         self.headings: list[tuple[int, str]] = []
-        self.result = ParseResult(source=name)
+        self.result = (
+            ParseResult(source=name) if entries is None else ParseResult(source=name, entries=entries)
+        )
         self._tags: dict[tuple[str, ...], list[str]] = {}  # per heading path: every row under it asks
 
     @property
@@ -539,12 +542,15 @@ def _is_continuation(line: str) -> bool:
     )
 
 
-def parse_markdown_list(text: str, name: str, taxonomy: Taxonomy, *, linkless: bool = False) -> ParseResult:
+def parse_markdown_list(
+    text: str, name: str, taxonomy: Taxonomy, *, linkless: bool = False, entries: Any = None
+) -> ParseResult:
     """Parse a Markdown paper list. Never fails on odd rows: it skips what is not a paper.
 
     ``linkless``: a bullet naming a venue and year before a title (``- [SC'20] ZeRO: ...``)
-    is a paper even with no link (a ``title:`` id); without it such a bullet is skipped."""
-    st = _State(name, taxonomy, linkless)
+    is a paper even with no link (a ``title:`` id); without it such a bullet is skipped.
+    ``entries``: where the entries go (anything with ``append``; default a new list)."""
+    st = _State(name, taxonomy, linkless, entries)
     # Blank out HTML comments but keep their newlines so line numbers stay right.
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     lines = text.splitlines()
