@@ -266,6 +266,12 @@ def test_read_only_catalog(shared_dir, mini_db, what):
         for args in (
             ("tag", "2210.17323", "attention"),
             ("import", str(Path(__file__).parent / "fixtures/import/snapshot.jsonl")),
+            # said before the file is read (not its bad line), before arXiv, before the editor
+            ("import", str(Path(__file__).parent / "fixtures/import/broken.jsonl")),
+            ("add", "2312.99999"),
+            ("refresh", "2210.17323"),
+            ("edit", "2210.17323"),
+            ("note", "2210.17323"),
             ("train",),  # said before training (no "Training on ..." line), not after it
         ):
             r = _run(prefix, *args, db=db)
@@ -325,6 +331,21 @@ def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
         folder.chmod(0o755)
         db.chmod(0o644)
     assert db.read_bytes() == before
+
+
+def test_an_empty_read_only_file_cannot_become_a_catalog(shared_dir):
+    prefix = _as_other_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: cannot drop privileges")
+    db = shared_dir / "empty.db"
+    db.touch()
+    db.chmod(0o444)
+    r = _run(prefix, "import", str(Path(__file__).parent / "fixtures/import/refs.bib"), db=db)
+    assert (r.returncode, r.stderr) == (
+        1,
+        f"Error: cannot create the catalog {db}: it is read-only (the file or its folder cannot be written)\n",
+    )
+    assert db.read_bytes() == b""
 
 
 def test_old_catalog_in_a_read_only_folder(shared_dir):

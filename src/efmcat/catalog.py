@@ -545,6 +545,11 @@ class Catalog:
                     version += 1
                     self.conn.execute(f"PRAGMA user_version = {version}")
             except CatalogReadOnlyError as exc:
+                if start == 0:  # an empty file named as a new catalog
+                    raise CatalogReadOnlyError(
+                        f"cannot create the catalog {self.path}: it is read-only (the file or its folder "
+                        "cannot be written)"
+                    ) from exc
                 raise CatalogReadOnlyError(
                     f"cannot upgrade the catalog {self.path} from schema version {start} to "
                     f"{len(MIGRATIONS)}: it is read-only (the file or its folder cannot be written); "

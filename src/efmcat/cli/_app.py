@@ -447,12 +447,16 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     return decorate
 
 
-def open_catalog(db: Path | None, *, create: bool = True, notice: bool = True) -> Catalog:
+def open_catalog(
+    db: Path | None, *, create: bool = True, notice: bool = True, writes: bool = False
+) -> Catalog:
     """Open the catalog chosen by --db / EFMCAT_DB / the default (created from the shipped one).
 
     Commands that only read (or change existing papers) pass ``create=False``: a mistyped
     --db path is then an error instead of a new empty catalog. ``notice``: say once that a
-    newer shipped catalog is available (not to `update`, which brings it)."""
+    newer shipped catalog is available (not to `update`, which brings it). ``writes``: the
+    command works a while (arXiv, a long file, an editor) before it writes: a catalog it
+    cannot write is an error now, not after that work."""
     from efmcat.catalog import Catalog
     from efmcat.paths import choose_db, ensure_default_catalog
 
@@ -463,6 +467,8 @@ def open_catalog(db: Path | None, *, create: bool = True, notice: bool = True) -
     empty_file = existed and choice.path.is_file() and choice.path.stat().st_size == 0
     catalog = Catalog(choice.path, create=create)
     _state["catalogs"].append(catalog)
+    if writes:
+        catalog.check_writable()
     if not existed or empty_file:  # an empty file made a catalog is new too: given back empty
         _state["new_catalogs"].append((choice.path, empty_file))
     from efmcat.paths import shipped_catalog

@@ -134,7 +134,12 @@ def add(
     stored = _stored_before_a_failure(
         "Stored", lambda r: len(r.added) + len(r.updated), _print_added, as_json
     )
-    with client, open_catalog(db) as catalog, _progress_bar("Fetching from arXiv") as progress, stored:
+    with (
+        client,
+        open_catalog(db, writes=True) as catalog,
+        _progress_bar("Fetching from arXiv") as progress,
+        stored,
+    ):
         report = add_papers(catalog, inputs, tags=tag or [], force=force, client=client, progress=progress)
     for pid in report.present:
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")
@@ -194,7 +199,12 @@ def refresh(
 
     client = ArxivClient()
     stored = _stored_before_a_failure("Refreshed", lambda r: r.checked, _print_refresh, as_json)
-    with client, open_catalog(db) as catalog, _progress_bar("Refreshing from arXiv") as progress, stored:
+    with (
+        client,
+        open_catalog(db, writes=True) as catalog,
+        _progress_bar("Refreshing from arXiv") as progress,
+        stored,
+    ):
         report = refresh_papers(
             catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
         )

@@ -62,7 +62,7 @@ def import_(
     from efmcat.cli.progress import progress_bar
     from efmcat.importer import import_files
 
-    with open_catalog(db) as catalog, progress_bar("Importing") as progress:
+    with open_catalog(db, writes=not dry_run) as catalog, progress_bar("Importing") as progress:
         report = import_files(
             catalog, files, fmt=fmt, fetch=fetch, tags=tag, dry_run=dry_run, progress=progress
         )

@@ -103,7 +103,7 @@ def edit(
     """
     from efmcat import edit as editing
 
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False, writes=True) as catalog:
         flags = (title, year, venue, abstract, add_author, remove_author)
         if any(f is not None and f != [] for f in flags):
             result = editing.edit_fields(
@@ -154,7 +154,7 @@ def note(
 
     if clear and text is not None:
         raise UsageError("give a note or --clear, not both")
-    with open_catalog(db, create=False) as catalog:
+    with open_catalog(db, create=False, writes=True) as catalog:
         if clear:
             (before,) = personal.papers(catalog, [paper_id])
             paper = personal.set_note(catalog, paper_id, None)

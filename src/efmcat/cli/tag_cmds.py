@@ -573,9 +573,7 @@ def train(
         examples = training_examples(tax, labels, progress=say)
         catalog = None
     else:
-        catalog = open_catalog(db, create=False)
-        if output is None:
-            catalog.check_writable()  # before the training, not after it
+        catalog = open_catalog(db, create=False, writes=output is None)  # before the training, not after
         examples = training_examples(tax, labels, None if no_manual else catalog, progress=say)
     try:
         learnable_areas(examples, tax)  # too few papers: said before "Training on ..."
