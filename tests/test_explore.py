@@ -308,6 +308,25 @@ def test_browse_snapshot_has_areas_tags_links(mini_db, tmp_path):
     }
 
 
+def test_browse_links_a_paper_known_by_its_doi_alone(mini_db, tmp_path):
+    """The doi column holds no DOI the id names (an import leaves it empty): the page's link
+    comes from the id, as `open` and the exports take it."""
+    import sqlite3
+
+    from efmcat.models import Paper
+    from efmcat.web import prepare
+
+    with Catalog(mini_db) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="doi:10.9999/test.12345", title="A Paper Known Only By Its DOI"))
+        cat.upsert_paper(Paper(id="doi:10.1007/978-3-030-01237-3_14.pdf", title="A Paper Named By Its PDF"))
+    con = sqlite3.connect(prepare(mini_db, tmp_path / "site").database)
+    links = dict(con.execute("SELECT id, link FROM papers WHERE id LIKE 'doi:%'").fetchall())
+    assert links == {
+        "doi:10.9999/test.12345": "https://doi.org/10.9999/test.12345",
+        "doi:10.1007/978-3-030-01237-3_14.pdf": "https://doi.org/10.1007/978-3-030-01237-3_14",
+    }
+
+
 def test_browse_replaces_its_own_snapshot_and_nothing_else(mini_db, tmp_path):
     """A --dir holding the catalog as efmcat.db (or another database of that name, or a
     metadata.json not written with a snapshot) is refused: the snapshot replaced the catalog

@@ -600,12 +600,12 @@ def _write_all(
     progress: Callable[[int, int | None], None] | None,
     total: int,
 ) -> ImportReport:
-    writer = _Writer(catalog, taxonomy, manual, report)
     step = _stepper(progress, total)
     # A dry run's one transaction is rolled back (and leaves the file's journal mode as it
     # was); a batched dry run writes into a scratch copy, thrown away after.
     outer = contextlib.nullcontext() if batched else catalog.dry_run() if dry_run else catalog.transaction()
     with outer:
+        writer = _Writer(catalog, taxonomy, manual, report)  # in the block: it keeps catalog.conn
         for p, f, parsed in plan:
             fr = FileReport(path=str(p), format=f)
             report.files.append(fr)

@@ -200,7 +200,9 @@ def _reshape(conn: sqlite3.Connection, taxonomy: Taxonomy) -> int:
                 WHERE t.paper_id = p.id AND t.removed = 0 ORDER BY d.position, t.node)), '[]'),
             p.venue, p.status, p.starred,
             CASE WHEN instr(p.id, ':') = 0 THEN 'https://arxiv.org/abs/' || p.id
-                 ELSE coalesce(p.url, CASE WHEN p.doi IS NOT NULL THEN 'https://doi.org/' || p.doi END) END,
+                 ELSE coalesce(p.url, 'https://doi.org/' || coalesce(p.doi, CASE
+                      WHEN p.id LIKE 'doi:%.pdf' THEN substr(p.id, 5, length(p.id) - 8)
+                      WHEN p.id LIKE 'doi:%' THEN substr(p.id, 5) END)) END,
             CASE WHEN instr(p.id, ':') = 0 THEN coalesce(p.pdf_url, 'https://arxiv.org/pdf/' || p.id)
                  ELSE p.pdf_url END,
             p.authors, p.abstract,
