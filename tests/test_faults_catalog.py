@@ -248,8 +248,9 @@ def shared_dir():
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.mark.parametrize("what", ["file", "folder"])
-def test_read_only_catalog(shared_dir, mini_db, what):
+def _wal_copy_for_another_user(shared_dir: Path, mini_db: Path, what: str) -> tuple[list[str], Path, Path]:
+    """(the prefix that runs a command as another user, the folder, a WAL copy of the mini
+    catalog in it, as efmcat leaves a catalog); skips the test where privileges cannot drop."""
     prefix = _as_other_user()
     if prefix is None:
         pytest.skip("running as root without setpriv: cannot drop privileges")
@@ -257,8 +258,14 @@ def test_read_only_catalog(shared_dir, mini_db, what):
     folder.mkdir()
     db = folder / "c.db"
     shutil.copy(mini_db, db)
-    with Catalog(db) as cat, cat.transaction():  # a WAL catalog, as efmcat leaves it
+    with Catalog(db) as cat, cat.transaction():
         pass
+    return prefix, folder, db
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only_catalog(shared_dir, mini_db, what):
+    prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
     before = db.read_bytes()
     db.chmod(0o444 if what == "file" else 0o644)
     folder.chmod(0o755 if what == "file" else 0o555)
@@ -296,15 +303,7 @@ def test_read_only_catalog(shared_dir, mini_db, what):
 def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
     """A dry run says what would change on a catalog this user cannot write (it works on a
     scratch copy), and the catalog is left byte for byte."""
-    prefix = _as_other_user()
-    if prefix is None:
-        pytest.skip("running as root without setpriv: cannot drop privileges")
-    folder = shared_dir / what
-    folder.mkdir()
-    db = folder / "c.db"
-    shutil.copy(mini_db, db)
-    with Catalog(db) as cat, cat.transaction():
-        pass
+    prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
     bib = shared_dir / "refs.bib"
     shutil.copy(Path(__file__).parent / "fixtures/import/refs.bib", bib)
     bib.chmod(0o644)
