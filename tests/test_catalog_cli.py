@@ -433,7 +433,8 @@ def test_every_command_has_help(cli, tmp_path, monkeypatch):
         assert examples, f"{name} help has no example"
         assert "Example: " not in rest, f"{name}: an example in the help's body"
         # the help ends with the example, after the options
-        assert " ".join(r.stdout.split()).endswith(" ".join(cmd.epilog.split())), name
+        assert " ".join(r.stdout.split()).endswith(" ".join(cmd.epilog.replace("\b", "").split())), name
+        assert "Example: " in r.stdout.splitlines()[-1], f"{name}: its example wraps"
         for example in examples:
             words = shlex.split(example)
             words = words[: next((i for i, w in enumerate(words) if w in (">", ">>", "|")), len(words))]

@@ -374,7 +374,8 @@ class _Command(typer.core.TyperCommand):
         super().__init__(*args, **kwargs)
         head, sep, example = (self.help or "").rpartition("\n\nExample:")
         if sep and not self.epilog:
-            self.help, self.epilog = head.rstrip(), "Example:" + example.rstrip()
+            # \b: Click leaves the paragraph unwrapped, so the example is one line to copy
+            self.help, self.epilog = head.rstrip(), "\b\nExample:" + example.rstrip()
         from typer.models import TyperPath as PathType  # the path type of typer's own Click copy
 
         for param in self.params:
