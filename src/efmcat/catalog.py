@@ -460,13 +460,14 @@ class Catalog:
         try:
             self._open(str(self.path), uri=False)
         except sqlite3.Error as exc:
-            low = str(exc).lower()
-            if size == 0 or not ("readonly" in low or "unable to open" in low):
+            from efmcat.readonly import for_want_of_write_access, immutable_uri
+
+            if size == 0 or not for_want_of_write_access(exc):
                 raise translate(exc, self.path) or CatalogError(str(exc)) from exc
             # A WAL catalog in a file or folder this user cannot write: SQLite cannot create
             # its -shm file, so read it as an immutable file (writes then fail as read-only).
             try:
-                self._open(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+                self._open(immutable_uri(self.path), uri=True)
             except sqlite3.Error as exc2:
                 raise translate(exc2, self.path) or CatalogError(str(exc2)) from exc2
 

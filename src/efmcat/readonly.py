@@ -1,7 +1,7 @@
 """A read-only SQLite connection that also opens a WAL catalog in a folder the user cannot
 write (SQLite cannot create its -shm file there): such a file is then read as immutable.
 For the commands that only read the catalog without the Catalog class (sql, browse's
-snapshot, shell completion); Catalog does the same for the rest."""
+snapshot, shell completion); Catalog falls back the same way (its two helpers below)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ import sqlite3
 from pathlib import Path
 
 
+def for_want_of_write_access(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed to open a file because this user cannot write it or its folder."""
+    low = str(exc).lower()
+    return "readonly" in low or "unable to open" in low
+
+
+def immutable_uri(path: str | os.PathLike[str]) -> str:
+    """The URI that reads ``path`` as an immutable file (no -shm file, no lock)."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1"
+
+
 def connect_read_only(path: str | os.PathLike[str], *, timeout: float = 5.0) -> sqlite3.Connection:
     """``path`` opened with ``mode=ro``; ``immutable=1`` when that cannot open it for want
     of write access to its folder. Raises sqlite3 errors as sqlite3.connect does."""
-    uri = Path(path).resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout)
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
         conn.close()
-        low = str(exc).lower()
-        if "readonly" not in low and "unable to open" not in low:
+        if not for_want_of_write_access(exc):
             raise
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout)
+    return sqlite3.connect(immutable_uri(path), uri=True, timeout=timeout)
