@@ -332,6 +332,36 @@ def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
     assert db.read_bytes() == before
 
 
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_discover_shows_a_run_it_cannot_remember_on_a_read_only_catalog(shared_dir, mini_db, what):
+    """It failed after reading the feed (the run is remembered in the catalog); now it shows
+    the run and says it is not remembered. --add still refuses, before any request."""
+    prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
+    feed = shared_dir / "feed.xml"
+    shutil.copy(Path(__file__).parent / "fixtures/discover/cs_LG_rss_2026format.xml", feed)
+    feed.chmod(0o644)
+    before = db.read_bytes()
+    db.chmod(0o444 if what == "file" else 0o644)
+    folder.chmod(0o755 if what == "file" else 0o555)
+    try:
+        r = _run(prefix, "discover", "--feed", str(feed), db=db)
+        assert r.returncode == 0, r.stderr
+        assert "Speculative Decoding with Tiny Drafters" in r.stdout
+        assert r.stderr.endswith(
+            "Not remembered: the catalog is read-only, so the next run shows these papers again.\n"
+            "From the feed: 3 papers, 3 candidates.\n"
+        )
+        r = _run(prefix, "discover", "--feed", str(feed), "--add", db=db)
+        assert (r.returncode, r.stdout) == (1, "")
+        assert r.stderr.endswith(
+            "it is read-only (the file or its folder cannot be written); commands that only read it still work\n"
+        )
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
+    assert db.read_bytes() == before
+
+
 def test_an_empty_read_only_file_cannot_become_a_catalog(shared_dir):
     prefix = _as_other_user()
     if prefix is None:

@@ -429,6 +429,7 @@ class DiscoverReport:
     not_found: list[str] = field(default_factory=list)  # --add candidates the API did not return
     # (the catalog's id, the arXiv id): records without an arXiv id of added papers, merged
     merged: list[tuple[str, str]] = field(default_factory=list)
+    remembered: bool = True  # False on a catalog this user cannot write: shown, not remembered
 
     def summary(self) -> str:
         if self.since is None:
@@ -480,7 +481,8 @@ def discover(
     """One discover run: fetch the window (or feed), rank, filter, optionally add, remember.
 
     The run is remembered (and ``--add`` stores its papers) in one transaction, only after
-    every page was read; a network or API failure leaves the catalog as it was."""
+    every page was read; a network or API failure leaves the catalog as it was. On a catalog
+    this user cannot write, a run without ``add`` is shown and not remembered."""
     if query is not None and feed is not None:
         raise UsageError("give --query or --feed (not both)")
     if query is not None and not query.strip():
@@ -573,6 +575,9 @@ def discover(
                     c.paper = full[c.paper.id]
         report.requests = client.requests_made - before
 
+    if not add and not catalog.writable():
+        report.remembered = False  # a read-only catalog: the run is shown, not remembered
+        return report
     with catalog.transaction():
         if to_add:
             report.merged = _store(catalog, [c.paper for c in to_add], taxonomy, seeds)

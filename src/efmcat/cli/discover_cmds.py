@@ -105,7 +105,7 @@ def discover(
             raise UsageError("give the arXiv ids to reject: efmcat discover --reject ID...")
         from efmcat.discover import reject as reject_ids
 
-        with open_catalog(db) as catalog:
+        with open_catalog(db, writes=True) as catalog:
             done = reject_ids(catalog, ids)
         say(f"Rejected {len(done)} paper{'s' if len(done) != 1 else ''}: {', '.join(done)}")
         return
@@ -116,7 +116,7 @@ def discover(
     from efmcat.discover import discover as run_discover
 
     client = ArxivClient()  # a malformed EFMCAT_ARXIV_DELAY fails here, before the catalog opens
-    with client, open_catalog(db) as catalog:
+    with client, open_catalog(db, writes=add) as catalog:  # --add: read-only said before arXiv
         report = run_discover(
             catalog,
             query=query,
@@ -148,6 +148,8 @@ def discover(
         )
     for pid in report.not_found:
         say(f"Error: not found on arXiv: {pid} (not added; the next run shows it again)")
+    if not report.remembered:
+        say("Not remembered: the catalog is read-only, so the next run shows these papers again.")
     say(report.summary())
     if report.not_found:
         raise typer.Exit(1)
