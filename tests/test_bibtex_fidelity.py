@@ -112,6 +112,17 @@ def test_a_booktitle_or_journal_is_the_venue(field, year, venue):
     assert paper.venue == venue
 
 
+def test_a_known_venues_full_name_is_the_venue_not_a_journal_reference_too():
+    """An own BibTeX export read back into its catalog 'updated' 1,294 papers: the booktitle
+    the export writes for a venue filled their empty journal reference."""
+    known = _one(
+        "@inproceedings{k, title={A Paper}, booktitle={Advances in Neural Information Processing Systems}, year={2014}}\n"
+    )
+    assert (known.venue, known.journal_ref) == ("NeurIPS 2014", None)
+    other = _one("@article{k, title={A Paper}, journal={Journal of Things}, year={2014}}\n")
+    assert (other.venue, other.journal_ref) == ("Journal of Things", "Journal of Things")
+
+
 def test_a_misc_note_is_read_back_as_the_journal_reference():
     paper = _one("@misc{k, title={A Paper With A Note}, note={Nice paper 2020}, year=2019}\n")
     assert (paper.journal_ref, paper.venue) == ("Nice paper 2020", None)

@@ -146,11 +146,13 @@ def test_bibtex_entries_merge_into_the_papers_their_titles_name(cli, catalog, tm
         }
         sq = cat.get_paper("2211.10438")
         # the paper keeps its title, year and own arXiv URL; the entry fills what it lacked
-        assert (sq.title, sq.year, sq.url, sq.journal_ref) == (
+        # (the booktitle, a known venue's full name, is its venue, not a journal reference too)
+        assert (sq.title, sq.year, sq.url, sq.venue, sq.journal_ref) == (
             SMOOTHQUANT,
             2022,
             "https://arxiv.org/abs/2211.10438",
-            "International Conference on Machine Learning",
+            "ICML 2023",
+            None,
         )
         assert sq.authors == ["Guangxuan Xiao", "Ji Lin"]
         assert [s["locator"] for s in cat.sources_of("2211.10438")] == ["refs.bib:1"]

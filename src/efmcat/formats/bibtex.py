@@ -503,7 +503,11 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
         categories=[primary] if primary else [],
         primary_category=primary,
         doi=doi if not (doi and _ARXIV_DOI.match(doi)) else None,
-        journal_ref=journal if journal and not _ARXIV_IN_TEXT.search(journal) else None,
+        # a known venue's full name is the venue (the export writes it back from there): not
+        # a journal reference of its own as well
+        journal_ref=journal
+        if journal and not _ARXIV_IN_TEXT.search(journal) and not _names_venue(raw, venue)
+        else None,
         url=link,
         pdf_url=f"https://arxiv.org/pdf/{pid}" if arxiv else None,
         source=name,
@@ -548,6 +552,13 @@ def venue_of(raw: Mapping[str, str], year: int | None) -> str | None:
         return text
     when = (m.group(2) if m else None) or (str(year) if year else None)
     return f"{_SHORT_NAMES.get(key, key.upper())}{' ' + when if when else ''}"
+
+
+def _names_venue(raw: Mapping[str, str], venue: str | None) -> bool:
+    """Whether the entry's journal or booktitle is a known venue's full name, which
+    :func:`venue_of` read as that venue (its short name and year). Another name is kept as
+    the journal reference too, as written."""
+    return venue is not None and venue != decode_text(raw.get("journal") or raw.get("booktitle") or "")
 
 
 def _name_key(name: str) -> str:
