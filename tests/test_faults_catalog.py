@@ -11,6 +11,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -263,13 +265,33 @@ def _wal_copy_for_another_user(shared_dir: Path, mini_db: Path, what: str) -> tu
     return prefix, folder, db
 
 
-@pytest.mark.parametrize("what", ["file", "folder"])
-def test_read_only_catalog(shared_dir, mini_db, what):
-    prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
+@contextmanager
+def _made_read_only(folder: Path, db: Path, what: str) -> Iterator[None]:
+    """``db`` read-only for the block (the file, or its folder), then writable again; its
+    bytes must be as they were."""
     before = db.read_bytes()
     db.chmod(0o444 if what == "file" else 0o644)
     folder.chmod(0o755 if what == "file" else 0o555)
     try:
+        yield
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
+    assert db.read_bytes() == before
+
+
+def _readable_copy(shared_dir: Path, fixture: str) -> Path:
+    """A copy of a test fixture that the other user can read."""
+    dest = shared_dir / Path(fixture).name
+    shutil.copy(Path(__file__).parent / fixture, dest)
+    dest.chmod(0o644)
+    return dest
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only_catalog(shared_dir, mini_db, what):
+    prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
+    with _made_read_only(folder, db, what):
         for args in (
             ("tag", "2210.17323", "attention"),
             ("import", str(Path(__file__).parent / "fixtures/import/snapshot.jsonl")),
@@ -293,10 +315,6 @@ def test_read_only_catalog(shared_dir, mini_db, what):
         # sql read with mode=ro alone: "unable to open database file" in a read-only folder
         r = _run(prefix, "sql", "SELECT count(*) AS n FROM papers", "--format", "csv", db=db)
         assert (r.returncode, r.stdout.split()) == (0, ["n", "8"]), r.stderr
-    finally:
-        folder.chmod(0o755)
-        db.chmod(0o644)
-    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
@@ -304,13 +322,8 @@ def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
     """A dry run says what would change on a catalog this user cannot write (it works on a
     scratch copy), and the catalog is left byte for byte."""
     prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
-    bib = shared_dir / "refs.bib"
-    shutil.copy(Path(__file__).parent / "fixtures/import/refs.bib", bib)
-    bib.chmod(0o644)
-    before = db.read_bytes()
-    db.chmod(0o444 if what == "file" else 0o644)
-    folder.chmod(0o755 if what == "file" else 0o555)
-    try:
+    bib = _readable_copy(shared_dir, "fixtures/import/refs.bib")
+    with _made_read_only(folder, db, what):
         r = _run(prefix, "tag", "--dry-run", "2210.17323", "attention", db=db)
         assert (r.returncode, r.stdout) == (0, ""), r.stderr
         assert r.stderr.endswith("Would tag 2210.17323 with attention (dry run: nothing was written)\n")
@@ -326,10 +339,6 @@ def test_dry_runs_on_a_read_only_catalog(shared_dir, mini_db, what):
         assert r.stderr.endswith(
             "it is read-only (the file or its folder cannot be written); commands that only read it still work\n"
         )
-    finally:
-        folder.chmod(0o755)
-        db.chmod(0o644)
-    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
@@ -337,13 +346,8 @@ def test_discover_shows_a_run_it_cannot_remember_on_a_read_only_catalog(shared_d
     """It failed after reading the feed (the run is remembered in the catalog); now it shows
     the run and says it is not remembered. --add still refuses, before any request."""
     prefix, folder, db = _wal_copy_for_another_user(shared_dir, mini_db, what)
-    feed = shared_dir / "feed.xml"
-    shutil.copy(Path(__file__).parent / "fixtures/discover/cs_LG_rss_2026format.xml", feed)
-    feed.chmod(0o644)
-    before = db.read_bytes()
-    db.chmod(0o444 if what == "file" else 0o644)
-    folder.chmod(0o755 if what == "file" else 0o555)
-    try:
+    feed = _readable_copy(shared_dir, "fixtures/discover/cs_LG_rss_2026format.xml")
+    with _made_read_only(folder, db, what):
         r = _run(prefix, "discover", "--feed", str(feed), db=db)
         assert r.returncode == 0, r.stderr
         assert "Speculative Decoding with Tiny Drafters" in r.stdout
@@ -356,10 +360,6 @@ def test_discover_shows_a_run_it_cannot_remember_on_a_read_only_catalog(shared_d
         assert r.stderr.endswith(
             "it is read-only (the file or its folder cannot be written); commands that only read it still work\n"
         )
-    finally:
-        folder.chmod(0o755)
-        db.chmod(0o644)
-    assert db.read_bytes() == before
 
 
 def test_an_empty_read_only_file_cannot_become_a_catalog(shared_dir):
