@@ -664,6 +664,16 @@ def test_cleanup_leaves_a_new_catalog_another_writer_holds(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "command", [["search", "x"], ["list"], ["similar", "2210.17323"], ["discover", "--feed", "-"]]
+)
+@pytest.mark.parametrize("limit", ["0", "-3", "1000000001"])
+def test_a_limit_out_of_range_is_said_one_way(cli, mini_db, command, limit):
+    """-n 0 got Click's "0 is not in the range x>=1", a huge limit efmcat's own words."""
+    r = cli(*command, "--limit", limit, input="")
+    assert (r.exit_code, r.stderr) == (2, f"Error: --limit must be between 1 and 1000000000, not {limit}\n")
+
+
+@pytest.mark.parametrize(
     ("args", "option"),
     [
         (["export", "-o", ""], "'--output' / '-o'"),
@@ -693,8 +703,8 @@ def test_an_empty_path_is_a_usage_error(cli, mini_db, args, option):
         ),
         (["list", "--kind"], "Error: Option '--kind' requires an argument (see efmcat list -h)\n"),
         (
-            ["search", "x", "-n", "0"],
-            "Error: Invalid value for '--limit' / '-n': 0 is not in the range x>=1 (see efmcat search -h)\n",
+            ["search", "x", "-n", "ten"],
+            "Error: Invalid value for '--limit' / '-n': 'ten' is not a valid int (see efmcat search -h)\n",
         ),
         (["frobnicate"], "Error: No such command 'frobnicate' (see efmcat -h)\n"),
     ],

@@ -113,7 +113,7 @@ def search(
     kind: KindOption = None,
     status: StatusOption = None,
     starred: StarredOption = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N results.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", help="At most N results.")] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
@@ -181,9 +181,7 @@ def list_(
     sort: Annotated[
         str, typer.Option("--sort", metavar="ORDER", help="year (newest first), title, added or id.")
     ] = "year",
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N papers.")
-    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", metavar="N", help="At most N papers.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,

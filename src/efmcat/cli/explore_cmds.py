@@ -11,7 +11,7 @@ from efmcat.cli._app import CATALOG, DbOption, JsonOption, command, open_catalog
 @command("similar", rich_help_panel=CATALOG)
 def similar(
     paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id, arXiv URL, DOI or catalog id.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most N papers.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", help="At most N papers.")] = 10,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
