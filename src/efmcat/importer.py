@@ -517,49 +517,32 @@ def _import_files(
     from efmcat.tagger import manual_scores
 
     manual = manual_scores(taxonomy, tags or [])  # named 1.0, the areas they imply IMPLIED
-    plan: list[tuple[Path, str, ParseResult | None]] = []
-    try:
-        return _import_plan(catalog, files, fmt, fetch, dry_run, taxonomy, progress, manual, plan)
-    finally:
-        for _, _, parsed in plan:
+    with contextlib.ExitStack() as spooled:  # every file kept on disk is closed however this ends
+        plan: list[tuple[Path, str, ParseResult | None]] = []
+        for p in files:
+            check_input_file(p)
+            f = detect_format(p, fmt)
+            # Whole-file formats are parsed before anything is written (a Markdown list's
+            # entries on disk, unless --fetch fills them in place).
+            parsed = None if f == "jsonl" else parse_file(p, f, taxonomy, spooled=not fetch)
             if parsed is not None and hasattr(parsed.entries, "close"):
-                parsed.entries.close()
-
-
-def _import_plan(
-    catalog: Catalog,
-    files: list[Path],
-    fmt: str,
-    fetch: bool,
-    dry_run: bool,
-    taxonomy: Taxonomy,
-    progress: Callable[[int], None] | None,
-    manual: dict[str, float],
-    plan: list[tuple[Path, str, ParseResult | None]],
-) -> ImportReport:
-    for p in files:
-        check_input_file(p)
-        f = detect_format(p, fmt)
-        # Whole-file formats are parsed before anything is written (a Markdown list's entries
-        # on disk, unless --fetch fills them in place).
-        parsed = None if f == "jsonl" else parse_file(p, f, taxonomy, spooled=not fetch)
-        empty = parsed is not None and not parsed.entries and not parsed.rows
-        # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
-        if empty and f == "bibtex" and _read_text(p).strip():
-            raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
-        plan.append((p, f, parsed))
-    report = ImportReport(dry_run=dry_run)
-    if fetch:
-        _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)
-    # A streamed (JSONL) file may be long: it is checked whole first (a bad line imports
-    # nothing), then written in batches that each commit, so other efmcat processes can
-    # write in between instead of waiting out the busy timeout (a dry run of one does the
-    # same in a copy of the catalog). Everything else is one transaction.
-    streamed = any(parsed is None for _, _, parsed in plan)
-    batched = streamed and not dry_run
-    total = sum(len(parsed.entries) for _, _, parsed in plan if parsed is not None)
-    spools: dict[Path, Any] = {}
-    try:
+                spooled.callback(parsed.entries.close)
+            empty = parsed is not None and not parsed.entries and not parsed.rows
+            # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
+            if empty and f == "bibtex" and _read_text(p).strip():
+                raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
+            plan.append((p, f, parsed))
+        report = ImportReport(dry_run=dry_run)
+        if fetch:
+            _fetch_missing(catalog, [r for _, _, r in plan if r is not None], report)
+        # A streamed (JSONL) file may be long: it is checked whole first (a bad line imports
+        # nothing), then written in batches that each commit, so other efmcat processes can
+        # write in between instead of waiting out the busy timeout (a dry run of one does the
+        # same in a copy of the catalog). Everything else is one transaction.
+        streamed = any(parsed is None for _, _, parsed in plan)
+        batched = streamed and not dry_run
+        total = sum(len(parsed.entries) for _, _, parsed in plan if parsed is not None)
+        spools: dict[Path, Any] = {}
         if streamed:
             from efmcat.spool import spool_jsonl
 
@@ -574,6 +557,7 @@ def _import_plan(
                     # Checked whole, and each entry kept (marshalled, on disk): the write pass
                     # reads them back instead of parsing the file a second time.
                     spools[p] = spool_jsonl(p, taxonomy, workers=import_workers(), tick=checking)
+                    spooled.callback(spools[p].close)
                     total += spools[p].count
         if dry_run and (streamed or not catalog.writable()):
             # A long file's dry run writes into a copy, in batches as a real import does: the
@@ -583,9 +567,6 @@ def _import_plan(
             with catalog.scratch_copy() as copy:
                 return _write_all(copy, plan, spools, report, taxonomy, manual, True, True, progress, total)
         return _write_all(catalog, plan, spools, report, taxonomy, manual, batched, dry_run, progress, total)
-    finally:
-        for spool in spools.values():
-            spool.close()
 
 
 def _write_all(
