@@ -163,10 +163,7 @@ def _efmcat_class(base: type) -> type:
         def get_completion_args(self) -> tuple[list[str], str]:
             try:
                 args, incomplete = super().get_completion_args()
-            except (
-                KeyError,
-                ValueError,
-            ):  # _EFMCAT_COMPLETE set by hand, without the shell's COMP_* variables
+            except (KeyError, ValueError):  # _EFMCAT_COMPLETE set by hand, without COMP_* variables
                 args, incomplete = [], ""
             if bash:
                 words, self.kept = join_colons([*args, incomplete])
