@@ -180,3 +180,32 @@ def test_folds_trained_in_forked_processes_come_back_in_order(monkeypatch):
     assert os.getpid() not in {m[0] for m in got}  # trained in other processes
     monkeypatch.setattr(os, "cpu_count", lambda: 1)  # one core: here, in order
     assert {m[0] for m in evaluate._train_folds(folds, "tax", fake_train)} == {os.getpid()}
+
+
+def test_fold_workers_end_plainly_and_the_pool_is_not_terminated(monkeypatch, capfd):
+    """The fold workers do not run the efmcat process's SIGTERM handler they were forked
+    with, and the pool is closed, not terminated: terminating it printed that handler's
+    traceback and, about one run in four, left a queue's lock taken, so that `eval --lolo`
+    waited for ever."""
+    import multiprocessing.pool
+    import os
+    import signal
+
+    from efmcat import evaluate
+    from efmcat.errors import raise_terminated
+
+    def fake_train(examples, taxonomy):
+        return signal.getsignal(signal.SIGTERM)
+
+    terminated = []
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", lambda self: terminated.append(self))
+    monkeypatch.setattr(evaluate, "FOLD_WORKERS", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    old = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        got = evaluate._train_folds([[1], [2], [3]], "tax", fake_train)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert got == [signal.SIG_DFL] * 3
+    assert terminated == []
+    assert "Traceback" not in capfd.readouterr().err

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.bootstrap import Intervals, f1, intervals, macro
-from efmcat.errors import ParseError, UsageError
+from efmcat.errors import ParseError, Terminated, UsageError
 from efmcat.inputs import read_text
 from efmcat.labels import (
     label_node,
@@ -581,20 +581,33 @@ def _train_fold(i: int) -> Any:
 def _train_folds(examples: list[list[Any]], taxonomy: Taxonomy, train: Any) -> list[Any]:
     """One model per fold, trained deterministically; on a machine with more than one core
     the folds are trained in forked processes (at most FOLD_WORKERS), each model the same as
-    one trained here (its seed and input order are its own): nine folds took 25-40 s in one."""
+    one trained here (its seed and input order are its own): nine folds took 25-40 s in one.
+
+    The pool is closed and joined once every fold is back, not terminated (what leaving
+    ``with Pool`` does): terminating sent SIGTERM to idle workers, which ran the efmcat
+    process's handler they were forked with, printed its traceback and, in about one run in
+    four, left a queue's lock taken, so that ``eval --lolo`` waited for ever
+    (:func:`efmcat.bulk.close_pool` says why)."""
     import multiprocessing
     import os
+
+    from efmcat.bulk import close_pool, worker_signals
 
     workers = min(FOLD_WORKERS, os.cpu_count() or 1, len(examples))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [train(ex, taxonomy) for ex in examples]
     global _FOLD_JOB
     _FOLD_JOB = (examples, taxonomy, train)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals)
+    interrupted = False
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_train_fold, range(len(examples)))
+        return pool.map(_train_fold, range(len(examples)))
+    except (KeyboardInterrupt, Terminated):  # the workers got the signal too
+        interrupted = True
+        raise
     finally:
         _FOLD_JOB = None
+        close_pool(pool, (), interrupted=interrupted)
 
 
 FOLD_WORKERS = 2  # processes that train leave-one-list-out folds side by side
