@@ -409,3 +409,87 @@ def test_a_backup_imported_again_changes_nothing(cli, tmp_path, fmt):
     r = cli("import", str(out))
     assert r.exit_code == 0, r.output
     assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 1 unchanged; 0 tags."
+
+
+def test_a_bibtex_export_imported_again_changes_nothing(cli, tmp_path):
+    """What the BibTeX export writes out from a paper's other fields (its venue as the
+    booktitle, spelled out; the venue an ACL Anthology id names; the primary category, or the
+    first category as primaryClass) is no new information when the file comes back: the
+    catalog it came from is left as it was (82 papers of the shipped catalog were 'updated')."""
+    src = tmp_path / "papers.json"
+    papers = [
+        {
+            "id": "2208.07339",
+            "arxiv_id": "2208.07339",
+            "title": "LLM.int8()",
+            "year": 2022,
+            "categories": [],
+            "primary_category": "cs.LG",
+        },
+        {
+            "id": "2311.03426",
+            "arxiv_id": "2311.03426",
+            "title": "GQKVA",
+            "year": 2023,
+            "categories": ["cs.LG", "cs.AI"],
+        },
+        {"id": "acl:2023.findings-emnlp.920", "arxiv_id": None, "title": "An ACL paper", "year": 2023},
+        {
+            "id": "1511.03575",
+            "arxiv_id": "1511.03575",
+            "title": "Federated Optimization",
+            "venue": "NIPSw 2015",
+            "year": 2015,
+        },
+        {
+            "id": "ieee:80236",
+            "arxiv_id": None,
+            "title": "A simple procedure for pruning",
+            "venue": "NN 1990",
+            "year": 1990,
+        },
+    ]
+    src.write_text(json.dumps(papers))
+    assert cli("import", str(src)).exit_code == 0
+    before = json.loads(cli("export", "--format", "json").stdout)
+    bib = tmp_path / "all.bib"
+    assert cli("export", "--format", "bibtex", "-o", str(bib)).exit_code == 0
+    text = bib.read_text()
+    for written in ("primaryClass = {cs.LG}", "EMNLP 2023", "NIPS Workshop 2015", "booktitle = {NN 1990}"):
+        assert written in text
+    r = cli("import", str(bib))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 5 unchanged; 0 tags."
+    after = json.loads(cli("export", "--format", "json").stdout)
+    fields = ("venue", "journal_ref", "categories", "primary_category")
+    assert [[p.get(f) for f in fields] for p in after] == [[p.get(f) for f in fields] for p in before]
+
+
+def test_a_bibtex_file_still_fills_what_the_catalog_lacks(cli, tmp_path):
+    """Only what the catalog's own fields already say is left out: a .bib file's venue, journal
+    reference and category that the record has nowhere still fill it."""
+    src = tmp_path / "papers.json"
+    src.write_text(
+        json.dumps(
+            [
+                {"id": "2208.07339", "arxiv_id": "2208.07339", "title": "LLM.int8()", "year": 2022},
+                {"id": "acl:2023.acl-long.12", "arxiv_id": None, "title": "A"},
+            ]
+        )
+    )
+    assert cli("import", str(src)).exit_code == 0
+    bib = tmp_path / "in.bib"
+    bib.write_text(
+        "@misc{a, title = {LLM.int8()}, eprint = {2208.07339}, archivePrefix = {arXiv}, primaryClass = {cs.LG},"
+        " journal = {Some Workshop 2022}}\n"
+        "@inproceedings{b, title = {A}, booktitle = {Proceedings of ACL 2023},"
+        " url = {https://aclanthology.org/2023.acl-long.12/}}\n"
+    )
+    r = cli("import", str(bib))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines()[-1].startswith("Added 0 papers, updated 2, 0 unchanged;")
+    rows = {p["id"]: p for p in json.loads(cli("export", "--format", "json").stdout)}
+    assert rows["2208.07339"]["categories"] == ["cs.LG"]
+    assert rows["2208.07339"]["primary_category"] == "cs.LG"
+    assert rows["2208.07339"]["journal_ref"] == "Some Workshop 2022"
+    assert rows["acl:2023.acl-long.12"]["venue"] == "Proceedings of ACL 2023"

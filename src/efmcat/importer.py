@@ -660,6 +660,31 @@ def _new_source_row(e: Entry, name: str) -> tuple[Any, ...]:
     return (p.id, name, f"{name}:{e.line}", None if title == p.title else title, link, e.section)
 
 
+def _said_again(
+    paper: Paper, venue: str | None, journal_ref: str | None, categories: str, primary: str | None
+) -> None:
+    """Leave out what ``paper``, an import's record of a paper the catalog has, says only
+    because an export wrote it out from the catalog's other fields (the catalog's venue, as
+    the BibTeX export spells it, as the journal reference; the venue an ACL Anthology id
+    names; the primary category as the categories, the first category as the primary one):
+    re-importing one's own export is then no change."""
+    if journal_ref is None and paper.journal_ref is not None and venue is not None:
+        from efmcat.formats.bibtex import venue_fields
+
+        if paper.journal_ref in (venue, *venue_fields(venue, None)[1].values()):
+            paper.journal_ref = None
+    if venue is None and paper.venue is not None and paper.id.startswith("acl:"):
+        from efmcat.formats.bibtex import acl_venue
+
+        if paper.venue == acl_venue(paper.id):
+            paper.venue = None
+    known = json.loads(categories or "[]")
+    if not known and primary is not None and paper.categories == [primary]:
+        paper.categories = []
+    if primary is None and known and paper.primary_category == known[0]:
+        paper.primary_category = None
+
+
 _CITEKEY_SQL = (
     "UPDATE papers SET citekey = ? WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0"
 )
@@ -874,11 +899,14 @@ class _Writer:
         self._match_titles(batch, fr)
         ids = list(dict.fromkeys(e.paper.id for e in batch))
         known: dict[str, int] = {}
+        stored: dict[str, tuple[Any, ...]] = {}  # what _said_again compares with
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT id, n FROM papers WHERE id IN ({marks})", chunk):
+            sql = f"SELECT id, n, venue, journal_ref, categories, primary_category FROM papers WHERE id IN ({marks})"
+            for r in conn.execute(sql, chunk):
                 known[r[0]] = r[1]
+                stored[r[0]] = tuple(r[2:])
         new_rows: list[Sequence[Any]] = []
         new_entries: list[Entry] = []
         later: list[Entry] = []
@@ -888,6 +916,8 @@ class _Writer:
             if e.paper.doi is not None and e.paper.doi == doi_of_id(pid):
                 # the id names it (an export writes it out again): an own backup's DOI is no change
                 e.paper.doi = None
+            if pid in stored:
+                _said_again(e.paper, *stored[pid])
             if pid in seen_here or (pid in known and known[pid] > self.file_start_n):
                 fr.duplicates += 1  # a further row of a paper this import already has
                 later.append(e)
