@@ -77,7 +77,9 @@ def test_an_edited_year_lies_between_1900_and_2100(year, ok):
     if ok:
         assert check_value("year", year) == year
     else:
-        with pytest.raises(ValueError, match=f"year must be a year such as 2023, not '{year}'"):
+        with pytest.raises(
+            ValueError, match=f"year must be a year from 1900 to 2100, such as 2023, not '{year}'"
+        ):
             check_value("year", year)
 
 

@@ -210,6 +210,10 @@ def test_sql_formats(cli, mini_db):
         cli("sql", "SELECT authors FROM papers WHERE id = '2210.17323'", "-f", "json").stdout
     )
     assert authors[0]["authors"][0] == "Elias Frantar"  # JSON columns come out as JSON
+    assert cli("sql", q, "--json").stdout == cli("sql", q, "-f", "json").stdout  # as every listing takes it
+    assert cli("sql", q, "--json", "-f", "json").exit_code == 0
+    r = cli("sql", q, "--json", "-f", "csv")
+    assert (r.exit_code, r.stderr) == (2, "Error: --json and --format csv ask for two formats: give one\n")
 
 
 def test_sql_full_text_and_tags(cli, mini_db):

@@ -126,7 +126,9 @@ def test_edit_flags(cli, mini_db):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--year", "23"], 2, "Error: year must be a year such as 2023, not '23'\n"),
+        (["--year", "23"], 2, "Error: year must be a year from 1900 to 2100, such as 2023, not '23'\n"),
+        (["--year", "1899"], 2, "Error: year must be a year from 1900 to 2100, such as 2023, not '1899'\n"),
+        (["--year", "2101"], 2, "Error: year must be a year from 1900 to 2100, such as 2023, not '2101'\n"),
         (["--title", "  "], 2, "Error: title cannot be empty\n"),
         (  # a value the record does not hold: a user error, as a missing paper
             ["--remove-author", "Nobody"],
@@ -149,14 +151,14 @@ def test_edit_in_editor_reopens_on_error(cli, mini_db, editor):
     r = cli("edit", "2210.17323")
     assert r.exit_code == 0, r.stderr
     assert r.stderr == (
-        "Error: record:10: year must be a year such as 2023, not 'twenty'; re-opening the editor.\n"
+        "Error: record:10: year must be a year from 1900 to 2100, such as 2023, not 'twenty'; re-opening the editor.\n"
         "Edited 2210.17323: year, venue.\n"
     )
     first, second = editor.shown()
     assert first.startswith("# efmcat edit 2210.17323: change what you need, save and close.\n")
     assert f"title: '{GPTQ}'\n" in first or f"title: {GPTQ}\n" in first
     assert second.startswith(
-        "# ERROR: record:10: year must be a year such as 2023, not 'twenty'\n# efmcat edit"
+        "# ERROR: record:10: year must be a year from 1900 to 2100, such as 2023, not 'twenty'\n# efmcat edit"
     )
     p = paper(mini_db, "2210.17323")
     assert (p.year, p.venue, p.user_fields) == (2023, "NeurIPS 2023", ["year", "venue"])
@@ -166,7 +168,9 @@ def test_edit_unchanged_after_an_error_gives_up(cli, mini_db, editor):
     editor([("year: 2022", "year: [1]")], [])
     r = cli("edit", "2210.17323")
     assert r.exit_code == 1
-    assert r.stderr.endswith("Error: record:11: year must be a year such as 2023, not [1]\n")
+    assert r.stderr.endswith(
+        "Error: record:11: year must be a year from 1900 to 2100, such as 2023, not [1]\n"
+    )
     assert paper(mini_db, "2210.17323").year == 2022
 
 
@@ -372,8 +376,8 @@ def test_open_print(cli, mini_db):
     r = cli("open", "openreview:OdnNBxlShZG", "--print")
     assert r.stdout == "https://openreview.net/forum?id=OdnNBxlShZG\n"
     r = cli("open", "openreview:OdnNBxlShZG", "--pdf", "--print")
-    assert (r.exit_code, r.stderr) == (
-        2,
+    assert (r.exit_code, r.stderr) == (  # the paper's data, not the command line: a user error
+        1,
         "Error: openreview:OdnNBxlShZG has no PDF link; open its page without --pdf\n",
     )
 

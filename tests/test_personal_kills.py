@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from efmcat.catalog import Catalog
-from efmcat.errors import UsageError
+from efmcat.errors import EfmcatError
 from efmcat.models import Paper
 from efmcat.personal import open_paper, paper_link, set_note, set_starred
 
@@ -63,15 +63,14 @@ def test_set_starred_stars_by_default(cat):
 def test_a_papers_link_is_its_page_or_pdf(paper, page, pdf):
     assert paper_link(paper) == page
     if pdf is None:
-        with pytest.raises(UsageError, match="has no PDF link; open its page without --pdf"):
+        with pytest.raises(EfmcatError, match="has no PDF link; open its page without --pdf") as exc:
             paper_link(paper, pdf=True)
+        assert exc.value.exit_code == 1  # as a paper with no link at all
     else:
         assert paper_link(paper, pdf=True) == pdf
 
 
 def test_a_paper_with_no_link_says_so():
-    from efmcat.errors import EfmcatError
-
     with pytest.raises(EfmcatError) as exc:
         paper_link(Paper(id="title:a-paper", title="A paper"))
     assert str(exc.value) == "title:a-paper has no link to open"

@@ -185,3 +185,27 @@ def test_the_message_gives_the_word_to_leave_out_when_no_spelling_helps(cli, min
     assert r.stderr == "No papers match 'quantization zebra'. Without 'zebra': 3 papers.\n"
     r = cli("search", "quantization", "zebra", "--year", "2020")  # with filters: no hint
     assert r.stderr == "No papers match 'quantization zebra' with the filters given.\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("2210.17323", " It is a paper's id: efmcat show 2210.17323"),
+        ("https://arxiv.org/abs/2210.17323v2", " It is a paper's id: efmcat show 2210.17323"),
+        ("arXiv:2210.17323", " It is a paper's id: efmcat show 2210.17323"),
+        ("2210.99999", ""),  # an id the catalog does not hold: nothing to point at
+        ("2210.17323 gptq", " Without '2210.17323': 1 paper."),  # words with an id among them: as before
+    ],
+)
+def test_a_search_for_a_papers_id_says_show_finds_it(cli, mini_db, query, said):
+    """A search reads titles and abstracts, not ids: typed an id, it finds nothing and says
+    which command shows the paper (the plain and the piped path alike)."""
+    r = cli("search", query)
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr == f"No papers match '{query}'.{said}\n"
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "stdout", io.StringIO())
+        mp.setattr(sys, "stderr", err)
+        assert fastpath.try_search([query]) == 0
+    assert err.getvalue() == r.stderr

@@ -16,7 +16,7 @@ from typing import Any
 from efmcat.catalog import USER_EDITABLE, Catalog
 from efmcat.errors import MissingValueError, ParseError, UsageError
 from efmcat.models import ET_AL, Paper, author_line, named_authors, with_et_al
-from efmcat.validate import CITEKEY_RE, LINK_RE
+from efmcat.validate import CITEKEY_RE, LINK_RE, YEAR_RANGE
 
 # The fields of the YAML record, in the order shown.
 EDIT_FIELDS = (
@@ -64,11 +64,13 @@ def check_value(name: str, value: Any) -> Any:
     if name == "year":
         if value is None:
             return None
+        first, last = YEAR_RANGE
+        wanted = f"year must be a year from {first} to {last}, such as 2023, not"
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"year must be a year such as 2023, not {value!r}")
+            raise ValueError(f"{wanted} {value!r}")
         text = str(value)
-        if not re.fullmatch(r"\d{4}", text) or not 1900 <= int(text) <= 2100:
-            raise ValueError(f"year must be a year such as 2023, not {text!r}")
+        if not re.fullmatch(r"\d{4}", text) or not first <= int(text) <= last:
+            raise ValueError(f"{wanted} {text!r}")
         return int(text)
     if value is None:
         return None

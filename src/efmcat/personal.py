@@ -95,7 +95,7 @@ def paper_link(paper: Paper, *, pdf: bool = False) -> str:
     if pdf:
         link = paper.pdf_url or (ARXIV_PDF.format(paper.arxiv_id) if paper.arxiv_id else None)
         if not link:
-            raise UsageError(f"{paper.id} has no PDF link; open its page without --pdf")
+            raise EfmcatError(f"{paper.id} has no PDF link; open its page without --pdf")  # as no link
         return link
     link = paper.url or (ARXIV_ABS.format(paper.arxiv_id) if paper.arxiv_id else None)
     doi = paper.doi or doi_of_id(paper.id)

@@ -39,6 +39,9 @@ def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> st
     part of the answer: if working it out fails, the message goes without it."""
     message = no_match(query, filtered)
     try:
+        known = paper_named(conn, query)
+        if known:
+            return f"{message} It is a paper's id: efmcat show {known}"
         mended = suggestion(conn, query)
         if mended:
             return f"{message} Did you mean '{term(shown_query(mended))}'?"
@@ -52,6 +55,23 @@ def no_match_message(conn: sqlite3.Connection, query: str, filtered: bool) -> st
         many = f"{n}+ papers" if n >= COUNT_UP_TO else count(n, "paper")
         return f"{message} Without '{term(shown_query(word))}': {many}."
     return message
+
+
+def paper_named(conn: sqlite3.Connection, query: str) -> str | None:
+    """The catalog id of the paper ``query`` names (an arXiv id, a link, a DOI, a catalog
+    id: what ``show`` takes), if the catalog holds it; a search reads titles and abstracts,
+    not ids, so ``search 2210.17323`` finds nothing and says where GPTQ is."""
+    from efmcat.errors import InvalidIdError
+    from efmcat.ids import parse_paper_id
+
+    if len(query.split()) != 1:
+        return None
+    try:
+        pid = parse_paper_id(query)
+    except InvalidIdError:
+        return None
+    row = conn.execute("SELECT id FROM papers WHERE id = ?", (pid,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 COUNT_UP_TO = 1000  # papers counted for "Without 'word': N papers" (more reads as "1000+")

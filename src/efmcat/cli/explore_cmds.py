@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from efmcat.cli._app import CATALOG, DbOption, JsonOption, command, open_catalog, say, stdout_is_terminal
+from efmcat.errors import UsageError
 
 
 @command("similar", rich_help_panel=CATALOG)
@@ -42,6 +43,7 @@ def sql(
     fmt: Annotated[
         str, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv, json or nl (JSON lines).")
     ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the same as --format json.")] = False,
     db: DbOption = None,
 ) -> None:
     """Run a read-only SQL query over the catalog.
@@ -52,6 +54,9 @@ def sql(
     """
     from efmcat.sqlquery import run_query
 
+    if as_json and fmt not in ("table", "json"):
+        raise UsageError(f"--json and --format {fmt} ask for two formats: give one")
+    fmt = "json" if as_json else fmt
     with open_catalog(db, create=False) as catalog:  # the default catalog is made on first use
         path = catalog.path
     run_query(path, query, fmt)
