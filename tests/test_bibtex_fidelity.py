@@ -146,7 +146,7 @@ def test_a_doi_id_made_from_a_pdf_link_exports_the_doi_without_pdf():
     rec = {"id": "doi:10.1007/978-3-030-01237-3_14.pdf", "title": "A Vision Paper", "url": url}
     text = b.entry(rec, "k")
     assert r"  doi = {10.1007/978-3-030-01237-3\_14}," in text
-    assert _one(text).id == "doi:10.1007/978-3-030-01237-3_14.pdf"  # the link names it
+    assert _one(text).id == "doi:10.1007/978-3-030-01237-3_14"  # the DOI the link names, not its file
 
 
 # -- 3. duplicate citekeys ----------------------------------------------------------------
@@ -195,7 +195,7 @@ SAMPLE = [
           journal_ref="Nice paper 2020"),
     Paper(id="doi:10.1145/3694715.3695978", title="A Systems Paper At SOSP", authors=["Ana Wang"], year=2024,
           url="https://gts3.org/assets/papers/2024/iyer:e3.pdf", venue="SOSP 2024"),
-    Paper(id="doi:10.1007/978-3-030-01237-3_14.pdf", title="A Vision Paper From Springer", year=2018,
+    Paper(id="doi:10.1007/978-3-030-01237-3_14", title="A Vision Paper From Springer", year=2018,
           url="https://link.springer.com/content/pdf/10.1007%2F978-3-030-01237-3_14.pdf", venue="ECCV 2018"),
     Paper(id="url:example.org/~me/p.pdf?a=1&b=2", title="Tilde Url Paper About Pruning", year=2020,
           url="https://example.org/~me/p.pdf?a=1&b=2", venue="SIGMOD 2025"),

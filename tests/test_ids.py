@@ -255,6 +255,16 @@ def test_an_id_gives_the_year_it_was_given_in(text, year):
         ("https://doi.org/10.1145/ABC.DEF", "doi:10.1145/abc.def"),
         ("10.48550/arXiv.2210.17323", "2210.17323"),  # arXiv's own DOI: the arXiv paper
         ("DOI:10.1145/ABC.DEF", "doi:10.1145/abc.def"),  # the id, typed in capitals
+        # a publisher's PDF named by its DOI: the DOI, not the file (show printed a DOI its id was not)
+        (
+            "https://link.springer.com/content/pdf/10.1007%2F978-3-030-01237-3_14.pdf",
+            "doi:10.1007/978-3-030-01237-3_14",
+        ),
+        (
+            "https://link.springer.com/content/pdf/10.1007/S10994-009-5152-4.PDF",
+            "doi:10.1007/s10994-009-5152-4",
+        ),
+        ("https://example.org/10.1007/a.pdfs", "doi:10.1007/a.pdfs"),
     ],
 )
 def test_a_bare_doi_is_the_doi_id_its_link_gives(text, expected):

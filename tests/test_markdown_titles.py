@@ -216,3 +216,60 @@ def test_a_nested_line_that_only_names_its_link_is_no_paper():
         ("2210.17323", "GPTQ"),
         ("2401.00001", "Long Context Serving at Scale"),  # the link names the paper: its title
     ]
+
+
+def test_a_link_text_that_goes_on_to_the_next_line_is_one_title():
+    """MingSun-Tse's list wraps a link's text before its "](url)": the title is the whole text,
+    and "](https://arxiv.org/abs/1810.00208)" is no author."""
+    text = (
+        "- 2019-MLsys-[To compress or not to compress: Understanding the Interactions between "
+        "Adversarial Attacks and Neural Network Compression\n"
+        "    ](https://arxiv.org/abs/1810.00208)\n"
+    )
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    [e] = res.entries
+    assert (e.paper.id, e.paper.authors) == ("1810.00208", [])
+    assert e.paper.title == (
+        "To compress or not to compress: Understanding the Interactions between Adversarial "
+        "Attacks and Neural Network Compression"
+    )
+
+
+def test_an_indented_authors_line_stays_the_authors():
+    text = "- [A Paper on Pruning Large Models](https://arxiv.org/abs/2301.00774)\n  Ana Smith, Bo Wang\n"
+    [e] = parse_markdown_list(text, "x.md", load_taxonomy()).entries
+    assert (e.paper.title, e.paper.authors) == ("A Paper on Pruning Large Models", ["Ana Smith", "Bo Wang"])
+
+
+def test_a_rows_year_and_venue_repeated_in_its_link_text_are_no_title():
+    text = (
+        "-   2018-ECCV-[2018-ECCV-Learning deep representations with probabilistic knowledge transfer]"
+        "(http://openaccess.thecvf.com/content_ECCV_2018/html/Passalis_ECCV_2018_paper.html)\n"
+        "-   2021-ICLR-[2021: A Year of Sparse Models](https://arxiv.org/abs/2101.00001)\n"
+    )
+    assert [t for _, t in _titles(text)] == [
+        "Learning deep representations with probabilistic knowledge transfer",
+        "2021: A Year of Sparse Models",  # no "YEAR-VENUE-" before it: the title as written
+    ]
+
+
+def test_a_cross_reference_to_another_section_is_no_part_of_the_title():
+    text = (
+        "- [SIGMOD'21] Heterogeneity-Aware Distributed Machine Learning Training via Partial Reduce "
+        "[also in [2.10](#210-communication-optimization)]\n"
+    )
+    res = parse_markdown_list(text, "x.md", load_taxonomy(), linkless=True)
+    assert [e.paper.title for e in res.entries] == [
+        "Heterogeneity-Aware Distributed Machine Learning Training via Partial Reduce"
+    ]
+    linked = "- Tensor Programs for Sparse Models [also in [2.1](#21-x)] [[paper](https://arxiv.org/abs/2301.00774)]\n"
+    assert _titles(linked) == [("2301.00774", "Tensor Programs for Sparse Models")]
+
+
+def test_a_nickname_run_into_the_surname_is_spaced():
+    text = (
+        "|Title|\n|---|\n|[Exploiting Inter-Layer Expert Affinity](https://arxiv.org/abs/2401.08383) <br> "
+        "Hari Subramoni, Dhabaleswar K. (DK)Panda |\n"
+    )
+    [e] = parse_markdown_list(text, "x.md", load_taxonomy()).entries
+    assert e.paper.authors == ["Hari Subramoni", "Dhabaleswar K. (DK) Panda"]

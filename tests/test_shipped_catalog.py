@@ -117,3 +117,21 @@ def test_export_md_has_each_core_area(shipped):
     md = shipped("export", "--format", "md").stdout
     for area in CORE_AREAS:
         assert f"\n## {area.capitalize()}\n" in md
+
+
+def test_no_shipped_record_is_broken_by_its_lists_markdown():
+    """What a list's Markdown left in records (a wrapped link's text, a row's "2018-ECCV-"
+    in its link text, a cross-reference, a nickname run into the surname, a PDF's ".pdf" in
+    a DOI id) is gone, and the DOI ids that had it move for users of the older release."""
+    con = sqlite3.connect(f"file:{SHIPPED}?mode=ro", uri=True)
+    try:
+        broken = con.execute(
+            "SELECT id, title FROM papers WHERE title LIKE '%](%' OR title LIKE '%[also in%'"
+            " OR title GLOB '[12][09][0-9][0-9]-[A-Za-z]*-*' OR id GLOB 'doi:*.pdf'"
+            " OR authors GLOB '*)[A-Z]*' OR authors LIKE '%](%'"
+        ).fetchall()
+        moved = json.loads(con.execute("SELECT value FROM meta WHERE key = 'moved'").fetchone()[0])
+    finally:
+        con.close()
+    assert broken == []
+    assert moved["doi:10.1007/s10994-009-5152-4.pdf"] == "doi:10.1007/s10994-009-5152-4"

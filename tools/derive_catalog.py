@@ -56,9 +56,9 @@ sys.path.insert(0, str(REPO / "src"))
 
 import derive_seeds as ds  # noqa: E402
 from efmcat.formats.markdown_list import parse_markdown_list  # noqa: E402
-from efmcat.ids import title_id, try_parse_arxiv_id  # noqa: E402
+from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id  # noqa: E402
 from efmcat.latex import latex_to_text  # noqa: E402
-from efmcat.models import with_et_al  # noqa: E402
+from efmcat.models import spaced_name, with_et_al  # noqa: E402
 from efmcat.taxonomy import load_taxonomy  # noqa: E402
 
 SAME_TITLE = 95  # rapidfuzz ratio of normalised titles: the same paper under two ids
@@ -332,7 +332,7 @@ def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
                     id=pid,
                     title=ds.clean_title(rec.get("title") or ""),
                     authors=with_et_al(
-                        " ".join(str(a).split()) for a in rec.get("authors") or [] if str(a).strip()
+                        spaced_name(str(a)) for a in rec.get("authors") or [] if str(a).strip()
                     ),
                     abstract=_clean_abstract(rec.get("abstract")),
                     categories=list(rec.get("categories") or []),
@@ -864,6 +864,20 @@ def verify(papers: list[dict[str, Any]], metadata: dict[str, list[Meta]]) -> Non
         raise SystemExit("error: " + "; ".join(problems[:20]))
 
 
+def _pdf_doi_id(paper: dict) -> str | None:
+    """The id releases before 2026-12-02 gave a paper whose link is a publisher's PDF named
+    by its DOI (Springer's /content/pdf/10.1007/....pdf): its DOI id with the file's ".pdf",
+    which ``update`` moves to the DOI id (with the user's notes and tags)."""
+    link = paper.get("link") or ""
+    if (
+        paper["id"].startswith("doi:")
+        and link.lower().endswith(".pdf")
+        and paper_id_from_link(link) == paper["id"]
+    ):
+        return paper["id"] + ".pdf"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     global SURVEY_FILE
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1039,6 +1053,9 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
 
+    for paper in survey_out + list_out:
+        if paper.get("moved_from") is None and (old := _pdf_doi_id(paper)):
+            paper["moved_from"] = [old]
     verify(survey_out + list_out, metadata)
     args.seeds.mkdir(parents=True, exist_ok=True)
     (args.seeds / "survey.yaml").write_text(dump("survey", SURVEY_HEADER, survey_out), encoding="utf-8")

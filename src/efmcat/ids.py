@@ -186,7 +186,9 @@ def paper_id_from_link(link: str) -> str | None:
             return f"ieee:{m.group(1)}"
     m = _DOI_ANY_RE.search(unquote(parts.path))
     if m:
-        return f"doi:{m.group('doi').rstrip('/').lower()}"
+        doi = m.group("doi").rstrip("/")
+        # a publisher's PDF named by its DOI (Springer's /content/pdf/10.1007/....pdf)
+        return f"doi:{doi[:-4] if doi.lower().endswith('.pdf') else doi}".lower()
     path = re.sub(r"/+$", "", parts.path)
     query = f"?{parts.query}" if parts.query else ""
     return f"url:{host.removeprefix('www.')}{path}{query}"

@@ -34,6 +34,15 @@ ET_AL = "others"
 _ET_AL_TAIL = re.compile(r"(?:^|[\s,;]+)et(?:\.\s*|\s+)al\b\.?$", re.I)  # not "Bo Etal"
 
 
+def spaced_name(name: str) -> str:
+    """An author's name with its spaces folded, and one after a parenthesised nickname that
+    a list ran into the surname: "Dhabaleswar K. (DK)Panda" is "Dhabaleswar K. (DK) Panda"."""
+    return _RUN_IN_NICKNAME.sub(") ", " ".join(name.split()))
+
+
+_RUN_IN_NICKNAME = re.compile(r"\)(?=[A-Z])")
+
+
 def with_et_al(names: Iterable[str]) -> list[str]:
     """An author list as efmcat stores it: a last name written "Ana Smith et al." (or an
     "et al." of its own) becomes "Ana Smith" and ET_AL at the end; an "others" anywhere

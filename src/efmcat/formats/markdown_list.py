@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from efmcat.entries import Entry, ParseResult
 from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
-from efmcat.models import Paper, with_et_al
+from efmcat.models import Paper, spaced_name, with_et_al
 from efmcat.taxonomy import Taxonomy
 
 # Headings of real lists that name a taxonomy node in other words (lower case, after
@@ -293,6 +293,9 @@ def _names_a_link(text: str) -> bool:
 _EMPTY_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)|<\s*>")  # what a link taken out leaves behind
 
 
+_ALSO_IN = re.compile(r"\s*\[\s*also\s+in\b[^\[\]]*\]", re.I)
+
+
 def _title_from(segment_text: str) -> tuple[str | None, int]:
     """The title in a piece of text: bold, else a non-generic link text, else plain text.
 
@@ -308,6 +311,7 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
         label = _clean_text(lm.group(1))
         if (
             label
+            and not lm.group(2).startswith("#")  # "[2.10](#anchor)": a link to a section of the list
             and label.lower().strip(" .[]") not in _GENERIC
             and not label.lower().startswith("http")
             and not _DATE_OR_VENUE.match(label)
@@ -320,6 +324,7 @@ def _title_from(segment_text: str) -> tuple[str | None, int]:
             " ", _BRACKET_DATE.sub(" ", _ARXIV_TEXT.sub(" ", _BARE_URL.sub(" ", _LINK.sub(" ", text))))
         )
     )
+    plain = _ALSO_IN.sub("", plain).strip()  # "Title [also in [2.10](#anchor)]": a cross-reference
     plain = re.sub(r"\s+[.,;]+$", "", plain)  # "Title (https://...)." leaves " ." behind
     if plain:
         return plain, 1
@@ -369,6 +374,9 @@ class _State:
         return list(self._tags[path])
 
 
+_ROW_PREFIX = re.compile(r"^(?:19|20)\d{2}-[A-Za-z][A-Za-z0-9&]*-(?=\S)")  # a year-venue- row prefix
+
+
 def _make_entry(
     st: _State,
     line_no: int,
@@ -385,6 +393,8 @@ def _make_entry(
     if not links:
         links = [(lab, url) for lab, url in _links(row_text) if _is_external(url)]
     title, strength = _title_from(title_text)
+    if title and (bare := _ROW_PREFIX.sub("", title)):
+        title = bare  # "2018-ECCV-Learning deep ...": the row's year and venue once more
     if not links and st.linkless and not in_table:
         _linkless_entry(st, line_no, title_text, authors_text)
         return
@@ -462,7 +472,7 @@ def _linkless_entry(st: _State, line_no: int, title_text: str, authors_text: str
     title = text[m.end() :]
     while (note := _TRAILING_NOTE.search(title)) is not None and note.start() > 0:
         title = title[: note.start()]
-    title = _clean_text(title).rstrip(" .")
+    title = _ALSO_IN.sub("", _clean_text(title)).rstrip(" .")
     if len(title.split()) < 3 or "](" in title or "http" in title:
         return
     year = _TAGGED_YEAR.search(m.group(1))
@@ -484,7 +494,7 @@ _TEAM = re.compile(r"\b(?:teams?|group|consortium|lab)\b", re.I)
 def _author_name(text: str) -> str:
     """A name as a list writes it, without its marks: "Jingyu Liu*" (equal contribution),
     "Ferdinando Fioretto." (the sentence's end); an initial's or "Jr." period stays."""
-    name = text.strip().rstrip("*†‡").strip()
+    name = spaced_name(text.strip().rstrip("*†‡").strip())
     last = name.rsplit(" ", 1)[-1]
     if name.endswith(".") and len(last) > 3 and last[:-1].lower() not in ("jr", "sr"):
         name = name[:-1]
@@ -596,7 +606,9 @@ def parse_markdown_list(
             # Indented continuation lines belong to the item ("- **Title**" then "  *Authors* [pdf](url)").
             while idx + 1 < len(lines) and _is_continuation(lines[idx + 1]):
                 idx += 1
-                body += "<br>" + lines[idx].strip()
+                # a link's text that goes on to the next line ("[To compress ...\n  ](url)")
+                # is one title, not a title and an authors line
+                body += (" " if body.count("[") > body.count("]") else "<br>") + lines[idx].strip()
             _list_item(st, line_no, body)
             continue
         if stripped and ("](" in stripped or "http" in stripped) and not stripped.startswith(">"):
