@@ -268,7 +268,7 @@ def explain(
         info = f"{ex.model_source} model"
         out += [
             "",
-            f"Model ({info}): per area who decides, its probability / threshold, and the features that weighed most:",
+            f"Model ({info}): per area who decides, its probability (/ threshold where it decides), and the features that weighed most:",
         ]
         shown_model = [d for d in ex.model if show_all or d.assigned]
         if not shown_model:
@@ -277,8 +277,8 @@ def explain(
                 + ("" if show_all else " (--all shows the rest)")
             )
         # who decides the area comes first: where the rules do, the model's probability is
-        # shown for its evidence, not compared with the threshold ("0.99 / 1.00 assigned" read
-        # as a contradiction)
+        # shown for its evidence alone, without a threshold (there is none it could reach:
+        # "0.99 / 1.00" read as a model that can never decide)
         deciders = {
             "model": "the model decides",
             "rules": "the rules decide",
@@ -294,7 +294,8 @@ def explain(
             if d.by in how and d.area in removed:  # what the tagger gives, not what the paper has
                 mark = f"{mark}, removed by you"
             decider = deciders.get(d.strategy, f"decided by {d.strategy}")
-            out.append(f"  {d.area}: {mark} ({decider}; the model: {d.probability:.2f} / {d.threshold:.2f})")
+            said = f"{d.probability:.2f}" + ("" if d.strategy == "rules" else f" / {d.threshold:.2f}")
+            out.append(f"  {d.area}: {mark} ({decider}; the model: {said})")
             for cpart in d.contributions:
                 out.append(f"    {cpart.weight:+6.2f}  {cpart.feature}")
     out += ["", "Tagger rules:"]
