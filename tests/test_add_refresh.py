@@ -558,3 +558,18 @@ def test_an_id_file_comment_may_follow_a_tab():
 
     text = "# header\n2402.00024\t# a tab, then a comment\n2310.19102  # spaces\nhttps://arxiv.org/abs/2306.00978#x\n"
     assert read_id_lines(text) == ["2402.00024", "2310.19102", "https://arxiv.org/abs/2306.00978#x"]
+
+
+def test_many_papers_arxiv_does_not_know_are_listed_up_to_a_bound(server, cli, mini_db, monkeypatch):
+    """A refresh against a mirror that knows none of 2,255 papers said 2,255 error lines:
+    the first NOT_FOUND_SHOWN, then how many more (--json lists them all)."""
+    from efmcat.cli import fetch_cmds
+
+    monkeypatch.setattr(fetch_cmds, "NOT_FOUND_SHOWN", 2)
+    r = cli("refresh", "--all")
+    assert r.exit_code == 1
+    errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 3 and errors[0].startswith("Error: not found on arXiv: ")
+    assert errors[2] == "Error: ... and 3 more not found on arXiv (--json lists them all)"
+    failed = json.loads(cli("refresh", "--all", "--json").stdout)["failed"]
+    assert len(failed) == 5

@@ -212,6 +212,24 @@ def test_show_text(cli, mini_db):
     assert "Listed in:   mini: Model Design / Quantization (line 12)" in out
 
 
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        ([("refs.bib", "refs.bib:227", None)], ["refs.bib (line 227)"]),  # an imported file names itself once
+        ([("refs.bib", "refs.bib:227", "Quantization")], ["refs.bib: Quantization (line 227)"]),
+        (
+            [("horseee", "o/r@abc:README.md:12", "Quantization"), ("horseee", "o/r@abc:README.md:40", None)],
+            ["horseee o/r@abc:README.md: Quantization (line 12); (line 40)"],
+        ),
+        ([("survey", None, None)], ["survey"]),
+    ],
+)
+def test_listed_in_says_each_file_once(rows, said):
+    from efmcat.render import listed_in
+
+    assert listed_in([{"source": s, "locator": loc, "section": sec} for s, loc, sec in rows]) == said
+
+
 def test_show_non_arxiv_paper_by_link_and_by_id(cli, mini_db):
     for form in ("openreview:OdnNBxlShZG", "https://openreview.net/forum?id=OdnNBxlShZG"):
         r = cli("show", form, "--json")

@@ -71,6 +71,6 @@ def test_show_names_each_source_file_once(cli, layout_db):
     listed = [line for line in r.stdout.splitlines() if line.startswith(("Listed in:", " " * 13))]
     assert listed == [
         "Listed in:   mylist me/list@abc123:README.md: Quantization (lines 3, 9, 40); Pruning (line 17)",
-        "             mylist me/list@abc123:other.md: (line 5)",
+        "             mylist me/list@abc123:other.md (line 5)",  # no section: no colon before the line
         "             survey: Model Design / Quantization (line 12)",
     ]

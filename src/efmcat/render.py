@@ -213,8 +213,9 @@ def listed_in(sources: Iterable[Mapping[str, Any]]) -> list[str]:
             nums = sorted(set(lines))
             where = f"({'line' if len(nums) == 1 else 'lines'} {', '.join(map(str, nums))})" if nums else ""
             parts.append(" ".join(x for x in (section, where) if x))
-        head = source + (f" {file}" if file else "")
-        out.append(head + (": " + "; ".join(p for p in parts if p) if any(parts) else ""))
+        head = source + (f" {file}" if file and file != source else "")  # an imported file names itself
+        said = "; ".join(p for p in parts if p)
+        out.append(head + ((": " if any(sections) else " ") + said if said else ""))
     return out
 
 

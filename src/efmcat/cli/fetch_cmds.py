@@ -145,12 +145,23 @@ def add(
         say(f"Already in the catalog: {pid} (use --force to fetch it again)")
     for old, pid in report.merged:
         say(f"Merged {old} into {pid}, its arXiv paper (same title).")
-    for pid in report.not_found:
-        say(f"Error: not found on arXiv: {pid}")
+    _say_not_found(report.not_found)
     _print_added(report, as_json)
     say(report.summary())
     if not report.ok:
         raise typer.Exit(1)
+
+
+NOT_FOUND_SHOWN = 20  # ids arXiv did not know, listed before "... and N more"
+
+
+def _say_not_found(ids: list[str]) -> None:
+    """An error line per id arXiv did not know, the first NOT_FOUND_SHOWN of them: a
+    ``refresh --all`` against a mirror that knows none said 2,255 lines."""
+    for pid in ids[:NOT_FOUND_SHOWN]:
+        say(f"Error: not found on arXiv: {pid}")
+    if len(ids) > NOT_FOUND_SHOWN:
+        say(f"Error: ... and {len(ids) - NOT_FOUND_SHOWN} more not found on arXiv (--json lists them all)")
 
 
 def _print_added(report, as_json: bool) -> None:
@@ -209,8 +220,7 @@ def refresh(
             catalog, ids, all_=all_, older_than=older_than, client=client, progress=progress
         )
     _print_refresh(report, as_json)
-    for pid in report.not_found:
-        say(f"Error: not found on arXiv: {pid}")
+    _say_not_found(report.not_found)
     if report.checked == 0 and not report.not_found:
         say("Nothing to refresh.")
         return
