@@ -166,3 +166,64 @@ def test_the_spools_workers_are_closed_by_how_the_parse_stopped(tmp_path, monkey
     with pytest.raises(error or ParseError):
         spool.spool_jsonl(path, workers=2)
     assert closed == [error is KeyboardInterrupt]
+
+
+class StuckPool:
+    """A pool whose terminate() waits for ever (a worker killed in the results queue's lock)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.never = threading.Event()
+        self._pool = [FakeWorker(None), FakeWorker(0)]
+
+    def terminate(self) -> None:
+        self.never.wait()
+
+
+class FakeWorker:
+    def __init__(self, exitcode: int | None) -> None:
+        self.exitcode, self.killed = exitcode, False
+
+    def kill(self) -> None:
+        self.killed = True
+
+
+def test_a_terminate_that_never_ends_is_left_after_a_bound_and_the_workers_killed():
+    pool = StuckPool()
+    started = time.monotonic()
+    assert bulk.terminate_within(pool, 0.2) is False
+    assert time.monotonic() - started < 2
+    assert [w.killed for w in pool._pool] == [True, False]  # the live one; the one gone is left
+    assert bulk.terminate_within(FakePool(), 5) is True
+
+
+def _signals(_: int) -> tuple[object, object]:
+    import signal
+
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+def test_workers_leave_ctrl_c_to_the_parent_and_end_plainly_on_sigterm():
+    """A terminal's Ctrl-C reaches every process of the group: a worker it interrupted in a
+    queue's lock left the pool hung; the parent alone handles it."""
+    import signal
+
+    pool = multiprocessing.get_context("fork").Pool(2, initializer=bulk.worker_signals)
+    try:
+        got = pool.map(_signals, range(4))
+    finally:
+        bulk.close_pool(pool, [])
+    assert got == [(signal.SIG_IGN, signal.SIG_DFL)] * 4
+
+
+def test_a_half_read_lookup_closes_quietly_after_its_catalog(mini_db):
+    """SIGTERM in the middle of a retag left a lookup generator half-read; closed at the
+    process's end, after the catalog, it printed "Exception ignored ... Cannot operate on a
+    closed database" below "Error: terminated"."""
+    cat = Catalog(mini_db, create=False)
+    ids = [p.id for p in cat.iter_papers()]
+    rows = cat._by_ids("SELECT id FROM papers WHERE id IN ({})", ids)
+    assert next(rows)[0] in ids
+    cat.close()
+    rows.close()  # raised ProgrammingError

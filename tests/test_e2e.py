@@ -208,3 +208,32 @@ def test_kill_on_the_lean_search_path_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=30)
     os.close(r)
     assert (proc.returncode, err) == (143, "Error: terminated\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "quantization"],  # the lean path
+        ["search", "quantization", "--tag", "quantization"],  # the fast path
+        ["list"],
+        ["show", "2210.17323"],
+        ["--version"],
+        ["--help"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("stdout", "said"),
+    [("/dev/full", "No space left on device"), (None, "standard output is closed")],
+)
+def test_a_stdout_that_cannot_be_written_is_one_error_line(mini_db, args, stdout, said):
+    """`> /dev/full` (a full disk) and `>&-` (no stdout): one Error line, exit 1, no traceback
+    (the lean search path and a closed stdout had tracebacks)."""
+    assert EXE
+    if stdout is None:  # the shell's >&-: the process starts without file descriptor 1
+        r = subprocess.run(
+            ["sh", "-c", 'exec "$0" "$@" >&-', EXE, *args], capture_output=True, text=True, timeout=60
+        )
+    else:
+        with open(stdout, "w") as out:
+            r = subprocess.run([EXE, *args], stdout=out, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (1, f"Error: {said}\n")

@@ -22,10 +22,16 @@ THRESHOLDS = (100_000, 50, 100)
 
 def worker_signals() -> None:
     """In a worker process: SIGTERM ends it plainly (the pool's terminate() sends it), not
-    through the efmcat process's handler it was forked with."""
+    through the efmcat process's handler it was forked with; SIGINT is ignored. A terminal's
+    Ctrl-C reaches the whole process group: a worker it interrupted in a queue's lock or
+    half-way through reading a task printed its traceback and left the pool's queue locked
+    or out of step, so that the parent's terminate() waited for ever (an import hung in
+    about 1 of 5 runs interrupted while checking a large file) or read a broken pickle. The
+    parent alone handles Ctrl-C, and ends the workers."""
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def settle() -> None:
@@ -58,8 +64,9 @@ def close_pool(pool: Any, jobs: Iterable[Any], *, interrupted: bool = False) -> 
     repeated runs, and in none of 69 with this). So the jobs still in flight (``jobs``:
     their AsyncResults, or None) are waited for, at most GRACE seconds in all, their
     results dropped, and the idle workers told to exit (close, join). After Ctrl-C
-    (``interrupted``) the workers, which got the signal too, may be gone with their jobs:
-    those are not waited for, the pool is terminated."""
+    (``interrupted``) the jobs in flight are not waited for: the pool is terminated. Its
+    workers ignore SIGINT (:func:`worker_signals`), so none was stopped inside a queue's
+    lock, and terminate() ends them once their queues are drained."""
     if not interrupted:
         deadline = time.monotonic() + GRACE
         flying = [job for job in jobs if job is not None]
@@ -69,7 +76,30 @@ def close_pool(pool: Any, jobs: Iterable[Any], *, interrupted: bool = False) -> 
             pool.close()
             pool.join()
             return
-    pool.terminate()
+    terminate_within(pool, TERMINATE_WAIT)
+
+
+TERMINATE_WAIT = 2.0  # seconds terminate() may take before the pool is left to the process's end
+
+
+def terminate_within(pool: Any, seconds: float) -> bool:
+    """``pool.terminate()``, given at most ``seconds``; whether it finished. It kills the
+    workers wherever they are, and one killed while writing its result holds the results
+    queue's lock for good: terminate() then waits for ever for the pool's task thread,
+    which needs that lock (after Ctrl-C, an import of a large file hung about 1 run in 12).
+    Run in a thread of its own, it is waited for only so long; then the workers still alive
+    are killed and the pool's threads (daemons) are left to end with the process."""
+    import threading
+
+    ender = threading.Thread(target=pool.terminate, name="efmcat-pool-terminate", daemon=True)
+    ender.start()
+    ender.join(seconds)
+    if not ender.is_alive():
+        return True
+    for worker in list(getattr(pool, "_pool", ())):  # the Pool's processes (no public name)
+        if worker.exitcode is None:
+            worker.kill()
+    return False
 
 
 @contextmanager

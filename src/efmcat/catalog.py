@@ -1431,7 +1431,11 @@ class Catalog:
         500 ids a statement: SQLite bounds the parameters of one."""
         for i in range(0, len(ids), 500):
             chunk = list(ids[i : i + 500])
-            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+            # not `yield from`: closing a generator left half-read (SIGTERM in the middle of a
+            # retag) would close the cursor too, after the connection, at the process's end:
+            # "Exception ignored ... Cannot operate on a closed database" below "Error: terminated"
+            for row in self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk):  # noqa: UP028
+                yield row
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1

@@ -12,6 +12,8 @@ checks that their output is identical.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -153,7 +155,7 @@ def try_search(args: list[str]) -> int | None:
             raise
         return None  # the CLI repeats the (read-only) work and reports any error its way
     try:
-        _write_safely(
+        code = _write_safely(
             lambda: render.emit_papers(
                 records,
                 opts["json"],
@@ -162,10 +164,11 @@ def try_search(args: list[str]) -> int | None:
                 say=lambda message: sys.stderr.write(message + "\n"),
             )
         )
-        _note_authorless(catalog.conn, opts)
+        if code == 0:
+            _note_authorless(catalog.conn, opts)
     finally:
         catalog.close()
-    return 0
+    return code
 
 
 def _lean_search(db: str, opts: dict) -> int | None:
@@ -186,7 +189,11 @@ def _lean_search(db: str, opts: dict) -> int | None:
     from efmcat import textsafe
 
     if first is not None:
-        _write_safely(lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True))
+        code = _write_safely(
+            lambda: textsafe.write_papers_plain(_chain(first, rows), sys.stdout, with_score=True)
+        )
+        if code:
+            return code
     if first is None or opts["author"] is not None:
         import sqlite3
 
@@ -232,13 +239,21 @@ def quiet_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _write_safely(write: Callable[[], None]) -> None:
-    """Run ``write`` for stdout; a reader that went away (``| head``) ends the output quietly."""
+def _write_safely(write: Callable[[], None]) -> int:
+    """Run ``write`` for stdout; the exit status. A reader that went away (``| head``) ends
+    the output quietly (0); stdout that cannot be written (a full disk, ``>/dev/full``) is
+    one ``Error:`` line (1), as the full CLI says it."""
     try:
         write()
         sys.stdout.flush()
     except BrokenPipeError:
         quiet_stdout()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            quiet_stdout()  # what is still buffered would fail again at exit
+        sys.stderr.write(f"Error: {exc.strerror or exc}\n")
+        return 1
+    return 0
 
 
 def hoist_db(argv: list[str]) -> list[str]:
@@ -255,6 +270,17 @@ def hoist_db(argv: list[str]) -> list[str]:
     return [rest[0], *db, *rest[1:]]
 
 
+class ClosedStdout(io.TextIOBase):
+    """Standard output when the shell closed it (``>&-``; Python then has none): a write is
+    the OSError a write to a closed descriptor raises, which the CLI says in one line."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def main() -> None:
     """The `efmcat` console script."""
     import signal
@@ -262,16 +288,13 @@ def main() -> None:
     from efmcat.errors import raise_terminated
 
     signal.signal(signal.SIGTERM, raise_terminated)  # `kill PID` cleans up as Ctrl-C does
+    if sys.stdout is None:  # `efmcat list >&-`: what a command prints fails as a write error does
+        sys.stdout = ClosedStdout()
     argv = hoist_db(sys.argv[1:])
     if argv in (["--version"], ["-V"]):
         from efmcat import __version__
 
-        with contextlib.suppress(BrokenPipeError):
-            sys.stdout.write(f"efmcat {__version__}\n")
-            sys.stdout.flush()
-            sys.exit(0)
-        quiet_stdout()  # the reader went away
-        sys.exit(0)
+        sys.exit(_write_safely(lambda: sys.stdout.write(f"efmcat {__version__}\n")))
     sys.argv[1:] = argv
     if argv and argv[0] == "search":
         try:

@@ -96,6 +96,9 @@ class EfmcatGroup(TyperGroup):
         except BrokenPipeError:
             _quiet_stdout()
             code = 0
+        except OSError as exc:  # help or --version on a stdout that cannot be written (>/dev/full, >&-)
+            fail(exc.strerror or str(exc))
+            code = 1
         sys.exit(code if isinstance(code, int) else 0)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
