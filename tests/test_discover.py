@@ -369,7 +369,10 @@ def test_area_limit_and_min_score_filters(server, cli):
     assert [x["id"] for x in json.loads(r.stdout)] == ["2611.00003"]
     r = cli("discover", "--since", "2000-01-01", "--min-score", "3", "--limit", "1")
     assert ids_of(r.stdout) == ["2611.00001"]
-    assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 3 below the filters.\n")
+    # one under --min-score, two more that --limit cut (said apart: "3 below the filters" was both)
+    assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 1 below the filters, 2 past --limit.\n")
+    r = cli("discover", "--since", "2000-01-01", "--limit", "2")
+    assert r.stderr.endswith("4 papers in 1 page, 2 candidates, 2 past --limit.\n")
 
 
 def test_a_filtered_run_does_not_use_up_what_its_filters_left_out(server, cli):

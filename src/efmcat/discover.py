@@ -424,7 +424,8 @@ class DiscoverReport:
     empty_at: int | None = None  # the offset of an empty page that left the window unread
     rejected: int = 0  # left out as rejected
     seen: int = 0  # left out as shown by an earlier run
-    filtered: int = 0  # left out by --min-score / --area / --limit
+    filtered: int = 0  # left out by --min-score / --area
+    over_limit: int = 0  # left out by --limit
     added: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)  # --add candidates the API did not return
     # (the catalog's id, the arXiv id): records without an arXiv id of added papers, merged
@@ -450,6 +451,8 @@ class DiscoverReport:
             parts.append(f"{self.rejected} rejected")
         if self.filtered:
             parts.append(f"{self.filtered} below the filters")
+        if self.over_limit:
+            parts.append(f"{self.over_limit} past --limit")
         if self.added:
             parts.append(f"{len(self.added)} added")
         if self.not_found:
@@ -557,9 +560,10 @@ def discover(
             if (min_score is None or c.score >= min_score)
             and (not wanted_nodes or wanted_nodes & set(c.areas + c.topics))
         ]
-        if limit is not None:
-            shown = shown[:limit]
         report.filtered = len(ranked) - len(shown)
+        if limit is not None:
+            report.over_limit = max(0, len(shown) - limit)
+            shown = shown[:limit]
         report.candidates = shown
 
         to_add: list[Candidate] = []
