@@ -573,3 +573,23 @@ def test_many_papers_arxiv_does_not_know_are_listed_up_to_a_bound(server, cli, m
     assert errors[2] == "Error: ... and 3 more not found on arXiv (--json lists them all)"
     failed = json.loads(cli("refresh", "--all", "--json").stdout)["failed"]
     assert len(failed) == 5
+
+
+def test_a_nickname_arxiv_runs_into_the_surname_is_spaced(server, cli):
+    """arXiv spells "Shaochen (Henry)Zhong" as the lists do; the catalog stores "Shaochen
+    (Henry) Zhong" from every source, so a refresh does not undo the shipped spelling."""
+    from efmcat.models import with_et_al
+
+    server.add("2407.01527", 2, title="KV Cache Compression, But What Must We Give in Return?",
+               authors=("Jiayi Yuan", "Shaochen (Henry)Zhong"))  # fmt: skip
+    assert cli("add", "2407.01527").exit_code == 0
+    shown = json.loads(cli("show", "2407.01527", "--json").stdout)
+    assert shown["authors"] == ["Jiayi Yuan", "Shaochen (Henry) Zhong"]
+    assert cli("refresh", "2407.01527").stderr.endswith(
+        "1 unchanged, 0 new versions, 0 changed titles, 0 not found.\n"
+    )
+    assert with_et_al(["Hao (Mark)Chen", "Ana (B) Smith", "Bo  Wang"]) == [
+        "Hao (Mark) Chen",
+        "Ana (B) Smith",
+        "Bo Wang",
+    ]

@@ -235,9 +235,15 @@ def test_a_link_text_that_goes_on_to_the_next_line_is_one_title():
     )
 
 
-def test_an_indented_authors_line_stays_the_authors():
-    text = "- [A Paper on Pruning Large Models](https://arxiv.org/abs/2301.00774)\n  Ana Smith, Bo Wang\n"
-    [e] = parse_markdown_list(text, "x.md", load_taxonomy()).entries
+@pytest.mark.parametrize(
+    "first",
+    [
+        "- [A Paper on Pruning Large Models](https://arxiv.org/abs/2301.00774)",
+        "- **A Paper on Pruning Large Models** [[paper](https://arxiv.org/abs/2301.00774)",  # a stray [
+    ],
+)
+def test_an_indented_authors_line_stays_the_authors(first):
+    [e] = parse_markdown_list(first + "\n  Ana Smith, Bo Wang\n", "x.md", load_taxonomy()).entries
     assert (e.paper.title, e.paper.authors) == ("A Paper on Pruning Large Models", ["Ana Smith", "Bo Wang"])
 
 
@@ -246,10 +252,12 @@ def test_a_rows_year_and_venue_repeated_in_its_link_text_are_no_title():
         "-   2018-ECCV-[2018-ECCV-Learning deep representations with probabilistic knowledge transfer]"
         "(http://openaccess.thecvf.com/content_ECCV_2018/html/Passalis_ECCV_2018_paper.html)\n"
         "-   2021-ICLR-[2021: A Year of Sparse Models](https://arxiv.org/abs/2101.00001)\n"
+        "- [2023-GPT-4 Assisted Pruning of Large Models](https://arxiv.org/abs/2301.00775)\n"
     )
     assert [t for _, t in _titles(text)] == [
         "Learning deep representations with probabilistic knowledge transfer",
         "2021: A Year of Sparse Models",  # no "YEAR-VENUE-" before it: the title as written
+        "2023-GPT-4 Assisted Pruning of Large Models",  # the row has no such prefix of its own
     ]
 
 

@@ -473,7 +473,7 @@ def test_a_bibtex_file_still_fills_what_the_catalog_lacks(cli, tmp_path):
         json.dumps(
             [
                 {"id": "2208.07339", "arxiv_id": "2208.07339", "title": "LLM.int8()", "year": 2022},
-                {"id": "acl:2023.acl-long.12", "arxiv_id": None, "title": "A"},
+                {"id": "openreview:abc", "arxiv_id": None, "title": "A Paper Under Review"},
             ]
         )
     )
@@ -482,8 +482,8 @@ def test_a_bibtex_file_still_fills_what_the_catalog_lacks(cli, tmp_path):
     bib.write_text(
         "@misc{a, title = {LLM.int8()}, eprint = {2208.07339}, archivePrefix = {arXiv}, primaryClass = {cs.LG},"
         " journal = {Some Workshop 2022}}\n"
-        "@inproceedings{b, title = {A}, booktitle = {Proceedings of ACL 2023},"
-        " url = {https://aclanthology.org/2023.acl-long.12/}}\n"
+        "@inproceedings{b, title = {A Paper Under Review}, booktitle = {Proceedings of ICLR 2023},"
+        " url = {https://openreview.net/forum?id=abc}}\n"
     )
     r = cli("import", str(bib))
     assert r.exit_code == 0, r.output
@@ -492,4 +492,27 @@ def test_a_bibtex_file_still_fills_what_the_catalog_lacks(cli, tmp_path):
     assert rows["2208.07339"]["categories"] == ["cs.LG"]
     assert rows["2208.07339"]["primary_category"] == "cs.LG"
     assert rows["2208.07339"]["journal_ref"] == "Some Workshop 2022"
-    assert rows["acl:2023.acl-long.12"]["venue"] == "Proceedings of ACL 2023"
+    assert rows["openreview:abc"]["venue"] == "Proceedings of ICLR 2023"  # a name as written
+
+
+def test_an_acl_anthology_paper_has_the_venue_its_id_names(cli, tmp_path):
+    """show and every export say where an ACL Anthology paper appeared, as its id names it,
+    unless its record says otherwise (a .bib's "ACL 2021" used to end up in journal_ref only)."""
+    src = tmp_path / "papers.json"
+    src.write_text(
+        json.dumps(
+            [
+                {"id": "acl:2021.acl-long.462", "arxiv_id": None, "title": "Shallow Aggressive Decoding"},
+                {
+                    "id": "acl:2023.findings-acl.1",
+                    "arxiv_id": None,
+                    "title": "A Findings Paper",
+                    "venue": "ACL 2023",
+                },
+            ]
+        )
+    )
+    assert cli("import", str(src)).exit_code == 0
+    rows = {p["id"]: p["venue"] for p in json.loads(cli("export", "--format", "json").stdout)}
+    assert rows == {"acl:2021.acl-long.462": "ACL 2021", "acl:2023.findings-acl.1": "ACL 2023"}
+    assert "Venue:       ACL 2021" in cli("show", "acl:2021.acl-long.462").stdout

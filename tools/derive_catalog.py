@@ -55,10 +55,11 @@ sys.path.insert(0, str(TOOLS))
 sys.path.insert(0, str(REPO / "src"))
 
 import derive_seeds as ds  # noqa: E402
+from efmcat.formats.bibtex import acl_venue  # noqa: E402
 from efmcat.formats.markdown_list import parse_markdown_list  # noqa: E402
 from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id  # noqa: E402
 from efmcat.latex import latex_to_text  # noqa: E402
-from efmcat.models import spaced_name, with_et_al  # noqa: E402
+from efmcat.models import with_et_al  # noqa: E402
 from efmcat.taxonomy import load_taxonomy  # noqa: E402
 
 SAME_TITLE = 95  # rapidfuzz ratio of normalised titles: the same paper under two ids
@@ -331,9 +332,7 @@ def load_metadata(meta_dir: Path) -> dict[str, list[Meta]]:
                 Meta(
                     id=pid,
                     title=ds.clean_title(rec.get("title") or ""),
-                    authors=with_et_al(
-                        spaced_name(str(a)) for a in rec.get("authors") or [] if str(a).strip()
-                    ),
+                    authors=with_et_al(str(a) for a in rec.get("authors") or [] if str(a).strip()),
                     abstract=_clean_abstract(rec.get("abstract")),
                     categories=list(rec.get("categories") or []),
                     published=str(rec["published"])[:10] if rec.get("published") else None,
@@ -1056,6 +1055,9 @@ def main(argv: list[str] | None = None) -> int:
     for paper in survey_out + list_out:
         if paper.get("moved_from") is None and (old := _pdf_doi_id(paper)):
             paper["moved_from"] = [old]
+        if not paper.get("venue") and paper["id"].startswith("acl:") and (venue := acl_venue(paper["id"])):
+            paper["venue"] = venue  # as an import gives it: show and every export say it
+            paper.setdefault("provenance", {})["venue"] = "its ACL Anthology id"
     verify(survey_out + list_out, metadata)
     args.seeds.mkdir(parents=True, exist_ok=True)
     (args.seeds / "survey.yaml").write_text(dump("survey", SURVEY_HEADER, survey_out), encoding="utf-8")

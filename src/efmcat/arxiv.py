@@ -34,7 +34,7 @@ import httpx
 from efmcat import __version__
 from efmcat.errors import ArxivAPIError, NetworkError, OfflineError, UsageError
 from efmcat.ids import ArxivId, parse_arxiv_id, try_parse_arxiv_id
-from efmcat.models import Paper
+from efmcat.models import Paper, spaced_name
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
 DEFAULT_DELAY = 3.0
@@ -552,7 +552,9 @@ def entry_to_paper(entry, url: str = "arXiv") -> Paper:
         id=aid.id,
         version=aid.version,
         title=title,
-        authors=[n for n in (_clean(a.get("name")) for a in entry.get("authors", []) or []) if n],
+        authors=[
+            spaced_name(n) for n in (_clean(a.get("name")) for a in entry.get("authors", []) or []) if n
+        ],
         abstract=_text(entry.get("summary")),
         year=int(published[:4]) if published and published[:4].isdigit() else None,
         published=published,

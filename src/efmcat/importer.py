@@ -660,24 +660,27 @@ def _new_source_row(e: Entry, name: str) -> tuple[Any, ...]:
     return (p.id, name, f"{name}:{e.line}", None if title == p.title else title, link, e.section)
 
 
+def _id_venue(paper_id: str) -> str | None:
+    """The venue an ACL Anthology id names (``acl:2023.findings-emnlp.920``: "EMNLP 2023
+    Findings"), for a paper whose record gives none: what ``show`` and every export say."""
+    from efmcat.formats.bibtex import acl_venue
+
+    return acl_venue(paper_id)
+
+
 def _said_again(
     paper: Paper, venue: str | None, journal_ref: str | None, categories: str, primary: str | None
 ) -> None:
     """Leave out what ``paper``, an import's record of a paper the catalog has, says only
     because an export wrote it out from the catalog's other fields (the catalog's venue, as
-    the BibTeX export spells it, as the journal reference; the venue an ACL Anthology id
-    names; the primary category as the categories, the first category as the primary one):
-    re-importing one's own export is then no change."""
+    the BibTeX export spells it, as the journal reference; the primary category as the
+    categories, the first category as the primary one): re-importing one's own export is
+    then no change."""
     if journal_ref is None and paper.journal_ref is not None and venue is not None:
         from efmcat.formats.bibtex import venue_fields
 
         if paper.journal_ref in (venue, *venue_fields(venue, None)[1].values()):
             paper.journal_ref = None
-    if venue is None and paper.venue is not None and paper.id.startswith("acl:"):
-        from efmcat.formats.bibtex import acl_venue
-
-        if paper.venue == acl_venue(paper.id):
-            paper.venue = None
     known = json.loads(categories or "[]")
     if not known and primary is not None and paper.categories == [primary]:
         paper.categories = []
@@ -916,6 +919,8 @@ class _Writer:
             if e.paper.doi is not None and e.paper.doi == doi_of_id(pid):
                 # the id names it (an export writes it out again): an own backup's DOI is no change
                 e.paper.doi = None
+            if e.paper.venue is None and pid.startswith("acl:"):
+                e.paper.venue = _id_venue(pid)
             if pid in stored:
                 _said_again(e.paper, *stored[pid])
             if pid in seen_here or (pid in known and known[pid] > self.file_start_n):

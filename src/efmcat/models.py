@@ -44,10 +44,11 @@ _RUN_IN_NICKNAME = re.compile(r"\)(?=[A-Z])")
 
 
 def with_et_al(names: Iterable[str]) -> list[str]:
-    """An author list as efmcat stores it: a last name written "Ana Smith et al." (or an
-    "et al." of its own) becomes "Ana Smith" and ET_AL at the end; an "others" anywhere
-    (a name added after it in the editor) says the list goes on, and moves to the end."""
-    out = [n for n in names if n]
+    """An author list as efmcat stores it: each name :func:`spaced_name`; a last name written
+    "Ana Smith et al." (or an "et al." of its own) becomes "Ana Smith" and ET_AL at the end;
+    an "others" anywhere (a name added after it in the editor) says the list goes on, and
+    moves to the end."""
+    out = [spaced_name(n) for n in names if n]
     if not out:
         return out
     tail = _ET_AL_TAIL.search(out[-1])

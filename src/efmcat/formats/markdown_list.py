@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from efmcat.entries import Entry, ParseResult
 from efmcat.ids import paper_id_from_link, title_id, try_parse_arxiv_id
-from efmcat.models import Paper, spaced_name, with_et_al
+from efmcat.models import Paper, with_et_al
 from efmcat.taxonomy import Taxonomy
 
 # Headings of real lists that name a taxonomy node in other words (lower case, after
@@ -393,8 +393,9 @@ def _make_entry(
     if not links:
         links = [(lab, url) for lab, url in _links(row_text) if _is_external(url)]
     title, strength = _title_from(title_text)
-    if title and (bare := _ROW_PREFIX.sub("", title)):
-        title = bare  # "2018-ECCV-Learning deep ...": the row's year and venue once more
+    prefix = _ROW_PREFIX.match(title or "")
+    if prefix and row_text.count(prefix.group(0)) > 1 and (bare := title[prefix.end() :]):
+        title = bare  # "2018-ECCV-[2018-ECCV-Learning deep ...]": the row's year and venue once more
     if not links and st.linkless and not in_table:
         _linkless_entry(st, line_no, title_text, authors_text)
         return
@@ -494,7 +495,7 @@ _TEAM = re.compile(r"\b(?:teams?|group|consortium|lab)\b", re.I)
 def _author_name(text: str) -> str:
     """A name as a list writes it, without its marks: "Jingyu Liu*" (equal contribution),
     "Ferdinando Fioretto." (the sentence's end); an initial's or "Jr." period stays."""
-    name = spaced_name(text.strip().rstrip("*†‡").strip())
+    name = text.strip().rstrip("*†‡").strip()
     last = name.rsplit(" ", 1)[-1]
     if name.endswith(".") and len(last) > 3 and last[:-1].lower() not in ("jr", "sr"):
         name = name[:-1]
@@ -608,7 +609,9 @@ def parse_markdown_list(
                 idx += 1
                 # a link's text that goes on to the next line ("[To compress ...\n  ](url)")
                 # is one title, not a title and an authors line
-                body += (" " if body.count("[") > body.count("]") else "<br>") + lines[idx].strip()
+                nxt = lines[idx].strip()
+                wrapped = body.count("[") > body.count("]") and "](" in nxt
+                body += (" " if wrapped else "<br>") + nxt
             _list_item(st, line_no, body)
             continue
         if stripped and ("](" in stripped or "http" in stripped) and not stripped.startswith(">"):
