@@ -172,8 +172,10 @@ def repo_file(spec: ListSpec, file_name: str) -> str:
 # Venues and years as the lists write them next to a paper.
 _VENUE_PATTERNS = [
     # horseee: [![Publish](https://img.shields.io/badge/Conference-NeurIPS'23-blue)]
+    # ... -ICML'23%20Oral-blue, -EMNLP'24%20Findings-blue, -ICML'23%20Workshop-blue (group 3)
     re.compile(
-        r"img\.shields\.io/badge/(?:Conference|Journal|Publish)-([A-Za-z][\w&.@ -]{1,30}?)(?:%27|')(\d{2})-"
+        r"img\.shields\.io/badge/(?:Conference|Journal|Publish)-([A-Za-z][\w&.@ -]{1,30}?)(?:%27|')(\d{2})"
+        r"((?:%20[A-Za-z]+)*)-"
     ),
     # hemingkx: ![](https://img.shields.io/badge/ICML2024-orange), EMNLP_2024, ACL2024--findings
     re.compile(r"img\.shields\.io/badge/([A-Za-z][A-Za-z]{1,12})_?(20\d{2})(?:--findings)?-orange"),
@@ -205,8 +207,25 @@ def venue_year(line: str) -> tuple[str | None, int | None]:
             return None, year_n
         if venue.upper() == "NIPS" and year_n >= 2018:
             venue = "NeurIPS"  # renamed in 2018
-        return f"{venue} {year_n}", year_n
+        track = (m.group(3) or "").lower() if i == 0 else ""  # "Oral", "Main", ... say no other venue
+        kind = next((t for t in ("Findings", "Workshop") if t.lower() in track), None)
+        return f"{venue} {year_n}" + (f" {kind}" if kind else ""), year_n
     return None, None
+
+
+def entry_venue_year(lines: list[str], line: int) -> tuple[str | None, int | None]:
+    """:func:`venue_year` of an entry's line, else of the indented lines that go on with it
+    (hemingkx's spec-decoding list puts its venue badge on the authors' line below the
+    title: 121 papers had no venue)."""
+    found = venue_year(lines[line - 1])
+    i = line
+    while found == (None, None) and i < len(lines) and _CONTINUES.match(lines[i]):
+        found = venue_year(lines[i])
+        i += 1
+    return found
+
+
+_CONTINUES = re.compile(r"^\s+(?![-*+]\s|\d+[.)]\s)\S")  # an indented line that starts no new item
 
 
 # the month a venue usually meets (conferences only): a paper first posted to arXiv more
@@ -261,7 +280,7 @@ def parse_lists(specs: list[ListSpec], lists_dir: Path, log: list[str]) -> tuple
                     skipped[(spec.name, section, rule.skip)] += 1
                     continue
                 p = e.paper
-                venue, year = venue_year(lines[e.line - 1]) if 0 < e.line <= len(lines) else (None, None)
+                venue, year = entry_venue_year(lines, e.line) if 0 < e.line <= len(lines) else (None, None)
                 tags = list(rule.tags or [])
                 wrong = NOT_UNDER.get((spec.name, ds.norm_title(p.title)))
                 if wrong is not None:
@@ -411,7 +430,9 @@ def kind_of(pid: str, link: str | None) -> str:
         return "blog"
     if host.endswith("paperswithcode.com"):
         return "page"
-    if pid.startswith("url:") and any(w in url for w in ("report", "product-flyer")):
+    if pid.startswith("url:") and any(
+        w in url for w in ("report", "product-flyer", "white-paper", "specification")
+    ):
         return "report"
     return "paper"
 
@@ -863,6 +884,13 @@ def verify(papers: list[dict[str, Any]], metadata: dict[str, list[Meta]]) -> Non
         raise SystemExit("error: " + "; ".join(problems[:20]))
 
 
+def _acl_says_more(paper: dict, venue: str) -> bool:
+    """Whether the venue an ACL Anthology id names says more than the list's: the list gives
+    none, or the conference of a Findings paper ("ACL 2025" for acl:2025.findings-acl.952)."""
+    given = paper.get("venue")
+    return not given or (venue.endswith(" Findings") and given == venue.removesuffix(" Findings"))
+
+
 def _pdf_doi_id(paper: dict) -> str | None:
     """The id releases before 2026-12-02 gave a paper whose link is a publisher's PDF named
     by its DOI (Springer's /content/pdf/10.1007/....pdf): its DOI id with the file's ".pdf",
@@ -1055,7 +1083,11 @@ def main(argv: list[str] | None = None) -> int:
     for paper in survey_out + list_out:
         if paper.get("moved_from") is None and (old := _pdf_doi_id(paper)):
             paper["moved_from"] = [old]
-        if not paper.get("venue") and paper["id"].startswith("acl:") and (venue := acl_venue(paper["id"])):
+        if (
+            paper["id"].startswith("acl:")
+            and (venue := acl_venue(paper["id"]))
+            and _acl_says_more(paper, venue)
+        ):
             paper["venue"] = venue  # as an import gives it: show and every export say it
             paper.setdefault("provenance", {})["venue"] = "its ACL Anthology id"
     verify(survey_out + list_out, metadata)

@@ -217,8 +217,9 @@ LATER.update(
 
 # Rows the table had when the three rounds were drawn and has lost since: two records made
 # from nested "label: [link]" lines of the ml-systems list (a paper's arXiv version, a slide
-# deck: 2026-12-01, last), added back as they were to those rounds' candidates (the third
-# set drew the slide deck).
+# deck: 2026-12-01, last), and three vendor documents of the edge-llms list that became
+# reports (2026-12-02), added back as they were to those rounds' candidates (the third set
+# drew the slide deck).
 GONE = [
     {
         "id": "2307.02031",
@@ -236,12 +237,39 @@ GONE = [
         "lists": {"ml-systems": ["compiler"]},
         "subtopics": {"ml-systems": ["kernel-optimization"]},
     },
+    {
+        "id": "url:amd.com/content/dam/amd/en/documents/epyc-business-docs/white-papers/231963000-A_en_AMD-EPYC-9004-Series-Processors-Memory-and-CXL-Advances-White-Paper_pdf.pdf",
+        "title": "AMD Delivers Breakthrough Memory Performance with DDR5 DRAM and Compute Express Link (CXL) Support",
+        "abstract": None,
+        "categories": [],
+        "lists": {"edge-llms": ["hardware"]},
+        "subtopics": {"edge-llms": ["edge-devices"]},
+    },
+    {
+        "id": "url:cdrdv2-public.intel.com/644330/644330_CPI%20Specification_Rev1p0.pdf",
+        "title": "Compute Express Link (CXL)-Cache/MEM Protocol Interface (CPI) Specification",
+        "abstract": None,
+        "categories": [],
+        "lists": {"edge-llms": ["hardware"]},
+        "subtopics": {"edge-llms": ["edge-devices"]},
+    },
+    {
+        "id": "url:micron.com/content/dam/micron/global/public/products/white-paper/cxl-memory-expansion-a-close-look-on-actual-platform.pdf",
+        "title": "CXL Memory Expansion: A Closer Look on Actual Platform",
+        "abstract": None,
+        "categories": [],
+        "lists": {"edge-llms": ["hardware"]},
+        "subtopics": {"edge-llms": ["edge-devices"]},
+    },
 ]
 
 
 # The lists papers of the table had when the three rounds were drawn, where the same fix gave
-# them another list since: the rounds' candidates are read with these.
+# them another list since (and two survey rows a curator decision refiled on 2026-12-02):
+# the rounds' candidates are read with these.
 AS_DRAWN = {
+    "title:learning-both-weights-and-connections-for-efficient-neural": {"survey": ["quantization"]},
+    "title:power-bert-accelerating-bert-inference-via-progressive-word": {"survey": ["quantization"]},
     "2006.06762": {"tensor-compilers": ["compiler"]},
     "2406.19707": {"survey": ["attention", "memory"]},
     "2412.01380": {"survey": ["sparsification"], "horseee": ["sparsification"]},

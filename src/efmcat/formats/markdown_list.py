@@ -496,9 +496,9 @@ def _author_name(text: str) -> str:
     """A name as a list writes it, without its marks: "Jingyu Liu*" (equal contribution),
     "Ferdinando Fioretto." (the sentence's end); an initial's or "Jr." period stays."""
     name = text.strip().rstrip("*†‡").strip()
-    last = name.rsplit(" ", 1)[-1]
-    if name.endswith(".") and len(last) > 3 and last[:-1].lower() not in ("jr", "sr"):
-        name = name[:-1]
+    last = name.rsplit(" ", 1)[-1][:-1]
+    if name.endswith(".") and len(last) > 1 and last.isalpha() and last.lower() not in ("jr", "sr"):
+        name = name[:-1]  # "Di He." too; an initial ("A.", "Y.X.") keeps its period
     return name
 
 
