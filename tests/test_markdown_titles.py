@@ -281,3 +281,22 @@ def test_a_nickname_run_into_the_surname_is_spaced():
     )
     [e] = parse_markdown_list(text, "x.md", load_taxonomy()).entries
     assert e.paper.authors == ["Hari Subramoni", "Dhabaleswar K. (DK) Panda"]
+
+
+def test_authors_written_after_the_titles_link_in_a_bullet():
+    """horseee's topic pages: "[Title](url). Authors. [[Paper]](url)": 88 papers had none."""
+    text = (
+        "* [![Star](https://img.shields.io/github/stars/a/b.svg)](https://github.com/a/b) "
+        "[FlashAttention-2: Faster Attention with Better Parallelism](https://arxiv.org/abs/2307.08691). "
+        "Tri Dao. [[Paper]](https://arxiv.org/abs/2307.08691)\n"
+        "* [Efficiently Scaling Transformer Inference](https://arxiv.org/abs/2211.05102). Reiner Pope, "
+        "Sholto Douglas, Aakanksha Chowdhery. [[Paper]](https://arxiv.org/abs/2211.05102)\n"
+        "* [A Paper on Pruning](https://arxiv.org/abs/2301.00774). we study the pruning of large "
+        "models. [[Paper]](https://arxiv.org/abs/2301.00774)\n"  # a sentence, not names
+    )
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    assert [e.paper.authors for e in res.entries] == [
+        ["Tri Dao"],
+        ["Reiner Pope", "Sholto Douglas", "Aakanksha Chowdhery"],
+        [],
+    ]

@@ -531,6 +531,18 @@ def _table_row(st: _State, line_no: int, line: str, header: list[str]) -> None:
     )
 
 
+_AUTHORS_AFTER_LINK = re.compile(r"\]\(https?://[^)\s]+\)\.\s+([^\[\]]{3,600}?)\.?\s*\[\[")
+
+
+def _all_names(text: str) -> bool:
+    """Whether every comma-separated part of ``text`` reads as a person's name (one to five
+    capitalised words or particles): what a list writes after a title's link."""
+    parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
+    return bool(parts) and all(
+        1 <= len(p) <= 5 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
+    )
+
+
 def _list_item(st: _State, line_no: int, body: str) -> None:
     segments = [s for s in _BR.split(body) if _clean_text(_strip_decor(s))]
     if not segments:
@@ -539,6 +551,8 @@ def _list_item(st: _State, line_no: int, body: str) -> None:
     authors_text = segments[1] if len(segments) > 1 else None
     if authors_text and "[" in authors_text:  # "*Authors*. [[pdf](url)], 2023.04."
         authors_text = authors_text[: authors_text.index("[")].strip().rstrip(".")
+    if authors_text is None and (m := _AUTHORS_AFTER_LINK.search(title_seg)) and _all_names(m.group(1)):
+        authors_text = m.group(1)  # "[Title](url). Tri Dao, Bo Wang. [[Paper]](url)" (horseee's bullets)
     # "Title. Authors. [Paper](url)" on one line: keep the part before the first link as title.
     _make_entry(st, line_no, body, title_seg, body, {}, in_table=False, authors_text=authors_text)
 
