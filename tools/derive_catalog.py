@@ -107,6 +107,7 @@ class ListSpec:
 
 RENAMED: set[tuple[str, str]] = set()  # (id, normalised listed title) that a curator confirmed
 SAME_PAPER: list[dict[str, str]] = []  # {from: id, to: id}: two links of one paper
+MERGED_FROM: dict[str, list[str]] = {}  # to -> the from ids merged into it (moved for older releases)
 # (list, normalised listed title) -> heading tags that do not fit the paper (checked by hand)
 NOT_UNDER: dict[tuple[str, str], set[str]] = {}
 
@@ -884,6 +885,20 @@ def verify(papers: list[dict[str, Any]], metadata: dict[str, list[Meta]]) -> Non
         raise SystemExit("error: " + "; ".join(problems[:20]))
 
 
+def _note_other_titles(paper: dict) -> None:
+    """A paper merged with its retitled venue version (`same:` in tools/sections.yaml) says
+    in its note under which other titles the lists give it (`efmcat check` reads that as
+    settled, not as an id carrying two papers' titles)."""
+    own = ds.norm_title(paper["title"])
+    other = sorted(
+        {r["title"] for r in paper.get("rows", []) if r.get("title") and ds.norm_title(r["title"]) != own}
+    )
+    if not other:
+        return
+    said = "Also listed as " + "; ".join(f"'{t}'" for t in other) + " (the same paper, retitled)."
+    paper["note"] = f"{paper['note']} {said}" if paper.get("note") else said
+
+
 def _acl_says_more(paper: dict, venue: str) -> bool:
     """Whether the venue an ACL Anthology id names says more than the list's: the list gives
     none, or the conference of a Findings paper ("ACL 2025" for acl:2025.findings-acl.952)."""
@@ -988,6 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
             groups[same["to"]].extend(groups.pop(same["from"]))
             stats["links merged into one paper by title"] += 1
             log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
+            MERGED_FROM.setdefault(same["to"], []).append(same["from"])
     # (a title: id last: the same title under a link merges into the link's id, not the title's)
     for pid in sorted(groups, key=lambda p: (try_parse_arxiv_id(p) is None, p.startswith("title:"), p)):
         if try_parse_arxiv_id(pid) is not None:
@@ -1083,6 +1099,9 @@ def main(argv: list[str] | None = None) -> int:
     for paper in survey_out + list_out:
         if paper.get("moved_from") is None and (old := _pdf_doi_id(paper)):
             paper["moved_from"] = [old]
+        if paper["id"] in MERGED_FROM:  # an older release shipped them apart: update moves the user's data
+            paper["moved_from"] = sorted({*paper.get("moved_from", []), *MERGED_FROM[paper["id"]]})
+            _note_other_titles(paper)
         if (
             paper["id"].startswith("acl:")
             and (venue := acl_venue(paper["id"]))

@@ -217,8 +217,8 @@ LATER.update(
 
 # Rows the table had when the three rounds were drawn and has lost since: two records made
 # from nested "label: [link]" lines of the ml-systems list (a paper's arXiv version, a slide
-# deck: 2026-12-01, last), and three vendor documents of the edge-llms list that became
-# reports (2026-12-02), added back as they were to those rounds' candidates (the third set
+# deck: 2026-12-01, last), three vendor documents of the edge-llms list that became
+# reports, and seven venue versions merged into their arXiv papers (2026-12-02), added back as they were to those rounds' candidates (the third set
 # drew the slide deck).
 GONE = [
     {
@@ -261,6 +261,62 @@ GONE = [
         "lists": {"edge-llms": ["hardware"]},
         "subtopics": {"edge-llms": ["edge-devices"]},
     },
+    {
+        "id": "acl:2025.emnlp-main.986",
+        "title": "Speculative Streaming: Efficient and Scalable Speculative Decoding with Multi-Stream Attention",
+        "abstract": None,
+        "categories": [],
+        "lists": {"spec-decoding": ["decoding"]},
+        "subtopics": {"spec-decoding": ["speculative-decoding"]},
+    },
+    {
+        "id": "acl:2025.findings-acl.952",
+        "title": "MiniKV: Pushing the Limits of 2-Bit KV Cache via Compression and System Co-Design for Efficient Long Context Inference",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["attention"]},
+        "subtopics": {"ml-systems": ["long-context"]},
+    },
+    {
+        "id": "doi:10.1145/3519939.3523442",
+        "title": "Autoscheduling for sparse tensor algebra with an asymptotic cost model",
+        "abstract": None,
+        "categories": [],
+        "lists": {"tensor-compilers": ["compiler"]},
+        "subtopics": {"tensor-compilers": ["dl-compiler"]},
+    },
+    {
+        "id": "doi:10.1145/3662158.3662806",
+        "title": "System Optimizations for Enabling Training of Extreme Long Sequence Transformer Models",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["attention"]},
+        "subtopics": {"ml-systems": ["long-context"]},
+    },
+    {
+        "id": "doi:10.1145/3731569.3764806",
+        "title": "HedraRAG: Co-Optimizing Generation and Retrieval for Heterogeneous RAG Workflows",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["retrieval"]},
+        "subtopics": {"ml-systems": ["rag"]},
+    },
+    {
+        "id": "doi:10.1145/3760250.3762219",
+        "title": "Tilus: A Tile-Level GPGPU Programming Language for Low-Precision Computation",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["compiler"]},
+        "subtopics": {"ml-systems": ["kernel-optimization"]},
+    },
+    {
+        "id": "openreview:LbNL8xGai2",
+        "title": "S’MoRE: Structural Mixture of Residual Experts for Parameter-Efficient LLM Fine-tuning",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["sparsification"]},
+        "subtopics": {"ml-systems": ["moe"]},
+    },
 ]
 
 
@@ -268,6 +324,11 @@ GONE = [
 # them another list since (and two survey rows a curator decision refiled on 2026-12-02):
 # the rounds' candidates are read with these.
 AS_DRAWN = {
+    "2309.14509": {"ml-systems": ["training"]},
+    "2402.11131": {"horseee": ["decoding"], "llm-inference": ["decoding"]},
+    "2411.18077": {"horseee": ["memory"]},
+    "2504.12984": {"llm-inference": ["quantization"]},
+    "2507.09138": {"llm-inference": ["retrieval"]},
     "title:learning-both-weights-and-connections-for-efficient-neural": {"survey": ["quantization"]},
     "title:power-bert-accelerating-bert-inference-via-progressive-word": {"survey": ["quantization"]},
     "2006.06762": {"tensor-compilers": ["compiler"]},
