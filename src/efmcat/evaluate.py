@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from efmcat.bootstrap import Intervals, f1, intervals, macro
-from efmcat.errors import ParseError, Terminated, UsageError
+from efmcat.errors import ParseError, UsageError
 from efmcat.inputs import read_text
 from efmcat.labels import (
     label_node,
@@ -591,7 +591,7 @@ def _train_folds(examples: list[list[Any]], taxonomy: Taxonomy, train: Any) -> l
     import multiprocessing
     import os
 
-    from efmcat.bulk import close_pool, worker_signals
+    from efmcat.bulk import pool_closed, worker_signals
 
     workers = min(FOLD_WORKERS, os.cpu_count() or 1, len(examples))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -599,15 +599,11 @@ def _train_folds(examples: list[list[Any]], taxonomy: Taxonomy, train: Any) -> l
     global _FOLD_JOB
     _FOLD_JOB = (examples, taxonomy, train)
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=worker_signals)
-    interrupted = False
     try:
-        return pool.map(_train_fold, range(len(examples)))
-    except (KeyboardInterrupt, Terminated):  # the workers got the signal too
-        interrupted = True
-        raise
+        with pool_closed(lambda: (pool, ())):  # map returned: no job is left in flight
+            return pool.map(_train_fold, range(len(examples)))
     finally:
         _FOLD_JOB = None
-        close_pool(pool, (), interrupted=interrupted)
 
 
 FOLD_WORKERS = 2  # processes that train leave-one-list-out folds side by side

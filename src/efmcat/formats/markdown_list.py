@@ -212,10 +212,8 @@ def _looks_like_authors(text: str) -> bool:
     are a subtitle ("Enabling Early Exit Inference and Self-Speculative Decoding")."""
     if re.search(r"\bet\s+al\b", text, re.I):
         return True
-    parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
-    if len(parts) < 2 or not all(
-        len(p) <= 4 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
-    ):
+    parts = _name_parts(text, 4)
+    if parts is None or len(parts) < 2:
         return False
     if len(parts) >= 4:
         return True
@@ -534,13 +532,14 @@ def _table_row(st: _State, line_no: int, line: str, header: list[str]) -> None:
 _AUTHORS_AFTER_LINK = re.compile(r"\]\(https?://[^)\s]+\)\.\s+([^\[\]]{3,600}?)\.?\s*\[\[")
 
 
-def _all_names(text: str) -> bool:
-    """Whether every comma-separated part of ``text`` reads as a person's name (one to five
-    capitalised words or particles): what a list writes after a title's link."""
+def _name_parts(text: str, most_words: int) -> list[list[str]] | None:
+    """The words of each part of ``text`` split at commas and "and", when every part reads
+    as a person's name (at most ``most_words`` capitalised words or particles); else None."""
     parts = [p.split() for p in re.split(r",|\band\b", text) if p.strip()]
-    return bool(parts) and all(
-        1 <= len(p) <= 5 and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
+    named = all(
+        len(p) <= most_words and all(w[:1].isupper() or w in _NAME_PARTICLES for w in p) for p in parts
     )
+    return parts if parts and named else None
 
 
 def _list_item(st: _State, line_no: int, body: str) -> None:
@@ -551,7 +550,7 @@ def _list_item(st: _State, line_no: int, body: str) -> None:
     authors_text = segments[1] if len(segments) > 1 else None
     if authors_text and "[" in authors_text:  # "*Authors*. [[pdf](url)], 2023.04."
         authors_text = authors_text[: authors_text.index("[")].strip().rstrip(".")
-    if authors_text is None and (m := _AUTHORS_AFTER_LINK.search(title_seg)) and _all_names(m.group(1)):
+    if authors_text is None and (m := _AUTHORS_AFTER_LINK.search(title_seg)) and _name_parts(m.group(1), 5):
         authors_text = m.group(1)  # "[Title](url). Tri Dao, Bo Wang. [[Paper]](url)" (horseee's bullets)
     # "Title. Authors. [Paper](url)" on one line: keep the part before the first link as title.
     _make_entry(st, line_no, body, title_seg, body, {}, in_table=False, authors_text=authors_text)
