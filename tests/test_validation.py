@@ -193,6 +193,24 @@ def test_bib_with_no_entries_is_refused(cli, tmp_path):
     )
 
 
+def test_markdown_with_no_paper_link_is_refused_and_makes_no_catalog(cli, tmp_path, mini_db):
+    """Notes or a README with no list row in them: refused as a .bib without entries is (it
+    created an empty catalog and said "0 rows"); an empty Markdown export still imports."""
+    path = tmp_path / "notes.md"
+    path.write_text("# Reading notes\n\nNothing linked here yet.\n")
+    new = tmp_path / "new.db"
+    r = cli("import", str(path), "--db", str(new))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {path}: no paper links found: is it another format? (--format)\n",
+    )
+    assert not new.exists()
+    empty = tmp_path / "empty.md"
+    assert cli("export", "--format", "md", "--query", "zzzz", "-o", str(empty)).exit_code == 0
+    r = cli("import", str(empty))
+    assert (r.exit_code, r.stderr.splitlines()[-1]) == (0, "Added 0 papers, updated 0, 0 unchanged; 0 tags.")
+
+
 def test_an_empty_yaml_export_imports_as_nothing(cli, tmp_path, mini_db):
     """export --format yaml of no paper writes `papers: []`: it imports (it was "no yaml
     entries found"), as empty json, jsonl, md and bib exports do; a YAML file that is no

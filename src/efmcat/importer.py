@@ -303,6 +303,13 @@ def _read_text(path: Path) -> str:
         raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def _not_a_list(path: Path) -> bool:
+    """A Markdown file with text but no row a paper can be read from, and not efmcat's own
+    export of an empty catalog (whose re-import is no change)."""
+    text = _read_text(path)
+    return bool(text.strip()) and ", exported by efmcat." not in text[:2000]
+
+
 def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
     """Blank the lines too long or too link-dense to be list rows (keeping line numbers),
     so the link parser's time stays bounded; ParseError when the file as a whole is."""
@@ -531,6 +538,9 @@ def _import_files(
             # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
             if empty and f == "bibtex" and _read_text(p).strip():
                 raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
+            said = parsed is not None and (parsed.malformed or parsed.skipped)  # warned of, line by line
+            if empty and f == "md" and not said and _not_a_list(p):  # notes or a README, not a list
+                raise ParseError(f"{p}: no paper links found: is it another format? (--format)")
             plan.append((p, f, parsed))
         report = ImportReport(dry_run=dry_run)
         if fetch:
