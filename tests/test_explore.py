@@ -212,8 +212,13 @@ def test_sql_formats(cli, mini_db):
     assert authors[0]["authors"][0] == "Elias Frantar"  # JSON columns come out as JSON
     assert cli("sql", q, "--json").stdout == cli("sql", q, "-f", "json").stdout  # as every listing takes it
     assert cli("sql", q, "--json", "-f", "json").exit_code == 0
-    r = cli("sql", q, "--json", "-f", "csv")
-    assert (r.exit_code, r.stderr) == (2, "Error: --json and --format csv ask for two formats: give one\n")
+    for other in ("csv", "table"):  # an explicit table too (it was quietly JSON)
+        r = cli("sql", q, "--json", "-f", other)
+        assert (r.exit_code, r.stderr) == (
+            2,
+            f"Error: --json and --format {other} ask for two formats: give one\n",
+        )
+    assert cli("sql", q, "-f", "table").stdout == cli("sql", q).stdout
 
 
 def test_sql_full_text_and_tags(cli, mini_db):
@@ -252,6 +257,23 @@ def test_sql_is_read_only(cli, mini_db, query, message, tmp_path, monkeypatch):
     assert (r.exit_code, r.stderr) == (1, message)
     assert mini_db.read_bytes() == before
     assert not (tmp_path / "other.db").exists()
+
+
+def test_sql_on_a_wal_catalog_leaves_no_wal_files(cli, mini_db):
+    """A mode=ro connection made the -wal and -shm files and could not remove them; every
+    other command leaves none, nor does sql now."""
+    import sqlite3
+
+    con = sqlite3.connect(mini_db)
+    assert con.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    con.close()
+    r = cli("sql", "SELECT count(*) AS n FROM papers", "--format", "csv")
+    assert (r.exit_code, r.stdout.split()) == (0, ["n", "8"])
+    assert sorted(p.name for p in mini_db.parent.glob(mini_db.name + "*")) == [mini_db.name]
+    r = cli("sql", "DELETE FROM papers")  # still read-only
+    assert (
+        r.exit_code == 1 and cli("sql", "SELECT count(*) FROM papers", "-f", "csv").stdout.split()[1] == "8"
+    )
 
 
 def test_sql_missing_catalog_and_bad_format(cli, tmp_path, mini_db):

@@ -1,7 +1,8 @@
 """A read-only SQLite connection that also opens a WAL catalog in a folder the user cannot
 write (SQLite cannot create its -shm file there): such a file is then read as immutable.
-For the commands that only read the catalog without the Catalog class (sql, browse's
-snapshot, shell completion); Catalog falls back the same way (its two helpers below)."""
+For the commands that only read the catalog without the Catalog class (shell completion;
+sql and browse's snapshot through :func:`connect_reading`); Catalog falls back the same way
+(its two helpers below)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,23 @@ def connect_read_only(path: str | os.PathLike[str], *, timeout: float = 5.0) -> 
         if not for_want_of_write_access(exc):
             raise
     return sqlite3.connect(immutable_uri(path), uri=True, timeout=timeout)
+
+
+def connect_reading(path: str | os.PathLike[str], *, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that cannot write (``PRAGMA query_only``) to the catalog at ``path``.
+
+    Opened read-write where the user may write the file and its folder, so that the last
+    connection to close removes a WAL catalog's -wal and -shm files, as every other command
+    leaves them; a ``mode=ro`` connection creates them and cannot remove them. Elsewhere,
+    :func:`connect_read_only`."""
+    p = Path(path)
+    if not (os.access(p, os.W_OK) and os.access(p.resolve().parent, os.W_OK)):
+        return connect_read_only(p, timeout=timeout)
+    conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database fails here
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn

@@ -1,6 +1,7 @@
 """``efmcat sql``: a read-only SQL query over the catalog, printed with sqlite-utils.
 
-The file is opened read-only (``file:...?mode=ro``) and an authorizer allows only reads,
+The connection cannot write (``PRAGMA query_only``, or ``mode=ro`` where the user cannot
+write the file: :func:`efmcat.readonly.connect_reading`) and an authorizer allows only reads,
 so no statement (INSERT, DROP, PRAGMA writes, ATTACH of another file) can change
 anything. Output formats are sqlite-utils': a table (tabulate), CSV, a JSON array, or
 newline-delimited JSON; JSON-looking values (authors, categories) are emitted as JSON.
@@ -51,9 +52,9 @@ def connect_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
     if not path.exists():
         raise CatalogError(f"no catalog at {path}")
     try:
-        from efmcat.readonly import connect_read_only
+        from efmcat.readonly import connect_reading
 
-        conn = connect_read_only(path)  # it reads the schema: not a database fails here
+        conn = connect_reading(path)  # it reads the schema: not a database fails here
     except sqlite3.DatabaseError as exc:
         raise CatalogError(f"cannot open catalog {path}: {exc}") from exc
     return conn

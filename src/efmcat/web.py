@@ -120,9 +120,9 @@ def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str]
     tmp = folder / f".{DB_NAME}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     try:
-        from efmcat.readonly import connect_read_only
+        from efmcat.readonly import connect_reading
 
-        src = connect_read_only(source)
+        src = connect_reading(source)
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)

@@ -41,8 +41,11 @@ def similar(
 def sql(
     query: Annotated[str, typer.Argument(metavar="SQL", help="One SELECT (or WITH) statement.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="table, csv, json or nl (JSON lines).")
-    ] = "table",
+        str | None,  # None: not given, so --json with an explicit --format table is a conflict
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="table (default), csv, json or nl (JSON lines)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the same as --format json.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -54,9 +57,9 @@ def sql(
     """
     from efmcat.sqlquery import run_query
 
-    if as_json and fmt not in ("table", "json"):
+    if as_json and fmt not in (None, "json"):
         raise UsageError(f"--json and --format {fmt} ask for two formats: give one")
-    fmt = "json" if as_json else fmt
+    fmt = "json" if as_json else fmt or "table"
     with open_catalog(db, create=False) as catalog:  # the default catalog is made on first use
         path = catalog.path
     run_query(path, query, fmt)
