@@ -212,6 +212,23 @@ def test_show_text(cli, mini_db):
     assert "Listed in:   mini: Model Design / Quantization (line 12)" in out
 
 
+def test_show_says_which_version_it_keeps_when_another_is_asked_for(cli, mini_db):
+    r = cli("show", "2208.07339v3")  # the fixture records no version
+    assert r.exit_code == 0 and r.stdout.startswith("LLM.int8()")
+    assert r.stderr == (
+        "Note: the catalog keeps one entry per paper: 2208.07339 (an unrecorded version), not v3.\n"
+    )
+    with Catalog(mini_db) as cat:
+        cat.upsert_paper(Paper(id="2208.07339", title="LLM.int8()", version=2))
+    assert cli("show", "arxiv:2208.07339v5").stderr == (
+        "Note: the catalog keeps one entry per paper: 2208.07339 (v2), not v5.\n"
+    )
+    for same in ("2208.07339v2", "2208.07339"):  # the version it keeps, or none asked for
+        r = cli("show", same)
+        assert (r.exit_code, r.stderr) == (0, "")
+        assert "ID:          2208.07339v2" in r.stdout.splitlines()
+
+
 @pytest.mark.parametrize(
     ("rows", "said"),
     [
@@ -287,10 +304,25 @@ def test_stats_bars(cli, mini_db):
     out = r.stdout.splitlines()
     assert out[0] == "8 papers"
     quant = next(line for line in out if line.strip().startswith("quantization"))
-    assert quant.split()[1] == "3" and quant.endswith("█" * 40)
+    assert quant.split()[1] == "3" and quant.endswith(" " + "#" * 40)  # a pipe: ASCII bars
+    assert "█" not in r.stdout
     data = json.loads(cli("stats", "--json").stdout)
     assert data["areas"]["quantization"] == 3
     assert data["years"] == {"2021": 1, "2022": 3, "2023": 3, "2024": 1}
+
+
+def test_stats_and_taxonomy_draw_bars_and_the_tree_on_a_terminal(cli, mini_db, monkeypatch):
+    monkeypatch.setattr("efmcat.cli.catalog_cmds.stdout_is_terminal", lambda: True)
+    quant = next(line for line in cli("stats").stdout.splitlines() if line.startswith("  quantization"))
+    assert quant.endswith(" " + "█" * 40)
+    tree = cli("taxonomy").stdout.splitlines()
+    assert any(line.startswith("  │ Representing weights, activations,") for line in tree)
+    assert any(line.startswith("  ├─ weight-only-ptq ") for line in tree)
+    assert any(line.startswith("  └─ moe ") for line in tree)
+    monkeypatch.setattr("efmcat.cli.catalog_cmds.stdout_is_terminal", lambda: False)
+    piped = cli("taxonomy").stdout.splitlines()
+    drawn, plain = (next(x for x in lines if "weight-only-ptq" in x) for lines in (tree, piped))
+    assert drawn.index("Weight-only") == plain.index("Weight-only")  # the counts line up in both
 
 
 def test_stats_and_taxonomy_count_papers_unless_told_other_kinds(cli, mini_db):
@@ -336,6 +368,9 @@ def test_taxonomy_tree_counts(cli, mini_db):
         cli("taxonomy", "--taxonomy", str(own)).stdout.splitlines()[-1]
         == "* core area (macro-F1 is over these)"
     )
+    assert any(line.startswith("  - weight-only-ptq ") for line in out)  # a pipe: plain text
+    assert any(line.startswith("    Representing weights, activations,") for line in out)
+    assert not any(glyph in r.stdout for glyph in "│├└")
     data = json.loads(cli("taxonomy", "--json").stdout)
     assert [a["id"] for a in data[:6]] == [
         "sparsification", "quantization", "attention", "memory", "compiler", "hardware"

@@ -155,11 +155,16 @@ def show(
     """
     from efmcat import render
     from efmcat.browse import show_record
-    from efmcat.ids import parse_paper_id
+    from efmcat.ids import parse_paper_id, try_parse_arxiv_id
 
     wanted = parse_paper_id(paper_id)  # a bad id is reported before the catalog is opened
     with open_catalog(db, create=False) as catalog:
         record = show_record(catalog, wanted)
+    asked = try_parse_arxiv_id(paper_id.strip())
+    if asked is not None and asked.version and asked.version != record.get("version"):
+        # one entry per paper, whatever version was asked for: say which one this is
+        held = f"v{record['version']}" if record.get("version") else "an unrecorded version"
+        say(f"Note: the catalog keeps one entry per paper: {wanted} ({held}), not v{asked.version}.")
     if as_json:
         render.write_json(record)
     else:
@@ -247,9 +252,10 @@ def stats(
         "",
         "Papers per area",
     ]
-    out += ["  " + line for line in render.bar_chart(st.per_area)]
+    bar = "█" if stdout_is_terminal() else "#"  # a pipe or a file gets plain ASCII bars
+    out += ["  " + line for line in render.bar_chart(st.per_area, char=bar)]
     out += ["", "Papers per year"]
-    out += ["  " + line for line in render.bar_chart(st.per_year)]
+    out += ["  " + line for line in render.bar_chart(st.per_year, char=bar)]
     write_text("\n".join(out) + "\n")
 
 
@@ -375,16 +381,18 @@ def taxonomy(
         return
     import textwrap
 
+    # a terminal gets the tree drawn; a pipe or a file gets plain indentation (no glyphs)
+    rule, mid, last = ("  │ ", "├─", "└─") if stdout_is_terminal() else ("    ", "-", "-")
     lines = []
     for area in tax.areas:
         star = " *" if area.core else ""
         lines.append(f"{area.id:<30} {counts.get(area.id, 0):>5}  {area.name}{star}")
         if area.description:  # the area's boundary: what belongs here and what does not
-            lines += textwrap.wrap(area.description, 96, initial_indent="  │ ", subsequent_indent="  │ ")
+            lines += textwrap.wrap(area.description, 96, initial_indent=rule, subsequent_indent=rule)
         for i, cid in enumerate(area.children):
-            branch = "└─" if i == len(area.children) - 1 else "├─"
+            branch = last if i == len(area.children) - 1 else mid
             node = tax.nodes[cid]
-            lines.append(f"  {branch} {cid:<25} {counts.get(cid, 0):>5}  {node.name}")
+            lines.append(f"  {branch} {cid:<{27 - len(branch)}} {counts.get(cid, 0):>5}  {node.name}")
     if any(area.core for area in tax.areas):  # a user's taxonomy may mark none
         from efmcat.taxonomy import PACKAGED, taxonomy_path
 
