@@ -213,15 +213,12 @@ def test_show_text(cli, mini_db):
 
 
 def test_show_says_which_version_it_keeps_when_another_is_asked_for(cli, mini_db):
-    r = cli("show", "2208.07339v3")  # the fixture records no version
-    assert r.exit_code == 0 and r.stdout.startswith("LLM.int8()")
-    assert r.stderr == (
-        "Note: the catalog keeps one entry per paper: 2208.07339 (an unrecorded version), not v3.\n"
-    )
+    r = cli("show", "2208.07339v3")  # the fixture records no version: nothing to compare
+    assert (r.exit_code, r.stderr) == (0, "") and r.stdout.startswith("LLM.int8()")
     with Catalog(mini_db) as cat:
         cat.upsert_paper(Paper(id="2208.07339", title="LLM.int8()", version=2))
     assert cli("show", "arxiv:2208.07339v5").stderr == (
-        "Note: the catalog keeps one entry per paper: 2208.07339 (v2), not v5.\n"
+        "Note: the catalog keeps one entry per paper: 2208.07339v2, not v5.\n"
     )
     for same in ("2208.07339v2", "2208.07339"):  # the version it keeps, or none asked for
         r = cli("show", same)

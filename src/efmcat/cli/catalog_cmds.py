@@ -161,10 +161,10 @@ def show(
     with open_catalog(db, create=False) as catalog:
         record = show_record(catalog, wanted)
     asked = try_parse_arxiv_id(paper_id.strip())
-    if asked is not None and asked.version and asked.version != record.get("version"):
+    held = record.get("version")  # None in the shipped catalog: its records name no version
+    if asked is not None and asked.version and held and asked.version != held:
         # one entry per paper, whatever version was asked for: say which one this is
-        held = f"v{record['version']}" if record.get("version") else "an unrecorded version"
-        say(f"Note: the catalog keeps one entry per paper: {wanted} ({held}), not v{asked.version}.")
+        say(f"Note: the catalog keeps one entry per paper: {wanted}v{held}, not v{asked.version}.")
     if as_json:
         render.write_json(record)
     else:
