@@ -328,6 +328,53 @@ def test_a_node_can_yield_to_named_nodes_only():
     assert auto_tags(tax, "Prompt compression for long context", model=None) == {"sparse": 3.0, "tokens": 6.0}
 
 
+SIBLINGS = """\
+areas:
+  - id: quant
+    name: Quant
+    rules:
+      terms: {quantization: 3}
+    children:
+      - id: ptq
+        name: PTQ
+        rules:
+          terms: {post-training: 3, weight-only: 3}
+          yields: [wa]
+      - id: wa
+        name: WA
+        rules:
+          terms: {w8a8: 3}
+  - id: attn
+    name: Attn
+    rules:
+      terms: {attention: 3}
+"""
+
+
+def test_a_subtopic_can_yield_to_a_sibling_assigned_beside_it():
+    """SmoothQuant's post-training terms gave it weight-only PTQ beside W8A8 quantization."""
+    from efmcat.errors import TaxonomyError
+
+    tax = parse_taxonomy(SIBLINGS, "siblings.yaml")
+    assert rule_tags(tax, "Post-training W8A8 quantization") == {"quant": 12.0, "wa": 6.0}  # both weigh
+    scores = score_paper(tax, "Post-training W8A8 quantization")
+    assert scores["ptq"].note == "yields to wa, assigned beside it with a score as high"
+    assert not scores["ptq"].assigned
+    assert scores["quant"].assigned and scores["quant"].note == ""
+    assert auto_tags(tax, "Post-training W8A8 quantization", model=None) == {"quant": 12.0, "wa": 6.0}
+    # scored above the sibling, it stands beside it (a weight quantizer naming W8A8 in passing)
+    both = {"quant": 15.0, "ptq": 12.0, "wa": 6.0}
+    assert rule_tags(tax, "Post-training weight-only W8A8 quantization") == both
+    assert auto_tags(tax, "Post-training weight-only W8A8 quantization", model=None) == both
+    # without the sibling it stands; the sibling does not yield back
+    assert rule_tags(tax, "Post-training quantization") == {"quant": 9.0, "ptq": 6.0}
+    assert rule_tags(tax, "W8A8 attention") == {"quant": 3.0, "wa": 6.0, "attn": 6.0}
+    # a yields list may name a sibling, never its own area nor itself
+    for target in ("quant", "ptq"):
+        with pytest.raises(TaxonomyError, match=f"yields to '{target}' of its own area"):
+            parse_taxonomy(SIBLINGS.replace("yields: [wa]", f"yields: [{target}]"), "siblings.yaml")
+
+
 def test_an_areas_own_terms_can_yield_while_its_subtopics_stand():
     tax = parse_taxonomy(
         """\

@@ -231,6 +231,9 @@ class Compiled:
     # nodes whose evidence alone yields only to the nodes named (yields: [ids]), when assigned
     yields_to: dict[str, frozenset[str]] = field(default_factory=dict)
     yielding: frozenset[str] = frozenset()  # the areas that hold a node of either kind (or are one)
+    # subtopics dropped when a sibling their yields list names is assigned (weight-only PTQ
+    # beside weight-activation quantization: SmoothQuant's post-training terms)
+    yields_sibling: dict[str, frozenset[str]] = field(default_factory=dict)
     _cands: dict[str, list[int]] = field(default_factory=dict)
     term_rules: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # per term: (node, weight)
     _hot: dict[str, _Plan] = field(default_factory=dict)  # tokens that start some term
@@ -409,6 +412,11 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
         if isinstance((n.rules or {}).get("yields"), list)
     }
     c.yielding = frozenset(c.area[n] for n in (*c.yields, *c.yields_to))
+    siblings = {
+        n: frozenset(t for t in to if c.parent[n] is not None and c.parent.get(t) == c.parent[n])
+        for n, to in c.yields_to.items()
+    }
+    c.yields_sibling = {n: to for n, to in siblings.items() if to}
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -603,11 +611,15 @@ def _note_settled(
     """Mark in ``out`` what :func:`settle` changed, and why."""
     held = ", ".join(n for n in settled if c.parent[n] is None)
     ruled = {n for n, ns in out.items() if ns.assigned}
+    scored = {n: ns.score for n, ns in out.items() if ns.assigned}
     drop = _yielded(c, ruled)
     for node, ns in out.items():
         if node in settled and not ns.assigned:
             ns.assigned = True
             ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
+        elif ns.assigned and node not in settled and (over := _outscored_by(c, node, scored)):
+            ns.assigned = False
+            ns.note = f"yields to {', '.join(over)}, assigned beside it with a score as high"
         elif ns.assigned and node not in settled:
             area = c.area[node]
             weak = [
@@ -834,9 +846,25 @@ def settle(
     drop = _yielded(c, ruled)
     weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a, drop)}
     parent = c.parent
-    if not weak or all(n in weak for n in ruled if parent[n] is None):
+    if weak and not all(n in weak for n in ruled if parent[n] is None):
+        ruled = {n: v for n, v in ruled.items() if n not in weak and parent[n] not in weak}
+    return _without_yielding_siblings(c, ruled)
+
+
+def _without_yielding_siblings(c: Compiled, ruled: dict[str, float]) -> dict[str, float]:
+    """``ruled`` less each subtopic marked ``yields: [ids]`` beside a named sibling assigned
+    with a score as high (:func:`_outscored_by`): W8A8 is weight-activation quantization,
+    though it is post-training; a weight quantizer that names activation outliers in
+    passing keeps its own subtopic."""
+    if not c.yields_sibling or c.yields_sibling.keys().isdisjoint(ruled):
         return ruled
-    return {n: v for n, v in ruled.items() if n not in weak and parent[n] not in weak}
+    return {n: v for n, v in ruled.items() if not _outscored_by(c, n, ruled)}
+
+
+def _outscored_by(c: Compiled, node: str, ruled: dict[str, float]) -> list[str]:
+    """The siblings ``node`` yields to that ``ruled`` assigns with at least its score."""
+    own = ruled.get(node, 0.0)
+    return sorted(t for t in c.yields_sibling.get(node, ()) if t in ruled and ruled[t] >= own)
 
 
 def best_evidence(c: Compiled, points: dict[str, float]) -> str | None:

@@ -237,8 +237,12 @@ def _validate_rules(taxonomy: Taxonomy, fail) -> None:
                 raise fail(
                     node.line, f"rules of '{node.id}': yields to '{target}', which is no node of the taxonomy"
                 )
-            if taxonomy.area_of(target) == taxonomy.area_of(node.id):
-                raise fail(node.line, f"rules of '{node.id}': yields to '{target}' of its own area")
+            sibling = target != node.id and None is not node.parent == taxonomy.nodes[target].parent
+            if taxonomy.area_of(target) == taxonomy.area_of(node.id) and not sibling:
+                raise fail(
+                    node.line,
+                    f"rules of '{node.id}': yields to '{target}' of its own area (of it, only a sibling subtopic)",
+                )
 
 
 _default_path: Path | None = None  # set by a command's --taxonomy option
