@@ -61,6 +61,19 @@ def test_badges_br_and_authors(cli, tmp_path):
         assert "kv-cache-compression" in {r["node"] for r in cat.tag_rows("2402.02750")}
 
 
+def test_a_full_stop_between_two_names_parts_authors_an_initials_does_not():
+    rows = [
+        "|[EntropyRank](https://arxiv.org/abs/2308.13399) <br> Alexander Tsvetkov. Alon Kipnis |",
+        "|[B](https://arxiv.org/abs/2308.13400) <br> J. R. Smith, Ana Lee Jr. Bo |",
+    ]
+    text = "| Title |\n|:--|\n" + "\n".join(rows) + "\n"
+    res = parse_markdown_list(text, "x.md", load_taxonomy())
+    assert [e.paper.authors for e in res.entries] == [
+        ["Alexander Tsvetkov", "Alon Kipnis"],
+        ["J. R. Smith", "Ana Lee Jr. Bo"],  # "J." is an initial, "Jr." no name of two small letters
+    ]
+
+
 def test_bullet_and_numbered_lists(cli, tmp_path):
     result = _import(cli, "bullets.md")
     assert result.exit_code == 0, result.output

@@ -194,3 +194,42 @@ def test_the_shipped_seeds_keep_the_landmarks_listed_without_a_link(shipped_seed
     # a paper a row without a link names keeps the link of another list's row (it lost it)
     assert by_id["openreview:qrwe7XHTmYb"]["link"] == "https://openreview.net/forum?id=qrwe7XHTmYb"  # GShard
     assert by_id["openreview:qrwe7XHTmYb"]["rows"][0]["source"] == "ml-systems"
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("-   2018-NIPSw-[A](https://arxiv.org/abs/1811.00001)", "NeurIPS 2018 Workshop"),
+        ("-   2017-NIPSw-[A](https://arxiv.org/abs/1711.00001)", "NIPS 2017 Workshop"),
+        ("-   2019-CVPRo-[A](https://arxiv.org/abs/1904.00001)", "CVPR 2019"),  # an oral: the venue
+        ("-   2016-ICLRw-[A](https://arxiv.org/abs/1602.00001)", "ICLR 2016 Workshop"),
+        ("- [MLsys'24] [A](https://arxiv.org/abs/2401.00001)", "MLSys 2024"),
+        ("- [Eurosys'21] [A](https://arxiv.org/abs/2101.00001)", "EuroSys 2021"),
+        ("- [SC workshop'25] [A](https://arxiv.org/abs/2501.00001)", "SC 2025 Workshop"),
+        ("- [ACMMM'25] [A](https://arxiv.org/abs/2501.00001)", "ACM MM 2025"),
+    ],
+)
+def test_venue_notations_are_the_venues_own(derive, line, said):
+    """efficient-dl writes a workshop "NIPSw" and an oral "CVPRo"; ml-systems "MLsys",
+    "Eurosys", "SC workshop": the catalog says the venue as the venue does."""
+    assert derive.venue_year(line)[0] == said
+
+
+def test_merged_venue_versions_keep_the_arxiv_title_and_the_acl_findings(shipped_seeds):
+    """A `same:` merge keeps the title the arXiv id's rows give (Mooncake's FAST'25 title,
+    "Trading More Storage for Less Computation", was chosen for its casing), names the
+    other one in its note, and a merged ACL Findings id still says Findings (MiniKV)."""
+    by_id = {p["id"]: p for p in shipped_seeds("lists.yaml")["papers"]}
+    mooncake = by_id["2407.00079"]
+    assert mooncake["title"] == "Mooncake: A KVCache-centric Disaggregated Architecture for LLM Serving"
+    assert "Trading More Storage for Less Computation" in mooncake["note"]
+    ba = by_id["1312.6184"]  # Ba & Caruana: the NIPS link's text misnames it
+    assert ba["title"] == "Do deep nets really need to be deep?"
+    assert ba["moved_from"] == ["url:papers.nips.cc/paper/5484-do-deep-nets-really-need-to-be-deep"]
+    assert "url:papers.nips.cc/paper/5484-do-deep-nets-really-need-to-be-deep" not in by_id
+    assert by_id["2411.18077"]["venue"] == "ACL 2025 Findings"
+    assert by_id["2308.13399"]["authors"] == ["Alexander Tsvetkov", "Alon Kipnis"]  # "A B. C D"
+    notes = [p["note"] for p in by_id.values() if "which is another paper" in p.get("note", "")]
+    assert notes and all(
+        "arXiv id url:" not in n and "arXiv id openreview:" not in n for n in notes
+    )  # a link of another site is no arXiv id

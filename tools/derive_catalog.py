@@ -206,12 +206,28 @@ def venue_year(line: str) -> tuple[str | None, int | None]:
         venue = venue.replace("_", " ").strip()
         if venue.lower().split()[0] in _NOT_VENUES:
             return None, year_n
-        if venue.upper() == "NIPS" and year_n >= 2018:
-            venue = "NeurIPS"  # renamed in 2018
         track = (m.group(3) or "").lower() if i == 0 else ""  # "Oral", "Main", ... say no other venue
         kind = next((t for t in ("Findings", "Workshop") if t.lower() in track), None)
+        venue, workshop = _venue_name(venue)
+        kind = kind or ("Workshop" if workshop else None)
+        if venue.upper() == "NIPS" and year_n >= 2018:
+            venue = "NeurIPS"  # renamed in 2018
         return f"{venue} {year_n}" + (f" {kind}" if kind else ""), year_n
     return None, None
+
+
+# venues the lists spell another way than the venue does
+_SPELLED = {"MLsys": "MLSys", "Mobicom": "MobiCom", "Eurosys": "EuroSys", "PPOPP": "PPoPP", "ACMMM": "ACM MM"}
+
+
+def _venue_name(venue: str) -> tuple[str, bool]:
+    """(the venue's own spelling, whether the list says a workshop of it): efficient-dl's
+    "NIPSw" is a NIPS workshop and "CVPRo" a CVPR oral; "SC workshop" a SC workshop."""
+    if m := re.fullmatch(r"(.+?) [Ww]orkshop", venue):
+        return _SPELLED.get(m.group(1), m.group(1)), True
+    if m := re.fullmatch(r"([A-Z]{2,})([wo])", venue):
+        return m.group(1), m.group(2) == "w"
+    return _SPELLED.get(venue, venue), False
 
 
 def entry_venue_year(lines: list[str], line: int) -> tuple[str | None, int | None]:
@@ -608,7 +624,11 @@ def build_list_paper(
     ref_title = next((m.title for m in metas if m.title), None)
     title = best_title(
         [m.title for m in metas if m.rank == 0]
-        + [r.title for r in rows if not getattr(r, "renamed_from", None)]
+        + [
+            r.title
+            for r in rows
+            if not getattr(r, "renamed_from", None) and not getattr(r, "merged_from", None)
+        ]
         + [m.title for m in metas],
         ref_title,
     ) or best_title([r.title for r in rows])
@@ -674,9 +694,8 @@ def build_list_paper(
     if wrong or pid.startswith("title:"):
         paper["verified"] = False
         if wrong:
-            paper["note"] = (
-                f"Listed with arXiv id {', '.join(wrong)}, which is another paper; the right id is not known."
-            )
+            named = ", ".join(("arXiv id " if try_parse_arxiv_id(w) else "the link of ") + w for w in wrong)
+            paper["note"] = f"Listed with {named}, which is another paper; the right id is not known."
     paper["provenance"] = prov
     paper["rows"] = [r.as_seed() for r in rows]
     return ds.prune(paper)
@@ -1000,6 +1019,7 @@ def main(argv: list[str] | None = None) -> int:
         if same["from"] in groups and same["to"] in groups:
             for r in groups[same["from"]]:
                 r.pid = same["to"]
+                r.merged_from = same["from"]  # type: ignore[attr-defined]  # its title is the other one
             groups[same["to"]].extend(groups.pop(same["from"]))
             stats["links merged into one paper by title"] += 1
             log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
@@ -1102,13 +1122,15 @@ def main(argv: list[str] | None = None) -> int:
         if paper["id"] in MERGED_FROM:  # an older release shipped them apart: update moves the user's data
             paper["moved_from"] = sorted({*paper.get("moved_from", []), *MERGED_FROM[paper["id"]]})
             _note_other_titles(paper)
-        if (
-            paper["id"].startswith("acl:")
-            and (venue := acl_venue(paper["id"]))
-            and _acl_says_more(paper, venue)
-        ):
+        # its own ACL Anthology id, or the one of its venue version merged into it (MiniKV)
+        acl = next(
+            (i for i in [paper["id"], *MERGED_FROM.get(paper["id"], [])] if i.startswith("acl:")), None
+        )
+        if acl and (venue := acl_venue(acl)) and _acl_says_more(paper, venue):
             paper["venue"] = venue  # as an import gives it: show and every export say it
-            paper.setdefault("provenance", {})["venue"] = "its ACL Anthology id"
+            paper.setdefault("provenance", {})["venue"] = (
+                "its ACL Anthology id" if acl == paper["id"] else f"the ACL Anthology id {acl}"
+            )
     verify(survey_out + list_out, metadata)
     args.seeds.mkdir(parents=True, exist_ok=True)
     (args.seeds / "survey.yaml").write_text(dump("survey", SURVEY_HEADER, survey_out), encoding="utf-8")

@@ -431,10 +431,9 @@ def _make_entry(
     if authors_text:
         cleaned = _clean_text(authors_text).strip("*_ ")  # "*Ana Smith, Bo Wang*": italics
         if cleaned and len(cleaned) < 600:
-            if "," not in cleaned and _TEAM.search(cleaned):  # "GenAI and Infra Teams at Meta": one author
-                parts = [cleaned]
-            else:
-                parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", cleaned)  # "B, and C", "B & C"
+            # "GenAI and Infra Teams at Meta": one author
+            one = "," not in cleaned and _TEAM.search(cleaned)
+            parts = [cleaned] if one else _AUTHOR_SEP.split(cleaned)
             authors = with_et_al(n for p in parts if (n := _author_name(p)) and len(n) < 80)
     year = _year_of(cells, row_text, arxiv.id if arxiv else None)
     is_arxiv = arxiv is not None
@@ -459,6 +458,11 @@ _TAGGED_YEAR = re.compile(r"'(\d{2})\b")
 _TRAILING_NOTE = re.compile(
     r"\s*(?:\((?:[^()]*`[^()]*)\)|\[[^\[\]]*\])\s*$"
 )  # "(`PTD-P`)", "[**From OpenAI**]"
+
+
+# "B, and C", "B & C", and a full stop between two names ("Alexander Tsvetkov. Alon Kipnis"),
+# after a word of two small letters or more: not an initial's ("J. Smith") nor "Jr." or "St."
+_AUTHOR_SEP = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+|(?<=[a-z]{2})\.\s+(?=[A-Z][a-z])")
 
 
 def _linkless_entry(st: _State, line_no: int, title_text: str, authors_text: str | None) -> None:
