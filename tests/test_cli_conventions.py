@@ -250,6 +250,31 @@ def test_import_dash_reads_markdown_from_stdin(cli, tmp_path):
     assert _ids(db) == ["2211.10438", "2306.00978"]
 
 
+def test_import_dash_sweeps_the_stdin_copies_of_killed_imports(cli, tmp_path, monkeypatch):
+    """An import killed outright (kill -9) left its copy of stdin in the temp folder: the
+    next `import -` removes the copies whose process is gone, not a live one's."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp / f"efmcat-stdin-{int(gone.stdout)}-x1"
+    live = tmp / f"efmcat-stdin-{os.getppid()}-x2"
+    other = tmp / "efmcat-stdin-notes"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "stdin").write_text("a copy")
+    r = cli("import", "-", "--db", str(tmp_path / "new.db"), input=LIST_MD)
+    assert r.exit_code == 0, r.stderr
+    assert sorted(p.name for p in tmp.iterdir()) == sorted([live.name, other.name])
+
+
 def test_counts_of_one_are_singular(cli, tmp_path):
     db = tmp_path / "one.db"
     one = "# My list\n\n- [SmoothQuant](https://arxiv.org/abs/2211.10438)\n"

@@ -245,11 +245,10 @@ def read_feed_text(source: str, client: ArxivClient) -> str:
 
 def _check_feed_size(size: int, source: str) -> None:
     from efmcat.arxiv import MAX_BODY_BYTES
+    from efmcat.inputs import too_large
 
     if size > MAX_BODY_BYTES:  # read_bytes gave one byte more than the bound
-        raise ParseError(
-            f"cannot read feed {source}: larger than {MAX_BODY_BYTES // 1_000_000} MB (an arXiv feed is well under 1 MB)"
-        )
+        raise ParseError(too_large(f"feed {source}", MAX_BODY_BYTES) + " (an arXiv feed is well under 1 MB)")
 
 
 def parse_listing_feed(text: str, source: str = "feed") -> list[Paper]:

@@ -476,7 +476,8 @@ def import_files(
             raise UsageError("'-' (stdin) can be given only once")
         import tempfile
 
-        with tempfile.TemporaryDirectory(prefix="efmcat-stdin-") as folder:
+        _sweep_stdin_copies(Path(tempfile.gettempdir()))
+        with tempfile.TemporaryDirectory(prefix=f"{_STDIN_COPY}{os.getpid()}-") as folder:
             spooled = Path(folder) / "stdin"
             _spool_stdin(spooled)
             files = [spooled if str(p) == "-" else p for p in files]
@@ -488,6 +489,26 @@ def import_files(
         for fr in report.files:
             fr.path = _named_stdin(fr.path, spooled)
         return report
+
+
+_STDIN_COPY = "efmcat-stdin-"  # + the importing process's id + a random part
+
+
+def _sweep_stdin_copies(tmp: Path) -> None:
+    """Remove the copies of stdin that imports killed outright (``kill -9``) left in
+    ``tmp``: those whose process is gone. A live process's copy, or another user's, stays."""
+    import shutil
+
+    for folder in tmp.glob(f"{_STDIN_COPY}*-*"):
+        pid = folder.name[len(_STDIN_COPY) :].partition("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # gone: its copy is litter
+            shutil.rmtree(folder, ignore_errors=True)
+        except (PermissionError, OverflowError, OSError):
+            pass  # another user's process, or not a pid: leave it
 
 
 def _named_stdin(value: Any, spooled: Path) -> Any:

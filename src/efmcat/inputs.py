@@ -10,6 +10,11 @@ from efmcat.errors import ParseError
 MAX_TEXT_BYTES = 64_000_000  # an id list or a labelled set; /dev/zero on stdin ran out of memory
 
 
+def too_large(label: str, limit: int) -> str:
+    """The message for an input past its bound: ``cannot read LABEL: larger than N MB``."""
+    return f"cannot read {label}: larger than {limit // 1_000_000} MB"
+
+
 def read_text(path: str | os.PathLike[str], what: str = "", max_bytes: int | None = None) -> tuple[str, str]:
     """The text of ``path`` (stdin for ``-``) and the name messages should give it.
 
@@ -22,7 +27,7 @@ def read_text(path: str | os.PathLike[str], what: str = "", max_bytes: int | Non
     try:
         data = read_bytes(path, limit)
         if len(data) > limit:
-            raise ParseError(f"cannot read {label}: larger than {limit // 1_000_000} MB")
+            raise ParseError(too_large(label, limit))
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or exc

@@ -17,7 +17,7 @@ from typing import Any
 
 from efmcat import areamap
 from efmcat.errors import TaxonomyError, UnknownNodeError
-from efmcat.inputs import read_bytes
+from efmcat.inputs import read_bytes, too_large
 
 PACKAGED = Path(__file__).with_name("taxonomy.yaml")
 CORE_AREAS = ("sparsification", "quantization", "attention", "memory", "compiler", "hardware")
@@ -317,7 +317,7 @@ def load_taxonomy(path: str | os.PathLike[str] | None = None) -> Taxonomy:
         raise TaxonomyError(f"cannot read taxonomy {p}: {exc.strerror or exc}") from exc
     if len(data) > MAX_TAXONOMY_BYTES:  # the shipped one is 40 KB
         shown = "stdin" if _stdin_file is not None and p == _stdin_file else p
-        raise TaxonomyError(f"cannot read taxonomy {shown}: larger than {MAX_TAXONOMY_BYTES // 1_000_000} MB")
+        raise TaxonomyError(too_large(f"taxonomy {shown}", MAX_TAXONOMY_BYTES))
     key = areamap.key_of(real, data)
     from_stdin = _stdin_file is not None and p == _stdin_file
     stem = None if from_stdin else _cache_stem(key)  # no cache files for a one-off taxonomy
