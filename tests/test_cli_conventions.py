@@ -289,7 +289,7 @@ def test_counts_of_one_are_singular(cli, tmp_path):
         "INFO missing-metadata: 1 paper lacks authors or an abstract (arXiv ones can be filled with "
         "`efmcat refresh ID...`, or `--all`): 2211.10438\n"
     )
-    assert r.stderr == "Checked 1 paper: 0 problems; notes: 1 missing-metadata.\n"
+    assert r.stderr == "Checked 1 paper: 0 problems; notes: missing-metadata (1 paper).\n"
     md = tmp_path / "one.md"
     r = cli("export", "--format", "md", "--db", str(db), "-o", str(md))
     assert r.exit_code == 0, r.stderr

@@ -177,23 +177,32 @@ def test_the_moe_lists_bracketed_venues_are_read(derive):
 
 
 def test_the_shipped_seeds_keep_the_landmarks_listed_without_a_link(shipped_seeds):
-    """Megatron-LM, GPipe and ZeRO were left out: their ml-systems rows link nowhere. A
+    """Megatron-LM, GPipe and ZeRO were left out: their ml-systems rows link nowhere. They
+    are kept, under their arXiv ids (a curator's `same:`), moved from their `title:` ids. A
     row of a paper another list links (INFaaS) joins the link's id, not its title's."""
     data = shipped_seeds("lists.yaml")
     by_id = {p["id"]: p for p in data["papers"]}
-    megatron = by_id["title:megatron-lm-training-multi-billion-parameter-language-models"]
+    megatron = by_id["1909.08053"]
+    assert megatron["moved_from"] == ["title:megatron-lm-training-multi-billion-parameter-language-models"]
     assert (
-        megatron["year"] == 2020
+        megatron["year"] == 2019
         and megatron["rows"][0]["section"] == "Training System / Distributed training"
     )
-    assert "title:gpipe-efficient-training-of-giant-neural-networks-using" in by_id
-    assert by_id["title:zero-memory-optimizations-toward-training-trillion-parameter"]["venue"] == "SC 2020"
+    assert "link" not in megatron["rows"][0]  # the row links nowhere; the paper links arXiv
+    assert megatron["link"] == "https://arxiv.org/abs/1909.08053"
+    assert by_id["1811.06965"]["title"].startswith("GPipe")
+    assert by_id["1910.02054"]["venue"] == "SC 2020"  # ZeRO
+    assert not any(i.startswith(("title:gpipe", "title:megatron", "title:zero-memory")) for i in by_id)
     infaas = by_id["url:usenix.org/conference/atc21/presentation/romero"]
     assert {r["source"] for r in infaas["rows"]} == {"llm-inference", "ml-systems"}
     assert not any(i.startswith("title:infaas") for i in by_id)
-    # a paper a row without a link names keeps the link of another list's row (it lost it)
-    assert by_id["openreview:qrwe7XHTmYb"]["link"] == "https://openreview.net/forum?id=qrwe7XHTmYb"  # GShard
-    assert by_id["openreview:qrwe7XHTmYb"]["rows"][0]["source"] == "ml-systems"
+    # a paper a row without a link names keeps the link of another row (it lost it)
+    welder = by_id["url:usenix.org/conference/osdi23/presentation/shi"]
+    assert welder["link"] == "https://www.usenix.org/conference/osdi23/presentation/shi"
+    assert "link" not in welder["rows"][0] and welder["rows"][1]["link"] == welder["link"]
+    gshard = by_id["2006.16668"]  # its linkless ml-systems row and the moe list's OpenReview link
+    assert gshard["moved_from"] == ["openreview:qrwe7XHTmYb"]
+    assert {r["source"] for r in gshard["rows"]} == {"ml-systems", "moe"}
 
 
 @pytest.mark.parametrize(
@@ -229,6 +238,9 @@ def test_merged_venue_versions_keep_the_arxiv_title_and_the_acl_findings(shipped
     assert "url:papers.nips.cc/paper/5484-do-deep-nets-really-need-to-be-deep" not in by_id
     assert by_id["2411.18077"]["venue"] == "ACL 2025 Findings"
     assert by_id["2308.13399"]["authors"] == ["Alexander Tsvetkov", "Alon Kipnis"]  # "A B. C D"
+    ffsplit = by_id["2401.04044"]  # a typo corrected (`typos:`); its row keeps what the list says
+    assert ffsplit["title"].endswith("in Language Model Inference")
+    assert ffsplit["rows"][0]["title"].endswith("in Language Model Inferenc")
     notes = [p["note"] for p in by_id.values() if "which is another paper" in p.get("note", "")]
     assert notes and all(
         "arXiv id url:" not in n and "arXiv id openreview:" not in n for n in notes

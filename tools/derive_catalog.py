@@ -110,6 +110,7 @@ SAME_PAPER: list[dict[str, str]] = []  # {from: id, to: id}: two links of one pa
 MERGED_FROM: dict[str, list[str]] = {}  # to -> the from ids merged into it (moved for older releases)
 # (list, normalised listed title) -> heading tags that do not fit the paper (checked by hand)
 NOT_UNDER: dict[tuple[str, str], set[str]] = {}
+TYPOS: dict[str, str] = {}  # a title as a list misspells it -> the title (checked by hand)
 
 
 def load_specs(path: Path) -> list[ListSpec]:
@@ -117,6 +118,7 @@ def load_specs(path: Path) -> list[ListSpec]:
     SAME_PAPER.extend({"from": str(e["from"]), "to": str(e["to"])} for e in data.get("same") or [])
     for entry in data.get("renamed") or []:
         RENAMED.add((str(entry["id"]), ds.norm_title(entry["listed"])))
+    TYPOS.update({str(e["listed"]): str(e["title"]) for e in data.get("typos") or []})
     for entry in data.get("not_under") or []:
         NOT_UNDER[(str(entry["list"]), ds.norm_title(entry["listed"]))] = set(entry["drop"])
     specs = []
@@ -633,6 +635,8 @@ def build_list_paper(
         ref_title,
     ) or best_title([r.title for r in rows])
     prov["title"] = _origin_of(title, metas, rows)
+    if title in TYPOS:  # the list's title misspelt (checked by hand): its rows keep it as listed
+        title, prov["title"] = TYPOS[title], f"{prov['title']}, a typo corrected (tools/sections.yaml)"
     paper: dict[str, Any] = {"id": pid, "title": title}
     if is_arxiv:
         paper["year"] = year_from_id(pid)
@@ -1016,11 +1020,16 @@ def main(argv: list[str] | None = None) -> int:
     # 4. Non-arXiv ids that are arXiv papers, and the same title under two links.
     by_norm: dict[str, str] = {}
     for same in SAME_PAPER:
-        if same["from"] in groups and same["to"] in groups:
+        # or a landmark no list links on arXiv: its record takes the arXiv id (and its title)
+        to_arxiv = same["to"] not in groups and try_parse_arxiv_id(same["to"]) is not None
+        if same["from"] in groups and (same["to"] in groups or to_arxiv):
             for r in groups[same["from"]]:
                 r.pid = same["to"]
-                r.merged_from = same["from"]  # type: ignore[attr-defined]  # its title is the other one
-            groups[same["to"]].extend(groups.pop(same["from"]))
+                if not to_arxiv:
+                    r.merged_from = same["from"]  # type: ignore[attr-defined]  # its title is the other one
+            groups.setdefault(same["to"], []).extend(groups.pop(same["from"]))
+            if to_arxiv:  # rows of its title without a link now find it (GShard's)
+                TITLE_INDEX.extend((same["to"], r.title) for r in groups[same["to"]])
             stats["links merged into one paper by title"] += 1
             log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
             MERGED_FROM.setdefault(same["to"], []).append(same["from"])

@@ -48,6 +48,22 @@ DEV_LISTS = {"horseee", "llm-inference", "ml-systems", "efficient-dl", "moe"}
 # fix made it a paper, not a page). Left out of those rounds' candidates, so the tool still
 # reproduces the committed draws; a later round draws them like any other paper.
 LATER = {"2405.11273": 3}  # id -> the last round drawn before it joined
+# 2026-12-02, last: landmarks given their arXiv ids (their old rows are in GONE)
+LATER.update(
+    dict.fromkeys(
+        [
+            "1909.08053",
+            "2206.03382",
+            "1910.02054",
+            "1806.03377",
+            "1701.06538",
+            "2006.16668",
+            "1802.04799",
+            "1811.06965",
+        ],
+        3,
+    )
+)
 # Papers a second derivation fix added (2026-12-01: list rows linking USENIX, MLSys, VLDB, AAAI,
 # IJCAI or IEEE CS pages were dropped before):
 LATER.update(
@@ -221,6 +237,58 @@ LATER.update(
 # reports, and seven venue versions merged into their arXiv papers (2026-12-02), added back as they were to those rounds' candidates (the third set
 # drew the slide deck).
 GONE = [
+    # 2026-12-02, last: landmarks the lists link on another site, given their arXiv ids (those
+    # the lists gave no link are in LATER: they joined after the rounds)
+    {
+        "id": "openreview:B1ckMDqlg",
+        "title": "Outrageously Large Neural Networks: The Sparsely-Gated Mixture-of-Experts Layer",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["sparsification"], "moe": ["sparsification"]},
+        "subtopics": {"ml-systems": ["moe"], "moe": ["moe"]},
+    },
+    {
+        "id": "openreview:nZeVKeeFYf9",
+        "title": "LoRA: Low-Rank Adaptation of Large Language Models",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["memory"]},
+        "subtopics": {"ml-systems": ["memory-management"]},
+    },
+    {
+        "id": "openreview:qrwe7XHTmYb",
+        "title": "GShard: Scaling Giant Models with Conditional Computation and Automatic Sharding",
+        "abstract": None,
+        "categories": [],
+        "lists": {"moe": ["sparsification"], "ml-systems": ["training"]},
+        "subtopics": {"moe": ["moe"], "ml-systems": ["distributed-training"]},
+    },
+    {
+        "id": "url:proceedings.mlsys.org/paper_files/paper/2023/hash/9412531719be7ccf755c4ff98d0969dc-Abstract-mlsys2023.html",
+        "title": "Tutel: Adaptive Mixture-of-Experts at Scale",
+        "abstract": None,
+        "categories": [],
+        "lists": {"llm-inference": ["sparsification"], "ml-systems": ["sparsification", "training"]},
+        "subtopics": {"llm-inference": ["moe"], "ml-systems": ["distributed-training", "moe"]},
+    },
+    # 2026-12-02, last: DéjàVu's llm-inference row no longer says sparsification (not_under),
+    # PaRO's NeurIPS version merged into its arXiv paper
+    {
+        "id": "2403.01876",
+        "title": "DéjàVu: KV-cache Streaming for Fast, Fault-tolerant Generative LLM Serving",
+        "abstract": None,
+        "categories": [],
+        "lists": {"llm-inference": ["sparsification"]},
+        "subtopics": {},
+    },
+    {
+        "id": "openreview:4Un2TD9bNe",
+        "title": "Rethinking Memory and Communication Costs for Efficient Data Parallel Training of Large Language Models",
+        "abstract": None,
+        "categories": [],
+        "lists": {"ml-systems": ["training"]},
+        "subtopics": {"ml-systems": ["distributed-training"]},
+    },
     {
         "id": "2307.02031",
         "title": "arxiv version (2023)",
@@ -339,6 +407,8 @@ AS_DRAWN = {
     # tools/sections.yaml's not_under (2026-12-01, later): the moe list's "MoE System" no
     # longer labels these two dense-model systems
     "2201.12023": {"tensor-compilers": ["compiler"], "moe": ["sparsification"]},  # Alpa
+    # 2026-12-02, last: PaRO's NeurIPS version merged into its arXiv paper
+    "2310.06003": {"ml-systems": ["memory"]},
     "2301.11913": {"ml-systems": ["training"], "moe": ["sparsification"]},  # SWARM Parallelism
     # the third derivation fix (2026-12-01, after the last): edge-llms' kernel, graph and
     # memory headings no longer give edge devices (hardware), and ml-systems' rows without a

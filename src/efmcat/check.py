@@ -43,6 +43,13 @@ CONFLICT = 60  # token_set_ratio below this: two titles name different papers
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
+_ONE_FOR_ALL = frozenset({"missing-metadata", "non-arxiv"})  # one finding names all its papers
+
+
+def _papers(n: int) -> str:
+    return count(n, "paper")
+
+
 @dataclass
 class Finding:
     kind: str
@@ -79,9 +86,12 @@ class CheckResult:
         kinds: dict[bool, dict[str, int]] = {True: {}, False: {}}
         for f in self.findings:
             of = kinds[f.severity != "info"]
-            of[f.kind] = of.get(f.kind, 0) + 1
+            # one finding that lists every such paper is counted in papers ("1 non-arxiv" read as one)
+            of[f.kind] = of.get(f.kind, 0) + (len(f.papers) if f.kind in _ONE_FOR_ALL else 1)
         problems = ", ".join(f"{n} {k}" for k, n in kinds[True].items())
-        notes = ", ".join(f"{n} {k}" for k, n in kinds[False].items())
+        notes = ", ".join(
+            f"{k} ({_papers(n)})" if k in _ONE_FOR_ALL else f"{n} {k}" for k, n in kinds[False].items()
+        )
         text = f"Checked {count(self.papers, 'paper')}: {count(self.problems, 'problem')}"
         text += f" ({problems})" if problems else ""
         text += f"; notes: {notes}" if notes else ""
