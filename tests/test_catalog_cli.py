@@ -212,6 +212,23 @@ def test_show_text(cli, mini_db):
     assert "Listed in:   mini: Model Design / Quantization (line 12)" in out
 
 
+def test_show_gives_arxivs_timestamps_as_days(cli, mini_db):
+    """A paper `add` fetched: arXiv's published and updated stamps shown as dates, as the
+    shipped papers' months are (it showed 2017-10-24T00:21:32Z); --json keeps the stamps."""
+    with Catalog(mini_db) as cat:
+        cat.upsert_paper(
+            Paper(
+                id="2208.07339",
+                title="LLM.int8()",
+                published="2022-08-15T17:08:50Z",
+                updated="2022-11-10T18:14:31Z",
+            )
+        )
+    out = cli("show", "2208.07339").stdout.splitlines()
+    assert "Published:   2022-08-15" in out and "Updated:     2022-11-10" in out
+    assert json.loads(cli("show", "2208.07339", "--json").stdout)["published"] == "2022-08-15T17:08:50Z"
+
+
 def test_show_says_which_version_it_keeps_when_another_is_asked_for(cli, mini_db):
     r = cli("show", "2208.07339v3")  # the fixture records no version: nothing to compare
     assert (r.exit_code, r.stderr) == (0, "") and r.stdout.startswith("LLM.int8()")
@@ -396,6 +413,8 @@ def test_export_md_to_file_with_filters(cli, mini_db, tmp_path):
     r = cli("export", "--format", "md", "--tag", "quantization", "--since", "2023", "-o", str(out))
     assert r.exit_code == 0, r.stderr
     assert r.stderr == f"Wrote 1 paper to {out}.\n"
+    r = cli("export", "--format", "json", "--kind", "any", "-o", str(tmp_path / "all.json"))
+    assert r.stderr == f"Wrote 8 entries to {tmp_path / 'all.json'}.\n"  # repos and pages too
     text = out.read_text()
     assert "AWQ" in text and "GPTQ" not in text
     assert "## Attention" not in text  # a selection shows only the areas it has

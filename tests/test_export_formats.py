@@ -442,3 +442,28 @@ def test_train_into_a_folder_fails_before_training(cli, mini_db, tmp_path):
         "",
         f"Error: cannot write {tmp_path}: it is a directory\n",
     )
+
+
+def test_a_markdown_export_keeps_a_papers_unverified_id(cli, tmp_path):
+    """118 `title:` papers of the shipped catalog came back verified from their own Markdown
+    export: a row's record says `verified: false` (and only that), as YAML does."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    db = tmp_path / "c.db"
+    with Catalog(db) as cat:
+        cat.upsert_paper(
+            Paper(id="title:some-system-paper", title="Some System Paper", year=2020, verified=False)
+        )
+        cat.upsert_paper(Paper(id="2210.17323", title="GPTQ", year=2022))
+    md = tmp_path / "l.md"
+    assert cli("export", "--format", "md", "--db", str(db), "-o", str(md)).exit_code == 0
+    text = md.read_text()
+    assert text.count('"verified":false') == 1 and '"verified":true' not in text
+    back = tmp_path / "back.db"
+    assert cli("import", str(md), "--db", str(back)).exit_code == 0
+    with Catalog(back) as cat:
+        assert cat.get_paper("title:some-system-paper").verified is False
+        assert cat.get_paper("2210.17323").verified is True
+    r = cli("import", str(md), "--db", str(db))
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 2 unchanged; 0 tags."

@@ -347,3 +347,22 @@ def test_the_search_paths_share_one_rule_for_words_that_start_with_a_dash():
     assert [is_query_word(a, options) for a in ("-survey", "-", "x", "-n", "-n5", "--json", "--nope", "-h")] == [
         True, True, True, False, False, False, False, False,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"), [("ﬂash", "flash"), ("ＧＰＴＱ", "GPTQ"), ("ｐｒｕｎｉｎｇ -ｍｏｅ", "pruning -moe")]
+)
+def test_compatibility_characters_search_as_their_letters(typed, plain):
+    """A ligature pasted from a PDF ("ﬂash") or full-width letters found nothing: FTS5's
+    tokenizer folds accents, not these. The query reads them as NFKC makes them."""
+    assert to_fts_query(typed) == to_fts_query(plain)
+    assert query_module.typed_words(typed) == query_module.typed_words(plain)
+
+
+def test_a_ligature_finds_the_paper_on_every_search_path(cli, mini_db, monkeypatch):
+    shown = cli("search", "ﬂashattention")
+    assert shown.exit_code == 0 and "2205.14135" in shown.stdout
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert fastpath.try_search(["ﬂashattention"]) == 0
+    assert out.getvalue() == shown.stdout

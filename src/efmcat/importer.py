@@ -372,6 +372,7 @@ def _efmcat_markdown(
                 source=Path(name).stem,
                 kind=V.kind(rec.get("kind"), where),
                 venue=V.text(rec.get("venue"), where, "venue"),
+                verified=rec.get("verified") is not False,  # the export says only false
             )
             result.entries.append(
                 Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, taxonomy))

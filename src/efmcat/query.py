@@ -51,6 +51,18 @@ def join_words(words: list[str]) -> str:
     return " ".join(f'"{w}"' if len(w.split()) > 1 and '"' not in w else w for w in words)
 
 
+def _typed(text: str | None) -> str:
+    """A query as typed, its compatibility characters as their letters (NFKC: "ﬂash" is
+    "flash", a full-width "ＧＰＴＱ" "GPTQ"; FTS5's tokenizer folds accents but not these),
+    control characters as spaces (NUL ends an FTS5 string early)."""
+    text = text or ""
+    if not text.isascii():
+        from unicodedata import normalize
+
+        text = normalize("NFKC", text)
+    return _CONTROL_RE.sub(" ", text)
+
+
 def to_fts_query(text: str) -> str:
     """The FTS5 expression for ``text``; QueryError when it holds nothing to search for, or
     more than MAX_TERMS terms.
@@ -74,7 +86,7 @@ def typed_words(text: str) -> list[str] | None:
     alternatives (``OR``), which names no one thing."""
     words: list[str] = []
     not_next = False
-    for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
+    for m in _TOKEN_RE.finditer(_typed(text)):
         phrase, word = m.group(1), m.group(2)
         negate, not_next = not_next, False
         if word == "OR":
@@ -103,8 +115,7 @@ def _parsed(text: str, join: bool = True) -> list[tuple[str, list[str]]]:
     in queries of at most MAX_JOINING terms."""
     items: list[tuple[str, str]] = []  # ("+", term), ("-", excluded term) and ("OR", "")
     not_next = False  # the word before was NOT: this term is excluded
-    # Control characters (NUL ends an FTS5 string early) are word breaks, like spaces.
-    for m in _TOKEN_RE.finditer(_CONTROL_RE.sub(" ", text or "")):
+    for m in _TOKEN_RE.finditer(_typed(text)):  # control characters break words, as spaces do
         phrase, word = m.group(1), m.group(2)
         negate, not_next = not_next, False
         if word == "OR":

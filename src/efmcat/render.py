@@ -237,8 +237,8 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
     add("ID", str(record["id"]) + (f"v{record['version']}" if arxiv and record.get("version") else ""))
     add("Authors", author_line(record.get("authors") or []))
     add("Year", record.get("year"))
-    add("Published", record.get("published"))
-    add("Updated", record.get("updated"))
+    add("Published", _day(record.get("published")))  # arXiv's 2017-10-24T00:21:32Z: the day
+    add("Updated", _day(record.get("updated")))
     add("Categories", record.get("categories"))
     add("DOI", record.get("doi"))
     add("Journal", record.get("journal_ref"))
@@ -267,6 +267,12 @@ def show_plain(record: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] =
         lines.append("")
         lines.extend(textwrap.wrap(_clean(record["abstract"]), width=max(width, 20), break_on_hyphens=False))
     return "\n".join(lines) + "\n"
+
+
+def _day(stamp: Any) -> Any:
+    """An ISO timestamp as its date (``2017-10-24T00:21:32Z`` -> ``2017-10-24``); a month or a
+    date as it is (the shipped catalog's ``2022-05``)."""
+    return stamp[:10] if isinstance(stamp, str) and len(stamp) > 10 and stamp[10:11] == "T" else stamp
 
 
 def bar_chart(counts: Sequence[tuple[str, int]], width: int = 40, char: str = "█") -> list[str]:

@@ -449,7 +449,10 @@ def export(
     if output is not None:
         from efmcat.render import count as counted
 
-        say(f"Wrote {counted(count, 'paper')} to {output}.")
+        papers_only = not kind or set(kind) == {"paper"}  # --kind any counts repos and pages too
+        say(
+            f"Wrote {counted(count, 'paper') if papers_only else counted(count, 'entry', 'entries')} to {output}."
+        )
 
 
 @command("build", rich_help_panel=IMPORT_EXPORT)

@@ -62,6 +62,8 @@ def row_comment(rec: Mapping[str, Any]) -> str:
     gives back every title unchanged (Markdown itself cannot carry every character: list
     parsers drop emoji, HTML and link syntax from titles) and papers that have no link."""
     data = {k: rec.get(k) for k in ROW_KEYS if rec.get(k) not in (None, "", [])}
+    if rec.get("verified") is False:  # an id no source confirms (a `title:` paper): said, as YAML says it
+        data["verified"] = False
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     for ch in "<>|&":  # nothing that could end the comment or split the table row
         text = text.replace(ch, f"\\u{ord(ch):04x}")
