@@ -408,6 +408,14 @@ def test_export_md_sections_and_escaping(cli, mini_db):
     assert quant.index("GPTQ") < quant.index("AWQ")  # by year then title
 
 
+def test_export_with_an_empty_query_is_the_error_search_gives(cli, mini_db, tmp_path):
+    """`export --query ""` exported every paper while `search ""` is an error."""
+    out = tmp_path / "q.md"
+    r = cli("export", "--query", "", "-o", str(out))
+    assert (r.exit_code, r.stderr) == (1, "Error: nothing to search for in '': give at least one word\n")
+    assert not out.exists()
+
+
 def test_export_md_to_file_with_filters(cli, mini_db, tmp_path):
     out = tmp_path / "q.md"
     r = cli("export", "--format", "md", "--tag", "quantization", "--since", "2023", "-o", str(out))

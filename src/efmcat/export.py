@@ -73,7 +73,7 @@ def iter_selected(
     records come off one cursor ordered by id; a --query selection's ids are sorted in a
     scratch database on disk, then read a page at a time."""
     where = {"sources": sources, "section": section, "kinds": kinds, "status": status, "starred": starred}
-    if query:
+    if query is not None:  # an empty --query is "nothing to search for", as search says: not every paper
         hits = iter_search_records(
             catalog,
             query,
@@ -189,7 +189,14 @@ def export_to(
         return module.write_sections(counted, out, taxonomy, (tuple(r) for r in rows), sources[0])
     # A whole-catalog list shows every core area; a selection only the areas it has.
     whole = not (
-        tags or since is not None or until is not None or query or sources or section or status or starred
+        tags
+        or since is not None
+        or until is not None
+        or query is not None
+        or sources
+        or section
+        or status
+        or starred
     )
     return module.write(counted, out, taxonomy, empty_core_sections=whole)
 
@@ -226,7 +233,7 @@ def _counting(
 
 def _count(catalog: Catalog, taxonomy: Taxonomy, sel: dict[str, Any]) -> int | None:
     """How many papers a selection without --query has (for a progress bar's total)."""
-    if sel["query"]:
+    if sel["query"] is not None:
         return None
     from efmcat.browse import check_kinds, expand_nodes
 
