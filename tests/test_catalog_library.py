@@ -608,7 +608,7 @@ def test_a_waiter_of_another_user_counts_as_alive():
     import subprocess
     import sys
 
-    code = "import sys; from efmcat.catalog import _alive; sys.exit(0 if _alive(1) else 3)"
+    code = "import sys; from efmcat.catalog import pid_alive; sys.exit(0 if pid_alive(1) else 3)"
     prefix: list[str] = []
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")

@@ -252,11 +252,13 @@ def test_import_dash_reads_markdown_from_stdin(cli, tmp_path):
 
 def test_import_dash_sweeps_the_stdin_copies_of_killed_imports(cli, tmp_path, monkeypatch):
     """An import killed outright (kill -9) left its copy of stdin in the temp folder: the
-    next `import -` removes the copies whose process is gone, not a live one's."""
+    next `import -` removes the copies whose process is gone, an hour old (a temp folder
+    shared with another PID namespace shows a live import as gone), not a live one's."""
     import os
     import subprocess
     import sys
     import tempfile
+    import time
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -267,12 +269,16 @@ def test_import_dash_sweeps_the_stdin_copies_of_killed_imports(cli, tmp_path, mo
     dead = tmp / f"efmcat-stdin-{int(gone.stdout)}-x1"
     live = tmp / f"efmcat-stdin-{os.getppid()}-x2"
     other = tmp / "efmcat-stdin-notes"
-    for folder in (dead, live, other):
+    recent = tmp / f"efmcat-stdin-{int(gone.stdout)}-x3"  # gone, but its copy is recent
+    for folder in (dead, live, other, recent):
         folder.mkdir()
         (folder / "stdin").write_text("a copy")
+    old = time.time() - 2 * 3600
+    for folder in (dead, live, other):
+        os.utime(folder, (old, old))
     r = cli("import", "-", "--db", str(tmp_path / "new.db"), input=LIST_MD)
     assert r.exit_code == 0, r.stderr
-    assert sorted(p.name for p in tmp.iterdir()) == sorted([live.name, other.name])
+    assert sorted(p.name for p in tmp.iterdir()) == sorted([live.name, other.name, recent.name])
 
 
 def test_counts_of_one_are_singular(cli, tmp_path):

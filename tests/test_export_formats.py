@@ -446,7 +446,8 @@ def test_train_into_a_folder_fails_before_training(cli, mini_db, tmp_path):
 
 def test_a_markdown_export_keeps_a_papers_unverified_id(cli, tmp_path):
     """118 `title:` papers of the shipped catalog came back verified from their own Markdown
-    export: a row's record says `verified: false` (and only that), as YAML does."""
+    export. A row's record says `verified` where it is not what the id implies (a `title:`
+    paper unverified), so older exports, which said nothing, read right too."""
     from efmcat.catalog import Catalog
     from efmcat.models import Paper
 
@@ -455,15 +456,33 @@ def test_a_markdown_export_keeps_a_papers_unverified_id(cli, tmp_path):
         cat.upsert_paper(
             Paper(id="title:some-system-paper", title="Some System Paper", year=2020, verified=False)
         )
-        cat.upsert_paper(Paper(id="2210.17323", title="GPTQ", year=2022))
+        cat.upsert_paper(Paper(id="title:a-checked-paper", title="A Checked Paper", year=2020, verified=True))
+        cat.upsert_paper(Paper(id="2210.17323", title="GPTQ", year=2022, verified=False))
+        cat.upsert_paper(Paper(id="2306.00978", title="AWQ", year=2023))
     md = tmp_path / "l.md"
     assert cli("export", "--format", "md", "--db", str(db), "-o", str(md)).exit_code == 0
     text = md.read_text()
-    assert text.count('"verified":false') == 1 and '"verified":true' not in text
-    back = tmp_path / "back.db"
-    assert cli("import", str(md), "--db", str(back)).exit_code == 0
-    with Catalog(back) as cat:
-        assert cat.get_paper("title:some-system-paper").verified is False
-        assert cat.get_paper("2210.17323").verified is True
+    assert text.count('"verified":') == 2  # the checked title: paper, the unverified arXiv one
+    for name, body in (
+        ("back", text),
+        ("old", text.replace(',"verified":true', "").replace(',"verified":false', "")),
+    ):
+        copy = tmp_path / f"{name}.md"
+        copy.write_text(body)
+        assert cli("import", str(copy), "--db", str(tmp_path / f"{name}.db")).exit_code == 0
+        with Catalog(tmp_path / f"{name}.db") as cat:
+            got = {
+                pid: cat.get_paper(pid).verified
+                for pid in ("title:some-system-paper", "title:a-checked-paper", "2210.17323", "2306.00978")
+            }
+        want = {
+            "title:some-system-paper": False,
+            "title:a-checked-paper": True,
+            "2210.17323": False,
+            "2306.00978": True,
+        }
+        if name == "old":  # an export before the key: a title: paper unverified, the rest verified
+            want |= {"title:a-checked-paper": False, "2210.17323": True}
+        assert got == want, name
     r = cli("import", str(md), "--db", str(db))
-    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 2 unchanged; 0 tags."
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 4 unchanged; 0 tags."

@@ -360,6 +360,16 @@ def test_compatibility_characters_search_as_their_letters(typed, plain):
 
 
 def test_a_ligature_finds_the_paper_on_every_search_path(cli, mini_db, monkeypatch):
+    """And a superscript the index holds as typed ("M³ViT") is still found: only ligatures and
+    full-width forms are read as their letters (NFKC of the whole query made it "M3ViT")."""
+    from efmcat.catalog import Catalog
+    from efmcat.models import Paper
+
+    with Catalog(mini_db) as cat:
+        cat.upsert_paper(
+            Paper(id="openreview:m3vit", title="M³ViT: Mixture-of-Experts Vision Transformer", year=2022)
+        )
+    assert "openreview:m3vit" in cli("search", "M³ViT").stdout
     shown = cli("search", "ﬂashattention")
     assert shown.exit_code == 0 and "2205.14135" in shown.stdout
     out = io.StringIO()

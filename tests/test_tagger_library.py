@@ -369,10 +369,29 @@ def test_a_subtopic_can_yield_to_a_sibling_assigned_beside_it():
     # without the sibling it stands; the sibling does not yield back
     assert rule_tags(tax, "Post-training quantization") == {"quant": 9.0, "ptq": 6.0}
     assert rule_tags(tax, "W8A8 attention") == {"quant": 3.0, "wa": 6.0, "attn": 6.0}
-    # a yields list may name a sibling, never its own area nor itself
+    # a yields list may name a sibling, never its own area nor itself, nor one yielding back
     for target in ("quant", "ptq"):
         with pytest.raises(TaxonomyError, match=f"yields to '{target}' of its own area"):
             parse_taxonomy(SIBLINGS.replace("yields: [wa]", f"yields: [{target}]"), "siblings.yaml")
+    mutual = SIBLINGS.replace("terms: {w8a8: 3}", "terms: {w8a8: 3}\n          yields: [ptq]")
+    with pytest.raises(TaxonomyError, match="'ptq' and 'wa' yield to each other"):
+        parse_taxonomy(mutual, "siblings.yaml")
+
+
+def test_a_sibling_yield_weighs_scores_as_rule_tags_rounds_them():
+    """1.1 + 2.2 is 3.3000000000000003 unrounded: score_paper kept the subtopic that rule_tags
+    (rounded scores) dropped."""
+    tax = parse_taxonomy(
+        SIBLINGS.replace(
+            "terms: {post-training: 3, weight-only: 3}", "terms: {alpha: 1.1, beta: 2.2}"
+        ).replace("terms: {w8a8: 3}", "terms: {gamma: 3.3}"),
+        "floats.yaml",
+    )
+    title = "alpha beta gamma quantization"
+    ruled = rule_tags(tax, title)
+    assert "ptq" not in ruled and "wa" in ruled
+    scores = score_paper(tax, title)
+    assert {n for n, s in scores.items() if s.assigned} == set(ruled)
 
 
 def test_an_areas_own_terms_can_yield_while_its_subtopics_stand():

@@ -110,7 +110,7 @@ SAME_PAPER: list[dict[str, str]] = []  # {from: id, to: id}: two links of one pa
 MERGED_FROM: dict[str, list[str]] = {}  # to -> the from ids merged into it (moved for older releases)
 # (list, normalised listed title) -> heading tags that do not fit the paper (checked by hand)
 NOT_UNDER: dict[tuple[str, str], set[str]] = {}
-TYPOS: dict[str, str] = {}  # a title as a list misspells it -> the title (checked by hand)
+TYPOS: dict[str, str] = {}  # a title as a list misspells it (normalised) -> the title (checked by hand)
 
 
 def load_specs(path: Path) -> list[ListSpec]:
@@ -118,7 +118,7 @@ def load_specs(path: Path) -> list[ListSpec]:
     SAME_PAPER.extend({"from": str(e["from"]), "to": str(e["to"])} for e in data.get("same") or [])
     for entry in data.get("renamed") or []:
         RENAMED.add((str(entry["id"]), ds.norm_title(entry["listed"])))
-    TYPOS.update({str(e["listed"]): str(e["title"]) for e in data.get("typos") or []})
+    TYPOS.update({ds.norm_title(str(e["listed"])): str(e["title"]) for e in data.get("typos") or []})
     for entry in data.get("not_under") or []:
         NOT_UNDER[(str(entry["list"]), ds.norm_title(entry["listed"]))] = set(entry["drop"])
     specs = []
@@ -228,7 +228,7 @@ def _venue_name(venue: str) -> tuple[str, bool]:
     if m := re.fullmatch(r"(.+?) [Ww]orkshop", venue):
         return _SPELLED.get(m.group(1), m.group(1)), True
     if m := re.fullmatch(r"([A-Z]{2,})([wo])", venue):
-        return m.group(1), m.group(2) == "w"
+        return _SPELLED.get(m.group(1), m.group(1)), m.group(2) == "w"
     return _SPELLED.get(venue, venue), False
 
 
@@ -635,8 +635,8 @@ def build_list_paper(
         ref_title,
     ) or best_title([r.title for r in rows])
     prov["title"] = _origin_of(title, metas, rows)
-    if title in TYPOS:  # the list's title misspelt (checked by hand): its rows keep it as listed
-        title, prov["title"] = TYPOS[title], f"{prov['title']}, a typo corrected (tools/sections.yaml)"
+    if (fixed := TYPOS.get(ds.norm_title(title))) is not None:  # misspelt (checked by hand): rows keep it
+        title, prov["title"] = fixed, f"{prov['title']}, a typo corrected (tools/sections.yaml)"
     paper: dict[str, Any] = {"id": pid, "title": title}
     if is_arxiv:
         paper["year"] = year_from_id(pid)
@@ -1020,7 +1020,7 @@ def main(argv: list[str] | None = None) -> int:
     # 4. Non-arXiv ids that are arXiv papers, and the same title under two links.
     by_norm: dict[str, str] = {}
     for same in SAME_PAPER:
-        # or a landmark no list links on arXiv: its record takes the arXiv id (and its title)
+        # or a landmark no list links on arXiv: its record takes the arXiv id (its title stays the lists')
         to_arxiv = same["to"] not in groups and try_parse_arxiv_id(same["to"]) is not None
         if same["from"] in groups and (same["to"] in groups or to_arxiv):
             for r in groups[same["from"]]:
@@ -1033,6 +1033,8 @@ def main(argv: list[str] | None = None) -> int:
             stats["links merged into one paper by title"] += 1
             log.append(f"merged: {same['from']} is {same['to']} (tools/sections.yaml)")
             MERGED_FROM.setdefault(same["to"], []).append(same["from"])
+        else:  # a stale entry (an id the lists no longer give) is said, not silently kept
+            log.append(f"unused: same: {same['from']} -> {same['to']} (tools/sections.yaml)")
     # (a title: id last: the same title under a link merges into the link's id, not the title's)
     for pid in sorted(groups, key=lambda p: (try_parse_arxiv_id(p) is None, p.startswith("title:"), p)):
         if try_parse_arxiv_id(pid) is not None:

@@ -353,12 +353,16 @@ def glob_escape(name: str) -> str:
     return glob.escape(name)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still run: False only when it is known to be gone. On
+    Windows ``os.kill(pid, 0)`` sends a console Ctrl+C, not a probe: every pid counts as alive."""
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except OSError:  # another user's process, or no such pid number
         return True
     return True
 
@@ -752,7 +756,7 @@ class Catalog:
         with contextlib.suppress(OSError):
             for m in self.path.parent.glob(f"{glob_escape(self.path.name)}.waiting.*"):
                 pid = m.name.rsplit(".", 1)[-1]
-                if pid.isdigit() and int(pid) != me and _alive(int(pid)):
+                if pid.isdigit() and int(pid) != me and pid_alive(int(pid)):
                     waiting.add(m)
         return waiting
 

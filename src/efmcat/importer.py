@@ -303,11 +303,19 @@ def _read_text(path: Path) -> str:
         raise ParseError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _not_a_list(path: Path) -> bool:
-    """A Markdown file with text but no row a paper can be read from, and not efmcat's own
-    export of an empty catalog (whose re-import is no change)."""
+def _found_nothing(path: Path, fmt: str, parsed: ParseResult) -> str | None:
+    """What a file with text holds none of, when it is likely another format: a .bib with no
+    entry ("bibtex entries"), a Markdown file with no list row and no line warned of ("paper
+    links": notes or a README), unless it is efmcat's export of no paper (an empty export
+    re-imports as no change). A YAML file without a list `papers` fails to parse instead."""
+    if parsed.entries or parsed.rows or fmt not in ("bibtex", "md"):
+        return None
+    if fmt == "md" and (parsed.malformed or parsed.skipped):
+        return None
     text = _read_text(path)
-    return bool(text.strip()) and ", exported by efmcat." not in text[:2000]
+    if not text.strip() or (fmt == "md" and ", exported by efmcat." in text[:2000]):
+        return None
+    return "bibtex entries" if fmt == "bibtex" else "paper links"
 
 
 def _tame_markdown(text: str, path: Path) -> tuple[str, list[tuple[int, str]]]:
@@ -342,7 +350,7 @@ def _efmcat_markdown(
     ``entries``: where the entries go (default a new list); None is returned only when
     none went there."""
     from efmcat import validate as V
-    from efmcat.formats.markdown import ROW_COMMENT
+    from efmcat.formats.markdown import ROW_COMMENT, verified_by_default
 
     if "<!-- efmcat {" not in text:
         return None
@@ -372,7 +380,7 @@ def _efmcat_markdown(
                 source=Path(name).stem,
                 kind=V.kind(rec.get("kind"), where),
                 venue=V.text(rec.get("venue"), where, "venue"),
-                verified=rec.get("verified") is not False,  # the export says only false
+                verified=bool(rec.get("verified", verified_by_default(pid))),
             )
             result.entries.append(
                 Entry(paper=paper, line=i + 1, link=url, **V.tag_decisions(rec, where, pid, taxonomy))
@@ -497,19 +505,27 @@ _STDIN_COPY = "efmcat-stdin-"  # + the importing process's id + a random part
 
 def _sweep_stdin_copies(tmp: Path) -> None:
     """Remove the copies of stdin that imports killed outright (``kill -9``) left in
-    ``tmp``: those whose process is gone. A live process's copy, or another user's, stays."""
+    ``tmp``: those of a process that is gone, untouched for STDIN_COPY_STALE seconds (a
+    temp folder shared with another PID namespace shows a live import's pid as gone). A
+    live process's copy, or another user's, stays."""
     import shutil
+    import time
+
+    from efmcat.catalog import pid_alive
 
     for folder in tmp.glob(f"{_STDIN_COPY}*-*"):
         pid = folder.name[len(_STDIN_COPY) :].partition("-")[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or not folder.is_dir():
+        if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:  # gone: its copy is litter
+            stale = time.time() - folder.stat().st_mtime > STDIN_COPY_STALE and folder.is_dir()
+        except OSError:
+            continue
+        if stale and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-        except (PermissionError, OverflowError, OSError):
-            pass  # another user's process, or not a pid: leave it
+
+
+STDIN_COPY_STALE = 3600.0  # seconds
 
 
 def _named_stdin(value: Any, spooled: Path) -> Any:
@@ -556,13 +572,8 @@ def _import_files(
             parsed = None if f == "jsonl" else parse_file(p, f, taxonomy, spooled=not fetch)
             if parsed is not None and hasattr(parsed.entries, "close"):
                 spooled.callback(parsed.entries.close)
-            empty = parsed is not None and not parsed.entries and not parsed.rows
-            # (a YAML file without a list `papers` fails to parse: an empty one is an empty export)
-            if empty and f == "bibtex" and _read_text(p).strip():
-                raise ParseError(f"{p}: no {f} entries found: is it another format? (--format)")
-            said = parsed is not None and (parsed.malformed or parsed.skipped)  # warned of, line by line
-            if empty and f == "md" and not said and _not_a_list(p):  # notes or a README, not a list
-                raise ParseError(f"{p}: no paper links found: is it another format? (--format)")
+            if parsed is not None and (found := _found_nothing(p, f, parsed)):
+                raise ParseError(f"{p}: no {found} found: is it another format? (--format)")
             plan.append((p, f, parsed))
         report = ImportReport(dry_run=dry_run)
         if fetch:

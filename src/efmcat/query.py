@@ -52,15 +52,19 @@ def join_words(words: list[str]) -> str:
 
 
 def _typed(text: str | None) -> str:
-    """A query as typed, its compatibility characters as their letters (NFKC: "ﬂash" is
-    "flash", a full-width "ＧＰＴＱ" "GPTQ"; FTS5's tokenizer folds accents but not these),
-    control characters as spaces (NUL ends an FTS5 string early)."""
+    """A query as typed, its ligatures and full-width forms as their letters ("ﬂash" is
+    "flash", "ＧＰＴＱ" "GPTQ": FTS5's tokenizer folds accents but not these), control
+    characters as spaces (NUL ends an FTS5 string early). Only those: the index keeps a
+    title's "M³ViT" as it is, so NFKC of the whole query ("M3ViT") would miss it."""
     text = text or ""
-    if not text.isascii():
+    if not text.isascii() and _COMPAT_RE.search(text):
         from unicodedata import normalize
 
-        text = normalize("NFKC", text)
+        text = _COMPAT_RE.sub(lambda m: normalize("NFKC", m.group()), text)
     return _CONTROL_RE.sub(" ", text)
+
+
+_COMPAT_RE = re.compile("[\ufb00-\ufb06\uff01-\uff5e]+")  # Latin ligatures, full-width ASCII
 
 
 def to_fts_query(text: str) -> str:

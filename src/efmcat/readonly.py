@@ -37,20 +37,21 @@ def connect_read_only(path: str | os.PathLike[str], *, timeout: float = 5.0) -> 
 
 
 def connect_reading(path: str | os.PathLike[str], *, timeout: float = 5.0) -> sqlite3.Connection:
-    """A connection that cannot write (``PRAGMA query_only``) to the catalog at ``path``.
+    """A reading connection (``PRAGMA query_only``) to the catalog at ``path``; the callers'
+    own guard against writes is an SQLite authorizer (``sql``) or a copy (``browse``).
 
-    Opened read-write where the user may write the file and its folder, so that the last
-    connection to close removes a WAL catalog's -wal and -shm files, as every other command
-    leaves them; a ``mode=ro`` connection creates them and cannot remove them. Elsewhere,
-    :func:`connect_read_only`."""
+    Opened read-write, so that the last connection to close removes a WAL catalog's -wal and
+    -shm files, as every other command leaves them (a ``mode=ro`` connection creates them
+    and cannot remove them); :func:`connect_read_only` where SQLite cannot open it so, for
+    want of write access to the file or its folder. Raises sqlite3 errors as connect does."""
     p = Path(path)
-    if not (os.access(p, os.W_OK) and os.access(p.resolve().parent, os.W_OK)):
-        return connect_read_only(p, timeout=timeout)
     conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout)
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database fails here
-    except sqlite3.Error:
+        return conn
+    except sqlite3.Error as exc:
         conn.close()
-        raise
-    return conn
+        if not for_want_of_write_access(exc):
+            raise
+    return connect_read_only(p, timeout=timeout)

@@ -1,7 +1,7 @@
 """``efmcat sql``: a read-only SQL query over the catalog, printed with sqlite-utils.
 
-The connection cannot write (``PRAGMA query_only``, or ``mode=ro`` where the user cannot
-write the file: :func:`efmcat.readonly.connect_reading`) and an authorizer allows only reads,
+The connection is a reading one (``PRAGMA query_only``, or ``mode=ro`` where the user
+cannot write the file: :func:`efmcat.readonly.connect_reading`) and an authorizer allows only reads,
 so no statement (INSERT, DROP, PRAGMA writes, ATTACH of another file) can change
 anything. Output formats are sqlite-utils': a table (tabulate), CSV, a JSON array, or
 newline-delimited JSON; JSON-looking values (authors, categories) are emitted as JSON.
@@ -42,7 +42,7 @@ def _authorize(action: int, arg1: object, arg2: object, *_: object) -> int:
     if action == sqlite3.SQLITE_PRAGMA and (arg2 is None or str(arg1).lower() in _SCHEMA_PRAGMAS):
         return sqlite3.SQLITE_OK  # reading a pragma (FTS5 reads data_version itself)
     if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
-        return sqlite3.SQLITE_OK  # FTS5 declaring its table while parsing the schema (the file is read-only)
+        return sqlite3.SQLITE_OK  # FTS5 declaring its table while parsing the schema (query_only: no write)
     return sqlite3.SQLITE_DENY
 
 

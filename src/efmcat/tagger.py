@@ -406,17 +406,19 @@ def compile_rules(taxonomy: Taxonomy) -> Compiled:
         if c.parent[n] is not None:
             c.children[c.parent[n]].append(n)
     c.yields = frozenset(n.id for n in taxonomy if (n.rules or {}).get("yields") is True)
-    c.yields_to = {
+    named = {
         n.id: frozenset(n.rules["yields"])
         for n in taxonomy
         if isinstance((n.rules or {}).get("yields"), list)
     }
-    c.yielding = frozenset(c.area[n] for n in (*c.yields, *c.yields_to))
+    # a sibling named is settled apart (_without_yielding_siblings): the area-level weighing
+    # (and its cost on every paper of the area) sees only the other nodes named
     siblings = {
-        n: frozenset(t for t in to if c.parent[n] is not None and c.parent.get(t) == c.parent[n])
-        for n, to in c.yields_to.items()
+        n: frozenset(t for t in to if None is not c.parent[n] == c.parent.get(t)) for n, to in named.items()
     }
     c.yields_sibling = {n: to for n, to in siblings.items() if to}
+    c.yields_to = {n: to - siblings[n] for n, to in named.items() if to - siblings[n]}
+    c.yielding = frozenset(c.area[n] for n in (*c.yields, *c.yields_to))
     c.term_rules = [tuple((c.rules[r].node, c.rules[r].weight) for r in rids) for _, rids in c.terms]
     taxonomy._tagger_compiled = c  # type: ignore[attr-defined]
     return c
@@ -617,7 +619,11 @@ def _note_settled(
         if node in settled and not ns.assigned:
             ns.assigned = True
             ns.note = f"the title's best evidence: no node reaches its threshold, and {FALLBACK_SHARE:g} of it is enough"
-        elif ns.assigned and node not in settled and (over := _outscored_by(c, node, scored)):
+        elif (
+            ns.assigned
+            and node not in settled
+            and (over := [t for t in _outscored_by(c, node, scored) if t in settled])
+        ):
             ns.assigned = False
             ns.note = f"yields to {', '.join(over)}, assigned beside it with a score as high"
         elif ns.assigned and node not in settled:
@@ -841,13 +847,12 @@ def settle(
     if not ruled:
         best = best_evidence(c, own if title is None else title)
         return {} if best is None else {best: round(area_scores(c, own).get(best, 0.0), 3)}
-    if c.yielding.isdisjoint(ruled):
-        return ruled
-    drop = _yielded(c, ruled)
-    weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a, drop)}
-    parent = c.parent
-    if weak and not all(n in weak for n in ruled if parent[n] is None):
-        ruled = {n: v for n, v in ruled.items() if n not in weak and parent[n] not in weak}
+    if not c.yielding.isdisjoint(ruled):
+        drop = _yielded(c, ruled)
+        weak = {a for a in ruled if a in c.yielding and not _stands(c, own, a, drop)}
+        parent = c.parent
+        if weak and not all(n in weak for n in ruled if parent[n] is None):
+            ruled = {n: v for n, v in ruled.items() if n not in weak and parent[n] not in weak}
     return _without_yielding_siblings(c, ruled)
 
 
@@ -862,9 +867,10 @@ def _without_yielding_siblings(c: Compiled, ruled: dict[str, float]) -> dict[str
 
 
 def _outscored_by(c: Compiled, node: str, ruled: dict[str, float]) -> list[str]:
-    """The siblings ``node`` yields to that ``ruled`` assigns with at least its score."""
-    own = ruled.get(node, 0.0)
-    return sorted(t for t in c.yields_sibling.get(node, ()) if t in ruled and ruled[t] >= own)
+    """The siblings ``node`` yields to that ``ruled`` assigns with at least its score (to the
+    3 decimals scores are kept at, so rule_tags and score_paper, one rounded, agree)."""
+    own = round(ruled.get(node, 0.0), 3)
+    return sorted(t for t in c.yields_sibling.get(node, ()) if t in ruled and round(ruled[t], 3) >= own)
 
 
 def best_evidence(c: Compiled, points: dict[str, float]) -> str | None:

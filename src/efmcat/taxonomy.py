@@ -243,6 +243,9 @@ def _validate_rules(taxonomy: Taxonomy, fail) -> None:
                     node.line,
                     f"rules of '{node.id}': yields to '{target}' of its own area (of it, only a sibling subtopic)",
                 )
+            back = (taxonomy.nodes[target].rules or {}).get("yields")
+            if sibling and isinstance(back, list) and node.id in back:  # both would go
+                raise fail(node.line, f"rules of '{node.id}': '{node.id}' and '{target}' yield to each other")
 
 
 _default_path: Path | None = None  # set by a command's --taxonomy option

@@ -164,7 +164,7 @@ def show(
     held = record.get("version")  # None in the shipped catalog: its records name no version
     if asked is not None and asked.version and held and asked.version != held:
         # one entry per paper, whatever version was asked for: say which one this is
-        say(f"Note: the catalog keeps one entry per paper: {wanted}v{held}, not v{asked.version}.")
+        say(f"Note: the catalog keeps one entry per paper: {record['id']}v{held}, not v{asked.version}.")
     if as_json:
         render.write_json(record)
     else:

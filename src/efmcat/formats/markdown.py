@@ -57,13 +57,19 @@ def _sort_key(rec: Mapping[str, Any]) -> tuple:
     return (rec.get("year") or 0, str(rec.get("title") or "").lower(), rec["id"])
 
 
+def verified_by_default(paper_id: str) -> bool:
+    """What a row comment without ``verified`` means: a ``title:`` paper is one no source
+    confirms the id of (Markdown exports before 2026-12-02 said nothing of it)."""
+    return not paper_id.startswith("title:")
+
+
 def row_comment(rec: Mapping[str, Any]) -> str:
     """The exact record of a row, hidden in an HTML comment, so that importing the export
     gives back every title unchanged (Markdown itself cannot carry every character: list
     parsers drop emoji, HTML and link syntax from titles) and papers that have no link."""
     data = {k: rec.get(k) for k in ROW_KEYS if rec.get(k) not in (None, "", [])}
-    if rec.get("verified") is False:  # an id no source confirms (a `title:` paper): said, as YAML says it
-        data["verified"] = False
+    if "verified" in rec and bool(rec["verified"]) != verified_by_default(str(rec["id"])):
+        data["verified"] = bool(rec["verified"])  # said where it is not what the id implies
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     for ch in "<>|&":  # nothing that could end the comment or split the table row
         text = text.replace(ch, f"\\u{ord(ch):04x}")

@@ -462,7 +462,7 @@ _TRAILING_NOTE = re.compile(
 
 # "B, and C", "B & C", and a full stop between two names ("Alexander Tsvetkov. Alon Kipnis"),
 # after a word of two small letters or more: not an initial's ("J. Smith") nor "Jr." or "St."
-_AUTHOR_SEP = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+|(?<=[a-z]{2})\.\s+(?=[A-Z][a-z])")
+_AUTHOR_SEP = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+|(?<=[a-zß-ÿ]{2})\.\s+(?=[A-Z][a-z])")
 
 
 def _linkless_entry(st: _State, line_no: int, title_text: str, authors_text: str | None) -> None:
