@@ -178,3 +178,23 @@ def test_provenance_follows_the_release_only_where_the_copy_is_the_releases(tmp_
         assert cat.provenance_of(FETCHED) == {"title": "arXiv API"}
         assert cat.provenance_of(KEPT) == {"title": "survey list"}
         assert cat.provenance_of(NEW) == {"year": "arXiv id"}
+
+
+def test_a_paper_removed_under_its_old_id_stays_removed_when_the_release_moves_it(tmp_path):
+    """`rm title:dynamic-tensor-rematerialization`, then a release that gives the paper its
+    arXiv id: update added it back under the new id (the removal named the old one)."""
+    from efmcat.catalog import REMOVED_KEY, json_dict
+    from efmcat.personal import remove_papers
+
+    shipped = _shipped(tmp_path / "shipped.db", moved={"title:a-new-paper-on-pruning": NEW})
+    with Catalog(_kept_only(tmp_path / "mine.db", "A Kept Paper On Quantization")) as cat:
+        with cat.transaction():
+            cat.upsert_paper(
+                Paper(id="title:a-new-paper-on-pruning", title="A New Paper On Pruning", year=2024)
+            )
+        remove_papers(cat, ["title:a-new-paper-on-pruning"])
+        report = update_catalog(cat, shipped)
+        assert not cat.has(NEW) and not cat.has("title:a-new-paper-on-pruning")
+        assert report.kept_removed == 1
+        assert {"id": NEW, "change": "left out", "reason": "removed by you"} in report.changes
+        assert set(json_dict(cat.get_meta(REMOVED_KEY))) == {"title:a-new-paper-on-pruning", NEW}

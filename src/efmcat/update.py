@@ -206,7 +206,11 @@ def _merge(
     from efmcat.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    removed = set(json_dict(catalog.get_meta(REMOVED_KEY)))
+    removals = json_dict(catalog.get_meta(REMOVED_KEY))
+    carried = {new: removals[old] for old, new in moved.items() if old in removals and new not in removals}
+    if carried:  # a paper removed under its old id stays removed under the id the release moved it to
+        catalog.set_meta(REMOVED_KEY, json.dumps(dict(sorted({**removals, **carried}.items()))))
+    removed = set(removals) | set(carried)
     last = -1
     while True:
         batch = conn.execute(
