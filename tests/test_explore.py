@@ -292,6 +292,31 @@ def test_browse_without_datasette_says_how_to_install(cli, mini_db, monkeypatch)
     assert (r.exit_code, r.stderr) == (1, 'Error: Datasette is not installed: pip install "efmcat[web]"\n')
 
 
+def test_browse_with_a_broken_datasette_is_one_line_before_anything_is_served(cli, mini_db, monkeypatch):
+    """A Datasette that is installed but fails to import raised in the server process, which
+    replaces efmcat's: a traceback after "Serving ...". It is checked first now."""
+    import importlib
+
+    from efmcat import web
+
+    real = importlib.import_module
+
+    def broken(name, *args, **kwargs):
+        if name == "datasette.cli":
+            raise ImportError("cannot import name 'x' from 'click'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(web, "datasette_available", lambda: True)
+    monkeypatch.setattr(web.importlib, "import_module", broken)
+    monkeypatch.setattr(web.os, "execv", lambda *a: pytest.fail("served"))
+    r = cli("browse")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == (
+        "Error: Datasette is installed but cannot be loaded (cannot import name 'x' from 'click'): "
+        'pip install "efmcat[web]"\n'
+    )
+
+
 def test_browse_on_a_port_in_use_is_one_line_before_anything_is_served(cli, mini_db, monkeypatch):
     import socket
 

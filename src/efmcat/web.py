@@ -98,8 +98,15 @@ def datasette_available() -> bool:
 
 
 def require_datasette() -> None:
+    """Datasette installed, and importable: a broken install failed in the server process
+    (which replaces efmcat's), as a traceback after "Serving ..."."""
     if not datasette_available():
         raise EfmcatError(f"Datasette is not installed: {INSTALL_HINT}")
+    try:
+        importlib.import_module("datasette.cli")
+    except Exception as exc:  # whatever a broken package raises
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise EfmcatError(f"Datasette is installed but cannot be loaded ({why}): {INSTALL_HINT}") from exc
 
 
 def prepare(catalog_path: str | os.PathLike[str], folder: str | os.PathLike[str],
