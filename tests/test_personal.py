@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from efmcat.catalog import Catalog
+from efmcat.models import Paper
 
 GPTQ = "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
 
@@ -375,10 +376,16 @@ def test_open_print(cli, mini_db):
     assert cli("open", "arXiv:2205.14135", "--pdf", "--print").stdout == "https://arxiv.org/pdf/2205.14135\n"
     r = cli("open", "openreview:OdnNBxlShZG", "--print")
     assert r.stdout == "https://openreview.net/forum?id=OdnNBxlShZG\n"
-    r = cli("open", "openreview:OdnNBxlShZG", "--pdf", "--print")
+    r = cli("open", "openreview:OdnNBxlShZG", "--pdf", "--print")  # OpenReview serves every forum's PDF
+    assert (r.exit_code, r.stdout) == (0, "https://openreview.net/pdf?id=OdnNBxlShZG\n")
+    r = cli("open", "title:x", "--pdf", "--print")
+    assert r.exit_code == 1
+    with Catalog(mini_db) as c:
+        c.upsert_paper(Paper(id="url:example.org/p", title="A page", url="https://example.org/p"))
+    r = cli("open", "url:example.org/p", "--pdf", "--print")
     assert (r.exit_code, r.stderr) == (  # the paper's data, not the command line: a user error
         1,
-        "Error: openreview:OdnNBxlShZG has no PDF link; open its page without --pdf\n",
+        "Error: url:example.org/p has no PDF link; open its page without --pdf\n",
     )
 
 
@@ -392,6 +399,12 @@ def test_open_calls_the_browser(cli, mini_db, monkeypatch):
         0,
         "Opened https://arxiv.org/abs/2205.14135\n",
         ["https://arxiv.org/abs/2205.14135"],
+    )
+    monkeypatch.setattr(webbrowser, "open", lambda url: False)  # no browser on this machine
+    r = cli("open", "2205.14135")
+    assert (r.exit_code, r.stderr) == (  # the machine's, not a usage error
+        1,
+        "Error: no web browser to open https://arxiv.org/abs/2205.14135 (use --print to print the link)\n",
     )
 
 

@@ -94,6 +94,8 @@ def paper_link(paper: Paper, *, pdf: bool = False) -> str:
     """The page (or PDF) of a paper: arXiv's for arXiv papers, else the stored links."""
     if pdf:
         link = paper.pdf_url or (ARXIV_PDF.format(paper.arxiv_id) if paper.arxiv_id else None)
+        if not link and paper.id.startswith("openreview:"):  # OpenReview serves every forum's PDF
+            link = f"https://openreview.net/pdf?id={paper.id.removeprefix('openreview:')}"
         if not link:
             raise EfmcatError(f"{paper.id} has no PDF link; open its page without --pdf")  # as no link
         return link
@@ -114,5 +116,6 @@ def open_paper(catalog: Catalog, text: str, *, pdf: bool = False, browse: bool =
         import webbrowser
 
         if not webbrowser.open(link):
-            raise UsageError(f"no web browser to open {link} (use --print to print the link)")
+            # the machine's, not the command line's: exit 1, as a missing link is
+            raise EfmcatError(f"no web browser to open {link} (use --print to print the link)")
     return link
