@@ -447,6 +447,8 @@ def test_path_reports_choice(cli, tmp_path, monkeypatch):
     assert data["catalog_exists"] is False
     data = json.loads(cli("path", "--json", "--db", str(tmp_path)).stdout)  # a folder: no catalog
     assert data["catalog_exists"] is False
+    monkeypatch.chdir(tmp_path)  # a relative --db is said where it is
+    assert json.loads(cli("path", "--json", "--db", "t.db").stdout)["catalog"] == str(tmp_path / "t.db")
 
 
 def test_default_catalog_is_copied_from_shipped(cli, tmp_path, monkeypatch):

@@ -519,7 +519,7 @@ def path(as_json: JsonOption = False, db: DbOption = None, taxonomy: TaxonomyOpt
 
     choice = choose_db(db_choice(db))
     info = {
-        "catalog": str(choice.path),
+        "catalog": str(choice.path.absolute()),  # where it is, whatever the working folder
         "catalog_from": choice.origin,
         "catalog_exists": choice.path.is_file(),  # a folder is no catalog
         "data_dir": str(data_dir()),
