@@ -135,3 +135,16 @@ def test_no_shipped_record_is_broken_by_its_lists_markdown():
         con.close()
     assert broken == []
     assert moved["doi:10.1007/s10994-009-5152-4.pdf"] == "doi:10.1007/s10994-009-5152-4"
+
+
+def test_landmarks_carry_the_subtopics_a_researcher_expects(shipped):
+    """The walks' flags: SmoothQuant is weight-activation quantization, not weight-only PTQ
+    as well; FlashAttention is IO-aware attention, not sparse attention for its block-sparse
+    variant; LoRA is found by its arXiv id and is fine-tuning, not memory management."""
+    tags = {
+        pid: set(json.loads(shipped("show", pid, "--json").stdout)["tags"])
+        for pid in ("2211.10438", "2205.14135", "2106.09685")
+    }
+    assert "weight-activation-quant" in tags["2211.10438"] and "weight-only-ptq" not in tags["2211.10438"]
+    assert "io-aware-attention" in tags["2205.14135"] and "sparse-attention" not in tags["2205.14135"]
+    assert "peft" in tags["2106.09685"] and not tags["2106.09685"] & {"memory", "memory-management"}
