@@ -233,6 +233,30 @@ def test_bibtex_keeps_the_users_citekeys(cli, tmp_path):
     assert "@inproceedings{MyWanda,\n" in cli("export", "--format", "bibtex").stdout
 
 
+def test_a_bib_key_of_the_users_counts_as_a_change_and_an_own_exports_keys_are_not_the_users(
+    cli, tmp_path, mini_db
+):
+    """A .bib key given to a paper without one changed the paper but said "1 unchanged"; an
+    efmcat BibTeX export re-imported stored every generated key as the user's own."""
+    from efmcat.catalog import Catalog
+
+    own = tmp_path / "own.bib"
+    assert cli("export", "--format", "bibtex", "-o", str(own)).exit_code == 0
+    r = cli("import", str(own))
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 8 unchanged; 0 tags."
+    with Catalog(mini_db) as cat:
+        assert cat.conn.execute("SELECT count(*) FROM papers WHERE citekey IS NOT NULL").fetchone()[0] == 0
+    assert cli("export", "--format", "bibtex").stdout == own.read_text()  # the same keys, generated
+    mine = tmp_path / "mine.bib"
+    mine.write_text(own.read_text().replace("@misc{frantar2022gptq,", "@misc{GPTQ22,", 1))
+    assert "@misc{GPTQ22," in mine.read_text()
+    r = cli("import", str(mine))
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 1, 7 unchanged; 0 tags."
+    assert "Citekey:     GPTQ22\n" in cli("show", "2210.17323").stdout
+    r = cli("import", str(mine))  # the key is the paper's now: no change
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 8 unchanged; 0 tags."
+
+
 def test_generated_keys_step_around_the_users_keys():
     recs = [
         _rec("2210.17323", "GPTQ", ["Elias Frantar"], 2022, citekey="frantar2023gptq"),

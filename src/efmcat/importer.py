@@ -978,8 +978,8 @@ class _Writer:
                 fr.non_arxiv += 1
             if pid in known:
                 status = self.catalog.upsert_paper(e.paper, fill_only=True)
-                if self._restore_edits(e.paper):
-                    status = "updated"
+                if self._restore_edits(e.paper) or (e.citekey and self._takes_key(pid, e.citekey)):
+                    status = "updated"  # a key of the user's the paper had none of: written below
                 if status == "updated":
                     fr.updated += 1
                     report.updated += 1
@@ -1041,7 +1041,11 @@ class _Writer:
                 if had is None and stored is not None:  # written, not a removal, not refused
                     report.tags_added += 1
         self._user_data(batch)
-        keyed = [(e.citekey, e.paper.id) for e in batch if e.citekey]
+        keyed = [
+            (e.citekey, e.paper.id)
+            for e in batch
+            if e.citekey and not self._generated_key(e.paper.id, e.citekey)
+        ]
         if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
             conn.executemany(_CITEKEY_SQL, keyed)
         # A paper this batch added has no other source row yet: its row's NULLs are worked
@@ -1111,6 +1115,27 @@ class _Writer:
         owned = json.loads(row[0] or "[]")
         edits = {f: getattr(p, f) for f in p.user_fields if f in USER_EDITABLE and f not in owned}
         return bool(edits) and bool(self.catalog.set_user_fields(p.id, edits))
+
+    def _generated_key(self, pid: str, key: str) -> bool:
+        """Whether ``key`` is the one efmcat's BibTeX export gives the paper (its base key, or
+        that with a collision's letter): an own export re-imported is no user's key, and the
+        export keeps giving it (it was stored as the user's, and counted as no change)."""
+        from efmcat.formats.bibtex import base_key
+
+        row = self.conn.execute("SELECT authors, year, title FROM papers WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            return False
+        base = base_key({"id": pid, "authors": json.loads(row[0] or "[]"), "year": row[1], "title": row[2]})
+        return key == base or (len(key) == len(base) + 1 and key.startswith(base) and key[-1].islower())
+
+    def _takes_key(self, pid: str, key: str) -> bool:
+        """Whether a .bib key becomes paper ``pid``'s citekey: the user's (not generated), and the
+        paper has none, nor one the user removed (_CITEKEY_SQL's condition)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM papers WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0",
+            (pid,),
+        ).fetchone()
+        return row is not None and not self._generated_key(pid, key)
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status
