@@ -657,6 +657,13 @@ def test_retag_json(cli, mini_db):
 
 
 def test_train_json(cli, mini_db, tmp_path):
+    from efmcat.catalog import Catalog
+    from efmcat.model import META_KEY
+
+    data = _report(cli("train", "--reset", "--json"))  # the catalog had no model: none dropped
+    assert _pick(data, "model", "reset") == {"model": None, "reset": False}
+    with Catalog(mini_db) as cat:
+        cat.set_meta(META_KEY, "{}")
     data = _report(cli("train", "--reset", "--json"))
     assert _pick(data, "model", "reset") == {"model": None, "reset": True}
 

@@ -556,7 +556,7 @@ def train(
         if as_json:
             from efmcat.reports import change_report
 
-            write_json(change_report(model=None, reset=True))
+            write_json(change_report(model=None, reset=had))  # false: there was none to drop
             return
         if had:
             say("Dropped the catalog's model: tagging uses the shipped model again.")
