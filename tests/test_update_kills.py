@@ -198,3 +198,27 @@ def test_a_paper_removed_under_its_old_id_stays_removed_when_the_release_moves_i
         assert report.kept_removed == 1
         assert {"id": NEW, "change": "left out", "reason": "removed by you"} in report.changes
         assert set(json_dict(cat.get_meta(REMOVED_KEY))) == {"title:a-new-paper-on-pruning", NEW}
+
+
+def test_an_id_a_release_moved_still_finds_the_paper(tmp_path, cli):
+    """LoRA's OpenReview link after the release gave it its arXiv id: `show`, `tag`,
+    `explain`, `similar` and `note` said "no paper". The release's moves are kept by `update`
+    and followed wherever a user names a paper; an id nobody moved is still not found."""
+    from efmcat.catalog import MOVED_KEY, json_dict
+
+    old = "title:a-new-paper-on-pruning"
+    shipped = _shipped(tmp_path / "shipped.db", moved={old: NEW})
+    mine = _kept_only(tmp_path / "mine.db", "A Kept Paper On Quantization")
+    with Catalog(mine) as cat:
+        with cat.transaction():
+            cat.upsert_paper(Paper(id=old, title="A New Paper On Pruning", year=2024))
+        update_catalog(cat, shipped)
+        assert json_dict(cat.get_meta(MOVED_KEY)) == {old: NEW}
+        assert cat.current_ids([old, KEPT, "title:nobody"]) == [NEW, KEPT, "title:nobody"]
+        assert cat.pasted_id(old) == NEW
+    for args in (["show", old], ["tag", old, "memory", "--dry-run"], ["explain", old], ["similar", old]):
+        r = cli(*args, "--db", str(mine))
+        assert r.exit_code == 0, (args, r.stderr)
+        assert NEW in r.stdout + r.stderr
+    r = cli("show", "title:nobody", "--db", str(mine))
+    assert (r.exit_code, r.stderr) == (1, "Error: no paper title:nobody in the catalog\n")

@@ -223,10 +223,8 @@ def list_records(
 
 def show_record(catalog: Catalog, text: str, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
     """The record of the paper a user pasted (any id or URL form); PaperNotFoundError if absent."""
-    from efmcat.ids import parse_paper_id
-
     taxonomy = taxonomy or load_taxonomy()
-    paper = catalog.get_paper(parse_paper_id(text))
+    paper = catalog.get_paper(catalog.pasted_id(text))
     [record] = records_for(catalog, [paper], taxonomy)
     record["sources"] = catalog.sources_of(paper.id)
     record["provenance"] = catalog.provenance_of(paper.id)

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from efmcat.catalog import Catalog
+from efmcat.catalog import MOVED_KEY, Catalog
 from efmcat.errors import EfmcatError, ParseError
 from efmcat.formats.seeds import SeedPaper, read_seeds
 from efmcat.tagger import tag_papers
 from efmcat.taxonomy import Taxonomy, load_taxonomy
-from efmcat.update import MOVED_KEY, RELEASE_KEY
+from efmcat.update import RELEASE_KEY
 
 # Shipped papers get a fixed added_at so that builds are reproducible: the survey's v1 date.
 SEED_ADDED_AT = "2024-09-03T00:00:00Z"

@@ -65,6 +65,9 @@ REQUIRED_COLUMNS = {
 ORIGINS = ("curated", "auto", "manual")
 # meta: JSON {id: when} of the papers the user removed (`rm`): `update` does not add them back
 REMOVED_KEY = "removed"
+# meta: JSON {old id: new id} of papers a release moved (built into the shipped catalog; kept
+# in the user's by `update`): a pasted old id (LoRA's OpenReview link) still finds its paper
+MOVED_KEY = "moved"
 # The metadata fields a paper's ``provenance`` names the source of.
 PROVENANCE_FIELDS = frozenset({"title", "authors", "abstract", "year", "published", "venue"})
 KINDS = ("paper", "repo", "blog", "slides", "post", "page", "report")
@@ -812,6 +815,28 @@ class Catalog:
         flush()
         for _, sql in saved:
             conn.execute(sql)
+
+    def pasted_id(self, text: str) -> str:
+        """The id of the paper a user pasted (any form :func:`efmcat.ids.parse_paper_id`
+        reads), as :meth:`current_ids` follows it; the catalog's "no paper" error if absent."""
+        from efmcat.ids import parse_paper_id
+
+        pid = self.current_ids([parse_paper_id(text)])[0]
+        if not self.has(pid):
+            raise no_paper(pid)
+        return pid
+
+    def current_ids(self, ids: Sequence[str]) -> list[str]:
+        """``ids`` with each one the catalog lacks but a release moved (MOVED_KEY) replaced by
+        the id the catalog holds the paper under; the others as they are."""
+        present = self.existing_ids(ids)
+        absent = [i for i in ids if i not in present]
+        if not absent:
+            return list(ids)
+        moved = json_dict(self.get_meta(MOVED_KEY))
+        targets = {i: str(moved[i]) for i in absent if i in moved}
+        held = self.existing_ids(list(targets.values())) if targets else set()
+        return [targets[i] if targets.get(i) in held else i for i in ids]
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from efmcat.catalog import Catalog, utcnow
-from efmcat.errors import EfmcatError, InvalidIdError, PaperNotFoundError, UsageError
-from efmcat.ids import ArxivId, parse_paper_id, try_parse_arxiv_id
+from efmcat.errors import EfmcatError, InvalidIdError, UsageError
+from efmcat.ids import ArxivId, try_parse_arxiv_id
 from efmcat.merge import absorb_title_twins
 from efmcat.models import Paper
 from efmcat.tagger import manual_scores, tag_papers
@@ -353,10 +353,9 @@ def select_for_refresh(
         raise UsageError(f"--older-than must be a number of days from 0 to 3650000, not {older_than}")
     skipped: list[str] = []
     if ids:
-        chosen = list(dict.fromkeys(parse_paper_id(i) for i in ids))
-        missing = [i for i in chosen if i not in catalog.existing_ids(chosen)]
-        if missing:
-            raise PaperNotFoundError(f"not in the catalog: {', '.join(missing)}")
+        from efmcat.personal import resolve_ids
+
+        chosen = resolve_ids(catalog, ids)
         not_arxiv = [i for i in chosen if try_parse_arxiv_id(i) is None]
         if not_arxiv:
             raise InvalidIdError(

@@ -19,12 +19,13 @@ ARXIV_PDF = "https://arxiv.org/pdf/{}"
 
 
 def resolve_ids(catalog: Catalog, texts: Sequence[str]) -> list[str]:
-    """Catalog ids of the pasted ids, in order, without repeats; every one must be present."""
+    """Catalog ids of the pasted ids, in order, without repeats; every one must be present
+    (an id a release moved is the paper's new one)."""
     from efmcat.ids import parse_paper_id
 
     if not texts:
         raise UsageError("name at least one paper")
-    ids = list(dict.fromkeys(parse_paper_id(t) for t in texts))
+    ids = list(dict.fromkeys(catalog.current_ids([parse_paper_id(t) for t in texts])))
     present = catalog.existing_ids(ids)
     missing = [i for i in ids if i not in present]
     if missing:

@@ -260,13 +260,12 @@ def similar_papers(
     catalog: Catalog, text: str, *, limit: int = 10, taxonomy: Taxonomy | None = None
 ) -> SimilarResult:
     """The ``limit`` papers most like the one named by ``text`` (any pasted id form)."""
-    from efmcat.ids import parse_paper_id
     from efmcat.records import records_for
     from efmcat.searchsql import check_limit
 
     check_limit(limit)  # 1 to MAX_LIMIT, as list and search take
     taxonomy = taxonomy or load_taxonomy()
-    paper = catalog.get_paper(text if catalog.has(text) else parse_paper_id(text))
+    paper = catalog.get_paper(text if catalog.has(text) else catalog.pasted_id(text))
     conn = catalog.conn
     self_n = conn.execute("SELECT n FROM papers WHERE id = ?", (paper.id,)).fetchone()[0]
     size = max(catalog.count(), 1)

@@ -1100,7 +1100,7 @@ def retag(
             catalog, _all_ids(catalog), taxonomy, dry_run=dry_run, progress=progress, total=total
         )
         return total, changes
-    ids = list(dict.fromkeys(_resolve(catalog, i) for i in ids))  # a paper named twice is tagged once
+    ids = list(dict.fromkeys(catalog.pasted_id(i) for i in ids))  # a paper named twice is tagged once
     return len(ids), tag_papers(catalog, ids, taxonomy, dry_run=dry_run, progress=progress, total=len(ids))
 
 
@@ -1113,16 +1113,6 @@ def _all_ids(catalog: Catalog, page: int = 1000) -> Iterator[str]:
         rows = catalog.conn.execute(
             "SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?", (rows[-1][0], page)
         ).fetchall()
-
-
-def _resolve(catalog: Catalog, text: str) -> str:
-    from efmcat.errors import no_paper
-    from efmcat.ids import parse_paper_id
-
-    pid = parse_paper_id(text)
-    if not catalog.has(pid):
-        raise no_paper(pid)
-    return pid
 
 
 def manual_scores(taxonomy: Taxonomy, nodes: Sequence[str]) -> dict[str, float]:
@@ -1159,7 +1149,7 @@ def tag_by_hand(
     """Record manual tags (and the areas they imply), saying what changed (HandTagged)."""
     taxonomy = _taxonomy(taxonomy)
     wanted = [taxonomy.get(n).id for n in nodes]  # UnknownNodeError before any write
-    pid = _resolve(catalog, paper)
+    pid = catalog.pasted_id(paper)
     made_manual: list[str] = []
     named: list[str] = []
     with catalog.transaction():
@@ -1217,7 +1207,7 @@ def untag_by_hand(
     """Record manual removals (see untag_manually), saying what changed (HandUntagged)."""
     taxonomy = _taxonomy(taxonomy)
     wanted = [taxonomy.get(n).id for n in nodes]
-    pid = _resolve(catalog, paper)
+    pid = catalog.pasted_id(paper)
     recorded: list[str] = []
     already: list[str] = []
     with catalog.transaction():
@@ -1294,7 +1284,7 @@ def explain_paper(catalog: Catalog, paper: str, taxonomy: Taxonomy | None = None
     from efmcat.model import META_KEY
 
     taxonomy = _taxonomy(taxonomy)
-    pid = _resolve(catalog, paper)
+    pid = catalog.pasted_id(paper)
     p = catalog.get_paper(pid)
     scores = score_paper(taxonomy, p.title, p.abstract, p.categories, explain=True)
     rows = catalog.tag_rows(pid)

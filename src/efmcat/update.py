@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from efmcat.catalog import PAPER_FIELDS, REMOVED_KEY, Catalog, json_dict
+from efmcat.catalog import MOVED_KEY, PAPER_FIELDS, REMOVED_KEY, Catalog, json_dict
 from efmcat.errors import CatalogError
 from efmcat.merge import carry_user_data
 from efmcat.render import count
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 RELEASE_KEY = "release"  # the shipped catalog's release; in a user catalog, the one it matches
 NOTICE_KEY = "update_notice"  # the release the user was last told about
-MOVED_KEY = "moved"  # JSON {old id: new id} of papers a release moved
 # Metadata fields an update may bring; note, verified and source stay the user's; the
 # curators' note is the release's alone (_curators_note).
 _FIELDS = tuple(f for f in PAPER_FIELDS if f not in ("id", "note", "source", "curator_note"))
@@ -202,6 +201,10 @@ def _merge(
     for old, new in sorted(moved.items()):
         if catalog.has(old):
             _move(catalog, old, new, report)
+    if moved:  # kept, so that an old id the user pastes still finds the paper (current_ids)
+        known = json_dict(catalog.get_meta(MOVED_KEY))
+        if any(known.get(old) != new for old, new in moved.items()):
+            catalog.set_meta(MOVED_KEY, json.dumps({**known, **moved}, sort_keys=True))
     cols = [*PAPER_FIELDS, "added_at", "fetched_at", "provenance"]
     from efmcat.taxonomy import load_taxonomy
 
