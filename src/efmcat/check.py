@@ -46,10 +46,6 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 _ONE_FOR_ALL = frozenset({"missing-metadata", "non-arxiv"})  # one finding names all its papers
 
 
-def _papers(n: int) -> str:
-    return count(n, "paper")
-
-
 @dataclass
 class Finding:
     kind: str
@@ -90,7 +86,7 @@ class CheckResult:
             of[f.kind] = of.get(f.kind, 0) + (len(f.papers) if f.kind in _ONE_FOR_ALL else 1)
         problems = ", ".join(f"{n} {k}" for k, n in kinds[True].items())
         notes = ", ".join(
-            f"{k} ({_papers(n)})" if k in _ONE_FOR_ALL else f"{n} {k}" for k, n in kinds[False].items()
+            f"{k} ({count(n, 'paper')})" if k in _ONE_FOR_ALL else f"{n} {k}" for k, n in kinds[False].items()
         )
         text = f"Checked {count(self.papers, 'paper')}: {count(self.problems, 'problem')}"
         text += f" ({problems})" if problems else ""

@@ -703,14 +703,6 @@ def _new_source_row(e: Entry, name: str) -> tuple[Any, ...]:
     return (p.id, name, f"{name}:{e.line}", None if title == p.title else title, link, e.section)
 
 
-def _id_venue(paper_id: str) -> str | None:
-    """The venue an ACL Anthology id names (``acl:2023.findings-emnlp.920``: "EMNLP 2023
-    Findings"), for a paper whose record gives none: what ``show`` and every export say."""
-    from efmcat.formats.bibtex import acl_venue
-
-    return acl_venue(paper_id)
-
-
 def _said_again(
     paper: Paper, venue: str | None, journal_ref: str | None, categories: str, primary: str | None
 ) -> None:
@@ -962,8 +954,10 @@ class _Writer:
             if e.paper.doi is not None and e.paper.doi == doi_of_id(pid):
                 # the id names it (an export writes it out again): an own backup's DOI is no change
                 e.paper.doi = None
-            if e.paper.venue is None and pid.startswith("acl:"):
-                e.paper.venue = _id_venue(pid)
+            if e.paper.venue is None and pid.startswith("acl:"):  # the venue its id names, as show says
+                from efmcat.formats.bibtex import acl_venue
+
+                e.paper.venue = acl_venue(pid)
             if pid in stored:
                 _said_again(e.paper, *stored[pid])
             if pid in seen_here or (pid in known and known[pid] > self.file_start_n):
@@ -978,7 +972,7 @@ class _Writer:
                 fr.non_arxiv += 1
             if pid in known:
                 status = self.catalog.upsert_paper(e.paper, fill_only=True)
-                if self._restore_edits(e.paper) or (e.citekey and self._takes_key(pid, e.citekey)):
+                if self._restore_edits(e.paper) or (e.citekey and self._users_key(pid, e.citekey)):
                     status = "updated"  # a key of the user's the paper had none of: written below
                 if status == "updated":
                     fr.updated += 1
@@ -1042,9 +1036,7 @@ class _Writer:
                     report.tags_added += 1
         self._user_data(batch)
         keyed = [
-            (e.citekey, e.paper.id)
-            for e in batch
-            if e.citekey and not self._generated_key(e.paper.id, e.citekey)
+            (e.citekey, e.paper.id) for e in batch if e.citekey and self._users_key(e.paper.id, e.citekey)
         ]
         if keyed:  # the first key a .bib file gives a paper stays, unless the user set one
             conn.executemany(_CITEKEY_SQL, keyed)
@@ -1116,26 +1108,22 @@ class _Writer:
         edits = {f: getattr(p, f) for f in p.user_fields if f in USER_EDITABLE and f not in owned}
         return bool(edits) and bool(self.catalog.set_user_fields(p.id, edits))
 
-    def _generated_key(self, pid: str, key: str) -> bool:
-        """Whether ``key`` is the one efmcat's BibTeX export gives the paper (its base key, or
-        that with a collision's letter): an own export re-imported is no user's key, and the
-        export keeps giving it (it was stored as the user's, and counted as no change)."""
+    def _users_key(self, pid: str, key: str) -> bool:
+        """Whether a .bib entry's ``key`` becomes paper ``pid``'s citekey: the paper has none,
+        nor one the user removed, and the key is not the one efmcat's BibTeX export gives the
+        paper (its base key, or that with a collision's letter): an own export re-imported is
+        no user's key (its 3,361 keys were stored as the user's, and counted as no change)."""
         from efmcat.formats.bibtex import base_key
 
-        row = self.conn.execute("SELECT authors, year, title FROM papers WHERE id = ?", (pid,)).fetchone()
+        row = self.conn.execute(
+            "SELECT authors, year, title FROM papers "
+            "WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0",
+            (pid,),
+        ).fetchone()
         if row is None:
             return False
         base = base_key({"id": pid, "authors": json.loads(row[0] or "[]"), "year": row[1], "title": row[2]})
-        return key == base or (len(key) == len(base) + 1 and key.startswith(base) and key[-1].islower())
-
-    def _takes_key(self, pid: str, key: str) -> bool:
-        """Whether a .bib key becomes paper ``pid``'s citekey: the user's (not generated), and the
-        paper has none, nor one the user removed (_CITEKEY_SQL's condition)."""
-        row = self.conn.execute(
-            "SELECT 1 FROM papers WHERE id = ? AND citekey IS NULL AND instr(user_fields, '\"citekey\"') = 0",
-            (pid,),
-        ).fetchone()
-        return row is not None and not self._generated_key(pid, key)
+        return not (key == base or (len(key) == len(base) + 1 and key.startswith(base) and key[-1].islower()))
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status

@@ -447,9 +447,10 @@ def export(
             section=section, kinds=kind, status=status, starred=starred, progress=progress,
         )  # fmt: skip
     if output is not None:
+        from efmcat.browse import check_kinds
         from efmcat.render import count as counted
 
-        papers_only = not kind or set(kind) == {"paper"}  # --kind any counts repos and pages too
+        papers_only = check_kinds(kind) == ("paper",)  # --kind any counts repos and pages too
         say(
             f"Wrote {counted(count, 'paper') if papers_only else counted(count, 'entry', 'entries')} to {output}."
         )
