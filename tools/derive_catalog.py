@@ -682,11 +682,7 @@ def build_list_paper(
     fixed = sorted({getattr(r, "corrected_link", None) for r in rows} - {None})
     names = sorted({r.title for r in rows if getattr(r, "renamed_from", None)})
     if names:
-        paper["note"] = (
-            "Also listed as "
-            + "; ".join(f"'{n}'" for n in names)
-            + " (an earlier or later title of the paper)."
-        )
+        paper["note"] = _also_listed_as(names, "an earlier or later title of the paper")
     if fixed:
         paper["note"] = (
             (paper.get("note") or "")
@@ -918,8 +914,14 @@ def _note_other_titles(paper: dict) -> None:
     )
     if not other:
         return
-    said = "Also listed as " + "; ".join(f"'{t}'" for t in other) + " (the same paper, retitled)."
+    said = _also_listed_as(other, "the same paper, retitled")
     paper["note"] = f"{paper['note']} {said}" if paper.get("note") else said
+
+
+def _also_listed_as(titles: list[str], why: str) -> str:
+    """A paper's note naming the other titles its rows give it (``efmcat check`` reads them as
+    settled): a renamed arXiv version's, or a merged venue version's."""
+    return "Also listed as " + "; ".join(f"'{t}'" for t in titles) + f" ({why})."
 
 
 def _acl_says_more(paper: dict, venue: str) -> bool:
