@@ -363,6 +363,55 @@ def test_add_stores_candidates_above_the_threshold_tagged(server, cli):
         assert c.count() == 4
 
 
+def test_papers_not_about_machine_learning_rank_last_marked_and_are_never_added(server, cli):
+    """A cs.AR paper on testing microcontrollers scores high on hardware words ("microcontroller")
+    but names no model: it comes after every paper about machine learning, is marked
+    off-field, and --add leaves it; one about models in cs.AR alone counts by its words."""
+    server.put(
+        "2611.30001",
+        NOW - timedelta(days=1),
+        "Microcontroller Based Testing of Digital IP-Core",
+        "A microcontroller drives test vectors into a digital IP core on an FPGA board and "
+        "compares its outputs; the set-up costs little and runs on a mobile power supply.",
+        categories=("cs.AR",),
+    )
+    server.put("2611.30002", NOW - timedelta(days=2), SPEC, SPEC_ABS)
+    server.put(
+        "2611.30003",
+        NOW - timedelta(days=3),
+        "An FPGA Design for Sparse Matrix Kernels",
+        "We map sparse kernels of neural networks to an FPGA.",
+        categories=("cs.AR",),
+    )
+    r = cli("discover", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["id"] for x in rows] == ["2611.30002", "2611.30003", "2611.30001"]
+    assert [x["in_field"] for x in rows] == [True, True, False]
+    assert rows[2]["score"] > rows[0]["score"] > rows[1]["score"] > 3  # ranked by field first
+    assert r.stderr.endswith("3 papers in 1 page, 3 candidates, 1 off-field.\n")
+    r = cli("discover", "--since", (NOW - timedelta(days=7)).isoformat(), "--add")
+    assert r.exit_code == 0, r.stderr
+    assert [ln.split("\t")[3] for ln in r.stdout.splitlines()] == ["added", "added", "off-field"]
+    assert r.stderr.endswith("3 papers in 1 page, 3 candidates, 1 off-field, 2 added.\n")
+    with db() as c:
+        assert c.existing_ids(["2611.30001", "2611.30002", "2611.30003"]) == {"2611.30002", "2611.30003"}
+
+
+def test_in_field_reads_the_categories_then_the_words():
+    from efmcat.discover import in_field
+
+    def paper(title: str, abstract: str | None = None, cats: tuple[str, ...] = ("cs.AR",)) -> Paper:
+        return Paper(id="2611.00001", title=title, abstract=abstract, categories=list(cats))
+
+    assert in_field(paper("Timing Closure for RISC-V Cores", cats=("cs.AR", "cs.LG")))
+    assert not in_field(paper("Timing Closure for RISC-V Cores", "Static timing of a core."))
+    assert in_field(paper("Timing Closure", "Placement for a DNN accelerator."))
+    assert in_field(paper("A Systolic Array for LLM Inference"))
+    assert in_field(paper("Garbage Collection", "We train a model to predict lifetimes; training is cheap."))
+    assert not in_field(paper("Maintaining Attentional Focus", "Retraining staff."))  # words, not stems
+
+
 def test_area_limit_and_min_score_filters(server, cli):
     four(server)
     r = cli("discover", "--area", "decoding", "--json")

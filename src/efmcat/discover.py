@@ -53,6 +53,20 @@ DEFAULT_ADD_SCORE = 3.0  # --add without --min-score: the tagger's default area 
 RUNS_KEY = "discover.runs"
 REJECTED_KEY = "discover.rejected"
 _PHRASE_OK = re.compile(r"^[a-z0-9][a-z0-9 .-]*$")
+# A paper is about machine learning at all when arXiv files it under one of these, or when
+# its title or abstract names the subject. The area rules alone cannot say it: "mobile",
+# "microcontroller", "FPGA" and "memory footprint" are hardware and memory words in any
+# field, and the watch query reads cs.AR, cs.DC, cs.PF and cs.PL, where most papers are
+# not about models (every catalogued paper with an abstract names one of these words).
+ML_CATEGORIES = frozenset({"cs.LG", "cs.CL", "cs.AI", "cs.CV", "cs.NE", "stat.ML"})
+_ML_WORDS = re.compile(
+    r"\b(?:neural|deep[- ]learning|machine[- ]learning|learn(?:ing|ed|s|t)?"
+    r"|(?:language|foundation|vision|diffusion|generative|ml|ai|dl) models?|[mv]?llms?|slms?"
+    r"|transformers?|[dcr]nns?|gnns?|gpt\w*|bert\w*|llama\w*|vit|attention|embeddings?"
+    r"|artificial intelligence|ai|mixture[- ]of[- ]experts|moe|fine-?tun\w*|pre-?train\w*"
+    r"|training|chatbots?|speech recognition|computer vision|nlp)\b",
+    re.IGNORECASE,
+)
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -318,6 +332,14 @@ def _feed_entry(entry: Any) -> Paper | None:
 
 
 # -- ranking -----------------------------------------------------------------------------------
+def in_field(paper: Paper) -> bool:
+    """Whether ``paper`` is about machine learning at all: a machine-learning arXiv category
+    (:data:`ML_CATEGORIES`), or a word of the subject in its title or abstract."""
+    if ML_CATEGORIES.intersection(paper.categories or ()):
+        return True
+    return _ML_WORDS.search(f"{paper.title}\n{paper.abstract or ''}") is not None
+
+
 @dataclass
 class Candidate:
     paper: Paper
@@ -326,6 +348,7 @@ class Candidate:
     topics: list[str]
     in_catalog: bool
     added: bool = False
+    in_field: bool = True  # False: no ML category and no word of the subject (see in_field)
 
     def to_json(self) -> dict[str, Any]:
         p = self.paper
@@ -340,15 +363,17 @@ class Candidate:
             "topics": self.topics,
             "score": self.score,
             "in_catalog": self.in_catalog,
+            "in_field": self.in_field,
             "added": self.added,
             "url": p.url or f"https://arxiv.org/abs/{p.id}",
         }
 
 
 def rank(catalog: Catalog, papers: Iterable[Paper], taxonomy: Taxonomy) -> list[Candidate]:
-    """Candidates scored by the rules: relevance = the best area rule score; most relevant
-    first, newest first among equals. ``areas``/``topics`` are the nodes the tagger (the
-    catalog's model with the rules) would assign."""
+    """Candidates scored by the rules: relevance = the best area rule score; papers about
+    machine learning (:func:`in_field`) first, then most relevant first, newest first among
+    equals. ``areas``/``topics`` are the nodes the tagger (the catalog's model with the
+    rules) would assign."""
     from efmcat.tagger import auto_tags, score_paper, tagger_model
 
     papers = list(papers)
@@ -366,9 +391,12 @@ def rank(catalog: Catalog, papers: Iterable[Paper], taxonomy: Taxonomy) -> list[
                 areas=[n for n in assigned if taxonomy.get(n).is_area],
                 topics=[n for n in assigned if not taxonomy.get(n).is_area],
                 in_catalog=p.id in present,
+                in_field=in_field(p),
             )
         )
-    out.sort(key=lambda c: (-c.score, -(_published(c.paper) or _EPOCH).timestamp(), c.paper.id))
+    out.sort(
+        key=lambda c: (not c.in_field, -c.score, -(_published(c.paper) or _EPOCH).timestamp(), c.paper.id)
+    )
     return out
 
 
@@ -424,6 +452,7 @@ class DiscoverReport:
     rejected: int = 0  # left out as rejected
     seen: int = 0  # left out as shown by an earlier run
     filtered: int = 0  # left out by --min-score / --area
+    off_field: int = 0  # shown, ranked last and never added: not about machine learning
     over_limit: int = 0  # left out by --limit
     added: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)  # --add candidates the API did not return
@@ -448,6 +477,8 @@ class DiscoverReport:
             parts.append(f"{self.seen} shown before")
         if self.rejected:
             parts.append(f"{self.rejected} rejected")
+        if self.off_field:
+            parts.append(f"{self.off_field} off-field")
         if self.filtered:
             parts.append(f"{self.filtered} below the filters")
         if self.over_limit:
@@ -564,11 +595,12 @@ def discover(
             report.over_limit = max(0, len(shown) - limit)
             shown = shown[:limit]
         report.candidates = shown
+        report.off_field = sum(not c.in_field and not c.in_catalog for c in shown)
 
         to_add: list[Candidate] = []
         if add:
             floor = DEFAULT_ADD_SCORE if min_score is None else min_score
-            to_add = [c for c in shown if not c.in_catalog and c.score >= floor]
+            to_add = [c for c in shown if not c.in_catalog and c.in_field and c.score >= floor]
             if feed is not None and to_add:  # listing feeds carry partial metadata: fetch it
                 full = {p.id: p for p in client.fetch_papers([c.paper.id for c in to_add])}
                 # not added, and not remembered as shown: the next run offers them again

@@ -22,7 +22,7 @@ from efmcat.render import write_text
 
 def _line(c) -> str:
     p = c.paper
-    mark = "added" if c.added else ("in-catalog" if c.in_catalog else "new")
+    mark = "added" if c.added else ("in-catalog" if c.in_catalog else ("new" if c.in_field else "off-field"))
     day = (p.published or "")[:10]
     return f"{c.score:.2f}\t{p.id}\t{day}\t{mark}\t{','.join(c.areas)}\t{' '.join(p.title.split())}\n"
 
