@@ -28,6 +28,33 @@ def test_a_stop_word_breaks_a_pair():
     assert text_features(["speculative", "decoding"]) == {"speculative", "decoding", "speculative decoding"}
 
 
+def test_stop_words_are_stop_words_once_their_plural_s_is_folded():
+    """tokens() folds 'this' to 'thi' and 'does' to 'doe': the stop list holds them so, or
+    'thi approach' and 'thi gap' were features of the shipped model."""
+    from efmcat.tagger import tokens
+
+    assert text_features(tokens("This does quantize heads")) == {"quantize", "head", "quantize head"}
+    model = shipped_model()
+    assert model is not None and "third" in model.abstract
+    words = {w for feats in (model.title, model.abstract) for f in feats for w in f.split()}
+    assert not {"thi", "doe", "this", "does"} & words
+
+
+def test_explain_names_features_as_the_paper_writes_them():
+    """A feature is kept folded ('head', 'analysi'); explain shows the words of the text."""
+    model = shipped_model()
+    assert model is not None
+    decisions = model.explain(
+        load_taxonomy(),
+        "Pruning attention heads of large language models",
+        "An analysis of pruning attention heads: most heads can go.",
+        top=500,
+    )
+    labels = {x.feature for d in decisions for x in d.contributions}
+    assert "title 'attention heads'" in labels and "abstract 'analysis'" in labels, labels
+    assert not any("analysi'" in f or "head'" in f for f in labels), labels
+
+
 def test_in_field_at_exactly_the_evidence_share():
     c = types.SimpleNamespace(thresholds={"memory": 4.0})
     assert _in_field(c, {"memory": FIELD_EVIDENCE * 4.0})

@@ -54,6 +54,7 @@ from efmcat.tagger import (
     points_of,
     scanned_abstract,
     tokens,
+    written,
 )
 
 if TYPE_CHECKING:
@@ -93,8 +94,10 @@ EITHER_MARGIN = 0.03  # the same for adding the model's confident tags to the ru
 USER_PRECISION = 0.2
 AUTOMATON_AFTER = 300  # papers tagged token by token before the automaton (fastmatch) is built
 
+# as tokens() gives them: 'this' and 'does' are 'thi' and 'doe' there (their plural 's' folded)
 STOP = frozenset(
-    [
+    fold
+    for word in [
         "a",
         "an",
         "and",
@@ -150,6 +153,7 @@ STOP = frozenset(
         "up",
         "vs",
     ]
+    for fold in tokens(word)
 )
 
 
@@ -655,10 +659,11 @@ class Model:
             for i, w in _pairs(ws):
                 contrib[int(i)].append(Contribution(label, w * v))
 
+        seen = written(title or ""), written(abstract or "")  # features as the text writes them
         for f in sorted(text_features(tt)):
-            add(f"title '{f}'", self.title.get(f, []))
+            add(f"title '{_as_written(f, seen[0])}'", self.title.get(f, []))
         for f in sorted(text_features(at or ())):
-            add(f"abstract '{f}'", self.abstract.get(f, []))
+            add(f"abstract '{_as_written(f, seen[1])}'", self.abstract.get(f, []))
         for cat in sorted({x.lower() for x in categories}):
             add(f"category {cat}", self.other.get("c:" + cat, []))
         for prefix, label, points in (("rt:", "title", t), ("ra:", "abstract", a)):
@@ -751,6 +756,11 @@ def _judge(
                 score[p] = sget(p, 0.0) + share
                 area[p] = aget(p, 0.0) + share
     return own, decided(c, own, score, assigned, area, t, _rounded), in_field, area
+
+
+def _as_written(feature: str, forms: dict[str, str]) -> str:
+    """A feature's words as the paper writes them ('attention head' -> 'attention heads')."""
+    return " ".join(forms.get(w, w) for w in feature.split())
 
 
 def _rounded(x: float) -> float:

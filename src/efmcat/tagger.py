@@ -187,6 +187,15 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def written(text: str) -> dict[str, str]:
+    """Each token of ``text`` (as :func:`tokens` folds it) -> the word as the text first
+    writes it, lowered: 'thi' -> 'this', 'head' -> 'heads' (for showing features)."""
+    out: dict[str, str] = {}
+    for word in spaced_words(separated(text.lower())).split():
+        out.setdefault(_fold(word), word)
+    return out
+
+
 def _term_tokens(term: str) -> list[tuple[str, bool]]:
     """A term as (token, is_prefix) pairs; a word ending in '*' is a prefix."""
     out: list[tuple[str, bool]] = []
