@@ -256,6 +256,8 @@ KNOWN_TITLES = {
         "hardware",
         "sparsification",
     },
+    # sparse and attention a word or two apart: sparse attention, not pruning
+    "HiP Attention: Sparse Sub-Quadratic Attention with Hierarchical Attention Pruning": {"attention"},
 }
 
 
