@@ -30,6 +30,11 @@ def test_check_finds_the_list_mistakes(cli):
     assert malformed["message"] == "url:arxiv.org/abs/203.05527: not a valid arXiv id (survey_table.md:18)"
     versions = next(f for f in data["findings"] if f["kind"] == "versions")
     assert versions["message"] == "2208.07339 is linked as unversioned, v2"
+    # one finding lists every paper without metadata: counted once, its papers apart
+    assert kinds["missing-metadata"] == 1
+    missing = next(f for f in data["findings"] if f["kind"] == "missing-metadata")
+    assert data["papers_by_kind"]["missing-metadata"] == len(missing["papers"]) > 1
+    assert data["papers_by_kind"]["id-title-conflict"] == 1
 
 
 def test_plain_output_names_file_and_line(cli):

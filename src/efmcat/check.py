@@ -70,10 +70,19 @@ class CheckResult:
         return sum(1 for f in self.findings if f.severity in ("error", "warning"))
 
     def counts(self) -> dict[str, int]:
+        """Findings per kind."""
         out: dict[str, int] = {}
         for f in self.findings:
             out[f.kind] = out.get(f.kind, 0) + 1
         return out
+
+    def papers_by_kind(self) -> dict[str, int]:
+        """Distinct papers the findings of each kind name: what the summary counts for the
+        kinds whose one finding lists all their papers (``missing-metadata``, ``non-arxiv``)."""
+        named: dict[str, set[str]] = {}
+        for f in self.findings:
+            named.setdefault(f.kind, set()).update(f.papers)
+        return {k: len(v) for k, v in named.items()}
 
     def summary(self) -> str:
         if not self.findings and not self.fixed:
@@ -99,6 +108,7 @@ class CheckResult:
             "papers": self.papers,
             "problems": self.problems,
             "counts": self.counts(),
+            "papers_by_kind": self.papers_by_kind(),
             "fixed": self.fixed,
             "findings": [f.to_dict() for f in self.findings],
         }
