@@ -209,3 +209,28 @@ def test_a_search_for_a_papers_id_says_show_finds_it(cli, mini_db, query, said):
         mp.setattr(sys, "stderr", err)
         assert fastpath.try_search([query]) == 0
     assert err.getvalue() == r.stderr
+
+
+def test_a_search_for_an_id_a_release_moved_names_the_id_it_moved_to(cli, mini_db):
+    """LoRA's OpenReview page became its arXiv id in a release: show follows the move, and
+    a search for the old id points at the new one (the plain and the piped path alike)."""
+    import json
+    import os
+
+    from efmcat.catalog import MOVED_KEY, Catalog
+
+    with Catalog(os.environ["EFMCAT_DB"]) as c, c.transaction():
+        moved = {"openreview:nZeVKeeFYf9": "2210.17323", "openreview:gone": "2999.00001"}
+        c.set_meta(MOVED_KEY, json.dumps(moved))
+    r = cli("search", "openreview:nZeVKeeFYf9")
+    assert (
+        r.stderr == "No papers match 'openreview:nZeVKeeFYf9'. It is a paper's id: efmcat show 2210.17323\n"
+    )
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "stdout", io.StringIO())
+        mp.setattr(sys, "stderr", err)
+        assert fastpath.try_search(["openreview:nZeVKeeFYf9"]) == 0
+    assert err.getvalue() == r.stderr
+    # moved to a paper the catalog no longer holds: nothing to point at
+    assert cli("search", "openreview:gone").stderr == "No papers match 'openreview:gone'.\n"
