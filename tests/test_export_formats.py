@@ -510,3 +510,51 @@ def test_a_markdown_export_keeps_a_papers_unverified_id(cli, tmp_path):
         assert got == want, name
     r = cli("import", str(md), "--db", str(db))
     assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 4 unchanged; 0 tags."
+
+
+def test_a_bibtex_subset_read_into_another_catalog_keeps_the_keys_it_cites(cli, tmp_path):
+    """Keys a base key shares are numbered over the whole catalog: a selection's
+    "smith2023efficientb" is "smith2023efficienta" in a catalog without the first paper. Read
+    into an empty catalog, or one numbering them otherwise, the file's keys stay (so
+    \\cite{...} still finds them) and export again as written; into the catalog it came from,
+    no key is stored and nothing changes."""
+    from efmcat.catalog import Catalog
+
+    src = tmp_path / "three.json"
+    papers = [
+        {"id": f"2301.0000{i}", "title": f"Efficient thing {i}", "authors": ["Ann Smith"], "year": 2023}
+        for i in (1, 2, 3)
+    ]
+    src.write_text(json.dumps(papers))
+    home = tmp_path / "home.db"
+    assert cli("import", str(src), "--db", str(home)).exit_code == 0
+    for pid in ("2301.00002", "2301.00003"):
+        assert cli("tag", pid, "quantization", "--db", str(home)).exit_code == 0
+    part = tmp_path / "part.bib"
+    assert (
+        cli(
+            "export", "--format", "bibtex", "--tag", "quantization", "-o", str(part), "--db", str(home)
+        ).exit_code
+        == 0
+    )
+    text = part.read_text()
+    assert "@misc{smith2023efficientb," in text and "@misc{smith2023efficientc," in text
+    fresh = tmp_path / "fresh.db"
+    r = cli("import", str(part), "--db", str(fresh))
+    assert r.stderr.splitlines()[-1] == "Added 2 papers, updated 0, 0 unchanged; 0 tags."
+    assert cli("export", "--format", "bibtex", "--db", str(fresh)).stdout == text
+    # back into the catalog it came from: the keys are its own, none is stored
+    r = cli("import", str(part), "--db", str(home))
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 0, 2 unchanged; 0 tags."
+    with Catalog(home) as cat:
+        assert cat.conn.execute("SELECT count(*) FROM papers WHERE citekey IS NOT NULL").fetchone()[0] == 0
+    # a catalog holding the two papers (without the first) numbers them a and b: the file's
+    # keys become theirs, and each paper counts as updated, listed in the dry run too
+    other = tmp_path / "other.db"
+    assert cli("import", str(src), "--db", str(other)).exit_code == 0
+    assert cli("rm", "2301.00001", "--yes", "--db", str(other)).exit_code == 0
+    r = cli("import", str(part), "--dry-run", "--db", str(other))
+    assert "  updated 2301.00002  Efficient thing 2\n" in r.stderr
+    r = cli("import", str(part), "--db", str(other))
+    assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 2, 0 unchanged; 0 tags."
+    assert cli("export", "--format", "bibtex", "--db", str(other)).stdout == text

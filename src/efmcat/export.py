@@ -257,27 +257,14 @@ def _write_bibtex(
     paper in a scratch database on disk, with the catalog's other papers of the same years
     (a key is the catalog's, whatever the selection); pass 2 reads the records again, a page
     of ids at a time, in key order."""
+    from efmcat import citekeys
     from efmcat.browse import PAGE
     from efmcat.records import records_for
     from efmcat.scratch import scratch_db
 
     twice = 2 * total if total is not None else None
-    starts: set[tuple[int | None, str]] = set()  # (year, first author) of the chosen papers' keys
-
-    def chosen() -> Iterator[tuple[str, str | None, str]]:
-        for r in _counting(records, progress, twice):
-            starts.add((r.get("year"), bibtex.author_key(r)))
-            yield r["id"], r.get("citekey"), bibtex.base_key(r)
-
-    def others(known: Callable[[str], bool]) -> Iterator[tuple[str, str | None, str]]:
-        # a key another paper could share starts alike (a user's own key could be any, of
-        # any year: those)
-        for r in catalog.key_fields({year for year, _ in starts}):
-            if (r["citekey"] or (r["year"], bibtex.author_key(r)) in starts) and not known(r["id"]):
-                yield r["id"], r["citekey"], bibtex.base_key(r)
-
     with scratch_db() as db:
-        count = bibtex.number_keys(db, chosen(), others)
+        count = citekeys.number(catalog, db, _counting(records, progress, twice))
         keyed = db.execute("SELECT key, id FROM keys ORDER BY key")
         first, done = True, count
         while page := keyed.fetchmany(PAGE):

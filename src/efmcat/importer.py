@@ -784,6 +784,7 @@ class _Writer:
 
         self.model = tagger_model(catalog)
         self.auto_tags = partial(auto_tags, model=self.model)
+        self.deferred = False  # a key waits in temp.efmcat_file_keys (_defer_key)
 
     def _note(self, status: str, paper: Paper) -> None:
         if len(self.report.changes) < MAX_CHANGES:
@@ -982,6 +983,10 @@ class _Writer:
                 else:
                     fr.unchanged += 1
                     report.unchanged += 1
+                    if e.citekey and self.deferred:  # a key _settle_keys keeps makes it updated
+                        self.conn.execute(
+                            "UPDATE temp.efmcat_file_keys SET unchanged = 1 WHERE id = ?", (pid,)
+                        )
                 later.append(e)
             else:
                 new_rows.append(_row(e.paper, self.now))
@@ -1109,10 +1114,13 @@ class _Writer:
         return bool(edits) and bool(self.catalog.set_user_fields(p.id, edits))
 
     def _users_key(self, pid: str, key: str) -> bool:
-        """Whether a .bib entry's ``key`` becomes paper ``pid``'s citekey: the paper has none,
-        nor one the user removed, and the key is not the one efmcat's BibTeX export gives the
-        paper (its base key, or that with a collision's letter): an own export re-imported is
-        no user's key (its 3,361 keys were stored as the user's, and counted as no change)."""
+        """Whether a .bib entry's ``key`` becomes paper ``pid``'s citekey now: the paper has
+        none, nor one the user removed, and the key is not shaped like the keys efmcat's
+        BibTeX export gives (the paper's base key, or that with a collision's letters). A key
+        so shaped waits for the end of the import (:meth:`_defer_key`, :meth:`_settle_keys`):
+        an own export re-imported is no user's key (its 3,361 keys were stored as the user's),
+        but the same key read into another catalog, whose papers number it otherwise
+        ("anon2016fastb" where no "anon2016fast" precedes it), is the one the file cites."""
         from efmcat.formats.bibtex import base_key
 
         row = self.conn.execute(
@@ -1123,7 +1131,83 @@ class _Writer:
         if row is None:
             return False
         base = base_key({"id": pid, "authors": json.loads(row[0] or "[]"), "year": row[1], "title": row[2]})
-        return not (key == base or (len(key) == len(base) + 1 and key.startswith(base) and key[-1].islower()))
+        tail = key[len(base) :]
+        if key.startswith(base) and (not tail or (tail.isalpha() and tail.isascii() and tail.islower())):
+            self._defer_key(pid, key, row[2])
+            return False
+        return True
+
+    def _defer_key(self, pid: str, key: str, title: str) -> None:
+        """Remember a generated-looking key of the file for :meth:`_settle_keys` (the first a
+        paper is given), in a temporary table: a .bib of a million entries keeps its keys on
+        disk, not in memory. (``unchanged`` is set where the paper's entry was counted
+        unchanged: a key kept makes it updated.)"""
+        if not self.deferred:
+            self.conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS efmcat_file_keys "
+                "(id TEXT PRIMARY KEY, key TEXT, title TEXT, file INTEGER, unchanged INTEGER DEFAULT 0)"
+            )
+            self.deferred = True
+        self.conn.execute(
+            "INSERT OR IGNORE INTO temp.efmcat_file_keys (id, key, title, file) VALUES (?, ?, ?, ?)",
+            (pid, key, title, len(self.report.files) - 1),
+        )
+
+    def _settle_keys(self) -> None:
+        """The deferred keys this catalog's export would not give their papers become the
+        papers' keys (their entries, counted unchanged, are updated); a key stored can take
+        another paper's letter, so the rest are numbered again until none changes."""
+        if not self.deferred:
+            return
+        from efmcat import citekeys
+        from efmcat.scratch import scratch_db
+
+        conn = self.conn
+        try:
+            while True:
+                with scratch_db() as db:
+                    rows = conn.execute(
+                        "SELECT p.id, p.citekey, p.authors, p.year, p.title FROM papers p "
+                        "JOIN temp.efmcat_file_keys k ON k.id = p.id WHERE p.citekey IS NULL"
+                    )
+                    citekeys.number(
+                        self.catalog,
+                        db,
+                        (
+                            {
+                                "id": r[0],
+                                "citekey": r[1],
+                                "authors": json.loads(r[2] or "[]"),
+                                "year": r[3],
+                                "title": r[4],
+                            }
+                            for r in rows
+                        ),
+                    )
+                    kept = []
+                    for key, pid in db.execute("SELECT key, id FROM keys"):
+                        row = conn.execute(
+                            "SELECT key FROM temp.efmcat_file_keys WHERE id = ?", (pid,)
+                        ).fetchone()
+                        if row is not None and row[0] != key:
+                            kept.append((row[0], pid))
+                if not kept:
+                    break
+                for key, pid in kept:
+                    conn.execute(_CITEKEY_SQL, (key, pid))
+                    k = conn.execute(
+                        "SELECT unchanged, file, title FROM temp.efmcat_file_keys WHERE id = ?", (pid,)
+                    ).fetchone()
+                    conn.execute("DELETE FROM temp.efmcat_file_keys WHERE id = ?", (pid,))
+                    if k is not None and k[0]:
+                        fr = self.report.files[k[1]]
+                        fr.unchanged, fr.updated = fr.unchanged - 1, fr.updated + 1
+                        self.report.unchanged -= 1
+                        self.report.updated += 1
+                        self._note("updated", Paper(id=pid, title=k[2]))
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.efmcat_file_keys")
+            self.deferred = False
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status
@@ -1142,6 +1226,7 @@ class _Writer:
             )
 
     def finish(self) -> None:
+        self._settle_keys()
         for pid in self.report.fetched_ids:
             self.conn.execute("UPDATE papers SET fetched_at = ? WHERE id = ?", (self.now, pid))
         if self.retag:
