@@ -136,6 +136,32 @@ def test_arxiv_ids_in_semantic_scholar_volumes_and_howpublished_links(cli, tmp_p
         assert cat.get_paper("2401.12345").version == 2
 
 
+def test_a_web_page_cited_by_howpublished_keeps_its_link(cli, tmp_path, monkeypatch):
+    """Styles without a url field cite a blog post as howpublished = {\\url{...}}: that link is
+    the entry's (it was dropped, the entry kept under a title: id with no link); a sentence
+    that mentions a link is no address."""
+    result = _import_bib(
+        cli,
+        tmp_path,
+        monkeypatch,
+        "@misc{ds,\n  title = {DeepSpeed Sparse Attention: Powering 10x Longer Sequences},\n"
+        "  howpublished = {\\url{https://www.deepspeed.ai/2020/09/08/sparse-attention.html}},\n"
+        "  year = {2020}\n}\n\n"
+        "@misc{said,\n  title = {A Talk About Sparse Attention Kernels},\n"
+        "  howpublished = {Talk at a workshop, slides at https://example.org/s.pdf},\n  year = {2021}\n}\n",
+    )
+    assert result.exit_code == 0, result.output
+    with Catalog(tmp_path / "catalog.db") as cat:
+        ids = sorted(p.id for p in cat.iter_papers())
+        assert ids == [
+            "title:a-talk-about-sparse-attention-kernels",
+            "url:deepspeed.ai/2020/09/08/sparse-attention.html",
+        ]
+        ds = cat.get_paper("url:deepspeed.ai/2020/09/08/sparse-attention.html")
+        assert ds.url == "https://www.deepspeed.ai/2020/09/08/sparse-attention.html"
+        assert cat.get_paper("title:a-talk-about-sparse-attention-kernels").url is None
+
+
 def test_a_malformed_arxiv_eprint_is_warned_about_like_a_malformed_link(cli, tmp_path, monkeypatch):
     result = _import_bib(
         cli,

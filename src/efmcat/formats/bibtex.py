@@ -225,6 +225,15 @@ def _arxiv_links(raw: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _howpublished_link(raw: Mapping[str, str]) -> str | None:
+    """The web link ``howpublished`` holds, where an entry has no ``url``: the way BibTeX
+    styles without a url field cite a web page (``howpublished = {\\url{https://...}}``, a
+    blog post, a project page). Only a value that is the link alone, braces and ``\\url``
+    aside; a sentence that mentions one is no page's address."""
+    value = verbatim_text(raw.get("howpublished", ""))
+    return value if re.fullmatch(r"https?://[^\s{}\\]+", value) else None
+
+
 def _malformed_arxiv(raw: Mapping[str, str]) -> str | None:
     """What an entry without an arXiv id gives as one though it is not a valid id, as
     written: an ``eprint`` of arXiv's (``2401.1234``), an arxiv.org link, ``arXiv:...``."""
@@ -475,7 +484,7 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
         return f"entry {raw_entry.key} has no title"
     arxiv = _arxiv_of(fields, raw)
     doi = _DOI_LINK.sub("", fields.get("doi") or "") or None  # a DOI written as its link
-    url = fields.get("url") or None
+    url = fields.get("url") or _howpublished_link(raw) or None
     if url is not None and not LINK_RE.fullmatch(url):
         url = None  # not a web link (javascript:..., a bare host): a BibTeX file's, left out
     year_text = fields.get("year", "").strip()
