@@ -254,3 +254,30 @@ def test_values_joined_by_hash_are_joined(cli, tmp_path, monkeypatch):
         "title:c-for-ml": ("C# for ML", None),  # a # inside braces is text
         "title:undefined-x": ('undefined # " x"', None),  # an undefined @string: left as written
     }
+
+
+def test_a_change_is_listed_under_the_catalogs_title(cli, tmp_path, monkeypatch):
+    """A .bib file's lower-cased title fills nothing of a paper the catalog has: the dry run
+    listed "updated 2211.10438  Smoothquant: ..." as if the title changed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text(
+        json.dumps(
+            [{"id": "2211.10438", "title": "SmoothQuant: Accurate and Efficient Post-Training Quantization"}]
+        )
+    )
+    assert cli("import", "p.json").exit_code == 0
+    (tmp_path / "sq.bib").write_text(
+        "@inproceedings{sq,\n  title = {Smoothquant: Accurate and efficient post-training quantization},\n"
+        "  booktitle = {International Conference on Machine Learning},\n"
+        "  eprint = {2211.10438},\n  archivePrefix = {arXiv},\n  year = {2023}\n}\n"
+    )
+    r = cli("import", "sq.bib", "--dry-run")
+    assert (
+        "  updated 2211.10438  SmoothQuant: Accurate and Efficient Post-Training Quantization\n" in r.stderr
+    )
+    assert cli("import", "sq.bib").exit_code == 0
+    with Catalog(tmp_path / "catalog.db") as cat:
+        assert (
+            cat.get_paper("2211.10438").title
+            == "SmoothQuant: Accurate and Efficient Post-Training Quantization"
+        )

@@ -786,9 +786,11 @@ class _Writer:
         self.auto_tags = partial(auto_tags, model=self.model)
         self.deferred = False  # a key waits in temp.efmcat_file_keys (_defer_key)
 
-    def _note(self, status: str, paper: Paper) -> None:
+    def _note(self, status: str, paper: Paper, title: str | None = None) -> None:
+        """List a change (``title``: the catalog's, where the paper was known: a file's
+        lower-cased "Smoothquant" is not what the paper is called after the import)."""
         if len(self.report.changes) < MAX_CHANGES:
-            self.report.changes.append((status, paper.id, paper.title))
+            self.report.changes.append((status, paper.id, title or paper.title))
         else:
             self.report.changes_left_out += 1
 
@@ -939,13 +941,18 @@ class _Writer:
         ids = list(dict.fromkeys(e.paper.id for e in batch))
         known: dict[str, int] = {}
         stored: dict[str, tuple[Any, ...]] = {}  # what _said_again compares with
+        titles: dict[str, str] = {}  # the catalog's titles: what a change is listed under
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, n, venue, journal_ref, categories, primary_category FROM papers WHERE id IN ({marks})"
+            sql = (
+                "SELECT id, n, title, venue, journal_ref, categories, primary_category "
+                f"FROM papers WHERE id IN ({marks})"
+            )
             for r in conn.execute(sql, chunk):
                 known[r[0]] = r[1]
-                stored[r[0]] = tuple(r[2:])
+                titles[r[0]] = r[2]
+                stored[r[0]] = tuple(r[3:])
         new_rows: list[Sequence[Any]] = []
         new_entries: list[Entry] = []
         later: list[Entry] = []
@@ -979,7 +986,7 @@ class _Writer:
                     fr.updated += 1
                     report.updated += 1
                     self.retag.append(pid)
-                    self._note("updated", e.paper)
+                    self._note("updated", e.paper, titles.get(pid))
                 else:
                     fr.unchanged += 1
                     report.unchanged += 1
