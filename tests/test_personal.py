@@ -305,6 +305,26 @@ def test_note_from_editor_and_stdin(cli, mini_db, editor):
     assert paper(mini_db, "2210.17323").note == "from stdin"
 
 
+def test_an_empty_note_text_or_stdin_is_refused_not_a_deleted_note(cli, mini_db, editor):
+    """`efmcat note ID "$NOTE"` with an empty variable, or an empty pipe, cleared the note
+    ("Note cleared", exit 0); --clear is how a note is deleted. An editor's text emptied by
+    hand still deletes it."""
+    assert cli("note", "2210.17323", "keep me").exit_code == 0
+    for args, kw, where in [
+        (("",), {}, "the note text"),
+        (("  \n",), {}, "the note text"),
+        (("-",), {"input": ""}, "standard input"),
+    ]:
+        r = cli("note", "2210.17323", *args, **kw)
+        assert (r.exit_code, r.stderr) == (
+            2,
+            f"Error: {where} is empty: to delete the note, use efmcat note 2210.17323 --clear\n",
+        )
+    assert paper(mini_db, "2210.17323").note == "keep me"
+    editor([("keep me", "")])
+    assert cli("note", "2210.17323").stderr == "Note cleared on 2210.17323.\n"
+
+
 def test_status_and_star_filter_list_search_export(cli, mini_db):
     r = cli("status", "2210.17323", "2208.07339", "reading")
     assert (r.exit_code, r.stderr) == (0, "2 papers now status reading: 2210.17323, 2208.07339.\n")

@@ -163,6 +163,7 @@ def note(
             else:
                 say(f"Note cleared on {paper.id}.")
             return
+        given: str | bool = "-" if text == "-" else text is not None
         if text == "-":  # read no further than a note can hold (and a little more, to say so)
             text = sys.stdin.read(personal.MAX_NOTE * 2 + 2)
             if len(text) == personal.MAX_NOTE * 2 + 2 and sys.stdin.read(1):  # more is left
@@ -172,6 +173,11 @@ def note(
 
             (current,) = personal.papers(catalog, [paper_id])
             text = edit_text("" if append else (current.note or ""), suffix=".md")
+            given = False  # an editor's text emptied by hand is the note deleted
+        if given and not append and not text.strip():
+            # an empty shell variable ("$NOTE") or an empty pipe must not wipe a note
+            where = "standard input" if given == "-" else "the note text"
+            raise UsageError(f"{where} is empty: to delete the note, use efmcat note {paper_id} --clear")
         (before,) = personal.papers(catalog, [paper_id])
         paper = personal.set_note(catalog, paper_id, text, append=append)
     if as_json:
