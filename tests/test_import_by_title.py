@@ -71,11 +71,37 @@ def test_id_by_title(catalog):
         assert cat.id_by_title(SMOOTHQUANT) == "title:smoothquant-accurate"
 
 
+def test_a_title_that_spaces_a_name_otherwise_is_the_same_paper(catalog, cli, tmp_path):
+    """Google Scholar's "Big bird: Transformers for longer sequences" is BigBird, 2007.14062:
+    imported, it was a new title: record that check could not merge (similar-titles, not
+    fixable). Found by its first three words or its last three when all of them miss."""
+    with Catalog(catalog) as cat, cat.transaction():
+        cat.upsert_paper(Paper(id="2007.14062", title="BigBird: Transformers for Longer Sequences"))
+        cat.upsert_paper(
+            Paper(id="2205.14135", title="FlashAttention: Fast and Memory-Efficient Exact Attention")
+        )
+        assert cat.id_by_title("Big bird: Transformers for longer sequences") == "2007.14062"
+        assert cat.id_by_title("Flash Attention: Fast and memory-efficient exact attention") == "2205.14135"
+        assert cat.id_by_title("Big bird: Transformers for shorter sequences") is None
+    bib = tmp_path / "bb.bib"
+    bib.write_text(
+        "@inproceedings{zaheer2020big,\n  title={Big bird: Transformers for longer sequences},\n  year={2020}\n}\n"
+    )
+    r = cli("import", str(bib), "--db", str(catalog))
+    assert r.exit_code == 0, r.output
+    assert "  line 1: title:big-bird-transformers-for-longer-sequences -> 2007.14062\n" in r.stderr
+    with Catalog(catalog) as cat:
+        assert not cat.existing_ids(["title:big-bird-transformers-for-longer-sequences"])
+
+
 @pytest.mark.parametrize(
     ("title", "key"),
     [
-        ("LLM.int8(): 8-bit Matrix Multiplication", "llm int8 8 bit matrix multiplication"),
-        ("Ré-thinking Attention   Sinks!", "re thinking attention sinks"),  # accents fold
+        ("LLM.int8(): 8-bit Matrix Multiplication", "llmint88bitmatrixmultiplication"),
+        ("Ré-thinking Attention   Sinks!", "rethinkingattentionsinks"),  # accents fold
+        # where a title spaces its name is no difference
+        ("Big bird: Transformers for longer sequences", "bigbirdtransformersforlongersequences"),
+        ("BigBird: Transformers for Longer Sequences", "bigbirdtransformersforlongersequences"),
         ("Attention Models", None),  # two words: too easily shared
         ("大模型 LLM Compression Survey", None),  # letters ASCII cannot spell: not compared
         ("Straße der Modelle und Daten", None),
@@ -100,10 +126,10 @@ def test_ids_by_titles_and_loose_titles(catalog):
         key = title_key(SMOOTHQUANT)
         found = cat.ids_by_titles([key, None, "no such paper at all"])
         assert found == {key: ["2211.10438", "doi:10.1145/1"]}  # arXiv first
-        keys = [key, "llm compression survey", "an old paper on strings", None, "no such paper"]
+        keys = [key, "llmcompressionsurvey", "anoldpaperonstrings", None, "nosuchpaper"]
         assert cat.loose_titles(keys) == {
             key: ["doi:10.1145/1"],
-            "llm compression survey": ["title:llm-compression-survey-2"],
+            "llmcompressionsurvey": ["title:llm-compression-survey-2"],
         }  # old-style arXiv ids have no prefix; two words, or CJK letters: not compared
         assert cat.loose_titles([key]) == {key: ["doi:10.1145/1"]}  # only the titles asked for
         assert cat.loose_titles([]) == {} and cat.has_loose()

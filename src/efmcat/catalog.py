@@ -880,18 +880,24 @@ class Catalog:
     def ids_by_title(self, title: str, limit: int = 200) -> list[str]:
         """The ids of the papers whose title is ``title`` (as :meth:`id_by_title`): arXiv
         papers first, then the others, each in the order they were added."""
-        from efmcat.ids import title_key
+        from efmcat.ids import norm_title, title_key
 
         want = title_key(title)
         if want is None:
             return []
-        match = " ".join(f'"{w}"' for w in dict.fromkeys(want.split()))  # every word
-        rows = self.conn.execute(
-            "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
-            "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT ?",
-            (match, limit),
-        )
-        return [pid for pid, t in rows if title_key(t) == want]
+        words = list(dict.fromkeys(norm_title(title).split()))
+        # every word; then, where a title spaces a name otherwise ("Big bird" for BigBird),
+        # its first three words or its last three, one of which the other spelling shares
+        for chosen in (words, words[:3], words[-3:]):
+            rows = self.conn.execute(
+                "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
+                "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT ?",
+                (" ".join(f'"{w}"' for w in chosen), limit),
+            )
+            found = [pid for pid, t in rows if title_key(t) == want]
+            if found or len(words) <= 3:
+                return found
+        return []
 
     def ids_by_titles(self, keys: Iterable[str | None]) -> dict[str, list[str]]:
         """:meth:`ids_by_title` of many title keys (``ids.title_key``) at once, by one pass

@@ -239,16 +239,18 @@ TITLE_MATCH_WORDS = 3  # title_key: shorter titles match nothing (too easily sha
 
 
 def title_key(title: str | None) -> str | None:
-    """What two records' titles are compared by to call them one paper (imports, ``add``):
-    :func:`norm_title`, or None when the title has fewer than TITLE_MATCH_WORDS words or
-    letters that ASCII folding drops (a Chinese or Greek title would keep only its ASCII
-    words, which another title may share)."""
+    """What two records' titles are compared by to call them one paper (imports, ``add``,
+    ``check``): :func:`norm_title`'s words run together, so that where a title spaces its
+    name is no difference ("Big bird: Transformers for ..." is "BigBird: Transformers for
+    ...", "Flash Attention" FlashAttention); or None when the title has fewer than
+    TITLE_MATCH_WORDS words or letters that ASCII folding drops (a Chinese or Greek title
+    would keep only its ASCII words, which another title may share)."""
     decomposed, words = _ascii_words(title)
     if len(words) < TITLE_MATCH_WORDS:
         return None
     if sum(ch.isalnum() for ch in decomposed) > sum(map(len, words)):
         return None
-    return " ".join(words)
+    return "".join(words)
 
 
 def title_id(title: str, limit: int = 60) -> str:
