@@ -182,17 +182,21 @@ def test_author_names_drop_others_and_turn_last_first():
     ]
 
 
-def test_an_import_skips_an_untitled_entry_and_keeps_a_given_year():
+def test_an_import_skips_an_untitled_entry_and_keeps_a_venues_year():
     text = (
         "@misc{notitle,\n  author = {Ana Wang},\n  year = {2020}\n}\n\n"
-        "@inproceedings{frantar,\n  title = {{GPTQ}},\n  year = {2023},\n  eprint = {2210.17323}\n}\n\n"
-        "@misc{undated,\n  title = {Undated},\n  eprint = {2210.17324}\n}\n"
+        "@inproceedings{frantar,\n  title = {{GPTQ}},\n  booktitle = {ICLR},\n  year = {2023},\n"
+        "  eprint = {2210.17323}\n}\n\n"
+        "@misc{undated,\n  title = {Undated},\n  eprint = {2210.17324}\n}\n\n"
+        "@misc{latest,\n  title = {FP8 Quantization},\n  year = {2024},\n  eprint = {2208.09225},\n"
+        "  archivePrefix = {arXiv}\n}\n"
     )
     result = b.parse_bibtex(text, "refs.bib")
     assert result.skipped == [(1, "entry notitle has no title")]
     assert [(e.paper.id, e.paper.year, e.citekey) for e in result.entries] == [
-        ("2210.17323", 2023, "frantar"),  # the year given, not the arXiv id's
+        ("2210.17323", 2023, "frantar"),  # a venue's year, not the arXiv id's
         ("2210.17324", 2022, "undated"),  # none given: the arXiv id's
+        ("2208.09225", 2022, "latest"),  # arXiv's BibTeX gives its latest version's: the id's
     ]
 
 

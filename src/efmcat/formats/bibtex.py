@@ -490,7 +490,10 @@ def _read_entry(raw_entry: Any, line: int, name: str, citekey: str | None) -> En
     year_text = fields.get("year", "").strip()
     year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
     venue = venue_of(raw, year)
-    if year is None and arxiv is not None:
+    if arxiv is not None and (year is None or venue is None):
+        # an arXiv paper's year is its first version's, as add and the lists give it; arXiv's
+        # own BibTeX says the latest version's (2024 for FP8 Quantization, 2208.09225), a
+        # venue its own year (kept: it is the venue's)
         year = arxiv.year
     journal = _clean(fields.get("journal", "") or fields.get("booktitle", ""))
     if not journal and raw_entry.entry_type.lower() == "misc" and raw.get("note"):
