@@ -558,3 +558,61 @@ def test_a_bibtex_subset_read_into_another_catalog_keeps_the_keys_it_cites(cli, 
     r = cli("import", str(part), "--db", str(other))
     assert r.stderr.splitlines()[-1] == "Added 0 papers, updated 2, 0 unchanged; 0 tags."
     assert cli("export", "--format", "bibtex", "--db", str(other)).stdout == text
+
+
+def test_a_colleagues_bibtex_keys_never_take_the_keys_of_your_papers(cli, tmp_path):
+    """Their smith2023efficienta and ...b name other papers than yours: kept, they would have
+    re-lettered yours (your a and b becoming c and d, a \\cite{} of yours naming their paper).
+    Left, they are named on stderr; your papers' keys stay."""
+    mine, theirs = tmp_path / "mine.db", tmp_path / "theirs.db"
+    for db, ids in ((mine, (1, 2)), (theirs, (3, 4))):
+        src = tmp_path / f"{db.stem}.json"
+        src.write_text(
+            json.dumps(
+                [
+                    {
+                        "id": f"2301.0000{i}",
+                        "title": f"Efficient thing {i}",
+                        "authors": ["Ann Smith"],
+                        "year": 2023,
+                    }
+                    for i in ids
+                ]
+            )
+        )
+        assert cli("import", str(src), "--db", str(db)).exit_code == 0
+    before = cli("export", "--format", "bibtex", "--db", str(mine)).stdout
+    assert "@misc{smith2023efficienta,\n  title = {Efficient thing 1}" in before
+    bib = tmp_path / "theirs.bib"
+    assert cli("export", "--format", "bibtex", "-o", str(bib), "--db", str(theirs)).exit_code == 0
+    r = cli("import", str(bib), "--db", str(mine))
+    assert r.exit_code == 0, r.output
+    assert (
+        "Note: 2 .bib keys not kept, as this catalog cites other papers by them (export --format bibtex "
+        "gives these papers their own): smith2023efficienta (2301.00003), smith2023efficientb (2301.00004)\n"
+    ) in r.stderr
+    after = cli("export", "--format", "bibtex", "--db", str(mine)).stdout
+    assert "@misc{smith2023efficienta,\n  title = {Efficient thing 1}" in after
+    assert "@misc{smith2023efficientb,\n  title = {Efficient thing 2}" in after
+    assert "@misc{smith2023efficientc,\n  title = {Efficient thing 3}" in after
+
+
+def test_a_key_two_files_give_one_paper_is_counted_once(cli, tmp_path):
+    """The first file's entry of the paper is the one a kept key updates: counts stay whole."""
+    src = tmp_path / "p.json"
+    papers = [{"id": "2301.00002", "title": "Efficient thing 2", "authors": ["Ann Smith"], "year": 2023}]
+    src.write_text(json.dumps(papers))
+    assert cli("import", str(src)).exit_code == 0
+    entry = "@misc{smith2023efficientq,\n  title = {Efficient thing 2},\n  author = {Ann Smith},\n  year = {2023},\n  eprint = {2301.00002},\n  archivePrefix = {arXiv}%s\n}\n"
+    a, b = tmp_path / "a.bib", tmp_path / "b.bib"
+    a.write_text(entry % ",\n  abstract = {Something new.}")
+    b.write_text(entry % "")
+    r = cli("import", str(a), str(b), "--json")
+    data = json.loads(r.stdout)
+    assert (data["updated"], data["unchanged"]) == (1, 1)
+    assert [(f["updated"], f["unchanged"]) for f in data["files"]] == [(1, 0), (0, 1)]
+    assert [c["id"] for c in data["changes"]] == ["2301.00002"]
+    assert (
+        "@misc{smith2023efficientq,\n  title = {Efficient thing 2}"
+        in cli("export", "--format", "bibtex").stdout
+    )

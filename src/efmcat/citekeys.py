@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from efmcat.catalog import Catalog
+if TYPE_CHECKING:
+    from efmcat.catalog import Catalog
 
 
-def number(catalog: Catalog, db: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+def number(
+    catalog: Catalog, db: sqlite3.Connection, rows: Iterable[Mapping[str, Any]], *, with_others: bool = False
+) -> int:
     """Fill the scratch database ``db``'s table ``keys (key, id)`` with the keys of ``rows``
     (records with ``id``, ``citekey``, ``authors``, ``year`` and ``title``), numbered with the
-    catalog's other papers whose keys could collide with them; returns their number."""
+    catalog's other papers whose keys could collide with them (``with_others``: their keys
+    kept in ``keys`` too); returns the number of ``rows``."""
     from efmcat.formats import bibtex
 
     starts: set[tuple[int | None, str]] = set()  # (year, first author) of the chosen papers' keys
@@ -36,4 +40,4 @@ def number(catalog: Catalog, db: sqlite3.Connection, rows: Iterable[Mapping[str,
             if (r["citekey"] or (r["year"], bibtex.author_key(r)) in starts) and not known(r["id"]):
                 yield r["id"], r["citekey"], bibtex.base_key(r)
 
-    return bibtex.number_keys(db, chosen(), others)
+    return bibtex.number_keys(db, chosen(), others, keep_others=with_others)

@@ -139,6 +139,8 @@ class ImportReport:
     fetch_error: str | None = None  # --fetch could not reach arXiv: imported without its metadata
     unfetched: list[str] = field(default_factory=list)  # the ids --fetch wanted and did not get
     not_found: list[str] = field(default_factory=list)  # the ids --fetch asked for that arXiv lacks
+    # (id, the .bib key) of keys left because the catalog gives them, or their group, to others
+    keys_not_kept: list[tuple[str, str]] = field(default_factory=list)
 
     def refresh_hint(self) -> str:
         """The command that fetches later what --fetch could not."""
@@ -160,6 +162,7 @@ class ImportReport:
             "files": [f.to_dict() for f in self.files],
             "changes": [{"status": s, "id": i, "title": t} for s, i, t in self.changes],
             "changes_left_out": self.changes_left_out,
+            "keys_not_kept": [{"id": i, "key": k} for i, k in self.keys_not_kept],
         }
 
 
@@ -765,6 +768,19 @@ def _row(p: Paper, now: str) -> Sequence[Any]:
     )  # fmt: skip
 
 
+_KEY_ROUNDS = 20  # numberings _settle_keys tries before it keeps none of a file's keys
+
+
+@dataclass
+class _FileKey:
+    """A .bib key waiting for the import's end (:meth:`_Writer._settle_keys`)."""
+
+    key: str
+    title: str
+    file: int  # index of its file in the report
+    unchanged: bool = False  # the paper's entry was counted unchanged
+
+
 class _Writer:
     """Writes entries in batches; remembers which papers this import added (by rowid)."""
 
@@ -784,7 +800,8 @@ class _Writer:
 
         self.model = tagger_model(catalog)
         self.auto_tags = partial(auto_tags, model=self.model)
-        self.deferred = False  # a key waits in temp.efmcat_file_keys (_defer_key)
+        self.deferred: dict[str, _FileKey] = {}  # keys that wait for the import's end (_defer_key)
+        self.keys_not_kept: list[tuple[str, str]] = []  # (id, the file's key) _settle_keys left
 
     def _note(self, status: str, paper: Paper, title: str | None = None) -> None:
         """List a change (``title``: the catalog's, where the paper was known: a file's
@@ -990,10 +1007,9 @@ class _Writer:
                 else:
                     fr.unchanged += 1
                     report.unchanged += 1
-                    if e.citekey and self.deferred:  # a key _settle_keys keeps makes it updated
-                        self.conn.execute(
-                            "UPDATE temp.efmcat_file_keys SET unchanged = 1 WHERE id = ?", (pid,)
-                        )
+                    waiting = self.deferred.get(pid) if e.citekey else None
+                    if waiting is not None and waiting.file == len(report.files) - 1:
+                        waiting.unchanged = True  # a key _settle_keys keeps makes it updated
                 later.append(e)
             else:
                 new_rows.append(_row(e.paper, self.now))
@@ -1145,76 +1161,100 @@ class _Writer:
         return True
 
     def _defer_key(self, pid: str, key: str, title: str) -> None:
-        """Remember a generated-looking key of the file for :meth:`_settle_keys` (the first a
-        paper is given), in a temporary table: a .bib of a million entries keeps its keys on
-        disk, not in memory. (``unchanged`` is set where the paper's entry was counted
-        unchanged: a key kept makes it updated.)"""
-        if not self.deferred:
-            self.conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS efmcat_file_keys "
-                "(id TEXT PRIMARY KEY, key TEXT, title TEXT, file INTEGER, unchanged INTEGER DEFAULT 0)"
-            )
-            self.deferred = True
-        self.conn.execute(
-            "INSERT OR IGNORE INTO temp.efmcat_file_keys (id, key, title, file) VALUES (?, ?, ?, ?)",
-            (pid, key, title, len(self.report.files) - 1),
-        )
+        """Remember a generated-looking key of the file for :meth:`_settle_keys`: the first a
+        paper is given. (In memory: a .bib file is held to MAX_BIB_BYTES, some 20,000 entries.)"""
+        if pid not in self.deferred:
+            self.deferred[pid] = _FileKey(key, title, len(self.report.files) - 1)
 
     def _settle_keys(self) -> None:
-        """The deferred keys this catalog's export would not give their papers become the
-        papers' keys (their entries, counted unchanged, are updated); a key stored can take
-        another paper's letter, so the rest are numbered again until none changes."""
-        if not self.deferred:
+        """Keep the deferred keys this catalog's export would not give their papers, as the
+        papers' own (an entry counted unchanged is then updated), where keeping them changes
+        no other paper's key: a key another paper is given, or one whose group of papers
+        sharing a base key would be lettered anew, is left (``keys_not_kept``), so that a
+        colleague's .bib never turns a citation of yours into one of another paper."""
+        deferred, self.deferred = self.deferred, {}
+        if not deferred:
             return
+        conn = self.conn
+        before, bases, keyless = self._export_keys(deferred)
+        owner = {key.casefold(): pid for pid, key in before.items()}
+        wanted = {pid: d for pid, d in deferred.items() if pid in keyless and before[pid] != d.key}
+        # a key another paper is given now, and keeps, is that paper's
+        keep = {pid: d for pid, d in wanted.items() if owner.get(d.key.casefold(), pid) in wanted}
+        self.keys_not_kept = [(pid, d.key) for pid, d in wanted.items() if pid not in keep]
+        stored: set[str] = set()
+        rounds = 0
+        while keep:
+            rounds += 1
+            if rounds > _KEY_ROUNDS:  # groups that keep moving each other: keep none of them
+                for pid, d in keep.items():
+                    conn.execute("UPDATE papers SET citekey = NULL WHERE id = ?", (pid,))
+                    if d.key != before[pid]:
+                        self.keys_not_kept.append((pid, d.key))
+                keep = {}
+                break
+            for pid in keep.keys() - stored:
+                conn.execute(_CITEKEY_SQL, (keep[pid].key, pid))
+            stored |= keep.keys()
+            after = self._export_keys(deferred)[0]
+            moved = [q for q, key in before.items() if q not in keep and after.get(q) != key]
+            if not moved:
+                break
+            # a paper of the file whose key would move keeps the key the file gives it, as it
+            # was; another's moving leaves its group's keys as they were
+            same = [q for q in moved if q in keyless and q in deferred and deferred[q].key == before[q]]
+            keep.update((q, deferred[q]) for q in same)
+            blocked = {bases[q] for q in moved if q not in same}
+            for pid in [pid for pid in keep if bases[pid] in blocked]:
+                conn.execute("UPDATE papers SET citekey = NULL WHERE id = ?", (pid,))
+                stored.discard(pid)
+                d = keep.pop(pid)
+                if d.key != before[pid]:
+                    self.keys_not_kept.append((pid, d.key))
+        self.keys_not_kept.sort()
+        for pid, d in keep.items():
+            if d.unchanged:
+                fr = self.report.files[d.file]
+                fr.unchanged, fr.updated = fr.unchanged - 1, fr.updated + 1
+                self.report.unchanged -= 1
+                self.report.updated += 1
+                self._note("updated", Paper(id=pid, title=d.title))
+
+    def _export_keys(self, deferred: dict[str, _FileKey]) -> tuple[dict[str, str], dict[str, str], set[str]]:
+        """(id -> the key the BibTeX export gives it now, id -> its base key) of the papers of
+        ``deferred`` and of the catalog's papers whose keys could collide with theirs, and the
+        papers of ``deferred`` with no key of their own."""
         from efmcat import citekeys
         from efmcat.scratch import scratch_db
 
-        conn = self.conn
-        try:
-            while True:
-                with scratch_db() as db:
-                    rows = conn.execute(
-                        "SELECT p.id, p.citekey, p.authors, p.year, p.title FROM papers p "
-                        "JOIN temp.efmcat_file_keys k ON k.id = p.id WHERE p.citekey IS NULL"
-                    )
-                    citekeys.number(
-                        self.catalog,
-                        db,
-                        (
-                            {
-                                "id": r[0],
-                                "citekey": r[1],
-                                "authors": json.loads(r[2] or "[]"),
-                                "year": r[3],
-                                "title": r[4],
-                            }
-                            for r in rows
-                        ),
-                    )
-                    kept = []
-                    for key, pid in db.execute("SELECT key, id FROM keys"):
-                        row = conn.execute(
-                            "SELECT key FROM temp.efmcat_file_keys WHERE id = ?", (pid,)
-                        ).fetchone()
-                        if row is not None and row[0] != key:
-                            kept.append((row[0], pid))
-                if not kept:
-                    break
-                for key, pid in kept:
-                    conn.execute(_CITEKEY_SQL, (key, pid))
-                    k = conn.execute(
-                        "SELECT unchanged, file, title FROM temp.efmcat_file_keys WHERE id = ?", (pid,)
-                    ).fetchone()
-                    conn.execute("DELETE FROM temp.efmcat_file_keys WHERE id = ?", (pid,))
-                    if k is not None and k[0]:
-                        fr = self.report.files[k[1]]
-                        fr.unchanged, fr.updated = fr.unchanged - 1, fr.updated + 1
-                        self.report.unchanged -= 1
-                        self.report.updated += 1
-                        self._note("updated", Paper(id=pid, title=k[2]))
-        finally:
-            conn.execute("DROP TABLE IF EXISTS temp.efmcat_file_keys")
-            self.deferred = False
+        ids = list(deferred)
+        bases: dict[str, str] = {}
+        keyless: set[str] = set()
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                for r in self.conn.execute(
+                    "SELECT id, citekey, authors, year, title FROM papers "
+                    f"WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    if not r[1]:
+                        keyless.add(r[0])
+                    yield {
+                        "id": r[0],
+                        "citekey": r[1],
+                        "authors": json.loads(r[2] or "[]"),
+                        "year": r[3],
+                        "title": r[4],
+                    }
+
+        with scratch_db() as db:
+            citekeys.number(self.catalog, db, rows(), with_others=True)
+            keys = {pid: key for key, pid in db.execute("SELECT key, id FROM keys")}
+            for pid, base in db.execute("SELECT id, base FROM items"):
+                bases[pid] = base
+        return keys, bases, keyless
 
     def _user_data(self, batch: list[Entry]) -> None:
         """The researcher's own data a file carries (an efmcat YAML export): a reading status
@@ -1234,6 +1274,7 @@ class _Writer:
 
     def finish(self) -> None:
         self._settle_keys()
+        self.report.keys_not_kept = self.keys_not_kept
         for pid in self.report.fetched_ids:
             self.conn.execute("UPDATE papers SET fetched_at = ? WHERE id = ?", (self.now, pid))
         if self.retag:

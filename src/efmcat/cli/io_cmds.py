@@ -98,6 +98,14 @@ def import_(
             warn(f"{fr.path}: {hidden} more lines malformed or skipped (--json lists them all)")
     if report.fetched:
         say(f"Fetched metadata of {count(report.fetched, 'paper')} from arXiv.")
+    if report.keys_not_kept:
+        shown = ", ".join(f"{key} ({pid})" for pid, key in report.keys_not_kept[:_SHOW])
+        more = len(report.keys_not_kept) - _SHOW
+        say(
+            f"Note: {count(len(report.keys_not_kept), '.bib key')} not kept, as this catalog cites other papers "
+            f"by them (export --format bibtex gives these papers their own): {shown}"
+            + (f" and {more} more (--json lists them all)" if more > 0 else "")
+        )
     verb = "Would add" if report.dry_run else "Added"
     say(
         f"{verb} {count(report.added, 'paper')}, {'would update' if report.dry_run else 'updated'} {report.updated}, "

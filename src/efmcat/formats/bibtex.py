@@ -672,6 +672,8 @@ def number_keys(
     db: sqlite3.Connection,
     items: Iterable[tuple[str, str | None, str]],
     others: Callable[[Callable[[str], bool]], Iterable[tuple[str, str | None, str]]] | None = None,
+    *,
+    keep_others: bool = False,
 ) -> int:
     """:func:`citekeys_of` in a scratch database (efmcat.scratch) instead of memory: fills its
     table ``keys (key, id)`` with the same keys for ``items``; returns their number. Read the
@@ -679,7 +681,8 @@ def number_keys(
 
     ``others(known)`` gives the rest of the catalog a key of ``items`` could collide with
     (``known(id)``: the paper is one of ``items``, its key need not be made): they are numbered
-    with ``items``, so a paper's key does not depend on the selection exported with it."""
+    with ``items``, so a paper's key does not depend on the selection exported with it;
+    ``keep_others``: their keys stay in ``keys`` too)."""
     from efmcat.scratch import insert_all
 
     db.execute("CREATE TABLE items (id TEXT PRIMARY KEY, own TEXT, base TEXT, chosen INTEGER)")
@@ -721,7 +724,7 @@ def number_keys(
             key = base + _suffix(i)
             i += 1
         db.execute("INSERT INTO keys VALUES (?, ?)", (key, pid))
-    if others is not None:  # only the chosen papers' keys are read back
+    if others is not None and not keep_others:  # only the chosen papers' keys are read back
         db.execute("DELETE FROM keys WHERE id IN (SELECT id FROM items WHERE chosen = 0)")
     db.execute("COMMIT")
     return n
