@@ -154,6 +154,29 @@ def test_a_title_ascii_cannot_spell_is_reported_not_merged(cli, tmp_path):
     ]
 
 
+def test_a_title_spaced_otherwise_is_the_same_title_reported_as_fix_merges_it(cli, tmp_path):
+    """check reported "Block Pruner: ..." beside BlockPruner as similar titles, not fixable,
+    and --fix then merged them (its key ignores spacing): the report and the fix agree now."""
+    from efmcat.models import Paper
+
+    with Catalog(tmp_path / "catalog.db") as cat, cat.transaction():
+        cat.upsert_paper(
+            Paper(id="2406.10594", title="BlockPruner: Fine-grained Pruning for Large Language Models")
+        )
+        cat.upsert_paper(
+            Paper(
+                id="title:block-pruner-fine",
+                title="Block Pruner: Fine-grained Pruning for Large Language Models",
+            )
+        )
+    data = json.loads(cli("check", "--json").stdout)
+    assert [(f["kind"], f["papers"], f["fixable"]) for f in data["findings"] if "title" in f["kind"]] == [
+        ("same-title", ["2406.10594", "title:block-pruner-fine"], True)
+    ]
+    data = json.loads(cli("check", "--fix", "--json").stdout)
+    assert len(data["fixed"]) == 1 and "title:block-pruner-fine" in data["fixed"][0]
+
+
 def test_fix_gives_a_legacy_subject_class_id_arxivs_id(cli, tmp_path, monkeypatch):
     """An older efmcat stored math.GT/0309136 as written; arXiv's id is math/0309136. check
     warns; --fix renames it (tags follow), or merges it where both are held."""

@@ -94,6 +94,20 @@ def test_a_title_that_spaces_a_name_otherwise_is_the_same_paper(catalog, cli, tm
         assert not cat.existing_ids(["title:big-bird-transformers-for-longer-sequences"])
 
 
+def test_a_spacing_variant_is_found_among_hundreds_of_titles_sharing_its_ending(tmp_path):
+    """The review's case: first or last three words matched past the lookup's limit of 200
+    for a common ending; dropping one word, or two adjacent ones, keeps the lookup selective."""
+    with Catalog(tmp_path / "c.db") as cat, cat.transaction():
+        for i in range(300):
+            cat.upsert_paper(Paper(id=f"2301.{i:05d}", title=f"Method{i} Pruning for Large Language Models"))
+        cat.upsert_paper(
+            Paper(id="2406.10594", title="BlockPruner: Fine-grained Pruning for Large Language Models")
+        )
+        assert cat.id_by_title("Block Pruner: Fine-grained Pruning for Large Language Models") == "2406.10594"
+        assert cat.id_by_title("BlockPruner: Fine grained Pruning for Large Language Models") == "2406.10594"
+        assert cat.id_by_title("Block Pruner: Coarse-grained Pruning for Large Language Models") is None
+
+
 @pytest.mark.parametrize(
     ("title", "key"),
     [

@@ -384,6 +384,39 @@ def _json_list(value: str | None) -> list[str]:
     return data if isinstance(data, list) else [str(data)]
 
 
+def moved_to(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
+    """id -> the id a release moved it to (MOVED_KEY), for those of ``ids`` it moved to a
+    paper the catalog holds: what show, tag, note and a search for an old id follow. On a
+    bare connection too: the lean search path has no Catalog."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (MOVED_KEY,)).fetchone()
+    moved = json_dict(row[0] if row else None)
+    targets = {i: str(moved[i]) for i in ids if i in moved}
+    if not targets:
+        return {}
+    wanted = list(dict.fromkeys(targets.values()))
+    held: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        sql = f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
+        held.update(r[0] for r in conn.execute(sql, chunk))
+    return {i: t for i, t in targets.items() if t in held}
+
+
+def _spacings(words: list[str]) -> Iterator[list[str]]:
+    """The words a title's full-text lookup asks for: all of them; then, where a title
+    spaces a name otherwise ("Big bird" for BigBird, FlashAttention for "Flash
+    Attention"), all but one word, and all but two adjacent words: one of these the other
+    spelling holds whole. At least two words each, so that each lookup stays selective."""
+    yield words
+    n = len(words)
+    for i in range(n):
+        if n - 1 >= 2:
+            yield words[:i] + words[i + 1 :]
+    for i in range(n - 1):
+        if n - 2 >= 2:
+            yield words[:i] + words[i + 2 :]
+
+
 def json_dict(value: str | None) -> dict[str, Any]:
     """A stored JSON object (a paper's ``provenance``: field -> where it came from; a state
     in ``meta``), or {} when there is none or it cannot be read as one."""
@@ -833,10 +866,8 @@ class Catalog:
         absent = [i for i in ids if i not in present]
         if not absent:
             return list(ids)
-        moved = json_dict(self.get_meta(MOVED_KEY))
-        targets = {i: str(moved[i]) for i in absent if i in moved}
-        held = self.existing_ids(list(targets.values())) if targets else set()
-        return [targets[i] if targets.get(i) in held else i for i in ids]
+        found = moved_to(self.conn, absent)
+        return [found.get(i, i) for i in ids]
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -886,16 +917,14 @@ class Catalog:
         if want is None:
             return []
         words = list(dict.fromkeys(norm_title(title).split()))
-        # every word; then, where a title spaces a name otherwise ("Big bird" for BigBird),
-        # its first three words or its last three, one of which the other spelling shares
-        for chosen in (words, words[:3], words[-3:]):
+        for chosen in _spacings(words):
             rows = self.conn.execute(
                 "SELECT p.id, p.title FROM titles_fts JOIN papers p ON p.n = titles_fts.rowid "
                 "WHERE titles_fts MATCH ? ORDER BY p.id GLOB '*:*', p.n LIMIT ?",
                 (" ".join(f'"{w}"' for w in chosen), limit),
             )
             found = [pid for pid, t in rows if title_key(t) == want]
-            if found or len(words) <= 3:
+            if found:
                 return found
         return []
 

@@ -151,7 +151,8 @@ def check_catalog(
     non_arxiv: list[str] = []
     titles: list[tuple[str, str]] = []  # a batch of (id, normalised title) for the scratch table
     with scratch_db() as db:
-        db.execute("CREATE TABLE t (id TEXT, nt TEXT)")  # papers with a title, in id order
+        # papers with a title, in id order: nt its words, k what imports compare (title_key)
+        db.execute("CREATE TABLE t (id TEXT, nt TEXT, k TEXT)")
         for pid, paper, rows in _papers_with_sources(catalog):
             # One source row cannot be listed twice, at two versions or under two titles.
             if len(rows) > 1:
@@ -169,13 +170,14 @@ def check_catalog(
                 non_arxiv.append(pid)
             t = norm_title(paper["title"])
             if t:
-                titles.append((pid, t))
+                titles.append((pid, t, title_key(paper["title"]) or t.replace(" ", "")))
                 if len(titles) >= 1_000:
-                    insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
+                    insert_all(db, "INSERT INTO t VALUES (?, ?, ?)", titles)
                     titles.clear()
-        insert_all(db, "INSERT INTO t VALUES (?, ?)", titles)
+        insert_all(db, "INSERT INTO t VALUES (?, ?, ?)", titles)
         tell(5, steps)
         db.execute("CREATE INDEX t_nt ON t (nt)")
+        db.execute("CREATE INDEX t_k ON t (k)")
         f += _same_and_similar(catalog, db)
         tell(7, steps)
     f += _infos(missing, non_arxiv)
@@ -368,14 +370,18 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
     def ids_of(t: str) -> list[str]:
         return [r[0] for r in db.execute("SELECT id FROM t WHERE nt = ? ORDER BY rowid", (t,))]
 
+    def key_of(t: str) -> str:
+        return db.execute("SELECT k FROM t WHERE nt = ? LIMIT 1", (t,)).fetchone()[0]
+
     def srcs(ids: list[str]) -> list[dict[str, Any]]:
         rows = []
         for pid in ids:
             rows += [_src(pid, r) for r in _sources_of(catalog, pid)] or [_paper_src(paper(pid))]
         return rows
 
+    # one title as imports compare titles (spacing aside: "Big bird" is BigBird), as --fix merges
     same = db.execute(
-        "SELECT nt, id FROM t WHERE nt IN (SELECT nt FROM t GROUP BY nt HAVING count(*) > 1) ORDER BY nt, rowid"
+        "SELECT k, id FROM t WHERE k IN (SELECT k FROM t GROUP BY k HAVING count(*) > 1) ORDER BY k, rowid"
     )
     for _, group in groupby(same, key=lambda r: r[0]):
         ids = [r[1] for r in group]
@@ -407,7 +413,7 @@ def _same_and_similar(catalog: Catalog, db: sqlite3.Connection) -> list[Finding]
                 ta, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR, limit=SIMILAR_PER_TITLE + 1
             ):
                 pair = (ta, tb) if a < b else (tb, ta)  # named once, in the order of the titles
-                if b == a or pair in seen:
+                if b == a or pair in seen or key_of(ta) == key_of(tb):  # same-title named it
                     continue
                 seen.add(pair)
                 ids_a, ids_b = ids_of(pair[0]), ids_of(pair[1])

@@ -74,14 +74,9 @@ def paper_named(conn: sqlite3.Connection, query: str) -> str | None:
     if row is not None:
         return str(row[0])
     # an id a release moved (LoRA's OpenReview page, now its arXiv id), as show follows it
-    from efmcat.catalog import MOVED_KEY, json_dict
+    from efmcat.catalog import moved_to
 
-    moved = conn.execute("SELECT value FROM meta WHERE key = ?", (MOVED_KEY,)).fetchone()
-    target = json_dict(moved[0] if moved else None).get(pid)
-    if not isinstance(target, str):
-        return None
-    row = conn.execute("SELECT id FROM papers WHERE id = ?", (target,)).fetchone()
-    return None if row is None else str(row[0])
+    return moved_to(conn, [pid]).get(pid)
 
 
 COUNT_UP_TO = 1000  # papers counted for "Without 'word': N papers" (more reads as "1000+")
