@@ -40,6 +40,20 @@ def test_stop_words_are_stop_words_once_their_plural_s_is_folded():
     assert not {"thi", "doe", "this", "does"} & words
 
 
+def test_a_model_trained_before_drops_its_stop_word_features_when_read():
+    """A user's model trained before 'thi' was a stop word still holds 'thi' and 'thi gap':
+    read, it drops them, so the token path and explain count the same features."""
+    import json
+
+    from efmcat.model import PACKAGED, Model
+
+    data = json.loads(PACKAGED.read_text(encoding="utf-8"))
+    some = next(iter(data["weights"]["a"].values()))
+    data["weights"]["a"].update({"thi": some, "thi gap": some, "gap": some})
+    model = Model.from_json(json.dumps(data))
+    assert "gap" in model.abstract and not {"thi", "thi gap"} & set(model.abstract)
+
+
 def test_explain_names_features_as_the_paper_writes_them():
     """A feature is kept folded ('head', 'analysi'); explain shows the words of the text."""
     model = shipped_model()
