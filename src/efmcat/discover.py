@@ -61,7 +61,7 @@ _PHRASE_OK = re.compile(r"^[a-z0-9][a-z0-9 .-]*$")
 ML_CATEGORIES = frozenset({"cs.LG", "cs.CL", "cs.AI", "cs.CV", "cs.NE", "stat.ML"})
 _ML_WORDS = re.compile(
     r"\b(?:neural|deep[- ]learning|machine[- ]learning|learn(?:ing|ed|s|t)?"
-    r"|(?:language|foundation|vision|diffusion|generative|ml|ai|dl) models?|[mv]?llms?|slms?"
+    r"|(?:language|foundation|vision|diffusion|generative|ml|dl) models?|[mv]?llms?|slms?"
     r"|transformers?|[dcr]nns?|gnns?|gpt\w*|bert\w*|llama\w*|vit|attention|embeddings?"
     r"|artificial intelligence|ai|mixture[- ]of[- ]experts|moe|fine-?tun\w*|pre-?train\w*"
     r"|training|chatbots?|speech recognition|computer vision|nlp)\b",

@@ -1162,7 +1162,7 @@ class _Writer:
 
     def _defer_key(self, pid: str, key: str, title: str) -> None:
         """Remember a generated-looking key of the file for :meth:`_settle_keys`: the first a
-        paper is given. (In memory: a .bib file is held to MAX_BIB_BYTES, some 20,000 entries.)"""
+        paper is given. (In memory: a .bib file is held to 4 MB, some 20,000 entries; see the README's Limits.)"""
         if pid not in self.deferred:
             self.deferred[pid] = _FileKey(key, title, len(self.report.files) - 1)
 

@@ -174,11 +174,11 @@ def note(
             (current,) = personal.papers(catalog, [paper_id])
             text = edit_text("" if append else (current.note or ""), suffix=".md")
             given = False  # an editor's text emptied by hand is the note deleted
+        (before,) = personal.papers(catalog, [paper_id])  # an unknown id is said first
         if given and not append and not text.strip():
             # an empty shell variable ("$NOTE") or an empty pipe must not wipe a note
             where = "standard input" if given == "-" else "the note text"
-            raise UsageError(f"{where} is empty: to delete the note, use efmcat note {paper_id} --clear")
-        (before,) = personal.papers(catalog, [paper_id])
+            raise UsageError(f"{where} is empty: to delete the note, use efmcat note {before.id} --clear")
         paper = personal.set_note(catalog, paper_id, text, append=append)
     if as_json:
         _note_report(before, paper)
