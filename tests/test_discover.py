@@ -410,6 +410,10 @@ def test_in_field_reads_the_categories_then_the_words():
     assert in_field(paper("A Systolic Array for LLM Inference"))
     assert in_field(paper("Garbage Collection", "We train a model to predict lifetimes; training is cheap."))
     assert not in_field(paper("Maintaining Attentional Focus", "Retraining staff."))  # words, not stems
+    assert in_field(
+        paper("Near-Memory Processing", "We speed up the table lookups of recommendation models.")
+    )
+    assert in_field(paper("Auto-Scheduling", "We tune tensor programs for new accelerators."))
 
 
 def test_area_limit_and_min_score_filters(server, cli):

@@ -64,7 +64,8 @@ _ML_WORDS = re.compile(
     r"|(?:language|foundation|vision|diffusion|generative|ml|dl) models?|[mv]?llms?|slms?"
     r"|transformers?|[dcr]nns?|gnns?|gpt\w*|bert\w*|llama\w*|vit|attention|embeddings?"
     r"|artificial intelligence|ai|mixture[- ]of[- ]experts|moe|fine-?tun\w*|pre-?train\w*"
-    r"|training|chatbots?|speech recognition|computer vision|nlp)\b",
+    r"|training|chatbots?|speech recognition|computer vision|nlp|recommendation models?|dlrm"
+    r"|tensor programs?|mamba)\b",
     re.IGNORECASE,
 )
 
