@@ -261,6 +261,21 @@ KNOWN_TITLES = {
 }
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models",
+        "ZeRO-Offload: Democratizing Billion-Scale Model Training",
+    ],
+)
+def test_training_models_of_billions_of_parameters_is_training(title):
+    """A walk found ZeRO and ZeRO-Offload memory only: their titles name training at scale
+    in no phrase the training rules had."""
+    tax = load_taxonomy()
+    got = auto_tags(tax, title)
+    assert "training" in got and "memory" in got
+
+
 @pytest.mark.parametrize("model", [None, "shipped"], ids=["rules", "model"])
 @pytest.mark.parametrize("title", list(KNOWN_TITLES))
 def test_titles_get_their_core_areas(title, model):
