@@ -62,7 +62,8 @@ def test_offline_feed_url_fails_at_once(cli, mini_db, attempts):
     assert r.exit_code == 3
     assert (
         r.stderr
-        == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused{OFFLINE}{FEED_HINT}\n"
+        == f"Error: could not reach arXiv at {url}: [Errno 111] Connection refused; offline? check the network "
+        "and the proxy (HTTPS_PROXY), or save the feed and give it as --feed FILE\n"
     )
     assert attempts == [url]
 

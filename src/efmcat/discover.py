@@ -569,9 +569,11 @@ def discover(
                 papers, report.pages, report.complete = got.papers, got.pages, got.complete
                 report.empty_at = got.empty_at
         except OfflineError as exc:
-            raise OfflineError(
-                exc.problem, f"{exc.hint}; discover also reads a saved listing: --feed FILE"
-            ) from exc
+            if feed is not None:  # EFMCAT_ARXIV_URL is the API's address, not the feed's
+                hint = "offline? check the network and the proxy (HTTPS_PROXY), or save the feed and give it as --feed FILE"
+            else:
+                hint = f"{exc.hint}; discover also reads a saved listing: --feed FILE"
+            raise OfflineError(exc.problem, hint) from exc
         report.fetched = len(papers)
 
         rejected = rejected_ids(catalog)
