@@ -319,6 +319,8 @@ def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server,
     r = cli("discover", "--reject", "2611.00021", "arXiv:2611.00001v2")
     assert (r.exit_code, r.stdout) == (0, "")
     assert r.stderr == "Rejected 2 papers: 2611.00021, 2611.00001\n"
+    r = cli("discover", "--reject", "2611.00021", "2611.00022")  # once is enough: said so
+    assert (r.exit_code, r.stderr) == (0, "Rejected 1 paper: 2611.00022\nAlready rejected: 2611.00021\n")
     r = cli("discover")
     assert ids_of(r.stdout) == ["2611.00020"]
     assert r.stderr.endswith("4 papers in 1 page, 1 candidate, 1 shown before, 2 rejected.\n")
@@ -332,7 +334,7 @@ def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server,
     with db() as c:
         runs = json.loads(c.get_meta("discover.runs"))
         assert sorted(runs) == ["default", "query:all:quantization"]
-        assert sorted(json.loads(c.get_meta("discover.rejected"))) == ["2611.00001", "2611.00021"]
+        assert sorted(json.loads(c.get_meta("discover.rejected"))) == ["2611.00001", "2611.00021", "2611.00022"]
 
 
 def test_add_stores_candidates_above_the_threshold_tagged(server, cli):

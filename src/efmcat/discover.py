@@ -413,8 +413,9 @@ def rejected_ids(catalog: Catalog) -> set[str]:
     return set(_load(catalog, REJECTED_KEY))
 
 
-def reject(catalog: Catalog, ids: Sequence[str]) -> list[str]:
-    """Remember ``ids`` as rejected (they are never shown again); returns them normalised."""
+def reject(catalog: Catalog, ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Remember ``ids`` as rejected (they are never shown again); returns them normalised:
+    (those rejected now, those rejected before)."""
     parsed = []
     for text in ids:
         aid = try_parse_arxiv_id(text)
@@ -426,11 +427,12 @@ def reject(catalog: Catalog, ids: Sequence[str]) -> list[str]:
         raise UsageError("give the arXiv ids to reject")
     with catalog.transaction():
         state = _load(catalog, REJECTED_KEY)
+        before = [pid for pid in parsed if pid in state]
         now = utcnow()
         for pid in parsed:
             state.setdefault(pid, now)
         catalog.set_meta(REJECTED_KEY, json.dumps(state, sort_keys=True))
-    return parsed
+    return [pid for pid in parsed if pid not in before], before
 
 
 def last_run(catalog: Catalog, key: str) -> dict[str, Any] | None:

@@ -106,8 +106,11 @@ def discover(
         from efmcat.discover import reject as reject_ids
 
         with open_catalog(db, writes=True) as catalog:
-            done = reject_ids(catalog, ids)
-        say(f"Rejected {len(done)} paper{'s' if len(done) != 1 else ''}: {', '.join(done)}")
+            done, before = reject_ids(catalog, ids)
+        if done:
+            say(f"Rejected {len(done)} paper{'s' if len(done) != 1 else ''}: {', '.join(done)}")
+        if before:
+            say(f"Already rejected: {', '.join(before)}")
         return
     if ids:
         raise UsageError("ids are for --reject; to accept papers use --add or efmcat add ID")
