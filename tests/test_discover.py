@@ -334,7 +334,11 @@ def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server,
     with db() as c:
         runs = json.loads(c.get_meta("discover.runs"))
         assert sorted(runs) == ["default", "query:all:quantization"]
-        assert sorted(json.loads(c.get_meta("discover.rejected"))) == ["2611.00001", "2611.00021", "2611.00022"]
+        assert sorted(json.loads(c.get_meta("discover.rejected"))) == [
+            "2611.00001",
+            "2611.00021",
+            "2611.00022",
+        ]
 
 
 def test_add_stores_candidates_above_the_threshold_tagged(server, cli):

@@ -198,7 +198,7 @@ def test_train_after_manual_tags_changes_predictions_of_similar_papers(cli, mini
 
     r = cli("explain", target)
     assert (
-        "Model (catalog model): per area who decides, its probability (/ threshold where it decides)"
+        "Model (catalog model): what the tagger would decide now, per area: who decides, its probability (/ threshold where it decides)"
         in r.stdout
     )
     assert "  hardware: " in r.stdout and "assigned by the model" in r.stdout
@@ -225,7 +225,7 @@ def test_explain_shows_the_shipped_models_evidence(cli, mini_db):
     r = cli("explain", "2210.17323")
     assert r.exit_code == 0
     assert (
-        "Model (shipped model): per area who decides, its probability (/ threshold where it decides)"
+        "Model (shipped model): what the tagger would decide now, per area: who decides, its probability (/ threshold where it decides)"
         in r.stdout
     )
     # who decides first: the shipped model leaves quantization to the rules

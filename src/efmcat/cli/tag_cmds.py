@@ -268,7 +268,7 @@ def explain(
         info = f"{ex.model_source} model"
         out += [
             "",
-            f"Model ({info}): per area who decides, its probability (/ threshold where it decides), and the features that weighed most:",
+            f"Model ({info}): what the tagger would decide now, per area: who decides, its probability (/ threshold where it decides), and the features that weighed most:",
         ]
         shown_model = [d for d in ex.model if show_all or d.assigned]
         if not shown_model:
