@@ -70,8 +70,12 @@ def test_retag_dry_run_prints_differences_and_writes_nothing(cli, mini_db):
         conn.execute("DELETE FROM tags WHERE paper_id LIKE '22%'")
     r = cli("retag", "--all", "--dry-run")
     assert r.exit_code == 0
-    assert r.stdout  # "<id>  +node ..." lines
+    assert r.stdout  # "<id>  +node ...  # title" lines
     assert all("  +" in line or "  -" in line for line in r.stdout.splitlines())
+    gptq = [line for line in r.stdout.splitlines() if line.startswith("2210.17323  ")]
+    assert gptq and gptq[0].endswith(
+        "  # GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"
+    )  # the title to judge the change by
     assert r.stderr.endswith("would change (dry run, nothing written).\n")
     again = cli("retag", "--all", "--dry-run")
     assert again.stdout == r.stdout

@@ -170,7 +170,9 @@ def retag(
         seen, changes = do_retag(
             catalog, None if all_ else papers, dry_run=dry_run, taxonomy=_load(taxonomy), progress=progress
         )
-        if as_json:
+        if not as_json:
+            _write_changes(catalog, changes)
+        else:
             from efmcat.personal import resolve_ids
 
             ids = (
@@ -194,17 +196,26 @@ def retag(
             )
         )
         return
-    lines = []
-    for c in changes:
-        diff = [f"+{n}" for n in c.added] + [f"-{n}" for n in c.removed]
-        lines.append(f"{c.paper_id}  {' '.join(diff)}")
-    if lines:
-        write_text("\n".join(lines) + "\n")
     verb = "would change" if dry_run else "changed"
     say(
         f"Re-tagged {count(seen, 'paper')}: {len(changes)} {verb}"
         + (" (dry run, nothing written)." if dry_run else ".")
     )
+
+
+def _write_changes(catalog, changes) -> None:
+    """A line per changed paper, ``ID  +node -node  # title``: the title to judge the change
+    by (a retag after train changes papers by the dozen), read a page of ids at a time."""
+    for i in range(0, len(changes), 500):
+        page = changes[i : i + 500]
+        ids = [c.paper_id for c in page]
+        titles = {p.id: p.title for p in catalog.papers_by_ids(ids)}
+        lines = []
+        for c in page:
+            diff = " ".join([f"+{n}" for n in c.added] + [f"-{n}" for n in c.removed])
+            title = " ".join(str(titles.get(c.paper_id) or "").split())
+            lines.append(f"{c.paper_id}  {diff}  # {title}" if title else f"{c.paper_id}  {diff}")
+        write_text("\n".join(lines) + "\n")
 
 
 @command("explain", rich_help_panel=TAGGING)
