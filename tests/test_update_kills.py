@@ -222,3 +222,12 @@ def test_an_id_a_release_moved_still_finds_the_paper(tmp_path, cli):
         assert NEW in r.stdout + r.stderr
     r = cli("show", "title:nobody", "--db", str(mine))
     assert (r.exit_code, r.stderr) == (1, "Error: no paper title:nobody in the catalog\n")
+
+
+def test_the_summary_counts_tags_on_the_papers_you_had():
+    """New papers arrive with their tags; the count is of the tags your papers gained (a walk
+    read "Added 2 papers ... 0 tags" as new papers without tags)."""
+    from efmcat.update import UpdateReport
+
+    report = UpdateReport(release_from="r1", release_to="r2", added=2, tags_added=0)
+    assert report.summary().startswith("Added 2 papers, updated 0, moved 0, 0 tags on papers you had, ")

@@ -87,7 +87,7 @@ class UpdateReport:
             f"{verb} {count(self.added, 'paper')}",
             f"updated {self.updated}",
             f"moved {self.moved}",
-            count(self.tags_added, "tag"),
+            count(self.tags_added, "tag") + " on papers you had",  # new papers bring theirs
             count(self.sources_added, "source row"),
         ]
         text = ", ".join(parts) + f" (release {self.release_from or 'none'} -> {self.release_to})"
