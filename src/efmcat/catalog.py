@@ -384,6 +384,25 @@ def _json_list(value: str | None) -> list[str]:
     return data if isinstance(data, list) else [str(data)]
 
 
+_KEY_FIELDS_SQL = "SELECT id, citekey, authors, year, title FROM papers"  # what a BibTeX key is made of
+
+
+def _key_fields(r: Sequence[Any]) -> dict[str, Any]:
+    return {"id": r[0], "citekey": r[1], "authors": _json_list(r[2]), "year": r[3], "title": r[4]}
+
+
+def rows_by_ids(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[sqlite3.Row]:
+    """The rows of ``sql`` (its ``{}`` the placeholders of an ``IN`` list) for ``ids``, 500
+    ids a statement: SQLite bounds the parameters of one."""
+    for i in range(0, len(ids), 500):
+        chunk = list(ids[i : i + 500])
+        # not `yield from`: closing a generator left half-read (SIGTERM in the middle of a
+        # retag) would close the cursor too, after the connection, at the process's end:
+        # "Exception ignored ... Cannot operate on a closed database" below "Error: terminated"
+        for row in conn.execute(sql.format(",".join("?" * len(chunk))), chunk):  # noqa: UP028
+            yield row
+
+
 def moved_to(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
     """id -> the id a release moved it to (MOVED_KEY), for those of ``ids`` it moved to a
     paper the catalog holds: what show, tag, note and a search for an old id follow. On a
@@ -394,11 +413,7 @@ def moved_to(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
     if not targets:
         return {}
     wanted = list(dict.fromkeys(targets.values()))
-    held: set[str] = set()
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i : i + 500]
-        sql = f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
-        held.update(r[0] for r in conn.execute(sql, chunk))
+    held = {r[0] for r in rows_by_ids(conn, "SELECT id FROM papers WHERE id IN ({})", wanted)}
     return {i: t for i, t in targets.items() if t in held}
 
 
@@ -893,14 +908,7 @@ class Catalog:
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
-            )
-        return found
+        return {r[0] for r in rows_by_ids(self.conn, "SELECT id FROM papers WHERE id IN ({})", ids)}
 
     def id_by_title(self, title: str) -> str | None:
         """The id of a paper whose title is ``title`` up to case, accents and punctuation
@@ -1491,15 +1499,8 @@ class Catalog:
         return {r[0]: PaperText(r[0], r[1], r[2], _json_list(r[3])) for r in self._by_ids(sql, ids)}
 
     def _by_ids(self, sql: str, ids: Sequence[str]) -> Iterator[sqlite3.Row]:
-        """The rows of ``sql`` (its ``{}`` the placeholders of an ``IN`` list) for ``ids``,
-        500 ids a statement: SQLite bounds the parameters of one."""
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            # not `yield from`: closing a generator left half-read (SIGTERM in the middle of a
-            # retag) would close the cursor too, after the connection, at the process's end:
-            # "Exception ignored ... Cannot operate on a closed database" below "Error: terminated"
-            for row in self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk):  # noqa: UP028
-                yield row
+        """:func:`rows_by_ids` on this catalog."""
+        return rows_by_ids(self.conn, sql, ids)
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         last = -1
@@ -1523,10 +1524,13 @@ class Catalog:
         if None in years:
             where += " OR year IS NULL"
         where += " OR (citekey IS NOT NULL AND citekey <> '')"
-        for r in self.conn.execute(
-            f"SELECT id, citekey, authors, year, title FROM papers WHERE {where}", known
-        ):
-            yield {"id": r[0], "citekey": r[1], "authors": _json_list(r[2]), "year": r[3], "title": r[4]}
+        for r in self.conn.execute(f"{_KEY_FIELDS_SQL} WHERE {where}", known):
+            yield _key_fields(r)
+
+    def key_fields_of(self, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """:meth:`key_fields` of the papers ``ids`` (those the catalog holds)."""
+        for r in self._by_ids(f"{_KEY_FIELDS_SQL} WHERE id IN ({{}})", ids):
+            yield _key_fields(r)
 
     def year_counts(self) -> dict[int | None, int]:
         return {

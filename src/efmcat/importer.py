@@ -29,6 +29,7 @@ from efmcat.catalog import (
     Catalog,
     _paper_values,
     own_link,
+    rows_by_ids,
     stored_link,
     url_sql,
     utcnow,
@@ -959,17 +960,11 @@ class _Writer:
         known: dict[str, int] = {}
         stored: dict[str, tuple[Any, ...]] = {}  # what _said_again compares with
         titles: dict[str, str] = {}  # the catalog's titles: what a change is listed under
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT id, n, title, venue, journal_ref, categories, primary_category "
-                f"FROM papers WHERE id IN ({marks})"
-            )
-            for r in conn.execute(sql, chunk):
-                known[r[0]] = r[1]
-                titles[r[0]] = r[2]
-                stored[r[0]] = tuple(r[3:])
+        sql = "SELECT id, n, title, venue, journal_ref, categories, primary_category FROM papers WHERE id IN ({})"
+        for r in rows_by_ids(conn, sql, ids):
+            known[r[0]] = r[1]
+            titles[r[0]] = r[2]
+            stored[r[0]] = tuple(r[3:])
         new_rows: list[Sequence[Any]] = []
         new_entries: list[Entry] = []
         later: list[Entry] = []
@@ -1227,33 +1222,18 @@ class _Writer:
         from efmcat import citekeys
         from efmcat.scratch import scratch_db
 
-        ids = list(deferred)
-        bases: dict[str, str] = {}
         keyless: set[str] = set()
 
         def rows() -> Iterator[dict[str, Any]]:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                for r in self.conn.execute(
-                    "SELECT id, citekey, authors, year, title FROM papers "
-                    f"WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ):
-                    if not r[1]:
-                        keyless.add(r[0])
-                    yield {
-                        "id": r[0],
-                        "citekey": r[1],
-                        "authors": json.loads(r[2] or "[]"),
-                        "year": r[3],
-                        "title": r[4],
-                    }
+            for rec in self.catalog.key_fields_of(list(deferred)):
+                if not rec["citekey"]:
+                    keyless.add(rec["id"])
+                yield rec
 
         with scratch_db() as db:
             citekeys.number(self.catalog, db, rows(), with_others=True)
             keys = {pid: key for key, pid in db.execute("SELECT key, id FROM keys")}
-            for pid, base in db.execute("SELECT id, base FROM items"):
-                bases[pid] = base
+            bases = dict(db.execute("SELECT id, base FROM items"))
         return keys, bases, keyless
 
     def _user_data(self, batch: list[Entry]) -> None:

@@ -295,15 +295,13 @@ def similar_papers(
             pool.setdefault(n, None)
     if not pool:
         return SimilarResult(paper, terms, [])
-    from efmcat.catalog import _row_to_paper
+    from efmcat.catalog import _row_to_paper, rows_by_ids
 
     keys = list(pool)
-    by_n: dict[int, Paper] = {}
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT * FROM papers WHERE n IN ({marks}) AND kind = 'paper'", chunk):
-            by_n[row["n"]] = _row_to_paper(row)
+    by_n: dict[int, Paper] = {
+        row["n"]: _row_to_paper(row)
+        for row in rows_by_ids(conn, "SELECT * FROM papers WHERE n IN ({}) AND kind = 'paper'", keys)
+    }
     cands = [(n, by_n[n]) for n in keys if n in by_n]
     tags = catalog.tags_of([p.id for _, p in cands])
     texts = [t for _, p in cands for t in (p.title, p.abstract or "")]
