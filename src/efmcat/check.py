@@ -149,7 +149,7 @@ def check_catalog(
     f = result.findings
     missing: list[str] = []
     non_arxiv: list[str] = []
-    titles: list[tuple[str, str]] = []  # a batch of (id, normalised title) for the scratch table
+    titles: list[tuple[str, str, str]] = []  # a batch of (id, normalised title, key) for the scratch table
     with scratch_db() as db:
         # papers with a title, in id order: nt its words, k what imports compare (title_key)
         db.execute("CREATE TABLE t (id TEXT, nt TEXT, k TEXT)")

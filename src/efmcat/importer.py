@@ -802,7 +802,6 @@ class _Writer:
         self.model = tagger_model(catalog)
         self.auto_tags = partial(auto_tags, model=self.model)
         self.deferred: dict[str, _FileKey] = {}  # keys that wait for the import's end (_defer_key)
-        self.keys_not_kept: list[tuple[str, str]] = []  # (id, the file's key) _settle_keys left
 
     def _note(self, status: str, paper: Paper, title: str | None = None) -> None:
         """List a change (``title``: the catalog's, where the paper was known: a file's
@@ -1171,22 +1170,27 @@ class _Writer:
         if not deferred:
             return
         conn = self.conn
+        left = self.report.keys_not_kept  # (id, the file's key) of the keys not kept
+
+        def unkeep(pid: str) -> None:  # a key stored this round, taken back
+            conn.execute("UPDATE papers SET citekey = NULL WHERE id = ?", (pid,))
+            d = keep.pop(pid)
+            if d.key != before[pid]:
+                left.append((pid, d.key))
+
         before, bases, keyless = self._export_keys(deferred)
         owner = {key.casefold(): pid for pid, key in before.items()}
         wanted = {pid: d for pid, d in deferred.items() if pid in keyless and before[pid] != d.key}
         # a key another paper is given now, and keeps, is that paper's
         keep = {pid: d for pid, d in wanted.items() if owner.get(d.key.casefold(), pid) in wanted}
-        self.keys_not_kept = [(pid, d.key) for pid, d in wanted.items() if pid not in keep]
+        left.extend((pid, d.key) for pid, d in wanted.items() if pid not in keep)
         stored: set[str] = set()
         rounds = 0
         while keep:
             rounds += 1
             if rounds > _KEY_ROUNDS:  # groups that keep moving each other: keep none of them
-                for pid, d in keep.items():
-                    conn.execute("UPDATE papers SET citekey = NULL WHERE id = ?", (pid,))
-                    if d.key != before[pid]:
-                        self.keys_not_kept.append((pid, d.key))
-                keep = {}
+                for pid in list(keep):
+                    unkeep(pid)
                 break
             for pid in keep.keys() - stored:
                 conn.execute(_CITEKEY_SQL, (keep[pid].key, pid))
@@ -1201,12 +1205,9 @@ class _Writer:
             keep.update((q, deferred[q]) for q in same)
             blocked = {bases[q] for q in moved if q not in same}
             for pid in [pid for pid in keep if bases[pid] in blocked]:
-                conn.execute("UPDATE papers SET citekey = NULL WHERE id = ?", (pid,))
+                unkeep(pid)
                 stored.discard(pid)
-                d = keep.pop(pid)
-                if d.key != before[pid]:
-                    self.keys_not_kept.append((pid, d.key))
-        self.keys_not_kept.sort()
+        left.sort()
         for pid, d in keep.items():
             if d.unchanged:
                 fr = self.report.files[d.file]
@@ -1254,7 +1255,6 @@ class _Writer:
 
     def finish(self) -> None:
         self._settle_keys()
-        self.report.keys_not_kept = self.keys_not_kept
         for pid in self.report.fetched_ids:
             self.conn.execute("UPDATE papers SET fetched_at = ? WHERE id = ?", (self.now, pid))
         if self.retag:

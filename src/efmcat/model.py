@@ -733,9 +733,7 @@ def _without_stop_words(weights: dict[str, Any]) -> dict[str, Any]:
     """A model's word and pair weights less those of a stop word: a model trained before the
     stop words were read as tokens() folds them has 'thi' and 'thi approach', which text
     never gives (text_features drops them), but the token path would still count."""
-    if not any(w in STOP for f in weights for w in f.split()):
-        return weights
-    return {f: v for f, v in weights.items() if not any(w in STOP for w in f.split())}
+    return {f: v for f, v in weights.items() if STOP.isdisjoint(f.split())}
 
 
 def _judge(

@@ -171,7 +171,7 @@ def tokens(text: str) -> list[str]:
     The same tokens as ``_TOKEN.findall(text.lower())``, folded (a test holds them equal):
     the lowered text with every other character made a space is split on whitespace, after
     the colons that join no two letters or digits are made spaces too."""
-    raw = spaced_words(separated(text.lower())).split()
+    raw = _words(text)
     out = list(map(_FOLDED.get, raw))
     if None in out:  # tokens seen for the first time
         i = out.index(None)
@@ -191,9 +191,14 @@ def written(text: str) -> dict[str, str]:
     """Each token of ``text`` (as :func:`tokens` folds it) -> the word as the text first
     writes it, lowered: 'thi' -> 'this', 'head' -> 'heads' (for showing features)."""
     out: dict[str, str] = {}
-    for word in spaced_words(separated(text.lower())).split():
+    for word in _words(text):
         out.setdefault(_fold(word), word)
     return out
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` before :func:`tokens` folds them (lowered, separated)."""
+    return spaced_words(separated(text.lower())).split()
 
 
 def _term_tokens(term: str) -> list[tuple[str, bool]]:

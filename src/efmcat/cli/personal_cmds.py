@@ -163,7 +163,9 @@ def note(
             else:
                 say(f"Note cleared on {paper.id}.")
             return
-        given: str | bool = "-" if text == "-" else text is not None
+        # where the text came from, said if it is empty (None: the editor, whose text
+        # emptied by hand is the note deleted)
+        given = "standard input" if text == "-" else None if text is None else "the note text"
         if text == "-":  # read no further than a note can hold (and a little more, to say so)
             text = sys.stdin.read(personal.MAX_NOTE * 2 + 2)
             if len(text) == personal.MAX_NOTE * 2 + 2 and sys.stdin.read(1):  # more is left
@@ -173,12 +175,10 @@ def note(
 
             (current,) = personal.papers(catalog, [paper_id])
             text = edit_text("" if append else (current.note or ""), suffix=".md")
-            given = False  # an editor's text emptied by hand is the note deleted
         (before,) = personal.papers(catalog, [paper_id])  # an unknown id is said first
         if given and not append and not text.strip():
             # an empty shell variable ("$NOTE") or an empty pipe must not wipe a note
-            where = "standard input" if given == "-" else "the note text"
-            raise UsageError(f"{where} is empty: to delete the note, use efmcat note {before.id} --clear")
+            raise UsageError(f"{given} is empty: to delete the note, use efmcat note {before.id} --clear")
         paper = personal.set_note(catalog, paper_id, text, append=append)
     if as_json:
         _note_report(before, paper)
