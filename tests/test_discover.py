@@ -319,6 +319,8 @@ def test_state_across_runs_shows_only_what_is_new_and_never_the_rejected(server,
     r = cli("discover", "--reject", "2611.00021", "arXiv:2611.00001v2")
     assert (r.exit_code, r.stdout) == (0, "")
     assert r.stderr == "Rejected 2 papers: 2611.00021, 2611.00001\n"
+    r = cli("discover", "--reject", "")
+    assert (r.exit_code, r.stderr) == (1, "Error: empty id\n")  # as explain "" says it
     r = cli("discover", "--reject", "2611.00021", "2611.00022")  # once is enough: said so
     assert (r.exit_code, r.stderr) == (0, "Rejected 1 paper: 2611.00022\nAlready rejected: 2611.00021\n")
     r = cli("discover")

@@ -420,7 +420,7 @@ def reject(catalog: Catalog, ids: Sequence[str]) -> tuple[list[str], list[str]]:
     for text in ids:
         aid = try_parse_arxiv_id(text)
         if aid is None:
-            raise InvalidIdError(f"not an arXiv id: {text.strip()}")
+            raise InvalidIdError(f"not an arXiv id: {text.strip()}" if text.strip() else "empty id")
         parsed.append(aid.id)
     parsed = list(dict.fromkeys(parsed))
     if not parsed:
