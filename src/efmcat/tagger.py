@@ -339,9 +339,11 @@ def _prefilter(pattern: str) -> re.Pattern[str] | None:
     Python's ``re`` scans for a pattern's literal first letter at C speed only when matching
     case-sensitively; ``\\bw\\d{1,2}a\\d{1,2}\\b`` case-insensitively costs ~20 us per
     abstract, ``w\\d`` on the lowered text ~1 us. Built from the pattern's leading letters
-    and digit classes (after any anchors): ASCII letters without extra case forms, lowered
-    (``i`` and ``s`` match ``İ`` and ``ſ`` case-insensitively, so they end it), and ``\\d``
-    (digits have no case)."""
+    and digit classes (after any anchors): ASCII letters and digits, lowered, a letter with
+    extra case forms as the class of them lowered (``s`` also matches ``ſ`` and ``i`` ``ı``
+    case-insensitively, which lowering keeps: ``[sſ]``, ``[iı]``), and ``\\d`` (digits have
+    no case). Without those classes, "sparse ... attention" and "training ... billion" had
+    none, and their case-insensitive scans of every abstract halved the tagger's speed."""
     try:  # re's private parser: where it is not (Python 3.10) or looks otherwise, no prefilter
         from re import _casefix, _constants, _parser
 
@@ -356,8 +358,10 @@ def _prefilter(pattern: str) -> re.Pattern[str] | None:
             continue
         if op is _constants.LITERAL:
             ch = chr(av).lower()
-            if ch.isascii() and ch.isalnum() and ord(ch) not in extra_cases:
-                parts.append(ch)
+            forms = [chr(x).lower() for x in extra_cases.get(ord(ch), ())]
+            # each form one character lowered, as _matches' positions need
+            if ch.isascii() and ch.isalnum() and all(len(f) == 1 for f in forms):
+                parts.append(f"[{ch}{''.join(forms)}]" if forms else ch)
                 continue
         elif op is _constants.IN and [(op, av)] == digit:
             parts.append(r"\d")
